@@ -1,0 +1,49 @@
+# mgg_geo — the two commands a newcomer needs:
+#   make reports   bootstrap .venv, then render every municipality report (reports/)
+#   make test      bootstrap .venv, then run every test
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+LEVEL    ?= wijk
+GEMEENTE ?= all
+WORKERS  ?=
+SHARED_DATA ?= $(if $(MGG_SHARED_DATA),$(MGG_SHARED_DATA),../shared/data)
+PYTEST_ARGS ?=
+
+.PHONY: all reports test import-shared status bench lab clean
+
+all: reports
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name mgg-geo --display-name "Python (mgg_geo)" >/dev/null
+	touch $(STAMP)
+
+# Offline route: load the example files of ../shared/data into data/cache when the
+# cache holds nothing yet (an analyst with internet access skips this: the live
+# sources are the default).
+import-shared: $(STAMP)
+	@if [ -d "$(SHARED_DATA)" ]; then \
+	  $(BIN)/mgg-geo import shared "$(SHARED_DATA)" --if-empty; \
+	else echo "no shared data folder at $(SHARED_DATA): using the live CBS/PDOK sources"; fi
+
+reports: import-shared
+	$(BIN)/mgg-geo reports --gemeente $(GEMEENTE) --level $(LEVEL) $(if $(WORKERS),--workers $(WORKERS)) --out reports
+
+status: $(STAMP)
+	$(BIN)/mgg-geo data status
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) data/cache reports/*.html reports/notebooks test-output

@@ -1,0 +1,273 @@
+"""The indicator catalogue: every figure mgg_geo reads or derives, declared once.
+
+Two kinds of entries:
+
+:class:`Concept`
+    A column read from a source table. It carries the names under which CBS
+    publishes it in each format, so that one concept is found in every vintage:
+
+    * ``odata``: OData keys without their per-edition numeric suffix
+      (``HuishoudensMetEenLaagInkomen`` matches ``HuishoudensMetEenLaagInkomen_89``
+      in 85984NED and ``..._72`` in older tables);
+    * ``titles``: StatLine titles, compared after :func:`normalise_title`;
+    * ``kwb``: the short names of the CBS kwb xls/csv downloads (``p_hh_lkk``).
+
+:class:`Indicator`
+    A figure of the need index or the target population, either a concept
+    itself or a ratio of two concepts, with its Dutch label, domain, direction
+    (+1: higher means more need; -1: higher means less need) and unit.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Concept:
+    key: str
+    source: str  # "kwb" or "health"
+    label: str  # Dutch, as shown to readers
+    unit: str
+    odata: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    kwb: tuple[str, ...] = ()
+    required: bool = True  # a live table lacking it is an error, not a silent gap
+
+    @property
+    def is_percentage(self) -> bool:
+        return self.unit == "%"
+
+
+def _c(key, source, label, unit, odata=(), titles=(), kwb=(), required=True) -> Concept:
+    return Concept(key, source, label, unit, tuple(odata), tuple(titles), tuple(kwb), required)
+
+
+#: Kerncijfers wijken en buurten concepts (opendata.cbs.nl, 2021-2025).
+KWB_CONCEPTS: tuple[Concept, ...] = (
+    _c("population", "kwb", "Aantal inwoners", "aantal", ["AantalInwoners"], ["Aantal inwoners"], ["a_inw"]),
+    _c("pop_0_14", "kwb", "Inwoners 0 tot 15 jaar", "aantal", ["k_0Tot15Jaar"], ["0 tot 15 jaar"], ["a_00_14"]),
+    _c("pop_15_24", "kwb", "Inwoners 15 tot 25 jaar", "aantal", ["k_15Tot25Jaar"], ["15 tot 25 jaar"], ["a_15_24"]),
+    _c("pop_65plus", "kwb", "Inwoners 65 jaar of ouder", "aantal", ["k_65JaarOfOuder"], ["65 jaar of ouder"], ["a_65_oo"]),
+    _c("households", "kwb", "Huishoudens totaal", "aantal", ["HuishoudensTotaal"], ["Huishoudens totaal"], ["a_hh"]),
+    _c("one_person_households", "kwb", "Eenpersoonshuishoudens", "aantal", ["Eenpersoonshuishoudens"],
+       ["Eenpersoonshuishoudens"], ["a_1p_hh"]),
+    _c("dwellings", "kwb", "Woningvoorraad", "aantal", ["Woningvoorraad"], ["Woningvoorraad"], ["a_woning"]),
+    _c("woz_value", "kwb", "Gemiddelde WOZ-waarde van woningen", "x 1 000 euro",
+       ["GemiddeldeWOZWaardeVanWoningen", "GemiddeldeWoningwaarde"],
+       ["Gemiddelde WOZ-waarde van woningen", "Gemiddelde woningwaarde", "Gemiddelde WOZ-waarde"], ["g_wozbag"]),
+    _c("corporation_share", "kwb", "Woningen in bezit van woningcorporaties", "%", ["InBezitWoningcorporatie"],
+       ["In bezit woningcorporatie"], ["p_wcorpw"]),
+    _c("low_income_share", "kwb", "Huishoudens met een laag inkomen", "%", ["HuishoudensMetEenLaagInkomen"],
+       ["Huishoudens met een laag inkomen"], ["p_hh_lkk"]),
+    _c("social_minimum_share", "kwb", "Huishoudens onder of rond het sociaal minimum", "%",
+       ["HuishOnderOfRondSociaalMinimum", "HuishoudensOnderOfRondSociaalMinimum"],
+       ["Huish. onder of rond sociaal minimum", "Huishoudens onder of rond sociaal minimum"], ["p_hh_osm"]),
+    _c("social_assistance", "kwb", "Personen met een bijstandsuitkering", "aantal",
+       ["PersonenPerSoortUitkeringBijstand"], ["Personen per soort uitkering; Bijstand"], ["a_soz_wb"]),
+    _c("land_area", "kwb", "Oppervlakte land", "ha", ["OppervlakteLand"], ["Oppervlakte land"], ["a_lan_ha"]),
+    _c("urbanity", "kwb", "Mate van stedelijkheid (1 = zeer sterk, 5 = niet stedelijk)", "code",
+       ["MateVanStedelijkheid"], ["Mate van stedelijkheid"], ["ste_mvs"], required=False),
+)
+
+#: RIVM/GGD'en/CBS health concepts (dataderden.cbs.nl). The adult tables
+#: (50090NED, 50120NED) give estimates per wijk and buurt; the young-adult
+#: monitor 50140NED (16-25 years) only per gemeente.
+HEALTH_CONCEPTS: tuple[Concept, ...] = (
+    _c("lonely", "health", "Eenzaam", "%", ["Eenzaam"], ["Eenzaam"]),
+    _c("severely_lonely", "health", "Ernstig tot zeer ernstig eenzaam", "%", ["ErnstigZeerErnstigEenzaam"],
+       ["Ernstig/zeer ernstig eenzaam", "Ernstig zeer ernstig eenzaam"]),
+    _c("anxiety_depression_high", "health", "Hoog risico op angststoornis of depressie", "%",
+       ["HoogRisicoOpAngstOfDepressie"], ["Hoog risico op angst of depressie"]),
+    _c("stress_high", "health", "Heel veel stress in de afgelopen 4 weken", "%",
+       ["HeelVeelStressInAfgelopen4Weken"], ["(Heel) veel stress in afgelopen 4 weken"], required=False),
+    _c("making_ends_meet", "health", "Moeite met rondkomen", "%", ["MoeiteMetRondkomen"], ["Moeite met rondkomen"]),
+    _c("psych_complaints", "health", "Psychische klachten (MHI-5)", "%", ["PsychischeKlachten"],
+       ["Psychische klachten (MHI-5<=60)", "Psychische klachten"], required=False),
+    # Gezondheidsmonitor Jongvolwassenen (50140NED, 16-25 jaar, per gemeente)
+    _c("ya_good_mental_health", "health", "Jongvolwassenen: goed ervaren mentale gezondheid", "%",
+       ["GoedErvarenMentaleGezondheid"], required=False),
+    _c("ya_anxiety_depression", "health", "Jongvolwassenen: angst- of depressiegevoelens (afgelopen 4 weken)", "%",
+       ["AngstDepressiegevoelensAfg4Weken"], required=False),
+    _c("ya_suicidal_thoughts", "health", "Jongvolwassenen: wel eens suïcidegedachten", "%",
+       ["SuicidegedachtenWelEens"], required=False),
+    _c("ya_stress", "health", "Jongvolwassenen: heel vaak gestrest", "%", ["HeelVaakGestrest"], required=False),
+    _c("ya_lonely", "health", "Jongvolwassenen: enigszins tot sterk eenzaam", "%", ["EnigszinsTotSterkEenzaam"],
+       required=False),
+    _c("ya_strongly_lonely", "health", "Jongvolwassenen: sterk eenzaam", "%", ["SterkEenzaam"], required=False),
+)
+
+CONCEPTS: dict[str, Concept] = {c.key: c for c in KWB_CONCEPTS + HEALTH_CONCEPTS}
+#: Concepts whose presence marks a KWB table as carrying income figures.
+INCOME_CONCEPTS = ("low_income_share", "social_minimum_share")
+
+
+def normalise_title(title: object) -> str:
+    """Fold a StatLine title or column header for comparison.
+
+    Lower case, accents and non-breaking spaces removed, every run of other
+    characters turned into one space: ``"Huish. onder of rond sociaal minimum\\xa0"``
+    and ``"huish_onder_of_rond_sociaal_minimum"`` compare equal.
+    """
+    text = unicodedata.normalize("NFKD", str(title)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def strip_suffix(key: str) -> str:
+    """Drop the per-edition numeric suffix of an OData key (``AantalInwoners_5`` -> ``AantalInwoners``)."""
+    return re.sub(r"_\d+$", "", str(key).strip())
+
+
+def match_columns(
+    columns: list[str], concepts: tuple[Concept, ...], titles: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Map concepts to the columns of a table.
+
+    Parameters
+    ----------
+    columns
+        Column names of the table: OData keys, kwb short names or StatLine titles.
+    concepts
+        The concepts to look for.
+    titles
+        Optional ``{column: Title}`` from the table's DataProperties.
+
+    Returns
+    -------
+    dict
+        ``{concept key: column}`` for every concept found; a concept is matched
+        by kwb short name, then OData key prefix, then normalised title. Each
+        column serves one concept at most.
+    """
+    titles = titles or {}
+    by_short = {c.strip().lower(): c for c in columns}
+    by_prefix: dict[str, str] = {}
+    by_title: dict[str, str] = {}
+    for col in columns:
+        by_prefix.setdefault(strip_suffix(col).lower(), col)
+        by_title.setdefault(normalise_title(titles.get(col, col)), col)
+        by_title.setdefault(normalise_title(col), col)
+    found: dict[str, str] = {}
+    used: set[str] = set()
+    for concept in concepts:
+        candidates = (
+            [by_short.get(k.lower()) for k in concept.kwb]
+            + [by_prefix.get(k.lower()) for k in concept.odata]
+            + [by_title.get(normalise_title(t)) for t in concept.titles]
+        )
+        for col in candidates:
+            if col is not None and col not in used:
+                found[concept.key] = col
+                used.add(col)
+                break
+    return found
+
+
+# --------------------------------------------------------------------------- indicators
+
+DOMAINS: dict[str, str] = {
+    "armoede": "Armoede",
+    "wonen": "Wonen",
+    "isolement": "Sociaal isolement",
+    "mentale_gezondheid": "Mentale gezondheid",
+    "demografie": "Demografie",
+}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str  # Dutch
+    domain: str | None  # a DOMAINS key; None for the target population
+    direction: int  # +1: higher = more need; -1: higher = less need
+    unit: str
+    numerator: str  # a concept key
+    denominator: str | None = None  # concept key; None: the concept itself
+    factor: float = 1.0  # e.g. 100 for a percentage, 1000 for per 1,000
+
+    @property
+    def concepts(self) -> tuple[str, ...]:
+        return (self.numerator,) if self.denominator is None else (self.numerator, self.denominator)
+
+
+def _i(key, label, domain, direction, unit, numerator, denominator=None, factor=1.0) -> Indicator:
+    return Indicator(key, label, domain, direction, unit, numerator, denominator, factor)
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    _i("low_income_share", "Huishoudens met een laag inkomen", "armoede", +1, "%", "low_income_share"),
+    _i("social_minimum_share", "Huishoudens onder of rond het sociaal minimum", "armoede", +1, "%",
+       "social_minimum_share"),
+    _i("social_assistance_per_1000", "Bijstandsuitkeringen per 1.000 inwoners", "armoede", +1, "per 1.000 inwoners",
+       "social_assistance", "population", 1000.0),
+    _i("making_ends_meet", "Moeite met rondkomen (18+)", "armoede", +1, "%", "making_ends_meet"),
+    _i("woz_value", "Gemiddelde WOZ-waarde (lager = meer behoefte)", "wonen", -1, "x 1.000 euro", "woz_value"),
+    _i("corporation_share", "Woningen van woningcorporaties", "wonen", +1, "%", "corporation_share"),
+    _i("one_person_share", "Eenpersoonshuishoudens", "isolement", +1, "%", "one_person_households", "households",
+       100.0),
+    _i("lonely", "Eenzaam (18+)", "isolement", +1, "%", "lonely"),
+    _i("severely_lonely", "Ernstig eenzaam (18+)", "isolement", +1, "%", "severely_lonely"),
+    _i("anxiety_depression_high", "Hoog risico op angst of depressie (18+)", "mentale_gezondheid", +1, "%",
+       "anxiety_depression_high"),
+    _i("stress_high", "Heel veel stress (18+)", "mentale_gezondheid", +1, "%", "stress_high"),
+    _i("share_65plus", "Inwoners van 65 jaar of ouder", "demografie", +1, "%", "pop_65plus", "population", 100.0),
+)
+
+#: The target population of the youth-focused prevention offer (not part of the need index).
+TARGET_POPULATION: tuple[Indicator, ...] = (
+    _i("youth_0_14", "Jeugd 0 tot 15 jaar", None, +1, "aantal", "pop_0_14"),
+    _i("youth_15_24", "Jongeren 15 tot 25 jaar", None, +1, "aantal", "pop_15_24"),
+)
+
+INDICATOR_BY_KEY: dict[str, Indicator] = {i.key: i for i in INDICATORS + TARGET_POPULATION}
+
+
+def compute_indicators(frame: pd.DataFrame, indicators=INDICATORS + TARGET_POPULATION) -> pd.DataFrame:
+    """Compute indicator values (and their suppressed flags) from concept columns.
+
+    A ratio is missing when its numerator or denominator is missing or the
+    denominator is 0; it is flagged suppressed when an input was suppressed.
+    Concepts that are absent altogether give an all-missing column that is not
+    flagged suppressed (the source simply does not publish it).
+
+    Parameters
+    ----------
+    frame
+        Concept columns and ``<concept>__suppressed`` flags (see :mod:`mgg_geo.cbs`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per indicator plus ``<indicator>__suppressed``, same index.
+    """
+    out = {}
+    for ind in indicators:
+        num = _col(frame, ind.numerator)
+        flag = _flag(frame, ind.numerator)
+        if ind.denominator is None:
+            value = num * ind.factor if ind.factor != 1.0 else num
+        else:
+            den = _col(frame, ind.denominator)
+            value = (num / den.where(den != 0)) * ind.factor
+            flag = flag | _flag(frame, ind.denominator)
+        out[ind.key] = value.astype("float64")
+        out[f"{ind.key}__suppressed"] = flag & value.isna()
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _col(frame: pd.DataFrame, key: str) -> pd.Series:
+    if key in frame:
+        return pd.to_numeric(frame[key], errors="coerce")
+    return pd.Series(np.nan, index=frame.index, dtype="float64")
+
+
+def _flag(frame: pd.DataFrame, key: str) -> pd.Series:
+    col = f"{key}__suppressed"
+    if col in frame:
+        return frame[col].fillna(False).astype(bool)
+    return pd.Series(False, index=frame.index)

@@ -1,0 +1,169 @@
+"""The ``mgg-geo`` command line.
+
+Every :class:`~mgg_geo.errors.MggError` is printed as one ``error:`` message
+(no traceback) and gives exit status 2; warnings print as ``warning:`` lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+from . import __version__, regions
+from .errors import MggError
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _table(rows: list[list], header: list[str]) -> str:
+    cells = [header] + [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- import / data
+
+
+def cmd_import(args) -> int:
+    from . import imports
+
+    if args.kind == "kwb":
+        stored = imports.import_kwb(args.file, year=args.year, table_id=args.table)
+    elif args.kind == "health":
+        stored = imports.import_health(args.file, year=args.year, table_id=args.table)
+    elif args.kind == "boundaries":
+        stored = [imports.import_boundaries(args.file, level=args.level, year=args.year)]
+    else:
+        stored = imports.import_shared(args.file, if_empty=args.if_empty)
+        if args.if_empty and not stored:
+            print("cache already filled; nothing imported (run 'mgg-geo data status')")
+            return 0
+    for entry in stored:
+        m = entry.manifest
+        levels = ", ".join(f"{n} {lvl}" for lvl, n in m["levels"].items())
+        print(f"imported {m['kind']} {m['year']} ({m.get('table_id')}): {m['rows']} rows ({levels}), "
+              f"{len(m['columns'])} indicator columns -> {entry.name}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from . import cache, settings
+
+    entries = cache.entries()
+    if not entries:
+        print(f"The cache ({settings.CACHE_DIR}) is empty. Run 'mgg-geo data fetch' (online) or "
+              "'mgg-geo import ...' (offline route; see README).")
+        return 0
+    rows = []
+    for e in entries:
+        m = e.manifest
+        levels = ", ".join(f"{lvl} {n}" for lvl, n in m.get("levels", {}).items())
+        munis = m.get("municipalities", [])
+        current = len([c for c in munis if c in regions.MUNICIPALITIES])
+        former = len([c for c in munis if c in regions.FORMER_MUNICIPALITIES])
+        rows.append([m["kind"], m.get("table_id") or "-", m["year"], levels, m["rows"],
+                     f"{current}" + (f" (+{former} of 2020)" if former else ""),
+                     m.get("origin"), (m.get("retrieved_at") or "")[:10]])
+    print(f"Cache: {settings.CACHE_DIR}\n")
+    print(_table(rows, ["source", "table", "year", "levels (rows)", "rows", "municipalities", "origin",
+                        "retrieved"]))
+    bounds = cache.find("boundaries", level="wijk")
+    if bounds is not None:
+        frame = bounds.load()
+        figures = {e.name: e for e in entries if e.manifest["kind"] in ("kwb", "health")
+                   and e.manifest.get("levels", {}).get("wijk")}
+        loaded = {name: set(e.load().query("level == 'wijk'")["code"]) for name, e in figures.items()}
+        print(f"\nWijken per municipality (boundaries {bounds.manifest['year']}; columns: wijken with figures "
+              "in each table)\n")
+        rows = []
+        for code, name in regions.MUNICIPALITIES.items():
+            wijken = frame[frame["gemeente_code"] == code].sort_values("code")
+            rows.append([code, name, len(wijken)] + [len(set(wijken["code"]) & codes) for codes in loaded.values()])
+        print(_table(rows, ["code", "municipality", "wijken"] + list(loaded)))
+        if args.areas:
+            for code, name in regions.MUNICIPALITIES.items():
+                wijken = frame[frame["gemeente_code"] == code].sort_values("code")
+                listing = ", ".join(f"{c} {n}" for c, n in zip(wijken["code"], wijken["name"]))
+                print(textwrap.fill(f"{code} {name}: {listing}", width=110, subsequent_indent="    "))
+    return 0
+
+
+def cmd_fetch(args) -> int:
+    from . import sources
+
+    kwb = sources.kwb(args.year, refresh=args.refresh)
+    print(f"KWB: {kwb.label}: {len(kwb.frame)} rows")
+    health = sources.health(args.health_year, level=args.level, refresh=args.refresh)
+    print(f"RIVM: {health.label}: {len(health.frame)} rows")
+    year = args.boundary_year or kwb.manifest["year"]
+    for level in ("gemeente", "wijk", "buurt"):
+        b = sources.boundaries(year, level, refresh=args.refresh)
+        print(f"boundaries {level} {year}: {len(b.frame)} areas")
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mgg-geo", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"mgg_geo {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    imp = sub.add_parser("import", help="offline route: load manually downloaded files into the cache")
+    isub = imp.add_subparsers(dest="kind", required=True)
+    for kind, helptext in (("kwb", "CBS Kerncijfers wijken en buurten (xls/xlsx/csv)"),
+                           ("health", "RIVM Gezondheid per wijk en buurt (StatLine CSV export)")):
+        p = isub.add_parser(kind, help=helptext)
+        p.add_argument("file", type=Path)
+        p.add_argument("--year", type=int, help="reference year when the file does not say")
+        p.add_argument("--table", help="CBS table id (e.g. 85039NED) when the file name does not carry it")
+        p.set_defaults(func=cmd_import)
+    p = isub.add_parser("boundaries", help="boundaries as GeoJSON or GeoPackage")
+    p.add_argument("file", type=Path)
+    p.add_argument("--level", choices=regions.LEVELS)
+    p.add_argument("--year", type=int)
+    p.set_defaults(func=cmd_import)
+    p = isub.add_parser("shared", help="the example files of the shared data folder")
+    p.add_argument("file", type=Path, nargs="?", help="the folder (default: settings.SHARED_DATA)")
+    p.add_argument("--if-empty", action="store_true", help="only when the cache holds nothing yet")
+    p.set_defaults(func=cmd_import)
+
+    data = sub.add_parser("data", help="the data cache")
+    dsub = data.add_subparsers(dest="action", required=True)
+    p = dsub.add_parser("status", help="what is in the cache")
+    p.add_argument("--areas", action="store_true", help="also list every wijk per municipality")
+    p.set_defaults(func=cmd_status)
+    p = dsub.add_parser("fetch", help="download KWB, RIVM and boundaries from CBS/PDOK (cache first)")
+    p.add_argument("--year", type=int, help="KWB year (default: newest with income figures)")
+    p.add_argument("--health-year", type=int)
+    p.add_argument("--boundary-year", type=int, help="default: the KWB year")
+    p.add_argument("--level", choices=regions.LEVELS, default="wijk")
+    p.add_argument("--refresh", action="store_true", help="download again even when cached")
+    p.set_defaults(func=cmd_fetch)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
+    try:
+        return int(args.func(args) or 0)
+    except MggError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

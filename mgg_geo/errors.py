@@ -1,0 +1,50 @@
+"""The one error family of mgg_geo.
+
+Every error a user can cause or meet (bad input, an unknown municipality, a
+CBS outage) is an :class:`MggError`. Its message names the file, row, column
+or URL involved and says what to do; the command line prints it without a
+traceback and exits with status 2.
+"""
+
+from __future__ import annotations
+
+
+class MggError(Exception):
+    """Base class of all mgg_geo errors."""
+
+
+class RegionError(MggError, ValueError):
+    """An unknown or misspelt municipality, or a malformed CBS area code."""
+
+
+class SourceError(MggError):
+    """A CBS, RIVM or PDOK download failed and no usable cached copy exists.
+
+    ``url`` is the request that failed and ``status`` its HTTP status (None when
+    the server never answered).
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class DataError(MggError, ValueError):
+    """An input file or table cannot be used (wrong columns, impossible values)."""
+
+
+class CacheError(MggError):
+    """The cache holds nothing for the request (and downloading was not allowed)."""
+
+
+class RegisterError(DataError):
+    """An initiative register failed validation; ``problems`` lists every problem."""
+
+    def __init__(self, message: str, problems: list | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
+class MggWarning(UserWarning):
+    """Something the reader must know (e.g. a stale cached copy was used), not an error."""

@@ -1,0 +1,73 @@
+"""Live downloads from PDOK: CBS gebiedsindelingen (boundaries).
+
+Boundaries come from the WFS of *CBS gebiedsindelingen*::
+
+    {PDOK_SERVICE_URL}/cbs/gebiedsindelingen/{year}/wfs/v1_0?service=WFS&version=2.0.0
+        &request=GetFeature&typeNames=gebiedsindelingen:{level}_gegeneraliseerd
+        &outputFormat=json&srsName=EPSG:28992&bbox=...&count=1000&startIndex=0
+
+asked for the province's bounding box in EPSG:28992 and paged with
+``count``/``startIndex`` (WFS 2.0) until a page returns fewer features than
+asked. Features carry ``statcode``, ``statnaam`` and ``jrstatcode``; rows
+outside the province are dropped by code.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+
+from . import regions, settings, tables
+from ._http import RequestLog, get_json
+from .errors import SourceError
+
+LAYERS = {"buurt": "buurt_gegeneraliseerd", "wijk": "wijk_gegeneraliseerd", "gemeente": "gemeente_gegeneraliseerd"}
+
+
+def wfs_url(year: int) -> str:
+    return f"{settings.PDOK_SERVICE_URL.rstrip('/')}/cbs/gebiedsindelingen/{year}/wfs/v1_0"
+
+
+def download_boundaries(year: int, level: str) -> tuple[gpd.GeoDataFrame, dict]:
+    """Download generalised CBS boundaries of ``level`` and ``year`` for the province.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, dict)
+        Tidy boundaries in EPSG:28992 (``code``, ``name``, ``level``,
+        ``gemeente_code``, geometry) and the manifest fields.
+    """
+    if level not in LAYERS:
+        raise SourceError(f"Unknown boundary level {level!r}; choose one of {', '.join(LAYERS)}.")
+    url = wfs_url(year)
+    bbox = ",".join(f"{v:.0f}" for v in settings.PROVINCE_BBOX_RD) + ",urn:ogc:def:crs:EPSG::28992"
+    params = {
+        "service": "WFS", "version": "2.0.0", "request": "GetFeature",
+        "typeNames": f"gebiedsindelingen:{LAYERS[level]}", "outputFormat": "json",
+        "srsName": "EPSG:28992", "bbox": bbox, "count": settings.WFS_PAGE_SIZE,
+    }
+    what = f"PDOK CBS gebiedsindelingen {year} ({LAYERS[level]})"
+    log = RequestLog()
+    features: list[dict] = []
+    start = 0
+    while True:
+        page = get_json(url, {**params, "startIndex": start}, log, what)
+        batch = page.get("features") if isinstance(page, dict) else None
+        if batch is None:
+            raise SourceError(f"{what}: the answer from {log.last_url} is not a GeoJSON FeatureCollection.",
+                              url=log.last_url)
+        features.extend(batch)
+        if len(batch) < settings.WFS_PAGE_SIZE:
+            break
+        start += len(batch)
+    if not features:
+        raise SourceError(f"{what}: {log.urls[0]} returned no features for the province.", url=log.urls[0])
+    raw = gpd.GeoDataFrame.from_features(features, crs=settings.CRS_ANALYSIS)
+    frame = tables.tidy_boundaries(raw, level=level, origin=url)
+    meta = {
+        "kind": "boundaries", "year": year, "level": level, "table_id": f"gebiedsindelingen:{LAYERS[level]}",
+        "title": f"CBS gebiedsindelingen {year}, {level} (gegeneraliseerd)", "modified": None,
+        "source_url": log.urls[0], "origin": "live", "pages": len(log.urls),
+        "attribution": f"Kadaster / Centraal Bureau voor de Statistiek, {year}",
+        "municipalities_found": sorted(set(frame["gemeente_code"]) & set(regions.MUNICIPALITIES)),
+    }
+    return frame, meta
