@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util import Retry
 
 from . import settings
@@ -84,7 +85,8 @@ def describe_failure(exc: BaseException, log: RequestLog, what: str) -> SourceEr
     if isinstance(exc, requests.HTTPError) or response is not None:
         status = response.status_code if response is not None else None
         return SourceError(f"{what}: the server answered HTTP {status} for {url}.", url=url, status=status)
-    if isinstance(exc, requests.Timeout):
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(exc, requests.Timeout) or isinstance(reason, ReadTimeoutError):
         return SourceError(
             f"{what}: no answer within {settings.HTTP_TIMEOUT:g} s from {url} "
             f"(after {settings.HTTP_RETRIES} retries).",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 import warnings
 from pathlib import Path
 
@@ -90,8 +89,9 @@ def cmd_status(args) -> int:
         if args.areas:
             for code, name in regions.MUNICIPALITIES.items():
                 wijken = frame[frame["gemeente_code"] == code].sort_values("code")
-                listing = ", ".join(f"{c} {n}" for c, n in zip(wijken["code"], wijken["name"]))
-                print(textwrap.fill(f"{code} {name}: {listing}", width=110, subsequent_indent="    "))
+                print(f"\n{code} {name} ({len(wijken)} wijken)")
+                for wcode, wname in zip(wijken["code"], wijken["name"]):
+                    print(f"    {wcode}  {wname}")
     return 0
 
 

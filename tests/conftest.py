@@ -1,0 +1,102 @@
+"""Test fixtures.
+
+* Every test gets its own empty cache and has all service URLs pointed at a
+  closed local port, so no test can reach the internet by accident.
+* ``shared_data``: the real files of ``settings.SHARED_DATA``. Absent folder:
+  skip with a reason, except under ``CI=true``, where it is a failure.
+* ``replay``: the local CBS/PDOK replay server (tests/replay/server.py), with
+  the settings pointed at it (short timeout, retries without back-off).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mgg_geo import settings
+
+OUTPUT_DIR = Path(__file__).resolve().parents[1] / "test-output"
+_SETTINGS = ("CACHE_DIR", "CBS_OPENDATA_URL", "CBS_THIRD_PARTY_URL", "PDOK_SERVICE_URL", "PDOK_API_URL",
+             "HTTP_TIMEOUT", "HTTP_RETRIES", "HTTP_BACKOFF", "MAX_PAGES", "WFS_PAGE_SIZE")
+SHARED = settings.SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def isolate_settings(tmp_path, monkeypatch):
+    """Own cache per test; services unreachable unless a test points them somewhere."""
+    for name in _SETTINGS:
+        monkeypatch.setattr(settings, name, getattr(settings, name))
+    monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
+    closed = "http://127.0.0.1:9"
+    for name in ("CBS_OPENDATA_URL", "CBS_THIRD_PARTY_URL", "PDOK_SERVICE_URL", "PDOK_API_URL"):
+        monkeypatch.setattr(settings, name, closed)
+    monkeypatch.setattr(settings, "HTTP_RETRIES", 0)
+    monkeypatch.setattr(settings, "HTTP_BACKOFF", 0.0)
+    monkeypatch.setattr(settings, "HTTP_TIMEOUT", 5.0)
+    yield
+
+
+def _shared_or_skip() -> Path:
+    if SHARED.is_dir():
+        return SHARED
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but the shared data folder {SHARED} is missing (set MGG_SHARED_DATA).")
+    pytest.skip(f"shared data folder {SHARED} not found (set MGG_SHARED_DATA); integration test skipped")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return _shared_or_skip()
+
+
+@pytest.fixture(scope="session")
+def _replay_server():
+    from tests.replay.server import ReplayServer
+
+    server = ReplayServer(_shared_or_skip(), page_size=100).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def replay(_replay_server, monkeypatch):
+    server = _replay_server
+    server.reset()
+    monkeypatch.setattr(settings, "CBS_OPENDATA_URL", f"{server.url}/opendata")
+    monkeypatch.setattr(settings, "CBS_THIRD_PARTY_URL", f"{server.url}/dataderden")
+    monkeypatch.setattr(settings, "PDOK_SERVICE_URL", f"{server.url}/pdok-service")
+    monkeypatch.setattr(settings, "PDOK_API_URL", f"{server.url}/pdok-api")
+    monkeypatch.setattr(settings, "HTTP_TIMEOUT", 1.0)
+    monkeypatch.setattr(settings, "HTTP_RETRIES", 1)
+    monkeypatch.setattr(settings, "WFS_PAGE_SIZE", 50)
+    yield server
+    server.reset()
+
+
+@pytest.fixture(scope="session")
+def imported_cache(tmp_path_factory, shared_data):
+    """A cache filled once per session by importing the shared example files (read-only use)."""
+    from mgg_geo import imports
+
+    root = tmp_path_factory.mktemp("shared-cache")
+    saved = settings.CACHE_DIR
+    settings.CACHE_DIR = root
+    try:
+        imports.import_shared(shared_data)
+    finally:
+        settings.CACHE_DIR = saved
+    return root
+
+
+@pytest.fixture
+def use_imported(imported_cache, monkeypatch):
+    monkeypatch.setattr(settings, "CACHE_DIR", imported_cache)
+    return imported_cache
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    return OUTPUT_DIR

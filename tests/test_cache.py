@@ -1,0 +1,49 @@
+import pandas as pd
+import pytest
+
+from mgg_geo import cache, settings
+from mgg_geo.errors import CacheError
+
+
+def _frame(n=3):
+    return pd.DataFrame({"code": [f"WK00140{i}" for i in range(n)], "level": "wijk", "gemeente_code": "GM0014",
+                         "population": range(n)})
+
+
+def test_store_and_load_roundtrip():
+    entry = cache.store(_frame(), {"kind": "kwb", "year": 2021, "table_id": "85039NED"})
+    assert entry.name == "kwb_2021_85039NED"
+    assert entry.manifest["rows"] == 3 and entry.manifest["levels"] == {"wijk": 3}
+    assert entry.manifest["municipalities"] == ["GM0014"]
+    pd.testing.assert_frame_equal(entry.load(), _frame())
+    assert cache.find("kwb", year=2021).name == entry.name
+    assert cache.find("kwb", level="buurt") is None
+
+
+def test_interrupted_write_leaves_previous_entry_intact(monkeypatch):
+    cache.store(_frame(2), {"kind": "kwb", "year": 2021, "table_id": "85039NED"})
+    before = cache.snapshot()
+
+    def boom(self, *a, **k):
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
+    with pytest.raises(KeyboardInterrupt):
+        cache.store(_frame(5), {"kind": "kwb", "year": 2021, "table_id": "85039NED"})
+    assert cache.snapshot() == before
+    assert len(cache.find("kwb", year=2021).load()) == 2
+
+
+def test_damaged_entry_is_reported():
+    entry = cache.store(_frame(), {"kind": "kwb", "year": 2021, "table_id": "85039NED"})
+    entry.data_path.write_bytes(b"garbage")
+    with pytest.raises(CacheError, match="damaged.*--refresh"):
+        entry.load()
+
+
+def test_newer_version_replaces_old_data_file():
+    cache.store(_frame(2), {"kind": "kwb", "year": 2021, "table_id": "85039NED"})
+    cache.store(_frame(4), {"kind": "kwb", "year": 2021, "table_id": "85039NED"})
+    files = sorted(p.name for p in settings.CACHE_DIR.iterdir())
+    assert len([f for f in files if f.endswith(".parquet")]) == 1
+    assert len(cache.find("kwb", year=2021).load()) == 4
