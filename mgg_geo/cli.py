@@ -109,6 +109,32 @@ def cmd_fetch(args) -> int:
     return 0
 
 
+def cmd_register_check(args) -> int:
+    from . import initiatives
+    from .errors import RegisterError
+
+    try:
+        register = initiatives.load(args.file, reference_date=args.reference_date, geocode=not args.no_geocode,
+                                    strict=False)
+    except RegisterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    problems = register.problems
+    if problems:
+        rows = [[p.severity, p.row or "", p.column or "", p.message] for p in problems]
+        print(_table(rows, ["severity", "row", "column", "problem"]))
+        print()
+    frame = register.initiatives
+    placed = frame.groupby("placement").size().to_dict() if len(frame) else {}
+    print(f"{args.file}: {len(frame)} initiative(s) placed ({', '.join(f'{n} {k}' for k, n in placed.items())}); "
+          f"{int(frame['active'].sum()) if len(frame) else 0} active on {register.reference_date}; "
+          f"{len(register.errors)} error(s), {len(register.warnings)} warning(s).")
+    if len(frame):
+        per = frame.groupby("gemeente_code").size()
+        print("per municipality: " + ", ".join(f"{regions.MUNICIPALITIES.get(c, c)} {n}" for c, n in per.items()))
+    return 1 if register.errors else 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -148,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", choices=regions.LEVELS, default="wijk")
     p.add_argument("--refresh", action="store_true", help="download again even when cached")
     p.set_defaults(func=cmd_fetch)
+    reg = sub.add_parser("register", help="the initiative register")
+    rsub = reg.add_subparsers(dest="action", required=True)
+    p = rsub.add_parser("check", help="validate and place a register; exit 1 on errors")
+    p.add_argument("file", type=Path)
+    p.add_argument("--reference-date", help="YYYY-MM-DD; initiatives ended before it are inactive (default: today)")
+    p.add_argument("--no-geocode", action="store_true", help="do not ask PDOK Locatieserver")
+    p.set_defaults(func=cmd_register_check)
     return parser
 
 

@@ -93,6 +93,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
 def _read_csv_bytes(raw: bytes, path: Path) -> pd.DataFrame:
     if not raw.strip():
         raise DataError(f"{path}: the file is empty.")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
+        raw = raw.decode("utf-16").encode("utf-8")
     if b"\x00" in raw[:4096]:
         raise DataError(f"{path}: this is a binary file, not a CSV or Excel table.")
     for encoding in ("utf-8-sig", "cp1252"):
@@ -106,7 +108,18 @@ def _read_csv_bytes(raw: bytes, path: Path) -> pd.DataFrame:
         delimiter = csv.Sniffer().sniff(head, delimiters=";,\t").delimiter
     except csv.Error:
         delimiter = max(";,\t", key=head.count)
-    return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in r)]
+    if not rows:
+        raise DataError(f"{path}: the file is empty.")
+    header, width = rows[0], len(rows[0])
+    for number, cells in enumerate(rows[1:], start=2):
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            raise DataError(
+                f"{path}: row {number} has {len(cells)} cells but the header has {width}: a value contains the "
+                f"delimiter {delimiter!r}. Put that value in double quotes (Excel does this when saving as CSV)."
+            )
+    body = [(cells + [""] * width)[:width] for cells in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=str)
 
 
 def _year_from_name(path: Path) -> int | None:

@@ -14,9 +14,12 @@ outside the province are dropped by code.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import geopandas as gpd
 
-from . import regions, settings, tables
+from . import cache, regions, settings, tables
 from ._http import RequestLog, get_json
 from .errors import SourceError
 
@@ -71,3 +74,67 @@ def download_boundaries(year: int, level: str) -> tuple[gpd.GeoDataFrame, dict]:
         "municipalities_found": sorted(set(frame["gemeente_code"]) & set(regions.MUNICIPALITIES)),
     }
     return frame, meta
+
+
+# --------------------------------------------------------------------------- Locatieserver
+
+#: Locatieserver document types, by the placement they give.
+GEOCODE_TYPES = {"address": "adres", "postcode": "postcode", "town": "woonplaats"}
+
+
+class Geocoder:
+    """PDOK Locatieserver lookups, cached in ``CACHE_DIR/geocode.json``.
+
+    ``{PDOK_API_URL}/bzk/locatieserver/search/v3_1/free?q=...&fq=type:adres
+    &fq=provincienaam:Groningen&rows=1``; the answer's ``response.docs[0]``
+    gives ``centroide_rd`` (WKT ``POINT(x y)``, EPSG:28992), ``weergavenaam``
+    and ``score``, all kept with the URL and retrieval time. A cached answer
+    (also "not found") is never asked again. When the service cannot be
+    reached, the geocoder switches itself off for the rest of the run
+    (:attr:`unavailable` holds the reason) and :meth:`lookup` returns None.
+    """
+
+    def __init__(self):
+        self.path = Path(settings.CACHE_DIR) / "geocode.json"
+        self.answers: dict[str, dict] = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+        self.unavailable: str | None = None
+        self.requests = 0
+
+    @staticmethod
+    def url() -> str:
+        return f"{settings.PDOK_API_URL.rstrip('/')}/bzk/locatieserver/search/v3_1/free"
+
+    def lookup(self, query: str, kind: str) -> dict | None:
+        """Geocode ``query`` as ``kind`` (address, postcode, town); None when not found or unavailable."""
+        key = f"{kind}|{query.strip().lower()}"
+        if key in self.answers:
+            return self.answers[key] or None
+        if self.unavailable:
+            return None
+        params = {"q": query, "fq": [f"type:{GEOCODE_TYPES[kind]}", "provincienaam:Groningen"], "rows": 1}
+        log = RequestLog()
+        try:
+            body = get_json(self.url(), params, log, "PDOK Locatieserver")
+            docs = body["response"]["docs"]
+        except SourceError as exc:
+            self.unavailable = str(exc)
+            return None
+        except (KeyError, TypeError):
+            self.unavailable = f"PDOK Locatieserver: unexpected answer from {log.last_url}"
+            return None
+        finally:
+            self.requests += len(log.urls)
+        answer = {}
+        if docs:
+            doc = docs[0]
+            x, y = (float(v) for v in doc["centroide_rd"].removeprefix("POINT(").rstrip(")").split())
+            answer = {"x": x, "y": y, "weergavenaam": doc.get("weergavenaam"), "score": doc.get("score"),
+                      "type": doc.get("type"), "url": log.last_url, "retrieved_at": cache.now_utc()}
+        self.answers[key] = answer
+        return answer or None
+
+    def save(self) -> None:
+        """Write the answers atomically to the cache."""
+        if self.answers:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_json_atomic(self.path, self.answers)

@@ -444,7 +444,9 @@ class ReplayServer:
 
     def route(self, raw_path: str) -> tuple[int, bytes]:
         parts = urlsplit(raw_path)
-        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        multi = parse_qs(parts.query, keep_blank_values=True)
+        query = {k: v[0] for k, v in multi.items()}
+        query["fq*"] = multi.get("fq", [])
         segments = [s for s in parts.path.split("/") if s]
         if not segments:
             return 404, b"{}"
@@ -524,10 +526,10 @@ class ReplayServer:
         if segs != ["bzk", "locatieserver", "search", "v3_1", "free"]:
             return 404, b"{}"
         q = query.get("q", "").lower()
-        wanted_type = query.get("fq", "").removeprefix("type:")
+        filters = dict(f.split(":", 1) for f in query.get("fq*", []) if ":" in f)
         docs = [d for d in self.gazetteer
                 if all(word in d["weergavenaam"].lower() for word in re.findall(r"\w+", q))
-                and (not wanted_type or d["type"] == wanted_type)]
+                and all(d.get(k) == v for k, v in filters.items())]
         rows = int(query.get("rows", 10))
         body = {"response": {"numFound": len(docs), "start": 0, "maxScore": docs[0]["score"] if docs else 0.0,
                              "numFoundExact": True, "docs": docs[:rows]}}

@@ -1,0 +1,519 @@
+"""The initiative register: the supply side of the analysis.
+
+One row per initiative site or area-wide offer, kept by a policy officer in
+Excel. :func:`load` reads it (CSV as Dutch Excel writes it, plain CSV, XLSX,
+GeoJSON, GeoPackage), validates every row before any analysis, and places
+each row as a point in EPSG:28992.
+
+Schema (Dutch or English headers)
+---------------------------------
+Required: ``name``/``naam``, ``programme``/``programma`` (STORM, KoPPeLing,
+Move aHead or another programme) and a location. Optional: ``organisation``,
+``prevention_level`` (universeel, selectief, geïndiceerd, terugvalpreventie;
+several separated by ``;``), ``setting``, ``target_group``, ``age_min``,
+``age_max``, ``capacity`` (participants or places per year), ``start_date``,
+``end_date``, ``source`` (URL), ``notes``, ``municipality``.
+
+A location is one of, most precise first:
+
+=========  ==============================================  ============
+placement  columns                                         how
+=========  ==============================================  ============
+exact      ``lat``/``lon`` (WGS84) or ``x``/``y`` (RD)     as given
+address    ``postcode`` + ``huisnummer``, or street + town  Locatieserver
+postcode   ``postcode`` alone                              Locatieserver
+town       ``town``/``plaats``                             Locatieserver
+area       ``area_code``/``gebiedscode`` (BU/WK/GM)        representative point of the area
+=========  ==============================================  ============
+
+An ``area_code`` given *alone* is an area-wide offer (``area_wide``): it
+covers every area inside it. Given *with* an address or town, it is the area
+the site lies in: the fallback placement when geocoding is unavailable or
+finds nothing, and a consistency check otherwise.
+
+Validation gathers every problem before raising; each names file, row (as
+Excel shows it: the header is row 1), column and what to do. Errors refuse the
+register; warnings keep the row and flag it.
+
+Names and free text are data, never markup: they are stored verbatim and
+escaped wherever they reach HTML (see :mod:`mgg_geo.maps`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import Point
+
+from . import regions, settings, sources
+from .errors import DataError, MggError, RegisterError
+from .imports import read_table
+from .pdok import Geocoder
+
+PREVENTION_LEVELS = ("universeel", "selectief", "geïndiceerd", "terugvalpreventie")
+_LEVEL_ALIASES = {"universal": "universeel", "selective": "selectief", "indicated": "geïndiceerd",
+                  "geindiceerd": "geïndiceerd", "relapse prevention": "terugvalpreventie",
+                  "terugval": "terugvalpreventie"}
+NAMED_PROGRAMMES = ("STORM", "KoPPeLing", "Move aHead")
+PLACEMENTS = ("exact", "address", "postcode", "town", "area")
+
+#: English column name -> accepted headers (compared case-insensitively, spaces/underscores ignored).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "naam"),
+    "programme": ("programme", "program", "programma"),
+    "organisation": ("organisation", "organization", "organisatie", "aanbieder"),
+    "prevention_level": ("prevention_level", "preventieniveau", "niveau"),
+    "setting": ("setting", "omgeving"),
+    "target_group": ("target_group", "doelgroep"),
+    "age_min": ("age_min", "leeftijd_min", "min_leeftijd"),
+    "age_max": ("age_max", "leeftijd_max", "max_leeftijd"),
+    "capacity": ("capacity", "capaciteit"),
+    "start_date": ("start_date", "startdatum", "start"),
+    "end_date": ("end_date", "einddatum", "eind"),
+    "source": ("source", "bron", "url"),
+    "notes": ("notes", "opmerkingen", "toelichting"),
+    "lat": ("lat", "latitude", "breedtegraad"),
+    "lon": ("lon", "lng", "longitude", "lengtegraad"),
+    "x": ("x", "x_rd", "rd_x"),
+    "y": ("y", "y_rd", "rd_y"),
+    "postcode": ("postcode", "postal_code", "zip"),
+    "huisnummer": ("huisnummer", "house_number", "housenumber", "nummer"),
+    "street": ("street", "straat", "adres", "address"),
+    "town": ("town", "plaats", "woonplaats", "city"),
+    "municipality": ("municipality", "gemeente"),
+    "area_code": ("area_code", "gebiedscode", "code"),
+}
+_FOLD = {re.sub(r"[\s_\-]", "", a.lower()): key for key, aliases in COLUMNS.items() for a in aliases}
+_POSTCODE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})\s*$")
+#: Points may lie this far (m) outside the simplified province outline and still count as inside.
+PROVINCE_TOLERANCE_M = 500.0
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str  # "error" or "warning"
+    file: str
+    row: int | None  # as the user sees it (Excel row; feature number for GeoJSON)
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{Path(self.file).name}" + (f", row {self.row}" if self.row else "") + \
+                (f", column {self.column}" if self.column else "")
+        return f"{self.severity}: {where}: {self.message}"
+
+
+@dataclass
+class Register:
+    """A validated, placed register.
+
+    Attributes
+    ----------
+    initiatives
+        GeoDataFrame (EPSG:28992), one row per initiative, with ``placement``,
+        ``area_wide``, ``active``, ``row`` (Excel row), ``gemeente_code`` and
+        the geocoding match (``geocode_match``, ``geocode_score``).
+    problems
+        Every error and warning found.
+    """
+
+    path: Path
+    initiatives: gpd.GeoDataFrame
+    problems: list[Problem] = field(default_factory=list)
+    reference_date: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def active(self) -> gpd.GeoDataFrame:
+        """Initiatives that count for coverage (active on the reference date)."""
+        return self.initiatives[self.initiatives["active"]]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read(path: str | Path) -> tuple[pd.DataFrame, int]:
+    """Read a register file as text; returns the frame and the offset from index to user row."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json", ".gpkg"):
+        try:
+            gdf = gpd.read_file(path)
+        except Exception as exc:  # noqa: BLE001
+            raise DataError(f"{path}: cannot be read as GeoJSON/GeoPackage ({type(exc).__name__}: {exc}).") from exc
+        if gdf.empty:
+            raise DataError(f"{path}: the file holds no features.")
+        frame = pd.DataFrame(gdf.drop(columns="geometry")).astype(object).where(gdf.notna(), None)
+        frame = frame.map(lambda v: None if v is None else str(v))
+        if gdf.geometry.notna().any():
+            if gdf.crs is None:
+                raise DataError(f"{path}: the geometries have no coordinate reference system.")
+            points = gdf.geometry.to_crs(settings.CRS_ANALYSIS)
+            frame["x"] = [None if g is None or g.is_empty else f"{g.centroid.x:.2f}" for g in points]
+            frame["y"] = [None if g is None or g.is_empty else f"{g.centroid.y:.2f}" for g in points]
+        return frame, 1  # feature numbers start at 1
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        return _read_excel(path), 2
+    return read_table(path), 2
+
+
+def _read_excel(path: Path) -> pd.DataFrame:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str)
+    except Exception as exc:  # noqa: BLE001
+        raise DataError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc}).") from exc
+    for name, frame in sheets.items():
+        if _required_present(frame.columns):
+            return frame
+    raise DataError(f"{path}: no sheet has the columns naam/name and programma/programme "
+                    f"(sheets: {', '.join(sheets)}). Put the register on its own sheet with a header row.")
+
+
+def _required_present(columns) -> bool:
+    keys = {_FOLD.get(re.sub(r"[\s_\-]", "", str(c).strip().lower())) for c in columns}
+    return {"name", "programme"} <= keys
+
+
+def normalise_columns(frame: pd.DataFrame, origin: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rename Dutch/English headers to the English schema; returns the frame and {schema: original}."""
+    renamed, original = {}, {}
+    for col in frame.columns:
+        key = _FOLD.get(re.sub(r"[\s_\-]", "", str(col).strip().lower()))
+        if key and key not in original:
+            renamed[col] = key
+            original[key] = str(col)
+    frame = frame.rename(columns=renamed)
+    for key in COLUMNS:
+        if key not in frame:
+            frame[key] = None
+    return frame[list(COLUMNS)], original
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _text(value) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number(value) -> float | None:
+    text = _text(value)
+    if text is None:
+        return None
+    text = text.replace(" ", "")
+    if re.fullmatch(r"-?\d+,\d+", text):
+        text = text.replace(",", ".")
+    return float(text)  # ValueError for garbage
+
+
+def _date(value) -> dt.date | None:
+    text = _text(value)
+    if text is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y"):
+        try:
+            parsed = dt.datetime.strptime(text, fmt).date()
+            return parsed
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _levels(value) -> tuple[list[str], list[str]]:
+    text = _text(value)
+    if text is None:
+        return [], []
+    good, bad = [], []
+    for part in re.split(r"[;,/+]| en ", text):
+        word = re.sub(r"\(.*?\)", "", part).strip().lower()
+        if not word:
+            continue
+        word = _LEVEL_ALIASES.get(word, word)
+        (good if word in PREVENTION_LEVELS else bad).append(word)
+    return good, bad
+
+
+def boundary_layers(*, year: int | None = None, offline: bool = False) -> dict[str, gpd.GeoDataFrame]:
+    """Gemeente, wijk and buurt boundaries of the province (cache first)."""
+    layers = {}
+    for level in regions.LEVELS:
+        try:
+            layers[level] = sources.boundaries(year, level, offline=offline).frame.set_index("code")
+        except MggError:
+            if level == "gemeente":
+                raise
+    return layers
+
+
+# --------------------------------------------------------------------------- load
+
+
+def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = None,
+         reference_date: dt.date | str | None = None, geocode: bool = True, offline: bool = False,
+         strict: bool = True) -> Register:
+    """Read, validate and place an initiative register.
+
+    Parameters
+    ----------
+    path
+        CSV, XLSX, GeoJSON or GeoPackage file.
+    boundaries
+        ``{"gemeente": gdf, "wijk": gdf, "buurt": gdf}`` indexed by code, in
+        EPSG:28992; default: :func:`boundary_layers` (cache first).
+    reference_date
+        Initiatives whose ``end_date`` lies before it are inactive (listed,
+        excluded from coverage). Default: today.
+    geocode
+        Use PDOK Locatieserver for addresses, postcodes and towns.
+    strict
+        Raise :class:`~mgg_geo.errors.RegisterError` when there are errors.
+
+    Returns
+    -------
+    Register
+    """
+    path = Path(path)
+    origin = str(path)
+    if not path.is_file():
+        raise RegisterError(f"{path}: no such file.", [Problem("error", origin, None, None, "no such file")])
+    ref = reference_date if isinstance(reference_date, dt.date) else (
+        dt.date.fromisoformat(reference_date) if reference_date else dt.date.today())
+    try:
+        raw, offset = read(path)
+    except DataError as exc:
+        raise RegisterError(str(exc), [Problem("error", origin, None, None, str(exc))]) from exc
+    frame, original = normalise_columns(raw, origin)
+    problems: list[Problem] = []
+
+    def add(severity: str, i: int | None, column: str | None, message: str) -> None:
+        problems.append(Problem(severity, origin, None if i is None else i + offset,
+                                original.get(column, column) if column else None, message))
+
+    if not _required_present(original):
+        missing = [k for k in ("name", "programme") if k not in original]
+        add("error", None, None, f"the header lacks {' and '.join(missing)} (naam/name, programma/programme); "
+                                 f"found: {', '.join(map(str, raw.columns))}")
+        raise RegisterError(_summary(path, problems), problems)
+
+    layers = boundaries if boundaries is not None else boundary_layers(offline=offline)
+    province = layers["gemeente"].geometry.union_all().buffer(PROVINCE_TOLERANCE_M)
+    geocoder = Geocoder() if geocode else None
+    records = []
+    for i, row in frame.iterrows():
+        record = _place_row(i, row, add, layers, province, geocoder, ref)
+        if record is not None:
+            record["row"] = i + offset
+            records.append(record)
+    if geocoder is not None:
+        geocoder.save()
+        if geocoder.unavailable:
+            add("warning", None, None, f"geocoding unavailable ({geocoder.unavailable}); rows with an area code "
+                                       "were placed on that area instead")
+    _flag_duplicates(frame, add)
+    columns = list(COLUMNS) + ["row", "placement", "area_wide", "active", "gemeente_code", "geocode_match",
+                               "geocode_score", "prevention_levels"]
+    initiatives = gpd.GeoDataFrame(records, columns=columns + ["geometry"], geometry="geometry",
+                                   crs=settings.CRS_ANALYSIS)
+    register = Register(path=path, initiatives=initiatives, problems=problems, reference_date=ref)
+    if strict and register.errors:
+        raise RegisterError(_summary(path, problems), problems)
+    return register
+
+
+def _summary(path: Path, problems: list[Problem]) -> str:
+    errors = [p for p in problems if p.severity == "error"]
+    lines = [f"{path}: {len(errors)} error(s) in the initiative register; nothing was used. Fix them and try again:"]
+    lines += [f"  {p}" for p in errors[:50]]
+    if len(errors) > 50:
+        lines.append(f"  ... and {len(errors) - 50} more (run 'mgg-geo register check {path}')")
+    return "\n".join(lines)
+
+
+def _flag_duplicates(frame: pd.DataFrame, add) -> None:
+    keyed = frame.drop(columns=["notes", "source"]).astype(object).fillna("").astype(str).agg("|".join, axis=1)
+    for i in np.flatnonzero(keyed.duplicated().to_numpy()):
+        first = int(np.flatnonzero((keyed == keyed.iloc[i]).to_numpy())[0])
+        add("warning", frame.index[i], None, f"duplicate of the row above (same as data row {first + 1}); "
+                                             "both are kept: delete one if it is the same site")
+
+
+def _place_row(i, row, add, layers, province, geocoder, ref: dt.date) -> dict | None:
+    ok = True
+
+    def error(column, message):
+        nonlocal ok
+        ok = False
+        add("error", i, column, message)
+
+    name, programme = _text(row["name"]), _text(row["programme"])
+    if name is None:
+        error("name", "missing required field: the initiative's name")
+    if programme is None:
+        error("programme", "missing required field: programme (STORM, KoPPeLing, Move aHead or another name)")
+    values = {}
+    for column in ("age_min", "age_max", "capacity"):
+        try:
+            values[column] = _number(row[column])
+        except ValueError:
+            error(column, f"{row[column]!r} is not a number")
+            values[column] = None
+    if values["capacity"] is not None and values["capacity"] < 0:
+        error("capacity", f"negative capacity ({values['capacity']:g}); give participants or places per year")
+    if None not in (values["age_min"], values["age_max"]) and values["age_min"] > values["age_max"]:
+        error("age_max", f"age_max {values['age_max']:g} is below age_min {values['age_min']:g}")
+    dates = {}
+    for column in ("start_date", "end_date"):
+        try:
+            dates[column] = _date(row[column])
+        except ValueError:
+            error(column, f"{row[column]!r} is not a date; write it as YYYY-MM-DD")
+            dates[column] = None
+    if dates["start_date"] and dates["end_date"] and dates["end_date"] < dates["start_date"]:
+        error("end_date", f"end date {dates['end_date']} lies before start date {dates['start_date']}")
+    levels, unknown = _levels(row["prevention_level"])
+    if unknown:
+        error("prevention_level", f"unknown prevention level {', '.join(repr(u) for u in unknown)}; use "
+                                  f"{', '.join(PREVENTION_LEVELS)} (several separated by ';')")
+
+    point, placement, match, score, area_wide = _locate(i, row, error, add, layers, geocoder)
+    gemeente = None
+    if point is not None:
+        if not province.contains(point):
+            error(None, f"the location ({point.x:.0f}, {point.y:.0f} in RD) lies outside the province of Groningen")
+        else:
+            hits = layers["gemeente"].index[layers["gemeente"].geometry.intersects(point.buffer(1))]
+            gemeente = hits[0] if len(hits) else _nearest(layers["gemeente"], point)
+            given = _text(row["municipality"])
+            if given:
+                try:
+                    code = regions.resolve_municipality(given)
+                    if code != gemeente:
+                        add("warning", i, "municipality", f"placed in {regions.MUNICIPALITIES[gemeente]} "
+                                                          f"although the row says {given}")
+                except MggError:
+                    add("warning", i, "municipality", f"unknown municipality {given!r}")
+    elif ok:
+        error(None, "no location: give lat/lon, x/y, an address (postcode + huisnummer or street + town), "
+                    "a town or an area code")
+    if not ok:
+        return None
+    active = dates["end_date"] is None or dates["end_date"] >= ref
+    if not active:
+        add("warning", i, "end_date", f"ended on {dates['end_date']}: listed, but not counted for coverage")
+    record = {k: _text(row[k]) for k in COLUMNS}
+    record.update(values)
+    record.update({"start_date": dates["start_date"], "end_date": dates["end_date"], "row": None,
+                   "placement": placement, "area_wide": area_wide, "active": active, "gemeente_code": gemeente,
+                   "geocode_match": match, "geocode_score": score, "prevention_levels": ";".join(levels),
+                   "geometry": point, "name": name, "programme": programme})
+    return record
+
+
+def _nearest(layer: gpd.GeoDataFrame, point: Point) -> str:
+    return layer.geometry.distance(point).idxmin()
+
+
+def _locate(i, row, error, add, layers, geocoder):
+    """Return (point, placement, geocode match, score, area_wide)."""
+    area_code = regions.normalise_code(row["area_code"]) or None
+    area_point = None
+    if area_code is not None:
+        if not regions.is_area_code(area_code) or regions.level_of(area_code) not in regions.LEVELS:
+            error("area_code", f"{row['area_code']!r} is not a BU/WK/GM code (e.g. BU00140000, WK001400, GM0014)")
+            area_code = None
+        else:
+            layer = layers.get(regions.level_of(area_code))
+            if layer is None or area_code not in layer.index:
+                error("area_code", f"unknown area code {area_code}: not a {regions.level_of(area_code)} of the "
+                                   "province in the boundaries used")
+                area_code = None
+            else:
+                area_point = layer.geometry.loc[area_code].representative_point()
+    # exact coordinates
+    for a, b, crs in (("lat", "lon", "EPSG:4326"), ("x", "y", settings.CRS_ANALYSIS)):
+        if _text(row[a]) is None and _text(row[b]) is None:
+            continue
+        try:
+            u, v = _number(row[a]), _number(row[b])
+        except ValueError:
+            bad = a if not _is_number(row[a]) else b
+            error(bad, f"{row[bad]!r} is not a coordinate")
+            return None, None, None, None, False
+        if u is None or v is None:
+            error(b if u is not None else a, f"{a} and {b} must both be given")
+            return None, None, None, None, False
+        if crs == "EPSG:4326":
+            if 50 <= v <= 54 and 3 <= u <= 8:
+                error(a, f"lat {u:g} / lon {v:g} look swapped (Groningen lies near lat 53.2, lon 6.6)")
+                return None, None, None, None, False
+            if not (-90 <= u <= 90 and -180 <= v <= 180):
+                error(a, f"lat {u:g} / lon {v:g} are not WGS84 coordinates")
+                return None, None, None, None, False
+            point = gpd.GeoSeries([Point(v, u)], crs=crs).to_crs(settings.CRS_ANALYSIS).iloc[0]
+        else:
+            if u > 300_000 and v < 300_000:
+                error(a, f"x {u:g} / y {v:g} look swapped (RD x lies below 300,000, y above 300,000)")
+                return None, None, None, None, False
+            point = Point(u, v)
+        return point, "exact", None, None, False
+    # geocoding
+    postcode, number = _text(row["postcode"]), _text(row["huisnummer"])
+    street, town = _text(row["street"]), _text(row["town"])
+    if postcode and not _POSTCODE.match(postcode):
+        error("postcode", f"{postcode!r} is not a Dutch postcode (1234 AB)")
+        return None, None, None, None, False
+    queries = []
+    if postcode and number:
+        queries.append(("address", f"{postcode.replace(' ', '')} {number}"))
+    if street and town:
+        queries.append(("address", f"{street} {number or ''} {town}".replace("  ", " ")))
+    if postcode:
+        queries.append(("postcode", postcode.replace(" ", "")))
+    if town:
+        queries.append(("town", town))
+    for kind, query in queries:
+        if geocoder is None:
+            break
+        answer = geocoder.lookup(query, kind)
+        if answer is not None:
+            point = Point(answer["x"], answer["y"])
+            if area_point is not None and not layers[regions.level_of(area_code)].geometry.loc[area_code] \
+                    .buffer(PROVINCE_TOLERANCE_M).contains(point):
+                add("warning", i, "area_code", f"geocoded '{query}' to {answer['weergavenaam']}, outside its area "
+                                               f"code {area_code}")
+            return point, kind, answer.get("weergavenaam"), answer.get("score"), False
+    if area_point is not None:
+        if queries:
+            why = "geocoding unavailable" if geocoder is None or geocoder.unavailable else "not found by Locatieserver"
+            add("warning", i, "area_code", f"placed on area {area_code} ({why}: "
+                                           f"{', '.join(q for _, q in queries)})")
+        return area_point, "area", None, None, not queries
+    if queries:
+        why = "geocoding unavailable" if geocoder is None or geocoder.unavailable else "not found by Locatieserver"
+        error("town" if town else "postcode", f"could not place {', '.join(q for _, q in queries)} ({why}); add "
+                                              "an area code (gebiedscode) or coordinates")
+    return None, None, None, None, False
+
+
+def _is_number(value) -> bool:
+    try:
+        _number(value)
+        return True
+    except ValueError:
+        return False

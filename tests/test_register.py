@@ -1,0 +1,180 @@
+"""The initiative register: loading, placement, geocoding (replay), the real register."""
+import csv
+import datetime as dt
+import io
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from shapely.geometry import Point
+
+from mgg_geo import cli, initiatives
+from tests import register_world as world
+
+HEADER = "naam;programma;x;y;capaciteit;startdatum;einddatum;preventieniveau;gebiedscode;plaats"
+
+
+def _csv(tmp_path, lines, name="register.csv", encoding="utf-8-sig"):
+    path = tmp_path / name
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def _load(path, **kw):
+    kw.setdefault("boundaries", world.layers())
+    kw.setdefault("geocode", False)
+    kw.setdefault("reference_date", dt.date(2026, 1, 1))
+    return initiatives.load(path, **kw)
+
+
+def test_dutch_excel_csv_with_decimal_comma(tmp_path):
+    path = _csv(tmp_path, [
+        "naam;programma;lengtegraad;breedtegraad;capaciteit;einddatum;preventieniveau",
+        'Café Één;STORM;6,60;53,22;120;2030-01-01;"universeel; selectief"',
+    ], encoding="cp1252")
+    boundaries = world.layers()
+    point = gpd.GeoSeries([Point(6.60, 53.22)], crs="EPSG:4326").to_crs("EPSG:28992").iloc[0]
+    # move the synthetic world so that it contains this real-world point
+    dx, dy = point.x - 235_000, point.y - 580_000
+    boundaries = {k: v.set_geometry(v.geometry.translate(dx, dy)) for k, v in boundaries.items()}
+    reg = _load(path, boundaries=boundaries)
+    row = reg.initiatives.iloc[0]
+    assert row["name"] == "Café Één" and row["placement"] == "exact" and row["capacity"] == 120
+    assert row["prevention_levels"] == "universeel;selectief" and row["row"] == 2
+    assert row.geometry.distance(point) < 0.01 and row["gemeente_code"] == "GM0014"
+
+
+def test_area_code_alone_is_area_wide_offer(tmp_path):
+    path = _csv(tmp_path, [HEADER, "Wijkteam;KoPPeLing;;;;;;selectief;WK001401;"])
+    row = _load(path).initiatives.iloc[0]
+    assert row["placement"] == "area" and row["area_wide"]
+    assert row.geometry.within(world.layers()["wijk"].geometry["WK001401"])
+
+
+def test_area_code_with_town_is_a_fallback_not_area_wide(tmp_path):
+    path = _csv(tmp_path, [HEADER, "School;STORM;;;;;;;BU00140001;Groningen"])
+    reg = _load(path)
+    row = reg.initiatives.iloc[0]
+    assert row["placement"] == "area" and not row["area_wide"]
+    assert any("placed on area BU00140001" in p.message for p in reg.warnings)
+
+
+def test_inactive_is_listed_but_not_active(tmp_path):
+    path = _csv(tmp_path, [HEADER, "Oud;STORM;232000;577000;;2020-01-01;2024-12-31;;;"])
+    reg = _load(path)
+    assert len(reg.initiatives) == 1 and len(reg.active) == 0
+    assert any("not counted for coverage" in p.message for p in reg.warnings)
+
+
+def test_names_are_kept_verbatim(tmp_path):
+    path = _csv(tmp_path, [HEADER, '"<script>alert(1)</script> & ""Co""";STORM;232000;577000;;;;;;'])
+    assert _load(path).initiatives.iloc[0]["name"] == '<script>alert(1)</script> & "Co"'
+
+
+# ---------------------------------------------------------------- round trip (property)
+
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1,
+                max_size=25).map(str.strip).filter(bool)
+rows = st.lists(st.fixed_dictionaries({
+    "name": names,
+    "programme": st.sampled_from(["STORM", "KoPPeLing", "Move aHead", "jongerenwerk"]),
+    "x": st.integers(world.X0 + 10, world.X1 - 10),
+    "y": st.integers(world.Y0 + 10, world.Y1 - 10),
+    "capacity": st.one_of(st.none(), st.integers(0, 5000)),
+    "age_min": st.one_of(st.none(), st.integers(0, 12)),
+    "start_date": st.one_of(st.none(), st.dates(dt.date(2015, 1, 1), dt.date(2025, 12, 31))),
+}), min_size=1, max_size=6, unique_by=lambda r: r["name"])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "geojson"])
+@hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=rows)
+def test_property_valid_rows_survive_round_trip(tmp_path, fmt, records):
+    frame = pd.DataFrame(records)
+    path = tmp_path / f"register.{fmt}"
+    if fmt == "csv":
+        frame.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    elif fmt == "xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        gdf = gpd.GeoDataFrame(frame.drop(columns=["x", "y"]).assign(start_date=frame["start_date"].astype(str)),
+                               geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs="EPSG:28992")
+        gdf.to_crs("EPSG:4326").to_file(path, driver="GeoJSON")
+    got = _load(path).initiatives
+    assert got["name"].tolist() == frame["name"].tolist()
+    assert got["programme"].tolist() == frame["programme"].tolist()
+    assert got.geometry.x.round(0).tolist() == frame["x"].astype(float).tolist()
+    assert got.geometry.y.round(0).tolist() == frame["y"].astype(float).tolist()
+    for col in ("capacity", "age_min"):
+        expected = [None if pd.isna(v) else float(v) for v in frame[col]]
+        assert [None if pd.isna(v) else float(v) for v in got[col]] == expected
+    assert [d if pd.notna(d) else None for d in got["start_date"]] == [d for d in frame["start_date"]]
+
+
+# ---------------------------------------------------------------- geocoding against the replay server
+
+LEEK = {"type": "woonplaats", "weergavenaam": "Leek, Westerkwartier, Groningen", "score": 11.2,
+        "centroide_rd": "POINT(220873.4 576733.1)", "centroide_ll": "POINT(6.3770 53.1617)",
+        "provincienaam": "Groningen"}
+TEN_BOER = {"type": "adres", "weergavenaam": "Hendrik Westerstraat 24, 9791CT Ten Boer", "score": 14.9,
+            "centroide_rd": "POINT(245260.0 588640.0)", "centroide_ll": "POINT(6.6935 53.2770)",
+            "provincienaam": "Groningen"}
+
+
+@pytest.mark.replay
+@pytest.mark.shared
+def test_real_register_geocoded_via_locatieserver_and_cached(replay, use_imported_copy):
+    replay.gazetteer = [LEEK, TEN_BOER]
+    reg = initiatives.load("data/initiatives/register.csv", reference_date="2026-01-01")
+    frame = reg.initiatives.set_index("name")
+    leek = frame.loc["De Lindenborg (RSG De Borgen)"]
+    assert leek["placement"] == "town" and leek["geocode_match"] == "Leek, Westerkwartier, Groningen"
+    assert leek.geometry.x == pytest.approx(220873.4)
+    dorpen = frame.loc["Groninger Dorpen (facilitator netwerk Zorgzame Dorpen Groningen)"]
+    assert dorpen["placement"] == "address" and dorpen["geocode_score"] == 14.9
+    assert frame.loc["Jimmy's Appingedam", "placement"] == "area"  # not in the gazetteer: falls back
+    assert replay.count("/locatieserver/") > 0
+    request = next(r for r in replay.requests if "locatieserver" in r)
+    assert "fq=type%3Awoonplaats" in request or "fq=type%3Aadres" in request
+    before = len(replay.requests)
+    initiatives.load("data/initiatives/register.csv", reference_date="2026-01-01")
+    assert len(replay.requests) == before  # every answer (also 'not found') came from the cache
+
+
+@pytest.fixture
+def use_imported_copy(imported_cache, tmp_path, monkeypatch):
+    import shutil
+
+    from mgg_geo import settings
+    copy = tmp_path / "cache-copy"
+    shutil.copytree(imported_cache, copy)
+    monkeypatch.setattr(settings, "CACHE_DIR", copy)
+    return copy
+
+
+# ---------------------------------------------------------------- the real register
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name, count", [("register.csv", 26), ("providers.csv", 12)])
+def test_real_register_checks_clean_and_is_inside_province(use_imported_copy, capsys, name, count):
+    code = cli.main(["register", "check", f"data/initiatives/{name}"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"{count} initiative(s) placed" in out and "0 error(s)" in out
+    reg = initiatives.load(f"data/initiatives/{name}", geocode=False)
+    assert len(reg.initiatives) == count
+    assert reg.initiatives["gemeente_code"].notna().all()
+    assert set(reg.initiatives["placement"]) <= set(initiatives.PLACEMENTS)
+    assert reg.initiatives["source"].str.startswith("http").all()
+
+
+@pytest.mark.shared
+def test_real_register_is_a_geodataframe_ready_for_coverage(use_imported_copy):
+    reg = initiatives.load("data/initiatives/register.csv", geocode=False)
+    frame = reg.active
+    assert isinstance(frame, gpd.GeoDataFrame) and frame.crs.to_epsg() == 28992
+    assert {"STORM", "KoPPeLing", "Move aHead"} <= set(frame["programme"])
+    assert frame.loc[frame["programme"] == "KoPPeLing", "area_wide"].all()
+    assert frame["gemeente_code"].nunique() >= 7
