@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 from . import __version__, regions
-from .errors import MggError
+from .errors import DataError, MggError
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
@@ -135,6 +135,47 @@ def cmd_register_check(args) -> int:
     return 1 if register.errors else 0
 
 
+def _weights(text: str | None) -> dict[str, float] | None:
+    if not text:
+        return None
+    out = {}
+    for part in text.split(","):
+        key, _, value = part.partition("=")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise DataError(f"--weights: {part!r} is not DOMAIN=NUMBER (e.g. armoede=2,wonen=1)") from None
+    return out
+
+
+def cmd_analyse(args) -> int:
+    import pandas as pd
+
+    from . import analysis
+
+    result = analysis.run(args.level, args.gemeente, weights=_weights(args.weights), method=args.method,
+                          draws=args.draws, seed=args.seed, register_path=args.register,
+                          reference_date=args.reference_date, k=args.k, offline=args.offline,
+                          geocode=not args.no_geocode)
+    path = analysis.write(result, args.out)
+    frame = result.areas
+    target = int((frame["gap_class"] == "3-1").sum())
+    print(f"{len(frame)} {args.level}en, {frame['need_index'].notna().sum()} with a need index, "
+          f"{target} with high need and low coverage -> {path}")
+    top = result.priorities(top=3)
+    rows = [[r["gemeente_name"], int(r["priority"]), code, r["name"],
+             "-" if pd.isna(r["need_index"]) else f"{r['need_index']:.2f}",
+             "-" if pd.isna(r["rank_p05"]) else f"{r['rank_p05']:.0f}-{r['rank_p95']:.0f}",
+             f"{r['nearest_km']:.1f}", r["gap_label"]] for code, r in top.iterrows()]
+    print(_table(rows, ["municipality", "priority", "code", "name", "need", "rank 5-95%", "nearest km", "class"]))
+    chosen = result.whatif.chosen
+    if len(chosen):
+        print(f"\nWhat-if: {len(chosen)} new site(s) within {result.whatif.distance_m / 1000:g} km reach "
+              f"{result.whatif.after['population_within'] - result.whatif.before['population_within']:.0f} more "
+              "young people: " + ", ".join(f"{c} {n}" for c, n in zip(chosen["code"], chosen["name"])))
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -174,6 +215,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", choices=regions.LEVELS, default="wijk")
     p.add_argument("--refresh", action="store_true", help="download again even when cached")
     p.set_defaults(func=cmd_fetch)
+    p = sub.add_parser("analyse", help="need, coverage, gap and what-if per area; writes GPKG/CSV/XLSX")
+    p.add_argument("--gemeente", nargs="+", default=["all"], help="GM code(s) or name(s), or 'all' (default)")
+    p.add_argument("--level", choices=("wijk", "buurt"), default="wijk")
+    p.add_argument("--out", type=Path, required=True, help="output file: .gpkg, .csv or .xlsx")
+    p.add_argument("--weights", help="domain weights, e.g. armoede=2,wonen=1,isolement=1 (default: equal)")
+    p.add_argument("--method", choices=("zscore", "rank"), default="zscore")
+    p.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws for the rank interval")
+    p.add_argument("--seed", type=int, default=20231105)
+    p.add_argument("--k", type=int, default=3, help="what-if: number of new sites")
+    p.add_argument("--register", type=Path, help="initiative register (default: data/initiatives/register.csv)")
+    p.add_argument("--reference-date", help="YYYY-MM-DD (default: today)")
+    p.add_argument("--offline", action="store_true", help="use the cache only")
+    p.add_argument("--no-geocode", action="store_true")
+    p.set_defaults(func=cmd_analyse)
+
     reg = sub.add_parser("register", help="the initiative register")
     rsub = reg.add_subparsers(dest="action", required=True)
     p = rsub.add_parser("check", help="validate and place a register; exit 1 on errors")

@@ -1,0 +1,202 @@
+"""The need index and its sensitivity to the method choices.
+
+Method
+------
+1. **Orient and standardise** each indicator of :data:`mgg_geo.catalogue.INDICATORS`
+   within the analysis region: z-score (default) ``z = d * (x - mean) / sd``
+   or rank-percentile ``p = d * (rank(x) / n - 0.5) * 2`` (in [-1, 1]), where
+   ``d`` is the indicator's direction (+1: higher means more need, -1: less)
+   and only present values count.
+2. **Domain scores** are the mean of the present standardised indicators of
+   each domain (armoede, wonen, isolement, mentale gezondheid, demografie).
+3. **Need index** ``N = sum_d w_d S_d / sum_d w_d`` over the domains present;
+   weights default to equal and re-normalise over what is present (missing is
+   missing, never 0). ``share_present`` is the share of indicators present.
+4. Areas with fewer than ``min_indicators`` indicators or ``min_domains``
+   domains get no index and are flagged ``onvoldoende gegevens``.
+5. **Rank** 1 = highest need.
+
+Sensitivity (OECD/JRC Handbook, Nardo et al. 2008; Saisana et al. 2005)
+---------------------------------------------------------------------
+``draws`` Monte Carlo draws, seeded: domain weights from a flat Dirichlet and
+standardisation drawn from {z-score, rank-percentile}. Each area's median
+rank and 5th-95th percentile rank interval are reported; an area whose
+interval spans more than half of the ranking is flagged ``uncertain``.
+
+Note: the RIVM health figures are model estimates that partly use income, so
+combining them with KWB income counts deprivation twice [inferred; see
+domain notes]; the sensitivity analysis shows how much that matters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import catalogue
+from .errors import DataError
+
+METHODS = ("zscore", "rank")
+INSUFFICIENT_LABEL = "onvoldoende gegevens"
+
+
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise DataError(f"Unknown standardisation {method!r}; choose one of {', '.join(METHODS)}.")
+
+
+def normalise_weights(weights: dict[str, float] | None, domains=tuple(catalogue.DOMAINS)) -> dict[str, float]:
+    """Domain weights that sum to 1 (equal when None). Unknown domains or negative weights are errors."""
+    if not weights:
+        return {d: 1.0 / len(domains) for d in domains}
+    unknown = set(weights) - set(domains)
+    if unknown:
+        raise DataError(f"Unknown domain(s) in weights: {', '.join(sorted(unknown))}; "
+                        f"domains are {', '.join(domains)}.")
+    if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+        raise DataError("Weights must be non-negative and not all 0.")
+    full = {d: float(weights.get(d, 0.0)) for d in domains}
+    total = sum(full.values())
+    return {d: w / total for d, w in full.items()}
+
+
+def standardise(values: pd.DataFrame, directions: np.ndarray, method: str = "zscore") -> np.ndarray:
+    """Oriented standardised scores (areas x indicators); NaN stays NaN.
+
+    Parameters
+    ----------
+    values
+        Indicator values, one column per indicator.
+    directions
+        +1 or -1 per column.
+    method
+        ``zscore`` or ``rank`` (rank-percentile scaled to [-1, 1]).
+    """
+    _check_method(method)
+    x = values.to_numpy(dtype="float64")
+    if method == "zscore":
+        mean = values.mean().to_numpy(dtype="float64")
+        sd = values.std(ddof=0).to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = (x - mean) / np.where(sd > 0, sd, 1.0)
+        z = np.where(np.isnan(x), np.nan, np.where(sd > 0, z, 0.0))
+    else:
+        ranks = values.rank(method="average", na_option="keep").to_numpy(dtype="float64")
+        n = values.notna().sum().to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = ((ranks - 0.5) / np.where(n > 0, n, 1.0) - 0.5) * 2.0
+    return z * directions
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    index: pd.Index
+    domains: tuple[str, ...]
+    scores: dict[str, np.ndarray]  # method -> areas x domains (NaN where domain absent)
+    present: np.ndarray  # areas x domains, bool
+    n_indicators: np.ndarray
+    sufficient: np.ndarray
+
+
+def _prepare(areas: pd.DataFrame, indicators, min_indicators: int, min_domains: int) -> _Prepared:
+    keys = [i.key for i in indicators]
+    missing = [k for k in keys if k not in areas]
+    values = areas.reindex(columns=keys).apply(pd.to_numeric, errors="coerce")
+    if missing and len(missing) == len(keys):
+        raise DataError(f"None of the need indicators is present (looked for {', '.join(keys)}).")
+    directions = np.array([i.direction for i in indicators], dtype="float64")
+    domains = tuple(d for d in catalogue.DOMAINS if any(i.domain == d for i in indicators))
+    member = np.array([[i.domain == d for d in domains] for i in indicators], dtype="float64")
+    present_ind = values.notna().to_numpy()
+    n_dom = present_ind.astype("float64") @ member
+    present = n_dom > 0
+    scores = {}
+    for method in METHODS:
+        z = standardise(values, directions, method)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scores[method] = np.where(present, np.nan_to_num(z) @ member / np.where(present, n_dom, 1.0), np.nan)
+    n_ind = present_ind.sum(axis=1)
+    sufficient = (n_ind >= min_indicators) & (present.sum(axis=1) >= min_domains)
+    return _Prepared(areas.index, domains, scores, present, n_ind, sufficient)
+
+
+def _combine(scores: np.ndarray, present: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted mean over present domains; ``weights`` is (domains,) or (draws, domains) -> (areas[, draws])."""
+    filled = np.nan_to_num(scores)
+    mask = present.astype("float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (filled @ weights.T) / (mask @ weights.T)
+
+
+def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, method: str = "zscore",
+               indicators=catalogue.INDICATORS, min_indicators: int = 3, min_domains: int = 2,
+               draws: int = 1000, seed: int = 20231105) -> pd.DataFrame:
+    """Need index, rank and rank interval for every area.
+
+    Parameters
+    ----------
+    areas
+        One row per area with the indicator columns (see :mod:`mgg_geo.areas`).
+    weights
+        ``{domain: weight}``; None: equal. Re-normalised to sum to 1.
+    method
+        ``zscore`` (default) or ``rank``.
+    min_indicators, min_domains
+        Below these, the area is flagged ``onvoldoende gegevens`` and gets no index.
+    draws, seed
+        Monte Carlo draws for the rank interval (0: no sensitivity analysis).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``areas``: ``need_index``, ``need_rank`` (1 = highest),
+        ``need_<domain>`` scores, ``indicators_present``, ``share_present``,
+        ``need_insufficient``, ``need_status`` (Dutch), ``rank_median``,
+        ``rank_p05``, ``rank_p95``, ``rank_uncertain``.
+    """
+    _check_method(method)
+    prep = _prepare(areas, indicators, min_indicators, min_domains)
+    w = normalise_weights(weights, prep.domains)
+    wvec = np.array([w[d] for d in prep.domains])
+    index = np.where(prep.sufficient, _combine(prep.scores[method], prep.present, wvec), np.nan)
+    out = pd.DataFrame(index=prep.index)
+    out["need_index"] = index
+    out["need_rank"] = pd.Series(index, index=prep.index).rank(ascending=False, method="min")
+    for j, d in enumerate(prep.domains):
+        out[f"need_{d}"] = prep.scores[method][:, j]
+    out["indicators_present"] = prep.n_indicators
+    out["share_present"] = prep.n_indicators / len(indicators)
+    out["need_insufficient"] = ~prep.sufficient
+    out["need_status"] = np.where(prep.sufficient, "", INSUFFICIENT_LABEL)
+    out = out.join(rank_interval(prep, draws=draws, seed=seed))
+    return out
+
+
+def rank_interval(prep: _Prepared, *, draws: int, seed: int) -> pd.DataFrame:
+    """Monte Carlo ranks over Dirichlet domain weights and standardisation choice."""
+    cols = ["rank_median", "rank_p05", "rank_p95", "rank_uncertain"]
+    ok = np.flatnonzero(prep.sufficient)
+    out = pd.DataFrame(np.nan, index=prep.index, columns=cols)
+    out["rank_uncertain"] = False
+    if draws <= 0 or len(ok) == 0:
+        return out
+    rng = np.random.default_rng(seed)
+    weights = rng.dirichlet(np.ones(len(prep.domains)), size=draws)
+    use_rank = rng.random(draws) < 0.5
+    idx = np.empty((len(ok), draws))
+    for method, chosen in (("zscore", ~use_rank), ("rank", use_rank)):
+        if chosen.any():
+            idx[:, chosen] = _combine(prep.scores[method][ok], prep.present[ok], weights[chosen])
+    # rank 1 = highest need; ties share the lower rank (order of argsort of argsort on -index)
+    order = np.argsort(-np.nan_to_num(idx, nan=-np.inf), axis=0, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(1, len(ok) + 1)[:, None], axis=0)
+    p05, med, p95 = np.percentile(ranks, [5, 50, 95], axis=1)
+    out.iloc[ok, 0] = med
+    out.iloc[ok, 1] = p05
+    out.iloc[ok, 2] = p95
+    out.iloc[ok, 3] = (p95 - p05) > 0.5 * len(ok)
+    out["rank_uncertain"] = out["rank_uncertain"].astype(bool)
+    return out
