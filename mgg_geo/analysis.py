@@ -8,7 +8,10 @@ municipal border count), need and gap classes within the analysis region
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
+import pickle
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import areas as areas_mod
-from . import catalogue, coverage, gap, initiatives, need, regions, settings
+from . import cache, catalogue, coverage, gap, initiatives, need, regions, settings
 from .errors import DataError
 
 #: Target ages of the youth focus (matches the target population 0-24).
@@ -52,6 +55,7 @@ class Analysis:
     quality: pd.DataFrame
     sources: dict
     parameters: dict = field(default_factory=dict)
+    offer_polygons: gpd.GeoSeries | None = None
 
     def priorities(self, gemeente: str | None = None, top: int | None = None) -> gpd.GeoDataFrame:
         """Areas by priority (1 first), optionally of one municipality and only the top ``top``."""
@@ -120,7 +124,44 @@ def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] |
     }
     region = gpd.GeoDataFrame(region, geometry="geometry", crs=settings.CRS_ANALYSIS)
     return Analysis(areas=region, register=register, whatif=whatif, quality=frame.quality, sources=frame.sources,
-                    parameters=parameters)
+                    parameters=parameters, offer_polygons=polygons)
+
+
+def run_cached(**kwargs) -> Analysis:
+    """:func:`run`, memoised on disk (``CACHE_DIR/analyses/``).
+
+    The key covers the arguments, the date, every cache entry's checksum, the
+    register file and the geocoding answers, so any change in the inputs gives
+    a new run. A report batch computes the province once and every notebook
+    reuses it.
+    """
+    register = Path(kwargs.get("register_path") or settings.REGISTER_PATH)
+    geocode = Path(settings.CACHE_DIR) / "geocode.json"
+    key_source = {
+        "kwargs": {k: v for k, v in sorted(kwargs.items())},
+        "date": str(kwargs.get("reference_date") or dt.date.today()),
+        "entries": sorted((e.name, e.manifest.get("sha256")) for e in cache.entries()),
+        "register": cache.sha256(register) if register.is_file() else str(register),
+        "geocode": cache.sha256(geocode) if geocode.is_file() else None,
+    }
+    key = hashlib.sha256(json.dumps(key_source, sort_keys=True, default=str).encode()).hexdigest()[:20]
+    path = Path(settings.CACHE_DIR) / "analyses" / f"{key}.pkl"
+    if path.is_file():
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # noqa: BLE001 - a damaged memo is recomputed
+            path.unlink(missing_ok=True)
+    result = run(**kwargs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return result
 
 
 #: Columns of the exported area table, in order (documented in the README).
@@ -167,6 +208,7 @@ def write(result: Analysis, path: str | Path) -> Path:
                 plain.to_csv(tmp, index=False, encoding="utf-8-sig")
             else:
                 plain.to_excel(tmp, index=False, sheet_name="gebieden")
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

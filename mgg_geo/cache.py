@@ -151,6 +151,7 @@ def store(frame: pd.DataFrame | gpd.GeoDataFrame, manifest: dict) -> Entry:
     try:
         frame.to_parquet(tmp, index=False)
         digest = sha256(tmp)
+        os.chmod(tmp, 0o644)
         data_file = f"{name}.{digest[:12]}.parquet"
         os.replace(tmp, root / data_file)
     finally:
@@ -181,6 +182,7 @@ def write_json_atomic(path: Path, payload: dict) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, indent=2, ensure_ascii=False, default=str)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)

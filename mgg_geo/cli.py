@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 from . import __version__, regions
-from .errors import DataError, MggError
+from .errors import MggError
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
@@ -135,25 +135,14 @@ def cmd_register_check(args) -> int:
     return 1 if register.errors else 0
 
 
-def _weights(text: str | None) -> dict[str, float] | None:
-    if not text:
-        return None
-    out = {}
-    for part in text.split(","):
-        key, _, value = part.partition("=")
-        try:
-            out[key.strip()] = float(value)
-        except ValueError:
-            raise DataError(f"--weights: {part!r} is not DOMAIN=NUMBER (e.g. armoede=2,wonen=1)") from None
-    return out
-
-
 def cmd_analyse(args) -> int:
     import pandas as pd
 
     from . import analysis
 
-    result = analysis.run(args.level, args.gemeente, weights=_weights(args.weights), method=args.method,
+    from .need import parse_weights
+
+    result = analysis.run(args.level, args.gemeente, weights=parse_weights(args.weights), method=args.method,
                           draws=args.draws, seed=args.seed, register_path=args.register,
                           reference_date=args.reference_date, k=args.k, offline=args.offline,
                           geocode=not args.no_geocode)
@@ -174,6 +163,24 @@ def cmd_analyse(args) -> int:
               f"{result.whatif.after['population_within'] - result.whatif.before['population_within']:.0f} more "
               "young people: " + ", ".join(f"{c} {n}" for c, n in zip(chosen["code"], chosen["name"])))
     return 0
+
+
+def cmd_reports(args) -> int:
+    from . import batch
+
+    common = {"offline": args.offline}
+    if args.reference_date:
+        common["reference_date"] = args.reference_date
+    if args.draws is not None:
+        common["draws"] = args.draws
+    result = batch.run(args.gemeente, level=args.level, out_dir=args.out, workers=args.workers, common=common,
+                       progress=not args.no_progress)
+    done = [o for o in result.outcomes if o.ok]
+    print(f"{len(done)} of {len(result.outcomes)} report(s) written to {args.out}; index: {result.index}")
+    for outcome in result.failures:
+        print(f"failed: {outcome.job.key}: {outcome.error} (notebook: {args.out}/notebooks/{outcome.job.name}.ipynb)",
+              file=sys.stderr)
+    return result.exit_code
 
 
 # --------------------------------------------------------------------------- parser
@@ -229,6 +236,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help="use the cache only")
     p.add_argument("--no-geocode", action="store_true")
     p.set_defaults(func=cmd_analyse)
+
+    p = sub.add_parser("reports", help="render the Dutch reports per municipality plus the overview (papermill)")
+    p.add_argument("--gemeente", nargs="+", default=["all"], help="GM code(s) or name(s), or 'all' (default)")
+    p.add_argument("--level", choices=("wijk", "buurt"), default="wijk")
+    p.add_argument("--workers", type=int, help="parallel runs (default: number of cores)")
+    p.add_argument("--out", type=Path, default=Path("reports"))
+    p.add_argument("--reference-date", help="YYYY-MM-DD (default: today)")
+    p.add_argument("--draws", type=int, help="Monte Carlo draws (default 1000)")
+    p.add_argument("--offline", action="store_true", help="use the data cache only")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_reports)
 
     reg = sub.add_parser("register", help="the initiative register")
     rsub = reg.add_subparsers(dest="action", required=True)

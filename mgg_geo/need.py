@@ -62,6 +62,20 @@ def normalise_weights(weights: dict[str, float] | None, domains=tuple(catalogue.
     return {d: w / total for d, w in full.items()}
 
 
+def parse_weights(text: str | None) -> dict[str, float] | None:
+    """Parse ``"armoede=2,wonen=1"`` into ``{"armoede": 2.0, "wonen": 1.0}``; empty text gives None (equal)."""
+    if not text or not str(text).strip():
+        return None
+    out = {}
+    for part in str(text).split(","):
+        key, _, value = part.partition("=")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise DataError(f"weights: {part!r} is not DOMAIN=NUMBER (e.g. armoede=2,wonen=1)") from None
+    return out
+
+
 def standardise(values: pd.DataFrame, directions: np.ndarray, method: str = "zscore") -> np.ndarray:
     """Oriented standardised scores (areas x indicators); NaN stays NaN.
 

@@ -1,0 +1,257 @@
+"""The report batch: one papermill run per municipality plus the province overview.
+
+For every requested municipality ``notebooks/gemeente_rapport.ipynb`` runs with
+papermill (parameters: the municipality, level, ...) and the overview runs
+once. Runs go in parallel (``workers``, default: the number of cores) on
+threads; each run has its own kernel process. A kernel that fails to start
+(the known papermill/jupyter-client launch race) is retried; a cell error is
+not. Before the runs, the province analysis is computed once and memoised
+(:func:`mgg_geo.analysis.run_cached`), so each notebook loads it instead of
+recomputing.
+
+Outputs in ``out_dir`` (each written to a temporary name and renamed, so no
+half report is ever visible):
+
+* ``<code>-<naam>.html``: the report, without code (nbconvert, template ``rapport``);
+* ``provincie-groningen.html``: the overview;
+* ``notebooks/<name>.ipynb``: the executed notebooks (audit trail, also of failures);
+* ``data/<code>.json``: key figures written by each notebook (the documented channel to the index);
+* ``kaarten/<code>.html``: the interactive folium maps (need the internet for tiles and Leaflet);
+* ``index.html``: links to every report with its key figures, and every failure.
+
+One failing municipality does not stop the others; failures are listed in the
+index and make the exit status non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+import traceback
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import analysis, regions, reports, settings
+from .errors import MggError
+
+TEMPLATES = Path(__file__).parent / "templates"
+MUNICIPALITY_NOTEBOOK = "gemeente_rapport.ipynb"
+OVERVIEW_NOTEBOOK = "provincie_overzicht.ipynb"
+OVERVIEW_NAME = "provincie-groningen"
+KERNEL_NAME = "mgg-geo"
+
+
+def slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+@dataclass
+class Job:
+    key: str  # GM code, or "overview"
+    notebook: Path
+    name: str  # output file stem
+    parameters: dict
+
+
+@dataclass
+class Outcome:
+    job: Job
+    ok: bool
+    seconds: float
+    error: str = ""
+    attempts: int = 1
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    index: Path | None = None
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failures else 0
+
+
+def kernel_name() -> str:
+    """The project's kernel when registered (``make`` does), else the current environment's ``python3``."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # readable like any other published file
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def to_html(nb) -> str:
+    """Report HTML without code or prompts; cells tagged ``remove-cell`` are dropped."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
+    config.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=config, template_name="rapport", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+    exporter.language_code = "nl"
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def _is_kernel_start_failure(exc: BaseException) -> bool:
+    from papermill.exceptions import PapermillExecutionError
+
+    return not isinstance(exc, (PapermillExecutionError, MggError))
+
+
+def execute(job: Job, out_dir: Path, *, retries: int = 2, kernel: str | None = None) -> Outcome:
+    """Run one notebook with papermill, keep it, and convert it to the report HTML."""
+    import papermill
+
+    started = time.perf_counter()
+    executed_path = out_dir / "notebooks" / f"{job.name}.ipynb"
+    executed_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{job.name}.", suffix=".ipynb", dir=executed_path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    error = ""
+    attempt = 0
+    try:
+        for attempt in range(1, retries + 2):
+            try:
+                papermill.execute_notebook(str(job.notebook), str(tmp), parameters=job.parameters,
+                                           kernel_name=kernel or kernel_name(), cwd=str(settings.PROJECT_ROOT),
+                                           progress_bar=False, log_output=False, start_timeout=120)
+                error = ""
+                break
+            except Exception as exc:  # noqa: BLE001 - every failure is recorded, the batch goes on
+                error = _describe(exc)
+                if not _is_kernel_start_failure(exc) or attempt > retries:
+                    break
+                time.sleep(1.0 * attempt)
+        if tmp.exists() and tmp.stat().st_size:
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, executed_path)
+        if not error:
+            nb = nbformat.read(executed_path, as_version=4)
+            _atomic_write(out_dir / f"{job.name}.html", to_html(nb))
+    except Exception as exc:  # noqa: BLE001
+        error = error or _describe(exc)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return Outcome(job, ok=not error, seconds=time.perf_counter() - started, error=error, attempts=attempt)
+
+
+def _describe(exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return f"{exc.ename}: {exc.evalue}".strip()
+    text = f"{type(exc).__name__}: {exc}".strip()
+    return text if len(text) < 2000 else text[:2000] + " ..." + "".join(traceback.format_exception_only(exc))[-200:]
+
+
+def run(municipalities=None, *, level: str = "wijk", out_dir: str | Path = "reports", workers: int | None = None,
+        common: dict | None = None, per_municipality: dict[str, dict] | None = None, overview: bool = True,
+        progress: bool = True, retries: int = 2) -> BatchResult:
+    """Render the reports (see the module docstring).
+
+    Parameters
+    ----------
+    municipalities
+        GM codes or names; None or "all": all 10.
+    common
+        Notebook parameters for every run (e.g. ``{"offline": True, "reference_date": "2026-01-01"}``).
+    per_municipality
+        Extra parameters per GM code, overriding ``common``.
+    workers
+        Parallel runs (default: the number of cores).
+    """
+    codes = regions.resolve_municipalities(municipalities)
+    out = Path(out_dir)
+    if not out.is_absolute():
+        out = (Path.cwd() / out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    common = dict(common or {})
+    notebooks = settings.NOTEBOOK_DIR
+    warm = {k: common[k] for k in ("offline", "reference_date", "draws") if k in common}
+    analysis.run_cached(level=level, kwb_year=None, health_year=None, boundary_year=None, register_path=None,
+                        weights=None, reference_date=warm.get("reference_date") or None,
+                        draws=warm.get("draws", 1000), offline=warm.get("offline", False))
+    jobs = []
+    for code in codes:
+        params = {"gemeente_code": code, "level": level, "interactive": False, "output_dir": str(out), **common,
+                  **(per_municipality or {}).get(code, {})}
+        jobs.append(Job(code, notebooks / MUNICIPALITY_NOTEBOOK, f"{code}-{slug(regions.MUNICIPALITIES[code])}",
+                        params))
+    if overview:
+        keys = ("kwb_year", "health_year", "boundary_year", "register_path", "weights", "reference_date", "draws",
+                "offline")
+        jobs.append(Job("overview", notebooks / OVERVIEW_NOTEBOOK, OVERVIEW_NAME,
+                        {"level": level, **{k: v for k, v in common.items() if k in keys}}))
+    kernel = kernel_name()
+    result = BatchResult()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(jobs), desc="rapporten", unit="rapport")
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        futures = {pool.submit(execute, job, out, retries=retries, kernel=kernel): job for job in jobs}
+        for future in as_completed(futures):
+            outcome = future.result()
+            result.outcomes.append(outcome)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix_str(f"{outcome.job.key} {'ok' if outcome.ok else 'MISLUKT'}")
+    if bar is not None:
+        bar.close()
+    result.index = write_index(out, result)
+    return result
+
+
+def write_index(out: Path, result: BatchResult) -> Path:
+    """Write ``index.html`` from the key-figure sidecars of the successful runs."""
+    entries, failures = [], []
+    for outcome in sorted(result.outcomes, key=lambda o: o.job.key):
+        if outcome.job.key == "overview":
+            continue
+        code = outcome.job.key
+        sidecar = out / "data" / f"{code}.json"
+        if outcome.ok and sidecar.exists():
+            figures = json.loads(sidecar.read_text(encoding="utf-8"))
+            entries.append({"gemeente_code": code, "href": f"{outcome.job.name}.html", "figures": figures})
+        elif outcome.ok:
+            failures.append({"gemeente_code": code, "gemeente": regions.MUNICIPALITIES[code],
+                             "error": f"no key figures in {sidecar}"})
+        else:
+            failures.append({"gemeente_code": code, "gemeente": regions.MUNICIPALITIES[code],
+                             "error": outcome.error})
+    overview = next((o for o in result.outcomes if o.job.key == "overview"), None)
+    if overview is not None and not overview.ok:
+        failures.append({"gemeente_code": "PV20", "gemeente": "provinciaal overzicht", "error": overview.error})
+    href = f"{OVERVIEW_NAME}.html" if overview is not None and overview.ok else None
+    path = out / "index.html"
+    _atomic_write(path, reports.index_html(entries, failures, overview=href, generated=reports.today()))
+    return path
