@@ -127,6 +127,22 @@ def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] |
                     parameters=parameters, offer_polygons=polygons)
 
 
+def from_parameters(*, level: str = "wijk", kwb_year: int = 0, health_year: int = 0, boundary_year: int = 0,
+                    register_path: str = "", weights: str = "", reference_date: str = "", draws: int = 1000,
+                    offline: bool = False, **_notebook_only) -> Analysis:
+    """The province analysis for notebook parameters (0 / "" mean the default), memoised.
+
+    The report notebooks and the batch both call this, so a batch computes the
+    province once and every notebook run finds it in the memo.
+    """
+    from .need import parse_weights
+
+    return run_cached(level=level, kwb_year=kwb_year or None, health_year=health_year or None,
+                      boundary_year=boundary_year or None, register_path=register_path or None,
+                      weights=parse_weights(weights), reference_date=reference_date or None, draws=draws,
+                      offline=offline)
+
+
 def run_cached(**kwargs) -> Analysis:
     """:func:`run`, memoised on disk (``CACHE_DIR/analyses/``).
 

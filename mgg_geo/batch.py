@@ -25,6 +25,7 @@ index and make the exit status non-zero.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -116,6 +117,10 @@ def to_html(nb) -> str:
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
     exporter.language_code = "nl"
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:  # warnings are for analysts (kept in the executed notebook), not for readers
+        if cell.get("outputs"):
+            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     body, _ = exporter.from_notebook_node(nb)
     return body
 
@@ -196,10 +201,7 @@ def run(municipalities=None, *, level: str = "wijk", out_dir: str | Path = "repo
     out.mkdir(parents=True, exist_ok=True)
     common = dict(common or {})
     notebooks = settings.NOTEBOOK_DIR
-    warm = {k: common[k] for k in ("offline", "reference_date", "draws") if k in common}
-    analysis.run_cached(level=level, kwb_year=None, health_year=None, boundary_year=None, register_path=None,
-                        weights=None, reference_date=warm.get("reference_date") or None,
-                        draws=warm.get("draws", 1000), offline=warm.get("offline", False))
+    analysis.from_parameters(**{**common, "level": level})  # compute once; every notebook finds it memoised
     jobs = []
     for code in codes:
         params = {"gemeente_code": code, "level": level, "interactive": False, "output_dir": str(out), **common,

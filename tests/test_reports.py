@@ -1,0 +1,143 @@
+"""The report batch end to end, its failure handling, escaping, and a real headless Chromium on the output."""
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mgg_geo import batch, cli, reports, settings
+
+pytestmark = pytest.mark.shared
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def kernel_env(imported_cache, tmp_path, monkeypatch):
+    """A private copy of the imported cache, visible to the notebook kernels (separate processes)."""
+    cache = tmp_path / "cache"
+    shutil.copytree(imported_cache, cache)
+    monkeypatch.setattr(settings, "CACHE_DIR", cache)
+    monkeypatch.setenv("MGG_CACHE_DIR", str(cache))
+    for name in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL", "MGG_PDOK_SERVICE_URL", "MGG_PDOK_API_URL"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.setenv("MGG_HTTP_RETRIES", "0")
+    return cache
+
+
+COMMON = {"offline": True, "reference_date": "2026-01-01", "draws": 200}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, imported_cache):
+    """Two municipalities (one with a '<script>' initiative name) plus the overview, rendered once."""
+    root = tmp_path_factory.mktemp("batch")
+    cache = root / "cache"
+    shutil.copytree(imported_cache, cache)
+    register = root / "register.csv"
+    text = (settings.PROJECT_ROOT / "data/initiatives/register.csv").read_text(encoding="utf-8-sig")
+    text += '"<script>alert(\'mgg\')</script> & Co";jongerenwerk;;universeel;;;;;;;;;;;Oude Pekela;Pekela;WK076501;;test\r\n'
+    register.write_text(text, encoding="utf-8-sig")
+    env = {"MGG_CACHE_DIR": str(cache), "MGG_HTTP_RETRIES": "0",
+           **{n: "http://127.0.0.1:9" for n in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL",
+                                                 "MGG_PDOK_SERVICE_URL", "MGG_PDOK_API_URL")}}
+    saved_env = {k: os.environ.get(k) for k in env}
+    saved_cache = settings.CACHE_DIR
+    os.environ.update(env)
+    settings.CACHE_DIR = cache
+    try:
+        result = batch.run(["GM0765", "GM0047"], level="wijk", out_dir=root / "reports", workers=2,
+                           common={**COMMON, "register_path": str(register)}, progress=False)
+    finally:
+        settings.CACHE_DIR = saved_cache
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return result, root / "reports"
+
+
+def test_batch_two_municipalities_and_overview(rendered):
+    result, out = rendered
+    assert result.exit_code == 0, [o.error for o in result.failures]
+    assert {o.job.key for o in result.outcomes} == {"GM0765", "GM0047", "overview"}
+    for name in ("GM0765-pekela", "GM0047-veendam", "provincie-groningen"):
+        html = (out / f"{name}.html").read_text(encoding="utf-8")
+        assert (out / "notebooks" / f"{name}.ipynb").exists()
+        assert '<html lang="nl">' in html and "Bronnen" in html and "Kadaster / Centraal Bureau voor de Statistiek" in html
+        assert "rapport.key_figures()" not in html and "gemeente_code =" not in html  # no code in the report
+        assert 'src="http' not in html and "cdnjs" not in html  # nothing from the internet
+        assert (out / f"{name}.html").stat().st_size <= 2 * 1024 * 1024
+    figures = json.loads((out / "data" / "GM0765.json").read_text())
+    assert figures["gemeente"] == "Pekela" and figures["areas"] == 2
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="GM0765-pekela.html"' in index and 'href="GM0047-veendam.html"' in index
+    assert 'href="provincie-groningen.html"' in index and "Niet gelukt" not in index
+    assert not list(out.glob(".*.tmp")) and not list(out.glob("**/.*.ipynb"))
+
+
+def test_register_names_are_text_not_markup(rendered):
+    _, out = rendered
+    html = (out / "GM0765-pekela.html").read_text(encoding="utf-8")
+    assert "<script>alert(" not in html
+    assert "&lt;script&gt;alert('mgg')&lt;/script&gt; &amp; Co" in html
+
+
+def test_failing_municipality_leaves_others_intact(kernel_env, tmp_path, capsys):
+    out = tmp_path / "reports"
+    result = batch.run(["GM0765", "GM0047"], out_dir=out, workers=2, common=COMMON, overview=False,
+                       per_municipality={"GM0765": {"level": "kwartier"}}, progress=False)
+    assert result.exit_code == 1
+    failed = {o.job.key: o.error for o in result.failures}
+    assert list(failed) == ["GM0765"] and "kwartier" in failed["GM0765"]
+    assert (out / "GM0047-veendam.html").exists() and not (out / "GM0765-pekela.html").exists()
+    assert (out / "notebooks" / "GM0765-pekela.ipynb").exists()  # the failed run is kept for the audit trail
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Niet gelukt" in index and "kwartier" in index and 'href="GM0047-veendam.html"' in index
+
+
+def test_cli_reports_exit_code_and_unknown_municipality(kernel_env, tmp_path, capsys):
+    assert cli.main(["reports", "--gemeente", "Nergenshuizen", "--out", str(tmp_path)]) == 2
+    assert "Unknown municipality 'Nergenshuizen'" in capsys.readouterr().err
+
+
+@pytest.mark.browser
+def test_report_and_index_in_headless_chromium_offline(rendered, output_dir):
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but /usr/bin/chromium is missing (.ci/run installs it)")
+        pytest.skip("Debian chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    _, out = rendered
+    outside, dialogs, failed = [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync", "--disable-quic"])
+        context = browser.new_context(viewport={"width": 1280, "height": 1800}, offline=True)
+        context.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
+                      if not route.request.url.startswith("file:") else route.continue_())
+        page = context.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        for name in ("GM0765-pekela", "provincie-groningen", "index"):
+            page.goto((out / f"{name}.html").as_uri(), wait_until="load")
+            assert page.title()
+            if name != "index":
+                images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
+                assert images and all(done and width > 300 for done, width in images), images
+                assert page.locator("table.mgg-tabel").first.is_visible()
+                assert page.locator("figure.mgg-kaart img").first.is_visible()
+            page.screenshot(path=str(output_dir / f"chromium-{name}.png"), full_page=True)
+        page.goto((out / "GM0765-pekela.html").as_uri())
+        assert page.get_by_text("<script>alert('mgg')</script> & Co").count() >= 1
+        page.goto((out / "index.html").as_uri())
+        assert page.locator("a", has_text="Pekela").first.is_visible()
+        page.locator("a", has_text="Pekela").first.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("GM0765-pekela.html")
+        browser.close()
+    assert dialogs == []  # no script from the register ran
+    assert outside == [] and failed == []  # the report asks nothing from the network and nothing of its own is broken
