@@ -1,0 +1,99 @@
+"""Benchmark: the report batch against the naive loop a user would write.
+
+On one warm cache (the shared example files imported once, the province
+analysis memoised), it times:
+
+* **batch**: ``mgg_geo.batch.run`` for the 10 municipalities plus the
+  overview (papermill in parallel on ``--workers`` kernels, HTML converted in
+  process, index written);
+* **naive**: one municipality after another, ``papermill`` CLI then
+  ``jupyter nbconvert --to html --no-input`` CLI, and the same for the overview.
+
+Targets on the 2-core build machine: batch >= 3x faster than the naive loop and
+<= 25 s wall; every report <= 2 MB. Prints the medians, the ratio, the largest
+report and the peak memory (largest resident set of the process and of one child).
+
+Needs the shared data folder (``MGG_SHARED_DATA``, default ../shared/data).
+Run: ``.venv/bin/python benchmarks/bench_reports.py [--runs 3] [--naive-runs 1] [--workers 2]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--naive-runs", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="mgg-bench-reports-"))
+    os.environ["MGG_CACHE_DIR"] = str(work / "cache")
+    for name in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL", "MGG_PDOK_SERVICE_URL", "MGG_PDOK_API_URL"):
+        os.environ[name] = "http://127.0.0.1:9"  # the bench measures rendering, not the network
+    os.environ["MGG_HTTP_RETRIES"] = "0"
+    from mgg_geo import analysis, batch, imports, regions, settings
+
+    if not settings.SHARED_DATA.is_dir():
+        sys.exit(f"shared data folder {settings.SHARED_DATA} not found; set MGG_SHARED_DATA")
+    imports.import_shared(settings.SHARED_DATA)
+    common = {"offline": True}
+    analysis.from_parameters(level="wijk", **common)  # warm: both contenders find the analysis memoised
+
+    batch_times, sizes = [], []
+    for run in range(args.runs):
+        out = work / f"batch-{run}"
+        t0 = time.perf_counter()
+        result = batch.run(None, level="wijk", out_dir=out, workers=args.workers, common=common, progress=False)
+        batch_times.append(time.perf_counter() - t0)
+        if result.exit_code:
+            sys.exit(f"batch failed: {[(o.job.key, o.error) for o in result.failures]}")
+        sizes += [p.stat().st_size for p in out.glob("*.html")]
+
+    naive_times = []
+    for run in range(args.naive_runs):
+        out = work / f"naive-{run}"
+        out.mkdir()
+        jobs = [(["-p", "gemeente_code", code, "-p", "offline", "True"], "gemeente_rapport", code)
+                for code in regions.MUNICIPALITIES] + [(["-p", "offline", "True"], "provincie_overzicht", "overview")]
+        t0 = time.perf_counter()
+        for params, notebook, key in jobs:
+            executed = out / f"{key}.ipynb"
+            subprocess.run([str(BIN / "papermill"), str(ROOT / "notebooks" / f"{notebook}.ipynb"), str(executed),
+                            *params, "--cwd", str(ROOT), "--no-progress-bar", "-k", batch.kernel_name()],
+                           check=True, capture_output=True)
+            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+                           check=True, capture_output=True)
+        naive_times.append(time.perf_counter() - t0)
+
+    b, n = statistics.median(batch_times), statistics.median(naive_times)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"10 municipality reports + overview at wijk level; workers={args.workers}; shared example data\n")
+    print(f"{'contender':<46}{'runs':>6}{'median s':>10}{'min s':>9}{'max s':>9}")
+    print(f"{'batch (mgg-geo reports)':<46}{len(batch_times):>6}{b:>10.1f}{min(batch_times):>9.1f}"
+          f"{max(batch_times):>9.1f}")
+    print(f"{'naive loop (papermill CLI + nbconvert CLI)':<46}{len(naive_times):>6}{n:>10.1f}{min(naive_times):>9.1f}"
+          f"{max(naive_times):>9.1f}")
+    print(f"\nspeed-up: {n / b:.1f}x (target >= 3x: {'met' if n / b >= 3 else 'NOT met'}); "
+          f"batch wall {b:.1f} s (target <= 25 s: {'met' if b <= 25 else 'NOT met'})")
+    print(f"largest report: {max(sizes) / 1e6:.2f} MB (target <= 2 MB: {'met' if max(sizes) <= 2e6 else 'NOT met'})")
+    print(f"peak memory: this process {own:.0f} MB, largest child process {child:.0f} MB")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
