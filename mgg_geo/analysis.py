@@ -23,6 +23,8 @@ from . import areas as areas_mod
 from . import cache, catalogue, coverage, gap, initiatives, need, regions, settings
 from .errors import DataError
 
+#: Columns shown on the municipality report maps (their class breaks are computed once per run).
+MAPPED_COLUMNS = ("need_index", "nearest_km")
 #: Target ages of the youth focus (matches the target population 0-24).
 TARGET_AGES = (0.0, 24.0)
 
@@ -56,6 +58,9 @@ class Analysis:
     sources: dict
     parameters: dict = field(default_factory=dict)
     offer_polygons: gpd.GeoSeries | None = None
+    #: ``{(gemeente code, column): class bounds}`` from mapclassify for the report maps
+    #: (computed once per run, so every report of a batch uses the same, reproducible classes).
+    map_breaks: dict = field(default_factory=dict)
 
     def priorities(self, gemeente: str | None = None, top: int | None = None) -> gpd.GeoDataFrame:
         """Areas by priority (1 first), optionally of one municipality and only the top ``top``."""
@@ -123,8 +128,12 @@ def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] |
         "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
     region = gpd.GeoDataFrame(region, geometry="geometry", crs=settings.CRS_ANALYSIS)
+    from . import maps
+
+    map_breaks = {(code, column): maps.breaks(region.loc[region["gemeente_code"] == code, column])
+                  for code in munis for column in MAPPED_COLUMNS}
     return Analysis(areas=region, register=register, whatif=whatif, quality=frame.quality, sources=frame.sources,
-                    parameters=parameters, offer_polygons=polygons)
+                    parameters=parameters, offer_polygons=polygons, map_breaks=map_breaks)
 
 
 def from_parameters(*, level: str = "wijk", kwb_year: int = 0, health_year: int = 0, boundary_year: int = 0,

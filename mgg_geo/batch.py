@@ -30,6 +30,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 import time
 import traceback
 import unicodedata
@@ -104,24 +105,35 @@ def _atomic_write(path: Path, text: str) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def to_html(nb) -> str:
-    """Report HTML without code or prompts; cells tagged ``remove-cell`` are dropped."""
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-    from traitlets.config import Config
+_LOCAL = threading.local()
 
-    config = Config()
-    config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
-    config.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(config=config, template_name="rapport", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-    exporter.language_code = "nl"
+
+def _exporter():
+    """One HTML exporter per thread: compiling the template is most of the conversion cost."""
+    exporter = getattr(_LOCAL, "exporter", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+        from traitlets.config import Config
+
+        config = Config()
+        config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
+        config.TagRemovePreprocessor.enabled = True
+        exporter = HTMLExporter(config=config, template_name="rapport", extra_template_basedirs=[str(TEMPLATES)],
+                                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+        exporter.language_code = "nl"
+        _LOCAL.exporter = exporter
+    return exporter
+
+
+def to_html(nb) -> str:
+    """Report HTML without code, prompts or stderr; cells tagged ``remove-cell`` are dropped."""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:  # warnings are for analysts (kept in the executed notebook), not for readers
         if cell.get("outputs"):
             cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     return body
 
 
@@ -146,9 +158,12 @@ def execute(job: Job, out_dir: Path, *, retries: int = 2, kernel: str | None = N
     try:
         for attempt in range(1, retries + 2):
             try:
+                # shutdown_kernel="immediate": once every cell has run, nbclient need not wait for a
+                # graceful exit (about 0.6 s per notebook)
                 papermill.execute_notebook(str(job.notebook), str(tmp), parameters=job.parameters,
                                            kernel_name=kernel or kernel_name(), cwd=str(settings.PROJECT_ROOT),
-                                           progress_bar=False, log_output=False, start_timeout=120)
+                                           progress_bar=False, log_output=False, start_timeout=120,
+                                           shutdown_kernel="immediate")
                 error = ""
                 break
             except Exception as exc:  # noqa: BLE001 - every failure is recorded, the batch goes on

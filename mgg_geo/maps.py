@@ -24,7 +24,6 @@ import tempfile
 from pathlib import Path
 
 import geopandas as gpd
-import mapclassify
 import matplotlib
 
 matplotlib.use("Agg")
@@ -62,28 +61,42 @@ def display_geometry(frame: gpd.GeoDataFrame, tolerance: float = DISPLAY_TOLERAN
     return out
 
 
-def classes(values: pd.Series, *, k: int = 5, scheme: str = "Quantiles", fmt: str = "{:.1f}",
-            unit: str = "") -> tuple[pd.Series, list[str]]:
-    """mapclassify classes of the present values; NaN gets class -1.
+def breaks(values: pd.Series, *, k: int = 5, scheme: str = "Quantiles") -> list[float]:
+    """Upper class bounds from ``mapclassify`` (``scheme``, ``k`` classes) of the present values.
+
+    ``mapclassify`` is imported here, not at module level: it pulls in scipy.stats and
+    scikit-learn (about a second), and report kernels apply precomputed breaks instead
+    (see :attr:`mgg_geo.analysis.Analysis.map_breaks`).
+    """
+    import mapclassify
+
+    present = pd.to_numeric(values, errors="coerce").dropna()
+    if present.empty:
+        return []
+    k = max(1, min(k, present.nunique()))
+    if k == 1:
+        return [float(present.iloc[0])]
+    return [float(b) for b in getattr(mapclassify, scheme)(present.to_numpy(), k=k).bins]
+
+
+def classes(values: pd.Series, *, bins: list[float] | None = None, k: int = 5, scheme: str = "Quantiles",
+            fmt: str = "{:.1f}", unit: str = "") -> tuple[pd.Series, list[str]]:
+    """Classes of the present values (by ``bins``, default: :func:`breaks`); NaN gets class -1.
 
     Returns
     -------
     (pandas.Series, list of str)
-        Class per value (0..k-1, -1 for missing) and Dutch legend labels.
+        Class per value (0..n-1, -1 for missing; as mapclassify's ``yb``) and Dutch legend labels.
     """
     x = pd.to_numeric(values, errors="coerce")
     present = x.dropna()
     out = pd.Series(-1, index=values.index, dtype="int64")
     if present.empty:
         return out, []
-    k = max(1, min(k, present.nunique()))
-    classifier = getattr(mapclassify, scheme)(present.to_numpy(), k=k) if k > 1 else None
-    if classifier is None:
-        out[present.index] = 0
-        return out, [fmt.format(present.iloc[0]) + unit]
-    out[present.index] = classifier.yb
-    bins = list(classifier.bins)
-    lower = [present.min()] + bins[:-1]
+    bins = list(bins) if bins is not None else breaks(present, k=k, scheme=scheme)
+    bins[-1] = max(bins[-1], float(present.max()))  # values beyond precomputed bins fall in the top class
+    out[present.index] = np.minimum(np.searchsorted(bins, present.to_numpy(), side="left"), len(bins) - 1)
+    lower = [float(present.min())] + bins[:-1]
     labels = [f"{fmt.format(lo)} – {fmt.format(hi)}{unit}" for lo, hi in zip(lower, bins)]
     return out, labels
 
@@ -124,10 +137,13 @@ def _finish(fig, ax, handles, legend_title: str, year) -> None:
 
 def choropleth(areas: gpd.GeoDataFrame, column: str, *, title: str, legend_title: str, colours=SEQUENTIAL,
                k: int = 5, fmt: str = "{:.1f}", unit: str = "", year: int | str = "", sites=None,
-               alt: str | None = None, caption: str = "") -> Figure:
-    """Static choropleth of ``column`` with a grey "geen gegevens" class (and optional initiative markers)."""
+               alt: str | None = None, caption: str = "", bins: list[float] | None = None) -> Figure:
+    """Static choropleth of ``column`` with a grey "geen gegevens" class (and optional initiative markers).
+
+    ``bins``: precomputed class bounds (default: mapclassify quantiles of the shown values).
+    """
     shown = display_geometry(areas)
-    cls, labels = classes(shown[column], k=min(k, len(colours)), fmt=fmt, unit=unit)
+    cls, labels = classes(shown[column], bins=bins, k=min(k, len(colours)), fmt=fmt, unit=unit)
     palette = list(colours)[-len(labels):] if labels else []
     fig, ax = _base_axes(shown, title)
     face = [NO_DATA_COLOUR if c < 0 else palette[c] for c in cls]
@@ -224,7 +240,7 @@ def _fmt(value, fmt: str = "{:.1f}", unit: str = "") -> str:
 
 
 def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tooltip: dict[str, tuple[str, str, str]],
-                colours=SEQUENTIAL, sites=None, providers=None, year: int | str = ""):
+                colours=SEQUENTIAL, sites=None, providers=None, year: int | str = "", bins: list[float] | None = None):
     """An interactive folium map of ``column`` with Dutch tooltips, initiative markers and a layer control.
 
     Parameters
@@ -236,7 +252,7 @@ def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tool
     import folium
 
     shown = display_geometry(areas).to_crs(settings.CRS_WEB)
-    cls, labels = classes(shown[column], k=len(colours))
+    cls, labels = classes(shown[column], bins=bins, k=len(colours))
     palette = list(colours)[-len(labels):] if labels else []
     props = pd.DataFrame(index=shown.index)
     props["naam"] = shown["name"].astype("string").fillna("").map(html.escape)

@@ -319,7 +319,22 @@ def today() -> str:
 # --------------------------------------------------------------------------- report objects for the notebooks
 
 
-class MunicipalityReport:
+class _Report:
+    """Sections every report has: method, sources and parameters."""
+
+    result: Analysis
+
+    def method(self) -> Html:
+        return method_html(self.result)
+
+    def sources(self) -> Html:
+        return sources_html(self.result)
+
+    def parameters(self) -> Html:
+        return parameters_html(self.result)
+
+
+class MunicipalityReport(_Report):
     """Everything the municipality notebook shows, one method per section (all Dutch, all escaped)."""
 
     def __init__(self, result: Analysis, gemeente: str):
@@ -346,13 +361,14 @@ class MunicipalityReport:
         from . import maps
         return maps.choropleth(self.areas, "need_index", title=f"Behoefte-index per {self.result.parameters['level']}",
                                legend_title="Behoefte-index (hoger = meer behoefte)", fmt="{:.2f}", year=self.year,
+                               bins=self.result.map_breaks.get((self.code, "need_index")),
                                caption="Grijs: geen gegevens (te weinig cijfers voor een score).")
 
     def coverage_map(self):
         from . import maps
         return maps.choropleth(self.areas, "nearest_km", title="Afstand tot het dichtstbijzijnde initiatief",
                                legend_title="Afstand (km)", colours=maps.SEQUENTIAL, fmt="{:.1f}", unit=" km",
-                               year=self.year, sites=self.sites,
+                               year=self.year, sites=self.sites, bins=self.result.map_breaks.get((self.code, "nearest_km")),
                                caption="Kleur per programma; vorm: rondje = exacte locatie of adres, vierkant = "
                                        "plaats of postcode, driehoek = gebied (bij benadering).")
 
@@ -380,15 +396,6 @@ class MunicipalityReport:
     def quality(self) -> Html:
         return quality_html(self.result, self.code)
 
-    def method(self) -> Html:
-        return method_html(self.result)
-
-    def sources(self) -> Html:
-        return sources_html(self.result)
-
-    def parameters(self) -> Html:
-        return parameters_html(self.result)
-
     def write_outputs(self, output_dir: str | Path, *, interactive: bool = True) -> dict:
         """Key-figure sidecar (``data/<code>.json``) and, if asked, the interactive map (``kaarten/``)."""
         out = Path(output_dir)
@@ -408,10 +415,11 @@ class MunicipalityReport:
                    "lonely": ("Eenzaam (18+)", "{:.1f}", " %")}
         areas = self.areas.assign(gap_label=self.areas["gap_label"].astype(object))
         return maps.interactive(areas, "need_index", legend_title="Behoefte-index", tooltip=tooltip,
-                                sites=self.sites, year=self.year)
+                                sites=self.sites, year=self.year,
+                                bins=self.result.map_breaks.get((self.code, "need_index")))
 
 
-class ProvinceReport:
+class ProvinceReport(_Report):
     """The province overview: the 10 municipalities side by side."""
 
     def __init__(self, result: Analysis):
@@ -450,12 +458,3 @@ class ProvinceReport:
     def small_multiples(self):
         from . import maps
         return maps.small_multiples(self.result.areas, year=self.year)
-
-    def method(self) -> Html:
-        return method_html(self.result)
-
-    def sources(self) -> Html:
-        return sources_html(self.result)
-
-    def parameters(self) -> Html:
-        return parameters_html(self.result)
