@@ -24,7 +24,8 @@ Measures per area
     region; Saxon et al. 2022, PySAL ``access`` ``normalize=True``).
 
 Area-wide offers (``area_wide``) cover every area whose representative point
-lies inside their area, at distance 0; they take no part in point distances
+lies inside their area (the register's ``area`` polygon, else ``offer_areas``
+by ``area_code``), at distance 0; they take no part in point distances
 elsewhere. Everything is vectorised with ``scipy.spatial.cKDTree`` and sparse
 matrices: there is no Python loop over area-site pairs.
 """
@@ -85,15 +86,16 @@ def _area_wide_pairs(areas: gpd.GeoDataFrame, area_xy, sites: gpd.GeoDataFrame, 
     wide = np.flatnonzero(sites["area_wide"].fillna(False).astype(bool).to_numpy()) if "area_wide" in sites else []
     if len(wide) == 0:
         return np.array([], int), np.array([], int)
-    if offer_areas is None:
-        raise DataError("Area-wide offers need their area polygons: pass offer_areas={code: polygon} "
-                        "(e.g. from mgg_geo.initiatives.boundary_layers).")
     points = gpd.GeoSeries(gpd.points_from_xy(area_xy[:, 0], area_xy[:, 1]), crs=settings.CRS_ANALYSIS)
     for j in wide:
-        code = sites["area_code"].iloc[j]
-        if code not in offer_areas.index:
-            raise DataError(f"Area-wide offer {sites['name'].iloc[j]!r}: no polygon for area code {code}.")
-        inside = np.flatnonzero(points.within(offer_areas.loc[code]).to_numpy())
+        polygon = sites["area"].iloc[j] if "area" in sites else None  # the register carries it
+        if polygon is None or (isinstance(polygon, float) and np.isnan(polygon)):
+            code = sites["area_code"].iloc[j]
+            if offer_areas is None or code not in offer_areas.index:
+                raise DataError(f"Area-wide offer {sites['name'].iloc[j]!r}: no polygon for area code {code}; "
+                                "pass offer_areas={code: polygon} (e.g. from mgg_geo.initiatives.boundary_layers).")
+            polygon = offer_areas.loc[code]
+        inside = np.flatnonzero(points.within(polygon).to_numpy())
         rows.append(inside)
         cols.append(np.full(len(inside), j))
     return np.concatenate(rows), np.concatenate(cols)

@@ -125,64 +125,73 @@ class WhatIf:
 
 
 def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, k: int = 3, distance_m: float = 3000.0,
-            candidates: gpd.GeoDataFrame | None = None, demand=cov.DEMAND, offer_areas=None) -> WhatIf:
+            candidates: gpd.GeoDataFrame | None = None, scope=None, demand=cov.DEMAND,
+            offer_areas=None) -> WhatIf:
     """Greedy choice of ``k`` new sites (see the module docstring).
 
     Parameters
     ----------
     areas
-        Areas with ``need_index`` and the demand columns (EPSG:28992).
+        Areas with ``need_index`` (and, if present, ``need_class``) and the demand
+        columns (EPSG:28992): the whole region, so coverage is computed as in the analysis.
     sites
         Existing active initiatives (EPSG:28992).
     candidates
-        Candidate points with ``code`` and ``name``; default: the areas' representative points.
+        Candidate points with ``code`` and ``name``; default: the representative
+        points of the areas in ``scope``.
+    scope
+        Boolean mask over ``areas`` (e.g. one municipality): only these areas count
+        for the gain and the before/after figures. Default: all.
     """
     if k < 1:
         raise DataError("k must be at least 1.")
     area_xy = cov.representative_points(areas)
+    in_scope = np.ones(len(areas), bool) if scope is None else np.asarray(scope, dtype=bool)
     pop = np.nan_to_num(areas.reindex(columns=list(demand)).apply(pd.to_numeric, errors="coerce")
                         .sum(axis=1, min_count=1).to_numpy(dtype="float64"))
     weight = np.nan_to_num(pd.to_numeric(areas["need_index"], errors="coerce").rank(pct=True).to_numpy())
-    nearest = cov.coverage(areas, sites, demand=demand, offer_areas=offer_areas)["nearest_km"].to_numpy()
-    covered = np.nan_to_num(nearest, nan=np.inf) * 1000.0 <= distance_m
+    need_class = areas["need_class"] if "need_class" in areas else terciles(areas["need_index"])
+    before = cov.coverage(areas, sites, demand=demand, offer_areas=offer_areas)
+    covered = np.nan_to_num(before["nearest_km"].to_numpy(), nan=np.inf) * 1000.0 <= distance_m
     if candidates is None:
-        candidates = gpd.GeoDataFrame({"code": areas.index, "name": areas.get("name", areas.index),
-                                       "gemeente_code": areas.get("gemeente_code")},
-                                      geometry=gpd.points_from_xy(area_xy[:, 0], area_xy[:, 1]),
-                                      crs=settings.CRS_ANALYSIS)
+        pts = area_xy[in_scope]
+        candidates = gpd.GeoDataFrame({"code": areas.index[in_scope], "name": areas["name"].to_numpy()[in_scope],
+                                       "gemeente_code": areas["gemeente_code"].to_numpy()[in_scope]},
+                                      geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]), crs=settings.CRS_ANALYSIS)
     cand_xy = np.column_stack([candidates.geometry.x.to_numpy(), candidates.geometry.y.to_numpy()])
     reach = cKDTree(cand_xy).sparse_distance_matrix(cKDTree(area_xy), distance_m, output_type="coo_matrix")
     # explicit zero distances count as in reach
     reach = sparse.csr_matrix((np.ones(len(reach.data)), (reach.row, reach.col)), shape=(len(cand_xy), len(area_xy)))
+    value = pop * weight * in_scope
     steps = []
     now = covered.copy()
     for step in range(1, k + 1):
-        open_ = (~now).astype("float64")
-        gain_w = reach @ (open_ * pop * weight)
+        gain_w = reach @ ((~now) * value)
         if gain_w.max(initial=0) <= 0:
             break
         best = int(np.argmax(gain_w))
         newly = (reach[best].toarray().ravel() > 0) & ~now
-        steps.append({"step": step, "candidate": best, "new_population": float(pop[newly].sum()),
-                      "new_weighted": float(gain_w[best]), "areas_reached": int(newly.sum())})
+        steps.append({"step": step, "candidate": best, "new_population": float(pop[newly & in_scope].sum()),
+                      "new_weighted": float(gain_w[best]), "areas_reached": int((newly & in_scope).sum())})
         now |= newly
     chosen = candidates.iloc[[s["candidate"] for s in steps]].copy()
     for col in ("step", "new_population", "new_weighted", "areas_reached"):
         chosen[col] = [s[col] for s in steps]
     chosen = chosen.reset_index(drop=True)
+    breaks = tercile_breaks(before["access"])
 
-    breaks = tercile_breaks(cov.coverage(areas, sites, demand=demand, offer_areas=offer_areas)["access"])
-
-    def figures(reached: np.ndarray, with_sites) -> dict:
-        access = cov.coverage(areas, with_sites, demand=demand, offer_areas=offer_areas)["access"]
-        classes = classify(areas["need_index"], access, breaks)  # the 'before' breaks, for a fair comparison
-        total = pop.sum()
-        return {"population_within": float(pop[reached].sum()),
-                "share_within": float(pop[reached].sum() / total) if total else np.nan,
-                "areas_high_need_low_coverage": int((classes["gap_class"] == TARGET_CLASS).sum())}
+    def figures(reached: np.ndarray, access: pd.Series) -> dict:
+        coverage_class = terciles(access, breaks)  # the 'before' breaks, for a fair comparison
+        target = (need_class == 3) & (coverage_class == 1)
+        total = pop[in_scope].sum()
+        return {"population_within": float(pop[reached & in_scope].sum()),
+                "share_within": float(pop[reached & in_scope].sum() / total) if total else np.nan,
+                "areas_high_need_low_coverage": int(target[in_scope].sum())}
 
     new_sites = gpd.GeoDataFrame({"name": chosen.get("name"), "programme": "nieuw", "capacity": 1.0,
                                   "area_wide": False, "active": True}, geometry=chosen.geometry.values,
                                  crs=settings.CRS_ANALYSIS)
     extended = pd.concat([sites, new_sites], ignore_index=True) if len(sites) else new_sites
-    return WhatIf(chosen=chosen, before=figures(covered, sites), after=figures(now, extended), distance_m=distance_m)
+    after = cov.coverage(areas, extended, demand=demand, offer_areas=offer_areas)
+    return WhatIf(chosen=chosen, before=figures(covered, before["access"]), after=figures(now, after["access"]),
+                  distance_m=distance_m)

@@ -116,9 +116,11 @@ class Register:
     Attributes
     ----------
     initiatives
-        GeoDataFrame (EPSG:28992), one row per initiative, with ``placement``,
-        ``area_wide``, ``active``, ``row`` (Excel row), ``gemeente_code`` and
-        the geocoding match (``geocode_match``, ``geocode_score``).
+        GeoDataFrame (EPSG:28992), one row per initiative: point ``geometry``,
+        and for area-wide offers their polygon in ``area`` (a second geometry
+        column); ``placement``, ``area_wide``, ``active``, ``row`` (Excel
+        row), ``gemeente_code`` and the geocoding match (``geocode_match``,
+        ``geocode_score``).
     problems
         Every error and warning found.
     """
@@ -330,6 +332,10 @@ def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = N
                                "geocode_score", "prevention_levels"]
     initiatives = gpd.GeoDataFrame(records, columns=columns + ["geometry"], geometry="geometry",
                                    crs=settings.CRS_ANALYSIS)
+    initiatives["area"] = gpd.GeoSeries(
+        [layers[regions.level_of(code)].geometry.loc[code] if wide else None
+         for code, wide in zip(initiatives["area_code"].map(regions.normalise_code), initiatives["area_wide"])],
+        index=initiatives.index, crs=settings.CRS_ANALYSIS)
     register = Register(path=path, initiatives=initiatives, problems=problems, reference_date=ref)
     if strict and register.errors:
         raise RegisterError(_summary(path, problems), problems)

@@ -226,7 +226,8 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "") -> Figure:
                Patch(facecolor=BIVARIATE[1][1], label="lage behoefte, lage dekking"),
                Patch(facecolor=BIVARIATE[1][3], label="lage behoefte, hoge dekking"),
                Patch(facecolor=NO_DATA_COLOUR, label=NO_DATA)]
-    fig.legend(handles=handles, loc="lower center", ncol=5, frameon=False, fontsize=9)
+    fig.subplots_adjust(bottom=0.12)
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.035), ncol=5, frameon=False, fontsize=9)
     fig.text(0.01, 0.005, ATTRIBUTION.format(year=year), fontsize=7, color="#555555")
     alt = "Tien kaartjes, één per gemeente, gekleurd naar behoefte tegen dekking."
     return Figure(_image(fig, alt, "Behoefte tegen dekking per gemeente (zelfde klassen als in de gemeenterapporten)."))

@@ -143,13 +143,19 @@ def indicator_table(result: Analysis, gemeente: str) -> Html:
                    "Gebieden zonder cijfer"], rows, "Vergelijking met de provincie (gewogen naar inwoners)")
 
 
+def coverage_sites(result: Analysis):
+    """The initiatives that count for coverage in this analysis (active, age range met)."""
+    from .coverage import select_sites
+
+    return select_sites(result.register.initiatives, ages=tuple(result.parameters["target_ages"]))
+
+
 def whatif_table(result: Analysis, gemeente: str, k: int = 3) -> tuple[Html, dict]:
     """Best new sites within one municipality and the before/after figures."""
     code = regions.resolve_municipality(gemeente)
-    areas = result.areas[result.areas["gemeente_code"] == code]
-    sites = result.register.active
-    polygons = result.offer_polygons
-    outcome = gap.what_if(areas, sites, k=k, distance_m=result.whatif.distance_m, offer_areas=polygons)
+    sites = coverage_sites(result)
+    outcome = gap.what_if(result.areas, sites, k=k, distance_m=result.whatif.distance_m,
+                          scope=(result.areas["gemeente_code"] == code).to_numpy(), offer_areas=result.offer_polygons)
     rows = [[int(r["step"]), r["code"], r["name"], _num(r["new_population"], 0), int(r["areas_reached"])]
             for _, r in outcome.chosen.iterrows()]
     table = _table(["Stap", "Code", "Gebied (nieuwe locatie)", "Extra jongeren binnen bereik", "Gebieden bereikt"],
@@ -386,11 +392,13 @@ class MunicipalityReport(_Report):
     def what_if(self, k: int = 3) -> Html:
         table, figures = whatif_table(self.result, self.code, k=k)
         b, a = figures["before"], figures["after"]
+        reach = _num(self.result.whatif.distance_m / 1000, 0)
         text = (f"<p>Nu wonen {_num(b['population_within'], 0)} jongeren ({_num(100 * b['share_within'], 0, ' %')} "
-                f"van de provincie) binnen bereik van een initiatief; met de voorgestelde locaties "
-                f"{_num(a['population_within'], 0)} ({_num(100 * a['share_within'], 0, ' %')}). Het aantal "
-                f"{self.level_plural} met hoge behoefte en lage dekking in de regio gaat van "
-                f"{b['areas_high_need_low_coverage']} naar {a['areas_high_need_low_coverage']}.</p>")
+                f"van de jongeren in {html.escape(self.name)}) binnen {reach} km van een initiatief; met de "
+                f"voorgestelde locaties {_num(a['population_within'], 0)} ({_num(100 * a['share_within'], 0, ' %')}). "
+                f"Het aantal {self.level_plural} met hoge behoefte en lage dekking gaat van "
+                f"{b['areas_high_need_low_coverage']} naar {a['areas_high_need_low_coverage']} (zelfde klassengrenzen "
+                "als op de kaart).</p>")
         return Html(table + text)
 
     def quality(self) -> Html:

@@ -1,4 +1,5 @@
 """Need, coverage, gap and what-if: hand-checkable grids, properties, and the real data."""
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -50,8 +51,13 @@ def test_area_wide_offer_covers_areas_inside_at_distance_zero():
     polygons = pd.Series([areas.geometry.union_all()], index=["GM0000"])
     result = coverage.coverage(areas, offer, offer_areas=polygons)
     assert (result["nearest_km"] == 0).all() and (result["n_1km"] == 1).all()
-    with pytest.raises(DataError, match="area polygons"):
+    with pytest.raises(DataError, match="no polygon for area code GM0000"):
         coverage.coverage(areas, offer)
+    # the register carries the polygon itself: only the west column of the grid is inside
+    offer["area"] = gpd.GeoSeries([areas.loc[["WK000000", "WK000005", "WK000010", "WK000015", "WK000020"]]
+                                   .geometry.union_all()], crs="EPSG:28992")
+    inside = coverage.coverage(areas, offer)
+    assert (inside["nearest_km"] == 0).sum() == 5 and inside["nearest_km"].isna().sum() == 20
 
 
 def test_age_filter_keeps_unknown_ranges():
@@ -228,3 +234,14 @@ def test_full_chain_on_shared_data_for_all_municipalities(use_imported, tmp_path
     import geopandas as gpd
     back = gpd.read_file(tmp_path / "areas.gpkg")
     assert len(back) == 123 and back.crs.to_epsg() == 28992 and "gap_label" in back
+
+
+def test_what_if_scope_limits_candidates_and_figures():
+    areas = grid.areas()
+    areas["need_index"] = np.linspace(0, 1, 25)
+    scope = np.array([code.endswith(("00", "01", "05", "06")) for code in areas.index])  # a 2x2 corner
+    result = gap.what_if(areas, grid.sites([grid.centre(4, 4)]), k=2, distance_m=1000.0, scope=scope)
+    assert set(result.chosen["code"]) <= {"WK000000", "WK000001", "WK000005", "WK000006"}
+    assert result.before["population_within"] == 0.0  # the only site is far from the corner
+    assert result.after["population_within"] == 400.0  # the whole corner (4 areas x 100) is reached
+    assert result.after["share_within"] == 1.0

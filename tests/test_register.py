@@ -50,6 +50,7 @@ def test_area_code_alone_is_area_wide_offer(tmp_path):
     row = _load(path).initiatives.iloc[0]
     assert row["placement"] == "area" and row["area_wide"]
     assert row.geometry.within(world.layers()["wijk"].geometry["WK001401"])
+    assert row["area"].equals(world.layers()["wijk"].geometry["WK001401"])  # the offer's area itself
 
 
 def test_area_code_with_town_is_a_fallback_not_area_wide(tmp_path):
