@@ -34,6 +34,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from . import settings  # noqa: E402
+from .initiatives import PLACEMENT_LABELS  # noqa: E402
 
 DISPLAY_TOLERANCE_M = 50.0
 NO_DATA = "geen gegevens"
@@ -42,8 +43,6 @@ SEQUENTIAL = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
 COVERAGE_COLOURS = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
 PROGRAMME_COLOURS = {"STORM": "#1b9e77", "KoPPeLing": "#d95f02", "Move aHead": "#7570b3"}
 OTHER_COLOUR = "#666666"
-PLACEMENT_LABELS = {"exact": "exacte locatie", "address": "adres", "postcode": "postcode", "town": "plaats",
-                    "area": "gebied (bij benadering)"}
 PLACEMENT_MARKERS = {"exact": "o", "address": "o", "postcode": "s", "town": "s", "area": "^"}
 #: 3x3 bivariate palette: BIVARIATE[need_class][coverage_class]; target cell 3-1 is the darkest red.
 BIVARIATE = {

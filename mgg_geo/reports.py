@@ -22,9 +22,8 @@ import pandas as pd
 
 from . import cache, catalogue, gap, regions
 from .analysis import Analysis
+from .initiatives import PLACEMENT_LABELS
 
-PLACEMENT_NL = {"exact": "exacte locatie", "address": "adres", "postcode": "postcode", "town": "plaats",
-                "area": "gebied (bij benadering)"}
 
 
 class Html(str):
@@ -186,7 +185,7 @@ def quality_html(result: Analysis, gemeente: str) -> Html:
     rough = here[here["placement"].isin(["town", "area"])]
     if len(rough):
         parts.append(_table(["Initiatief", "Programma", "Plaatsing"],
-                            [[r["name"], r["programme"], PLACEMENT_NL.get(r["placement"], r["placement"])]
+                            [[r["name"], r["programme"], PLACEMENT_LABELS.get(r["placement"], r["placement"])]
                              for _, r in rough.iterrows()], "Initiatieven met een benaderde locatie"))
     if not parts:
         parts.append(Html("<p>Geen bijzonderheden in de gegevens van deze gemeente.</p>"))
