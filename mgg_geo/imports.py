@@ -74,7 +74,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     suffixes = [s.lower() for s in path.suffixes]
     try:
         if suffixes and suffixes[-1] in (".xlsx", ".xlsm", ".xls"):
-            frame = pd.read_excel(path, dtype=str, sheet_name=0)
+            frame = pd.read_excel(path, dtype=str, sheet_name=0, keep_default_na=False)  # markers are parsed later
         else:
             raw = path.read_bytes()
             if raw[:2] == b"\x1f\x8b":

@@ -177,7 +177,8 @@ def read(path: str | Path) -> tuple[pd.DataFrame, int]:
 
 def _read_excel(path: Path) -> pd.DataFrame:
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str)
+        # keep_default_na=False: a cell reading "NA" or "NULL" is a name, not a missing value
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
     except Exception as exc:  # noqa: BLE001
         raise DataError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc}).") from exc
     for name, frame in sheets.items():

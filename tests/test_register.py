@@ -68,6 +68,14 @@ def test_inactive_is_listed_but_not_active(tmp_path):
     assert any("not counted for coverage" in p.message for p in reg.warnings)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_names_that_look_like_missing_markers_survive(tmp_path, fmt):
+    frame = pd.DataFrame({"naam": ["NA", "NULL", "None", "nan"], "programma": "STORM", "x": 232000, "y": 577000})
+    path = tmp_path / f"r.{fmt}"
+    frame.to_csv(path, sep=";", index=False) if fmt == "csv" else frame.to_excel(path, index=False)
+    assert _load(path).initiatives["name"].tolist() == ["NA", "NULL", "None", "nan"]
+
+
 def test_names_are_kept_verbatim(tmp_path):
     path = _csv(tmp_path, [HEADER, '"<script>alert(1)</script> & ""Co""";STORM;232000;577000;;;;;;'])
     assert _load(path).initiatives.iloc[0]["name"] == '<script>alert(1)</script> & "Co"'
