@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +55,6 @@ class Analysis:
     quality: pd.DataFrame
     sources: dict
     parameters: dict = field(default_factory=dict)
-    offer_polygons: gpd.GeoSeries | None = None
     #: ``{(gemeente code, column): class bounds}`` from mapclassify for the report maps
     #: (computed once per run, so every report of a batch uses the same, reproducible classes).
     map_breaks: dict = field(default_factory=dict)
@@ -69,11 +66,6 @@ class Analysis:
             frame = frame[frame["gemeente_code"] == regions.resolve_municipality(gemeente)]
         frame = frame.sort_values(["gemeente_code", "priority"])
         return frame if top is None else frame.groupby("gemeente_code", group_keys=False).head(top)
-
-
-def offer_polygons(layers: dict[str, gpd.GeoDataFrame]) -> gpd.GeoSeries:
-    """All area polygons (gemeente, wijk, buurt) by code, for area-wide offers."""
-    return pd.concat([layer.geometry for layer in layers.values()])
 
 
 def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] | None = None,
@@ -107,12 +99,11 @@ def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] |
     layers = initiatives.boundary_layers(year=year, offline=offline)
     register = initiatives.load(register_path or settings.REGISTER_PATH, boundaries=layers,
                                 reference_date=reference_date, geocode=geocode, offline=offline)
-    polygons = offer_polygons(layers)
     sites = coverage.select_sites(register.initiatives, ages=ages)
     province = frame.areas
-    cov = coverage.coverage(province, sites, offer_areas=polygons)
+    cov = coverage.coverage(province, sites)  # area-wide offers carry their polygon (register column 'area')
     named = [p for p in initiatives.NAMED_PROGRAMMES if (sites["programme"] == p).any()]
-    per_programme = coverage.coverage_by_programme(province, sites, named, offer_areas=polygons)
+    per_programme = coverage.coverage_by_programme(province, sites, named)
     region = province[province["gemeente_code"].isin(munis)].copy()
     if region.empty:
         raise DataError(f"No {level} areas for {', '.join(munis)} in the boundaries used.")
@@ -120,7 +111,7 @@ def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] |
     region = region.join(needs).join(cov).join(per_programme)
     region = region.join(gap.classify(region["need_index"], region["access_norm"]))
     region["priority"] = gap.priority(region)
-    whatif = gap.what_if(region, sites, k=k, distance_m=distance_m, offer_areas=polygons)
+    whatif = gap.what_if(region, sites, k=k, distance_m=distance_m)
     parameters = {
         "level": level, "municipalities": munis, "weights": need.normalise_weights(weights), "method": method,
         "draws": draws, "seed": seed, "register": str(register.path), "reference_date": str(register.reference_date),
@@ -133,7 +124,7 @@ def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] |
     map_breaks = {(code, column): maps.breaks(region.loc[region["gemeente_code"] == code, column])
                   for code in munis for column in MAPPED_COLUMNS}
     return Analysis(areas=region, register=register, whatif=whatif, quality=frame.quality, sources=frame.sources,
-                    parameters=parameters, offer_polygons=polygons, map_breaks=map_breaks)
+                    parameters=parameters, map_breaks=map_breaks)
 
 
 def from_parameters(*, level: str = "wijk", kwb_year: int = 0, health_year: int = 0, boundary_year: int = 0,
@@ -178,14 +169,8 @@ def run_cached(**kwargs) -> Analysis:
         except Exception:  # noqa: BLE001 - a damaged memo is recomputed
             path.unlink(missing_ok=True)
     result = run(**kwargs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with cache.atomic_file(path) as tmp:
+        tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     return result
 
 
@@ -219,13 +204,9 @@ def write(result: Analysis, path: str | Path) -> Path:
     if suffix not in (".gpkg", ".csv", ".xlsx"):
         raise DataError(f"{path}: choose .gpkg, .csv or .xlsx as the extension.")
     table = export_table(result)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
+    with cache.atomic_file(path, suffix=suffix) as tmp:
         if suffix == ".gpkg":
-            tmp.unlink()
+            tmp.unlink()  # GDAL creates the GeoPackage itself
             table.to_file(tmp, driver="GPKG", layer="gebieden")
         else:
             plain = pd.DataFrame(table.drop(columns="geometry")).assign(geometry=table.geometry.to_wkt())
@@ -233,8 +214,4 @@ def write(result: Analysis, path: str | Path) -> Path:
                 plain.to_csv(tmp, index=False, encoding="utf-8-sig")
             else:
                 plain.to_excel(tmp, index=False, sheet_name="gebieden")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

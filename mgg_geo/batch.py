@@ -29,7 +29,6 @@ import copy
 import json
 import os
 import re
-import tempfile
 import threading
 import time
 import traceback
@@ -40,7 +39,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import analysis, regions, reports, settings
+from . import analysis, cache, regions, reports, settings
 from .errors import MggError
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -94,15 +93,8 @@ def kernel_name() -> str:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # readable like any other published file
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with cache.atomic_file(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 _LOCAL = threading.local()
@@ -149,38 +141,33 @@ def execute(job: Job, out_dir: Path, *, retries: int = 2, kernel: str | None = N
 
     started = time.perf_counter()
     executed_path = out_dir / "notebooks" / f"{job.name}.ipynb"
-    executed_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{job.name}.", suffix=".ipynb", dir=executed_path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
     error = ""
     attempt = 0
     try:
-        for attempt in range(1, retries + 2):
-            try:
-                # shutdown_kernel="immediate": once every cell has run, nbclient need not wait for a
-                # graceful exit (about 0.6 s per notebook)
-                papermill.execute_notebook(str(job.notebook), str(tmp), parameters=job.parameters,
-                                           kernel_name=kernel or kernel_name(), cwd=str(settings.PROJECT_ROOT),
-                                           progress_bar=False, log_output=False, start_timeout=120,
-                                           shutdown_kernel="immediate")
-                error = ""
-                break
-            except Exception as exc:  # noqa: BLE001 - every failure is recorded, the batch goes on
-                error = _describe(exc)
-                if not _is_kernel_start_failure(exc) or attempt > retries:
+        # the executed notebook is kept, also when a cell failed (audit trail)
+        with cache.atomic_file(executed_path, suffix=".ipynb") as tmp:
+            for attempt in range(1, retries + 2):
+                try:
+                    # shutdown_kernel="immediate": once every cell has run, nbclient need not wait for a
+                    # graceful exit (about 0.6 s per notebook)
+                    papermill.execute_notebook(str(job.notebook), str(tmp), parameters=job.parameters,
+                                               kernel_name=kernel or kernel_name(), cwd=str(settings.PROJECT_ROOT),
+                                               progress_bar=False, log_output=False, start_timeout=120,
+                                               shutdown_kernel="immediate")
+                    error = ""
                     break
-                time.sleep(1.0 * attempt)
-        if tmp.exists() and tmp.stat().st_size:
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, executed_path)
+                except Exception as exc:  # noqa: BLE001 - every failure is recorded, the batch goes on
+                    error = _describe(exc)
+                    if not _is_kernel_start_failure(exc) or attempt > retries:
+                        break
+                    time.sleep(1.0 * attempt)
+            if not tmp.stat().st_size:
+                raise RuntimeError("papermill wrote no notebook")  # nothing to keep
         if not error:
             nb = nbformat.read(executed_path, as_version=4)
             _atomic_write(out_dir / f"{job.name}.html", to_html(nb))
     except Exception as exc:  # noqa: BLE001
         error = error or _describe(exc)
-    finally:
-        tmp.unlink(missing_ok=True)
     return Outcome(job, ok=not error, seconds=time.perf_counter() - started, error=error, attempts=attempt)
 
 

@@ -27,6 +27,8 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,17 +177,33 @@ def store(frame: pd.DataFrame | gpd.GeoDataFrame, manifest: dict) -> Entry:
     return Entry(manifest, root / f"{name}.json")
 
 
-def write_json_atomic(path: Path, payload: dict) -> None:
-    """Write JSON to ``path`` via a temporary file and rename."""
+@contextmanager
+def atomic_file(path: str | Path, *, suffix: str = ".tmp") -> Iterator[Path]:
+    """Yield a temporary file beside ``path``; when the block succeeds it becomes ``path``.
+
+    The temporary name starts with a dot and ends in ``suffix`` (pass the real
+    extension for writers that choose their format by it). On success the file
+    is made readable (0644) and renamed over ``path`` in one step; on any error
+    it is removed and ``path`` is left as it was. No half-written file is ever
+    visible under ``path``.
+    """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2, ensure_ascii=False, default=str)
+        yield tmp
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+
+
+def write_json_atomic(path: Path, payload: dict) -> None:
+    """Write JSON to ``path`` atomically (see :func:`atomic_file`)."""
+    with atomic_file(path) as tmp:
+        tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
 
 
 def snapshot() -> dict[str, str]:

@@ -40,7 +40,6 @@ from . import coverage as cov
 from . import settings
 from .errors import DataError
 
-LEVEL_LABELS = {1: "laag", 2: "midden", 3: "hoog"}
 NEED_LABELS = {1: "lage behoefte", 2: "middelmatige behoefte", 3: "hoge behoefte"}
 COVERAGE_LABELS = {1: "lage dekking", 2: "middelmatige dekking", 3: "hoge dekking"}
 TARGET_CLASS = "3-1"

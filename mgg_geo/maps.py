@@ -19,8 +19,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,6 +32,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from . import settings  # noqa: E402
+from .cache import atomic_file  # noqa: E402
 from .initiatives import PLACEMENT_LABELS  # noqa: E402
 
 DISPLAY_TOLERANCE_M = 50.0
@@ -306,13 +305,6 @@ def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tool
 def save_map(fmap, path: str | Path) -> Path:
     """Save a folium map as standalone HTML, atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".html", dir=path.parent)
-    os.close(fd)
-    try:
-        fmap.save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_file(path, suffix=".html") as tmp:
+        fmap.save(str(tmp))
     return path

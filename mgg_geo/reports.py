@@ -154,7 +154,7 @@ def whatif_table(result: Analysis, gemeente: str, k: int = 3) -> tuple[Html, dic
     code = regions.resolve_municipality(gemeente)
     sites = coverage_sites(result)
     outcome = gap.what_if(result.areas, sites, k=k, distance_m=result.whatif.distance_m,
-                          scope=(result.areas["gemeente_code"] == code).to_numpy(), offer_areas=result.offer_polygons)
+                          scope=(result.areas["gemeente_code"] == code).to_numpy())
     rows = [[int(r["step"]), r["code"], r["name"], _num(r["new_population"], 0), int(r["areas_reached"])]
             for _, r in outcome.chosen.iterrows()]
     table = _table(["Stap", "Code", "Gebied (nieuwe locatie)", "Extra jongeren binnen bereik", "Gebieden bereikt"],

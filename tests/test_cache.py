@@ -47,3 +47,18 @@ def test_newer_version_replaces_old_data_file():
     files = sorted(p.name for p in settings.CACHE_DIR.iterdir())
     assert len([f for f in files if f.endswith(".parquet")]) == 1
     assert len(cache.find("kwb", year=2021).load()) == 4
+
+
+def test_atomic_file_keeps_target_on_error_and_publishes_readable_file(tmp_path):
+    target = tmp_path / "report.html"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with cache.atomic_file(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("interrupted")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["report.html"]
+    with cache.atomic_file(target, suffix=".html") as tmp:
+        assert tmp.name.startswith(".report.") and tmp.suffix == ".html"
+        tmp.write_text("new")
+    assert target.read_text() == "new" and (target.stat().st_mode & 0o777) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
