@@ -105,6 +105,13 @@ def _area_wide_pairs(areas: gpd.GeoDataFrame, area_xy, sites: gpd.GeoDataFrame, 
 DEMAND = ("youth_0_14", "youth_15_24")
 
 
+def target_population(areas: pd.DataFrame, demand: str | Sequence[str] = DEMAND) -> pd.Series:
+    """Target population per area (persons): the ``demand`` column(s) summed; missing counts as 0."""
+    cols = [demand] if isinstance(demand, str) else list(demand)
+    counts = areas.reindex(columns=cols).apply(pd.to_numeric, errors="coerce")
+    return counts.sum(axis=1, min_count=1).fillna(0.0).astype("float64")
+
+
 def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, demand: str | Sequence[str] = DEMAND,
              capacity: str = "capacity", zones=DEFAULT_ZONES, radii=RADII_M,
              offer_areas: gpd.GeoSeries | None = None) -> pd.DataFrame:
@@ -133,9 +140,7 @@ def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, demand: str | 
     if len(sites):
         _check_crs(sites, "sites")
     area_xy = representative_points(areas)
-    cols = [demand] if isinstance(demand, str) else list(demand)
-    pop = np.nan_to_num(areas.reindex(columns=cols).apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1)
-                        .to_numpy(dtype="float64"))
+    pop = target_population(areas, demand).to_numpy()
     wide = sites["area_wide"].fillna(False).astype(bool).to_numpy() if "area_wide" in sites else \
         np.zeros(len(sites), bool)
     point_idx = np.flatnonzero(~wide)

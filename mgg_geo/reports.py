@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import cache, catalogue, gap, regions
 from .analysis import Analysis
+from .coverage import target_population
 from .initiatives import PLACEMENT_LABELS
 
 
@@ -54,7 +55,7 @@ def key_figures(result: Analysis, gemeente: str) -> dict:
     """Key figures of one municipality (plain numbers, for the report and the index)."""
     code = regions.resolve_municipality(gemeente)
     areas = result.areas[result.areas["gemeente_code"] == code]
-    youth = areas[["youth_0_14", "youth_15_24"]].sum(axis=1, min_count=1)
+    youth = target_population(areas)
     sites = result.register.active
     within = youth[areas["nearest_km"] <= result.whatif.distance_m / 1000.0].sum()
     return {
