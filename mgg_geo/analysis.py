@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import areas as areas_mod
-from . import cache, catalogue, coverage, gap, initiatives, need, regions, settings
+from . import cache, catalogue, coverage, gap, initiatives, labels, need, regions, settings
 from .errors import DataError
 
 #: Columns shown on the municipality report maps (their class breaks are computed once per run).
@@ -42,9 +42,14 @@ class Analysis:
     whatif
         The suggested new sites and before/after figures.
     quality
-        The data-quality table of the area frame.
+        The data-quality table of the area frame (:func:`mgg_geo.areas.quality_table`).
     sources
-        Manifests of the source tables.
+        Manifests of the source tables, each with its ``indeling``.
+    vintages
+        Per area and source table: how its figures were obtained
+        (:attr:`mgg_geo.areas.AreaFrame.vintages`).
+    totals
+        Per municipality: the areas' residents against CBS's municipality row.
     parameters
         The settings of this run.
     """
@@ -55,6 +60,8 @@ class Analysis:
     quality: pd.DataFrame
     sources: dict
     parameters: dict = field(default_factory=dict)
+    vintages: pd.DataFrame = field(default_factory=pd.DataFrame)
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: ``{(gemeente code, column): class bounds}`` from mapclassify for the report maps
     #: (computed once per run, so every report of a batch uses the same, reproducible classes).
     map_breaks: dict = field(default_factory=dict)
@@ -123,8 +130,11 @@ def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] |
 
     map_breaks = {(code, column): maps.breaks(region.loc[region["gemeente_code"] == code, column])
                   for code in munis for column in MAPPED_COLUMNS}
-    return Analysis(areas=region, register=register, whatif=whatif, quality=frame.quality, sources=frame.sources,
-                    parameters=parameters, map_breaks=map_breaks)
+    in_region = frame.quality["gemeente_code"].isin(munis)
+    return Analysis(areas=region, register=register, whatif=whatif, quality=frame.quality[in_region],
+                    sources=frame.sources, parameters=parameters, map_breaks=map_breaks,
+                    vintages=frame.vintages[frame.vintages["code"].isin(region.index)],
+                    totals=frame.totals[frame.totals.index.isin(munis)])
 
 
 def from_parameters(*, level: str = "wijk", kwb_year: int = 0, health_year: int = 0, boundary_year: int = 0,
@@ -181,13 +191,14 @@ EXPORT_COLUMNS = (
     + ["need_index", "need_rank", "rank_median", "rank_p05", "rank_p95", "rank_uncertain", "need_status",
        "share_present"] + [f"need_{d}" for d in catalogue.DOMAINS]
     + ["nearest_km", "n_1km", "n_3km", "n_5km", "access", "access_norm",
-       "need_class", "coverage_class", "gap_class", "gap_label", "gap_score", "priority"]
+       "need_class", "coverage_class", "gap_class", "gap_label", "gap_score", "priority", "figures_origin"]
 )
 
 
 def export_table(result: Analysis) -> gpd.GeoDataFrame:
     """The area table for GIS users and spreadsheets: documented columns plus per-programme coverage."""
-    frame = result.areas
+    frame = result.areas.assign(figures_origin=labels.figures_origin(result.vintages).reindex(result.areas.index)
+                                .fillna("eigen cijfers"))
     extra = [c for c in frame.columns if "__" in c and not c.endswith("__suppressed")]
     cols = [c for c in EXPORT_COLUMNS if c in frame] + extra
     out = frame[cols + ["geometry"]].reset_index()

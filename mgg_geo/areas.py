@@ -1,10 +1,19 @@
-"""The area frame: boundaries joined with KWB and RIVM figures, one row per area.
+"""The area frame: boundaries of one year with every figure moved onto them, one row per area.
 
-Boundaries are pinned to one year; KWB and RIVM figures are joined on the
-stripped CBS code. Codes that do not match between vintages (Eemsdelta was
-formed in 2021, so RIVM 2020 has no WK1979.. codes; buurt codes change too)
-are never dropped silently: every unmatched code is a row of the data-quality
-table :attr:`AreaFrame.quality`.
+Boundaries are pinned to one year, the **target indeling**. Each source table
+(Kerncijfers, RIVM health) belongs to its own indeling (see
+:mod:`mgg_geo.catalogue`); a table on another indeling is moved onto the
+boundaries through a crosswalk (:func:`mgg_geo.vintages.to_indeling`), never
+joined by code alone. What was converted, estimated or lost is recorded per
+area and source:
+
+* :attr:`AreaFrame.vintages`: per area and source, the relation (same,
+  renamed, renumbered, split, merged, reshaped or missing), the source codes
+  and the reason for anything missing;
+* :attr:`AreaFrame.quality`: the data-quality table of the reports, in Dutch,
+  with the residents affected;
+* :attr:`AreaFrame.totals`: per municipality, the sum of the areas' residents
+  against CBS's own municipality row (a test of the whole conversion).
 """
 
 from __future__ import annotations
@@ -13,15 +22,19 @@ import warnings
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from . import cache, catalogue, regions, settings, sources
+from . import cache, catalogue, regions, settings, sources, vintages
 from .errors import DataError, MggWarning, SourceError
+
+#: Dutch names of the sources, as the reports show them.
+SOURCE_LABELS = {"kwb": "KWB", "health": "RIVM"}
 
 
 @dataclass
 class AreaFrame:
-    """Areas of one level with their figures, the data-quality table and the sources used.
+    """Areas of one level with their figures, the data-quality tables and the sources used.
 
     Attributes
     ----------
@@ -31,9 +44,18 @@ class AreaFrame:
         :data:`mgg_geo.catalogue.INDICATORS` and the target population, each
         with a ``__suppressed`` flag.
     quality
-        One row per problem: ``code``, ``name``, ``source``, ``issue`` (Dutch).
+        One row per problem (see :func:`quality_table`): ``code``, ``name``,
+        ``gemeente_code``, ``source``, ``problem``, ``relation``, ``cause``,
+        ``from_codes``, ``residents`` (persons affected) and ``detail``.
+    vintages
+        One row per area and source: ``code``, ``source`` (e.g. "KWB 2021"),
+        ``kind`` (kwb, health), ``relation``, ``from_codes``, ``exact``,
+        ``reason`` and ``cause`` (see :data:`mgg_geo.vintages.CAUSES`).
+    totals
+        Per source and municipality: the municipality row (``gemeente``),
+        the sum over its areas (``areas``), ``difference`` and ``ok``.
     sources
-        The manifests of the KWB, health and boundary tables used.
+        The manifests of the tables used, each with its ``indeling``.
     """
 
     areas: gpd.GeoDataFrame
@@ -41,15 +63,17 @@ class AreaFrame:
     sources: dict[str, dict] = field(default_factory=dict)
     level: str = "wijk"
     municipalities: list[str] = field(default_factory=list)
-    age_group: str = settings.HEALTH_DEFAULT_AGE
+    age_group: str = catalogue.HEALTH_DEFAULT_AGE
+    vintages: pd.DataFrame = field(default_factory=pd.DataFrame)
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    crosswalks: dict[str, vintages.Crosswalk] = field(default_factory=dict)
 
 
-def _source_codes(frame: pd.DataFrame, level: str, municipalities: list[str], year: int) -> set[str]:
-    wanted = set(municipalities)
-    if year <= 2020 and "GM1979" in wanted:
-        wanted |= set(regions.FORMER_MUNICIPALITIES)
-    rows = frame[(frame["level"] == level) & frame["gemeente_code"].isin(wanted)]
-    return set(rows["code"])
+def check_level(level: str) -> str:
+    """Return ``level`` when it is gemeente, wijk or buurt; else raise a :class:`DataError` naming the options."""
+    if level not in regions.LEVELS:
+        raise DataError(f"Unknown level {level!r}; choose one of {', '.join(regions.LEVELS)}.")
+    return level
 
 
 def _boundaries(level: str, year: int | None, kwb_year: int, municipalities, offline: bool) -> sources.Dataset:
@@ -62,15 +86,33 @@ def _boundaries(level: str, year: int | None, kwb_year: int, municipalities, off
         except SourceError:
             if cache.find("boundaries", level=level) is None:
                 raise
-    data = sources.boundaries(None, level, municipalities=municipalities, offline=True)
-    warnings.warn(MggWarning(
-        f"No {level} boundaries of {kwb_year} (the KWB year); using those of {data.manifest['year']}. "
-        "Codes that differ between the two years are listed in the data-quality table."), stacklevel=3)
-    return data
+    return sources.boundaries(None, level, municipalities=municipalities, offline=True)
+
+
+def _label(data: sources.Dataset) -> str:
+    m = data.manifest
+    return f"{SOURCE_LABELS[m['kind']]} {m['year']}"
+
+
+def onto(data: sources.Dataset, rows: pd.DataFrame, *, level: str, target: int, codes: pd.Index,
+         offline: bool) -> tuple[pd.DataFrame, pd.DataFrame, vintages.Crosswalk]:
+    """One table's figures on the boundary codes ``codes`` of indeling ``target``.
+
+    Returns the figures (index ``codes``), the per-area provenance and the crosswalk.
+    """
+    columns = [c for c in rows.columns if c in catalogue.CONCEPTS]
+    converted, provenance, cw = vintages.to_indeling(rows, level=level, source=data.indeling, target=target,
+                                                     columns=columns, offline=offline)
+    provenance = provenance.reindex(codes)
+    unknown = provenance["relation"].isna() & provenance["reason"].isna()
+    provenance.loc[unknown, "reason"] = f"no {data.indeling} {level} links to this code"
+    if data.indeling == target:
+        provenance.loc[unknown, "reason"] = f"code not in {_label(data)} (indeling {target})"
+    return converted.reindex(codes), provenance, cw
 
 
 def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = None, health_year: int | None = None,
-          boundary_year: int | None = None, age_group: str = settings.HEALTH_DEFAULT_AGE,
+          boundary_year: int | None = None, age_group: str = catalogue.HEALTH_DEFAULT_AGE,
           offline: bool = False) -> AreaFrame:
     """Build the area frame for the province or some of its municipalities.
 
@@ -82,64 +124,121 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
         GM codes or names; None or "all": the 10 municipalities.
     kwb_year, health_year
         Vintages; None: the defaults of :func:`mgg_geo.sources.kwb` /
-        :func:`mgg_geo.sources.health`.
+        :func:`mgg_geo.sources.health` (health: a table on the boundary
+        year's indeling is preferred).
     boundary_year
         None: the KWB year; when those boundaries cannot be had, the newest
-        cached ones (with a warning).
+        cached ones. Every table is moved onto this year's indeling.
     age_group
         RIVM age group for the health indicators (18+, 18-64, 65+).
     offline
         Use the cache only.
     """
-    if level not in regions.LEVELS:
-        raise DataError(f"Unknown level {level!r}; choose one of {', '.join(regions.LEVELS)}.")
+    check_level(level)
     munis = regions.resolve_municipalities(municipalities)
     kwb = sources.kwb(kwb_year, offline=offline)
+    bounds = _boundaries(level, boundary_year, kwb.manifest["year"], munis, offline)
+    target = bounds.indeling
     try:
-        health = sources.health(health_year, level=level, offline=offline)
+        health = sources.health(health_year, level=level, indeling=target, offline=offline)
     except (SourceError, DataError) as exc:
         if health_year is not None:
             raise
         warnings.warn(MggWarning(f"No RIVM health figures at {level} level: {exc}"), stacklevel=2)
         health = None
-    bounds = _boundaries(level, boundary_year, kwb.manifest["year"], munis, offline)
 
     areas = bounds.frame.set_index("code")
     areas["gemeente_name"] = areas["gemeente_code"].map(regions.MUNICIPALITIES)
-    quality: list[dict] = []
-    boundary_codes = set(areas.index)
-
-    def join(data: sources.Dataset | None, label: str, rows: pd.DataFrame | None):
-        nonlocal areas
-        if data is None or rows is None:
-            return
-        year = data.manifest["year"]
-        source_codes = _source_codes(rows, level, munis, year)
-        rows = rows[rows["level"] == level].drop_duplicates("code").set_index("code")
-        concept_cols = [c for c in rows.columns if c.split("__")[0] in catalogue.CONCEPTS]
-        areas = areas.join(rows[concept_cols], how="left")
-        for code in sorted(boundary_codes - source_codes):
-            quality.append({"code": code, "name": areas.at[code, "name"], "source": label,
-                            "issue": f"geen cijfers in {label} (code bestaat niet in die jaargang)"})
-        for code in sorted(source_codes - boundary_codes):
-            quality.append({"code": code, "name": rows.at[code, "name"] if "name" in rows else None, "source": label,
-                            "issue": f"code uit {label} niet in de gebiedsindeling {bounds.manifest['year']}"})
-
-    kwb_label = f"KWB {kwb.manifest['year']}"
-    join(kwb, kwb_label, kwb.frame)
+    codes = areas.index
+    provenance, crosswalks, parts = [], {}, []
+    tables = [(kwb, kwb.frame)]
     if health is not None:
-        hrows = health.frame[health.frame["age_group"] == age_group]
-        if hrows.empty:
+        rows = health.frame[health.frame["age_group"] == age_group]
+        if rows.empty:
             warnings.warn(MggWarning(f"RIVM {health.manifest['year']} has no age group {age_group!r}."), stacklevel=2)
-        join(health, f"RIVM {health.manifest['year']}", hrows)
+        tables.append((health, rows))
+    for data, rows in tables:
+        figures, prov, cw = onto(data, rows, level=level, target=target, codes=codes, offline=offline)
+        parts.append(figures)
+        crosswalks[_label(data)] = cw
+        provenance.append(prov.assign(source=_label(data), kind=data.manifest["kind"]).reset_index())
+    for figures in parts:
+        areas = areas.join(figures[[c for c in figures.columns if c not in areas]], how="left")
 
     indicators = catalogue.compute_indicators(areas)
     areas = pd.concat([areas, indicators.drop(columns=[c for c in indicators if c in areas])], axis=1)
+    vintage = pd.concat(provenance, ignore_index=True)[["code", "source", "kind", "relation", "from_codes", "exact",
+                                                        "reason", "cause"]]
     areas = gpd.GeoDataFrame(areas, geometry="geometry", crs=settings.CRS_ANALYSIS)
     areas.index.name = "code"
     used = {"kwb": kwb.manifest, "boundaries": bounds.manifest}
     if health is not None:
         used["health"] = health.manifest
-    quality_frame = pd.DataFrame(quality, columns=["code", "name", "source", "issue"])
-    return AreaFrame(areas=areas.sort_index(), quality=quality_frame, sources=used, level=level,
-                     municipalities=munis, age_group=age_group)
+    for kind, manifest in used.items():
+        manifest.setdefault("indeling", sources.indeling_of(manifest))
+    totals = kwb_totals(kwb, areas, level=level, target=target, offline=offline)
+    quality = quality_table(areas, vintage, crosswalks, totals, level=level)
+    areas = areas.sort_index()
+    return AreaFrame(areas=areas, quality=quality, sources=used, level=level, municipalities=munis,
+                     age_group=age_group, vintages=vintage, totals=totals, crosswalks=crosswalks)
+
+
+def kwb_totals(kwb: sources.Dataset, areas: pd.DataFrame, *, level: str, target: int, offline: bool) -> pd.DataFrame:
+    """Residents per municipality: the sum over the areas shown against CBS's own municipality row.
+
+    Both sides come from the same Kerncijfers table; the municipality row is
+    moved to the target indeling too (a merger sums its former municipalities).
+    """
+    if "population" not in kwb.frame or level == "gemeente":
+        return pd.DataFrame(columns=["gemeente", "areas", "n", "difference", "ok"])
+    municipal, _, _ = vintages.to_indeling(kwb.frame, level="gemeente", source=kwb.indeling, target=target,
+                                           columns=["population"], offline=offline)
+    shown = pd.DataFrame({"code": areas.index, "level": level, "gemeente_code": areas["gemeente_code"].to_numpy(),
+                          "population": areas["population"].to_numpy() if "population" in areas else np.nan})
+    rows = pd.DataFrame({"code": municipal.index, "level": "gemeente", "gemeente_code": municipal.index,
+                         "population": municipal["population"].to_numpy()})
+    totals = vintages.check_totals(pd.concat([rows, shown], ignore_index=True), "population", level=level)
+    totals = totals[totals.index.isin(areas["gemeente_code"].unique())]
+    return totals.assign(source=_label(kwb))
+
+
+QUALITY_COLUMNS = ["code", "name", "gemeente_code", "source", "problem", "relation", "cause", "from_codes",
+                   "residents", "detail"]
+
+
+def quality_table(areas: pd.DataFrame, vintage: pd.DataFrame, crosswalks: dict, totals: pd.DataFrame, *,
+                  level: str) -> pd.DataFrame:
+    """The data-quality rows, one per problem.
+
+    ``problem`` is one of: ``converted`` (figures of another indeling moved
+    unchanged: another code or name), ``estimated`` (split, merged or
+    reshaped), ``missing`` (no trustworthy link: ``cause`` says why),
+    ``unused`` (a source code whose figures reach no area) and ``totals``
+    (a municipality whose areas do not add up to CBS's own row).
+    ``residents`` is the number of residents of the area concerned.
+    """
+    residents = areas["population"] if "population" in areas else pd.Series(np.nan, index=areas.index)
+    rows = []
+    for row in vintage.itertuples():
+        if row.relation == "same":
+            continue
+        problem = "missing" if not isinstance(row.relation, str) else "converted" if row.exact else "estimated"
+        rows.append({"code": row.code, "name": areas.at[row.code, "name"],
+                     "gemeente_code": areas.at[row.code, "gemeente_code"], "source": row.source, "problem": problem,
+                     "relation": row.relation if isinstance(row.relation, str) else None,
+                     "cause": row.cause if isinstance(row.cause, str) else None, "from_codes": row.from_codes,
+                     "residents": residents.get(row.code), "detail": row.reason})
+    for source, cw in crosswalks.items():
+        for item in cw.unmatched[cw.unmatched["side"] == "from"].itertuples():
+            if not regions.is_area_code(item.code) or regions.level_of(item.code) != level:
+                continue
+            rows.append({"code": item.code, "name": item.name, "gemeente_code": regions.municipality_of(item.code),
+                         "source": source, "problem": "unused", "relation": None, "cause": item.cause,
+                         "from_codes": None, "residents": np.nan, "detail": item.reason})
+    for gm, t in totals.iterrows():
+        if not t["ok"]:
+            rows.append({"code": gm, "name": regions.MUNICIPALITIES.get(gm, gm), "gemeente_code": gm,
+                         "source": t["source"], "problem": "totals", "relation": None, "cause": None,
+                         "from_codes": None, "residents": abs(t["difference"]),
+                         "detail": f"{level} residents add up to {t['areas']:.0f}, CBS gives {t['gemeente']:.0f}"})
+    return pd.DataFrame(rows, columns=QUALITY_COLUMNS)

@@ -1,6 +1,12 @@
-"""The indicator catalogue: every figure mgg_geo reads or derives, declared once.
+"""The catalogue: every source table and every figure mgg_geo reads or derives, declared once.
 
-Two kinds of entries:
+Three kinds of entries:
+
+:class:`Table`
+    A CBS/RIVM table: its id, the catalogue host, the periods it holds and the
+    **indeling** (boundary year) its area codes belong to. KWB tables use the
+    indeling of their own year; the RIVM tables restate every survey year on
+    one indeling (50090NED: 2020, 50120NED: 2022, 50150NED: 2024).
 
 :class:`Concept`
     A column read from a source table. It carries the names under which CBS
@@ -28,8 +34,100 @@ import numpy as np
 import pandas as pd
 
 
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CBS or RIVM table.
+
+    Attributes
+    ----------
+    table_id
+        StatLine identifier, e.g. ``85039NED``.
+    kind
+        ``kwb`` (Kerncijfers wijken en buurten) or ``health`` (RIVM/GGD'en/CBS).
+    title
+        Dutch title (the table's own ``TableInfos.Title`` wins when downloaded).
+    indeling
+        The boundary year the table's area codes belong to.
+    periods
+        The reference or survey years the table holds.
+    host
+        ``opendata`` (opendata.cbs.nl) or ``dataderden`` (dataderden.cbs.nl, RIVM).
+    levels
+        The area levels it publishes.
+    """
+
+    table_id: str
+    kind: str
+    title: str
+    indeling: int
+    periods: tuple[int, ...]
+    host: str
+    levels: tuple[str, ...] = ("gemeente", "wijk", "buurt")
+
+
+def _kwb(year: int, table_id: str) -> Table:
+    return Table(table_id, "kwb", f"Kerncijfers wijken en buurten {year}", year, (year,), "opendata")
+
+
+#: Every table mgg_geo knows. KWB: one table per reference year, in that year's indeling.
+TABLES: tuple[Table, ...] = (
+    _kwb(2020, "84799NED"), _kwb(2021, "85039NED"), _kwb(2022, "85318NED"), _kwb(2023, "85618NED"),
+    _kwb(2024, "85984NED"), _kwb(2025, "86165NED"),
+    Table("50090NED", "health", "Gezondheid per wijk en buurt; 2012/2016/2020 (indeling 2020)", 2020,
+          (2012, 2016, 2020), "dataderden"),
+    Table("50120NED", "health", "Gezondheid per wijk en buurt; 2012/2016/2020/2022 (indeling 2022)", 2022,
+          (2012, 2016, 2020, 2022), "dataderden"),
+    Table("50150NED", "health", "Gezondheid per wijk en buurt; 2012-2024 (indeling 2024)", 2024,
+          (2012, 2016, 2020, 2022, 2024), "dataderden"),
+    Table("50140NED", "health", "Gezondheidsmonitor Jongvolwassenen 2024; regio", 2024, (2024,), "dataderden",
+          ("gemeente",)),
+)
+TABLE_BY_ID: dict[str, Table] = {t.table_id: t for t in TABLES}
+#: Kerncijfers wijken en buurten: table id per reference year.
+KWB_TABLES: dict[int, str] = {t.periods[0]: t.table_id for t in TABLES if t.kind == "kwb"}
+#: RIVM Leeftijd dimension codes and the project's age-group labels.
+HEALTH_AGE_GROUPS: dict[str, str] = {"20300": "18+", "53115": "18-64", "80200": "65+"}
+#: The age group of the adult health indicators in the need index.
+HEALTH_DEFAULT_AGE: str = "18+"
+
+
+def table(table_id: str | None) -> Table | None:
+    """The catalogue entry of ``table_id`` (None when unknown)."""
+    return TABLE_BY_ID.get(str(table_id or "").upper())
+
+
+def health_tables(period: int, *, level: str = "wijk", indeling: int | None = None) -> list[Table]:
+    """RIVM tables that hold survey ``period`` at ``level``, best first.
+
+    Best is the table whose indeling equals ``indeling`` (no conversion
+    needed), then the newest indeling.
+    """
+    found = [t for t in TABLES if t.kind == "health" and period in t.periods and level in t.levels]
+    return sorted(found, key=lambda t: (t.indeling != indeling, -t.indeling))
+
+
+def health_periods(level: str = "wijk") -> list[int]:
+    """Every survey year a known RIVM table holds at ``level``, newest first."""
+    return sorted({p for t in TABLES if t.kind == "health" and level in t.levels for p in t.periods}, reverse=True)
+
+
+# --------------------------------------------------------------------------- concepts
+
+
 @dataclass(frozen=True)
 class Concept:
+    """A column read from a source table (see the module docstring).
+
+    ``unit`` decides how the figure converts between indelingen: counts and
+    areas (``aantal``, ``ha``) are *extensive* (they add up), codes are
+    *categorical*, everything else (percentages, averages) is *intensive*.
+    ``breaks`` lists the years in which CBS changed the definition: figures
+    on either side of a break are not compared.
+    """
+
     key: str
     source: str  # "kwb" or "health"
     label: str  # Dutch, as shown to readers
@@ -38,14 +136,30 @@ class Concept:
     titles: tuple[str, ...] = ()
     kwb: tuple[str, ...] = ()
     required: bool = True  # a live table lacking it is an error, not a silent gap
+    breaks: tuple[int, ...] = ()
 
     @property
     def is_percentage(self) -> bool:
         return self.unit == "%"
 
+    @property
+    def extensive(self) -> bool:
+        """True for counts and areas: they add up over areas."""
+        return self.unit in ("aantal", "ha")
 
-def _c(key, source, label, unit, odata=(), titles=(), kwb=(), required=True) -> Concept:
-    return Concept(key, source, label, unit, tuple(odata), tuple(titles), tuple(kwb), required)
+    @property
+    def categorical(self) -> bool:
+        """True for codes (e.g. urbanity): neither summed nor averaged."""
+        return self.unit == "code"
+
+    def comparable(self, first: int, second: int) -> bool:
+        """True when the definition did not change between years ``first`` and ``second``."""
+        lo, hi = sorted((first, second))
+        return not any(lo < b <= hi for b in self.breaks)
+
+
+def _c(key, source, label, unit, odata=(), titles=(), kwb=(), required=True, breaks=()) -> Concept:
+    return Concept(key, source, label, unit, tuple(odata), tuple(titles), tuple(kwb), required, tuple(breaks))
 
 
 #: Kerncijfers wijken en buurten concepts (opendata.cbs.nl, 2021-2025).
@@ -54,15 +168,17 @@ KWB_CONCEPTS: tuple[Concept, ...] = (
     _c("pop_0_14", "kwb", "Inwoners 0 tot 15 jaar", "aantal", ["k_0Tot15Jaar"], ["0 tot 15 jaar"], ["a_00_14"]),
     _c("pop_15_24", "kwb", "Inwoners 15 tot 25 jaar", "aantal", ["k_15Tot25Jaar"], ["15 tot 25 jaar"], ["a_15_24"]),
     _c("pop_65plus", "kwb", "Inwoners 65 jaar of ouder", "aantal", ["k_65JaarOfOuder"], ["65 jaar of ouder"], ["a_65_oo"]),
-    _c("households", "kwb", "Huishoudens totaal", "aantal", ["HuishoudensTotaal"], ["Huishoudens totaal"], ["a_hh"]),
+    _c("households", "kwb", "Huishoudens totaal", "aantal", ["HuishoudensTotaal"],
+       ["Huishoudens totaal", "Aantal huishoudens"], ["a_hh"]),
     _c("one_person_households", "kwb", "Eenpersoonshuishoudens", "aantal", ["Eenpersoonshuishoudens"],
        ["Eenpersoonshuishoudens"], ["a_1p_hh"]),
     _c("dwellings", "kwb", "Woningvoorraad", "aantal", ["Woningvoorraad"], ["Woningvoorraad"], ["a_woning"]),
     _c("woz_value", "kwb", "Gemiddelde WOZ-waarde van woningen", "x 1 000 euro",
        ["GemiddeldeWOZWaardeVanWoningen", "GemiddeldeWoningwaarde"],
-       ["Gemiddelde WOZ-waarde van woningen", "Gemiddelde woningwaarde", "Gemiddelde WOZ-waarde"], ["g_wozbag"]),
+       ["Gemiddelde WOZ-waarde van woningen", "Gemiddelde woningwaarde", "Gemiddelde WOZ-waarde"], ["g_wozbag"],
+       breaks=[2024]),
     _c("corporation_share", "kwb", "Woningen in bezit van woningcorporaties", "%", ["InBezitWoningcorporatie"],
-       ["In bezit woningcorporatie"], ["p_wcorpw"]),
+       ["In bezit woningcorporatie", "Woningen in bezit woningcorporatie"], ["p_wcorpw"], breaks=[2024]),
     _c("low_income_share", "kwb", "Huishoudens met een laag inkomen", "%", ["HuishoudensMetEenLaagInkomen"],
        ["Huishoudens met een laag inkomen"], ["p_hh_lkk"]),
     _c("social_minimum_share", "kwb", "Huishoudens onder of rond het sociaal minimum", "%",
@@ -70,10 +186,19 @@ KWB_CONCEPTS: tuple[Concept, ...] = (
        ["Huish. onder of rond sociaal minimum", "Huishoudens onder of rond sociaal minimum"], ["p_hh_osm"]),
     _c("social_assistance", "kwb", "Personen met een bijstandsuitkering", "aantal",
        ["PersonenPerSoortUitkeringBijstand"], ["Personen per soort uitkering; Bijstand"], ["a_soz_wb"]),
-    _c("land_area", "kwb", "Oppervlakte land", "ha", ["OppervlakteLand"], ["Oppervlakte land"], ["a_lan_ha"]),
+    _c("land_area", "kwb", "Oppervlakte land", "ha", ["OppervlakteLand"],
+       ["Oppervlakte land", "Oppervlakte land (hectaren)"], ["a_lan_ha"]),
     _c("urbanity", "kwb", "Mate van stedelijkheid (1 = zeer sterk, 5 = niet stedelijk)", "code",
        ["MateVanStedelijkheid"], ["Mate van stedelijkheid"], ["ste_mvs"], required=False),
+    # CBS's own statement per code, relative to the table of the year before: 1 code and boundary unchanged,
+    # 2 code changed but boundary unchanged, 3 boundary changed (see mgg_geo.vintages).
+    _c("boundary_change", "kwb", "Indelingswijziging ten opzichte van het jaar ervoor", "code",
+       ["IndelingswijzigingGemeenteWijkBuurt", "IndelingswijzigingWijkenEnBuurten"],
+       ["Indelingswijziging gemeente, wijk, buurt", "Indelingswijziging wijken en buurten"], ["ind_wbi"],
+       required=False),
 )
+#: Concepts that identify an area across indelingen (see :mod:`mgg_geo.vintages`).
+FINGERPRINT_CONCEPTS = ("land_area", "population", "households")
 
 #: RIVM/GGD'en/CBS health concepts (dataderden.cbs.nl). The adult tables
 #: (50090NED, 50120NED) give estimates per wijk and buurt; the young-adult
@@ -155,10 +280,14 @@ def match_columns(
     found: dict[str, str] = {}
     used: set[str] = set()
     for concept in concepts:
+        if not concept.is_percentage:  # a header that says "%" never serves a count or an average
+            by_title_here = {t: c for t, c in by_title.items() if "%" not in c and "%" not in titles.get(c, "")}
+        else:
+            by_title_here = by_title
         candidates = (
             [by_short.get(k.lower()) for k in concept.kwb]
             + [by_prefix.get(k.lower()) for k in concept.odata]
-            + [by_title.get(normalise_title(t)) for t in concept.titles]
+            + [by_title_here.get(normalise_title(t)) for t in concept.titles]
         )
         for col in candidates:
             if col is not None and col not in used:

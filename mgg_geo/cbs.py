@@ -84,12 +84,9 @@ def region_filter(numbers: list[str]) -> str:
     return " or ".join(f"substring(WijkenEnBuurten,2,4) eq '{n}'" for n in numbers)
 
 
-def province_numbers(year: int) -> list[str]:
-    """Municipality numbers of the province in the indeling of ``year``."""
-    codes = list(regions.MUNICIPALITIES)
-    if year <= 2020:
-        codes = [c for c in codes if c != "GM1979"] + list(regions.FORMER_MUNICIPALITIES)
-    return [c[2:] for c in codes]
+def province_numbers(indeling: int) -> list[str]:
+    """Municipality numbers of the province in ``indeling`` (see :func:`mgg_geo.regions.municipalities`)."""
+    return [c[2:] for c in regions.municipalities(indeling)]
 
 
 def map_properties(props: list[dict], concepts, *, table_id: str, url: str) -> tuple[dict, dict, list[str]]:
@@ -160,10 +157,10 @@ def download_kwb(year: int) -> tuple[pd.DataFrame, dict]:
         The tidy table (gemeente, wijk and buurt rows; see
         :mod:`mgg_geo.tables`) and its manifest fields.
     """
-    table_id = settings.KWB_TABLES.get(year)
+    table_id = catalogue.KWB_TABLES.get(year)
     if table_id is None:
         raise SourceError(f"No Kerncijfers wijken en buurten table is known for {year}; "
-                          f"known years: {', '.join(map(str, settings.KWB_TABLES))}.")
+                          f"known years: {', '.join(map(str, catalogue.KWB_TABLES))}.")
     what = f"CBS Kerncijfers wijken en buurten {year} ({table_id})"
     raw, mapping, names, meta, _ = _download(
         table_id, settings.CBS_OPENDATA_URL, catalogue.KWB_CONCEPTS, ["WijkenEnBuurten"],
@@ -174,26 +171,32 @@ def download_kwb(year: int) -> tuple[pd.DataFrame, dict]:
     frame, mapping, empty = tables.drop_empty_concepts(frame, mapping)
     meta["columns"] = {k: v for k, v in meta["columns"].items() if k in mapping}
     meta["absent"] = sorted(set(meta["absent"]) | set(empty))
-    return frame, {"kind": "kwb", "year": year, **meta}
+    return frame, {"kind": "kwb", "year": year, "indeling": year, **meta}
 
 
-def download_health(year: int) -> tuple[pd.DataFrame, dict]:
-    """Download RIVM Gezondheid per wijk en buurt for survey ``year`` (all age groups, point estimates)."""
-    table_id = settings.HEALTH_TABLES.get(year)
-    if table_id is None:
-        raise SourceError(f"No RIVM Gezondheid per wijk en buurt table is known for {year}; "
-                          f"known years: {', '.join(map(str, settings.HEALTH_TABLES))}.")
-    what = f"RIVM Gezondheid per wijk en buurt {year} ({table_id})"
-    filters = (f"({region_filter(province_numbers(year))}) and Marges eq '{POINT_ESTIMATE}' "
+def download_health(table_id: str, year: int) -> tuple[pd.DataFrame, dict]:
+    """Download survey ``year`` of RIVM table ``table_id`` for the province (all age groups, point estimates).
+
+    The columns are found by key prefix or title (the RIVM editions number
+    their keys differently, e.g. ``HoogRisicoOpAngstOfDepressie_25`` in
+    50090NED); the province is filtered in the table's own indeling.
+    """
+    spec = catalogue.table(table_id)
+    if spec is None or spec.kind != "health" or year not in spec.periods:
+        known = ", ".join(f"{t.table_id} ({'/'.join(map(str, t.periods))})" for t in catalogue.TABLES
+                          if t.kind == "health")
+        raise SourceError(f"No RIVM table {table_id} holding {year} is known; known tables: {known}.")
+    what = f"RIVM Gezondheid per wijk en buurt {year} ({table_id}, indeling {spec.indeling})"
+    filters = (f"({region_filter(province_numbers(spec.indeling))}) and Marges eq '{POINT_ESTIMATE}' "
                f"and Perioden eq '{year}JJ00'")
     raw, mapping, names, meta, _ = _download(
         table_id, settings.CBS_THIRD_PARTY_URL, catalogue.HEALTH_CONCEPTS,
         ["WijkenEnBuurten", "Leeftijd", "Marges", "Perioden"], filters, what)
-    age = raw["Leeftijd"].map(lambda v: settings.HEALTH_AGE_GROUPS.get(str(v).strip(), str(v).strip()))
+    age = raw["Leeftijd"].map(lambda v: catalogue.HEALTH_AGE_GROUPS.get(str(v).strip(), str(v).strip()))
     frame = tables.tidy_table(raw, code_column="WijkenEnBuurten", mapping=mapping,
                               names=raw["WijkenEnBuurten"].map(lambda k: names.get(regions.normalise_code(k))),
                               extra={"age_group": age}, origin=meta["source_url"])
     frame, mapping, empty = tables.drop_empty_concepts(frame, mapping)
     meta["columns"] = {k: v for k, v in meta["columns"].items() if k in mapping}
     meta["absent"] = sorted(set(meta["absent"]) | set(empty))
-    return frame, {"kind": "health", "year": year, **meta}
+    return frame, {"kind": "health", "year": year, "indeling": spec.indeling, **meta}

@@ -11,12 +11,19 @@ import sys
 import warnings
 from pathlib import Path
 
+import pandas as pd
+
 from . import __version__, regions
 from .errors import MggError
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
     print(f"warning: {message}", file=sys.stderr)
+
+
+def _text(value) -> str:
+    """A cell as text; missing (None, NaN, <NA>) as empty."""
+    return "" if value is None or value is pd.NA or value != value else str(value)
 
 
 def _table(rows: list[list], header: list[str]) -> str:
@@ -67,11 +74,11 @@ def cmd_status(args) -> int:
         munis = m.get("municipalities", [])
         current = len([c for c in munis if c in regions.MUNICIPALITIES])
         former = len([c for c in munis if c in regions.FORMER_MUNICIPALITIES])
-        rows.append([m["kind"], m.get("table_id") or "-", m["year"], levels, m["rows"],
+        rows.append([m["kind"], m.get("table_id") or "-", m["year"], m.get("indeling", m["year"]), levels, m["rows"],
                      f"{current}" + (f" (+{former} of 2020)" if former else ""),
                      m.get("origin"), (m.get("retrieved_at") or "")[:10]])
     print(f"Cache: {settings.CACHE_DIR}\n")
-    print(_table(rows, ["source", "table", "year", "levels (rows)", "rows", "municipalities", "origin",
+    print(_table(rows, ["source", "table", "year", "indeling", "levels (rows)", "rows", "municipalities", "origin",
                         "retrieved"]))
     bounds = cache.find("boundaries", level="wijk")
     if bounds is not None:
@@ -92,6 +99,50 @@ def cmd_status(args) -> int:
                 print(f"\n{code} {name} ({len(wijken)} wijken)")
                 for wcode, wname in zip(wijken["code"], wijken["name"]):
                     print(f"    {wcode}  {wname}")
+    return 0
+
+
+def cmd_vintages(args) -> int:
+    """Print the crosswalks between indelingen per municipality (those the analysis uses, or --from/--to)."""
+    from . import areas, vintages
+
+    codes = regions.resolve_municipalities(args.gemeente)
+    if args.source is not None or args.target is not None:
+        if args.source is None or args.target is None:
+            print("error: --from and --to go together", file=sys.stderr)
+            return 2
+        walks = {f"indeling {args.source}": vintages.crosswalk(args.level, args.source, args.target,
+                                                                offline=args.offline)}
+        totals = None
+    else:
+        frame = areas.build(args.level, offline=args.offline)
+        walks, totals = frame.crosswalks, frame.totals
+        used = ", ".join(f"{k} {m.get('table_id')} {m['year']} (indeling {m.get('indeling')})"
+                         for k, m in frame.sources.items())
+        print(f"Tables used: {used}")
+    for label, cw in walks.items():
+        print(f"\n{label}: {cw.level} {cw.source} -> {cw.target}, method: {cw.method}"
+              + (f"; inputs: {', '.join(i['name'] for i in cw.inputs)}" if cw.inputs else ""))
+        for code in codes:
+            table = cw.table(code)
+            if table.empty:
+                continue
+            moved = table[table["relation"] != "same"]
+            print(f"\n{code} {regions.MUNICIPALITIES[code]}: {len(table)} link(s), "
+                  f"{(table['relation'] == 'same').sum()} unchanged" + ("" if len(moved) else ", nothing moved"))
+            if len(moved) or args.all:
+                shown = table if args.all else moved
+                rows = [[r.from_code, _text(r.from_name), r.to_code, _text(r.to_name), r.relation,
+                         "" if r.count_weight != r.count_weight else f"{r.count_weight:.2f}",
+                         "" if r.rate_weight != r.rate_weight else f"{r.rate_weight:.2f}", r.evidence]
+                        for r in shown.itertuples()]
+                print(_table(rows, ["from", "name", "to", "name", "relation", "counts", "rates", "evidence"]))
+    if totals is not None and len(totals):
+        print("\nResidents: sum over the areas against CBS's municipality row")
+        rows = [[gm, regions.MUNICIPALITIES.get(gm, gm), f"{t['areas']:.0f}", f"{t['gemeente']:.0f}",
+                 f"{t['difference']:+.0f}", "ok" if t["ok"] else "CHECK"] for gm, t in totals.iterrows()
+                if gm in codes]
+        print(_table(rows, ["code", "municipality", "areas", "CBS", "difference", "within rounding"]))
     return 0
 
 
@@ -215,6 +266,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = dsub.add_parser("status", help="what is in the cache")
     p.add_argument("--areas", action="store_true", help="also list every wijk per municipality")
     p.set_defaults(func=cmd_status)
+    p = dsub.add_parser("vintages", help="how figures of other years' indelingen move onto the boundaries")
+    p.add_argument("--gemeente", nargs="+", default=["all"], help="GM code(s) or name(s), or 'all' (default)")
+    p.add_argument("--level", choices=regions.LEVELS, default="wijk")
+    p.add_argument("--from", dest="source", type=int, help="source indeling (with --to; default: the tables used)")
+    p.add_argument("--to", dest="target", type=int, help="target indeling (with --from)")
+    p.add_argument("--all", action="store_true", help="also list the unchanged links")
+    p.add_argument("--offline", action="store_true", help="use the cache only")
+    p.set_defaults(func=cmd_vintages)
     p = dsub.add_parser("fetch", help="download KWB, RIVM and boundaries from CBS/PDOK (cache first)")
     p.add_argument("--year", type=int, help="KWB year (default: newest with income figures)")
     p.add_argument("--health-year", type=int)

@@ -36,11 +36,6 @@ import pandas as pd
 from . import cache, catalogue, regions, settings, tables
 from .errors import DataError
 
-HEALTH_TITLES = {
-    "50090NED": "Gezondheid per wijk en buurt; 2012/2016/2020 (indeling 2020)",
-    "50120NED": "Gezondheid per wijk en buurt; 2022",
-    "50140NED": "Gezondheidsmonitor Jongvolwassenen 2024; regio",
-}
 #: The Persoonskenmerken category 'totaal' in the young-adult monitor (16-25 years).
 YOUNG_ADULTS_TOTAL = "T009002"
 
@@ -51,6 +46,9 @@ SHARED_EXAMPLES: tuple[tuple[str, str, dict], ...] = (
     ("boundaries", "boundaries/buurten_2024_groningen_rd.geojson", {"level": "buurt", "year": 2024}),
     ("kwb", "cbs/kwb2021_2022_via_capybara/kwb_2021_2022_gm_wk_decimalfixed_groningen.csv", {}),
     ("kwb", "cbs/kwb2024_85984NED_partial/kwb2024_85984NED_gm_wk_8cols_groningen.csv", {"year": 2024}),
+    # municipality figures in the 2020 indeling (12 municipalities): the fingerprints of the Eemsdelta merger
+    ("kwb", "cbs/wijkbuurtkaart2020_gemeenten_via_buurtvergelijker/gemeenten_2020_groningen.csv",
+     {"year": 2020, "table_id": "wijkbuurtkaart-2020", "title": "CBS Wijk- en buurtkaart 2020, gemeenten"}),
     ("health", "cbs/rivm_50090NED_gezondheid_wijk_buurt/gezondheid_2012_2016_2020_groningen.csv",
      {"table_id": "50090NED"}),
     ("health", "cbs/rivm_50140NED_jongvolwassenen_2024/50140NED_groningen.csv", {"year": 2024}),
@@ -124,7 +122,7 @@ def _read_csv_bytes(raw: bytes, path: Path) -> pd.DataFrame:
 
 def _year_from_name(path: Path) -> int | None:
     text = path.name
-    for year, table in settings.KWB_TABLES.items():
+    for year, table in catalogue.KWB_TABLES.items():
         if table.lower() in text.lower():
             return year
     match = re.search(r"(?<!\d)(20[0-4]\d)(?!\d)", text)
@@ -154,8 +152,12 @@ def _file_fields(path: Path) -> dict:
 # --------------------------------------------------------------------------- kwb
 
 
-def import_kwb(path: str | Path, *, year: int | None = None, table_id: str | None = None) -> list[cache.Entry]:
-    """Import a CBS Kerncijfers wijken en buurten file; returns one cache entry per year."""
+def import_kwb(path: str | Path, *, year: int | None = None, table_id: str | None = None,
+               title: str | None = None) -> list[cache.Entry]:
+    """Import a CBS Kerncijfers wijken en buurten file; returns one cache entry per year.
+
+    The codes belong to the indeling of the reference year (``indeling`` in the manifest).
+    """
     path = Path(path)
     raw = read_table(path)
     code_col = tables.guess_code_column(raw, ("gwb_code_10", "gwb_code", "Codering_3", "WijkenEnBuurten", "code"))
@@ -167,7 +169,10 @@ def import_kwb(path: str | Path, *, year: int | None = None, table_id: str | Non
             f"{path}: none of the Kerncijfers columns were recognised. Expected CBS short names such as a_inw, "
             "p_hh_osm, p_wcorpw (kwb xls/csv download) or OData keys such as AantalInwoners_5."
         )
-    name_col = _column(raw, "regio", "Gemeentenaam_1" if code_col.lower() != "codering_3" else "WijkenEnBuurten")
+    name_col = _column(raw, "regio", "statnaam", "naam",
+                       "Gemeentenaam_1" if code_col.lower() != "codering_3" else "WijkenEnBuurten")
+    if name_col is None and raw[code_col].map(regions.normalise_code).str.startswith("GM").all():
+        name_col = _column(raw, "gm_naam", "gemeentenaam")  # only municipality rows: their names
     if name_col is not None and raw[name_col].map(regions.is_area_code).all():
         name_col = None
     year_col = _column(raw, "year", "jaar")
@@ -188,7 +193,9 @@ def import_kwb(path: str | Path, *, year: int | None = None, table_id: str | Non
             raise DataError(f"{path}: no rows of the province of Groningen ({y}).")
         frame, used, empty = tables.drop_empty_concepts(frame, mapping)
         manifest = {
-            "kind": "kwb", "year": y, "table_id": table_id or settings.KWB_TABLES.get(y) or _table_id_from_name(path), "title": f"Kerncijfers wijken en buurten {y}",
+            "kind": "kwb", "year": y, "indeling": y,
+            "table_id": table_id or catalogue.KWB_TABLES.get(y) or _table_id_from_name(path),
+            "title": title or f"Kerncijfers wijken en buurten {y}",
             "modified": None, **_file_fields(path), "columns": _manifest_columns(used),
             "absent": sorted({c.key for c in catalogue.KWB_CONCEPTS} - set(used)),
             "notes": [f"columns without any value in this file: {', '.join(empty)}"] if empty else [],
@@ -200,7 +207,8 @@ def import_kwb(path: str | Path, *, year: int | None = None, table_id: str | Non
 # --------------------------------------------------------------------------- health
 
 
-def import_health(path: str | Path, *, year: int | None = None, table_id: str | None = None) -> list[cache.Entry]:
+def import_health(path: str | Path, *, year: int | None = None, table_id: str | None = None,
+                  indeling: int | None = None) -> list[cache.Entry]:
     """Import a StatLine CSV export of an RIVM health table; returns one entry per period.
 
     Parameters
@@ -209,6 +217,10 @@ def import_health(path: str | Path, *, year: int | None = None, table_id: str | 
         Survey year, when the file has no ``Perioden`` column.
     table_id
         StatLine table id (e.g. 50090NED) when the file name does not carry it.
+    indeling
+        The boundary year of the file's codes; known for the catalogue's
+        tables (50090NED: 2020, 50120NED: 2022, 50150NED: 2024), required for
+        any other.
     """
     path = Path(path)
     raw = read_table(path)
@@ -216,6 +228,11 @@ def import_health(path: str | Path, *, year: int | None = None, table_id: str | 
     if code_col is None:
         raise DataError(f"{path}: no column with CBS region codes (WijkenEnBuurten, RegioS, Codering_3, ...).")
     table_id = (table_id or _table_id_from_name(path) or "").upper() or None
+    spec = catalogue.table(table_id)
+    indeling = indeling or (spec.indeling if spec is not None else None)
+    if indeling is None:
+        raise DataError(f"{path}: table {table_id or 'unknown'} is not in the catalogue, so the boundary year of its "
+                        "codes is unknown; pass --table (50090NED, 50120NED, 50150NED, 50140NED) or --indeling YYYY.")
     marges = _column(raw, "Marges")
     if marges is not None:
         raw = raw[raw[marges].str.strip() == "MW00000"]
@@ -228,7 +245,7 @@ def import_health(path: str | Path, *, year: int | None = None, table_id: str | 
                         "HoogRisicoOpAngstOfDepressie_25, MoeiteMetRondkomen_38).")
     age_col = _column(raw, "Leeftijd")
     if age_col is not None:
-        age = raw[age_col].str.strip().map(lambda v: settings.HEALTH_AGE_GROUPS.get(v, v))
+        age = raw[age_col].str.strip().map(lambda v: catalogue.HEALTH_AGE_GROUPS.get(v, v))
     else:
         age = pd.Series("16-25" if table_id == "50140NED" else "18+", index=raw.index)
     period_col = _column(raw, "Perioden")
@@ -239,11 +256,14 @@ def import_health(path: str | Path, *, year: int | None = None, table_id: str | 
         if guessed is None:
             raise DataError(f"{path}: cannot tell the survey year; pass --year YYYY.")
         groups = [(guessed, raw)]
-    name_col = _column(raw, "Gemeentenaam_1")
+    name_col = _column(raw, "Gemeentenaam_1")  # the municipality's name: an area name on gemeente rows only
     stored = []
     for y, part in groups:
-        frame = tables.tidy_table(part, code_column=code_col, mapping=mapping,
-                                  names=part[name_col] if name_col else None,
+        names = None
+        if name_col:
+            is_gm = part[code_col].map(regions.normalise_code).str.startswith("GM")
+            names = part[name_col].where(is_gm)
+        frame = tables.tidy_table(part, code_column=code_col, mapping=mapping, names=names,
                                   extra={"age_group": age}, origin=str(path))
         if frame.empty:
             raise DataError(f"{path}: no rows of the province of Groningen ({y}).")
@@ -251,8 +271,8 @@ def import_health(path: str | Path, *, year: int | None = None, table_id: str | 
         if not used:
             continue
         manifest = {
-            "kind": "health", "year": y, "table_id": table_id or "import",
-            "title": HEALTH_TITLES.get(table_id or "", f"RIVM/GGD'en/CBS gezondheidscijfers ({path.stem})"),
+            "kind": "health", "year": y, "indeling": indeling, "table_id": table_id or "import",
+            "title": spec.title if spec is not None else f"RIVM/GGD'en/CBS gezondheidscijfers ({path.stem})",
             "modified": None, **_file_fields(path), "columns": _manifest_columns(used),
             "age_groups": sorted(frame["age_group"].dropna().unique().tolist()),
             "absent": sorted({c.key for c in catalogue.HEALTH_CONCEPTS} - set(used)),
@@ -289,7 +309,7 @@ def import_boundaries(path: str | Path, *, level: str | None = None, year: int |
             raise DataError(f"{path}: cannot tell the boundary year; pass --year YYYY.")
     frame = tables.tidy_boundaries(gdf, level=level, origin=str(path))
     manifest = {
-        "kind": "boundaries", "year": int(year), "level": level, "table_id": "import",
+        "kind": "boundaries", "year": int(year), "indeling": int(year), "level": level, "table_id": "import",
         "title": f"CBS {level}grenzen {year} ({path.name})", "modified": None, **_file_fields(path),
         "attribution": f"Kadaster / Centraal Bureau voor de Statistiek, {year}", "columns": {},
     }

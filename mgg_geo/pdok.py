@@ -67,7 +67,8 @@ def download_boundaries(year: int, level: str) -> tuple[gpd.GeoDataFrame, dict]:
     raw = gpd.GeoDataFrame.from_features(features, crs=settings.CRS_ANALYSIS)
     frame = tables.tidy_boundaries(raw, level=level, origin=url)
     meta = {
-        "kind": "boundaries", "year": year, "level": level, "table_id": f"gebiedsindelingen:{LAYERS[level]}",
+        "kind": "boundaries", "year": year, "indeling": year, "level": level,
+        "table_id": f"gebiedsindelingen:{LAYERS[level]}",
         "title": f"CBS gebiedsindelingen {year}, {level} (gegeneraliseerd)", "modified": None,
         "source_url": log.urls[0], "origin": "live", "pages": len(log.urls),
         "attribution": f"Kadaster / Centraal Bureau voor de Statistiek, {year}",

@@ -30,12 +30,17 @@ MUNICIPALITIES: dict[str, str] = {
     "GM1979": "Eemsdelta",
 }
 
-#: Municipalities of the 2019-2020 indeling that merged into Eemsdelta (GM1979) in 2021.
-FORMER_MUNICIPALITIES: dict[str, str] = {
-    "GM0003": "Appingedam",
-    "GM0010": "Delfzijl",
-    "GM0024": "Loppersum",
+#: The first year of the current indeling of :data:`MUNICIPALITIES`.
+MUNICIPALITIES_SINCE = 2021
+#: Municipal mergers in the province, the one table of them: ``{year: {new code: {old code: old name}}}``;
+#: the new municipality exists from 1 January of ``year``. Earlier mergers (2018-2019) predate every
+#: indeling of the tables mgg_geo reads (the oldest is the RIVM indeling 2020), so they are not listed.
+MERGERS: dict[int, dict[str, dict[str, str]]] = {
+    2021: {"GM1979": {"GM0003": "Appingedam", "GM0010": "Delfzijl", "GM0024": "Loppersum"}},
 }
+#: Municipalities that no longer exist, with their names (derived from :data:`MERGERS`).
+FORMER_MUNICIPALITIES: dict[str, str] = {old: name for merged in MERGERS.values() for olds in merged.values()
+                                         for old, name in olds.items()}
 
 PROVINCE_CODE = "PV20"
 PROVINCE_NAME = "Groningen (provincie)"
@@ -104,6 +109,40 @@ def municipality_of(code: object) -> str:
     if level_of(c) not in LEVELS:
         raise RegionError(f"{code!r} is not a gemeente, wijk or buurt code, so it has no municipality.")
     return "GM" + c[2:6]
+
+
+def municipalities(indeling: int) -> dict[str, str]:
+    """The province's municipalities (GM code -> name) in the indeling of year ``indeling``.
+
+    Examples
+    --------
+    >>> sorted(set(municipalities(2020)) - set(municipalities(2024)))
+    ['GM0003', 'GM0010', 'GM0024']
+    """
+    out = dict(MUNICIPALITIES)
+    for year in sorted(MERGERS, reverse=True):
+        if indeling < year:
+            for new, olds in MERGERS[year].items():
+                out.pop(new, None)
+                out.update(olds)
+    return dict(sorted(out.items()))
+
+
+def predecessors(code: str, source: int, target: int) -> list[str]:
+    """The municipalities of indeling ``source`` that together form ``code`` of indeling ``target``.
+
+    Examples
+    --------
+    >>> predecessors("GM1979", 2020, 2024)
+    ['GM0003', 'GM0010', 'GM0024']
+    >>> predecessors("GM0014", 2020, 2024)
+    ['GM0014']
+    """
+    found = [code]
+    for year in sorted(MERGERS, reverse=True):
+        if source < year <= target:
+            found = [old for c in found for old in (MERGERS[year].get(c) or [c])]
+    return sorted(found)
 
 
 def in_province(code: object, *, include_former: bool = True) -> bool:

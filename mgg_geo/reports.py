@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import cache, catalogue, gap, regions
+from . import cache, catalogue, gap, labels, regions
 from .analysis import Analysis
 from .coverage import target_population
 from .initiatives import PLACEMENT_LABELS
@@ -163,6 +163,64 @@ def whatif_table(result: Analysis, gemeente: str, k: int = 3) -> tuple[Html, dic
     return table, {"before": outcome.before, "after": outcome.after, "chosen": outcome.chosen}
 
 
+def _mine(frame: pd.DataFrame, code: str, result: Analysis) -> pd.DataFrame:
+    """Rows of ``frame`` (with ``gemeente_code``) of municipality ``code`` or the municipalities it was formed from."""
+    target = result.sources["boundaries"].get("indeling", result.sources["boundaries"]["year"])
+    olds = {code} | {old for m in result.sources.values() for old in
+                     regions.predecessors(code, m.get("indeling", target), target)}
+    return frame[frame["gemeente_code"].isin(olds)]
+
+
+_RANK = {"missing": 3, "estimated": 2, "converted": 1}
+
+
+def vintage_summary(result: Analysis, gemeente: str) -> dict:
+    """How the areas of one municipality got their figures: counts and residents per status.
+
+    Each area counts once, by its worst status over the source tables
+    (missing, then estimated, then converted; otherwise its own figures).
+    """
+    code = regions.resolve_municipality(gemeente)
+    areas = result.areas[result.areas["gemeente_code"] == code]
+    quality = _mine(result.quality, code, result)
+    status = quality[quality["problem"].isin(list(_RANK))].assign(rank=lambda q: q["problem"].map(_RANK))
+    worst = status.sort_values("rank").groupby("code")["problem"].last().reindex(areas.index).fillna("own")
+    residents = areas["population"] if "population" in areas else pd.Series(np.nan, index=areas.index)
+    target = result.sources["boundaries"].get("indeling", result.sources["boundaries"]["year"])
+    other = {k: m for k, m in result.sources.items() if k != "boundaries" and m.get("indeling", target) != target}
+    return {"target": target, "other": other,
+            "counts": worst.value_counts().to_dict(),
+            "residents": residents.groupby(worst).sum().to_dict(),
+            "missing_names": [str(n) for n in areas.loc[worst[worst == "missing"].index, "name"]]}
+
+
+def vintage_note(result: Analysis, gemeente: str) -> Html:
+    """The short note above the key figures when any table comes from another indeling (empty otherwise)."""
+    summary = vintage_summary(result, gemeente)
+    if not summary["other"]:
+        return Html("")
+    level = "wijken" if result.parameters["level"] == "wijk" else "buurten"
+    tables = " en ".join(
+        f"{'de kerncijfers' if kind == 'kwb' else 'de gezondheidscijfers'} ({m.get('table_id')}, "
+        f"{m['year']}, indeling {m.get('indeling')})" for kind, m in summary["other"].items())
+    counts, residents = summary["counts"], summary["residents"]
+    parts = []
+    for status, text in (("own", "met eigen cijfers (grens ongewijzigd, gecontroleerd)"),
+                         ("converted", "met de cijfers van hun vorige code of naam"),
+                         ("estimated", "met geschatte cijfers (gesplitst, samengevoegd of grens gewijzigd)"),
+                         ("missing", "zonder een deel van de cijfers")):
+        if counts.get(status):
+            noun = level if counts[status] != 1 else level.removesuffix("en")
+            parts.append(f"{counts[status]} {noun} {text} ({_num(residents.get(status), 0)} inwoners)")
+    missing = summary["missing_names"]
+    tail = f" Zonder cijfers: {html.escape(', '.join(missing))}." if missing else ""
+    return Html(f"<div class='mgg-let-op'><p><strong>Let op: cijfers uit een andere gebiedsindeling.</strong> "
+                f"De kaarten tonen de {level} van {summary['target']}. {tables[0].upper() + tables[1:]} horen bij een "
+                f"oudere indeling en zijn omgezet op basis van CBS-cijfers per gebied (oppervlakte, inwoners, "
+                f"huishoudens). In deze gemeente: {'; '.join(parts)}.{tail} Details staan onder Datakwaliteit.</p>"
+                "</div>")
+
+
 def quality_html(result: Analysis, gemeente: str) -> Html:
     code = regions.resolve_municipality(gemeente)
     areas = result.areas[result.areas["gemeente_code"] == code]
@@ -173,14 +231,19 @@ def quality_html(result: Analysis, gemeente: str) -> Html:
     if suppressed:
         parts.append(_table(["Indicator", "Gebieden met geheimgehouden/onbekend cijfer"], suppressed,
                             "Door CBS/RIVM niet gepubliceerde cijfers (telt als ontbrekend, nooit als 0)"))
-    quality = result.quality
-    mine = quality[quality["code"].map(lambda c: regions.municipality_of(c) if regions.is_area_code(c)
-                                       and regions.level_of(c) in regions.LEVELS else "") .isin(
-        [code] + (list(regions.FORMER_MUNICIPALITIES) if code == "GM1979" else []))]
-    if len(mine):
-        parts.append(_table(["Code", "Naam", "Bron", "Probleem"],
-                            [[r.code, r.name if isinstance(r.name, str) else "", r.source, r.issue]
-                             for r in mine.itertuples()], "Codes die niet aansluiten tussen jaargangen"))
+    mine = _mine(result.quality, code, result)
+    changes = mine[mine["problem"] != "totals"]
+    if len(changes):
+        parts.append(_table(["Code", "Gebied", "Bron", "Wat er met de cijfers is gebeurd", "Inwoners"],
+                            [[r.code, r.name if isinstance(r.name, str) else "", r.source, labels.quality_issue(r),
+                              _num(r.residents, 0)] for r in changes.itertuples()],
+                            "Cijfers die door een indelingswijziging zijn omgezet, geschat of ontbreken"))
+    totals = result.totals[result.totals.index == code]
+    for gm, t in totals.iterrows():
+        verdict = "binnen de afronding van CBS" if t["ok"] else "groter dan de afronding van CBS: zie hierboven"
+        parts.append(Html(f"<p>Controle: de {areas.shape[0]} gebieden tellen op tot {_num(t['areas'], 0)} inwoners; "
+                          f"CBS noemt {_num(t['gemeente'], 0)} voor de gemeente ({html.escape(str(t['source']))}). "
+                          f"Het verschil van {_num(abs(t['difference']), 0)} is {verdict}.</p>"))
     reg = result.register.initiatives
     here = reg[reg["gemeente_code"] == code]
     rough = here[here["placement"].isin(["town", "area"])]
@@ -195,17 +258,17 @@ def quality_html(result: Analysis, gemeente: str) -> Html:
 
 def sources_html(result: Analysis) -> Html:
     rows = []
-    labels = {"kwb": "CBS Kerncijfers wijken en buurten", "health": "RIVM/GGD'en/CBS Gezondheid per wijk en buurt",
-              "boundaries": "CBS gebiedsindeling (PDOK)"}
+    names = {"kwb": "CBS Kerncijfers wijken en buurten", "health": "RIVM/GGD'en/CBS Gezondheid per wijk en buurt",
+             "boundaries": "CBS gebiedsindeling (PDOK)"}
     for kind, m in result.sources.items():
         where = m.get("source_url") or Path(m.get("source_file", "")).name
         columns = ", ".join(f"{catalogue.CONCEPTS[k].label} ({v['column']})" for k, v in m.get("columns", {}).items()
                             if k in catalogue.CONCEPTS)
-        rows.append([labels.get(kind, kind), m.get("table_id") or "", m.get("year"),
+        rows.append([names.get(kind, kind), m.get("table_id") or "", m.get("year"), m.get("indeling", m.get("year")),
                      (m.get("modified") or "")[:10] or "onbekend", (m.get("retrieved_at") or "")[:10],
                      "download" if m.get("origin") == "live" else "handmatig geïmporteerd", where, columns])
-    table = _table(["Bron", "Tabel", "Jaargang", "Gewijzigd (CBS)", "Opgehaald", "Route", "Adres/bestand",
-                    "Gebruikte kolommen"], rows, "Bronnen van de cijfers")
+    table = _table(["Bron", "Tabel", "Jaargang", "Indeling", "Gewijzigd (CBS)", "Opgehaald", "Route",
+                    "Adres/bestand", "Gebruikte kolommen"], rows, "Bronnen van de cijfers")
     kwb, health, bounds = (result.sources.get(k, {}) for k in ("kwb", "health", "boundaries"))
     lines = [
         f"Bron: CBS, {html.escape(kwb.get('title') or 'Kerncijfers wijken en buurten')} "
@@ -361,7 +424,8 @@ class MunicipalityReport(_Report):
                     f"grenzen {self.year} · gemaakt op {html.escape(today())}</p>")
 
     def key_figures(self) -> Html:
-        return key_figures_html(key_figures(self.result, self.code))
+        """The key figures, preceded by a note when figures come from another indeling."""
+        return Html(vintage_note(self.result, self.code) + key_figures_html(key_figures(self.result, self.code)))
 
     def need_map(self):
         from . import maps

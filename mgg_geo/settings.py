@@ -92,26 +92,3 @@ CRS_WEB: str = "EPSG:4326"
 
 #: Province bounding box in EPSG:28992 (metres), used to ask PDOK for Groningen only.
 PROVINCE_BBOX_RD: tuple[float, float, float, float] = (190_000.0, 540_000.0, 285_000.0, 625_000.0)
-
-#: Kerncijfers wijken en buurten: table id per reference year (opendata.cbs.nl).
-KWB_TABLES: dict[int, str] = {
-    2021: "85039NED",
-    2022: "85318NED",
-    2023: "85618NED",
-    2024: "85984NED",
-    2025: "86165NED",
-}
-
-#: RIVM/GGD'en/CBS Gezondheid per wijk en buurt: table id per survey year
-#: (dataderden.cbs.nl). 50090NED holds 2012, 2016 and 2020 in the 2020 indeling.
-HEALTH_TABLES: dict[int, str] = {
-    2012: "50090NED",
-    2016: "50090NED",
-    2020: "50090NED",
-    2022: "50120NED",
-}
-
-#: RIVM Leeftijd dimension codes and the project's age-group labels.
-HEALTH_AGE_GROUPS: dict[str, str] = {"20300": "18+", "53115": "18-64", "80200": "65+"}
-#: Default age group for the health indicators of the need index.
-HEALTH_DEFAULT_AGE: str = "18+"

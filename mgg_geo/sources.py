@@ -21,8 +21,18 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import cache, catalogue, cbs, pdok, regions, settings
+from . import cache, catalogue, cbs, pdok, regions
 from .errors import CacheError, MggWarning, SourceError
+
+
+def indeling_of(manifest: dict) -> int:
+    """The indeling (boundary year) of a cache entry's codes: recorded, else from the catalogue."""
+    if manifest.get("indeling"):
+        return int(manifest["indeling"])
+    spec = catalogue.table(manifest.get("table_id"))
+    if manifest.get("kind") == "health" and spec is not None:
+        return spec.indeling
+    return int(manifest["year"])
 
 
 @dataclass
@@ -36,6 +46,11 @@ class Dataset:
     def label(self) -> str:
         m = self.manifest
         return f"{m.get('title') or m['kind']} ({m.get('table_id') or 'table id unknown'}, {m['year']})"
+
+    @property
+    def indeling(self) -> int:
+        """The boundary year the codes of this table belong to."""
+        return indeling_of(self.manifest)
 
 
 OFFLINE_HINT = {
@@ -54,8 +69,8 @@ def _hint(kind: str, year, level=None) -> str:
 
 
 def _fetch(kind: str, year: int, download: Callable[[], tuple], *, level: str | None = None,
-           refresh: bool = False, offline: bool = False, what: str = "") -> cache.Entry:
-    entry = cache.find(kind, year=year, level=level)
+           refresh: bool = False, offline: bool = False, what: str = "", table_id: str | None = None) -> cache.Entry:
+    entry = cache.find(kind, year=year, level=level, table_id=table_id)
     if entry is not None and not refresh:
         return entry
     if offline:
@@ -77,9 +92,9 @@ def _fetch(kind: str, year: int, download: Callable[[], tuple], *, level: str | 
 def _narrow(entry: cache.Entry, municipalities: Iterable[str] | None) -> Dataset:
     frame = entry.load()
     if municipalities is not None:
-        codes = set(regions.resolve_municipalities(municipalities))
-        if "GM1979" in codes:
-            codes |= set(regions.FORMER_MUNICIPALITIES)
+        indeling = indeling_of(entry.manifest)
+        codes = {old for c in regions.resolve_municipalities(municipalities)
+                 for old in [c] + regions.predecessors(c, indeling, max(regions.MUNICIPALITIES_SINCE, indeling))}
         frame = frame[frame["gemeente_code"].isin(codes)].reset_index(drop=True)
     return Dataset(frame, entry.manifest)
 
@@ -118,7 +133,7 @@ def kwb(year: int | None = None, *, municipalities=None, refresh: bool = False, 
     Parameters
     ----------
     year
-        Reference year (table per year in ``settings.KWB_TABLES``). None: the
+        Reference year (table per year in ``catalogue.KWB_TABLES``). None: the
         newest year with income figures (cached first, else the newest
         published table that has them).
     municipalities
@@ -140,34 +155,65 @@ def kwb(year: int | None = None, *, municipalities=None, refresh: bool = False, 
         if entry is None:
             raise CacheError(f"No Kerncijfers wijken en buurten in the cache. {_hint('kwb', None)}")
     if entry is None:
-        entry = _newest("Kerncijfers wijken en buurten", settings.KWB_TABLES, fetch, _has_income)
+        entry = _newest("Kerncijfers wijken en buurten", catalogue.KWB_TABLES, fetch, _has_income)
     return _narrow(entry, municipalities)
 
 
-def health(year: int | None = None, *, level: str | None = None, municipalities=None, refresh: bool = False,
-           offline: bool = False) -> Dataset:
+def health(year: int | None = None, *, level: str | None = None, indeling: int | None = None,
+           municipalities=None, refresh: bool = False, offline: bool = False) -> Dataset:
     """RIVM Gezondheid per wijk en buurt (point estimates, every age group).
+
+    One survey year can be in several tables, each on its own indeling
+    (2020: 50090NED on 2020, 50120NED on 2022, 50150NED on 2024). The table
+    whose indeling equals ``indeling`` (the boundary year) is preferred, so
+    that no conversion is needed; otherwise the newest indeling.
 
     Parameters
     ----------
     year
-        Survey year (2012, 2016, 2020: 50090NED; 2022: 50120NED). None: the
-        newest cached table with rows at ``level``, else the newest published.
+        Survey year. None: the newest cached year with rows at ``level``,
+        else the newest year published.
     level
         gemeente, wijk or buurt: the table must hold rows at this level.
+    indeling
+        The boundary year the figures will be shown on.
     """
-    def fetch(y: int) -> cache.Entry:
-        return _fetch("health", y, lambda: cbs.download_health(y), level=level, refresh=refresh, offline=offline,
-                      what="RIVM Gezondheid per wijk en buurt")
+    wanted = level or "wijk"
 
-    if year is not None:
-        return _narrow(fetch(year), municipalities)
-    entry = None if refresh else cache.find("health", level=level)
+    def cached(period: int | None) -> cache.Entry | None:
+        found = [e for e in cache.entries("health") if (period is None or e.manifest.get("year") == period)
+                 and (level is None or e.manifest.get("levels", {}).get(level))]
+        found.sort(key=lambda e: (e.manifest.get("year", 0), indeling_of(e.manifest) == indeling,
+                                  indeling_of(e.manifest), e.manifest.get("retrieved_at", "")))
+        return found[-1] if found else None
+
+    def fetch(period: int) -> cache.Entry:
+        errors = []
+        for spec in catalogue.health_tables(period, level=wanted, indeling=indeling):
+            try:
+                return _fetch("health", period, lambda t=spec.table_id: cbs.download_health(t, period), level=level,
+                              refresh=refresh, offline=offline, what=f"RIVM {spec.table_id}", table_id=spec.table_id)
+            except SourceError as exc:
+                if exc.status != 404:
+                    raise
+                errors.append(f"{spec.table_id}: not published ({exc.url})")
+        raise SourceError(f"RIVM health {period}: " + "; ".join(errors or ["no table known"]), status=404)
+
+    entry = None if refresh else cached(year)
+    if entry is not None and year is not None and indeling is not None and indeling_of(entry.manifest) != indeling \
+            and not offline:
+        try:  # a table on the boundary year's indeling beats a conversion
+            better = catalogue.health_tables(year, level=wanted, indeling=indeling)
+            if better and better[0].indeling == indeling:
+                entry = fetch(year)
+        except SourceError:
+            pass
     if entry is None and offline:
-        raise CacheError(f"No RIVM health figures{' at ' + level + ' level' if level else ''} in the cache. "
-                         f"{_hint('health', None)}")
+        raise CacheError(f"No RIVM health figures{' of ' + str(year) if year else ''}"
+                         f"{' at ' + level + ' level' if level else ''} in the cache. {_hint('health', year)}")
     if entry is None:
-        entry = _newest("RIVM health", settings.HEALTH_TABLES, fetch, lambda e: True)
+        entry = fetch(year) if year is not None else _newest("RIVM health", catalogue.health_periods(wanted), fetch,
+                                                             lambda e: True)
     return _narrow(entry, municipalities)
 
 
@@ -191,7 +237,38 @@ def boundaries(year: int | None = None, level: str = "wijk", *, municipalities=N
             return _narrow(entry, municipalities)
         if offline:
             raise CacheError(f"No {level} boundaries in the cache. {_hint('boundaries', None, level)}")
-        year = max(settings.KWB_TABLES)
+        year = max(catalogue.KWB_TABLES)
     entry = _fetch("boundaries", year, lambda: pdok.download_boundaries(year, level), level=level,
                    refresh=refresh, offline=offline, what=f"{level} boundaries")
     return _narrow(entry, municipalities)
+
+
+# --------------------------------------------------------------------------- evidence for crosswalks
+
+
+def boundaries_at(year: int, level: str, *, offline: bool = False) -> Dataset | None:
+    """Boundaries of exactly ``year`` and ``level`` when they can be had (cache, else PDOK), else None."""
+    entry = cache.find("boundaries", year=year, level=level)
+    if entry is not None:
+        return _narrow(entry, None)
+    if offline:
+        return None
+    try:
+        return boundaries(year, level)
+    except (SourceError, CacheError):
+        return None
+
+
+def kwb_at(year: int, level: str, *, require: tuple[str, ...] = (), offline: bool = False) -> Dataset | None:
+    """A Kerncijfers table in the indeling of ``year`` with rows at ``level`` (cache, else CBS), else None."""
+    entry = cache.find("kwb", year=year, level=level, require=require)
+    if entry is not None:
+        return _narrow(entry, None)
+    if offline or year not in catalogue.KWB_TABLES:
+        return None
+    try:
+        data = kwb(year)
+    except (SourceError, CacheError):
+        return None
+    has_level = (data.frame["level"] == level).any()
+    return data if has_level and all(c in data.manifest.get("columns", {}) for c in require) else None

@@ -218,8 +218,7 @@ def test_what_if_picks_the_best_uncovered_place():
 def test_full_chain_on_shared_data_for_all_municipalities(use_imported, tmp_path):
     from mgg_geo import analysis, regions
 
-    with pytest.warns(Warning):
-        result = analysis.run("wijk", draws=200, offline=True, geocode=False, reference_date="2026-01-01")
+    result = analysis.run("wijk", draws=200, offline=True, geocode=False, reference_date="2026-01-01")
     frame = result.areas
     assert len(frame) == 123 and set(frame["gemeente_code"]) == set(regions.MUNICIPALITIES)
     assert frame["need_index"].notna().sum() >= 110
