@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import cache, catalogue, regions, settings, sources, vintages
-from .errors import DataError, MggWarning, SourceError
+from .errors import CacheError, DataError, MggWarning, SourceError
 
 #: Dutch names of the sources, as the reports show them.
 SOURCE_LABELS = {"kwb": "KWB", "health": "RIVM"}
@@ -77,16 +77,23 @@ def check_level(level: str) -> str:
 
 
 def _boundaries(level: str, year: int | None, kwb_year: int, municipalities, offline: bool) -> sources.Dataset:
+    """Boundaries of ``year``; by default of the KWB year, else the newest cached, else the newest published."""
     if year is not None:
         return sources.boundaries(year, level, municipalities=municipalities, offline=offline)
-    pinned = cache.find("boundaries", year=kwb_year, level=level)
-    if pinned is not None or not offline:
+    try:
+        return sources.boundaries(kwb_year, level, municipalities=municipalities, offline=offline)
+    except (SourceError, CacheError) as exc:
+        if cache.find("boundaries", level=level) is not None:
+            return sources.boundaries(None, level, municipalities=municipalities, offline=True)
+        if offline or getattr(exc, "status", None) != 404:
+            raise
+    for candidate in sorted(catalogue.KWB_TABLES, reverse=True):
         try:
-            return sources.boundaries(kwb_year, level, municipalities=municipalities, offline=offline)
-        except SourceError:
-            if cache.find("boundaries", level=level) is None:
+            return sources.boundaries(candidate, level, municipalities=municipalities)
+        except SourceError as exc:
+            if exc.status != 404:
                 raise
-    return sources.boundaries(None, level, municipalities=municipalities, offline=True)
+    raise SourceError(f"No {level} boundaries are published for any year of {', '.join(map(str, catalogue.KWB_TABLES))}.")
 
 
 def _label(data: sources.Dataset) -> str:

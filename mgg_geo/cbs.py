@@ -192,6 +192,9 @@ def download_health(table_id: str, year: int) -> tuple[pd.DataFrame, dict]:
     raw, mapping, names, meta, _ = _download(
         table_id, settings.CBS_THIRD_PARTY_URL, catalogue.HEALTH_CONCEPTS,
         ["WijkenEnBuurten", "Leeftijd", "Marges", "Perioden"], filters, what)
+    if raw.empty:
+        raise SourceError(f"{what}: {meta['source_url']} holds no figures for {year} in the province.",
+                          url=meta["source_url"], status=404)
     age = raw["Leeftijd"].map(lambda v: catalogue.HEALTH_AGE_GROUPS.get(str(v).strip(), str(v).strip()))
     frame = tables.tidy_table(raw, code_column="WijkenEnBuurten", mapping=mapping,
                               names=raw["WijkenEnBuurten"].map(lambda k: names.get(regions.normalise_code(k))),

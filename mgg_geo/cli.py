@@ -60,7 +60,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from . import cache, settings
+    from . import cache, settings, sources
 
     entries = cache.entries()
     if not entries:
@@ -83,16 +83,22 @@ def cmd_status(args) -> int:
     bounds = cache.find("boundaries", level="wijk")
     if bounds is not None:
         frame = bounds.load()
+        year = bounds.manifest["year"]
         figures = {e.name: e for e in entries if e.manifest["kind"] in ("kwb", "health")
                    and e.manifest.get("levels", {}).get("wijk")}
-        loaded = {name: set(e.load().query("level == 'wijk'")["code"]) for name, e in figures.items()}
-        print(f"\nWijken per municipality (boundaries {bounds.manifest['year']}; columns: wijken with figures "
-              "in each table)\n")
+        same = {name: e for name, e in figures.items() if sources.indeling_of(e.manifest) == year}
+        loaded = {name: set(e.load().query("level == 'wijk'")["code"]) for name, e in same.items()}
+        print(f"\nWijken per municipality (boundaries {year}; columns: wijken with figures in each table on the "
+              f"{year} indeling)\n")
         rows = []
         for code, name in regions.MUNICIPALITIES.items():
             wijken = frame[frame["gemeente_code"] == code].sort_values("code")
             rows.append([code, name, len(wijken)] + [len(set(wijken["code"]) & codes) for codes in loaded.values()])
         print(_table(rows, ["code", "municipality", "wijken"] + list(loaded)))
+        other = sorted(name for name in figures if name not in same)
+        if other:
+            print(f"\nOn another indeling (moved onto the {year} wijken through a crosswalk; see "
+                  f"'mgg-geo data vintages'): {', '.join(other)}")
         if args.areas:
             for code, name in regions.MUNICIPALITIES.items():
                 wijken = frame[frame["gemeente_code"] == code].sort_values("code")

@@ -212,8 +212,8 @@ def health(year: int | None = None, *, level: str | None = None, indeling: int |
         raise CacheError(f"No RIVM health figures{' of ' + str(year) if year else ''}"
                          f"{' at ' + level + ' level' if level else ''} in the cache. {_hint('health', year)}")
     if entry is None:
-        entry = fetch(year) if year is not None else _newest("RIVM health", catalogue.health_periods(wanted), fetch,
-                                                             lambda e: True)
+        entry = fetch(year) if year is not None else _newest(
+            "RIVM health", catalogue.health_periods(wanted), fetch, lambda e: bool(e.manifest["levels"].get(wanted)))
     return _narrow(entry, municipalities)
 
 

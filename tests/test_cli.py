@@ -30,7 +30,9 @@ def test_import_shared_then_status_lists_10_municipalities_and_wijken(shared_dat
                  "GM1979"):
         assert f"\n{code}  " in out and f"\n{code} " in out
     assert "GM1950 Westerwolde (10 wijken)" in out and "    WK195003  Wijk 03 Sellingen" in out
-    assert "kwb         85039NED  2021" in out
+    row = next(line.split() for line in out.splitlines() if line.startswith("kwb") and "85039NED" in line)
+    assert row[:4] == ["kwb", "85039NED", "2021", "2021"]  # source, table, year, indeling
+    assert "kwb_2024_85984NED" in out and "kwb_2021_85039NED" in out.split("On another indeling")[1]
 
 
 @pytest.mark.replay

@@ -61,7 +61,8 @@ def test_default_year_is_newest_with_income_across_editions(replay):
 
 
 def test_health_live_dataderden(replay):
-    data = sources.health(2020)
+    data = sources.health(2020, indeling=2020)
+    assert (data.manifest["table_id"], data.indeling) == ("50090NED", 2020)
     frame = data.frame
     assert set(frame["age_group"]) == {"18+", "65+"}
     assert frame.groupby("age_group")["lonely__suppressed"].sum().to_dict() == {"18+": 47, "65+": 87}
@@ -124,3 +125,53 @@ def test_outage_falls_back_to_cached_copy_with_warning(replay):
 def test_unreachable_service_names_url_and_offline_route():
     with pytest.raises(SourceError, match=r"could not connect to http://127\.0\.0\.1:9/.*Offline route"):
         sources.boundaries(2024, "wijk")
+
+
+# ---------------------------------------------------------------- editions and indelingen, live
+
+
+def test_live_area_frame_prefers_the_health_edition_on_the_boundary_indeling(replay):
+    from mgg_geo import areas
+
+    frame = areas.build("wijk")
+    m = frame.sources
+    assert (m["kwb"]["table_id"], m["boundaries"]["year"]) == ("85039NED", 2024)
+    assert replay.count("/gebiedsindelingen/2021/") >= 1  # the KWB year's boundaries were asked for first (404)
+    # 50150NED holds 2020 on the 2024 indeling: preferred over 50090NED (2020), so nothing is converted
+    assert (m["health"]["table_id"], m["health"]["year"], m["health"]["indeling"]) == ("50150NED", 2020, 2024)
+    assert m["health"]["columns"]["lonely"]["column"] == "Eenzaamheid_12"  # found by its title only
+    assert m["health"]["columns"]["anxiety_depression_high"]["column"] == "HoogRisicoOpAngstOfDepressie_14"
+    assert frame.crosswalks["RIVM 2020"].method == "identity"
+    assert replay.count("/50090NED/TypedDataSet") == 0
+    # KWB 2021 reaches the 2024 wijken through live fingerprints (2021 and 2024 tables, CBS's indicator mapped)
+    assert m["kwb"]["columns"]["boundary_change"]["column"].startswith("IndelingswijzigingGemeenteWijkBuurt_")
+    cw = frame.crosswalks["KWB 2021"]
+    assert cw.method == "fingerprint" and {i["name"] for i in cw.inputs} >= {"kwb_2021_85039NED", "kwb_2024_85984NED"}
+    assert frame.areas.loc["WK196608", ["name", "population"]].tolist() == ["Bedum", 10495]
+    assert frame.totals["ok"].all()
+
+
+def test_live_health_from_the_2022_edition_is_converted(replay):
+    from mgg_geo import areas, sources
+
+    withdrawn = replay.withdraw("dataderden", "50150NED")
+    try:
+        data = sources.health(2020, level="wijk", indeling=2024)
+        assert (data.manifest["table_id"], data.indeling) == ("50120NED", 2022)
+        assert data.manifest["columns"]["lonely"]["column"] == "Eenzaam_27"
+        assert data.manifest["columns"]["making_ends_meet"]["column"] == "MoeiteMetRondkomen_33"
+        frame = areas.build("wijk", boundary_year=2024, health_year=2020)
+    finally:
+        replay.publish("dataderden", withdrawn)
+    cw = frame.crosswalks["RIVM 2020"]
+    assert (cw.source, cw.target, cw.method) == (2022, 2024, "fingerprint")
+    rel = frame.vintages.query("source == 'RIVM 2020'").set_index("code")["relation"]
+    assert rel["WK001400"] == "same" and rel["WK001409"] == "reshaped"  # Nieuw-West changed after 2022
+    health = sources.health(2020, level="wijk").frame.query("age_group == '18+'").set_index("code")
+    assert frame.areas.loc["WK001400", "lonely"] == health.loc["WK001400", "lonely"]
+
+
+def test_health_default_year_skips_periods_a_table_does_not_hold(replay):
+    data = sources.health(level="wijk", indeling=2024)
+    assert (data.manifest["year"], data.manifest["table_id"]) == (2020, "50150NED")
+    assert replay.count("Perioden+eq+%272024JJ00%27") >= 1 and replay.count("Perioden+eq+%272022JJ00%27") >= 1

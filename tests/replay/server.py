@@ -5,8 +5,8 @@ It serves, under one port, four path prefixes that stand in for the real hosts:
 ================  =============================  ======================================
 prefix            stands for                     serves
 ================  =============================  ======================================
-``/opendata``     https://opendata.cbs.nl        KWB 85984NED (2024) and 85039NED (2021)
-``/dataderden``   https://dataderden.cbs.nl      RIVM 50090NED (2012/2016/2020)
+``/opendata``     https://opendata.cbs.nl        KWB 85984NED (2024), 85318NED (2022), 85039NED (2021)
+``/dataderden``   https://dataderden.cbs.nl      RIVM 50090NED, 50120NED, 50150NED
 ``/pdok-service`` https://service.pdok.nl        CBS gebiedsindelingen 2024 WFS
 ``/pdok-api``     https://api.pdok.nl            Locatieserver ``free`` (see ``gazetteer``)
 ================  =============================  ======================================
@@ -18,12 +18,25 @@ Everything is built at test time from the real files in the shared data folder
   TypedDataSet rows carry the real figures of ``cbs/kwb2024_85984NED_partial``
   (national gemeenten and wijken) and ``null`` for every other topic (that
   file has 8 columns only), so income is absent, as in an early release.
-* 85039NED: **synthetic metadata** (85984NED's DataProperties with other
-  numeric suffixes and the older WOZ key ``GemiddeldeWoningwaarde``) around
-  the real 2021 figures of ``cbs/kwb2021_2022_via_capybara`` (national).
+* 85039NED and 85318NED: **synthetic metadata** (85984NED's DataProperties
+  with other numeric suffixes and the older WOZ key
+  ``GemiddeldeWoningwaarde``) around the real 2021 and 2022 figures of
+  ``cbs/kwb2021_2022_via_capybara`` (national).
 * 50090NED: **synthetic metadata** (keys from the file header) around the
   real RIVM figures of ``cbs/rivm_50090NED_gezondheid_wijk_buurt``; '.' and
   empty cells are served as ``null``.
+* 50120NED (indeling 2022) and 50150NED (indeling 2024): **synthetic
+  editions** that exercise the column mapping across editions: 50120NED with
+  the key numbering documented for it in public code (``Eenzaam_27``,
+  ``MoeiteMetRondkomen_33``, ...), 50150NED with other suffixes (e.g.
+  ``HoogRisicoOpAngstOfDepressie_14``) and one key under another stem
+  (``Eenzaamheid_12``, title "Eenzaam") that only a title match finds. Their
+  rows are the real 50090NED figures (periods 2012/2016/2020) of the
+  municipalities whose wijk and buurt codes did not change between the
+  indelingen; Het Hogeland, Eemsdelta and the old municipalities are left
+  out, so no figure is ever served under a code it does not belong to.
+* 85039NED also carries the real CBS change indicator (``ind_wbi``) as
+  ``IndelingswijzigingGemeenteWijkBuurt``.
 * WFS: the real 2024 RD boundaries of ``boundaries/``, with the layer's
   properties (``statcode``, ``statnaam``, ``jrstatcode``, ``rubriek``).
 
@@ -251,12 +264,13 @@ def build_kwb_2024(shared: Path) -> ODataTable:
     return ODataTable("85984NED", infos, props, rows, {"WijkenEnBuurten": dim})
 
 
-def build_kwb_2021(shared: Path) -> ODataTable:
-    """SYNTHETIC metadata (renumbered 85984NED keys, older WOZ key) around real KWB 2021 figures."""
+def build_kwb_2021(shared: Path, year: int = 2021, table_id: str = "85039NED") -> ODataTable:
+    """SYNTHETIC metadata (renumbered 85984NED keys, older WOZ key) around real KWB figures of ``year``
+    (2021 or 2022, from the capybara file)."""
     infos, props = _metadata_85984(shared)
-    infos = [dict(infos[0], Identifier="85039NED", Title="Kerncijfers wijken en buurten 2021",
-                  ShortTitle="Kerncijfers wijken en buurten 2021", Period="2021", Modified="2023-06-21T02:00:00",
-                  Summary="REPLAY: synthetic metadata around real KWB 2021 figures")]
+    infos = [dict(infos[0], Identifier=table_id, Title=f"Kerncijfers wijken en buurten {year}",
+                  ShortTitle=f"Kerncijfers wijken en buurten {year}", Period=str(year), Modified="2023-06-21T02:00:00",
+                  Summary=f"REPLAY: synthetic metadata around real KWB {year} figures")]
     renamed = []
     for p in props:
         p = dict(p)
@@ -267,7 +281,7 @@ def build_kwb_2021(shared: Path) -> ODataTable:
             if stem == "GemiddeldeWoningwaarde":
                 p["Title"] = "Gemiddelde woningwaarde"
         if p["Type"] == "GeoDetail":
-            p["MapYear"] = 2021
+            p["MapYear"] = year
         renamed.append(p)
     by_prefix = {re.sub(r"_\d+$", "", p["Key"]): p["Key"] for p in renamed if p["Type"] == "Topic"}
     short_to_prefix = {"a_inw": "AantalInwoners", "a_00_14": "k_0Tot15Jaar", "a_15_24": "k_15Tot25Jaar",
@@ -276,40 +290,82 @@ def build_kwb_2021(shared: Path) -> ODataTable:
                        "g_wozbag": "GemiddeldeWoningwaarde", "p_wcorpw": "InBezitWoningcorporatie",
                        "p_hh_lkk": "HuishoudensMetEenLaagInkomen", "p_hh_osm": "HuishOnderOfRondSociaalMinimum",
                        "a_soz_wb": "PersonenPerSoortUitkeringBijstand", "a_lan_ha": "OppervlakteLand",
-                       "ste_mvs": "MateVanStedelijkheid"}
+                       "ste_mvs": "MateVanStedelijkheid", "ind_wbi": "IndelingswijzigingGemeenteWijkBuurt"}
     topics = [p["Key"] for p in renamed if p["Type"] == "Topic"]
     source = _read_csv(shared / "cbs" / "kwb2021_2022_via_capybara" / "kwb_2021_2022_gm_wk_decimalfixed_NL.csv")
     rows, dim = [], []
-    for i, rec in enumerate(r for r in source if r["year"] == "2021"):
+    for i, rec in enumerate(r for r in source if r["year"] == str(year)):
         code = rec["gwb_code"].strip()
         row = {"ID": i, "WijkenEnBuurten": _pad(code), **{k: None for k in topics}}
         row["Gemeentenaam_1"] = _pad(rec["gm_naam"], 30)
         row["SoortRegio_2"] = _pad(rec["recs"], 10)
         row["Codering_3"] = _pad(code)
         for short, prefix in short_to_prefix.items():
-            row[by_prefix[prefix]] = _number(rec.get(short))
+            value = _number(rec.get(short))
+            if short == "ind_wbi" and value is not None:
+                value = f"{int(value)}"  # a String topic in the real DataProperties
+            row[by_prefix[prefix]] = value
         rows.append(row)
         dim.append({"Key": _pad(code), "Title": rec["regio"], "Description": None, "CategoryGroupID": None})
-    return ODataTable("85039NED", infos, renamed, rows, {"WijkenEnBuurten": dim})
+    return ODataTable(table_id, infos, renamed, rows, {"WijkenEnBuurten": dim})
+
+
+HEALTH_DIMENSIONS = ["Leeftijd", "Marges", "WijkenEnBuurten", "Perioden"]
+#: 50120NED keys as documented in public code for that table; 50150NED: other suffixes, one other stem.
+EDITION_KEYS = {
+    "50120NED": {"HoogRisicoOpAngstOfDepressie": "HoogRisicoOpAngstOfDepressie_25",
+                 "HeelVeelStressInAfgelopen4Weken": "HeelVeelStressInAfgelopen4Weken_26", "Eenzaam": "Eenzaam_27",
+                 "ErnstigZeerErnstigEenzaam": "ErnstigZeerErnstigEenzaam_28",
+                 "MoeiteMetRondkomen": "MoeiteMetRondkomen_33"},
+    "50150NED": {"HoogRisicoOpAngstOfDepressie": "HoogRisicoOpAngstOfDepressie_14",
+                 "HeelVeelStressInAfgelopen4Weken": "HeelVeelStressInAfgelopen4Weken_15", "Eenzaam": "Eenzaamheid_12",
+                 "ErnstigZeerErnstigEenzaam": "ErnstigZeerErnstigEenzaam_13", "MoeiteMetRondkomen": "MoeiteMetRondkomen_20"},
+}
+EDITION_TITLES = {
+    "50120NED": ("Gezondheid per wijk en buurt; 2012/2016/2020/2022 (indeling 2022)", 2022),
+    "50150NED": ("Gezondheid per wijk en buurt; 2012-2024 (indeling 2024)", 2024),
+}
+#: Municipalities whose codes differ between the 2020 indeling and later ones.
+CHANGED = ("0003", "0010", "0024", "1966", "1979")
+
+
+def _health_props(topics: list[tuple[str, str]], map_year: int) -> list[dict]:
+    props = [{"odata.type": "Cbs.OData.Dimension", "ID": i, "Position": i, "ParentID": None, "Type": "Dimension",
+              "Key": d, "Title": d, "Description": ""} for i, d in enumerate(HEALTH_DIMENSIONS)]
+    props[2].update({"odata.type": "Cbs.OData.GeoDimension", "Type": "GeoDimension", "MapYear": map_year})
+    props[3].update({"odata.type": "Cbs.OData.TimeDimension", "Type": "TimeDimension"})
+    for j, (key, title) in enumerate(topics):
+        text = key in ("Gemeentenaam_1", "SoortRegio_2", "Codering_3")
+        props.append({"odata.type": "Cbs.OData.Topic", "ID": 10 + j, "Position": 10 + j, "ParentID": None,
+                      "Type": "Topic", "Key": key, "Title": title, "Description": "",
+                      "Datatype": "String" if text else "Double", "Unit": "" if text else "%",
+                      "Decimals": 1, "Default": "Missing", "PresentationType": "Relative"})
+    return props
+
+
+def _title(key: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", re.sub(r"_\d+$", "", key)).capitalize()
+
+
+def _health_dimensions(codes: dict[str, str]) -> dict[str, list[dict]]:
+    return {
+        "Leeftijd": [{"Key": k, "Title": t, "Description": None, "CategoryGroupID": None}
+                     for k, t in (("20300", "18 jaar of ouder"), ("53115", "18 tot 65 jaar"),
+                                  ("80200", "65 jaar of ouder"))],
+        "Marges": [{"Key": "MW00000", "Title": "Waarde", "Description": None, "CategoryGroupID": None}],
+        "WijkenEnBuurten": [{"Key": _pad(c), "Title": t, "Description": None, "CategoryGroupID": None}
+                            for c, t in codes.items()],
+        "Perioden": [{"Key": f"{y}JJ00", "Title": str(y), "Description": None, "Status": "Definitief"}
+                     for y in (2012, 2016, 2020)],
+    }
 
 
 def build_health_50090(shared: Path) -> ODataTable:
     """SYNTHETIC metadata around the real RIVM 50090NED figures of Groningen."""
     source = _read_csv(shared / "cbs" / "rivm_50090NED_gezondheid_wijk_buurt"
                        / "gezondheid_2012_2016_2020_groningen.csv")
-    header = list(source[0])
-    dims = ["Leeftijd", "Marges", "WijkenEnBuurten", "Perioden"]
-    props = [{"odata.type": "Cbs.OData.Dimension", "ID": i, "Position": i, "ParentID": None, "Type": "Dimension",
-              "Key": d, "Title": d, "Description": ""} for i, d in enumerate(dims)]
-    props[2].update({"odata.type": "Cbs.OData.GeoDimension", "Type": "GeoDimension", "MapYear": 2020})
-    props[3].update({"odata.type": "Cbs.OData.TimeDimension", "Type": "TimeDimension"})
-    topics = [h for h in header if h not in dims and h != "ID"]
-    for j, key in enumerate(topics):
-        title = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", re.sub(r"_\d+$", "", key)).capitalize()
-        props.append({"odata.type": "Cbs.OData.Topic", "ID": 10 + j, "Position": 10 + j, "ParentID": None,
-                      "Type": "Topic", "Key": key, "Title": title, "Description": "",
-                      "Datatype": "String" if j < 3 else "Double", "Unit": "%" if j >= 3 else "",
-                      "Decimals": 1, "Default": "Missing", "PresentationType": "Relative"})
+    topics = [h for h in source[0] if h not in HEALTH_DIMENSIONS and h != "ID"]
+    props = _health_props([(key, _title(key)) for key in topics], 2020)
     infos = [{"ID": 0, "Identifier": "50090NED", "Title": "Gezondheid per wijk en buurt; 2012/2016/2020 (indeling 2020)",
               "ShortTitle": "Gezondheid per wijk en buurt", "Modified": "2022-06-30T02:00:00", "Catalog": "RIVM",
               "Summary": "REPLAY: synthetic metadata around real RIVM figures", "Period": "2012, 2016, 2020"}]
@@ -323,17 +379,34 @@ def build_health_50090(shared: Path) -> ODataTable:
         for key in topics:
             row[key] = rec[key] if key in ("Gemeentenaam_1", "SoortRegio_2", "Codering_3") else _number(rec[key])
         rows.append(row)
-    dimensions = {
-        "Leeftijd": [{"Key": k, "Title": t, "Description": None, "CategoryGroupID": None}
-                     for k, t in (("20300", "18 jaar of ouder"), ("53115", "18 tot 65 jaar"),
-                                  ("80200", "65 jaar of ouder"))],
-        "Marges": [{"Key": "MW00000", "Title": "Waarde", "Description": None, "CategoryGroupID": None}],
-        "WijkenEnBuurten": [{"Key": _pad(c), "Title": t, "Description": None, "CategoryGroupID": None}
-                            for c, t in codes.items()],
-        "Perioden": [{"Key": f"{y}JJ00", "Title": str(y), "Description": None, "Status": "Definitief"}
-                     for y in (2012, 2016, 2020)],
-    }
-    return ODataTable("50090NED", infos, props, rows, dimensions)
+    return ODataTable("50090NED", infos, props, rows, _health_dimensions(codes))
+
+
+def build_health_edition(base: ODataTable, table_id: str) -> ODataTable:
+    """SYNTHETIC later edition (see the module docstring) from the rows of 50090NED."""
+    keys = EDITION_KEYS[table_id]
+    title, indeling = EDITION_TITLES[table_id]
+    renamed = {}
+    for p in base.data_properties:
+        if p["Type"] == "Topic" and re.sub(r"_\d+$", "", p["Key"]) in keys:
+            renamed[p["Key"]] = (keys[re.sub(r"_\d+$", "", p["Key"])], p["Title"])
+    kept = [(new, old_title) for new, old_title in renamed.values()]
+    props = _health_props([("Gemeentenaam_1", "Gemeentenaam"), ("SoortRegio_2", "Soort regio"),
+                           ("Codering_3", "Codering")] + kept, indeling)
+    infos = [dict(base.table_infos[0], Identifier=table_id, Title=title, Modified="2025-06-30T02:00:00",
+                  Summary="REPLAY: synthetic edition around real RIVM 50090NED figures")]
+    rows = []
+    for rec in base.rows:
+        code = rec["WijkenEnBuurten"].strip()
+        if code[2:6] in CHANGED:
+            continue
+        row = {k: rec[k] for k in ("ID", "Leeftijd", "Marges", "WijkenEnBuurten", "Perioden", "Gemeentenaam_1",
+                                    "SoortRegio_2", "Codering_3")}
+        row.update({new: rec[old] for old, (new, _) in renamed.items()})
+        rows.append(row)
+    dims = dict(base.dimensions)
+    dims["WijkenEnBuurten"] = [d for d in base.dimensions["WijkenEnBuurten"] if d["Key"].strip()[2:6] not in CHANGED]
+    return ODataTable(table_id, infos, props, rows, dims)
 
 
 def load_layers(shared: Path) -> dict[tuple[int, str], list[dict]]:
@@ -361,8 +434,9 @@ class ReplayServer:
         self.shared = Path(shared)
         self.page_size = page_size
         self.catalogs: dict[str, dict[str, ODataTable]] = {
-            "opendata": {t.table_id.lower(): t for t in (build_kwb_2024(self.shared), build_kwb_2021(self.shared))},
-            "dataderden": {"50090ned": build_health_50090(self.shared)},
+            "opendata": {t.table_id.lower(): t for t in (build_kwb_2024(self.shared), build_kwb_2021(self.shared),
+                                                         build_kwb_2021(self.shared, 2022, "85318NED"))},
+            "dataderden": self._health(),
         }
         self.layers = load_layers(self.shared)
         self.gazetteer: list[dict] = []  # Locatieserver docs, set by tests
@@ -372,6 +446,17 @@ class ReplayServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def _health(self) -> dict[str, ODataTable]:
+        base = build_health_50090(self.shared)
+        return {"50090ned": base, **{t.lower(): build_health_edition(base, t) for t in EDITION_KEYS}}
+
+    def withdraw(self, catalog: str, table_id: str) -> ODataTable:
+        """Take a table off the server (its requests then get 404); returns it so a test can put it back."""
+        return self.catalogs[catalog].pop(table_id.lower())
+
+    def publish(self, catalog: str, table: ODataTable) -> None:
+        self.catalogs[catalog][table.table_id.lower()] = table
 
     # urls
     @property

@@ -1,0 +1,261 @@
+"""Crosswalks between indelingen: hand-checkable synthetic worlds, properties, and the real data.
+
+The synthetic worlds are written in code: municipality GM0765 (Pekela, 2 wijken in reality) is used as a
+sandbox whose "wijken" are squares of known land area and residents.
+"""
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+from shapely.geometry import box
+
+from mgg_geo import regions, vintages
+from mgg_geo.errors import DataError
+
+GM = "GM0765"
+
+
+def fp(rows, level="wijk"):
+    """Fingerprint frame from (code, name, land ha, residents, households[, CBS change indicator])."""
+    records = []
+    for row in rows:
+        code, name, land, pop, hh, *change = row
+        records.append({"code": code, "name": name, "gemeente_code": regions.municipality_of(code),
+                        "land_area": float(land), "population": float(pop), "households": float(hh),
+                        "boundary_change": float(change[0]) if change else np.nan})
+    return pd.DataFrame(records).set_index("code")
+
+
+def relations(cw):
+    return {(r.from_code, r.to_code): r.relation for r in cw.links.itertuples()}
+
+
+# ---------------------------------------------------------------- fingerprints: reuse, split, merge, rename
+
+
+def test_renumbered_codes_follow_land_and_residents_not_the_code():
+    # two villages swap codes; the reused code WK076501 would land on the wrong village if joined by code
+    old = fp([("WK076500", "Wijk 00", 3000, 2000, 900), ("WK076501", "Wijk 01", 1200, 6000, 2700)])
+    new = fp([("WK076500", "Oude Pekela", 1210, 6100, 2720), ("WK076501", "Nieuwe Pekela", 2990, 2010, 905)])
+    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
+    assert relations(cw) == {("WK076500", "WK076501"): "renumbered", ("WK076501", "WK076500"): "renumbered"}
+    assert cw.unmatched.empty and cw.method == "fingerprint"
+
+
+def test_population_alone_is_not_enough():
+    # equal residents, different land: the land area decides (as for Het Hogeland's Leens and Ulrum)
+    old = fp([("WK076500", "Wijk 00", 3657, 3215, 1525), ("WK076501", "Wijk 01", 6617, 3165, 1540)])
+    new = fp([("WK076501", "Ulrum", 6585, 3215, 1540), ("WK076502", "Leens", 3669, 3230, 1525)])
+    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
+    # "Wijk 01" carries no name, so the kept code with a matching land area is simply the same area
+    assert relations(cw) == {("WK076500", "WK076502"): "renumbered", ("WK076501", "WK076501"): "same"}
+
+
+def test_same_code_with_other_residents_is_not_the_same_area():
+    # WK076501 keeps its land area but now names a town four times as large: not linked by code
+    old = fp([("WK076500", "Wijk 00", 3000, 5400, 2500), ("WK076501", "Wijk 01", 3211, 1430, 680)])
+    new = fp([("WK076501", "Uithuizen", 3274, 5470, 2690), ("WK076502", "Kloosterburen", 3187, 1455, 685)])
+    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
+    assert relations(cw)[("WK076501", "WK076502")] == "renumbered"
+    assert ("WK076501", "WK076501") not in relations(cw)
+
+
+def test_split_merge_and_rename():
+    old = fp([("WK076500", "Wijk 00 Kern", 500, 4000, 1800),            # renamed only
+              ("WK076501", "Wijk 01", 6600, 4800, 2100),                # split into 02 and 03
+              ("WK076504", "Noord", 900, 700, 300), ("WK076505", "Zuid", 1100, 800, 350)])  # merged into 04
+    new = fp([("WK076500", "Centrum", 505, 4050, 1810),
+              ("WK076502", "Dorp", 4700, 4800, 2100), ("WK076503", "Haven", 1800, 0, 0),
+              ("WK076504", "Buitengebied", 2000, 1520, 650)])
+    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
+    rel = relations(cw)
+    assert rel[("WK076500", "WK076500")] == "renamed"
+    # the leftovers form one group; 1 source and 2 targets is a split, 2 and 1 a merge: both live in one group
+    # here, because fingerprints alone cannot tell which leftover went where
+    group = {k: v for k, v in rel.items() if k[0] != "WK076500"}
+    assert set(group.values()) == {"reshaped"} and len(group) == 9  # 3 sources x 3 targets
+    figures = pd.DataFrame({"population": [4000, 4800, 700, 800], "low_income_share": [10.0, 20.0, 30.0, 40.0]},
+                           index=["WK076500", "WK076501", "WK076504", "WK076505"])
+    out, prov = vintages.convert(figures, cw, ["population", "low_income_share"])
+    assert out["population"].sum() == 10300  # counts are conserved
+    # counts follow the target residents (4800 : 0 : 1520); rates are weighted by source residents
+    assert out.loc["WK076503", "population"] == 0
+    assert out.loc["WK076502", "population"] == pytest.approx(6300 * 4800 / 6320)
+    assert out.loc["WK076502", "low_income_share"] == pytest.approx((20 * 4800 + 30 * 700 + 40 * 800) / 6300)
+    assert out.loc["WK076500", "low_income_share"] == 10.0 and prov.loc["WK076500", "exact"]
+    assert not prov.loc["WK076502", "exact"]
+
+
+def test_clean_split_and_merge_groups():
+    split = vintages.from_fingerprints(fp([("WK076501", "Wijk 01", 6582, 4835, 2100)]),
+                                       fp([("WK076513", "Uithuizermeeden", 4671, 4800, 2085),
+                                           ("WK076514", "Eemshavengebied", 1781, 0, 0)]),
+                                       level="wijk", source_year=2021, target_year=2022)
+    assert set(relations(split).values()) == {"split"}
+    links = split.links.set_index("to_code")
+    assert links.loc["WK076513", "count_weight"] == 1.0 and links.loc["WK076514", "count_weight"] == 0.0
+    assert (links["rate_weight"] == 1.0).all()  # both inherit the rate
+    merged = vintages.from_fingerprints(fp([("WK076504", "Noord", 900, 700, 300), ("WK076505", "Zuid", 1100, 800, 350)]),
+                                        fp([("WK076504", "Buitengebied", 2010, 1510, 655)]),
+                                        level="wijk", source_year=2021, target_year=2022)
+    assert set(relations(merged).values()) == {"merged"}
+    assert merged.links.set_index("from_code")["rate_weight"].to_dict() == pytest.approx(
+        {"WK076504": 700 / 1500, "WK076505": 800 / 1500})
+
+
+def test_ambiguous_twins_stay_missing_rather_than_guess():
+    # two renumbered areas with identical fingerprints: either pairing fits, so neither is linked
+    old = fp([("WK076500", "Wijk 00", 2000, 1500, 700), ("WK076501", "Wijk 01", 2000, 1500, 700),
+              ("WK076502", "Wijk 02", 9000, 8000, 3500)])
+    new = fp([("WK076510", "A", 2000, 1500, 700), ("WK076511", "B", 2000, 1500, 700),
+              ("WK076512", "C", 9000, 8100, 3520)])
+    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
+    rel = relations(cw)
+    assert rel.pop(("WK076502", "WK076512")) == "renumbered"
+    assert set(rel.values()) == {"reshaped"} and len(rel) == 4  # the twins form one group: an estimate
+    figures = pd.DataFrame({"lonely": [40.0, 50.0, 45.0]}, index=["WK076500", "WK076501", "WK076502"])
+    out, _ = vintages.convert(figures, cw, ["lonely"])
+    # neither twin gets the other's figure: both get the group's (equal residents: the plain mean)
+    assert out.loc[["WK076510", "WK076511"], "lonely"].tolist() == [45.0, 45.0]
+
+
+def test_cbs_change_indicator_links_unchanged_codes_and_explains_the_rest():
+    # no figures of the source year: only CBS's own indicator (1 = unchanged) links codes
+    new = fp([("WK076500", "Kern", 500, 4000, 1800, 1), ("WK076501", "Buiten", 4000, 8000, 3500, 3),
+              ("WK076502", "Nieuw", 400, 300, 120, 2)])
+    cw = vintages.from_fingerprints(None, new, level="wijk", source_year=2020, target_year=2021)
+    assert relations(cw) == {("WK076500", "WK076500"): "same"} and cw.method == "indicator"
+    causes = cw.unmatched.set_index("code")["cause"].to_dict()
+    assert causes == {"WK076501": "cbs_boundary_changed", "WK076502": "cbs_code_changed"}
+    # the indicator only speaks of the year before
+    later = vintages.from_fingerprints(None, new, level="wijk", source_year=2019, target_year=2021)
+    assert later.links.empty
+
+
+def test_merged_municipality_is_matched_within_its_former_municipalities():
+    # Eemsdelta (GM1979) from Appingedam, Delfzijl, Loppersum: the merger table scopes the matching
+    old = fp([("WK000300", "Appingedam", 2378, 11642, 5528), ("WK001001", "Centrum", 27, 790, 565),
+              ("WK002400", "Loppersum", 11104, 9537, 4297)])
+    new = fp([("WK197911", "Appingedam", 2330, 11490, 5510), ("WK197901", "Delfzijl-Centrum", 27, 780, 565),
+              ("WK197916", "Loppersum", 11104, 9500, 4305)])
+    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2020, target_year=2021)
+    assert relations(cw) == {("WK000300", "WK197911"): "renumbered", ("WK001001", "WK197901"): "renumbered",
+                             ("WK002400", "WK197916"): "renumbered"}
+
+
+# ---------------------------------------------------------------- geometry
+
+
+def squares(codes_boxes, year):
+    return gpd.GeoDataFrame({"code": [c for c, _ in codes_boxes], "name": [c for c, _ in codes_boxes]},
+                            geometry=[box(*b) for _, b in codes_boxes], crs="EPSG:28992")
+
+
+X, Y = 250_000, 560_000
+
+
+def test_geometry_same_split_merge_and_reshape():
+    old = squares([("WK076500", (X, Y, X + 1000, Y + 1000)),             # unchanged
+                   ("WK076501", (X + 1000, Y, X + 3000, Y + 1000)),      # split in two halves
+                   ("WK076502", (X, Y + 1000, X + 1000, Y + 2000)),      # merged with 03
+                   ("WK076503", (X + 1000, Y + 1000, X + 2000, Y + 2000))], 2019)
+    new = squares([("WK076500", (X, Y, X + 1000, Y + 1000)),
+                   ("WK076510", (X + 1000, Y, X + 2000, Y + 1000)), ("WK076511", (X + 2000, Y, X + 3000, Y + 1000)),
+                   ("WK076512", (X, Y + 1000, X + 2000, Y + 2000))], 2024)
+    cw = vintages.from_geometry(old, new, level="wijk", source_year=2019, target_year=2024,
+                                population=pd.Series({"WK076500": 100, "WK076501": 400, "WK076502": 300,
+                                                      "WK076503": 100}))
+    rel = relations(cw)
+    assert rel[("WK076500", "WK076500")] == "same"
+    assert rel[("WK076501", "WK076510")] == rel[("WK076501", "WK076511")] == "split"
+    assert rel[("WK076502", "WK076512")] == rel[("WK076503", "WK076512")] == "merged"
+    links = cw.links.set_index(["from_code", "to_code"])
+    assert links.loc[("WK076501", "WK076510"), "count_weight"] == pytest.approx(0.5)
+    # the merged square's rate is weighted by residents: 300 and 100
+    assert links.loc[("WK076502", "WK076512"), "rate_weight"] == pytest.approx(0.75)
+
+
+def test_geometry_drops_slivers_of_generalised_boundaries():
+    old = squares([("WK076500", (X, Y, X + 1000, Y + 1000)), ("WK076501", (X + 1000, Y, X + 2000, Y + 1000))], 2019)
+    new = squares([("WK076500", (X, Y, X + 1010, Y + 1000)), ("WK076501", (X + 1010, Y, X + 2000, Y + 1000))], 2024)
+    cw = vintages.from_geometry(old, new, level="wijk", source_year=2019, target_year=2024)
+    assert relations(cw) == {("WK076500", "WK076500"): "same", ("WK076501", "WK076501"): "same"}
+
+
+def test_geometry_needs_rd_new():
+    old = squares([("WK076500", (X, Y, X + 1000, Y + 1000))], 2019).to_crs(4326)
+    with pytest.raises(DataError, match="EPSG:28992"):
+        vintages.from_geometry(old, old, level="wijk", source_year=2019, target_year=2024)
+
+
+# ---------------------------------------------------------------- chains and conversion
+
+
+def test_compose_multiplies_weights_and_keeps_exactness():
+    first = vintages.from_fingerprints(None, fp([("WK076500", "Kern", 500, 4000, 1800, 1),
+                                                 ("WK076501", "Buiten", 4000, 8000, 3500, 1)]),
+                                       level="wijk", source_year=2020, target_year=2021)
+    second = vintages.from_fingerprints(fp([("WK076500", "Kern", 500, 4000, 1800), ("WK076501", "Buiten", 4000, 8000, 3500)]),
+                                        fp([("WK076501", "Kern", 505, 4010, 1805), ("WK076502", "Dorp", 2600, 5000, 2200),
+                                            ("WK076503", "Veld", 1400, 3000, 1300)]),
+                                        level="wijk", source_year=2021, target_year=2024)
+    chain = vintages.compose(first, second)
+    rel = relations(chain)
+    assert rel[("WK076500", "WK076501")] == "renumbered"
+    assert rel[("WK076501", "WK076502")] == rel[("WK076501", "WK076503")] == "split"
+    assert chain.method == "indicator+fingerprint"
+    weights = chain.links.set_index(["from_code", "to_code"])["count_weight"]
+    assert weights[("WK076501", "WK076502")] == pytest.approx(5000 / 8000)
+    with pytest.raises(DataError, match="Cannot chain"):
+        vintages.compose(second, first)
+
+
+def test_convert_missing_and_suppressed_never_become_numbers():
+    cw = vintages.from_fingerprints(fp([("WK076504", "Noord", 900, 700, 300), ("WK076505", "Zuid", 1100, 800, 350)]),
+                                    fp([("WK076504", "Buitengebied", 2010, 1510, 655)]),
+                                    level="wijk", source_year=2021, target_year=2022)
+    figures = pd.DataFrame({"population": [700.0, 800.0], "lonely": [40.0, np.nan],
+                            "lonely__suppressed": [False, True], "urbanity": [4.0, 5.0]},
+                           index=["WK076504", "WK076505"])
+    out, _ = vintages.convert(figures, cw, ["population", "lonely", "urbanity"])
+    assert out.loc["WK076504", "population"] == 1500
+    assert np.isnan(out.loc["WK076504", "lonely"]) and out.loc["WK076504", "lonely__suppressed"]
+    assert np.isnan(out.loc["WK076504", "urbanity"])  # a code is not averaged
+
+
+def test_fill_from_municipality_inherits_rates_only():
+    converted = pd.DataFrame(columns=["lonely", "population"])
+    provenance = pd.DataFrame(columns=["relation", "from_codes", "exact"])
+    municipal = pd.DataFrame({"lonely": [48.27], "lonely__suppressed": [False], "population": [45857.0]},
+                             index=["GM1979"])
+    out, prov = vintages.fill_from_municipality(converted, provenance, municipal, ["WK197901", "WK001400"],
+                                                ["lonely", "population"], source=2020, target=2024)
+    assert list(out.index) == ["WK197901"]  # GM0014 did not merge: its wijk stays missing
+    assert out.loc["WK197901", "lonely"] == 48.27 and np.isnan(out.loc["WK197901", "population"])
+    assert prov.loc["WK197901", "relation"] == "merged" and prov.loc["WK197901", "from_codes"] == "GM0003, GM0010, GM0024"
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(50, 9000), st.integers(0, 20000)), min_size=2, max_size=7),
+       st.integers(0, 3), st.lists(st.floats(0, 100), min_size=7, max_size=7))
+def test_property_totals_survive_and_rates_stay_within_their_sources(areas, cut, rates):
+    """Whatever the crosswalk finds, counts are conserved for linked sources and rates stay in range."""
+    old = fp([(f"WK0765{i:02d}", f"Wijk {i:02d}", land, pop, pop // 2) for i, (land, pop) in enumerate(areas)])
+    # the new indeling: renumber every area, and merge the first `cut` areas into one
+    merged = areas[:cut] if cut >= 2 else []
+    rows = [("WK076590", "Samen", sum(a for a, _ in merged), sum(p for _, p in merged),
+             sum(p // 2 for _, p in merged))] if merged else []
+    rest = areas[len(merged):]
+    rows += [(f"WK07655{i}", f"Gebied {i}", land, pop, pop // 2) for i, (land, pop) in enumerate(rest)]
+    cw = vintages.from_fingerprints(old, fp(rows), level="wijk", source_year=2021, target_year=2024)
+    figures = pd.DataFrame({"population": [float(p) for _, p in areas],
+                            "lonely": rates[:len(areas)]}, index=old.index)
+    out, _ = vintages.convert(figures, cw, ["population", "lonely"])
+    linked = sorted(set(cw.links["from_code"]))
+    assert out["population"].sum() == pytest.approx(figures.loc[linked, "population"].sum())
+    for code, group in cw.links.groupby("to_code"):
+        sources = figures.loc[group["from_code"], "lonely"]
+        assert sources.min() - 1e-9 <= out.loc[code, "lonely"] <= sources.max() + 1e-9
+    # nothing is linked across municipalities, and every link has weights in [0, 1]
+    assert cw.links[["count_weight", "rate_weight"]].apply(lambda c: c.between(0, 1)).all().all()
