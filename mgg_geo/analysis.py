@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import areas as areas_mod
-from . import cache, catalogue, coverage, gap, initiatives, labels, need, regions, settings
+from . import cache, catalogue, coverage, gap, initiatives, labels, need, regions, settings, trends
 from .errors import DataError
 
 #: Columns shown on the municipality report maps (their class breaks are computed once per run).
@@ -50,6 +50,9 @@ class Analysis:
         (:attr:`mgg_geo.areas.AreaFrame.vintages`).
     totals
         Per municipality: the areas' residents against CBS's municipality row.
+    changes, series
+        Change per area between the latest two vintages of each followed
+        indicator, and every vintage's value per area (:func:`mgg_geo.trends.changes`).
     parameters
         The settings of this run.
     """
@@ -62,6 +65,8 @@ class Analysis:
     parameters: dict = field(default_factory=dict)
     vintages: pd.DataFrame = field(default_factory=pd.DataFrame)
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    series: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: ``{(gemeente code, column): class bounds}`` from mapclassify for the report maps
     #: (computed once per run, so every report of a batch uses the same, reproducible classes).
     map_breaks: dict = field(default_factory=dict)
@@ -131,10 +136,14 @@ def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] |
     map_breaks = {(code, column): maps.breaks(region.loc[region["gemeente_code"] == code, column])
                   for code in munis for column in MAPPED_COLUMNS}
     in_region = frame.quality["gemeente_code"].isin(munis)
+    changes, series = trends.changes(level=level, target=frame.sources["boundaries"]["indeling"],
+                                     age_group=frame.age_group, offline=offline)
     return Analysis(areas=region, register=register, whatif=whatif, quality=frame.quality[in_region],
                     sources=frame.sources, parameters=parameters, map_breaks=map_breaks,
                     vintages=frame.vintages[frame.vintages["code"].isin(region.index)],
-                    totals=frame.totals[frame.totals.index.isin(munis)])
+                    totals=frame.totals[frame.totals.index.isin(munis)],
+                    changes=changes[changes["code"].isin(region.index)],
+                    series=series[series["code"].isin(region.index)])
 
 
 def from_parameters(*, level: str = "wijk", kwb_year: int = 0, health_year: int = 0, boundary_year: int = 0,

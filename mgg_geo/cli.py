@@ -43,7 +43,7 @@ def cmd_import(args) -> int:
     if args.kind == "kwb":
         stored = imports.import_kwb(args.file, year=args.year, table_id=args.table)
     elif args.kind == "health":
-        stored = imports.import_health(args.file, year=args.year, table_id=args.table)
+        stored = imports.import_health(args.file, year=args.year, table_id=args.table, indeling=args.indeling)
     elif args.kind == "boundaries":
         stored = [imports.import_boundaries(args.file, level=args.level, year=args.year)]
     else:
@@ -256,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("file", type=Path)
         p.add_argument("--year", type=int, help="reference year when the file does not say")
         p.add_argument("--table", help="CBS table id (e.g. 85039NED) when the file name does not carry it")
+        if kind == "health":
+            p.add_argument("--indeling", type=int, help="boundary year of the file's codes (known for catalogue tables)")
         p.set_defaults(func=cmd_import)
     p = isub.add_parser("boundaries", help="boundaries as GeoJSON or GeoPackage")
     p.add_argument("file", type=Path)

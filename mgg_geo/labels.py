@@ -67,3 +67,9 @@ def quality_issue(row) -> str:
     if row.problem == "unused":
         return f"cijfers van deze code niet gebruikt: {CAUSES.get(row.cause, 'geen betrouwbare koppeling')}"
     return f"de gebieden tellen niet op tot het CBS-totaal van de gemeente ({row.detail})"
+
+
+#: Verdicts on a change between vintages (see :mod:`mgg_geo.trends`).
+VERDICTS: dict[str, str] = {"up": "gestegen", "down": "gedaald", "none": "geen duidelijke verandering"}
+#: Colours of those verdicts in charts (rise: orange, fall: blue, no clear change: grey).
+VERDICT_COLOURS: dict[str, str] = {"up": "#b35806", "down": "#2166ac", "none": "#9a9a9a"}

@@ -231,6 +231,46 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "") -> Figure:
     return Figure(_image(fig, alt, "Behoefte tegen dekking per gemeente (zelfde klassen als in de gemeenterapporten)."))
 
 
+def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *, indicator: str, title: str,
+                unit: str = "%") -> Figure:
+    """Every area's value over the vintages, one line per area, coloured by its latest change.
+
+    Parameters
+    ----------
+    series
+        ``code``, ``indicator``, ``year``, ``value``, ``estimated`` (see :func:`mgg_geo.trends.changes`).
+    changes
+        The changes (``code``, ``indicator``, ``verdict``): rise orange, fall blue, no clear change grey.
+    names
+        Area names by code, for the labels of areas that changed clearly.
+    """
+    from .labels import VERDICT_COLOURS, VERDICTS
+
+    part = series[series["indicator"] == indicator]
+    verdicts = changes[changes["indicator"] == indicator].set_index("code")["verdict"]
+    fig, ax = plt.subplots(figsize=(8.0, 5.0))
+    fig.subplots_adjust(left=0.09, right=0.70, top=0.90, bottom=0.10)
+    for code, line in part.sort_values("year").groupby("code"):
+        verdict = verdicts.get(code, "none")
+        dashed = bool(line["estimated"].any())
+        ax.plot(line["year"], line["value"], color=VERDICT_COLOURS[verdict], linewidth=1.6 if verdict != "none" else 1,
+                linestyle="--" if dashed else "-", marker="o", markersize=3, zorder=3 if verdict != "none" else 2)
+        if verdict != "none":
+            ax.annotate(str(names.get(code, code)), (line["year"].iloc[-1], line["value"].iloc[-1]),
+                        xytext=(4, 0), textcoords="offset points", fontsize=7, va="center",
+                        color=VERDICT_COLOURS[verdict])
+    years = sorted(part["year"].unique())
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.set_ylabel(unit)
+    ax.set_title(title, fontsize=12, loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    handles = [Line2D([], [], color=VERDICT_COLOURS[k], label=VERDICTS[k]) for k in ("up", "down", "none")]
+    handles.append(Line2D([], [], color="#555555", linestyle="--", label="omgerekend (schatting)"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.18, 1.0), frameon=False, fontsize=8)
+    alt = f"Lijngrafiek: {title}, één lijn per gebied over de jaren."
+    return Figure(_image(fig, alt))
+
+
 # --------------------------------------------------------------------------- folium
 
 

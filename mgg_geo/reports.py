@@ -256,6 +256,53 @@ def quality_html(result: Analysis, gemeente: str) -> Html:
     return Html("".join(parts))
 
 
+TREND_INDICATORS = ("lonely", "anxiety_depression_high", "making_ends_meet", "population")
+
+
+def trends_html(result: Analysis, gemeente: str) -> Html:
+    """The section "Ontwikkeling": change per area between the latest two vintages, on today's areas."""
+    from . import trends
+
+    code = regions.resolve_municipality(gemeente)
+    areas = result.areas[result.areas["gemeente_code"] == code]
+    changes = result.changes[result.changes["gemeente_code"] == code]
+    if changes.empty:
+        return Html("<p>Er zijn geen twee jaargangen van dezelfde cijfers beschikbaar; een ontwikkeling is niet te "
+                    "geven.</p>")
+    shown = [i for i in TREND_INDICATORS if i in set(changes["indicator"])]
+    header, rows = ["Gebied"], {c: [areas.at[c, "name"]] for c in areas.index}
+    for indicator in shown:
+        part = changes[changes["indicator"] == indicator].set_index("code")
+        first, last = int(part["first_year"].iloc[0]), int(part["last_year"].iloc[0])
+        label = catalogue.INDICATOR_BY_KEY[indicator].label if indicator in catalogue.INDICATOR_BY_KEY \
+            else catalogue.CONCEPTS[indicator].label
+        header.append(f"{label} {first} → {last}")
+        count = catalogue.CONCEPTS[indicator].extensive
+        for c in areas.index:
+            if c not in part.index:
+                rows[c].append("–")
+                continue
+            r = part.loc[c]
+            change = _num(r["change"], 0 if count else 1, "" if count else " pt")
+            text = (f"{_num(r['first'], 0 if count else 1)} → {_num(r['last'], 0 if count else 1)} "
+                    f"({'+' if r['change'] > 0 else ''}{change}): {labels.VERDICTS[r['verdict']]}")
+            rows[c].append(text + (" *" if r["estimated"] else ""))
+    table = _table(header, list(rows.values()), f"Ontwikkeling per gebied, {regions.MUNICIPALITIES[code]}")
+    notes = [f"Gezondheidscijfers (RIVM) zijn schattingen: een verschil van {_num(trends.HEALTH_THRESHOLD, 0)} "
+             "procentpunt of minder telt als geen duidelijke verandering.",
+             f"Inwoners: een verschil van {_num(trends.COUNT_THRESHOLD, 0)} personen of minder, of minder dan "
+             f"{_num(100 * trends.COUNT_SHARE, 0)} %, telt als geen duidelijke verandering (CBS rondt af op 5).",
+             "* omgerekend naar de huidige gebieden met een schatting (gesplitst, samengevoegd of grens gewijzigd).",
+             "Alle jaargangen zijn eerst omgezet naar de gebiedsindeling van de kaarten; cijfers waarvan de "
+             "definitie tussen de jaren veranderde, worden niet vergeleken."]
+    income = [i for i in ("low_income_share", "social_minimum_share") if i in set(changes["indicator"])]
+    if not income:
+        years = sorted(result.series.loc[result.series["indicator"] == "low_income_share", "year"].unique())
+        notes.append("Inkomenscijfers zijn van één jaargang beschikbaar"
+                     + (f" ({', '.join(map(str, years))})" if years else "") + "; een ontwikkeling is niet te geven.")
+    return Html(table + "<ul class='mgg-noten'>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+
+
 def sources_html(result: Analysis) -> Html:
     rows = []
     names = {"kwb": "CBS Kerncijfers wijken en buurten", "health": "RIVM/GGD'en/CBS Gezondheid per wijk en buurt",
@@ -467,6 +514,17 @@ class MunicipalityReport(_Report):
 
     def quality(self) -> Html:
         return quality_html(self.result, self.code)
+
+    def trends(self) -> Html:
+        """Section "Ontwikkeling": a slope chart of loneliness and a table of changes per area."""
+        from . import maps
+
+        chart = ""
+        series = self.result.series[self.result.series["code"].isin(self.areas.index)]
+        if (series["indicator"] == "lonely").any():
+            chart = maps.slope_chart(series, self.result.changes, self.areas["name"], indicator="lonely",
+                                     title="Eenzaam (18+), per gebied").html
+        return Html(chart + trends_html(self.result, self.code))
 
     def write_outputs(self, output_dir: str | Path, *, interactive: bool = True) -> dict:
         """Key-figure sidecar (``data/<code>.json``) and, if asked, the interactive map (``kaarten/``)."""

@@ -748,7 +748,7 @@ def crosswalk(level: str, source: int, target: int, *, offline: bool = False, so
 
 
 #: Bumped whenever the derivation rules change, so cached crosswalks are derived again.
-_VERSION = 3
+_VERSION = 4
 
 
 def _plan(level: str, source: int, target: int, *, offline: bool) -> dict | None:
@@ -792,19 +792,22 @@ def _plan(level: str, source: int, target: int, *, offline: bool) -> dict | None
 
 
 def _to_frame(cw: Crosswalk) -> pd.DataFrame:
-    links = cw.links.assign(record="link")
+    links = cw.links.assign(record="link", exact=cw.links["exact"].astype("boolean"))
     unmatched = cw.unmatched.assign(record="unmatched")
     names = [pd.DataFrame({"code": list(n), "name": list(n.values()), "record": record})
              for record, n in (("source_name", cw.source_names), ("target_name", cw.target_names))]
     frame = pd.concat([links, unmatched, *names], ignore_index=True)
     for column in frame.columns:
-        if frame[column].dtype == object:
+        if column != "exact" and frame[column].dtype == object:
             frame[column] = frame[column].astype("string")
+    frame["exact"] = frame["exact"].astype("boolean")
     return frame
 
 
 def _from_frame(frame: pd.DataFrame, manifest: dict) -> Crosswalk:
     links = frame[frame["record"] == "link"][LINK_COLUMNS + ["group", "relation"]].reset_index(drop=True)
+    if links["exact"].isna().any():
+        raise DataError(f"Cached crosswalk {manifest.get('name')} has links without 'exact'; derive it again.")
     links = links.astype({"count_weight": "float64", "rate_weight": "float64", "exact": "bool", "group": "int64"})
     links = links.astype({c: object for c in ("from_code", "to_code", "evidence", "relation")})
     unmatched = frame[frame["record"] == "unmatched"][UNMATCHED_COLUMNS].astype(object).reset_index(drop=True)

@@ -259,3 +259,14 @@ def test_property_totals_survive_and_rates_stay_within_their_sources(areas, cut,
         assert sources.min() - 1e-9 <= out.loc[code, "lonely"] <= sources.max() + 1e-9
     # nothing is linked across municipalities, and every link has weights in [0, 1]
     assert cw.links[["count_weight", "rate_weight"]].apply(lambda c: c.between(0, 1)).all().all()
+
+
+def test_cached_crosswalk_round_trips_exactly():
+    cw = vintages.from_fingerprints(fp([("WK076500", "Wijk 00", 3000, 2000, 900), ("WK076501", "Wijk 01", 2880, 1350, 640)]),
+                                    fp([("WK076510", "Kern", 2990, 2010, 905), ("WK076511", "Usquert", 2721, 1370, 650)]),
+                                    level="wijk", source_year=2021, target_year=2024)
+    back = vintages._from_frame(vintages._to_frame(cw), {"level": "wijk", "source_indeling": 2021,
+                                                         "indeling": 2024, "method": cw.method})
+    pd.testing.assert_frame_equal(back.links, cw.links, check_dtype=False)
+    assert back.links.set_index("to_code")["exact"].to_dict() == {"WK076510": True, "WK076511": False}
+    assert back.target_names == cw.target_names and back.source_names == cw.source_names
