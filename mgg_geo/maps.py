@@ -250,15 +250,26 @@ def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *
     verdicts = changes[changes["indicator"] == indicator].set_index("code")["verdict"]
     fig, ax = plt.subplots(figsize=(8.0, 5.0))
     fig.subplots_adjust(left=0.09, right=0.70, top=0.90, bottom=0.10)
+    ends = []
     for code, line in part.sort_values("year").groupby("code"):
         verdict = verdicts.get(code, "none")
         dashed = bool(line["estimated"].any())
         ax.plot(line["year"], line["value"], color=VERDICT_COLOURS[verdict], linewidth=1.6 if verdict != "none" else 1,
                 linestyle="--" if dashed else "-", marker="o", markersize=3, zorder=3 if verdict != "none" else 2)
         if verdict != "none":
-            ax.annotate(str(names.get(code, code)), (line["year"].iloc[-1], line["value"].iloc[-1]),
-                        xytext=(4, 0), textcoords="offset points", fontsize=7, va="center",
-                        color=VERDICT_COLOURS[verdict])
+            ends.append((float(line["value"].iloc[-1]), str(names.get(code, code)), VERDICT_COLOURS[verdict],
+                         line["year"].iloc[-1]))
+    if ends:  # labels at the line ends, spread so that they do not overlap
+        from matplotlib.transforms import offset_copy
+
+        low, high = ax.get_ylim()
+        gap = 0.035 * (high - low)
+        shifted = offset_copy(ax.transData, fig=fig, x=6, y=0, units="points")
+        placed: list[float] = []
+        for y, text, colour, year in sorted(ends):
+            label_y = max(y, placed[-1] + gap) if placed else y
+            placed.append(label_y)
+            ax.text(year, label_y, text, transform=shifted, fontsize=7, va="center", color=colour, clip_on=False)
     years = sorted(part["year"].unique())
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_ylabel(unit)
