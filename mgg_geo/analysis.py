@@ -15,76 +15,100 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from . import areas as areas_mod
-from . import cache, catalogue, coverage, gap, initiatives, labels, need, regions, settings, trends
+from . import cache, catalogue, coverage, gap, initiatives, labels, need, regions, settings, sources, trends
 from .errors import DataError
-
-#: Columns shown on the municipality report maps (their class breaks are computed once per run).
-MAPPED_COLUMNS = ("need_index", "nearest_km")
-#: Target ages of the youth focus (matches the target population 0-24).
-TARGET_AGES = (0.0, 24.0)
-
 
 @dataclass
 class Analysis:
-    """Everything one analysis produced.
+    """Everything one analysis produced, ready for reports and exports (nothing left to compute).
 
     Attributes
     ----------
     areas
-        GeoDataFrame (EPSG:28992), one row per area of the analysis region, with
-        indicators, need index, rank interval, coverage measures, gap class,
-        label and priority (column names: README, "Analysis output").
+        GeoDataFrame (EPSG:28992), one row per area of the analysis region:
+        indicators, ``population``, ``target_population``, need index and
+        rank interval, ``leading_domain``, coverage measures (``reach`` is the
+        coverage measure), ``area_wide_offers``, classes, ``priority``,
+        ``ranked`` and ``unranked`` (column names: README, "Analysis").
     register
         The initiative register used (all rows, with ``active``).
-    whatif
-        The suggested new sites and before/after figures.
-    quality
-        The data-quality table of the area frame (:func:`mgg_geo.areas.quality_table`).
-    sources
-        Manifests of the source tables, each with its ``indeling``.
-    vintages
-        Per area and source table: how its figures were obtained
-        (:attr:`mgg_geo.areas.AreaFrame.vintages`).
-    totals
-        Per municipality: the areas' residents against CBS's municipality row.
-    changes, series
-        Change per area between the latest two vintages of each followed
-        indicator, and every vintage's value per area (:func:`mgg_geo.trends.changes`).
+    sites
+        The initiatives that count for the target group (physical sites and
+        area-wide offers; ``area_wide`` tells them apart).
+    excluded
+        Active initiatives left out because their age range is unknown.
+    whatif_sites, whatif_areas, whatif
+        The suggested new sites per municipality (``gemeente_code``, ``step``,
+        ...), the reach per area before and after, and per municipality the
+        before/after figures and the reason when fewer sites were placed
+        (:func:`mgg_geo.gap.what_if`).
+    figures
+        Key figures per municipality (:func:`key_figures`), one row each.
+    quality, sources, vintages, totals, changes, series
+        Data quality, source manifests, how each area's figures were obtained,
+        the residents check, and change between vintages
+        (:mod:`mgg_geo.areas`, :mod:`mgg_geo.trends`).
     parameters
         The settings of this run.
+    map_breaks
+        Class bounds of the need index over the whole analysis region, so every
+        report of a batch uses the same classes.
     """
 
     areas: gpd.GeoDataFrame
     register: initiatives.Register
-    whatif: gap.WhatIf
     quality: pd.DataFrame
     sources: dict
     parameters: dict = field(default_factory=dict)
+    sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
+    whatif_sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    whatif_areas: pd.DataFrame = field(default_factory=pd.DataFrame)
+    whatif: pd.DataFrame = field(default_factory=pd.DataFrame)
+    figures: pd.DataFrame = field(default_factory=pd.DataFrame)
     vintages: pd.DataFrame = field(default_factory=pd.DataFrame)
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     series: pd.DataFrame = field(default_factory=pd.DataFrame)
-    #: ``{(gemeente code, column): class bounds}`` from mapclassify for the report maps
-    #: (computed once per run, so every report of a batch uses the same, reproducible classes).
     map_breaks: dict = field(default_factory=dict)
 
     def priorities(self, gemeente: str | None = None, top: int | None = None) -> gpd.GeoDataFrame:
-        """Areas by priority (1 first), optionally of one municipality and only the top ``top``."""
-        frame = self.areas
+        """Ranked areas by priority (1 first), optionally of one municipality and only the top ``top``."""
+        frame = self.areas[self.areas["priority"].notna()]
         if gemeente is not None:
             frame = frame[frame["gemeente_code"] == regions.resolve_municipality(gemeente)]
         frame = frame.sort_values(["gemeente_code", "priority"])
         return frame if top is None else frame.groupby("gemeente_code", group_keys=False).head(top)
 
 
+def population_points(frame: areas_mod.AreaFrame, level: str, group: catalogue.TargetGroup, *,
+                      offline: bool) -> coverage.Points:
+    """Where the target group lives: at wijk level the buurten of the same indeling (weighted by their target
+    population where a Kerncijfers table gives it per buurt), else one point per area."""
+    if level != "wijk":
+        return coverage.population_points(frame.areas)
+    year = frame.sources["boundaries"]["indeling"]
+    buurten = sources.boundaries_at(year, "buurt", offline=offline)
+    if buurten is None:
+        return coverage.population_points(frame.areas)
+    kwb = sources.kwb_at(year, "buurt", offline=True)
+    weights = None
+    if kwb is not None:
+        rows = kwb.frame[kwb.frame["level"] == "buurt"].set_index("code")
+        weights = coverage.target_population(rows, group.demand)
+    return coverage.population_points(frame.areas, buurten.frame.set_index("code"), weights)
+
+
 def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] | None = None,
         method: str = "zscore", draws: int = 1000, seed: int = 20231105, register_path: str | Path | None = None,
-        reference_date: dt.date | str | None = None, k: int = 3, distance_m: float = 3000.0,
-        ages: tuple[float, float] = TARGET_AGES, kwb_year: int | None = None, health_year: int | None = None,
-        boundary_year: int | None = None, offline: bool = False, geocode: bool = True) -> Analysis:
+        reference_date: dt.date | str | None = None, k: int = 3, target_group: str = catalogue.DEFAULT_TARGET_GROUP,
+        include_unknown_ages: bool = False, min_population: float = gap.MIN_POPULATION,
+        kwb_year: int | None = None, health_year: int | None = None, boundary_year: int | None = None,
+        offline: bool = False, geocode: bool = True) -> Analysis:
     """Run the analysis chain (see the module docstring).
 
     Parameters
@@ -99,56 +123,149 @@ def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] |
         Initiative register (default ``settings.REGISTER_PATH``).
     reference_date
         Initiatives ended before it do not count (default: today).
-    k, distance_m
-        What-if: number of new sites and the reach (m).
-    ages
-        Only initiatives whose age range meets these ages count (unknown ranges count).
+    k
+        What-if: new sites per municipality.
+    target_group
+        A key of :data:`mgg_geo.catalogue.TARGET_GROUPS`: drives demand, the
+        need indicators, the register filter and the wording.
+    include_unknown_ages
+        Count initiatives without an age range as meeting the target group.
+    min_population
+        Areas with fewer residents are shown but not ranked.
     """
     munis = regions.resolve_municipalities(municipalities)
+    group = catalogue.target_group(target_group)
     frame = areas_mod.build(level, kwb_year=kwb_year, health_year=health_year, boundary_year=boundary_year,
                             offline=offline)
     year = frame.sources["boundaries"]["year"]
     layers = initiatives.boundary_layers(year=year, offline=offline)
     register = initiatives.load(register_path or settings.REGISTER_PATH, boundaries=layers,
-                                reference_date=reference_date, geocode=geocode, offline=offline)
-    sites = coverage.select_sites(register.initiatives, ages=ages)
-    province = frame.areas
-    cov = coverage.coverage(province, sites)  # area-wide offers carry their polygon (register column 'area')
+                                reference_date=reference_date, geocode=geocode and not offline, offline=offline)
+    sites = coverage.select_sites(register.initiatives, ages=group.ages, include_unknown_ages=include_unknown_ages)
+    active = register.active
+    excluded = active[coverage.unknown_ages(active) & ~active.index.isin(sites.index)]
+    province = frame.areas.copy()
+    province["target_population"] = coverage.target_population(province, group.demand)
+    points = population_points(frame, level, group, offline=offline)
+    cov = coverage.coverage(province, sites, points=points, demand=group.demand)
     named = [p for p in initiatives.NAMED_PROGRAMMES if (sites["programme"] == p).any()]
-    per_programme = coverage.coverage_by_programme(province, sites, named)
+    per_programme = coverage.coverage_by_programme(province, sites, named, points=points, demand=group.demand)
     region = province[province["gemeente_code"].isin(munis)].copy()
     if region.empty:
         raise DataError(f"No {level} areas for {', '.join(munis)} in the boundaries used.")
-    needs = need.need_index(region, weights=weights, method=method, draws=draws, seed=seed)
+    eligible = pd.to_numeric(region.get("population"), errors="coerce") >= min_population
+    needs = need.need_index(region, weights=weights, method=method, draws=draws, seed=seed,
+                            indicators=group.need_indicators, eligible=eligible)
     region = region.join(needs).join(cov).join(per_programme)
-    region = region.join(gap.classify(region["need_index"], region["access_norm"]))
+    region["ranked"], region["unranked"] = gap.ranked(region, min_population)
+    region = region.join(gap.classify(region["need_index"], region["coverage_class"], region["reach"],
+                                      region["ranked"]))
     region["priority"] = gap.priority(region)
-    whatif = gap.what_if(region, sites, k=k, distance_m=distance_m)
+    region = gpd.GeoDataFrame(region, geometry="geometry", crs=settings.CRS_ANALYSIS)
+    in_region = np.isin(points.area, region.index)
+    region_points = coverage.Points(points.area[in_region], points.xy[in_region], points.share[in_region],
+                                    points.code[in_region], points.name[in_region], points.weighting)
+    outcomes = {code: gap.what_if(region, sites, scope=(region["gemeente_code"] == code).to_numpy(),
+                                  points=region_points, k=k, demand=group.demand) for code in munis}
     parameters = {
-        "level": level, "municipalities": munis, "weights": need.normalise_weights(weights), "method": method,
-        "draws": draws, "seed": seed, "register": str(register.path), "reference_date": str(register.reference_date),
-        "k": k, "distance_m": distance_m, "target_ages": list(ages), "age_group": frame.age_group,
+        "level": level, "municipalities": munis, "weights": need.normalise_weights(weights, _domains(group)),
+        "method": method, "draws": draws, "seed": seed, "register": str(register.path),
+        "reference_date": str(register.reference_date), "k": k, "reach_m": coverage.REACH_M,
+        "target_group": group.key, "target_ages": list(group.ages), "include_unknown_ages": include_unknown_ages,
+        "min_population": min_population, "points": points.weighting, "age_group": frame.age_group,
         "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
-    region = gpd.GeoDataFrame(region, geometry="geometry", crs=settings.CRS_ANALYSIS)
-    from . import maps
-
-    map_breaks = {(code, column): maps.breaks(region.loc[region["gemeente_code"] == code, column])
-                  for code in munis for column in MAPPED_COLUMNS}
-    in_region = frame.quality["gemeente_code"].isin(munis)
     changes, series = trends.changes(level=level, target=frame.sources["boundaries"]["indeling"],
                                      age_group=frame.age_group, offline=offline)
-    return Analysis(areas=region, register=register, whatif=whatif, quality=frame.quality[in_region],
-                    sources=frame.sources, parameters=parameters, map_breaks=map_breaks,
-                    vintages=frame.vintages[frame.vintages["code"].isin(region.index)],
-                    totals=frame.totals[frame.totals.index.isin(munis)],
-                    changes=changes[changes["code"].isin(region.index)],
-                    series=series[series["code"].isin(region.index)])
+    result = Analysis(
+        areas=region, register=register, quality=frame.quality[frame.quality["gemeente_code"].isin(
+            [old for code in munis for old in [code] + regions.predecessors(code, 2020, year)])],
+        sources=frame.sources, parameters=parameters, sites=sites,
+        excluded=pd.DataFrame(excluded.drop(columns=["geometry", "area"], errors="ignore")),
+        whatif_sites=_concat_geo([o.sites.assign(gemeente_code=c) for c, o in outcomes.items()]),
+        whatif_areas=pd.concat([o.areas.assign(gemeente_code=c) for c, o in outcomes.items()]),
+        whatif=pd.DataFrame([{"gemeente_code": c, "reason": o.reason, "reach_m": o.reach_m,
+                              **{f"before_{k}": v for k, v in o.before.items()},
+                              **{f"after_{k}": v for k, v in o.after.items()}}
+                             for c, o in outcomes.items()]).set_index("gemeente_code"),
+        vintages=frame.vintages[frame.vintages["code"].isin(region.index)],
+        totals=frame.totals[frame.totals.index.isin(munis)],
+        changes=changes[changes["code"].isin(region.index)], series=series[series["code"].isin(region.index)],
+        map_breaks={"need_index": _quantile_breaks(region.loc[region["ranked"], "need_index"])})
+    result.figures = pd.DataFrame([key_figures(result, code) for code in munis]).set_index("gemeente_code")
+    return result
+
+
+def _domains(group: catalogue.TargetGroup) -> tuple[str, ...]:
+    return tuple(d for d in catalogue.DOMAINS if any(i.domain == d for i in group.need_indicators))
+
+
+def _concat_geo(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return gpd.GeoDataFrame({"gemeente_code": [], "step": []}, geometry=[], crs=settings.CRS_ANALYSIS)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=settings.CRS_ANALYSIS)
+
+
+def _quantile_breaks(values: pd.Series, k: int = 5) -> list[float]:
+    """Upper class bounds of ``k`` quantile classes of the present values (mapclassify)."""
+    import mapclassify
+
+    present = pd.to_numeric(values, errors="coerce").dropna()
+    k = max(1, min(k, present.nunique()))
+    if present.empty:
+        return []
+    if k == 1:
+        return [float(present.iloc[0])]
+    return [float(b) for b in mapclassify.Quantiles(present.to_numpy(), k=k).bins]
+
+
+def key_figures(result: Analysis, gemeente: str) -> dict:
+    """Key figures of one municipality, as plain numbers and names (the report and the index format them).
+
+    Physical sites and area-wide offers are counted apart; "within reach" is
+    the coverage measure (target population within 3 km of a physical site).
+    """
+    code = regions.resolve_municipality(gemeente)
+    areas = result.areas[result.areas["gemeente_code"] == code]
+    sites = result.sites[result.sites["gemeente_code"] == code]
+    physical = sites[~coverage.is_area_wide(sites)]
+    wide = sorted({o for offers in areas["area_wide_offers"] for o in offers.split("; ") if o})
+    target = float(areas["target_population"].sum())
+    within = float((areas["target_population"] * areas["reach"]).sum())
+    whatif = result.whatif.loc[code] if code in result.whatif.index else None
+    return {
+        "gemeente_code": code,
+        "gemeente": regions.MUNICIPALITIES[code],
+        "level": result.parameters["level"],
+        "target_group": result.parameters["target_group"],
+        "areas": int(len(areas)),
+        "areas_ranked": int(areas["ranked"].sum()),
+        "areas_small": [str(n) for n in areas.loc[areas["unranked"] == "small", "name"]],
+        "areas_no_index": int((areas["unranked"] == "insufficient").sum()),
+        "population": float(areas["population"].sum()) if "population" in areas else None,
+        "target_population": target,
+        "sites_physical": int(len(physical)),
+        "sites_approximate": int(physical["placement"].isin(["area", "town"]).sum()),
+        "area_wide_offers": wide,
+        "excluded_unknown_age": int((result.excluded.get("gemeente_code") == code).sum())
+        if len(result.excluded) else 0,
+        "areas_target_cell": int((areas["gap_class"] == gap.TARGET_CLASS).sum()),
+        "target_within_reach": within,
+        "target_within_reach_share": within / target if target else None,
+        "reach_km": coverage.REACH_M / 1000.0,
+        "median_nearest_km": float(areas["nearest_km"].median()) if areas["nearest_km"].notna().any() else None,
+        "top_priority": [{"code": c, "name": str(n)} for c, n in result.priorities(code, top=3)["name"].items()],
+        "whatif_reason": None if whatif is None else whatif["reason"],
+        "generated_at": result.parameters["generated_at"],
+    }
 
 
 def from_parameters(*, level: str = "wijk", kwb_year: int = 0, health_year: int = 0, boundary_year: int = 0,
                     register_path: str = "", weights: str = "", reference_date: str = "", draws: int = 1000,
-                    offline: bool = False, **_notebook_only) -> Analysis:
+                    target_group: str = catalogue.DEFAULT_TARGET_GROUP, include_unknown_ages: bool = False,
+                    min_population: float = gap.MIN_POPULATION, offline: bool = False,
+                    **_notebook_only) -> Analysis:
     """The province analysis for notebook parameters (0 / "" mean the default), memoised.
 
     The report notebooks and the batch both call this, so a batch computes the
@@ -159,7 +276,8 @@ def from_parameters(*, level: str = "wijk", kwb_year: int = 0, health_year: int 
     return run_cached(level=level, kwb_year=kwb_year or None, health_year=health_year or None,
                       boundary_year=boundary_year or None, register_path=register_path or None,
                       weights=parse_weights(weights), reference_date=reference_date or None, draws=draws,
-                      offline=offline)
+                      target_group=target_group, include_unknown_ages=include_unknown_ages,
+                      min_population=min_population, offline=offline)
 
 
 def run_cached(**kwargs) -> Analysis:
@@ -195,43 +313,69 @@ def run_cached(**kwargs) -> Analysis:
 
 #: Columns of the exported area table, in order (documented in the README).
 EXPORT_COLUMNS = (
-    ["name", "gemeente_code", "gemeente_name", "level"]
-    + [i.key for i in catalogue.INDICATORS] + [i.key for i in catalogue.TARGET_POPULATION]
+    ["name", "gemeente_code", "gemeente_name", "level", "population", "target_population", "pop_0_14", "pop_15_24",
+     "pop_65plus"]
+    + [i.key for i in catalogue.INDICATORS]
     + ["need_index", "need_rank", "rank_median", "rank_p05", "rank_p95", "rank_uncertain", "need_status",
        "share_present"] + [f"need_{d}" for d in catalogue.DOMAINS]
-    + ["nearest_km", "n_1km", "n_3km", "n_5km", "access", "access_norm",
-       "need_class", "coverage_class", "gap_class", "gap_label", "gap_score", "priority", "figures_origin"]
+    + ["leading_domain", "below_min_population", "ranked", "reach", "coverage_class", "nearest_km", "n_1km",
+       "n_3km", "n_5km", "access", "access_norm", "n_sites_physical", "n_area_wide", "area_wide_offers",
+       "need_class", "gap_class", "gap_label", "gap_score", "priority", "figures_origin"]
 )
+#: Columns of the exported initiatives (sites) layer.
+SITE_COLUMNS = ["name", "programme", "organisation", "gemeente_code", "area_wide", "area_code", "placement",
+                "placement_label", "geocode_match", "geocode_score", "age_min", "age_max", "active", "row"]
 
 
 def export_table(result: Analysis) -> gpd.GeoDataFrame:
     """The area table for GIS users and spreadsheets: documented columns plus per-programme coverage."""
-    frame = result.areas.assign(figures_origin=labels.figures_origin(result.vintages).reindex(result.areas.index)
-                                .fillna("eigen cijfers"))
+    minimum = result.parameters["min_population"]
+    frame = result.areas.assign(
+        figures_origin=labels.figures_origin(result.vintages).reindex(result.areas.index).fillna("eigen cijfers"),
+        gap_label=[labels.gap_label(n, c) for n, c in zip(result.areas["need_class"], result.areas["coverage_class"])],
+        below_min_population=~(pd.to_numeric(result.areas["population"], errors="coerce") >= minimum))
     extra = [c for c in frame.columns if "__" in c and not c.endswith("__suppressed")]
     cols = [c for c in EXPORT_COLUMNS if c in frame] + extra
     out = frame[cols + ["geometry"]].reset_index()
     return gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs)
 
 
+def export_sites(result: Analysis) -> gpd.GeoDataFrame:
+    """The initiatives that count for the target group, with how precisely each is placed."""
+    sites = result.sites.assign(placement_label=result.sites["placement"].map(labels.PLACEMENTS))
+    return gpd.GeoDataFrame(sites[[c for c in SITE_COLUMNS if c in sites]], geometry=sites.geometry,
+                            crs=settings.CRS_ANALYSIS).reset_index(drop=True)
+
+
 def write(result: Analysis, path: str | Path) -> Path:
     """Write the area table as GeoPackage, CSV or XLSX (by extension), atomically.
 
-    CSV and XLSX carry the geometry as WKT (EPSG:28992) in column ``geometry``.
+    The GeoPackage has a second layer ``initiatieven`` and the workbook a
+    second sheet with the initiatives and their placement precision; next to
+    a CSV they go to ``<name>_initiatieven.csv``. CSV and XLSX carry the
+    geometry as WKT (EPSG:28992) in column ``geometry``.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".gpkg", ".csv", ".xlsx"):
         raise DataError(f"{path}: choose .gpkg, .csv or .xlsx as the extension.")
-    table = export_table(result)
+    table, sites = export_table(result), export_sites(result)
+
+    def plain(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+        return pd.DataFrame(frame.drop(columns="geometry")).assign(geometry=frame.geometry.to_wkt())
+
     with cache.atomic_file(path, suffix=suffix) as tmp:
         if suffix == ".gpkg":
             tmp.unlink()  # GDAL creates the GeoPackage itself
             table.to_file(tmp, driver="GPKG", layer="gebieden")
+            sites.to_file(tmp, driver="GPKG", layer="initiatieven")
+        elif suffix == ".csv":
+            plain(table).to_csv(tmp, index=False, encoding="utf-8-sig")
         else:
-            plain = pd.DataFrame(table.drop(columns="geometry")).assign(geometry=table.geometry.to_wkt())
-            if suffix == ".csv":
-                plain.to_csv(tmp, index=False, encoding="utf-8-sig")
-            else:
-                plain.to_excel(tmp, index=False, sheet_name="gebieden")
+            with pd.ExcelWriter(tmp) as writer:
+                plain(table).to_excel(writer, index=False, sheet_name="gebieden")
+                plain(sites).to_excel(writer, index=False, sheet_name="initiatieven")
+    if suffix == ".csv":
+        with cache.atomic_file(path.with_name(f"{path.stem}_initiatieven.csv"), suffix=".csv") as tmp:
+            plain(sites).to_csv(tmp, index=False, encoding="utf-8-sig")
     return path

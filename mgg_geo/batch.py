@@ -212,7 +212,7 @@ def run(municipalities=None, *, level: str = "wijk", out_dir: str | Path = "repo
                         params))
     if overview:
         keys = ("kwb_year", "health_year", "boundary_year", "register_path", "weights", "reference_date", "draws",
-                "offline")
+                "target_group", "include_unknown_ages", "min_population", "offline")
         jobs.append(Job("overview", notebooks / OVERVIEW_NOTEBOOK, OVERVIEW_NAME,
                         {"level": level, **{k: v for k, v in common.items() if k in keys}}))
     kernel = kernel_name()

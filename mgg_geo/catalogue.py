@@ -347,16 +347,71 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("share_65plus", "Inwoners van 65 jaar of ouder", "demografie", +1, "%", "pop_65plus", "population", 100.0),
 )
 
-#: The target population of the youth-focused prevention offer (not part of the need index).
-TARGET_POPULATION: tuple[Indicator, ...] = (
-    _i("youth_0_14", "Jeugd 0 tot 15 jaar", None, +1, "aantal", "pop_0_14"),
-    _i("youth_15_24", "Jongeren 15 tot 25 jaar", None, +1, "aantal", "pop_15_24"),
-)
-
-INDICATOR_BY_KEY: dict[str, Indicator] = {i.key: i for i in INDICATORS + TARGET_POPULATION}
+INDICATOR_BY_KEY: dict[str, Indicator] = {i.key: i for i in INDICATORS}
 
 
-def compute_indicators(frame: pd.DataFrame, indicators=INDICATORS + TARGET_POPULATION) -> pd.DataFrame:
+# --------------------------------------------------------------------------- target groups
+
+
+@dataclass(frozen=True)
+class TargetGroup:
+    """Who the prevention effort is for: one choice that drives demand, need, supply and wording.
+
+    Attributes
+    ----------
+    key
+        Parameter value, e.g. ``jongeren``.
+    label
+        Dutch, as in running text ("jongeren van 0 tot 25 jaar").
+    ages
+        Inclusive age bounds in years; an initiative counts when its age
+        range meets them.
+    demand
+        KWB population concepts (age bands) whose sum is the target
+        population per area.
+    indicators
+        The need indicators that count for this group (keys of
+        :data:`INDICATORS`): e.g. the share of residents aged 65+ is need for
+        older people, not for young people.
+    """
+
+    key: str
+    label: str
+    ages: tuple[float, float]
+    demand: tuple[str, ...]
+    indicators: tuple[str, ...]
+
+    @property
+    def need_indicators(self) -> tuple[Indicator, ...]:
+        return tuple(INDICATOR_BY_KEY[k] for k in self.indicators)
+
+
+_ALL_BUT_AGE = tuple(i.key for i in INDICATORS if i.key != "share_65plus")
+#: The target groups; Mentaal Gezond Groningen focuses first on young people.
+TARGET_GROUPS: dict[str, TargetGroup] = {
+    "jongeren": TargetGroup("jongeren", "jongeren van 0 tot 25 jaar", (0.0, 24.0), ("pop_0_14", "pop_15_24"),
+                            _ALL_BUT_AGE),
+    "jongvolwassenen": TargetGroup("jongvolwassenen", "jongeren van 15 tot 25 jaar", (15.0, 24.0), ("pop_15_24",),
+                                   _ALL_BUT_AGE),
+    "ouderen": TargetGroup("ouderen", "inwoners van 65 jaar of ouder", (65.0, 120.0), ("pop_65plus",),
+                           tuple(i.key for i in INDICATORS)),
+}
+DEFAULT_TARGET_GROUP = "jongeren"
+
+
+def target_group(key: str | TargetGroup | None) -> TargetGroup:
+    """The :class:`TargetGroup` named ``key`` (None: the default, jongeren)."""
+    from .errors import ParameterError
+
+    if isinstance(key, TargetGroup):
+        return key
+    group = TARGET_GROUPS.get(str(key or DEFAULT_TARGET_GROUP).strip().lower())
+    if group is None:
+        raise ParameterError(f"target_group: unknown target group {key!r}; choose one of {', '.join(TARGET_GROUPS)}.")
+    return group
+
+
+def compute_indicators(frame: pd.DataFrame, indicators=INDICATORS) -> pd.DataFrame:
     """Compute indicator values (and their suppressed flags) from concept columns.
 
     A ratio is missing when its numerator or denominator is missing or the

@@ -202,23 +202,27 @@ def cmd_analyse(args) -> int:
     result = analysis.run(args.level, args.gemeente, weights=parse_weights(args.weights), method=args.method,
                           draws=args.draws, seed=args.seed, register_path=args.register,
                           reference_date=args.reference_date, k=args.k, offline=args.offline,
-                          geocode=not args.no_geocode)
+                          geocode=not args.no_geocode, target_group=args.target_group,
+                          include_unknown_ages=args.include_unknown_ages, min_population=args.min_population)
     path = analysis.write(result, args.out)
     frame = result.areas
     target = int((frame["gap_class"] == "3-1").sum())
-    print(f"{len(frame)} {args.level}en, {frame['need_index'].notna().sum()} with a need index, "
-          f"{target} with high need and low coverage -> {path}")
+    print(f"{len(frame)} {args.level}en, {int(frame['ranked'].sum())} ranked, {target} with high need and low "
+          f"coverage -> {path}")
     top = result.priorities(top=3)
     rows = [[r["gemeente_name"], int(r["priority"]), code, r["name"],
              "-" if pd.isna(r["need_index"]) else f"{r['need_index']:.2f}",
              "-" if pd.isna(r["rank_p05"]) else f"{r['rank_p05']:.0f}-{r['rank_p95']:.0f}",
-             f"{r['nearest_km']:.1f}", r["gap_label"]] for code, r in top.iterrows()]
-    print(_table(rows, ["municipality", "priority", "code", "name", "need", "rank 5-95%", "nearest km", "class"]))
-    chosen = result.whatif.chosen
-    if len(chosen):
-        print(f"\nWhat-if: {len(chosen)} new site(s) within {result.whatif.distance_m / 1000:g} km reach "
-              f"{result.whatif.after['population_within'] - result.whatif.before['population_within']:.0f} more "
-              "young people: " + ", ".join(f"{c} {n}" for c, n in zip(chosen["code"], chosen["name"])))
+             f"{100 * r['reach']:.0f}%", "-" if pd.isna(r["nearest_km"]) else f"{r['nearest_km']:.1f}",
+             f"{r['need_class']:.0f}-{r['coverage_class']:.0f}"] for code, r in top.iterrows()]
+    print(_table(rows, ["municipality", "priority", "code", "name", "need", "rank 5-95%", "within 3 km",
+                        "nearest km", "class"]))
+    sites = result.whatif_sites
+    if len(sites):
+        print("\nWhat-if (new sites per municipality, target population newly within 3 km):")
+        rows = [[r["gemeente_code"], int(r["step"]), r["code"], r["name"], f"{r['new_population']:.0f}"]
+                for _, r in sites.iterrows()]
+        print(_table(rows, ["municipality", "step", "buurt", "name", "newly reached"]))
     return 0
 
 
@@ -297,7 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=("zscore", "rank"), default="zscore")
     p.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws for the rank interval")
     p.add_argument("--seed", type=int, default=20231105)
-    p.add_argument("--k", type=int, default=3, help="what-if: number of new sites")
+    p.add_argument("--k", type=int, default=3, help="what-if: new sites per municipality")
+    p.add_argument("--target-group", default="jongeren", help="jongeren (default), jongvolwassenen or ouderen")
+    p.add_argument("--include-unknown-ages", action="store_true",
+                   help="count initiatives without an age range as meeting the target group")
+    p.add_argument("--min-population", type=float, default=100,
+                   help="areas with fewer residents are shown but not ranked (default 100)")
     p.add_argument("--register", type=Path, help="initiative register (default: data/initiatives/register.csv)")
     p.add_argument("--reference-date", help="YYYY-MM-DD (default: today)")
     p.add_argument("--offline", action="store_true", help="use the cache only")

@@ -1,38 +1,57 @@
 """Coverage: how well is each area reached by prevention initiatives?
 
-All distances are straight-line distances in EPSG:28992 (metres; reported in
-km), from each area's **representative point** (shapely
-``representative_point``: a point guaranteed inside the polygon; CBS
-Nabijheidsstatistiek averages road distances over addresses, which the open
-data here cannot reproduce, so results are a lower bound on travel distance).
+Two kinds of supply, kept apart everywhere
+------------------------------------------
+**Physical sites** (a school, a youth centre, a walk-in): points in
+EPSG:28992. Every distance, count and accessibility figure below uses these
+only.
 
-Measures per area
------------------
+**Area-wide offers** (a programme open to every resident of a municipality
+or region, e.g. KoPPeLing in the municipality of Groningen): they have no
+location, so they never become a distance. Each area lists the offers it lies
+in (``area_wide_offers``: programme names; ``n_area_wide``: their number).
+
+Where the target group lives
+----------------------------
+Distances are measured from **population-weighted points** inside each area
+(:func:`population_points`): at wijk level the representative points of its
+buurten, each weighted by the buurt's share of the wijk's target population
+(buurt figures of the same indeling where known, else equal shares); at buurt
+level the buurt's own representative point. A wijk is therefore partly
+reached when some of its buurten lie within reach. Distances are straight
+lines in metres (reported in km); travel distances are longer.
+
+Measures per area (physical sites only)
+---------------------------------------
+``reach`` — **the coverage measure** ("dekking")
+    The share (0-1) of the area's target population living within
+    :data:`REACH_M` (3 km) of a site. It drives the coverage classes, the
+    coverage map, the priority list and the what-if.
+``coverage_class``
+    1 (laag) when ``reach`` is under 1/3, 2 (midden) under 2/3, 3 (hoog)
+    otherwise (:data:`COVERAGE_BREAKS`). So no area is labelled high
+    coverage unless most of its target population lives within 3 km of a site.
 ``nearest_km``
-    Distance to the nearest initiative (0 inside an area-wide offer).
+    Mean distance from the target population to the nearest site (km).
 ``n_1km``, ``n_3km``, ``n_5km``
-    Number of initiatives within 1, 3 and 5 km, as the CBS Nabijheidsstatistiek counts.
-``access``
-    E2SFCA accessibility (Luo & Qi 2009). With distance-decay weights
-    ``W(d)`` per zone (default 0-1 km: 1.0, 1-3 km: 0.68, 3-5 km: 0.22;
-    none beyond 5 km), each site's supply ratio is
-    ``R_j = S_j / sum_k W(d_kj) P_k`` (``S_j`` capacity, default 1 where
-    unknown; ``P_k`` target population), and ``A_i = sum_j W(d_ij) R_j``:
-    places per resident of the target group.
-``access_norm``
-    ``access`` divided by its population-weighted mean (1.0 = average of the
-    region; Saxon et al. 2022, PySAL ``access`` ``normalize=True``).
+    Mean number of sites within 1, 3 and 5 km of the target population, as
+    the CBS Nabijheidsstatistiek counts.
+``access``, ``access_norm``
+    E2SFCA accessibility (Luo & Qi 2009), shown as "bereikbaarheid": with
+    distance-decay weights ``W(d)`` per zone (0-1 km: 1.0, 1-3 km: 0.68,
+    3-5 km: 0.22), each site's ratio ``R_j = S_j / Σ_p W(d_pj) P_p``
+    (capacity ``S_j``, default 1; target population ``P_p`` at point ``p``)
+    and per point ``A_p = Σ_j W(d_pj) R_j``; per area the population-weighted
+    mean. ``access_norm`` divides by the population-weighted mean over all
+    areas (1.0 = average; Saxon et al. 2022).
 
-Area-wide offers (``area_wide``) cover every area whose representative point
-lies inside their area (the register's ``area`` polygon, else ``offer_areas``
-by ``area_code``), at distance 0; they take no part in point distances
-elsewhere. Everything is vectorised with ``scipy.spatial.cKDTree`` and sparse
-matrices: there is no Python loop over area-site pairs.
+Everything is vectorised with ``scipy.spatial.cKDTree`` and sparse matrices.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -43,16 +62,42 @@ from scipy.spatial import cKDTree
 from . import settings
 from .errors import DataError
 
+#: The reach of the coverage measure (m).
+REACH_M = 3000.0
+#: Class bounds of ``reach``: under 1/3 laag, under 2/3 midden, else hoog.
+COVERAGE_BREAKS = (1 / 3, 2 / 3)
 RADII_M = (1000.0, 3000.0, 5000.0)
 #: E2SFCA zones: (upper bound in metres, weight).
 DEFAULT_ZONES: tuple[tuple[float, float], ...] = ((1000.0, 1.0), (3000.0, 0.68), (5000.0, 0.22))
+#: Default target population: young people 0-24 (KWB age bands), see mgg_geo.catalogue.TARGET_GROUPS.
+DEMAND = ("pop_0_14", "pop_15_24")
 
 
-def representative_points(areas: gpd.GeoDataFrame) -> np.ndarray:
-    """(n, 2) array of representative points of the areas (EPSG:28992)."""
-    _check_crs(areas, "areas")
-    pts = areas.geometry.representative_point()
-    return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+@dataclass(frozen=True)
+class Points:
+    """Where the target population of each area lives.
+
+    Attributes
+    ----------
+    area
+        Area code per point.
+    xy
+        (n, 2) coordinates in EPSG:28992 (m).
+    share
+        Share of the area's target population at the point (sums to 1 per area).
+    code, name
+        The buurt (or area) each point stands for.
+    weighting
+        ``buurt`` (buurt populations), ``buurt_equal`` (equal shares: no buurt
+        populations known) or ``area`` (one point per area).
+    """
+
+    area: np.ndarray
+    xy: np.ndarray
+    share: np.ndarray
+    code: np.ndarray
+    name: np.ndarray
+    weighting: str
 
 
 def _check_crs(frame: gpd.GeoDataFrame, what: str) -> None:
@@ -60,49 +105,87 @@ def _check_crs(frame: gpd.GeoDataFrame, what: str) -> None:
         raise DataError(f"{what} must be in EPSG:28992 (got {frame.crs}); use .to_crs('{settings.CRS_ANALYSIS}').")
 
 
+def representative_points(areas: gpd.GeoDataFrame) -> np.ndarray:
+    """(n, 2) array of representative points of the areas (EPSG:28992), inside each polygon."""
+    _check_crs(areas, "areas")
+    pts = areas.geometry.representative_point()
+    return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+
+
+def population_points(areas: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame | None = None,
+                      weights: pd.Series | None = None) -> Points:
+    """Population-weighted points of the areas (see the module docstring).
+
+    Parameters
+    ----------
+    areas
+        The areas (EPSG:28992), index: code.
+    buurten
+        Finer areas of the same indeling (index: code, with ``name``); each is
+        assigned to the area that holds its representative point. None: one
+        point per area.
+    weights
+        Target population per buurt (index: buurt code); missing or all-zero
+        within an area: equal shares.
+    """
+    own = representative_points(areas)
+    if buurten is None or buurten.empty:
+        return Points(areas.index.to_numpy(), own, np.ones(len(areas)), areas.index.to_numpy(),
+                      areas["name"].astype(str).to_numpy() if "name" in areas else areas.index.to_numpy(), "area")
+    _check_crs(buurten, "buurten")
+    pts = gpd.GeoDataFrame({"code": buurten.index.to_numpy(), "name": buurten["name"].astype(str).to_numpy()},
+                           geometry=buurten.geometry.representative_point().to_numpy(), crs=buurten.crs)
+    joined = gpd.sjoin(pts, areas[["geometry"]].rename_axis("area").reset_index(), predicate="within", how="inner")
+    joined = joined.drop_duplicates("code")
+    w = pd.to_numeric(weights.reindex(joined["code"]), errors="coerce").to_numpy() if weights is not None \
+        else np.full(len(joined), np.nan)
+    frame = pd.DataFrame({"area": joined["area"].to_numpy(), "w": w})
+    usable = frame.groupby("area")["w"].transform(lambda v: v.notna().all() and v.sum() > 0).astype(bool)
+    frame["w"] = frame["w"].where(usable, 1.0)
+    share = (frame["w"] / frame.groupby("area")["w"].transform("sum")).to_numpy()
+    xy = np.column_stack([joined.geometry.x.to_numpy(), joined.geometry.y.to_numpy()])
+    missing = ~areas.index.isin(joined["area"])
+    area = np.concatenate([joined["area"].to_numpy(), areas.index[missing].to_numpy()])
+    names = areas["name"].astype(str).to_numpy() if "name" in areas else areas.index.to_numpy()
+    weighting = "buurt" if usable.all() and weights is not None else "buurt_equal"
+    return Points(area, np.vstack([xy, own[missing]]), np.concatenate([share, np.ones(missing.sum())]),
+                  np.concatenate([joined["code"].to_numpy(), areas.index[missing].to_numpy()]),
+                  np.concatenate([joined["name"].to_numpy(), names[missing]]), weighting)
+
+
 def select_sites(sites: gpd.GeoDataFrame, *, programme: str | None = None,
-                 ages: tuple[float, float] | None = None, active_only: bool = True) -> gpd.GeoDataFrame:
-    """Initiatives of one programme and/or whose age range meets ``ages`` (unknown ages are kept)."""
+                 ages: tuple[float, float] | None = None, include_unknown_ages: bool = False,
+                 active_only: bool = True) -> gpd.GeoDataFrame:
+    """Initiatives of one programme and/or whose age range meets ``ages``.
+
+    An initiative without an age range is left out unless ``include_unknown_ages``
+    (then it counts as meeting any target group).
+    """
     out = sites
     if active_only and "active" in out:
         out = out[out["active"].astype(bool)]
     if programme is not None:
         out = out[out["programme"].str.casefold() == programme.casefold()]
     if ages is not None and len(out):
-        lo = pd.to_numeric(out.get("age_min"), errors="coerce").fillna(-np.inf)
-        hi = pd.to_numeric(out.get("age_max"), errors="coerce").fillna(np.inf)
-        out = out[(lo <= ages[1]) & (hi >= ages[0])]
+        lo = pd.to_numeric(out.get("age_min"), errors="coerce")
+        hi = pd.to_numeric(out.get("age_max"), errors="coerce")
+        unknown = lo.isna() & hi.isna()
+        meets = (lo.fillna(-np.inf) <= ages[1]) & (hi.fillna(np.inf) >= ages[0])
+        out = out[(meets & ~unknown) | (unknown & include_unknown_ages)]
     return out
 
 
-def _pairs(area_xy: np.ndarray, site_xy: np.ndarray, max_d: float) -> sparse.coo_matrix:
-    if len(area_xy) == 0 or len(site_xy) == 0:
-        return sparse.coo_matrix((len(area_xy), len(site_xy)))
-    return cKDTree(area_xy).sparse_distance_matrix(cKDTree(site_xy), max_d, output_type="coo_matrix")
+def unknown_ages(sites: gpd.GeoDataFrame) -> pd.Series:
+    """True for initiatives without any age bound."""
+    return pd.to_numeric(sites.get("age_min"), errors="coerce").isna() & \
+        pd.to_numeric(sites.get("age_max"), errors="coerce").isna()
 
 
-def _area_wide_pairs(areas: gpd.GeoDataFrame, area_xy, sites: gpd.GeoDataFrame, offer_areas) -> tuple:
-    rows, cols = [], []
-    wide = np.flatnonzero(sites["area_wide"].fillna(False).astype(bool).to_numpy()) if "area_wide" in sites else []
-    if len(wide) == 0:
-        return np.array([], int), np.array([], int)
-    points = gpd.GeoSeries(gpd.points_from_xy(area_xy[:, 0], area_xy[:, 1]), crs=settings.CRS_ANALYSIS)
-    for j in wide:
-        polygon = sites["area"].iloc[j] if "area" in sites else None  # the register carries it
-        if polygon is None or (isinstance(polygon, float) and np.isnan(polygon)):
-            code = sites["area_code"].iloc[j]
-            if offer_areas is None or code not in offer_areas.index:
-                raise DataError(f"Area-wide offer {sites['name'].iloc[j]!r}: no polygon for area code {code}; "
-                                "pass offer_areas={code: polygon} (e.g. from mgg_geo.initiatives.boundary_layers).")
-            polygon = offer_areas.loc[code]
-        inside = np.flatnonzero(points.within(polygon).to_numpy())
-        rows.append(inside)
-        cols.append(np.full(len(inside), j))
-    return np.concatenate(rows), np.concatenate(cols)
-
-
-#: Default target population: youth 0-14 and 15-24 (KWB counts).
-DEMAND = ("youth_0_14", "youth_15_24")
+def is_area_wide(sites: gpd.GeoDataFrame) -> np.ndarray:
+    """True for area-wide offers (no physical location)."""
+    if "area_wide" not in sites:
+        return np.zeros(len(sites), bool)
+    return sites["area_wide"].fillna(False).astype(bool).to_numpy()
 
 
 def target_population(areas: pd.DataFrame, demand: str | Sequence[str] = DEMAND) -> pd.Series:
@@ -112,78 +195,132 @@ def target_population(areas: pd.DataFrame, demand: str | Sequence[str] = DEMAND)
     return counts.sum(axis=1, min_count=1).fillna(0.0).astype("float64")
 
 
-def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, demand: str | Sequence[str] = DEMAND,
-             capacity: str = "capacity", zones=DEFAULT_ZONES, radii=RADII_M,
-             offer_areas: gpd.GeoSeries | None = None) -> pd.DataFrame:
+def coverage_class(reach: pd.Series) -> pd.Series:
+    """Coverage class per area from ``reach``: 1 laag, 2 midden, 3 hoog (:data:`COVERAGE_BREAKS`); NaN stays NaN."""
+    x = pd.to_numeric(reach, errors="coerce")
+    lo, hi = COVERAGE_BREAKS
+    return pd.Series(np.where(x.isna(), np.nan, np.where(x < lo, 1.0, np.where(x < hi, 2.0, 3.0))), index=reach.index)
+
+
+def _site_xy(sites: gpd.GeoDataFrame) -> np.ndarray:
+    if not len(sites):
+        return np.empty((0, 2))
+    return np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()])
+
+
+def point_distances(xy: np.ndarray, sites: gpd.GeoDataFrame) -> np.ndarray:
+    """Distance (m) from each point to the nearest physical site (inf when there is none)."""
+    site_xy = _site_xy(sites)
+    if len(site_xy) == 0 or len(xy) == 0:
+        return np.full(len(xy), np.inf)
+    return cKDTree(site_xy).query(xy)[0]
+
+
+def area_wide_offers(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> pd.Series:
+    """Per area, the names of the area-wide offers it lies in ("; "-separated, empty when none).
+
+    An area lies in an offer when its representative point lies in the offer's
+    polygon (the register's ``area`` column).
+    """
+    wide = sites[is_area_wide(sites)]
+    out = pd.Series("", index=areas.index, dtype="object")
+    if wide.empty:
+        return out
+    if "area" not in wide:
+        raise DataError("Area-wide offers need their polygon in column 'area' (see mgg_geo.initiatives.load).")
+    points = gpd.GeoSeries(gpd.points_from_xy(*representative_points(areas).T), index=areas.index,
+                           crs=settings.CRS_ANALYSIS)
+    found: dict[str, list[str]] = {code: [] for code in areas.index}
+    for _, offer in wide.iterrows():
+        polygon = offer["area"]
+        if polygon is None or (isinstance(polygon, float) and np.isnan(polygon)):
+            raise DataError(f"Area-wide offer {offer['name']!r}: no polygon for area code {offer.get('area_code')}.")
+        for code in points.index[points.within(polygon).to_numpy()]:
+            found[code].append(str(offer["programme"]))
+    return pd.Series({c: "; ".join(sorted(set(v))) for c, v in found.items()}, dtype="object").reindex(areas.index)
+
+
+def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, points: Points | None = None,
+             demand: str | Sequence[str] = DEMAND, capacity: str = "capacity", zones=DEFAULT_ZONES,
+             radii=RADII_M, reach_m: float = REACH_M) -> pd.DataFrame:
     """Coverage measures for every area (see the module docstring).
 
     Parameters
     ----------
     areas
-        Areas in EPSG:28992 with the demand column(s).
+        Areas in EPSG:28992 (index: code) with the demand column(s).
     sites
-        Initiatives in EPSG:28992 (point geometry), optionally with
-        ``capacity``, ``area_wide`` and ``area_code``; already filtered (see
-        :func:`select_sites`).
+        Initiatives in EPSG:28992, already selected (:func:`select_sites`);
+        area-wide offers among them are only listed, never measured.
+    points
+        Population-weighted points (:func:`population_points`); default: one
+        representative point per area.
     demand
-        Column (or columns, summed) with the target population; missing counts as 0.
-    offer_areas
-        GeoSeries of area polygons indexed by code, for area-wide offers.
+        Column(s) with the target population (persons); missing counts as 0.
 
     Returns
     -------
     pandas.DataFrame
-        ``nearest_km``, ``n_1km``, ``n_3km``, ``n_5km``, ``access``,
-        ``access_norm`` (same index as ``areas``).
+        ``reach``, ``coverage_class``, ``nearest_km``, ``n_1km``, ``n_3km``,
+        ``n_5km``, ``access``, ``access_norm``, ``n_sites_physical`` (sites
+        within the area), ``n_area_wide`` and ``area_wide_offers``.
     """
     _check_crs(areas, "areas")
-    if len(sites):
-        _check_crs(sites, "sites")
-    area_xy = representative_points(areas)
-    pop = target_population(areas, demand).to_numpy()
-    wide = sites["area_wide"].fillna(False).astype(bool).to_numpy() if "area_wide" in sites else \
-        np.zeros(len(sites), bool)
-    point_idx = np.flatnonzero(~wide)
-    site_xy = np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()]) if len(sites) else \
-        np.empty((0, 2))
-    supply = pd.to_numeric(sites[capacity], errors="coerce").fillna(1.0).to_numpy() if capacity in sites else \
-        np.ones(len(sites))
-    max_d = max(max(radii), zones[-1][0])
-    # (area, site, distance) pairs within max_d, plus area-wide pairs at distance 0
-    near = _pairs(area_xy, site_xy[point_idx], max_d)
-    wr, wc = _area_wide_pairs(areas, area_xy, sites, offer_areas)
-    rows = np.concatenate([near.row, wr]).astype(int)
-    colsj = np.concatenate([point_idx[near.col], wc]).astype(int)
-    dist = np.concatenate([near.data, np.zeros(len(wr))])
-    n_areas, n_sites = len(areas), len(sites)
+    physical = sites[~is_area_wide(sites)]
+    if len(physical):
+        _check_crs(physical, "sites")
+    pts = points if points is not None else population_points(areas)
+    idx = areas.index.get_indexer(pts.area)
+    if (idx < 0).any():
+        raise DataError("points refer to areas that are not in the frame")
+    n_areas = len(areas)
+    pop_area = target_population(areas, demand).to_numpy()
+    pop = pts.share * pop_area[idx]
 
+    def per_area(values: np.ndarray) -> np.ndarray:
+        return np.bincount(idx, weights=pts.share * values, minlength=n_areas)
+
+    nearest = point_distances(pts.xy, physical)
     out = pd.DataFrame(index=areas.index)
-    if len(point_idx):
-        nearest, _ = cKDTree(site_xy[point_idx]).query(area_xy)
+    out["reach"] = per_area((nearest <= reach_m).astype(float))
+    out["coverage_class"] = coverage_class(out["reach"])
+    out["nearest_km"] = np.where(len(physical) > 0, per_area(np.where(np.isfinite(nearest), nearest, 0.0)) / 1000.0,
+                                 np.nan)
+    site_xy = _site_xy(physical)
+    max_d = max(max(radii), zones[-1][0])
+    if len(site_xy):
+        near = cKDTree(pts.xy).sparse_distance_matrix(cKDTree(site_xy), max_d, output_type="coo_matrix")
+        # explicit zeros (a site exactly on a point) are kept by the coo output
+        rows, cols, dist = near.row, near.col, near.data
     else:
-        nearest = np.full(n_areas, np.inf)
-    if len(wr):
-        nearest[np.unique(wr)] = 0.0
-    out["nearest_km"] = np.where(np.isfinite(nearest), nearest / 1000.0, np.nan)
+        rows, cols, dist = (np.array([], int),) * 2 + (np.array([]),)
     for r in radii:
         hit = dist <= r
-        out[f"n_{int(r / 1000)}km"] = np.bincount(rows[hit], minlength=n_areas)
+        out[f"n_{int(r / 1000)}km"] = per_area(np.bincount(rows[hit], minlength=len(pop)).astype(float))
     weight = np.select([dist <= upper for upper, _ in zones], [w for _, w in zones], default=0.0)
-    wmat = sparse.csr_matrix((weight, (rows, colsj)), shape=(n_areas, n_sites))
-    demand_j = wmat.T @ pop  # sum_k W(d_kj) P_k
+    wmat = sparse.csr_matrix((weight, (rows, cols)), shape=(len(pop), len(site_xy)))
+    supply = pd.to_numeric(physical[capacity], errors="coerce").fillna(1.0).to_numpy() if capacity in physical \
+        else np.ones(len(site_xy))
+    demand_j = wmat.T @ pop
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(demand_j > 0, supply / demand_j, 0.0)
-    access = wmat @ ratio
-    out["access"] = access
-    mean = np.average(access, weights=pop) if pop.sum() > 0 else np.nan
-    out["access_norm"] = access / mean if mean and np.isfinite(mean) and mean > 0 else np.nan
+    out["access"] = per_area(wmat @ ratio)
+    mean = np.average(out["access"], weights=pop_area) if pop_area.sum() > 0 else np.nan
+    out["access_norm"] = out["access"] / mean if mean and np.isfinite(mean) and mean > 0 else np.nan
+    inside = gpd.sjoin(physical[["geometry"]], areas[["geometry"]].rename_axis("area").reset_index(),
+                       predicate="within", how="inner") if len(physical) else pd.DataFrame({"area": []})
+    out["n_sites_physical"] = inside["area"].value_counts().reindex(areas.index).fillna(0).astype(int)
+    offers = area_wide_offers(areas, sites)
+    out["area_wide_offers"] = offers
+    out["n_area_wide"] = offers.map(lambda t: len(t.split("; ")) if t else 0).astype(int)
     return out
 
 
 def coverage_by_programme(areas, sites, programmes: Sequence[str], **kwargs) -> pd.DataFrame:
-    """Coverage per programme; columns suffixed ``__<programme>`` (e.g. ``nearest_km__STORM``)."""
+    """Physical coverage per programme; columns suffixed ``__<programme>`` (e.g. ``reach__STORM``)."""
     parts = []
     for name in programmes:
-        part = coverage(areas, select_sites(sites, programme=name, active_only=False), **kwargs)
+        chosen = select_sites(sites, programme=name, active_only=False)
+        part = coverage(areas, chosen, **kwargs)[["reach", "nearest_km", "n_3km", "access"]]
         parts.append(part.add_suffix(f"__{name}"))
     return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=areas.index)

@@ -17,6 +17,11 @@ class RegionError(MggError, ValueError):
     """An unknown or misspelt municipality, or a malformed CBS area code."""
 
 
+class ParameterError(MggError, ValueError):
+    """A parameter given by the user (command line, notebook, Python call) is not allowed; the message names
+    the parameter and the allowed values."""
+
+
 class SourceError(MggError):
     """A CBS, RIVM or PDOK download failed and no usable cached copy exists.
 

@@ -2,28 +2,39 @@
 
 Bivariate classes
 -----------------
-Need (``need_index``) and coverage (``access_norm`` by default) are each cut
-into terciles *within the analysis region*: class 1 (laag), 2 (midden),
-3 (hoog). Tercile breaks are the 1/3 and 2/3 quantiles of the present
-values, and equal values always share a class (so when many areas have no
-initiative within 5 km, all of them are "laag" coverage). The 3x3 class
-``gap_class`` is ``"<need>-<coverage>"``; ``"3-1"`` (hoge behoefte, lage
-dekking) is the target cell. Areas without a need index stay unclassified.
+**Need** (``need_index``) is cut into terciles among the *ranked* areas of
+the analysis region: class 1 (laag), 2 (midden), 3 (hoog); equal values share
+a class. **Coverage** is the fixed class of the one coverage measure, the
+share of the target population within 3 km of a physical site
+(:func:`mgg_geo.coverage.coverage_class`: under 1/3 laag, under 2/3 midden,
+else hoog), so the same colour means the same in every municipality. The 3x3
+class ``gap_class`` is ``"<need>-<coverage>"``; ``"3-1"`` (hoge behoefte,
+lage dekking) is the target cell.
+
+Ranked areas
+------------
+An area is ranked when it has a need index and at least ``min_population``
+residents (default :data:`MIN_POPULATION`). Smaller areas stay on the maps but
+get no class and no priority; ``unranked`` says why (``small`` or
+``insufficient``).
 
 ``gap_score`` is a transparent additive benchmark in the HPSA style: the need
-percentile minus the coverage percentile (both 0-100); higher means a larger gap.
+percentile among ranked areas (0-100) minus the coverage in percent (0-100);
+higher means a larger gap.
 
 Priority
 --------
-Within each municipality: by need class (high first), then coverage class
-(low first), then need index (high first). Areas without a need index come last.
+Within each municipality, among ranked areas: by need class (high first),
+then coverage class (low first), then need index (high first).
 
 What-if
 -------
-:func:`what_if` chooses ``k`` new sites greedily among candidate points (by
-default the representative points of the areas) to maximise the
-need-weighted target population newly within ``distance`` of a site. The
-weight of an area is its need percentile (0-1; 0 without a need index).
+:func:`what_if` places ``k`` new sites greedily within one municipality, each
+at the population-weighted point (a buurt) that brings the most
+need-weighted target population newly within reach (3 km, the coverage
+measure's reach). Partial reach counts: a wijk gains reach buurt by buurt.
+The weight of a point is its target population times its area's need
+percentile (0-1; 0 for unranked areas).
 """
 
 from __future__ import annotations
@@ -38,10 +49,11 @@ from scipy.spatial import cKDTree
 
 from . import coverage as cov
 from . import settings
-from .errors import DataError
+from .errors import ParameterError
 
-NEED_LABELS = {1: "lage behoefte", 2: "middelmatige behoefte", 3: "hoge behoefte"}
-COVERAGE_LABELS = {1: "lage dekking", 2: "middelmatige dekking", 3: "hoge dekking"}
+#: Minimum residents for an area to be ranked. Below 100 residents CBS publishes few of the income and
+#: household figures (income shares need 100 households), so a need index there rests on model estimates.
+MIN_POPULATION = 100
 TARGET_CLASS = "3-1"
 
 
@@ -62,41 +74,41 @@ def terciles(values: pd.Series, breaks: tuple[float, float] | None = None) -> pd
     return pd.Series(np.where(x.isna(), np.nan, classes), index=values.index)
 
 
-def gap_label(need_class: float, coverage_class: float) -> str:
-    if np.isnan(need_class) or np.isnan(coverage_class):
-        return "geen klasse (onvoldoende gegevens)"
-    label = f"{NEED_LABELS[int(need_class)]}, {COVERAGE_LABELS[int(coverage_class)]}"
-    return label[0].upper() + label[1:]
+def ranked(frame: pd.DataFrame, min_population: float = MIN_POPULATION) -> tuple[pd.Series, pd.Series]:
+    """Which areas are ranked, and why the others are not (``small`` or ``insufficient``)."""
+    population = pd.to_numeric(frame.get("population"), errors="coerce")
+    small = ~(population >= min_population)
+    insufficient = pd.to_numeric(frame["need_index"], errors="coerce").isna()
+    reason = pd.Series(np.where(small, "small", np.where(insufficient, "insufficient", None)), index=frame.index,
+                       dtype="object")
+    return ~(small | insufficient), reason
 
 
-def classify(need: pd.Series, coverage: pd.Series, coverage_breaks: tuple[float, float] | None = None) -> pd.DataFrame:
-    """Need class, coverage class, bivariate class and label, and the additive gap score."""
-    need_class = terciles(need)
-    coverage_class = terciles(coverage, coverage_breaks)
+def classify(need: pd.Series, coverage_class: pd.Series, reach: pd.Series, is_ranked: pd.Series) -> pd.DataFrame:
+    """Need class, bivariate class and the additive gap score of the ranked areas (see the module docstring)."""
+    ranked_need = need.where(is_ranked)
     out = pd.DataFrame(index=need.index)
-    out["need_class"] = need_class
-    out["coverage_class"] = coverage_class.where(need_class.notna())
-    both = out["need_class"].notna() & out["coverage_class"].notna()
+    out["need_class"] = terciles(ranked_need)
+    both = out["need_class"].notna() & coverage_class.notna()
     out["gap_class"] = np.where(both, out["need_class"].fillna(0).astype(int).astype(str) + "-"
-                                + out["coverage_class"].fillna(0).astype(int).astype(str), "")
-    out["gap_label"] = [gap_label(n, c) for n, c in zip(out["need_class"], out["coverage_class"])]
-    need_pct = need.rank(pct=True) * 100
-    cov_pct = pd.to_numeric(coverage, errors="coerce").rank(pct=True) * 100
-    out["gap_score"] = (need_pct - cov_pct).where(both)
+                                + coverage_class.fillna(0).astype(int).astype(str), "")
+    need_pct = ranked_need.rank(pct=True) * 100
+    out["gap_score"] = (need_pct - 100 * pd.to_numeric(reach, errors="coerce")).where(both)
     return out
 
 
 def priority(frame: pd.DataFrame, *, by: str = "gemeente_code") -> pd.Series:
-    """Priority within each municipality (1 = first): high need, low coverage, high need index."""
+    """Priority within each municipality among ranked areas (1 = first); NaN for unranked areas."""
+    ok = frame["gap_class"] != ""
     key = pd.DataFrame({
         "g": frame[by],
-        "n": -frame["need_class"].fillna(-1),
-        "c": frame["coverage_class"].fillna(9),
-        "i": -frame["need_index"].fillna(-np.inf),
-    }, index=frame.index)
+        "n": -frame["need_class"],
+        "c": frame["coverage_class"],
+        "i": -frame["need_index"],
+    }, index=frame.index)[ok]
     ordered = key.sort_values(["g", "n", "c", "i"], kind="stable")
     ranks = ordered.groupby("g").cumcount() + 1
-    return ranks.reindex(frame.index)
+    return ranks.reindex(frame.index).astype("float64")
 
 
 # --------------------------------------------------------------------------- what-if
@@ -104,92 +116,108 @@ def priority(frame: pd.DataFrame, *, by: str = "gemeente_code") -> pd.Series:
 
 @dataclass
 class WhatIf:
-    """Result of :func:`what_if`.
+    """Result of :func:`what_if` for one municipality.
 
     Attributes
     ----------
-    chosen
-        GeoDataFrame (EPSG:28992) of the chosen places in order: ``step``,
-        ``code``, ``name``, ``gemeente_code``, ``new_population`` (target
-        population newly within reach), ``new_weighted`` (need-weighted).
+    sites
+        GeoDataFrame (EPSG:28992) of the new sites in order: ``step``,
+        ``code`` and ``name`` of the buurt (or area) it stands in, ``area``
+        and ``area_name`` of the area, ``new_population`` (target population
+        newly within reach), ``areas_reached`` (areas whose reach grows).
+    areas
+        Per area of the municipality: ``reach_before``, ``reach_after``,
+        ``class_before``, ``class_after``.
     before, after
-        Figures before and after adding the sites: target population within
-        ``distance``, its share, and the number of areas in the target cell.
+        Target population within reach, its share, and the number of areas in
+        the target cell (hoge behoefte, lage dekking).
+    reason
+        Why fewer than ``k`` sites were placed (``covered``, ``no_ranked``,
+        ``no_population``), or None.
     """
 
-    chosen: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    areas: pd.DataFrame
     before: dict
     after: dict
-    distance_m: float
+    reason: str | None
+    reach_m: float
 
 
-def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, k: int = 3, distance_m: float = 3000.0,
-            candidates: gpd.GeoDataFrame | None = None, scope=None, demand=cov.DEMAND,
-            offer_areas=None) -> WhatIf:
-    """Greedy choice of ``k`` new sites (see the module docstring).
+def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: cov.Points | None = None,
+            k: int = 3, reach_m: float = cov.REACH_M, demand=cov.DEMAND) -> WhatIf:
+    """Greedy choice of ``k`` new sites within ``scope`` (see the module docstring).
 
     Parameters
     ----------
     areas
-        Areas with ``need_index`` (and, if present, ``need_class``) and the demand
-        columns (EPSG:28992): the whole region, so coverage is computed as in the analysis.
+        The region's areas (EPSG:28992) with ``need_index``, ``need_class``,
+        ``gap_class``, ``coverage_class`` and the demand columns; sites across
+        the municipal border count for coverage.
     sites
-        Existing active initiatives (EPSG:28992).
-    candidates
-        Candidate points with ``code`` and ``name``; default: the representative
-        points of the areas in ``scope``.
+        Existing selected initiatives; only physical sites give reach.
     scope
-        Boolean mask over ``areas`` (e.g. one municipality): only these areas count
-        for the gain and the before/after figures. Default: all.
+        Boolean mask over ``areas``: the municipality. Only its points are
+        candidates and only its target population counts.
+    points
+        Population-weighted points (default: one per area).
     """
     if k < 1:
-        raise DataError("k must be at least 1.")
-    area_xy = cov.representative_points(areas)
-    in_scope = np.ones(len(areas), bool) if scope is None else np.asarray(scope, dtype=bool)
-    pop = cov.target_population(areas, demand).to_numpy()
-    weight = np.nan_to_num(pd.to_numeric(areas["need_index"], errors="coerce").rank(pct=True).to_numpy())
-    need_class = areas["need_class"] if "need_class" in areas else terciles(areas["need_index"])
-    before = cov.coverage(areas, sites, demand=demand, offer_areas=offer_areas)
-    covered = np.nan_to_num(before["nearest_km"].to_numpy(), nan=np.inf) * 1000.0 <= distance_m
-    if candidates is None:
-        pts = area_xy[in_scope]
-        candidates = gpd.GeoDataFrame({"code": areas.index[in_scope], "name": areas["name"].to_numpy()[in_scope],
-                                       "gemeente_code": areas["gemeente_code"].to_numpy()[in_scope]},
-                                      geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]), crs=settings.CRS_ANALYSIS)
-    cand_xy = np.column_stack([candidates.geometry.x.to_numpy(), candidates.geometry.y.to_numpy()])
-    reach = cKDTree(cand_xy).sparse_distance_matrix(cKDTree(area_xy), distance_m, output_type="coo_matrix")
-    # explicit zero distances count as in reach
-    reach = sparse.csr_matrix((np.ones(len(reach.data)), (reach.row, reach.col)), shape=(len(cand_xy), len(area_xy)))
-    value = pop * weight * in_scope
-    steps = []
-    now = covered.copy()
+        raise ParameterError("k: the number of new sites must be at least 1.")
+    pts = points if points is not None else cov.population_points(areas)
+    idx = areas.index.get_indexer(pts.area)
+    in_scope_area = np.asarray(scope, dtype=bool)
+    in_scope = in_scope_area[idx]
+    pop = pts.share * cov.target_population(areas, demand).to_numpy()[idx]
+    is_ranked = (areas["gap_class"] != "").to_numpy()
+    need_pct = pd.to_numeric(areas["need_index"], errors="coerce").where(is_ranked).rank(pct=True).fillna(0.0)
+    value = pop * need_pct.to_numpy()[idx] * in_scope
+    physical = sites[~cov.is_area_wide(sites)]
+    covered = cov.point_distances(pts.xy, physical) <= reach_m
+    cand = np.flatnonzero(in_scope)
+    reach = cKDTree(pts.xy[cand]).sparse_distance_matrix(cKDTree(pts.xy), reach_m, output_type="coo_matrix")
+    reach = sparse.csr_matrix((np.ones(len(reach.data)), (reach.row, reach.col)), shape=(len(cand), len(pts.xy)))
+    reach = reach + sparse.csr_matrix((np.ones(len(cand)), (np.arange(len(cand)), cand)), shape=reach.shape)
+    reach.data[:] = 1.0  # a candidate reaches its own point
+    steps, now, reason = [], covered.copy(), None
     for step in range(1, k + 1):
-        gain_w = reach @ ((~now) * value)
-        if gain_w.max(initial=0) <= 0:
+        gain = reach @ ((~now) * value)
+        if len(gain) == 0 or gain.max(initial=0) <= 0:
+            if not (in_scope & is_ranked[idx]).any():
+                reason = "no_ranked"
+            elif ((~now) & in_scope & (pop > 0) & is_ranked[idx]).any():
+                reason = "no_population"
+            else:
+                reason = "covered"
             break
-        best = int(np.argmax(gain_w))
+        best = int(np.argmax(gain))
         newly = (reach[best].toarray().ravel() > 0) & ~now
-        steps.append({"step": step, "candidate": best, "new_population": float(pop[newly & in_scope].sum()),
-                      "new_weighted": float(gain_w[best]), "areas_reached": int((newly & in_scope).sum())})
+        p = cand[best]
+        steps.append({"step": step, "code": pts.code[p], "name": pts.name[p], "area": pts.area[p],
+                      "new_population": float(pop[newly & in_scope].sum()),
+                      "areas_reached": int(len(set(pts.area[newly & in_scope]))), "x": pts.xy[p, 0],
+                      "y": pts.xy[p, 1]})
         now |= newly
-    chosen = candidates.iloc[[s["candidate"] for s in steps]].copy()
-    for col in ("step", "new_population", "new_weighted", "areas_reached"):
-        chosen[col] = [s[col] for s in steps]
-    chosen = chosen.reset_index(drop=True)
-    breaks = tercile_breaks(before["access"])
+    chosen = gpd.GeoDataFrame(pd.DataFrame(steps, columns=["step", "code", "name", "area", "new_population",
+                                                           "areas_reached", "x", "y"]),
+                              geometry=gpd.points_from_xy([s["x"] for s in steps], [s["y"] for s in steps]),
+                              crs=settings.CRS_ANALYSIS).drop(columns=["x", "y"])
+    chosen["area_name"] = chosen["area"].map(areas["name"])
 
-    def figures(reached: np.ndarray, access: pd.Series) -> dict:
-        coverage_class = terciles(access, breaks)  # the 'before' breaks, for a fair comparison
-        target = (need_class == 3) & (coverage_class == 1)
+    def per_area(flags: np.ndarray) -> pd.Series:
+        return pd.Series(np.bincount(idx, weights=pts.share * flags, minlength=len(areas)), index=areas.index)
+
+    result = pd.DataFrame({"reach_before": per_area(covered.astype(float)), "reach_after": per_area(now.astype(float))})
+    result["class_before"] = cov.coverage_class(result["reach_before"])
+    result["class_after"] = cov.coverage_class(result["reach_after"])
+    result = result[in_scope_area]
+    need_class = areas.loc[result.index, "need_class"]
+
+    def figures(flags: np.ndarray, classes: pd.Series) -> dict:
         total = pop[in_scope].sum()
-        return {"population_within": float(pop[reached & in_scope].sum()),
-                "share_within": float(pop[reached & in_scope].sum() / total) if total else np.nan,
-                "areas_high_need_low_coverage": int(target[in_scope].sum())}
+        within = float(pop[flags & in_scope].sum())
+        return {"population_within": within, "share_within": within / total if total else np.nan,
+                "areas_high_need_low_coverage": int(((need_class == 3) & (classes == 1)).sum())}
 
-    new_sites = gpd.GeoDataFrame({"name": chosen.get("name"), "programme": "nieuw", "capacity": 1.0,
-                                  "area_wide": False, "active": True}, geometry=chosen.geometry.values,
-                                 crs=settings.CRS_ANALYSIS)
-    extended = pd.concat([sites, new_sites], ignore_index=True) if len(sites) else new_sites
-    after = cov.coverage(areas, extended, demand=demand, offer_areas=offer_areas)
-    return WhatIf(chosen=chosen, before=figures(covered, before["access"]), after=figures(now, after["access"]),
-                  distance_m=distance_m)
+    return WhatIf(chosen, result, figures(covered, result["class_before"]), figures(now, result["class_after"]),
+                  reason, reach_m)

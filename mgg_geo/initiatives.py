@@ -62,9 +62,6 @@ _LEVEL_ALIASES = {"universal": "universeel", "selective": "selectief", "indicate
                   "terugval": "terugvalpreventie"}
 NAMED_PROGRAMMES = ("STORM", "KoPPeLing", "Move aHead")
 PLACEMENTS = ("exact", "address", "postcode", "town", "area")
-#: How precise a placement is, in Dutch (for legends, popups and report tables).
-PLACEMENT_LABELS = {"exact": "exacte locatie", "address": "adres", "postcode": "postcode", "town": "plaats",
-                    "area": "gebied (bij benadering)"}
 
 #: English column name -> accepted headers (compared case-insensitively, spaces/underscores ignored).
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -73,3 +73,42 @@ def quality_issue(row) -> str:
 VERDICTS: dict[str, str] = {"up": "gestegen", "down": "gedaald", "none": "geen duidelijke verandering"}
 #: Colours of those verdicts in charts (rise: orange, fall: blue, no clear change: grey).
 VERDICT_COLOURS: dict[str, str] = {"up": "#b35806", "down": "#2166ac", "none": "#9a9a9a"}
+
+
+#: Need and coverage classes (1 laag, 2 midden, 3 hoog) and the bivariate label.
+NEED_CLASSES: dict[int, str] = {1: "lage behoefte", 2: "middelmatige behoefte", 3: "hoge behoefte"}
+COVERAGE_CLASSES: dict[int, str] = {1: "lage dekking", 2: "middelmatige dekking", 3: "hoge dekking"}
+#: The one coverage measure and the other measures, each under its own name.
+MEASURES: dict[str, str] = {
+    "reach": "dekking (aandeel binnen 3 km van een locatie)",
+    "nearest_km": "afstand tot dichtstbijzijnde locatie",
+    "n_3km": "locaties binnen 3 km",
+    "access_norm": "bereikbaarheid (E2SFCA, 1 = gemiddeld)",
+}
+#: How precisely an initiative's location is known (for legends, popups and tables).
+PLACEMENTS: dict[str, str] = {"exact": "exacte locatie", "address": "adres", "postcode": "postcode",
+                              "town": "plaats (bij benadering)", "area": "gebied (bij benadering)"}
+#: Why an area is not ranked (see :func:`mgg_geo.gap.ranked`).
+UNRANKED: dict[str, str] = {"small": "minder dan {min_population} inwoners", "insufficient": "onvoldoende gegevens"}
+#: Why the what-if placed fewer sites than asked (see :func:`mgg_geo.gap.what_if`).
+WHATIF_REASONS: dict[str, str] = {
+    "covered": "alle {target} in gebieden met een behoeftescore wonen al binnen {reach} km van een locatie",
+    "no_ranked": "geen enkel gebied in deze gemeente heeft een behoeftescore en genoeg inwoners om te rangschikken",
+    "no_population": "de gebieden zonder locatie binnen bereik hebben geen {target}",
+}
+
+
+def gap_label(need_class: float, coverage_class: float) -> str:
+    """e.g. "Hoge behoefte, lage dekking"; "geen klasse" when either class is missing."""
+    if pd.isna(need_class) or pd.isna(coverage_class):
+        return "geen klasse"
+    text = f"{NEED_CLASSES[int(need_class)]}, {COVERAGE_CLASSES[int(coverage_class)]}"
+    return text[0].upper() + text[1:]
+
+
+def unranked(reason: object, min_population: float) -> str:
+    """Dutch reason an area is not ranked ('' when it is)."""
+    if not isinstance(reason, str):
+        return ""
+    return UNRANKED[reason].format(min_population=f"{min_population:.0f}")
+

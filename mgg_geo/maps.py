@@ -31,9 +31,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from . import settings  # noqa: E402
+from . import fmt, labels, settings  # noqa: E402
 from .cache import atomic_file  # noqa: E402
-from .initiatives import PLACEMENT_LABELS  # noqa: E402
 
 DISPLAY_TOLERANCE_M = 50.0
 NO_DATA = "geen gegevens"
@@ -42,7 +41,12 @@ SEQUENTIAL = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
 COVERAGE_COLOURS = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
 PROGRAMME_COLOURS = {"STORM": "#1b9e77", "KoPPeLing": "#d95f02", "Move aHead": "#7570b3"}
 OTHER_COLOUR = "#666666"
+#: Marker per placement precision: filled circle for an exact location or address, square for a postcode or
+#: town, triangle for an area (the last two are approximate).
 PLACEMENT_MARKERS = {"exact": "o", "address": "o", "postcode": "s", "town": "s", "area": "^"}
+APPROXIMATE = ("town", "area")
+#: Fixed coverage classes (see mgg_geo.coverage.COVERAGE_BREAKS): laag, midden, hoog.
+COVERAGE_CLASS_COLOURS = {1: "#deebf7", 2: "#6baed6", 3: "#08519c"}
 #: 3x3 bivariate palette: BIVARIATE[need_class][coverage_class]; target cell 3-1 is the darkest red.
 BIVARIATE = {
     1: {1: "#e8e8e8", 2: "#b5c0da", 3: "#6c83b5"},
@@ -59,44 +63,29 @@ def display_geometry(frame: gpd.GeoDataFrame, tolerance: float = DISPLAY_TOLERAN
     return out
 
 
-def breaks(values: pd.Series, *, k: int = 5, scheme: str = "Quantiles") -> list[float]:
-    """Upper class bounds from ``mapclassify`` (``scheme``, ``k`` classes) of the present values.
-
-    ``mapclassify`` is imported here, not at module level: it pulls in scipy.stats and
-    scikit-learn (about a second), and report kernels apply precomputed breaks instead
-    (see :attr:`mgg_geo.analysis.Analysis.map_breaks`).
-    """
-    import mapclassify
-
-    present = pd.to_numeric(values, errors="coerce").dropna()
-    if present.empty:
-        return []
-    k = max(1, min(k, present.nunique()))
-    if k == 1:
-        return [float(present.iloc[0])]
-    return [float(b) for b in getattr(mapclassify, scheme)(present.to_numpy(), k=k).bins]
-
-
-def classes(values: pd.Series, *, bins: list[float] | None = None, k: int = 5, scheme: str = "Quantiles",
-            fmt: str = "{:.1f}", unit: str = "") -> tuple[pd.Series, list[str]]:
-    """Classes of the present values (by ``bins``, default: :func:`breaks`); NaN gets class -1.
+def classes(values: pd.Series, *, bins: list[float] | None = None, k: int = 5, decimals: int = 1,
+            unit: str = "") -> tuple[pd.Series, list[str]]:
+    """Classes of the present values by ``bins`` (upper bounds; default: ``k`` quantiles); NaN gets class -1.
 
     Returns
     -------
     (pandas.Series, list of str)
-        Class per value (0..n-1, -1 for missing; as mapclassify's ``yb``) and Dutch legend labels.
+        Class per value (0..n-1, -1 for missing) and Dutch legend labels.
     """
     x = pd.to_numeric(values, errors="coerce")
     present = x.dropna()
     out = pd.Series(-1, index=values.index, dtype="int64")
     if present.empty:
         return out, []
-    bins = list(bins) if bins is not None else breaks(present, k=k, scheme=scheme)
+    if bins is None:
+        bins = list(np.unique(np.quantile(present, np.linspace(0, 1, k + 1)[1:])))
+    bins = list(bins)
     bins[-1] = max(bins[-1], float(present.max()))  # values beyond precomputed bins fall in the top class
     out[present.index] = np.minimum(np.searchsorted(bins, present.to_numpy(), side="left"), len(bins) - 1)
     lower = [float(present.min())] + bins[:-1]
-    labels = [f"{fmt.format(lo)} – {fmt.format(hi)}{unit}" for lo, hi in zip(lower, bins)]
-    return out, labels
+    labels_ = [f"{fmt.number(lo, decimals)} – {fmt.number(hi, decimals)}{' ' + unit if unit else ''}"
+               for lo, hi in zip(lower, bins)]
+    return out, labels_
 
 
 def _image(fig, alt: str, caption: str = "") -> str:
@@ -134,19 +123,19 @@ def _finish(fig, ax, handles, legend_title: str, year) -> None:
 
 
 def choropleth(areas: gpd.GeoDataFrame, column: str, *, title: str, legend_title: str, colours=SEQUENTIAL,
-               k: int = 5, fmt: str = "{:.1f}", unit: str = "", year: int | str = "", sites=None,
+               k: int = 5, decimals: int = 1, unit: str = "", year: int | str = "", sites=None,
                alt: str | None = None, caption: str = "", bins: list[float] | None = None) -> Figure:
     """Static choropleth of ``column`` with a grey "geen gegevens" class (and optional initiative markers).
 
-    ``bins``: precomputed class bounds (default: mapclassify quantiles of the shown values).
+    ``bins``: precomputed upper class bounds (default: quantiles of the shown values).
     """
     shown = display_geometry(areas)
-    cls, labels = classes(shown[column], bins=bins, k=min(k, len(colours)), fmt=fmt, unit=unit)
-    palette = list(colours)[-len(labels):] if labels else []
+    cls, names = classes(shown[column], bins=bins, k=min(k, len(colours)), decimals=decimals, unit=unit)
+    palette = list(colours)[-len(names):] if names else []
     fig, ax = _base_axes(shown, title)
     face = [NO_DATA_COLOUR if c < 0 else palette[c] for c in cls]
     shown.plot(ax=ax, color=face, edgecolor="white", linewidth=0.4)
-    handles = [Patch(facecolor=p, edgecolor="#999999", label=lab) for p, lab in zip(palette, labels)]
+    handles = [Patch(facecolor=p, edgecolor="#999999", label=lab) for p, lab in zip(palette, names)]
     if (cls < 0).any():
         handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label=NO_DATA))
     if sites is not None and len(sites):
@@ -155,38 +144,91 @@ def choropleth(areas: gpd.GeoDataFrame, column: str, *, title: str, legend_title
     return Figure(_image(fig, alt or f"Kaart: {title}", caption))
 
 
+def coverage_map(areas: gpd.GeoDataFrame, *, sites=None, year: int | str = "", title: str) -> Figure:
+    """The coverage measure (share of the target group within 3 km of a physical site) in its fixed classes."""
+    from .coverage import coverage_class
+
+    shown = display_geometry(areas)
+    cls = coverage_class(shown["reach"])
+    fig, ax = _base_axes(shown, title)
+    shown.plot(ax=ax, color=[COVERAGE_CLASS_COLOURS.get(c, NO_DATA_COLOUR) if c == c else NO_DATA_COLOUR
+                             for c in cls], edgecolor="white", linewidth=0.4)
+    handles = [Patch(facecolor=COVERAGE_CLASS_COLOURS[c], edgecolor="#999999", label=text) for c, text in
+               ((3, "hoog: twee derde of meer"), (2, "midden: een tot twee derde"), (1, "laag: minder dan een derde"))]
+    if sites is not None and len(sites):
+        handles += _plot_sites(ax, sites)
+    _finish(fig, ax, handles, "Deel van de doelgroep binnen 3 km", year)
+    caption = ("Dekking: het deel van de doelgroep dat binnen 3 km (hemelsbreed) van een fysieke locatie woont, "
+               "gemeten per buurt. Gemeentebreed aanbod heeft geen locatie en staat in de kerncijfers.")
+    return Figure(_image(fig, f"Kaart: {title}", caption))
+
+
 def _plot_sites(ax, sites: gpd.GeoDataFrame) -> list:
-    handles = []
-    for programme, group in sites.groupby(sites["programme"].where(sites["programme"].isin(PROGRAMME_COLOURS),
-                                                                   "overig")):
-        colour = PROGRAMME_COLOURS.get(programme, OTHER_COLOUR)
-        for placement, part in group.groupby("placement"):
-            ax.scatter(part.geometry.x, part.geometry.y, s=34, c=colour, marker=PLACEMENT_MARKERS.get(placement, "o"),
-                       edgecolors="black", linewidths=0.6, zorder=5)
-        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=colour, markeredgecolor="black",
-                              label=f"initiatief: {programme}"))
-    for placement in sorted(set(sites["placement"])):
-        handles.append(Line2D([], [], marker=PLACEMENT_MARKERS.get(placement, "o"), linestyle="",
-                              markerfacecolor="white", markeredgecolor="black",
-                              label=f"locatie: {PLACEMENT_LABELS.get(placement, placement)}"))
+    """Physical sites, each point drawn once: a number beside it counts the sites placed there (approximate
+    placements on the same area stack up). Area-wide offers have no location and are not drawn."""
+    from .coverage import is_area_wide
+
+    physical = sites[~is_area_wide(sites)]
+    if physical.empty:
+        return []
+    frame = pd.DataFrame({"x": physical.geometry.x.round(0), "y": physical.geometry.y.round(0),
+                          "programme": physical["programme"].where(physical["programme"].isin(PROGRAMME_COLOURS),
+                                                                   "overig"),
+                          "placement": physical["placement"]})
+    for (x, y), group in frame.groupby(["x", "y"]):
+        programmes = group["programme"].unique()
+        colour = PROGRAMME_COLOURS.get(programmes[0], OTHER_COLOUR) if len(programmes) == 1 else OTHER_COLOUR
+        approximate = group["placement"].isin(APPROXIMATE).all()
+        marker = PLACEMENT_MARKERS.get(group["placement"].iloc[0], "o")
+        ax.scatter([x], [y], s=40, marker=marker, c="white" if approximate else colour, edgecolors=colour
+                   if approximate else "black", linewidths=1.4 if approximate else 0.6, zorder=5)
+        if len(group) > 1:
+            ax.annotate(str(len(group)), (x, y), xytext=(5, 4), textcoords="offset points", fontsize=8,
+                        fontweight="bold", zorder=6, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "lw": 0.5})
+    handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=PROGRAMME_COLOURS.get(p, OTHER_COLOUR),
+                      markeredgecolor="black", label=f"locatie: {p}") for p in sorted(set(frame["programme"]))]
+    handles.append(Line2D([], [], marker="^", linestyle="", markerfacecolor="white", markeredgecolor="#444444",
+                          label="open symbool: plek bij benadering"))
+    if frame.duplicated(["x", "y"]).any():
+        handles.append(Line2D([], [], linestyle="", label="getal: aantal locaties op dat punt"))
     return handles
 
 
 def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", sites=None, caption: str = "") -> Figure:
-    """Static 3x3 need x coverage map with its legend grid."""
+    """Static 3x3 need x coverage map with its legend grid; unranked areas grey."""
     shown = display_geometry(areas)
     fig, ax = _base_axes(shown, title)
-    face = [BIVARIATE[int(n)][int(c)] if n == n and c == c else NO_DATA_COLOUR
-            for n, c in zip(shown["need_class"], shown["coverage_class"])]
-    shown.plot(ax=ax, color=face, edgecolor="white", linewidth=0.4)
+    _plot_bivariate(ax, shown, linewidth=0.4)
     handles = []
     if sites is not None and len(sites):
         handles = _plot_sites(ax, sites)
-    if shown["need_class"].isna().any():
-        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label=NO_DATA))
+    if (shown["gap_class"] == "").any():
+        handles.append(UNRANKED_PATCH)
     if handles:
         ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(1.04, 0.0), frameon=False, fontsize=8)
-    inset = fig.add_axes([0.76, 0.58, 0.17, 0.24])
+    _bivariate_legend(fig.add_axes([0.76, 0.58, 0.17, 0.24]))
+    fig.text(0.01, 0.01, ATTRIBUTION.format(year=year), fontsize=7, color="#555555")
+    alt = (f"Kaart: {title}. Kleur per gebied: behoefte (laag, midden, hoog) tegen dekking (laag, midden, hoog); "
+           "de donkerste kleur is hoge behoefte en lage dekking.")
+    return Figure(_image(fig, alt, caption))
+
+
+def _plot_bivariate(ax, frame: gpd.GeoDataFrame, *, linewidth: float) -> None:
+    """Ranked areas in their 3x3 class colour; unranked areas white with grey hatching."""
+    ranked = frame["gap_class"] != ""
+    if ranked.any():
+        frame[ranked].plot(ax=ax, color=[BIVARIATE[int(n)][int(c)] for n, c in
+                                         zip(frame.loc[ranked, "need_class"], frame.loc[ranked, "coverage_class"])],
+                           edgecolor="white", linewidth=linewidth)
+    if (~ranked).any():
+        frame[~ranked].plot(ax=ax, facecolor="white", edgecolor=UNRANKED_COLOUR, hatch="////", linewidth=linewidth)
+
+
+UNRANKED_COLOUR = "#9a9a9a"
+UNRANKED_PATCH = Patch(facecolor="white", edgecolor=UNRANKED_COLOUR, hatch="////", label="niet gerangschikt")
+
+
+def _bivariate_legend(inset) -> None:
     for n in (1, 2, 3):
         for c in (1, 2, 3):
             inset.add_patch(plt.Rectangle((c - 1, n - 1), 1, 1, facecolor=BIVARIATE[n][c], edgecolor="white"))
@@ -199,36 +241,58 @@ def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", site
     inset.tick_params(length=0)
     for side in inset.spines.values():
         side.set_visible(False)
-    fig.text(0.01, 0.01, ATTRIBUTION.format(year=year), fontsize=7, color="#555555")
-    alt = (f"Kaart: {title}. Kleur per gebied: behoefte (laag, midden, hoog) tegen dekking (laag, midden, hoog); "
-           "paars-rood = hoge behoefte en lage dekking.")
-    return Figure(_image(fig, alt, caption))
 
 
 def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "") -> Figure:
-    """The 10 municipalities side by side, each coloured by its bivariate class."""
+    """The 10 municipalities side by side, each coloured by its bivariate class, with the full 3x3 legend."""
     from . import regions
 
     shown = display_geometry(areas, tolerance=100.0)
     fig, axes = plt.subplots(2, 5, figsize=(13, 6.2))
     for ax, (code, name) in zip(axes.ravel(), regions.MUNICIPALITIES.items()):
         part = shown[shown["gemeente_code"] == code]
-        face = [BIVARIATE[int(n)][int(c)] if n == n and c == c else NO_DATA_COLOUR
-                for n, c in zip(part["need_class"], part["coverage_class"])]
         if len(part):
-            part.plot(ax=ax, color=face, edgecolor="white", linewidth=0.3)
+            _plot_bivariate(ax, part, linewidth=0.3)
         ax.set_title(name, fontsize=10)
         ax.set_axis_off()
-    handles = [Patch(facecolor=BIVARIATE[3][1], label="hoge behoefte, lage dekking"),
-               Patch(facecolor=BIVARIATE[3][3], label="hoge behoefte, hoge dekking"),
-               Patch(facecolor=BIVARIATE[1][1], label="lage behoefte, lage dekking"),
-               Patch(facecolor=BIVARIATE[1][3], label="lage behoefte, hoge dekking"),
-               Patch(facecolor=NO_DATA_COLOUR, label=NO_DATA)]
-    fig.subplots_adjust(bottom=0.12)
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.035), ncol=5, frameon=False, fontsize=9)
+    fig.subplots_adjust(bottom=0.16, right=0.86)
+    _bivariate_legend(fig.add_axes([0.885, 0.40, 0.09, 0.2]))
+    fig.legend(handles=[UNRANKED_PATCH], loc="lower right",
+               bbox_to_anchor=(0.99, 0.2), frameon=False, fontsize=8)
     fig.text(0.01, 0.005, ATTRIBUTION.format(year=year), fontsize=7, color="#555555")
     alt = "Tien kaartjes, één per gemeente, gekleurd naar behoefte tegen dekking."
     return Figure(_image(fig, alt, "Behoefte tegen dekking per gemeente (zelfde klassen als in de gemeenterapporten)."))
+
+
+def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.GeoDataFrame, *, existing=None,
+               year: int | str = "") -> Figure:
+    """The suggested new sites (numbered stars) and how much coverage each area gains."""
+    shown = display_geometry(areas)
+    gain = (effect["reach_after"] - effect["reach_before"]).reindex(shown.index).fillna(0.0)
+    bands = ((0.0, "#f2f2f2", "geen extra dekking"), (1 / 3, "#c7e9c0", "tot een derde erbij"),
+             (2 / 3, "#74c476", "een tot twee derde erbij"), (1.01, "#238b45", "twee derde of meer erbij"))
+    colour = [next(c for upper, c, _ in bands if g <= upper + 1e-12) if g > 1e-12 else bands[0][1] for g in gain]
+    fig, ax = _base_axes(shown, "Voorstel: nieuwe locaties en wat ze bereiken")
+    shown.plot(ax=ax, color=colour, edgecolor="white", linewidth=0.4)
+    if existing is not None and len(existing):
+        from .coverage import is_area_wide
+
+        physical = existing[~is_area_wide(existing)]
+        ax.scatter(physical.geometry.x, physical.geometry.y, s=14, c="#777777", zorder=4)
+    ax.scatter(new_sites.geometry.x, new_sites.geometry.y, s=170, marker="*", c="#d7301f", edgecolors="black",
+               linewidths=0.6, zorder=6)
+    for _, site in new_sites.iterrows():
+        ax.annotate(str(int(site["step"])), (site.geometry.x, site.geometry.y), xytext=(7, 5),
+                    textcoords="offset points", fontsize=9, fontweight="bold", zorder=7)
+    handles = [Patch(facecolor=c, edgecolor="#999999", label=t) for _, c, t in bands]
+    handles += [Line2D([], [], marker="*", linestyle="", markersize=12, markerfacecolor="#d7301f",
+                       markeredgecolor="black", label="nieuwe locatie (stap)"),
+                Line2D([], [], marker="o", linestyle="", markerfacecolor="#777777", markeredgecolor="#777777",
+                       label="bestaande locatie")]
+    _finish(fig, ax, handles, "Extra dekking per gebied", year)
+    alt = (f"Kaart met {len(new_sites)} voorgestelde nieuwe locaties en de gebieden die daardoor meer jongeren "
+           "binnen 3 km van een locatie hebben.")
+    return Figure(_image(fig, alt))
 
 
 def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *, indicator: str, title: str,
@@ -285,31 +349,38 @@ def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *
 # --------------------------------------------------------------------------- folium
 
 
-def _fmt(value, fmt: str = "{:.1f}", unit: str = "") -> str:
-    return NO_DATA if value is None or (isinstance(value, float) and np.isnan(value)) else fmt.format(value) + unit
+def _text(value, decimals, unit: str = "") -> str:
+    """A tooltip value through the Dutch formatter: ``decimals`` is a number, "percent" (a 0-1 share) or None
+    (text)."""
+    if decimals is None:
+        return NO_DATA if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    if decimals == "percent":
+        return fmt.percent(value)
+    return fmt.number(value, decimals, unit)
 
 
-def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tooltip: dict[str, tuple[str, str, str]],
+def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tooltip: dict[str, tuple],
                 colours=SEQUENTIAL, sites=None, providers=None, year: int | str = "", bins: list[float] | None = None):
     """An interactive folium map of ``column`` with Dutch tooltips, initiative markers and a layer control.
 
     Parameters
     ----------
     tooltip
-        ``{column: (Dutch label, format, unit)}`` shown on hover; values are
-        pre-formatted strings and every text is HTML-escaped.
+        ``{column: (Dutch label, decimals, unit)}`` shown on hover (decimals:
+        a number, "percent" or None for text); values are formatted with
+        :mod:`mgg_geo.fmt` and every text is HTML-escaped.
     """
     import folium
 
     shown = display_geometry(areas).to_crs(settings.CRS_WEB)
-    cls, labels = classes(shown[column], bins=bins, k=len(colours))
-    palette = list(colours)[-len(labels):] if labels else []
+    cls, names = classes(shown[column], bins=bins, k=len(colours), decimals=2)
+    palette = list(colours)[-len(names):] if names else []
     props = pd.DataFrame(index=shown.index)
     props["naam"] = shown["name"].astype("string").fillna("").map(html.escape)
     fields, aliases = ["naam"], ["Gebied"]
-    for col, (label, fmt, unit) in tooltip.items():
+    for col, (label, decimals, unit) in tooltip.items():
         key = f"t_{len(fields)}"
-        props[key] = [html.escape(_fmt(v, fmt, unit)) for v in shown[col]]
+        props[key] = [html.escape(_text(v, decimals, unit)) for v in shown[col]]
         fields.append(key)
         aliases.append(html.escape(label))
     props["kleur"] = [NO_DATA_COLOUR if c < 0 else palette[c] for c in cls]
@@ -325,15 +396,18 @@ def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tool
                                   "fillOpacity": 0.75},
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
     ).add_to(fmap)
+    from .coverage import is_area_wide
+
     for layer_name, frame in (("Initiatieven (preventie)", sites), ("GGZ-aanbieders", providers)):
         if frame is None or not len(frame):
             continue
+        frame = frame[~is_area_wide(frame)]  # area-wide offers have no location
         group = folium.FeatureGroup(name=layer_name)
         for _, row in frame.to_crs(settings.CRS_WEB).iterrows():
             colour = PROGRAMME_COLOURS.get(row["programme"], OTHER_COLOUR) if layer_name.startswith("Init") \
                 else "#000000"
             text = (f"<b>{html.escape(str(row['name']))}</b><br>{html.escape(str(row['programme']))}<br>"
-                    f"locatie: {html.escape(PLACEMENT_LABELS.get(row['placement'], str(row['placement'])))}")
+                    f"locatie: {html.escape(labels.PLACEMENTS.get(row['placement'], str(row['placement'])))}")
             folium.CircleMarker([row.geometry.y, row.geometry.x], radius=6 if row["placement"] != "area" else 4,
                                 color="#000000", weight=1, fill=True, fill_color=colour, fill_opacity=0.9,
                                 dash_array=None if row["placement"] in ("exact", "address") else "3",
@@ -341,7 +415,7 @@ def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tool
                                 tooltip=html.escape(str(row["name"]))).add_to(group)
         group.add_to(fmap)
     legend = "".join(f'<div><span style="background:{p};display:inline-block;width:12px;height:12px;'
-                     f'margin-right:4px"></span>{html.escape(lab)}</div>' for p, lab in zip(palette, labels))
+                     f'margin-right:4px"></span>{html.escape(lab)}</div>' for p, lab in zip(palette, names))
     legend += (f'<div><span style="background:{NO_DATA_COLOUR};display:inline-block;width:12px;height:12px;'
                f'margin-right:4px"></span>{NO_DATA}</div>')
     fmap.get_root().html.add_child(folium.Element(

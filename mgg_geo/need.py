@@ -14,7 +14,11 @@ Method
    missing, never 0). ``share_present`` is the share of indicators present.
 4. Areas with fewer than ``min_indicators`` indicators or ``min_domains``
    domains get no index and are flagged ``onvoldoende gegevens``.
-5. **Rank** 1 = highest need.
+5. **Rank** 1 = highest need, among the *eligible* areas only (e.g. those
+   with at least the minimum population; the others keep their index for the
+   map but are not ranked).
+6. **Leading domain**: the domain with the largest weighted contribution
+   ``w_d S_d`` to an area's index, i.e. what drives its need.
 
 Sensitivity (OECD/JRC Handbook, Nardo et al. 2008; Saisana et al. 2005)
 ---------------------------------------------------------------------
@@ -146,7 +150,7 @@ def _combine(scores: np.ndarray, present: np.ndarray, weights: np.ndarray) -> np
 
 def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, method: str = "zscore",
                indicators=catalogue.INDICATORS, min_indicators: int = 3, min_domains: int = 2,
-               draws: int = 1000, seed: int = 20231105) -> pd.DataFrame:
+               draws: int = 1000, seed: int = 20231105, eligible: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
     """Need index, rank and rank interval for every area.
 
     Parameters
@@ -161,37 +165,45 @@ def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, 
         Below these, the area is flagged ``onvoldoende gegevens`` and gets no index.
     draws, seed
         Monte Carlo draws for the rank interval (0: no sensitivity analysis).
+    eligible
+        Boolean per area: only these are ranked (default: all).
 
     Returns
     -------
     pandas.DataFrame
-        Same index as ``areas``: ``need_index``, ``need_rank`` (1 = highest),
-        ``need_<domain>`` scores, ``indicators_present``, ``share_present``,
-        ``need_insufficient``, ``need_status`` (Dutch), ``rank_median``,
-        ``rank_p05``, ``rank_p95``, ``rank_uncertain``.
+        Same index as ``areas``: ``need_index``, ``need_rank`` (1 = highest,
+        eligible areas only), ``need_<domain>`` scores, ``leading_domain``,
+        ``indicators_present``, ``share_present``, ``need_insufficient``,
+        ``need_status`` (Dutch), ``rank_median``, ``rank_p05``, ``rank_p95``,
+        ``rank_uncertain``.
     """
     _check_method(method)
     prep = _prepare(areas, indicators, min_indicators, min_domains)
     w = normalise_weights(weights, prep.domains)
     wvec = np.array([w[d] for d in prep.domains])
     index = np.where(prep.sufficient, _combine(prep.scores[method], prep.present, wvec), np.nan)
+    ranked = prep.sufficient & (np.ones(len(index), bool) if eligible is None else np.asarray(eligible, dtype=bool))
     out = pd.DataFrame(index=prep.index)
     out["need_index"] = index
-    out["need_rank"] = pd.Series(index, index=prep.index).rank(ascending=False, method="min")
+    out["need_rank"] = pd.Series(np.where(ranked, index, np.nan), index=prep.index).rank(ascending=False,
+                                                                                       method="min")
+    contribution = np.where(prep.present, np.nan_to_num(prep.scores[method]) * wvec, -np.inf)
+    lead = np.array(prep.domains, dtype=object)[np.argmax(contribution, axis=1)] if prep.domains else []
+    out["leading_domain"] = pd.Series(np.where(prep.sufficient, lead, None), index=prep.index, dtype="object")
     for j, d in enumerate(prep.domains):
         out[f"need_{d}"] = prep.scores[method][:, j]
     out["indicators_present"] = prep.n_indicators
     out["share_present"] = prep.n_indicators / len(indicators)
     out["need_insufficient"] = ~prep.sufficient
     out["need_status"] = np.where(prep.sufficient, "", INSUFFICIENT_LABEL)
-    out = out.join(rank_interval(prep, draws=draws, seed=seed))
+    out = out.join(rank_interval(prep, draws=draws, seed=seed, ranked=ranked))
     return out
 
 
-def rank_interval(prep: _Prepared, *, draws: int, seed: int) -> pd.DataFrame:
-    """Monte Carlo ranks over Dirichlet domain weights and standardisation choice."""
+def rank_interval(prep: _Prepared, *, draws: int, seed: int, ranked: np.ndarray | None = None) -> pd.DataFrame:
+    """Monte Carlo ranks (among the ``ranked`` areas) over Dirichlet domain weights and standardisation choice."""
     cols = ["rank_median", "rank_p05", "rank_p95", "rank_uncertain"]
-    ok = np.flatnonzero(prep.sufficient)
+    ok = np.flatnonzero(prep.sufficient if ranked is None else ranked)
     out = pd.DataFrame(np.nan, index=prep.index, columns=cols)
     out["rank_uncertain"] = False
     if draws <= 0 or len(ok) == 0:

@@ -3,7 +3,7 @@
 Area (i, j) has its lower-left corner at (X0 + 1000 j, Y0 + 1000 i) and its
 representative point at its centre (a square's representative point is its
 centre). Codes run WK000000 .. WK000024 row by row; every area has 100 young
-people (youth_0_14 = 60, youth_15_24 = 40).
+people (pop_0_14 = 60, pop_15_24 = 40) among 250 residents.
 """
 import geopandas as gpd
 import numpy as np
@@ -19,8 +19,8 @@ def areas(n: int = 5) -> gpd.GeoDataFrame:
         for j in range(n):
             cells.append(box(X0 + 1000 * j, Y0 + 1000 * i, X0 + 1000 * (j + 1), Y0 + 1000 * (i + 1)))
             codes.append(f"WK0000{i * n + j:02d}")
-    frame = gpd.GeoDataFrame({"code": codes, "name": codes, "gemeente_code": "GM0000", "youth_0_14": 60.0,
-                              "youth_15_24": 40.0}, geometry=cells, crs="EPSG:28992")
+    frame = gpd.GeoDataFrame({"code": codes, "name": codes, "gemeente_code": "GM0000", "pop_0_14": 60.0,
+                              "pop_15_24": 40.0, "population": 250.0}, geometry=cells, crs="EPSG:28992")
     return frame.set_index("code")
 
 

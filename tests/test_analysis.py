@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
-from shapely.geometry import Point
+from shapely.geometry import Point, box
 
 from mgg_geo import catalogue, coverage, gap, need
-from mgg_geo.errors import DataError
+from mgg_geo.errors import DataError, ParameterError
 from tests import grid_world as grid
 
-# ---------------------------------------------------------------- coverage on the 5x5 grid
+# ---------------------------------------------------------------- coverage on the 5x5 grid (one point per area)
 
 
 def test_nearest_and_counts_by_hand():
@@ -27,6 +27,9 @@ def test_nearest_and_counts_by_hand():
     assert result["n_3km"].sum() == 11
     # within 5 km: i^2 + j^2 <= 25 -> all but (4,4); (4,3) and (3,4) lie at exactly 5 km and count
     assert result["n_5km"].sum() == 24
+    # the coverage measure: the share within 3 km is 1 for those 11 areas and 0 elsewhere
+    assert result["reach"].sum() == 11 and set(result["reach"]) == {0.0, 1.0}
+    assert (result.loc[result["reach"] == 1, "coverage_class"] == 3).all()
 
 
 def test_e2sfca_by_hand():
@@ -45,25 +48,70 @@ def test_e2sfca_by_hand():
     assert np.average(result["access_norm"], weights=np.full(25, 100.0)) == pytest.approx(1.0)
 
 
-def test_area_wide_offer_covers_areas_inside_at_distance_zero():
+def test_population_weighted_points_give_partial_reach():
+    # one wijk made of four 1 km buurten in a row; a site at the west end reaches the first three (3 km)
+    buurten = gpd.GeoDataFrame({"name": ["a", "b", "c", "d"]}, index=["BU00000001", "BU00000002", "BU00000003",
+                                                                      "BU00000004"],
+                               geometry=[box(grid.X0 + 1000 * i, grid.Y0, grid.X0 + 1000 * (i + 1), grid.Y0 + 1000)
+                                         for i in range(4)], crs="EPSG:28992")
+    wijk = gpd.GeoDataFrame({"name": ["W"], "pop_0_14": [100.0], "pop_15_24": [0.0]}, index=["WK000000"],
+                            geometry=[buurten.geometry.union_all()], crs="EPSG:28992")
+    site = grid.sites([Point(grid.X0, grid.Y0 + 500)])  # distances to the buurt centres: 0.5, 1.5, 2.5, 3.5 km
+    equal = coverage.population_points(wijk, buurten)
+    assert equal.weighting == "buurt_equal"
+    assert coverage.coverage(wijk, site, points=equal).loc["WK000000", "reach"] == pytest.approx(0.75)
+    # weighted: the far buurt holds most of the young people
+    weighted = coverage.population_points(wijk, buurten, pd.Series([10, 10, 10, 70], index=buurten.index))
+    result = coverage.coverage(wijk, site, points=weighted).loc["WK000000"]
+    assert weighted.weighting == "buurt" and result["reach"] == pytest.approx(0.30)
+    assert result["nearest_km"] == pytest.approx(0.1 * 0.5 + 0.1 * 1.5 + 0.1 * 2.5 + 0.7 * 3.5)
+    assert result["coverage_class"] == 1  # 30 % within reach: low coverage, although a site lies in the wijk
+
+
+def test_area_wide_offers_are_listed_never_a_distance():
     areas = grid.areas()
-    offer = grid.sites([grid.centre(4, 4)], area_wide=[True], area_code=["GM0000"])
-    polygons = pd.Series([areas.geometry.union_all()], index=["GM0000"])
-    result = coverage.coverage(areas, offer, offer_areas=polygons)
-    assert (result["nearest_km"] == 0).all() and (result["n_1km"] == 1).all()
-    with pytest.raises(DataError, match="no polygon for area code GM0000"):
+    west = areas.loc[["WK000000", "WK000005", "WK000010", "WK000015", "WK000020"]].geometry.union_all()
+    offer = grid.sites([grid.centre(4, 4)], area_wide=[True], area_code=["GM0000"], programme=["KoPPeLing"])
+    offer["area"] = gpd.GeoSeries([west], crs="EPSG:28992")
+    result = coverage.coverage(areas, offer)
+    assert result["nearest_km"].isna().all() and (result["reach"] == 0).all()  # no physical site at all
+    assert (result["n_1km"] == 0).all() and (result["coverage_class"] == 1).all()
+    assert result["area_wide_offers"].tolist().count("KoPPeLing") == 5 and result["n_area_wide"].sum() == 5
+    # with one physical site too, distances come from that site only
+    both = pd.concat([offer, grid.sites([grid.centre(0, 4)])], ignore_index=True)
+    mixed = coverage.coverage(areas, both)
+    assert mixed.loc["WK000000", "nearest_km"] == pytest.approx(4.0)
+    assert mixed.loc["WK000000", "area_wide_offers"] == "KoPPeLing"
+    offer["area"] = None
+    with pytest.raises(DataError, match="no polygon"):
         coverage.coverage(areas, offer)
-    # the register carries the polygon itself: only the west column of the grid is inside
-    offer["area"] = gpd.GeoSeries([areas.loc[["WK000000", "WK000005", "WK000010", "WK000015", "WK000020"]]
-                                   .geometry.union_all()], crs="EPSG:28992")
-    inside = coverage.coverage(areas, offer)
-    assert (inside["nearest_km"] == 0).sum() == 5 and inside["nearest_km"].isna().sum() == 20
 
 
-def test_age_filter_keeps_unknown_ranges():
-    sites = grid.sites([grid.centre(0, 0)] * 3, age_min=[12, 65, None], age_max=[18, 99, None])
-    kept = coverage.select_sites(sites, ages=(0, 24))
-    assert kept["name"].tolist() == ["site 0", "site 2"]
+def test_target_group_filters_the_register():
+    sites = grid.sites([grid.centre(0, 0)] * 4, age_min=[13, 65, None, 0], age_max=[16, 99, None, 100])
+    youth = catalogue.target_group("jongeren")
+    assert coverage.select_sites(sites, ages=youth.ages)["name"].tolist() == ["site 0", "site 3"]
+    assert coverage.select_sites(sites, ages=youth.ages, include_unknown_ages=True)["name"].tolist() == \
+        ["site 0", "site 2", "site 3"]
+    older = catalogue.target_group("ouderen")
+    assert coverage.select_sites(sites, ages=older.ages)["name"].tolist() == ["site 1", "site 3"]
+    assert coverage.unknown_ages(sites).tolist() == [False, False, True, False]
+
+
+def test_target_group_drives_demand_and_need_indicators():
+    youth, older = catalogue.target_group(None), catalogue.target_group("ouderen")
+    assert youth.key == "jongeren" and youth.demand == ("pop_0_14", "pop_15_24")
+    assert "share_65plus" not in youth.indicators and "share_65plus" in older.indicators
+    with pytest.raises(ParameterError, match="target_group.*jongeren, jongvolwassenen, ouderen"):
+        catalogue.target_group("kinderen")
+    # the share of residents aged 65+ is need for older people, not for young people
+    frame = pd.DataFrame({"low_income_share": [10.0, 10.0, 20.0], "lonely": [40.0, 40.0, 45.0],
+                          "corporation_share": [20.0, 20.0, 30.0], "share_65plus": [10.0, 40.0, 10.0]},
+                         index=["young", "old", "poor"])
+    for_youth = need.need_index(frame, indicators=youth.need_indicators, draws=0)
+    for_older = need.need_index(frame, indicators=older.need_indicators, draws=0)
+    assert for_youth.loc["young", "need_index"] == pytest.approx(for_youth.loc["old", "need_index"])
+    assert for_older.loc["old", "need_index"] > for_older.loc["young", "need_index"]
 
 
 def test_wrong_crs_is_refused():
@@ -72,6 +120,7 @@ def test_wrong_crs_is_refused():
 
 
 # ---------------------------------------------------------------- need index
+
 
 
 def _need_frame():
@@ -160,9 +209,21 @@ def test_property_adding_a_site_never_lowers_coverage(existing, extra):
     new_pt = Point(grid.X0 + extra[0], grid.Y0 + extra[1])
     after = coverage.coverage(areas, grid.sites(pts + [new_pt], capacity=[c for *_, c in existing] + [extra[2]]))
     assert (after["nearest_km"] <= before["nearest_km"] + 1e-12).all()
-    for col in ("n_1km", "n_3km", "n_5km"):
+    for col in ("n_1km", "n_3km", "n_5km", "reach", "coverage_class"):
         assert (after[col] >= before[col]).all()
     assert (after["access"] >= before["access"] - 1e-12).all()
+
+
+@hsettings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=0, max_size=5))
+def test_property_labels_agree_with_numbers(where):
+    """No area is classed high coverage unless most of its target group lives within 3 km of a site."""
+    areas = grid.areas()
+    result = coverage.coverage(areas, grid.sites([grid.centre(i, j) for i, j in where]))
+    high = result["coverage_class"] == 3
+    assert (result.loc[high, "reach"] >= 2 / 3).all()
+    assert (result.loc[high, "nearest_km"] <= 3.0 + 1e-9).all()
+    assert (result.loc[result["reach"] == 0, "coverage_class"] == 1).all()
 
 
 def test_property_permuting_rows_changes_nothing():
@@ -173,7 +234,16 @@ def test_property_permuting_rows_changes_nothing():
     pd.testing.assert_frame_equal(a, b)
 
 
-# ---------------------------------------------------------------- gap
+# ---------------------------------------------------------------- gap, priority, what-if
+
+
+def classified(areas, sites):
+    cov = coverage.coverage(areas, sites)
+    frame = areas.join(cov)
+    frame["ranked"], frame["unranked"] = gap.ranked(frame)
+    frame = frame.join(gap.classify(frame["need_index"], frame["coverage_class"], frame["reach"], frame["ranked"]))
+    frame["priority"] = gap.priority(frame)
+    return frame
 
 
 def test_terciles_ties_share_a_class_and_nan_stays():
@@ -183,64 +253,179 @@ def test_terciles_ties_share_a_class_and_nan_stays():
     assert classes.iloc[8] == 3.0
 
 
-def test_bivariate_classes_and_priority_on_grid():
+def test_westerwolde_situation_labels_map_and_what_if_agree():
+    """Far-away villages with little competition for a site score high on E2SFCA, but they are not covered.
+
+    The old classes (E2SFCA terciles) called areas 4 km from the nearest site "hoge dekking" and the what-if
+    then proposed new sites exactly there. With one measure, they are low coverage everywhere it matters.
+    """
     areas = grid.areas()
-    areas["need_index"] = np.linspace(-1, 1, 25)  # need rises with the code
-    sites = grid.sites([grid.centre(4, 4)])  # the site sits in the highest-need corner
-    cov = coverage.coverage(areas, sites)
-    classes = gap.classify(areas["need_index"], cov["access_norm"])
-    frame = areas.join(cov).join(classes)
-    assert frame.loc["WK000024", "gap_class"] == "3-3"
-    assert frame.loc["WK000000", "gap_class"] == "1-1"
-    assert frame.loc["WK000000", "gap_label"] == "Lage behoefte, lage dekking"
-    frame["priority"] = gap.priority(frame)
-    first = frame.sort_values("priority").iloc[0]
-    assert first["gap_class"] == "3-1" or first["need_class"] == 3
+    areas["need_index"] = np.linspace(-1, 1, 25)
+    east = [f"WK0000{i * 5 + 4:02d}" for i in range(5)]
+    # a crowded west sharing one site, and a sparse east whose own site stands 4 km beyond the grid
+    areas.loc[~areas.index.isin(east), ["pop_0_14", "pop_15_24"]] = [600.0, 400.0]
+    areas.loc[east, ["pop_0_14", "pop_15_24"]] = [6.0, 4.0]
+    sites = grid.sites([grid.centre(2, 0), Point(grid.X0 + 8500, grid.Y0 + 2500)])
+    frame = classified(areas, sites)
+    old_style = gap.terciles(frame["access_norm"])
+    assert (old_style[east] == 3).all()  # E2SFCA terciles called every east area "hoge dekking" ...
+    assert (frame.loc[east, "nearest_km"] >= 4.0).all()  # ... 4 km or more from the nearest site
+    assert (frame.loc[east, "coverage_class"] == 1).all() and (frame.loc[east, "reach"] == 0).all()
+    high_need_east = [c for c in east if frame.loc[c, "need_class"] == 3]
+    assert high_need_east and all(frame.loc[c, "gap_class"] == "3-1" for c in high_need_east)
+    # the map colours the same classes: coverage_class is a function of reach alone
+    pd.testing.assert_series_equal(coverage.coverage_class(frame["reach"]), frame["coverage_class"],
+                                   check_names=False)
+    result = gap.what_if(frame, sites, scope=np.ones(25, bool), k=2)
+    gained = result.areas[result.areas["reach_after"] > result.areas["reach_before"]]
+    assert len(gained) and (gained["class_before"] < 3).all()  # it only ever adds reach where coverage is not high
+    pd.testing.assert_series_equal(result.areas["class_before"], frame["coverage_class"], check_names=False)
+    assert result.after["areas_high_need_low_coverage"] < result.before["areas_high_need_low_coverage"]
 
 
-def test_what_if_picks_the_best_uncovered_place():
+def test_priority_order_by_hand():
+    """Ranked areas: high need first, then low coverage, then the higher need index."""
+    areas = grid.areas().iloc[:6].copy()
+    areas["need_index"] = [0.1, 0.9, 0.5, 0.8, -0.4, 0.85]
+    areas["gemeente_code"] = "GM0000"
+    # one site at the centre of (0,2): all six areas lie within 3 km of it
+    frame = classified(areas, grid.sites([grid.centre(0, 2)]))
+    assert frame["need_class"].to_dict() == {"WK000000": 1, "WK000001": 3, "WK000002": 2, "WK000003": 2,
+                                             "WK000004": 1, "WK000005": 3}
+    assert (frame["coverage_class"] == 3).all()  # all within 3 km: order by need class, then need index
+    order = frame.sort_values("priority").index.tolist()
+    assert order == ["WK000001", "WK000005", "WK000003", "WK000002", "WK000000", "WK000004"]
+    assert frame["priority"].tolist() == [5, 1, 4, 3, 6, 2]
+
+
+def test_small_areas_stay_on_the_map_but_are_not_ranked():
+    areas = grid.areas()
+    areas["need_index"] = np.linspace(-1, 1, 25)
+    areas.loc["WK000024", "population"] = 40.0  # under the minimum of 100 residents
+    frame = classified(areas, grid.sites([grid.centre(0, 0)]))
+    small = frame.loc["WK000024"]
+    assert not small["ranked"] and small["unranked"] == "small"
+    assert np.isnan(small["priority"]) and small["gap_class"] == "" and np.isnan(small["need_class"])
+    assert frame["priority"].max() == 24 and frame["ranked"].sum() == 24
+    assert gap.MIN_POPULATION == 100
+
+
+def test_leading_domain_names_what_drives_need():
+    frame = pd.DataFrame({"low_income_share": [5.0, 30.0, 10.0], "social_minimum_share": [5.0, 30.0, 10.0],
+                          "corporation_share": [80.0, 10.0, 10.0], "woz_value": [150.0, 300.0, 300.0],
+                          "lonely": [40.0, 40.0, 60.0]}, index=["housing", "poverty", "isolation"])
+    out = need.need_index(frame, draws=0)
+    assert out["leading_domain"].to_dict() == {"housing": "wonen", "poverty": "armoede", "isolation": "isolement"}
+
+
+def test_what_if_partial_reach_and_reason():
     areas = grid.areas()
     areas["need_index"] = np.nan  # only the top-left corner (4,0) and its neighbours have need
     areas.loc[["WK000020", "WK000015", "WK000021"], "need_index"] = [3.0, 1.0, 2.0]
-    sites = grid.sites([grid.centre(0, 4)])  # existing site in the opposite corner
-    result = gap.what_if(areas, sites, k=2, distance_m=1000.0)
-    # within 1 km of (4,0) lie (4,0), (3,0), (4,1): the only candidate reaching all three weighted areas
-    first = result.chosen.iloc[0]
-    assert first["code"] == "WK000020" and first["new_population"] == 300.0 and first["areas_reached"] == 3
-    assert len(result.chosen) == 1  # after that no weighted area is left uncovered: greedy stops
+    frame = classified(areas, grid.sites([grid.centre(0, 4)]))
+    result = gap.what_if(frame, grid.sites([grid.centre(0, 4)]), scope=np.ones(25, bool), k=3, reach_m=1000.0)
+    # within 1 km of (4,0) lie (4,0), (3,0), (4,1): the only candidate reaching all three ranked areas
+    first = result.sites.iloc[0]
+    assert first["area"] == "WK000020" and first["new_population"] == 300.0 and first["areas_reached"] == 3
+    assert len(result.sites) == 1 and result.reason == "covered"  # nothing ranked is left uncovered
     assert result.after["population_within"] - result.before["population_within"] == 300.0
-
-
-# ---------------------------------------------------------------- the real data
-
-
-@pytest.mark.shared
-def test_full_chain_on_shared_data_for_all_municipalities(use_imported, tmp_path):
-    from mgg_geo import analysis, regions
-
-    result = analysis.run("wijk", draws=200, offline=True, geocode=False, reference_date="2026-01-01")
-    frame = result.areas
-    assert len(frame) == 123 and set(frame["gemeente_code"]) == set(regions.MUNICIPALITIES)
-    assert frame["need_index"].notna().sum() >= 110
-    assert frame["gap_class"].isin([f"{a}-{b}" for a in (1, 2, 3) for b in (1, 2, 3)] + [""]).all()
-    assert (frame.groupby("gemeente_code")["priority"].min() == 1).all()
-    assert frame.loc["WK001400", "nearest_km"] == 0.0  # wijk Centrum holds initiatives (and KoPPeLing covers GM0014)
-    assert "nearest_km__STORM" in frame and "nearest_km__Move aHead" in frame
-    assert len(result.whatif.chosen) == 3
-    for ext in ("gpkg", "csv", "xlsx"):
-        path = analysis.write(result, tmp_path / f"areas.{ext}")
-        assert path.exists() and path.stat().st_size > 1000
-    import geopandas as gpd
-    back = gpd.read_file(tmp_path / "areas.gpkg")
-    assert len(back) == 123 and back.crs.to_epsg() == 28992 and "gap_label" in back
+    assert result.areas.loc["WK000015", ["reach_before", "reach_after"]].tolist() == [0.0, 1.0]
 
 
 def test_what_if_scope_limits_candidates_and_figures():
     areas = grid.areas()
     areas["need_index"] = np.linspace(0, 1, 25)
-    scope = np.array([code.endswith(("00", "01", "05", "06")) for code in areas.index])  # a 2x2 corner
-    result = gap.what_if(areas, grid.sites([grid.centre(4, 4)]), k=2, distance_m=1000.0, scope=scope)
-    assert set(result.chosen["code"]) <= {"WK000000", "WK000001", "WK000005", "WK000006"}
+    frame = classified(areas, grid.sites([grid.centre(4, 4)]))
+    scope = np.array([code.endswith(("00", "01", "05", "06")) for code in frame.index])  # a 2x2 corner
+    result = gap.what_if(frame, grid.sites([grid.centre(4, 4)]), scope=scope, k=2, reach_m=1000.0)
+    assert set(result.sites["area"]) <= {"WK000000", "WK000001", "WK000005", "WK000006"}
     assert result.before["population_within"] == 0.0  # the only site is far from the corner
-    assert result.after["population_within"] == 400.0  # the whole corner (4 areas x 100) is reached
-    assert result.after["share_within"] == 1.0
+    assert result.after["population_within"] == 400.0 and result.after["share_within"] == 1.0
+    assert list(result.areas.index) == ["WK000000", "WK000001", "WK000005", "WK000006"]
+    with pytest.raises(ParameterError, match="k"):
+        gap.what_if(frame, grid.sites([]), scope=scope, k=0)
+
+
+# ---------------------------------------------------------------- the real data
+
+
+@pytest.fixture(scope="module")
+def province(imported_cache):
+    from mgg_geo import analysis, settings
+
+    saved = settings.CACHE_DIR
+    settings.CACHE_DIR = imported_cache
+    try:
+        return analysis.run("wijk", draws=100, offline=True, geocode=False, reference_date="2026-01-01")
+    finally:
+        settings.CACHE_DIR = saved
+
+
+@pytest.mark.shared
+def test_groningen_has_real_distances_and_its_area_wide_programme_apart(province):
+    gm = province.areas[province.areas["gemeente_code"] == "GM0014"]
+    assert (gm["area_wide_offers"] == "KoPPeLing").all()  # municipality-wide, listed per area
+    assert (gm["nearest_km"] > 0).sum() >= 15 and gm["nearest_km"].median() > 1.0  # not 0,0 km everywhere
+    assert gm["coverage_class"].nunique() > 1  # the gap map is not one colour
+    figures = province.figures.loc["GM0014"]
+    assert figures["area_wide_offers"] == ["KoPPeLing"] and figures["sites_physical"] >= 1
+    assert not province.sites.loc[province.sites["area_wide"], "geometry"].isna().any()
+    assert "KoPPeLing" not in set(province.sites.loc[~province.sites["area_wide"].astype(bool), "programme"])
+
+
+@pytest.mark.shared
+def test_municipalities_without_sites_say_so(province):
+    from mgg_geo import reports
+
+    empty = [c for c, f in province.figures.iterrows() if f["sites_physical"] == 0]
+    assert {"GM1966", "GM0765"} <= set(empty)  # Het Hogeland and Pekela have no documented site
+    for code in empty:
+        text = reports.MunicipalityReport(province, code)
+        assert "geen enkele fysieke locatie" in text.summary() and "geen enkele fysieke locatie" in text.quality()
+        assert "Geen bijzonderheden" not in text.quality()
+
+
+@pytest.mark.shared
+def test_tiny_areas_are_shown_but_not_ranked(province):
+    areas = province.areas.set_index("name", append=True)
+    for name in ("Eemshavengebied", "Oosterhorn", "Tussengebied"):
+        row = areas.xs(name, level="name").iloc[0]
+        assert not row["ranked"] and row["unranked"] == "small" and np.isnan(row["priority"]), name
+        assert row["population"] < 100
+    assert (province.areas.loc[province.areas["ranked"], "population"] >= 100).all()
+
+
+@pytest.mark.shared
+def test_unknown_ages_are_excluded_and_counted(province):
+    # the youth centres without an age range in the register do not count as youth offers
+    assert "Jongerencentrum Break! (deBasis Veendam)" in set(province.excluded["name"])
+    assert province.figures.loc["GM0047", "excluded_unknown_age"] >= 1
+    assert not province.sites["name"].isin(province.excluded["name"]).any()
+
+
+@pytest.mark.shared
+def test_export_carries_population_offers_domain_and_minimum_flag(province, tmp_path):
+    from mgg_geo import analysis
+
+    table = analysis.export_table(province).set_index("code")
+    for column in ("population", "target_population", "area_wide_offers", "leading_domain", "below_min_population",
+                   "reach", "coverage_class", "gap_label", "figures_origin"):
+        assert column in table, column
+    assert table.loc["WK001400", "area_wide_offers"] == "KoPPeLing"
+    assert table.loc["WK196614", "below_min_population"] and not table.loc["WK001400", "below_min_population"]
+    assert "youth_0_14" not in table and "share_65plus" in table  # shown, but not need for young people
+    path = analysis.write(province, tmp_path / "areas.gpkg")
+    import pyogrio
+    assert {name for name, _ in pyogrio.list_layers(path)} == {"gebieden", "initiatieven"}
+    sites = gpd.read_file(path, layer="initiatieven")
+    assert set(sites["placement_label"]) >= {"gebied (bij benadering)"}
+    analysis.write(province, tmp_path / "areas.csv")
+    assert (tmp_path / "areas_initiatieven.csv").exists()
+
+
+@pytest.mark.shared
+def test_what_if_is_computed_once_per_municipality(province):
+    assert set(province.whatif.index) == set(province.figures.index)
+    assert province.whatif_sites.groupby("gemeente_code")["step"].max().max() <= province.parameters["k"]
+    het_hogeland = province.whatif.loc["GM1966"]
+    assert het_hogeland["after_population_within"] > het_hogeland["before_population_within"]

@@ -1,0 +1,103 @@
+"""The one Dutch formatter: numbers, percentages, distances, counts and dates as a Dutch reader expects them.
+
+Decimal comma, thousands dot, no negative zero, "–" for a missing value, and
+times in Dutch with their zone, e.g. "2 december 2026, 14:05 (CET)". Every
+text, table, tooltip and legend uses these functions.
+
+Examples
+--------
+>>> number(12345.678, 1), number(-0.004, 2), number(None)
+('12.345,7', '0,00', '–')
+>>> percent(0.6149), km(2.345), signed(-2.26, 1)
+('61%', '2,3 km', '−2,3')
+>>> count(1, "wijk", "wijken"), count(3, "wijk", "wijken")
+('1 wijk', '3 wijken')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+MISSING = "–"
+ZONE = ZoneInfo("Europe/Amsterdam")
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december")
+
+
+def _missing(value) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(math.isnan(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def number(value, decimals: int = 0, unit: str = "") -> str:
+    """A number with a decimal comma and a thousands dot; ``unit`` is appended after a space when given."""
+    if _missing(value):
+        return MISSING
+    rounded = round(float(value), decimals)
+    if rounded == 0:
+        rounded = 0.0  # no "-0"
+    text = f"{rounded:,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return f"{text} {unit}" if unit else text
+
+
+def signed(value, decimals: int = 0, unit: str = "") -> str:
+    """A difference with its sign: "+2,3", "−1,0" (a real minus sign), "0"."""
+    if _missing(value):
+        return MISSING
+    text = number(abs(float(value)), decimals, unit)
+    if round(float(value), decimals) == 0:
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+def percent(share, decimals: int = 0) -> str:
+    """A share (0-1) as a percentage: "61%"."""
+    return MISSING if _missing(share) else number(100 * float(share), decimals) + "%"
+
+
+def percentage(value, decimals: int = 1) -> str:
+    """A value already in percent: "12,3%"."""
+    return MISSING if _missing(value) else number(value, decimals) + "%"
+
+
+def km(value, decimals: int = 1) -> str:
+    """A distance in kilometres: "2,3 km"."""
+    return number(value, decimals, "km")
+
+
+def count(n: int, singular: str, plural: str) -> str:
+    """"1 wijk", "3 wijken"."""
+    return f"{number(n)} {singular if n == 1 else plural}"
+
+
+def listing(items: list[str], conjunction: str = "en") -> str:
+    """"A", "A en B", "A, B en C"."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def when(value: str | dt.datetime | None = None) -> str:
+    """A moment in Dutch with its zone: "2 december 2026, 14:05 (CET)"; default: now."""
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value or dt.datetime.now(dt.timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    local = moment.astimezone(ZONE)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H:%M} ({local.tzname()})"
+
+
+def date(value: str | dt.date | None) -> str:
+    """A date in Dutch: "27 maart 2025"; "–" when unknown."""
+    if not value:
+        return MISSING
+    day = dt.date.fromisoformat(str(value)[:10]) if not isinstance(value, dt.date) else value
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
