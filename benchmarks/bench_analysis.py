@@ -39,8 +39,9 @@ def world(seed: int = 1):
              for x, y in zip(xs, ys)]
     codes = [f"BU{i:08d}" for i in range(len(cells))]
     areas = gpd.GeoDataFrame({"code": codes, "gemeente_code": [f"GM{(i // 50):04d}" for i in range(len(cells))],
-                              "youth_0_14": rng.integers(0, 800, len(cells)).astype(float),
-                              "youth_15_24": rng.integers(0, 600, len(cells)).astype(float)},
+                              "pop_0_14": rng.integers(0, 800, len(cells)).astype(float),
+                              "pop_15_24": rng.integers(0, 600, len(cells)).astype(float),
+                              "population": rng.integers(50, 5000, len(cells)).astype(float)},
                              geometry=cells, crs="EPSG:28992").set_index("code")
     for ind in catalogue.INDICATORS:
         values = rng.normal(50, 15, len(cells))
@@ -65,7 +66,8 @@ def chain(areas, sites) -> dict[str, float]:
     t["coverage (nearest, counts, E2SFCA)"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     frame = areas.join(needs).join(cov)
-    frame = frame.join(gap.classify(frame["need_index"], frame["access_norm"]))
+    frame["ranked"], frame["unranked"] = gap.ranked(frame)
+    frame = frame.join(gap.classify(frame["need_index"], frame["coverage_class"], frame["reach"], frame["ranked"]))
     frame["priority"] = gap.priority(frame)
     t["gap classes + priority"] = time.perf_counter() - t0
     t["total"] = sum(t.values())
