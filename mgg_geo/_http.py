@@ -1,8 +1,9 @@
 """HTTP plumbing shared by the CBS and PDOK clients.
 
 One :class:`TrackedSession` per download: retries with exponential back-off
-(urllib3 ``Retry``) for connection errors, timeouts and HTTP 429/5xx, the
-timeout and user agent from :mod:`mgg_geo.settings`, and a guard that stops a
+(urllib3 ``Retry``) for HTTP 429/5xx and at most one for a failed connection or
+a timed-out answer, a short connect timeout and a longer read timeout, the user
+agent from :mod:`mgg_geo.settings`, and a guard that stops a
 runaway ``odata.nextLink`` chain (a URL requested twice, or more than
 ``settings.MAX_PAGES`` pages).
 """
@@ -54,8 +55,8 @@ class TrackedSession(requests.Session):
         self.log = log if log is not None else RequestLog()
         retry = Retry(
             total=settings.HTTP_RETRIES,
-            connect=settings.HTTP_RETRIES,
-            read=settings.HTTP_RETRIES,
+            connect=min(1, settings.HTTP_RETRIES),
+            read=min(1, settings.HTTP_RETRIES),
             status=settings.HTTP_RETRIES,
             backoff_factor=settings.HTTP_BACKOFF,
             status_forcelist=(429, 500, 502, 503, 504),
@@ -70,8 +71,8 @@ class TrackedSession(requests.Session):
 
     def send(self, request, **kwargs):  # noqa: D401 - requests API
         self.log.before(request.url)
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = settings.HTTP_TIMEOUT
+        if kwargs.get("timeout") is None or isinstance(kwargs["timeout"], (int, float)):
+            kwargs["timeout"] = (settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_TIMEOUT)
         return super().send(request, **kwargs)
 
 
@@ -87,11 +88,7 @@ def describe_failure(exc: BaseException, log: RequestLog, what: str) -> SourceEr
         return SourceError(f"{what}: the server answered HTTP {status} for {url}.", url=url, status=status)
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     if isinstance(exc, requests.Timeout) or isinstance(reason, ReadTimeoutError):
-        return SourceError(
-            f"{what}: no answer within {settings.HTTP_TIMEOUT:g} s from {url} "
-            f"(after {settings.HTTP_RETRIES} retries).",
-            url=url,
-        )
+        return SourceError(f"{what}: no answer within {settings.HTTP_TIMEOUT:g} s from {url}.", url=url)
     if isinstance(exc, requests.ConnectionError):
         return SourceError(f"{what}: could not connect to {url} ({type(exc).__name__}).", url=url)
     if isinstance(exc, (ValueError, KeyError, TypeError)):

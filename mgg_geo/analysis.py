@@ -7,10 +7,15 @@ municipal border count), need and gap classes within the analysis region
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
-import pickle
+import os
+import shutil
+import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +25,9 @@ import pandas as pd
 
 from . import areas as areas_mod
 from . import cache, catalogue, coverage, gap, initiatives, labels, need, regions, settings, sources, trends
-from .errors import DataError
+from . import __version__
+from .errors import CacheError, DataError, MggWarning
+from .parameters import ReportParameters
 
 @dataclass
 class Analysis:
@@ -103,61 +110,44 @@ def population_points(frame: areas_mod.AreaFrame, level: str, group: catalogue.T
     return coverage.population_points(frame.areas, buurten.frame.set_index("code"), weights)
 
 
-def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] | None = None,
-        method: str = "zscore", draws: int = 1000, seed: int = 20231105, register_path: str | Path | None = None,
-        reference_date: dt.date | str | None = None, k: int = 3, target_group: str = catalogue.DEFAULT_TARGET_GROUP,
-        include_unknown_ages: bool = False, min_population: float = gap.MIN_POPULATION,
-        kwb_year: int | None = None, health_year: int | None = None, boundary_year: int | None = None,
-        offline: bool = False, geocode: bool = True) -> Analysis:
+def run(params: ReportParameters | None = None, **changes) -> Analysis:
     """Run the analysis chain (see the module docstring).
 
     Parameters
     ----------
-    level
-        ``wijk`` or ``buurt``.
-    municipalities
-        GM codes or names; None or "all": the province.
-    weights, method, draws, seed
-        Need index options (:func:`mgg_geo.need.need_index`).
-    register_path
-        Initiative register (default ``settings.REGISTER_PATH``).
-    reference_date
-        Initiatives ended before it do not count (default: today).
-    k
-        What-if: new sites per municipality.
-    target_group
-        A key of :data:`mgg_geo.catalogue.TARGET_GROUPS`: drives demand, the
-        need indicators, the register filter and the wording.
-    include_unknown_ages
-        Count initiatives without an age range as meeting the target group.
-    min_population
-        Areas with fewer residents are shown but not ranked.
+    params
+        The choices of this run (:class:`mgg_geo.parameters.ReportParameters`;
+        default: all defaults).
+    **changes
+        Fields of :class:`~mgg_geo.parameters.ReportParameters` to change,
+        e.g. ``run(level="buurt", draws=200, offline=True)``.
     """
-    munis = regions.resolve_municipalities(municipalities)
-    group = catalogue.target_group(target_group)
-    frame = areas_mod.build(level, kwb_year=kwb_year, health_year=health_year, boundary_year=boundary_year,
-                            offline=offline)
+    p = (params or ReportParameters()).replace(**changes) if changes else (params or ReportParameters())
+    munis = list(p.municipalities)
+    group = catalogue.target_group(p.target_group)
+    frame = areas_mod.build(p.level, kwb_year=p.kwb_year, health_year=p.health_year, boundary_year=p.boundary_year,
+                            offline=p.offline)
     year = frame.sources["boundaries"]["year"]
-    layers = initiatives.boundary_layers(year=year, offline=offline)
-    register = initiatives.load(register_path or settings.REGISTER_PATH, boundaries=layers,
-                                reference_date=reference_date, geocode=geocode and not offline, offline=offline)
-    sites = coverage.select_sites(register.initiatives, ages=group.ages, include_unknown_ages=include_unknown_ages)
+    layers = initiatives.boundary_layers(year=year, offline=p.offline)
+    register = initiatives.load(p.register_path or settings.REGISTER_PATH, boundaries=layers,
+                                reference_date=p.reference_date, geocode=p.geocode, offline=p.offline)
+    sites = coverage.select_sites(register.initiatives, ages=group.ages, include_unknown_ages=p.include_unknown_ages)
     active = register.active
     excluded = active[coverage.unknown_ages(active) & ~active.index.isin(sites.index)]
     province = frame.areas.copy()
     province["target_population"] = coverage.target_population(province, group.demand)
-    points = population_points(frame, level, group, offline=offline)
+    points = population_points(frame, p.level, group, offline=p.offline)
     cov = coverage.coverage(province, sites, points=points, demand=group.demand)
-    named = [p for p in initiatives.NAMED_PROGRAMMES if (sites["programme"] == p).any()]
+    named = [n for n in initiatives.NAMED_PROGRAMMES if (sites["programme"] == n).any()]
     per_programme = coverage.coverage_by_programme(province, sites, named, points=points, demand=group.demand)
     region = province[province["gemeente_code"].isin(munis)].copy()
     if region.empty:
-        raise DataError(f"No {level} areas for {', '.join(munis)} in the boundaries used.")
-    eligible = pd.to_numeric(region.get("population"), errors="coerce") >= min_population
-    needs = need.need_index(region, weights=weights, method=method, draws=draws, seed=seed,
+        raise DataError(f"No {p.level} areas for {', '.join(munis)} in the boundaries used.")
+    eligible = pd.to_numeric(region.get("population"), errors="coerce") >= p.min_population
+    needs = need.need_index(region, weights=p.weights or None, method=p.method, draws=p.draws, seed=p.seed,
                             indicators=group.need_indicators, eligible=eligible)
     region = region.join(needs).join(cov).join(per_programme)
-    region["ranked"], region["unranked"] = gap.ranked(region, min_population)
+    region["ranked"], region["unranked"] = gap.ranked(region, p.min_population)
     region = region.join(gap.classify(region["need_index"], region["coverage_class"], region["reach"],
                                       region["ranked"]))
     region["priority"] = gap.priority(region)
@@ -166,17 +156,16 @@ def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] |
     region_points = coverage.Points(points.area[in_region], points.xy[in_region], points.share[in_region],
                                     points.code[in_region], points.name[in_region], points.weighting)
     outcomes = {code: gap.what_if(region, sites, scope=(region["gemeente_code"] == code).to_numpy(),
-                                  points=region_points, k=k, demand=group.demand) for code in munis}
+                                  points=region_points, k=p.k, demand=group.demand) for code in munis}
     parameters = {
-        "level": level, "municipalities": munis, "weights": need.normalise_weights(weights, _domains(group)),
-        "method": method, "draws": draws, "seed": seed, "register": str(register.path),
-        "reference_date": str(register.reference_date), "k": k, "reach_m": coverage.REACH_M,
-        "target_group": group.key, "target_ages": list(group.ages), "include_unknown_ages": include_unknown_ages,
-        "min_population": min_population, "points": points.weighting, "age_group": frame.age_group,
-        "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        **p.to_notebook(), "municipalities": munis, "weights": need.normalise_weights(p.weights or None,
+                                                                                      _domains(group)),
+        "register": str(register.path), "reference_date": str(register.reference_date),
+        "reach_m": coverage.REACH_M, "target_ages": list(group.ages), "points": points.weighting,
+        "age_group": frame.age_group, "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
-    changes, series = trends.changes(level=level, target=frame.sources["boundaries"]["indeling"],
-                                     age_group=frame.age_group, offline=offline)
+    changes_, series = trends.changes(level=p.level, target=frame.sources["boundaries"]["indeling"],
+                                      age_group=frame.age_group, offline=p.offline)
     result = Analysis(
         areas=region, register=register, quality=frame.quality[frame.quality["gemeente_code"].isin(
             [old for code in munis for old in [code] + regions.predecessors(code, 2020, year)])],
@@ -190,7 +179,7 @@ def run(level: str = "wijk", municipalities=None, *, weights: dict[str, float] |
                              for c, o in outcomes.items()]).set_index("gemeente_code"),
         vintages=frame.vintages[frame.vintages["code"].isin(region.index)],
         totals=frame.totals[frame.totals.index.isin(munis)],
-        changes=changes[changes["code"].isin(region.index)], series=series[series["code"].isin(region.index)],
+        changes=changes_[changes_["code"].isin(region.index)], series=series[series["code"].isin(region.index)],
         map_breaks={"need_index": _quantile_breaks(region.loc[region["ranked"], "need_index"])})
     result.figures = pd.DataFrame([key_figures(result, code) for code in munis]).set_index("gemeente_code")
     return result
@@ -261,54 +250,128 @@ def key_figures(result: Analysis, gemeente: str) -> dict:
     }
 
 
-def from_parameters(*, level: str = "wijk", kwb_year: int = 0, health_year: int = 0, boundary_year: int = 0,
-                    register_path: str = "", weights: str = "", reference_date: str = "", draws: int = 1000,
-                    target_group: str = catalogue.DEFAULT_TARGET_GROUP, include_unknown_ages: bool = False,
-                    min_population: float = gap.MIN_POPULATION, offline: bool = False,
-                    **_notebook_only) -> Analysis:
-    """The province analysis for notebook parameters (0 / "" mean the default), memoised.
+def from_notebook(namespace: dict) -> Analysis:
+    """The province analysis for a report notebook's parameters (its ``globals()``), memoised.
 
-    The report notebooks and the batch both call this, so a batch computes the
-    province once and every notebook run finds it in the memo.
+    The notebooks and the batch both call this with the same parameters, so a
+    batch computes the province once and every notebook run finds it in the memo.
     """
-    from .need import parse_weights
-
-    return run_cached(level=level, kwb_year=kwb_year or None, health_year=health_year or None,
-                      boundary_year=boundary_year or None, register_path=register_path or None,
-                      weights=parse_weights(weights), reference_date=reference_date or None, draws=draws,
-                      target_group=target_group, include_unknown_ages=include_unknown_ages,
-                      min_population=min_population, offline=offline)
+    return run_cached(ReportParameters.from_namespace(namespace))
 
 
-def run_cached(**kwargs) -> Analysis:
-    """:func:`run`, memoised on disk (``CACHE_DIR/analyses/``).
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """The package version and a hash of the library's own source (Python files and templates).
 
-    The key covers the arguments, the date, every cache entry's checksum, the
-    register file and the geocoding answers, so any change in the inputs gives
-    a new run. A report batch computes the province once and every notebook
-    reuses it.
+    Part of the memo key: after any code change, a saved analysis is computed again.
     """
-    register = Path(kwargs.get("register_path") or settings.REGISTER_PATH)
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".json", ".css")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:16]}"
+
+
+def memo_key(params: ReportParameters) -> str:
+    """The memo key of :func:`run_cached`: parameters, date, code version and every input's checksum."""
+    register = Path(params.register_path or settings.REGISTER_PATH)
     geocode = Path(settings.CACHE_DIR) / "geocode.json"
     key_source = {
-        "kwargs": {k: v for k, v in sorted(kwargs.items())},
-        "date": str(kwargs.get("reference_date") or dt.date.today()),
-        "entries": sorted((e.name, e.manifest.get("sha256")) for e in cache.entries()),
+        "parameters": params.analysis_key(),
+        "date": str(params.reference_date or dt.date.today()),
+        "code": code_version(),
+        "entries": sorted((e.name, e.manifest.get("sha256")) for e in cache.entries() if e.manifest["kind"]
+                          != "crosswalk"),
         "register": cache.sha256(register) if register.is_file() else str(register),
         "geocode": cache.sha256(geocode) if geocode.is_file() else None,
     }
-    key = hashlib.sha256(json.dumps(key_source, sort_keys=True, default=str).encode()).hexdigest()[:20]
-    path = Path(settings.CACHE_DIR) / "analyses" / f"{key}.pkl"
-    if path.is_file():
+    return hashlib.sha256(json.dumps(key_source, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
+    """:func:`run`, memoised on disk in ``CACHE_DIR/analyses/<key>/`` (Parquet, GeoParquet and JSON).
+
+    The key (:func:`memo_key`) covers the arguments, the date, the code
+    version, every cache entry's checksum, the register file and the geocoding
+    answers, so any change gives a new run. A saved analysis that is damaged
+    or unreadable is computed again; nothing in the cache folder is ever
+    executed (no pickle).
+    """
+    params = (params or ReportParameters()).replace(**changes) if changes else (params or ReportParameters())
+    folder = Path(settings.CACHE_DIR) / "analyses" / memo_key(params)
+    if folder.is_dir():
         try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except Exception:  # noqa: BLE001 - a damaged memo is recomputed
-            path.unlink(missing_ok=True)
-    result = run(**kwargs)
-    with cache.atomic_file(path) as tmp:
-        tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+            return load(folder)
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with a saved analysis, it is recomputed
+            warnings.warn(MggWarning(f"The saved analysis {folder} cannot be used ({type(exc).__name__}: {exc}); "
+                                     "computing it again."), stacklevel=2)
+            shutil.rmtree(folder, ignore_errors=True)
+    result = run(params)
+    save(result, folder)
     return result
+
+
+#: How each field of :class:`Analysis` is stored by :func:`save`.
+_GEO_FIELDS = ("areas", "sites", "whatif_sites")
+_FRAME_FIELDS = ("quality", "excluded", "whatif_areas", "whatif", "vintages", "totals", "changes", "series")
+_JSON_FIELDS = ("sources", "parameters", "map_breaks")
+
+
+def save(result: Analysis, folder: str | Path) -> Path:
+    """Store an analysis as data files: GeoParquet, Parquet and JSON, with their sha256 in ``manifest.json``.
+
+    The folder appears in one rename; a folder that exists already is left as it is.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    cache.remove_stale(folder.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=cache.temp_prefix(folder.name), dir=folder.parent))
+    try:
+        for name in _GEO_FIELDS + _FRAME_FIELDS:
+            frame = getattr(result, name)
+            frame.to_parquet(tmp / f"{name}.parquet")
+        result.register.initiatives.to_parquet(tmp / "register.parquet")
+        meta = {name: getattr(result, name) for name in _JSON_FIELDS}
+        meta["figures"] = json.loads(result.figures.reset_index().to_json(orient="records", force_ascii=False))
+        meta["register"] = {"path": str(result.register.path), "reference_date": str(result.register.reference_date),
+                            "problems": [dataclasses.asdict(p) for p in result.register.problems]}
+        (tmp / "analysis.json").write_text(json.dumps(meta, ensure_ascii=False, default=str), encoding="utf-8")
+        files = {p.name: cache.sha256(p) for p in sorted(tmp.iterdir())}
+        (tmp / "manifest.json").write_text(json.dumps({"code": code_version(), "files": files}), encoding="utf-8")
+        os.replace(tmp, folder)
+    except OSError:
+        if not folder.is_dir():
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def load(folder: str | Path) -> Analysis:
+    """Read an analysis written by :func:`save`, checking every file against its checksum.
+
+    Raises
+    ------
+    CacheError
+        When a file is missing, damaged or from another code version.
+    """
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if manifest.get("code") != code_version():
+        raise CacheError(f"{folder} was saved by another version of mgg_geo.")
+    for name, digest in manifest["files"].items():
+        if cache.sha256(folder / name) != digest:
+            raise CacheError(f"{folder / name} does not match its checksum.")
+    meta = json.loads((folder / "analysis.json").read_text(encoding="utf-8"))
+    frames = {name: gpd.read_parquet(folder / f"{name}.parquet") for name in _GEO_FIELDS}
+    frames.update({name: pd.read_parquet(folder / f"{name}.parquet") for name in _FRAME_FIELDS})
+    reg = meta["register"]
+    register = initiatives.Register(path=Path(reg["path"]), initiatives=gpd.read_parquet(folder / "register.parquet"),
+                                    problems=[initiatives.Problem(**p) for p in reg["problems"]],
+                                    reference_date=dt.date.fromisoformat(reg["reference_date"]))
+    figures = pd.DataFrame(meta["figures"]).set_index("gemeente_code")
+    return Analysis(register=register, figures=figures, **frames, **{k: meta[k] for k in _JSON_FIELDS})
 
 
 #: Columns of the exported area table, in order (documented in the README).

@@ -172,10 +172,13 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
     for figures in parts:
         areas = areas.join(figures[[c for c in figures.columns if c not in areas]], how="left")
 
+    flags = [c for c in areas.columns if c.endswith("__suppressed")]
+    areas[flags] = areas[flags].fillna(False).astype(bool)  # no link is not a suppressed figure
     indicators = catalogue.compute_indicators(areas)
     areas = pd.concat([areas, indicators.drop(columns=[c for c in indicators if c in areas])], axis=1)
     vintage = pd.concat(provenance, ignore_index=True)[["code", "source", "kind", "relation", "from_codes", "exact",
                                                         "reason", "cause"]]
+    vintage["exact"] = vintage["exact"].fillna(False).astype(bool)
     areas = gpd.GeoDataFrame(areas, geometry="geometry", crs=settings.CRS_ANALYSIS)
     areas.index.name = "code"
     used = {"kwb": kwb.manifest, "boundaries": bounds.manifest}

@@ -16,8 +16,12 @@ half report is ever visible):
 * ``provincie-groningen.html``: the overview;
 * ``notebooks/<name>.ipynb``: the executed notebooks (audit trail, also of failures);
 * ``data/<code>.json``: key figures written by each notebook (the documented channel to the index);
-* ``kaarten/<code>.html``: the interactive folium maps (need the internet for tiles and Leaflet);
-* ``index.html``: links to every report with its key figures, and every failure.
+* ``kaarten/<code>.html``: the interactive maps (offline pages; background tiles optional);
+* ``index.html``: links to every report in the folder with its key figures, and every failure
+  (``data/<key>.error.json``), rebuilt under a file lock by every build.
+
+Temporary files carry the id of the process writing them; a new build removes
+those of processes that no longer run (a killed batch leaves nothing behind).
 
 One failing municipality does not stop the others; failures are listed in the
 index and make the exit status non-zero.
@@ -29,6 +33,7 @@ import copy
 import json
 import os
 import re
+import tempfile
 import threading
 import time
 import traceback
@@ -39,8 +44,11 @@ from pathlib import Path
 
 import nbformat
 
+from filelock import FileLock
+
 from . import analysis, cache, regions, reports, settings
-from .errors import MggError
+from .errors import MggError, ParameterError
+from .parameters import ReportParameters, check_int, check_municipalities
 
 TEMPLATES = Path(__file__).parent / "templates"
 MUNICIPALITY_NOTEBOOK = "gemeente_rapport.ipynb"
@@ -180,41 +188,66 @@ def _describe(exc: BaseException) -> str:
     return text if len(text) < 2000 else text[:2000] + " ..." + "".join(traceback.format_exception_only(exc))[-200:]
 
 
-def run(municipalities=None, *, level: str = "wijk", out_dir: str | Path = "reports", workers: int | None = None,
-        common: dict | None = None, per_municipality: dict[str, dict] | None = None, overview: bool = True,
+def report_name(code: str) -> str:
+    """The file stem of a report: ``GM0765-pekela``, or ``provincie-groningen`` for the overview."""
+    return OVERVIEW_NAME if code == "overview" else f"{code}-{slug(regions.MUNICIPALITIES[code])}"
+
+
+def prepare_output(out_dir: str | Path) -> Path:
+    """The reports folder, created and checked writable; leftovers of killed runs are removed.
+
+    Raises
+    ------
+    ParameterError
+        When ``out_dir`` is a file or cannot be written (the message names ``--out``).
+    """
+    out = Path(out_dir).expanduser()
+    out = out if out.is_absolute() else (Path.cwd() / out)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"--out: {out} is a file; give a folder for the reports.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=cache.temp_prefix("probe"))
+        probe.close()
+    except OSError as exc:
+        raise ParameterError(f"--out: cannot write to {out} ({exc.strerror or exc}).") from None
+    cache.remove_stale(out)
+    return out
+
+
+def run(params: ReportParameters | None = None, *, reports_for=None, out_dir: str | Path = "reports",
+        workers: int | None = None, per_municipality: dict[str, dict] | None = None, overview: bool = True,
         progress: bool = True, retries: int = 2) -> BatchResult:
     """Render the reports (see the module docstring).
 
     Parameters
     ----------
-    municipalities
-        GM codes or names; None or "all": all 10.
-    common
-        Notebook parameters for every run (e.g. ``{"offline": True, "reference_date": "2026-01-01"}``).
+    params
+        The analysis and report choices (:class:`~mgg_geo.parameters.ReportParameters`); the
+        analysis region is ``params.municipalities`` (the province by default), so that every
+        report shares the province's classes.
+    reports_for
+        GM codes or names of the municipality reports to render (default: every municipality of
+        the region).
     per_municipality
-        Extra parameters per GM code, overriding ``common``.
+        Extra notebook parameters per GM code (overriding ``params``).
     workers
-        Parallel runs (default: the number of cores).
+        Parallel runs (at least 1; default: the number of cores).
     """
-    codes = regions.resolve_municipalities(municipalities)
-    out = Path(out_dir)
-    if not out.is_absolute():
-        out = (Path.cwd() / out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    common = dict(common or {})
+    params = params or ReportParameters()
+    codes = list(params.municipalities) if reports_for is None else list(
+        check_municipalities("gemeente", reports_for))
+    if workers is not None:
+        workers = check_int("workers", workers, minimum=1, maximum=64)
+    out = prepare_output(out_dir)
     notebooks = settings.NOTEBOOK_DIR
-    analysis.from_parameters(**{**common, "level": level})  # compute once; every notebook finds it memoised
-    jobs = []
-    for code in codes:
-        params = {"gemeente_code": code, "level": level, "interactive": False, "output_dir": str(out), **common,
-                  **(per_municipality or {}).get(code, {})}
-        jobs.append(Job(code, notebooks / MUNICIPALITY_NOTEBOOK, f"{code}-{slug(regions.MUNICIPALITIES[code])}",
-                        params))
+    analysis.run_cached(params)  # compute once; every notebook finds it memoised
+    common = params.to_notebook()
+    jobs = [Job(code, notebooks / MUNICIPALITY_NOTEBOOK, report_name(code),
+                {**common, "gemeente_code": code, "interactive": False, "output_dir": str(out),
+                 **(per_municipality or {}).get(code, {})}) for code in codes]
     if overview:
-        keys = ("kwb_year", "health_year", "boundary_year", "register_path", "weights", "reference_date", "draws",
-                "target_group", "include_unknown_ages", "min_population", "offline")
-        jobs.append(Job("overview", notebooks / OVERVIEW_NOTEBOOK, OVERVIEW_NAME,
-                        {"level": level, **{k: v for k, v in common.items() if k in keys}}))
+        jobs.append(Job("overview", notebooks / OVERVIEW_NOTEBOOK, OVERVIEW_NAME, common))
     kernel = kernel_name()
     result = BatchResult()
     bar = None
@@ -226,36 +259,48 @@ def run(municipalities=None, *, level: str = "wijk", out_dir: str | Path = "repo
         for future in as_completed(futures):
             outcome = future.result()
             result.outcomes.append(outcome)
+            _record(out, outcome)
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix_str(f"{outcome.job.key} {'ok' if outcome.ok else 'MISLUKT'}")
     if bar is not None:
         bar.close()
-    result.index = write_index(out, result)
+    result.index = write_index(out)
     return result
 
 
-def write_index(out: Path, result: BatchResult) -> Path:
-    """Write ``index.html`` from the key-figure sidecars of the successful runs."""
-    entries, failures = [], []
-    for outcome in sorted(result.outcomes, key=lambda o: o.job.key):
-        if outcome.job.key == "overview":
-            continue
-        code = outcome.job.key
-        sidecar = out / "data" / f"{code}.json"
-        if outcome.ok and sidecar.exists():
-            figures = json.loads(sidecar.read_text(encoding="utf-8"))
-            entries.append({"gemeente_code": code, "href": f"{outcome.job.name}.html", "figures": figures})
-        elif outcome.ok:
-            failures.append({"gemeente_code": code, "gemeente": regions.MUNICIPALITIES[code],
-                             "error": f"no key figures in {sidecar}"})
-        else:
-            failures.append({"gemeente_code": code, "gemeente": regions.MUNICIPALITIES[code],
-                             "error": outcome.error})
-    overview = next((o for o in result.outcomes if o.job.key == "overview"), None)
-    if overview is not None and not overview.ok:
-        failures.append({"gemeente_code": "PV20", "gemeente": "provinciaal overzicht", "error": overview.error})
-    href = f"{OVERVIEW_NAME}.html" if overview is not None and overview.ok else None
-    path = out / "index.html"
-    _atomic_write(path, reports.index_html(entries, failures, overview=href, generated=reports.today()))
+def _record(out: Path, outcome: Outcome) -> None:
+    """Keep a failure on disk (``data/<key>.error.json``) so that any later index lists it; a success clears it."""
+    path = out / "data" / f"{outcome.job.key}.error.json"
+    if outcome.ok:
+        path.unlink(missing_ok=True)
+    else:
+        cache.write_json_atomic(path, {"key": outcome.job.key, "error": outcome.error, "at": reports.today()})
+
+
+def write_index(out: Path) -> Path:
+    """Write ``index.html`` from every result present in ``out``, under a lock.
+
+    Every municipality with a report and its key-figure sidecar is listed, and
+    every recorded failure, whichever build made them: two builds into one
+    folder both end up in the index.
+    """
+    with FileLock(str(out / ".index.lock"), timeout=120):
+        entries, failures = [], []
+        for sidecar in sorted((out / "data").glob("GM*.json")):
+            code = sidecar.name.split(".")[0]
+            if code not in regions.MUNICIPALITIES or sidecar.name.endswith(".error.json"):
+                continue
+            if (out / f"{report_name(code)}.html").exists():
+                figures = json.loads(sidecar.read_text(encoding="utf-8"))
+                entries.append({"gemeente_code": code, "href": f"{report_name(code)}.html", "figures": figures})
+        for record in sorted((out / "data").glob("*.error.json")):
+            failure = json.loads(record.read_text(encoding="utf-8"))
+            key = failure["key"]
+            failures.append({"gemeente_code": "PV20" if key == "overview" else key,
+                             "gemeente": "provinciaal overzicht" if key == "overview"
+                             else regions.MUNICIPALITIES.get(key, key), "error": failure["error"]})
+        href = f"{OVERVIEW_NAME}.html" if (out / f"{OVERVIEW_NAME}.html").exists() else None
+        path = out / "index.html"
+        _atomic_write(path, reports.index_html(entries, failures, overview=href, generated=reports.today()))
     return path

@@ -17,7 +17,8 @@ An entry is two files:
 Writes are atomic: the data file is written under a temporary name and
 renamed, then the manifest likewise; the manifest's rename is the moment the
 new entry becomes visible. An interrupted write leaves the previous entry
-intact (and at most a stray temporary file, removed by the next write).
+intact (and at most a stray temporary file, tagged with the process id and
+removed by the next write once that process is gone).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -144,10 +147,9 @@ def store(frame: pd.DataFrame | gpd.GeoDataFrame, manifest: dict) -> Entry:
     name = manifest.get("name") or entry_name(kind, manifest["year"],
                                               None if kind == "boundaries" else manifest.get("table_id"),
                                               manifest.get("level"))
-    for stale in root.glob(f".{name}.*.tmp"):
-        stale.unlink(missing_ok=True)
+    remove_stale(root)
     is_geo = isinstance(frame, gpd.GeoDataFrame)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=root)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(name), suffix=".tmp", dir=root)
     os.close(fd)
     tmp = Path(tmp)
     try:
@@ -177,6 +179,45 @@ def store(frame: pd.DataFrame | gpd.GeoDataFrame, manifest: dict) -> Entry:
     return Entry(manifest, root / f"{name}.json")
 
 
+_TEMP = re.compile(r"^\..+\.(\d+)-[^/]*$")
+
+
+def temp_prefix(stem: str) -> str:
+    """The prefix of a temporary file or folder: hidden, and tagged with this process's id.
+
+    The id lets :func:`remove_stale` tell leftovers of killed runs from the
+    files a concurrent run is still writing.
+    """
+    return f".{stem}.{os.getpid()}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(folder: str | Path) -> list[Path]:
+    """Remove temporary files and folders (under ``folder``) left by runs that no longer exist; returns them."""
+    folder = Path(folder)
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for path in folder.rglob(".*"):
+        match = _TEMP.match(path.name)
+        if match and not _alive(int(match.group(1))):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 @contextmanager
 def atomic_file(path: str | Path, *, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary file beside ``path``; when the block succeeds it becomes ``path``.
@@ -189,7 +230,7 @@ def atomic_file(path: str | Path, *, suffix: str = ".tmp") -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.stem), suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
     try:

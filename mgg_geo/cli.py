@@ -1,20 +1,48 @@
-"""The ``mgg-geo`` command line.
+"""The ``mgg-geo`` command line (also ``python -m mgg_geo``).
 
-Every :class:`~mgg_geo.errors.MggError` is printed as one ``error:`` message
-(no traceback) and gives exit status 2; warnings print as ``warning:`` lines.
+Exit codes
+----------
+0
+    Done.
+1
+    Findings in the input: the register or an imported file has errors
+    (each listed with file, row and column), or a report of the batch failed.
+2
+    Usage or environment error: a bad option, a missing file, no cached data
+    offline, an unreachable service.
+
+Every error is one line on standard error, starting with ``error:`` and
+naming the option, file or URL; never a traceback (set ``MGG_DEBUG=1`` to see
+one). Warnings print as ``warning:`` lines. Output piped into ``head`` ends
+quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import warnings
 from pathlib import Path
 
-import pandas as pd
-
 from . import __version__, regions
-from .errors import MggError
+from .errors import MggError, ParameterError, RegisterError
+
+OK, FINDINGS, USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit code 2."""
+
+    def error(self, message: str):
+        message = re.sub(r"^argument [^:]+: (--[\w-]+: )", r"\1", message)  # the option is named once
+        print(f"error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(USAGE)
+
+
+class _Findings(MggError):
+    """The input has problems that were listed; exit 1."""
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
@@ -23,40 +51,99 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):  #
 
 def _text(value) -> str:
     """A cell as text; missing (None, NaN, <NA>) as empty."""
-    return "" if value is None or value is pd.NA or value != value else str(value)
+    if value is None or str(value) in ("<NA>", "nan", "NaT") or value != value:
+        return ""
+    return str(value)
 
 
 def _table(rows: list[list], header: list[str]) -> str:
-    cells = [header] + [["" if v is None else str(v) for v in row] for row in rows]
+    cells = [header] + [[_text(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
-# --------------------------------------------------------------------------- import / data
+# --------------------------------------------------------------------------- argument types
+
+
+def _typed(check, name: str, **kw):
+    """An argparse type from a checker of :mod:`mgg_geo.parameters` (its error names the option)."""
+    def convert(text: str):
+        if not text.strip():  # on the command line an empty value is a mistake, never "the default"
+            raise argparse.ArgumentTypeError(f"--{name.replace('_', '-')}: an empty value is not allowed.")
+        try:
+            return check(name, text, **kw)
+        except ParameterError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    convert.__name__ = name
+    return convert
+
+
+def _existing_file(text: str) -> Path:
+    if not text.strip() or not Path(text).expanduser().is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file.")
+    return Path(text).expanduser()
+
+
+def _out_file(text: str) -> Path:
+    try:
+        return _check_out_file(text)
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _check_out_file(text: str) -> Path:
+    path = Path(text).expanduser()
+    if path.suffix.lower() not in (".gpkg", ".csv", ".xlsx"):
+        raise ParameterError(f"--out: {path} must end in .gpkg, .csv or .xlsx.")
+    parent = path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise ParameterError(f"--out: {parent} is a file, not a folder.")
+    if not parent.exists():
+        raise ParameterError(f"--out: the folder {parent} does not exist.")
+    if not os.access(parent, os.W_OK):
+        raise ParameterError(f"--out: cannot write to the folder {parent}.")
+    if path.is_dir():
+        raise ParameterError(f"--out: {path} is a folder; give a file name ending in .gpkg, .csv or .xlsx.")
+    return path
+
+
+def _table_id(text: str) -> str:
+    if not re.fullmatch(r"\d{5}NED", text.strip(), flags=re.IGNORECASE):
+        raise argparse.ArgumentTypeError(f"--table: {text!r} is not a CBS table id such as 85039NED.")
+    return text.strip().upper()
+
+
+# --------------------------------------------------------------------------- commands
 
 
 def cmd_import(args) -> int:
     from . import imports
+    from .errors import DataError
 
-    if args.kind == "kwb":
-        stored = imports.import_kwb(args.file, year=args.year, table_id=args.table)
-    elif args.kind == "health":
-        stored = imports.import_health(args.file, year=args.year, table_id=args.table, indeling=args.indeling)
-    elif args.kind == "boundaries":
-        stored = [imports.import_boundaries(args.file, level=args.level, year=args.year)]
-    else:
-        stored = imports.import_shared(args.file, if_empty=args.if_empty)
-        if args.if_empty and not stored:
-            print("cache already filled; nothing imported (run 'mgg-geo data status')")
-            return 0
+    try:
+        if args.kind == "kwb":
+            stored = imports.import_kwb(args.file, year=args.year, table_id=args.table)
+        elif args.kind == "health":
+            stored = imports.import_health(args.file, year=args.year, table_id=args.table, indeling=args.indeling)
+        elif args.kind == "boundaries":
+            stored = [imports.import_boundaries(args.file, level=args.level, year=args.year)]
+        else:
+            stored = imports.import_shared(args.file, if_empty=args.if_empty)
+            if args.if_empty and not stored:
+                print("cache already filled; nothing imported (run 'mgg-geo data status')")
+                return OK
+    except DataError as exc:
+        if args.kind == "shared":
+            raise
+        raise _Findings(str(exc)) from exc
     for entry in stored:
         m = entry.manifest
         levels = ", ".join(f"{n} {lvl}" for lvl, n in m["levels"].items())
         print(f"imported {m['kind']} {m['year']} ({m.get('table_id')}): {m['rows']} rows ({levels}), "
               f"{len(m['columns'])} indicator columns -> {entry.name}")
-    return 0
+    return OK
 
 
 def cmd_status(args) -> int:
@@ -66,7 +153,7 @@ def cmd_status(args) -> int:
     if not entries:
         print(f"The cache ({settings.CACHE_DIR}) is empty. Run 'mgg-geo data fetch' (online) or "
               "'mgg-geo import ...' (offline route; see README).")
-        return 0
+        return OK
     rows = []
     for e in entries:
         m = e.manifest
@@ -105,18 +192,16 @@ def cmd_status(args) -> int:
                 print(f"\n{code} {name} ({len(wijken)} wijken)")
                 for wcode, wname in zip(wijken["code"], wijken["name"]):
                     print(f"    {wcode}  {wname}")
-    return 0
+    return OK
 
 
 def cmd_vintages(args) -> int:
     """Print the crosswalks between indelingen per municipality (those the analysis uses, or --from/--to)."""
     from . import areas, vintages
 
-    codes = regions.resolve_municipalities(args.gemeente)
-    if args.source is not None or args.target is not None:
-        if args.source is None or args.target is None:
-            print("error: --from and --to go together", file=sys.stderr)
-            return 2
+    if (args.source is None) != (args.target is None):
+        raise ParameterError("--from and --to go together.")
+    if args.source is not None:
         walks = {f"indeling {args.source}": vintages.crosswalk(args.level, args.source, args.target,
                                                                 offline=args.offline)}
         totals = None
@@ -129,7 +214,7 @@ def cmd_vintages(args) -> int:
     for label, cw in walks.items():
         print(f"\n{label}: {cw.level} {cw.source} -> {cw.target}, method: {cw.method}"
               + (f"; inputs: {', '.join(i['name'] for i in cw.inputs)}" if cw.inputs else ""))
-        for code in codes:
+        for code in args.gemeente:
             table = cw.table(code)
             if table.empty:
                 continue
@@ -147,9 +232,9 @@ def cmd_vintages(args) -> int:
         print("\nResidents: sum over the areas against CBS's municipality row")
         rows = [[gm, regions.MUNICIPALITIES.get(gm, gm), f"{t['areas']:.0f}", f"{t['gemeente']:.0f}",
                  f"{t['difference']:+.0f}", "ok" if t["ok"] else "CHECK"] for gm, t in totals.iterrows()
-                if gm in codes]
+                if gm in args.gemeente]
         print(_table(rows, ["code", "municipality", "areas", "CBS", "difference", "within rounding"]))
-    return 0
+    return OK
 
 
 def cmd_fetch(args) -> int:
@@ -157,25 +242,23 @@ def cmd_fetch(args) -> int:
 
     kwb = sources.kwb(args.year, refresh=args.refresh)
     print(f"KWB: {kwb.label}: {len(kwb.frame)} rows")
-    health = sources.health(args.health_year, level=args.level, refresh=args.refresh)
-    print(f"RIVM: {health.label}: {len(health.frame)} rows")
     year = args.boundary_year or kwb.manifest["year"]
+    health = sources.health(args.health_year, level=args.level, indeling=year, refresh=args.refresh)
+    print(f"RIVM: {health.label}: {len(health.frame)} rows")
     for level in ("gemeente", "wijk", "buurt"):
         b = sources.boundaries(year, level, refresh=args.refresh)
         print(f"boundaries {level} {year}: {len(b.frame)} areas")
-    return 0
+    return OK
 
 
 def cmd_register_check(args) -> int:
     from . import initiatives
-    from .errors import RegisterError
 
     try:
-        register = initiatives.load(args.file, reference_date=args.reference_date, geocode=not args.no_geocode,
-                                    strict=False)
+        register = initiatives.load(args.file, reference_date=args.reference_date,
+                                    geocode=not (args.no_geocode or args.offline), offline=args.offline, strict=False)
     except RegisterError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise _Findings(str(exc)) from exc
     problems = register.problems
     if problems:
         rows = [[p.severity, p.row or "", p.column or "", p.message] for p in problems]
@@ -189,21 +272,26 @@ def cmd_register_check(args) -> int:
     if len(frame):
         per = frame.groupby("gemeente_code").size()
         print("per municipality: " + ", ".join(f"{regions.MUNICIPALITIES.get(c, c)} {n}" for c, n in per.items()))
-    return 1 if register.errors else 0
+    return FINDINGS if register.errors else OK
+
+
+def _parameters(args):
+    """The :class:`~mgg_geo.parameters.ReportParameters` of an ``analyse`` or ``reports`` call."""
+    from .parameters import ReportParameters
+
+    return ReportParameters(
+        level=args.level, municipalities=args.region, weights=args.weights or {}, method=args.method,
+        draws=args.draws, seed=args.seed, k=args.k, register_path=args.register, reference_date=args.reference_date,
+        target_group=args.target_group, include_unknown_ages=args.include_unknown_ages,
+        min_population=args.min_population, kwb_year=args.kwb_year, health_year=args.health_year,
+        boundary_year=args.boundary_year, offline=args.offline, geocode=not args.no_geocode)
 
 
 def cmd_analyse(args) -> int:
-    import pandas as pd
-
     from . import analysis
 
-    from .need import parse_weights
-
-    result = analysis.run(args.level, args.gemeente, weights=parse_weights(args.weights), method=args.method,
-                          draws=args.draws, seed=args.seed, register_path=args.register,
-                          reference_date=args.reference_date, k=args.k, offline=args.offline,
-                          geocode=not args.no_geocode, target_group=args.target_group,
-                          include_unknown_ages=args.include_unknown_ages, min_population=args.min_population)
+    args.region = args.gemeente
+    result = analysis.run(_parameters(args))
     path = analysis.write(result, args.out)
     frame = result.areas
     target = int((frame["gap_class"] == "3-1").sum())
@@ -211,9 +299,9 @@ def cmd_analyse(args) -> int:
           f"coverage -> {path}")
     top = result.priorities(top=3)
     rows = [[r["gemeente_name"], int(r["priority"]), code, r["name"],
-             "-" if pd.isna(r["need_index"]) else f"{r['need_index']:.2f}",
-             "-" if pd.isna(r["rank_p05"]) else f"{r['rank_p05']:.0f}-{r['rank_p95']:.0f}",
-             f"{100 * r['reach']:.0f}%", "-" if pd.isna(r["nearest_km"]) else f"{r['nearest_km']:.1f}",
+             "-" if r["need_index"] != r["need_index"] else f"{r['need_index']:.2f}",
+             "-" if r["rank_p05"] != r["rank_p05"] else f"{r['rank_p05']:.0f}-{r['rank_p95']:.0f}",
+             f"{100 * r['reach']:.0f}%", "-" if r["nearest_km"] != r["nearest_km"] else f"{r['nearest_km']:.1f}",
              f"{r['need_class']:.0f}-{r['coverage_class']:.0f}"] for code, r in top.iterrows()]
     print(_table(rows, ["municipality", "priority", "code", "name", "need", "rank 5-95%", "within 3 km",
                         "nearest km", "class"]))
@@ -223,50 +311,82 @@ def cmd_analyse(args) -> int:
         rows = [[r["gemeente_code"], int(r["step"]), r["code"], r["name"], f"{r['new_population']:.0f}"]
                 for _, r in sites.iterrows()]
         print(_table(rows, ["municipality", "step", "buurt", "name", "newly reached"]))
-    return 0
+    return OK
 
 
 def cmd_reports(args) -> int:
     from . import batch
 
-    common = {"offline": args.offline}
-    if args.reference_date:
-        common["reference_date"] = args.reference_date
-    if args.draws is not None:
-        common["draws"] = args.draws
-    result = batch.run(args.gemeente, level=args.level, out_dir=args.out, workers=args.workers, common=common,
+    args.region = ["all"]  # the classes are the province's; --gemeente chooses the reports
+    result = batch.run(_parameters(args), reports_for=args.gemeente, out_dir=args.out, workers=args.workers,
                        progress=not args.no_progress)
     done = [o for o in result.outcomes if o.ok]
     print(f"{len(done)} of {len(result.outcomes)} report(s) written to {args.out}; index: {result.index}")
     for outcome in result.failures:
         print(f"failed: {outcome.job.key}: {outcome.error} (notebook: {args.out}/notebooks/{outcome.job.name}.ipynb)",
               file=sys.stderr)
-    return result.exit_code
+    return FINDINGS if result.failures else OK
 
 
 # --------------------------------------------------------------------------- parser
 
 
+def _analysis_options(p: argparse.ArgumentParser) -> None:
+    """The options of ReportParameters, shared by ``analyse`` and ``reports``."""
+    from .parameters import (DEFAULT_SEED, LEVELS, METHODS, check_choice, check_date, check_float, check_int,
+                             check_weights, check_year)
+
+    p.add_argument("--level", type=_typed(check_choice, "level", choices=LEVELS), default="wijk",
+                   help="wijk (default) or buurt")
+    p.add_argument("--target-group", type=_typed(check_choice, "target_group",
+                                                 choices=("jongeren", "jongvolwassenen", "ouderen")),
+                   default="jongeren", help="jongeren (default), jongvolwassenen or ouderen")
+    p.add_argument("--include-unknown-ages", action="store_true",
+                   help="count initiatives without an age range for the target group")
+    p.add_argument("--min-population", type=_typed(check_float, "min_population"), default=100.0,
+                   help="areas with fewer residents are shown but not ranked (default 100)")
+    p.add_argument("--weights", type=_typed(check_weights, "weights"),
+                   help="domain weights, e.g. armoede=2,wonen=1,isolement=1 (default: equal)")
+    p.add_argument("--method", type=_typed(check_choice, "method", choices=METHODS), default="zscore")
+    p.add_argument("--draws", type=_typed(check_int, "draws", minimum=0), default=1000,
+                   help="Monte Carlo draws for the rank interval (0: none)")
+    p.add_argument("--seed", type=_typed(check_int, "seed", minimum=0), default=DEFAULT_SEED)
+    p.add_argument("--k", type=_typed(check_int, "k", minimum=1, maximum=50), default=3,
+                   help="what-if: new sites per municipality (1-50)")
+    p.add_argument("--register", type=_existing_file, help="initiative register (default: data/initiatives/register.csv)")
+    p.add_argument("--reference-date", type=_typed(check_date, "reference_date"), help="YYYY-MM-DD (default: today)")
+    p.add_argument("--kwb-year", type=_typed(check_year, "kwb_year"), help="Kerncijfers year (default: newest with income)")
+    p.add_argument("--health-year", type=_typed(check_year, "health_year"), help="RIVM survey year (default: newest)")
+    p.add_argument("--boundary-year", type=_typed(check_year, "boundary_year"), help="default: the KWB year")
+    p.add_argument("--offline", action="store_true", help="use the cache only: no download, no geocoding")
+    p.add_argument("--no-geocode", action="store_true", help="do not ask PDOK Locatieserver")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mgg-geo", description=__doc__.splitlines()[0])
+    from .parameters import check_municipalities, check_year
+
+    parser = _Parser(prog="mgg-geo", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"mgg_geo {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    gemeente = _typed(check_municipalities, "gemeente")
+    year = _typed(check_year, "year")
 
     imp = sub.add_parser("import", help="offline route: load manually downloaded files into the cache")
-    isub = imp.add_subparsers(dest="kind", required=True)
+    isub = imp.add_subparsers(dest="kind", required=True, parser_class=_Parser)
     for kind, helptext in (("kwb", "CBS Kerncijfers wijken en buurten (xls/xlsx/csv)"),
                            ("health", "RIVM Gezondheid per wijk en buurt (StatLine CSV export)")):
         p = isub.add_parser(kind, help=helptext)
-        p.add_argument("file", type=Path)
-        p.add_argument("--year", type=int, help="reference year when the file does not say")
-        p.add_argument("--table", help="CBS table id (e.g. 85039NED) when the file name does not carry it")
+        p.add_argument("file", type=_existing_file)
+        p.add_argument("--year", type=year, help="reference year when the file does not say")
+        p.add_argument("--table", type=_table_id, help="CBS table id (e.g. 85039NED) when the file name lacks it")
         if kind == "health":
-            p.add_argument("--indeling", type=int, help="boundary year of the file's codes (known for catalogue tables)")
+            p.add_argument("--indeling", type=_typed(check_year, "indeling"),
+                           help="boundary year of the file's codes (known for catalogue tables)")
         p.set_defaults(func=cmd_import)
     p = isub.add_parser("boundaries", help="boundaries as GeoJSON or GeoPackage")
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=_existing_file)
     p.add_argument("--level", choices=regions.LEVELS)
-    p.add_argument("--year", type=int)
+    p.add_argument("--year", type=year)
     p.set_defaults(func=cmd_import)
     p = isub.add_parser("shared", help="the example files of the shared data folder")
     p.add_argument("file", type=Path, nargs="?", help="the folder (default: settings.SHARED_DATA)")
@@ -274,78 +394,108 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     data = sub.add_parser("data", help="the data cache")
-    dsub = data.add_subparsers(dest="action", required=True)
+    dsub = data.add_subparsers(dest="action", required=True, parser_class=_Parser)
     p = dsub.add_parser("status", help="what is in the cache")
     p.add_argument("--areas", action="store_true", help="also list every wijk per municipality")
     p.set_defaults(func=cmd_status)
     p = dsub.add_parser("vintages", help="how figures of other years' indelingen move onto the boundaries")
-    p.add_argument("--gemeente", nargs="+", default=["all"], help="GM code(s) or name(s), or 'all' (default)")
+    p.add_argument("--gemeente", nargs="+", type=gemeente, default=[tuple(regions.MUNICIPALITIES)],
+                   help="GM code(s) or name(s), or 'all' (default)")
     p.add_argument("--level", choices=regions.LEVELS, default="wijk")
-    p.add_argument("--from", dest="source", type=int, help="source indeling (with --to; default: the tables used)")
-    p.add_argument("--to", dest="target", type=int, help="target indeling (with --from)")
+    p.add_argument("--from", dest="source", type=year, help="source indeling (with --to; default: the tables used)")
+    p.add_argument("--to", dest="target", type=year, help="target indeling (with --from)")
     p.add_argument("--all", action="store_true", help="also list the unchanged links")
     p.add_argument("--offline", action="store_true", help="use the cache only")
     p.set_defaults(func=cmd_vintages)
     p = dsub.add_parser("fetch", help="download KWB, RIVM and boundaries from CBS/PDOK (cache first)")
-    p.add_argument("--year", type=int, help="KWB year (default: newest with income figures)")
-    p.add_argument("--health-year", type=int)
-    p.add_argument("--boundary-year", type=int, help="default: the KWB year")
+    p.add_argument("--year", type=year, help="KWB year (default: newest with income figures)")
+    p.add_argument("--health-year", type=year)
+    p.add_argument("--boundary-year", type=year, help="default: the KWB year")
     p.add_argument("--level", choices=regions.LEVELS, default="wijk")
     p.add_argument("--refresh", action="store_true", help="download again even when cached")
     p.set_defaults(func=cmd_fetch)
+
     p = sub.add_parser("analyse", help="need, coverage, gap and what-if per area; writes GPKG/CSV/XLSX")
-    p.add_argument("--gemeente", nargs="+", default=["all"], help="GM code(s) or name(s), or 'all' (default)")
-    p.add_argument("--level", choices=("wijk", "buurt"), default="wijk")
-    p.add_argument("--out", type=Path, required=True, help="output file: .gpkg, .csv or .xlsx")
-    p.add_argument("--weights", help="domain weights, e.g. armoede=2,wonen=1,isolement=1 (default: equal)")
-    p.add_argument("--method", choices=("zscore", "rank"), default="zscore")
-    p.add_argument("--draws", type=int, default=1000, help="Monte Carlo draws for the rank interval")
-    p.add_argument("--seed", type=int, default=20231105)
-    p.add_argument("--k", type=int, default=3, help="what-if: new sites per municipality")
-    p.add_argument("--target-group", default="jongeren", help="jongeren (default), jongvolwassenen or ouderen")
-    p.add_argument("--include-unknown-ages", action="store_true",
-                   help="count initiatives without an age range as meeting the target group")
-    p.add_argument("--min-population", type=float, default=100,
-                   help="areas with fewer residents are shown but not ranked (default 100)")
-    p.add_argument("--register", type=Path, help="initiative register (default: data/initiatives/register.csv)")
-    p.add_argument("--reference-date", help="YYYY-MM-DD (default: today)")
-    p.add_argument("--offline", action="store_true", help="use the cache only")
-    p.add_argument("--no-geocode", action="store_true")
+    p.add_argument("--gemeente", nargs="+", type=gemeente, default=[tuple(regions.MUNICIPALITIES)],
+                   help="the analysis region: GM code(s) or name(s), or 'all' (default)")
+    p.add_argument("--out", type=_out_file, required=True, help="output file: .gpkg, .csv or .xlsx")
+    _analysis_options(p)
     p.set_defaults(func=cmd_analyse)
 
     p = sub.add_parser("reports", help="render the Dutch reports per municipality plus the overview (papermill)")
-    p.add_argument("--gemeente", nargs="+", default=["all"], help="GM code(s) or name(s), or 'all' (default)")
-    p.add_argument("--level", choices=("wijk", "buurt"), default="wijk")
-    p.add_argument("--workers", type=int, help="parallel runs (default: number of cores)")
-    p.add_argument("--out", type=Path, default=Path("reports"))
-    p.add_argument("--reference-date", help="YYYY-MM-DD (default: today)")
-    p.add_argument("--draws", type=int, help="Monte Carlo draws (default 1000)")
-    p.add_argument("--offline", action="store_true", help="use the data cache only")
+    p.add_argument("--gemeente", nargs="+", type=gemeente, default=[tuple(regions.MUNICIPALITIES)],
+                   help="the municipality reports to render: GM code(s) or name(s), or 'all' (default)")
+    p.add_argument("--workers", type=_typed(_workers, "workers"), help="parallel runs, 1-64 (default: cores)")
+    p.add_argument("--out", type=Path, default=Path("reports"), help="the reports folder (default: reports)")
     p.add_argument("--no-progress", action="store_true")
+    _analysis_options(p)
     p.set_defaults(func=cmd_reports)
 
     reg = sub.add_parser("register", help="the initiative register")
-    rsub = reg.add_subparsers(dest="action", required=True)
+    rsub = reg.add_subparsers(dest="action", required=True, parser_class=_Parser)
     p = rsub.add_parser("check", help="validate and place a register; exit 1 on errors")
-    p.add_argument("file", type=Path)
-    p.add_argument("--reference-date", help="YYYY-MM-DD; initiatives ended before it are inactive (default: today)")
+    p.add_argument("file", type=_existing_file)
+    p.add_argument("--reference-date", type=_typed(_date, "reference_date"),
+                   help="YYYY-MM-DD; initiatives ended before it are inactive (default: today)")
     p.add_argument("--no-geocode", action="store_true", help="do not ask PDOK Locatieserver")
+    p.add_argument("--offline", action="store_true", help="no network at all (implies --no-geocode)")
     p.set_defaults(func=cmd_register_check)
     return parser
 
 
+def _workers(name, text):
+    from .parameters import check_int
+
+    return check_int(name, text, minimum=1, maximum=64)
+
+
+def _date(name, text):
+    from .parameters import check_date
+
+    return check_date(name, text)
+
+
+def _flatten(values) -> list[str]:
+    """``--gemeente`` values (each already resolved to a tuple of GM codes) as one list without repeats."""
+    out: list[str] = []
+    for value in values:
+        for code in value if isinstance(value, tuple) else [value]:
+            if code not in out:
+                out.append(code)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    warnings.showwarning = _show_warning
+    """Run the command line; returns the exit code (see the module docstring)."""
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if hasattr(args, "gemeente"):
+            args.gemeente = _flatten(args.gemeente)
+        warnings.showwarning = _show_warning
         return int(args.func(args) or 0)
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) else USAGE
+    except _Findings as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return FINDINGS
     except MggError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return USAGE
+    except BrokenPipeError:
+        # the reader (e.g. head) closed the pipe: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return OK
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("error: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - never a bare traceback for a user
+        if os.environ.get("MGG_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (a bug in mgg_geo; run with MGG_DEBUG=1 for the "
+              "traceback and report it)", file=sys.stderr)
+        return USAGE
 
 
 if __name__ == "__main__":

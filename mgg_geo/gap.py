@@ -80,7 +80,7 @@ def ranked(frame: pd.DataFrame, min_population: float = MIN_POPULATION) -> tuple
     small = ~(population >= min_population)
     insufficient = pd.to_numeric(frame["need_index"], errors="coerce").isna()
     reason = pd.Series(np.where(small, "small", np.where(insufficient, "insufficient", None)), index=frame.index,
-                       dtype="object")
+                       dtype="string")
     return ~(small | insufficient), reason
 
 

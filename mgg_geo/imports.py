@@ -295,6 +295,8 @@ def import_boundaries(path: str | Path, *, level: str | None = None, year: int |
         gdf = gpd.read_file(path)
     except Exception as exc:  # noqa: BLE001
         raise DataError(f"{path}: cannot be read as GeoJSON or GeoPackage ({type(exc).__name__}: {exc}).") from exc
+    if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf or gdf.geometry.isna().all() or gdf.empty:
+        raise DataError(f"{path}: holds no geometries; give a GeoJSON or GeoPackage with area boundaries.")
     if level is None:
         code_col = _column(gdf, "statcode", "buurtcode", "wijkcode", "gemeentecode", "code")
         levels = gdf[code_col].map(lambda c: regions.level_of(c) if regions.is_area_code(c) else None) \

@@ -91,6 +91,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _FOLD = {re.sub(r"[\s_\-]", "", a.lower()): key for key, aliases in COLUMNS.items() for a in aliases}
 _POSTCODE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})\s*$")
+#: Text that looks like markup or script: tags, template placeholders, backticks, javascript: links.
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]|\$\{|`|javascript:|on\w+\s*=", re.IGNORECASE)
 #: Points may lie this far (m) outside the simplified province outline and still count as inside.
 PROVINCE_TOLERANCE_M = 500.0
 
@@ -305,8 +307,8 @@ def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = N
     problems: list[Problem] = []
 
     def add(severity: str, i: int | None, column: str | None, message: str) -> None:
-        problems.append(Problem(severity, origin, None if i is None else i + offset,
-                                original.get(column, column) if column else None, message))
+        named = ", ".join(original.get(c.strip(), c.strip()) for c in column.split(",")) if column else None
+        problems.append(Problem(severity, origin, None if i is None else i + offset, named, message))
 
     if not _required_present(original):
         missing = [k for k in ("name", "programme") if k not in original]
@@ -371,6 +373,11 @@ def _place_row(i, row, add, layers, province, geocoder, ref: dt.date) -> dict | 
     name, programme = _text(row["name"]), _text(row["programme"])
     if name is None:
         error("name", "missing required field: the initiative's name")
+    for column in ("name", "programme", "organisation"):
+        text = _text(row[column])
+        if text and _MARKUP.search(text):
+            add("warning", i, column, f"{text!r} contains markup or script-like text; it is kept and always shown "
+                                      "as plain text")
     if programme is None:
         error("programme", "missing required field: programme (STORM, KoPPeLing, Move aHead or another name)")
     values = {}
@@ -398,11 +405,12 @@ def _place_row(i, row, add, layers, province, geocoder, ref: dt.date) -> dict | 
         error("prevention_level", f"unknown prevention level {', '.join(repr(u) for u in unknown)}; use "
                                   f"{', '.join(PREVENTION_LEVELS)} (several separated by ';')")
 
-    point, placement, match, score, area_wide = _locate(i, row, error, add, layers, geocoder)
+    point, placement, match, score, area_wide, columns = _locate(i, row, error, add, layers, geocoder)
     gemeente = None
     if point is not None:
         if not province.contains(point):
-            error(None, f"the location ({point.x:.0f}, {point.y:.0f} in RD) lies outside the province of Groningen")
+            error(columns, f"the location ({point.x:.0f}, {point.y:.0f} in RD, from {columns}) lies outside the "
+                           "province of Groningen; check the coordinates or the address")
         else:
             hits = layers["gemeente"].index[layers["gemeente"].geometry.intersects(point.buffer(1))]
             gemeente = hits[0] if len(hits) else _nearest(layers["gemeente"], point)
@@ -437,7 +445,7 @@ def _nearest(layer: gpd.GeoDataFrame, point: Point) -> str:
 
 
 def _locate(i, row, error, add, layers, geocoder):
-    """Return (point, placement, geocode match, score, area_wide)."""
+    """Return (point, placement, geocode match, score, area_wide, the columns that gave the location)."""
     area_code = regions.normalise_code(row["area_code"]) or None
     area_point = None
     if area_code is not None:
@@ -461,30 +469,30 @@ def _locate(i, row, error, add, layers, geocoder):
         except ValueError:
             bad = a if not _is_number(row[a]) else b
             error(bad, f"{row[bad]!r} is not a coordinate")
-            return None, None, None, None, False
+            return None, None, None, None, False, None
         if u is None or v is None:
             error(b if u is not None else a, f"{a} and {b} must both be given")
-            return None, None, None, None, False
+            return None, None, None, None, False, None
         if crs == "EPSG:4326":
             if 50 <= v <= 54 and 3 <= u <= 8:
                 error(a, f"lat {u:g} / lon {v:g} look swapped (Groningen lies near lat 53.2, lon 6.6)")
-                return None, None, None, None, False
+                return None, None, None, None, False, None
             if not (-90 <= u <= 90 and -180 <= v <= 180):
                 error(a, f"lat {u:g} / lon {v:g} are not WGS84 coordinates")
-                return None, None, None, None, False
+                return None, None, None, None, False, None
             point = gpd.GeoSeries([Point(v, u)], crs=crs).to_crs(settings.CRS_ANALYSIS).iloc[0]
         else:
             if u > 300_000 and v < 300_000:
                 error(a, f"x {u:g} / y {v:g} look swapped (RD x lies below 300,000, y above 300,000)")
-                return None, None, None, None, False
+                return None, None, None, None, False, None
             point = Point(u, v)
-        return point, "exact", None, None, False
+        return point, "exact", None, None, False, f"{a}, {b}"
     # geocoding
     postcode, number = _text(row["postcode"]), _text(row["huisnummer"])
     street, town = _text(row["street"]), _text(row["town"])
     if postcode and not _POSTCODE.match(postcode):
         error("postcode", f"{postcode!r} is not a Dutch postcode (1234 AB)")
-        return None, None, None, None, False
+        return None, None, None, None, False, None
     queries = []
     if postcode and number:
         queries.append(("address", f"{postcode.replace(' ', '')} {number}"))
@@ -504,18 +512,22 @@ def _locate(i, row, error, add, layers, geocoder):
                     .buffer(PROVINCE_TOLERANCE_M).contains(point):
                 add("warning", i, "area_code", f"geocoded '{query}' to {answer['weergavenaam']}, outside its area "
                                                f"code {area_code}")
-            return point, kind, answer.get("weergavenaam"), answer.get("score"), False
+            return point, kind, answer.get("weergavenaam"), answer.get("score"), False, _address_columns(kind)
     if area_point is not None:
         if queries:
             why = "geocoding unavailable" if geocoder is None or geocoder.unavailable else "not found by Locatieserver"
             add("warning", i, "area_code", f"placed on area {area_code} ({why}: "
                                            f"{', '.join(q for _, q in queries)})")
-        return area_point, "area", None, None, not queries
+        return area_point, "area", None, None, not queries, "area_code"
     if queries:
         why = "geocoding unavailable" if geocoder is None or geocoder.unavailable else "not found by Locatieserver"
         error("town" if town else "postcode", f"could not place {', '.join(q for _, q in queries)} ({why}); add "
                                               "an area code (gebiedscode) or coordinates")
-    return None, None, None, None, False
+    return None, None, None, None, False, None
+
+
+def _address_columns(kind: str) -> str:
+    return {"address": "postcode, huisnummer, street, town", "postcode": "postcode", "town": "town"}[kind]
 
 
 def _is_number(value) -> bool:

@@ -10,8 +10,8 @@ Conventions
 * All text shown on a map (names, labels, tooltips, popups) is Dutch and
   HTML-escaped: register names are data, never markup.
 * Static maps are embedded in the report as PNG (``<img>`` with alt text),
-  so the report reads offline, in e-mail and in print; folium maps need the
-  Leaflet CDN and are saved as separate HTML files.
+  so the report reads offline, in e-mail and in print; the interactive maps
+  are separate offline pages (:mod:`mgg_geo.webmap`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from . import fmt, labels, settings  # noqa: E402
-from .cache import atomic_file  # noqa: E402
 
 DISPLAY_TOLERANCE_M = 50.0
 NO_DATA = "geen gegevens"
@@ -344,92 +343,3 @@ def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.18, 1.0), frameon=False, fontsize=8)
     alt = f"Lijngrafiek: {title}, één lijn per gebied over de jaren."
     return Figure(_image(fig, alt))
-
-
-# --------------------------------------------------------------------------- folium
-
-
-def _text(value, decimals, unit: str = "") -> str:
-    """A tooltip value through the Dutch formatter: ``decimals`` is a number, "percent" (a 0-1 share) or None
-    (text)."""
-    if decimals is None:
-        return NO_DATA if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    if decimals == "percent":
-        return fmt.percent(value)
-    return fmt.number(value, decimals, unit)
-
-
-def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tooltip: dict[str, tuple],
-                colours=SEQUENTIAL, sites=None, providers=None, year: int | str = "", bins: list[float] | None = None):
-    """An interactive folium map of ``column`` with Dutch tooltips, initiative markers and a layer control.
-
-    Parameters
-    ----------
-    tooltip
-        ``{column: (Dutch label, decimals, unit)}`` shown on hover (decimals:
-        a number, "percent" or None for text); values are formatted with
-        :mod:`mgg_geo.fmt` and every text is HTML-escaped.
-    """
-    import folium
-
-    shown = display_geometry(areas).to_crs(settings.CRS_WEB)
-    cls, names = classes(shown[column], bins=bins, k=len(colours), decimals=2)
-    palette = list(colours)[-len(names):] if names else []
-    props = pd.DataFrame(index=shown.index)
-    props["naam"] = shown["name"].astype("string").fillna("").map(html.escape)
-    fields, aliases = ["naam"], ["Gebied"]
-    for col, (label, decimals, unit) in tooltip.items():
-        key = f"t_{len(fields)}"
-        props[key] = [html.escape(_text(v, decimals, unit)) for v in shown[col]]
-        fields.append(key)
-        aliases.append(html.escape(label))
-    props["kleur"] = [NO_DATA_COLOUR if c < 0 else palette[c] for c in cls]
-    layer_frame = gpd.GeoDataFrame(props, geometry=shown.geometry.set_precision(1e-5), crs=settings.CRS_WEB)
-    minx, miny, maxx, maxy = shown.total_bounds
-    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, prefer_canvas=True,
-                      tiles=None, control_scale=True)
-    folium.TileLayer("OpenStreetMap", name="Achtergrondkaart (OpenStreetMap)", attr="© OpenStreetMap").add_to(fmap)
-    folium.GeoJson(
-        layer_frame.to_json(),
-        name=html.escape(legend_title),
-        style_function=lambda f: {"fillColor": f["properties"]["kleur"], "color": "#ffffff", "weight": 0.6,
-                                  "fillOpacity": 0.75},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
-    ).add_to(fmap)
-    from .coverage import is_area_wide
-
-    for layer_name, frame in (("Initiatieven (preventie)", sites), ("GGZ-aanbieders", providers)):
-        if frame is None or not len(frame):
-            continue
-        frame = frame[~is_area_wide(frame)]  # area-wide offers have no location
-        group = folium.FeatureGroup(name=layer_name)
-        for _, row in frame.to_crs(settings.CRS_WEB).iterrows():
-            colour = PROGRAMME_COLOURS.get(row["programme"], OTHER_COLOUR) if layer_name.startswith("Init") \
-                else "#000000"
-            text = (f"<b>{html.escape(str(row['name']))}</b><br>{html.escape(str(row['programme']))}<br>"
-                    f"locatie: {html.escape(labels.PLACEMENTS.get(row['placement'], str(row['placement'])))}")
-            folium.CircleMarker([row.geometry.y, row.geometry.x], radius=6 if row["placement"] != "area" else 4,
-                                color="#000000", weight=1, fill=True, fill_color=colour, fill_opacity=0.9,
-                                dash_array=None if row["placement"] in ("exact", "address") else "3",
-                                popup=folium.Popup(text, max_width=300),
-                                tooltip=html.escape(str(row["name"]))).add_to(group)
-        group.add_to(fmap)
-    legend = "".join(f'<div><span style="background:{p};display:inline-block;width:12px;height:12px;'
-                     f'margin-right:4px"></span>{html.escape(lab)}</div>' for p, lab in zip(palette, names))
-    legend += (f'<div><span style="background:{NO_DATA_COLOUR};display:inline-block;width:12px;height:12px;'
-               f'margin-right:4px"></span>{NO_DATA}</div>')
-    fmap.get_root().html.add_child(folium.Element(
-        f'<div style="position:fixed;bottom:20px;left:20px;z-index:1000;background:white;padding:6px;'
-        f'font:12px sans-serif;border:1px solid #999"><b>{html.escape(legend_title)}</b>{legend}'
-        f'<div style="margin-top:4px;color:#555">{html.escape(ATTRIBUTION.format(year=year))}</div></div>'))
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    return fmap
-
-
-def save_map(fmap, path: str | Path) -> Path:
-    """Save a folium map as standalone HTML, atomically."""
-    path = Path(path)
-    with atomic_file(path, suffix=".html") as tmp:
-        fmap.save(str(tmp))
-    return path

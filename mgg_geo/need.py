@@ -189,7 +189,7 @@ def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, 
                                                                                        method="min")
     contribution = np.where(prep.present, np.nan_to_num(prep.scores[method]) * wvec, -np.inf)
     lead = np.array(prep.domains, dtype=object)[np.argmax(contribution, axis=1)] if prep.domains else []
-    out["leading_domain"] = pd.Series(np.where(prep.sufficient, lead, None), index=prep.index, dtype="object")
+    out["leading_domain"] = pd.Series(np.where(prep.sufficient, lead, None), index=prep.index, dtype="string")
     for j, d in enumerate(prep.domains):
         out[f"need_{d}"] = prep.scores[method][:, j]
     out["indicators_present"] = prep.n_indicators

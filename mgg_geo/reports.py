@@ -578,6 +578,14 @@ class MunicipalityReport(_Report):
     def summary(self) -> Html:
         return summary_html(self.result, self.code)
 
+    def map_link(self, output_dir: str = "") -> Html:
+        """A link to this municipality's interactive map page (written by the batch next to the report)."""
+        if not output_dir:
+            return Html("")
+        return Html(f"<p class='mgg-kaartlink'><a href=\"kaarten/{self.code}.html\">Open de interactieve kaart van "
+                    f"{html.escape(self.name)}</a> (werkt ook zonder internet; een achtergrondkaart kan erbij als "
+                    "er internet is).</p>")
+
     def key_figures(self) -> Html:
         """The key figures, preceded by a note when figures come from another indeling."""
         return Html(vintage_note(self.result, self.code)
@@ -635,22 +643,23 @@ class MunicipalityReport(_Report):
         out = Path(output_dir)
         figures = figures_of(self.result, self.code)
         if interactive:
-            from . import maps
-            fmap = self.interactive_map()
-            maps.save_map(fmap, out / "kaarten" / f"{self.code}.html")
+            from . import webmap
+            webmap.save_map(self.interactive_map(), out / "kaarten" / f"{self.code}.html")
             figures["interactive_map"] = f"kaarten/{self.code}.html"
         write_sidecar(out / "data" / f"{self.code}.json", figures)
         return figures
 
     def interactive_map(self):
-        from . import maps
+        """The interactive map of need, with coverage and class in the tooltips (offline, see mgg_geo.webmap)."""
+        from . import webmap
         tooltip = {"need_index": ("Behoefte-index", 2, ""), "reach": ("Dekking", "percent", ""),
                    "nearest_km": ("Afstand tot locatie", 1, "km"), "gap_label": ("Klasse", None, ""),
                    "low_income_share": ("Laag inkomen", 1, "%"), "lonely": ("Eenzaam (18+)", 1, "%")}
         areas = self.areas.assign(gap_label=[labels.gap_label(n, c) for n, c in
                                              zip(self.areas["need_class"], self.areas["coverage_class"])])
-        return maps.interactive(areas, "need_index", legend_title="Behoefte-index", tooltip=tooltip,
-                                sites=self.sites, year=self.year, bins=self.result.map_breaks.get("need_index"))
+        return webmap.interactive(areas, "need_index", legend_title="Behoefte-index", tooltip=tooltip,
+                                  sites=self.sites, year=self.year, bins=self.result.map_breaks.get("need_index"),
+                                  title=f"Kaart {self.name} – Mentaal Gezond Groningen")
 
 
 class ProvinceReport(_Report):

@@ -19,6 +19,10 @@ SHARED_DATA [MGG_SHARED_DATA]
     read in place by tests, benchmarks and ``mgg-geo import shared``.
 REGISTER_PATH [MGG_REGISTER]
     ``DATA_DIR/initiatives/register.csv``: the shipped initiative register.
+MAP_ASSETS [MGG_MAP_ASSETS]
+    ``PROJECT_ROOT/assets/node_modules``: Leaflet and its cluster plugin, the
+    npm packages pinned in ``assets/package.json`` (``make`` installs them);
+    inlined into every interactive map page.
 
 Services
 --------
@@ -30,11 +34,14 @@ PDOK_SERVICE_URL [MGG_PDOK_SERVICE_URL]
     ``https://service.pdok.nl``: PDOK OGC web services (CBS gebiedsindelingen WFS).
 PDOK_API_URL [MGG_PDOK_API_URL]
     ``https://api.pdok.nl``: PDOK APIs (Locatieserver).
+HTTP_CONNECT_TIMEOUT [MGG_HTTP_CONNECT_TIMEOUT]
+    5 seconds to connect: an unreachable service fails fast.
 HTTP_TIMEOUT [MGG_HTTP_TIMEOUT]
-    30 seconds per request (connect and read).
+    30 seconds to read an answer.
 HTTP_RETRIES [MGG_HTTP_RETRIES]
-    3 retries for connection errors, timeouts and HTTP 429/5xx, with
-    exponential back-off of ``HTTP_BACKOFF`` [MGG_HTTP_BACKOFF] = 1 second.
+    3 retries for HTTP 429/5xx answers, with exponential back-off of
+    ``HTTP_BACKOFF`` [MGG_HTTP_BACKOFF] = 1 second; a connection that fails
+    or an answer that times out is retried once at most.
 MAX_PAGES [MGG_MAX_PAGES]
     200: the most pages one table download may follow before it is treated as
     a runaway ``nextLink`` chain.
@@ -74,12 +81,14 @@ CACHE_DIR: Path = _env_path("MGG_CACHE_DIR", DATA_DIR / "cache")
 SHARED_DATA: Path = _env_path("MGG_SHARED_DATA", (PROJECT_ROOT / ".." / "shared" / "data").resolve())
 REGISTER_PATH: Path = _env_path("MGG_REGISTER", DATA_DIR / "initiatives" / "register.csv")
 NOTEBOOK_DIR: Path = PROJECT_ROOT / "notebooks"
+MAP_ASSETS: Path = _env_path("MGG_MAP_ASSETS", PROJECT_ROOT / "assets" / "node_modules")
 
 CBS_OPENDATA_URL: str = os.environ.get("MGG_CBS_OPENDATA_URL", "https://opendata.cbs.nl")
 CBS_THIRD_PARTY_URL: str = os.environ.get("MGG_CBS_THIRD_PARTY_URL", "https://dataderden.cbs.nl")
 PDOK_SERVICE_URL: str = os.environ.get("MGG_PDOK_SERVICE_URL", "https://service.pdok.nl")
 PDOK_API_URL: str = os.environ.get("MGG_PDOK_API_URL", "https://api.pdok.nl")
 
+HTTP_CONNECT_TIMEOUT: float = _env_float("MGG_HTTP_CONNECT_TIMEOUT", 5.0)
 HTTP_TIMEOUT: float = _env_float("MGG_HTTP_TIMEOUT", 30.0)
 HTTP_RETRIES: int = _env_int("MGG_HTTP_RETRIES", 3)
 HTTP_BACKOFF: float = _env_float("MGG_HTTP_BACKOFF", 1.0)

@@ -356,7 +356,7 @@ def province(imported_cache):
     saved = settings.CACHE_DIR
     settings.CACHE_DIR = imported_cache
     try:
-        return analysis.run("wijk", draws=100, offline=True, geocode=False, reference_date="2026-01-01")
+        return analysis.run(draws=100, offline=True, geocode=False, reference_date="2026-01-01")
     finally:
         settings.CACHE_DIR = saved
 

@@ -111,7 +111,7 @@ def test_quality_lists_every_conversion_with_residents(frame):
 
 
 def test_export_says_how_figures_were_obtained(use_imported, tmp_path):
-    result = analysis.run("wijk", draws=0, offline=True, geocode=False, reference_date="2026-01-01")
+    result = analysis.run(draws=0, offline=True, geocode=False, reference_date="2026-01-01")
     table = analysis.export_table(result).set_index("code")
     assert table.loc["WK196608", "figures_origin"] == ("KWB 2021: andere code (was WK196600); "
                                                         "RIVM 2020: andere code (was WK196600)")

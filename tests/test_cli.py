@@ -1,19 +1,135 @@
+"""The command line: every bad argument gets one line and the documented exit code, through the real CLI."""
+import os
+import subprocess
+import sys
+
 import pytest
 
 from mgg_geo import cli
 
-
-def test_unknown_municipality_is_a_clean_error(capsys):
-    with pytest.raises(SystemExit):
-        cli.main(["nonsense"])
+README_EXIT_CODES = (0, 1, 2)
 
 
-def test_import_error_exits_2_without_traceback(tmp_path, capsys):
-    path = tmp_path / "kwb-2021.csv"
-    path.write_bytes(b"\x00\x01garbage")
-    assert cli.main(["import", "kwb", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and "binary" in err and "Traceback" not in err
+def run(args, tmp_path, **env):
+    """``python -m mgg_geo`` in a fresh process, with an empty cache and no reachable service."""
+    environ = {**os.environ, "MGG_CACHE_DIR": str(tmp_path / "cache"), "MGG_HTTP_RETRIES": "0",
+               **{n: "http://127.0.0.1:9" for n in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL",
+                                                     "MGG_PDOK_SERVICE_URL", "MGG_PDOK_API_URL")}, **env}
+    return subprocess.run([sys.executable, "-m", "mgg_geo", *args], capture_output=True, text=True, cwd=tmp_path,
+                          env=environ, timeout=120)
+
+
+def one_error_line(proc) -> str:
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ") and "Traceback" not in proc.stderr, proc.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "a_file.txt").write_text("not a folder")
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    readonly.chmod(0o500)
+    (tmp_path / "table.csv").write_text("code;naam\nWK001400;Centrum\n", encoding="utf-8")
+    yield tmp_path
+    readonly.chmod(0o700)
+
+
+#: (arguments, option or file the message must name)
+BAD = [
+    (["analyse", "--out", "x.gpkg", "--reference-date", "2026-02-30"], "--reference-date"),
+    (["analyse", "--out", "x.gpkg", "--reference-date", ""], "--reference-date"),
+    (["reports", "--workers", "-1"], "--workers"),
+    (["reports", "--workers", "0"], "--workers"),
+    (["reports", "--workers", "many"], "--workers"),
+    (["reports", "--out", "a_file.txt", "--offline"], "--out"),
+    (["analyse", "--out", "a_file.txt/areas.gpkg"], "--out"),
+    (["analyse", "--out", "areas.txt"], "--out"),
+    (["analyse", "--out", "missing/areas.gpkg"], "--out"),
+    (["reports", "--gemeente", ""], "--gemeente"),
+    (["reports", "--gemeente", "Nergenshuizen"], "--gemeente"),
+    (["analyse", "--out", "x.gpkg", "--gemeente", "GM0003"], "--gemeente"),
+    (["analyse", "--out", "x.gpkg", "--draws", "-5"], "--draws"),
+    (["analyse", "--out", "x.gpkg", "--draws", "1e3"], "--draws"),
+    (["analyse", "--out", "x.gpkg", "--seed", "-1"], "--seed"),
+    (["analyse", "--out", "x.gpkg", "--k", "0"], "--k"),
+    (["analyse", "--out", "x.gpkg", "--min-population", "-10"], "--min-population"),
+    (["analyse", "--out", "x.gpkg", "--min-population", "nan"], "--min-population"),
+    (["analyse", "--out", "x.gpkg", "--weights", "armoede"], "--weights"),
+    (["analyse", "--out", "x.gpkg", "--weights", "armoed=2"], "--weights"),
+    (["analyse", "--out", "x.gpkg", "--weights", "armoede=-1"], "--weights"),
+    (["analyse", "--out", "x.gpkg", "--weights", "armoede=0"], "--weights"),
+    (["analyse", "--out", "x.gpkg", "--level", "kwartier"], "--level"),
+    (["analyse", "--out", "x.gpkg", "--method", "mean"], "--method"),
+    (["analyse", "--out", "x.gpkg", "--target-group", "kinderen"], "--target-group"),
+    (["analyse", "--out", "x.gpkg", "--kwb-year", "1999"], "--kwb-year"),
+    (["analyse", "--out", "x.gpkg", "--kwb-year", "2019"], "--kwb-year"),
+    (["analyse", "--out", "x.gpkg", "--register", "nope.csv"], "nope.csv"),
+    (["import", "kwb", "nope.csv"], "nope.csv"),
+    (["import", "kwb", "table.csv", "--year", "20x1"], "--year"),
+    (["import", "health", "table.csv", "--table", "ABC"], "--table"),
+    (["import", "boundaries", "table.csv", "--level", "wijk", "--year", "2024"], "table.csv"),
+    (["register", "check", "nope.csv"], "nope.csv"),
+    (["register", "check", "table.csv", "--reference-date", "yesterday"], "--reference-date"),
+    (["data", "vintages", "--from", "2020"], "--from"),
+    (["data", "vintages", "--gemeente", "Nergenshuizen"], "--gemeente"),
+    (["data", "fetch", "--year", "abc"], "--year"),
+    (["nonsense"], "command"),
+    ([], "command"),
+]
+
+
+@pytest.mark.parametrize("args, names", BAD, ids=[" ".join(a) or "(none)" for a, _ in BAD])
+def test_bad_argument_gives_one_line_and_exit_2(args, names, files):
+    proc = run(args, files)
+    line = one_error_line(proc)
+    assert names in line, line
+    expected = 1 if args[:2] == ["import", "boundaries"] else 2  # a file that is not geographic: a finding
+    assert proc.returncode == expected, (proc.returncode, line)
+
+
+def test_unwritable_output_folder(files):
+    # root writes into read-only folders, so as root use a place nobody can write: /proc
+    target = "/proc/mgg-reports" if os.geteuid() == 0 else "readonly/reports"
+    proc = run(["reports", "--out", target, "--offline"], files)
+    assert proc.returncode == 2 and "--out: cannot write to" in one_error_line(proc)
+
+
+def test_exit_codes_are_documented(files):
+    readme = (cli.Path(cli.__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "0 ok, 1 findings in the input, 2 usage or environment error" in readme
+    assert (cli.OK, cli.FINDINGS, cli.USAGE) == README_EXIT_CODES
+
+
+@pytest.mark.shared
+def test_register_with_errors_exits_1_and_lists_them(files, shared_data):
+    assert run(["import", "shared", str(shared_data)], files).returncode == 0
+    (files / "register.csv").write_text("naam;programma;x;y\nA;STORM;1;2\n", encoding="utf-8")
+    proc = run(["register", "check", "register.csv", "--offline"], files)
+    assert proc.returncode == 1
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("error"))
+    assert row.split()[1:4] == ["2", "x,", "y"] and "outside the province" in row  # severity, row, columns
+
+
+def test_no_cached_data_offline_is_an_environment_error(files):
+    proc = run(["analyse", "--out", "x.gpkg", "--offline"], files)
+    assert proc.returncode == 2 and "Offline route" in one_error_line(proc)
+
+
+def test_python_dash_m_and_version(files):
+    proc = run(["--version"], files)
+    assert proc.returncode == 0 and proc.stdout.startswith("mgg_geo ")
+
+
+@pytest.mark.shared
+def test_output_into_head_ends_quietly(files, shared_data):
+    assert run(["import", "shared", str(shared_data)], files).returncode == 0
+    shell = subprocess.run(f"{sys.executable} -m mgg_geo data status --areas | head -3", shell=True,
+                           capture_output=True, text=True, cwd=files, timeout=120,
+                           env={**os.environ, "MGG_CACHE_DIR": str(files / "cache")})
+    assert shell.stderr == "" and len(shell.stdout.splitlines()) == 3
 
 
 def test_status_of_empty_cache(capsys):

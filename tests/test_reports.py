@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from mgg_geo import batch, cli, reports, settings
+from mgg_geo.parameters import ReportParameters
 
 pytestmark = pytest.mark.shared
 CHROMIUM = Path("/usr/bin/chromium")
@@ -25,7 +26,7 @@ def kernel_env(imported_cache, tmp_path, monkeypatch):
     return cache
 
 
-COMMON = {"offline": True, "reference_date": "2026-01-01", "draws": 200}
+COMMON = ReportParameters(offline=True, reference_date="2026-01-01", draws=200)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +47,8 @@ def rendered(tmp_path_factory, imported_cache):
     os.environ.update(env)
     settings.CACHE_DIR = cache
     try:
-        result = batch.run(["GM0765", "GM0047"], level="wijk", out_dir=root / "reports", workers=2,
-                           common={**COMMON, "register_path": str(register)}, progress=False)
+        result = batch.run(COMMON.replace(register_path=register), reports_for=["GM0765", "GM0047"],
+                           out_dir=root / "reports", workers=2, progress=False)
     finally:
         settings.CACHE_DIR = saved_cache
         for k, v in saved_env.items():
@@ -86,7 +87,7 @@ def test_register_names_are_text_not_markup(rendered):
 
 def test_failing_municipality_leaves_others_intact(kernel_env, tmp_path, capsys):
     out = tmp_path / "reports"
-    result = batch.run(["GM0765", "GM0047"], out_dir=out, workers=2, common=COMMON, overview=False,
+    result = batch.run(COMMON, reports_for=["GM0765", "GM0047"], out_dir=out, workers=2, overview=False,
                        per_municipality={"GM0765": {"level": "kwartier"}}, progress=False)
     assert result.exit_code == 1
     failed = {o.job.key: o.error for o in result.failures}
@@ -99,7 +100,8 @@ def test_failing_municipality_leaves_others_intact(kernel_env, tmp_path, capsys)
 
 def test_cli_reports_exit_code_and_unknown_municipality(kernel_env, tmp_path, capsys):
     assert cli.main(["reports", "--gemeente", "Nergenshuizen", "--out", str(tmp_path)]) == 2
-    assert "Unknown municipality 'Nergenshuizen'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error: --gemeente: Unknown municipality 'Nergenshuizen'") and err.count("\n") == 1
 
 
 @pytest.mark.browser

@@ -1,0 +1,7 @@
+"""``python -m mgg_geo``: the same command line as ``mgg-geo``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

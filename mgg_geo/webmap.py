@@ -1,0 +1,259 @@
+"""The interactive map pages (folium/Leaflet): offline, escaped for their context, compact.
+
+Offline
+    Leaflet 1.9.4 and Leaflet.markercluster 1.5.3 come from the npm packages
+    pinned in ``assets/package.json`` (``make`` installs them into
+    ``settings.MAP_ASSETS``) and are inlined into every page: a page opens
+    without any network. Background tiles (OpenStreetMap) are an optional
+    layer, off by default; without them the map shows the CBS outlines only.
+Escaping
+    User text (initiative names, area names) reaches JavaScript only as JSON
+    (the ``tojson`` filter) and reaches the page only through
+    ``textContent`` or, for the area tooltips, as HTML-escaped strings set as
+    ``innerHTML``. No user text is ever placed inside a JavaScript template
+    literal or handler, so ``${...}``, backticks, quotes and ``</script>``
+    are inert.
+Compact
+    Initiatives are one clustered layer whose data is a JSON array of rows
+    (``[lat, lon, name, programme, placement]``), so a 20,000-row register
+    stays well under 2 MB; sites at the same point (approximate placements)
+    cluster into one symbol with a count.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from . import fmt, labels, settings
+from .cache import atomic_file
+from .errors import DataError
+
+#: The inlined assets, relative to ``settings.MAP_ASSETS`` (``node_modules``).
+SCRIPTS = ("leaflet/dist/leaflet.js", "leaflet.markercluster/dist/leaflet.markercluster.js")
+STYLES = ("leaflet/dist/leaflet.css", "leaflet.markercluster/dist/MarkerCluster.css",
+          "leaflet.markercluster/dist/MarkerCluster.Default.css")
+#: Coordinates in the page are rounded to this many decimals (about 1 m).
+DECIMALS = 5
+
+
+def _asset(relative: str) -> str:
+    path = Path(settings.MAP_ASSETS) / relative
+    if not path.is_file():
+        raise DataError(f"The map library {relative} is missing from {settings.MAP_ASSETS}. Run 'make' (it installs "
+                        "the pinned npm packages of assets/package.json) or 'npm ci --prefix assets'.")
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"//# sourceMappingURL=\S+", "", text)
+    if relative.endswith(".css"):  # images referenced by the stylesheet travel inside it
+        def inline(match):
+            image = path.parent / match.group(1)
+            if not image.is_file():
+                return match.group(0)
+            return f"url(data:image/png;base64,{base64.b64encode(image.read_bytes()).decode()})"
+        text = re.sub(r"url\((images/[^)]+\.png)\)", inline, text)
+    return text
+
+
+def _assets() -> str:
+    """The inline ``<style>`` and ``<script>`` blocks of Leaflet and the cluster plugin."""
+    styles = "".join("<style>" + _asset(p) + "</style>" for p in STYLES)
+    scripts = "".join("<script>" + _asset(p).replace("</script", "<\\/script") + "</script>" for p in SCRIPTS)
+    return styles + scripts
+
+
+def _classes():
+    """The folium element classes (imported lazily: folium is only needed for interactive maps)."""
+    import folium
+    from branca.element import MacroElement
+    from folium.plugins import MarkerCluster
+    from folium.template import Template
+
+    class Sites(MarkerCluster):
+        """Clustered initiative markers from JSON rows; popups and tooltips built with textContent."""
+
+        _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.markerClusterGroup({{ this.options|tojavascript }});
+        (function (group) {
+            var rows = {{ this.rows|tojson }};
+            var programmes = {{ this.programmes|tojson }};
+            var colours = {{ this.colours|tojson }};
+            var placements = {{ this.placements|tojson }};
+            var approximate = {{ this.approximate|tojson }};
+            rows.forEach(function (r) {
+                var rough = approximate.indexOf(r[4]) >= 0;
+                var marker = L.circleMarker([r[0], r[1]], {radius: 7, color: "#000000", weight: rough ? 2 : 1,
+                    dashArray: rough ? "3" : null, fillColor: rough ? "#ffffff" : colours[r[3]],
+                    fillOpacity: 0.95});
+                var box = document.createElement("div");
+                var title = document.createElement("strong");
+                title.textContent = r[2];
+                box.appendChild(title);
+                [programmes[r[3]], {{ this.place_word|tojson }} + placements[r[4]]].forEach(function (text) {
+                    box.appendChild(document.createElement("br"));
+                    box.appendChild(document.createTextNode(text));
+                });
+                marker.bindPopup(box);
+                var tip = document.createElement("span");
+                tip.textContent = r[2];
+                marker.bindTooltip(tip);
+                group.addLayer(marker);
+            });
+        })({{ this.get_name() }});
+        {% endmacro %}
+        """)
+        default_js: list = []
+        default_css: list = []
+
+        def __init__(self, rows, programmes, colours, placements, approximate, *, name):
+            super().__init__(name=name, maxClusterRadius=25, spiderfyOnMaxZoom=True, showCoverageOnHover=False)
+            self.rows, self.programmes, self.colours = rows, programmes, colours
+            self.placements, self.approximate = placements, approximate
+            self.place_word = "plek: "
+
+    class Scale(MacroElement):
+        """A scale bar in kilometres (no miles)."""
+
+        _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, metric: true, position: "bottomright"}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """)
+
+    class Assets(MacroElement):
+        """Leaflet and the cluster plugin, inline in the page header."""
+
+        _template = Template("""{% macro header(this, kwargs) %}{{ this.text }}{% endmacro %}""")
+
+        def __init__(self):
+            super().__init__()
+            self.text = _assets()
+
+    return folium, Sites, Scale, Assets
+
+
+def _text(value, decimals, unit: str = "") -> str:
+    """A tooltip value through the Dutch formatter: ``decimals`` is a number, "percent" (a 0-1 share) or None
+    (text)."""
+    if decimals is None:
+        return fmt.MISSING if value is None or (isinstance(value, float) and value != value) else str(value)
+    if decimals == "percent":
+        return fmt.percent(value)
+    return fmt.number(value, decimals, unit)
+
+
+def _site_rows(sites: gpd.GeoDataFrame) -> tuple[list, list, list, list]:
+    from .coverage import is_area_wide
+    from .maps import OTHER_COLOUR, PROGRAMME_COLOURS
+
+    physical = sites[~is_area_wide(sites)].to_crs(settings.CRS_WEB)
+    programmes = sorted(set(physical["programme"].astype(str)))
+    placements = list(labels.PLACEMENTS)
+    rows = [[round(g.y, DECIMALS), round(g.x, DECIMALS), str(name), programmes.index(str(p)),
+             placements.index(pl) if pl in placements else 0]
+            for g, name, p, pl in zip(physical.geometry, physical["name"], physical["programme"],
+                                      physical["placement"])]
+    colours = [PROGRAMME_COLOURS.get(p, OTHER_COLOUR) for p in programmes]
+    return rows, programmes, colours, [labels.PLACEMENTS[p] for p in placements]
+
+
+def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tooltip: dict[str, tuple],
+                colours=None, sites=None, year: int | str = "", bins: list[float] | None = None,
+                title: str = "Mentaal Gezond Groningen"):
+    """An interactive map of ``column`` with Dutch tooltips, clustered initiatives and a layer control.
+
+    Parameters
+    ----------
+    areas
+        Areas in EPSG:28992 with ``name`` and the tooltip columns.
+    tooltip
+        ``{column: (Dutch label, decimals, unit)}``: decimals is a number,
+        "percent" (a 0-1 share) or None (text); values go through
+        :mod:`mgg_geo.fmt` and are HTML-escaped.
+    sites
+        Initiatives (EPSG:28992); area-wide offers have no location and are left out.
+    """
+    from .maps import NO_DATA, NO_DATA_COLOUR, SEQUENTIAL, classes, display_geometry
+
+    folium, Sites, Scale, Assets = _classes()
+    colours = colours or SEQUENTIAL
+    shown = display_geometry(areas).to_crs(settings.CRS_WEB)
+    cls, names = classes(shown[column], bins=bins, k=len(colours), decimals=2)
+    palette = list(colours)[-len(names):] if names else []
+    props = pd.DataFrame(index=shown.index)
+    props["naam"] = shown["name"].astype("string").fillna("").map(html.escape)
+    fields, aliases = ["naam"], ["Gebied"]
+    for col, (label, decimals, unit) in tooltip.items():
+        key = f"t_{len(fields)}"
+        props[key] = [html.escape(_text(v, decimals, unit)) for v in shown[col]]
+        fields.append(key)
+        aliases.append(html.escape(label))
+    props["kleur"] = [NO_DATA_COLOUR if c < 0 else palette[c] for c in cls]
+    layer_frame = gpd.GeoDataFrame(props, geometry=shown.geometry.set_precision(10 ** -DECIMALS),
+                                   crs=settings.CRS_WEB)
+    minx, miny, maxx, maxy = shown.total_bounds
+    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, prefer_canvas=False,
+                      tiles=None, control_scale=False)
+    fmap.options.update(maxZoom=18, minZoom=7)  # the cluster layer needs a zoom range without tiles
+    fmap.default_js, fmap.default_css = [], []  # no CDN: Leaflet is inlined below
+    Assets().add_to(fmap)
+    fmap.get_root().title = title
+    folium.TileLayer("OpenStreetMap", name="Achtergrondkaart (OpenStreetMap, vereist internet)",
+                     attr="© OpenStreetMap", show=False, overlay=True).add_to(fmap)
+    folium.GeoJson(
+        layer_frame.to_json(),
+        name=legend_title,
+        style_function=lambda f: {"fillColor": f["properties"]["kleur"], "color": "#ffffff", "weight": 0.6,
+                                  "fillOpacity": 0.8},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+    ).add_to(fmap)
+    if sites is not None and len(sites):
+        rows, programmes, site_colours, placements = _site_rows(sites)
+        if rows:
+            Sites(rows, programmes, site_colours, placements, [labels.PLACEMENTS[p] for p in ("town", "area")],
+                  name="Preventie-initiatieven (locaties)").add_to(fmap)
+    legend = "".join(f'<div><span style="background:{p};display:inline-block;width:12px;height:12px;'
+                     f'margin-right:4px"></span>{html.escape(lab)}</div>' for p, lab in zip(palette, names))
+    legend += (f'<div><span style="background:{NO_DATA_COLOUR};display:inline-block;width:12px;height:12px;'
+               f'margin-right:4px"></span>{NO_DATA}</div>')
+    legend += ('<div style="margin-top:4px">Open rondje: plek bij benadering; een getal telt de locaties op '
+               'dezelfde plek.</div>')
+    fmap.get_root().html.add_child(folium.Element(
+        f'<div class="mgg-legenda" style="position:fixed;bottom:20px;left:20px;z-index:1000;background:white;'
+        f'padding:6px;font:12px sans-serif;border:1px solid #999;max-width:260px">'
+        f'<b>{html.escape(legend_title)}</b>{legend}<div style="margin-top:4px;color:#555">'
+        f'{html.escape(_attribution(year))}</div></div>'))
+    Scale().add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap
+
+
+def _attribution(year) -> str:
+    from .maps import ATTRIBUTION
+
+    return ATTRIBUTION.format(year=year) + " Achtergrond (optioneel): © OpenStreetMap-bijdragers."
+
+
+def render(fmap) -> str:
+    """The standalone page of a folium map; refuses a page that would load anything from the internet."""
+    page = fmap.get_root().render()
+    remote = re.findall(r"<(?:script|link)[^>]+(?:src|href)=[\"']?(https?:[^\"' >]+)", page)
+    if remote:
+        raise DataError(f"The interactive map would load {remote[0]} from the internet; every asset must be inline.")
+    return page
+
+
+def save_map(fmap, path: str | Path) -> Path:
+    """Save a map as one standalone, offline HTML file, atomically."""
+    path = Path(path)
+    page = render(fmap)
+    with atomic_file(path, suffix=".html") as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return path
+
