@@ -15,11 +15,12 @@ PYTEST_ARGS ?=
 
 all: reports
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml assets/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name mgg-geo --display-name "Python (mgg_geo)" >/dev/null
+	npm ci --prefix assets --no-audit --no-fund --loglevel=error  # Leaflet for the interactive maps (pinned)
 	touch $(STAMP)
 
 # Offline route: load the example files of ../shared/data into data/cache when the
@@ -46,4 +47,4 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 clean:
-	rm -rf $(VENV) data/cache reports/*.html reports/notebooks test-output
+	rm -rf $(VENV) assets/node_modules data/cache reports/*.html reports/notebooks reports/kaarten reports/data test-output

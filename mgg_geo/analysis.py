@@ -410,6 +410,16 @@ def export_sites(result: Analysis) -> gpd.GeoDataFrame:
                             crs=settings.CRS_ANALYSIS).reset_index(drop=True)
 
 
+def spreadsheet_text(value):
+    """Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe.
+
+    Names come from the register, which anyone may edit; in a CSV or XLSX export they stay data.
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def write(result: Analysis, path: str | Path) -> Path:
     """Write the area table as GeoPackage, CSV or XLSX (by extension), atomically.
 
@@ -425,7 +435,11 @@ def write(result: Analysis, path: str | Path) -> Path:
     table, sites = export_table(result), export_sites(result)
 
     def plain(frame: gpd.GeoDataFrame) -> pd.DataFrame:
-        return pd.DataFrame(frame.drop(columns="geometry")).assign(geometry=frame.geometry.to_wkt())
+        table = pd.DataFrame(frame.drop(columns="geometry"))
+        for column in table.columns:
+            if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
+                table[column] = table[column].map(spreadsheet_text)
+        return table.assign(geometry=frame.geometry.to_wkt())
 
     with cache.atomic_file(path, suffix=suffix) as tmp:
         if suffix == ".gpkg":

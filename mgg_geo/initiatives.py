@@ -168,6 +168,7 @@ def read(path: str | Path) -> tuple[pd.DataFrame, int]:
             points = gdf.geometry.to_crs(settings.CRS_ANALYSIS)
             frame["x"] = [None if g is None or g.is_empty else f"{g.centroid.x:.2f}" for g in points]
             frame["y"] = [None if g is None or g.is_empty else f"{g.centroid.y:.2f}" for g in points]
+            frame.attrs["xy_from_geometry"] = True
         return frame, 1  # feature numbers start at 1
     if suffix in (".xlsx", ".xlsm", ".xls"):
         return _read_excel(path), 2
@@ -304,10 +305,13 @@ def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = N
     except DataError as exc:
         raise RegisterError(str(exc), [Problem("error", origin, None, None, str(exc))]) from exc
     frame, original = normalise_columns(raw, origin)
+    if raw.attrs.get("xy_from_geometry"):
+        original.update(x="geometry", y="geometry")  # the coordinates come from the features' geometry
     problems: list[Problem] = []
 
     def add(severity: str, i: int | None, column: str | None, message: str) -> None:
-        named = ", ".join(original.get(c.strip(), c.strip()) for c in column.split(",")) if column else None
+        named = ", ".join(dict.fromkeys(original.get(c.strip(), c.strip()) for c in column.split(","))) \
+            if column else None
         problems.append(Problem(severity, origin, None if i is None else i + offset, named, message))
 
     if not _required_present(original):

@@ -6,15 +6,17 @@ import nbformat
 import papermill
 import pytest
 
+from mgg_geo.parameters import ReportParameters
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+#: The report notebooks' parameters are derived from ReportParameters (names and default values).
+REPORT = ReportParameters.notebook_defaults()
 EXPECTED = {
-    "gemeente_rapport": {"gemeente_code", "level", "kwb_year", "health_year", "boundary_year", "register_path",
-                         "weights", "reference_date", "draws", "target_group", "include_unknown_ages", "min_population",
-                         "offline", "interactive", "output_dir"},
-    "provincie_overzicht": {"level", "kwb_year", "health_year", "boundary_year", "register_path", "weights",
-                            "reference_date", "draws", "target_group", "include_unknown_ages", "min_population",
-                            "offline"},
-    "verkennen": {"level", "indicator", "weights_a", "weights_b", "compare", "offline"},
+    "gemeente_rapport": {**REPORT, **ReportParameters.NOTEBOOK_ONLY},
+    "provincie_overzicht": REPORT,
+    "verkennen": {"level": "wijk", "indicator": "lonely", "weights_a": {},
+                  "weights_b": {"armoede": 3, "mentale_gezondheid": 2}, "compare": ["WK001409", "WK189505", "WK195202"],
+                  "offline": False},
 }
 
 
@@ -28,10 +30,10 @@ def test_parameters_cell(path):
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
     info = papermill.inspect_notebook(str(path))
-    assert set(info) == EXPECTED[path.stem]
+    assert set(info) == set(EXPECTED[path.stem])
     for name, spec in info.items():
         assert spec["help"], f"{name} has no comment"
-        ast.literal_eval(spec["default"])  # literals only
+        assert ast.literal_eval(spec["default"]) == EXPECTED[path.stem][name], name  # literals, the defaults
         assert spec["inferred_type_name"] != "None", f"{name} has no type annotation"
 
 

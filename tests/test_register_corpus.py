@@ -52,7 +52,7 @@ CORPUS = [
     ("latlon-swapped", "r.csv", csv_bytes("naam;programma;lat;lon", "A;STORM;6,56;53,21"), "look swapped",
      (2, "lat")),
     ("lat-out-of-range", "r.csv", csv_bytes("naam;programma;lat;lon", "A;STORM;95;6,5"), "not WGS84", (2, "lat")),
-    ("outside-province", "r.csv", csv_bytes(H, row(x="121000", y="487000")), "outside the province", (2, None)),
+    ("outside-province", "r.csv", csv_bytes(H, row(x="121000", y="487000")), "outside the province", (2, "x, y")),
     ("unknown-area-code", "r.csv", csv_bytes(H, row(x="", y="", gebiedscode="BU00149999")),
      "unknown area code BU00149999", (2, "gebiedscode")),
     ("area-code-other-province", "r.csv", csv_bytes(H, row(x="", y="", gebiedscode="GM0363")),
@@ -95,7 +95,7 @@ CORPUS = [
     ("geojson-garbage", "r.geojson", b"{ not json", "cannot be read as GeoJSON", None),
     ("geojson-feature-outside", "r.geojson", json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"naam": "A", "programma": "STORM"},
-         "geometry": {"type": "Point", "coordinates": [4.89, 52.37]}}]}).encode(), "outside the province", (1, None)),
+         "geometry": {"type": "Point", "coordinates": [4.89, 52.37]}}]}).encode(), "outside the province", (1, "geometry")),
 ]
 
 
