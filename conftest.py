@@ -20,7 +20,8 @@ CLOSED = "http://127.0.0.1:9"
 def pytest_configure(config):
     if not getattr(config.option, "nbval_lax", False):
         return
-    from mgg_geo import imports, settings
+    from mgg_geo import settings
+    from mgg_geo.data import imports
 
     if not settings.SHARED_DATA.is_dir():
         return

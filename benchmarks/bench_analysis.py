@@ -21,10 +21,10 @@ import time
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 from shapely.geometry import box
 
-from mgg_geo import catalogue, coverage, gap, need
+from mgg_geo.analysis import coverage, gap, need
+from mgg_geo.data import catalogue
 
 N_X, N_Y, CELL = 150, 100, 1200.0
 N_SITES = 1000
@@ -36,7 +36,7 @@ def world(seed: int = 1):
     xs, ys = np.meshgrid(np.arange(N_X), np.arange(N_Y))
     xs, ys = xs.ravel(), ys.ravel()
     cells = [box(13_000 + CELL * x, 306_000 + CELL * y, 13_000 + CELL * (x + 1), 306_000 + CELL * (y + 1))
-             for x, y in zip(xs, ys)]
+             for x, y in zip(xs, ys, strict=True)]
     codes = [f"BU{i:08d}" for i in range(len(cells))]
     areas = gpd.GeoDataFrame({"code": codes, "gemeente_code": [f"GM{(i // 50):04d}" for i in range(len(cells))],
                               "pop_0_14": rng.integers(0, 800, len(cells)).astype(float),

@@ -45,7 +45,8 @@ def main() -> None:
     for name in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL", "MGG_PDOK_SERVICE_URL", "MGG_PDOK_API_URL"):
         os.environ[name] = "http://127.0.0.1:9"  # the bench measures rendering, not the network
     os.environ["MGG_HTTP_RETRIES"] = "0"
-    from mgg_geo import analysis, batch, imports, regions, settings
+    from mgg_geo import analysis, batch, settings
+    from mgg_geo.data import imports, regions
 
     if not settings.SHARED_DATA.is_dir():
         sys.exit(f"shared data folder {settings.SHARED_DATA} not found; set MGG_SHARED_DATA")

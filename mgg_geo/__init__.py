@@ -1,27 +1,63 @@
 """mgg_geo: where should the next mental-health prevention effort in Groningen go?
 
-A small library cut by domain concept:
+The library is layered; data flows one way, from top to bottom of this table,
+and a layer imports only from the layers above it (``errors`` and
+``settings`` serve them all):
 
-==========================  ========================================================
-:mod:`mgg_geo.settings`   every setting (paths, service URLs, timeouts), env-overridable
-:mod:`mgg_geo.regions`    the 10 municipalities, CBS codes
-:mod:`mgg_geo.catalogue`  the declarative indicator catalogue
-:mod:`mgg_geo.cbs`        live CBS/RIVM tables via cbsodata
-:mod:`mgg_geo.pdok`       live PDOK boundaries
-:mod:`mgg_geo.cache`      the download cache (atomic, with manifests)
-:mod:`mgg_geo.sources`    cache-first access to every source table
-:mod:`mgg_geo.imports`    the offline route (manual downloads into the cache)
-:mod:`mgg_geo.areas`      the area frame: boundaries + figures + data quality
-:mod:`mgg_geo.initiatives` the initiative register: loading, validation, placement
-:mod:`mgg_geo.need`       need index and its Monte Carlo rank intervals
-:mod:`mgg_geo.coverage`   nearest distance, counts within 1/3/5 km, E2SFCA
-:mod:`mgg_geo.gap`        need x coverage classes, priority, what-if
-:mod:`mgg_geo.analysis`   the whole chain, memoised; export to GPKG/CSV/XLSX
-:mod:`mgg_geo.maps`       static (matplotlib) and interactive (folium) maps
-:mod:`mgg_geo.reports`    Dutch report content, key-figure sidecars, index page
-:mod:`mgg_geo.batch`      the papermill batch of all reports
-:mod:`mgg_geo.cli`        the mgg-geo command line
-==========================  ========================================================
+=====================  ==================================================================
+:mod:`mgg_geo.data`     sources: CBS/RIVM tables, PDOK boundaries, the download cache,
+                        the offline imports, indelingen and crosswalks, the area frame
+:mod:`mgg_geo.supply`   the initiative register: loading, validation, placement
+:mod:`mgg_geo.analysis` need, coverage, gap, what-if, trends; the chain and its memo
+:mod:`mgg_geo.present`  Dutch words and numbers, maps, reports, exports
+:mod:`mgg_geo.batch`    the papermill batch of all reports
+:mod:`mgg_geo.cli`      the ``mgg-geo`` command line
+=====================  ==================================================================
+
+The modules a notebook uses are importable from here, one name each::
+
+    from mgg_geo import analysis, reports, maps, webmap
 """
 
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
+
+#: Public modules by short name (``from mgg_geo import reports``), loaded on first use.
+PUBLIC_MODULES = {
+    "settings": "mgg_geo.settings",
+    "errors": "mgg_geo.errors",
+    "regions": "mgg_geo.data.regions",
+    "catalogue": "mgg_geo.data.catalogue",
+    "sources": "mgg_geo.data.sources",
+    "areas": "mgg_geo.data.areas",
+    "vintages": "mgg_geo.data.vintages",
+    "initiatives": "mgg_geo.supply.initiatives",
+    "analysis": "mgg_geo.analysis",
+    "need": "mgg_geo.analysis.need",
+    "coverage": "mgg_geo.analysis.coverage",
+    "gap": "mgg_geo.analysis.gap",
+    "whatif": "mgg_geo.analysis.whatif",
+    "fmt": "mgg_geo.present.fmt",
+    "labels": "mgg_geo.present.labels",
+    "maps": "mgg_geo.present.maps",
+    "webmap": "mgg_geo.present.webmap",
+    "reports": "mgg_geo.present.reports",
+    "export": "mgg_geo.present.export",
+}
+__all__ = ["__version__", *PUBLIC_MODULES]
+
+
+def __getattr__(name: str):
+    """Load a public module on first use (so ``import mgg_geo`` stays light)."""
+    if name in PUBLIC_MODULES:
+        module = importlib.import_module(PUBLIC_MODULES[name])
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'mgg_geo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(PUBLIC_MODULES))

@@ -29,12 +29,10 @@ index and make the exit status non-zero.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
 import tempfile
-import threading
 import time
 import traceback
 import unicodedata
@@ -43,14 +41,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-
 from filelock import FileLock
 
-from . import analysis, cache, regions, reports, settings
-from .errors import MggError, ParameterError
-from .parameters import ReportParameters, check_int, check_municipalities
+from mgg_geo import analysis, settings
+from mgg_geo.analysis.parameters import ReportParameters, check_int, check_municipalities
+from mgg_geo.data import cache, regions
+from mgg_geo.errors import MggError, ParameterError
+from mgg_geo.present import pages, reports
 
-TEMPLATES = Path(__file__).parent / "templates"
 MUNICIPALITY_NOTEBOOK = "gemeente_rapport.ipynb"
 OVERVIEW_NOTEBOOK = "provincie_overzicht.ipynb"
 OVERVIEW_NAME = "provincie-groningen"
@@ -105,38 +103,6 @@ def _atomic_write(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-_LOCAL = threading.local()
-
-
-def _exporter():
-    """One HTML exporter per thread: compiling the template is most of the conversion cost."""
-    exporter = getattr(_LOCAL, "exporter", None)
-    if exporter is None:
-        from nbconvert import HTMLExporter
-        from nbconvert.preprocessors import TagRemovePreprocessor
-        from traitlets.config import Config
-
-        config = Config()
-        config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
-        config.TagRemovePreprocessor.enabled = True
-        exporter = HTMLExporter(config=config, template_name="rapport", extra_template_basedirs=[str(TEMPLATES)],
-                                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-        exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-        exporter.language_code = "nl"
-        _LOCAL.exporter = exporter
-    return exporter
-
-
-def to_html(nb) -> str:
-    """Report HTML without code, prompts or stderr; cells tagged ``remove-cell`` are dropped."""
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:  # warnings are for analysts (kept in the executed notebook), not for readers
-        if cell.get("outputs"):
-            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    body, _ = _exporter().from_notebook_node(nb)
-    return body
-
-
 def _is_kernel_start_failure(exc: BaseException) -> bool:
     from papermill.exceptions import PapermillExecutionError
 
@@ -173,7 +139,7 @@ def execute(job: Job, out_dir: Path, *, retries: int = 2, kernel: str | None = N
                 raise RuntimeError("papermill wrote no notebook")  # nothing to keep
         if not error:
             nb = nbformat.read(executed_path, as_version=4)
-            _atomic_write(out_dir / f"{job.name}.html", to_html(nb))
+            _atomic_write(out_dir / f"{job.name}.html", pages.notebook_html(nb))
     except Exception as exc:  # noqa: BLE001
         error = error or _describe(exc)
     return Outcome(job, ok=not error, seconds=time.perf_counter() - started, error=error, attempts=attempt)
@@ -223,7 +189,7 @@ def run(params: ReportParameters | None = None, *, reports_for=None, out_dir: st
     Parameters
     ----------
     params
-        The analysis and report choices (:class:`~mgg_geo.parameters.ReportParameters`); the
+        The analysis and report choices (:class:`~mgg_geo.analysis.parameters.ReportParameters`); the
         analysis region is ``params.municipalities`` (the province by default), so that every
         report shares the province's classes.
     reports_for

@@ -26,8 +26,9 @@ import sys
 import warnings
 from pathlib import Path
 
-from . import __version__, regions
-from .errors import MggError, ParameterError, RegisterError
+from mgg_geo import __version__
+from mgg_geo.data import regions
+from mgg_geo.errors import MggError, ParameterError, RegisterError
 
 OK, FINDINGS, USAGE = 0, 1, 2
 
@@ -59,7 +60,7 @@ def _text(value) -> str:
 def _table(rows: list[list], header: list[str]) -> str:
     cells = [header] + [[_text(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -68,7 +69,7 @@ def _table(rows: list[list], header: list[str]) -> str:
 
 
 def _typed(check, name: str, **kw):
-    """An argparse type from a checker of :mod:`mgg_geo.parameters` (its error names the option)."""
+    """An argparse type from a checker of :mod:`mgg_geo.analysis.parameters` (its error names the option)."""
     def convert(text: str):
         if not text.strip():  # on the command line an empty value is a mistake, never "the default"
             raise argparse.ArgumentTypeError(f"--{name.replace('_', '-')}: an empty value is not allowed.")
@@ -119,8 +120,8 @@ def _table_id(text: str) -> str:
 
 
 def cmd_import(args) -> int:
-    from . import imports
-    from .errors import DataError
+    from mgg_geo.data import imports
+    from mgg_geo.errors import DataError
 
     try:
         if args.kind == "kwb":
@@ -147,7 +148,8 @@ def cmd_import(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from . import cache, settings, sources
+    from mgg_geo import settings
+    from mgg_geo.data import cache, sources
 
     entries = cache.entries()
     if not entries:
@@ -190,14 +192,14 @@ def cmd_status(args) -> int:
             for code, name in regions.MUNICIPALITIES.items():
                 wijken = frame[frame["gemeente_code"] == code].sort_values("code")
                 print(f"\n{code} {name} ({len(wijken)} wijken)")
-                for wcode, wname in zip(wijken["code"], wijken["name"]):
+                for wcode, wname in zip(wijken["code"], wijken["name"], strict=True):
                     print(f"    {wcode}  {wname}")
     return OK
 
 
 def cmd_vintages(args) -> int:
     """Print the crosswalks between indelingen per municipality (those the analysis uses, or --from/--to)."""
-    from . import areas, vintages
+    from mgg_geo.data import areas, vintages
 
     if (args.source is None) != (args.target is None):
         raise ParameterError("--from and --to go together.")
@@ -238,7 +240,7 @@ def cmd_vintages(args) -> int:
 
 
 def cmd_fetch(args) -> int:
-    from . import sources
+    from mgg_geo.data import sources
 
     kwb = sources.kwb(args.year, refresh=args.refresh)
     print(f"KWB: {kwb.label}: {len(kwb.frame)} rows")
@@ -252,7 +254,7 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_register_check(args) -> int:
-    from . import initiatives
+    from mgg_geo.supply import initiatives
 
     try:
         register = initiatives.load(args.file, reference_date=args.reference_date,
@@ -276,8 +278,8 @@ def cmd_register_check(args) -> int:
 
 
 def _parameters(args):
-    """The :class:`~mgg_geo.parameters.ReportParameters` of an ``analyse`` or ``reports`` call."""
-    from .parameters import ReportParameters
+    """The :class:`~mgg_geo.analysis.parameters.ReportParameters` of an ``analyse`` or ``reports`` call."""
+    from mgg_geo.analysis.parameters import ReportParameters
 
     return ReportParameters(
         level=args.level, municipalities=args.region, weights=args.weights or {}, method=args.method,
@@ -288,11 +290,12 @@ def _parameters(args):
 
 
 def cmd_analyse(args) -> int:
-    from . import analysis
+    from mgg_geo import analysis
+    from mgg_geo.present import export
 
     args.region = args.gemeente
     result = analysis.run(_parameters(args))
-    path = analysis.write(result, args.out)
+    path = export.write(result, args.out)
     frame = result.areas
     target = int((frame["gap_class"] == "3-1").sum())
     print(f"{len(frame)} {args.level}en, {int(frame['ranked'].sum())} ranked, {target} with high need and low "
@@ -315,7 +318,7 @@ def cmd_analyse(args) -> int:
 
 
 def cmd_reports(args) -> int:
-    from . import batch
+    from mgg_geo import batch
 
     args.region = ["all"]  # the classes are the province's; --gemeente chooses the reports
     result = batch.run(_parameters(args), reports_for=args.gemeente, out_dir=args.out, workers=args.workers,
@@ -333,8 +336,17 @@ def cmd_reports(args) -> int:
 
 def _analysis_options(p: argparse.ArgumentParser) -> None:
     """The options of ReportParameters, shared by ``analyse`` and ``reports``."""
-    from .parameters import (DEFAULT_SEED, LEVELS, METHODS, check_choice, check_date, check_float, check_int,
-                             check_weights, check_year)
+    from mgg_geo.analysis.parameters import (
+        DEFAULT_SEED,
+        LEVELS,
+        METHODS,
+        check_choice,
+        check_date,
+        check_float,
+        check_int,
+        check_weights,
+        check_year,
+    )
 
     p.add_argument("--level", type=_typed(check_choice, "level", choices=LEVELS), default="wijk",
                    help="wijk (default) or buurt")
@@ -353,9 +365,11 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_typed(check_int, "seed", minimum=0), default=DEFAULT_SEED)
     p.add_argument("--k", type=_typed(check_int, "k", minimum=1, maximum=50), default=3,
                    help="what-if: new sites per municipality (1-50)")
-    p.add_argument("--register", type=_existing_file, help="initiative register (default: data/initiatives/register.csv)")
+    p.add_argument("--register", type=_existing_file,
+                   help="initiative register (default: data/initiatives/register.csv)")
     p.add_argument("--reference-date", type=_typed(check_date, "reference_date"), help="YYYY-MM-DD (default: today)")
-    p.add_argument("--kwb-year", type=_typed(check_year, "kwb_year"), help="Kerncijfers year (default: newest with income)")
+    p.add_argument("--kwb-year", type=_typed(check_year, "kwb_year"),
+                   help="Kerncijfers year (default: newest with income)")
     p.add_argument("--health-year", type=_typed(check_year, "health_year"), help="RIVM survey year (default: newest)")
     p.add_argument("--boundary-year", type=_typed(check_year, "boundary_year"), help="default: the KWB year")
     p.add_argument("--offline", action="store_true", help="use the cache only: no download, no geocoding")
@@ -363,7 +377,7 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .parameters import check_municipalities, check_year
+    from mgg_geo.analysis.parameters import check_municipalities, check_year
 
     parser = _Parser(prog="mgg-geo", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"mgg_geo {__version__}")
@@ -444,13 +458,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _workers(name, text):
-    from .parameters import check_int
+    from mgg_geo.analysis.parameters import check_int
 
     return check_int(name, text, minimum=1, maximum=64)
 
 
 def _date(name, text):
-    from .parameters import check_date
+    from mgg_geo.analysis.parameters import check_date
 
     return check_date(name, text)
 

@@ -78,7 +78,7 @@ def replay(_replay_server, monkeypatch):
 @pytest.fixture(scope="session")
 def imported_cache(tmp_path_factory, shared_data):
     """A cache filled once per session by importing the shared example files (read-only use)."""
-    from mgg_geo import imports
+    from mgg_geo.data import imports
 
     root = tmp_path_factory.mktemp("shared-cache")
     saved = settings.CACHE_DIR

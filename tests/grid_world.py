@@ -6,8 +6,6 @@ centre). Codes run WK000000 .. WK000024 row by row; every area has 100 young
 people (pop_0_14 = 60, pop_15_24 = 40) among 250 residents.
 """
 import geopandas as gpd
-import numpy as np
-import pandas as pd
 from shapely.geometry import Point, box
 
 X0, Y0 = 230_000.0, 575_000.0

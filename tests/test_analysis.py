@@ -3,10 +3,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from mgg_geo import catalogue, coverage, gap, need
+from mgg_geo.analysis import coverage, gap, need, whatif
+from mgg_geo.data import catalogue
 from mgg_geo.errors import DataError, ParameterError
 from tests import grid_world as grid
 
@@ -188,7 +191,8 @@ def test_property_same_seed_same_ranks_and_permutation_invariance():
 def test_rank_interval_flags_uncertain_areas():
     # two domains pulling opposite ways: an area top in armoede, bottom in wonen swings with the weights
     n = 30
-    frame = pd.DataFrame({"low_income_share": np.arange(n, dtype=float), "social_minimum_share": np.arange(n, dtype=float),
+    frame = pd.DataFrame({"low_income_share": np.arange(n, dtype=float),
+                          "social_minimum_share": np.arange(n, dtype=float),
                           "corporation_share": np.arange(n, dtype=float)[::-1].copy(),
                           "woz_value": np.arange(n, dtype=float)}, index=[f"A{i}" for i in range(n)])
     out = need.need_index(frame, draws=500, seed=1, min_indicators=3)
@@ -276,7 +280,7 @@ def test_westerwolde_situation_labels_map_and_what_if_agree():
     # the map colours the same classes: coverage_class is a function of reach alone
     pd.testing.assert_series_equal(coverage.coverage_class(frame["reach"]), frame["coverage_class"],
                                    check_names=False)
-    result = gap.what_if(frame, sites, scope=np.ones(25, bool), k=2)
+    result = whatif.what_if(frame, sites, scope=np.ones(25, bool), k=2)
     gained = result.areas[result.areas["reach_after"] > result.areas["reach_before"]]
     assert len(gained) and (gained["class_before"] < 3).all()  # it only ever adds reach where coverage is not high
     pd.testing.assert_series_equal(result.areas["class_before"], frame["coverage_class"], check_names=False)
@@ -323,7 +327,7 @@ def test_what_if_partial_reach_and_reason():
     areas["need_index"] = np.nan  # only the top-left corner (4,0) and its neighbours have need
     areas.loc[["WK000020", "WK000015", "WK000021"], "need_index"] = [3.0, 1.0, 2.0]
     frame = classified(areas, grid.sites([grid.centre(0, 4)]))
-    result = gap.what_if(frame, grid.sites([grid.centre(0, 4)]), scope=np.ones(25, bool), k=3, reach_m=1000.0)
+    result = whatif.what_if(frame, grid.sites([grid.centre(0, 4)]), scope=np.ones(25, bool), k=3, reach_m=1000.0)
     # within 1 km of (4,0) lie (4,0), (3,0), (4,1): the only candidate reaching all three ranked areas
     first = result.sites.iloc[0]
     assert first["area"] == "WK000020" and first["new_population"] == 300.0 and first["areas_reached"] == 3
@@ -337,13 +341,13 @@ def test_what_if_scope_limits_candidates_and_figures():
     areas["need_index"] = np.linspace(0, 1, 25)
     frame = classified(areas, grid.sites([grid.centre(4, 4)]))
     scope = np.array([code.endswith(("00", "01", "05", "06")) for code in frame.index])  # a 2x2 corner
-    result = gap.what_if(frame, grid.sites([grid.centre(4, 4)]), scope=scope, k=2, reach_m=1000.0)
+    result = whatif.what_if(frame, grid.sites([grid.centre(4, 4)]), scope=scope, k=2, reach_m=1000.0)
     assert set(result.sites["area"]) <= {"WK000000", "WK000001", "WK000005", "WK000006"}
     assert result.before["population_within"] == 0.0  # the only site is far from the corner
     assert result.after["population_within"] == 400.0 and result.after["share_within"] == 1.0
     assert list(result.areas.index) == ["WK000000", "WK000001", "WK000005", "WK000006"]
     with pytest.raises(ParameterError, match="k"):
-        gap.what_if(frame, grid.sites([]), scope=scope, k=0)
+        whatif.what_if(frame, grid.sites([]), scope=scope, k=0)
 
 
 # ---------------------------------------------------------------- the real data
@@ -375,7 +379,7 @@ def test_groningen_has_real_distances_and_its_area_wide_programme_apart(province
 
 @pytest.mark.shared
 def test_municipalities_without_sites_say_so(province):
-    from mgg_geo import reports
+    from mgg_geo.present import reports
 
     empty = [c for c, f in province.figures.iterrows() if f["sites_physical"] == 0]
     assert {"GM1966", "GM0765"} <= set(empty)  # Het Hogeland and Pekela have no documented site
@@ -405,21 +409,21 @@ def test_unknown_ages_are_excluded_and_counted(province):
 
 @pytest.mark.shared
 def test_export_carries_population_offers_domain_and_minimum_flag(province, tmp_path):
-    from mgg_geo import analysis
+    from mgg_geo.present import export
 
-    table = analysis.export_table(province).set_index("code")
+    table = export.export_table(province).set_index("code")
     for column in ("population", "target_population", "area_wide_offers", "leading_domain", "below_min_population",
                    "reach", "coverage_class", "gap_label", "figures_origin"):
         assert column in table, column
     assert table.loc["WK001400", "area_wide_offers"] == "KoPPeLing"
     assert table.loc["WK196614", "below_min_population"] and not table.loc["WK001400", "below_min_population"]
     assert "youth_0_14" not in table and "share_65plus" in table  # shown, but not need for young people
-    path = analysis.write(province, tmp_path / "areas.gpkg")
+    path = export.write(province, tmp_path / "areas.gpkg")
     import pyogrio
     assert {name for name, _ in pyogrio.list_layers(path)} == {"gebieden", "initiatieven"}
     sites = gpd.read_file(path, layer="initiatieven")
     assert set(sites["placement_label"]) >= {"gebied (bij benadering)"}
-    analysis.write(province, tmp_path / "areas.csv")
+    export.write(province, tmp_path / "areas.csv")
     assert (tmp_path / "areas_initiatieven.csv").exists()
 
 

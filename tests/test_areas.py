@@ -8,10 +8,11 @@ import shutil
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 
-from mgg_geo import analysis, areas, cache, cli, regions, vintages
+from mgg_geo import analysis, cli
+from mgg_geo.data import areas, cache, regions, vintages
+from mgg_geo.present import export
 
 pytestmark = pytest.mark.shared
 
@@ -112,7 +113,7 @@ def test_quality_lists_every_conversion_with_residents(frame):
 
 def test_export_says_how_figures_were_obtained(use_imported, tmp_path):
     result = analysis.run(draws=0, offline=True, geocode=False, reference_date="2026-01-01")
-    table = analysis.export_table(result).set_index("code")
+    table = export.export_table(result).set_index("code")
     assert table.loc["WK196608", "figures_origin"] == ("KWB 2021: andere code (was WK196600); "
                                                         "RIVM 2020: andere code (was WK196600)")
     assert table.loc["WK001400", "figures_origin"] == "eigen cijfers"

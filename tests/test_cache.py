@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 
-from mgg_geo import cache, settings
+from mgg_geo import settings
+from mgg_geo.data import cache
 from mgg_geo.errors import CacheError
 
 

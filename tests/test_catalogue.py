@@ -1,9 +1,9 @@
 import numpy as np
 import pandas as pd
-import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mgg_geo import catalogue
+from mgg_geo.data import catalogue
 
 
 def test_match_across_editions_and_formats():
@@ -40,7 +40,7 @@ def test_property_nan_input_never_gives_a_number(pairs):
     frame = pd.DataFrame({"one_person_households": [a if a is not None else np.nan for a, _ in pairs],
                           "households": [b if b is not None else np.nan for _, b in pairs]})
     out = catalogue.compute_indicators(frame)["one_person_share"]
-    for (a, b), value in zip(pairs, out):
+    for (a, b), value in zip(pairs, out, strict=True):
         assert np.isnan(value) == (a is None or b is None)
 
 

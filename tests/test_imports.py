@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from mgg_geo import cache, imports, sources
+from mgg_geo.data import cache, imports, sources
 from mgg_geo.errors import DataError
 
 KWB_ROWS = [

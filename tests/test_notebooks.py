@@ -6,7 +6,7 @@ import nbformat
 import papermill
 import pytest
 
-from mgg_geo.parameters import ReportParameters
+from mgg_geo.analysis.parameters import ReportParameters
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 #: The report notebooks' parameters are derived from ReportParameters (names and default values).

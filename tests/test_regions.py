@@ -1,6 +1,6 @@
 import pytest
 
-from mgg_geo import regions
+from mgg_geo.data import regions
 from mgg_geo.errors import MggError, RegionError
 
 

@@ -1,15 +1,16 @@
 """The initiative register: loading, placement, geocoding (replay), the real register."""
-import csv
 import datetime as dt
-import io
 
 import geopandas as gpd
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from mgg_geo import cli, initiatives
+from mgg_geo import cli
+from mgg_geo.supply import initiatives
 from tests import register_world as world
 
 HEADER = "naam;programma;x;y;capaciteit;startdatum;einddatum;preventieniveau;gebiedscode;plaats"

@@ -4,8 +4,9 @@ import json
 import pandas as pd
 import pytest
 
-from mgg_geo import cli, initiatives
+from mgg_geo import cli
 from mgg_geo.errors import RegisterError
+from mgg_geo.supply import initiatives
 from tests import register_world as world
 
 H = "naam;programma;x;y;capaciteit;startdatum;einddatum;preventieniveau;gebiedscode;plaats;postcode;huisnummer"
@@ -13,7 +14,7 @@ OK = "Goed;STORM;232000;577000;10;2024-01-01;2030-01-01;universeel;;;;"
 
 
 def row(**kw):
-    cells = dict(zip(H.split(";"), OK.split(";")))
+    cells = dict(zip(H.split(";"), OK.split(";"), strict=True))
     cells.update(kw)
     return ";".join(cells.values())
 
@@ -95,7 +96,8 @@ CORPUS = [
     ("geojson-garbage", "r.geojson", b"{ not json", "cannot be read as GeoJSON", None),
     ("geojson-feature-outside", "r.geojson", json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"naam": "A", "programma": "STORM"},
-         "geometry": {"type": "Point", "coordinates": [4.89, 52.37]}}]}).encode(), "outside the province", (1, "geometry")),
+         "geometry": {"type": "Point", "coordinates": [4.89, 52.37]}}]}).encode(),
+     "outside the province", (1, "geometry")),
 ]
 
 

@@ -1,10 +1,8 @@
 """The live CBS/RIVM/PDOK code paths, end to end, against the local replay server."""
-import warnings
 
-import numpy as np
 import pytest
 
-from mgg_geo import cache, settings, sources
+from mgg_geo.data import cache, sources
 from mgg_geo.errors import MggWarning, SourceError
 
 pytestmark = [pytest.mark.replay, pytest.mark.shared]
@@ -39,7 +37,7 @@ def test_kwb_live_paging_filter_mapping_and_cache(replay):
 
 
 def settings_municipalities():
-    from mgg_geo import regions
+    from mgg_geo.data import regions
     return regions.MUNICIPALITIES
 
 
@@ -131,7 +129,7 @@ def test_unreachable_service_names_url_and_offline_route():
 
 
 def test_live_area_frame_prefers_the_health_edition_on_the_boundary_indeling(replay):
-    from mgg_geo import areas
+    from mgg_geo.data import areas
 
     frame = areas.build("wijk")
     m = frame.sources
@@ -152,7 +150,7 @@ def test_live_area_frame_prefers_the_health_edition_on_the_boundary_indeling(rep
 
 
 def test_live_health_from_the_2022_edition_is_converted(replay):
-    from mgg_geo import areas, sources
+    from mgg_geo.data import areas, sources
 
     withdrawn = replay.withdraw("dataderden", "50150NED")
     try:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mgg_geo import batch, cli, reports, settings
-from mgg_geo.parameters import ReportParameters
+from mgg_geo import batch, cli, settings
+from mgg_geo.analysis.parameters import ReportParameters
 
 pytestmark = pytest.mark.shared
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,7 +37,8 @@ def rendered(tmp_path_factory, imported_cache):
     shutil.copytree(imported_cache, cache)
     register = root / "register.csv"
     text = (settings.PROJECT_ROOT / "data/initiatives/register.csv").read_text(encoding="utf-8-sig")
-    text += '"<script>alert(\'mgg\')</script> & Co";jongerenwerk;;universeel;;;;;;;;;;;Oude Pekela;Pekela;WK076501;;test\r\n'
+    text += ('"<script>alert(\'mgg\')</script> & Co";jongerenwerk;;universeel;;;;;;;;;;;'
+             "Oude Pekela;Pekela;WK076501;;test\r\n")
     register.write_text(text, encoding="utf-8-sig")
     env = {"MGG_CACHE_DIR": str(cache), "MGG_HTTP_RETRIES": "0",
            **{n: "http://127.0.0.1:9" for n in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL",
@@ -66,7 +67,8 @@ def test_batch_two_municipalities_and_overview(rendered):
     for name in ("GM0765-pekela", "GM0047-veendam", "provincie-groningen"):
         html = (out / f"{name}.html").read_text(encoding="utf-8")
         assert (out / "notebooks" / f"{name}.ipynb").exists()
-        assert '<html lang="nl">' in html and "Bronnen" in html and "Kadaster / Centraal Bureau voor de Statistiek" in html
+        assert '<html lang="nl">' in html and "Bronnen" in html
+        assert "Kadaster / Centraal Bureau voor de Statistiek" in html
         assert "rapport.key_figures()" not in html and "gemeente_code =" not in html  # no code in the report
         assert 'src="http' not in html and "cdnjs" not in html  # nothing from the internet
         assert (out / f"{name}.html").stat().st_size <= 2 * 1024 * 1024

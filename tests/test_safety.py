@@ -7,7 +7,6 @@
 """
 import csv
 import io
-import json
 import os
 import pickle
 import re
@@ -26,8 +25,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from mgg_geo import analysis, batch, cache, initiatives, settings, webmap
-from mgg_geo.parameters import ReportParameters
+from mgg_geo import analysis, batch, settings
+from mgg_geo.analysis import memo
+from mgg_geo.analysis.parameters import ReportParameters
+from mgg_geo.present import export, webmap
 
 pytestmark = pytest.mark.shared
 CHROMIUM = Path("/usr/bin/chromium")
@@ -82,7 +83,7 @@ def hostile(tmp_path_factory, imported_cache):
         exports = {}
         found = analysis.run_cached(params)
         for suffix in ("csv", "xlsx", "gpkg"):
-            exports[suffix] = analysis.write(found, root / f"areas.{suffix}")
+            exports[suffix] = export.write(found, root / f"areas.{suffix}")
     finally:
         settings.CACHE_DIR = saved_cache
         if saved_env is None:
@@ -199,7 +200,7 @@ def test_a_planted_pickle_never_runs_and_a_damaged_analysis_is_recomputed(use_im
             return (Path.write_text, (marker, "ran"))
 
     params = PARAMS.replace(draws=10)
-    key = analysis.memo_key(params)
+    key = memo.memo_key(params)
     folder = private / "analyses" / key
     folder.mkdir(parents=True)
     (private / "analyses" / f"{key}.pkl").write_bytes(pickle.dumps(Payload()))  # the old memo's name
@@ -221,9 +222,9 @@ def test_a_code_change_invalidates_the_memo(use_imported, tmp_path, monkeypatch)
     monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
     shutil.copytree(use_imported, tmp_path / "cache")
     params = PARAMS.replace(draws=10)
-    before = analysis.memo_key(params)
-    monkeypatch.setattr(analysis, "code_version", lambda: "0.1.0+changed")
-    assert analysis.memo_key(params) != before
+    before = memo.memo_key(params)
+    monkeypatch.setattr(memo, "code_version", lambda: "0.1.0+changed")
+    assert memo.memo_key(params) != before
 
 
 # ---------------------------------------------------------------- the network
@@ -353,7 +354,7 @@ def test_a_20000_row_register_makes_a_small_map_page(use_imported, tmp_path):
                               "programme": rng.choice(["STORM", "jongerenwerk", "Move aHead"], n),
                               "placement": rng.choice(["address", "area"], n), "area_wide": False},
                              geometry=[Point(x, y) for x, y in zip(rng.uniform(minx, maxx, n),
-                                                                   rng.uniform(miny, maxy, n))],
+                                                                   rng.uniform(miny, maxy, n), strict=True)],
                              crs=settings.CRS_ANALYSIS)
     page = webmap.save_map(webmap.interactive(areas, "need_index", legend_title="Behoefte-index",
                                               tooltip={"need_index": ("Behoefte-index", 2, "")}, sites=sites),

@@ -2,9 +2,10 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mgg_geo import catalogue, tables
+from mgg_geo.data import catalogue, tables
 from mgg_geo.errors import DataError
 
 
@@ -32,7 +33,7 @@ def test_bad_cell_names_column_and_row():
 def test_property_missing_never_becomes_a_number(cells):
     raw = pd.Series([None if c is None else str(c) for c in cells], dtype=object)
     values, flag = tables.parse_values(raw)
-    for cell, value, suppressed in zip(cells, values, flag):
+    for cell, value, suppressed in zip(cells, values, flag, strict=True):
         if isinstance(cell, float) and cell not in tables.SENTINELS:
             assert value == pytest.approx(cell) and not suppressed
         else:

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from mgg_geo import trends
+from mgg_geo.analysis import trends
 
 
 def series(values_by_year, estimated_codes=()):

@@ -7,10 +7,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from shapely.geometry import box
 
-from mgg_geo import regions, vintages
+from mgg_geo.data import regions, vintages
 from mgg_geo.errors import DataError
 
 GM = "GM0765"
@@ -96,7 +98,8 @@ def test_clean_split_and_merge_groups():
     links = split.links.set_index("to_code")
     assert links.loc["WK076513", "count_weight"] == 1.0 and links.loc["WK076514", "count_weight"] == 0.0
     assert (links["rate_weight"] == 1.0).all()  # both inherit the rate
-    merged = vintages.from_fingerprints(fp([("WK076504", "Noord", 900, 700, 300), ("WK076505", "Zuid", 1100, 800, 350)]),
+    merged = vintages.from_fingerprints(fp([("WK076504", "Noord", 900, 700, 300),
+                                            ("WK076505", "Zuid", 1100, 800, 350)]),
                                         fp([("WK076504", "Buitengebied", 2010, 1510, 655)]),
                                         level="wijk", source_year=2021, target_year=2022)
     assert set(relations(merged).values()) == {"merged"}
@@ -196,8 +199,10 @@ def test_compose_multiplies_weights_and_keeps_exactness():
     first = vintages.from_fingerprints(None, fp([("WK076500", "Kern", 500, 4000, 1800, 1),
                                                  ("WK076501", "Buiten", 4000, 8000, 3500, 1)]),
                                        level="wijk", source_year=2020, target_year=2021)
-    second = vintages.from_fingerprints(fp([("WK076500", "Kern", 500, 4000, 1800), ("WK076501", "Buiten", 4000, 8000, 3500)]),
-                                        fp([("WK076501", "Kern", 505, 4010, 1805), ("WK076502", "Dorp", 2600, 5000, 2200),
+    second = vintages.from_fingerprints(fp([("WK076500", "Kern", 500, 4000, 1800),
+                                            ("WK076501", "Buiten", 4000, 8000, 3500)]),
+                                        fp([("WK076501", "Kern", 505, 4010, 1805),
+                                            ("WK076502", "Dorp", 2600, 5000, 2200),
                                             ("WK076503", "Veld", 1400, 3000, 1300)]),
                                         level="wijk", source_year=2021, target_year=2024)
     chain = vintages.compose(first, second)
@@ -233,7 +238,8 @@ def test_fill_from_municipality_inherits_rates_only():
                                                 ["lonely", "population"], source=2020, target=2024)
     assert list(out.index) == ["WK197901"]  # GM0014 did not merge: its wijk stays missing
     assert out.loc["WK197901", "lonely"] == 48.27 and np.isnan(out.loc["WK197901", "population"])
-    assert prov.loc["WK197901", "relation"] == "merged" and prov.loc["WK197901", "from_codes"] == "GM0003, GM0010, GM0024"
+    assert prov.loc["WK197901", "relation"] == "merged"
+    assert prov.loc["WK197901", "from_codes"] == "GM0003, GM0010, GM0024"
 
 
 @hsettings(max_examples=40, deadline=None)
@@ -262,8 +268,10 @@ def test_property_totals_survive_and_rates_stay_within_their_sources(areas, cut,
 
 
 def test_cached_crosswalk_round_trips_exactly():
-    cw = vintages.from_fingerprints(fp([("WK076500", "Wijk 00", 3000, 2000, 900), ("WK076501", "Wijk 01", 2880, 1350, 640)]),
-                                    fp([("WK076510", "Kern", 2990, 2010, 905), ("WK076511", "Usquert", 2721, 1370, 650)]),
+    cw = vintages.from_fingerprints(fp([("WK076500", "Wijk 00", 3000, 2000, 900),
+                                        ("WK076501", "Wijk 01", 2880, 1350, 640)]),
+                                    fp([("WK076510", "Kern", 2990, 2010, 905),
+                                        ("WK076511", "Usquert", 2721, 1370, 650)]),
                                     level="wijk", source_year=2021, target_year=2024)
     back = vintages._from_frame(vintages._to_frame(cw), {"level": "wijk", "source_indeling": 2021,
                                                          "indeling": 2024, "method": cw.method})

@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
 import re
 import threading
@@ -243,7 +242,7 @@ def build_kwb_2024(shared: Path) -> ODataTable:
     source = _read_csv(shared / "cbs" / "kwb2024_85984NED_partial" / "kwb2024_85984NED_gm_wk_8cols_NL.csv")
     rows, dim = [], []
     gm_names = {}
-    for i, rec in enumerate(source):
+    for rec in source:
         code = rec["Codering_3"].strip()
         if code.startswith("GM"):
             gm_names[code] = names.get(code) or GRONINGEN.get(code) or code
@@ -319,7 +318,8 @@ EDITION_KEYS = {
                  "MoeiteMetRondkomen": "MoeiteMetRondkomen_33"},
     "50150NED": {"HoogRisicoOpAngstOfDepressie": "HoogRisicoOpAngstOfDepressie_14",
                  "HeelVeelStressInAfgelopen4Weken": "HeelVeelStressInAfgelopen4Weken_15", "Eenzaam": "Eenzaamheid_12",
-                 "ErnstigZeerErnstigEenzaam": "ErnstigZeerErnstigEenzaam_13", "MoeiteMetRondkomen": "MoeiteMetRondkomen_20"},
+                 "ErnstigZeerErnstigEenzaam": "ErnstigZeerErnstigEenzaam_13",
+                 "MoeiteMetRondkomen": "MoeiteMetRondkomen_20"},
 }
 EDITION_TITLES = {
     "50120NED": ("Gezondheid per wijk en buurt; 2012/2016/2020/2022 (indeling 2022)", 2022),
@@ -366,7 +366,8 @@ def build_health_50090(shared: Path) -> ODataTable:
                        / "gezondheid_2012_2016_2020_groningen.csv")
     topics = [h for h in source[0] if h not in HEALTH_DIMENSIONS and h != "ID"]
     props = _health_props([(key, _title(key)) for key in topics], 2020)
-    infos = [{"ID": 0, "Identifier": "50090NED", "Title": "Gezondheid per wijk en buurt; 2012/2016/2020 (indeling 2020)",
+    infos = [{"ID": 0, "Identifier": "50090NED",
+              "Title": "Gezondheid per wijk en buurt; 2012/2016/2020 (indeling 2020)",
               "ShortTitle": "Gezondheid per wijk en buurt", "Modified": "2022-06-30T02:00:00", "Catalog": "RIVM",
               "Summary": "REPLAY: synthetic metadata around real RIVM figures", "Period": "2012, 2016, 2020"}]
     rows = []

@@ -2,7 +2,7 @@
 
 CBS reuses, renumbers, splits, merges and reshapes areas between years. A
 table's codes belong to one **indeling** (boundary year; see
-:class:`mgg_geo.catalogue.Table`), and figures of one indeling are never
+:class:`mgg_geo.data.catalogue.Table`), and figures of one indeling are never
 joined to boundaries of another by code alone: they go through a
 :class:`Crosswalk`.
 
@@ -39,7 +39,7 @@ How a crosswalk is derived (best evidence first)
    the code to itself; codes 2 and 3 need fingerprints of *Y-1*.
    :func:`compose` chains this step with a derivation *Y* -> target.
 
-Municipal mergers come from :data:`mgg_geo.regions.MERGERS` (the one table of
+Municipal mergers come from :data:`mgg_geo.data.regions.MERGERS` (the one table of
 them): codes are only ever matched within the group of municipalities that
 became one, and the correspondence inside a merger is derived and checked
 like any other, never read from code digits.
@@ -58,8 +58,8 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import connected_components
 
-from . import cache, catalogue, regions, sources
-from .errors import DataError
+from mgg_geo.data import cache, catalogue, regions, sources
+from mgg_geo.errors import DataError
 
 #: The relations a link group can have (module docstring).
 RELATIONS = ("same", "renamed", "renumbered", "split", "merged", "reshaped")
@@ -307,7 +307,7 @@ def from_geometry(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame, *, level: 
         (pieces["share_to"] >= SAME_SHARE)
     pieces["evidence"] = [f"overlap {100 * sf:.0f} % of {a} / {100 * st:.0f} % of {b}"
                           for a, b, sf, st in zip(pieces["from_code"], pieces["to_code"], pieces["share_from"],
-                                                  pieces["share_to"])]
+                                                  pieces["share_to"], strict=True)]
     names_s, names_t = _names(src), _names(dst)
     unmatched = [{"code": c, "side": "from", "name": names_s.get(c, ""), "cause": "no_overlap",
                   "reason": f"no {target_year} {level} overlaps it"}
@@ -372,7 +372,7 @@ def _assign(cost: np.ndarray) -> list[tuple[int, int, float]]:
     rows, cols = linear_sum_assignment(cost)
     base = cost[rows, cols].sum()
     out = []
-    for i, j in zip(rows, cols):
+    for i, j in zip(rows, cols, strict=True):
         forbidden = cost.copy()
         forbidden[i, j] = 1e6
         r2, c2 = linear_sum_assignment(forbidden)
@@ -434,7 +434,7 @@ def from_fingerprints(source: pd.DataFrame | None, target: pd.DataFrame, *, leve
     Notes
     -----
     Within each municipality of the target indeling (and the municipalities
-    that merged into it, :func:`mgg_geo.regions.predecessors`):
+    that merged into it, :func:`mgg_geo.data.regions.predecessors`):
 
     1. Codes CBS declares unchanged since ``source_year`` (indicator 1) link
        to themselves.
@@ -587,7 +587,7 @@ def convert(frame: pd.DataFrame, crosswalk: Crosswalk, columns: list[str]) -> tu
     frame
         Figures indexed by source code (one level), with ``<column>__suppressed`` flags.
     columns
-        Concept keys to convert; their :class:`~mgg_geo.catalogue.Concept`
+        Concept keys to convert; their :class:`~mgg_geo.data.catalogue.Concept`
         decides the rule: extensive (counts, ha) by ``count_weight``,
         categorical only through exact links, the rest by ``rate_weight``.
 
@@ -665,7 +665,7 @@ def fill_from_municipality(converted: pd.DataFrame, provenance: pd.DataFrame, mu
     When a municipality was formed by a merger after the source indeling and
     no area inside it can be matched (no per-area figures of the source
     indeling), the finest checked correspondence is the municipality itself:
-    the former municipalities together (:data:`mgg_geo.regions.MERGERS`,
+    the former municipalities together (:data:`mgg_geo.data.regions.MERGERS`,
     checked by fingerprint at gemeente level). Rates are inherited from that
     merged, population-weighted figure; counts cannot be divided and stay
     missing.

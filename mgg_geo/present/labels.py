@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: Relations between areas of two indelingen (see :mod:`mgg_geo.vintages`).
+#: Relations between areas of two indelingen (see :mod:`mgg_geo.data.vintages`).
 RELATIONS: dict[str, str] = {
     "same": "ongewijzigd",
     "renamed": "andere naam",
@@ -19,7 +19,7 @@ RELATIONS: dict[str, str] = {
     "reshaped": "grens gewijzigd",
 }
 
-#: Why an area has no figures from a source table (keys of :data:`mgg_geo.vintages.CAUSES`).
+#: Why an area has no figures from a source table (keys of :data:`mgg_geo.data.vintages.CAUSES`).
 CAUSES: dict[str, str] = {
     "cbs_code_changed": "CBS gaf het gebied een nieuwe code en er zijn geen cijfers om de oude code te herkennen",
     "cbs_boundary_changed": "CBS wijzigde de grens van het gebied; de oude cijfers zijn niet te verdelen",
@@ -58,7 +58,7 @@ def figures_origin(vintages: pd.DataFrame) -> pd.Series:
 
 
 def quality_issue(row) -> str:
-    """One data-quality row (see :func:`mgg_geo.areas.quality_table`) as a Dutch sentence."""
+    """One data-quality row (see :func:`mgg_geo.data.areas.quality_table`) as a Dutch sentence."""
     if row.problem in ("converted", "estimated"):
         verb = "omgezet" if row.problem == "converted" else "geschat"
         return f"cijfers {verb}: {relation_text(row.relation, row.from_codes, row.problem == 'converted')}"
@@ -69,7 +69,7 @@ def quality_issue(row) -> str:
     return f"de gebieden tellen niet op tot het CBS-totaal van de gemeente ({row.detail})"
 
 
-#: Verdicts on a change between vintages (see :mod:`mgg_geo.trends`).
+#: Verdicts on a change between vintages (see :mod:`mgg_geo.analysis.trends`).
 VERDICTS: dict[str, str] = {"up": "gestegen", "down": "gedaald", "none": "geen duidelijke verandering"}
 #: Colours of those verdicts in charts (rise: orange, fall: blue, no clear change: grey).
 VERDICT_COLOURS: dict[str, str] = {"up": "#b35806", "down": "#2166ac", "none": "#9a9a9a"}
@@ -88,9 +88,9 @@ MEASURES: dict[str, str] = {
 #: How precisely an initiative's location is known (for legends, popups and tables).
 PLACEMENTS: dict[str, str] = {"exact": "exacte locatie", "address": "adres", "postcode": "postcode",
                               "town": "plaats (bij benadering)", "area": "gebied (bij benadering)"}
-#: Why an area is not ranked (see :func:`mgg_geo.gap.ranked`).
+#: Why an area is not ranked (see :func:`mgg_geo.analysis.gap.ranked`).
 UNRANKED: dict[str, str] = {"small": "minder dan {min_population} inwoners", "insufficient": "onvoldoende gegevens"}
-#: Why the what-if placed fewer sites than asked (see :func:`mgg_geo.gap.what_if`).
+#: Why the what-if placed fewer sites than asked (see :func:`mgg_geo.analysis.whatif.what_if`).
 WHATIF_REASONS: dict[str, str] = {
     "covered": "alle {target} in gebieden met een behoeftescore wonen al binnen {reach} km van een locatie",
     "no_ranked": "geen enkel gebied in deze gemeente heeft een behoeftescore en genoeg inwoners om te rangschikken",

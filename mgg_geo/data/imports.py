@@ -33,8 +33,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import cache, catalogue, regions, settings, tables
-from .errors import DataError
+from mgg_geo import settings
+from mgg_geo.data import cache, catalogue, regions, tables
+from mgg_geo.errors import DataError
 
 #: The Persoonskenmerken category 'totaal' in the young-adult monitor (16-25 years).
 YOUNG_ADULTS_TOTAL = "T009002"

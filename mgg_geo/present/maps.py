@@ -11,7 +11,7 @@ Conventions
   HTML-escaped: register names are data, never markup.
 * Static maps are embedded in the report as PNG (``<img>`` with alt text),
   so the report reads offline, in e-mail and in print; the interactive maps
-  are separate offline pages (:mod:`mgg_geo.webmap`).
+  are separate offline pages (:mod:`mgg_geo.present.webmap`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
@@ -31,7 +30,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from . import fmt, labels, settings  # noqa: E402
+from mgg_geo.present import fmt  # noqa: E402
 
 DISPLAY_TOLERANCE_M = 50.0
 NO_DATA = "geen gegevens"
@@ -44,7 +43,7 @@ OTHER_COLOUR = "#666666"
 #: town, triangle for an area (the last two are approximate).
 PLACEMENT_MARKERS = {"exact": "o", "address": "o", "postcode": "s", "town": "s", "area": "^"}
 APPROXIMATE = ("town", "area")
-#: Fixed coverage classes (see mgg_geo.coverage.COVERAGE_BREAKS): laag, midden, hoog.
+#: Fixed coverage classes (see mgg_geo.analysis.coverage.COVERAGE_BREAKS): laag, midden, hoog.
 COVERAGE_CLASS_COLOURS = {1: "#deebf7", 2: "#6baed6", 3: "#08519c"}
 #: 3x3 bivariate palette: BIVARIATE[need_class][coverage_class]; target cell 3-1 is the darkest red.
 BIVARIATE = {
@@ -83,7 +82,7 @@ def classes(values: pd.Series, *, bins: list[float] | None = None, k: int = 5, d
     out[present.index] = np.minimum(np.searchsorted(bins, present.to_numpy(), side="left"), len(bins) - 1)
     lower = [float(present.min())] + bins[:-1]
     labels_ = [f"{fmt.number(lo, decimals)} – {fmt.number(hi, decimals)}{' ' + unit if unit else ''}"
-               for lo, hi in zip(lower, bins)]
+               for lo, hi in zip(lower, bins, strict=True)]
     return out, labels_
 
 
@@ -134,7 +133,7 @@ def choropleth(areas: gpd.GeoDataFrame, column: str, *, title: str, legend_title
     fig, ax = _base_axes(shown, title)
     face = [NO_DATA_COLOUR if c < 0 else palette[c] for c in cls]
     shown.plot(ax=ax, color=face, edgecolor="white", linewidth=0.4)
-    handles = [Patch(facecolor=p, edgecolor="#999999", label=lab) for p, lab in zip(palette, names)]
+    handles = [Patch(facecolor=p, edgecolor="#999999", label=lab) for p, lab in zip(palette, names, strict=True)]
     if (cls < 0).any():
         handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label=NO_DATA))
     if sites is not None and len(sites):
@@ -145,7 +144,7 @@ def choropleth(areas: gpd.GeoDataFrame, column: str, *, title: str, legend_title
 
 def coverage_map(areas: gpd.GeoDataFrame, *, sites=None, year: int | str = "", title: str) -> Figure:
     """The coverage measure (share of the target group within 3 km of a physical site) in its fixed classes."""
-    from .coverage import coverage_class
+    from mgg_geo.analysis.coverage import coverage_class
 
     shown = display_geometry(areas)
     cls = coverage_class(shown["reach"])
@@ -165,7 +164,7 @@ def coverage_map(areas: gpd.GeoDataFrame, *, sites=None, year: int | str = "", t
 def _plot_sites(ax, sites: gpd.GeoDataFrame) -> list:
     """Physical sites, each point drawn once: a number beside it counts the sites placed there (approximate
     placements on the same area stack up). Area-wide offers have no location and are not drawn."""
-    from .coverage import is_area_wide
+    from mgg_geo.analysis.coverage import is_area_wide
 
     physical = sites[~is_area_wide(sites)]
     if physical.empty:
@@ -217,7 +216,7 @@ def _plot_bivariate(ax, frame: gpd.GeoDataFrame, *, linewidth: float) -> None:
     ranked = frame["gap_class"] != ""
     if ranked.any():
         frame[ranked].plot(ax=ax, color=[BIVARIATE[int(n)][int(c)] for n, c in
-                                         zip(frame.loc[ranked, "need_class"], frame.loc[ranked, "coverage_class"])],
+                                         zip(frame.loc[ranked, "need_class"], frame.loc[ranked, "coverage_class"], strict=True)],
                            edgecolor="white", linewidth=linewidth)
     if (~ranked).any():
         frame[~ranked].plot(ax=ax, facecolor="white", edgecolor=UNRANKED_COLOUR, hatch="////", linewidth=linewidth)
@@ -244,11 +243,11 @@ def _bivariate_legend(inset) -> None:
 
 def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "") -> Figure:
     """The 10 municipalities side by side, each coloured by its bivariate class, with the full 3x3 legend."""
-    from . import regions
+    from mgg_geo.data import regions
 
     shown = display_geometry(areas, tolerance=100.0)
     fig, axes = plt.subplots(2, 5, figsize=(13, 6.2))
-    for ax, (code, name) in zip(axes.ravel(), regions.MUNICIPALITIES.items()):
+    for ax, (code, name) in zip(axes.ravel(), regions.MUNICIPALITIES.items(), strict=True):
         part = shown[shown["gemeente_code"] == code]
         if len(part):
             _plot_bivariate(ax, part, linewidth=0.3)
@@ -274,7 +273,7 @@ def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.Geo
     fig, ax = _base_axes(shown, "Voorstel: nieuwe locaties en wat ze bereiken")
     shown.plot(ax=ax, color=colour, edgecolor="white", linewidth=0.4)
     if existing is not None and len(existing):
-        from .coverage import is_area_wide
+        from mgg_geo.analysis.coverage import is_area_wide
 
         physical = existing[~is_area_wide(existing)]
         ax.scatter(physical.geometry.x, physical.geometry.y, s=14, c="#777777", zorder=4)
@@ -301,13 +300,13 @@ def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *
     Parameters
     ----------
     series
-        ``code``, ``indicator``, ``year``, ``value``, ``estimated`` (see :func:`mgg_geo.trends.changes`).
+        ``code``, ``indicator``, ``year``, ``value``, ``estimated`` (see :func:`mgg_geo.analysis.trends.changes`).
     changes
         The changes (``code``, ``indicator``, ``verdict``): rise orange, fall blue, no clear change grey.
     names
         Area names by code, for the labels of areas that changed clearly.
     """
-    from .labels import VERDICT_COLOURS, VERDICTS
+    from mgg_geo.present.labels import VERDICT_COLOURS, VERDICTS
 
     part = series[series["indicator"] == indicator]
     verdicts = changes[changes["indicator"] == indicator].set_index("code")["verdict"]

@@ -30,9 +30,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import fmt, labels, settings
-from .cache import atomic_file
-from .errors import DataError
+from mgg_geo import settings
+from mgg_geo.data.cache import atomic_file
+from mgg_geo.errors import DataError
+from mgg_geo.present import fmt, labels
 
 #: The inlined assets, relative to ``settings.MAP_ASSETS`` (``node_modules``).
 SCRIPTS = ("leaflet/dist/leaflet.js", "leaflet.markercluster/dist/leaflet.markercluster.js")
@@ -148,8 +149,8 @@ def _text(value, decimals, unit: str = "") -> str:
 
 
 def _site_rows(sites: gpd.GeoDataFrame) -> tuple[list, list, list, list]:
-    from .coverage import is_area_wide
-    from .maps import OTHER_COLOUR, PROGRAMME_COLOURS
+    from mgg_geo.analysis.coverage import is_area_wide
+    from mgg_geo.present.maps import OTHER_COLOUR, PROGRAMME_COLOURS
 
     physical = sites[~is_area_wide(sites)].to_crs(settings.CRS_WEB)
     programmes = sorted(set(physical["programme"].astype(str)))
@@ -157,7 +158,7 @@ def _site_rows(sites: gpd.GeoDataFrame) -> tuple[list, list, list, list]:
     rows = [[round(g.y, DECIMALS), round(g.x, DECIMALS), str(name), programmes.index(str(p)),
              placements.index(pl) if pl in placements else 0]
             for g, name, p, pl in zip(physical.geometry, physical["name"], physical["programme"],
-                                      physical["placement"])]
+                                      physical["placement"], strict=True)]
     colours = [PROGRAMME_COLOURS.get(p, OTHER_COLOUR) for p in programmes]
     return rows, programmes, colours, [labels.PLACEMENTS[p] for p in placements]
 
@@ -174,11 +175,11 @@ def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tool
     tooltip
         ``{column: (Dutch label, decimals, unit)}``: decimals is a number,
         "percent" (a 0-1 share) or None (text); values go through
-        :mod:`mgg_geo.fmt` and are HTML-escaped.
+        :mod:`mgg_geo.present.fmt` and are HTML-escaped.
     sites
         Initiatives (EPSG:28992); area-wide offers have no location and are left out.
     """
-    from .maps import NO_DATA, NO_DATA_COLOUR, SEQUENTIAL, classes, display_geometry
+    from mgg_geo.present.maps import NO_DATA, NO_DATA_COLOUR, SEQUENTIAL, classes, display_geometry
 
     folium, Sites, Scale, Assets = _classes()
     colours = colours or SEQUENTIAL
@@ -218,7 +219,7 @@ def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tool
             Sites(rows, programmes, site_colours, placements, [labels.PLACEMENTS[p] for p in ("town", "area")],
                   name="Preventie-initiatieven (locaties)").add_to(fmap)
     legend = "".join(f'<div><span style="background:{p};display:inline-block;width:12px;height:12px;'
-                     f'margin-right:4px"></span>{html.escape(lab)}</div>' for p, lab in zip(palette, names))
+                     f'margin-right:4px"></span>{html.escape(lab)}</div>' for p, lab in zip(palette, names, strict=True))
     legend += (f'<div><span style="background:{NO_DATA_COLOUR};display:inline-block;width:12px;height:12px;'
                f'margin-right:4px"></span>{NO_DATA}</div>')
     legend += ('<div style="margin-top:4px">Open rondje: plek bij benadering; een getal telt de locaties op '
@@ -235,7 +236,7 @@ def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tool
 
 
 def _attribution(year) -> str:
-    from .maps import ATTRIBUTION
+    from mgg_geo.present.maps import ATTRIBUTION
 
     return ATTRIBUTION.format(year=year) + " Achtergrond (optioneel): © OpenStreetMap-bijdragers."
 

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from . import catalogue, regions
-from .errors import ParameterError, RegionError
+from mgg_geo.data import catalogue, regions
+from mgg_geo.errors import ParameterError, RegionError
 
 LEVELS = ("wijk", "buurt")
 METHODS = ("zscore", "rank")
@@ -160,7 +160,7 @@ class ReportParameters:
     reference_date
         Initiatives ended before it do not count (None: today).
     target_group
-        A key of :data:`mgg_geo.catalogue.TARGET_GROUPS`.
+        A key of :data:`mgg_geo.data.catalogue.TARGET_GROUPS`.
     include_unknown_ages
         Count initiatives without an age range for the target group.
     min_population

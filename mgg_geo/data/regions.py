@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from .errors import RegionError
+from mgg_geo.errors import RegionError
 
 #: The 10 municipalities of the province (indeling 2021-2025). GM1950 is
 #: Westerwolde and GM1969 Westerkwartier: do not swap them.
@@ -92,7 +92,8 @@ def level_of(code: object) -> str:
     c = normalise_code(code)
     if not _CODE_RE.match(c):
         raise RegionError(
-            f"{code!r} is not a CBS area code; expected GMgggg, WKggggww or BUggggwwbb (e.g. GM0014, WK001400, BU00140000)."
+            f"{code!r} is not a CBS area code; expected GMgggg, WKggggww or BUggggwwbb "
+            "(e.g. GM0014, WK001400, BU00140000)."
         )
     return _PREFIX_LEVEL[c[:2]]
 

@@ -15,8 +15,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util import Retry
 
-from . import settings
-from .errors import SourceError
+from mgg_geo import settings
+from mgg_geo.errors import SourceError
 
 
 class RequestLog:

@@ -1,7 +1,7 @@
 """Source tables for the analysis: cache first, then the live services.
 
 :func:`kwb`, :func:`health` and :func:`boundaries` return a :class:`Dataset`
-(tidy frame plus manifest). Each looks in the cache (:mod:`mgg_geo.cache`)
+(tidy frame plus manifest). Each looks in the cache (:mod:`mgg_geo.data.cache`)
 first; a second run therefore makes no HTTP request at all. ``refresh=True``
 downloads again. When a download fails and a cached copy exists, that copy is
 used with a :class:`~mgg_geo.errors.MggWarning` naming its retrieval date;
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import cache, catalogue, cbs, pdok, regions
-from .errors import CacheError, MggWarning, SourceError
+from mgg_geo.data import cache, catalogue, cbs, pdok, regions
+from mgg_geo.errors import CacheError, MggWarning, SourceError
 
 
 def indeling_of(manifest: dict) -> int:

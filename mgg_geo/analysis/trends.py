@@ -1,9 +1,9 @@
 """Change between vintages, per area, after moving every vintage onto one indeling.
 
 Figures of different years are only compared on the same boundaries: each
-vintage is moved onto the target indeling first (:func:`mgg_geo.vintages.to_indeling`),
+vintage is moved onto the target indeling first (:func:`mgg_geo.data.vintages.to_indeling`),
 and a change is only stated where both values exist and the definition did
-not change in between (:meth:`mgg_geo.catalogue.Concept.comparable`).
+not change in between (:meth:`mgg_geo.data.catalogue.Concept.comparable`).
 
 What counts as a change
 -----------------------
@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import catalogue, regions, sources, vintages
-from .errors import CacheError, DataError, SourceError
+from mgg_geo.data import catalogue, regions, sources, vintages
+from mgg_geo.errors import CacheError, DataError, SourceError
 
 HEALTH_THRESHOLD = 2.0
 KWB_RATE_THRESHOLD = 0.5
@@ -83,7 +83,7 @@ def compare(series: dict[int, tuple[pd.DataFrame, pd.Series]], indicator: str, s
         "code": both, "gemeente_code": [regions.municipality_of(c) for c in both], "indicator": indicator,
         "source": source, "first_year": first_year, "last_year": last_year, "first": a.to_numpy(),
         "last": b.to_numpy(), "change": (b - a).to_numpy(),
-        "verdict": [_verdict(x, y, threshold=threshold, share=share) for x, y in zip(a, b)],
+        "verdict": [_verdict(x, y, threshold=threshold, share=share) for x, y in zip(a, b, strict=True)],
         "estimated": (est_first.reindex(both).fillna(False) | est_last.reindex(both).fillna(False)).to_numpy(),
     })
 

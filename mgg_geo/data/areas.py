@@ -2,8 +2,8 @@
 
 Boundaries are pinned to one year, the **target indeling**. Each source table
 (Kerncijfers, RIVM health) belongs to its own indeling (see
-:mod:`mgg_geo.catalogue`); a table on another indeling is moved onto the
-boundaries through a crosswalk (:func:`mgg_geo.vintages.to_indeling`), never
+:mod:`mgg_geo.data.catalogue`); a table on another indeling is moved onto the
+boundaries through a crosswalk (:func:`mgg_geo.data.vintages.to_indeling`), never
 joined by code alone. What was converted, estimated or lost is recorded per
 area and source:
 
@@ -25,8 +25,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import cache, catalogue, regions, settings, sources, vintages
-from .errors import CacheError, DataError, MggWarning, SourceError
+from mgg_geo import settings
+from mgg_geo.data import cache, catalogue, regions, sources, vintages
+from mgg_geo.errors import CacheError, DataError, MggWarning, SourceError
 
 #: Dutch names of the sources, as the reports show them.
 SOURCE_LABELS = {"kwb": "KWB", "health": "RIVM"}
@@ -41,7 +42,7 @@ class AreaFrame:
     areas
         GeoDataFrame in EPSG:28992, index ``code``; columns ``name``,
         ``gemeente_code``, ``gemeente_name``, the concepts, the indicators of
-        :data:`mgg_geo.catalogue.INDICATORS` and the target population, each
+        :data:`mgg_geo.data.catalogue.INDICATORS` and the target population, each
         with a ``__suppressed`` flag.
     quality
         One row per problem (see :func:`quality_table`): ``code``, ``name``,
@@ -50,7 +51,7 @@ class AreaFrame:
     vintages
         One row per area and source: ``code``, ``source`` (e.g. "KWB 2021"),
         ``kind`` (kwb, health), ``relation``, ``from_codes``, ``exact``,
-        ``reason`` and ``cause`` (see :data:`mgg_geo.vintages.CAUSES`).
+        ``reason`` and ``cause`` (see :data:`mgg_geo.data.vintages.CAUSES`).
     totals
         Per source and municipality: the municipality row (``gemeente``),
         the sum over its areas (``areas``), ``difference`` and ``ok``.
@@ -93,7 +94,8 @@ def _boundaries(level: str, year: int | None, kwb_year: int, municipalities, off
         except SourceError as exc:
             if exc.status != 404:
                 raise
-    raise SourceError(f"No {level} boundaries are published for any year of {', '.join(map(str, catalogue.KWB_TABLES))}.")
+    years = ", ".join(map(str, catalogue.KWB_TABLES))
+    raise SourceError(f"No {level} boundaries are published for any year of {years}.")
 
 
 def _label(data: sources.Dataset) -> str:
@@ -130,8 +132,8 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
     municipalities
         GM codes or names; None or "all": the 10 municipalities.
     kwb_year, health_year
-        Vintages; None: the defaults of :func:`mgg_geo.sources.kwb` /
-        :func:`mgg_geo.sources.health` (health: a table on the boundary
+        Vintages; None: the defaults of :func:`mgg_geo.data.sources.kwb` /
+        :func:`mgg_geo.data.sources.health` (health: a table on the boundary
         year's indeling is preferred).
     boundary_year
         None: the KWB year; when those boundaries cannot be had, the newest
@@ -184,7 +186,7 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
     used = {"kwb": kwb.manifest, "boundaries": bounds.manifest}
     if health is not None:
         used["health"] = health.manifest
-    for kind, manifest in used.items():
+    for manifest in used.values():
         manifest.setdefault("indeling", sources.indeling_of(manifest))
     totals = kwb_totals(kwb, areas, level=level, target=target, offline=offline)
     quality = quality_table(areas, vintage, crosswalks, totals, level=level)

@@ -59,8 +59,9 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from . import settings
-from .errors import DataError
+from mgg_geo import settings
+from mgg_geo.data import catalogue
+from mgg_geo.errors import DataError
 
 #: The reach of the coverage measure (m).
 REACH_M = 3000.0
@@ -69,8 +70,8 @@ COVERAGE_BREAKS = (1 / 3, 2 / 3)
 RADII_M = (1000.0, 3000.0, 5000.0)
 #: E2SFCA zones: (upper bound in metres, weight).
 DEFAULT_ZONES: tuple[tuple[float, float], ...] = ((1000.0, 1.0), (3000.0, 0.68), (5000.0, 0.22))
-#: Default target population: young people 0-24 (KWB age bands), see mgg_geo.catalogue.TARGET_GROUPS.
-DEMAND = ("pop_0_14", "pop_15_24")
+#: Default demand columns: those of the default target group (:data:`mgg_geo.data.catalogue.TARGET_GROUPS`).
+DEMAND = catalogue.target_group(None).demand
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ def area_wide_offers(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> pd.Ser
     if wide.empty:
         return out
     if "area" not in wide:
-        raise DataError("Area-wide offers need their polygon in column 'area' (see mgg_geo.initiatives.load).")
+        raise DataError("Area-wide offers need their polygon in column 'area' (see mgg_geo.supply.initiatives.load).")
     points = gpd.GeoSeries(gpd.points_from_xy(*representative_points(areas).T), index=areas.index,
                            crs=settings.CRS_ANALYSIS)
     found: dict[str, list[str]] = {code: [] for code in areas.index}

@@ -2,7 +2,7 @@
 
 Method
 ------
-1. **Orient and standardise** each indicator of :data:`mgg_geo.catalogue.INDICATORS`
+1. **Orient and standardise** each indicator of :data:`mgg_geo.data.catalogue.INDICATORS`
    within the analysis region: z-score (default) ``z = d * (x - mean) / sd``
    or rank-percentile ``p = d * (rank(x) / n - 0.5) * 2`` (in [-1, 1]), where
    ``d`` is the indicator's direction (+1: higher means more need, -1: less)
@@ -39,8 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import catalogue
-from .errors import DataError
+from mgg_geo.data import catalogue
+from mgg_geo.errors import DataError
 
 METHODS = ("zscore", "rank")
 INSUFFICIENT_LABEL = "onvoldoende gegevens"
@@ -156,7 +156,7 @@ def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, 
     Parameters
     ----------
     areas
-        One row per area with the indicator columns (see :mod:`mgg_geo.areas`).
+        One row per area with the indicator columns (see :mod:`mgg_geo.data.areas`).
     weights
         ``{domain: weight}``; None: equal. Re-normalised to sum to 1.
     method

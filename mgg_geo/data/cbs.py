@@ -8,7 +8,7 @@ How a table is read
 -------------------
 1. ``cbsodata.get_meta(table, "DataProperties")``: the columns of this
    edition. Each wanted concept is found by key prefix or title
-   (:func:`mgg_geo.catalogue.match_columns`), never by a hard-coded key, so
+   (:func:`mgg_geo.data.catalogue.match_columns`), never by a hard-coded key, so
    the 2021-2025 editions all work. A required concept that is absent is an
    error naming the table and the concept.
 2. ``cbsodata.download_data(table, select=..., filters=...)``: only the needed
@@ -22,7 +22,7 @@ How a table is read
 
 cbsodata 1.3 builds a fresh ``requests.Session`` per page from its module
 name ``Session``; :func:`_cbsodata` points that name at
-:class:`mgg_geo._http.TrackedSession` for the duration of one call, which
+:class:`mgg_geo.data._http.TrackedSession` for the duration of one call, which
 gives retries, the timeout, the user agent and the nextLink-loop guard.
 """
 
@@ -37,9 +37,10 @@ import cbsodata.cbsodata3 as _cbsodata3
 import pandas as pd
 import requests
 
-from . import catalogue, regions, settings, tables
-from ._http import RequestLog, TrackedSession, describe_failure
-from .errors import MggError, SourceError
+from mgg_geo import settings
+from mgg_geo.data import catalogue, regions, tables
+from mgg_geo.data._http import RequestLog, TrackedSession, describe_failure
+from mgg_geo.errors import MggError, SourceError
 
 _LOCK = threading.RLock()
 #: Health dimensions: point estimate only (no 95 % bounds).
@@ -85,7 +86,7 @@ def region_filter(numbers: list[str]) -> str:
 
 
 def province_numbers(indeling: int) -> list[str]:
-    """Municipality numbers of the province in ``indeling`` (see :func:`mgg_geo.regions.municipalities`)."""
+    """Municipality numbers of the province in ``indeling`` (see :func:`mgg_geo.data.regions.municipalities`)."""
     return [c[2:] for c in regions.municipalities(indeling)]
 
 
@@ -155,7 +156,7 @@ def download_kwb(year: int) -> tuple[pd.DataFrame, dict]:
     -------
     (pandas.DataFrame, dict)
         The tidy table (gemeente, wijk and buurt rows; see
-        :mod:`mgg_geo.tables`) and its manifest fields.
+        :mod:`mgg_geo.data.tables`) and its manifest fields.
     """
     table_id = catalogue.KWB_TABLES.get(year)
     if table_id is None:

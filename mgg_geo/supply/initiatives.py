@@ -36,7 +36,7 @@ Excel shows it: the header is row 1), column and what to do. Errors refuse the
 register; warnings keep the row and flag it.
 
 Names and free text are data, never markup: they are stored verbatim and
-escaped wherever they reach HTML (see :mod:`mgg_geo.maps`).
+escaped wherever they reach HTML (see :mod:`mgg_geo.present.maps`).
 """
 
 from __future__ import annotations
@@ -51,10 +51,11 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from . import regions, settings, sources
-from .errors import DataError, MggError, RegisterError
-from .imports import read_table
-from .pdok import Geocoder
+from mgg_geo import settings
+from mgg_geo.data import regions, sources
+from mgg_geo.data.imports import read_table
+from mgg_geo.data.pdok import Geocoder
+from mgg_geo.errors import DataError, MggError, RegisterError
 
 PREVENTION_LEVELS = ("universeel", "selectief", "geïndiceerd", "terugvalpreventie")
 _LEVEL_ALIASES = {"universal": "universeel", "selective": "selectief", "indicated": "geïndiceerd",
@@ -181,7 +182,7 @@ def _read_excel(path: Path) -> pd.DataFrame:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
     except Exception as exc:  # noqa: BLE001
         raise DataError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc}).") from exc
-    for name, frame in sheets.items():
+    for frame in sheets.values():
         if _required_present(frame.columns):
             return frame
     raise DataError(f"{path}: no sheet has the columns naam/name and programma/programme "
@@ -341,7 +342,8 @@ def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = N
                                    crs=settings.CRS_ANALYSIS)
     initiatives["area"] = gpd.GeoSeries(
         [layers[regions.level_of(code)].geometry.loc[code] if wide else None
-         for code, wide in zip(initiatives["area_code"].map(regions.normalise_code), initiatives["area_wide"])],
+         for code, wide in zip(initiatives["area_code"].map(regions.normalise_code), initiatives["area_wide"],
+                               strict=True)],
         index=initiatives.index, crs=settings.CRS_ANALYSIS)
     register = Register(path=path, initiatives=initiatives, problems=problems, reference_date=ref)
     if strict and register.errors:

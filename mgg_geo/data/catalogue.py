@@ -33,7 +33,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-
 # --------------------------------------------------------------------------- tables
 
 
@@ -167,7 +166,8 @@ KWB_CONCEPTS: tuple[Concept, ...] = (
     _c("population", "kwb", "Aantal inwoners", "aantal", ["AantalInwoners"], ["Aantal inwoners"], ["a_inw"]),
     _c("pop_0_14", "kwb", "Inwoners 0 tot 15 jaar", "aantal", ["k_0Tot15Jaar"], ["0 tot 15 jaar"], ["a_00_14"]),
     _c("pop_15_24", "kwb", "Inwoners 15 tot 25 jaar", "aantal", ["k_15Tot25Jaar"], ["15 tot 25 jaar"], ["a_15_24"]),
-    _c("pop_65plus", "kwb", "Inwoners 65 jaar of ouder", "aantal", ["k_65JaarOfOuder"], ["65 jaar of ouder"], ["a_65_oo"]),
+    _c("pop_65plus", "kwb", "Inwoners 65 jaar of ouder", "aantal", ["k_65JaarOfOuder"], ["65 jaar of ouder"],
+       ["a_65_oo"]),
     _c("households", "kwb", "Huishoudens totaal", "aantal", ["HuishoudensTotaal"],
        ["Huishoudens totaal", "Aantal huishoudens"], ["a_hh"]),
     _c("one_person_households", "kwb", "Eenpersoonshuishoudens", "aantal", ["Eenpersoonshuishoudens"],
@@ -191,13 +191,13 @@ KWB_CONCEPTS: tuple[Concept, ...] = (
     _c("urbanity", "kwb", "Mate van stedelijkheid (1 = zeer sterk, 5 = niet stedelijk)", "code",
        ["MateVanStedelijkheid"], ["Mate van stedelijkheid"], ["ste_mvs"], required=False),
     # CBS's own statement per code, relative to the table of the year before: 1 code and boundary unchanged,
-    # 2 code changed but boundary unchanged, 3 boundary changed (see mgg_geo.vintages).
+    # 2 code changed but boundary unchanged, 3 boundary changed (see mgg_geo.data.vintages).
     _c("boundary_change", "kwb", "Indelingswijziging ten opzichte van het jaar ervoor", "code",
        ["IndelingswijzigingGemeenteWijkBuurt", "IndelingswijzigingWijkenEnBuurten"],
        ["Indelingswijziging gemeente, wijk, buurt", "Indelingswijziging wijken en buurten"], ["ind_wbi"],
        required=False),
 )
-#: Concepts that identify an area across indelingen (see :mod:`mgg_geo.vintages`).
+#: Concepts that identify an area across indelingen (see :mod:`mgg_geo.data.vintages`).
 FINGERPRINT_CONCEPTS = ("land_area", "population", "households")
 
 #: RIVM/GGD'en/CBS health concepts (dataderden.cbs.nl). The adult tables
@@ -401,7 +401,7 @@ DEFAULT_TARGET_GROUP = "jongeren"
 
 def target_group(key: str | TargetGroup | None) -> TargetGroup:
     """The :class:`TargetGroup` named ``key`` (None: the default, jongeren)."""
-    from .errors import ParameterError
+    from mgg_geo.errors import ParameterError
 
     if isinstance(key, TargetGroup):
         return key
@@ -422,7 +422,7 @@ def compute_indicators(frame: pd.DataFrame, indicators=INDICATORS) -> pd.DataFra
     Parameters
     ----------
     frame
-        Concept columns and ``<concept>__suppressed`` flags (see :mod:`mgg_geo.cbs`).
+        Concept columns and ``<concept>__suppressed`` flags (see :mod:`mgg_geo.data.cbs`).
 
     Returns
     -------

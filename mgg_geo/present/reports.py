@@ -3,7 +3,7 @@
 Notebooks call these helpers and display what they return (HTML strings
 wrapped in :class:`Html`). Nothing here computes a figure: the analysis
 (:mod:`mgg_geo.analysis`) has done that; this module words and formats it
-(numbers through :mod:`mgg_geo.fmt`, words from :mod:`mgg_geo.labels`). Every
+(numbers through :mod:`mgg_geo.present.fmt`, words from :mod:`mgg_geo.present.labels`). Every
 value that came from data (names, labels) is HTML-escaped here.
 
 Key figures travel from each notebook run to the index page through a JSON
@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import cache, catalogue, fmt, labels, regions, trends
-from .analysis import Analysis
+from mgg_geo.analysis import trends
+from mgg_geo.analysis.chain import Analysis
+from mgg_geo.data import cache, catalogue, regions
+from mgg_geo.present import fmt, labels
 
 #: Rows of the priority table shown in print (all rows are in the HTML, behind a toggle).
 PRINT_ROWS = 10
@@ -592,19 +594,19 @@ class MunicipalityReport(_Report):
                     + key_figures_html(figures_of(self.result, self.code), self.result.parameters["level"]))
 
     def need_map(self):
-        from . import maps
+        from mgg_geo.present import maps
         return maps.choropleth(self.areas, "need_index", title=f"Behoefte-index per {_level(self.result, False)}",
                                legend_title="Behoefte-index (hoger = meer behoefte)", decimals=2, year=self.year,
                                bins=self.result.map_breaks.get("need_index"),
                                caption="Grijs: geen gegevens (te weinig cijfers voor een score).")
 
     def coverage_map(self):
-        from . import maps
+        from mgg_geo.present import maps
         return maps.coverage_map(self.areas, sites=self.sites, year=self.year,
                                  title=f"Dekking: {_group(self.result).key} binnen 3 km van een locatie")
 
     def gap_map(self):
-        from . import maps
+        from mgg_geo.present import maps
         return maps.bivariate(self.areas, title="Behoefte tegen dekking", year=self.year, sites=self.sites,
                               caption="Linksboven in de legenda: hoge behoefte en lage dekking, de plek voor een "
                                       "nieuwe inspanning. Gearceerd: niet gerangschikt.")
@@ -616,7 +618,7 @@ class MunicipalityReport(_Report):
         return indicator_table(self.result, self.code)
 
     def what_if(self) -> Html:
-        from . import maps
+        from mgg_geo.present import maps
 
         sites = self.result.whatif_sites[self.result.whatif_sites["gemeente_code"] == self.code]
         effect = self.result.whatif_areas[self.result.whatif_areas["gemeente_code"] == self.code]
@@ -629,7 +631,7 @@ class MunicipalityReport(_Report):
 
     def trends(self) -> Html:
         """Section "Ontwikkeling": a slope chart of loneliness and a table of changes per area."""
-        from . import maps
+        from mgg_geo.present import maps
 
         chart = ""
         series = self.result.series[self.result.series["code"].isin(self.areas.index)]
@@ -643,20 +645,20 @@ class MunicipalityReport(_Report):
         out = Path(output_dir)
         figures = figures_of(self.result, self.code)
         if interactive:
-            from . import webmap
+            from mgg_geo.present import webmap
             webmap.save_map(self.interactive_map(), out / "kaarten" / f"{self.code}.html")
             figures["interactive_map"] = f"kaarten/{self.code}.html"
         write_sidecar(out / "data" / f"{self.code}.json", figures)
         return figures
 
     def interactive_map(self):
-        """The interactive map of need, with coverage and class in the tooltips (offline, see mgg_geo.webmap)."""
-        from . import webmap
+        """The interactive map of need, with coverage and class in the tooltips (offline, see mgg_geo.present.webmap)."""
+        from mgg_geo.present import webmap
         tooltip = {"need_index": ("Behoefte-index", 2, ""), "reach": ("Dekking", "percent", ""),
                    "nearest_km": ("Afstand tot locatie", 1, "km"), "gap_label": ("Klasse", None, ""),
                    "low_income_share": ("Laag inkomen", 1, "%"), "lonely": ("Eenzaam (18+)", 1, "%")}
         areas = self.areas.assign(gap_label=[labels.gap_label(n, c) for n, c in
-                                             zip(self.areas["need_class"], self.areas["coverage_class"])])
+                                             zip(self.areas["need_class"], self.areas["coverage_class"], strict=True)])
         return webmap.interactive(areas, "need_index", legend_title="Behoefte-index", tooltip=tooltip,
                                   sites=self.sites, year=self.year, bins=self.result.map_breaks.get("need_index"),
                                   title=f"Kaart {self.name} – Mentaal Gezond Groningen")
@@ -699,6 +701,6 @@ class ProvinceReport(_Report):
         return _table(header, body, "Aantal gebieden per klasse (behoefte, dekking)")
 
     def small_multiples(self):
-        from . import maps
+        from mgg_geo.present import maps
         return maps.small_multiples(self.result.areas, year=self.year)
 

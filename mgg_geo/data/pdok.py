@@ -19,9 +19,10 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from . import cache, regions, settings, tables
-from ._http import RequestLog, get_json
-from .errors import SourceError
+from mgg_geo import settings
+from mgg_geo.data import cache, regions, tables
+from mgg_geo.data._http import RequestLog, get_json
+from mgg_geo.errors import SourceError
 
 LAYERS = {"buurt": "buurt_gegeneraliseerd", "wijk": "wijk_gegeneraliseerd", "gemeente": "gemeente_gegeneraliseerd"}
 

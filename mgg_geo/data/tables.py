@@ -1,14 +1,14 @@
 """Turn raw CBS/RIVM/PDOK tables into the project's tidy form.
 
-Live downloads (:mod:`mgg_geo.cbs`, :mod:`mgg_geo.pdok`) and manual imports
-(:mod:`mgg_geo.imports`) all end here, so a figure means the same whichever
+Live downloads (:mod:`mgg_geo.data.cbs`, :mod:`mgg_geo.data.pdok`) and manual imports
+(:mod:`mgg_geo.data.imports`) all end here, so a figure means the same whichever
 route it came by.
 
 Tidy source table
     One row per area (and, for health, per age group): ``code`` (stripped CBS
     code), ``level`` (gemeente, wijk, buurt, or land/ggd for reference rows),
     ``name``, ``gemeente_code``, one float column per concept found (see
-    :mod:`mgg_geo.catalogue`) and ``<concept>__suppressed``: True where the
+    :mod:`mgg_geo.data.catalogue`) and ``<concept>__suppressed``: True where the
     source held a missing marker. Only rows of the province (current or 2020
     indeling) and the reference rows Nederland / GGD Groningen are kept.
 
@@ -27,8 +27,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import catalogue, regions, settings
-from .errors import DataError
+from mgg_geo import settings
+from mgg_geo.data import catalogue, regions
+from mgg_geo.errors import DataError
 
 SENTINELS = (-99999999.0, -99999997.0, -99997.0)
 _MISSING_TEXT = {"", ".", "..", "x", "-", "na", "nan", "none", "null", "<na>"}
@@ -128,7 +129,7 @@ def tidy_table(
     code_column
         Column with the CBS area codes (padded or not).
     mapping
-        ``{concept key: raw column}`` from :func:`mgg_geo.catalogue.match_columns`.
+        ``{concept key: raw column}`` from :func:`mgg_geo.data.catalogue.match_columns`.
     names
         Area names aligned with ``raw`` (optional).
     extra

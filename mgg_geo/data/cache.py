@@ -38,8 +38,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import settings
-from .errors import CacheError
+from mgg_geo import settings
+from mgg_geo.errors import CacheError
 
 
 @dataclass(frozen=True)

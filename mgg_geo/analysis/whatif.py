@@ -1,34 +1,5 @@
-"""Coverage gaps: need x coverage classes, the priority list, and where new sites help most.
+"""Where new sites help most: a greedy what-if within one municipality.
 
-Bivariate classes
------------------
-**Need** (``need_index``) is cut into terciles among the *ranked* areas of
-the analysis region: class 1 (laag), 2 (midden), 3 (hoog); equal values share
-a class. **Coverage** is the fixed class of the one coverage measure, the
-share of the target population within 3 km of a physical site
-(:func:`mgg_geo.coverage.coverage_class`: under 1/3 laag, under 2/3 midden,
-else hoog), so the same colour means the same in every municipality. The 3x3
-class ``gap_class`` is ``"<need>-<coverage>"``; ``"3-1"`` (hoge behoefte,
-lage dekking) is the target cell.
-
-Ranked areas
-------------
-An area is ranked when it has a need index and at least ``min_population``
-residents (default :data:`MIN_POPULATION`). Smaller areas stay on the maps but
-get no class and no priority; ``unranked`` says why (``small`` or
-``insufficient``).
-
-``gap_score`` is a transparent additive benchmark in the HPSA style: the need
-percentile among ranked areas (0-100) minus the coverage in percent (0-100);
-higher means a larger gap.
-
-Priority
---------
-Within each municipality, among ranked areas: by need class (high first),
-then coverage class (low first), then need index (high first).
-
-What-if
--------
 :func:`what_if` places ``k`` new sites greedily within one municipality, each
 at the population-weighted point (a buurt) that brings the most
 need-weighted target population newly within reach (3 km, the coverage
@@ -47,71 +18,9 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from . import coverage as cov
-from . import settings
-from .errors import ParameterError
-
-#: Minimum residents for an area to be ranked. Below 100 residents CBS publishes few of the income and
-#: household figures (income shares need 100 households), so a need index there rests on model estimates.
-MIN_POPULATION = 100
-TARGET_CLASS = "3-1"
-
-
-def tercile_breaks(values: pd.Series) -> tuple[float, float] | None:
-    """The 1/3 and 2/3 quantiles of the present values (None when there are none)."""
-    present = pd.to_numeric(values, errors="coerce").dropna()
-    return None if present.empty else tuple(np.quantile(present, [1 / 3, 2 / 3]))
-
-
-def terciles(values: pd.Series, breaks: tuple[float, float] | None = None) -> pd.Series:
-    """Classes 1-3 by tercile breaks (default: of ``values``); ties share a class; NaN stays NaN."""
-    x = pd.to_numeric(values, errors="coerce")
-    breaks = breaks if breaks is not None else tercile_breaks(x)
-    if breaks is None:
-        return pd.Series(np.nan, index=values.index)
-    lo, hi = breaks
-    classes = np.where(x <= lo, 1, np.where(x <= hi, 2, 3)).astype("float64")
-    return pd.Series(np.where(x.isna(), np.nan, classes), index=values.index)
-
-
-def ranked(frame: pd.DataFrame, min_population: float = MIN_POPULATION) -> tuple[pd.Series, pd.Series]:
-    """Which areas are ranked, and why the others are not (``small`` or ``insufficient``)."""
-    population = pd.to_numeric(frame.get("population"), errors="coerce")
-    small = ~(population >= min_population)
-    insufficient = pd.to_numeric(frame["need_index"], errors="coerce").isna()
-    reason = pd.Series(np.where(small, "small", np.where(insufficient, "insufficient", None)), index=frame.index,
-                       dtype="string")
-    return ~(small | insufficient), reason
-
-
-def classify(need: pd.Series, coverage_class: pd.Series, reach: pd.Series, is_ranked: pd.Series) -> pd.DataFrame:
-    """Need class, bivariate class and the additive gap score of the ranked areas (see the module docstring)."""
-    ranked_need = need.where(is_ranked)
-    out = pd.DataFrame(index=need.index)
-    out["need_class"] = terciles(ranked_need)
-    both = out["need_class"].notna() & coverage_class.notna()
-    out["gap_class"] = np.where(both, out["need_class"].fillna(0).astype(int).astype(str) + "-"
-                                + coverage_class.fillna(0).astype(int).astype(str), "")
-    need_pct = ranked_need.rank(pct=True) * 100
-    out["gap_score"] = (need_pct - 100 * pd.to_numeric(reach, errors="coerce")).where(both)
-    return out
-
-
-def priority(frame: pd.DataFrame, *, by: str = "gemeente_code") -> pd.Series:
-    """Priority within each municipality among ranked areas (1 = first); NaN for unranked areas."""
-    ok = frame["gap_class"] != ""
-    key = pd.DataFrame({
-        "g": frame[by],
-        "n": -frame["need_class"],
-        "c": frame["coverage_class"],
-        "i": -frame["need_index"],
-    }, index=frame.index)[ok]
-    ordered = key.sort_values(["g", "n", "c", "i"], kind="stable")
-    ranks = ordered.groupby("g").cumcount() + 1
-    return ranks.reindex(frame.index).astype("float64")
-
-
-# --------------------------------------------------------------------------- what-if
+from mgg_geo import settings
+from mgg_geo.analysis import coverage as cov
+from mgg_geo.errors import ParameterError
 
 
 @dataclass

@@ -1,0 +1,153 @@
+"""The analysis memo: a run saved as data files, keyed by its inputs and the code that computed it.
+
+:func:`run_cached` is :func:`mgg_geo.analysis.chain.run` memoised on disk in
+``CACHE_DIR/analyses/<key>/`` as GeoParquet, Parquet and JSON with a sha256
+manifest. Nothing read from the cache folder is ever executed (no pickle).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from mgg_geo import __version__, settings
+from mgg_geo.analysis.chain import Analysis, run
+from mgg_geo.analysis.parameters import ReportParameters
+from mgg_geo.data import cache
+from mgg_geo.errors import CacheError, MggWarning
+from mgg_geo.supply import initiatives
+
+
+def from_notebook(namespace: dict) -> Analysis:
+    """The province analysis for a report notebook's parameters (its ``globals()``), memoised.
+
+    The notebooks and the batch both call this with the same parameters, so a
+    batch computes the province once and every notebook run finds it in the memo.
+    """
+    return run_cached(ReportParameters.from_namespace(namespace))
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """The package version and a hash of the library's own source (Python files and templates).
+
+    Part of the memo key: after any code change, a saved analysis is computed again.
+    """
+    root = Path(__file__).resolve().parents[1]  # the mgg_geo package
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".json", ".css")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:16]}"
+
+
+def memo_key(params: ReportParameters) -> str:
+    """The memo key of :func:`run_cached`: parameters, date, code version and every input's checksum."""
+    register = Path(params.register_path or settings.REGISTER_PATH)
+    geocode = Path(settings.CACHE_DIR) / "geocode.json"
+    key_source = {
+        "parameters": params.analysis_key(),
+        "date": str(params.reference_date or dt.date.today()),
+        "code": code_version(),
+        "entries": sorted((e.name, e.manifest.get("sha256")) for e in cache.entries() if e.manifest["kind"]
+                          != "crosswalk"),
+        "register": cache.sha256(register) if register.is_file() else str(register),
+        "geocode": cache.sha256(geocode) if geocode.is_file() else None,
+    }
+    return hashlib.sha256(json.dumps(key_source, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
+    """:func:`run`, memoised on disk in ``CACHE_DIR/analyses/<key>/`` (Parquet, GeoParquet and JSON).
+
+    The key (:func:`memo_key`) covers the arguments, the date, the code
+    version, every cache entry's checksum, the register file and the geocoding
+    answers, so any change gives a new run. A saved analysis that is damaged
+    or unreadable is computed again; nothing in the cache folder is ever
+    executed (no pickle).
+    """
+    params = (params or ReportParameters()).replace(**changes) if changes else (params or ReportParameters())
+    folder = Path(settings.CACHE_DIR) / "analyses" / memo_key(params)
+    if folder.is_dir():
+        try:
+            return load(folder)
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with a saved analysis, it is recomputed
+            warnings.warn(MggWarning(f"The saved analysis {folder} cannot be used ({type(exc).__name__}: {exc}); "
+                                     "computing it again."), stacklevel=2)
+            shutil.rmtree(folder, ignore_errors=True)
+    result = run(params)
+    save(result, folder)
+    return result
+
+
+#: How each field of :class:`Analysis` is stored by :func:`save`.
+_GEO_FIELDS = ("areas", "sites", "whatif_sites")
+_FRAME_FIELDS = ("quality", "excluded", "whatif_areas", "whatif", "vintages", "totals", "changes", "series")
+_JSON_FIELDS = ("sources", "parameters", "map_breaks")
+
+
+def save(result: Analysis, folder: str | Path) -> Path:
+    """Store an analysis as data files: GeoParquet, Parquet and JSON, with their sha256 in ``manifest.json``.
+
+    The folder appears in one rename; a folder that exists already is left as it is.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    cache.remove_stale(folder.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=cache.temp_prefix(folder.name), dir=folder.parent))
+    try:
+        for name in _GEO_FIELDS + _FRAME_FIELDS:
+            frame = getattr(result, name)
+            frame.to_parquet(tmp / f"{name}.parquet")
+        result.register.initiatives.to_parquet(tmp / "register.parquet")
+        meta = {name: getattr(result, name) for name in _JSON_FIELDS}
+        meta["figures"] = json.loads(result.figures.reset_index().to_json(orient="records", force_ascii=False))
+        meta["register"] = {"path": str(result.register.path), "reference_date": str(result.register.reference_date),
+                            "problems": [dataclasses.asdict(p) for p in result.register.problems]}
+        (tmp / "analysis.json").write_text(json.dumps(meta, ensure_ascii=False, default=str), encoding="utf-8")
+        files = {p.name: cache.sha256(p) for p in sorted(tmp.iterdir())}
+        (tmp / "manifest.json").write_text(json.dumps({"code": code_version(), "files": files}), encoding="utf-8")
+        os.replace(tmp, folder)
+    except OSError:
+        if not folder.is_dir():
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def load(folder: str | Path) -> Analysis:
+    """Read an analysis written by :func:`save`, checking every file against its checksum.
+
+    Raises
+    ------
+    CacheError
+        When a file is missing, damaged or from another code version.
+    """
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if manifest.get("code") != code_version():
+        raise CacheError(f"{folder} was saved by another version of mgg_geo.")
+    for name, digest in manifest["files"].items():
+        if cache.sha256(folder / name) != digest:
+            raise CacheError(f"{folder / name} does not match its checksum.")
+    meta = json.loads((folder / "analysis.json").read_text(encoding="utf-8"))
+    frames = {name: gpd.read_parquet(folder / f"{name}.parquet") for name in _GEO_FIELDS}
+    frames.update({name: pd.read_parquet(folder / f"{name}.parquet") for name in _FRAME_FIELDS})
+    reg = meta["register"]
+    register = initiatives.Register(path=Path(reg["path"]), initiatives=gpd.read_parquet(folder / "register.parquet"),
+                                    problems=[initiatives.Problem(**p) for p in reg["problems"]],
+                                    reference_date=dt.date.fromisoformat(reg["reference_date"]))
+    figures = pd.DataFrame(meta["figures"]).set_index("gemeente_code")
+    return Analysis(register=register, figures=figures, **frames, **{k: meta[k] for k in _JSON_FIELDS})
