@@ -44,7 +44,8 @@ import nbformat
 from filelock import FileLock
 
 from mgg_geo import analysis, settings
-from mgg_geo.analysis.parameters import ReportParameters, check_int, check_municipalities
+from mgg_geo.analysis.parameters import ReportParameters, check_municipalities
+from mgg_geo.checks import check_int
 from mgg_geo.data import cache, regions
 from mgg_geo.errors import MggError, ParameterError
 from mgg_geo.present import pages, reports

@@ -27,6 +27,7 @@ import warnings
 from pathlib import Path
 
 from mgg_geo import __version__
+from mgg_geo.checks import check_choice, check_date, check_float, check_int, check_year
 from mgg_geo.data import regions
 from mgg_geo.errors import MggError, ParameterError, RegisterError
 
@@ -336,17 +337,8 @@ def cmd_reports(args) -> int:
 
 def _analysis_options(p: argparse.ArgumentParser) -> None:
     """The options of ReportParameters, shared by ``analyse`` and ``reports``."""
-    from mgg_geo.analysis.parameters import (
-        DEFAULT_SEED,
-        LEVELS,
-        METHODS,
-        check_choice,
-        check_date,
-        check_float,
-        check_int,
-        check_weights,
-        check_year,
-    )
+    from mgg_geo.analysis.need import METHODS, check_weights
+    from mgg_geo.analysis.parameters import DEFAULT_SEED, LEVELS
 
     p.add_argument("--level", type=_typed(check_choice, "level", choices=LEVELS), default="wijk",
                    help="wijk (default) or buurt")
@@ -377,7 +369,7 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mgg_geo.analysis.parameters import check_municipalities, check_year
+    from mgg_geo.analysis.parameters import check_municipalities
 
     parser = _Parser(prog="mgg-geo", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"mgg_geo {__version__}")
@@ -399,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_import)
     p = isub.add_parser("boundaries", help="boundaries as GeoJSON or GeoPackage")
     p.add_argument("file", type=_existing_file)
-    p.add_argument("--level", choices=regions.LEVELS)
+    p.add_argument("--level", type=_typed(check_choice, "level", choices=regions.LEVELS))
     p.add_argument("--year", type=year)
     p.set_defaults(func=cmd_import)
     p = isub.add_parser("shared", help="the example files of the shared data folder")
@@ -415,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = dsub.add_parser("vintages", help="how figures of other years' indelingen move onto the boundaries")
     p.add_argument("--gemeente", nargs="+", type=gemeente, default=[tuple(regions.MUNICIPALITIES)],
                    help="GM code(s) or name(s), or 'all' (default)")
-    p.add_argument("--level", choices=regions.LEVELS, default="wijk")
+    p.add_argument("--level", type=_typed(check_choice, "level", choices=regions.LEVELS), default="wijk")
     p.add_argument("--from", dest="source", type=year, help="source indeling (with --to; default: the tables used)")
     p.add_argument("--to", dest="target", type=year, help="target indeling (with --from)")
     p.add_argument("--all", action="store_true", help="also list the unchanged links")
@@ -425,7 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=year, help="KWB year (default: newest with income figures)")
     p.add_argument("--health-year", type=year)
     p.add_argument("--boundary-year", type=year, help="default: the KWB year")
-    p.add_argument("--level", choices=regions.LEVELS, default="wijk")
+    p.add_argument("--level", type=_typed(check_choice, "level", choices=regions.LEVELS), default="wijk")
     p.add_argument("--refresh", action="store_true", help="download again even when cached")
     p.set_defaults(func=cmd_fetch)
 
@@ -458,13 +450,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _workers(name, text):
-    from mgg_geo.analysis.parameters import check_int
 
     return check_int(name, text, minimum=1, maximum=64)
 
 
 def _date(name, text):
-    from mgg_geo.analysis.parameters import check_date
 
     return check_date(name, text)
 

@@ -158,9 +158,13 @@ def test_share_present_and_renormalised_weights():
     assert out.loc["A01", "share_present"] == pytest.approx((len(catalogue.INDICATORS) - 2) / len(catalogue.INDICATORS))
 
 
-def test_unknown_domain_weight_is_an_error():
-    with pytest.raises(DataError, match="Unknown domain"):
+def test_bad_weights_and_methods_raise_the_parameter_error_naming_the_option():
+    with pytest.raises(ParameterError, match=r"--weights: unknown domain\(s\) armoed; domains are armoede"):
         need.normalise_weights({"armoed": 1})
+    with pytest.raises(ParameterError, match="--weights: 'armoede' is not DOMAIN=NUMBER"):
+        need.normalise_weights("armoede")
+    with pytest.raises(ParameterError, match="--method: 'median' is not allowed; choose one of zscore, rank"):
+        need.need_index(_need_frame(), method="median", draws=0)
 
 
 @given(st.dictionaries(st.sampled_from(list(catalogue.DOMAINS)), st.floats(0.01, 100), min_size=1))

@@ -34,50 +34,58 @@ domain notes]; the sensitivity analysis shows how much that matters.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from mgg_geo.checks import check_choice, check_float, option
 from mgg_geo.data import catalogue
-from mgg_geo.errors import DataError
+from mgg_geo.errors import DataError, ParameterError
 
 METHODS = ("zscore", "rank")
 INSUFFICIENT_LABEL = "onvoldoende gegevens"
 
 
-def _check_method(method: str) -> None:
-    if method not in METHODS:
-        raise DataError(f"Unknown standardisation {method!r}; choose one of {', '.join(METHODS)}.")
-
-
-def normalise_weights(weights: dict[str, float] | None, domains=tuple(catalogue.DOMAINS)) -> dict[str, float]:
-    """Domain weights that sum to 1 (equal when None). Unknown domains or negative weights are errors."""
-    if not weights:
-        return {d: 1.0 / len(domains) for d in domains}
-    unknown = set(weights) - set(domains)
+def check_weights(name: str, value) -> dict[str, float]:
+    """Domain weights as a mapping (from a mapping or ``"armoede=2,wonen=1"``); empty: equal weights."""
+    if value is None or value == "" or value == {}:
+        return {}
+    if isinstance(value, str):
+        parsed = {}
+        for part in value.split(","):
+            key, sep, number = part.partition("=")
+            if not sep:
+                raise ParameterError(f"{option(name)}: {part.strip()!r} is not DOMAIN=NUMBER "
+                                     f"(e.g. armoede=2,wonen=1); domains: {', '.join(catalogue.DOMAINS)}.")
+            parsed[key.strip()] = check_float(name, number.strip())
+        value = parsed
+    if not isinstance(value, Mapping):
+        raise ParameterError(f"{option(name)}: give a mapping of domain to weight, e.g. {{'armoede': 2}}.")
+    unknown = sorted(set(value) - set(catalogue.DOMAINS))
     if unknown:
-        raise DataError(f"Unknown domain(s) in weights: {', '.join(sorted(unknown))}; "
-                        f"domains are {', '.join(domains)}.")
-    if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
-        raise DataError("Weights must be non-negative and not all 0.")
-    full = {d: float(weights.get(d, 0.0)) for d in domains}
+        raise ParameterError(f"{option(name)}: unknown domain(s) {', '.join(unknown)}; domains are "
+                             f"{', '.join(catalogue.DOMAINS)}.")
+    weights = {str(k): check_float(name, v) for k, v in value.items()}
+    if sum(weights.values()) <= 0:
+        raise ParameterError(f"{option(name)}: at least one weight must be above 0.")
+    return weights
+
+
+
+
+def normalise_weights(weights: Mapping[str, float] | str | None, domains=tuple(catalogue.DOMAINS)) -> dict[str, float]:
+    """Domain weights over ``domains`` that sum to 1 (empty or None: equal); validated by :func:`check_weights`."""
+    checked = check_weights("weights", weights)
+    if not checked:
+        return {d: 1.0 / len(domains) for d in domains}
+    full = {d: float(checked.get(d, 0.0)) for d in domains}
     total = sum(full.values())
+    if total <= 0:
+        raise ParameterError(f"--weights: every domain with a weight above 0 is missing here; domains present: "
+                             f"{', '.join(domains)}.")
     return {d: w / total for d, w in full.items()}
-
-
-def parse_weights(text: str | None) -> dict[str, float] | None:
-    """Parse ``"armoede=2,wonen=1"`` into ``{"armoede": 2.0, "wonen": 1.0}``; empty text gives None (equal)."""
-    if not text or not str(text).strip():
-        return None
-    out = {}
-    for part in str(text).split(","):
-        key, _, value = part.partition("=")
-        try:
-            out[key.strip()] = float(value)
-        except ValueError:
-            raise DataError(f"weights: {part!r} is not DOMAIN=NUMBER (e.g. armoede=2,wonen=1)") from None
-    return out
 
 
 def standardise(values: pd.DataFrame, directions: np.ndarray, method: str = "zscore") -> np.ndarray:
@@ -92,7 +100,7 @@ def standardise(values: pd.DataFrame, directions: np.ndarray, method: str = "zsc
     method
         ``zscore`` or ``rank`` (rank-percentile scaled to [-1, 1]).
     """
-    _check_method(method)
+    check_choice("method", method, METHODS)
     x = values.to_numpy(dtype="float64")
     if method == "zscore":
         mean = values.mean().to_numpy(dtype="float64")
@@ -177,7 +185,7 @@ def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, 
         ``need_status`` (Dutch), ``rank_median``, ``rank_p05``, ``rank_p95``,
         ``rank_uncertain``.
     """
-    _check_method(method)
+    check_choice("method", method, METHODS)
     prep = _prepare(areas, indicators, min_indicators, min_domains)
     w = normalise_weights(weights, prep.domains)
     wvec = np.array([w[d] for d in prep.domains])

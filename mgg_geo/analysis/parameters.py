@@ -11,88 +11,26 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from mgg_geo.analysis.need import METHODS, check_weights
+from mgg_geo.checks import (
+    check_choice,
+    check_date,
+    check_file,
+    check_float,
+    check_int,
+    check_year,
+    option,
+)
 from mgg_geo.data import catalogue, regions
 from mgg_geo.errors import ParameterError, RegionError
 
-LEVELS = ("wijk", "buurt")
-METHODS = ("zscore", "rank")
+#: Levels an analysis runs at (gemeente is a boundary level, not an analysis level).
+LEVELS = regions.ANALYSIS_LEVELS
 DEFAULT_SEED = 20231105
-
-
-def _option(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def check_int(name: str, value, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    """``value`` as an int within bounds, else a :class:`ParameterError` naming ``name``."""
-    try:
-        number = int(value)
-        if isinstance(value, float) and not value.is_integer() or isinstance(value, bool):
-            raise ValueError
-    except (TypeError, ValueError):
-        raise ParameterError(f"{_option(name)}: {value!r} is not a whole number.") from None
-    if minimum is not None and number < minimum or maximum is not None and number > maximum:
-        bounds = f"of at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
-        raise ParameterError(f"{_option(name)}: {number} is not allowed; give a whole number {bounds}.")
-    return number
-
-
-def check_float(name: str, value, *, minimum: float = 0.0) -> float:
-    """``value`` as a finite float of at least ``minimum``."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{_option(name)}: {value!r} is not a number.") from None
-    if not math.isfinite(number) or number < minimum:
-        raise ParameterError(f"{_option(name)}: {value!r} is not allowed; give a number of at least {minimum:g}.")
-    return number
-
-
-def check_choice(name: str, value, choices) -> str:
-    """``value`` when it is one of ``choices``."""
-    text = str(value).strip().lower()
-    if text not in choices:
-        raise ParameterError(f"{_option(name)}: {value!r} is not allowed; choose one of {', '.join(choices)}.")
-    return text
-
-
-def check_date(name: str, value) -> dt.date | None:
-    """A ``YYYY-MM-DD`` date (None or empty: None)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ParameterError(f"{_option(name)}: {value!r} is not a date; write it as YYYY-MM-DD, "
-                             "e.g. 2026-01-01.") from None
-
-
-def check_year(name: str, value, known=None) -> int | None:
-    """A year (None, 0 or empty: None); with ``known``, one of those."""
-    if value is None or value == "" or value == 0:
-        return None
-    year = check_int(name, value, minimum=2000, maximum=2100)
-    if known is not None and year not in known:
-        raise ParameterError(f"{_option(name)}: {year} is not available; choose one of "
-                             f"{', '.join(map(str, sorted(known)))}.")
-    return year
-
-
-def check_file(name: str, value) -> Path | None:
-    """An existing file (None or empty: None)."""
-    if value is None or str(value).strip() == "":
-        return None
-    path = Path(value).expanduser()
-    if not path.is_file():
-        raise ParameterError(f"{_option(name)}: {path} is not a file.")
-    return path
 
 
 def check_municipalities(name: str, values) -> tuple[str, ...]:
@@ -101,37 +39,12 @@ def check_municipalities(name: str, values) -> tuple[str, ...]:
         return tuple(regions.MUNICIPALITIES)
     items = [values] if isinstance(values, str) else list(values)
     if any(str(v).strip() == "" for v in items):
-        raise ParameterError(f"{_option(name)}: an empty value is not a municipality; give a name or GM code, "
+        raise ParameterError(f"{option(name)}: an empty value is not a municipality; give a name or GM code, "
                              "or 'all'.")
     try:
         return tuple(regions.resolve_municipalities(items))
     except RegionError as exc:
-        raise ParameterError(f"{_option(name)}: {exc}") from None
-
-
-def check_weights(name: str, value) -> dict[str, float]:
-    """Domain weights as a mapping (from a mapping or ``"armoede=2,wonen=1"``); empty: equal weights."""
-    if value is None or value == "" or value == {}:
-        return {}
-    if isinstance(value, str):
-        parsed = {}
-        for part in value.split(","):
-            key, sep, number = part.partition("=")
-            if not sep:
-                raise ParameterError(f"{_option(name)}: {part.strip()!r} is not DOMAIN=NUMBER "
-                                     f"(e.g. armoede=2,wonen=1); domains: {', '.join(catalogue.DOMAINS)}.")
-            parsed[key.strip()] = check_float(name, number.strip())
-        value = parsed
-    if not isinstance(value, Mapping):
-        raise ParameterError(f"{_option(name)}: give a mapping of domain to weight, e.g. {{'armoede': 2}}.")
-    unknown = sorted(set(value) - set(catalogue.DOMAINS))
-    if unknown:
-        raise ParameterError(f"{_option(name)}: unknown domain(s) {', '.join(unknown)}; domains are "
-                             f"{', '.join(catalogue.DOMAINS)}.")
-    weights = {str(k): check_float(name, v) for k, v in value.items()}
-    if sum(weights.values()) <= 0:
-        raise ParameterError(f"{_option(name)}: at least one weight must be above 0.")
-    return weights
+        raise ParameterError(f"{option(name)}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -223,14 +136,14 @@ class ReportParameters:
         return cls().to_notebook()
 
     def to_notebook(self) -> dict:
-        """These parameters as papermill literals (None: 0 or "", mappings as "domain=weight" text)."""
+        """These parameters as papermill literals (None: 0 or ""; weights stay a mapping)."""
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "municipalities":
                 continue
             if f.name == "weights":
-                value = ",".join(f"{k}={v:g}" for k, v in value.items())
+                value = dict(value)
             elif isinstance(value, (Path, dt.date)):
                 value = str(value)
             elif value is None:

@@ -70,13 +70,6 @@ class AreaFrame:
     crosswalks: dict[str, vintages.Crosswalk] = field(default_factory=dict)
 
 
-def check_level(level: str) -> str:
-    """Return ``level`` when it is gemeente, wijk or buurt; else raise a :class:`DataError` naming the options."""
-    if level not in regions.LEVELS:
-        raise DataError(f"Unknown level {level!r}; choose one of {', '.join(regions.LEVELS)}.")
-    return level
-
-
 def _boundaries(level: str, year: int | None, kwb_year: int, municipalities, offline: bool) -> sources.Dataset:
     """Boundaries of ``year``; by default of the KWB year, else the newest cached, else the newest published."""
     if year is not None:
@@ -143,7 +136,7 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
     offline
         Use the cache only.
     """
-    check_level(level)
+    level = regions.check_level(level)
     munis = regions.resolve_municipalities(municipalities)
     kwb = sources.kwb(kwb_year, offline=offline)
     bounds = _boundaries(level, boundary_year, kwb.manifest["year"], munis, offline)

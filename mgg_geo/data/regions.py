@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from mgg_geo.checks import check_choice
 from mgg_geo.errors import RegionError
 
 #: The 10 municipalities of the province (indeling 2021-2025). GM1950 is
@@ -47,9 +48,20 @@ PROVINCE_NAME = "Groningen (provincie)"
 #: Reference rows kept next to the province's own areas when they occur in a source.
 REFERENCE_CODES: dict[str, str] = {"NL01": "Nederland", "NL00": "Nederland", "GG0111": "GGD Groningen"}
 
+#: Levels of CBS areas (boundaries and figures).
 LEVELS = ("gemeente", "wijk", "buurt")
+#: Levels an analysis runs at.
+ANALYSIS_LEVELS = ("wijk", "buurt")
 _PREFIX_LEVEL = {"GM": "gemeente", "WK": "wijk", "BU": "buurt", "NL": "land", "GG": "ggd", "PV": "provincie"}
 _CODE_RE = re.compile(r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4}|NL\d{2}|GG\d{4}|PV\d{2})$")
+
+
+def check_level(level: str, levels: tuple[str, ...] = LEVELS) -> str:
+    """``level`` when it is one of ``levels``, else a :class:`~mgg_geo.errors.ParameterError` naming them.
+
+    The one level check of the library (boundaries, figures, analyses).
+    """
+    return check_choice("level", level, levels)
 
 
 def normalise_code(code: object) -> str:

@@ -229,8 +229,7 @@ def boundaries(year: int | None = None, level: str = "wijk", *, municipalities=N
     level
         buurt, wijk or gemeente.
     """
-    if level not in regions.LEVELS:
-        raise SourceError(f"Unknown level {level!r}; choose one of {', '.join(regions.LEVELS)}.")
+    level = regions.check_level(level)
     if year is None:
         entry = None if refresh else cache.find("boundaries", level=level)
         if entry is not None:
