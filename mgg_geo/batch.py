@@ -140,7 +140,8 @@ def execute(job: Job, out_dir: Path, *, retries: int = 2, kernel: str | None = N
                 raise RuntimeError("papermill wrote no notebook")  # nothing to keep
         if not error:
             nb = nbformat.read(executed_path, as_version=4)
-            _atomic_write(out_dir / f"{job.name}.html", pages.notebook_html(nb))
+            title = reports.page_title(None if job.key == "overview" else job.key)
+            _atomic_write(out_dir / f"{job.name}.html", pages.notebook_html(nb, title))
     except Exception as exc:  # noqa: BLE001
         error = error or _describe(exc)
     return Outcome(job, ok=not error, seconds=time.perf_counter() - started, error=error, attempts=attempt)

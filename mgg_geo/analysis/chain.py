@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 
@@ -59,8 +58,14 @@ class Analysis:
     parameters
         The settings of this run.
     map_breaks
-        Class bounds of the need index over the whole analysis region, so every
-        report of a batch uses the same classes.
+        Class bounds of the need map (:func:`need_breaks`): province-wide by
+        default, so every report uses the same classes.
+    municipalities
+        The outline of every municipality of the province (EPSG:28992), for
+        map context.
+    comparison
+        Need indicators per municipality against the province
+        (:func:`indicator_comparison`).
     """
 
     areas: gpd.GeoDataFrame
@@ -79,6 +84,8 @@ class Analysis:
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     series: pd.DataFrame = field(default_factory=pd.DataFrame)
     map_breaks: dict = field(default_factory=dict)
+    municipalities: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def priorities(self, gemeente: str | None = None, top: int | None = None) -> gpd.GeoDataFrame:
         """Ranked areas by priority (1 first), optionally of one municipality and only the top ``top``."""
@@ -133,39 +140,25 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     excluded = active[coverage.unknown_ages(active) & ~active.index.isin(sites.index)]
     province = frame.areas.copy()
     province["target_population"] = coverage.target_population(province, group.demand)
-    points = population_points(frame, p.level, group, offline=p.offline)
-    cov = coverage.coverage(province, sites, points=points, demand=group.demand)
-    named = [n for n in initiatives.NAMED_PROGRAMMES if (sites["programme"] == n).any()]
-    per_programme = coverage.coverage_by_programme(province, sites, named, points=points, demand=group.demand)
-    region = province[province["gemeente_code"].isin(munis)].copy()
-    if region.empty:
+    if not province["gemeente_code"].isin(munis).any():
         raise DataError(f"No {p.level} areas for {', '.join(munis)} in the boundaries used.")
-    eligible = pd.to_numeric(region.get("population"), errors="coerce") >= p.min_population
-    needs = need.need_index(region, weights=p.weights or None, method=p.method, draws=p.draws, seed=p.seed,
-                            indicators=group.need_indicators, eligible=eligible)
-    region = region.join(needs).join(cov).join(per_programme)
-    region["ranked"], region["unranked"] = gap.ranked(region, p.min_population)
-    region = region.join(gap.classify(region["need_index"], region["coverage_class"], region["reach"],
-                                      region["ranked"]))
-    region["priority"] = gap.priority(region)
-    region = gpd.GeoDataFrame(region, geometry="geometry", crs=settings.CRS_ANALYSIS)
-    in_region = np.isin(points.area, region.index)
-    region_points = coverage.Points(points.area[in_region], points.xy[in_region], points.share[in_region],
-                                    points.code[in_region], points.name[in_region], points.weighting)
-    outcomes = {code: whatif.what_if(region, sites, scope=(region["gemeente_code"] == code).to_numpy(),
-                                  points=region_points, k=p.k, demand=group.demand) for code in munis}
+    points = population_points(frame, p.level, group, offline=p.offline)
+    province = classify_areas(province, sites, points, p, group)
+    outcomes = {code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
+                                     points=points, k=p.k, demand=group.demand) for code in munis}
+    region = province[province["gemeente_code"].isin(munis)].copy()
     parameters = {
-        **p.to_notebook(), "municipalities": munis, "weights": need.normalise_weights(p.weights or None,
-                                                                                      _domains(group)),
+        **p.to_notebook(), "municipalities": munis, "weights": need.normalise_weights(p.weights, _domains(group)),
         "register": str(register.path), "reference_date": str(register.reference_date),
         "reach_m": coverage.REACH_M, "target_ages": list(group.ages), "points": points.weighting,
         "age_group": frame.age_group, "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
     changes_, series = trends.changes(level=p.level, target=frame.sources["boundaries"]["indeling"],
                                       age_group=frame.age_group, offline=p.offline)
+    quality = frame.quality.assign(report_gemeente=frame.quality["gemeente_code"].map(
+        lambda c: regions.successor(c, year) if isinstance(c, str) else None))
     result = Analysis(
-        areas=region, register=register, quality=frame.quality[frame.quality["gemeente_code"].isin(
-            [old for code in munis for old in [code] + regions.predecessors(code, 2020, year)])],
+        areas=region, register=register, quality=quality[quality["report_gemeente"].isin(munis)],
         sources=frame.sources, parameters=parameters, sites=sites,
         excluded=pd.DataFrame(excluded.drop(columns=["geometry", "area"], errors="ignore")),
         whatif_sites=_concat_geo([o.sites.assign(gemeente_code=c) for c, o in outcomes.items()]),
@@ -177,9 +170,98 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         vintages=frame.vintages[frame.vintages["code"].isin(region.index)],
         totals=frame.totals[frame.totals.index.isin(munis)],
         changes=changes_[changes_["code"].isin(region.index)], series=series[series["code"].isin(region.index)],
-        map_breaks={"need_index": _quantile_breaks(region.loc[region["ranked"], "need_index"])})
+        map_breaks=need_breaks(province, p.class_breaks),
+        municipalities=municipality_outlines(province),
+        comparison=indicator_comparison(province, group, munis))
     result.figures = pd.DataFrame([key_figures(result, code) for code in munis]).set_index("gemeente_code")
+    result.figures["province_rank"] = province_order(result.figures)
     return result
+
+
+def classify_areas(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: coverage.Points,
+                   p: ReportParameters, group: catalogue.TargetGroup) -> gpd.GeoDataFrame:
+    """Need, coverage, classes and priority for every area of the province (EPSG:28992).
+
+    The need index is standardised over the whole province, so a value means
+    the same in every municipality; need classes are terciles of the ranked
+    areas of the province, or of each municipality when
+    ``p.class_breaks == "gemeente"``. Coverage counts sites across municipal
+    borders.
+    """
+    cov = coverage.coverage(province, sites, points=points, demand=group.demand)
+    named = [n for n in initiatives.NAMED_PROGRAMMES if (sites["programme"] == n).any()]
+    per_programme = coverage.coverage_by_programme(province, sites, named, points=points, demand=group.demand)
+    eligible = pd.to_numeric(province.get("population"), errors="coerce") >= p.min_population
+    needs = need.need_index(province, weights=p.weights, method=p.method, draws=p.draws, seed=p.seed,
+                            indicators=group.need_indicators, eligible=eligible)
+    out = province.join(needs).join(cov).join(per_programme)
+    out["ranked"], out["unranked"] = gap.ranked(out, p.min_population)
+    groups = out["gemeente_code"] if p.class_breaks == "gemeente" else None
+    out = out.join(gap.classify(out["need_index"], out["coverage_class"], out["reach"], out["ranked"],
+                                groups=groups))
+    out["priority"] = gap.priority(out)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=settings.CRS_ANALYSIS)
+
+
+def need_breaks(areas: pd.DataFrame, scope: str = "provincie") -> dict:
+    """Class bounds of the need map: symmetric around 0 (the province average), from the ranked areas.
+
+    Returns ``{"need_index": [...], "scope": scope, "by_gemeente": {code: [...]}}``; the bounds are upper bounds
+    of six classes, ``[-b2, -b1, 0, b1, b2, max]`` with ``b1``, ``b2`` the 1/3 and 2/3 quantiles of
+    ``|need_index|`` (province-wide; per municipality only when ``scope == "gemeente"``).
+    """
+    def bounds(values: pd.Series) -> list[float]:
+        x = pd.to_numeric(values, errors="coerce").dropna()
+        if x.empty:
+            return []
+        b1, b2 = (float(v) for v in np.quantile(x.abs(), [1 / 3, 2 / 3]))
+        top = max(float(x.abs().max()), b2)
+        return [-b2, -b1, 0.0, b1, b2, top]
+
+    ranked = areas.loc[areas["ranked"], ["gemeente_code", "need_index"]]
+    out = {"need_index": bounds(ranked["need_index"]), "scope": scope, "by_gemeente": {}}
+    if scope == "gemeente":
+        out["by_gemeente"] = {c: bounds(g["need_index"]) for c, g in ranked.groupby("gemeente_code")}
+    return out
+
+
+def municipality_outlines(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One outline per municipality (EPSG:28992), dissolved from its areas, with ``name``: map context."""
+    outlines = areas[["gemeente_code", "geometry"]].dissolve(by="gemeente_code")
+    outlines["name"] = [regions.MUNICIPALITIES.get(c, c) for c in outlines.index]
+    return outlines
+
+
+def indicator_comparison(areas: pd.DataFrame, group: catalogue.TargetGroup, munis: list[str]) -> pd.DataFrame:
+    """Per municipality and need indicator: the resident-weighted mean, the province's, and areas without a figure.
+
+    Columns ``gemeente_code``, ``indicator``, ``value``, ``province``, ``missing``; means weight each area by
+    its residents (areas without a population count do not weigh in).
+    """
+    weight = pd.to_numeric(areas.get("population"), errors="coerce").fillna(0.0)
+    rows = []
+    for ind in group.need_indicators:
+        if ind.key not in areas:
+            continue
+        values = pd.to_numeric(areas[ind.key], errors="coerce")
+        ok = values.notna() & (weight > 0)
+        province = np.average(values[ok], weights=weight[ok]) if ok.any() else np.nan
+        for code in munis:
+            mine = areas["gemeente_code"] == code
+            here = ok & mine
+            rows.append({"gemeente_code": code, "indicator": ind.key,
+                         "value": np.average(values[here], weights=weight[here]) if here.any() else np.nan,
+                         "province": province, "missing": int((values.isna() & mine).sum())})
+    return pd.DataFrame(rows, columns=["gemeente_code", "indicator", "value", "province", "missing"])
+
+
+def province_order(figures: pd.DataFrame) -> pd.Series:
+    """Order of the municipalities in the province overview (1 first): most areas with high need and low
+    coverage first, then the highest mean need index."""
+    key = pd.DataFrame({"cell": -figures["areas_target_cell"],
+                        "need": -pd.to_numeric(figures["mean_need_index"], errors="coerce").fillna(-np.inf)})
+    order = key.sort_values(["cell", "need"], kind="stable").index
+    return pd.Series(range(1, len(order) + 1), index=order).reindex(figures.index)
 
 
 def _domains(group: catalogue.TargetGroup) -> tuple[str, ...]:
@@ -193,24 +275,15 @@ def _concat_geo(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=settings.CRS_ANALYSIS)
 
 
-def _quantile_breaks(values: pd.Series, k: int = 5) -> list[float]:
-    """Upper class bounds of ``k`` quantile classes of the present values (mapclassify)."""
-    present = pd.to_numeric(values, errors="coerce").dropna()
-    k = max(1, min(k, present.nunique()))
-    if present.empty:
-        return []
-    if k == 1:
-        return [float(present.iloc[0])]
-    return [float(b) for b in mapclassify.Quantiles(present.to_numpy(), k=k).bins]
-
-
-def key_figures(result: Analysis, gemeente: str) -> dict:
-    """Key figures of one municipality, as plain numbers and names (the report and the index format them).
+def key_figures(result: Analysis, code: str) -> dict:
+    """Key figures of municipality ``code``, as plain numbers and names (JSON-safe; reports format them).
 
     Physical sites and area-wide offers are counted apart; "within reach" is
     the coverage measure (target population within 3 km of a physical site).
+    ``gap_counts`` counts areas per bivariate class (``""``: not ranked);
+    ``origins`` tells how the areas got their figures (:func:`origins`);
+    ``suppressed`` counts areas per indicator whose figure CBS/RIVM kept secret.
     """
-    code = regions.resolve_municipality(gemeente)
     areas = result.areas[result.areas["gemeente_code"] == code]
     sites = result.sites[result.sites["gemeente_code"] == code]
     physical = sites[~coverage.is_area_wide(sites)]
@@ -218,6 +291,7 @@ def key_figures(result: Analysis, gemeente: str) -> dict:
     target = float(areas["target_population"].sum())
     within = float((areas["target_population"] * areas["reach"]).sum())
     whatif = result.whatif.loc[code] if code in result.whatif.index else None
+    need_index = pd.to_numeric(areas.loc[areas["ranked"], "need_index"], errors="coerce")
     return {
         "gemeente_code": code,
         "gemeente": regions.MUNICIPALITIES[code],
@@ -235,11 +309,44 @@ def key_figures(result: Analysis, gemeente: str) -> dict:
         "excluded_unknown_age": int((result.excluded.get("gemeente_code") == code).sum())
         if len(result.excluded) else 0,
         "areas_target_cell": int((areas["gap_class"] == gap.TARGET_CLASS).sum()),
+        "gap_counts": {str(k): int(v) for k, v in areas["gap_class"].value_counts().items()},
+        "mean_need_index": float(need_index.mean()) if need_index.notna().any() else None,
         "target_within_reach": within,
         "target_within_reach_share": within / target if target else None,
         "reach_km": coverage.REACH_M / 1000.0,
         "median_nearest_km": float(areas["nearest_km"].median()) if areas["nearest_km"].notna().any() else None,
         "top_priority": [{"code": c, "name": str(n)} for c, n in result.priorities(code, top=3)["name"].items()],
         "whatif_reason": None if whatif is None else whatif["reason"],
+        "origins": origins(result, code),
+        "suppressed": {k: int(areas[f"{k}__suppressed"].sum()) for k in catalogue.INDICATOR_BY_KEY
+                       if f"{k}__suppressed" in areas and areas[f"{k}__suppressed"].sum()},
         "generated_at": result.parameters["generated_at"],
     }
+
+
+#: The worst first: an area counts once, by its worst status over the source tables.
+_ORIGIN_RANK = {"missing": 3, "estimated": 2, "converted": 1}
+
+
+def origins(result: Analysis, code: str) -> dict:
+    """How the areas of municipality ``code`` got their figures: number of areas and residents per status.
+
+    Each area counts once, by its worst status over the source tables
+    (``missing``, then ``estimated``, then ``converted``; otherwise ``own``).
+    ``other`` lists the source tables on another indeling than the boundaries
+    (kind: table id, year, indeling); ``missing_names`` the areas without
+    some figures.
+    """
+    areas = result.areas[result.areas["gemeente_code"] == code]
+    quality = result.quality[result.quality["report_gemeente"] == code]
+    status = quality[quality["problem"].isin(list(_ORIGIN_RANK))]
+    status = status.assign(rank=status["problem"].map(_ORIGIN_RANK))
+    worst = status.sort_values("rank").groupby("code")["problem"].last().reindex(areas.index).fillna("own")
+    residents = pd.to_numeric(areas.get("population"), errors="coerce")
+    target = result.sources["boundaries"].get("indeling", result.sources["boundaries"]["year"])
+    other = {k: {"table_id": m.get("table_id"), "year": m.get("year"), "indeling": m.get("indeling")}
+             for k, m in result.sources.items() if k != "boundaries" and m.get("indeling", target) != target}
+    return {"target": target, "other": other,
+            "counts": {k: int(v) for k, v in worst.value_counts().items()},
+            "residents": {k: float(v) for k, v in residents.groupby(worst).sum().items()},
+            "missing_names": [str(n) for n in areas.loc[worst[worst == "missing"].index, "name"]]}

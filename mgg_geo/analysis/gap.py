@@ -66,11 +66,20 @@ def ranked(frame: pd.DataFrame, min_population: float = MIN_POPULATION) -> tuple
     return ~(small | insufficient), reason
 
 
-def classify(need: pd.Series, coverage_class: pd.Series, reach: pd.Series, is_ranked: pd.Series) -> pd.DataFrame:
-    """Need class, bivariate class and the additive gap score of the ranked areas (see the module docstring)."""
+def classify(need: pd.Series, coverage_class: pd.Series, reach: pd.Series, is_ranked: pd.Series, *,
+             groups: pd.Series | None = None) -> pd.DataFrame:
+    """Need class, bivariate class and the additive gap score of the ranked areas (see the module docstring).
+
+    Need terciles are taken over all ranked areas, or within each group of ``groups`` (e.g. the
+    municipality code) when given.
+    """
     ranked_need = need.where(is_ranked)
     out = pd.DataFrame(index=need.index)
-    out["need_class"] = terciles(ranked_need)
+    if groups is None:
+        out["need_class"] = terciles(ranked_need)
+    else:
+        out["need_class"] = pd.concat([terciles(part) for _, part in ranked_need.groupby(groups)]
+                                      ).reindex(need.index)
     both = out["need_class"].notna() & coverage_class.notna()
     out["gap_class"] = np.where(both, out["need_class"].fillna(0).astype(int).astype(str) + "-"
                                 + coverage_class.fillna(0).astype(int).astype(str), "")

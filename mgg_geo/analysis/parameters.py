@@ -31,6 +31,8 @@ from mgg_geo.errors import ParameterError, RegionError
 #: Levels an analysis runs at (gemeente is a boundary level, not an analysis level).
 LEVELS = regions.ANALYSIS_LEVELS
 DEFAULT_SEED = 20231105
+#: Where need and map classes are cut: over the province or within each municipality.
+CLASS_BREAKS = ("provincie", "gemeente")
 
 
 def check_municipalities(name: str, values) -> tuple[str, ...]:
@@ -78,6 +80,10 @@ class ReportParameters:
         Count initiatives without an age range for the target group.
     min_population
         Areas with fewer residents are not ranked (persons, at least 0).
+    class_breaks
+        Where need classes and map classes are cut: ``provincie`` (default:
+        the same colour means the same in every report) or ``gemeente``
+        (within each municipality; the reports say so).
     offline
         Use the cache only: no download, no geocoding, no network at all.
     geocode
@@ -99,6 +105,7 @@ class ReportParameters:
     target_group: str = catalogue.DEFAULT_TARGET_GROUP
     include_unknown_ages: bool = False
     min_population: float = 100.0
+    class_breaks: str = "provincie"
     offline: bool = False
     geocode: bool = True
 
@@ -119,6 +126,7 @@ class ReportParameters:
             "target_group": check_choice("target_group", self.target_group, tuple(catalogue.TARGET_GROUPS)),
             "include_unknown_ages": bool(self.include_unknown_ages),
             "min_population": check_float("min_population", self.min_population),
+            "class_breaks": check_choice("class_breaks", self.class_breaks, CLASS_BREAKS),
             "offline": bool(self.offline),
             "geocode": bool(self.geocode) and not bool(self.offline),
         }

@@ -158,6 +158,25 @@ def predecessors(code: str, source: int, target: int) -> list[str]:
     return sorted(found)
 
 
+def successor(code: str, target: int) -> str:
+    """The municipality of indeling ``target`` that municipality ``code`` (of an earlier indeling) is part of.
+
+    The inverse of :func:`predecessors`.
+
+    Examples
+    --------
+    >>> successor("GM0010", 2024)
+    'GM1979'
+    >>> successor("GM0010", 2020)
+    'GM0010'
+    """
+    found = code
+    for year in sorted(MERGERS):
+        if year <= target:
+            found = next((new for new, olds in MERGERS[year].items() if found in olds), found)
+    return found
+
+
 def in_province(code: object, *, include_former: bool = True) -> bool:
     """True when a GM/WK/BU code lies in the province (optionally incl. the 2020 indeling)."""
     c = normalise_code(code)

@@ -1,13 +1,14 @@
 """The one Dutch formatter: numbers, percentages, distances, counts and dates as a Dutch reader expects them.
 
-Decimal comma, thousands dot, no negative zero, "–" for a missing value, and
+Decimal comma, thousands dot, a real minus sign (−) and no negative zero, "–" for a
+missing value, and
 times in Dutch with their zone, e.g. "2 december 2026, 14:05 (CET)". Every
 text, table, tooltip and legend uses these functions.
 
 Examples
 --------
->>> number(12345.678, 1), number(-0.004, 2), number(None)
-('12.345,7', '0,00', '–')
+>>> number(12345.678, 1), number(-0.004, 2), number(-1234.5, 1), number(None)
+('12.345,7', '0,00', '−1.234,5', '–')
 >>> percent(0.6149), km(2.345), signed(-2.26, 1)
 ('61%', '2,3 km', '−2,3')
 >>> count(1, "wijk", "wijken"), count(3, "wijk", "wijken")
@@ -44,7 +45,8 @@ def number(value, decimals: int = 0, unit: str = "") -> str:
     rounded = round(float(value), decimals)
     if rounded == 0:
         rounded = 0.0  # no "-0"
-    text = f"{rounded:,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    text = f"{abs(rounded):,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    text = ("−" if rounded < 0 else "") + text  # a real minus sign
     return f"{text} {unit}" if unit else text
 
 

@@ -1,57 +1,179 @@
-"""Maps for notebooks and reports: static (matplotlib) and interactive (folium).
+"""Static maps and charts for notebooks and reports (matplotlib), and the classes every map shares.
 
 Conventions
 -----------
-* Classes come from ``mapclassify`` (quantiles by default), computed on the
-  present values only; missing values form their own grey class
-  "geen gegevens" and are never coloured as a value.
+* **One set of classes.** Every map, static or interactive, colours areas
+  through the classifiers here (:func:`need_classes`,
+  :func:`coverage_classes`, :func:`distance_classes`,
+  :func:`bivariate_classes`), each returning a :class:`Classes`: a colour per
+  area and the full legend, including "geen gegevens" when an area has no
+  value. Missing values are never coloured as a value.
+* **Comparable.** The need map is diverging and centred at 0 (the province
+  average), with the province-wide bounds the analysis computed
+  (:func:`mgg_geo.analysis.chain.need_breaks`); coverage has fixed classes
+  (under 1/3, under 2/3, else); distance has breaks at 1, 3 and 5 km, the
+  radii of the site counts.
+* **Colour-blind safe.** The bivariate 3x3 palette is Cynthia Brewer's
+  sequential-sequential blue/orange scheme, laid out so that high need and
+  low coverage (class 3-1) is the darkest, most salient cell; the need
+  palette is ColorBrewer PuOr. ``tests/test_maps.py`` checks with a
+  colour-vision-deficiency simulation that every pair of classes stays
+  distinguishable.
+* **Context.** Municipality maps show the neighbouring municipalities in
+  grey with their names, the municipality's outline, the names of its
+  largest areas and a km scale bar.
 * Boundaries are simplified for display only (``DISPLAY_TOLERANCE_M``);
-  every computation uses the unsimplified EPSG:28992 geometry.
-* All text shown on a map (names, labels, tooltips, popups) is Dutch and
-  HTML-escaped: register names are data, never markup.
-* Static maps are embedded in the report as PNG (``<img>`` with alt text),
-  so the report reads offline, in e-mail and in print; the interactive maps
-  are separate offline pages (:mod:`mgg_geo.present.webmap`).
+  every computation uses the unsimplified EPSG:28992 geometry. Images are
+  PNG at ``DPI`` (print resolution), embedded in the report.
+* All text on a map is Dutch, through :mod:`mgg_geo.present.fmt` and
+  :mod:`mgg_geo.present.labels`.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
+from dataclasses import dataclass
 
 import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.patheffects as path_effects  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib_scalebar.scalebar import ScaleBar  # noqa: E402
+from shapely.geometry import box  # noqa: E402
 
-from mgg_geo.present import fmt  # noqa: E402
+from mgg_geo.analysis.coverage import COVERAGE_BREAKS, RADII_M, is_area_wide  # noqa: E402
+from mgg_geo.present import fmt, labels, pages  # noqa: E402
 
+#: Simplification of boundaries for display (m, EPSG:28992).
 DISPLAY_TOLERANCE_M = 50.0
+#: Resolution of the map images (dots per inch): print quality.
+DPI = 200
 NO_DATA = "geen gegevens"
-NO_DATA_COLOUR = "#c8c8c8"
+NO_DATA_COLOUR = "#ffffff"
+NO_DATA_HATCH = "////"
+NO_DATA_EDGE = "#8a8a8a"
+#: Neighbouring municipalities and their labels.
+NEIGHBOUR_COLOUR = "#e9e9e9"
+NEIGHBOUR_TEXT = "#7a7a7a"
+OUTLINE_COLOUR = "#222222"
 SEQUENTIAL = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
-COVERAGE_COLOURS = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
+#: ColorBrewer PuOr, 6 classes: purple below the province average (less need), orange above (more need).
+DIVERGING = ("#542788", "#998ec3", "#d8daeb", "#fee0b6", "#f1a340", "#b35806")
 PROGRAMME_COLOURS = {"STORM": "#1b9e77", "KoPPeLing": "#d95f02", "Move aHead": "#7570b3"}
 OTHER_COLOUR = "#666666"
-#: Marker per placement precision: filled circle for an exact location or address, square for a postcode or
-#: town, triangle for an area (the last two are approximate).
+#: Marker per placement precision: circle for an exact location or address, square for a postcode or
+#: town, triangle for an area (the last two are approximate and drawn open).
 PLACEMENT_MARKERS = {"exact": "o", "address": "o", "postcode": "s", "town": "s", "area": "^"}
 APPROXIMATE = ("town", "area")
-#: Fixed coverage classes (see mgg_geo.analysis.coverage.COVERAGE_BREAKS): laag, midden, hoog.
+#: Fixed coverage classes (see :data:`mgg_geo.analysis.coverage.COVERAGE_BREAKS`): laag, midden, hoog.
 COVERAGE_CLASS_COLOURS = {1: "#deebf7", 2: "#6baed6", 3: "#08519c"}
-#: 3x3 bivariate palette: BIVARIATE[need_class][coverage_class]; target cell 3-1 is the darkest red.
-BIVARIATE = {
-    1: {1: "#e8e8e8", 2: "#b5c0da", 3: "#6c83b5"},
-    2: {1: "#dfb0d6", 2: "#a5add3", 3: "#5698b9"},
-    3: {1: "#be64ac", 2: "#8c62aa", 3: "#3b4994"},
-}
+#: Distance to the nearest site: up to 1, 3, 5 km and beyond (the radii of the site counts).
+DISTANCE_COLOURS = ("#08519c", "#6baed6", "#fdae6b", "#d94801")
+#: Cynthia Brewer's sequential-sequential 3x3 scheme (blue x orange), as published (row-major, light corner
+#: first). BIVARIATE[need_class][coverage_class] puts need on the orange axis and *lack* of coverage on the
+#: blue axis, so 3-1 (hoge behoefte, lage dekking) gets the darkest cell.
+BREWER_SEQSEQ2 = ("#f3f3f3", "#b4d3e1", "#509dc2", "#f3e6b3", "#b3b3b3", "#376387", "#f3b300", "#b36600", "#000000")
+BIVARIATE = {n: {c: BREWER_SEQSEQ2[(3 - c) + 3 * (n - 1)] for c in (1, 2, 3)} for n in (1, 2, 3)}
 ATTRIBUTION = "Kaart: Kadaster / Centraal Bureau voor de Statistiek, {year}; vereenvoudigd voor weergave."
+#: Names of this many of a municipality's most populous areas are written on its maps.
+PLACE_LABELS = 8
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Areas in classes, ready to draw: a colour per area (None: no value) and the full legend.
+
+    Attributes
+    ----------
+    colours
+        Hex colour per area (index of the areas); None where the area has no value.
+    legend
+        ``(colour, label)`` for every class, in legend order, whether or not an area falls in it.
+    title
+        Legend title (Dutch).
+    no_data
+        Label of the hatched class for areas without a value (e.g. "geen gegevens", "niet gerangschikt").
+    """
+
+    colours: pd.Series
+    legend: list[tuple[str, str]]
+    title: str
+    no_data: str = NO_DATA
+
+    @property
+    def missing(self) -> pd.Series:
+        """True for areas drawn as the hatched no-data class."""
+        return self.colours.isna()
+
+
+def need_classes(values: pd.Series, bins: list[float], *, scope: str = "provincie") -> Classes:
+    """The need index in six classes centred at 0 (the province average), by the bounds of the analysis.
+
+    Parameters
+    ----------
+    values
+        Need index per area (unitless; 0 = province average).
+    bins
+        Upper bounds ``[-b2, -b1, 0, b1, b2, top]`` (:func:`mgg_geo.analysis.chain.need_breaks`).
+    scope
+        ``provincie`` or ``gemeente``: where the bounds were cut (named in the legend title).
+    """
+    x = pd.to_numeric(values, errors="coerce")
+    if len(bins) != 6:
+        return Classes(pd.Series(None, index=values.index, dtype="object"), [], "Behoefte-index")
+    b2, b1 = -bins[0], -bins[1]
+    cls = np.searchsorted(np.asarray(bins[:5], dtype="float64"), x.to_numpy(), side="left")
+    colours = pd.Series([DIVERGING[int(c)] if v == v else None for c, v in zip(cls, x, strict=True)],
+                        index=values.index, dtype="object")
+    names = [f"{fmt.number(-b2, 2)} of lager", f"{fmt.number(-b2, 2)} tot {fmt.number(-b1, 2)}",
+             f"{fmt.number(-b1, 2)} tot 0", f"0 tot {fmt.number(b1, 2)}",
+             f"{fmt.number(b1, 2)} tot {fmt.number(b2, 2)}", f"hoger dan {fmt.number(b2, 2)}"]
+    names[0] += " (minder behoefte)"
+    names[-1] += " (meer behoefte)"
+    where = "klassen van de provincie" if scope == "provincie" else "klassen binnen de gemeente"
+    return Classes(colours, list(zip(DIVERGING, names, strict=True)),
+                   f"Behoefte-index (0 = gemiddelde provincie; {where})")
+
+
+def coverage_classes(reach: pd.Series) -> Classes:
+    """The coverage measure (share of the target group within 3 km) in its three fixed classes."""
+    x = pd.to_numeric(reach, errors="coerce")
+    lo, hi = COVERAGE_BREAKS
+    cls = np.where(x < lo, 1, np.where(x < hi, 2, 3))
+    colours = pd.Series([COVERAGE_CLASS_COLOURS[int(c)] if v == v else None for c, v in zip(cls, x, strict=True)],
+                        index=reach.index, dtype="object")
+    legend = [(COVERAGE_CLASS_COLOURS[c], text) for c, text in
+              ((3, "hoog: twee derde of meer"), (2, "midden: een tot twee derde"), (1, "laag: minder dan een derde"))]
+    return Classes(colours, legend, "Deel van de doelgroep binnen 3 km")
+
+
+def distance_classes(nearest_km: pd.Series) -> Classes:
+    """Distance to the nearest physical site in classes with breaks at 1, 3 and 5 km."""
+    x = pd.to_numeric(nearest_km, errors="coerce")
+    bounds = [r / 1000.0 for r in RADII_M]
+    cls = np.searchsorted(np.asarray(bounds), x.to_numpy(), side="left")
+    colours = pd.Series([DISTANCE_COLOURS[int(c)] if v == v else None for c, v in zip(cls, x, strict=True)],
+                        index=nearest_km.index, dtype="object")
+    a, b, c = (fmt.number(v) for v in bounds)
+    legend = list(zip(DISTANCE_COLOURS, [f"tot {a} km", f"{a} tot {b} km", f"{b} tot {c} km", f"meer dan {c} km"],
+                      strict=True))
+    return Classes(colours, legend, "Afstand tot de dichtstbijzijnde locatie", "geen locatie")
+
+
+def bivariate_classes(need_class: pd.Series, coverage_class: pd.Series) -> Classes:
+    """Need x coverage in the 3x3 palette; areas without a class (not ranked) are hatched."""
+    colours = pd.Series([BIVARIATE[int(n)][int(c)] if n == n and c == c else None
+                         for n, c in zip(need_class, coverage_class, strict=True)],
+                        index=need_class.index, dtype="object")
+    legend = [(BIVARIATE[n][c], labels.gap_label(n, c)) for n in (3, 2, 1) for c in (1, 2, 3)]
+    return Classes(colours, legend, "Behoefte tegen dekking", "niet gerangschikt")
 
 
 def display_geometry(frame: gpd.GeoDataFrame, tolerance: float = DISPLAY_TOLERANCE_M) -> gpd.GeoDataFrame:
@@ -61,111 +183,180 @@ def display_geometry(frame: gpd.GeoDataFrame, tolerance: float = DISPLAY_TOLERAN
     return out
 
 
-def classes(values: pd.Series, *, bins: list[float] | None = None, k: int = 5, decimals: int = 1,
-            unit: str = "") -> tuple[pd.Series, list[str]]:
-    """Classes of the present values by ``bins`` (upper bounds; default: ``k`` quantiles); NaN gets class -1.
+def quantile_classes(values: pd.Series, *, k: int = 5, colours=SEQUENTIAL, decimals: int = 1, unit: str = "",
+                     title: str = "") -> Classes:
+    """Any indicator in ``k`` quantile classes of its present values (for exploring; reports use fixed classes)."""
+    import mapclassify
 
-    Returns
-    -------
-    (pandas.Series, list of str)
-        Class per value (0..n-1, -1 for missing) and Dutch legend labels.
-    """
     x = pd.to_numeric(values, errors="coerce")
     present = x.dropna()
-    out = pd.Series(-1, index=values.index, dtype="int64")
+    colours = list(colours)
     if present.empty:
-        return out, []
-    if bins is None:
-        bins = list(np.unique(np.quantile(present, np.linspace(0, 1, k + 1)[1:])))
-    bins = list(bins)
-    bins[-1] = max(bins[-1], float(present.max()))  # values beyond precomputed bins fall in the top class
-    out[present.index] = np.minimum(np.searchsorted(bins, present.to_numpy(), side="left"), len(bins) - 1)
+        return Classes(pd.Series(None, index=values.index, dtype="object"), [], title)
+    k = max(1, min(k, len(colours), present.nunique()))
+    bins = list(mapclassify.Quantiles(present.to_numpy(), k=k).bins) if k > 1 else [float(present.max())]
+    palette = colours[-len(bins):]
+    cls = np.minimum(np.searchsorted(bins, x.to_numpy(), side="left"), len(bins) - 1)
+    out = pd.Series([palette[int(c)] if v == v else None for c, v in zip(cls, x, strict=True)], index=values.index,
+                    dtype="object")
     lower = [float(present.min())] + bins[:-1]
-    labels_ = [f"{fmt.number(lo, decimals)} – {fmt.number(hi, decimals)}{' ' + unit if unit else ''}"
-               for lo, hi in zip(lower, bins, strict=True)]
-    return out, labels_
+    names = [f"{fmt.number(lo, decimals)} – {fmt.number(hi, decimals, unit)}"
+             for lo, hi in zip(lower, bins, strict=True)]
+    return Classes(out, list(zip(palette, names, strict=True)), title)
 
 
-def _image(fig, alt: str, caption: str = "") -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode()
-    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return (f'<figure class="mgg-kaart"><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
-            f'style="max-width:100%;height:auto">{cap}</figure>')
+# --------------------------------------------------------------------------- figures
 
 
+@dataclass
 class Figure:
-    """A rendered static map: shows as an image in Jupyter and in the HTML report."""
+    """A rendered static map or chart: shows as an image in Jupyter and in the HTML report.
 
-    def __init__(self, html_text: str):
-        self.html = html_text
+    Attributes
+    ----------
+    data
+        The image, base64-encoded.
+    alt, caption
+        Alt text and caption (Dutch; escaped by the template).
+    """
+
+    data: str
+    alt: str
+    caption: str = ""
+    mime: str = "image/png"
+    width: int = 0
+    height: int = 0
+
+    @property
+    def html(self) -> str:
+        return pages.render("figure.html.j2", figure=self)
 
     def _repr_html_(self) -> str:
         return self.html
 
 
-def _base_axes(areas: gpd.GeoDataFrame, title: str):
-    fig, ax = plt.subplots(figsize=(9.0, 6.5))
+def _figure(fig, alt: str, caption: str = "") -> Figure:
+    """The figure as an optimised PNG at :data:`DPI`, shown at its size in CSS pixels (96 per inch)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+    image = Image.open(buffer)
+    out = io.BytesIO()
+    image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(out, format="PNG", optimize=True)
+    width, height = (round(v * 96 / DPI) for v in image.size)
+    return Figure(base64.b64encode(out.getvalue()).decode(), alt, caption, "image/png", width, height)
+
+
+def _axes(title: str, size=(9.0, 6.6)):
+    fig, ax = plt.subplots(figsize=size)
     fig.subplots_adjust(left=0.01, right=0.68, top=0.93, bottom=0.05)  # the right third holds the legends
     ax.set_axis_off()
     ax.set_title(title, fontsize=12, loc="left")
     return fig, ax
 
 
+def _draw(ax, frame: gpd.GeoDataFrame, classes: Classes, *, linewidth: float = 0.4) -> None:
+    """Areas in their class colour; areas without a value white with grey hatching."""
+    has = ~classes.missing.reindex(frame.index).fillna(True)
+    if has.any():
+        frame[has].plot(ax=ax, color=list(classes.colours.reindex(frame.index)[has]), edgecolor="white",
+                        linewidth=linewidth, zorder=2)
+    if (~has).any():
+        frame[~has].plot(ax=ax, facecolor=NO_DATA_COLOUR, edgecolor=NO_DATA_EDGE, hatch=NO_DATA_HATCH,
+                         linewidth=linewidth, zorder=2)
+
+
+def _legend_handles(classes: Classes, drawn: gpd.GeoDataFrame) -> list:
+    handles = [Patch(facecolor=c, edgecolor="#999999", label=text) for c, text in classes.legend]
+    if classes.missing.reindex(drawn.index).fillna(True).any():
+        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor=NO_DATA_EDGE, hatch=NO_DATA_HATCH,
+                             label=classes.no_data))
+    return handles
+
+
+def _context(ax, shown: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame | None, code: str | None) -> None:
+    """Neighbouring municipalities in grey with their names, the municipality outline, place names, a scale bar.
+
+    ``shown`` are the municipality's areas (EPSG:28992); the view is their extent plus a margin.
+    """
+    minx, miny, maxx, maxy = shown.total_bounds
+    pad = 0.06 * max(maxx - minx, maxy - miny)
+    view = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    if outlines is not None and len(outlines):
+        others = display_geometry(outlines[outlines.index != code], 100.0) if code else None
+        if others is not None and len(others):
+            others.plot(ax=ax, facecolor=NEIGHBOUR_COLOUR, edgecolor="white", linewidth=0.8, zorder=0)
+            visible = others.clip(box(*view))
+            visible = visible[~visible.is_empty & (visible.area > 0.02 * (view[2] - view[0]) * (view[3] - view[1]))]
+            for name, point in zip(visible["name"], visible.geometry.representative_point(), strict=True):
+                ax.text(point.x, point.y, str(name), fontsize=8, color=NEIGHBOUR_TEXT, ha="center", va="center",
+                        style="italic", zorder=1)
+        if code in outlines.index:
+            display_geometry(outlines.loc[[code]], 20.0).boundary.plot(ax=ax, color=OUTLINE_COLOUR, linewidth=1.1,
+                                                                       zorder=4)
+    if "population" in shown:
+        largest = shown.assign(p=pd.to_numeric(shown["population"], errors="coerce")).nlargest(PLACE_LABELS, "p")
+        halo = [path_effects.withStroke(linewidth=2.5, foreground="white")]
+        for name, point in zip(largest["name"], largest.geometry.representative_point(), strict=True):
+            ax.text(point.x, point.y, str(name), fontsize=7, color="#111111", ha="center", va="center", zorder=7,
+                    path_effects=halo)
+    ax.set_xlim(view[0], view[2])
+    ax.set_ylim(view[1], view[3])
+    ax.set_aspect("equal")
+    ax.add_artist(ScaleBar(1.0, "m", location="lower right", length_fraction=0.22, box_alpha=0.7,
+                           font_properties={"size": 7}, label_formatter=_scale_label))
+
+
+def _scale_label(value, unit: str) -> str:
+    """The scale bar's label in Dutch: "2,5 km"."""
+    return f"{fmt.number(value, 0 if float(value).is_integer() else 1)} {unit}"
+
+
 def _finish(fig, ax, handles, legend_title: str, year) -> None:
-    ax.legend(handles=handles, title=legend_title, loc="upper left", bbox_to_anchor=(1.04, 1.0), frameon=False,
-              fontsize=8, title_fontsize=9)
+    ax.legend(handles=handles, title=legend_title, loc="upper left", bbox_to_anchor=(1.03, 1.0), frameon=False,
+              fontsize=8, title_fontsize=9, alignment="left")
     fig.text(0.01, 0.01, ATTRIBUTION.format(year=year), fontsize=7, color="#555555")
+
+
+def class_map(areas: gpd.GeoDataFrame, classes: Classes, *, title: str, year: int | str = "", sites=None,
+              outlines: gpd.GeoDataFrame | None = None, code: str | None = None, alt: str = "",
+              caption: str = "") -> Figure:
+    """A static map of areas in ``classes`` with the full legend, map context and optional sites.
+
+    Parameters
+    ----------
+    areas
+        The areas to colour (EPSG:28992) with ``name`` (and ``population`` for place names).
+    classes
+        From one of the classifiers of this module.
+    outlines, code
+        Municipality outlines (:attr:`mgg_geo.analysis.chain.Analysis.municipalities`) and the
+        municipality shown: neighbours are drawn in grey, its outline in black.
+    """
+    shown = display_geometry(areas)
+    fig, ax = _axes(title)
+    _draw(ax, shown, classes)
+    handles = _legend_handles(classes, shown)
+    if sites is not None and len(sites):
+        handles += _plot_sites(ax, sites)
+    _context(ax, shown, outlines, code)
+    _finish(fig, ax, handles, classes.title, year)
+    return _figure(fig, alt or f"Kaart: {title}", caption)
 
 
 def choropleth(areas: gpd.GeoDataFrame, column: str, *, title: str, legend_title: str, colours=SEQUENTIAL,
                k: int = 5, decimals: int = 1, unit: str = "", year: int | str = "", sites=None,
-               alt: str | None = None, caption: str = "", bins: list[float] | None = None) -> Figure:
-    """Static choropleth of ``column`` with a grey "geen gegevens" class (and optional initiative markers).
-
-    ``bins``: precomputed upper class bounds (default: quantiles of the shown values).
-    """
-    shown = display_geometry(areas)
-    cls, names = classes(shown[column], bins=bins, k=min(k, len(colours)), decimals=decimals, unit=unit)
-    palette = list(colours)[-len(names):] if names else []
-    fig, ax = _base_axes(shown, title)
-    face = [NO_DATA_COLOUR if c < 0 else palette[c] for c in cls]
-    shown.plot(ax=ax, color=face, edgecolor="white", linewidth=0.4)
-    handles = [Patch(facecolor=p, edgecolor="#999999", label=lab) for p, lab in zip(palette, names, strict=True)]
-    if (cls < 0).any():
-        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label=NO_DATA))
-    if sites is not None and len(sites):
-        handles += _plot_sites(ax, sites)
-    _finish(fig, ax, handles, legend_title, year)
-    return Figure(_image(fig, alt or f"Kaart: {title}", caption))
-
-
-def coverage_map(areas: gpd.GeoDataFrame, *, sites=None, year: int | str = "", title: str) -> Figure:
-    """The coverage measure (share of the target group within 3 km of a physical site) in its fixed classes."""
-    from mgg_geo.analysis.coverage import coverage_class
-
-    shown = display_geometry(areas)
-    cls = coverage_class(shown["reach"])
-    fig, ax = _base_axes(shown, title)
-    shown.plot(ax=ax, color=[COVERAGE_CLASS_COLOURS.get(c, NO_DATA_COLOUR) if c == c else NO_DATA_COLOUR
-                             for c in cls], edgecolor="white", linewidth=0.4)
-    handles = [Patch(facecolor=COVERAGE_CLASS_COLOURS[c], edgecolor="#999999", label=text) for c, text in
-               ((3, "hoog: twee derde of meer"), (2, "midden: een tot twee derde"), (1, "laag: minder dan een derde"))]
-    if sites is not None and len(sites):
-        handles += _plot_sites(ax, sites)
-    _finish(fig, ax, handles, "Deel van de doelgroep binnen 3 km", year)
-    caption = ("Dekking: het deel van de doelgroep dat binnen 3 km (hemelsbreed) van een fysieke locatie woont, "
-               "gemeten per buurt. Gemeentebreed aanbod heeft geen locatie en staat in de kerncijfers.")
-    return Figure(_image(fig, f"Kaart: {title}", caption))
+               caption: str = "") -> Figure:
+    """Any column in quantile classes (for exploring in a notebook; reports use the fixed classes)."""
+    classes = quantile_classes(areas[column], k=k, colours=colours, decimals=decimals, unit=unit, title=legend_title)
+    return class_map(areas, classes, title=title, year=year, sites=sites, caption=caption)
 
 
 def _plot_sites(ax, sites: gpd.GeoDataFrame) -> list:
-    """Physical sites, each point drawn once: a number beside it counts the sites placed there (approximate
+    """Physical sites, each point drawn once: a count badge beside it counts the sites placed there (approximate
     placements on the same area stack up). Area-wide offers have no location and are not drawn."""
-    from mgg_geo.analysis.coverage import is_area_wide
-
     physical = sites[~is_area_wide(sites)]
     if physical.empty:
         return []
@@ -178,13 +369,13 @@ def _plot_sites(ax, sites: gpd.GeoDataFrame) -> list:
         colour = PROGRAMME_COLOURS.get(programmes[0], OTHER_COLOUR) if len(programmes) == 1 else OTHER_COLOUR
         approximate = group["placement"].isin(APPROXIMATE).all()
         marker = PLACEMENT_MARKERS.get(group["placement"].iloc[0], "o")
-        ax.scatter([x], [y], s=40, marker=marker, c="white" if approximate else colour, edgecolors=colour
-                   if approximate else "black", linewidths=1.4 if approximate else 0.6, zorder=5)
+        ax.scatter([x], [y], s=40, marker=marker, c="white" if approximate else colour,
+                   edgecolors=colour if approximate else "white", linewidths=1.4 if approximate else 0.8, zorder=5)
         if len(group) > 1:
-            ax.annotate(str(len(group)), (x, y), xytext=(5, 4), textcoords="offset points", fontsize=8,
+            ax.annotate(fmt.number(len(group)), (x, y), xytext=(5, 4), textcoords="offset points", fontsize=7,
                         fontweight="bold", zorder=6, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "lw": 0.5})
     handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=PROGRAMME_COLOURS.get(p, OTHER_COLOUR),
-                      markeredgecolor="black", label=f"locatie: {p}") for p in sorted(set(frame["programme"]))]
+                      markeredgecolor="white", label=f"locatie: {p}") for p in sorted(set(frame["programme"]))]
     handles.append(Line2D([], [], marker="^", linestyle="", markerfacecolor="white", markeredgecolor="#444444",
                           label="open symbool: plek bij benadering"))
     if frame.duplicated(["x", "y"]).any():
@@ -192,41 +383,8 @@ def _plot_sites(ax, sites: gpd.GeoDataFrame) -> list:
     return handles
 
 
-def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", sites=None, caption: str = "") -> Figure:
-    """Static 3x3 need x coverage map with its legend grid; unranked areas grey."""
-    shown = display_geometry(areas)
-    fig, ax = _base_axes(shown, title)
-    _plot_bivariate(ax, shown, linewidth=0.4)
-    handles = []
-    if sites is not None and len(sites):
-        handles = _plot_sites(ax, sites)
-    if (shown["gap_class"] == "").any():
-        handles.append(UNRANKED_PATCH)
-    if handles:
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(1.04, 0.0), frameon=False, fontsize=8)
-    _bivariate_legend(fig.add_axes([0.76, 0.58, 0.17, 0.24]))
-    fig.text(0.01, 0.01, ATTRIBUTION.format(year=year), fontsize=7, color="#555555")
-    alt = (f"Kaart: {title}. Kleur per gebied: behoefte (laag, midden, hoog) tegen dekking (laag, midden, hoog); "
-           "de donkerste kleur is hoge behoefte en lage dekking.")
-    return Figure(_image(fig, alt, caption))
-
-
-def _plot_bivariate(ax, frame: gpd.GeoDataFrame, *, linewidth: float) -> None:
-    """Ranked areas in their 3x3 class colour; unranked areas white with grey hatching."""
-    ranked = frame["gap_class"] != ""
-    if ranked.any():
-        frame[ranked].plot(ax=ax, color=[BIVARIATE[int(n)][int(c)] for n, c in
-                                         zip(frame.loc[ranked, "need_class"], frame.loc[ranked, "coverage_class"], strict=True)],
-                           edgecolor="white", linewidth=linewidth)
-    if (~ranked).any():
-        frame[~ranked].plot(ax=ax, facecolor="white", edgecolor=UNRANKED_COLOUR, hatch="////", linewidth=linewidth)
-
-
-UNRANKED_COLOUR = "#9a9a9a"
-UNRANKED_PATCH = Patch(facecolor="white", edgecolor=UNRANKED_COLOUR, hatch="////", label="niet gerangschikt")
-
-
 def _bivariate_legend(inset) -> None:
+    """The 3x3 legend grid: need upwards, coverage to the right; the darkest cell top left."""
     for n in (1, 2, 3):
         for c in (1, 2, 3):
             inset.add_patch(plt.Rectangle((c - 1, n - 1), 1, 1, facecolor=BIVARIATE[n][c], edgecolor="white"))
@@ -241,56 +399,90 @@ def _bivariate_legend(inset) -> None:
         side.set_visible(False)
 
 
-def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "") -> Figure:
-    """The 10 municipalities side by side, each coloured by its bivariate class, with the full 3x3 legend."""
+def _no_data_handle(classes: Classes) -> Patch:
+    return Patch(facecolor=NO_DATA_COLOUR, edgecolor=NO_DATA_EDGE, hatch=NO_DATA_HATCH, label=classes.no_data)
+
+
+def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", sites=None, caption: str = "",
+              outlines: gpd.GeoDataFrame | None = None, code: str | None = None) -> Figure:
+    """Need x coverage (3x3 classes) with the legend grid, the not-ranked class and map context."""
+    shown = display_geometry(areas)
+    classes = bivariate_classes(shown["need_class"], shown["coverage_class"])
+    fig, ax = _axes(title)
+    _draw(ax, shown, classes)
+    handles = _plot_sites(ax, sites) if sites is not None and len(sites) else []
+    handles.append(_no_data_handle(classes))
+    _context(ax, shown, outlines, code)
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(1.03, 0.0), frameon=False, fontsize=8)
+    _bivariate_legend(fig.add_axes([0.76, 0.58, 0.17, 0.24]))
+    fig.text(0.01, 0.01, ATTRIBUTION.format(year=year), fontsize=7, color="#555555")
+    alt = (f"Kaart: {title}. Kleur per gebied: behoefte (laag, midden, hoog) tegen dekking (laag, midden, hoog); "
+           "zwart is hoge behoefte en lage dekking.")
+    return _figure(fig, alt, caption)
+
+
+def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "",
+                    outlines: gpd.GeoDataFrame | None = None) -> Figure:
+    """The 10 municipalities side by side in the 3x3 classes, with the full legend and the not-ranked class."""
     from mgg_geo.data import regions
 
     shown = display_geometry(areas, tolerance=100.0)
+    classes = bivariate_classes(shown["need_class"], shown["coverage_class"])
     fig, axes = plt.subplots(2, 5, figsize=(13, 6.2))
     for ax, (code, name) in zip(axes.ravel(), regions.MUNICIPALITIES.items(), strict=True):
         part = shown[shown["gemeente_code"] == code]
         if len(part):
-            _plot_bivariate(ax, part, linewidth=0.3)
+            _draw(ax, part, classes, linewidth=0.3)
+        if outlines is not None and code in outlines.index:
+            display_geometry(outlines.loc[[code]], 50.0).boundary.plot(ax=ax, color=OUTLINE_COLOUR, linewidth=0.6,
+                                                                       zorder=4)
         ax.set_title(name, fontsize=10)
         ax.set_axis_off()
+        ax.set_aspect("equal")
     fig.subplots_adjust(bottom=0.16, right=0.86)
     _bivariate_legend(fig.add_axes([0.885, 0.40, 0.09, 0.2]))
-    fig.legend(handles=[UNRANKED_PATCH], loc="lower right",
-               bbox_to_anchor=(0.99, 0.2), frameon=False, fontsize=8)
+    fig.legend(handles=[_no_data_handle(classes)], loc="lower right", bbox_to_anchor=(0.99, 0.2), frameon=False,
+               fontsize=8)
     fig.text(0.01, 0.005, ATTRIBUTION.format(year=year), fontsize=7, color="#555555")
     alt = "Tien kaartjes, één per gemeente, gekleurd naar behoefte tegen dekking."
-    return Figure(_image(fig, alt, "Behoefte tegen dekking per gemeente (zelfde klassen als in de gemeenterapporten)."))
+    return _figure(fig, alt, "Behoefte tegen dekking per gemeente, met dezelfde klassen als in de gemeenterapporten.")
+
+
+#: Extra coverage per area in the what-if map: upper bound (share) and colour.
+GAIN_BANDS = ((0.0, "#f2f2f2", "geen extra dekking"), (1 / 3, "#c7e9c0", "tot een derde erbij"),
+              (2 / 3, "#74c476", "een tot twee derde erbij"), (1.01, "#238b45", "twee derde of meer erbij"))
 
 
 def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.GeoDataFrame, *, existing=None,
-               year: int | str = "") -> Figure:
+               year: int | str = "", outlines: gpd.GeoDataFrame | None = None, code: str | None = None,
+               target: str = "jongeren") -> Figure:
     """The suggested new sites (numbered stars) and how much coverage each area gains."""
     shown = display_geometry(areas)
     gain = (effect["reach_after"] - effect["reach_before"]).reindex(shown.index).fillna(0.0)
-    bands = ((0.0, "#f2f2f2", "geen extra dekking"), (1 / 3, "#c7e9c0", "tot een derde erbij"),
-             (2 / 3, "#74c476", "een tot twee derde erbij"), (1.01, "#238b45", "twee derde of meer erbij"))
-    colour = [next(c for upper, c, _ in bands if g <= upper + 1e-12) if g > 1e-12 else bands[0][1] for g in gain]
-    fig, ax = _base_axes(shown, "Voorstel: nieuwe locaties en wat ze bereiken")
-    shown.plot(ax=ax, color=colour, edgecolor="white", linewidth=0.4)
+    colour = [next(c for upper, c, _ in GAIN_BANDS if g <= upper + 1e-12) if g > 1e-12 else GAIN_BANDS[0][1]
+              for g in gain]
+    classes = Classes(pd.Series(colour, index=shown.index, dtype="object"), [(c, t) for _, c, t in GAIN_BANDS],
+                      "Extra dekking per gebied")
+    fig, ax = _axes("Voorstel: nieuwe locaties en wat ze bereiken")
+    _draw(ax, shown, classes)
     if existing is not None and len(existing):
-        from mgg_geo.analysis.coverage import is_area_wide
-
         physical = existing[~is_area_wide(existing)]
-        ax.scatter(physical.geometry.x, physical.geometry.y, s=14, c="#777777", zorder=4)
+        ax.scatter(physical.geometry.x, physical.geometry.y, s=14, c="#777777", zorder=5)
     ax.scatter(new_sites.geometry.x, new_sites.geometry.y, s=170, marker="*", c="#d7301f", edgecolors="black",
-               linewidths=0.6, zorder=6)
+               linewidths=0.6, zorder=8)
     for _, site in new_sites.iterrows():
         ax.annotate(str(int(site["step"])), (site.geometry.x, site.geometry.y), xytext=(7, 5),
-                    textcoords="offset points", fontsize=9, fontweight="bold", zorder=7)
-    handles = [Patch(facecolor=c, edgecolor="#999999", label=t) for _, c, t in bands]
+                    textcoords="offset points", fontsize=9, fontweight="bold", zorder=9)
+    handles = _legend_handles(classes, shown)
     handles += [Line2D([], [], marker="*", linestyle="", markersize=12, markerfacecolor="#d7301f",
                        markeredgecolor="black", label="nieuwe locatie (stap)"),
                 Line2D([], [], marker="o", linestyle="", markerfacecolor="#777777", markeredgecolor="#777777",
                        label="bestaande locatie")]
-    _finish(fig, ax, handles, "Extra dekking per gebied", year)
-    alt = (f"Kaart met {len(new_sites)} voorgestelde nieuwe locaties en de gebieden die daardoor meer jongeren "
-           "binnen 3 km van een locatie hebben.")
-    return Figure(_image(fig, alt))
+    _context(ax, shown, outlines, code)
+    _finish(fig, ax, handles, classes.title, year)
+    alt = (f"Kaart met {fmt.count(len(new_sites), 'voorgestelde nieuwe locatie', 'voorgestelde nieuwe locaties')} "
+           f"en de gebieden waar daardoor meer {target} binnen 3 km van een locatie wonen.")
+    return _figure(fig, alt)
 
 
 def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *, indicator: str, title: str,
@@ -306,8 +498,6 @@ def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *
     names
         Area names by code, for the labels of areas that changed clearly.
     """
-    from mgg_geo.present.labels import VERDICT_COLOURS, VERDICTS
-
     part = series[series["indicator"] == indicator]
     verdicts = changes[changes["indicator"] == indicator].set_index("code")["verdict"]
     fig, ax = plt.subplots(figsize=(8.0, 5.0))
@@ -316,10 +506,11 @@ def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *
     for code, line in part.sort_values("year").groupby("code"):
         verdict = verdicts.get(code, "none")
         dashed = bool(line["estimated"].any())
-        ax.plot(line["year"], line["value"], color=VERDICT_COLOURS[verdict], linewidth=1.6 if verdict != "none" else 1,
-                linestyle="--" if dashed else "-", marker="o", markersize=3, zorder=3 if verdict != "none" else 2)
+        ax.plot(line["year"], line["value"], color=labels.VERDICT_COLOURS[verdict],
+                linewidth=1.6 if verdict != "none" else 1, linestyle="--" if dashed else "-", marker="o",
+                markersize=3, zorder=3 if verdict != "none" else 2)
         if verdict != "none":
-            ends.append((float(line["value"].iloc[-1]), str(names.get(code, code)), VERDICT_COLOURS[verdict],
+            ends.append((float(line["value"].iloc[-1]), str(names.get(code, code)), labels.VERDICT_COLOURS[verdict],
                          line["year"].iloc[-1]))
     if ends:  # labels at the line ends, spread so that they do not overlap
         from matplotlib.transforms import offset_copy
@@ -334,11 +525,13 @@ def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *
             ax.text(year, label_y, text, transform=shifted, fontsize=7, va="center", color=colour, clip_on=False)
     years = sorted(part["year"].unique())
     ax.set_xticks(years, [str(y) for y in years])
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt.number(v, 0)))
     ax.set_ylabel(unit)
     ax.set_title(title, fontsize=12, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
-    handles = [Line2D([], [], color=VERDICT_COLOURS[k], label=VERDICTS[k]) for k in ("up", "down", "none")]
+    handles = [Line2D([], [], color=labels.VERDICT_COLOURS[k], label=labels.VERDICTS[k])
+               for k in ("up", "down", "none")]
     handles.append(Line2D([], [], color="#555555", linestyle="--", label="omgerekend (schatting)"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.18, 1.0), frameon=False, fontsize=8)
     alt = f"Lijngrafiek: {title}, één lijn per gebied over de jaren."
-    return Figure(_image(fig, alt))
+    return _figure(fig, alt)

@@ -1,19 +1,78 @@
-"""HTML pages: an executed report notebook as an offline page, and the pages built from templates.
+"""HTML from templates: report sections, the index page, and an executed report notebook as an offline page.
 
-Templates live in ``mgg_geo/present/templates``: ``rapport/`` is the
-nbconvert template of the reports, the ``*.html.j2`` files are Jinja
-templates with autoescaping on, so every value from the data or the register
-is escaped for HTML.
+Templates live in ``mgg_geo/present/templates``:
+
+* ``*.html.j2``: Jinja templates of the report sections and the index page,
+  rendered with autoescaping on, so every value from the data or the
+  register (names, labels, messages) is escaped for HTML;
+* ``rapport/``: the nbconvert template that turns an executed report
+  notebook into a page without code and without anything from the internet;
+* ``report.css``: the one stylesheet of every page (screen and A4 print).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 from pathlib import Path
 
+import jinja2
+
 #: The folder of the report and page templates.
 TEMPLATES = Path(__file__).parent / "templates"
+#: The one stylesheet.
+STYLESHEET = TEMPLATES / "report.css"
+
+
+class Html(str):
+    """HTML that Jupyter (and so nbconvert) renders as HTML."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render(template: str, **context) -> Html:
+    """Render ``templates/<template>`` with ``context`` (autoescaped: context values are text, never markup).
+
+    Values that are already HTML built from a template (:class:`Html`) pass unescaped.
+    """
+    context = {k: _markup(v) for k, v in context.items()}
+    return Html(_environment().get_template(template).render(**context))
+
+
+def _markup(value):
+    return jinja2.utils.markupsafe.Markup(value) if isinstance(value, Html) else value
+
+
+@functools.lru_cache(maxsize=1)
+def stylesheet() -> str:
+    """The text of the one stylesheet (``templates/report.css``)."""
+    return STYLESHEET.read_text(encoding="utf-8")
+
+
+def index_html(table, failures: list[dict], *, overview: str | None, generated: str) -> Html:
+    """The index page: a table of the reports with their key figures, the failures, and the sources.
+
+    Parameters
+    ----------
+    table
+        A :class:`mgg_geo.present.reports.Table` of the reports.
+    failures
+        ``{"gemeente_code", "gemeente", "error"}`` per report that failed.
+    overview
+        Relative link to the province overview, if there is one.
+    generated
+        When the batch ran (Dutch, with time zone).
+    """
+    return render("index.html.j2", table=table, failures=failures, overview=overview, generated=generated,
+                  css=stylesheet())
 
 
 _LOCAL = threading.local()
@@ -38,12 +97,16 @@ def _exporter():
     return exporter
 
 
-def notebook_html(nb) -> str:
-    """Report HTML without code, prompts or stderr; cells tagged ``remove-cell`` are dropped."""
+def notebook_html(nb, title: str) -> str:
+    """An executed report notebook as one offline page titled ``title``: no code, prompts or stderr.
+
+    Cells tagged ``remove-cell`` are dropped; the page carries only :func:`stylesheet`.
+    """
     nb = copy.deepcopy(nb)
+    nb.metadata["title"] = title
     for cell in nb.cells:  # warnings are for analysts (kept in the executed notebook), not for readers
         if cell.get("outputs"):
             cell.outputs = [o for o in cell.outputs
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    body, _ = _exporter().from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb, resources={"mgg_css": stylesheet()})
     return body

@@ -25,15 +25,18 @@ from __future__ import annotations
 import base64
 import html
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from mgg_geo import settings
+from mgg_geo.analysis.coverage import is_area_wide
+from mgg_geo.data import regions
 from mgg_geo.data.cache import atomic_file
 from mgg_geo.errors import DataError
-from mgg_geo.present import fmt, labels
+from mgg_geo.present import fmt, labels, maps
 
 #: The inlined assets, relative to ``settings.MAP_ASSETS`` (``node_modules``).
 SCRIPTS = ("leaflet/dist/leaflet.js", "leaflet.markercluster/dist/leaflet.markercluster.js")
@@ -126,6 +129,19 @@ def _classes():
         {% endmacro %}
         """)
 
+    class LegendSwitch(MacroElement):
+        """Shows the legend of the layer chosen in the layer control."""
+
+        _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.on("baselayerchange", function (e) {
+            document.querySelectorAll(".mgg-legenda [data-laag]").forEach(function (box) {
+                box.hidden = box.getAttribute("data-laag") !== e.name;
+            });
+        });
+        {% endmacro %}
+        """)
+
     class Assets(MacroElement):
         """Leaflet and the cluster plugin, inline in the page header."""
 
@@ -135,7 +151,7 @@ def _classes():
             super().__init__()
             self.text = _assets()
 
-    return folium, Sites, Scale, Assets
+    return folium, Sites, Scale, Assets, LegendSwitch
 
 
 def _text(value, decimals, unit: str = "") -> str:
@@ -149,9 +165,6 @@ def _text(value, decimals, unit: str = "") -> str:
 
 
 def _site_rows(sites: gpd.GeoDataFrame) -> tuple[list, list, list, list]:
-    from mgg_geo.analysis.coverage import is_area_wide
-    from mgg_geo.present.maps import OTHER_COLOUR, PROGRAMME_COLOURS
-
     physical = sites[~is_area_wide(sites)].to_crs(settings.CRS_WEB)
     programmes = sorted(set(physical["programme"].astype(str)))
     placements = list(labels.PLACEMENTS)
@@ -159,33 +172,76 @@ def _site_rows(sites: gpd.GeoDataFrame) -> tuple[list, list, list, list]:
              placements.index(pl) if pl in placements else 0]
             for g, name, p, pl in zip(physical.geometry, physical["name"], physical["programme"],
                                       physical["placement"], strict=True)]
-    colours = [PROGRAMME_COLOURS.get(p, OTHER_COLOUR) for p in programmes]
+    colours = [maps.PROGRAMME_COLOURS.get(p, maps.OTHER_COLOUR) for p in programmes]
     return rows, programmes, colours, [labels.PLACEMENTS[p] for p in placements]
 
 
-def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tooltip: dict[str, tuple],
-                colours=None, sites=None, year: int | str = "", bins: list[float] | None = None,
-                title: str = "Mentaal Gezond Groningen"):
-    """An interactive map of ``column`` with Dutch tooltips, clustered initiatives and a layer control.
+@dataclass(frozen=True)
+class Layer:
+    """One switchable layer of an interactive map: a name (Dutch, shown in the layer control) and its classes."""
+
+    name: str
+    classes: maps.Classes
+
+
+#: Tooltip rows of the municipality map: column -> (Dutch label, decimals or "percent" or None for text, unit).
+TOOLTIP = {"need_index": ("Behoefte-index", 2, ""), "reach": ("Dekking (binnen 3 km)", "percent", ""),
+           "nearest_km": ("Afstand tot locatie", 1, "km"), "gap_label": ("Klasse", None, ""),
+           "low_income_share": ("Laag inkomen", 1, "%"), "lonely": ("Eenzaam (18+)", 1, "%")}
+
+
+def municipality_map(result, code: str, bins: list[float]):
+    """The interactive map of one municipality: need, coverage, distance and class as layers; offline.
+
+    Parameters
+    ----------
+    result
+        The :class:`mgg_geo.analysis.Analysis`.
+    code
+        The municipality (GM code).
+    bins
+        The need classes' bounds (:func:`mgg_geo.analysis.chain.need_breaks`).
+    """
+    areas = result.areas[result.areas["gemeente_code"] == code]
+    areas = areas.assign(gap_label=[labels.gap_label(n, c) for n, c in
+                                    zip(areas["need_class"], areas["coverage_class"], strict=True)])
+    sites = result.sites[result.sites.intersects(areas.geometry.union_all().buffer(5000))]
+    layers = [Layer("Behoefte-index", maps.need_classes(areas["need_index"], bins,
+                                                       scope=result.map_breaks.get("scope", "provincie"))),
+              Layer("Dekking", maps.coverage_classes(areas["reach"])),
+              Layer("Afstand tot locatie", maps.distance_classes(areas["nearest_km"])),
+              Layer("Behoefte tegen dekking", maps.bivariate_classes(areas["need_class"], areas["coverage_class"]))]
+    outlines = result.municipalities if len(result.municipalities) else None
+    return interactive(areas, layers, tooltip={k: v for k, v in TOOLTIP.items() if k in areas}, sites=sites,
+                       year=result.sources["boundaries"]["year"], outlines=outlines, code=code,
+                       title=f"Kaart {regions.MUNICIPALITIES[code]} – Mentaal Gezond Groningen")
+
+
+def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], legend_title: str = "",
+                sites=None, year: int | str = "", title: str = "Mentaal Gezond Groningen",
+                outlines: gpd.GeoDataFrame | None = None, code: str | None = None):
+    """An interactive map with switchable layers, Dutch tooltips, clustered initiatives and map context.
 
     Parameters
     ----------
     areas
         Areas in EPSG:28992 with ``name`` and the tooltip columns.
+    layers
+        :class:`Layer` values (the first is shown; the layer control switches, the legend follows), or a
+        column name: that column in quantile classes titled ``legend_title``.
     tooltip
         ``{column: (Dutch label, decimals, unit)}``: decimals is a number,
         "percent" (a 0-1 share) or None (text); values go through
         :mod:`mgg_geo.present.fmt` and are HTML-escaped.
     sites
         Initiatives (EPSG:28992); area-wide offers have no location and are left out.
+    outlines, code
+        Municipality outlines; the other municipalities are drawn in grey, ``code``'s outline in black.
     """
-    from mgg_geo.present.maps import NO_DATA, NO_DATA_COLOUR, SEQUENTIAL, classes, display_geometry
-
-    folium, Sites, Scale, Assets = _classes()
-    colours = colours or SEQUENTIAL
-    shown = display_geometry(areas).to_crs(settings.CRS_WEB)
-    cls, names = classes(shown[column], bins=bins, k=len(colours), decimals=2)
-    palette = list(colours)[-len(names):] if names else []
+    folium, Sites, Scale, Assets, LegendSwitch = _classes()
+    if isinstance(layers, str):
+        layers = [Layer(legend_title or layers, maps.quantile_classes(areas[layers], title=legend_title))]
+    shown = maps.display_geometry(areas).to_crs(settings.CRS_WEB)
     props = pd.DataFrame(index=shown.index)
     props["naam"] = shown["name"].astype("string").fillna("").map(html.escape)
     fields, aliases = ["naam"], ["Gebied"]
@@ -194,9 +250,7 @@ def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tool
         props[key] = [html.escape(_text(v, decimals, unit)) for v in shown[col]]
         fields.append(key)
         aliases.append(html.escape(label))
-    props["kleur"] = [NO_DATA_COLOUR if c < 0 else palette[c] for c in cls]
-    layer_frame = gpd.GeoDataFrame(props, geometry=shown.geometry.set_precision(10 ** -DECIMALS),
-                                   crs=settings.CRS_WEB)
+    geometry = shown.geometry.set_precision(10 ** -DECIMALS)
     minx, miny, maxx, maxy = shown.total_bounds
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, prefer_canvas=False,
                       tiles=None, control_scale=False)
@@ -206,39 +260,58 @@ def interactive(areas: gpd.GeoDataFrame, column: str, *, legend_title: str, tool
     fmap.get_root().title = title
     folium.TileLayer("OpenStreetMap", name="Achtergrondkaart (OpenStreetMap, vereist internet)",
                      attr="© OpenStreetMap", show=False, overlay=True).add_to(fmap)
-    folium.GeoJson(
-        layer_frame.to_json(),
-        name=legend_title,
-        style_function=lambda f: {"fillColor": f["properties"]["kleur"], "color": "#ffffff", "weight": 0.6,
-                                  "fillOpacity": 0.8},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
-    ).add_to(fmap)
+    if outlines is not None and len(outlines):
+        context = maps.display_geometry(outlines, 100.0).to_crs(settings.CRS_WEB)
+        context = gpd.GeoDataFrame({"eigen": context.index == code}, geometry=context.geometry.set_precision(
+            10 ** -DECIMALS), crs=settings.CRS_WEB)
+        folium.GeoJson(context.to_json(), name="Gemeentegrenzen", overlay=True, control=False, interactive=False,
+                       style_function=lambda f: {"fillColor": "#e9e9e9", "fillOpacity": 0.0 if f["properties"]["eigen"]
+                                                 else 0.7, "color": "#222222" if f["properties"]["eigen"]
+                                                 else "#ffffff", "weight": 2 if f["properties"]["eigen"] else 1},
+                       ).add_to(fmap)
+    for i, layer in enumerate(layers):
+        colours = layer.classes.colours.reindex(shown.index)
+        frame = gpd.GeoDataFrame(props.assign(kleur=colours.fillna("#ffffff"), leeg=colours.isna()),
+                                 geometry=geometry, crs=settings.CRS_WEB)
+        folium.GeoJson(
+            frame.to_json(), name=layer.name, overlay=False, show=i == 0,
+            style_function=lambda f: {"fillColor": f["properties"]["kleur"], "color": "#8a8a8a"
+                                      if f["properties"]["leeg"] else "#ffffff",
+                                      "dashArray": "3" if f["properties"]["leeg"] else None,
+                                      "weight": 0.8, "fillOpacity": 0.3 if f["properties"]["leeg"] else 0.85},
+            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        ).add_to(fmap)
     if sites is not None and len(sites):
         rows, programmes, site_colours, placements = _site_rows(sites)
         if rows:
             Sites(rows, programmes, site_colours, placements, [labels.PLACEMENTS[p] for p in ("town", "area")],
                   name="Preventie-initiatieven (locaties)").add_to(fmap)
-    legend = "".join(f'<div><span style="background:{p};display:inline-block;width:12px;height:12px;'
-                     f'margin-right:4px"></span>{html.escape(lab)}</div>' for p, lab in zip(palette, names, strict=True))
-    legend += (f'<div><span style="background:{NO_DATA_COLOUR};display:inline-block;width:12px;height:12px;'
-               f'margin-right:4px"></span>{NO_DATA}</div>')
-    legend += ('<div style="margin-top:4px">Open rondje: plek bij benadering; een getal telt de locaties op '
-               'dezelfde plek.</div>')
+    legends = "".join(_legend(layer, i == 0) for i, layer in enumerate(layers))
     fmap.get_root().html.add_child(folium.Element(
-        f'<div class="mgg-legenda" style="position:fixed;bottom:20px;left:20px;z-index:1000;background:white;'
-        f'padding:6px;font:12px sans-serif;border:1px solid #999;max-width:260px">'
-        f'<b>{html.escape(legend_title)}</b>{legend}<div style="margin-top:4px;color:#555">'
-        f'{html.escape(_attribution(year))}</div></div>'))
+        '<div class="mgg-legenda" style="position:fixed;bottom:20px;left:20px;z-index:1000;background:white;'
+        'padding:6px;font:12px sans-serif;border:1px solid #999;max-width:280px">'
+        f'{legends}<div style="margin-top:4px">Open rondje: plek bij benadering; een getal telt de locaties op '
+        f'dezelfde plek.</div><div style="margin-top:4px;color:#555">{html.escape(_attribution(year))}</div></div>'))
     Scale().add_to(fmap)
+    LegendSwitch().add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
 
 
-def _attribution(year) -> str:
-    from mgg_geo.present.maps import ATTRIBUTION
+def _legend(layer: Layer, visible: bool) -> str:
+    """The legend of one layer (shown while that layer is on; the names are ours, the labels escaped)."""
+    swatch = '<span style="background:{};display:inline-block;width:12px;height:12px;margin-right:4px;{}"></span>'
+    rows = "".join(f"<div>{swatch.format(colour, '')}{html.escape(text)}</div>"
+                   for colour, text in layer.classes.legend)
+    rows += (f"<div>{swatch.format('#ffffff', 'border:1px dashed #8a8a8a')}{html.escape(layer.classes.no_data)}"
+             "</div>")
+    return (f'<div data-laag="{html.escape(layer.name)}"{"" if visible else " hidden"}>'
+            f"<b>{html.escape(layer.classes.title)}</b>{rows}</div>")
 
-    return ATTRIBUTION.format(year=year) + " Achtergrond (optioneel): © OpenStreetMap-bijdragers."
+
+def _attribution(year) -> str:
+    return maps.ATTRIBUTION.format(year=year) + " Achtergrond (optioneel): © OpenStreetMap-bijdragers."
 
 
 def render(fmap) -> str:
