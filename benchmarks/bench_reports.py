@@ -51,14 +51,14 @@ def main() -> None:
     if not settings.SHARED_DATA.is_dir():
         sys.exit(f"shared data folder {settings.SHARED_DATA} not found; set MGG_SHARED_DATA")
     imports.import_shared(settings.SHARED_DATA)
-    common = {"offline": True}
-    analysis.from_parameters(level="wijk", **common)  # warm: both contenders find the analysis memoised
+    params = analysis.ReportParameters(level="wijk", offline=True)
+    analysis.run_cached(params)  # warm: both contenders find the analysis memoised
 
     batch_times, sizes = [], []
     for run in range(args.runs):
         out = work / f"batch-{run}"
         t0 = time.perf_counter()
-        result = batch.run(None, level="wijk", out_dir=out, workers=args.workers, common=common, progress=False)
+        result = batch.run(params, out_dir=out, workers=args.workers, progress=False)
         batch_times.append(time.perf_counter() - t0)
         if result.exit_code:
             sys.exit(f"batch failed: {[(o.job.key, o.error) for o in result.failures]}")

@@ -63,6 +63,8 @@ NO_DATA_EDGE = "#8a8a8a"
 NEIGHBOUR_COLOUR = "#e9e9e9"
 NEIGHBOUR_TEXT = "#7a7a7a"
 OUTLINE_COLOUR = "#222222"
+#: Edges between areas: grey, so that the lightest class stays apart from its neighbours.
+AREA_EDGE = "#8c8c8c"
 SEQUENTIAL = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
 #: ColorBrewer PuOr, 6 classes: purple below the province average (less need), orange above (more need).
 DIVERGING = ("#542788", "#998ec3", "#d8daeb", "#fee0b6", "#f1a340", "#b35806")
@@ -236,15 +238,17 @@ class Figure:
 
 
 def _figure(fig, alt: str, caption: str = "") -> Figure:
-    """The figure as an optimised PNG at :data:`DPI`, shown at its size in CSS pixels (96 per inch)."""
+    """The figure as a PNG at :data:`DPI` with a 256-colour palette (small, sharp in print), shown at its size in
+    CSS pixels (96 per inch)."""
     from PIL import Image
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    fig.set_dpi(DPI)
+    fig.canvas.draw()
+    image = Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     plt.close(fig)
-    image = Image.open(buffer)
     out = io.BytesIO()
-    image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(out, format="PNG", optimize=True)
+    image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(out, format="PNG",
+                                                                                      compress_level=6)
     width, height = (round(v * 96 / DPI) for v in image.size)
     return Figure(base64.b64encode(out.getvalue()).decode(), alt, caption, "image/png", width, height)
 
@@ -257,11 +261,11 @@ def _axes(title: str, size=(9.0, 6.6)):
     return fig, ax
 
 
-def _draw(ax, frame: gpd.GeoDataFrame, classes: Classes, *, linewidth: float = 0.4) -> None:
+def _draw(ax, frame: gpd.GeoDataFrame, classes: Classes, *, linewidth: float = 0.3) -> None:
     """Areas in their class colour; areas without a value white with grey hatching."""
     has = ~classes.missing.reindex(frame.index).fillna(True)
     if has.any():
-        frame[has].plot(ax=ax, color=list(classes.colours.reindex(frame.index)[has]), edgecolor="white",
+        frame[has].plot(ax=ax, color=list(classes.colours.reindex(frame.index)[has]), edgecolor=AREA_EDGE,
                         linewidth=linewidth, zorder=2)
     if (~has).any():
         frame[~has].plot(ax=ax, facecolor=NO_DATA_COLOUR, edgecolor=NO_DATA_EDGE, hatch=NO_DATA_HATCH,
@@ -387,7 +391,8 @@ def _bivariate_legend(inset) -> None:
     """The 3x3 legend grid: need upwards, coverage to the right; the darkest cell top left."""
     for n in (1, 2, 3):
         for c in (1, 2, 3):
-            inset.add_patch(plt.Rectangle((c - 1, n - 1), 1, 1, facecolor=BIVARIATE[n][c], edgecolor="white"))
+            inset.add_patch(plt.Rectangle((c - 1, n - 1), 1, 1, facecolor=BIVARIATE[n][c], edgecolor=AREA_EDGE,
+                                          linewidth=0.4))
     inset.set_xlim(0, 3)
     inset.set_ylim(0, 3)
     inset.set_xticks([0.5, 1.5, 2.5], ["laag", "midden", "hoog"], fontsize=7)
