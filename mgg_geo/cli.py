@@ -279,15 +279,19 @@ def cmd_register_check(args) -> int:
 
 
 def _parameters(args):
-    """The :class:`~mgg_geo.analysis.parameters.ReportParameters` of an ``analyse`` or ``reports`` call."""
+    """The :class:`~mgg_geo.analysis.parameters.ReportParameters` of an ``analyse`` or ``reports`` call.
+
+    Every field comes from the option of the same name (``--min-population`` -> ``min_population``);
+    ``--gemeente``, ``--register`` and ``--no-geocode`` give ``municipalities``, ``register_path`` and
+    ``geocode``.
+    """
+    from dataclasses import fields
+
     from mgg_geo.analysis.parameters import ReportParameters
 
-    return ReportParameters(
-        level=args.level, municipalities=args.region, weights=args.weights or {}, method=args.method,
-        draws=args.draws, seed=args.seed, k=args.k, register_path=args.register, reference_date=args.reference_date,
-        target_group=args.target_group, include_unknown_ages=args.include_unknown_ages,
-        min_population=args.min_population, kwb_year=args.kwb_year, health_year=args.health_year,
-        boundary_year=args.boundary_year, offline=args.offline, geocode=not args.no_geocode)
+    values = {f.name: getattr(args, f.name) for f in fields(ReportParameters) if f.name in vars(args)}
+    return ReportParameters(**values, municipalities=args.region, register_path=args.register,
+                            geocode=not args.no_geocode)
 
 
 def cmd_analyse(args) -> int:
@@ -336,27 +340,33 @@ def cmd_reports(args) -> int:
 
 
 def _analysis_options(p: argparse.ArgumentParser) -> None:
-    """The options of ReportParameters, shared by ``analyse`` and ``reports``."""
+    """The options of ReportParameters, shared by ``analyse`` and ``reports``; defaults and choices come from
+    :class:`~mgg_geo.analysis.parameters.ReportParameters` and the catalogue (defined there once)."""
     from mgg_geo.analysis.need import METHODS, check_weights
-    from mgg_geo.analysis.parameters import DEFAULT_SEED, LEVELS
+    from mgg_geo.analysis.parameters import CLASS_BREAKS, LEVELS, ReportParameters
+    from mgg_geo.data import catalogue
 
-    p.add_argument("--level", type=_typed(check_choice, "level", choices=LEVELS), default="wijk",
-                   help="wijk (default) or buurt")
-    p.add_argument("--target-group", type=_typed(check_choice, "target_group",
-                                                 choices=("jongeren", "jongvolwassenen", "ouderen")),
-                   default="jongeren", help="jongeren (default), jongvolwassenen or ouderen")
+    d = ReportParameters()
+    groups = tuple(catalogue.TARGET_GROUPS)
+    p.add_argument("--level", type=_typed(check_choice, "level", choices=LEVELS), default=d.level,
+                   help=f"{' or '.join(LEVELS)} (default {d.level})")
+    p.add_argument("--target-group", type=_typed(check_choice, "target_group", choices=groups),
+                   default=d.target_group, help=f"{', '.join(groups)} (default {d.target_group})")
     p.add_argument("--include-unknown-ages", action="store_true",
                    help="count initiatives without an age range for the target group")
-    p.add_argument("--min-population", type=_typed(check_float, "min_population"), default=100.0,
-                   help="areas with fewer residents are shown but not ranked (default 100)")
+    p.add_argument("--min-population", type=_typed(check_float, "min_population"), default=d.min_population,
+                   help=f"areas with fewer residents are shown but not ranked (default {d.min_population:g})")
+    p.add_argument("--class-breaks", type=_typed(check_choice, "class_breaks", choices=CLASS_BREAKS),
+                   default=d.class_breaks, help="need and map classes over the province (default, comparable) "
+                                                "or per gemeente")
     p.add_argument("--weights", type=_typed(check_weights, "weights"),
                    help="domain weights, e.g. armoede=2,wonen=1,isolement=1 (default: equal)")
-    p.add_argument("--method", type=_typed(check_choice, "method", choices=METHODS), default="zscore")
-    p.add_argument("--draws", type=_typed(check_int, "draws", minimum=0), default=1000,
-                   help="Monte Carlo draws for the rank interval (0: none)")
-    p.add_argument("--seed", type=_typed(check_int, "seed", minimum=0), default=DEFAULT_SEED)
-    p.add_argument("--k", type=_typed(check_int, "k", minimum=1, maximum=50), default=3,
-                   help="what-if: new sites per municipality (1-50)")
+    p.add_argument("--method", type=_typed(check_choice, "method", choices=METHODS), default=d.method)
+    p.add_argument("--draws", type=_typed(check_int, "draws", minimum=0), default=d.draws,
+                   help=f"Monte Carlo draws for the rank interval (0: none; default {d.draws})")
+    p.add_argument("--seed", type=_typed(check_int, "seed", minimum=0), default=d.seed)
+    p.add_argument("--k", type=_typed(check_int, "k", minimum=1, maximum=50), default=d.k,
+                   help=f"what-if: new sites per municipality (1-50, default {d.k})")
     p.add_argument("--register", type=_existing_file,
                    help="initiative register (default: data/initiatives/register.csv)")
     p.add_argument("--reference-date", type=_typed(check_date, "reference_date"), help="YYYY-MM-DD (default: today)")

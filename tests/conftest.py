@@ -97,6 +97,19 @@ def use_imported(imported_cache, monkeypatch):
 
 
 @pytest.fixture(scope="session")
+def province_analysis(imported_cache):
+    """The province analysis on the shared example data (wijk level, 100 draws), computed once per session."""
+    from mgg_geo import analysis
+
+    saved = settings.CACHE_DIR
+    settings.CACHE_DIR = imported_cache
+    try:
+        return analysis.run(draws=100, offline=True, geocode=False, reference_date="2026-01-01")
+    finally:
+        settings.CACHE_DIR = saved
+
+
+@pytest.fixture(scope="session")
 def output_dir() -> Path:
     OUTPUT_DIR.mkdir(exist_ok=True)
     return OUTPUT_DIR

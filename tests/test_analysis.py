@@ -358,15 +358,8 @@ def test_what_if_scope_limits_candidates_and_figures():
 
 
 @pytest.fixture(scope="module")
-def province(imported_cache):
-    from mgg_geo import analysis, settings
-
-    saved = settings.CACHE_DIR
-    settings.CACHE_DIR = imported_cache
-    try:
-        return analysis.run(draws=100, offline=True, geocode=False, reference_date="2026-01-01")
-    finally:
-        settings.CACHE_DIR = saved
+def province(province_analysis):
+    return province_analysis
 
 
 @pytest.mark.shared
@@ -437,3 +430,63 @@ def test_what_if_is_computed_once_per_municipality(province):
     assert province.whatif_sites.groupby("gemeente_code")["step"].max().max() <= province.parameters["k"]
     het_hogeland = province.whatif.loc["GM1966"]
     assert het_hogeland["after_population_within"] > het_hogeland["before_population_within"]
+
+
+#: What "more need" means for each indicator, written down independently of the catalogue: a flipped
+#: direction there fails here.
+MORE_NEED_WHEN_HIGHER = {
+    "low_income_share": True, "social_minimum_share": True, "social_assistance_per_1000": True,
+    "making_ends_meet": True, "woz_value": False, "corporation_share": True, "one_person_share": True,
+    "lonely": True, "severely_lonely": True, "anxiety_depression_high": True, "stress_high": True,
+    "share_65plus": True,
+}
+
+
+def test_the_direction_of_every_need_indicator():
+    assert set(MORE_NEED_WHEN_HIGHER) == {i.key for i in catalogue.INDICATORS}
+    for ind in catalogue.INDICATORS:
+        frame = pd.DataFrame({ind.key: [10.0, 20.0]}, index=["low", "high"])
+        out = need.need_index(frame, draws=0, indicators=[ind], min_indicators=1, min_domains=1)
+        expected = 1.0 if MORE_NEED_WHEN_HIGHER[ind.key] else -1.0
+        assert out.loc["high", "need_index"] == pytest.approx(expected), ind.key  # z = +-1: the sign is pinned
+        assert out.loc["low", "need_index"] == pytest.approx(-expected), ind.key
+        assert out.loc["high" if expected > 0 else "low", "need_rank"] == 1, ind.key
+
+
+def test_need_classes_per_municipality_only_when_asked():
+    areas = grid.areas().iloc[:12].copy()
+    areas["gemeente_code"] = ["GM0001"] * 6 + ["GM0002"] * 6
+    need_index = pd.Series(np.r_[np.arange(6.0), np.arange(6.0) + 10], index=areas.index)
+    ranked = pd.Series(True, index=areas.index)
+    reach = pd.Series(0.0, index=areas.index)
+    province = gap.classify(need_index, pd.Series(1.0, index=areas.index), reach, ranked)
+    per = gap.classify(need_index, pd.Series(1.0, index=areas.index), reach, ranked, groups=areas["gemeente_code"])
+    assert province["need_class"].tolist() == [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]
+    assert per["need_class"].tolist() == [1, 1, 2, 2, 3, 3] * 2
+
+
+@pytest.mark.shared
+def test_the_need_index_means_the_same_in_a_one_municipality_run(province, use_imported):
+    from mgg_geo import analysis
+
+    pekela = analysis.run(municipalities=["Pekela"], draws=0, offline=True, geocode=False,
+                          reference_date="2026-01-01")
+    assert list(pekela.areas.index) == ["WK076500", "WK076501"]
+    pd.testing.assert_series_equal(pekela.areas["need_index"], province.areas.loc[pekela.areas.index, "need_index"])
+    assert pekela.areas["need_class"].tolist() == province.areas.loc[pekela.areas.index, "need_class"].tolist()
+    assert pekela.map_breaks["need_index"] == province.map_breaks["need_index"]
+
+
+@pytest.mark.shared
+def test_key_figures_of_pekela_by_hand(province):
+    """Pekela (GM0765): two wijken, KWB 2021 on the 2024 boundaries; checked against CBS's own total."""
+    f = province.figures.loc["GM0765"]
+    areas = province.areas[province.areas["gemeente_code"] == "GM0765"]
+    assert f["population"] == 7615 + 4560 == 12175
+    assert abs(f["population"] - province.totals.loc["GM0765", "gemeente"]) <= 5  # CBS: 12,176 (rounded to 5)
+    assert f["target_population"] == 3105 == (areas["pop_0_14"] + areas["pop_15_24"]).sum()
+    assert f["areas"] == 2 and f["sites_physical"] == 0 and f["target_within_reach_share"] == 0.0
+    assert f["median_nearest_km"] == pytest.approx(areas["nearest_km"].median())
+    assert 5.0 < f["median_nearest_km"] < 8.0  # no site in Pekela; the nearest lie in Veendam and Oldambt
+    assert [t["name"] for t in f["top_priority"]] == ["Wijk 00", "Wijk 01"]
+    assert f["areas_target_cell"] == 1 and f["gap_counts"] == {"3-1": 1, "2-1": 1}

@@ -160,3 +160,21 @@ def test_fetch_twice_second_run_makes_no_requests(replay, capsys):
     assert len(replay.requests) == first
     out = capsys.readouterr().out
     assert "KWB: Kerncijfers wijken en buurten 2021 (85039NED, 2021)" in out
+
+
+@pytest.mark.parametrize("command", ["analyse", "reports"])
+def test_every_report_parameter_has_its_option_with_the_same_default(command, capsys):
+    from dataclasses import fields
+
+    from mgg_geo.analysis.parameters import ReportParameters
+
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args([command, "--help"])
+    text = capsys.readouterr().out
+    renamed = {"municipalities": "--gemeente", "register_path": "--register", "geocode": "--no-geocode"}
+    for f in fields(ReportParameters):
+        assert renamed.get(f.name, "--" + f.name.replace("_", "-")) in text, f.name
+    args = cli.build_parser().parse_args([command, "--offline"] + (["--out", "x.gpkg"] if command == "analyse"
+                                                                   else []))
+    args.region = ["all"]
+    assert cli._parameters(args) == ReportParameters(offline=True)

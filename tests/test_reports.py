@@ -1,6 +1,7 @@
 """The report batch end to end, its failure handling, escaping, and a real headless Chromium on the output."""
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -145,3 +146,99 @@ def test_report_and_index_in_headless_chromium_offline(rendered, output_dir):
         browser.close()
     assert dialogs == []  # no script from the register ran
     assert outside == [] and failed == []  # the report asks nothing from the network and nothing of its own is broken
+
+
+#: The printable width of an A4 page with the stylesheet's margins (210 mm - 2 x 14 mm) in CSS pixels.
+A4_CONTENT_PX = round((210 - 2 * 14) / 25.4 * 96)
+OVERFLOW = """() => {
+  const limit = document.documentElement.clientWidth, out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    const clipped = ['TABLE', 'TD', 'TH', 'P', 'FIGURE', 'DIV'].includes(el.tagName)
+      && el.scrollWidth > el.clientWidth + 1;
+    if (box.right > limit + 0.5 || clipped) out.push(el.tagName + ' ' + (el.textContent || '').slice(0, 60));
+  }
+  return out;
+}"""
+
+
+def _chromium_or_skip():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but /usr/bin/chromium is missing (.ci/run installs it)")
+        pytest.skip("Debian chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    return sync_playwright
+
+
+@pytest.mark.browser
+def test_every_report_prints_on_a4_without_overflow(rendered, output_dir):
+    """Print media at the A4 content width: no element sticks out of the page box; then a real A4 PDF."""
+    sync_playwright = _chromium_or_skip()
+    _, out = rendered
+    pages = sorted(out.glob("*.html"))
+    assert len(pages) == 4  # two municipalities, the overview, the index
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_context(viewport={"width": A4_CONTENT_PX, "height": 1100}, offline=True).new_page()
+        for path in pages:
+            page.goto(path.as_uri(), wait_until="load")
+            page.emulate_media(media="print")
+            assert page.evaluate(OVERFLOW) == [], path.name
+            pdf = page.pdf(format="A4", print_background=True, path=str(output_dir / f"print-{path.stem}.pdf"))
+            assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") >= 1
+        browser.close()
+
+
+@pytest.mark.browser
+def test_report_text_is_dutch_and_links_to_a_map_that_draws_offline(rendered):
+    """Visible text uses decimal commas and the report's map link opens a page that draws its areas with the
+    network blocked."""
+    sync_playwright = _chromium_or_skip()
+    _, out = rendered
+    outside = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 1280, "height": 1000}, offline=True)
+        context.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
+                      if not route.request.url.startswith("file:") else route.continue_())
+        page = context.new_page()
+        page.goto((out / "GM0765-pekela.html").as_uri(), wait_until="load")
+        assert page.title() == "Preventie in Pekela – Mentaal Gezond Groningen"
+        text = page.inner_text("main")
+        assert re.findall(r"(?<![\d.])\d+\.\d{1,2}(?![\d.])", text) == []  # no decimal points: "6,5 km", "0,51"
+        assert "-0,00" not in text and "−0,00" not in text
+        assert "In Pekela wonen 3.105 jongeren van 0 tot 25 jaar (12.175 inwoners in totaal" in text
+        page.get_by_text("Open de interactieve kaart van Pekela").click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("kaarten/GM0765.html")
+        assert page.locator("path.leaflet-interactive").count() >= 2  # both wijken drawn, no tiles needed
+        assert page.locator(".leaflet-control-scale-line").first.inner_text().endswith(("km", "m"))
+        # switching the layer switches the legend
+        page.locator(".leaflet-control-layers-base label", has_text="Behoefte tegen dekking").click()
+        assert page.locator('.mgg-legenda [data-laag="Behoefte tegen dekking"]').is_visible()
+        assert not page.locator('.mgg-legenda [data-laag="Behoefte-index"]').is_visible()
+        browser.close()
+    assert outside == []
+
+
+def test_the_pekela_report_prints_its_key_figures(province_analysis):
+    """The printed figures are the analysis' own: residents, target group, distance, CBS's own total."""
+    from mgg_geo.present import reports
+
+    rapport = reports.MunicipalityReport(province_analysis, "Pekela")
+    summary = rapport.summary()
+    assert ("In Pekela wonen 3.105 jongeren van 0 tot 25 jaar (12.175 inwoners in totaal, verdeeld over 2 wijken)."
+            in summary)
+    key = rapport.key_figures()
+    for cell in ("<td>12.175</td>", "<td>3.105</td>", "<td>6,5 km</td>", "<td>0% (geen locatie binnen bereik)</td>"):
+        assert cell in key, cell
+    assert "tellen op tot 12.175 inwoners; CBS noemt 12.176 voor de gemeente" in rapport.quality()
+    priorities = rapport.priorities()
+    assert priorities.index("Wijk 00") < priorities.index("Wijk 01")  # the order the analysis gave
+    sources = rapport.sources()
+    for table in ("85039NED", "50090NED", "PDOK gebiedsindelingen / CBS Wijk- en buurtkaart 2024"):
+        assert table in sources, table
+    assert "onbekend" not in sources

@@ -219,12 +219,23 @@ def test_a_planted_pickle_never_runs_and_a_damaged_analysis_is_recomputed(use_im
 
 
 def test_a_code_change_invalidates_the_memo(use_imported, tmp_path, monkeypatch):
+    """Same inputs, same code: served from the memo. Other code (tests/test_architecture.py shows an edited
+    file changes ``code_version``): computed again."""
     monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
     shutil.copytree(use_imported, tmp_path / "cache")
     params = PARAMS.replace(draws=10)
+    calls, real = [], memo.run
+    monkeypatch.setattr(memo, "run", lambda p: calls.append(p) or real(p))
+    first = analysis.run_cached(params)
+    analysis.run_cached(params)
+    assert len(calls) == 1
     before = memo.memo_key(params)
     monkeypatch.setattr(memo, "code_version", lambda: "0.1.0+changed")
     assert memo.memo_key(params) != before
+    again = analysis.run_cached(params)
+    assert len(calls) == 2
+    pd.testing.assert_frame_equal(pd.DataFrame(again.areas.drop(columns="geometry")),
+                                  pd.DataFrame(first.areas.drop(columns="geometry")))
 
 
 # ---------------------------------------------------------------- the network

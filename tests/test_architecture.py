@@ -1,0 +1,114 @@
+"""The architecture holds: layers import one way, the public names resolve, a code change recomputes the memo."""
+import ast
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import mgg_geo
+
+PACKAGE = Path(mgg_geo.__file__).resolve().parent
+#: Each layer and what it may import from mgg_geo (besides itself). errors, checks and settings serve all.
+FOUNDATION = {"mgg_geo", "mgg_geo.errors", "mgg_geo.checks", "mgg_geo.settings"}
+ALLOWED = {
+    "foundation": FOUNDATION,
+    "data": FOUNDATION | {"data"},
+    "supply": FOUNDATION | {"data", "supply"},
+    "analysis": FOUNDATION | {"data", "supply", "analysis"},
+    "present": FOUNDATION | {"data", "supply", "analysis", "present"},
+    "top": FOUNDATION | {"data", "supply", "analysis", "present", "mgg_geo.batch", "mgg_geo.cli"},
+}
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    if len(parts) >= 2 and parts[1] in ("data", "supply", "analysis", "present"):
+        return parts[1]
+    return "top" if module in ("mgg_geo.batch", "mgg_geo.cli", "mgg_geo.__main__") else "foundation"
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mgg_geo"):
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("mgg_geo")}
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            found.add("relative import")
+    return found
+
+
+def _target_layer(name: str) -> str:
+    parts = name.split(".")
+    if len(parts) > 1 and parts[1] in ("data", "supply", "analysis", "present"):
+        return parts[1]
+    return ".".join(parts[:2]) if len(parts) > 1 else name
+
+
+MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[str(p.relative_to(PACKAGE)) for p in MODULES])
+def test_layers_import_one_way(path):
+    module = "mgg_geo." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+    module = module.removesuffix(".__init__")
+    layer = _layer(module)
+    for name in _imports(path):
+        assert name != "relative import", f"{module}: use absolute imports (from mgg_geo.<layer> import ...)"
+        if name == "mgg_geo.__version__":
+            continue
+        target = _target_layer(name)
+        assert target in ALLOWED[layer] or target == module, f"{module} ({layer}) must not import {name}"
+
+
+def test_the_analysis_never_imports_presentation():
+    for path in (PACKAGE / "analysis").rglob("*.py"):
+        assert not any(n.startswith("mgg_geo.present") for n in _imports(path)), path
+
+
+def test_public_modules_resolve_to_their_layer():
+    from mgg_geo import analysis, catalogue, maps, need, reports, webmap
+
+    assert reports is mgg_geo.present.reports and maps is mgg_geo.present.maps and webmap is mgg_geo.present.webmap
+    assert need is mgg_geo.analysis.need and catalogue is mgg_geo.data.catalogue
+    assert analysis.run is mgg_geo.analysis.chain.run and analysis.run_cached is mgg_geo.analysis.memo.run_cached
+    with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
+        mgg_geo.nonsense  # noqa: B018
+
+
+def test_folders_match_the_readme_architecture_section():
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Architecture", 1)[1].split("\n## ", 1)[0]
+    for path in MODULES:
+        relative = path.relative_to(PACKAGE)
+        if path.name == "__init__.py" and relative.parent != Path("."):
+            assert f"{relative.parent}/" in section, f"README architecture lacks {relative.parent}/"
+        elif path.name not in ("__init__.py", "__main__.py"):
+            assert path.stem in section, f"README architecture lacks {relative}"
+
+
+def _code_version(root: Path) -> str:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", "import mgg_geo.analysis.memo as m; print(m.code_version())"],
+                         capture_output=True, text=True, env=env, cwd=root, check=True)
+    return out.stdout.strip()
+
+
+def test_a_code_change_changes_the_memo_key(tmp_path):
+    """Edit one line of a copy of the library: the code version (part of every memo key) changes."""
+    copy = tmp_path / "src"
+    shutil.copytree(PACKAGE, copy / "mgg_geo", ignore=shutil.ignore_patterns("__pycache__"))
+    before = _code_version(copy)
+    assert before == mgg_geo.analysis.memo.code_version()  # the copy is the same code
+    need = copy / "mgg_geo" / "analysis" / "gap.py"
+    need.write_text(need.read_text(encoding="utf-8").replace("MIN_POPULATION = 100", "MIN_POPULATION = 101"),
+                    encoding="utf-8")
+    after = _code_version(copy)
+    assert after != before and after.split("+")[0] == before.split("+")[0]  # same version number, other code
+    template = copy / "mgg_geo" / "present" / "templates" / "report.css"
+    template.write_text(template.read_text(encoding="utf-8") + "\n/* changed */\n", encoding="utf-8")
+    assert _code_version(copy) not in (before, after)
