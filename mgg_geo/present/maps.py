@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -84,6 +85,8 @@ DISTANCE_COLOURS = ("#08519c", "#6baed6", "#fdae6b", "#d94801")
 BREWER_SEQSEQ2 = ("#f3f3f3", "#b4d3e1", "#509dc2", "#f3e6b3", "#b3b3b3", "#376387", "#f3b300", "#b36600", "#000000")
 BIVARIATE = {n: {c: BREWER_SEQSEQ2[(3 - c) + 3 * (n - 1)] for c in (1, 2, 3)} for n in (1, 2, 3)}
 ATTRIBUTION = "Kaart: Kadaster / Centraal Bureau voor de Statistiek, {year}; vereenvoudigd voor weergave."
+#: Legend titles wrap at this many characters (the legend column is a third of the figure).
+LEGEND_WIDTH = 34
 #: Names of this many of a municipality's most populous areas are written on its maps.
 PLACE_LABELS = 8
 
@@ -319,8 +322,8 @@ def _scale_label(value, unit: str) -> str:
 
 
 def _finish(fig, ax, handles, legend_title: str, year) -> None:
-    ax.legend(handles=handles, title=legend_title, loc="upper left", bbox_to_anchor=(1.03, 1.0), frameon=False,
-              fontsize=8, title_fontsize=9, alignment="left")
+    ax.legend(handles=handles, title=textwrap.fill(legend_title, LEGEND_WIDTH), loc="upper left",
+              bbox_to_anchor=(1.03, 1.0), frameon=False, fontsize=8, title_fontsize=9, alignment="left")
     fig.text(0.01, 0.01, ATTRIBUTION.format(year=year), fontsize=7, color="#555555")
 
 

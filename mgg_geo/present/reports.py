@@ -409,25 +409,27 @@ def trends_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
 
 
 def sources_blocks(result: Analysis) -> list[Block]:
-    """Every source table by its id, with vintage, indeling and dates, and the attribution lines."""
-    rows = []
+    """Every source table by its id, with vintage, indeling and dates; the columns used; the attribution lines."""
+    rows, used = [], []
     for kind, m in result.sources.items():
+        live = m.get("origin") == "live"
         where = m.get("source_url") or Path(m.get("source_file", "")).name
-        columns = ", ".join(f"{catalogue.CONCEPTS[k].label} ({v['column']})" for k, v in m.get("columns", {}).items()
-                            if k in catalogue.CONCEPTS)
-        route = "download" if m.get("origin") == "live" else "handmatig geïmporteerd"
         rows.append([SOURCE_NAMES.get(kind, kind), source_id(kind, m), str(m.get("year", "")),
-                     str(m.get("indeling", m.get("year", ""))), fmt.date(m.get("modified")) if m.get("modified")
-                     else "niet vermeld", fmt.date(m.get("retrieved_at")),
-                     route, where, columns])
-    table = Table(["Bron", "Tabel", "Jaar", "Indeling", "Gewijzigd (CBS)", "Opgehaald", "Route", "Adres of bestand",
-                   "Gebruikte kolommen"], rows, "Bronnen van de cijfers", cls="mgg-bronnentabel")
+                     str(m.get("indeling", m.get("year", ""))),
+                     fmt.date(m.get("modified")) if m.get("modified") else "niet vermeld in het bestand",
+                     f"{'gedownload' if live else 'geïmporteerd'} op {fmt.date(m.get('retrieved_at'))}"])
+        columns = [f"{catalogue.CONCEPTS[k].label} ({v['column']})" for k, v in m.get("columns", {}).items()
+                   if k in catalogue.CONCEPTS]
+        used.append(f"{source_id(kind, m)} ({'adres' if live else 'bestand'}: {where})"
+                    + (f": {'; '.join(columns)}." if columns else "."))
+    table = Table(["Bron", "Tabel", "Jaar", "Indeling", "Gewijzigd door CBS", "Opgehaald"], rows,
+                  "Bronnen van de cijfers")
     kwb, health, bounds = (result.sources.get(k, {}) for k in ("kwb", "health", "boundaries"))
     lines = [
         f"Bron: CBS, {kwb.get('title') or 'Kerncijfers wijken en buurten'} (tabel {source_id('kwb', kwb)}, "
         f"{kwb.get('year')}), licentie CC BY 4.0. CBS onderschrijft dit rapport niet.",
-        f"Kaarten: Kadaster / Centraal Bureau voor de Statistiek, {source_id('boundaries', bounds)}, "
-        f"{bounds.get('year', '')}; gegeneraliseerde grenzen, voor weergave vereenvoudigd.",
+        f"Kaarten: Kadaster / Centraal Bureau voor de Statistiek, {source_id('boundaries', bounds)}; "
+        "gegeneraliseerde grenzen, voor weergave vereenvoudigd.",
     ]
     if health:
         lines.append(f"Gezondheidscijfers: RIVM/GGD'en/CBS, Gezondheidsmonitor Volwassenen en Ouderen "
@@ -436,7 +438,9 @@ def sources_blocks(result: Analysis) -> list[Block]:
     lines.append("Initiatieven: register van Mentaal Gezond Groningen (data/initiatives/register.csv), opgebouwd uit "
                  "openbare bronnen; per initiatief staat de bron in het register. Dit is gedocumenteerd aanbod: "
                  "ontbreken in het register betekent niet dat er geen preventie is.")
-    return [Block("table", table=table), Block("list", items=lines, cls="mgg-bronnen")]
+    return [Block("table", table=table), _p("Gebruikte kolommen per tabel:", "mgg-bronnen"),
+            Block("list", items=used, cls="mgg-bronnen"), _p("Naamsvermelding:", "mgg-bronnen"),
+            Block("list", items=lines, cls="mgg-bronnen")]
 
 
 def source_id(kind: str, manifest: dict) -> str:
