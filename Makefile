@@ -1,6 +1,6 @@
 # mgg_geo — the two commands a newcomer needs:
 #   make reports   bootstrap .venv, then render every municipality report (reports/)
-#   make test      bootstrap .venv, then run every test
+#   make test      bootstrap .venv, then lint (ruff) and run every test
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -38,6 +38,7 @@ status: $(STAMP)
 	$(BIN)/mgg-geo data status
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

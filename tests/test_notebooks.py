@@ -48,3 +48,15 @@ def test_notebooks_are_thin_and_stripped(path):
     with_output = [c for c in code if c.outputs]
     assert all("NBVAL_CHECK_OUTPUT" in c.source for c in with_output), "only checked cells keep outputs"
     assert path.stat().st_size < 50_000
+
+
+def test_notebooks_are_stripped_by_nbstripout():
+    """The pre-commit hook's own check (cells with keep_output, the checked ones, keep their output)."""
+    import shutil
+    import subprocess
+    import sys
+
+    tool = Path(sys.executable).parent / "nbstripout"
+    assert shutil.which(str(tool)), "nbstripout is in the test extra"
+    proc = subprocess.run([str(tool), "--keep-id", "--verify", *map(str, NOTEBOOKS)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
