@@ -57,12 +57,15 @@ KERNEL_NAME = "mgg-geo"
 
 
 def slug(text: str) -> str:
+    """A file-name-safe ASCII form of ``text``: "Het Hogeland" -> "het-hogeland"."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
 @dataclass
 class Job:
+    """One notebook run of the batch: ``key`` (GM code or "overview"), the notebook, the output file stem
+    and the papermill parameters."""
     key: str  # GM code, or "overview"
     notebook: Path
     name: str  # output file stem
@@ -71,6 +74,7 @@ class Job:
 
 @dataclass
 class Outcome:
+    """How one :class:`Job` ended: ``ok``, wall time in seconds, the one-line error and the attempts made."""
     job: Job
     ok: bool
     seconds: float
@@ -80,15 +84,18 @@ class Outcome:
 
 @dataclass
 class BatchResult:
+    """All outcomes of a batch and the index page written."""
     outcomes: list[Outcome] = field(default_factory=list)
     index: Path | None = None
 
     @property
     def failures(self) -> list[Outcome]:
+        """The outcomes that failed."""
         return [o for o in self.outcomes if not o.ok]
 
     @property
     def exit_code(self) -> int:
+        """0 when every report was written, 1 when any failed (the command line's exit status)."""
         return 1 if self.failures else 0
 
 

@@ -121,6 +121,7 @@ def _table_id(text: str) -> str:
 
 
 def cmd_import(args) -> int:
+    """``mgg-geo import kwb|health|boundaries|shared``: manual downloads into the cache (offline route)."""
     from mgg_geo.data import imports
     from mgg_geo.errors import DataError
 
@@ -149,6 +150,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_status(args) -> int:
+    """``mgg-geo data status``: what the cache holds, per source table and indeling."""
     from mgg_geo import settings
     from mgg_geo.data import cache, sources
 
@@ -241,6 +243,7 @@ def cmd_vintages(args) -> int:
 
 
 def cmd_fetch(args) -> int:
+    """``mgg-geo data fetch``: download KWB, RIVM and boundaries from CBS/PDOK into the cache."""
     from mgg_geo.data import sources
 
     kwb = sources.kwb(args.year, refresh=args.refresh)
@@ -255,6 +258,7 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_register_check(args) -> int:
+    """``mgg-geo register check FILE``: validate and place a register; exit 1 when it has errors."""
     from mgg_geo.supply import initiatives
 
     try:
@@ -295,6 +299,7 @@ def _parameters(args):
 
 
 def cmd_analyse(args) -> int:
+    """``mgg-geo analyse``: run the analysis and write the area table (GPKG, CSV or XLSX)."""
     from mgg_geo import analysis
     from mgg_geo.present import export
 
@@ -323,6 +328,7 @@ def cmd_analyse(args) -> int:
 
 
 def cmd_reports(args) -> int:
+    """``mgg-geo reports``: render the reports with the batch; exit 1 when any report failed."""
     from mgg_geo import batch
 
     args.region = ["all"]  # the classes are the province's; --gemeente chooses the reports
@@ -379,6 +385,7 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``mgg-geo`` argument parser: every option is checked by a :mod:`mgg_geo.checks` function."""
     from mgg_geo.analysis.parameters import check_municipalities
 
     parser = _Parser(prog="mgg-geo", description=__doc__.splitlines()[0])

@@ -112,3 +112,45 @@ def test_a_code_change_changes_the_memo_key(tmp_path):
     template = copy / "mgg_geo" / "present" / "templates" / "report.css"
     template.write_text(template.read_text(encoding="utf-8") + "\n/* changed */\n", encoding="utf-8")
     assert _code_version(copy) not in (before, after)
+
+
+def test_every_public_name_has_a_docstring():
+    import importlib
+    import inspect
+    import pkgutil
+
+    missing = []
+    for info in pkgutil.walk_packages(mgg_geo.__path__, "mgg_geo."):
+        if info.name == "mgg_geo.__main__":
+            continue
+        module = importlib.import_module(info.name)
+        if not module.__doc__:
+            missing.append(info.name)
+        for name, obj in vars(module).items():
+            if name.startswith("_") or not (inspect.isfunction(obj) or inspect.isclass(obj)) \
+                    or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if obj.__doc__ is None or (inspect.isclass(obj) and obj.__doc__.startswith(f"{obj.__name__}(")):
+                missing.append(f"{info.name}.{name}")
+            for attr, member in vars(obj).items() if inspect.isclass(obj) else ():
+                function = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
+                if not attr.startswith("_") and inspect.isfunction(function) and not function.__doc__:
+                    missing.append(f"{info.name}.{name}.{attr}")
+    assert missing == []
+
+
+def test_pip_and_conda_set_ups_list_the_same_packages():
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
+    names = {_name(d) for d in wanted}
+    conda = (PACKAGE.parent / "environment.yml").read_text(encoding="utf-8")
+    listed = {_name(line.strip(" -")) for line in conda.splitlines() if line.strip().startswith("- ")}
+    assert names - listed == set()
+
+
+def _name(requirement: str) -> str:
+    import re
+
+    return re.split(r"[<>=!~ ;\[]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")

@@ -28,9 +28,11 @@ class RequestLog:
 
     @property
     def last_url(self) -> str | None:
+        """The URL of the most recent request (for error messages), or None."""
         return self.urls[-1] if self.urls else None
 
     def before(self, url: str) -> None:
+        """Record a request about to be sent."""
         if url in self.urls:
             raise SourceError(
                 f"The server sent the download round in a loop: {url} was requested before "
@@ -70,6 +72,7 @@ class TrackedSession(requests.Session):
         self.headers["User-Agent"] = settings.USER_AGENT
 
     def send(self, request, **kwargs):  # noqa: D401 - requests API
+        """Send with the connect/read timeouts of :mod:`mgg_geo.settings`, recording the URL."""
         self.log.before(request.url)
         if kwargs.get("timeout") is None or isinstance(kwargs["timeout"], (int, float)):
             kwargs["timeout"] = (settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_TIMEOUT)

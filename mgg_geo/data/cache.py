@@ -51,10 +51,12 @@ class Entry:
 
     @property
     def name(self) -> str:
+        """The entry's name, e.g. ``kwb_2021_85039NED``."""
         return self.manifest["name"]
 
     @property
     def data_path(self) -> Path:
+        """The data file of the entry (Parquet or GeoParquet; geometry in EPSG:28992)."""
         return self.path.parent / self.manifest["data_file"]
 
     def load(self) -> pd.DataFrame | gpd.GeoDataFrame:
@@ -73,6 +75,7 @@ class Entry:
 
 
 def sha256(path: Path) -> str:
+    """The sha256 hex digest of a file's bytes."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -81,10 +84,12 @@ def sha256(path: Path) -> str:
 
 
 def now_utc() -> str:
+    """Now in UTC as ISO 8601 text (seconds)."""
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 def entry_name(kind: str, year: int, table_id: str | None = None, level: str | None = None) -> str:
+    """The cache name of a source table: kind, year, and table id or level."""
     parts = [kind, str(year)] + ([table_id] if table_id else []) + ([level] if level else [])
     return "_".join(parts)
 

@@ -139,6 +139,7 @@ class Concept:
 
     @property
     def is_percentage(self) -> bool:
+        """True when the concept is a share in percent (0-100)."""
         return self.unit == "%"
 
     @property
@@ -310,6 +311,8 @@ DOMAINS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Indicator:
+    """A need indicator: a concept with its domain and direction (+1: higher means more need, -1: less),
+    label and unit (Dutch)."""
     key: str
     label: str  # Dutch
     domain: str | None  # a DOMAINS key; None for the target population
@@ -321,6 +324,7 @@ class Indicator:
 
     @property
     def concepts(self) -> tuple[str, ...]:
+        """The concepts the indicator is computed from (itself, or its numerator and denominator)."""
         return (self.numerator,) if self.denominator is None else (self.numerator, self.denominator)
 
 
@@ -383,6 +387,7 @@ class TargetGroup:
 
     @property
     def need_indicators(self) -> tuple[Indicator, ...]:
+        """The need indicators of this target group (:data:`INDICATORS` filtered by ``indicators``)."""
         return tuple(INDICATOR_BY_KEY[k] for k in self.indicators)
 
 

@@ -28,6 +28,7 @@ LAYERS = {"buurt": "buurt_gegeneraliseerd", "wijk": "wijk_gegeneraliseerd", "gem
 
 
 def wfs_url(year: int) -> str:
+    """The PDOK WFS endpoint of the CBS gebiedsindelingen for ``year`` (from ``settings.PDOK_SERVICE_URL``)."""
     return f"{settings.PDOK_SERVICE_URL.rstrip('/')}/cbs/gebiedsindelingen/{year}/wfs/v1_0"
 
 
@@ -104,6 +105,7 @@ class Geocoder:
 
     @staticmethod
     def url() -> str:
+        """The Locatieserver URL of a free-text query (from ``settings.PDOK_API_URL``)."""
         return f"{settings.PDOK_API_URL.rstrip('/')}/bzk/locatieserver/search/v3_1/free"
 
     def lookup(self, query: str, kind: str) -> dict | None:

@@ -44,6 +44,7 @@ class Dataset:
 
     @property
     def label(self) -> str:
+        """A short description for messages, e.g. "KWB 2021 (85039NED)"."""
         m = self.manifest
         return f"{m.get('title') or m['kind']} ({m.get('table_id') or 'table id unknown'}, {m['year']})"
 

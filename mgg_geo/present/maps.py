@@ -234,6 +234,7 @@ class Figure:
 
     @property
     def html(self) -> str:
+        """The figure as an HTML ``<figure>`` (from ``templates/figure.html.j2``)."""
         return pages.render("figure.html.j2", figure=self)
 
     def _repr_html_(self) -> str:

@@ -575,11 +575,13 @@ class MunicipalityReport(_Report):
         self.outlines = result.municipalities if len(result.municipalities) else None
 
     def title(self) -> Html:
+        """The heading and subtitle (data years, time of generation)."""
         return pages.render("title.html.j2",
                             title=f"Preventie in {self.name}: waar is de volgende inspanning het meest nodig?",
                             subtitle=self._subtitle(f" per {_level(self.result, False)}"))
 
     def summary(self) -> Html:
+        """The plain-language summary (section "In het kort")."""
         return section(summary_blocks(self.result, self.code))
 
     def map_link(self, output_dir: str = "") -> Html:
@@ -601,6 +603,7 @@ class MunicipalityReport(_Report):
         return breaks.get("by_gemeente", {}).get(self.code) or breaks.get("need_index", [])
 
     def need_map(self) -> maps.Figure:
+        """The need index in six classes centred at 0, with the province-wide bounds."""
         classes = maps.need_classes(self.areas["need_index"], self._need_bins(),
                                     scope=self.result.map_breaks.get("scope", "provincie"))
         return maps.class_map(self.areas, classes, title=f"Behoefte-index per {_level(self.result, False)}",
@@ -609,6 +612,7 @@ class MunicipalityReport(_Report):
                                       "geen gegevens (te weinig cijfers voor een score).")
 
     def coverage_map(self) -> maps.Figure:
+        """The coverage measure in its three fixed classes, with the physical sites."""
         return maps.class_map(self.areas, maps.coverage_classes(self.areas["reach"]), sites=self.sites,
                               year=self.year, outlines=self.outlines, code=self.code,
                               title=f"Dekking: {_group(self.result).key} binnen 3 km van een locatie",
@@ -617,18 +621,22 @@ class MunicipalityReport(_Report):
                                       "locatie en staat in de kerncijfers.")
 
     def gap_map(self) -> maps.Figure:
+        """Need against coverage in the 3x3 classes, with the physical sites."""
         return maps.bivariate(self.areas, title="Behoefte tegen dekking", year=self.year, sites=self.sites,
                               outlines=self.outlines, code=self.code,
                               caption="Zwart (linksboven in de legenda): hoge behoefte en lage dekking, de plek voor "
                                       "een nieuwe inspanning. Gearceerd: niet gerangschikt.")
 
     def priorities(self) -> Html:
+        """Every ranked area by priority, the rank intervals explained, the unranked listed."""
         return section(priority_blocks(self.result, self.code))
 
     def comparison(self) -> Html:
+        """The need indicators of the municipality against the province."""
         return section([Block("table", table=comparison_table(self.result, self.code))])
 
     def what_if(self) -> Html:
+        """The suggested new sites on a map and in a table, with the effect on coverage."""
         sites = self.result.whatif_sites[self.result.whatif_sites["gemeente_code"] == self.code]
         effect = self.result.whatif_areas[self.result.whatif_areas["gemeente_code"] == self.code]
         figure = maps.whatif_map(self.areas, effect, sites, existing=self.sites, year=self.year,
@@ -637,6 +645,7 @@ class MunicipalityReport(_Report):
         return section(whatif_blocks(self.result, self.code, figure))
 
     def quality(self) -> Html:
+        """Data quality: suppressed figures, conversions, the residents check, caveats."""
         return section(quality_blocks(self.result, self.code))
 
     def trends(self) -> Html:
@@ -675,10 +684,12 @@ class ProvinceReport(_Report):
         self.year = result.sources["boundaries"]["year"]
 
     def title(self) -> Html:
+        """The heading and subtitle of the overview."""
         return pages.render("title.html.j2", title="Preventie in de provincie Groningen: de tien gemeenten naast "
                                                    "elkaar", subtitle=self._subtitle())
 
     def ranking(self) -> Html:
+        """The municipalities in the order of the analysis (most high-need, low-coverage areas first)."""
         figures = self.result.figures.sort_values("province_rank")
         rows = [[fmt.number(f["province_rank"]), f["gemeente"], fmt.number(f["target_population"]),
                  fmt.number(f["areas"]), fmt.number(f["sites_physical"]),
@@ -694,6 +705,7 @@ class ProvinceReport(_Report):
         return section([Block("table", table=table)])
 
     def gap_counts(self) -> Html:
+        """The number of areas per 3x3 class and municipality."""
         classes = [f"{n}-{c}" for n in (3, 2, 1) for c in (1, 2, 3)]
         body = [[regions.MUNICIPALITIES[code]] + [fmt.number(f["gap_counts"].get(c, 0)) for c in classes]
                 + [fmt.number(f["gap_counts"].get("", 0))] for code, f in self.result.figures.iterrows()]
@@ -705,5 +717,6 @@ class ProvinceReport(_Report):
             key="B: behoefte, D: dekking. B hoog / D laag is hoge behoefte en lage dekking."))])
 
     def small_multiples(self) -> maps.Figure:
+        """The 10 municipalities side by side in the 3x3 classes."""
         outlines = self.result.municipalities if len(self.result.municipalities) else None
         return maps.small_multiples(self.result.areas, year=self.year, outlines=outlines)

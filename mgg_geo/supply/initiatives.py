@@ -100,6 +100,8 @@ PROVINCE_TOLERANCE_M = 500.0
 
 @dataclass(frozen=True)
 class Problem:
+    """One finding in a register: severity (error or warning), Excel row, column and a message that says
+    what to do."""
     severity: str  # "error" or "warning"
     file: str
     row: int | None  # as the user sees it (Excel row; feature number for GeoJSON)
@@ -135,10 +137,12 @@ class Register:
 
     @property
     def errors(self) -> list[Problem]:
+        """The problems that refuse the register."""
         return [p for p in self.problems if p.severity == "error"]
 
     @property
     def warnings(self) -> list[Problem]:
+        """The problems that keep the row but flag it."""
         return [p for p in self.problems if p.severity == "warning"]
 
     @property
