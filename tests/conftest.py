@@ -109,6 +109,34 @@ def province_analysis(imported_cache):
         settings.CACHE_DIR = saved
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Debian Chromium (Playwright), launched once; skipped when absent, a failure under CI=true."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but /usr/bin/chromium is missing (.ci/run installs it)")
+        pytest.skip("Debian chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync", "--disable-quic"])
+        yield browser
+        browser.close()
+
+
+def offline_context(browser, outside: list, **options):
+    """A browser context without network: every request that is not a local file is recorded and refused."""
+    context = browser.new_context(offline=True, **options)
+    context.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
+                  if not route.request.url.startswith("file:") else route.continue_())
+    return context
+
+
 @pytest.fixture(scope="session")
 def output_dir() -> Path:
     OUTPUT_DIR.mkdir(exist_ok=True)

@@ -3,15 +3,14 @@ import json
 import os
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
 from mgg_geo import batch, cli, settings
 from mgg_geo.analysis.parameters import ReportParameters
+from tests.conftest import offline_context
 
 pytestmark = pytest.mark.shared
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture
@@ -108,22 +107,10 @@ def test_cli_reports_exit_code_and_unknown_municipality(kernel_env, tmp_path, ca
 
 
 @pytest.mark.browser
-def test_report_and_index_in_headless_chromium_offline(rendered, output_dir):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but /usr/bin/chromium is missing (.ci/run installs it)")
-        pytest.skip("Debian chromium not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
+def test_report_and_index_in_headless_chromium_offline(rendered, output_dir, chromium):
     _, out = rendered
     outside, dialogs, failed = [], [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync", "--disable-quic"])
-        context = browser.new_context(viewport={"width": 1280, "height": 1800}, offline=True)
-        context.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
-                      if not route.request.url.startswith("file:") else route.continue_())
+    with offline_context(chromium, outside, viewport={"width": 1280, "height": 1800}) as context:
         page = context.new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.on("requestfailed", lambda r: failed.append(r.url))
@@ -143,7 +130,6 @@ def test_report_and_index_in_headless_chromium_offline(rendered, output_dir):
         page.locator("a", has_text="Pekela").first.click()
         page.wait_for_load_state("load")
         assert page.url.endswith("GM0765-pekela.html")
-        browser.close()
     assert dialogs == []  # no script from the register ran
     assert outside == [] and failed == []  # the report asks nothing from the network and nothing of its own is broken
 
@@ -163,47 +149,29 @@ OVERFLOW = """() => {
 }"""
 
 
-def _chromium_or_skip():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but /usr/bin/chromium is missing (.ci/run installs it)")
-        pytest.skip("Debian chromium not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    return sync_playwright
-
-
 @pytest.mark.browser
-def test_every_report_prints_on_a4_without_overflow(rendered, output_dir):
+def test_every_report_prints_on_a4_without_overflow(rendered, output_dir, chromium):
     """Print media at the A4 content width: no element sticks out of the page box; then a real A4 PDF."""
-    sync_playwright = _chromium_or_skip()
     _, out = rendered
     pages = sorted(out.glob("*.html"))
     assert len(pages) == 4  # two municipalities, the overview, the index
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_context(viewport={"width": A4_CONTENT_PX, "height": 1100}, offline=True).new_page()
+    with offline_context(chromium, [], viewport={"width": A4_CONTENT_PX, "height": 1100}) as context:
+        page = context.new_page()
         for path in pages:
             page.goto(path.as_uri(), wait_until="load")
             page.emulate_media(media="print")
             assert page.evaluate(OVERFLOW) == [], path.name
             pdf = page.pdf(format="A4", print_background=True, path=str(output_dir / f"print-{path.stem}.pdf"))
             assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") >= 1
-        browser.close()
 
 
 @pytest.mark.browser
-def test_report_text_is_dutch_and_links_to_a_map_that_draws_offline(rendered):
+def test_report_text_is_dutch_and_links_to_a_map_that_draws_offline(rendered, chromium):
     """Visible text uses decimal commas and the report's map link opens a page that draws its areas with the
     network blocked."""
-    sync_playwright = _chromium_or_skip()
     _, out = rendered
     outside = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": 1280, "height": 1000}, offline=True)
-        context.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
-                      if not route.request.url.startswith("file:") else route.continue_())
+    with offline_context(chromium, outside, viewport={"width": 1280, "height": 1000}) as context:
         page = context.new_page()
         page.goto((out / "GM0765-pekela.html").as_uri(), wait_until="load")
         assert page.title() == "Preventie in Pekela – Mentaal Gezond Groningen"
@@ -220,7 +188,6 @@ def test_report_text_is_dutch_and_links_to_a_map_that_draws_offline(rendered):
         page.locator(".leaflet-control-layers-base label", has_text="Behoefte tegen dekking").click()
         assert page.locator('.mgg-legenda [data-laag="Behoefte tegen dekking"]').is_visible()
         assert not page.locator('.mgg-legenda [data-laag="Behoefte-index"]').is_visible()
-        browser.close()
     assert outside == []
 
 

@@ -29,9 +29,9 @@ from mgg_geo import analysis, batch, settings
 from mgg_geo.analysis import memo
 from mgg_geo.analysis.parameters import ReportParameters
 from mgg_geo.present import export, webmap
+from tests.conftest import offline_context
 
 pytestmark = pytest.mark.shared
-CHROMIUM = Path("/usr/bin/chromium")
 #: Each payload would set window.__pwned if it ever ran.
 HOSTILE = [
     "${window.__pwned='template'}",
@@ -137,22 +137,10 @@ def test_markup_in_a_name_is_a_warning_that_names_the_row(hostile):
 
 
 @pytest.mark.browser
-def test_map_pages_run_no_injected_code_in_chromium(hostile, output_dir):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but /usr/bin/chromium is missing (.ci/run installs it)")
-        pytest.skip("Debian chromium not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
+def test_map_pages_run_no_injected_code_in_chromium(hostile, output_dir, chromium):
     out, _, _ = hostile
     outside, dialogs, errors = [], [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync", "--disable-quic"])
-        context = browser.new_context(viewport={"width": 1200, "height": 900}, offline=True)
-        context.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
-                      if not route.request.url.startswith("file:") else route.continue_())
+    with offline_context(chromium, outside, viewport={"width": 1200, "height": 900}) as context:
         page = context.new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -182,7 +170,6 @@ def test_map_pages_run_no_injected_code_in_chromium(hostile, output_dir):
             assert page.evaluate("window.__pwned") is None
             assert page.locator("img[src='x'], svg[onload]").count() == 0
             page.screenshot(path=str(output_dir / f"chromium-map-{path.stem}.png"))
-        browser.close()
     assert dialogs == [] and errors == [] and outside == []
 
 
