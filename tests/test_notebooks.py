@@ -58,5 +58,6 @@ def test_notebooks_are_stripped_by_nbstripout():
 
     tool = Path(sys.executable).parent / "nbstripout"
     assert shutil.which(str(tool)), "nbstripout is in the test extra"
-    proc = subprocess.run([str(tool), "--keep-id", "--verify", *map(str, NOTEBOOKS)], capture_output=True, text=True)
+    proc = subprocess.run([str(tool), "--keep-id", "--keep-count", "--verify", *map(str, NOTEBOOKS)],
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
