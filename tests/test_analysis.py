@@ -475,6 +475,9 @@ def test_the_need_index_means_the_same_in_a_one_municipality_run(province, use_i
     pd.testing.assert_series_equal(pekela.areas["need_index"], province.areas.loc[pekela.areas.index, "need_index"])
     assert pekela.areas["need_class"].tolist() == province.areas.loc[pekela.areas.index, "need_class"].tolist()
     assert pekela.map_breaks["need_index"] == province.map_breaks["need_index"]
+    ranked = int(province.areas["ranked"].sum())
+    assert pekela.figures.loc["GM0765", "areas_ranked_province"] == ranked == 120  # ranks count the province
+    assert pekela.areas["need_rank"].tolist() == province.areas.loc[pekela.areas.index, "need_rank"].tolist()
 
 
 @pytest.mark.shared

@@ -175,6 +175,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         comparison=indicator_comparison(province, group, munis))
     result.figures = pd.DataFrame([key_figures(result, code) for code in munis]).set_index("gemeente_code")
     result.figures["province_rank"] = province_order(result.figures)
+    result.figures["areas_ranked_province"] = int(province["ranked"].sum())  # what need ranks count among
     return result
 
 

@@ -186,12 +186,6 @@ def in_province(code: object, *, include_former: bool = True) -> bool:
     return gm in MUNICIPALITIES or (include_former and gm in FORMER_MUNICIPALITIES)
 
 
-def municipality_name(code: str) -> str:
-    """Name of a current or former municipality of the province."""
-    c = normalise_code(code)
-    return MUNICIPALITIES.get(c) or FORMER_MUNICIPALITIES.get(c) or c
-
-
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "", text.lower())

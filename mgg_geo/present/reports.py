@@ -238,7 +238,6 @@ def origins_block(result: Analysis, code: str) -> list[Block]:
 def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS) -> list[Block]:
     """Every ranked area by priority; in print only the first ``print_rows`` (the total is stated)."""
     frame = result.priorities(code)
-    n_total = int(result.areas["ranked"].sum()) if result.parameters.get("class_breaks") != "gemeente" else None
     rows = []
     for area, r in frame.iterrows():
         interval = (fmt.MISSING if pd.isna(r["rank_p05"])
@@ -250,7 +249,7 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
                      fmt.km(r["nearest_km"]), fmt.number(r["n_3km"]), fmt.number(r["access_norm"], 2),
                      fmt.number(r["target_population"]), labels.gap_label(r["need_class"], r["coverage_class"])])
     classes = ["" if i < print_rows else "mgg-extra" for i in range(len(rows))]
-    ranked_all = int(result.areas["ranked"].sum())
+    ranked_all = int(result.figures.loc[code, "areas_ranked_province"])  # ranks are the province's
     header = ["Prio\u00adriteit", "Code", "Gebied", "Behoefte-index", f"Rang van {fmt.number(ranked_all)} (90%)",
               "Leidend domein", "Dekking", "Afstand", "Loc. ≤ 3 km", "E2SFCA", "Doelgroep", "Klasse"]
     table = Table(header, rows, f"Prioriteiten {regions.MUNICIPALITIES[code]}: hoge behoefte en lage dekking eerst",
@@ -262,10 +261,9 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
     if len(rows) > print_rows:
         blocks.append(_p(f"Afgedrukt: de eerste {fmt.number(print_rows)} van {fmt.number(len(rows))} gerangschikte "
                          "gebieden; de volledige lijst staat in de digitale versie.", "mgg-print-noot"))
-    scope = "van de provincie" if n_total is not None else "van de analyse"
     blocks.append(_p(
         f"Rang en interval: de rang is de plaats van het gebied onder alle {fmt.number(ranked_all)} gerangschikte "
-        f"gebieden {scope} (1 = de hoogste behoefte). Omdat de keuze van gewichten en rekenmethode de volgorde "
+        "gebieden van de provincie (1 = de hoogste behoefte). Omdat de keuze van gewichten en rekenmethode de volgorde "
         "beïnvloedt, is de berekening vele keren herhaald met andere keuzes; in 90% van die herhalingen viel de rang "
         "binnen het interval. Een breed interval (meer dan de helft van de lijst) heet onzeker. Leidend domein: het "
         "domein dat het meest bijdraagt aan de behoefte van het gebied. Dekking: het deel van de doelgroep dat binnen "
