@@ -9,8 +9,8 @@ Examples
 --------
 >>> number(12345.678, 1), number(-0.004, 2), number(-1234.5, 1), number(None)
 ('12.345,7', '0,00', '−1.234,5', '–')
->>> percent(0.6149), km(2.345), signed(-2.26, 1)
-('61%', '2,3 km', '−2,3')
+>>> percent(0.6149), number(6.62, 1, "%"), km(2.345), signed(-2.26, 1)
+('61%', '6,6%', '2,3 km', '−2,3')
 >>> count(1, "wijk", "wijken"), count(3, "wijk", "wijken")
 ('1 wijk', '3 wijken')
 """
@@ -47,6 +47,8 @@ def number(value, decimals: int = 0, unit: str = "") -> str:
         rounded = 0.0  # no "-0"
     text = f"{abs(rounded):,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     text = ("−" if rounded < 0 else "") + text  # a real minus sign
+    if unit == "%":
+        return text + "%"  # "6,6%", like percent()
     return f"{text} {unit}" if unit else text
 
 

@@ -260,15 +260,15 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
     fmap.get_root().title = title
     folium.TileLayer("OpenStreetMap", name="Achtergrondkaart (OpenStreetMap, vereist internet)",
                      attr="© OpenStreetMap", show=False, overlay=True).add_to(fmap)
+    context = None
     if outlines is not None and len(outlines):
         context = maps.display_geometry(outlines, 100.0).to_crs(settings.CRS_WEB)
-        context = gpd.GeoDataFrame({"eigen": context.index == code}, geometry=context.geometry.set_precision(
-            10 ** -DECIMALS), crs=settings.CRS_WEB)
-        folium.GeoJson(context.to_json(), name="Gemeentegrenzen", overlay=True, control=False, interactive=False,
-                       style_function=lambda f: {"fillColor": "#e9e9e9", "fillOpacity": 0.0 if f["properties"]["eigen"]
-                                                 else 0.7, "color": "#222222" if f["properties"]["eigen"]
-                                                 else "#ffffff", "weight": 2 if f["properties"]["eigen"] else 1},
-                       ).add_to(fmap)
+        context = gpd.GeoDataFrame(geometry=context.geometry.set_precision(10 ** -DECIMALS), crs=settings.CRS_WEB,
+                                   index=context.index)
+        folium.GeoJson(context[context.index != code].to_json(), name="Buurgemeenten", control=False,
+                       interactive=False, style_function=lambda f: {"fillColor": maps.NEIGHBOUR_COLOUR,
+                                                                    "fillOpacity": 1.0, "color": "#bdbdbd",
+                                                                    "weight": 1}).add_to(fmap)
     for i, layer in enumerate(layers):
         colours = layer.classes.colours.reindex(shown.index)
         frame = gpd.GeoDataFrame(props.assign(kleur=colours.fillna("#ffffff"), leeg=colours.isna()),
@@ -281,12 +281,18 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
                                       "weight": 0.8, "fillOpacity": 0.3 if f["properties"]["leeg"] else 0.85},
             tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
         ).add_to(fmap)
+    if context is not None and code in context.index:  # the municipality's outline above its areas
+        folium.GeoJson(context.loc[[code]].to_json(), name="Gemeentegrens", control=False, interactive=False,
+                       style_function=lambda f: {"fill": False, "color": maps.OUTLINE_COLOUR, "weight": 2}
+                       ).add_to(fmap)
     if sites is not None and len(sites):
         rows, programmes, site_colours, placements = _site_rows(sites)
         if rows:
             Sites(rows, programmes, site_colours, placements, [labels.PLACEMENTS[p] for p in ("town", "area")],
                   name="Preventie-initiatieven (locaties)").add_to(fmap)
     legends = "".join(_legend(layer, i == 0) for i, layer in enumerate(layers))
+    fmap.get_root().header.add_child(folium.Element(
+        "<style>.leaflet-container{background:#ffffff}</style>"))  # neighbours in grey stand out from white
     fmap.get_root().html.add_child(folium.Element(
         '<div class="mgg-legenda" style="position:fixed;bottom:20px;left:20px;z-index:1000;background:white;'
         'padding:6px;font:12px sans-serif;border:1px solid #999;max-width:280px">'
