@@ -4,8 +4,9 @@
 :mod:`~mgg_geo.present.labels` (words) are the one Dutch formatter and
 vocabulary; :mod:`~mgg_geo.present.maps` holds the classes and palettes of
 every map and draws the static ones; :mod:`~mgg_geo.present.webmap` the
-offline interactive pages; :mod:`~mgg_geo.present.reports` the report
-sections, rendered by :mod:`~mgg_geo.present.pages` from the templates in
+offline interactive pages; :mod:`~mgg_geo.present.sections` words every
+report section and :mod:`~mgg_geo.present.reports` puts them together, all
+rendered by :mod:`~mgg_geo.present.pages` from the templates in
 ``templates/`` with the one stylesheet ``templates/report.css``;
-:mod:`~mgg_geo.present.export` the GeoPackage, CSV and XLSX exports.
+:mod:`~mgg_geo.present.export` writes the GeoPackage, CSV and XLSX exports.
 """
