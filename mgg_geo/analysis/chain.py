@@ -1,8 +1,10 @@
 """The whole chain for a municipality or the province: areas -> need -> coverage -> gap -> what-if.
 
-Coverage is computed on the whole province (so initiatives just across a
-municipal border count), need and gap classes within the analysis region
-(the requested municipalities), priorities within each municipality. The
+Everything is computed on the whole province: coverage (so initiatives just
+across a municipal border count), the need index and its ranks, the need
+classes (per municipality only with ``class_breaks="gemeente"``); priorities
+run within each municipality, and the result keeps the areas of the
+requested municipalities. The
 result, :class:`Analysis`, holds everything a report shows, key figures and
 the what-if per municipality included; presentation only formats it.
 """
@@ -87,6 +89,11 @@ class Analysis:
     municipalities: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    def sites_near(self, code: str, distance_m: float = 5000.0) -> gpd.GeoDataFrame:
+        """The sites within ``distance_m`` (m, EPSG:28992) of municipality ``code``: what its maps show."""
+        areas = self.areas[self.areas["gemeente_code"] == code]
+        return self.sites[self.sites.intersects(areas.geometry.union_all().buffer(distance_m))]
+
     def priorities(self, gemeente: str | None = None, top: int | None = None) -> gpd.GeoDataFrame:
         """Ranked areas by priority (1 first), optionally of one municipality and only the top ``top``."""
         frame = self.areas[self.areas["priority"].notna()]
@@ -126,7 +133,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         Fields of :class:`~mgg_geo.analysis.parameters.ReportParameters` to change,
         e.g. ``run(level="buurt", draws=200, offline=True)``.
     """
-    p = (params or ReportParameters()).replace(**changes) if changes else (params or ReportParameters())
+    p = ReportParameters.resolve(params, **changes)
     munis = list(p.municipalities)
     group = catalogue.target_group(p.target_group)
     frame = areas_mod.build(p.level, kwb_year=p.kwb_year, health_year=p.health_year, boundary_year=p.boundary_year,

@@ -77,7 +77,7 @@ def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
     or unreadable is computed again; nothing in the cache folder is ever
     executed (no pickle).
     """
-    params = (params or ReportParameters()).replace(**changes) if changes else (params or ReportParameters())
+    params = ReportParameters.resolve(params, **changes)
     folder = Path(settings.CACHE_DIR) / "analyses" / memo_key(params)
     if folder.is_dir():
         try:

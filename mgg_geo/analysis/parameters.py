@@ -170,6 +170,12 @@ class ReportParameters:
         values = {k: v for k, v in values.items() if not (v == "" or (v == 0 and k.endswith("_year")))}
         return cls(**{**values, **overrides})
 
+    @classmethod
+    def resolve(cls, params: ReportParameters | None = None, **changes) -> ReportParameters:
+        """``params`` (None: all defaults) with ``changes`` applied, validated again."""
+        params = params or cls()
+        return params.replace(**changes) if changes else params
+
     def replace(self, **changes) -> ReportParameters:
         """A copy with ``changes``, validated again."""
         return dataclasses.replace(self, **changes)

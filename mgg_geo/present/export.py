@@ -38,8 +38,7 @@ def export_table(result: Analysis) -> gpd.GeoDataFrame:
     minimum = result.parameters["min_population"]
     frame = result.areas.assign(
         figures_origin=labels.figures_origin(result.vintages).reindex(result.areas.index).fillna("eigen cijfers"),
-        gap_label=[labels.gap_label(n, c)
-                   for n, c in zip(result.areas["need_class"], result.areas["coverage_class"], strict=True)],
+        gap_label=labels.gap_labels(result.areas["need_class"], result.areas["coverage_class"]),
         below_min_population=~(pd.to_numeric(result.areas["population"], errors="coerce") >= minimum))
     extra = [c for c in frame.columns if "__" in c and not c.endswith("__suppressed")]
     cols = [c for c in EXPORT_COLUMNS if c in frame] + extra

@@ -106,6 +106,11 @@ def gap_label(need_class: float, coverage_class: float) -> str:
     return text[0].upper() + text[1:]
 
 
+def gap_labels(need_class: pd.Series, coverage_class: pd.Series) -> list[str]:
+    """:func:`gap_label` per area."""
+    return [gap_label(n, c) for n, c in zip(need_class, coverage_class, strict=True)]
+
+
 def unranked(reason: object, min_population: float) -> str:
     """Dutch reason an area is not ranked ('' when it is)."""
     if not isinstance(reason, str):

@@ -49,7 +49,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib_scalebar.scalebar import ScaleBar  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
-from mgg_geo.analysis.coverage import COVERAGE_BREAKS, RADII_M, is_area_wide  # noqa: E402
+from mgg_geo.analysis.coverage import RADII_M, coverage_class, is_area_wide  # noqa: E402
 from mgg_geo.present import fmt, labels, pages  # noqa: E402
 
 #: Simplification of boundaries for display (m, EPSG:28992).
@@ -118,6 +118,12 @@ class Classes:
         return self.colours.isna()
 
 
+def _coloured(values: pd.Series, classes, palette) -> pd.Series:
+    """The colour ``palette[class]`` per area, None where the value is missing."""
+    return pd.Series([palette[int(c)] if v == v else None for c, v in zip(classes, values, strict=True)],
+                     index=values.index, dtype="object")
+
+
 def need_classes(values: pd.Series, bins: list[float], *, scope: str = "provincie") -> Classes:
     """The need index in six classes centred at 0 (the province average), by the bounds of the analysis.
 
@@ -134,9 +140,8 @@ def need_classes(values: pd.Series, bins: list[float], *, scope: str = "provinci
     if len(bins) != 6:
         return Classes(pd.Series(None, index=values.index, dtype="object"), [], "Behoefte-index")
     b2, b1 = -bins[0], -bins[1]
-    cls = np.searchsorted(np.asarray(bins[:5], dtype="float64"), x.to_numpy(), side="left")
-    colours = pd.Series([DIVERGING[int(c)] if v == v else None for c, v in zip(cls, x, strict=True)],
-                        index=values.index, dtype="object")
+    colours = _coloured(x, np.searchsorted(np.asarray(bins[:5], dtype="float64"), x.to_numpy(), side="left"),
+                        DIVERGING)
     names = [f"{fmt.number(-b2, 2)} of lager", f"{fmt.number(-b2, 2)} tot {fmt.number(-b1, 2)}",
              f"{fmt.number(-b1, 2)} tot 0", f"0 tot {fmt.number(b1, 2)}",
              f"{fmt.number(b1, 2)} tot {fmt.number(b2, 2)}", f"hoger dan {fmt.number(b2, 2)}"]
@@ -149,11 +154,8 @@ def need_classes(values: pd.Series, bins: list[float], *, scope: str = "provinci
 
 def coverage_classes(reach: pd.Series) -> Classes:
     """The coverage measure (share of the target group within 3 km) in its three fixed classes."""
-    x = pd.to_numeric(reach, errors="coerce")
-    lo, hi = COVERAGE_BREAKS
-    cls = np.where(x < lo, 1, np.where(x < hi, 2, 3))
-    colours = pd.Series([COVERAGE_CLASS_COLOURS[int(c)] if v == v else None for c, v in zip(cls, x, strict=True)],
-                        index=reach.index, dtype="object")
+    classes = coverage_class(reach)  # the analysis' own classes
+    colours = _coloured(classes, classes.fillna(1).to_numpy(), COVERAGE_CLASS_COLOURS)
     legend = [(COVERAGE_CLASS_COLOURS[c], text) for c, text in
               ((3, "hoog: twee derde of meer"), (2, "midden: een tot twee derde"), (1, "laag: minder dan een derde"))]
     return Classes(colours, legend, "Deel van de doelgroep binnen 3 km")
@@ -163,9 +165,7 @@ def distance_classes(nearest_km: pd.Series) -> Classes:
     """Distance to the nearest physical site in classes with breaks at 1, 3 and 5 km."""
     x = pd.to_numeric(nearest_km, errors="coerce")
     bounds = [r / 1000.0 for r in RADII_M]
-    cls = np.searchsorted(np.asarray(bounds), x.to_numpy(), side="left")
-    colours = pd.Series([DISTANCE_COLOURS[int(c)] if v == v else None for c, v in zip(cls, x, strict=True)],
-                        index=nearest_km.index, dtype="object")
+    colours = _coloured(x, np.searchsorted(np.asarray(bounds), x.to_numpy(), side="left"), DISTANCE_COLOURS)
     a, b, c = (fmt.number(v) for v in bounds)
     legend = list(zip(DISTANCE_COLOURS, [f"tot {a} km", f"{a} tot {b} km", f"{b} tot {c} km", f"meer dan {c} km"],
                       strict=True))
@@ -201,9 +201,7 @@ def quantile_classes(values: pd.Series, *, k: int = 5, colours=SEQUENTIAL, decim
     k = max(1, min(k, len(colours), present.nunique()))
     bins = list(mapclassify.Quantiles(present.to_numpy(), k=k).bins) if k > 1 else [float(present.max())]
     palette = colours[-len(bins):]
-    cls = np.minimum(np.searchsorted(bins, x.to_numpy(), side="left"), len(bins) - 1)
-    out = pd.Series([palette[int(c)] if v == v else None for c, v in zip(cls, x, strict=True)], index=values.index,
-                    dtype="object")
+    out = _coloured(x, np.minimum(np.searchsorted(bins, x.to_numpy(), side="left"), len(bins) - 1), palette)
     lower = [float(present.min())] + bins[:-1]
     names = [f"{fmt.number(lo, decimals)} – {fmt.number(hi, decimals, unit)}"
              for lo, hi in zip(lower, bins, strict=True)]

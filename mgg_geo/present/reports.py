@@ -101,7 +101,7 @@ class MunicipalityReport(_Report):
         self.code = regions.resolve_municipality(gemeente)
         self.name = regions.MUNICIPALITIES[self.code]
         self.areas = result.areas[result.areas["gemeente_code"] == self.code]
-        self.sites = result.sites[result.sites.intersects(self.areas.geometry.union_all().buffer(5000))]
+        self.sites = result.sites_near(self.code)
         self.year = result.sources["boundaries"]["year"]
         self.outlines = result.municipalities if len(result.municipalities) else None
 

@@ -203,9 +203,8 @@ def municipality_map(result, code: str, bins: list[float]):
         The need classes' bounds (:func:`mgg_geo.analysis.chain.need_breaks`).
     """
     areas = result.areas[result.areas["gemeente_code"] == code]
-    areas = areas.assign(gap_label=[labels.gap_label(n, c) for n, c in
-                                    zip(areas["need_class"], areas["coverage_class"], strict=True)])
-    sites = result.sites[result.sites.intersects(areas.geometry.union_all().buffer(5000))]
+    areas = areas.assign(gap_label=labels.gap_labels(areas["need_class"], areas["coverage_class"]))
+    sites = result.sites_near(code)
     layers = [Layer("Behoefte-index", maps.need_classes(areas["need_index"], bins,
                                                        scope=result.map_breaks.get("scope", "provincie"))),
               Layer("Dekking", maps.coverage_classes(areas["reach"])),
