@@ -20,8 +20,9 @@ half report is ever visible):
 * ``index.html``: links to every report in the folder with its key figures, and every failure
   (``data/<key>.error.json``), rebuilt under a file lock by every build.
 
-Temporary files carry the id of the process writing them; a new build removes
-those of processes that no longer run (a killed batch leaves nothing behind).
+Temporary files live in ``.mgg-tmp/`` folders (in ``out_dir`` and its subfolders) and carry the id of the
+process writing them; a new build removes those of processes that no longer run (a killed batch leaves
+nothing behind) and never touches any other file.
 
 One failing municipality does not stop the others; failures are listed in the
 index and make the exit status non-zero.
@@ -29,10 +30,10 @@ index and make the exit status non-zero.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
-import tempfile
 import time
 import traceback
 import unicodedata
@@ -45,7 +46,7 @@ from filelock import FileLock
 
 from mgg_geo import analysis, settings
 from mgg_geo.analysis.parameters import ReportParameters, check_municipalities
-from mgg_geo.checks import check_int
+from mgg_geo.checks import absolute, check_int
 from mgg_geo.data import cache, regions
 from mgg_geo.errors import MggError, ParameterError
 from mgg_geo.present import pages, reports
@@ -87,6 +88,7 @@ class BatchResult:
     """All outcomes of a batch and the index page written."""
     outcomes: list[Outcome] = field(default_factory=list)
     index: Path | None = None
+    index_error: str = ""  # why the index could not be written (e.g. a full disk)
 
     @property
     def failures(self) -> list[Outcome]:
@@ -95,8 +97,8 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when every report was written, 1 when any failed (the command line's exit status)."""
-        return 1 if self.failures else 0
+        """0 when every report and the index were written, 1 otherwise (the command line's exit status)."""
+        return 1 if self.failures or self.index_error else 0
 
 
 def kernel_name() -> str:
@@ -114,6 +116,8 @@ def _atomic_write(path: Path, text: str) -> None:
 def _is_kernel_start_failure(exc: BaseException) -> bool:
     from papermill.exceptions import PapermillExecutionError
 
+    if isinstance(exc, OSError) and exc.errno in _OUTPUT_ERRNOS:
+        return False
     return not isinstance(exc, (PapermillExecutionError, MggError))
 
 
@@ -132,31 +136,60 @@ def execute(job: Job, out_dir: Path, *, retries: int = 2, kernel: str | None = N
                 try:
                     # shutdown_kernel="immediate": once every cell has run, nbclient need not wait for a
                     # graceful exit (about 0.6 s per notebook)
-                    papermill.execute_notebook(str(job.notebook), str(tmp), parameters=job.parameters,
+                    papermill.execute_notebook(_literal(job.notebook), _literal(tmp), parameters=job.parameters,
                                                kernel_name=kernel or kernel_name(), cwd=str(settings.PROJECT_ROOT),
                                                progress_bar=False, log_output=False, start_timeout=120,
                                                shutdown_kernel="immediate")
                     error = ""
                     break
                 except Exception as exc:  # noqa: BLE001 - every failure is recorded, the batch goes on
-                    error = _describe(exc)
+                    error = _describe(exc, out_dir)
                     if not _is_kernel_start_failure(exc) or attempt > retries:
                         break
                     time.sleep(1.0 * attempt)
             if not tmp.stat().st_size:
                 raise RuntimeError("papermill wrote no notebook")  # nothing to keep
+            nb = nbformat.read(tmp, as_version=4)  # a notebook cut short (full disk) never gets its final name
         if not error:
-            nb = nbformat.read(executed_path, as_version=4)
             title = reports.page_title(None if job.key == "overview" else job.key)
             _atomic_write(out_dir / f"{job.name}.html", pages.notebook_html(nb, title))
     except Exception as exc:  # noqa: BLE001
-        error = error or _describe(exc)
+        error = error or _describe(exc, out_dir)
     return Outcome(job, ok=not error, seconds=time.perf_counter() - started, error=error, attempts=attempt)
 
 
-def _describe(exc: BaseException) -> str:
+def _literal(path: Path) -> str:
+    """A path for papermill, which fills ``{name}`` placeholders of its paths with the parameters: braces are
+    doubled, so the path means exactly what it says."""
+    return str(path).replace("{", "{{").replace("}", "}}")
+
+
+#: Errors of the file system that no retry cures: disk full, quota, read-only, permission.
+_OUTPUT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def output_problem(exc: BaseException, folder: Path) -> str | None:
+    """One line for a write that failed because of the disk (full, quota, read-only, permission), naming
+    ``folder``; None for any other error."""
     from papermill.exceptions import PapermillExecutionError
 
+    number = exc.errno if isinstance(exc, OSError) else None
+    if isinstance(exc, PapermillExecutionError) and exc.ename in ("OSError", "PermissionError"):
+        found = re.search(r"\[Errno (\d+)\]", str(exc.evalue))
+        number = int(found.group(1)) if found else None
+    if number == errno.ENOSPC or number == errno.EDQUOT:
+        return f"no space left on the disk of {folder}: free some space (or choose another --out) and run again"
+    if number in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"cannot write to {folder} ({os.strerror(number)}): choose another --out"
+    return None
+
+
+def _describe(exc: BaseException, folder: Path | None = None) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    problem = output_problem(exc, folder) if folder is not None else None
+    if problem:
+        return problem
     if isinstance(exc, PapermillExecutionError):
         return f"{exc.ename}: {exc.evalue}".strip()
     text = f"{type(exc).__name__}: {exc}".strip()
@@ -176,14 +209,12 @@ def prepare_output(out_dir: str | Path) -> Path:
     ParameterError
         When ``out_dir`` is a file or cannot be written (the message names ``--out``).
     """
-    out = Path(out_dir).expanduser()
-    out = out if out.is_absolute() else (Path.cwd() / out)
+    out = absolute(out_dir)
     if out.exists() and not out.is_dir():
         raise ParameterError(f"--out: {out} is a file; give a folder for the reports.")
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out, prefix=cache.temp_prefix("probe"))
-        probe.close()
+        cache.release(cache.temp_path(out, "probe"))
     except OSError as exc:
         raise ParameterError(f"--out: cannot write to {out} ({exc.strerror or exc}).") from None
     cache.remove_stale(out)
@@ -240,17 +271,31 @@ def run(params: ReportParameters | None = None, *, reports_for=None, out_dir: st
                 bar.set_postfix_str(f"{outcome.job.key} {'ok' if outcome.ok else 'MISLUKT'}")
     if bar is not None:
         bar.close()
-    result.index = write_index(out)
+    try:
+        result.index = write_index(out)
+    except OSError as exc:
+        result.index_error = output_problem(exc, out) or f"cannot write {out / 'index.html'} ({exc})"
     return result
 
 
 def _record(out: Path, outcome: Outcome) -> None:
     """Keep a failure on disk (``data/<key>.error.json``) so that any later index lists it; a success clears it."""
     path = out / "data" / f"{outcome.job.key}.error.json"
-    if outcome.ok:
-        path.unlink(missing_ok=True)
-    else:
-        cache.write_json_atomic(path, {"key": outcome.job.key, "error": outcome.error, "at": reports.today()})
+    try:
+        if outcome.ok:
+            path.unlink(missing_ok=True)
+        else:
+            cache.write_json_atomic(path, {"key": outcome.job.key, "error": outcome.error, "at": reports.today()})
+    except OSError:
+        pass  # e.g. a full disk: the failure is still reported by this run
+
+
+def _read_json(path: Path):
+    """A JSON file of the reports folder, or None when it cannot be read (never half a report in the index)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
 
 
 def write_index(out: Path) -> Path:
@@ -264,17 +309,20 @@ def write_index(out: Path) -> Path:
         entries, failures = [], []
         for sidecar in sorted((out / "data").glob("GM*.json")):
             code = sidecar.name.split(".")[0]
-            if code not in regions.MUNICIPALITIES or sidecar.name.endswith(".error.json"):
+            if code not in regions.MUNICIPALITIES or sidecar.name.endswith(".error.json") or sidecar.is_symlink():
                 continue
-            if (out / f"{report_name(code)}.html").exists():
-                figures = json.loads(sidecar.read_text(encoding="utf-8"))
+            report = out / f"{report_name(code)}.html"
+            figures = _read_json(sidecar)
+            if figures is not None and report.is_file() and not report.is_symlink():
                 entries.append({"gemeente_code": code, "href": f"{report_name(code)}.html", "figures": figures})
         for record in sorted((out / "data").glob("*.error.json")):
-            failure = json.loads(record.read_text(encoding="utf-8"))
+            failure = _read_json(record)
+            if not isinstance(failure, dict) or not isinstance(failure.get("key"), str):
+                continue
             key = failure["key"]
             failures.append({"gemeente_code": "PV20" if key == "overview" else key,
                              "gemeente": "provinciaal overzicht" if key == "overview"
-                             else regions.MUNICIPALITIES.get(key, key), "error": failure["error"]})
+                             else regions.MUNICIPALITIES.get(key, key), "error": str(failure.get("error", ""))})
         href = f"{OVERVIEW_NAME}.html" if (out / f"{OVERVIEW_NAME}.html").exists() else None
         path = out / "index.html"
         _atomic_write(path, reports.index_html(entries, failures, overview=href, generated=reports.today()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from pathlib import Path
 
 from mgg_geo.errors import ParameterError
@@ -78,10 +79,21 @@ def check_year(name: str, value, known=None) -> int | None:
 
 
 def check_file(name: str, value) -> Path | None:
-    """An existing file (None or empty: None)."""
+    """An existing file as an absolute path, taken literally and resolved against the current folder
+    (None or empty: None).
+
+    Nothing in the text is expanded but a leading ``~``: the path means the same to every process that
+    receives it (a notebook kernel runs in another folder).
+    """
     if value is None or str(value).strip() == "":
         return None
-    path = Path(value).expanduser()
+    path = absolute(value)
     if not path.is_file():
         raise ParameterError(f"{option(name)}: {path} is not a file.")
     return path
+
+
+def absolute(value) -> Path:
+    """``value`` as an absolute path: ``~`` expanded, relative paths taken from the current folder, nothing
+    else interpreted (no placeholders, no variables)."""
+    return Path(os.path.abspath(Path(value).expanduser()))

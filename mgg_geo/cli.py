@@ -27,7 +27,7 @@ import warnings
 from pathlib import Path
 
 from mgg_geo import __version__
-from mgg_geo.checks import check_choice, check_date, check_float, check_int, check_year
+from mgg_geo.checks import absolute, check_choice, check_date, check_float, check_int, check_year
 from mgg_geo.data import regions
 from mgg_geo.errors import MggError, ParameterError, RegisterError
 
@@ -83,9 +83,9 @@ def _typed(check, name: str, **kw):
 
 
 def _existing_file(text: str) -> Path:
-    if not text.strip() or not Path(text).expanduser().is_file():
+    if not text.strip() or not absolute(text).is_file():
         raise argparse.ArgumentTypeError(f"{text!r} is not a file.")
-    return Path(text).expanduser()
+    return absolute(text)
 
 
 def _out_file(text: str) -> Path:
@@ -153,11 +153,15 @@ def cmd_status(args) -> int:
     """``mgg-geo data status``: what the cache holds, per source table and indeling."""
     from mgg_geo import settings
     from mgg_geo.data import cache, sources
+    from mgg_geo.errors import CacheError
 
-    entries = cache.entries()
+    entries = cache.entries(warn=False)  # damaged ones are listed here instead
+    damaged = cache.damaged()
+    for message in damaged:
+        print(f"damaged: {message}")
     if not entries:
-        print(f"The cache ({settings.CACHE_DIR}) is empty. Run 'mgg-geo data fetch' (online) or "
-              "'mgg-geo import ...' (offline route; see README).")
+        print(f"The cache ({settings.CACHE_DIR}) is {'without usable entries' if damaged else 'empty'}. Run "
+              "'mgg-geo data fetch' (online) or 'mgg-geo import ...' (offline route; see README).")
         return OK
     rows = []
     for e in entries:
@@ -173,13 +177,22 @@ def cmd_status(args) -> int:
     print(_table(rows, ["source", "table", "year", "indeling", "levels (rows)", "rows", "municipalities", "origin",
                         "retrieved"]))
     bounds = cache.find("boundaries", level="wijk")
-    if bounds is not None:
-        frame = bounds.load()
+    try:
+        frame = bounds.load() if bounds is not None else None
+    except CacheError as exc:
+        print(f"\ndamaged: {exc}")
+        frame = None
+    if frame is not None:
         year = bounds.manifest["year"]
-        figures = {e.name: e for e in entries if e.manifest["kind"] in ("kwb", "health")
+        figures = {e.name: e for e in entries if e.manifest.get("kind") in ("kwb", "health")
                    and e.manifest.get("levels", {}).get("wijk")}
         same = {name: e for name, e in figures.items() if sources.indeling_of(e.manifest) == year}
-        loaded = {name: set(e.load().query("level == 'wijk'")["code"]) for name, e in same.items()}
+        loaded = {}
+        for name, e in same.items():
+            try:
+                loaded[name] = set(e.load().query("level == 'wijk'")["code"])
+            except CacheError as exc:
+                print(f"damaged: {exc}")
         print(f"\nWijken per municipality (boundaries {year}; columns: wijken with figures in each table on the "
               f"{year} indeling)\n")
         rows = []
@@ -339,7 +352,9 @@ def cmd_reports(args) -> int:
     for outcome in result.failures:
         print(f"failed: {outcome.job.key}: {outcome.error} (notebook: {args.out}/notebooks/{outcome.job.name}.ipynb)",
               file=sys.stderr)
-    return FINDINGS if result.failures else OK
+    if result.index_error:
+        print(f"error: {result.index_error}", file=sys.stderr)
+    return FINDINGS if result.exit_code else OK
 
 
 # --------------------------------------------------------------------------- parser
@@ -511,6 +526,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        from mgg_geo.batch import output_problem
+
+        where = Path(exc.filename).parent if exc.filename else Path.cwd()
+        problem = output_problem(exc, where)
+        if problem is None and not os.environ.get("MGG_DEBUG"):
+            problem = f"{exc.strerror or exc} ({exc.filename or 'while reading or writing a file'})"
+        if problem is None:
+            raise
+        print(f"error: {problem}", file=sys.stderr)
+        return USAGE
     except Exception as exc:  # noqa: BLE001 - never a bare traceback for a user
         if os.environ.get("MGG_DEBUG"):
             raise

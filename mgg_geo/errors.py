@@ -39,6 +39,14 @@ class DataError(MggError, ValueError):
     """An input file or table cannot be used (wrong columns, impossible values)."""
 
 
+class SettingsError(MggError, ValueError):
+    """An environment variable (``MGG_*``) has a value that is not allowed; the message names the variable."""
+
+
+class OutputError(MggError):
+    """An output could not be written (no space left, no permission); the message names the folder."""
+
+
 class CacheError(MggError):
     """The cache holds nothing for the request (and downloading was not allowed)."""
 

@@ -42,11 +42,34 @@ HTTP_RETRIES [MGG_HTTP_RETRIES]
     3 retries for HTTP 429/5xx answers, with exponential back-off of
     ``HTTP_BACKOFF`` [MGG_HTTP_BACKOFF] = 1 second; a connection that fails
     or an answer that times out is retried once at most.
+HTTP_DEADLINE [MGG_HTTP_DEADLINE]
+    90 seconds for one request as a whole (connect, headers and the complete
+    answer): a server that answers a byte at a time cannot hold a run.
+MAX_ANSWER_BYTES [MGG_MAX_ANSWER_BYTES]
+    200 MB: the largest answer one request may bring (after unpacking).
+GEOCODE_DEADLINE [MGG_GEOCODE_DEADLINE]
+    120 seconds of PDOK Locatieserver lookups for one register; after that the
+    rest is placed from the geocoding cache or on its area code, with a warning.
 MAX_PAGES [MGG_MAX_PAGES]
     200: the most pages one table download may follow before it is treated as
     a runaway ``nextLink`` chain.
 WFS_PAGE_SIZE
     1000 features per WFS GetFeature page.
+
+Input limits
+------------
+MAX_REGISTER_BYTES [MGG_MAX_REGISTER_BYTES]
+    50 MB: the largest initiative register, on disk and unpacked (an .xlsx
+    workbook is a zip); compressed registers are refused.
+MAX_REGISTER_ROWS [MGG_MAX_REGISTER_ROWS]
+    200,000 rows in a register.
+MAX_IMPORT_BYTES [MGG_MAX_IMPORT_BYTES]
+    500 MB: the largest file for the offline route (``mgg-geo import``), on
+    disk and unpacked (gzip, xlsx).
+
+Every value read from the environment is checked when this module is first
+imported; a value that is not allowed raises one
+:class:`~mgg_geo.errors.SettingsError` naming the variable.
 
 Geography
 ---------
@@ -56,23 +79,58 @@ CRS_WEB = "EPSG:4326" for web maps only.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
+from mgg_geo.errors import SettingsError
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value if value is not None and value.strip() else None
+
 
 def _env_path(name: str, default: Path) -> Path:
-    value = os.environ.get(name)
-    return Path(value).expanduser().resolve() if value else default
+    value = _env(name)
+    if value is None:
+        return default
+    path = Path(value).expanduser().resolve()
+    if path.exists() and not path.is_dir() and name != "MGG_REGISTER":
+        raise SettingsError(f"{name}: {path} is a file; give a folder (or unset {name}).")
+    return path
 
 
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value else default
+def _env_number(name: str, default, kind, minimum):
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        number = kind(value.strip())
+    except ValueError:
+        raise SettingsError(f"{name}: {value!r} is not a {'whole ' if kind is int else ''}number; "
+                            f"unset it or give one of at least {minimum} (default {default}).") from None
+    if not math.isfinite(number) or number < minimum:
+        raise SettingsError(f"{name}: {value!r} is not allowed; give a number of at least {minimum} "
+                            f"(default {default}).")
+    return number
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+def _env_float(name: str, default: float, minimum: float = 0.001) -> float:
+    return _env_number(name, default, float, minimum)
+
+
+def _env_int(name: str, default: int, minimum: int = 1) -> int:
+    return _env_number(name, default, int, minimum)
+
+
+def _env_url(name: str, default: str) -> str:
+    value = _env(name)
+    if value is None:
+        return default
+    if not value.strip().lower().startswith(("http://", "https://")):
+        raise SettingsError(f"{name}: {value!r} is not an http(s) URL; unset it or give one like {default}.")
+    return value.strip()
 
 
 PROJECT_ROOT: Path = Path(__file__).resolve().parents[1]
@@ -83,16 +141,22 @@ REGISTER_PATH: Path = _env_path("MGG_REGISTER", DATA_DIR / "initiatives" / "regi
 NOTEBOOK_DIR: Path = PROJECT_ROOT / "notebooks"
 MAP_ASSETS: Path = _env_path("MGG_MAP_ASSETS", PROJECT_ROOT / "assets" / "node_modules")
 
-CBS_OPENDATA_URL: str = os.environ.get("MGG_CBS_OPENDATA_URL", "https://opendata.cbs.nl")
-CBS_THIRD_PARTY_URL: str = os.environ.get("MGG_CBS_THIRD_PARTY_URL", "https://dataderden.cbs.nl")
-PDOK_SERVICE_URL: str = os.environ.get("MGG_PDOK_SERVICE_URL", "https://service.pdok.nl")
-PDOK_API_URL: str = os.environ.get("MGG_PDOK_API_URL", "https://api.pdok.nl")
+CBS_OPENDATA_URL: str = _env_url("MGG_CBS_OPENDATA_URL", "https://opendata.cbs.nl")
+CBS_THIRD_PARTY_URL: str = _env_url("MGG_CBS_THIRD_PARTY_URL", "https://dataderden.cbs.nl")
+PDOK_SERVICE_URL: str = _env_url("MGG_PDOK_SERVICE_URL", "https://service.pdok.nl")
+PDOK_API_URL: str = _env_url("MGG_PDOK_API_URL", "https://api.pdok.nl")
 
 HTTP_CONNECT_TIMEOUT: float = _env_float("MGG_HTTP_CONNECT_TIMEOUT", 5.0)
 HTTP_TIMEOUT: float = _env_float("MGG_HTTP_TIMEOUT", 30.0)
-HTTP_RETRIES: int = _env_int("MGG_HTTP_RETRIES", 3)
-HTTP_BACKOFF: float = _env_float("MGG_HTTP_BACKOFF", 1.0)
+HTTP_DEADLINE: float = _env_float("MGG_HTTP_DEADLINE", 90.0)
+HTTP_RETRIES: int = _env_int("MGG_HTTP_RETRIES", 3, minimum=0)
+HTTP_BACKOFF: float = _env_float("MGG_HTTP_BACKOFF", 1.0, minimum=0.0)
+MAX_ANSWER_BYTES: int = _env_int("MGG_MAX_ANSWER_BYTES", 200_000_000)
+GEOCODE_DEADLINE: float = _env_float("MGG_GEOCODE_DEADLINE", 120.0)
 MAX_PAGES: int = _env_int("MGG_MAX_PAGES", 200)
+MAX_REGISTER_BYTES: int = _env_int("MGG_MAX_REGISTER_BYTES", 50_000_000)
+MAX_REGISTER_ROWS: int = _env_int("MGG_MAX_REGISTER_ROWS", 200_000)
+MAX_IMPORT_BYTES: int = _env_int("MGG_MAX_IMPORT_BYTES", 500_000_000)
 WFS_PAGE_SIZE: int = 1000
 USER_AGENT: str = "mgg_geo/0.1 (Mentaal Gezond Groningen; +https://www.mentaalgezondgroningen.nl)"
 

@@ -59,7 +59,7 @@ def test_atomic_file_keeps_target_on_error_and_publishes_readable_file(tmp_path)
             raise RuntimeError("interrupted")
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["report.html"]
     with cache.atomic_file(target, suffix=".html") as tmp:
-        assert tmp.name.startswith(".report.") and tmp.suffix == ".html"
+        assert tmp.parent == tmp_path / cache.TEMP_DIR and tmp.name.endswith(".report.html")
         tmp.write_text("new")
     assert target.read_text() == "new" and (target.stat().st_mode & 0o777) == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]

@@ -77,7 +77,7 @@ def test_batch_two_municipalities_and_overview(rendered):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="GM0765-pekela.html"' in index and 'href="GM0047-veendam.html"' in index
     assert 'href="provincie-groningen.html"' in index and "Niet gelukt" not in index
-    assert not list(out.glob(".*.tmp")) and not list(out.glob("**/.*.ipynb"))
+    assert not list(out.rglob(".mgg-tmp"))  # no temporary file left
 
 
 def test_register_names_are_text_not_markup(rendered):

@@ -6,6 +6,7 @@
 * two builds into one folder, and a killed build followed by a rerun, leave a complete, tidy folder.
 """
 import csv
+import html
 import io
 import os
 import pickle
@@ -15,6 +16,7 @@ import signal
 import socketserver
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -28,10 +30,13 @@ from shapely.geometry import Point
 from mgg_geo import analysis, batch, settings
 from mgg_geo.analysis import memo
 from mgg_geo.analysis.parameters import ReportParameters
+from mgg_geo.data import cache
 from mgg_geo.present import export, webmap
 from tests.conftest import offline_context
 
 pytestmark = pytest.mark.shared
+#: A file that a name evaluated as a template would create.
+MARKER = Path(tempfile.gettempdir()) / f"mgg-pwned-{os.getpid()}"
 #: Each payload would set window.__pwned if it ever ran.
 HOSTILE = [
     "${window.__pwned='template'}",
@@ -40,7 +45,12 @@ HOSTILE = [
     "\"'><img src=x onerror=\"window.__pwned='img'\">",
     "<svg onload=window.__pwned='svg'>",
     "=HYPERLINK(\"http://example.invalid\",\"klik\")",
+    "Proef {{7*7}}",
+    "{% for x in range(3) %}lus{% endfor %} {# weg #}",
+    "{{ cycler.__init__.__globals__.os.system('touch " + str(MARKER) + "') }}",
 ]
+#: Template syntax in a name: each must appear literally in every output, never evaluated.
+TEMPLATES = HOSTILE[-3:]
 PARAMS = ReportParameters(offline=True, reference_date="2026-01-01", draws=50)
 
 
@@ -113,6 +123,24 @@ def test_hostile_names_are_text_in_every_html_output(hostile):
     assert "\\u003c/script\\u003e\\u003cscript\\u003ewindow.__pwned" in page  # JSON-encoded in the script
 
 
+def test_template_syntax_in_names_is_never_evaluated(hostile):
+    """Jinja syntax in a register name stays text in every output; nothing is evaluated or run."""
+    out, exports, _ = hostile
+    assert not MARKER.exists()
+    pages = {p.name: p.read_text(encoding="utf-8") for p in (out / "GM0765-pekela.html", out / "index.html",
+                                                             out / "provincie-groningen.html",
+                                                             out / "kaarten" / "GM0765.html")}
+    assert all("Proef 49" not in text and "luslusl" not in text for text in pages.values())
+    for name in TEMPLATES:
+        assert html.escape(name, quote=False) in pages["GM0765-pekela.html"], name  # listed, literally
+        assert webmap.safe_json(name)[1:-1] in pages["GM0765.html"], name  # the map page's data, JSON-encoded
+    sites = pd.read_excel(exports["xlsx"], sheet_name="initiatieven")
+    layer = gpd.read_file(exports["gpkg"], layer="initiatieven")
+    csv_text = exports["csv"].with_name("areas_initiatieven.csv").read_text(encoding="utf-8-sig")
+    for name in TEMPLATES:
+        assert name in set(sites["name"]) and name in set(layer["name"]) and name in csv_text
+
+
 def test_exports_keep_names_as_plain_data(hostile):
     _, exports, found = hostile
     sites = pd.read_excel(exports["xlsx"], sheet_name="initiatieven")
@@ -127,12 +155,16 @@ def test_exports_keep_names_as_plain_data(hostile):
     assert "'=HYPERLINK" in csv_text and "\n=HYPERLINK" not in csv_text
     layer = gpd.read_file(exports["gpkg"], layer="initiatieven")
     assert "</script><script>window.__pwned='close'</script>" in set(layer["name"])
+    assert "'=HYPERLINK(\"http://example.invalid\",\"klik\")" in set(layer["name"])  # GeoPackage too
+    assert not any(str(v).startswith(("=", "+", "-", "@")) for column in layer.columns if column != "geometry"
+                   for v in layer[column] if isinstance(v, str))
 
 
 def test_markup_in_a_name_is_a_warning_that_names_the_row(hostile):
     _, _, found = hostile
-    warned = [p for p in found.register.warnings if "markup or script-like" in p.message]
+    warned = [p for p in found.register.warnings if "markup, script or template-like" in p.message]
     assert {p.column for p in warned} >= {"naam", "organisatie"}
+    assert {p.message.split(" contains")[0] for p in warned} >= {repr(name) for name in TEMPLATES}
     assert all(p.row and p.row > 20 for p in warned)
 
 
@@ -167,6 +199,7 @@ def test_map_pages_run_no_injected_code_in_chromium(hostile, output_dir, chromiu
                 return texts;
             }""")
             assert any("<svg onload=window.__pwned='svg'>" in t for t in shown), shown
+            assert all(any(name in t for t in shown) for name in TEMPLATES), shown  # literally, not evaluated
             assert page.evaluate("window.__pwned") is None
             assert page.locator("img[src='x'], svg[onload]").count() == 0
             page.screenshot(path=str(output_dir / f"chromium-map-{path.stem}.png"))
@@ -324,17 +357,18 @@ def test_a_killed_build_leaves_nothing_that_the_rerun_does_not_clean(imported_ca
     build = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
     deadline = time.time() + 300
-    while time.time() < deadline and not list((out / "notebooks").glob(".*.ipynb")):
+    started = out / "notebooks" / cache.TEMP_DIR
+    while time.time() < deadline and not list(started.glob("*.ipynb")):
         time.sleep(0.05)
-    assert list((out / "notebooks").glob(".*.ipynb")), "the build never started a notebook"
+    assert list(started.glob("*.ipynb")), "the build never started a notebook"
     os.killpg(build.pid, signal.SIGKILL)
     build.wait()
-    leftovers = [p for p in out.rglob(".*") if p.name != ".index.lock"]
+    leftovers = list(out.rglob(cache.TEMP_DIR))
     assert leftovers  # the kill left a half-written notebook behind ...
     assert not list(out.glob("*.html")) or all(p.stat().st_size > 0 for p in out.glob("*.html"))
     proc = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert not [p for p in out.rglob(".*") if p.name != ".index.lock"]  # ... which the rerun removed
+    assert not list(out.rglob(cache.TEMP_DIR))  # ... which the rerun removed
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="GM0765-pekela.html"' in index and 'href="GM0047-veendam.html"' in index
 

@@ -324,7 +324,7 @@ def key_figures(result: Analysis, code: str) -> dict:
         "reach_km": coverage.REACH_M / 1000.0,
         "median_nearest_km": float(areas["nearest_km"].median()) if areas["nearest_km"].notna().any() else None,
         "top_priority": [{"code": c, "name": str(n)} for c, n in result.priorities(code, top=3)["name"].items()],
-        "whatif_reason": None if whatif is None else whatif["reason"],
+        "whatif_reason": whatif["reason"] if whatif is not None and isinstance(whatif["reason"], str) else None,
         "origins": origins(result, code),
         "suppressed": {k: int(areas[f"{k}__suppressed"].sum()) for k in catalogue.INDICATOR_BY_KEY
                        if f"{k}__suppressed" in areas and areas[f"{k}__suppressed"].sum()},

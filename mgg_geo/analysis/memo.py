@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -79,13 +78,15 @@ def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
     """
     params = ReportParameters.resolve(params, **changes)
     folder = Path(settings.CACHE_DIR) / "analyses" / memo_key(params)
-    if folder.is_dir():
+    if folder.exists() or folder.is_symlink():
         try:
             return load(folder)
         except Exception as exc:  # noqa: BLE001 - whatever is wrong with a saved analysis, it is recomputed
             warnings.warn(MggWarning(f"The saved analysis {folder} cannot be used ({type(exc).__name__}: {exc}); "
                                      "computing it again."), stacklevel=2)
-            shutil.rmtree(folder, ignore_errors=True)
+            if folder.is_symlink():  # not the project's: left alone, and nothing is saved over it
+                return run(params)
+            shutil.rmtree(folder, ignore_errors=True)  # a folder named by this key: the memo's own
     result = run(params)
     save(result, folder)
     return result
@@ -106,7 +107,7 @@ def save(result: Analysis, folder: str | Path) -> Path:
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     cache.remove_stale(folder.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=cache.temp_prefix(folder.name), dir=folder.parent))
+    tmp = cache.temp_path(folder.parent, folder.name, directory=True)
     try:
         for name in _GEO_FIELDS + _FRAME_FIELDS:
             frame = getattr(result, name)
@@ -124,7 +125,7 @@ def save(result: Analysis, folder: str | Path) -> Path:
         if not folder.is_dir():
             raise
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        cache.release(tmp)
     return folder
 
 
@@ -137,11 +138,16 @@ def load(folder: str | Path) -> Analysis:
         When a file is missing, damaged or from another code version.
     """
     folder = Path(folder)
+    if folder.is_symlink() or (folder / "manifest.json").is_symlink():
+        raise CacheError(f"{folder} is a link; only folders inside the cache are read.")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     if manifest.get("code") != code_version():
         raise CacheError(f"{folder} was saved by another version of mgg_geo.")
+    expected = {f"{name}.parquet" for name in _GEO_FIELDS + _FRAME_FIELDS} | {"register.parquet", "analysis.json"}
+    if not isinstance(manifest.get("files"), dict) or set(manifest["files"]) != expected:
+        raise CacheError(f"{folder / 'manifest.json'} does not list the files of a saved analysis.")
     for name, digest in manifest["files"].items():
-        if cache.sha256(folder / name) != digest:
+        if (folder / name).is_symlink() or cache.sha256(folder / name) != digest:
             raise CacheError(f"{folder / name} does not match its checksum.")
     meta = json.loads((folder / "analysis.json").read_text(encoding="utf-8"))
     frames = {name: gpd.read_parquet(folder / f"{name}.parquet") for name in _GEO_FIELDS}

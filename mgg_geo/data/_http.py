@@ -6,12 +6,24 @@ a timed-out answer, a short connect timeout and a longer read timeout, the user
 agent from :mod:`mgg_geo.settings`, and a guard that stops a
 runaway ``odata.nextLink`` chain (a URL requested twice, or more than
 ``settings.MAX_PAGES`` pages).
+
+Every request is bounded as a whole, not only per read: a :class:`Deadline`
+of ``settings.HTTP_DEADLINE`` seconds covers connecting, the headers and the
+complete answer (when it passes, the request's sockets are shut down, which
+ends any read at once), and an answer larger than
+``settings.MAX_ANSWER_BYTES`` is refused while it is read.
 """
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util import Retry
 
@@ -49,12 +61,118 @@ class RequestLog:
         self.urls.append(url)
 
 
-class TrackedSession(requests.Session):
-    """A ``requests.Session`` with retries, default timeout and a :class:`RequestLog`."""
+class Deadline:
+    """A wall-clock limit for one request: when it passes, every socket opened under it is shut down.
 
-    def __init__(self, log: RequestLog | None = None):
+    Used as a context manager around a request; connections made by this module's connection pools while it
+    is active register their sockets with it (per thread).
+    """
+
+    _active = threading.local()
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Deadline:
+        self._outer = getattr(Deadline._active, "current", None)
+        Deadline._active.current = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        Deadline._active.current = self._outer
+
+    @classmethod
+    def watch(cls, sock: socket.socket | None) -> None:
+        """Put ``sock`` under the active deadline of this thread, if any."""
+        current = getattr(cls._active, "current", None)
+        if current is not None and sock is not None:
+            with current._lock:
+                current._sockets.append(sock)
+                if current.expired:
+                    _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked read on any thread
+    except OSError:
+        pass
+
+
+class _Connection(HTTPConnection):
+    def connect(self):
+        super().connect()
+        Deadline.watch(self.sock)
+
+
+class _SecureConnection(HTTPSConnection):
+    def connect(self):
+        super().connect()
+        Deadline.watch(self.sock)
+
+
+class _Pool(HTTPConnectionPool):
+    ConnectionCls = _Connection
+
+
+class _SecurePool(HTTPSConnectionPool):
+    ConnectionCls = _SecureConnection
+
+
+class _Adapter(HTTPAdapter):
+    """An adapter whose connections are watched by the active :class:`Deadline` (also through a proxy)."""
+
+    _POOLS = {"http": _Pool, "https": _SecurePool}
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(self._POOLS)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = dict(self._POOLS)
+        return manager
+
+
+def read_bounded(response: requests.Response, limit: int, url: str) -> bytes:
+    """The whole body of a streamed ``response`` (unpacked), refused when it exceeds ``limit`` bytes."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise SourceError(f"The answer from {url} is {int(declared) / 1e6:,.0f} MB, more than the limit of "
+                          f"{limit / 1e6:,.0f} MB (MGG_MAX_ANSWER_BYTES); nothing was used.", url=url)
+    chunks, total = [], 0
+    for chunk in response.iter_content(1 << 16):
+        total += len(chunk)
+        if total > limit:
+            response.close()
+            raise SourceError(f"The answer from {url} is larger than the limit of {limit / 1e6:,.0f} MB "
+                              "(MGG_MAX_ANSWER_BYTES); the download was stopped and nothing was used.", url=url)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class TrackedSession(requests.Session):
+    """A ``requests.Session`` with retries, default timeout, a deadline and size limit per request, and a
+    :class:`RequestLog`."""
+
+    def __init__(self, log: RequestLog | None = None, *, deadline: float | None = None):
         super().__init__()
         self.log = log if log is not None else RequestLog()
+        self.deadline = deadline  # seconds per request (None: settings.HTTP_DEADLINE)
         retry = Retry(
             total=settings.HTTP_RETRIES,
             connect=min(1, settings.HTTP_RETRIES),
@@ -66,17 +184,34 @@ class TrackedSession(requests.Session):
             raise_on_status=False,
             respect_retry_after_header=True,
         )
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = _Adapter(max_retries=retry)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
         self.headers["User-Agent"] = settings.USER_AGENT
 
     def send(self, request, **kwargs):  # noqa: D401 - requests API
-        """Send with the connect/read timeouts of :mod:`mgg_geo.settings`, recording the URL."""
+        """Send with the connect/read timeouts of :mod:`mgg_geo.settings`, recording the URL; the request and
+        its whole answer must arrive within ``settings.HTTP_DEADLINE`` and ``settings.MAX_ANSWER_BYTES``."""
         self.log.before(request.url)
         if kwargs.get("timeout") is None or isinstance(kwargs["timeout"], (int, float)):
             kwargs["timeout"] = (settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_TIMEOUT)
-        return super().send(request, **kwargs)
+        stream = kwargs.pop("stream", False)
+        started, seconds = time.monotonic(), self.deadline or settings.HTTP_DEADLINE
+        with Deadline(seconds) as deadline:
+            try:
+                response = super().send(request, stream=True, **kwargs)
+                if not stream:
+                    response._content = read_bounded(response, settings.MAX_ANSWER_BYTES, request.url)
+                    response._content_consumed = True
+            except SourceError:
+                raise
+            except Exception as exc:
+                if deadline.expired or time.monotonic() - started >= seconds:
+                    raise SourceError(f"No complete answer from {request.url} within {seconds:g} s "
+                                      "(MGG_HTTP_DEADLINE); the download was stopped and nothing was used.",
+                                      url=request.url) from exc
+                raise
+        return response
 
 
 def describe_failure(exc: BaseException, log: RequestLog, what: str) -> SourceError:
@@ -101,9 +236,10 @@ def describe_failure(exc: BaseException, log: RequestLog, what: str) -> SourceEr
     return SourceError(f"{what}: download from {url} failed ({type(exc).__name__}: {exc}).", url=url)
 
 
-def get_json(url: str, params: dict | None, log: RequestLog, what: str) -> dict:
-    """GET ``url`` and return its JSON body, or raise a :class:`SourceError`."""
-    with TrackedSession(log) as session:
+def get_json(url: str, params: dict | None, log: RequestLog, what: str, *, deadline: float | None = None) -> dict:
+    """GET ``url`` and return its JSON body, or raise a :class:`SourceError` (``deadline``: seconds for the
+    whole request, default ``settings.HTTP_DEADLINE``)."""
+    with TrackedSession(log, deadline=deadline) as session:
         try:
             response = session.get(url, params=params, proxies=requests.utils.get_environ_proxies(url))
             response.raise_for_status()

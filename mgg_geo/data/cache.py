@@ -17,8 +17,8 @@ An entry is two files:
 Writes are atomic: the data file is written under a temporary name and
 renamed, then the manifest likewise; the manifest's rename is the moment the
 new entry becomes visible. An interrupted write leaves the previous entry
-intact (and at most a stray temporary file, tagged with the process id and
-removed by the next write once that process is gone).
+intact (and at most a stray temporary file in ``.mgg-tmp/``, tagged with the
+process id and removed by the next write once that process is gone).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,7 +40,32 @@ import geopandas as gpd
 import pandas as pd
 
 from mgg_geo import settings
-from mgg_geo.errors import CacheError
+from mgg_geo.errors import CacheError, MggWarning
+
+#: Columns every data file of a kind must have (a file without them is a damaged entry).
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "kwb": ("code", "level", "gemeente_code"),
+    "health": ("code", "level", "gemeente_code"),
+    "boundaries": ("code", "level", "gemeente_code", "geometry"),
+    "crosswalk": ("from_code", "to_code", "relation"),
+}
+#: Manifest fields without which an entry cannot be read.
+MANIFEST_FIELDS = ("kind", "name", "year", "data_file", "sha256")
+#: Files in the cache folder that are not entries.
+NOT_ENTRIES = ("geocode.json",)
+_DATA_FILE = re.compile(r"^[\w.-]+\.parquet$")
+
+
+def repair_hint(manifest: dict | None) -> str:
+    """The command that rebuilds an entry: import its source file again, or download it again."""
+    manifest = manifest if isinstance(manifest, dict) else {}
+    kind, source = manifest.get("kind"), manifest.get("source_file")
+    if manifest.get("origin") == "import" and kind in ("kwb", "health", "boundaries") and source:
+        return f"mgg-geo import {kind} {source}" + (f" --level {manifest['level']} --year {manifest['year']}"
+                                                    if kind == "boundaries" and manifest.get("level") else "")
+    if kind == "crosswalk":
+        return "mgg-geo data vintages (derives it again from the cached tables)"
+    return "mgg-geo data fetch --refresh (online), or mgg-geo import ... / mgg-geo import shared (offline)"
 
 
 @dataclass(frozen=True)
@@ -54,24 +80,41 @@ class Entry:
         """The entry's name, e.g. ``kwb_2021_85039NED``."""
         return self.manifest["name"]
 
+    def _damaged(self, why: str) -> CacheError:
+        return CacheError(f"Cache entry {self.name} ({self.path}) is damaged: {why}. Nothing of it was used; "
+                          f"repair it with: {repair_hint(self.manifest)}")
+
     @property
     def data_path(self) -> Path:
-        """The data file of the entry (Parquet or GeoParquet; geometry in EPSG:28992)."""
-        return self.path.parent / self.manifest["data_file"]
+        """The data file of the entry (Parquet or GeoParquet; geometry in EPSG:28992): a plain file inside the
+        cache folder, never a link or a path elsewhere (:class:`~mgg_geo.errors.CacheError` otherwise)."""
+        name = str(self.manifest.get("data_file", ""))
+        if not _DATA_FILE.match(name) or name.startswith("."):
+            raise self._damaged(f"its data_file {name!r} is not a file name inside the cache folder (refused)")
+        path = self.path.parent / name
+        if path.is_symlink():
+            raise self._damaged(f"its data file {name} is a link (refused: only files inside the cache are read)")
+        return path
 
     def load(self) -> pd.DataFrame | gpd.GeoDataFrame:
-        """Read the entry, checking its sha256 against the manifest."""
+        """Read the entry, checking its checksum and columns against the manifest."""
         path = self.data_path
-        if not path.exists():
-            raise CacheError(f"Cache entry {self.name} is incomplete: {path} is missing. Download or import it again.")
+        if not path.is_file():
+            raise CacheError(f"Cache entry {self.name} is incomplete: {path} is missing. Repair it with: "
+                             f"{repair_hint(self.manifest)}")
         if sha256(path) != self.manifest["sha256"]:
-            raise CacheError(
-                f"Cache entry {self.name} is damaged: {path} does not match its manifest checksum. "
-                "Download it again with --refresh or import it again."
-            )
-        if self.manifest.get("format") == "geoparquet":
-            return gpd.read_parquet(path)
-        return pd.read_parquet(path)
+            raise self._damaged(f"{path.name} does not match its manifest checksum")
+        try:
+            if self.manifest.get("format") == "geoparquet":
+                frame = gpd.read_parquet(path)
+            else:
+                frame = pd.read_parquet(path)
+        except Exception as exc:  # noqa: BLE001 - whatever the reader says, the entry is damaged
+            raise self._damaged(f"{path.name} cannot be read ({type(exc).__name__}: {exc})") from None
+        missing = [c for c in REQUIRED_COLUMNS.get(self.manifest.get("kind"), ()) if c not in frame.columns]
+        if missing:
+            raise self._damaged(f"{path.name} lacks the column(s) {', '.join(missing)}")
+        return frame
 
 
 def sha256(path: Path) -> str:
@@ -94,20 +137,53 @@ def entry_name(kind: str, year: int, table_id: str | None = None, level: str | N
     return "_".join(parts)
 
 
-def entries(kind: str | None = None) -> list[Entry]:
-    """All valid entries (manifest present), optionally of one kind, sorted by name."""
+def entries(kind: str | None = None, *, warn: bool = True) -> list[Entry]:
+    """All readable entries, optionally of one kind, sorted by name.
+
+    A manifest that is not valid JSON, lacks a required field or is a link is a damaged entry: it is skipped
+    with a warning that names it and the command that repairs it (:func:`damaged` lists them).
+    """
+    found, problems = _scan()
+    for message in problems if warn else ():
+        if message not in _WARNED:  # once per process, however often the cache is asked
+            _WARNED.add(message)
+            warnings.warn(MggWarning(message), stacklevel=2)
+    return [e for e in found if kind is None or e.manifest.get("kind") == kind]
+
+
+_WARNED: set[str] = set()
+
+
+def damaged() -> list[str]:
+    """One message per damaged manifest in the cache (see :func:`entries`)."""
+    return _scan()[1]
+
+
+def _scan() -> tuple[list[Entry], list[str]]:
     root = Path(settings.CACHE_DIR)
-    if not root.exists():
-        return []
-    out = []
+    if not root.is_dir():
+        return [], []
+    out, problems = [], []
     for path in sorted(root.glob("*.json")):
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+        if path.name in NOT_ENTRIES:
             continue
-        if kind is None or manifest.get("kind") == kind:
-            out.append(Entry(manifest, path))
-    return out
+        manifest = None
+        try:
+            if path.is_symlink():
+                raise ValueError("the manifest is a link (refused: only files inside the cache are read)")
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(manifest, dict):
+                raise ValueError("the manifest is not a JSON object")
+            missing = [f for f in MANIFEST_FIELDS if f not in manifest]
+            if missing:
+                raise ValueError(f"the manifest lacks {', '.join(missing)}")
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            why = f"not valid JSON ({exc})" if isinstance(exc, json.JSONDecodeError) else str(exc)
+            problems.append(f"Cache entry {path.name} is damaged: {why}; it is ignored. Repair it with: "
+                            f"{repair_hint(manifest)}")
+            continue
+        out.append(Entry(manifest, path))
+    return out, problems
 
 
 def find(kind: str, *, year: int | None = None, table_id: str | None = None, level: str | None = None,
@@ -154,9 +230,7 @@ def store(frame: pd.DataFrame | gpd.GeoDataFrame, manifest: dict) -> Entry:
                                               manifest.get("level"))
     remove_stale(root)
     is_geo = isinstance(frame, gpd.GeoDataFrame)
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(name), suffix=".tmp", dir=root)
-    os.close(fd)
-    tmp = Path(tmp)
+    tmp = temp_path(root, name, ".parquet")
     try:
         frame.to_parquet(tmp, index=False)
         digest = sha256(tmp)
@@ -164,7 +238,7 @@ def store(frame: pd.DataFrame | gpd.GeoDataFrame, manifest: dict) -> Entry:
         data_file = f"{name}.{digest[:12]}.parquet"
         os.replace(tmp, root / data_file)
     finally:
-        tmp.unlink(missing_ok=True)
+        release(tmp)
     levels = frame["level"].value_counts().to_dict() if "level" in frame else {}
     municipalities = sorted({c for c in frame.get("gemeente_code", pd.Series(dtype=str)).dropna() if c})
     manifest = {
@@ -178,22 +252,17 @@ def store(frame: pd.DataFrame | gpd.GeoDataFrame, manifest: dict) -> Entry:
         "format": "geoparquet" if is_geo else "parquet",
     }
     write_json_atomic(root / f"{name}.json", manifest)
-    for old in root.glob(f"{name}.*.parquet"):
-        if old.name != data_file:
+    for old in root.glob(f"{name}.*.parquet"):  # earlier versions of this entry (the names store() gives)
+        if old.name != data_file and re.fullmatch(re.escape(name) + r"\.[0-9a-f]{12}\.parquet", old.name) \
+                and old.is_file() and not old.is_symlink():
             old.unlink(missing_ok=True)
     return Entry(manifest, root / f"{name}.json")
 
 
-_TEMP = re.compile(r"^\..+\.(\d+)-[^/]*$")
-
-
-def temp_prefix(stem: str) -> str:
-    """The prefix of a temporary file or folder: hidden, and tagged with this process's id.
-
-    The id lets :func:`remove_stale` tell leftovers of killed runs from the
-    files a concurrent run is still writing.
-    """
-    return f".{stem}.{os.getpid()}-"
+#: The one folder of temporary files in any folder the project writes to (the cache, the reports folder and
+#: their subfolders). Nothing else is ever cleaned up.
+TEMP_DIR = ".mgg-tmp"
+_TEMP_NAME = re.compile(r"^(\d+)-")
 
 
 def _alive(pid: int) -> bool:
@@ -206,44 +275,87 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def temp_path(folder: str | Path, stem: str, suffix: str = ".tmp", *, directory: bool = False) -> Path:
+    """A new temporary file (or folder) for ``folder``: ``folder/.mgg-tmp/<pid>-<random>.<stem><suffix>``.
+
+    It lives in :data:`TEMP_DIR`, a folder only this project writes, on the same file system as ``folder``
+    (so a rename into place is atomic); the process id in its name lets :func:`remove_stale` tell the
+    leftovers of killed runs from the files a concurrent run is still writing.
+    """
+    stem = re.sub(r"[^\w.-]+", "_", stem)[:80] or "tmp"
+    for _ in range(10):  # another run may remove the empty temporary folder between mkdir and mkstemp
+        tmp_dir = Path(folder) / TEMP_DIR
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            if directory:
+                return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", suffix=f".{stem}", dir=tmp_dir))
+            fd, name = tempfile.mkstemp(prefix=f"{os.getpid()}-", suffix=f".{stem}{suffix}", dir=tmp_dir)
+            os.close(fd)
+            return Path(name)
+        except FileNotFoundError:
+            continue
+    raise OSError(f"cannot create a temporary file in {Path(folder) / TEMP_DIR}")
+
+
+def release(tmp: Path) -> None:
+    """Remove the temporary file ``tmp`` (if still there) and its :data:`TEMP_DIR` folder when that is empty."""
+    tmp = Path(tmp)
+    if tmp.is_dir() and not tmp.is_symlink():
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        tmp.unlink(missing_ok=True)
+    if tmp.parent.name == TEMP_DIR:
+        try:
+            tmp.parent.rmdir()
+        except OSError:
+            pass  # not empty: a concurrent run is writing
+
+
 def remove_stale(folder: str | Path) -> list[Path]:
-    """Remove temporary files and folders (under ``folder``) left by runs that no longer exist; returns them."""
+    """Remove what killed runs left in the :data:`TEMP_DIR` folders of ``folder`` and its direct subfolders.
+
+    Only entries of a :data:`TEMP_DIR` folder whose name starts with the id of a process that no longer runs
+    are removed (and the folder itself once empty); no other file is ever touched. Returns what was removed.
+    """
     folder = Path(folder)
-    removed = []
-    if not folder.is_dir():
+    removed: list[Path] = []
+    if not folder.is_dir() or folder.is_symlink():
         return removed
-    for path in folder.rglob(".*"):
-        match = _TEMP.match(path.name)
-        if match and not _alive(int(match.group(1))):
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-            removed.append(path)
+    candidates = [folder / TEMP_DIR] + [sub / TEMP_DIR for sub in folder.iterdir()
+                                        if sub.is_dir() and not sub.is_symlink() and sub.name != TEMP_DIR]
+    for tmp_dir in candidates:
+        if not tmp_dir.is_dir() or tmp_dir.is_symlink():
+            continue
+        for path in tmp_dir.iterdir():
+            match = _TEMP_NAME.match(path.name)
+            if match and not _alive(int(match.group(1))):
+                release(path)
+                removed.append(path)
+        try:
+            tmp_dir.rmdir()
+        except OSError:
+            pass
     return removed
 
 
 @contextmanager
 def atomic_file(path: str | Path, *, suffix: str = ".tmp") -> Iterator[Path]:
-    """Yield a temporary file beside ``path``; when the block succeeds it becomes ``path``.
+    """Yield a temporary file for ``path``; when the block succeeds it becomes ``path``.
 
-    The temporary name starts with a dot and ends in ``suffix`` (pass the real
-    extension for writers that choose their format by it). On success the file
-    is made readable (0644) and renamed over ``path`` in one step; on any error
-    it is removed and ``path`` is left as it was. No half-written file is ever
-    visible under ``path``.
+    The temporary file lives in ``.mgg-tmp/`` beside ``path`` (:func:`temp_path`) and ends in ``suffix``
+    (pass the real extension for writers that choose their format by it). On success the file is made
+    readable (0644) and renamed over ``path`` in one step; on any error it is removed and ``path`` is left
+    as it was. No half-written file is ever visible under ``path``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.stem), suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
+    tmp = temp_path(path.parent, path.stem, suffix)
     try:
         yield tmp
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        release(tmp)
 
 
 def write_json_atomic(path: Path, payload: dict) -> None:

@@ -24,9 +24,6 @@ boundaries
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import re
 from pathlib import Path
 
@@ -35,6 +32,7 @@ import pandas as pd
 
 from mgg_geo import settings
 from mgg_geo.data import cache, catalogue, regions, tables
+from mgg_geo.data.files import import_limits, read_geo, read_table
 from mgg_geo.errors import DataError
 
 #: The Persoonskenmerken category 'totaal' in the young-adult monitor (16-25 years).
@@ -57,68 +55,6 @@ SHARED_EXAMPLES: tuple[tuple[str, str, dict], ...] = (
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (any common delimiter/encoding, optionally gzipped) or Excel file as text.
-
-    Raises
-    ------
-    DataError
-        For a missing, empty, binary or unreadable file; the message names it.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file.")
-    suffixes = [s.lower() for s in path.suffixes]
-    try:
-        if suffixes and suffixes[-1] in (".xlsx", ".xlsm", ".xls"):
-            frame = pd.read_excel(path, dtype=str, sheet_name=0, keep_default_na=False)  # markers are parsed later
-        else:
-            raw = path.read_bytes()
-            if raw[:2] == b"\x1f\x8b":
-                raw = gzip.decompress(raw)
-            frame = _read_csv_bytes(raw, path)
-    except DataError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any reader failure becomes one clear message
-        raise DataError(f"{path}: cannot be read as a CSV or Excel table ({type(exc).__name__}: {exc}).") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
-        raise DataError(f"{path}: the table has a header but no rows.")
-    return frame
-
-
-def _read_csv_bytes(raw: bytes, path: Path) -> pd.DataFrame:
-    if not raw.strip():
-        raise DataError(f"{path}: the file is empty.")
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
-        raw = raw.decode("utf-16").encode("utf-8")
-    if b"\x00" in raw[:4096]:
-        raise DataError(f"{path}: this is a binary file, not a CSV or Excel table.")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    head = "\n".join(text.splitlines()[:20])
-    try:
-        delimiter = csv.Sniffer().sniff(head, delimiters=";,\t").delimiter
-    except csv.Error:
-        delimiter = max(";,\t", key=head.count)
-    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in r)]
-    if not rows:
-        raise DataError(f"{path}: the file is empty.")
-    header, width = rows[0], len(rows[0])
-    for number, cells in enumerate(rows[1:], start=2):
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            raise DataError(
-                f"{path}: row {number} has {len(cells)} cells but the header has {width}: a value contains the "
-                f"delimiter {delimiter!r}. Put that value in double quotes (Excel does this when saving as CSV)."
-            )
-    body = [(cells + [""] * width)[:width] for cells in rows[1:]]
-    return pd.DataFrame(body, columns=header, dtype=str)
 
 
 def _year_from_name(path: Path) -> int | None:
@@ -290,12 +226,7 @@ def import_health(path: str | Path, *, year: int | None = None, table_id: str | 
 def import_boundaries(path: str | Path, *, level: str | None = None, year: int | None = None) -> cache.Entry:
     """Import boundaries (GeoJSON/GeoPackage) of one level and year."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file.")
-    try:
-        gdf = gpd.read_file(path)
-    except Exception as exc:  # noqa: BLE001
-        raise DataError(f"{path}: cannot be read as GeoJSON or GeoPackage ({type(exc).__name__}: {exc}).") from exc
+    gdf = read_geo(path, import_limits())
     if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf or gdf.geometry.isna().all() or gdf.empty:
         raise DataError(f"{path}: holds no geometries; give a GeoJSON or GeoPackage with area boundaries.")
     if level is None:

@@ -15,6 +15,8 @@ outside the province are dropped by code.
 from __future__ import annotations
 
 import json
+import time
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,7 +24,7 @@ import geopandas as gpd
 from mgg_geo import settings
 from mgg_geo.data import cache, regions, tables
 from mgg_geo.data._http import RequestLog, get_json
-from mgg_geo.errors import SourceError
+from mgg_geo.errors import MggWarning, SourceError
 
 LAYERS = {"buurt": "buurt_gegeneraliseerd", "wijk": "wijk_gegeneraliseerd", "gemeente": "gemeente_gegeneraliseerd"}
 
@@ -93,15 +95,18 @@ class Geocoder:
     gives ``centroide_rd`` (WKT ``POINT(x y)``, EPSG:28992), ``weergavenaam``
     and ``score``, all kept with the URL and retrieval time. A cached answer
     (also "not found") is never asked again. When the service cannot be
-    reached, the geocoder switches itself off for the rest of the run
-    (:attr:`unavailable` holds the reason) and :meth:`lookup` returns None.
+    reached, or once its lookups have taken ``settings.GEOCODE_DEADLINE``
+    seconds in all, the geocoder switches itself off for the rest of the run
+    (:attr:`unavailable` holds the reason) and :meth:`lookup` returns None
+    for anything not in the cache.
     """
 
     def __init__(self):
         self.path = Path(settings.CACHE_DIR) / "geocode.json"
-        self.answers: dict[str, dict] = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+        self.answers: dict[str, dict] = _read_answers(self.path)
         self.unavailable: str | None = None
         self.requests = 0
+        self.started: float | None = None  # monotonic time of the first lookup that asked the service
 
     @staticmethod
     def url() -> str:
@@ -115,10 +120,17 @@ class Geocoder:
             return self.answers[key] or None
         if self.unavailable:
             return None
+        self.started = self.started if self.started is not None else time.monotonic()
+        left = settings.GEOCODE_DEADLINE - (time.monotonic() - self.started)
+        if left <= 0:
+            self.unavailable = (f"geocoding stopped after {settings.GEOCODE_DEADLINE:g} s (MGG_GEOCODE_DEADLINE); "
+                                "the other rows were placed from the geocoding cache or not at all")
+            return None
         params = {"q": query, "fq": [f"type:{GEOCODE_TYPES[kind]}", "provincienaam:Groningen"], "rows": 1}
         log = RequestLog()
         try:
-            body = get_json(self.url(), params, log, "PDOK Locatieserver")
+            body = get_json(self.url(), params, log, "PDOK Locatieserver",
+                            deadline=min(left, settings.HTTP_DEADLINE))
             docs = body["response"]["docs"]
         except SourceError as exc:
             self.unavailable = str(exc)
@@ -142,3 +154,20 @@ class Geocoder:
         if self.answers:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             cache.write_json_atomic(self.path, self.answers)
+
+
+def _read_answers(path: Path) -> dict[str, dict]:
+    """The geocoding cache; a damaged or linked file is ignored with a warning (it is rewritten on save)."""
+    if not path.exists():
+        return {}
+    try:
+        if path.is_symlink():
+            raise ValueError("it is a link")
+        answers = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(answers, dict) or not all(isinstance(v, dict) for v in answers.values()):
+            raise ValueError("it is not a JSON object of answers")
+        return answers
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        warnings.warn(MggWarning(f"The geocoding cache {path} is damaged ({exc}); it is ignored and written anew."),
+                      stacklevel=3)
+        return {}

@@ -63,6 +63,16 @@ def spreadsheet_text(value):
     return value
 
 
+def neutralised(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with every text cell through :func:`spreadsheet_text`: in every export format (a GeoPackage
+    layer is opened in spreadsheets too), register text stays data."""
+    out = frame.copy()
+    for column in out.columns:
+        if column != out.geometry.name and (out[column].dtype == object or pd.api.types.is_string_dtype(out[column])):
+            out[column] = out[column].map(spreadsheet_text)
+    return out
+
+
 def write(result: Analysis, path: str | Path) -> Path:
     """Write the area table as GeoPackage, CSV or XLSX (by extension), atomically.
 
@@ -75,14 +85,10 @@ def write(result: Analysis, path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in (".gpkg", ".csv", ".xlsx"):
         raise DataError(f"{path}: choose .gpkg, .csv or .xlsx as the extension.")
-    table, sites = export_table(result), export_sites(result)
+    table, sites = neutralised(export_table(result)), neutralised(export_sites(result))
 
     def plain(frame: gpd.GeoDataFrame) -> pd.DataFrame:
-        table = pd.DataFrame(frame.drop(columns="geometry"))
-        for column in table.columns:
-            if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
-                table[column] = table[column].map(spreadsheet_text)
-        return table.assign(geometry=frame.geometry.to_wkt())
+        return pd.DataFrame(frame.drop(columns="geometry")).assign(geometry=frame.geometry.to_wkt())
 
     with cache.atomic_file(path, suffix=suffix) as tmp:
         if suffix == ".gpkg":

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mgg_geo import settings
 from mgg_geo.analysis import trends
 from mgg_geo.analysis.chain import Analysis
 from mgg_geo.data import catalogue, regions
@@ -287,7 +288,7 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
             ["Stap", "Nieuwe locatie in de buurt van", level_word(result, False).capitalize(),
              f"Extra {group.key} binnen {reach}", "Gebieden met meer dekking"], rows,
             f"Voorstel: {fmt.count(len(rows), 'nieuwe locatie', 'nieuwe locaties')}", numeric=(0, 3, 4))))
-    if w["reason"]:
+    if isinstance(w["reason"], str) and w["reason"]:  # missing (None, or NaN from a saved analysis): no reason
         why = labels.WHATIF_REASONS[w["reason"]].format(target=group.key, reach=reach)
         lead = "Er is geen nieuwe locatie voorgesteld" if not len(sites) else "Meer locaties voegen niets toe"
         blocks.append(_p(f"{lead}: {why}."))
@@ -415,9 +416,15 @@ def sources_blocks(result: Analysis) -> list[Block]:
         lines.append(f"Gezondheidscijfers: RIVM/GGD'en/CBS, Gezondheidsmonitor Volwassenen en Ouderen "
                      f"{health.get('year')} (tabel {source_id('health', health)}); modelmatige schattingen, geen "
                      "metingen.")
-    lines.append("Initiatieven: register van Mentaal Gezond Groningen (data/initiatives/register.csv), opgebouwd uit "
-                 "openbare bronnen; per initiatief staat de bron in het register. Dit is gedocumenteerd aanbod: "
-                 "ontbreken in het register betekent niet dat er geen preventie is.")
+    register = Path(result.register.path)
+    if register.resolve() == Path(settings.REGISTER_PATH).resolve():
+        who = ("register van Mentaal Gezond Groningen (data/initiatives/register.csv), opgebouwd uit openbare "
+               "bronnen; per initiatief staat de bron in het register")
+    else:
+        who = (f"het register {register.name}, opgegeven bij het maken van dit rapport (niet het register van "
+               "Mentaal Gezond Groningen)")
+    lines.append(f"Initiatieven: {who}. Dit is gedocumenteerd aanbod: ontbreken in het register betekent niet dat "
+                 "er geen preventie is.")
     return [Block("table", table=table), _p("Gebruikte kolommen per tabel:", "mgg-bronnen"),
             Block("list", items=used, cls="mgg-bronnen"), _p("Naamsvermelding:", "mgg-bronnen"),
             Block("list", items=lines, cls="mgg-bronnen")]

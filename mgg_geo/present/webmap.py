@@ -7,12 +7,16 @@ Offline
     without any network. Background tiles (OpenStreetMap) are an optional
     layer, off by default; without them the map shows the CBS outlines only.
 Escaping
-    User text (initiative names, area names) reaches JavaScript only as JSON
-    (the ``tojson`` filter) and reaches the page only through
-    ``textContent`` or, for the area tooltips, as HTML-escaped strings set as
-    ``innerHTML``. No user text is ever placed inside a JavaScript template
-    literal or handler, so ``${...}``, backticks, quotes and ``</script>``
-    are inert.
+    User text (initiative names, area names, tooltip values) reaches the page
+    only as data: one JSON block (:func:`safe_json`, inert in a ``<script>``)
+    read by the page's own script, which puts every text on the page through
+    ``textContent``. No user text passes through a template: branca renders
+    the output of every folium macro a second time as a Jinja template, so the
+    macros here carry only element names, and the data and legends are
+    :class:`Raw` blocks that are never parsed (a name such as ``{{7*7}}``
+    stays literally that). No user text is ever placed inside a JavaScript
+    template literal or handler, so ``${...}``, backticks, quotes and
+    ``</script>`` are inert.
 Compact
     Initiatives are one clustered layer whose data is a JSON array of rows
     (``[lat, lon, name, programme, placement]``), so a 20,000-row register
@@ -24,12 +28,12 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 
 from mgg_geo import settings
 from mgg_geo.analysis.coverage import is_area_wide
@@ -70,55 +74,145 @@ def _assets() -> str:
     return styles + scripts
 
 
+def safe_json(value) -> str:
+    """``value`` as JSON that is inert inside an inline ``<script>`` and inside any template pass.
+
+    ``<``, ``>``, ``&`` and the JavaScript line separators are written as ``\\uXXXX`` escapes (no
+    ``</script>`` can end the block), and so is every ``{`` that would open a Jinja tag (``{{``, ``{%``,
+    ``{#``): such a pair can only occur inside a JSON string, where the escape means the same character.
+
+    >>> safe_json(["Proef {{7*7}}", "</script>"])
+    '["Proef \\\\u007b{7*7}}", "\\\\u003c/script\\\\u003e"]'
+    """
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                         ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return re.sub(r"\{(?=[{%#])", r"\\u007b", text)
+
+
+#: The page's own JavaScript (no data in it): areas, context shapes and initiatives from ``mgg.*`` data set
+#: by a data block; every user text reaches the page through ``textContent`` only.
+SCRIPT = """
+var mgg = {
+  areas: function (colours) {
+    return L.geoJson(mgg.data, {
+      style: function (f) {
+        var c = colours[f.properties.i];
+        return {fillColor: c || "#ffffff", color: c ? "#ffffff" : "#8a8a8a", dashArray: c ? null : "3",
+                weight: 0.8, fillOpacity: c ? 0.85 : 0.3};
+      },
+      onEachFeature: function (f, layer) { layer.bindTooltip(mgg.tooltip(f.properties.v), {sticky: true}); }
+    });
+  },
+  tooltip: function (values) {
+    var table = document.createElement("table");
+    mgg.fields.forEach(function (label, k) {
+      var row = table.insertRow(), head = document.createElement("th"), cell = row.insertCell(-1);
+      head.textContent = label;
+      head.style.textAlign = "left";
+      head.style.paddingRight = "6px";
+      row.insertBefore(head, cell);
+      cell.textContent = values[k];
+    });
+    return table;
+  },
+  context: function (own) {
+    return L.geoJson(mgg.outlines, {
+      interactive: false,
+      filter: function (f) { return f.properties.own === own; },
+      style: function () {
+        return own ? {fill: false, color: mgg.outline, weight: 2}
+                   : {fillColor: mgg.neighbour, fillOpacity: 1.0, color: "#bdbdbd", weight: 1};
+      }
+    });
+  },
+  sites: function (group) {
+    var s = mgg.initiatives;
+    s.rows.forEach(function (r) {
+      var rough = s.approximate.indexOf(r[4]) >= 0;
+      var marker = L.circleMarker([r[0], r[1]], {radius: 7, color: "#000000", weight: rough ? 2 : 1,
+          dashArray: rough ? "3" : null, fillColor: rough ? "#ffffff" : s.colours[r[3]], fillOpacity: 0.95});
+      var box = document.createElement("div"), title = document.createElement("strong");
+      title.textContent = r[2];
+      box.appendChild(title);
+      [s.programmes[r[3]], "plek: " + s.placements[r[4]]].forEach(function (text) {
+        box.appendChild(document.createElement("br"));
+        box.appendChild(document.createTextNode(text));
+      });
+      marker.bindPopup(box);
+      var tip = document.createElement("span");
+      tip.textContent = r[2];
+      marker.bindTooltip(tip);
+      group.addLayer(marker);
+    });
+    return group;
+  }
+};
+"""
+
+
 def _classes():
-    """The folium element classes (imported lazily: folium is only needed for interactive maps)."""
+    """The folium element classes (imported lazily: folium is only needed for interactive maps).
+
+    branca renders the output of every macro a second time as a Jinja template, so no data ever passes
+    through a macro: data and HTML go into :class:`Raw` blocks (rendered once, never as a template), and the
+    macros below hold only our own code and element names.
+    """
     import folium
-    from branca.element import MacroElement
+    from branca.element import Element, MacroElement
+    from folium.map import Layer
     from folium.plugins import MarkerCluster
     from folium.template import Template
 
-    class Sites(MarkerCluster):
-        """Clustered initiative markers from JSON rows; popups and tooltips built with textContent."""
+    class Raw(Element):
+        """Markup placed on the page as it is: never parsed as a template (escape user text before)."""
+
+        _template = Template("{{ this.text }}")
+
+        def __init__(self, text: str):
+            super().__init__()
+            self.text = text
+
+    class Areas(Layer):
+        """One switchable layer of the areas, coloured by ``mgg.data`` property ``i``; tooltips as text."""
 
         _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.markerClusterGroup({{ this.options|tojavascript }});
-        (function (group) {
-            var rows = {{ this.rows|tojson }};
-            var programmes = {{ this.programmes|tojson }};
-            var colours = {{ this.colours|tojson }};
-            var placements = {{ this.placements|tojson }};
-            var approximate = {{ this.approximate|tojson }};
-            rows.forEach(function (r) {
-                var rough = approximate.indexOf(r[4]) >= 0;
-                var marker = L.circleMarker([r[0], r[1]], {radius: 7, color: "#000000", weight: rough ? 2 : 1,
-                    dashArray: rough ? "3" : null, fillColor: rough ? "#ffffff" : colours[r[3]],
-                    fillOpacity: 0.95});
-                var box = document.createElement("div");
-                var title = document.createElement("strong");
-                title.textContent = r[2];
-                box.appendChild(title);
-                [programmes[r[3]], {{ this.place_word|tojson }} + placements[r[4]]].forEach(function (text) {
-                    box.appendChild(document.createElement("br"));
-                    box.appendChild(document.createTextNode(text));
-                });
-                marker.bindPopup(box);
-                var tip = document.createElement("span");
-                tip.textContent = r[2];
-                marker.bindTooltip(tip);
-                group.addLayer(marker);
-            });
-        })({{ this.get_name() }});
+        var {{ this.get_name() }} = mgg.areas(mgg.colours[{{ this.number }}]);
+        {% endmacro %}
+        """)
+
+        def __init__(self, name: str, number: int, *, show: bool):
+            super().__init__(name=name, overlay=False, control=True, show=show)
+            self.number = int(number)
+
+    class Context(Layer):
+        """The neighbouring municipalities in grey, or (``own``) the municipality's outline on top."""
+
+        _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = mgg.context({{ "true" if this.own else "false" }});
+        {% endmacro %}
+        """)
+
+        def __init__(self, own: bool):
+            super().__init__(name="Gemeentegrens" if own else "Buurgemeenten", overlay=True, control=False)
+            self.own = bool(own)
+
+    class Sites(MarkerCluster):
+        """Clustered initiative markers from ``mgg.initiatives``; popups and tooltips built with textContent."""
+
+        _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = mgg.sites(L.markerClusterGroup({{ this.options|tojavascript }}));
         {% endmacro %}
         """)
         default_js: list = []
         default_css: list = []
 
-        def __init__(self, rows, programmes, colours, placements, approximate, *, name):
+        def __init__(self, *, name):
             super().__init__(name=name, maxClusterRadius=25, spiderfyOnMaxZoom=True, showCoverageOnHover=False)
-            self.rows, self.programmes, self.colours = rows, programmes, colours
-            self.placements, self.approximate = placements, approximate
-            self.place_word = "plek: "
 
     class Scale(MacroElement):
         """A scale bar in kilometres (no miles)."""
@@ -142,16 +236,7 @@ def _classes():
         {% endmacro %}
         """)
 
-    class Assets(MacroElement):
-        """Leaflet and the cluster plugin, inline in the page header."""
-
-        _template = Template("""{% macro header(this, kwargs) %}{{ this.text }}{% endmacro %}""")
-
-        def __init__(self):
-            super().__init__()
-            self.text = _assets()
-
-    return folium, Sites, Scale, Assets, LegendSwitch
+    return folium, Raw, Areas, Context, Sites, Scale, LegendSwitch
 
 
 def _text(value, decimals, unit: str = "") -> str:
@@ -184,6 +269,8 @@ class Layer:
     classes: maps.Classes
 
 
+#: Placements drawn as open circles: the site's spot is approximate.
+APPROXIMATE = ("town", "area")
 #: Tooltip rows of the municipality map: column -> (Dutch label, decimals or "percent" or None for text, unit).
 TOOLTIP = {"need_index": ("Behoefte-index", 2, ""), "reach": ("Dekking (binnen 3 km)", "percent", ""),
            "nearest_km": ("Afstand tot locatie", 1, "km"), "gap_label": ("Klasse", None, ""),
@@ -237,62 +324,55 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
     outlines, code
         Municipality outlines; the other municipalities are drawn in grey, ``code``'s outline in black.
     """
-    folium, Sites, Scale, Assets, LegendSwitch = _classes()
+    folium, Raw, Areas, Context, Sites, Scale, LegendSwitch = _classes()
     if isinstance(layers, str):
         layers = [Layer(legend_title or layers, maps.quantile_classes(areas[layers], title=legend_title))]
     shown = maps.display_geometry(areas).to_crs(settings.CRS_WEB)
-    props = pd.DataFrame(index=shown.index)
-    props["naam"] = shown["name"].astype("string").fillna("").map(html.escape)
-    fields, aliases = ["naam"], ["Gebied"]
-    for col, (label, decimals, unit) in tooltip.items():
-        key = f"t_{len(fields)}"
-        props[key] = [html.escape(_text(v, decimals, unit)) for v in shown[col]]
-        fields.append(key)
-        aliases.append(html.escape(label))
-    geometry = shown.geometry.set_precision(10 ** -DECIMALS)
+    labels_ = ["Gebied"] + [label for label, _, _ in tooltip.values()]
+    values = [[_text(name, None)] + [_text(row[col], decimals, unit)
+                                     for col, (_, decimals, unit) in tooltip.items()]
+              for name, (_, row) in zip(shown["name"], shown.iterrows(), strict=True)]
+    features = gpd.GeoDataFrame({"i": range(len(shown))}, geometry=shown.geometry.set_precision(10 ** -DECIMALS),
+                                crs=settings.CRS_WEB)
+    collection = json.loads(features.to_json())
+    for feature, row in zip(collection["features"], values, strict=True):
+        feature["properties"]["v"] = row
+    data = {"data": collection, "fields": labels_, "neighbour": maps.NEIGHBOUR_COLOUR,
+            "outline": maps.OUTLINE_COLOUR,
+            "colours": [[None if c is None or c != c else c for c in layer.classes.colours.reindex(shown.index)]
+                        for layer in layers]}
     minx, miny, maxx, maxy = shown.total_bounds
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, prefer_canvas=False,
                       tiles=None, control_scale=False)
     fmap.options.update(maxZoom=18, minZoom=7)  # the cluster layer needs a zoom range without tiles
     fmap.default_js, fmap.default_css = [], []  # no CDN: Leaflet is inlined below
-    Assets().add_to(fmap)
-    fmap.get_root().title = title
+    root = fmap.get_root()
+    root.title = title
+    root.header.add_child(Raw(_assets() + "<script>" + SCRIPT + "</script>"
+                              "<style>.leaflet-container{background:#ffffff}</style>"))  # grey neighbours on white
     folium.TileLayer("OpenStreetMap", name="Achtergrondkaart (OpenStreetMap, vereist internet)",
                      attr="© OpenStreetMap", show=False, overlay=True).add_to(fmap)
-    context = None
-    if outlines is not None and len(outlines):
+    has_context = outlines is not None and len(outlines)
+    if has_context:
         context = maps.display_geometry(outlines, 100.0).to_crs(settings.CRS_WEB)
-        context = gpd.GeoDataFrame(geometry=context.geometry.set_precision(10 ** -DECIMALS), crs=settings.CRS_WEB,
-                                   index=context.index)
-        folium.GeoJson(context[context.index != code].to_json(), name="Buurgemeenten", control=False,
-                       interactive=False, style_function=lambda f: {"fillColor": maps.NEIGHBOUR_COLOUR,
-                                                                    "fillOpacity": 1.0, "color": "#bdbdbd",
-                                                                    "weight": 1}).add_to(fmap)
+        context = gpd.GeoDataFrame({"own": context.index == code},
+                                   geometry=context.geometry.set_precision(10 ** -DECIMALS), crs=settings.CRS_WEB)
+        data["outlines"] = json.loads(context.to_json())
+        Context(own=False).add_to(fmap)
     for i, layer in enumerate(layers):
-        colours = layer.classes.colours.reindex(shown.index)
-        frame = gpd.GeoDataFrame(props.assign(kleur=colours.fillna("#ffffff"), leeg=colours.isna()),
-                                 geometry=geometry, crs=settings.CRS_WEB)
-        folium.GeoJson(
-            frame.to_json(), name=layer.name, overlay=False, show=i == 0,
-            style_function=lambda f: {"fillColor": f["properties"]["kleur"], "color": "#8a8a8a"
-                                      if f["properties"]["leeg"] else "#ffffff",
-                                      "dashArray": "3" if f["properties"]["leeg"] else None,
-                                      "weight": 0.8, "fillOpacity": 0.3 if f["properties"]["leeg"] else 0.85},
-            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
-        ).add_to(fmap)
-    if context is not None and code in context.index:  # the municipality's outline above its areas
-        folium.GeoJson(context.loc[[code]].to_json(), name="Gemeentegrens", control=False, interactive=False,
-                       style_function=lambda f: {"fill": False, "color": maps.OUTLINE_COLOUR, "weight": 2}
-                       ).add_to(fmap)
+        Areas(layer.name, i, show=i == 0).add_to(fmap)
+    if has_context and code in outlines.index:  # the municipality's outline above its areas
+        Context(own=True).add_to(fmap)
     if sites is not None and len(sites):
         rows, programmes, site_colours, placements = _site_rows(sites)
         if rows:
-            Sites(rows, programmes, site_colours, placements, [labels.PLACEMENTS[p] for p in ("town", "area")],
-                  name="Preventie-initiatieven (locaties)").add_to(fmap)
+            data["initiatives"] = {"rows": rows, "programmes": programmes, "colours": site_colours,
+                                   "placements": placements,
+                                   "approximate": [list(labels.PLACEMENTS).index(p) for p in APPROXIMATE]}
+            Sites(name="Preventie-initiatieven (locaties)").add_to(fmap)
     legends = "".join(_legend(layer, i == 0) for i, layer in enumerate(layers))
-    fmap.get_root().header.add_child(folium.Element(
-        "<style>.leaflet-container{background:#ffffff}</style>"))  # neighbours in grey stand out from white
-    fmap.get_root().html.add_child(folium.Element(
+    root.html.add_child(Raw(
+        "<script>" + "".join(f"mgg.{k} = {safe_json(v)};" for k, v in data.items()) + "</script>"
         '<div class="mgg-legenda" style="position:fixed;bottom:20px;left:20px;z-index:1000;background:white;'
         'padding:6px;font:12px sans-serif;border:1px solid #999;max-width:280px">'
         f'{legends}<div style="margin-top:4px">Open rondje: plek bij benadering; een getal telt de locaties op '

@@ -52,8 +52,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from mgg_geo import settings
-from mgg_geo.data import regions, sources
-from mgg_geo.data.imports import read_table
+from mgg_geo.data import files, regions, sources
 from mgg_geo.data.pdok import Geocoder
 from mgg_geo.errors import DataError, MggError, RegisterError
 
@@ -92,8 +91,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _FOLD = {re.sub(r"[\s_\-]", "", a.lower()): key for key, aliases in COLUMNS.items() for a in aliases}
 _POSTCODE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})\s*$")
-#: Text that looks like markup or script: tags, template placeholders, backticks, javascript: links.
-_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]|\$\{|`|javascript:|on\w+\s*=", re.IGNORECASE)
+#: Text that looks like markup, script or a template: tags, JavaScript and Jinja placeholders (``${``, ``{{``,
+#: ``{%``, ``{#``), backticks, javascript: links, event handlers.
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]|\$\{|\{[{%#]|`|javascript:|on\w+\s*=", re.IGNORECASE)
 #: Points may lie this far (m) outside the simplified province outline and still count as inside.
 PROVINCE_TOLERANCE_M = 500.0
 
@@ -155,14 +155,17 @@ class Register:
 
 
 def read(path: str | Path) -> tuple[pd.DataFrame, int]:
-    """Read a register file as text; returns the frame and the offset from index to user row."""
+    """Read a register file as text; returns the frame and the offset from index to user row.
+
+    The file is checked against the register limits before it is parsed (size on disk and unpacked, rows,
+    no compression, no XML entities: :mod:`mgg_geo.data.files`).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
+    limits = files.register_limits()
     if suffix in (".geojson", ".json", ".gpkg"):
-        try:
-            gdf = gpd.read_file(path)
-        except Exception as exc:  # noqa: BLE001
-            raise DataError(f"{path}: cannot be read as GeoJSON/GeoPackage ({type(exc).__name__}: {exc}).") from exc
+        gdf = files.read_geo(path, limits)
+        files.check_rows(path, gdf, limits)
         if gdf.empty:
             raise DataError(f"{path}: the file holds no features.")
         frame = pd.DataFrame(gdf.drop(columns="geometry")).astype(object).where(gdf.notna(), None)
@@ -175,17 +178,13 @@ def read(path: str | Path) -> tuple[pd.DataFrame, int]:
             frame["y"] = [None if g is None or g.is_empty else f"{g.centroid.y:.2f}" for g in points]
             frame.attrs["xy_from_geometry"] = True
         return frame, 1  # feature numbers start at 1
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return _read_excel(path), 2
-    return read_table(path), 2
+    if suffix in files.EXCEL_SUFFIXES:
+        return _read_excel(path, limits), 2
+    return files.read_table(path, limits), 2
 
 
-def _read_excel(path: Path) -> pd.DataFrame:
-    try:
-        # keep_default_na=False: a cell reading "NA" or "NULL" is a name, not a missing value
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
-    except Exception as exc:  # noqa: BLE001
-        raise DataError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc}).") from exc
+def _read_excel(path: Path, limits: files.Limits) -> pd.DataFrame:
+    sheets = files.read_excel_sheets(path, limits)  # a cell reading "NA" or "NULL" is a name, not missing
     for frame in sheets.values():
         if _required_present(frame.columns):
             return frame
@@ -386,8 +385,8 @@ def _place_row(i, row, add, layers, province, geocoder, ref: dt.date) -> dict | 
     for column in ("name", "programme", "organisation"):
         text = _text(row[column])
         if text and _MARKUP.search(text):
-            add("warning", i, column, f"{text!r} contains markup or script-like text; it is kept and always shown "
-                                      "as plain text")
+            add("warning", i, column, f"{text!r} contains markup, script or template-like text; it is kept "
+                                      "and always shown as plain text, never evaluated")
     if programme is None:
         error("programme", "missing required field: programme (STORM, KoPPeLing, Move aHead or another name)")
     values = {}
