@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 LEVEL    ?= wijk
 GEMEENTE ?= all
 WORKERS  ?=
+FORCE    ?=
 SHARED_DATA ?= $(if $(MGG_SHARED_DATA),$(MGG_SHARED_DATA),../shared/data)
 PYTEST_ARGS ?=
 
@@ -32,7 +33,7 @@ import-shared: $(STAMP)
 	else echo "no shared data folder at $(SHARED_DATA): using the live CBS/PDOK sources"; fi
 
 reports: import-shared
-	$(BIN)/mgg-geo reports --gemeente $(GEMEENTE) --level $(LEVEL) $(if $(WORKERS),--workers $(WORKERS)) --out reports
+	$(BIN)/mgg-geo reports --gemeente $(GEMEENTE) --level $(LEVEL) $(if $(WORKERS),--workers $(WORKERS)) $(if $(FORCE),--force) --out reports
 
 status: $(STAMP)
 	$(BIN)/mgg-geo data status

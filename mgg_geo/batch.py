@@ -2,12 +2,22 @@
 
 For every requested municipality ``notebooks/gemeente_rapport.ipynb`` runs with
 papermill (parameters: the municipality, level, ...) and the overview runs
-once. Runs go in parallel (``workers``, default: the number of cores) on
-threads; each run has its own kernel process. A kernel that fails to start
-(the known papermill/jupyter-client launch race) is retried; a cell error is
-not. Before the runs, the province analysis is computed once and memoised
+once. Before the runs, the province analysis is computed once and memoised
 (:func:`mgg_geo.analysis.run_cached`), so each notebook loads it instead of
 recomputing.
+
+Incremental: every report has a build key (:func:`build_key`: the part of the
+analysis it reads, its notebook, its parameters, the code version with the
+templates). A report whose key equals the one recorded when it was last
+completed (``data/<key>.build.json``, written only after all its files are in
+place and removed before it is rendered again) is left as it is
+("ongewijzigd"); the others are rendered ("bijgewerkt"). ``force`` renders all.
+
+Runs go in parallel on ``workers`` threads (default: the number of cores),
+each with one warm kernel (:mod:`mgg_geo.kernels`: started once, the library
+imported, reset between notebooks); ``warm=False`` starts a fresh kernel per
+notebook. A kernel that fails to start (the known papermill/jupyter-client
+launch race) is retried; a cell error is not.
 
 Outputs in ``out_dir`` (each written to a temporary name and renamed, so no
 half report is ever visible):
@@ -31,14 +41,16 @@ index and make the exit status non-zero.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
+import queue
 import re
+import threading
 import time
 import traceback
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import nbformat
@@ -49,6 +61,7 @@ from mgg_geo.analysis.parameters import ReportParameters, check_municipalities
 from mgg_geo.checks import absolute, check_int
 from mgg_geo.data import cache, regions
 from mgg_geo.errors import MggError, ParameterError
+from mgg_geo.kernels import ENGINE
 from mgg_geo.present import pages, reports
 
 MUNICIPALITY_NOTEBOOK = "gemeente_rapport.ipynb"
@@ -71,6 +84,7 @@ class Job:
     notebook: Path
     name: str  # output file stem
     parameters: dict
+    build_key: str = ""  # everything the report is made from (:func:`build_key`)
 
 
 @dataclass
@@ -81,6 +95,10 @@ class Outcome:
     seconds: float
     error: str = ""
     attempts: int = 1
+    status: str = ""  # bijgewerkt, ongewijzigd or MISLUKT
+
+    def __post_init__(self):
+        self.status = self.status or (UPDATED if self.ok else FAILED)
 
 
 @dataclass
@@ -121,8 +139,9 @@ def _is_kernel_start_failure(exc: BaseException) -> bool:
     return not isinstance(exc, (PapermillExecutionError, MggError))
 
 
-def execute(job: Job, out_dir: Path, *, retries: int = 2, kernel: str | None = None) -> Outcome:
-    """Run one notebook with papermill, keep it, and convert it to the report HTML."""
+def execute(job: Job, out_dir: Path, *, retries: int = 2, kernel: str | None = None, warm: bool = False) -> Outcome:
+    """Run one notebook with papermill (on this thread's warm kernel when ``warm``), keep it, and convert it to
+    the report HTML."""
     import papermill
 
     started = time.perf_counter()
@@ -139,7 +158,7 @@ def execute(job: Job, out_dir: Path, *, retries: int = 2, kernel: str | None = N
                     papermill.execute_notebook(_literal(job.notebook), _literal(tmp), parameters=job.parameters,
                                                kernel_name=kernel or kernel_name(), cwd=str(settings.PROJECT_ROOT),
                                                progress_bar=False, log_output=False, start_timeout=120,
-                                               shutdown_kernel="immediate")
+                                               shutdown_kernel="immediate", engine_name=ENGINE if warm else None)
                     error = ""
                     break
                 except Exception as exc:  # noqa: BLE001 - every failure is recorded, the batch goes on
@@ -223,8 +242,8 @@ def prepare_output(out_dir: str | Path) -> Path:
 
 def run(params: ReportParameters | None = None, *, reports_for=None, out_dir: str | Path = "reports",
         workers: int | None = None, per_municipality: dict[str, dict] | None = None, overview: bool = True,
-        progress: bool = True, retries: int = 2) -> BatchResult:
-    """Render the reports (see the module docstring).
+        progress: bool = True, retries: int = 2, force: bool = False, warm: bool = True) -> BatchResult:
+    """Render the reports that changed (see the module docstring).
 
     Parameters
     ----------
@@ -236,46 +255,160 @@ def run(params: ReportParameters | None = None, *, reports_for=None, out_dir: st
         GM codes or names of the municipality reports to render (default: every municipality of
         the region).
     per_municipality
-        Extra notebook parameters per GM code (overriding ``params``).
+        Extra notebook parameters per GM code (overriding ``params``), checked like ``params``.
     workers
         Parallel runs (at least 1; default: the number of cores).
+    force
+        Render every report, also those whose build key is unchanged.
+    warm
+        Run the notebooks on warm kernels (:mod:`mgg_geo.kernels`), one per worker; False: a fresh kernel
+        per notebook.
     """
     params = params or ReportParameters()
     codes = list(params.municipalities) if reports_for is None else list(
         check_municipalities("gemeente", reports_for))
     if workers is not None:
         workers = check_int("workers", workers, minimum=1, maximum=64)
+    overrides = check_overrides(per_municipality, params)
     out = prepare_output(out_dir)
     notebooks = settings.NOTEBOOK_DIR
-    analysis.run_cached(params)  # compute once; every notebook finds it memoised
+    found = analysis.run_cached(params)  # compute once; every notebook finds it memoised
     common = params.to_notebook()
     jobs = [Job(code, notebooks / MUNICIPALITY_NOTEBOOK, report_name(code),
                 {**common, "gemeente_code": code, "interactive": False, "output_dir": str(out),
-                 **(per_municipality or {}).get(code, {})}) for code in codes]
+                 **overrides.get(code, {})}) for code in codes]
     if overview:
         jobs.append(Job("overview", notebooks / OVERVIEW_NOTEBOOK, OVERVIEW_NAME, common))
-    kernel = kernel_name()
     result = BatchResult()
+    todo = []
+    for job in jobs:
+        job.build_key = build_key(found, job)
+        if not force and up_to_date(out, job):
+            result.outcomes.append(Outcome(job, ok=True, seconds=0.0, status=UNCHANGED))
+        else:
+            todo.append(job)
     bar = None
-    if progress:
+    if progress and todo:
         from tqdm import tqdm
-        bar = tqdm(total=len(jobs), desc="rapporten", unit="rapport")
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        futures = {pool.submit(execute, job, out, retries=retries, kernel=kernel): job for job in jobs}
-        for future in as_completed(futures):
-            outcome = future.result()
-            result.outcomes.append(outcome)
-            _record(out, outcome)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix_str(f"{outcome.job.key} {'ok' if outcome.ok else 'MISLUKT'}")
+        bar = tqdm(total=len(todo), desc="rapporten", unit="rapport")
+
+    def done(outcome: Outcome) -> None:
+        result.outcomes.append(outcome)
+        _record(out, outcome)
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(f"{outcome.job.key} {outcome.status}")
+
+    _run_jobs(todo, out, workers=workers or os.cpu_count() or 1, retries=retries, warm=warm, done=done)
     if bar is not None:
         bar.close()
-    try:
-        result.index = write_index(out)
-    except OSError as exc:
-        result.index_error = output_problem(exc, out) or f"cannot write {out / 'index.html'} ({exc})"
+    if todo or not (out / "index.html").exists():  # nothing rendered: the index is as it was
+        try:
+            result.index = write_index(out)
+        except OSError as exc:
+            result.index_error = output_problem(exc, out) or f"cannot write {out / 'index.html'} ({exc})"
+    else:
+        result.index = out / "index.html"
     return result
+
+
+def check_overrides(per_municipality: dict | None, params: ReportParameters) -> dict[str, dict]:
+    """Per-municipality notebook parameters, checked before anything runs: known GM codes, and values that
+    :class:`~mgg_geo.analysis.parameters.ReportParameters` accepts (or the notebook-only ``interactive``)."""
+    checked: dict[str, dict] = {}
+    for key, values in (per_municipality or {}).items():
+        code = check_municipalities("gemeente", key)
+        if len(code) != 1 or not isinstance(values, dict):
+            raise ParameterError(f"per_municipality: {key!r} must be one municipality with a dict of parameters.")
+        names = {f.name for f in fields(ReportParameters)} - {"municipalities"} | {"interactive"}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ParameterError(f"per_municipality[{key!r}]: unknown parameter(s) {', '.join(unknown)}; allowed: "
+                                 f"{', '.join(sorted(names))}.")
+        ReportParameters.from_namespace({**params.to_notebook(), **values})  # raises ParameterError
+        checked[code[0]] = dict(values)
+    return checked
+
+
+#: How a report of a batch ended.
+UPDATED, UNCHANGED, FAILED = "bijgewerkt", "ongewijzigd", "MISLUKT"
+
+
+def build_key(found, job: Job) -> str:
+    """The key of everything a report is made from: the part of the analysis it reads
+    (:func:`mgg_geo.analysis.fingerprint.fingerprint`), its notebook, its parameters and the library's code
+    version (which covers the templates and the stylesheet)."""
+    from mgg_geo.analysis.fingerprint import fingerprint
+    from mgg_geo.analysis.memo import code_version
+
+    parameters = {k: v for k, v in job.parameters.items()}
+    payload = {"code": code_version(), "notebook": cache.sha256(job.notebook), "parameters": parameters,
+               "analysis": fingerprint(found, None if job.key == "overview" else job.key)}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _build_record(out: Path, job: Job) -> Path:
+    return out / "data" / f"{job.key}.build.json"
+
+
+def _outputs(job: Job) -> list[str]:
+    """The files one report consists of, relative to the reports folder."""
+    files = [f"{job.name}.html", f"notebooks/{job.name}.ipynb"]
+    if job.key != "overview":
+        files += [f"data/{job.key}.json", f"kaarten/{job.key}.html"]
+    return files
+
+
+def up_to_date(out: Path, job: Job) -> bool:
+    """Whether the report of ``job`` in ``out`` was completed from exactly the inputs of ``job.build_key``."""
+    record = _read_json(_build_record(out, job))
+    return (isinstance(record, dict) and record.get("key") == job.build_key
+            and all((out / f).is_file() for f in record.get("files", [None]) if f))
+
+
+def _run_jobs(jobs: list[Job], out: Path, *, workers: int, retries: int, warm: bool, done) -> None:
+    """Run ``jobs`` on ``workers`` threads, each with its own (warm) kernel; ``done(outcome)`` as each ends."""
+    if not jobs:
+        return
+    kernel = kernel_name()
+    if warm:
+        from mgg_geo import kernels
+
+        kernels.register()
+    pending: queue.Queue = queue.Queue()
+    for job in jobs:
+        pending.put(job)
+    lock = threading.Lock()
+
+    def worker() -> None:
+        try:
+            while True:
+                try:
+                    job = pending.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    _build_record(out, job).unlink(missing_ok=True)  # a killed run never leaves it up to date
+                    outcome = execute(job, out, retries=retries, kernel=kernel, warm=warm)
+                    if outcome.ok:
+                        cache.write_json_atomic(_build_record(out, job), {"key": job.build_key,
+                                                                          "files": _outputs(job)})
+                except OSError as exc:  # the record could not be kept: the report is rendered again next time
+                    outcome = Outcome(job, ok=False, seconds=0.0, error=_describe(exc, out))
+                with lock:
+                    done(outcome)
+        finally:
+            if warm:
+                from mgg_geo.kernels import WarmKernel
+
+                WarmKernel.release()
+
+    threads = [threading.Thread(target=worker, name=f"mgg-worker-{i}", daemon=True)
+               for i in range(min(workers, len(jobs)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _record(out: Path, outcome: Outcome) -> None:

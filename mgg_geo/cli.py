@@ -346,9 +346,13 @@ def cmd_reports(args) -> int:
 
     args.region = ["all"]  # the classes are the province's; --gemeente chooses the reports
     result = batch.run(_parameters(args), reports_for=args.gemeente, out_dir=args.out, workers=args.workers,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, force=args.force)
+    for outcome in sorted(result.outcomes, key=lambda o: o.job.name):
+        print(f"{outcome.job.name}.html: {outcome.status}" + (f" ({outcome.seconds:.1f} s)" if outcome.seconds else ""))
     done = [o for o in result.outcomes if o.ok]
-    print(f"{len(done)} of {len(result.outcomes)} report(s) written to {args.out}; index: {result.index}")
+    updated = sum(o.status == batch.UPDATED for o in result.outcomes)
+    print(f"{len(done)} of {len(result.outcomes)} report(s) up to date in {args.out} ({updated} bijgewerkt, "
+          f"{len(done) - updated} ongewijzigd); index: {result.index}")
     for outcome in result.failures:
         print(f"failed: {outcome.job.key}: {outcome.error} (notebook: {args.out}/notebooks/{outcome.job.name}.ipynb)",
               file=sys.stderr)
@@ -465,7 +469,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the municipality reports to render: GM code(s) or name(s), or 'all' (default)")
     p.add_argument("--workers", type=_typed(_workers, "workers"), help="parallel runs, 1-64 (default: cores)")
     p.add_argument("--out", type=Path, default=Path("reports"), help="the reports folder (default: reports)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
+    p.add_argument("--force", action="store_true",
+                   help="render every report, also those whose inputs did not change since the last build")
     _analysis_options(p)
     p.set_defaults(func=cmd_reports)
 

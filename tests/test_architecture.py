@@ -19,7 +19,7 @@ ALLOWED = {
     "supply": FOUNDATION | {"data", "supply"},
     "analysis": FOUNDATION | {"data", "supply", "analysis"},
     "present": FOUNDATION | {"data", "supply", "analysis", "present"},
-    "top": FOUNDATION | {"data", "supply", "analysis", "present", "mgg_geo.batch", "mgg_geo.cli"},
+    "top": FOUNDATION | {"data", "supply", "analysis", "present", "mgg_geo.batch", "mgg_geo.cli", "mgg_geo.kernels"},
 }
 
 
@@ -27,7 +27,7 @@ def _layer(module: str) -> str:
     parts = module.split(".")
     if len(parts) >= 2 and parts[1] in ("data", "supply", "analysis", "present"):
         return parts[1]
-    return "top" if module in ("mgg_geo.batch", "mgg_geo.cli", "mgg_geo.__main__") else "foundation"
+    return "top" if module in ("mgg_geo.batch", "mgg_geo.cli", "mgg_geo.kernels", "mgg_geo.__main__") else "foundation"
 
 
 def _imports(path: Path) -> set[str]:

@@ -8,6 +8,7 @@ import pytest
 
 from mgg_geo import batch, cli, settings
 from mgg_geo.analysis.parameters import ReportParameters
+from mgg_geo.errors import ParameterError
 from tests.conftest import offline_context
 
 pytestmark = pytest.mark.shared
@@ -89,15 +90,18 @@ def test_register_names_are_text_not_markup(rendered):
 
 def test_failing_municipality_leaves_others_intact(kernel_env, tmp_path, capsys):
     out = tmp_path / "reports"
+    with pytest.raises(ParameterError, match="--level: 'kwartier' is not allowed"):  # checked before anything runs
+        batch.run(COMMON, reports_for=["GM0765"], out_dir=out, per_municipality={"GM0765": {"level": "kwartier"}})
+    assert not out.exists()
     result = batch.run(COMMON, reports_for=["GM0765", "GM0047"], out_dir=out, workers=2, overview=False,
-                       per_municipality={"GM0765": {"level": "kwartier"}}, progress=False)
+                       per_municipality={"GM0765": {"kwb_year": 2023}}, progress=False)  # valid, but not cached
     assert result.exit_code == 1
     failed = {o.job.key: o.error for o in result.failures}
-    assert list(failed) == ["GM0765"] and "kwartier" in failed["GM0765"]
+    assert list(failed) == ["GM0765"] and "2023" in failed["GM0765"]
     assert (out / "GM0047-veendam.html").exists() and not (out / "GM0765-pekela.html").exists()
     assert (out / "notebooks" / "GM0765-pekela.ipynb").exists()  # the failed run is kept for the audit trail
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "Niet gelukt" in index and "kwartier" in index and 'href="GM0047-veendam.html"' in index
+    assert "Niet gelukt" in index and "2023" in index and 'href="GM0047-veendam.html"' in index
 
 
 def test_cli_reports_exit_code_and_unknown_municipality(kernel_env, tmp_path, capsys):

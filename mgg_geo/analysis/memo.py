@@ -7,6 +7,7 @@ manifest. Nothing read from the cache folder is ever executed (no pickle).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import functools
@@ -80,7 +81,7 @@ def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
     folder = Path(settings.CACHE_DIR) / "analyses" / memo_key(params)
     if folder.exists() or folder.is_symlink():
         try:
-            return load(folder)
+            return _load_once(folder)
         except Exception as exc:  # noqa: BLE001 - whatever is wrong with a saved analysis, it is recomputed
             warnings.warn(MggWarning(f"The saved analysis {folder} cannot be used ({type(exc).__name__}: {exc}); "
                                      "computing it again."), stacklevel=2)
@@ -89,7 +90,10 @@ def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
             shutil.rmtree(folder, ignore_errors=True)  # a folder named by this key: the memo's own
     result = run(params)
     save(result, folder)
-    return result
+    try:
+        return load(folder)  # what every notebook reads: the saved analysis, not the one in memory
+    except Exception:  # noqa: BLE001 - e.g. the cache folder is not writable: the computed result serves
+        return result
 
 
 #: How each field of :class:`Analysis` is stored by :func:`save`.
@@ -127,6 +131,19 @@ def save(result: Analysis, folder: str | Path) -> Path:
     finally:
         cache.release(tmp)
     return folder
+
+
+_LOADED: dict[tuple[str, str], Analysis] = {}
+
+
+def _load_once(folder: Path) -> Analysis:
+    """:func:`load`, kept in memory for this process (a warm kernel renders several reports from one
+    analysis); every caller gets its own copy. Keyed by the folder and its manifest's checksum."""
+    key = (str(folder), cache.sha256(folder / "manifest.json"))
+    if key not in _LOADED:
+        _LOADED.clear()  # one analysis at a time
+        _LOADED[key] = load(folder)
+    return copy.deepcopy(_LOADED[key])
 
 
 def load(folder: str | Path) -> Analysis:

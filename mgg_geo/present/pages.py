@@ -104,6 +104,9 @@ def notebook_html(nb, title: str) -> str:
     """
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = title
+    for number, cell in enumerate(nb.cells):
+        if "id" in cell:
+            cell["id"] = f"cel-{number}"  # the same page for the same content (papermill's parameter cell id is random)
     for cell in nb.cells:  # warnings are for analysts (kept in the executed notebook), not for readers
         if cell.get("outputs"):
             cell.outputs = [o for o in cell.outputs

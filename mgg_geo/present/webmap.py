@@ -401,11 +401,19 @@ def _attribution(year) -> str:
 
 def render(fmap) -> str:
     """The standalone page of a folium map; refuses a page that would load anything from the internet."""
-    page = fmap.get_root().render()
+    page = _stable_names(fmap.get_root().render())
     remote = re.findall(r"<(?:script|link)[^>]+(?:src|href)=[\"']?(https?:[^\"' >]+)", page)
     if remote:
         raise DataError(f"The interactive map would load {remote[0]} from the internet; every asset must be inline.")
     return page
+
+
+def _stable_names(page: str) -> str:
+    """The page with folium's random element names (``map_<32 hex digits>``) numbered in order of appearance,
+    so that the same map always gives the same page."""
+    numbers: dict[str, str] = {}
+    return re.sub(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])",
+                  lambda m: numbers.setdefault(m.group(0), str(len(numbers) + 1)), page)
 
 
 def save_map(fmap, path: str | Path) -> Path:

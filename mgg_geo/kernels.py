@@ -1,0 +1,172 @@
+"""Warm Jupyter kernels for the report batch: started once per worker, reused for every notebook.
+
+A report notebook spends most of a fresh run starting a kernel and importing
+geopandas, matplotlib, folium and the library. :class:`WarmKernel` starts one
+kernel per worker thread (in the project folder, the library imported), and
+:class:`WarmEngine`, a papermill engine registered as ``"mgg-warm"``, runs
+each notebook on the kernel of the thread that executes it.
+
+Between notebooks the kernel is reset so that a report on a warm kernel
+equals one on a fresh kernel: the shell starts a new session (user
+namespace cleared, execution counter at 1, a new history session; imported
+modules stay loaded, which is the point), figures are closed and the
+warnings already shown are forgotten. A kernel that died is replaced by a new one before the next
+notebook.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from mgg_geo import settings
+
+#: The papermill engine name of :class:`WarmEngine`.
+ENGINE = "mgg-warm"
+#: Run once when a kernel starts: what every report notebook imports.
+WARM_UP = """
+import geopandas, matplotlib, matplotlib.pyplot, folium, pandas
+from mgg_geo import analysis, reports, maps, webmap
+from mgg_geo.present import sections, pages
+"""
+#: Run before every notebook (not stored in the history): a fresh namespace on loaded modules.
+RESET = """
+get_ipython().reset(new_session=True)
+import sys as _sys
+import matplotlib.pyplot as _plt
+_plt.close("all")
+for _module in list(_sys.modules.values()):
+    try:
+        _module.__dict__.pop("__warningregistry__", None)
+    except Exception:
+        pass
+_sys.modules["mgg_geo.data.cache"]._WARNED.clear()
+del _sys, _plt, _module
+"""
+
+
+class KernelError(RuntimeError):
+    """A warm kernel could not be started or reset (the batch then retries on a new one)."""
+
+
+class WarmKernel:
+    """One running kernel and its client, owned by one thread (papermill runs its notebooks there)."""
+
+    _local = threading.local()
+
+    def __init__(self, kernel_name: str, *, start_timeout: float = 120):
+        from jupyter_client.manager import AsyncKernelManager
+
+        self.kernel_name = kernel_name
+        self.start_timeout = start_timeout
+        self.km = AsyncKernelManager(kernel_name=kernel_name)
+        self.kc = None
+        self.notebooks = 0
+
+    @classmethod
+    def current(cls, kernel_name: str, start_timeout: float = 120) -> WarmKernel:
+        """The warm kernel of this thread: started (and warmed up) on first use, replaced when it died."""
+        kernel = getattr(cls._local, "kernel", None)
+        if kernel is not None and (kernel.kernel_name != kernel_name or not kernel.alive()):
+            kernel.shutdown()
+            kernel = None
+        if kernel is None:
+            kernel = cls(kernel_name, start_timeout=start_timeout)
+            cls._local.kernel = kernel
+            kernel.start()
+        return kernel
+
+    @classmethod
+    def release(cls) -> None:
+        """Shut down this thread's kernel, if it has one."""
+        kernel = getattr(cls._local, "kernel", None)
+        cls._local.kernel = None
+        if kernel is not None:
+            kernel.shutdown()
+
+    def _sync(self, coroutine_function, *args, **kwargs):
+        from jupyter_core.utils import run_sync
+
+        return run_sync(coroutine_function)(*args, **kwargs)
+
+    def start(self) -> None:
+        """Start the kernel in the project folder and import what the report notebooks use."""
+        try:
+            self._sync(self.km.start_kernel, cwd=str(settings.PROJECT_ROOT))
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            self._sync(self.kc.wait_for_ready, timeout=self.start_timeout)
+            self.run(WARM_UP)
+        except Exception as exc:
+            self.shutdown()
+            raise KernelError(f"the kernel {self.kernel_name!r} did not start: {type(exc).__name__}: {exc}") from exc
+
+    def run(self, code: str) -> None:
+        """Run ``code`` on the kernel without storing it in the history; raise when it fails."""
+        reply = self._sync(self.kc.execute_interactive, code, store_history=False, silent=False,
+                           timeout=self.start_timeout, output_hook=lambda msg: None)
+        if reply["content"].get("status") != "ok":
+            content = reply["content"]
+            raise KernelError(f"{content.get('ename', 'error')}: {content.get('evalue', '')}")
+
+    def reset(self) -> None:
+        """A fresh namespace before the next notebook (see the module docstring)."""
+        self.run(RESET)
+        self.notebooks += 1
+
+    def alive(self) -> bool:
+        """Whether the kernel process still runs."""
+        try:
+            return bool(self._sync(self.km.is_alive))
+        except Exception:  # noqa: BLE001 - a kernel we cannot ask is not usable
+            return False
+
+    def shutdown(self) -> None:
+        """Stop the client and the kernel (quietly when they are gone already)."""
+        try:
+            if self.kc is not None:
+                self.kc.stop_channels()
+            if self.km.has_kernel:
+                self._sync(self.km.shutdown_kernel, now=True)
+        except Exception:  # noqa: BLE001 - a kernel that is already gone is shut down
+            pass
+        finally:
+            self.kc = None
+
+
+def _engine():
+    """Define and register :class:`WarmEngine` (papermill is imported only when the batch runs)."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    class WarmEngine(NBClientEngine):
+        """Runs a notebook on this thread's :class:`WarmKernel` (reset first) instead of a new kernel."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                     start_timeout=60, execution_timeout=None, **kwargs):
+            kernel = WarmKernel.current(kernel_name, start_timeout)
+            kernel.reset()
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout", "cwd"], **kwargs)
+            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                 kernel_name=kernel_name, log=logger, log_output=log_output, stdout_file=stdout_file,
+                                 stderr_file=stderr_file)
+            client = PapermillNotebookClient(nb_man, km=kernel.km, **final)
+            client.kc = kernel.kc  # the warm client: nbclient neither starts nor stops a kernel
+            return client.execute()
+
+    papermill_engines.register(ENGINE, WarmEngine)
+    return WarmEngine
+
+
+def register() -> str:
+    """Register the warm engine with papermill (once) and return its name."""
+    from papermill.engines import papermill_engines
+    from papermill.exceptions import PapermillException
+
+    try:
+        papermill_engines.get_engine(ENGINE)
+    except PapermillException:
+        _engine()
+    return ENGINE
