@@ -349,7 +349,7 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
     """The options of ReportParameters, shared by ``analyse`` and ``reports``; defaults and choices come from
     :class:`~mgg_geo.analysis.parameters.ReportParameters` and the catalogue (defined there once)."""
     from mgg_geo.analysis.need import METHODS, check_weights
-    from mgg_geo.analysis.parameters import CLASS_BREAKS, LEVELS, ReportParameters
+    from mgg_geo.analysis.parameters import CLASS_BREAKS, LEVELS, ReportParameters, check_share
     from mgg_geo.data import catalogue
 
     d = ReportParameters()
@@ -362,6 +362,9 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
                    help="count initiatives without an age range for the target group")
     p.add_argument("--min-population", type=_typed(check_float, "min_population"), default=d.min_population,
                    help=f"areas with fewer residents are shown but not ranked (default {d.min_population:g})")
+    p.add_argument("--max-missing-share", type=_typed(check_share, "max_missing_share"), default=d.max_missing_share,
+                   help="areas missing more than this share of their need indicators are flagged 'onvolledige "
+                        f"gegevens' (0-1, default {d.max_missing_share:g})")
     p.add_argument("--class-breaks", type=_typed(check_choice, "class_breaks", choices=CLASS_BREAKS),
                    default=d.class_breaks, help="need and map classes over the province (default, comparable) "
                                                 "or per gemeente")

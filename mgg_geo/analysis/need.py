@@ -18,7 +18,9 @@ Method
    with at least the minimum population; the others keep their index for the
    map but are not ranked).
 6. **Leading domain**: the domain with the largest weighted contribution
-   ``w_d S_d`` to an area's index, i.e. what drives its need.
+   ``w_d S_d`` to an area's index, i.e. what drives its need; its **leading
+   indicator** is the present indicator of that domain with the highest
+   oriented standardised score (the figure that drives the domain).
 
 Sensitivity (OECD/JRC Handbook, Nardo et al. 2008; Saisana et al. 2005)
 ---------------------------------------------------------------------
@@ -124,6 +126,9 @@ class _Prepared:
     present: np.ndarray  # areas x domains, bool
     n_indicators: np.ndarray
     sufficient: np.ndarray
+    z: dict[str, np.ndarray]  # method -> areas x indicators, oriented (NaN where missing)
+    keys: tuple[str, ...]  # indicator keys, the columns of z
+    member: np.ndarray  # indicators x domains, 1 where the indicator belongs to the domain
 
 
 def _prepare(areas: pd.DataFrame, indicators, min_indicators: int, min_domains: int) -> _Prepared:
@@ -138,14 +143,15 @@ def _prepare(areas: pd.DataFrame, indicators, min_indicators: int, min_domains: 
     present_ind = values.notna().to_numpy()
     n_dom = present_ind.astype("float64") @ member
     present = n_dom > 0
-    scores = {}
+    scores, oriented = {}, {}
     for method in METHODS:
         z = standardise(values, directions, method)
+        oriented[method] = z
         with np.errstate(invalid="ignore", divide="ignore"):
             scores[method] = np.where(present, np.nan_to_num(z) @ member / np.where(present, n_dom, 1.0), np.nan)
     n_ind = present_ind.sum(axis=1)
     sufficient = (n_ind >= min_indicators) & (present.sum(axis=1) >= min_domains)
-    return _Prepared(areas.index, domains, scores, present, n_ind, sufficient)
+    return _Prepared(areas.index, domains, scores, present, n_ind, sufficient, oriented, tuple(keys), member)
 
 
 def _combine(scores: np.ndarray, present: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -182,8 +188,10 @@ def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, 
         Same index as ``areas``: ``need_index``, ``need_rank`` (1 = highest,
         eligible areas only), ``need_<domain>`` scores, ``leading_domain``,
         ``indicators_present``, ``share_present``, ``need_insufficient``,
-        ``need_status`` (Dutch), ``rank_median``, ``rank_p05``, ``rank_p95``,
-        ``rank_uncertain``.
+        ``need_status`` (Dutch), ``indicators_missing`` (keys of the absent
+        indicators, "; "-separated), ``leading_indicator`` (the indicator that
+        drives the leading domain), ``rank_median``, ``rank_p05``,
+        ``rank_p95``, ``rank_uncertain``.
     """
     check_choice("method", method, METHODS)
     prep = _prepare(areas, indicators, min_indicators, min_domains)
@@ -202,9 +210,26 @@ def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, 
         out[f"need_{d}"] = prep.scores[method][:, j]
     out["indicators_present"] = prep.n_indicators
     out["share_present"] = prep.n_indicators / len(indicators)
+    missing = np.isnan(prep.z[method])
+    out["indicators_missing"] = ["; ".join(k for k, m in zip(prep.keys, row, strict=True) if m) for row in missing]
+    out["leading_indicator"] = pd.Series(leading_indicator(prep, method, out["leading_domain"]), index=prep.index,
+                                         dtype="string")
     out["need_insufficient"] = ~prep.sufficient
     out["need_status"] = np.where(prep.sufficient, "", INSUFFICIENT_LABEL)
     out = out.join(rank_interval(prep, draws=draws, seed=seed, ranked=ranked))
+    return out
+
+
+def leading_indicator(prep: _Prepared, method: str, domains: pd.Series) -> list[str | None]:
+    """Per area, the present indicator of its leading domain with the highest oriented score (None: no domain)."""
+    out = []
+    for i, domain in enumerate(domains):
+        if not isinstance(domain, str) or domain not in prep.domains:
+            out.append(None)
+            continue
+        inside = prep.member[:, prep.domains.index(domain)] > 0
+        z = np.where(inside & ~np.isnan(prep.z[method][i]), prep.z[method][i], -np.inf)
+        out.append(prep.keys[int(np.argmax(z))] if np.isfinite(z.max()) else None)
     return out
 
 
