@@ -382,8 +382,15 @@ def test_municipalities_without_sites_say_so(province):
     assert {"GM1966", "GM0765"} <= set(empty)  # Het Hogeland and Pekela have no documented site
     for code in empty:
         text = reports.MunicipalityReport(province, code)
-        assert "geen enkele fysieke locatie" in text.summary() and "geen enkele fysieke locatie" in text.quality()
+        said = f"In het register staat in {text.name} geen fysieke locatie met aanbod voor jongeren van 0 tot 25 jaar."
+        assert said in text.summary() and said in text.quality()
         assert "Geen bijzonderheden" not in text.quality()
+    # the register does hold sites there, without an age range: the report names them instead of denying them
+    eemsdelta = reports.MunicipalityReport(province, "Eemsdelta").summary()
+    assert ("2 locaties zonder leeftijdsbereik niet meegeteld: Jimmy&#39;s Appingedam en Cadanz Welzijn "
+            "jongerenclubhuis Delfzijl-Noord; vul dit aan in het register.") in eemsdelta
+    assert "1 locatie zonder leeftijdsbereik niet meegeteld: Jongerencentrum Break! (deBasis Veendam)" in \
+        reports.MunicipalityReport(province, "Veendam").summary()
 
 
 @pytest.mark.shared
