@@ -236,6 +236,39 @@ def classify_areas(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: 
     return gpd.GeoDataFrame(out, geometry="geometry", crs=settings.CRS_ANALYSIS)
 
 
+def need_variant(result: Analysis, *, weights=None, method: str | None = None, target_group: str | None = None,
+                 indicators: list[str] | None = None, min_population: float | None = None, draws: int = 0,
+                 seed: int | None = None) -> pd.DataFrame:
+    """The need index of a province-wide ``result`` computed again: without arguments exactly the reports' index
+    (same target group and indicators, weights, method and minimum population for the ranks); every argument given
+    is a departure from the report, e.g. ``need_variant(result, weights={"armoede": 3})``.
+
+    Returns the frame of :func:`mgg_geo.analysis.need.need_index` (index: area code), with ``attrs["departures"]``
+    naming what differs from the report (empty: the report's own index).
+
+    Raises
+    ------
+    DataError
+        When ``result`` does not hold the whole province: the index is standardised over the province.
+    """
+    if set(result.areas["gemeente_code"]) != set(regions.MUNICIPALITIES):
+        raise DataError("need_variant needs the province-wide analysis (run it without choosing municipalities): "
+                        "the need index is standardised over the whole province.")
+    p = result.parameters
+    departures = {k: v for k, v in (("weights", weights), ("method", method), ("target_group", target_group),
+                                    ("indicators", indicators), ("min_population", min_population))
+                  if v is not None}
+    group = catalogue.target_group(target_group or p["target_group"])
+    chosen = group.need_indicators if indicators is None else tuple(catalogue.INDICATOR_BY_KEY[k] for k in indicators)
+    minimum = p["min_population"] if min_population is None else min_population
+    eligible = pd.to_numeric(result.areas.get("population"), errors="coerce") >= minimum
+    out = need.need_index(result.areas, weights=p["weights"] if weights is None else weights,
+                          method=method or p["method"], indicators=chosen, eligible=eligible, draws=draws,
+                          seed=p["seed"] if seed is None else seed)
+    out.attrs["departures"] = departures
+    return out
+
+
 def need_breaks(areas: pd.DataFrame, scope: str = "provincie") -> dict:
     """Class bounds of the need map: symmetric around 0 (the province average), from the ranked areas.
 
