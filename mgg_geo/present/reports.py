@@ -19,6 +19,7 @@ from mgg_geo.data import cache, catalogue, regions
 from mgg_geo.present import fmt, labels, maps, pages
 from mgg_geo.present.pages import Html
 from mgg_geo.present.sections import (
+    YOUTH_SHORT,
     Block,
     Table,
     comparison_table,
@@ -253,14 +254,15 @@ class ProvinceReport(_Report):
                  fmt.number(f["areas"]), fmt.number(f["sites_physical"]), fmt.number(f["mean_need_index"], 2),
                  fmt.percent(f["target_within_reach_share"])]
                 for _, f in figures.iterrows()]
-        table = Table(["#", "Gemeente", "Doelgroep", "Aandeel in hoge behoefte, lage dekking",
-                       f"{group.key.capitalize()} in hoge behoefte, lage dekking", "Gebieden met hoge behoefte, lage "
-                       "dekking", "Gebieden", "Fysieke locaties", "Gem. behoefte-index", "Doelgroep binnen 3 km"], rows,
+        table = Table(["#", "Gemeente", "Doel\u00adgroep", "Aandeel HB/LD", f"{group.key.capitalize()} HB/LD",
+                       "Gebieden HB/LD", "Gebie\u00adden", "Fysieke loca\u00adties", "Gem. behoefte\u00adindex",
+                       "Binnen 3 km"], rows,
                       f"Gemeenten gerangschikt naar het aandeel van de doelgroep ({group.label}) dat in gebieden met "
                       "hoge behoefte en lage dekking woont",
                       numeric=(0, 2, 3, 4, 5, 6, 7, 8, 9),
-                      key="Aandeel: het deel van de doelgroep van de gemeente dat in een gebied met hoge behoefte en "
-                          "lage dekking woont; bij gelijke stand telt het aantal van die gebieden. Gem. "
+                      key="HB/LD: in gebieden met hoge behoefte en lage dekking. Aandeel HB/LD: het deel van de "
+                          "doelgroep van de gemeente dat daar woont; bij gelijke stand telt het aantal van die "
+                          "gebieden. Binnen 3 km: het deel van de doelgroep binnen 3 km van een fysieke locatie. Gem. "
                           "behoefte-index: het gemiddelde van de gerangschikte gebieden (0 = gemiddelde provincie). "
                           f"{labels.PARTIAL.capitalize()}: {partial_rule(self.result)}.")
         return section([Block("table", table=table)])
@@ -292,9 +294,11 @@ class ProvinceReport(_Report):
             ["Provincie (GGD Groningen)", "Nederland"]
         by_figure = youth_rows(self.result, codes)  # one row per figure: label, then a value per region
         rows = [[name] + [row[i + 1] for row in by_figure] for i, name in enumerate(names)]
-        table = Table(["Jongvolwassenen (16–25 jaar)"] + [row[0] for row in by_figure], rows,
+        table = Table(["Gebied"] + [YOUTH_SHORT[k] for k, _ in catalogue.YOUNG_ADULT_FIGURES], rows,
                       f"Jongvolwassenen per gemeente ({self.result.sources['youth'].get('year')}, % van de 16- tot "
-                      "25-jarigen)", numeric=tuple(range(1, len(by_figure) + 1)))
+                      "25-jarigen)", numeric=tuple(range(1, len(by_figure) + 1)),
+                      key="; ".join(f"{YOUTH_SHORT[k].replace(chr(173), '')}: {row[0].lower()}"
+                                    for (k, _), row in zip(catalogue.YOUNG_ADULT_FIGURES, by_figure, strict=True)))
         return section([Block("table", table=table),
                         Block("list", items=[youth_source_line(self.result)], cls="mgg-bronnen")])
 

@@ -681,6 +681,13 @@ def youth_source_line(result: Analysis) -> str:
             f"{fmt.date(m.get('retrieved_at'))}.")
 
 
+#: Short column headers of the young-adult figures for wide tables (soft hyphens let them wrap in print).
+YOUTH_SHORT = {"ya_good_mental_health": "Goede mentale gezond\u00adheid", "ya_anxiety_depression":
+               "Angst- of depressie\u00adgevoelens", "ya_suicidal_thoughts": "Suïcide\u00adgedachten",
+               "ya_stress": "Heel vaak gestrest", "ya_lonely": "Eenzaam", "ya_strongly_lonely": "Sterk eenzaam",
+               "making_ends_meet": "Moeite met rond\u00adkomen"}
+
+
 def youth_rows(result: Analysis, codes: list[str]) -> list[list[str]]:
     """One row per figure of the young-adult monitor: its label, then the value for each region of ``codes`` (GM
     codes, the GGD region, NL01)."""
