@@ -311,7 +311,8 @@ def cmd_analyse(args) -> int:
     print(f"{len(frame)} {args.level}en, {int(frame['ranked'].sum())} ranked, {target} with high need and low "
           f"coverage -> {path}")
     top = result.priorities(top=3)
-    rows = [[r["gemeente_name"], int(r["priority"]), code, r["name"],
+    rows = [[r["gemeente_name"], int(r["priority"]), code,
+             r["name"] + (" [onvolledige gegevens]" if r.get("partial_data") else ""),
              "-" if r["need_index"] != r["need_index"] else f"{r['need_index']:.2f}",
              "-" if r["rank_p05"] != r["rank_p05"] else f"{r['rank_p05']:.0f}-{r['rank_p95']:.0f}",
              f"{100 * r['reach']:.0f}%", "-" if r["nearest_km"] != r["nearest_km"] else f"{r['nearest_km']:.1f}",
@@ -320,10 +321,11 @@ def cmd_analyse(args) -> int:
                         "nearest km", "class"]))
     sites = result.whatif_sites
     if len(sites):
-        print("\nWhat-if (new sites per municipality, target population newly within 3 km):")
-        rows = [[r["gemeente_code"], int(r["step"]), r["code"], r["name"], f"{r['new_population']:.0f}"]
-                for _, r in sites.iterrows()]
-        print(_table(rows, ["municipality", "step", "buurt", "name", "newly reached"]))
+        print("\nWhat-if (new sites per municipality, target population newly within 3 km; each person weighted by "
+              "the need class of their area):")
+        rows = [[r["gemeente_code"], int(r["step"]), r["code"], r["name"], f"{r['new_population']:.0f}",
+                 f"{r['new_high_need']:.0f}"] for _, r in sites.iterrows()]
+        print(_table(rows, ["municipality", "step", "buurt", "name", "newly reached", "of whom in high need"]))
     return OK
 
 

@@ -324,6 +324,15 @@ def test_leading_domain_names_what_drives_need():
                           "lonely": [40.0, 40.0, 60.0]}, index=["housing", "poverty", "isolation"])
     out = need.need_index(frame, draws=0)
     assert out["leading_domain"].to_dict() == {"housing": "wonen", "poverty": "armoede", "isolation": "isolement"}
+    # the indicator that drives the leading domain: the highest oriented score within it
+    assert out.loc["isolation", "leading_indicator"] == "lonely"
+    assert out.loc["poverty", "leading_indicator"] in ("low_income_share", "social_minimum_share")  # equal scores
+    assert out.loc["housing", "leading_indicator"] in ("corporation_share", "woz_value")  # both +1.41
+    frame.loc["housing", "corporation_share"] = 40.0  # now the low WOZ value drives housing need
+    assert need.need_index(frame, draws=0).loc["housing", "leading_indicator"] == "woz_value"
+    assert out.loc["housing", "indicators_missing"].split("; ") == [
+        "social_assistance_per_1000", "making_ends_meet", "one_person_share", "severely_lonely",
+        "anxiety_depression_high", "stress_high", "share_65plus"]
 
 
 def test_what_if_partial_reach_and_reason():

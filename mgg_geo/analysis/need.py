@@ -210,8 +210,10 @@ def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, 
         out[f"need_{d}"] = prep.scores[method][:, j]
     out["indicators_present"] = prep.n_indicators
     out["share_present"] = prep.n_indicators / len(indicators)
-    missing = np.isnan(prep.z[method])
-    out["indicators_missing"] = ["; ".join(k for k, m in zip(prep.keys, row, strict=True) if m) for row in missing]
+    patterns, which = np.unique(np.isnan(prep.z[method]), axis=0, return_inverse=True)
+    texts = np.array(["; ".join(k for k, m in zip(prep.keys, row, strict=True) if m) for row in patterns] or [""],
+                     dtype=object)
+    out["indicators_missing"] = texts[which.ravel()] if len(prep.index) else []
     out["leading_indicator"] = pd.Series(leading_indicator(prep, method, out["leading_domain"]), index=prep.index,
                                          dtype="string")
     out["need_insufficient"] = ~prep.sufficient
@@ -220,17 +222,17 @@ def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, 
     return out
 
 
-def leading_indicator(prep: _Prepared, method: str, domains: pd.Series) -> list[str | None]:
+def leading_indicator(prep: _Prepared, method: str, domains: pd.Series) -> np.ndarray:
     """Per area, the present indicator of its leading domain with the highest oriented score (None: no domain)."""
-    out = []
-    for i, domain in enumerate(domains):
-        if not isinstance(domain, str) or domain not in prep.domains:
-            out.append(None)
-            continue
-        inside = prep.member[:, prep.domains.index(domain)] > 0
-        z = np.where(inside & ~np.isnan(prep.z[method][i]), prep.z[method][i], -np.inf)
-        out.append(prep.keys[int(np.argmax(z))] if np.isfinite(z.max()) else None)
-    return out
+    position = {d: j for j, d in enumerate(prep.domains)}
+    lead = np.array([position.get(d, -1) if isinstance(d, str) else -1 for d in domains])
+    z = prep.z[method]
+    inside = (prep.member.T[np.maximum(lead, 0)] > 0) & (lead >= 0)[:, None] & ~np.isnan(z)
+    scored = np.where(inside, z, -np.inf)
+    best = np.argmax(scored, axis=1) if scored.size else np.zeros(len(lead), int)
+    keys = np.array(prep.keys, dtype=object)
+    found = np.isfinite(scored.max(axis=1)) if scored.size else np.zeros(len(lead), bool)
+    return np.where(found, keys[best] if len(keys) else None, None)
 
 
 def rank_interval(prep: _Prepared, *, draws: int, seed: int, ranked: np.ndarray | None = None) -> pd.DataFrame:

@@ -318,7 +318,7 @@ def _context(ax, shown: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame | None, cod
             visible = others.clip(box(*view))
             visible = visible[~visible.is_empty & (visible.area > 0.02 * (view[2] - view[0]) * (view[3] - view[1]))]
             for name, point in zip(visible["name"], visible.geometry.representative_point(), strict=True):
-                ax.text(point.x, point.y, str(name), fontsize=8, color=NEIGHBOUR_TEXT, ha="center", va="center",
+                ax.text(point.x, point.y, fmt.name(name), fontsize=8, color=NEIGHBOUR_TEXT, ha="center", va="center",
                         style="italic", zorder=1)
         if code in outlines.index:
             display_geometry(outlines.loc[[code]], 20.0).boundary.plot(ax=ax, color=OUTLINE_COLOUR, linewidth=1.1,
@@ -327,7 +327,7 @@ def _context(ax, shown: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame | None, cod
         largest = shown.assign(p=pd.to_numeric(shown["population"], errors="coerce")).nlargest(PLACE_LABELS, "p")
         halo = [path_effects.withStroke(linewidth=2.5, foreground="white")]
         for name, point in zip(largest["name"], largest.geometry.representative_point(), strict=True):
-            ax.text(point.x, point.y, str(name), fontsize=7, color="#111111", ha="center", va="center", zorder=7,
+            ax.text(point.x, point.y, fmt.name(name), fontsize=7, color="#111111", ha="center", va="center", zorder=7,
                     path_effects=halo)
     ax.set_xlim(view[0], view[2])
     ax.set_ylim(view[1], view[3])
