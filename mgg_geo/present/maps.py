@@ -62,6 +62,8 @@ NO_DATA_HATCH = "////"
 NO_DATA_EDGE = "#8a8a8a"
 #: Areas flagged "onvolledige gegevens" (too many need indicators missing): dotted over their class colour.
 PARTIAL_HATCH = "..."
+#: Mid grey: the dots show on the darkest (black) and the lightest (white) class alike.
+PARTIAL_DOTS = "#8f8f8f"
 PARTIAL_EDGE = "#111111"
 #: Neighbouring municipalities and their labels.
 NEIGHBOUR_COLOUR = "#e9e9e9"
@@ -284,14 +286,14 @@ def _draw_partial(ax, frame: gpd.GeoDataFrame, partial: pd.Series | None) -> lis
     flagged = partial.reindex(frame.index).fillna(False).astype(bool)
     if not flagged.any():
         return []
-    frame[flagged].plot(ax=ax, facecolor="none", edgecolor=PARTIAL_EDGE, hatch=PARTIAL_HATCH, linewidth=0.6,
-                        zorder=3)
+    frame[flagged].plot(ax=ax, facecolor="none", edgecolor=PARTIAL_DOTS, hatch=PARTIAL_HATCH, linewidth=1.2,
+                        linestyle=(0, (2, 2)), zorder=3)
     return [partial_handle()]
 
 
 def partial_handle(rule: str = "") -> Patch:
     """The legend entry of areas flagged "onvolledige gegevens"."""
-    return Patch(facecolor="white", edgecolor=PARTIAL_EDGE, hatch=PARTIAL_HATCH,
+    return Patch(facecolor="white", edgecolor=PARTIAL_DOTS, hatch=PARTIAL_HATCH, linestyle=(0, (2, 2)),
                  label=labels.PARTIAL + (f" ({rule})" if rule else ""))
 
 

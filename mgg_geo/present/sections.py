@@ -494,16 +494,21 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
              f"Extra {group.key} binnen {reach}", f"Van wie in {level} met hoge behoefte",
              f"{level.capitalize()} die erbij komen ({group.key} erbij)"], rows,
             f"Voorstel: {fmt.count(len(rows), 'nieuwe locatie', 'nieuwe locaties')}", numeric=(0, 3, 4))))
-        notes = [t for t in (no_high_need_text(result, code, r, w["before_high_need_total"])
-                             for _, r in sites.iterrows()) if t]
+        if w["before_high_need_total"] <= 0:
+            notes = [f"Geen van de stappen brengt {group.key} in {level} met hoge behoefte binnen bereik: "
+                     f"{regions.MUNICIPALITIES[code]} heeft geen gerangschikte {level_word(result, False)} met hoge "
+                     "behoefte."]
+        else:
+            notes = [t for t in (no_high_need_text(result, code, r, w["before_high_need_total"])
+                                 for _, r in sites.iterrows()) if t]
         if notes:
             blocks.append(Block("list", items=notes))
     if w["reason"]:
         why = labels.WHATIF_REASONS[w["reason"]].format(target=group.key, reach=reach)
         lead = "Er is geen nieuwe locatie voorgesteld" if not len(sites) else "Meer locaties voegen niets toe"
         blocks.append(_p(f"{lead}: {why}."))
-    high = (f", van wie {fmt.number(w['after_high_need_within'])} van de {fmt.number(w['after_high_need_total'])} "
-            f"{group.key} in {level} met hoge behoefte" if w["after_high_need_total"] else "")
+    high = (f", van wie {fmt.number(w['after_high_need_within'])} in {level} met hoge behoefte (daar wonen "
+            f"{fmt.number(w['after_high_need_total'])} {group.key})" if w["after_high_need_total"] else "")
     blocks.append(_p(
         f"Nu wonen {fmt.number(w['before_population_within'])} {group.key} ({fmt.percent(w['before_share_within'])}) "
         f"binnen {reach} van een locatie; met de voorgestelde locaties zijn dat er "
