@@ -324,7 +324,8 @@ def cmd_analyse(args) -> int:
     print(f"{len(frame)} {args.level}en, {int(frame['ranked'].sum())} ranked, {target} with high need and low "
           f"coverage -> {path}")
     top = result.priorities(top=3)
-    rows = [[r["gemeente_name"], int(r["priority"]), code, r["name"],
+    rows = [[r["gemeente_name"], int(r["priority"]), code,
+             r["name"] + (" [onvolledige gegevens]" if r.get("partial_data") else ""),
              "-" if r["need_index"] != r["need_index"] else f"{r['need_index']:.2f}",
              "-" if r["rank_p05"] != r["rank_p05"] else f"{r['rank_p05']:.0f}-{r['rank_p95']:.0f}",
              f"{100 * r['reach']:.0f}%", "-" if r["nearest_km"] != r["nearest_km"] else f"{r['nearest_km']:.1f}",
@@ -333,10 +334,11 @@ def cmd_analyse(args) -> int:
                         "nearest km", "class"]))
     sites = result.whatif_sites
     if len(sites):
-        print("\nWhat-if (new sites per municipality, target population newly within 3 km):")
-        rows = [[r["gemeente_code"], int(r["step"]), r["code"], r["name"], f"{r['new_population']:.0f}"]
-                for _, r in sites.iterrows()]
-        print(_table(rows, ["municipality", "step", "buurt", "name", "newly reached"]))
+        print("\nWhat-if (new sites per municipality, target population newly within 3 km; each person weighted by "
+              "the need class of their area):")
+        rows = [[r["gemeente_code"], int(r["step"]), r["code"], r["name"], f"{r['new_population']:.0f}",
+                 f"{r['new_high_need']:.0f}"] for _, r in sites.iterrows()]
+        print(_table(rows, ["municipality", "step", "buurt", "name", "newly reached", "of whom in high need"]))
     return OK
 
 
@@ -368,7 +370,7 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
     """The options of ReportParameters, shared by ``analyse`` and ``reports``; defaults and choices come from
     :class:`~mgg_geo.analysis.parameters.ReportParameters` and the catalogue (defined there once)."""
     from mgg_geo.analysis.need import METHODS, check_weights
-    from mgg_geo.analysis.parameters import CLASS_BREAKS, LEVELS, ReportParameters
+    from mgg_geo.analysis.parameters import CLASS_BREAKS, LEVELS, ReportParameters, check_share
     from mgg_geo.data import catalogue
 
     d = ReportParameters()
@@ -381,6 +383,9 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
                    help="count initiatives without an age range for the target group")
     p.add_argument("--min-population", type=_typed(check_float, "min_population"), default=d.min_population,
                    help=f"areas with fewer residents are shown but not ranked (default {d.min_population:g})")
+    p.add_argument("--max-missing-share", type=_typed(check_share, "max_missing_share"), default=d.max_missing_share,
+                   help="areas missing more than this share of their need indicators are flagged 'onvolledige "
+                        f"gegevens' (0-1, default {d.max_missing_share:g})")
     p.add_argument("--class-breaks", type=_typed(check_choice, "class_breaks", choices=CLASS_BREAKS),
                    default=d.class_breaks, help="need and map classes over the province (default, comparable) "
                                                 "or per gemeente")

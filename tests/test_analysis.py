@@ -324,6 +324,15 @@ def test_leading_domain_names_what_drives_need():
                           "lonely": [40.0, 40.0, 60.0]}, index=["housing", "poverty", "isolation"])
     out = need.need_index(frame, draws=0)
     assert out["leading_domain"].to_dict() == {"housing": "wonen", "poverty": "armoede", "isolation": "isolement"}
+    # the indicator that drives the leading domain: the highest oriented score within it
+    assert out.loc["isolation", "leading_indicator"] == "lonely"
+    assert out.loc["poverty", "leading_indicator"] in ("low_income_share", "social_minimum_share")  # equal scores
+    assert out.loc["housing", "leading_indicator"] in ("corporation_share", "woz_value")  # both +1.41
+    frame.loc["housing", "corporation_share"] = 40.0  # now the low WOZ value drives housing need
+    assert need.need_index(frame, draws=0).loc["housing", "leading_indicator"] == "woz_value"
+    assert out.loc["housing", "indicators_missing"].split("; ") == [
+        "social_assistance_per_1000", "making_ends_meet", "one_person_share", "severely_lonely",
+        "anxiety_depression_high", "stress_high", "share_65plus"]
 
 
 def test_what_if_partial_reach_and_reason():
@@ -354,6 +363,79 @@ def test_what_if_scope_limits_candidates_and_figures():
         whatif.what_if(frame, grid.sites([]), scope=scope, k=0)
 
 
+def _town_and_village(town: float = 3000.0, village: float = 350.0) -> gpd.GeoDataFrame:
+    """The 5x5 grid with classes set by hand: a middle-need town at (0,0) with ``town`` young people, a high-need
+    village of three areas around (4,4) with ``village`` young people each; 100 in every other, low-need area."""
+    areas = grid.areas()
+    areas["need_class"] = 1.0
+    village_codes = ["WK000024", "WK000019", "WK000023"]  # (4,4), (3,4), (4,3)
+    areas.loc[village_codes, "need_class"] = 3.0
+    areas.loc["WK000000", "need_class"] = 2.0
+    areas.loc[village_codes, ["pop_0_14", "pop_15_24"]] = [0.6 * village, 0.4 * village]
+    areas.loc["WK000000", ["pop_0_14", "pop_15_24"]] = [0.6 * town, 0.4 * town]
+    areas["coverage_class"] = 1.0
+    areas["gap_class"] = areas["need_class"].astype(int).astype(str) + "-1"
+    return areas
+
+
+FAR_AWAY = [Point(grid.X0 - 50_000, grid.Y0)]  # one existing site, far outside the grid
+
+
+def _brute_force_best(areas, chosen_before, weights, reach_m=1000.0):
+    """The candidate (area centre) with the largest weighted gain, by plain distances: the objective, checked
+    without the what-if's sparse matrices."""
+    centres = {c: g.centroid for c, g in areas.geometry.items()}
+    covered = {c for c in areas.index if any(centres[c].distance(centres[s]) <= reach_m for s in chosen_before)}
+    young = areas["pop_0_14"] + areas["pop_15_24"]
+    gains = {cand: sum(young[c] * weights[c] for c in areas.index if c not in covered
+                       and centres[c].distance(centres[cand]) <= reach_m) for cand in areas.index}
+    best = max(gains.values())
+    return {c for c, g in gains.items() if g == best}, best
+
+
+def test_need_weighted_and_people_reached_choices_differ_on_a_grid():
+    """Counting people puts the first site in the big middle-need town; counting need puts it in the small
+    high-need village (1,050 young people x 1 beat 3,000 x 1/5 + 300 x 1/25), and the town comes second."""
+    areas = _town_and_village()
+    sites = grid.sites(FAR_AWAY)
+    scope = np.ones(25, bool)
+    people = whatif.what_if(areas, sites, scope=scope, k=2, reach_m=1000.0, objective="people")
+    need = whatif.what_if(areas, sites, scope=scope, k=2, reach_m=1000.0)  # the default objective
+    assert need.objective == "need" and whatif.NEED_WEIGHTS == {3: 1.0, 2: 0.2, 1: 0.04}
+    # people: (0,1) reaches the town (0,0) and (0,2), (1,1), itself: 3,000 + 300 young, nobody in high need
+    assert people.sites["area"].tolist() == ["WK000001", "WK000024"]
+    assert people.sites.iloc[0][["new_population", "new_high_need"]].tolist() == [3300.0, 0.0]
+    assert people.sites.iloc[0]["best_high_need"] == 1050.0 and people.sites.iloc[0]["high_need_left"] == 1050.0
+    # need: (4,4) reaches the whole village first, then the town
+    assert need.sites["area"].tolist() == ["WK000024", "WK000001"]
+    first, second = need.sites.iloc[0], need.sites.iloc[1]
+    assert first[["new_population", "new_high_need", "value"]].tolist() == [1050.0, 1050.0, 1050.0]
+    assert second["value"] == pytest.approx(3000 * 0.2 + 3 * 100 * 0.04)
+    assert second["new_high_need"] == 0.0 and second["high_need_left"] == 0.0  # the village was reached already
+    assert need.gains[need.gains["step"] == 1].set_index("area")["gained"].to_dict() == {
+        "WK000024": 350.0, "WK000019": 350.0, "WK000023": 350.0}
+    assert need.after["high_need_within"] == need.after["high_need_total"] == 1050.0
+    # both objectives hold at every step, checked by brute force over every candidate
+    w = whatif.need_weights(areas)
+    for result, weights in ((need, w), (people, pd.Series(1.0, index=areas.index))):
+        for i, step in result.sites.iterrows():
+            best, value = _brute_force_best(areas, list(result.sites["area"][:i]), weights)
+            assert step["area"] in best and step["value"] == pytest.approx(value)
+
+
+def test_a_step_outweighed_by_a_much_bigger_town_says_how_much_high_need_it_leaves():
+    """With 100 young people in the village and 10,000 in the town, the town weighs more even at 1/5: the step
+    records that high-need young people were left out of reach and which place would have reached them."""
+    areas = _town_and_village(town=10_000.0, village=100.0)
+    result = whatif.what_if(areas, grid.sites(FAR_AWAY), scope=np.ones(25, bool), k=1, reach_m=1000.0)
+    step = result.sites.iloc[0]
+    assert step["area"] == "WK000001" and step["new_high_need"] == 0.0
+    assert step["high_need_left"] == 300.0 and step["best_high_need"] == 300.0
+    assert step["best_high_need_area"] == "WK000024" and step["best_high_need_value"] == 300.0
+    assert step["value"] == pytest.approx(10_000 * 0.2 + 300 * 0.04)
+    assert step["value"] > step["best_high_need_value"]
+
+
 # ---------------------------------------------------------------- the real data
 
 
@@ -382,8 +464,15 @@ def test_municipalities_without_sites_say_so(province):
     assert {"GM1966", "GM0765"} <= set(empty)  # Het Hogeland and Pekela have no documented site
     for code in empty:
         text = reports.MunicipalityReport(province, code)
-        assert "geen enkele fysieke locatie" in text.summary() and "geen enkele fysieke locatie" in text.quality()
+        said = f"In het register staat in {text.name} geen fysieke locatie met aanbod voor jongeren van 0 tot 25 jaar."
+        assert said in text.summary() and said in text.quality()
         assert "Geen bijzonderheden" not in text.quality()
+    # the register does hold sites there, without an age range: the report names them instead of denying them
+    eemsdelta = reports.MunicipalityReport(province, "Eemsdelta").summary()
+    assert ("2 locaties zonder leeftijdsbereik niet meegeteld: Jimmy&#39;s Appingedam en Cadanz Welzijn "
+            "jongerenclubhuis Delfzijl-Noord; vul dit aan in het register.") in eemsdelta
+    assert "1 locatie zonder leeftijdsbereik niet meegeteld: Jongerencentrum Break! (deBasis Veendam)" in \
+        reports.MunicipalityReport(province, "Veendam").summary()
 
 
 @pytest.mark.shared
@@ -493,3 +582,31 @@ def test_key_figures_of_pekela_by_hand(province):
     assert 5.0 < f["median_nearest_km"] < 8.0  # no site in Pekela; the nearest lie in Veendam and Oldambt
     assert [t["name"] for t in f["top_priority"]] == ["Wijk 00", "Wijk 01"]
     assert f["areas_target_cell"] == 1 and f["gap_counts"] == {"3-1": 1, "2-1": 1}
+
+
+@pytest.mark.shared
+def test_the_analysts_need_index_is_the_reports_for_every_wijk(province):
+    """verkennen.ipynb calls need_variant(result) by default: the reports' index and ranks, every wijk; a variant
+    says what it departs from."""
+    from mgg_geo import analysis
+
+    own = analysis.need_variant(province)
+    assert own.attrs["departures"] == {} and len(own) == len(province.areas) == 123
+    pd.testing.assert_series_equal(own["need_index"], province.areas["need_index"], check_exact=True)
+    pd.testing.assert_series_equal(own["need_rank"], province.areas["need_rank"], check_exact=True)
+    pd.testing.assert_series_equal(own["leading_domain"], province.areas["leading_domain"])
+    variant = analysis.need_variant(province, weights={"armoede": 3, "mentale_gezondheid": 2})
+    assert variant.attrs["departures"] == {"weights": {"armoede": 3, "mentale_gezondheid": 2}}
+    assert (variant["need_index"] - own["need_index"]).abs().max() > 0.05
+    # what the notebook used to do: every indicator (the share of residents of 65 and over too) for young people
+    old = need.need_index(province.areas, draws=0)
+    assert ((old["need_index"] - own["need_index"]).abs() > 1e-9).sum() > 100
+
+
+@pytest.mark.shared
+def test_a_need_variant_needs_the_whole_province(province, use_imported):
+    from mgg_geo import analysis
+
+    pekela = analysis.run(municipalities=["Pekela"], draws=0, offline=True, geocode=False, reference_date="2026-01-01")
+    with pytest.raises(DataError, match="province-wide"):
+        analysis.need_variant(pekela)

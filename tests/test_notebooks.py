@@ -14,9 +14,8 @@ REPORT = ReportParameters.notebook_defaults()
 EXPECTED = {
     "gemeente_rapport": {**REPORT, **ReportParameters.NOTEBOOK_ONLY},
     "provincie_overzicht": REPORT,
-    "verkennen": {"level": "wijk", "indicator": "lonely", "weights_a": {},
-                  "weights_b": {"armoede": 3, "mentale_gezondheid": 2}, "compare": ["WK001409", "WK189505", "WK195202"],
-                  "offline": False},
+    "verkennen": {"level": "wijk", "indicator": "lonely", "variant_weights": {"armoede": 3, "mentale_gezondheid": 2},
+                  "compare": ["WK001409", "WK189505", "WK195202"], "offline": False},
 }
 
 

@@ -69,6 +69,21 @@ def test_inactive_is_listed_but_not_active(tmp_path):
     assert any("not counted for coverage" in p.message for p in reg.warnings)
 
 
+def test_a_row_without_age_range_is_warned_per_row(tmp_path, capsys, monkeypatch):
+    path = _csv(tmp_path, ["naam;programma;x;y;leeftijd_min;leeftijd_max", "Met;STORM;232000;577000;12;18",
+                           "Zonder;STORM;232000;577000;;", "Alleen ondergrens;STORM;232000;577000;10;",
+                           "Ook zonder;jongerenwerk;238000;582000;;"])
+    reg = _load(path)
+    warned = [(p.row, p.column) for p in reg.warnings if "no age range" in p.message]
+    assert warned == [(3, "leeftijd_min, leeftijd_max"), (5, "leeftijd_min, leeftijd_max")]
+    assert len(reg.initiatives) == 4 and not reg.errors  # kept: a warning, not an error
+    monkeypatch.setattr(initiatives, "boundary_layers", lambda **kw: world.layers())
+    assert cli.main(["register", "check", str(path), "--no-geocode"]) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[1] for line in out.splitlines() if "no age range" in line] == ["3", "5"]
+    assert "0 error(s), 2 warning(s)" in out
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_names_that_look_like_missing_markers_survive(tmp_path, fmt):
     frame = pd.DataFrame({"naam": ["NA", "NULL", "None", "nan"], "programma": "STORM", "x": 232000, "y": 577000})
@@ -175,6 +190,11 @@ def test_real_register_checks_clean_and_is_inside_province(use_imported_copy, ca
     out = capsys.readouterr().out
     assert code == 0, out
     assert f"{count} initiative(s) placed" in out and "0 error(s)" in out
+    if name == "register.csv":  # every row without an age range is named, by its Excel row
+        frame = pd.read_csv(f"data/initiatives/{name}", sep=";", encoding="utf-8-sig", dtype=str)
+        empty = [i + 2 for i in frame.index[frame["leeftijd_min"].isna() & frame["leeftijd_max"].isna()]]
+        warned = [int(line.split()[1]) for line in out.splitlines() if "no age range" in line]
+        assert warned == empty and len(empty) == 9
     reg = initiatives.load(f"data/initiatives/{name}", geocode=False)
     assert len(reg.initiatives) == count
     assert reg.initiatives["gemeente_code"].notna().all()

@@ -9,8 +9,9 @@ from mgg_geo.errors import RegisterError
 from mgg_geo.supply import initiatives
 from tests import register_world as world
 
-H = "naam;programma;x;y;capaciteit;startdatum;einddatum;preventieniveau;gebiedscode;plaats;postcode;huisnummer"
-OK = "Goed;STORM;232000;577000;10;2024-01-01;2030-01-01;universeel;;;;"
+H = ("naam;programma;x;y;capaciteit;startdatum;einddatum;preventieniveau;gebiedscode;plaats;postcode;huisnummer;"
+     "leeftijd_min;leeftijd_max")
+OK = "Goed;STORM;232000;577000;10;2024-01-01;2030-01-01;universeel;;;;;12;18"
 
 
 def row(**kw):
@@ -66,7 +67,7 @@ CORPUS = [
     ("capacity-text", "r.csv", csv_bytes(H, row(capaciteit="veel")), "'veel' is not a number", (2, "capaciteit")),
     ("bad-date", "r.csv", csv_bytes(H, row(startdatum="31-31-2024")), "not a date", (2, "startdatum")),
     ("unquoted-delimiter", "r.csv", csv_bytes(H, row(preventieniveau="universeel; selectief", huisnummer="5")),
-     "row 2 has 13 cells but the header has 12", None),
+     "row 2 has 15 cells but the header has 14", None),
     ("unknown-level", "r.csv", csv_bytes(H, row(preventieniveau='"universeel; superpreventie"')),
      "unknown prevention level 'superpreventie'", (2, "preventieniveau")),
     ("bad-postcode", "r.csv", csv_bytes(H, row(x="", y="", postcode="ABCD 12", huisnummer="3")),

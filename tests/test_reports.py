@@ -213,3 +213,23 @@ def test_the_pekela_report_prints_its_key_figures(province_analysis):
     for table in ("85039NED", "50090NED", "PDOK gebiedsindelingen / CBS Wijk- en buurtkaart 2024"):
         assert table in sources, table
     assert "onbekend" not in sources
+
+
+def test_rendered_page_one_names_what_the_register_lacks_and_the_youth_section_cites_its_source(rendered):
+    """In the rendered HTML: Veendam's youth centre without an age range is named on page 1 (and the hostile name
+    added to Pekela's register too, as text); every report has the 16-25 section with its source line."""
+    _, out = rendered
+    veendam = (out / "GM0047-veendam.html").read_text(encoding="utf-8")
+    summary = veendam[veendam.index('<div class="mgg-samenvatting">'):]
+    summary = summary[:summary.index("</div>")]
+    assert "1 locatie zonder leeftijdsbereik niet meegeteld: Jongerencentrum Break! (deBasis Veendam); vul dit aan " \
+           "in het register." in summary
+    pekela = (out / "GM0765-pekela.html").read_text(encoding="utf-8")
+    assert "niet meegeteld: &lt;script&gt;alert('mgg')&lt;/script&gt; &amp; Co; vul dit aan" in pekela
+    for page in (veendam, pekela):
+        assert "Jongvolwassenen (16–25 jaar)" in page
+        assert "Bron: RIVM/GGD'en/CBS, Gezondheidsmonitor Jongvolwassenen 2024 (tabel 50140NED)" in page
+        assert " km km" not in page and "&lt;NA&gt;" not in page
+    overview = (out / "provincie-groningen.html").read_text(encoding="utf-8")
+    assert "Gemeenten gerangschikt naar het aandeel van de doelgroep" in overview
+    assert "twee doelen naast elkaar" in overview

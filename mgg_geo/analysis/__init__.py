@@ -12,11 +12,12 @@
 ==================================  ===============================================================
 
 The names most callers need are importable from here: ``analysis.run``,
-``analysis.run_cached``, ``analysis.from_notebook``, ``analysis.Analysis``.
+``analysis.run_cached``, ``analysis.from_notebook``, ``analysis.Analysis``,
+``analysis.need_variant`` (the reports' need index again, or an explicit departure from it).
 """
 
-from mgg_geo.analysis.chain import Analysis, key_figures, run
+from mgg_geo.analysis.chain import Analysis, key_figures, need_variant, run
 from mgg_geo.analysis.memo import from_notebook, run_cached
 from mgg_geo.analysis.parameters import ReportParameters
 
-__all__ = ["Analysis", "ReportParameters", "from_notebook", "key_figures", "run", "run_cached"]
+__all__ = ["Analysis", "ReportParameters", "from_notebook", "key_figures", "need_variant", "run", "run_cached"]

@@ -45,12 +45,22 @@ class Analysis:
         The initiatives that count for the target group (physical sites and
         area-wide offers; ``area_wide`` tells them apart).
     excluded
-        Active initiatives left out because their age range is unknown.
-    whatif_sites, whatif_areas, whatif
+        Active initiatives left out because their age range is unknown, with
+        the area they lie in (``in_area``, ``in_area_name``; None outside the
+        province's areas).
+    whatif_sites, whatif_gains, whatif_areas, whatif
         The suggested new sites per municipality (``gemeente_code``, ``step``,
-        ...), the reach per area before and after, and per municipality the
-        before/after figures and the reason when fewer sites were placed
-        (:func:`mgg_geo.analysis.whatif.what_if`).
+        what each gains, ...), per step the areas it reaches, the reach per
+        area before and after, and per municipality the before/after figures
+        and the reason when fewer sites were placed
+        (:func:`mgg_geo.analysis.whatif.what_if`, need-weighted).
+    whatif_people, whatif_people_gains
+        The same for the plain objective (target population reached,
+        whatever the need), for comparison.
+    youth
+        The young-adult monitor (50140NED, 16-25 years): one row per gemeente
+        of the region, the GGD region (``level`` ``ggd``) and the Netherlands
+        (``land``); empty when it is not in the cache.
     figures
         Key figures per municipality (:func:`key_figures`), one row each.
     quality, sources, vintages, totals, changes, series
@@ -78,6 +88,9 @@ class Analysis:
     sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
     whatif_sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    whatif_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
+    whatif_people: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    whatif_people_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
     whatif_areas: pd.DataFrame = field(default_factory=pd.DataFrame)
     whatif: pd.DataFrame = field(default_factory=pd.DataFrame)
     figures: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -88,6 +101,7 @@ class Analysis:
     map_breaks: dict = field(default_factory=dict)
     municipalities: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    youth: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def sites_near(self, code: str, distance_m: float = 5000.0) -> gpd.GeoDataFrame:
         """The sites within ``distance_m`` (m, EPSG:28992) of municipality ``code``: what its maps show."""
@@ -151,9 +165,15 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         raise DataError(f"No {p.level} areas for {', '.join(munis)} in the boundaries used.")
     points = population_points(frame, p.level, group, offline=p.offline)
     province = classify_areas(province, sites, points, p, group)
-    outcomes = {code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
-                                     points=points, k=p.k, demand=group.demand) for code in munis}
+    outcomes, people = ({code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
+                                              points=points, k=p.k, demand=group.demand, objective=objective)
+                         for code in munis} for objective in whatif.OBJECTIVES)
     region = province[province["gemeente_code"].isin(munis)].copy()
+    excluded = excluded_sites(excluded, province)
+    youth = sources.young_adults()
+    frame_sources = dict(frame.sources)
+    if youth is not None:
+        frame_sources["youth"] = youth.manifest
     parameters = {
         **p.to_notebook(), "municipalities": munis, "weights": need.normalise_weights(p.weights, _domains(group)),
         "register": str(register.path), "reference_date": str(register.reference_date),
@@ -166,14 +186,18 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         lambda c: regions.successor(c, year) if isinstance(c, str) else None))
     result = Analysis(
         areas=region, register=register, quality=quality[quality["report_gemeente"].isin(munis)],
-        sources=frame.sources, parameters=parameters, sites=sites,
-        excluded=pd.DataFrame(excluded.drop(columns=["geometry", "area"], errors="ignore")),
+        sources=frame_sources, parameters=parameters, sites=sites, excluded=excluded,
         whatif_sites=_concat_geo([o.sites.assign(gemeente_code=c) for c, o in outcomes.items()]),
+        whatif_gains=_gains(outcomes, province),
+        whatif_people=_concat_geo([o.sites.assign(gemeente_code=c) for c, o in people.items()]),
+        whatif_people_gains=_gains(people, province),
         whatif_areas=pd.concat([o.areas.assign(gemeente_code=c) for c, o in outcomes.items()]),
         whatif=pd.DataFrame([{"gemeente_code": c, "reason": o.reason, "reach_m": o.reach_m,
                               **{f"before_{k}": v for k, v in o.before.items()},
-                              **{f"after_{k}": v for k, v in o.after.items()}}
+                              **{f"after_{k}": v for k, v in o.after.items()},
+                              **{f"people_after_{k}": v for k, v in people[c].after.items()}}
                              for c, o in outcomes.items()]).set_index("gemeente_code"),
+        youth=_youth_rows(youth, munis),
         vintages=frame.vintages[frame.vintages["code"].isin(region.index)],
         totals=frame.totals[frame.totals.index.isin(munis)],
         changes=changes_[changes_["code"].isin(region.index)], series=series[series["code"].isin(region.index)],
@@ -204,11 +228,45 @@ def classify_areas(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: 
                             indicators=group.need_indicators, eligible=eligible)
     out = province.join(needs).join(cov).join(per_programme)
     out["ranked"], out["unranked"] = gap.ranked(out, p.min_population)
+    out["partial_data"] = gap.partial_data(out, p.max_missing_share)
     groups = out["gemeente_code"] if p.class_breaks == "gemeente" else None
     out = out.join(gap.classify(out["need_index"], out["coverage_class"], out["reach"], out["ranked"],
                                 groups=groups))
     out["priority"] = gap.priority(out)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=settings.CRS_ANALYSIS)
+
+
+def need_variant(result: Analysis, *, weights=None, method: str | None = None, target_group: str | None = None,
+                 indicators: list[str] | None = None, min_population: float | None = None, draws: int = 0,
+                 seed: int | None = None) -> pd.DataFrame:
+    """The need index of a province-wide ``result`` computed again: without arguments exactly the reports' index
+    (same target group and indicators, weights, method and minimum population for the ranks); every argument given
+    is a departure from the report, e.g. ``need_variant(result, weights={"armoede": 3})``.
+
+    Returns the frame of :func:`mgg_geo.analysis.need.need_index` (index: area code), with ``attrs["departures"]``
+    naming what differs from the report (empty: the report's own index).
+
+    Raises
+    ------
+    DataError
+        When ``result`` does not hold the whole province: the index is standardised over the province.
+    """
+    if set(result.areas["gemeente_code"]) != set(regions.MUNICIPALITIES):
+        raise DataError("need_variant needs the province-wide analysis (run it without choosing municipalities): "
+                        "the need index is standardised over the whole province.")
+    p = result.parameters
+    departures = {k: v for k, v in (("weights", weights), ("method", method), ("target_group", target_group),
+                                    ("indicators", indicators), ("min_population", min_population))
+                  if v is not None}
+    group = catalogue.target_group(target_group or p["target_group"])
+    chosen = group.need_indicators if indicators is None else tuple(catalogue.INDICATOR_BY_KEY[k] for k in indicators)
+    minimum = p["min_population"] if min_population is None else min_population
+    eligible = pd.to_numeric(result.areas.get("population"), errors="coerce") >= minimum
+    out = need.need_index(result.areas, weights=p["weights"] if weights is None else weights,
+                          method=method or p["method"], indicators=chosen, eligible=eligible, draws=draws,
+                          seed=p["seed"] if seed is None else seed)
+    out.attrs["departures"] = departures
+    return out
 
 
 def need_breaks(areas: pd.DataFrame, scope: str = "provincie") -> dict:
@@ -264,12 +322,50 @@ def indicator_comparison(areas: pd.DataFrame, group: catalogue.TargetGroup, muni
 
 
 def province_order(figures: pd.DataFrame) -> pd.Series:
-    """Order of the municipalities in the province overview (1 first): most areas with high need and low
-    coverage first, then the highest mean need index."""
-    key = pd.DataFrame({"cell": -figures["areas_target_cell"],
+    """Order of the municipalities in the province overview (1 first): the largest share of the target group
+    living in areas with high need and low coverage first, then the most such areas, then the highest mean need
+    index."""
+    key = pd.DataFrame({"share": -pd.to_numeric(figures["target_cell_share"], errors="coerce").fillna(0.0),
+                        "cell": -figures["areas_target_cell"],
                         "need": -pd.to_numeric(figures["mean_need_index"], errors="coerce").fillna(-np.inf)})
-    order = key.sort_values(["cell", "need"], kind="stable").index
+    order = key.sort_values(["share", "cell", "need"], kind="stable").index
     return pd.Series(range(1, len(order) + 1), index=order).reindex(figures.index)
+
+
+def excluded_sites(excluded: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The initiatives left out for want of an age range, with the area each lies in (``in_area``,
+    ``in_area_name``; None when outside every area, e.g. an area-wide offer's point), without geometry."""
+    frame = pd.DataFrame(excluded.drop(columns=["geometry", "area"], errors="ignore"))
+    frame["in_area"] = None
+    if len(excluded):
+        points = gpd.GeoDataFrame(geometry=excluded.geometry, crs=excluded.crs)
+        inside = gpd.sjoin(points, areas[["geometry"]].rename_axis("in_area").reset_index(), predicate="within",
+                           how="left")
+        inside = inside[~inside.index.duplicated()]
+        physical = ~coverage.is_area_wide(excluded)
+        frame["in_area"] = inside["in_area"].where(physical).reindex(frame.index).astype(object)
+        frame["in_area"] = frame["in_area"].where(frame["in_area"].notna(), None)
+    frame["in_area_name"] = frame["in_area"].map(lambda c: str(areas.at[c, "name"]) if isinstance(c, str) else None)
+    return frame
+
+
+def _gains(outcomes: dict, areas: pd.DataFrame) -> pd.DataFrame:
+    """Per municipality, step and area reached: the target population newly within reach."""
+    frames = [o.gains.assign(gemeente_code=c) for c, o in outcomes.items() if len(o.gains)]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["step", "area", "gained", "need_class", "gemeente_code"])
+    out["area_name"] = out["area"].map(areas["name"]).astype(object)
+    out["partial_data"] = out["area"].map(areas["partial_data"]).fillna(False).astype(bool)
+    return out
+
+
+def _youth_rows(youth, munis: list[str]) -> pd.DataFrame:
+    """The young-adult monitor's rows for the municipalities, the GGD region and the Netherlands."""
+    if youth is None:
+        return pd.DataFrame()
+    frame = youth.frame
+    keep = (frame["level"] == "land") | frame["code"].isin([*munis, catalogue.PROVINCE_GGD])
+    return pd.DataFrame(frame[keep]).reset_index(drop=True)
 
 
 def _domains(group: catalogue.TargetGroup) -> tuple[str, ...]:
@@ -290,7 +386,13 @@ def key_figures(result: Analysis, code: str) -> dict:
     the coverage measure (target population within 3 km of a physical site).
     ``gap_counts`` counts areas per bivariate class (``""``: not ranked);
     ``origins`` tells how the areas got their figures (:func:`origins`);
-    ``suppressed`` counts areas per indicator whose figure CBS/RIVM kept secret.
+    ``suppressed`` counts areas per indicator whose figure CBS/RIVM kept secret;
+    ``sites_points`` counts the distinct points of the physical sites and
+    ``sites_shared`` lists the points several sites share; ``excluded_names``
+    names the initiatives left out for want of an age range;
+    ``target_in_target_cell`` is the target population in areas with high need
+    and low coverage (``target_cell_share`` its share of the target group);
+    ``areas_partial`` names the areas flagged "onvolledige gegevens".
     """
     areas = result.areas[result.areas["gemeente_code"] == code]
     sites = result.sites[result.sites["gemeente_code"] == code]
@@ -300,6 +402,11 @@ def key_figures(result: Analysis, code: str) -> dict:
     within = float((areas["target_population"] * areas["reach"]).sum())
     whatif = result.whatif.loc[code] if code in result.whatif.index else None
     need_index = pd.to_numeric(areas.loc[areas["ranked"], "need_index"], errors="coerce")
+    cell = areas["gap_class"] == gap.TARGET_CLASS
+    in_cell = float(areas.loc[cell, "target_population"].sum())
+    partial = areas["partial_data"].astype(bool)
+    excluded = result.excluded[result.excluded["gemeente_code"] == code] if len(result.excluded) else result.excluded
+    points = _shared_points(physical, result.areas)
     return {
         "gemeente_code": code,
         "gemeente": regions.MUNICIPALITIES[code],
@@ -313,23 +420,46 @@ def key_figures(result: Analysis, code: str) -> dict:
         "target_population": target,
         "sites_physical": int(len(physical)),
         "sites_approximate": int(physical["placement"].isin(["area", "town"]).sum()),
+        "sites_points": int(len(points)),
+        "sites_shared": [p for p in points if len(p["names"]) > 1],
         "area_wide_offers": wide,
-        "excluded_unknown_age": int((result.excluded.get("gemeente_code") == code).sum())
-        if len(result.excluded) else 0,
-        "areas_target_cell": int((areas["gap_class"] == gap.TARGET_CLASS).sum()),
+        "excluded_unknown_age": int(len(excluded)),
+        "excluded_names": [str(n) for n in excluded["name"]] if len(excluded) else [],
+        "excluded_area_wide": int(excluded["area_wide"].fillna(False).astype(bool).sum()) if len(excluded) else 0,
+        "areas_target_cell": int(cell.sum()),
+        "target_in_target_cell": in_cell,
+        "target_cell_share": in_cell / target if target else None,
+        "areas_target_cell_partial": int((cell & partial).sum()),
+        "areas_partial": [str(n) for n in areas.loc[partial, "name"]],
+        "max_missing_share": float(result.parameters.get("max_missing_share", gap.MAX_MISSING_SHARE)),
         "gap_counts": {str(k): int(v) for k, v in areas["gap_class"].value_counts().items()},
         "mean_need_index": float(need_index.mean()) if need_index.notna().any() else None,
         "target_within_reach": within,
         "target_within_reach_share": within / target if target else None,
         "reach_km": coverage.REACH_M / 1000.0,
         "median_nearest_km": float(areas["nearest_km"].median()) if areas["nearest_km"].notna().any() else None,
-        "top_priority": [{"code": c, "name": str(n)} for c, n in result.priorities(code, top=3)["name"].items()],
+        "top_priority": [{"code": c, "name": str(r["name"]), "partial_data": bool(r["partial_data"])}
+                         for c, r in result.priorities(code, top=3).iterrows()],
         "whatif_reason": whatif["reason"] if whatif is not None and isinstance(whatif["reason"], str) else None,
         "origins": origins(result, code),
         "suppressed": {k: int(areas[f"{k}__suppressed"].sum()) for k in catalogue.INDICATOR_BY_KEY
                        if f"{k}__suppressed" in areas and areas[f"{k}__suppressed"].sum()},
         "generated_at": result.parameters["generated_at"],
     }
+
+
+def _shared_points(physical: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> list[dict]:
+    """The distinct points of physical sites (to the metre): per point the site names and the area it lies in."""
+    if physical.empty:
+        return []
+    keys = list(zip(physical.geometry.x.round(0), physical.geometry.y.round(0), strict=True))
+    out: dict[tuple, dict] = {}
+    for key, name, point in zip(keys, physical["name"], physical.geometry, strict=True):
+        if key not in out:
+            hit = areas.index[areas.geometry.contains(point)]
+            out[key] = {"names": [], "area": str(areas.at[hit[0], "name"]) if len(hit) else None}
+        out[key]["names"].append(str(name))
+    return list(out.values())
 
 
 #: The worst first: an area counts once, by its worst status over the source tables.
@@ -353,7 +483,7 @@ def origins(result: Analysis, code: str) -> dict:
     residents = pd.to_numeric(areas.get("population"), errors="coerce")
     target = result.sources["boundaries"].get("indeling", result.sources["boundaries"]["year"])
     other = {k: {"table_id": m.get("table_id"), "year": m.get("year"), "indeling": m.get("indeling")}
-             for k, m in result.sources.items() if k != "boundaries" and m.get("indeling", target) != target}
+             for k, m in result.sources.items() if k in ("kwb", "health") and m.get("indeling", target) != target}
     return {"target": target, "other": other,
             "counts": {k: int(v) for k, v in worst.value_counts().items()},
             "residents": {k: float(v) for k, v in residents.groupby(worst).sum().items()},

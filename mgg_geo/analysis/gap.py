@@ -18,6 +18,13 @@ residents (default :data:`MIN_POPULATION`). Smaller areas stay on the maps but
 get no class and no priority; ``unranked`` says why (``small`` or
 ``insufficient``).
 
+Partial data
+------------
+An area with a need index but more than ``max_missing_share`` (default
+:data:`MAX_MISSING_SHARE`, a quarter) of its need indicators missing has
+``partial_data``: it keeps its index, class and priority, and every table,
+tooltip and legend that shows it says "onvolledige gegevens".
+
 ``gap_score`` is a transparent additive benchmark in the HPSA style: the need
 percentile among ranked areas (0-100) minus the coverage in percent (0-100);
 higher means a larger gap.
@@ -37,6 +44,8 @@ import pandas as pd
 #: household figures (income shares need 100 households), so a need index there rests on model estimates.
 MIN_POPULATION = 100
 TARGET_CLASS = "3-1"
+#: An area with more than this share of its need indicators missing is flagged "onvolledige gegevens".
+MAX_MISSING_SHARE = 0.25
 
 
 def tercile_breaks(values: pd.Series) -> tuple[float, float] | None:
@@ -64,6 +73,13 @@ def ranked(frame: pd.DataFrame, min_population: float = MIN_POPULATION) -> tuple
     reason = pd.Series(np.where(small, "small", np.where(insufficient, "insufficient", None)), index=frame.index,
                        dtype="string")
     return ~(small | insufficient), reason
+
+
+def partial_data(frame: pd.DataFrame, max_missing_share: float = MAX_MISSING_SHARE) -> pd.Series:
+    """True for areas with a need index but more than ``max_missing_share`` of their need indicators missing."""
+    missing = 1.0 - pd.to_numeric(frame["share_present"], errors="coerce")
+    has_index = pd.to_numeric(frame["need_index"], errors="coerce").notna()
+    return (has_index & (missing > max_missing_share + 1e-12)).astype(bool)
 
 
 def classify(need: pd.Series, coverage_class: pd.Series, reach: pd.Series, is_ranked: pd.Series, *,

@@ -97,9 +97,9 @@ def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
 
 
 #: How each field of :class:`Analysis` is stored by :func:`save`.
-_GEO_FIELDS = ("areas", "sites", "whatif_sites", "municipalities")
-_FRAME_FIELDS = ("quality", "excluded", "whatif_areas", "whatif", "vintages", "totals", "changes", "series",
-                 "comparison")
+_GEO_FIELDS = ("areas", "sites", "whatif_sites", "whatif_people", "municipalities")
+_FRAME_FIELDS = ("quality", "excluded", "whatif_gains", "whatif_people_gains", "whatif_areas", "whatif", "vintages",
+                 "totals", "changes", "series", "comparison", "youth")
 _JSON_FIELDS = ("sources", "parameters", "map_breaks")
 
 

@@ -18,7 +18,9 @@ Method
    with at least the minimum population; the others keep their index for the
    map but are not ranked).
 6. **Leading domain**: the domain with the largest weighted contribution
-   ``w_d S_d`` to an area's index, i.e. what drives its need.
+   ``w_d S_d`` to an area's index, i.e. what drives its need; its **leading
+   indicator** is the present indicator of that domain with the highest
+   oriented standardised score (the figure that drives the domain).
 
 Sensitivity (OECD/JRC Handbook, Nardo et al. 2008; Saisana et al. 2005)
 ---------------------------------------------------------------------
@@ -124,6 +126,9 @@ class _Prepared:
     present: np.ndarray  # areas x domains, bool
     n_indicators: np.ndarray
     sufficient: np.ndarray
+    z: dict[str, np.ndarray]  # method -> areas x indicators, oriented (NaN where missing)
+    keys: tuple[str, ...]  # indicator keys, the columns of z
+    member: np.ndarray  # indicators x domains, 1 where the indicator belongs to the domain
 
 
 def _prepare(areas: pd.DataFrame, indicators, min_indicators: int, min_domains: int) -> _Prepared:
@@ -138,14 +143,15 @@ def _prepare(areas: pd.DataFrame, indicators, min_indicators: int, min_domains: 
     present_ind = values.notna().to_numpy()
     n_dom = present_ind.astype("float64") @ member
     present = n_dom > 0
-    scores = {}
+    scores, oriented = {}, {}
     for method in METHODS:
         z = standardise(values, directions, method)
+        oriented[method] = z
         with np.errstate(invalid="ignore", divide="ignore"):
             scores[method] = np.where(present, np.nan_to_num(z) @ member / np.where(present, n_dom, 1.0), np.nan)
     n_ind = present_ind.sum(axis=1)
     sufficient = (n_ind >= min_indicators) & (present.sum(axis=1) >= min_domains)
-    return _Prepared(areas.index, domains, scores, present, n_ind, sufficient)
+    return _Prepared(areas.index, domains, scores, present, n_ind, sufficient, oriented, tuple(keys), member)
 
 
 def _combine(scores: np.ndarray, present: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -182,8 +188,10 @@ def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, 
         Same index as ``areas``: ``need_index``, ``need_rank`` (1 = highest,
         eligible areas only), ``need_<domain>`` scores, ``leading_domain``,
         ``indicators_present``, ``share_present``, ``need_insufficient``,
-        ``need_status`` (Dutch), ``rank_median``, ``rank_p05``, ``rank_p95``,
-        ``rank_uncertain``.
+        ``need_status`` (Dutch), ``indicators_missing`` (keys of the absent
+        indicators, "; "-separated), ``leading_indicator`` (the indicator that
+        drives the leading domain), ``rank_median``, ``rank_p05``,
+        ``rank_p95``, ``rank_uncertain``.
     """
     check_choice("method", method, METHODS)
     prep = _prepare(areas, indicators, min_indicators, min_domains)
@@ -202,10 +210,29 @@ def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, 
         out[f"need_{d}"] = prep.scores[method][:, j]
     out["indicators_present"] = prep.n_indicators
     out["share_present"] = prep.n_indicators / len(indicators)
+    patterns, which = np.unique(np.isnan(prep.z[method]), axis=0, return_inverse=True)
+    texts = np.array(["; ".join(k for k, m in zip(prep.keys, row, strict=True) if m) for row in patterns] or [""],
+                     dtype=object)
+    out["indicators_missing"] = texts[which.ravel()] if len(prep.index) else []
+    out["leading_indicator"] = pd.Series(leading_indicator(prep, method, out["leading_domain"]), index=prep.index,
+                                         dtype="string")
     out["need_insufficient"] = ~prep.sufficient
     out["need_status"] = np.where(prep.sufficient, "", INSUFFICIENT_LABEL)
     out = out.join(rank_interval(prep, draws=draws, seed=seed, ranked=ranked))
     return out
+
+
+def leading_indicator(prep: _Prepared, method: str, domains: pd.Series) -> np.ndarray:
+    """Per area, the present indicator of its leading domain with the highest oriented score (None: no domain)."""
+    position = {d: j for j, d in enumerate(prep.domains)}
+    lead = np.array([position.get(d, -1) if isinstance(d, str) else -1 for d in domains])
+    z = prep.z[method]
+    inside = (prep.member.T[np.maximum(lead, 0)] > 0) & (lead >= 0)[:, None] & ~np.isnan(z)
+    scored = np.where(inside, z, -np.inf)
+    best = np.argmax(scored, axis=1) if scored.size else np.zeros(len(lead), int)
+    keys = np.array(prep.keys, dtype=object)
+    found = np.isfinite(scored.max(axis=1)) if scored.size else np.zeros(len(lead), bool)
+    return np.where(found, keys[best] if len(keys) else None, None)
 
 
 def rank_interval(prep: _Prepared, *, draws: int, seed: int, ranked: np.ndarray | None = None) -> pd.DataFrame:

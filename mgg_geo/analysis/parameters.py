@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from mgg_geo.analysis.gap import MAX_MISSING_SHARE
 from mgg_geo.analysis.need import METHODS, check_weights
 from mgg_geo.checks import (
     check_choice,
@@ -33,6 +34,15 @@ LEVELS = regions.ANALYSIS_LEVELS
 DEFAULT_SEED = 20231105
 #: Where need and map classes are cut: over the province or within each municipality.
 CLASS_BREAKS = ("provincie", "gemeente")
+
+
+def check_share(name: str, value) -> float:
+    """``value`` as a share between 0 and 1 (e.g. 0.25 for a quarter)."""
+    number = check_float(name, value)
+    if number > 1:
+        raise ParameterError(f"{option(name)}: {value!r} is not allowed; give a share between 0 and 1 "
+                             "(e.g. 0.25 for a quarter).")
+    return number
 
 
 def check_municipalities(name: str, values) -> tuple[str, ...]:
@@ -80,6 +90,10 @@ class ReportParameters:
         Count initiatives without an age range for the target group.
     min_population
         Areas with fewer residents are not ranked (persons, at least 0).
+    max_missing_share
+        An area with more than this share (0-1) of its need indicators missing
+        is flagged "onvolledige gegevens" wherever it is shown (default a
+        quarter, :data:`mgg_geo.analysis.gap.MAX_MISSING_SHARE`).
     class_breaks
         Where need classes and map classes are cut: ``provincie`` (default:
         the same colour means the same in every report) or ``gemeente``
@@ -105,6 +119,7 @@ class ReportParameters:
     target_group: str = catalogue.DEFAULT_TARGET_GROUP
     include_unknown_ages: bool = False
     min_population: float = 100.0
+    max_missing_share: float = MAX_MISSING_SHARE
     class_breaks: str = "provincie"
     offline: bool = False
     geocode: bool = True
@@ -126,6 +141,7 @@ class ReportParameters:
             "target_group": check_choice("target_group", self.target_group, tuple(catalogue.TARGET_GROUPS)),
             "include_unknown_ages": bool(self.include_unknown_ages),
             "min_population": check_float("min_population", self.min_population),
+            "max_missing_share": check_share("max_missing_share", self.max_missing_share),
             "class_breaks": check_choice("class_breaks", self.class_breaks, CLASS_BREAKS),
             "offline": bool(self.offline),
             "geocode": bool(self.geocode) and not bool(self.offline),

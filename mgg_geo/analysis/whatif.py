@@ -1,11 +1,27 @@
 """Where new sites help most: a greedy what-if within one municipality.
 
-:func:`what_if` places ``k`` new sites greedily within one municipality, each
-at the population-weighted point (a buurt) that brings the most
-need-weighted target population newly within reach (3 km, the coverage
-measure's reach). Partial reach counts: a wijk gains reach buurt by buurt.
-The weight of a point is its target population times its area's need
-percentile (0-1; 0 for unranked areas).
+Objective
+---------
+:func:`what_if` places ``k`` new sites one at a time within one
+municipality, each at the population-weighted point (a buurt) that brings
+the most **need-weighted target population** newly within reach (3 km, the
+coverage measure's reach). Every person of the target group counts with the
+weight of the need class of the area they live in
+(:data:`NEED_WEIGHTS`): a young person in a high-need area counts 1, in a
+middle-need area 1/5 and in a low-need area 1/25; areas without a need class
+(too small, or too few figures) count 0. So a site that reaches high-need
+areas wins unless another reaches at least five times as many young people
+in middle-need areas; once every high-need area is reached, the middle-need
+areas lead. Partial reach counts: a wijk gains reach buurt by buurt.
+
+``objective="people"`` is the plain alternative: every person of the target
+group counts 1, whatever the need. Reports show both side by side.
+
+Each step records what it gains: the target population newly within reach
+(in all areas, in high-need areas, need-weighted), the areas it reaches
+(:attr:`WhatIf.gains`), and, when it gains nobody in high-need areas,
+whether any candidate could have (``best_high_need``): that tells a report
+whether high-need areas were all reached already or were outweighed.
 """
 
 from __future__ import annotations
@@ -22,6 +38,16 @@ from mgg_geo import settings
 from mgg_geo.analysis import coverage as cov
 from mgg_geo.errors import ParameterError
 
+#: Weight of one person of the target group by the need class of their area (3 hoog, 2 midden, 1 laag);
+#: areas without a need class weigh 0.
+NEED_WEIGHTS: dict[int, float] = {3: 1.0, 2: 1 / 5, 1: 1 / 25}
+#: The objectives of :func:`what_if`: need-weighted target population, or plain target population.
+OBJECTIVES = ("need", "people")
+#: Columns of :attr:`WhatIf.sites` besides the geometry.
+STEP_COLUMNS = ["step", "code", "name", "area", "new_population", "new_high_need", "new_weighted", "value",
+                "areas_reached", "high_need_left", "best_high_need", "best_high_need_value", "best_high_need_code",
+                "best_high_need_name", "best_high_need_area"]
+
 
 @dataclass
 class WhatIf:
@@ -32,29 +58,51 @@ class WhatIf:
     sites
         GeoDataFrame (EPSG:28992) of the new sites in order: ``step``,
         ``code`` and ``name`` of the buurt (or area) it stands in, ``area``
-        and ``area_name`` of the area, ``new_population`` (target population
-        newly within reach), ``areas_reached`` (areas whose reach grows).
+        and ``area_name`` of the area; what it gains: ``new_population``
+        (target population newly within reach), ``new_high_need`` (of whom in
+        high-need areas), ``new_weighted`` (need-weighted), ``value`` (what the
+        objective counts: ``new_weighted`` or ``new_population``),
+        ``areas_reached`` (areas whose reach grows); before the step,
+        ``high_need_left`` (target population in high-need areas still out of
+        reach) and the most of them any candidate could reach,
+        ``best_high_need``, with that candidate's ``best_high_need_value`` and
+        place (``best_high_need_code``, ``_name``, ``_area``).
+    gains
+        Per step and area reached: ``step``, ``area``, ``gained`` (target
+        population newly within reach) and ``need_class``.
     areas
         Per area of the municipality: ``reach_before``, ``reach_after``,
         ``class_before``, ``class_after``.
     before, after
-        Target population within reach, its share, and the number of areas in
-        the target cell (hoge behoefte, lage dekking).
+        Target population within reach and its share, of whom in high-need
+        areas (``high_need_within``, out of ``high_need_total``), and the number
+        of areas in the target cell (hoge behoefte, lage dekking).
     reason
         Why fewer than ``k`` sites were placed (``covered``, ``no_ranked``,
         ``no_population``), or None.
+    objective
+        ``need`` or ``people`` (:data:`OBJECTIVES`).
     """
 
     sites: gpd.GeoDataFrame
+    gains: pd.DataFrame
     areas: pd.DataFrame
     before: dict
     after: dict
     reason: str | None
     reach_m: float
+    objective: str = "need"
+
+
+def need_weights(areas: pd.DataFrame) -> pd.Series:
+    """The weight of one person of the target group per area: :data:`NEED_WEIGHTS` by ``need_class``
+    (0 for areas without a class)."""
+    classes = pd.to_numeric(areas["need_class"], errors="coerce")
+    return classes.map(lambda c: NEED_WEIGHTS.get(int(c), 0.0) if c == c else 0.0).astype("float64")
 
 
 def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: cov.Points | None = None,
-            k: int = 3, reach_m: float = cov.REACH_M, demand=cov.DEMAND) -> WhatIf:
+            k: int = 3, reach_m: float = cov.REACH_M, demand=cov.DEMAND, objective: str = "need") -> WhatIf:
     """Greedy choice of ``k`` new sites within ``scope`` (see the module docstring).
 
     Parameters
@@ -70,17 +118,23 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
         candidates and only its target population counts.
     points
         Population-weighted points (default: one per area).
+    objective
+        ``need`` (default: need-weighted target population) or ``people``.
     """
     if k < 1:
         raise ParameterError("k: the number of new sites must be at least 1.")
+    if objective not in OBJECTIVES:
+        raise ParameterError(f"objective: {objective!r} is not one of {', '.join(OBJECTIVES)}.")
     pts = points if points is not None else cov.population_points(areas)
     idx = areas.index.get_indexer(pts.area)
     in_scope_area = np.asarray(scope, dtype=bool)
     in_scope = in_scope_area[idx]
-    pop = pts.share * cov.target_population(areas, demand).to_numpy()[idx]
+    pop = pts.share * cov.target_population(areas, demand).to_numpy()[idx] * in_scope
+    need_class = pd.to_numeric(areas["need_class"], errors="coerce").to_numpy()
     is_ranked = (areas["gap_class"] != "").to_numpy()
-    need_pct = pd.to_numeric(areas["need_index"], errors="coerce").where(is_ranked).rank(pct=True).fillna(0.0)
-    value = pop * need_pct.to_numpy()[idx] * in_scope
+    high = (need_class == 3)[idx]
+    weighted = pop * need_weights(areas).to_numpy()[idx]
+    value = weighted if objective == "need" else pop
     physical = sites[~cov.is_area_wide(sites)]
     covered = cov.point_distances(pts.xy, physical) <= reach_m
     cand = np.flatnonzero(in_scope)
@@ -88,30 +142,36 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
     reach = sparse.csr_matrix((np.ones(len(reach.data)), (reach.row, reach.col)), shape=(len(cand), len(pts.xy)))
     reach = reach + sparse.csr_matrix((np.ones(len(cand)), (np.arange(len(cand)), cand)), shape=reach.shape)
     reach.data[:] = 1.0  # a candidate reaches its own point
-    steps, now, reason = [], covered.copy(), None
+    steps, gains, now, reason = [], [], covered.copy(), None
     for step in range(1, k + 1):
         gain = reach @ ((~now) * value)
         if len(gain) == 0 or gain.max(initial=0) <= 0:
-            if not (in_scope & is_ranked[idx]).any():
-                reason = "no_ranked"
-            elif ((~now) & in_scope & (pop > 0) & is_ranked[idx]).any():
-                reason = "no_population"
-            else:
-                reason = "covered"
+            reason = _reason(objective, in_scope, is_ranked[idx], now, pop)
             break
         best = int(np.argmax(gain))
+        high_gain = reach @ ((~now) * pop * high)
+        top = int(np.argmax(high_gain))
         newly = (reach[best].toarray().ravel() > 0) & ~now
-        p = cand[best]
+        p, q = cand[best], cand[top]
         steps.append({"step": step, "code": pts.code[p], "name": pts.name[p], "area": pts.area[p],
-                      "new_population": float(pop[newly & in_scope].sum()),
-                      "areas_reached": int(len(set(pts.area[newly & in_scope]))), "x": pts.xy[p, 0],
-                      "y": pts.xy[p, 1]})
+                      "new_population": float(pop[newly].sum()), "new_high_need": float((pop * high)[newly].sum()),
+                      "new_weighted": float(weighted[newly].sum()), "value": float(gain[best]),
+                      "areas_reached": int(len(set(pts.area[newly & (pop > 0)]))),
+                      "high_need_left": float((pop * high)[~now].sum()), "best_high_need": float(high_gain[top]),
+                      "best_high_need_value": float(gain[top]) if high_gain[top] > 0 else None,
+                      "best_high_need_code": pts.code[q] if high_gain[top] > 0 else None,
+                      "best_high_need_name": pts.name[q] if high_gain[top] > 0 else None,
+                      "best_high_need_area": pts.area[q] if high_gain[top] > 0 else None,
+                      "x": pts.xy[p, 0], "y": pts.xy[p, 1]})
+        per_area = pd.Series(pop[newly]).groupby(pts.area[newly]).sum()
+        gains += [{"step": step, "area": a, "gained": float(v), "need_class": need_class[areas.index.get_loc(a)]}
+                  for a, v in per_area.sort_values(ascending=False).items() if v > 0]
         now |= newly
-    chosen = gpd.GeoDataFrame(pd.DataFrame(steps, columns=["step", "code", "name", "area", "new_population",
-                                                           "areas_reached", "x", "y"]),
+    chosen = gpd.GeoDataFrame(pd.DataFrame(steps, columns=STEP_COLUMNS + ["x", "y"]),
                               geometry=gpd.points_from_xy([s["x"] for s in steps], [s["y"] for s in steps]),
                               crs=settings.CRS_ANALYSIS).drop(columns=["x", "y"])
     chosen["area_name"] = chosen["area"].map(areas["name"])
+    gained = pd.DataFrame(gains, columns=["step", "area", "gained", "need_class"])
 
     def per_area(flags: np.ndarray) -> pd.Series:
         return pd.Series(np.bincount(idx, weights=pts.share * flags, minlength=len(areas)), index=areas.index)
@@ -120,13 +180,24 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
     result["class_before"] = cov.coverage_class(result["reach_before"])
     result["class_after"] = cov.coverage_class(result["reach_after"])
     result = result[in_scope_area]
-    need_class = areas.loc[result.index, "need_class"]
+    classes = areas.loc[result.index, "need_class"]
 
-    def figures(flags: np.ndarray, classes: pd.Series) -> dict:
-        total = pop[in_scope].sum()
-        within = float(pop[flags & in_scope].sum())
+    def figures(flags: np.ndarray, coverage_classes: pd.Series) -> dict:
+        total = pop.sum()
+        within = float(pop[flags].sum())
         return {"population_within": within, "share_within": within / total if total else np.nan,
-                "areas_high_need_low_coverage": int(((need_class == 3) & (classes == 1)).sum())}
+                "high_need_within": float((pop * high)[flags].sum()), "high_need_total": float((pop * high).sum()),
+                "areas_high_need_low_coverage": int(((classes == 3) & (coverage_classes == 1)).sum())}
 
-    return WhatIf(chosen, result, figures(covered, result["class_before"]), figures(now, result["class_after"]),
-                  reason, reach_m)
+    return WhatIf(chosen, gained, result, figures(covered, result["class_before"]),
+                  figures(now, result["class_after"]), reason, reach_m, objective)
+
+
+def _reason(objective: str, in_scope: np.ndarray, ranked: np.ndarray, now: np.ndarray, pop: np.ndarray) -> str:
+    """Why no further site adds anything (see :attr:`WhatIf.reason`)."""
+    counted = in_scope & ranked if objective == "need" else in_scope
+    if objective == "need" and not counted.any():
+        return "no_ranked"
+    if not (counted & (pop > 0)).any():
+        return "no_population"
+    return "covered"

@@ -229,6 +229,14 @@ HEALTH_CONCEPTS: tuple[Concept, ...] = (
 )
 
 CONCEPTS: dict[str, Concept] = {c.key: c for c in KWB_CONCEPTS + HEALTH_CONCEPTS}
+#: The GGD region of the province in the young-adult monitor: GGD Groningen, the ten municipalities.
+PROVINCE_GGD = "GG0111"
+#: The figures of the young-adult monitor (50140NED, 16-25 years, per gemeente) the reports show, in order,
+#: with +1 when a higher value is worse (more young people with the problem) and -1 when it is better.
+YOUNG_ADULT_FIGURES: tuple[tuple[str, int], ...] = (
+    ("ya_good_mental_health", -1), ("ya_anxiety_depression", +1), ("ya_suicidal_thoughts", +1), ("ya_stress", +1),
+    ("ya_lonely", +1), ("ya_strongly_lonely", +1), ("making_ends_meet", +1),
+)
 #: Concepts whose presence marks a KWB table as carrying income figures.
 INCOME_CONCEPTS = ("low_income_share", "social_minimum_share")
 

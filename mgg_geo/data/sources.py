@@ -272,3 +272,22 @@ def kwb_at(year: int, level: str, *, require: tuple[str, ...] = (), offline: boo
         return None
     has_level = (data.frame["level"] == level).any()
     return data if has_level and all(c in data.manifest.get("columns", {}) for c in require) else None
+
+
+# --------------------------------------------------------------------------- young adults (16-25)
+
+#: The Gezondheidsmonitor Jongvolwassenen: 16-25 year olds, per gemeente, GGD region and the Netherlands.
+YOUNG_ADULTS_TABLE = "50140NED"
+
+
+def young_adults() -> Dataset | None:
+    """The young-adult monitor (RIVM/GGD'en/CBS 50140NED, 16-25 years) from the cache, or None when not imported.
+
+    Rows are gemeenten, the GGD region (``level`` ``ggd``) and the Netherlands
+    (``land``); there are no figures per wijk or buurt. The table is read from
+    the cache only: import the StatLine CSV export with
+    ``mgg-geo import health FILE --table 50140NED --year 2024`` (``mgg-geo
+    import shared`` does so for the example file); it is never downloaded.
+    """
+    entry = cache.find("health", table_id=YOUNG_ADULTS_TABLE)
+    return None if entry is None else _narrow(entry, None)

@@ -23,10 +23,10 @@ EXPORT_COLUMNS = (
      "pop_65plus"]
     + [i.key for i in catalogue.INDICATORS]
     + ["need_index", "need_rank", "rank_median", "rank_p05", "rank_p95", "rank_uncertain", "need_status",
-       "share_present"] + [f"need_{d}" for d in catalogue.DOMAINS]
-    + ["leading_domain", "below_min_population", "ranked", "reach", "coverage_class", "nearest_km", "n_1km",
-       "n_3km", "n_5km", "access", "access_norm", "n_sites_physical", "n_area_wide", "area_wide_offers",
-       "need_class", "gap_class", "gap_label", "gap_score", "priority", "figures_origin"]
+       "share_present", "indicators_missing", "partial_data"] + [f"need_{d}" for d in catalogue.DOMAINS]
+    + ["leading_domain", "leading_indicator", "below_min_population", "ranked", "reach", "coverage_class",
+       "nearest_km", "n_1km", "n_3km", "n_5km", "access", "access_norm", "n_sites_physical", "n_area_wide",
+       "area_wide_offers", "need_class", "gap_class", "gap_label", "gap_score", "priority", "figures_origin"]
 )
 #: Columns of the exported initiatives (sites) layer.
 SITE_COLUMNS = ["name", "programme", "organisation", "gemeente_code", "area_wide", "area_code", "placement",

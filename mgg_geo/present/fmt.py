@@ -13,12 +13,20 @@ Examples
 ('61%', '6,6%', '2,3 km', '−2,3')
 >>> count(1, "wijk", "wijken"), count(3, "wijk", "wijken")
 ('1 wijk', '3 wijken')
+>>> name("Warffum"), name(None), name("<NA>"), km(3.0, 0)
+('Warffum', '–', '–', '3 km')
+>>> measure(36.24, "%"), measure(193.04, "x 1.000 euro"), measure(21.46, "per 1.000 inwoners"), fraction(0.2)
+('36,2%', '€ 193.000', '21,5 per 1.000 inwoners', '1/5')
+
+Units are added here and only here: a unit passed in text is never repeated
+("3 km", never "3 km km"), and a missing name is "–", never "<NA>" or "nan".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -75,6 +83,36 @@ def percentage(value, decimals: int = 1) -> str:
 def km(value, decimals: int = 1) -> str:
     """A distance in kilometres: "2,3 km"."""
     return number(value, decimals, "km")
+
+
+#: What pandas, numpy and str() make of a missing text value.
+_MISSING_TEXT = {"", "<na>", "nan", "none", "nat", "null"}
+
+
+def name(value, missing: str = MISSING) -> str:
+    """A place or initiative name as text; ``missing`` ("–") for None, NaN, ``pd.NA`` and their str() forms."""
+    if _missing(value):
+        return missing
+    text = str(value).strip()
+    return missing if text.casefold() in _MISSING_TEXT else text
+
+
+def measure(value, unit: str, decimals: int = 1) -> str:
+    """An indicator value with its catalogue unit: "36,2%", "€ 193.000" (``x 1.000 euro``), "21,5 per 1.000
+    inwoners"; "–" when missing."""
+    if _missing(value):
+        return MISSING
+    if unit == "%":
+        return number(value, decimals) + "%"
+    if unit.replace(".", "").replace(" ", "").lower() in ("x1000euro", "x1000"):
+        return "€ " + number(round(float(value)) * 1000, 0)  # CBS publishes thousands of euros
+    return number(value, decimals, unit)
+
+
+def fraction(share: float) -> str:
+    """A weight as a simple fraction: 1 -> "1", 0.2 -> "1/5", 0.04 -> "1/25"."""
+    f = Fraction(float(share)).limit_denominator(1000)
+    return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
 
 
 def count(n: int, singular: str, plural: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mgg_geo.present import fmt
+
 #: Relations between areas of two indelingen (see :mod:`mgg_geo.data.vintages`).
 RELATIONS: dict[str, str] = {
     "same": "ongewijzigd",
@@ -90,12 +92,38 @@ PLACEMENTS: dict[str, str] = {"exact": "exacte locatie", "address": "adres", "po
                               "town": "plaats (bij benadering)", "area": "gebied (bij benadering)"}
 #: Why an area is not ranked (see :func:`mgg_geo.analysis.gap.ranked`).
 UNRANKED: dict[str, str] = {"small": "minder dan {min_population} inwoners", "insufficient": "onvoldoende gegevens"}
-#: Why the what-if placed fewer sites than asked (see :func:`mgg_geo.analysis.whatif.what_if`).
+#: Why the what-if placed fewer sites than asked (see :func:`mgg_geo.analysis.whatif.what_if`); ``reach`` is a
+#: formatted distance with its unit ("3 km").
 WHATIF_REASONS: dict[str, str] = {
-    "covered": "alle {target} in gebieden met een behoeftescore wonen al binnen {reach} km van een locatie",
+    "covered": "alle {target} in gebieden met een behoeftescore wonen al binnen {reach} van een locatie",
     "no_ranked": "geen enkel gebied in deze gemeente heeft een behoeftescore en genoeg inwoners om te rangschikken",
     "no_population": "de gebieden zonder locatie binnen bereik hebben geen {target}",
 }
+#: The objectives of the what-if (:data:`mgg_geo.analysis.whatif.OBJECTIVES`), each in one sentence that holds for
+#: every step. ``weights`` is filled in from :data:`mgg_geo.analysis.whatif.NEED_WEIGHTS`.
+OBJECTIVE_NAMES: dict[str, str] = {"need": "gewogen naar behoefte (dit voorstel)",
+                                   "people": "alleen het aantal bereikte {target}"}
+OBJECTIVES: dict[str, str] = {
+    "need": "Elke stap kiest de buurt waar een nieuwe locatie de meeste {target} nieuw binnen {reach} brengt, geteld "
+            "naar de behoefte van hun {level}: wie in een {level} met hoge behoefte woont telt {high}, met "
+            "middelmatige behoefte {middle} en met lage behoefte {low}; {levels} zonder behoefteklasse tellen niet "
+            "mee.",
+    "people": "Elke stap kiest de buurt waar een nieuwe locatie de meeste {target} nieuw binnen {reach} brengt, "
+              "ongeacht de behoefte van hun {level}.",
+}
+#: The age groups of the RIVM health figures (:data:`mgg_geo.data.catalogue.HEALTH_AGE_GROUPS`) in running text.
+AGE_GROUPS: dict[str, str] = {"18+": "volwassenen van 18 jaar en ouder", "18-64": "volwassenen van 18 tot 65 jaar",
+                              "65+": "ouderen van 65 jaar en ouder", "16-25": "jongvolwassenen van 16 tot 25 jaar"}
+#: An area with too many need indicators missing (see :func:`mgg_geo.analysis.gap.partial_data`).
+PARTIAL = "onvolledige gegevens"
+PARTIAL_RULE = "meer dan {share} van de behoeftecijfers ontbreekt"
+
+
+def area_label(name, partial: bool = False) -> str:
+    """An area's name for tables, lists and tooltips, with "(onvolledige gegevens)" when flagged; "–" when the name
+    is missing."""
+    text = fmt.name(name)
+    return f"{text} ({PARTIAL})" if partial else text
 
 
 def gap_label(need_class: float, coverage_class: float) -> str:

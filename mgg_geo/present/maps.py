@@ -60,6 +60,11 @@ NO_DATA = "geen gegevens"
 NO_DATA_COLOUR = "#ffffff"
 NO_DATA_HATCH = "////"
 NO_DATA_EDGE = "#8a8a8a"
+#: Areas flagged "onvolledige gegevens" (too many need indicators missing): dotted over their class colour.
+PARTIAL_HATCH = "..."
+#: Mid grey: the dots show on the darkest (black) and the lightest (white) class alike.
+PARTIAL_DOTS = "#8f8f8f"
+PARTIAL_EDGE = "#111111"
 #: Neighbouring municipalities and their labels.
 NEIGHBOUR_COLOUR = "#e9e9e9"
 NEIGHBOUR_TEXT = "#7a7a7a"
@@ -274,6 +279,24 @@ def _draw(ax, frame: gpd.GeoDataFrame, classes: Classes, *, linewidth: float = 0
                          linewidth=linewidth, zorder=2)
 
 
+def _draw_partial(ax, frame: gpd.GeoDataFrame, partial: pd.Series | None) -> list:
+    """Dots over the areas flagged "onvolledige gegevens"; returns their legend handle (none when no area is)."""
+    if partial is None:
+        return []
+    flagged = partial.reindex(frame.index).fillna(False).astype(bool)
+    if not flagged.any():
+        return []
+    frame[flagged].plot(ax=ax, facecolor="none", edgecolor=PARTIAL_DOTS, hatch=PARTIAL_HATCH, linewidth=1.2,
+                        linestyle=(0, (2, 2)), zorder=3)
+    return [partial_handle()]
+
+
+def partial_handle(rule: str = "") -> Patch:
+    """The legend entry of areas flagged "onvolledige gegevens"."""
+    return Patch(facecolor="white", edgecolor=PARTIAL_DOTS, hatch=PARTIAL_HATCH, linestyle=(0, (2, 2)),
+                 label=labels.PARTIAL + (f" ({rule})" if rule else ""))
+
+
 def _legend_handles(classes: Classes, drawn: gpd.GeoDataFrame) -> list:
     handles = [Patch(facecolor=c, edgecolor="#999999", label=text) for c, text in classes.legend]
     if classes.missing.reindex(drawn.index).fillna(True).any():
@@ -297,7 +320,7 @@ def _context(ax, shown: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame | None, cod
             visible = others.clip(box(*view))
             visible = visible[~visible.is_empty & (visible.area > 0.02 * (view[2] - view[0]) * (view[3] - view[1]))]
             for name, point in zip(visible["name"], visible.geometry.representative_point(), strict=True):
-                ax.text(point.x, point.y, str(name), fontsize=8, color=NEIGHBOUR_TEXT, ha="center", va="center",
+                ax.text(point.x, point.y, fmt.name(name), fontsize=8, color=NEIGHBOUR_TEXT, ha="center", va="center",
                         style="italic", zorder=1)
         if code in outlines.index:
             display_geometry(outlines.loc[[code]], 20.0).boundary.plot(ax=ax, color=OUTLINE_COLOUR, linewidth=1.1,
@@ -306,7 +329,7 @@ def _context(ax, shown: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame | None, cod
         largest = shown.assign(p=pd.to_numeric(shown["population"], errors="coerce")).nlargest(PLACE_LABELS, "p")
         halo = [path_effects.withStroke(linewidth=2.5, foreground="white")]
         for name, point in zip(largest["name"], largest.geometry.representative_point(), strict=True):
-            ax.text(point.x, point.y, str(name), fontsize=7, color="#111111", ha="center", va="center", zorder=7,
+            ax.text(point.x, point.y, fmt.name(name), fontsize=7, color="#111111", ha="center", va="center", zorder=7,
                     path_effects=halo)
     ax.set_xlim(view[0], view[2])
     ax.set_ylim(view[1], view[3])
@@ -328,7 +351,7 @@ def _finish(fig, ax, handles, legend_title: str, year) -> None:
 
 def class_map(areas: gpd.GeoDataFrame, classes: Classes, *, title: str, year: int | str = "", sites=None,
               outlines: gpd.GeoDataFrame | None = None, code: str | None = None, alt: str = "",
-              caption: str = "") -> Figure:
+              caption: str = "", partial: pd.Series | None = None) -> Figure:
     """A static map of areas in ``classes`` with the full legend, map context and optional sites.
 
     Parameters
@@ -340,11 +363,13 @@ def class_map(areas: gpd.GeoDataFrame, classes: Classes, *, title: str, year: in
     outlines, code
         Municipality outlines (:attr:`mgg_geo.analysis.chain.Analysis.municipalities`) and the
         municipality shown: neighbours are drawn in grey, its outline in black.
+    partial
+        True for areas flagged "onvolledige gegevens": dotted, with a legend entry.
     """
     shown = display_geometry(areas)
     fig, ax = _axes(title)
     _draw(ax, shown, classes)
-    handles = _legend_handles(classes, shown)
+    handles = _legend_handles(classes, shown) + _draw_partial(ax, shown, partial)
     if sites is not None and len(sites):
         handles += _plot_sites(ax, sites)
     _context(ax, shown, outlines, code)
@@ -412,13 +437,15 @@ def _no_data_handle(classes: Classes) -> Patch:
 
 def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", sites=None, caption: str = "",
               outlines: gpd.GeoDataFrame | None = None, code: str | None = None) -> Figure:
-    """Need x coverage (3x3 classes) with the legend grid, the not-ranked class and map context."""
+    """Need x coverage (3x3 classes) with the legend grid, the not-ranked class, areas flagged "onvolledige
+    gegevens" (column ``partial_data``, when present) and map context."""
     shown = display_geometry(areas)
     classes = bivariate_classes(shown["need_class"], shown["coverage_class"])
     fig, ax = _axes(title)
     _draw(ax, shown, classes)
     handles = _plot_sites(ax, sites) if sites is not None and len(sites) else []
     handles.append(_no_data_handle(classes))
+    handles += _draw_partial(ax, shown, shown.get("partial_data"))
     _context(ax, shown, outlines, code)
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(1.03, 0.0), frameon=False, fontsize=8)
     _bivariate_legend(fig.add_axes([0.76, 0.58, 0.17, 0.24]))
@@ -440,6 +467,7 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "",
         part = shown[shown["gemeente_code"] == code]
         if len(part):
             _draw(ax, part, classes, linewidth=0.3)
+            _draw_partial(ax, part, part.get("partial_data"))
         if outlines is not None and code in outlines.index:
             display_geometry(outlines.loc[[code]], 50.0).boundary.plot(ax=ax, color=OUTLINE_COLOUR, linewidth=0.6,
                                                                        zorder=4)
@@ -448,8 +476,9 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "",
         ax.set_aspect("equal")
     fig.subplots_adjust(bottom=0.16, right=0.86)
     _bivariate_legend(fig.add_axes([0.885, 0.40, 0.09, 0.2]))
-    fig.legend(handles=[_no_data_handle(classes)], loc="lower right", bbox_to_anchor=(0.99, 0.2), frameon=False,
-               fontsize=8)
+    extra = [partial_handle()] if "partial_data" in shown and shown["partial_data"].astype(bool).any() else []
+    fig.legend(handles=[_no_data_handle(classes), *extra], loc="lower right", bbox_to_anchor=(0.99, 0.2),
+               frameon=False, fontsize=8)
     fig.text(0.01, 0.005, ATTRIBUTION.format(year=year), fontsize=7, color="#555555")
     alt = "Tien kaartjes, één per gemeente, gekleurd naar behoefte tegen dekking."
     return _figure(fig, alt, "Behoefte tegen dekking per gemeente, met dezelfde klassen als in de gemeenterapporten.")
@@ -480,7 +509,7 @@ def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.Geo
     for _, site in new_sites.iterrows():
         ax.annotate(str(int(site["step"])), (site.geometry.x, site.geometry.y), xytext=(7, 5),
                     textcoords="offset points", fontsize=9, fontweight="bold", zorder=9)
-    handles = _legend_handles(classes, shown)
+    handles = _legend_handles(classes, shown) + _draw_partial(ax, shown, shown.get("partial_data"))
     handles += [Line2D([], [], marker="*", linestyle="", markersize=12, markerfacecolor="#d7301f",
                        markeredgecolor="black", label="nieuwe locatie (stap)"),
                 Line2D([], [], marker="o", linestyle="", markerfacecolor="#777777", markeredgecolor="#777777",

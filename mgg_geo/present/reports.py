@@ -15,10 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from mgg_geo.analysis.chain import Analysis
-from mgg_geo.data import cache, regions
-from mgg_geo.present import fmt, maps, pages
+from mgg_geo.data import cache, catalogue, regions
+from mgg_geo.present import fmt, labels, maps, pages
 from mgg_geo.present.pages import Html
 from mgg_geo.present.sections import (
+    YOUTH_SHORT,
     Block,
     Table,
     comparison_table,
@@ -27,8 +28,10 @@ from mgg_geo.present.sections import (
     key_figures_table,
     level_word,
     method_html,
+    objectives_blocks,
     origins_block,
     parameters_table,
+    partial_rule,
     priority_blocks,
     quality_blocks,
     section,
@@ -37,6 +40,9 @@ from mgg_geo.present.sections import (
     target_of,
     trends_blocks,
     whatif_blocks,
+    youth_blocks,
+    youth_rows,
+    youth_source_line,
 )
 
 __all__ = ["Html", "MunicipalityReport", "ProvinceReport", "Table", "index_html", "page_title", "write_sidecar"]
@@ -129,6 +135,20 @@ class MunicipalityReport(_Report):
                        + [Block("table", table=key_figures_table(figures_of(self.result, self.code),
                                                                  self.result.parameters["level"]))])
 
+    def method(self) -> Html:
+        """The method, then this municipality's proposal next to the plain people-reached choice."""
+        return Html(method_html(self.result) + section(objectives_blocks(self.result, self.code)))
+
+    def young_adults(self) -> Html:
+        """Section "Jongvolwassenen (16–25 jaar)": the young-adult monitor for the municipality, the province and
+        the Netherlands, with its source line."""
+        return section(youth_blocks(self.result, self.code))
+
+    def _partial_caption(self) -> str:
+        if not self.areas["partial_data"].astype(bool).any():
+            return ""
+        return f" Gestippeld: {labels.PARTIAL} ({partial_rule(self.result)})."
+
     def _need_bins(self) -> list[float]:
         breaks = self.result.map_breaks
         return breaks.get("by_gemeente", {}).get(self.code) or breaks.get("need_index", [])
@@ -140,7 +160,8 @@ class MunicipalityReport(_Report):
         return maps.class_map(self.areas, classes, title=f"Behoefte-index per {level_word(self.result, False)}",
                               year=self.year, outlines=self.outlines, code=self.code,
                               caption="Oranje: meer behoefte dan gemiddeld in de provincie; paars: minder. Gearceerd: "
-                                      "geen gegevens (te weinig cijfers voor een score).")
+                                      "geen gegevens (te weinig cijfers voor een score)." + self._partial_caption(),
+                              partial=self.areas["partial_data"])
 
     def coverage_map(self) -> maps.Figure:
         """The coverage measure in its three fixed classes, with the physical sites."""
@@ -149,14 +170,15 @@ class MunicipalityReport(_Report):
                               title=f"Dekking: {target_of(self.result).key} binnen 3 km van een locatie",
                               caption="Dekking: het deel van de doelgroep dat binnen 3 km (hemelsbreed) van een "
                                       "fysieke locatie woont, gemeten per buurt. Gemeentebreed aanbod heeft geen "
-                                      "locatie en staat in de kerncijfers.")
+                                      "locatie en staat in de kerncijfers." + self._partial_caption(),
+                              partial=self.areas["partial_data"])
 
     def gap_map(self) -> maps.Figure:
         """Need against coverage in the 3x3 classes, with the physical sites."""
         return maps.bivariate(self.areas, title="Behoefte tegen dekking", year=self.year, sites=self.sites,
                               outlines=self.outlines, code=self.code,
                               caption="Zwart (linksboven in de legenda): hoge behoefte en lage dekking, de plek voor "
-                                      "een nieuwe inspanning. Gearceerd: niet gerangschikt.")
+                                      "een nieuwe inspanning. Gearceerd: niet gerangschikt." + self._partial_caption())
 
     def priorities(self) -> Html:
         """Every ranked area by priority, the rank intervals explained, the unranked listed."""
@@ -220,32 +242,80 @@ class ProvinceReport(_Report):
                                                    "elkaar", subtitle=self._subtitle())
 
     def ranking(self) -> Html:
-        """The municipalities in the order of the analysis (most high-need, low-coverage areas first)."""
+        """The municipalities in the order of the analysis: the largest share of the target group in areas with high
+        need and low coverage first, with the number of those areas beside it."""
         figures = self.result.figures.sort_values("province_rank")
+        group = catalogue.target_group(self.result.parameters["target_group"])
         rows = [[fmt.number(f["province_rank"]), f["gemeente"], fmt.number(f["target_population"]),
-                 fmt.number(f["areas"]), fmt.number(f["sites_physical"]),
-                 fmt.listing(f["area_wide_offers"]) or "geen", fmt.number(f["areas_target_cell"]),
-                 fmt.number(f["mean_need_index"], 2), fmt.percent(f["target_within_reach_share"])]
+                 fmt.percent(f["target_cell_share"]), fmt.number(f["target_in_target_cell"]),
+                 fmt.number(f["areas_target_cell"])
+                 + (f" (waarvan {fmt.number(f['areas_target_cell_partial'])} met {labels.PARTIAL})"
+                    if f["areas_target_cell_partial"] else ""),
+                 fmt.number(f["areas"]), fmt.number(f["sites_physical"]), fmt.number(f["mean_need_index"], 2),
+                 fmt.percent(f["target_within_reach_share"])]
                 for _, f in figures.iterrows()]
-        table = Table(["#", "Gemeente", "Doelgroep", "Gebieden", "Fysieke locaties", "Gemeentebreed aanbod",
-                       "Hoge behoefte, lage dekking", "Gem. behoefte-index", "Doelgroep binnen 3 km"], rows,
-                      "Gemeenten gerangschikt naar het aantal gebieden met hoge behoefte en lage dekking",
-                      numeric=(0, 2, 3, 4, 6, 7, 8),
-                      key="Gem. behoefte-index: het gemiddelde van de gerangschikte gebieden (0 = gemiddelde "
-                          "provincie).")
+        table = Table(["#", "Gemeente", "Doel\u00adgroep", "Aandeel HB/LD", f"{group.key.capitalize()} HB/LD",
+                       "Gebieden HB/LD", "Gebie\u00adden", "Fysieke loca\u00adties", "Gem. behoefte\u00adindex",
+                       "Binnen 3 km"], rows,
+                      f"Gemeenten gerangschikt naar het aandeel van de doelgroep ({group.label}) dat in gebieden met "
+                      "hoge behoefte en lage dekking woont",
+                      numeric=(0, 2, 3, 4, 5, 6, 7, 8, 9),
+                      key="HB/LD: in gebieden met hoge behoefte en lage dekking. Aandeel HB/LD: het deel van de "
+                          "doelgroep van de gemeente dat daar woont; bij gelijke stand telt het aantal van die "
+                          "gebieden. Binnen 3 km: het deel van de doelgroep binnen 3 km van een fysieke locatie. Gem. "
+                          "behoefte-index: het gemiddelde van de gerangschikte gebieden (0 = gemiddelde provincie). "
+                          f"{labels.PARTIAL.capitalize()}: {partial_rule(self.result)}.")
         return section([Block("table", table=table)])
+
+    def method(self) -> Html:
+        """The method, then per municipality what the proposal reaches next to the plain people-reached choice."""
+        group = catalogue.target_group(self.result.parameters["target_group"])
+        level = level_word(self.result)
+        rows = []
+        for code, w in self.result.whatif.iterrows():
+            rows.append([regions.MUNICIPALITIES[code],
+                         fmt.number(w["after_population_within"] - w["before_population_within"]),
+                         fmt.number(w["after_high_need_within"] - w["before_high_need_within"]),
+                         fmt.number(w["people_after_population_within"] - w["before_population_within"]),
+                         fmt.number(w["people_after_high_need_within"] - w["before_high_need_within"])])
+        table = Table(["Gemeente", f"Gewogen naar behoefte: {group.key} erbij", f"van wie in {level} met hoge "
+                       "behoefte", f"Alleen het aantal: {group.key} erbij", f"van wie in {level} met hoge behoefte"],
+                      rows, f"Voorstel voor {fmt.number(self.result.parameters['k'])} nieuwe locaties per gemeente: "
+                            "twee doelen naast elkaar", numeric=(1, 2, 3, 4))
+        return Html(method_html(self.result) + section([Block("table", table=table)]))
+
+    def young_adults(self) -> Html:
+        """The young-adult monitor (16-25) for every municipality, the province and the Netherlands."""
+        if not len(self.result.youth):
+            return section([Block("p", text="De Gezondheidsmonitor Jongvolwassenen (tabel 50140NED) is niet "
+                                            "ingelezen.")])
+        codes = [*self.result.figures.index, catalogue.PROVINCE_GGD, "NL01"]
+        names = [regions.MUNICIPALITIES.get(c, c) for c in self.result.figures.index] + \
+            ["Provincie (GGD Groningen)", "Nederland"]
+        by_figure = youth_rows(self.result, codes)  # one row per figure: label, then a value per region
+        rows = [[name] + [row[i + 1] for row in by_figure] for i, name in enumerate(names)]
+        table = Table(["Gebied"] + [YOUTH_SHORT[k] for k, _ in catalogue.YOUNG_ADULT_FIGURES], rows,
+                      f"Jongvolwassenen per gemeente ({self.result.sources['youth'].get('year')}, % van de 16- tot "
+                      "25-jarigen)", numeric=tuple(range(1, len(by_figure) + 1)),
+                      key="; ".join(f"{YOUTH_SHORT[k].replace(chr(173), '')}: {row[0].lower()}"
+                                    for (k, _), row in zip(catalogue.YOUNG_ADULT_FIGURES, by_figure, strict=True)))
+        return section([Block("table", table=table),
+                        Block("list", items=[youth_source_line(self.result)], cls="mgg-bronnen")])
 
     def gap_counts(self) -> Html:
         """The number of areas per 3x3 class and municipality."""
         classes = [f"{n}-{c}" for n in (3, 2, 1) for c in (1, 2, 3)]
         body = [[regions.MUNICIPALITIES[code]] + [fmt.number(f["gap_counts"].get(c, 0)) for c in classes]
-                + [fmt.number(f["gap_counts"].get("", 0))] for code, f in self.result.figures.iterrows()]
+                + [fmt.number(f["gap_counts"].get("", 0)), fmt.number(len(f["areas_partial"]))]
+                for code, f in self.result.figures.iterrows()]
         short = {1: "laag", 2: "midden", 3: "hoog"}
         header = (["Gemeente"] + [f"B {short[int(c[0])]} / D {short[int(c[2])]}" for c in classes]
-                  + ["Niet gerang\u00adschikt"])
+                  + ["Niet gerang\u00adschikt", labels.PARTIAL.capitalize()])
         return section([Block("table", table=Table(
-            header, body, "Aantal gebieden per klasse", numeric=tuple(range(1, 11)),
-            key="B: behoefte, D: dekking. B hoog / D laag is hoge behoefte en lage dekking."))])
+            header, body, "Aantal gebieden per klasse", numeric=tuple(range(1, 12)),
+            key="B: behoefte, D: dekking. B hoog / D laag is hoge behoefte en lage dekking. "
+                f"{labels.PARTIAL.capitalize()}: gebieden waarvan {partial_rule(self.result)} (ze staan ook in de "
+                "klassen ervoor)."))])
 
     def small_multiples(self) -> maps.Figure:
         """The 10 municipalities side by side in the 3x3 classes."""

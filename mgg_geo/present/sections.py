@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from mgg_geo import settings
-from mgg_geo.analysis import trends
+from mgg_geo.analysis import coverage, gap, trends, whatif
 from mgg_geo.analysis.chain import Analysis
 from mgg_geo.data import catalogue, regions
 from mgg_geo.present import fmt, labels, maps, pages
@@ -29,7 +29,8 @@ PRINT_ROWS = 10
 TREND_INDICATORS = ("lonely", "anxiety_depression_high", "making_ends_meet", "population")
 #: Names of the source kinds in the sources table.
 SOURCE_NAMES = {"kwb": "CBS Kerncijfers wijken en buurten", "health": "RIVM/GGD'en/CBS Gezondheid per wijk en buurt",
-                "boundaries": "CBS Wijk- en buurtkaart (gebiedsindeling)"}
+                "boundaries": "CBS Wijk- en buurtkaart (gebiedsindeling)",
+                "youth": "RIVM/GGD'en/CBS Gezondheidsmonitor Jongvolwassenen (16–25 jaar, per gemeente)"}
 
 
 @dataclass
@@ -117,45 +118,138 @@ def figures_of(result: Analysis, code: str) -> dict:
     return {"gemeente_code": code, **{k: plain(v) for k, v in row.items()}}
 
 
+def area_label(result: Analysis, code: str) -> str:
+    """The name of area ``code`` for tables and lists, with "(onvolledige gegevens)" when it is flagged."""
+    row = result.areas.loc[code]
+    return labels.area_label(row["name"], bool(row.get("partial_data", False)))
+
+
+def partial_rule(result: Analysis) -> str:
+    """When an area is flagged: "meer dan 25% van de behoeftecijfers ontbreekt" (from the run's parameter)."""
+    return labels.PARTIAL_RULE.format(share=fmt.percent(result.parameters.get("max_missing_share",
+                                                                              gap.MAX_MISSING_SHARE)))
+
+
 def no_sites_text(result: Analysis, figures: dict) -> str:
-    """What the classes mean when the register has no physical site in the municipality ('' otherwise)."""
+    """What the classes mean when the register has no physical site for the target group in the municipality
+    ('' otherwise)."""
     if figures["sites_physical"]:
         return ""
     level = level_word(result)
-    return (f"In het register staat geen enkele fysieke locatie in {figures['gemeente']}. De dekking van de "
-            f"{level} komt daardoor alleen van locaties in buurgemeenten binnen {fmt.km(figures['reach_km'], 0)}; "
-            f"waar die er niet zijn, hebben alle {level} lage dekking en onderscheiden de klassen de gebieden alleen "
-            "naar behoefte.")
+    reach = fmt.km(figures["reach_km"], 0)
+    text = (f"In het register staat in {figures['gemeente']} geen fysieke locatie met aanbod voor "
+            f"{target_of(result).label}. ")
+    if figures["target_within_reach"]:
+        return text + (f"De dekking van de {level} komt daardoor alleen van locaties in buurgemeenten binnen "
+                       f"{reach}; waar die er niet zijn, is de dekking laag.")
+    return text + (f"Ook over de gemeentegrens ligt geen locatie binnen {reach}: alle {level} hebben lage dekking en "
+                   "de klassen onderscheiden de gebieden alleen naar behoefte.")
+
+
+def sites_notes(figures: dict) -> str:
+    """How the physical sites are placed: "alle 5 bij benadering geplaatst; 3 daarvan op één punt, in Centrum"
+    ('' when every site has its own exact place)."""
+    n, rough = figures["sites_physical"], figures["sites_approximate"]
+    notes = []
+    if rough:
+        notes.append("bij benadering geplaatst" if n == 1 else
+                     f"alle {fmt.number(n)} bij benadering geplaatst" if rough == n else
+                     f"{fmt.number(rough)} daarvan bij benadering geplaatst")
+    for point in figures.get("sites_shared") or []:
+        where = f", in {fmt.name(point['area'])}" if point.get("area") else ""
+        notes.append(f"{fmt.number(len(point['names']))} daarvan op één punt{where}")
+    return "; ".join(notes)
+
+
+def sites_text(figures: dict) -> str:
+    """The number of physical sites with :func:`sites_notes` in brackets: "5 (alle 5 bij benadering geplaatst)"."""
+    notes = sites_notes(figures)
+    return fmt.number(figures["sites_physical"]) + (f" ({notes})" if notes else "")
+
+
+def excluded_text(figures: dict) -> str:
+    """The initiatives left out for want of an age range, named, with what to do ('' when there are none)."""
+    names = figures.get("excluded_names") or []
+    if not names:
+        return ""
+    wide = figures.get("excluded_area_wide", 0)
+    noun = ("locatie", "locaties") if not wide else ("initiatief", "initiatieven")
+    return (f"{fmt.count(len(names), *noun)} zonder leeftijdsbereik niet meegeteld: {fmt.listing(names)}; vul dit "
+            "aan in het register.")
+
+
+def measured_text(result: Analysis) -> str:
+    """One sentence: what the need index measures for adults and households, and what exists for young people."""
+    level = level_word(result, False)
+    health = result.sources.get("health")
+    adults = ""
+    if health:
+        who = labels.AGE_GROUPS.get(result.parameters.get("age_group"), result.parameters.get("age_group"))
+        adults = f" en op gezondheidscijfers van {who} (RIVM {health.get('year')})"
+    youth = result.sources.get("youth")
+    if youth and len(result.youth):
+        young = (f"cijfers over jongeren zelf (16 tot 25 jaar, Gezondheidsmonitor Jongvolwassenen {youth.get('year')}) "
+                 "zijn er alleen per gemeente en staan onder Jongvolwassenen (16–25 jaar)")
+    else:
+        young = (f"cijfers over jongeren zelf zijn er in de gebruikte bronnen niet per {level} (de Gezondheidsmonitor "
+                 "Jongvolwassenen is niet ingelezen)")
+    return (f"De behoefte per {level} rust op cijfers over alle inwoners en huishoudens (CBS){adults}; {young}.")
+
+
+def summary_statements(result: Analysis, code: str) -> list[str]:
+    """The sentences of the summary on page 1, each computed from the analysis (see ``tests/test_statements.py``)."""
+    f = figures_of(result, code)
+    group = target_of(result)
+    reach = fmt.km(f["reach_km"], 0)
+    parts = [f"In {f['gemeente']} wonen {fmt.number(f['target_population'])} {group.label} "
+             f"({fmt.number(f['population'])} inwoners in totaal, verdeeld over {_areas(result, f['areas'])})."]
+    if f["sites_physical"]:
+        notes = sites_notes(f)
+        parts.append(f"Van hen woont {fmt.percent(f['target_within_reach_share'])} binnen {reach} van een fysieke "
+                     "locatie met aanbod voor de doelgroep (in de gemeente of over de grens).")
+        verb = "staat" if f["sites_physical"] == 1 else "staan"
+        parts.append(f"In het register {verb} in {f['gemeente']} "
+                     f"{fmt.count(f['sites_physical'], 'fysieke locatie', 'fysieke locaties')} met aanbod voor de "
+                     f"doelgroep{f' ({notes})' if notes else ''}.")
+    else:
+        parts.append(no_sites_text(result, f))
+    if f["excluded_names"]:
+        parts.append(excluded_text(f))
+    if f["area_wide_offers"]:
+        parts.append(f"Gemeentebreed aanbod, voor alle inwoners en zonder vaste locatie: "
+                     f"{fmt.listing(f['area_wide_offers'])}. Dat aanbod telt niet mee in de afstand tot een locatie.")
+    top = [labels.area_label(t["name"], t.get("partial_data", False)) for t in f["top_priority"]]
+    if f["areas_target_cell"]:
+        verb = "heeft" if f["areas_target_cell"] == 1 else "hebben"
+        text = _areas(result, f["areas_target_cell"])
+        parts.append(f"{text[0].upper() + text[1:]} {verb} hoge behoefte en lage dekking; daar wonen "
+                     f"{fmt.number(f['target_in_target_cell'])} {group.key} ({fmt.percent(f['target_cell_share'])} "
+                     f"van de doelgroep). Bovenaan de prioriteiten staan {fmt.listing(top)}.")
+    elif top:
+        parts.append(f"Geen enkel gebied heeft zowel hoge behoefte als lage dekking; bovenaan de prioriteiten staan "
+                     f"{fmt.listing(top)}.")
+    areas = result.areas[(result.areas["gemeente_code"] == code) & result.areas["ranked"]
+                         & result.areas["partial_data"]]
+    if len(areas):
+        total = len(target_of(result).need_indicators)
+        rule = f"{labels.PARTIAL} ({partial_rule(result)})"
+        if len(areas) == 1:
+            r = areas.iloc[0]
+            parts.append(f"Bij {fmt.name(r['name'])} ontbreken {fmt.number(total - r['indicators_present'])} van de "
+                         f"{fmt.number(total)} behoeftecijfers: {rule}. De plaats in de prioriteiten rust daar op de "
+                         f"overige {fmt.number(r['indicators_present'])}.")
+        else:
+            named = [f"{fmt.name(r['name'])} ({fmt.number(total - r['indicators_present'])} van de "
+                     f"{fmt.number(total)})" for _, r in areas.iterrows()]
+            parts.append(f"Bij {fmt.listing(named)} ontbreken behoeftecijfers: {rule}. Hun plaats in de prioriteiten "
+                         "rust op de overige cijfers.")
+    parts.append(measured_text(result))
+    return parts
 
 
 def summary_blocks(result: Analysis, code: str) -> list[Block]:
     """The plain-language summary on top of the report: who, how many are reached, where the gap is."""
-    f = figures_of(result, code)
-    group = target_of(result)
-    parts = [f"In {f['gemeente']} wonen {fmt.number(f['target_population'])} {group.label} "
-             f"({fmt.number(f['population'])} inwoners in totaal, verdeeld over {_areas(result, f['areas'])})."]
-    if f["sites_physical"]:
-        approx = (f" ({fmt.number(f['sites_approximate'])} daarvan bij benadering geplaatst)"
-                  if f["sites_approximate"] else "")
-        parts.append(f"Van hen woont {fmt.percent(f['target_within_reach_share'])} binnen "
-                     f"{fmt.km(f['reach_km'], 0)} van een van de "
-                     f"{fmt.count(f['sites_physical'], 'fysieke locatie', 'fysieke locaties')} met preventie-aanbod "
-                     f"in het register{approx}.")
-    else:
-        parts.append(no_sites_text(result, f))
-    if f["area_wide_offers"]:
-        parts.append(f"Gemeentebreed aanbod, voor alle inwoners en zonder vaste locatie: "
-                     f"{fmt.listing(f['area_wide_offers'])}. Dat aanbod telt niet mee in de afstand tot een locatie.")
-    top = [t["name"] for t in f["top_priority"]]
-    if f["areas_target_cell"]:
-        verb = "heeft" if f["areas_target_cell"] == 1 else "hebben"
-        text = _areas(result, f["areas_target_cell"])
-        parts.append(f"{text[0].upper() + text[1:]} {verb} hoge behoefte en lage dekking; bovenaan de prioriteiten "
-                     f"staan {fmt.listing(top)}.")
-    elif top:
-        parts.append(f"Geen enkel gebied heeft zowel hoge behoefte als lage dekking; bovenaan de prioriteiten staan "
-                     f"{fmt.listing(top)}.")
-    return [Block("summary", items=parts)]
+    return [Block("summary", items=summary_statements(result, code))]
 
 
 def key_figures_table(figures: dict, level: str = "wijk") -> Table:
@@ -163,30 +257,36 @@ def key_figures_table(figures: dict, level: str = "wijk") -> Table:
     plural = "wijken" if level == "wijk" else "buurten"
     small = figures["areas_small"]
     reach = fmt.km(figures["reach_km"], 0)
+    group = catalogue.target_group(figures["target_group"])
     rows = [
         ["Inwoners", fmt.number(figures["population"])],
-        [f"Doelgroep ({catalogue.target_group(figures['target_group']).label})",
-         fmt.number(figures["target_population"])],
+        [f"Doelgroep ({group.label})", fmt.number(figures["target_population"])],
         [f"Aantal {plural}", f"{fmt.number(figures['areas'])} (waarvan {fmt.number(figures['areas_ranked'])} "
                              "gerangschikt)"],
-        ["Fysieke locaties met preventie-aanbod in het register",
-         fmt.number(figures["sites_physical"]) + (f" (waarvan {fmt.number(figures['sites_approximate'])} bij "
-                                                  "benadering geplaatst)" if figures["sites_approximate"] else "")],
+        ["Fysieke locaties met aanbod voor de doelgroep in het register", sites_text(figures)],
         ["Gemeentebreed aanbod (zonder vaste locatie)", fmt.listing(figures["area_wide_offers"]) or "geen"],
+    ]
+    if figures["excluded_unknown_age"]:
+        rows.append(["Initiatieven zonder leeftijdsbereik (niet meegeteld)",
+                     f"{fmt.number(figures['excluded_unknown_age'])}: {fmt.listing(figures['excluded_names'])}"])
+    rows += [
         [f"Doelgroep binnen {reach} van een locatie (dekking)",
          fmt.percent(figures["target_within_reach_share"]) if figures["sites_physical"]
          or figures["target_within_reach"] else "0% (geen locatie binnen bereik)"],
         ["Mediane afstand tot de dichtstbijzijnde locatie", fmt.km(figures["median_nearest_km"])],
         [f"{plural.capitalize()} met hoge behoefte en lage dekking", fmt.number(figures["areas_target_cell"])],
+        [f"Doelgroep in {plural} met hoge behoefte en lage dekking",
+         f"{fmt.number(figures['target_in_target_cell'])} ({fmt.percent(figures['target_cell_share'])})"],
     ]
+    if figures["areas_partial"]:
+        share = fmt.percent(figures.get("max_missing_share", gap.MAX_MISSING_SHARE))
+        rows.append([f"{plural.capitalize()} met {labels.PARTIAL} ({labels.PARTIAL_RULE.format(share=share)})",
+                     fmt.listing(figures["areas_partial"])])
     if small:
         rows.append([f"{plural.capitalize()} te klein om te rangschikken", fmt.listing(small)])
     if figures["areas_no_index"]:
         rows.append([f"{plural.capitalize()} zonder behoeftescore (onvoldoende gegevens)",
                      fmt.number(figures["areas_no_index"])])
-    if figures["excluded_unknown_age"]:
-        rows.append(["Initiatieven zonder leeftijdsbereik (niet meegeteld)",
-                     fmt.number(figures["excluded_unknown_age"])])
     return Table(["Kerncijfer", "Waarde"], rows, f"Kerncijfers {figures['gemeente']}")
 
 
@@ -227,7 +327,7 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
                     else f"{fmt.number(r['rank_p05'])}–{fmt.number(r['rank_p95'])}")
         domain = catalogue.DOMAINS.get(r["leading_domain"], fmt.MISSING) if isinstance(r["leading_domain"], str) \
             else fmt.MISSING
-        rows.append([fmt.number(r["priority"]), area, r["name"], fmt.number(r["need_index"], 2),
+        rows.append([fmt.number(r["priority"]), area, area_label(result, area), fmt.number(r["need_index"], 2),
                      interval + (" (onzeker)" if r.get("rank_uncertain") else ""), domain, fmt.percent(r["reach"]),
                      fmt.km(r["nearest_km"]), fmt.number(r["n_3km"]), fmt.number(r["access_norm"], 2),
                      fmt.number(r["target_population"]), labels.gap_label(r["need_class"], r["coverage_class"])])
@@ -251,15 +351,72 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
         "binnen het interval. Een breed interval (meer dan de helft van de lijst) heet onzeker. Leidend domein: het "
         "domein dat het meest bijdraagt aan de behoefte van het gebied. Dekking: het deel van de doelgroep dat binnen "
         "3 km van een fysieke locatie woont.", "mgg-uitleg"))
-    unranked = result.areas[(result.areas["gemeente_code"] == code) & ~result.areas["ranked"]]
+    if len(frame):
+        blocks.append(_p("Waarom: per gebied het leidende domein en het cijfer dat dat domein het meest bepaalt, "
+                         "met de waarde in het gebied tegen het gemiddelde van de provincie (gewogen naar inwoners).",
+                         "mgg-uitleg"))
+        blocks.append(Block("list", items=[driver_text(result, area) for area in frame.index], cls="mgg-drijvers"))
+    partial = frame[frame["partial_data"].astype(bool)]
+    if len(partial):
+        total = len(target_of(result).need_indicators)
+        blocks.append(_p(
+            f"{labels.PARTIAL.capitalize()}: {partial_rule(result)}. De behoefte-index rust dan op de cijfers die er "
+            "wel zijn; de plaats in de prioriteiten is daardoor minder zeker. "
+            + " ".join(f"{fmt.name(r['name'])}: {fmt.number(total - r['indicators_present'])} van de "
+                       f"{fmt.number(total)} cijfers ontbreken ({missing_names(r['indicators_missing'])})."
+                       for _, r in partial.iterrows()), "mgg-uitleg"))
+    areas = result.areas[result.areas["gemeente_code"] == code]
+    inside = result.excluded[result.excluded["in_area"].isin(areas.index)] if len(result.excluded) else None
+    for _, site in inside.iterrows() if inside is not None else ():
+        blocks.append(_p(
+            f"In {fmt.name(site['in_area_name'])} ligt {fmt.name(site['name'])}; die locatie telt niet mee omdat het "
+            f"leeftijdsbereik in het register ontbreekt, dus de afstand en dekking van "
+            f"{fmt.name(site['in_area_name'])} zijn zonder haar berekend. Vul het leeftijdsbereik aan in het "
+            "register.", "mgg-uitleg"))
+    unranked = areas[~areas["ranked"]]
     if len(unranked):
         minimum = result.parameters["min_population"]
         blocks.append(Block("table", table=Table(
             ["Code", "Gebied", "Inwoners", "Waarom niet gerangschikt"],
-            [[c, r["name"], fmt.number(r["population"]), labels.unranked(r["unranked"], minimum)]
+            [[c, area_label(result, c), fmt.number(r["population"]), labels.unranked(r["unranked"], minimum)]
              for c, r in unranked.iterrows()],
             "Gebieden op de kaart zonder plaats in de prioriteiten", numeric=(2,))))
     return blocks
+
+
+def missing_names(keys) -> str:
+    """The need indicators named by ``keys`` ("; "-separated, as :func:`mgg_geo.analysis.need.need_index` gives
+    them), in Dutch."""
+    found = [catalogue.INDICATOR_BY_KEY[k].label for k in str(keys or "").split("; ") if k in
+             catalogue.INDICATOR_BY_KEY]
+    return fmt.listing([f[0].lower() + f[1:] for f in found]) or fmt.MISSING
+
+
+def _indicator_name(indicator: catalogue.Indicator) -> str:
+    """An indicator's label in running text, without the reading aid "(lager = meer behoefte)"."""
+    text = indicator.label.replace(" (lager = meer behoefte)", "")
+    return text[0].lower() + text[1:]
+
+
+def driver_text(result: Analysis, code: str) -> str:
+    """One line: the area, its leading domain and score, and the indicator that drives that domain with its value
+    against the province (the resident-weighted mean of :func:`mgg_geo.analysis.chain.indicator_comparison`)."""
+    r = result.areas.loc[code]
+    domain, key = r.get("leading_domain"), r.get("leading_indicator")
+    name = area_label(result, code)
+    if not isinstance(domain, str) or not isinstance(key, str):
+        return f"{name}: geen leidend domein (te weinig cijfers)."
+    ind = catalogue.INDICATOR_BY_KEY[key]
+    province = result.comparison.loc[result.comparison["indicator"] == key, "province"]
+    versus = f" tegen {fmt.measure(province.iloc[0], ind.unit)} in de provincie" if len(province) else ""
+    lower = " (lager betekent meer behoefte)" if ind.direction < 0 else ""
+    score = r[f"need_{domain}"]
+    label = catalogue.DOMAINS[domain].lower()
+    figure = f"{_indicator_name(ind)} {fmt.measure(r[key], ind.unit)}{versus}{lower}"
+    if score > 0:
+        return f"{name}: {label} ({fmt.signed(score, 2)}), vooral door {figure}."
+    return (f"{name}: geen domein boven het gemiddelde van de provincie; het minst gunstig is {label} "
+            f"({fmt.signed(score, 2)}), met {figure}.")
 
 
 def comparison_table(result: Analysis, code: str) -> Table:
@@ -274,33 +431,147 @@ def comparison_table(result: Analysis, code: str) -> Table:
                  numeric=(3, 4, 5))
 
 
+def objective_text(result: Analysis, objective: str = "need") -> str:
+    """The objective of the what-if in one sentence that holds for every step (weights from the analysis)."""
+    w = whatif.NEED_WEIGHTS
+    return labels.OBJECTIVES[objective].format(
+        target=target_of(result).key, reach=fmt.km(result.parameters["reach_m"] / 1000, 0),
+        level=level_word(result, False), levels=level_word(result), high=fmt.fraction(w[3]),
+        middle=fmt.fraction(w[2]), low=fmt.fraction(w[1]))
+
+
+def _class_word(need_class) -> str:
+    return labels.NEED_CLASSES.get(int(need_class), "geen behoefteklasse") if need_class == need_class \
+        else "geen behoefteklasse"
+
+
+def gains_text(gains: pd.DataFrame) -> str:
+    """The areas one step reaches, largest gain first: "Uithuizen (hoge behoefte): 1.340; Kantens (...): 160"."""
+    parts = []
+    for _, g in gains.sort_values("gained", ascending=False).iterrows():
+        flag = f", {labels.PARTIAL}" if g.get("partial_data") else ""
+        parts.append(f"{fmt.name(g['area_name'])} ({_class_word(g['need_class'])}{flag}): {fmt.number(g['gained'])}")
+    return "; ".join(parts) or fmt.MISSING
+
+
+def no_high_need_text(result: Analysis, code: str, step: pd.Series, high_total: float) -> str:
+    """Why a proposed step reaches nobody in high-need areas ('' when it does)."""
+    if step["new_high_need"] > 0:
+        return ""
+    group, level = target_of(result).key, level_word(result)
+    reach = fmt.km(result.parameters["reach_m"] / 1000, 0)
+    head = f"Stap {fmt.number(step['step'])} brengt geen {group} in {level} met hoge behoefte binnen bereik"
+    if high_total <= 0:
+        return f"{head}: {regions.MUNICIPALITIES[code]} heeft geen gerangschikte {level_word(result, False)} met " \
+               "hoge behoefte."
+    if step["high_need_left"] <= 0:
+        after = "al vóór het voorstel" if step["step"] == 1 else f"na stap {fmt.number(step['step'] - 1)}"
+        return f"{head}: die wonen {after} allemaal binnen {reach} van een locatie."
+    if step["best_high_need"] > 0:
+        where = fmt.name(result.areas.at[step["best_high_need_area"], "name"]) \
+            if step["best_high_need_area"] in result.areas.index else fmt.MISSING
+        return (f"{head}, hoewel er nog {fmt.number(step['high_need_left'])} buiten bereik wonen. Een locatie bij "
+                f"{fmt.name(step['best_high_need_name'])} ({where}) zou er {fmt.number(step['best_high_need'])} "
+                f"bereiken, maar telt naar behoefte gewogen {fmt.number(step['best_high_need_value'], 1)} tegen "
+                f"{fmt.number(step['value'], 1)} voor deze stap.")
+    return f"{head}; de {fmt.number(step['high_need_left'])} die nog buiten bereik wonen, kan geen locatie bereiken."
+
+
 def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None) -> list[Block]:
-    """The suggested new sites of one municipality (computed by the analysis), before and after."""
+    """The suggested new sites of one municipality (computed by the analysis), what each reaches, before and after."""
     group = target_of(result)
     sites = result.whatif_sites[result.whatif_sites["gemeente_code"] == code]
+    gains = result.whatif_gains[result.whatif_gains["gemeente_code"] == code]
     w = result.whatif.loc[code]
     reach = fmt.km(w["reach_m"] / 1000, 0)
-    blocks = [Block("figure", figure=figure)] if figure is not None else []
+    level = level_word(result)
+    blocks = [_p(objective_text(result)), *([Block("figure", figure=figure)] if figure is not None else [])]
     if len(sites):
-        rows = [[fmt.number(r["step"]), r["name"], r["area_name"], fmt.number(r["new_population"]),
-                 fmt.number(r["areas_reached"])] for _, r in sites.iterrows()]
+        rows = [[fmt.number(r["step"]), fmt.name(r["name"]), area_label(result, r["area"]),
+                 fmt.number(r["new_population"]), fmt.number(r["new_high_need"]),
+                 gains_text(gains[gains["step"] == r["step"]])] for _, r in sites.iterrows()]
         blocks.append(Block("table", table=Table(
             ["Stap", "Nieuwe locatie in de buurt van", level_word(result, False).capitalize(),
-             f"Extra {group.key} binnen {reach}", "Gebieden met meer dekking"], rows,
+             f"Extra {group.key} binnen {reach}", f"Van wie in {level} met hoge behoefte",
+             f"{level.capitalize()} die erbij komen ({group.key} erbij)"], rows,
             f"Voorstel: {fmt.count(len(rows), 'nieuwe locatie', 'nieuwe locaties')}", numeric=(0, 3, 4))))
+        if w["before_high_need_total"] <= 0:
+            notes = [f"Geen van de stappen brengt {group.key} in {level} met hoge behoefte binnen bereik: "
+                     f"{regions.MUNICIPALITIES[code]} heeft geen gerangschikte {level_word(result, False)} met hoge "
+                     "behoefte."]
+        else:
+            notes = [t for t in (no_high_need_text(result, code, r, w["before_high_need_total"])
+                                 for _, r in sites.iterrows()) if t]
+        if notes:
+            blocks.append(Block("list", items=notes))
     if isinstance(w["reason"], str) and w["reason"]:  # missing (None, or NaN from a saved analysis): no reason
         why = labels.WHATIF_REASONS[w["reason"]].format(target=group.key, reach=reach)
         lead = "Er is geen nieuwe locatie voorgesteld" if not len(sites) else "Meer locaties voegen niets toe"
         blocks.append(_p(f"{lead}: {why}."))
+    high = (f", van wie {fmt.number(w['after_high_need_within'])} in {level} met hoge behoefte (daar wonen "
+            f"{fmt.number(w['after_high_need_total'])} {group.key})" if w["after_high_need_total"] else "")
     blocks.append(_p(
         f"Nu wonen {fmt.number(w['before_population_within'])} {group.key} ({fmt.percent(w['before_share_within'])}) "
         f"binnen {reach} van een locatie; met de voorgestelde locaties zijn dat er "
-        f"{fmt.number(w['after_population_within'])} ({fmt.percent(w['after_share_within'])}). Het aantal "
-        f"{level_word(result)} met hoge behoefte en lage dekking gaat van "
+        f"{fmt.number(w['after_population_within'])} ({fmt.percent(w['after_share_within'])}){high}. Het aantal "
+        f"{level} met hoge behoefte en lage dekking gaat van "
         f"{fmt.number(w['before_areas_high_need_low_coverage'])} naar "
         f"{fmt.number(w['after_areas_high_need_low_coverage'])}. Bereik telt per buurt: een wijk komt deels binnen "
-        "bereik als een deel van haar buurten dat doet."))
+        "bereik als een deel van haar buurten dat doet. Onder Methode staat hoe een keuze op alleen het aantal "
+        f"bereikte {group.key} zou uitvallen."))
     return blocks
+
+
+def objectives_table(result: Analysis, code: str) -> Table:
+    """The need-weighted proposal and the plain people-reached choice of one municipality, step by step."""
+    group, level = target_of(result), level_word(result)
+    chosen = {name: frame[frame["gemeente_code"] == code].set_index("step")
+              for name, frame in (("need", result.whatif_sites), ("people", result.whatif_people))}
+    rows = []
+    for step in sorted(set(chosen["need"].index) | set(chosen["people"].index)):
+        row = [fmt.number(step)]
+        for name in ("need", "people"):
+            if step in chosen[name].index:
+                r = chosen[name].loc[step]
+                flag = f", {labels.PARTIAL}" if result.areas.at[r["area"], "partial_data"] else ""
+                row += [f"{fmt.name(r['name'])} ({fmt.name(r['area_name'])}{flag})", fmt.number(r["new_population"]),
+                        fmt.number(r["new_high_need"])]
+            else:
+                row += [fmt.MISSING] * 3
+        rows.append(row)
+    w = result.whatif.loc[code]
+    rows.append(["Samen", "", fmt.number(w["after_population_within"] - w["before_population_within"]),
+                 fmt.number(w["after_high_need_within"] - w["before_high_need_within"]), "",
+                 fmt.number(w["people_after_population_within"] - w["before_population_within"]),
+                 fmt.number(w["people_after_high_need_within"] - w["before_high_need_within"])])
+    names = {k: labels.OBJECTIVE_NAMES[k].format(target=group.key) for k in ("need", "people")}
+    header = ["Stap"]
+    for k in ("need", "people"):
+        header += [f"{names[k].capitalize()}: nieuwe locatie bij", f"{group.key.capitalize()} erbij",
+                   f"Van wie in {level} met hoge behoefte"]
+    return Table(header, rows, f"Twee doelen naast elkaar: {regions.MUNICIPALITIES[code]}", numeric=(0, 2, 3, 5, 6))
+
+
+def objectives_text(result: Analysis, code: str) -> str:
+    """What the plain people-reached choice would change, in one or two sentences (from the analysis)."""
+    w = result.whatif.loc[code]
+    group, level = target_of(result).key, level_word(result)
+    need = result.whatif_sites[result.whatif_sites["gemeente_code"] == code]
+    people = result.whatif_people[result.whatif_people["gemeente_code"] == code]
+    if list(need["code"]) == list(people["code"]):
+        return f"In {regions.MUNICIPALITIES[code]} kiezen beide doelen dezelfde buurten in dezelfde volgorde."
+    more = w["people_after_population_within"] - w["after_population_within"]
+    fewer = w["after_high_need_within"] - w["people_after_high_need_within"]
+    return (f"Met alleen het aantal als doel komen in {regions.MUNICIPALITIES[code]} "
+            f"{fmt.number(w['people_after_population_within'])} {group} binnen bereik in plaats van "
+            f"{fmt.number(w['after_population_within'])} ({fmt.signed(more)}), en "
+            f"{fmt.number(w['people_after_high_need_within'])} in plaats van {fmt.number(w['after_high_need_within'])} "
+            f"in {level} met hoge behoefte ({fmt.signed(-fewer)}).")
+
+
+def objectives_blocks(result: Analysis, code: str) -> list[Block]:
+    """The method section's comparison of the two objectives for one municipality."""
+    return [Block("table", table=objectives_table(result, code)), _p(objectives_text(result, code))]
 
 
 def quality_blocks(result: Analysis, code: str) -> list[Block]:
@@ -319,8 +590,9 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
     if len(changes):
         blocks.append(Block("table", table=Table(
             ["Code", "Gebied", "Bron", "Wat er met de cijfers is gebeurd", "Inwoners"],
-            [[r.code, r.name if isinstance(r.name, str) else "", r.source, labels.quality_issue(r),
-              fmt.number(r.residents)] for r in changes.itertuples()],
+            [[r.code, labels.area_label(r.name, r.problem != "unused" and r.code in areas.index
+                                        and bool(areas.at[r.code, "partial_data"])),
+              r.source, labels.quality_issue(r), fmt.number(r.residents)] for r in changes.itertuples()],
             "Cijfers die door een indelingswijziging zijn omgezet, geschat of ontbreken", numeric=(4,))))
     for _, t in result.totals[result.totals.index == code].iterrows():
         verdict = "binnen de afronding van CBS" if t["ok"] else "groter dan de afronding van CBS"
@@ -329,19 +601,26 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
             f"{fmt.number(t['gemeente'])} voor de gemeente ({t['source']}). Het verschil van "
             f"{fmt.number(abs(t['difference']))} is {verdict}."))
     sites = result.sites[result.sites["gemeente_code"] == code]
-    rough = sites[sites["placement"].isin(maps.APPROXIMATE)]
+    physical = sites[~coverage.is_area_wide(sites)]
+    rough = physical[physical["placement"].isin(maps.APPROXIMATE)]
     if len(rough):
+        shared = {n: len(p["names"]) for p in figures["sites_shared"] for n in p["names"]}
         blocks.append(Block("table", table=Table(
-            ["Initiatief", "Programma", "Plaatsing"],
-            [[r["name"], r["programme"], labels.PLACEMENTS.get(r["placement"], r["placement"])]
+            ["Fysieke locatie", "Programma", "Plaatsing", "Op hetzelfde punt"],
+            [[fmt.name(r["name"]), fmt.name(r["programme"]), labels.PLACEMENTS.get(r["placement"], r["placement"]),
+              f"met {fmt.number(shared[r['name']] - 1)} andere" if shared.get(r["name"], 1) > 1 else ""]
              for _, r in rough.iterrows()],
-            "Initiatieven met een benaderde locatie (op de kaart één open symbool met een aantal)")))
+            f"{fmt.count(len(rough), 'fysieke locatie', 'fysieke locaties')} met een benaderde plek, van de "
+            f"{fmt.number(figures['sites_physical'])} in de kerncijfers (op de kaart een open symbool; een getal telt "
+            "de locaties op hetzelfde punt). Gemeentebreed aanbod heeft geen plek en staat hier niet bij.")))
     excluded = result.excluded[result.excluded["gemeente_code"] == code] if len(result.excluded) else result.excluded
     if len(excluded):
         blocks.append(Block("table", table=Table(
-            ["Initiatief", "Programma"], [[r["name"], r["programme"]] for _, r in excluded.iterrows()],
-            "Initiatieven zonder leeftijdsbereik: niet meegeteld voor de doelgroep (de parameter "
-            "include_unknown_ages telt ze wel mee)")))
+            ["Initiatief", "Programma", "Ligt in"],
+            [[fmt.name(r["name"]), fmt.name(r["programme"]), fmt.name(r.get("in_area_name"))]
+             for _, r in excluded.iterrows()],
+            "Initiatieven zonder leeftijdsbereik: niet meegeteld voor de doelgroep (vul het leeftijdsbereik aan in "
+            "het register; de parameter include_unknown_ages telt ze wel mee)")))
     if not blocks:
         blocks.append(_p("Geen bijzonderheden in de gegevens van deze gemeente."))
     return blocks
@@ -354,7 +633,7 @@ def trends_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
     if changes.empty:
         return [_p("Er zijn geen twee jaargangen van dezelfde cijfers beschikbaar; een ontwikkeling is niet te geven.")]
     shown = [i for i in TREND_INDICATORS if i in set(changes["indicator"])]
-    header, rows = ["Gebied"], {c: [areas.at[c, "name"]] for c in areas.index}
+    header, rows = ["Gebied"], {c: [area_label(result, c)] for c in areas.index}
     for indicator in shown:
         part = changes[changes["indicator"] == indicator].set_index("code")
         first, last = int(part["first_year"].iloc[0]), int(part["last_year"].iloc[0])
@@ -389,6 +668,69 @@ def trends_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
     return blocks
 
 
+def _youth_value(row: pd.Series | None, key: str) -> str:
+    if row is None or key not in row.index:
+        return fmt.MISSING
+    if pd.isna(row[key]):
+        return "niet gepubliceerd" if bool(row.get(f"{key}__suppressed", False)) else fmt.MISSING
+    return fmt.percentage(row[key])
+
+
+def youth_source_line(result: Analysis) -> str:
+    """The attribution of the young-adult monitor ('' when it is not in the cache)."""
+    m = result.sources.get("youth")
+    if not m:
+        return ""
+    how = "gedownload" if m.get("origin") == "live" else "geïmporteerd"
+    return (f"Bron: RIVM/GGD'en/CBS, Gezondheidsmonitor Jongvolwassenen {m.get('year')} (tabel "
+            f"{source_id('youth', m)}), jongvolwassenen van 16 tot 25 jaar, per gemeente; {how} op "
+            f"{fmt.date(m.get('retrieved_at'))}.")
+
+
+#: Short column headers of the young-adult figures for wide tables (soft hyphens let them wrap in print).
+YOUTH_SHORT = {"ya_good_mental_health": "Goede mentale gezond\u00adheid", "ya_anxiety_depression":
+               "Angst- of depressie\u00adgevoelens", "ya_suicidal_thoughts": "Suïcide\u00adgedachten",
+               "ya_stress": "Heel vaak gestrest", "ya_lonely": "Eenzaam", "ya_strongly_lonely": "Sterk eenzaam",
+               "making_ends_meet": "Moeite met rond\u00adkomen"}
+
+
+def youth_rows(result: Analysis, codes: list[str]) -> list[list[str]]:
+    """One row per figure of the young-adult monitor: its label, then the value for each region of ``codes`` (GM
+    codes, the GGD region, NL01)."""
+    frame = result.youth.set_index("code") if len(result.youth) else pd.DataFrame()
+    present = [c for c in codes if c in frame.index]
+    rows = []
+    for key, direction in catalogue.YOUNG_ADULT_FIGURES:
+        label = catalogue.CONCEPTS[key].label.removeprefix("Jongvolwassenen: ")
+        if key == "making_ends_meet":
+            label = "Moeite met rondkomen"
+        rows.append([label[0].upper() + label[1:] + (" (hoger is gunstiger)" if direction < 0 else "")]
+                    + [_youth_value(frame.loc[c] if c in present else None, key) for c in codes])
+    return rows
+
+
+def youth_blocks(result: Analysis, code: str) -> list[Block]:
+    """The section "Jongvolwassenen (16–25 jaar)": the municipality against the province (GGD Groningen) and the
+    Netherlands, from the young-adult monitor, with its source line."""
+    if not len(result.youth):
+        return [_p("De Gezondheidsmonitor Jongvolwassenen (RIVM/GGD'en/CBS, tabel 50140NED, 16 tot 25 jaar) is niet "
+                   "ingelezen; importeer de StatLine-export met 'mgg-geo import health BESTAND --table 50140NED'. "
+                   "Zonder die cijfers zegt dit rapport niets over jongeren zelf.")]
+    codes = [code, catalogue.PROVINCE_GGD, "NL01"]
+    rows = youth_rows(result, codes)
+    header = ["Jongvolwassenen (16–25 jaar)", regions.MUNICIPALITIES[code], "Provincie (GGD Groningen)", "Nederland"]
+    table = Table(header, rows, f"Jongvolwassenen in {regions.MUNICIPALITIES[code]}, de provincie en Nederland "
+                                f"({result.sources['youth'].get('year')}, % van de 16- tot 25-jarigen)",
+                  numeric=(1, 2, 3))
+    adults = labels.AGE_GROUPS.get(result.parameters.get("age_group"), "volwassenen")
+    notes = ["Deze cijfers zijn er alleen per gemeente, niet per wijk: ze tellen niet mee in de behoefte-index, die "
+             f"op cijfers over alle inwoners en over {adults} rust.",
+             "Het zijn uitkomsten van een vragenlijstonderzoek onder een steekproef: kleine verschillen met de "
+             "provincie of Nederland kunnen toeval zijn. 'Niet gepubliceerd': te weinig deelnemers in de gemeente.",
+             youth_source_line(result)]
+    return [Block("table", table=table), Block("list", items=notes, cls="mgg-bronnen")]
+
+
 def sources_blocks(result: Analysis) -> list[Block]:
     """Every source table by its id, with vintage, indeling and dates; the columns used; the attribution lines."""
     rows, used = [], []
@@ -416,6 +758,8 @@ def sources_blocks(result: Analysis) -> list[Block]:
         lines.append(f"Gezondheidscijfers: RIVM/GGD'en/CBS, Gezondheidsmonitor Volwassenen en Ouderen "
                      f"{health.get('year')} (tabel {source_id('health', health)}); modelmatige schattingen, geen "
                      "metingen.")
+    if result.sources.get("youth"):
+        lines.append(youth_source_line(result))
     register = Path(result.register.path)
     if register.resolve() == Path(settings.REGISTER_PATH).resolve():
         who = ("register van Mentaal Gezond Groningen (data/initiatives/register.csv), opgebouwd uit openbare "
@@ -453,6 +797,9 @@ def parameters_table(result: Analysis) -> Table:
             ["Klassengrenzen", "over de hele provincie" if p.get("class_breaks", "provincie") == "provincie"
              else "per gemeente"],
             ["Minimum aantal inwoners om te rangschikken", fmt.number(p["min_population"])],
+            [labels.PARTIAL.capitalize(), f"als {partial_rule(result)}"],
+            ["Voorstel nieuwe locaties: gewicht per bereikte persoon",
+             ", ".join(f"{labels.NEED_CLASSES[c]} {fmt.fraction(w)}" for c, w in whatif.NEED_WEIGHTS.items())],
             ["Initiatieven zonder leeftijdsbereik", "meegeteld" if p["include_unknown_ages"] else "niet meegeteld"],
             ["Dekking gemeten vanaf", points], ["Bereik (dekking en voorstel)", fmt.km(p["reach_m"] / 1000, 0)],
             ["Leeftijdsgroep gezondheidscijfers", p["age_group"]],
@@ -480,7 +827,14 @@ def method_html(result: Analysis) -> Html:
         indicators=fmt.listing([f"{d} ({', '.join(v)})" for d, v in domains.items()]),
         weights="even zwaar" if equal else "mee volgens de gekozen gewichten", draws=fmt.number(p["draws"]),
         minimum=fmt.number(p["min_population"]), reach=fmt.km(p["reach_m"] / 1000, 0), points=points,
-        unknown="wel mee" if p["include_unknown_ages"] else "niet mee", breaks=breaks)
+        unknown="wel mee" if p["include_unknown_ages"] else "niet mee", breaks=breaks,
+        levels=level_word(result), partial=partial_rule(result), partial_label=labels.PARTIAL,
+        objective=objective_text(result, "need"),
+        objective_people=_lower_first(objective_text(result, "people")), measured=measured_text(result))
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 # --------------------------------------------------------------------------- index page

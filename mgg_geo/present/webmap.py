@@ -34,9 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
 from mgg_geo import settings
 from mgg_geo.analysis.coverage import is_area_wide
+from mgg_geo.analysis.gap import MAX_MISSING_SHARE
 from mgg_geo.data import regions
 from mgg_geo.data.cache import atomic_file
 from mgg_geo.errors import DataError
@@ -48,6 +50,8 @@ STYLES = ("leaflet/dist/leaflet.css", "leaflet.markercluster/dist/MarkerCluster.
           "leaflet.markercluster/dist/MarkerCluster.Default.css")
 #: Coordinates in the page are rounded to this many decimals (about 1 m).
 DECIMALS = 5
+#: The edge of areas flagged "onvolledige gegevens" (thick and dotted, over every layer's colours).
+PARTIAL_EDGE = maps.PARTIAL_EDGE
 
 
 def _asset(relative: str) -> str:
@@ -98,9 +102,10 @@ var mgg = {
   areas: function (colours) {
     return L.geoJson(mgg.data, {
       style: function (f) {
-        var c = colours[f.properties.i];
-        return {fillColor: c || "#ffffff", color: c ? "#ffffff" : "#8a8a8a", dashArray: c ? null : "3",
-                weight: 0.8, fillOpacity: c ? 0.85 : 0.3};
+        var c = colours[f.properties.i], partial = mgg.partial[f.properties.i];
+        return {fillColor: c || "#ffffff", color: partial ? mgg.partialEdge : (c ? "#ffffff" : "#8a8a8a"),
+                dashArray: partial ? "2 4" : (c ? null : "3"), weight: partial ? 2.5 : 0.8,
+                fillOpacity: c ? 0.85 : 0.3};
       },
       onEachFeature: function (f, layer) { layer.bindTooltip(mgg.tooltip(f.properties.v), {sticky: true}); }
     });
@@ -274,7 +279,23 @@ APPROXIMATE = ("town", "area")
 #: Tooltip rows of the municipality map: column -> (Dutch label, decimals or "percent" or None for text, unit).
 TOOLTIP = {"need_index": ("Behoefte-index", 2, ""), "reach": ("Dekking (binnen 3 km)", "percent", ""),
            "nearest_km": ("Afstand tot locatie", 1, "km"), "gap_label": ("Klasse", None, ""),
+           "data_label": ("Gegevens", None, ""),
            "low_income_share": ("Laag inkomen", 1, "%"), "lonely": ("Eenzaam (18+)", 1, "%")}
+
+
+def data_labels(areas: pd.DataFrame, total: int) -> list[str]:
+    """Per area: "volledig", or "onvolledige gegevens: 5 van 11 behoeftecijfers ontbreken" when flagged, or
+    "onvoldoende gegevens" without a need index."""
+    out = []
+    for _, r in areas.iterrows():
+        missing = total - int(r.get("indicators_present", total))
+        if pd.isna(r.get("need_index")):
+            out.append("onvoldoende gegevens (geen behoefte-index)")
+        elif bool(r.get("partial_data", False)):
+            out.append(f"{labels.PARTIAL}: {missing} van {total} behoeftecijfers ontbreken")
+        else:
+            out.append("volledig" if missing == 0 else f"{missing} van {total} behoeftecijfers ontbreken")
+    return out
 
 
 def municipality_map(result, code: str, bins: list[float]):
@@ -290,7 +311,11 @@ def municipality_map(result, code: str, bins: list[float]):
         The need classes' bounds (:func:`mgg_geo.analysis.chain.need_breaks`).
     """
     areas = result.areas[result.areas["gemeente_code"] == code]
-    areas = areas.assign(gap_label=labels.gap_labels(areas["need_class"], areas["coverage_class"]))
+    from mgg_geo.data import catalogue
+
+    total = len(catalogue.target_group(result.parameters["target_group"]).need_indicators)
+    areas = areas.assign(gap_label=labels.gap_labels(areas["need_class"], areas["coverage_class"]),
+                         data_label=data_labels(areas, total))
     sites = result.sites_near(code)
     layers = [Layer("Behoefte-index", maps.need_classes(areas["need_index"], bins,
                                                        scope=result.map_breaks.get("scope", "provincie"))),
@@ -300,12 +325,16 @@ def municipality_map(result, code: str, bins: list[float]):
     outlines = result.municipalities if len(result.municipalities) else None
     return interactive(areas, layers, tooltip={k: v for k, v in TOOLTIP.items() if k in areas}, sites=sites,
                        year=result.sources["boundaries"]["year"], outlines=outlines, code=code,
-                       title=f"Kaart {regions.MUNICIPALITIES[code]} – Mentaal Gezond Groningen")
+                       title=f"Kaart {regions.MUNICIPALITIES[code]} – Mentaal Gezond Groningen",
+                       partial=areas["partial_data"] if "partial_data" in areas else None,
+                       partial_note=labels.PARTIAL_RULE.format(share=fmt.percent(
+                           result.parameters.get("max_missing_share", MAX_MISSING_SHARE))))
 
 
 def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], legend_title: str = "",
                 sites=None, year: int | str = "", title: str = "Mentaal Gezond Groningen",
-                outlines: gpd.GeoDataFrame | None = None, code: str | None = None):
+                outlines: gpd.GeoDataFrame | None = None, code: str | None = None, partial: pd.Series | None = None,
+                partial_note: str = "te veel behoeftecijfers ontbreken"):
     """An interactive map with switchable layers, Dutch tooltips, clustered initiatives and map context.
 
     Parameters
@@ -323,6 +352,9 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
         Initiatives (EPSG:28992); area-wide offers have no location and are left out.
     outlines, code
         Municipality outlines; the other municipalities are drawn in grey, ``code``'s outline in black.
+    partial, partial_note
+        True for areas flagged "onvolledige gegevens": a thick dotted black edge, named in every legend with
+        ``partial_note`` (why an area is flagged).
     """
     folium, Raw, Areas, Context, Sites, Scale, LegendSwitch = _classes()
     if isinstance(layers, str):
@@ -338,7 +370,7 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
     for feature, row in zip(collection["features"], values, strict=True):
         feature["properties"]["v"] = row
     data = {"data": collection, "fields": labels_, "neighbour": maps.NEIGHBOUR_COLOUR,
-            "outline": maps.OUTLINE_COLOUR,
+            "outline": maps.OUTLINE_COLOUR, "partialEdge": PARTIAL_EDGE,
             "colours": [[None if c is None or c != c else c for c in layer.classes.colours.reindex(shown.index)]
                         for layer in layers]}
     minx, miny, maxx, maxy = shown.total_bounds
@@ -359,6 +391,9 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
                                    geometry=context.geometry.set_precision(10 ** -DECIMALS), crs=settings.CRS_WEB)
         data["outlines"] = json.loads(context.to_json())
         Context(own=False).add_to(fmap)
+    flagged = (partial.reindex(shown.index).fillna(False).astype(bool) if partial is not None
+               else pd.Series(False, index=shown.index))
+    data["partial"] = [bool(v) for v in flagged]
     for i, layer in enumerate(layers):
         Areas(layer.name, i, show=i == 0).add_to(fmap)
     if has_context and code in outlines.index:  # the municipality's outline above its areas
@@ -370,7 +405,8 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
                                    "placements": placements,
                                    "approximate": [list(labels.PLACEMENTS).index(p) for p in APPROXIMATE]}
             Sites(name="Preventie-initiatieven (locaties)").add_to(fmap)
-    legends = "".join(_legend(layer, i == 0) for i, layer in enumerate(layers))
+    legends = "".join(_legend(layer, i == 0, partial=partial_note if flagged.any() else "")
+                      for i, layer in enumerate(layers))
     root.html.add_child(Raw(
         "<script>" + "".join(f"mgg.{k} = {safe_json(v)};" for k, v in data.items()) + "</script>"
         '<div class="mgg-legenda" style="position:fixed;bottom:20px;left:20px;z-index:1000;background:white;'
@@ -384,13 +420,17 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
     return fmap
 
 
-def _legend(layer: Layer, visible: bool) -> str:
-    """The legend of one layer (shown while that layer is on; the names are ours, the labels escaped)."""
+def _legend(layer: Layer, visible: bool, *, partial: str = "") -> str:
+    """The legend of one layer (shown while that layer is on; the names are ours, the labels escaped), with the
+    "onvolledige gegevens" edge and its rule ``partial`` when given."""
     swatch = '<span style="background:{};display:inline-block;width:12px;height:12px;margin-right:4px;{}"></span>'
     rows = "".join(f"<div>{swatch.format(colour, '')}{html.escape(text)}</div>"
                    for colour, text in layer.classes.legend)
     rows += (f"<div>{swatch.format('#ffffff', 'border:1px dashed #8a8a8a')}{html.escape(layer.classes.no_data)}"
              "</div>")
+    if partial:
+        rows += (f"<div>{swatch.format('#ffffff', f'border:2px dotted {PARTIAL_EDGE}')}"
+                 f"{html.escape(labels.PARTIAL)} ({html.escape(partial)})</div>")
     return (f'<div data-laag="{html.escape(layer.name)}"{"" if visible else " hidden"}>'
             f"<b>{html.escape(layer.classes.title)}</b>{rows}</div>")
 

@@ -33,7 +33,8 @@ finds nothing, and a consistency check otherwise.
 
 Validation gathers every problem before raising; each names file, row (as
 Excel shows it: the header is row 1), column and what to do. Errors refuse the
-register; warnings keep the row and flag it.
+register; warnings keep the row and flag it (e.g. a row without any age
+range: it counts for no target group).
 
 Names and free text are data, never markup: they are stored verbatim and
 escaped wherever they reach HTML (see :mod:`mgg_geo.present.maps`).
@@ -400,6 +401,11 @@ def _place_row(i, row, add, layers, province, geocoder, ref: dt.date) -> dict | 
         error("capacity", f"negative capacity ({values['capacity']:g}); give participants or places per year")
     if None not in (values["age_min"], values["age_max"]) and values["age_min"] > values["age_max"]:
         error("age_max", f"age_max {values['age_max']:g} is below age_min {values['age_min']:g}")
+    if values["age_min"] is None and values["age_max"] is None and _text(row["age_min"]) is None \
+            and _text(row["age_max"]) is None:
+        add("warning", i, "age_min, age_max", "no age range: it counts for no target group, so reports leave it "
+                                              "out of coverage and name it on page 1; fill in the youngest and/or "
+                                              "oldest age (or run with --include-unknown-ages)")
     dates = {}
     for column in ("start_date", "end_date"):
         try:

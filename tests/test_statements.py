@@ -1,0 +1,394 @@
+"""Every sentence of fact on page 1 of all 10 municipality reports, checked against the data.
+
+The reports are rendered from the shared data (the province analysis of ``province_analysis``) and each
+sentence of the summary and each row of the key figures is read back and compared with values computed here
+independently: from the register rows, the area table's own columns and the classes, not from the key figures
+the report was built from. A sentence that matches no known statement fails the test, so nothing unchecked
+reaches page 1. The rest of each report's text is checked for the formatter's promises (no "km km", no
+"<NA>"), and for the flag "onvolledige gegevens" wherever a flagged area is shown.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from mgg_geo.analysis import gap, whatif
+from mgg_geo.data import catalogue, regions
+from mgg_geo.present import fmt, reports, sections
+
+pytestmark = pytest.mark.shared
+CODES = list(regions.MUNICIPALITIES)
+
+
+@pytest.fixture(scope="module")
+def result(province_analysis):
+    return province_analysis
+
+
+def _sentences(fragment: str) -> list[str]:
+    """The paragraphs of a rendered summary as plain text."""
+    return [html.unescape(re.sub(r"<[^>]+>", "", p)) for p in re.findall(r"<p>(.*?)</p>", fragment, flags=re.S)]
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+def _num(text: str) -> float:
+    """A Dutch number as the report prints it: "12.545" -> 12545, "0,51" -> 0.51, "15%" -> 15."""
+    return float(text.replace(".", "").replace(",", ".").replace("−", "-").rstrip("%"))
+
+
+def _names(text: str) -> list[str]:
+    """A Dutch listing "A, B en C" split into its names (names themselves hold no ", ")."""
+    head, _, last = text.rpartition(" en ")
+    return [*head.split(", "), last] if head else [text]
+
+
+# --------------------------------------------------------------------------- the facts, independently
+
+
+def _facts(result, code: str) -> dict:
+    group = catalogue.target_group(result.parameters["target_group"])
+    areas = result.areas[result.areas["gemeente_code"] == code]
+    young = areas.reindex(columns=list(group.demand)).apply(pd.to_numeric, errors="coerce").sum(axis=1)
+    reg = result.register.initiatives
+    active = reg[reg["active"].astype(bool) & (reg["gemeente_code"] == code)]
+    lo, hi = pd.to_numeric(active["age_min"], errors="coerce"), pd.to_numeric(active["age_max"], errors="coerce")
+    unknown = lo.isna() & hi.isna()
+    meets = (lo.fillna(-np.inf) <= group.ages[1]) & (hi.fillna(np.inf) >= group.ages[0]) & ~unknown
+    wide = active["area_wide"].fillna(False).astype(bool)
+    physical = active[meets & ~wide]
+    points = physical.groupby([physical.geometry.x.round(0), physical.geometry.y.round(0)])["name"].apply(list)
+    shared = []
+    for (x, y), names in points.items():
+        if len(names) > 1:
+            inside = areas.index[areas.geometry.contains(Point(x, y))]
+            shared.append((len(names), str(areas.at[inside[0], "name"]) if len(inside) else None))
+    offers = set()
+    for _, offer in reg[reg["active"].astype(bool) & reg["area_wide"].fillna(False).astype(bool)].iterrows():
+        o_lo, o_hi = pd.to_numeric(offer["age_min"]), pd.to_numeric(offer["age_max"])
+        if np.isnan(o_lo) and np.isnan(o_hi):
+            continue
+        if offer["area"] is not None and areas.geometry.representative_point().within(offer["area"]).any():
+            offers.add(str(offer["programme"]))
+    ranked = areas[areas["ranked"]]
+    top = ranked.assign(n=-ranked["need_class"], c=ranked["coverage_class"], i=-ranked["need_index"]) \
+        .sort_values(["n", "c", "i"], kind="stable").head(3)
+    share_missing = 1 - areas["indicators_present"] / len(group.need_indicators)
+    partial = share_missing > result.parameters["max_missing_share"]
+    cell = areas["gap_class"] == gap.TARGET_CLASS
+    return {
+        "name": regions.MUNICIPALITIES[code], "young": young.sum(), "population": areas["population"].sum(),
+        "areas": len(areas), "within": (young * areas["reach"]).sum() / young.sum(),
+        "sites": len(physical), "approximate": int(physical["placement"].isin(["town", "area"]).sum()),
+        "shared": shared, "excluded": list(active.loc[unknown, "name"]), "offers": sorted(offers),
+        "cell": int(cell.sum()), "cell_young": young[cell].sum(), "top": list(top["name"]),
+        "top_partial": [bool(p) for p in partial[top.index]],
+        "partial": {str(r["name"]): len(group.need_indicators) - int(r["indicators_present"])
+                    for c, r in ranked[partial[ranked.index]].iterrows()},
+        "health_year": result.sources["health"]["year"], "youth_year": result.sources["youth"]["year"],
+    }
+
+
+# --------------------------------------------------------------------------- the statements
+
+
+def _check_sentence(sentence: str, f: dict, seen: set) -> None:
+    """Assert that ``sentence`` is one of the known statements and true for facts ``f``."""
+    if m := re.fullmatch(r"In (.+) wonen ([\d.]+) jongeren van 0 tot 25 jaar \(([\d.]+) inwoners in totaal, "
+                         r"verdeeld over (\d+) wijken?\)\.", sentence):
+        assert m[1] == f["name"] and _num(m[2]) == round(f["young"]) and _num(m[3]) == round(f["population"])
+        assert int(m[4]) == f["areas"]
+        seen.add("population")
+    elif m := re.fullmatch(r"Van hen woont (\d+)% binnen 3 km van een fysieke locatie met aanbod voor de doelgroep "
+                           r"\(in de gemeente of over de grens\)\.", sentence):
+        assert int(m[1]) == round(100 * f["within"])
+        seen.add("within")
+    elif m := re.fullmatch(r"In het register (?:staat|staan) in (.+) (\d+) fysieke locaties? met aanbod voor de "
+                           r"doelgroep(?: \((.+)\))?\.", sentence):
+        assert m[1] == f["name"] and int(m[2]) == f["sites"] > 0
+        notes = m[3] or ""
+        if f["approximate"]:
+            expected = ("bij benadering geplaatst" if f["sites"] == 1 else f"alle {f['sites']} bij benadering "
+                        "geplaatst" if f["approximate"] == f["sites"] else f"{f['approximate']} daarvan bij "
+                        "benadering geplaatst")
+            assert expected in notes
+        assert re.findall(r"(\d+) daarvan op één punt(?:, in ([^;]+))?", notes) == \
+            [(str(k), a or "") for k, a in f["shared"]]
+        seen.add("sites")
+    elif m := re.fullmatch(r"In het register staat in (.+) geen fysieke locatie met aanbod voor jongeren van 0 tot "
+                           r"25 jaar\. (.+)", sentence):
+        assert m[1] == f["name"] and f["sites"] == 0
+        if f["within"] > 0:
+            assert m[2].startswith("De dekking van de wijken komt daardoor alleen van locaties in buurgemeenten")
+        else:
+            assert m[2] == ("Ook over de gemeentegrens ligt geen locatie binnen 3 km: alle wijken hebben lage dekking "
+                            "en de klassen onderscheiden de gebieden alleen naar behoefte.")
+        seen.add("sites")
+    elif m := re.fullmatch(r"(\d+) (?:locaties?|initiatie(?:f|ven)) zonder leeftijdsbereik niet meegeteld: (.+); vul "
+                           r"dit aan in het register\.", sentence):
+        assert int(m[1]) == len(f["excluded"]) and m[2] == fmt.listing(f["excluded"])
+        seen.add("excluded")
+    elif m := re.fullmatch(r"Gemeentebreed aanbod, voor alle inwoners en zonder vaste locatie: (.+)\. Dat aanbod telt "
+                           r"niet mee in de afstand tot een locatie\.", sentence):
+        assert _names(m[1]) == f["offers"]
+        seen.add("offers")
+    elif m := re.fullmatch(r"(\d+) wijk(?:en)? (?:heeft|hebben) hoge behoefte en lage dekking; daar wonen ([\d.]+) "
+                           r"jongeren \((\d+)% van de doelgroep\)\. Bovenaan de prioriteiten staan (.+)\.", sentence):
+        assert int(m[1]) == f["cell"] > 0 and _num(m[2]) == round(f["cell_young"])
+        assert int(m[3]) == round(100 * f["cell_young"] / f["young"])
+        assert m[4] == fmt.listing([t + (" (onvolledige gegevens)" if p else "")
+                                    for t, p in zip(f["top"], f["top_partial"], strict=True)])
+        seen.add("cell")
+    elif m := re.fullmatch(r"Geen enkel gebied heeft zowel hoge behoefte als lage dekking; bovenaan de prioriteiten "
+                           r"staan (.+)\.", sentence):
+        assert f["cell"] == 0 and m[1] == fmt.listing(f["top"])
+        seen.add("cell")
+    elif m := re.fullmatch(r"Bij (.+) ontbreken (\d+) van de (\d+) behoeftecijfers: onvolledige gegevens \(meer dan "
+                           r"25% van de behoeftecijfers ontbreekt\)\. De plaats in de prioriteiten rust daar op de "
+                           r"overige (\d+)\.", sentence):
+        assert f["partial"] == {m[1]: int(m[2])} and int(m[3]) == 11 and int(m[4]) == 11 - int(m[2])
+        seen.add("partial")
+    elif m := re.fullmatch(r"Bij (.+) ontbreken behoeftecijfers: onvolledige gegevens \(meer dan 25% van de "
+                           r"behoeftecijfers ontbreekt\)\. Hun plaats in de prioriteiten rust op de overige cijfers\.",
+                           sentence):
+        named = dict(re.findall(r"([^,]+?) \((\d+) van de 11\)", m[1].replace(" en ", ", ")))
+        assert {k.strip(): int(v) for k, v in named.items()} == f["partial"]
+        seen.add("partial")
+    elif sentence == (f"De behoefte per wijk rust op cijfers over alle inwoners en huishoudens (CBS) en op "
+                      f"gezondheidscijfers van volwassenen van 18 jaar en ouder (RIVM {f['health_year']}); cijfers "
+                      f"over jongeren zelf (16 tot 25 jaar, Gezondheidsmonitor Jongvolwassenen {f['youth_year']}) "
+                      "zijn er alleen per gemeente en staan onder Jongvolwassenen (16–25 jaar)."):
+        seen.add("measured")
+    else:
+        raise AssertionError(f"{f['name']}: a page-1 sentence that no check knows: {sentence!r}")
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_page_one_statement_follows_from_the_data(result, code):
+    f = _facts(result, code)
+    report = reports.MunicipalityReport(result, code)
+    seen: set[str] = set()
+    for sentence in _sentences(report.summary()):
+        _check_sentence(sentence, f, seen)
+    expected = {"population", "sites", "cell", "measured"} | ({"within"} if f["sites"] else set()) \
+        | ({"excluded"} if f["excluded"] else set()) | ({"offers"} if f["offers"] else set()) \
+        | ({"partial"} if f["partial"] else set())
+    assert seen == expected, f"{f['name']}: statements missing: {expected - seen}"
+    # the key figures on page 1 say the same
+    rows = dict(re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", report.key_figures()))
+    rows = {html.unescape(k): html.unescape(v) for k, v in rows.items()}
+    assert _num(rows["Inwoners"]) == round(f["population"])
+    assert _num(rows["Doelgroep (jongeren van 0 tot 25 jaar)"]) == round(f["young"])
+    sites = rows["Fysieke locaties met aanbod voor de doelgroep in het register"]
+    assert int(sites.split(" ")[0]) == f["sites"]
+    assert rows["Wijken met hoge behoefte en lage dekking"] == str(f["cell"])
+    assert rows["Doelgroep in wijken met hoge behoefte en lage dekking"] == \
+        f"{fmt.number(f['cell_young'])} ({fmt.percent(f['cell_young'] / f['young'])})"
+    if f["excluded"]:
+        assert rows["Initiatieven zonder leeftijdsbereik (niet meegeteld)"] == \
+            f"{len(f['excluded'])}: {fmt.listing(f['excluded'])}"
+    else:
+        assert "Initiatieven zonder leeftijdsbereik (niet meegeteld)" not in rows
+
+
+def test_the_sites_without_age_range_of_eemsdelta_and_veendam_are_named_on_page_one(result):
+    eemsdelta = _sentences(reports.MunicipalityReport(result, "Eemsdelta").summary())
+    assert ("2 locaties zonder leeftijdsbereik niet meegeteld: Jimmy's Appingedam en Cadanz Welzijn jongerenclubhuis "
+            "Delfzijl-Noord; vul dit aan in het register.") in eemsdelta
+    assert not any("geen enkele fysieke locatie" in s for s in eemsdelta)
+    veendam = _sentences(reports.MunicipalityReport(result, "Veendam").summary())
+    assert "1 locatie zonder leeftijdsbereik niet meegeteld: Jongerencentrum Break! (deBasis Veendam); vul dit aan " \
+           "in het register." in veendam
+    # and the priority list says why Noord, where the Cadanz site stands, reads as far from any site
+    priorities = _text(reports.MunicipalityReport(result, "Eemsdelta").priorities())
+    assert "In Noord ligt Cadanz Welzijn jongerenclubhuis Delfzijl-Noord; die locatie telt niet mee" in priorities
+
+
+def test_groningen_counts_agree_between_sentence_key_figures_and_quality_list(result):
+    """Five physical sites everywhere (the area-wide KoPPeLing is not one of them), three of them on one point."""
+    report = reports.MunicipalityReport(result, "Groningen")
+    summary = " ".join(_sentences(report.summary()))
+    assert ("In het register staan in Groningen 5 fysieke locaties met aanbod voor de doelgroep (alle 5 bij benadering "
+            "geplaatst; 3 daarvan op één punt, in Centrum).") in summary
+    key = _text(report.key_figures())
+    assert "5 (alle 5 bij benadering geplaatst; 3 daarvan op één punt, in Centrum)" in key
+    quality = report.quality()
+    table = quality[quality.index("met een benaderde plek"):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r"<tr><td>(.*?)</td>", table)
+    assert len(rows) == 5 and "KoPPeLing" not in table and table.count("met 2 andere") == 3
+    assert "5 fysieke locaties met een benaderde plek, van de 5 in de kerncijfers" in html.unescape(quality)
+
+
+# --------------------------------------------------------------------------- the rest of every report
+
+
+def _report_text(result, code: str) -> str:
+    r = reports.MunicipalityReport(result, code)
+    parts = [r.summary(), r.key_figures(), r.priorities(), r.comparison(), r.young_adults(), r.quality(),
+             r.method(), r.sources(), r.parameters(), sections.section(sections.whatif_blocks(result, r.code)),
+             sections.section(sections.trends_blocks(result, r.code))]
+    return _text("".join(parts))
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_units_and_names_come_from_the_formatter(result, code):
+    text = _report_text(result, code)
+    assert not re.search(r"\bkm\s+km\b", text)
+    for bad in ("<NA>", "nan", "None", "NaN", "NaT"):
+        assert not re.search(rf"(?<![\w-]){re.escape(bad)}(?![\w-])", text), bad
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_each_report_has_the_young_adult_section_with_its_source(result, code):
+    section = _text(reports.MunicipalityReport(result, code).young_adults())
+    youth = result.youth.set_index("code")
+    assert "Bron: RIVM/GGD'en/CBS, Gezondheidsmonitor Jongvolwassenen 2024 (tabel 50140NED)" in section
+    row = re.search(r"Goed ervaren mentale gezondheid \(hoger is gunstiger\)\s+(\S+)\s+(\S+)\s+(\S+)", section)
+    assert [row[1], row[2], row[3]] == [fmt.percentage(youth.at[c, "ya_good_mental_health"])
+                                        for c in (code, catalogue.PROVINCE_GGD, "NL01")]
+    for key, _ in catalogue.YOUNG_ADULT_FIGURES:
+        value = youth.at[code, key]
+        assert (fmt.percentage(value) if value == value else "niet gepubliceerd") in section, key
+
+
+def test_pekela_young_adult_figures_that_rivm_did_not_publish_say_so(result):
+    section = _text(reports.MunicipalityReport(result, "Pekela").young_adults())
+    assert re.search(r"Wel eens suïcidegedachten\s+niet gepubliceerd\s+34,2%\s+29,1%", section)
+
+
+def test_every_area_with_partial_data_carries_the_flag_in_every_table_and_on_the_maps(result):
+    """Warffum misses 5 of its 11 need indicators: flagged in the priorities, the proposal, the trends, the key
+    figures, the interactive map's tooltip and legend, and the static maps' legends."""
+    import matplotlib.pyplot as plt
+
+    from mgg_geo.present import maps, webmap
+
+    warffum = result.areas.index[result.areas["name"] == "Warffum"][0]
+    assert result.areas.at[warffum, "partial_data"] and result.areas.at[warffum, "indicators_present"] == 6
+    assert result.areas.at[warffum, "priority"] == 2  # ranked, but never without the flag
+    report = reports.MunicipalityReport(result, "Het Hogeland")
+    flagged = "Warffum (onvolledige gegevens)"
+    assert flagged in _text(report.priorities())
+    assert flagged in _text(sections.section(sections.trends_blocks(result, "GM1966")))
+    assert "Warffum (hoge behoefte, onvolledige gegevens): 520" in _text(
+        sections.section(sections.whatif_blocks(result, "GM1966")))
+    assert "Wijken met onvolledige gegevens (meer dan 25% van de behoeftecijfers ontbreekt) Warffum" in \
+        re.sub(r"\s+", " ", _text(report.key_figures()))
+    # no area is flagged that has fewer than a quarter of its figures missing
+    shares = 1 - result.areas["indicators_present"] / 11
+    assert (result.areas["partial_data"] == ((shares > 0.25) & result.areas["need_index"].notna())).all()
+    page = webmap.render(report.interactive_map())
+    assert "onvolledige gegevens: 5 van 11 behoeftecijfers ontbreken" in page
+    assert page.count("onvolledige gegevens (meer dan 25% van de behoeftecijfers ontbreekt)") == 4  # every legend
+    fig, ax = plt.subplots()
+    areas = report.areas
+    handles = maps._draw_partial(ax, areas, areas["partial_data"])
+    plt.close(fig)
+    assert [h.get_label() for h in handles] == ["onvolledige gegevens"]
+    assert report.gap_map().caption.endswith("Gestippeld: onvolledige gegevens (meer dan 25% van de "
+                                             "behoeftecijfers ontbreekt).")
+
+
+def test_one_line_per_priority_area_names_the_indicator_that_drives_it(result):
+    report = reports.MunicipalityReport(result, "Het Hogeland")
+    lines = re.findall(r"<li>(.*?)</li>", report.priorities())
+    ranked = result.priorities("GM1966")
+    assert len(lines) == len(ranked) == 13
+    woz = result.comparison.loc[result.comparison["indicator"] == "woz_value", "province"].iloc[0]
+    for line, (code, area) in zip(lines, ranked.iterrows(), strict=True):
+        line = html.unescape(line)
+        assert line.startswith(sections.area_label(result, code) + ": ")
+        indicator = catalogue.INDICATOR_BY_KEY[area["leading_indicator"]]
+        assert f"{fmt.measure(area[indicator.key], indicator.unit)} tegen " in line
+        assert catalogue.DOMAINS[area["leading_domain"]].lower() in line
+    ulrum = next(html.unescape(li) for li in lines if li.startswith("Ulrum"))
+    assert ulrum == (f"Ulrum: wonen (+0,37), vooral door gemiddelde WOZ-waarde € 159.000 tegen "
+                     f"{fmt.measure(woz, 'x 1.000 euro')} in de provincie (lager betekent meer behoefte).")
+
+
+# --------------------------------------------------------------------------- where next, and the province order
+
+
+def test_het_hogeland_proposal_reaches_high_need_first_and_says_when_a_step_does_not(result):
+    """No step goes to a middle- or low-need wijk while a reachable high-need wijk stays out of reach, unless the
+    report gives the reason; the method shows both objectives."""
+    steps = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM1966"].reset_index(drop=True)
+    assert steps["area_name"].tolist() == ["Uithuizen", "Warffum", "Winsum"]
+    text = _text(sections.section(sections.whatif_blocks(result, "GM1966")))
+    for _, step in steps.iterrows():
+        if step["new_high_need"] == 0:  # then either no high-need young person was left, or the report says why
+            sentence = sections.no_high_need_text(result, "GM1966", step, 1860.0)
+            assert sentence and sentence in text
+            assert step["high_need_left"] == 0 or step["best_high_need"] > 0
+    assert ("Stap 3 brengt geen jongeren in wijken met hoge behoefte binnen bereik: die wonen na stap 2 allemaal "
+            "binnen 3 km van een locatie.") in text
+    # each step names the wijken it reaches, with their need class; their young people add up to the step's total
+    table = next(b.table for b in sections.whatif_blocks(result, "GM1966") if b.kind == "table")
+    for row, (_, step) in zip(table.rows, steps.iterrows(), strict=True):
+        parts = re.findall(r"([^;(]+) \((hoge|middelmatige|lage) behoefte(?:, onvolledige gegevens)?\): ([\d.]+)",
+                           row[5])
+        assert parts and abs(sum(_num(p[2]) for p in parts) - _num(row[3])) <= len(parts) / 2
+        assert _num(row[4]) == round(sum(_num(p[2]) for p in parts if p[1] == "hoge"))
+        assert row[1] == step["name"]
+    assert sections.objective_text(result) in text and "1/5" in sections.objective_text(result)
+    method = _text(reports.MunicipalityReport(result, "Het Hogeland").method())
+    assert "Twee doelen naast elkaar: Het Hogeland" in method
+    people = result.whatif_people[result.whatif_people["gemeente_code"] == "GM1966"]
+    assert people["area_name"].tolist() == ["Winsum", "Bedum", "Uithuizen"]  # what the plain count would pick
+    assert "Met alleen het aantal als doel komen in Het Hogeland 6.041 jongeren binnen bereik in plaats van 4.887" \
+        in method
+    # in every municipality: a step that reaches nobody in high need either found all of them reached or
+    # was outweighed, and the report says which
+    for code, w in result.whatif.iterrows():
+        for _, step in result.whatif_sites[result.whatif_sites["gemeente_code"] == code].iterrows():
+            if step["new_high_need"] == 0 and w["before_high_need_total"] > 0:
+                assert step["high_need_left"] == 0 or step["value"] >= step["best_high_need_value"]
+
+
+def test_the_objective_sentence_holds_for_every_step_in_het_hogeland(result, use_imported):
+    """Brute force over every buurt point of Het Hogeland: each step's choice has the largest need-weighted gain."""
+    from mgg_geo.analysis import chain, coverage
+    from mgg_geo.data import areas as areas_mod
+
+    frame = areas_mod.build("wijk", offline=True)
+    group = catalogue.target_group(None)
+    pts = chain.population_points(frame, "wijk", group, offline=True)
+    areas = result.areas
+    inside = np.array([a in areas.index and areas.at[a, "gemeente_code"] == "GM1966" for a in pts.area])
+    young = np.array([pts.share[i] * areas.at[a, "target_population"] if inside[i] else 0.0
+                      for i, a in enumerate(pts.area)])
+    weight = np.array([whatif.need_weights(areas).get(a, 0.0) for a in pts.area])
+    physical = result.sites[~coverage.is_area_wide(result.sites)]
+    reached = coverage.point_distances(pts.xy, physical) <= 3000.0
+    for _, step in result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM1966"].iterrows():
+        gains = [(young * weight * (~reached) * (np.hypot(*(pts.xy - pts.xy[c]).T) <= 3000.0)).sum()
+                 for c in np.flatnonzero(inside)]
+        assert step["value"] == pytest.approx(max(gains))
+        chosen = pts.xy[list(pts.code).index(step["code"])]
+        reached |= np.hypot(*(pts.xy - chosen).T) <= 3000.0
+
+
+def test_the_province_overview_ranks_by_share_with_the_count_beside(result):
+    figures = result.figures
+    share = {}
+    for code in CODES:
+        areas = result.areas[result.areas["gemeente_code"] == code]
+        cell = areas["gap_class"] == "3-1"
+        share[code] = areas.loc[cell, "target_population"].sum() / areas["target_population"].sum()
+    order = sorted(CODES, key=lambda c: (-share[c], -int(figures.at[c, "areas_target_cell"])))
+    assert list(figures["province_rank"].sort_values().index) == order
+    assert order[0] == "GM0047" and order.index("GM1979") > 0  # Veendam first; Eemsdelta's 10 wijken do not decide
+    table = _text(reports.ProvinceReport(result).ranking())
+    rows = re.findall(r"(\d+)\s+([A-Z][\w -]+?)\s+([\d.]+)\s+(\d+)%\s+([\d.]+)\s+(\d+)", table)
+    assert [regions.MUNICIPALITIES[c] for c in order] == [r[1] for r in rows]
+    for r in rows:
+        code = regions.resolve_municipality(r[1])
+        assert int(r[3]) == round(100 * share[code]) and int(r[5]) == figures.at[code, "areas_target_cell"]
