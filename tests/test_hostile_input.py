@@ -295,7 +295,7 @@ def test_out_and_register_are_taken_literally_from_the_current_folder(imported_c
     assert (out / "GM0765-pekela.html").is_file() and (out / "notebooks" / "GM0765-pekela.ipynb").is_file()
     assert not (here / "out" / "wijk").exists() and not (here / "out" / "{level}" / "GM0765").exists()
     report = (out / "GM0765-pekela.html").read_text(encoding="utf-8")
-    assert "van de 1 fysieke locatie" in report  # the register of the current folder (the shipped one has none)
+    assert "In het register staat in Pekela 1 fysieke locatie" in report  # this folder's register (shipped: none)
     assert "het register register.csv, opgegeven bij het maken van dit rapport" in report
 
 
