@@ -104,7 +104,7 @@ class ReportParameters:
     reference_date: dt.date | None = None
     target_group: str = catalogue.DEFAULT_TARGET_GROUP
     include_unknown_ages: bool = False
-    min_population: float = 100.0
+    min_population: float = catalogue.MIN_POPULATION
     class_breaks: str = "provincie"
     offline: bool = False
     geocode: bool = True
