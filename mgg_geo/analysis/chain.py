@@ -140,6 +140,8 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
                             min_population=p.min_population, offline=p.offline)
     year = frame.sources["boundaries"]["year"]
     layers = initiatives.boundary_layers(year=year, offline=p.offline)
+    if "buurt" not in layers:  # the register's area codes and the coverage points are buurten of the same year
+        sources.boundaries(year, "buurt", offline=p.offline)  # raises the error that names the import
     register = initiatives.load(p.register_path or settings.REGISTER_PATH, boundaries=layers,
                                 reference_date=p.reference_date, geocode=p.geocode, offline=p.offline)
     sites = coverage.select_sites(register.initiatives, ages=group.ages, include_unknown_ages=p.include_unknown_ages)

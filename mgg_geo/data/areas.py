@@ -166,12 +166,12 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
     """
     level = regions.check_level(level)
     munis = regions.resolve_municipalities(municipalities)
-    kwb = sources.kwb(kwb_year, offline=offline)
+    kwb = sources.kwb(kwb_year, offline=offline, level=level)
     bounds = _boundaries(level, boundary_year, kwb.manifest["year"], munis, offline)
     target = bounds.indeling
     try:
         health = sources.health(health_year, level=level, indeling=target, offline=offline)
-    except (SourceError, DataError) as exc:
+    except (SourceError, DataError, CacheError) as exc:
         if health_year is not None:
             raise
         warnings.warn(MggWarning(f"No RIVM health figures at {level} level: {exc}"), stacklevel=2)
@@ -226,7 +226,14 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
 def _check_reached(kwb: sources.Dataset, figures: pd.DataFrame, *, level: str, target: int,
                    areas: pd.DataFrame) -> None:
     """One clear error when the Kerncijfers reach none of the areas (with no residents nothing can be analysed)."""
-    if "population" not in figures or (level != "wijk" and not (kwb.frame["level"] == level).any()):
+    if not (kwb.frame["level"] == level).any():
+        if level == "buurt":
+            return  # no Kerncijfers per buurt are published in most years: residents come from elsewhere
+        raise DataError(
+            f"The Kerncijfers of {kwb.manifest['year']} ({kwb.manifest.get('table_id')}) in the cache have no "
+            f"{level} rows: import a Kerncijfers wijken en buurten file with {vintages.plural(level)} "
+            f"(mgg-geo import kwb FILE --year YYYY; README, 'Offline route').")
+    if "population" not in figures:
         return
     if figures["population"].reindex(areas.index).notna().any():
         return
