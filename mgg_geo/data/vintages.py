@@ -1033,14 +1033,20 @@ class Evidence:
         self.assume = assume  # {("boundaries" | "kwb", year)} taken as present (see :func:`missing`)
         self._bounds: dict[tuple[int, str], sources.Dataset | None] = {}
         self._kwb: dict[int, sources.Dataset | None] = {}
+        self._fingerprints: dict[tuple[int, bool], pd.DataFrame | None] = {}
         self._buurten: dict[int, pd.DataFrame | None] = {}
         self.used: dict[str, dict] = {}
 
-    def _use(self, data: sources.Dataset | None) -> sources.Dataset | None:
+    def _use(self, data: sources.Dataset | cache.Entry | None) -> sources.Dataset | cache.Entry | None:
         if data is not None:
             m = data.manifest
             self.used[m["name"]] = {"name": m["name"], "sha256": m.get("sha256")}
         return data
+
+    def _cached(self, kind: str, year: int, level: str | None = None) -> cache.Entry | None:
+        """The cache entry of a kind of evidence, read from the manifests only (nothing is loaded)."""
+        return cache.find(kind, year=year, level=level or self.level,
+                          require=("land_area",) if kind == "kwb" else ())
 
     def boundaries(self, year: int, level: str | None = None) -> sources.Dataset | None:
         """Boundaries of ``year`` (at this level, or ``level``), or None."""
@@ -1055,33 +1061,40 @@ class Evidence:
             self._kwb[year] = sources.kwb_at(year, self.level, require=("land_area",), offline=self.offline)
         return self._kwb[year]
 
-    def fingerprints(self, year: int) -> pd.DataFrame | None:
-        """:func:`fingerprint_frame` of :meth:`kwb` (names from the boundaries where the table has none)."""
-        data = self.kwb(year)
-        if data is None:
-            return None
-        bounds = self.boundaries(year)
-        names = {} if bounds is None else bounds.frame.set_index("code")["name"].dropna().astype(str).to_dict()
-        return fingerprint_frame(data.frame, self.level, names)
+    def fingerprints(self, year: int, *, names: bool = True) -> pd.DataFrame | None:
+        """:func:`fingerprint_frame` of :meth:`kwb` (with ``names``: from the boundaries where the table has none)."""
+        key = (year, names)
+        if key not in self._fingerprints:
+            data = self.kwb(year)
+            bounds = self.boundaries(year) if data is not None and names else None
+            known = {} if bounds is None else bounds.frame.set_index("code")["name"].dropna().astype(str).to_dict()
+            self._fingerprints[key] = None if data is None else fingerprint_frame(data.frame, self.level, known)
+        return self._fingerprints[key]
 
     def has_boundaries(self, year: int) -> bool:
         """Boundaries of ``year`` at this level are at hand (or assumed)."""
-        return ("boundaries", year) in self.assume or self.boundaries(year) is not None
+        if ("boundaries", year) in self.assume or self._cached("boundaries", year) is not None:
+            return True
+        return not self.offline and self.boundaries(year) is not None
 
     def has_kwb(self, year: int) -> bool:
         """Kerncijfers of ``year`` at this level are at hand (or assumed)."""
-        return ("kwb", year) in self.assume or self.kwb(year) is not None
+        if ("kwb", year) in self.assume or self._cached("kwb", year) is not None:
+            return True
+        return not self.offline and self.kwb(year) is not None
 
     def indicator(self, year: int) -> bool:
         """Whether the Kerncijfers of ``year`` carry CBS's change indicator at this level."""
         if ("kwb", year) in self.assume:
             return True
-        fp = self.fingerprints(year)
+        if not self.has_kwb(year):
+            return False
+        fp = self.fingerprints(year, names=False)
         return fp is not None and fp["boundary_change"].notna().any()
 
     def population(self, year: int) -> pd.Series | None:
         """Residents per code of indeling ``year`` (Kerncijfers), or None."""
-        fp = self.fingerprints(year)
+        fp = self.fingerprints(year, names=False)
         return None if fp is None or fp["population"].isna().all() else fp["population"]
 
     def codes(self, year: int) -> set[str]:
@@ -1093,6 +1106,13 @@ class Evidence:
                     else set(data.frame["code"])
         return out
 
+    def buurt_entries(self, year: int) -> list[cache.Entry]:
+        """The cache entries that list the buurten of indeling ``year``: buurt boundaries, and tables of that
+        indeling with buurt rows (manifests only)."""
+        out = [e for e in [self._cached("boundaries", year, "buurt")] if e is not None]
+        return out + [e for e in cache.entries() if e.manifest.get("kind") in ("kwb", "health")
+                      and sources.indeling_of(e.manifest) == year and e.manifest.get("levels", {}).get("buurt")]
+
     def buurten(self, year: int) -> pd.DataFrame | None:
         """The buurten of indeling ``year`` (``code``, ``name``, ``wijk``) from boundaries or any table of that
         indeling with buurt rows; None when none are at hand."""
@@ -1102,13 +1122,12 @@ class Evidence:
         bounds = self.boundaries(year, "buurt")
         if bounds is not None:
             parts.append(bounds.frame[["code", "name"]])
-        for entry in cache.entries():
-            m = entry.manifest
-            if m.get("kind") in ("kwb", "health") and sources.indeling_of(m) == year \
-                    and m.get("levels", {}).get("buurt"):
-                frame = self._use(sources.Dataset(entry.load(), m)).frame
-                rows = frame[frame["level"] == "buurt"]
-                parts.append(rows[["code"]].assign(name=rows["name"] if "name" in rows else pd.NA))
+        for entry in self.buurt_entries(year):
+            if entry.manifest.get("kind") == "boundaries":
+                continue
+            frame = self._use(sources.Dataset(entry.load(), entry.manifest)).frame
+            rows = frame[frame["level"] == "buurt"]
+            parts.append(rows[["code"]].assign(name=rows["name"] if "name" in rows else pd.NA))
         if not parts:
             self._buurten[year] = None
             return None
@@ -1260,12 +1279,12 @@ def crosswalk(level: str, source: int, target: int, *, offline: bool = False, so
                   f"{link_advice(ev, source, target)}")
         rows = [{"code": c, "side": "from", "name": "", "reason": reason, "cause": "no_evidence"} for c in codes]
         return Crosswalk(level, source, target, "none", label(_links([]), {}, {}), _unmatched(rows))
-    # the inputs the derivation may read, to find a stored crosswalk derived from the same files
+    # the inputs the derivation may read (their manifests), to find a stored crosswalk derived from the same files
     for year in range(min(source, target), max(source, target) + 1):
-        ev._use(ev.boundaries(year))
-        ev._use(ev.kwb(year))
-        if level == "wijk":
-            ev.buurten(year)
+        for kind in ("boundaries", "kwb"):
+            ev._use(ev._cached(kind, year) or (ev.boundaries(year) if kind == "boundaries" else ev.kwb(year)))
+        for entry in ev.buurt_entries(year) if level == "wijk" else []:
+            ev._use(entry)
     inputs = sorted(ev.used.values(), key=lambda i: i["name"])
     digest = hashlib.sha256("\n".join(codes).encode()).hexdigest()[:16]
     name = f"crosswalk_{level}_{source}_{target}"
