@@ -193,8 +193,9 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
         crosswalks[_label(data)] = cw
         provenance.append(prov.assign(source=_label(data), kind=data.manifest["kind"]).reset_index())
     _check_reached(kwb, parts[0][1], level=level, target=target, areas=areas)
-    for label, figures in parts[1:]:
-        if not figures.drop(columns=[c for c in figures if c.endswith("__suppressed")]).notna().any().any():
+    for (label, figures), (data, rows) in zip(parts[1:], tables[1:], strict=True):
+        linked = figures.drop(columns=[c for c in figures if c.endswith("__suppressed")]).notna().any().any()
+        if not linked and data.indeling != target and (rows["level"] == level).any():
             warnings.warn(MggWarning(
                 f"{label} (indeling {health.indeling}) reaches none of the {vintages.plural(level)} of {target}: "
                 f"{vintages.link_advice(level, health.indeling, target, offline=offline)}."), stacklevel=2)

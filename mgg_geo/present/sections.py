@@ -382,13 +382,14 @@ def trends_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
              "procentpunt of minder telt als geen duidelijke verandering.",
              f"Inwoners: een verschil van {fmt.number(trends.COUNT_THRESHOLD)} personen of minder, of minder dan "
              f"{fmt.percent(trends.COUNT_SHARE)}, telt als geen duidelijke verandering (CBS rondt af op 5).",
-             "* Beide jaren zijn op dezelfde manier geschat uit de overlap van de grenzen; het verschil is dat van "
-             "die schatting.",
-             f"{labels.VERDICTS['boundary'].capitalize()}: de grens van het gebied veranderde tussen de twee jaren "
-             "(of een van beide cijfers is alleen met CBS-cijfers geschat), dus het verschil kan van de grens komen "
-             "en niet van het gebied; er wordt geen stijging of daling genoemd.",
-             f"{labels.VERDICTS['not_own'].capitalize()}: een van beide cijfers is het gemiddelde van de voormalige "
-             "gemeenten.",
+             *(["* Beide jaren zijn op dezelfde manier geschat uit de overlap van de grenzen; het verschil is dat "
+                "van die schatting."] if changes["estimated"].any() else []),
+             *([f"{labels.VERDICTS['boundary'].capitalize()}: de grens van het gebied veranderde tussen de twee "
+                "jaren (of een van beide cijfers is alleen met CBS-cijfers geschat), dus het verschil kan van de "
+                "grens komen en niet van het gebied; er wordt geen stijging of daling genoemd."]
+               if (changes["verdict"] == "boundary").any() else []),
+             *([f"{labels.VERDICTS['not_own'].capitalize()}: een van beide cijfers is het gemiddelde van de "
+                "voormalige gemeenten."] if (changes["verdict"] == "not_own").any() else []),
              "Alle jaargangen zijn eerst omgezet naar de gebiedsindeling van de kaarten; cijfers waarvan de "
              "definitie tussen de jaren veranderde, worden niet vergeleken."]
     if not any(i in set(changes["indicator"]) for i in ("low_income_share", "social_minimum_share")):
