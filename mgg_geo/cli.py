@@ -214,7 +214,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_vintages(args) -> int:
-    """Print the crosswalks between indelingen per municipality (those the analysis uses, or --from/--to)."""
+    """Print, per municipality, how each area gets its figures: source areas, relation, evidence and share."""
     from mgg_geo.data import areas, vintages
 
     if (args.source is None) != (args.target is None):
@@ -222,37 +222,77 @@ def cmd_vintages(args) -> int:
     if args.source is not None:
         walks = {f"indeling {args.source}": vintages.crosswalk(args.level, args.source, args.target,
                                                                 offline=args.offline)}
-        totals = None
+        frame = None
     else:
         frame = areas.build(args.level, offline=args.offline)
-        walks, totals = frame.crosswalks, frame.totals
+        walks = frame.crosswalks
         used = ", ".join(f"{k} {m.get('table_id')} {m['year']} (indeling {m.get('indeling')})"
                          for k, m in frame.sources.items())
         print(f"Tables used: {used}")
+    print("Evidence, strongest first: " + "; ".join(f"{k}: {v}" for k, v in vintages.EVIDENCE.items()))
     for label, cw in walks.items():
         print(f"\n{label}: {cw.level} {cw.source} -> {cw.target}, method: {cw.method}"
               + (f"; inputs: {', '.join(i['name'] for i in cw.inputs)}" if cw.inputs else ""))
+        prov = None if frame is None else frame.vintages[frame.vintages["source"] == label].set_index("code")
         for code in args.gemeente:
-            table = cw.table(code)
-            if table.empty:
+            rows, counts = _vintage_rows(cw, prov, code, frame, show_all=args.all)
+            if not counts:
                 continue
-            moved = table[table["relation"] != "same"]
-            print(f"\n{code} {regions.MUNICIPALITIES[code]}: {len(table)} link(s), "
-                  f"{(table['relation'] == 'same').sum()} unchanged" + ("" if len(moved) else ", nothing moved"))
-            if len(moved) or args.all:
-                shown = table if args.all else moved
-                rows = [[r.from_code, _text(r.from_name), r.to_code, _text(r.to_name), r.relation,
-                         "" if r.count_weight != r.count_weight else f"{r.count_weight:.2f}",
-                         "" if r.rate_weight != r.rate_weight else f"{r.rate_weight:.2f}", r.evidence]
-                        for r in shown.itertuples()]
-                print(_table(rows, ["from", "name", "to", "name", "relation", "counts", "rates", "evidence"]))
-    if totals is not None and len(totals):
+            summary = ", ".join(f"{n} {relation}" for relation, n in counts.items())
+            print(f"\n{code} {regions.MUNICIPALITIES[code]}: {summary}")
+            if rows:
+                print(_table(rows, ["area", "name", "relation", "evidence", "from", "from name", "share", "detail"]))
+    if frame is not None and len(frame.totals):
         print("\nResidents: sum over the areas against CBS's municipality row")
         rows = [[gm, regions.MUNICIPALITIES.get(gm, gm), f"{t['areas']:.0f}", f"{t['gemeente']:.0f}",
-                 f"{t['difference']:+.0f}", "ok" if t["ok"] else "CHECK"] for gm, t in totals.iterrows()
+                 f"{t['difference']:+.0f}", "ok" if t["ok"] else "CHECK"] for gm, t in frame.totals.iterrows()
                 if gm in args.gemeente]
         print(_table(rows, ["code", "municipality", "areas", "CBS", "difference", "within rounding"]))
     return OK
+
+
+def _vintage_rows(cw, prov, code: str, frame, *, show_all: bool) -> tuple[list[list], dict[str, int]]:
+    """The rows of ``data vintages`` for one municipality: one per source area of each target area (share = the
+    part of the target's rate that comes from it), and the number of areas per relation."""
+    import pandas as pd
+
+    from mgg_geo.data import vintages
+
+    links = cw.links.groupby("to_code")
+    if frame is not None:
+        targets = sorted(frame.areas.index[frame.areas["gemeente_code"] == code])
+        names = frame.areas["name"]
+    else:
+        gms = {code} | set(regions.predecessors(code, cw.source, cw.target))
+        targets = sorted(c for c in set(cw.links["to_code"]) | set(cw.unmatched.loc[cw.unmatched["side"] == "to",
+                                                                                     "code"])
+                         if regions.is_area_code(c) and regions.municipality_of(c) in gms)
+        names = pd.Series(cw.target_names, dtype=object)
+    lost = cw.unmatched[cw.unmatched["side"] == "to"].drop_duplicates("code").set_index("code")
+    rows, counts = [], {}
+    for target in targets:
+        p = prov.loc[target] if prov is not None and target in prov.index else None
+        relation = p["relation"] if p is not None else links.get_group(target)["relation"].iloc[0] \
+            if target in links.groups else None
+        relation = relation if isinstance(relation, str) else "missing"
+        withheld = p["withheld"] if p is not None and isinstance(p.get("withheld"), str) else None
+        key = f"{relation} ({withheld})" if withheld else relation
+        counts[key] = counts.get(key, 0) + 1
+        if relation == "same" and not withheld and not show_all:
+            continue
+        name = _text(names.get(target))
+        if relation == "average":
+            rows.append([target, name, relation, "average", p["from_codes"], "", "average", p["evidence"]])
+        elif relation == "missing":
+            reason = p["reason"] if p is not None else lost["reason"].get(target, "no link")
+            rows.append([target, name, "missing", "", "", "", "", reason])
+        else:
+            for i, r in enumerate(links.get_group(target).sort_values("rate_weight", ascending=False).itertuples()):
+                detail = r.evidence + (f"; rates withheld: {vintages.CAUSES[withheld]}" if withheld and i == 0
+                                       else "")
+                rows.append([target if i == 0 else "", name if i == 0 else "", relation if i == 0 else "", r.tier,
+                             r.from_code, _text(cw.source_names.get(r.from_code)), f"{r.rate_weight:.2f}", detail])
+    return rows, counts
 
 
 def cmd_fetch(args) -> int:

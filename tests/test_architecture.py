@@ -105,7 +105,7 @@ def test_a_code_change_changes_the_memo_key(tmp_path):
     before = _code_version(copy)
     assert before == mgg_geo.analysis.memo.code_version()  # the copy is the same code
     need = copy / "mgg_geo" / "analysis" / "gap.py"
-    need.write_text(need.read_text(encoding="utf-8").replace("MIN_POPULATION = 100", "MIN_POPULATION = 101"),
+    need.write_text(need.read_text(encoding="utf-8").replace('TARGET_CLASS = "3-1"', 'TARGET_CLASS = "3-2"'),
                     encoding="utf-8")
     after = _code_version(copy)
     assert after != before and after.split("+")[0] == before.split("+")[0]  # same version number, other code

@@ -1,13 +1,14 @@
 """The area frame on the real shared data: every figure lands on the area it describes.
 
-The shared data pairs KWB 2021 (indeling 2021) and RIVM 2020 (indeling 2020) with the 2024 boundaries.
-Het Hogeland renumbered its wijken in 2022 and Eemsdelta was formed in 2021; KWB 2022 already uses the
-new numbering with village names and serves as an independent check.
+The shared data pairs KWB 2021 (indeling 2021) and RIVM 2020 (indeling 2020) with the 2024 boundaries, and
+holds the boundaries of 2020 and 2021 too. Het Hogeland renumbered its wijken in 2022 and Eemsdelta was formed
+in 2021; KWB 2022 already uses the new numbering with village names and serves as an independent check.
+The values pinned below were read by hand from the CBS/RIVM files (RIVM 50090NED, rows 2020JJ00, 18+).
 """
 import shutil
 
 import geopandas as gpd
-import numpy as np
+import pandas as pd
 import pytest
 
 from mgg_geo import analysis, cli
@@ -62,31 +63,90 @@ def test_het_hogeland_health_figures_follow_the_renumbering(use_imported, frame)
     assert hh.loc["WK196608", "lonely"] == rivm.loc["WK196600", "lonely"] == 42.4  # Bedum
     assert hh.loc["WK196602", "lonely"] == rivm.loc["WK196610", "lonely"]  # Leens
     assert hh.loc["WK196601", "lonely"] == rivm.loc["WK196609", "lonely"]  # Ulrum
-    # Warffum: CBS changed old WK196608's boundary in 2021 and no 2020 figures can say how: missing, with a reason
-    assert np.isnan(hh.loc["WK196609", "lonely"])
-    row = frame.vintages.query("code == 'WK196609' and source == 'RIVM 2020'").iloc[0]
-    assert row["cause"] == "cbs_boundary_changed" and not isinstance(row["relation"], str)
-    listed = frame.quality.query("code == 'WK196609' and source == 'RIVM 2020'").iloc[0]
-    assert listed["problem"] == "missing" and listed["residents"] == 2180
 
 
-def test_eemsdelta_health_recovered_from_its_former_municipalities(use_imported, frame):
-    rivm = cache.find("health", year=2020).load().query("age_group == '18+' and level == 'gemeente'").set_index("code")
-    old = kwb(use_imported, 2020).set_index("code")  # municipalities in the 2020 indeling
-    olds = ["GM0003", "GM0010", "GM0024"]
-    expected = np.average(rivm.loc[olds, "lonely"], weights=old.loc[olds, "population"])
-    ems = frame.areas[frame.areas["gemeente_code"] == "GM1979"]
-    assert len(ems) == 19 and ems["lonely"].notna().all()
-    assert ems["lonely"].to_numpy() == pytest.approx(expected)
-    relations = frame.vintages.query("source == 'RIVM 2020'").set_index("code").loc[ems.index]
-    assert (relations["relation"] == "merged").all() and not relations["exact"].any()
-    assert (relations["from_codes"] == "GM0003, GM0010, GM0024").all()
+def rivm(frame_level="wijk"):
+    return cache.find("health", year=2020).load().query("age_group == '18+' and level == @frame_level") \
+        .set_index("code")
+
+
+def provenance(frame, code, source="RIVM 2020"):
+    return frame.vintages.query("code == @code and source == @source").iloc[0]
+
+
+#: Eemsdelta's wijken with their own 2020 wijk (CBS: code changed, boundary unchanged; the buurten continue),
+#: and the 2020 loneliness of that wijk (%, 18+), read from the RIVM file by hand.
+EEMSDELTA_OWN = {"WK197901": ("WK001001", "Delfzijl-Centrum", 52.7), "WK197902": ("WK001002", "West", 47.6),
+                 "WK197903": ("WK001003", "Farmsum", 48.4), "WK197906": ("WK001006", "Noord", 54.6),
+                 "WK197909": ("WK001009", "Buitengebied Zuid-Termunten", 49.0),
+                 "WK197916": ("WK002400", "Buitengebied Noord-Loppersum", 42.1),
+                 "WK197917": ("WK002401", "Buitengebied Noord-Stedum", 40.8),
+                 "WK197918": ("WK002402", "Buitengebied Noord-Middelstum", 42.6),
+                 "WK197919": ("WK002403", "Buitengebied Noord-'t Zandt", 41.4)}
+
+
+def test_eemsdelta_wijken_carry_their_own_2020_figures(use_imported, frame):
+    own = rivm()
+    for code, (old, name, lonely) in EEMSDELTA_OWN.items():
+        row = provenance(frame, code)
+        assert frame.areas.at[code, "name"] == name
+        assert (row["relation"], row["from_codes"], row["exact"]) == ("renumbered", old, True), code
+        assert frame.areas.at[code, "lonely"] == own.at[old, "lonely"] == lonely, code
+        assert frame.areas.at[code, "anxiety_depression_high"] == own.at[old, "anxiety_depression_high"]
+    loppersum = frame.areas.loc[["WK197916", "WK197917", "WK197918", "WK197919"], "lonely"]
+    assert loppersum.nunique() == 4 and (loppersum < 43).all()  # four villages, four figures
+    # the Appingedam wijken lie in Appingedam's one 2020 wijk: its figure, as an estimate from the overlap
+    for code in ("WK197911", "WK197912", "WK197913", "WK197915"):
+        row = provenance(frame, code)
+        assert (row["relation"], row["tier"], row["from_codes"]) == ("reshaped", "overlap", "WK000300"), code
+        assert frame.areas.at[code, "lonely"] == own.at["WK000300", "lonely"] == 49.4
+    assert frame.areas.at["WK197914", "lonely"] == pytest.approx(49.4, abs=0.05)  # 3 % of it lay in Delfzijl
+    # Tuikwerd gave a third of its area to Tussengebied (10 residents): Tuikwerd keeps its figure as an
+    # estimate, Tussengebied gets no estimated rate; Oosterhorn has no residents at all
+    assert provenance(frame, "WK197904")[["relation", "tier"]].tolist() == ["reshaped", "overlap"]
+    assert frame.areas.at["WK197904", "lonely"] == own.at["WK001004", "lonely"] == 53.4
+    assert provenance(frame, "WK197910")["withheld"] == "few_residents"
+    assert provenance(frame, "WK197908")["withheld"] == "no_residents"
+    assert frame.areas.loc[["WK197908", "WK197910"], "lonely"].isna().all()
+    # nothing of Eemsdelta is the blended municipality figure any more
+    assert not (frame.vintages.query("source == 'RIVM 2020'")["relation"] == "average").any()
+
+
+def test_warffum_has_the_figures_of_its_old_wijk(use_imported, frame):
+    row = provenance(frame, "WK196609")
+    assert frame.areas.at["WK196609", "name"] == "Warffum"
+    # CBS moved its coastline and Rottumeroog out between 2021 and 2024 (land 3,054 -> 2,900 ha): an estimate,
+    # but one whose only source is its own old wijk WK196608
+    assert (row["relation"], row["tier"], row["from_codes"]) == ("reshaped", "overlap", "WK196608")
+    assert frame.areas.at["WK196609", "lonely"] == rivm().at["WK196608", "lonely"] == 44.7
+    assert frame.areas.at["WK196609", "population"] == 2180  # old WK196608 in KWB 2021, whole
+
+
+def test_eemshavengebied_gets_no_rates(use_imported, frame):
+    assert frame.areas.at["WK196614", "population"] == 0  # no count lands where nobody lives
+    for source in ("KWB 2021", "RIVM 2020"):
+        row = provenance(frame, "WK196614", source)
+        assert row["withheld"] == "no_residents" and row["from_codes"] == "WK196605"
+    rates = ["lonely", "anxiety_depression_high", "making_ends_meet", "low_income_share", "one_person_share"]
+    assert frame.areas.loc["WK196614", rates].isna().all()
+    listed = frame.quality.query("code == 'WK196614'")
+    assert set(listed["problem"]) == {"withheld"} and set(listed["cause"]) == {"no_residents"}
+
+
+def test_no_rate_lands_on_an_area_without_residents(frame):
+    empty = frame.areas.index[frame.areas["population"] == 0]
+    moved = frame.vintages[frame.vintages["code"].isin(empty) & (frame.vintages["relation"] != "same")]
+    assert len(moved) and (moved["withheld"] == "no_residents").all()
+    assert frame.areas.loc[moved["code"].unique(), ["lonely", "low_income_share"]].isna().all().all()
 
 
 def test_groningen_reshaped_wijken_are_estimates(frame):
-    rel = frame.vintages.query("source == 'KWB 2021'").set_index("code")["relation"]
-    assert rel[["WK001401", "WK001408", "WK001409"]].tolist() == ["reshaped"] * 3  # Oud-Zuid, Hoogkerk, Nieuw-West
-    assert rel["WK001400"] == "same"
+    rel = frame.vintages.query("source == 'KWB 2021'").set_index("code")
+    # Oud-Zuid, Hoogkerk, Nieuw-West: land 370/1,450/701 ha in 2021, 406/1,296/818 ha in 2024
+    assert rel.loc[["WK001401", "WK001408", "WK001409"], "relation"].tolist() == ["reshaped"] * 3
+    assert set(rel.loc[["WK001401", "WK001408", "WK001409"], "tier"]) == {"overlap"}
+    assert rel.loc["WK001400", "relation"] == "same"
+    assert "WK001408" in rel.loc["WK001409", "from_codes"]  # Nieuw-West took part of Hoogkerk
 
 
 def test_wijk_residents_add_up_to_cbs_municipality_row_for_every_vintage(use_imported, frame):
@@ -107,34 +167,54 @@ def test_quality_lists_every_conversion_with_residents(frame):
     listed = frame.quality.set_index(["code", "source"])
     for row in moved.itertuples():
         assert (row.code, row.source) in listed.index
-    assert set(frame.quality["problem"]) >= {"converted", "estimated", "missing"}
+    assert set(frame.quality["problem"]) >= {"converted", "estimated", "withheld"}
     assert frame.quality.query("problem != 'unused'")["residents"].notna().all()
 
 
 def test_export_says_how_figures_were_obtained(use_imported, tmp_path):
     result = analysis.run(draws=0, offline=True, geocode=False, reference_date="2026-01-01")
     table = export.export_table(result).set_index("code")
-    assert table.loc["WK196608", "figures_origin"] == ("KWB 2021: andere code (was WK196600); "
-                                                        "RIVM 2020: andere code (was WK196600)")
+    assert table.loc["WK196608", "figures_origin"] == ("KWB 2021: omgenummerd (was WK196600); "
+                                                        "RIVM 2020: omgenummerd (was WK196600)")
     assert table.loc["WK001400", "figures_origin"] == "eigen cijfers"
-    assert "geen cijfers" in table.loc["WK196609", "figures_origin"]
+    assert table.loc["WK197901", "figures_origin"] == "RIVM 2020: omgenummerd (was WK001001)"
+    assert table.loc["WK197911", "figures_origin"] == "RIVM 2020: geschat uit overlap (uit WK000300)"
+    assert table.loc["WK196614", "figures_origin"] == ("KWB 2021: geen cijfers: het gebied heeft geen inwoners; "
+                                                        "RIVM 2020: geen cijfers: het gebied heeft geen inwoners")
+    assert table.loc["WK197901", "lonely"] == 52.7 and table.loc["WK197906", "lonely"] == 54.6
 
 
 def test_crosswalk_is_cached_with_its_inputs(frame, use_imported):
     entry = next(e for e in cache.entries("crosswalk") if e.name == "crosswalk_wijk_2021_2024")
-    assert {i["name"] for i in entry.manifest["inputs"]} >= {"kwb_2021_85039NED", "kwb_2024_85984NED"}
-    assert entry.manifest["method"] == "fingerprint"
+    assert {i["name"] for i in entry.manifest["inputs"]} >= {"kwb_2021_85039NED", "kwb_2024_85984NED",
+                                                             "boundaries_2021_wijk", "boundaries_2024_wijk"}
+    assert entry.manifest["method"] == "geometry"
     stored = vintages._from_frame(entry.load(), entry.manifest)
     assert stored.links.set_index("from_code").loc["WK196600", "to_code"] == "WK196608"
+    again = vintages.crosswalk("wijk", 2021, 2024, offline=True, source_codes=stored.links["from_code"].unique())
+    pd.testing.assert_frame_equal(again.links, stored.links)
 
 
-def test_cli_prints_the_crosswalk_per_municipality(use_imported, capsys):
+def test_cli_lists_each_wijk_with_sources_relation_evidence_and_share(use_imported, capsys):
+    assert cli.main(["data", "vintages", "--gemeente", "Eemsdelta", "--offline"]) == 0
+    out = capsys.readouterr().out
+    lines = {x.split()[0]: x for x in out.splitlines() if x.startswith("WK1979")}
+    assert lines["WK197901"].split()[:6] == ["WK197901", "Delfzijl-Centrum", "renumbered", "geometry", "WK001001",
+                                             "Centrum"]
+    assert "1 of its 1 buurten continue" in lines["WK197901"] and "code changed, boundary unchanged" in out
+    assert lines["WK197911"].split()[2:5] == ["reshaped", "overlap", "WK000300"]
+    assert "1.00" in lines["WK197911"]
+    tussen = out.splitlines()[out.splitlines().index(lines["WK197910"]) + 1]
+    assert lines["WK197910"].split()[4:6] == ["WK001004", "Tuikwerd"] and "0.51" in lines["WK197910"]
+    assert "WK000300" in tussen and "0.49" in tussen and "rates withheld" in lines["WK197910"]
+    assert "GM1979 Eemsdelta: 9 renumbered, 8 reshaped, 1 renumbered (no_residents), 1 reshaped (few_residents)" \
+        in out
+    assert "GM1979  Eemsdelta     45595  45587  +8" in out
     assert cli.main(["data", "vintages", "--gemeente", "Het Hogeland", "--offline"]) == 0
     out = capsys.readouterr().out
-    line = next(x for x in out.splitlines() if x.startswith("WK196600"))
-    assert line.split()[:5] == ["WK196600", "Wijk", "00", "WK196608", "Bedum"] and "renumbered" in line
-    assert "WK196609  Warffum" in out and "missing" in out
     assert "GM1966  Het Hogeland  47845  47834  +11" in out
+    warffum = next(x for x in out.splitlines() if x.startswith("WK196609"))
+    assert warffum.split()[:5] == ["WK196609", "Warffum", "reshaped", "overlap", "WK196608"]
 
 
 def test_geometry_crosswalk_from_imported_boundaries_of_another_year(imported_cache, tmp_path, monkeypatch):

@@ -233,3 +233,76 @@ def test_rendered_page_one_names_what_the_register_lacks_and_the_youth_section_c
     overview = (out / "provincie-groningen.html").read_text(encoding="utf-8")
     assert "Gemeenten gerangschikt naar het aandeel van de doelgroep" in overview
     assert "twee doelen naast elkaar" in overview
+
+
+def _indelingen() -> str:
+    text = (settings.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    return text[text.index("## Indelingen"):text.index("## Initiative register")]
+
+
+def test_readme_lists_the_evidence_order_and_what_each_label_means():
+    from mgg_geo.data import vintages
+    from mgg_geo.present import labels
+
+    section = _indelingen()
+    steps = re.findall(r"^(\d)\. \*\*([^*]+)\*\*", section, flags=re.M)
+    assert [n for n, _ in steps] == ["1", "2", "3", "4"]
+    assert [t for _, t in steps] == ["Identical geometry", "Overlap of both years' geometry", "Fingerprints",
+                                     "The merged municipality's average"]
+    assert "**CBS's change indicator**" in section.split("\n2. ")[0]  # evidence 1 is either of the two
+    # the same order in the code: exact links first, then overlap, fingerprints, the average
+    order = [vintages.STRENGTH[t] for t in ("geometry", "indicator", "overlap", "fingerprint", "average")]
+    assert order == sorted(order) and len(set(order)) == 4
+    rows = re.findall(r"^\| ([a-z ]+) \| [^|]+ \| [^|]+ \|$", section, flags=re.M)
+    assert rows == ["label"] + list(labels.ORIGINS)
+
+
+def test_every_report_explains_its_labels_and_names_the_evidence_it_used(province_analysis):
+    from mgg_geo.data import regions
+    from mgg_geo.present import labels, reports
+
+    readme = _indelingen()
+    for code in regions.MUNICIPALITIES:
+        rapport = reports.MunicipalityReport(province_analysis, code)
+        quality = rapport.quality()
+        rows = province_analysis.quality[(province_analysis.quality["report_gemeente"] == code)
+                                         & (province_analysis.quality["problem"] != "totals")]
+        used = [k for k in labels.ORIGINS if k in {labels.quality_key(r) for r in rows.itertuples()}]
+        legend = re.findall(r"<tr><td>([a-z ]+)</td><td>([^<]+)</td></tr>", quality)
+        assert [k for k, _ in legend if k in labels.ORIGINS] == used, code
+        for key, meaning in legend:
+            if key in labels.ORIGINS:
+                assert meaning == labels.ORIGINS[key].replace("'", "&#39;") and f"| {key} |" in readme
+        note = rapport.key_figures()
+        evidence = province_analysis.figures.loc[code, "origins"]["evidence"]
+        for tier in evidence:
+            assert labels.EVIDENCE[tier] in note, (code, tier)
+        if not evidence:
+            assert "In deze gemeente veranderde geen grens" in note, code
+    note = reports.MunicipalityReport(province_analysis, "Eemsdelta").key_figures()
+    assert "omgenummerd: 9 wijken (25.895 inwoners); geschat uit overlap: 8 wijken (19.690 inwoners); " \
+           "geen cijfers: 2 wijken (10 inwoners)" in note
+    assert "Zonder cijfers: Oosterhorn en Tussengebied." in note
+
+
+def test_the_eemsdelta_report_shows_each_wijks_own_figures(province_analysis):
+    """The figures the issue was about, in the report text and the map tooltips, as in the analysis."""
+    from mgg_geo.present import reports
+
+    rapport = reports.MunicipalityReport(province_analysis, "Eemsdelta")
+    trends = rapport.trends()
+    for name, values in (("Delfzijl-Centrum", "52,9 → 52,7"), ("Noord", "55,2 → 54,6"),
+                         ("Buitengebied Noord-Stedum", "→ 40,8"), ("Appingedam-Centrum", "→ 49,4")):
+        cell = re.search(rf"<td>{re.escape(name)}</td>\s*<td>([^<]*)</td>", trends)
+        assert cell and values in cell.group(1), (name, cell and cell.group(1))
+    assert "gestegen" not in re.search(r"<td>Delfzijl-Centrum</td>\s*<td>([^<]*)</td>", trends).group(1)
+    quality = rapport.quality()
+    assert "<td>omgenummerd (was WK001001)</td>" in quality
+    assert "<td>geen cijfers: het gebied heeft geen inwoners</td>" in quality  # Oosterhorn
+    page = rapport.interactive_map().get_root().render()
+    for name, lonely in (("Delfzijl-Centrum", "52,7%"), ("Noord", "54,6%"), ("Oosterhorn", "\\u2013")):
+        tooltip = re.search(rf'"naam": "{name}"[^}}]*', page).group(0)
+        assert f'"{lonely}"' in tooltip, tooltip
+    groningen = reports.MunicipalityReport(province_analysis, "Groningen").trends()
+    assert "<td>12.220 → 11.335: grens gewijzigd, niet vergelijkbaar</td>" in groningen  # Hoogkerk e.o.
+    assert "Grens gewijzigd, niet vergelijkbaar: de grens van het gebied veranderde" in groningen

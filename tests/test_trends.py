@@ -5,23 +5,42 @@ import pytest
 from mgg_geo.analysis import trends
 
 
-def series(values_by_year, estimated_codes=()):
+def series(values_by_year, basis=None):
+    """{year: values} with a basis per code (default ``exact``), e.g. ``basis={2016: {"WK001402": "geometry"}}``."""
     out = {}
     for year, values in values_by_year.items():
         frame = pd.DataFrame(values)
-        out[year] = (frame, pd.Series([c in estimated_codes for c in frame.index], index=frame.index))
+        kinds = (basis or {}).get(year, {})
+        out[year] = (frame, pd.Series([kinds.get(c, "exact") for c in frame.index], index=frame.index))
     return out
 
 
 def test_change_uses_the_latest_two_vintages_and_the_threshold():
     s = series({2012: {"lonely": {"WK001400": 30.0}},
                 2016: {"lonely": {"WK001400": 40.0, "WK001401": 40.0, "WK001402": 40.0}},
-                2020: {"lonely": {"WK001400": 42.0, "WK001401": 42.1, "WK001402": 37.5}}}, estimated_codes={"WK001402"})
+                2020: {"lonely": {"WK001400": 42.0, "WK001401": 42.1, "WK001402": 37.5}}},
+               basis={2016: {"WK001402": "geometry"}, 2020: {"WK001402": "geometry"}})
     out = trends.compare(s, "lonely", "RIVM", threshold=2.0).set_index("code")
     assert (out["first_year"] == 2016).all() and (out["last_year"] == 2020).all()
     assert out["verdict"].to_dict() == {"WK001400": "none", "WK001401": "up", "WK001402": "down"}
     assert out.loc["WK001401", "change"] == pytest.approx(2.1)  # the sign is last minus first
+    # both years moved onto today's area by the same overlap: compared, and marked as estimates
     assert out["estimated"].to_dict() == {"WK001400": False, "WK001401": False, "WK001402": True}
+
+
+def test_a_boundary_change_is_never_a_rise_or_a_fall():
+    # Hoogkerk: 12,220 residents on its 2022 boundary (an estimate by CBS's figures), 11,335 on the 2024 one
+    s = series({2022: {"population": {"WK001408": 12220.0, "WK001400": 23065.0, "WK197901": 780.0}},
+                2024: {"population": {"WK001408": 11335.0, "WK001400": 24920.0, "WK197901": 805.0}}},
+               basis={2022: {"WK001408": "estimate", "WK197901": "average"}})
+    out = trends.compare(s, "population", "KWB", threshold=10, share=0.01).set_index("code")
+    assert out["verdict"].to_dict() == {"WK001408": "boundary", "WK001400": "up", "WK197901": "not_own"}
+    assert not out["estimated"].any()
+    # one value own, the other moved by geometry: not the same boundary either
+    mixed = series({2016: {"lonely": {"WK001409": 45.4}}, 2020: {"lonely": {"WK001409": 49.8}}},
+                   basis={2020: {"WK001409": "geometry"}})
+    assert trends.compare(mixed, "lonely", "RIVM", threshold=2.0)["verdict"].tolist() == ["boundary"]
+    assert trends.comparable("geometry", "geometry") is None and trends.comparable("exact", "exact") is None
 
 
 def test_counts_need_both_the_absolute_and_the_relative_threshold():
@@ -44,10 +63,32 @@ def test_changes_on_the_shared_data_follow_the_villages(use_imported):
     lonely = changes[changes["indicator"] == "lonely"].set_index("code")
     assert (lonely["first_year"] == 2016).all() and (lonely["last_year"] == 2020).all()
     # Bedum (2024 WK196608) is compared with its own 2016 and 2020 figures, those of old WK196600
-    assert lonely.loc["WK196608", ["first", "last"]].tolist() == [38.9, 42.4]
-    assert "WK196609" not in lonely.index  # Warffum: no 2020 figures, so no change either
-    assert lonely.loc["WK196611", "estimated"] and not lonely.loc["WK196608", "estimated"]
+    assert lonely.loc["WK196608", ["first", "last", "verdict"]].tolist() == [38.9, 42.4, "up"]
+    assert not lonely.loc["WK196608", "estimated"]
+    # Warffum: both years from its own old wijk WK196608, moved by the same overlap
+    assert lonely.loc["WK196609", ["first", "last", "verdict"]].tolist() == [43.3, 44.7, "none"]
+    assert lonely.loc["WK196609", "estimated"]
+    # Delfzijl-Centrum compares its own figures (no longer the blended Eemsdelta figure that rose everywhere)
+    assert lonely.loc["WK197901", ["first", "last", "verdict"]].tolist() == [52.9, 52.7, "none"]
+    assert set(lonely.loc[lonely["gemeente_code"] == "GM1979", "verdict"]) != {"up"}
     population = changes[changes["indicator"] == "population"].set_index("code")
     assert (population["first_year"] == 2022).all() and population.loc["WK196608", "verdict"] == "none"
+    # Hoogkerk 12,220 -> 11,335 and Nieuw-West 18,505 -> 19,570: the boundary moved (land 1,450 -> 1,296 ha and
+    # 701 -> 818 ha), so no fall or rise is stated
+    assert population.loc["WK001408", ["first", "last", "verdict"]].tolist() == [12220, 11335, "boundary"]
+    assert population.loc["WK001409", "verdict"] == population.loc["WK001401", "verdict"] == "boundary"
+    assert not population.loc["WK001408", "estimated"]
     assert not (changes["indicator"] == "low_income_share").any()  # income exists for 2021 only
     assert set(long.query("indicator == 'lonely'")["year"]) == {2012, 2016, 2020}
+
+
+@pytest.mark.shared
+def test_no_trend_of_rates_on_empty_areas(use_imported):
+    from mgg_geo.data import areas
+
+    frame = areas.build("wijk", offline=True)
+    changes, long = trends.changes(level="wijk", target=2024, offline=True, population=frame.areas["population"],
+                                   min_population=100)
+    rates = changes[changes["indicator"] != "population"]
+    assert not rates["code"].isin(["WK196614", "WK197908", "WK197910"]).any()
+    assert not long.query("indicator == 'lonely'")["code"].isin(["WK196614", "WK197908", "WK197910"]).any()

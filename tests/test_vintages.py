@@ -129,8 +129,10 @@ def test_cbs_change_indicator_links_unchanged_codes_and_explains_the_rest():
               ("WK076502", "Nieuw", 400, 300, 120, 2)])
     cw = vintages.from_fingerprints(None, new, level="wijk", source_year=2020, target_year=2021)
     assert relations(cw) == {("WK076500", "WK076500"): "same"} and cw.method == "indicator"
+    assert set(cw.links["tier"]) == {"indicator"}
     causes = cw.unmatched.set_index("code")["cause"].to_dict()
     assert causes == {"WK076501": "cbs_boundary_changed", "WK076502": "cbs_code_changed"}
+    assert cw.pending.empty  # no codes of 2020 known: nothing to identify the old code of WK076502 with
     # the indicator only speaks of the year before
     later = vintages.from_fingerprints(None, new, level="wijk", source_year=2019, target_year=2021)
     assert later.links.empty
@@ -238,7 +240,7 @@ def test_fill_from_municipality_inherits_rates_only():
                                                 ["lonely", "population"], source=2020, target=2024)
     assert list(out.index) == ["WK197901"]  # GM0014 did not merge: its wijk stays missing
     assert out.loc["WK197901", "lonely"] == 48.27 and np.isnan(out.loc["WK197901", "population"])
-    assert prov.loc["WK197901", "relation"] == "merged"
+    assert prov.loc["WK197901", ["relation", "tier"]].tolist() == ["average", "average"]
     assert prov.loc["WK197901", "from_codes"] == "GM0003, GM0010, GM0024"
 
 
@@ -278,3 +280,140 @@ def test_cached_crosswalk_round_trips_exactly():
     pd.testing.assert_frame_equal(back.links, cw.links, check_dtype=False)
     assert back.links.set_index("to_code")["exact"].to_dict() == {"WK076510": True, "WK076511": False}
     assert back.target_names == cw.target_names and back.source_names == cw.source_names
+
+
+# ---------------------------------------------------------------- evidence, strongest first
+
+
+def test_indicator_and_buurt_continuity_identify_a_renumbered_area():
+    """CBS says only the code changed (2); the old code is the one whose buurten continue, by code or by name."""
+    new = fp([("WK197901", "Delfzijl-Centrum", 27, 790, 565, 2), ("WK197902", "West", 152, 3535, 1600, 2),
+              ("WK197916", "Noord-Loppersum", 2647, 3380, 1500, 2)])
+    old_codes = ["WK001001", "WK001002", "WK002400", "WK002401"]
+    cw = vintages.from_fingerprints(None, new, level="wijk", source_year=2020, target_year=2021,
+                                    source_codes=old_codes)
+    assert cw.links.empty and len(cw.pending) == 3 * 4  # every vanished code of the former municipalities
+    old_buurten = pd.DataFrame({
+        "code": ["BU00100101", "BU00100202", "BU00100203", "BU00240000", "BU00240001", "BU00240002", "BU00240009",
+                 "BU00240100", "BU00240101"],
+        "name": ["", "", "", "Loppersum", "Garrelsweer", "Wirdum", "Verspreide huizen", "Stedum", "Westeremden"]})
+    new_buurten = pd.DataFrame({
+        "code": ["BU19790101", "BU19790202", "BU19790203", "BU19791673", "BU19791674", "BU19791675"],
+        "name": ["Centrum-Delfzijl", "Over de Gracht", "Scheepvaartbuurt", "Loppersum", "Garrelsweer", "Wirdum"]})
+    for frame in (old_buurten, new_buurten):
+        frame["wijk"] = "WK" + frame["code"].str[2:8]
+    done = vintages.resolve_pending(cw, old_buurten, new_buurten)
+    # Centrum by buurt code (0101), although Loppersum's Stedum also has a buurt ..0101: the Dice score tells
+    assert relations(done) == {("WK001001", "WK197901"): "renumbered", ("WK001002", "WK197902"): "renumbered",
+                               ("WK002400", "WK197916"): "renumbered"}
+    assert set(done.links["tier"]) == {"indicator"} and done.links["exact"].all() and done.pending.empty
+    assert done.unmatched.empty
+    evidence = done.links.set_index("to_code")["evidence"]
+    assert "by name" in evidence["WK197916"] and "by code" in evidence["WK197901"]
+    # without buurten of both years the code stays unidentified, with CBS's reason
+    left = vintages.resolve_pending(cw, None, new_buurten)
+    assert left.links.empty and set(left.unmatched["cause"]) == {"cbs_code_changed"}
+
+
+def test_continuity_is_a_dice_score():
+    one = pd.DataFrame({"code": ["BU19790101"], "name": [""]})
+    four = pd.DataFrame({"code": ["BU00240100", "BU00240101", "BU00240102", "BU00240109"], "name": [""] * 4})
+    assert vintages.continuity(four, one)[0] == pytest.approx(2 * 1 / 5)  # one shared key is no continuity
+    assert vintages.continuity(one.assign(code=["BU00100101"]), one)[0] == 1.0
+
+
+def world(codes_boxes):
+    return gpd.GeoDataFrame({"code": [c for c, _ in codes_boxes], "name": [c for c, _ in codes_boxes]},
+                            geometry=[box(*b) for _, b in codes_boxes], crs="EPSG:28992")
+
+
+def test_combine_takes_the_strongest_evidence_per_area():
+    """Identical geometry, a hint confirmed by dominant overlap, CBS land area, and estimates for the rest."""
+    old = world([("WK076500", (X, Y, X + 1000, Y + 1000)),                   # identical, CBS says changed
+                 ("WK076501", (X + 1000, Y, X + 2000, Y + 1000)),            # identical
+                 ("WK076502", (X, Y + 1000, X + 1000, Y + 2000)),            # 90 %: coast, land unchanged
+                 ("WK076503", (X + 1000, Y + 1000, X + 2000, Y + 2000)),     # 90 %: CBS's indicator says same area
+                 ("WK076504", (X, Y + 2000, X + 2000, Y + 3000))])           # split
+    new = world([("WK076510", (X, Y, X + 1000, Y + 1000)), ("WK076511", (X + 1000, Y, X + 2000, Y + 1000)),
+                 ("WK076512", (X, Y + 1000, X + 1000, Y + 1900)),
+                 ("WK076513", (X + 1000, Y + 1000, X + 2000, Y + 1900)),
+                 ("WK076514", (X, Y + 1900, X + 1000, Y + 3000)),
+                 ("WK076515", (X + 1000, Y + 1900, X + 2000, Y + 3000))])
+    hint_links = vintages.label(vintages._links([
+        {"from_code": "WK076503", "to_code": "WK076513", "count_weight": 1.0, "rate_weight": 1.0, "exact": True,
+         "tier": "indicator", "evidence": "CBS: code changed, boundary unchanged"},
+        {"from_code": "WK076500", "to_code": "WK076510", "count_weight": 1.0, "rate_weight": 1.0, "exact": False,
+         "tier": "fingerprint", "evidence": "land 100 -> 90 ha"}]), {}, {})
+    hint = vintages.Crosswalk("wijk", 2020, 2024, "indicator", hint_links)
+    fingerprints = (fp([("WK076502", "A", 100, 500, 200)]), fp([("WK076512", "A", 101, 510, 205)]))
+    cw = vintages.combine(old, new, level="wijk", source_year=2020, target_year=2024, hint=hint,
+                          fingerprints=fingerprints, target_population=pd.Series({"WK076515": 0.0}))
+    links = cw.links.set_index(["from_code", "to_code"])
+    assert links.loc[("WK076501", "WK076511"), ["relation", "tier"]].tolist() == ["renumbered", "geometry"]
+    assert links.loc[("WK076503", "WK076513"), ["relation", "tier"]].tolist() == ["renumbered", "indicator"]
+    assert links.loc[("WK076502", "WK076512"), ["relation", "tier"]].tolist() == ["renumbered", "geometry"]
+    # identical geometry, but CBS's figures say the boundary changed: an estimate, not the same area
+    assert links.loc[("WK076500", "WK076510"), ["relation", "tier"]].tolist() == ["reshaped", "overlap"]
+    # the exact pairs keep their whole figure: the 10 % strips of 02 and 03 are not moved into 14 and 15
+    assert not links.index.isin([("WK076502", "WK076514"), ("WK076503", "WK076515")]).any()
+    assert set(links.loc["WK076504"].index) == {"WK076514", "WK076515"}
+    # no count lands where nobody lives: WK076515 has no residents
+    assert links.loc[("WK076504", "WK076514"), "count_weight"] == 1.0
+    assert links.loc[("WK076504", "WK076515"), "count_weight"] == 0.0
+    assert (cw.relation_of()["tier"].loc[["WK076514", "WK076515"]] == "overlap").all()
+
+
+def test_path_prefers_geometry_then_indicator_then_fingerprints():
+    def ev(*present):
+        return vintages.Evidence("wijk", offline=True, assume=frozenset(present))
+    geometry = ev(("boundaries", 2020), ("boundaries", 2024), ("kwb", 2021), ("kwb", 2024))
+    assert vintages.path(geometry, 2020, 2024) == [(2020, 2024, "geometry")]
+    chain = ev(("kwb", 2021), ("kwb", 2022), ("kwb", 2024), ("boundaries", 2024))
+    assert vintages.path(chain, 2020, 2024) == [(2020, 2021, "indicator"), (2021, 2024, "fingerprint")]
+    assert vintages.path(ev(("kwb", 2021), ("kwb", 2022), ("boundaries", 2024)), 2020, 2024) is None
+    # what would link them: one import each, with its command
+    options = vintages.missing(ev(("kwb", 2021), ("kwb", 2022), ("boundaries", 2024)), 2021, 2024)
+    assert options == ["the wijk boundaries of 2021 (mgg-geo import boundaries FILE --level wijk --year 2021)",
+                       "the Kerncijfers wijken en buurten 2024 (mgg-geo import kwb FILE --year 2024)"]
+
+
+ORIGIN_CASES = [  # relation, tier, withheld -> label
+    ("same", "identity", None, "eigen cijfers"),
+    ("renamed", "fingerprint", None, "hernoemd"),
+    ("renumbered", "indicator", None, "omgenummerd"),
+    ("renumbered", "geometry", None, "omgenummerd"),
+    ("split", "overlap", None, "geschat uit overlap"),
+    ("merged", "overlap", None, "geschat uit overlap"),
+    ("reshaped", "overlap", None, "geschat uit overlap"),
+    ("reshaped", "fingerprint", None, "geschat uit kerncijfers"),
+    ("split", "fingerprint", None, "geschat uit kerncijfers"),
+    ("average", "average", None, "gemiddelde van de voormalige gemeenten"),
+    (None, None, None, "geen cijfers"),
+    ("renumbered", "indicator", "no_residents", "geen cijfers"),
+    ("reshaped", "overlap", "few_residents", "geen cijfers"),
+]
+
+
+@pytest.mark.parametrize(("relation", "tier", "withheld", "expected"), ORIGIN_CASES)
+def test_every_relation_has_its_label(relation, tier, withheld, expected):
+    from mgg_geo.present import labels
+
+    assert labels.origin_key(relation, tier, withheld) == expected
+    assert expected in labels.ORIGINS
+    assert set(vintages.RELATIONS) <= {r for r, *_ in ORIGIN_CASES}
+
+
+def test_labels_follow_the_relations_of_a_real_conversion():
+    """End to end on a synthetic world: each relation the crosswalk finds gives the label it stands for."""
+    from mgg_geo.present import labels
+
+    old = fp([("WK076500", "Wijk 00 Kern", 500, 4000, 1800), ("WK076501", "Wijk 01", 6600, 4800, 2100),
+              ("WK076502", "Dorp", 900, 700, 300)])
+    new = fp([("WK076500", "Centrum", 505, 4050, 1810), ("WK076510", "Noord", 4700, 4800, 2100),
+              ("WK076511", "Haven", 1800, 0, 0), ("WK076512", "Dorp", 1000, 710, 305)])
+    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
+    _, prov = vintages.convert(pd.DataFrame({"lonely": [40.0, 45.0, 50.0]}, index=old.index), cw, ["lonely"])
+    texts = {c: labels.origin_text(r.relation, r.from_codes, r.tier) for c, r in prov.iterrows()}
+    assert texts == {"WK076500": "hernoemd (was WK076500)", "WK076510": "geschat uit kerncijfers (uit WK076501)",
+                     "WK076511": "geschat uit kerncijfers (uit WK076501)",
+                     "WK076512": "geschat uit kerncijfers (uit WK076502)"}

@@ -22,7 +22,7 @@ from mgg_geo import settings
 from mgg_geo.analysis import coverage, gap, need, trends, whatif
 from mgg_geo.analysis.parameters import ReportParameters
 from mgg_geo.data import areas as areas_mod
-from mgg_geo.data import catalogue, regions, sources
+from mgg_geo.data import catalogue, regions, sources, vintages
 from mgg_geo.errors import DataError
 from mgg_geo.supply import initiatives
 
@@ -151,9 +151,11 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     munis = list(p.municipalities)
     group = catalogue.target_group(p.target_group)
     frame = areas_mod.build(p.level, kwb_year=p.kwb_year, health_year=p.health_year, boundary_year=p.boundary_year,
-                            offline=p.offline)
+                            min_population=p.min_population, offline=p.offline)
     year = frame.sources["boundaries"]["year"]
     layers = initiatives.boundary_layers(year=year, offline=p.offline)
+    if "buurt" not in layers:  # the register's area codes and the coverage points are buurten of the same year
+        sources.boundaries(year, "buurt", offline=p.offline)  # raises the error that names the import
     register = initiatives.load(p.register_path or settings.REGISTER_PATH, boundaries=layers,
                                 reference_date=p.reference_date, geocode=p.geocode, offline=p.offline)
     sites = coverage.select_sites(register.initiatives, ages=group.ages, include_unknown_ages=p.include_unknown_ages)
@@ -181,7 +183,8 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         "age_group": frame.age_group, "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
     changes_, series = trends.changes(level=p.level, target=frame.sources["boundaries"]["indeling"],
-                                      age_group=frame.age_group, offline=p.offline)
+                                      age_group=frame.age_group, offline=p.offline,
+                                      population=frame.areas.get("population"), min_population=p.min_population)
     quality = frame.quality.assign(report_gemeente=frame.quality["gemeente_code"].map(
         lambda c: regions.successor(c, year) if isinstance(c, str) else None))
     result = Analysis(
@@ -462,29 +465,44 @@ def _shared_points(physical: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> list[
     return list(out.values())
 
 
-#: The worst first: an area counts once, by its worst status over the source tables.
-_ORIGIN_RANK = {"missing": 3, "estimated": 2, "converted": 1}
+#: How an area got its figures, worst last: an area counts once, by its worst status over the source tables.
+ORIGIN_STATUSES = ("own", "renamed", "renumbered", "overlap", "fingerprint", "average", "missing")
+
+
+def origin_status(quality: pd.DataFrame) -> pd.Series:
+    """Per data-quality row (:func:`mgg_geo.data.areas.quality_table`) its status (:data:`ORIGIN_STATUSES`)."""
+    status = pd.Series(None, index=quality.index, dtype=object)
+    status[quality["problem"] == "converted"] = quality["relation"]
+    status[quality["problem"] == "estimated"] = np.where(quality["tier"] == "fingerprint", "fingerprint", "overlap")
+    status[quality["problem"] == "average"] = "average"
+    status[quality["problem"].isin(["missing", "withheld"])] = "missing"
+    return status
 
 
 def origins(result: Analysis, code: str) -> dict:
     """How the areas of municipality ``code`` got their figures: number of areas and residents per status.
 
     Each area counts once, by its worst status over the source tables
-    (``missing``, then ``estimated``, then ``converted``; otherwise ``own``).
-    ``other`` lists the source tables on another indeling than the boundaries
-    (kind: table id, year, indeling); ``missing_names`` the areas without
-    some figures.
+    (:data:`ORIGIN_STATUSES`, worst last; ``own`` when every table has its own
+    figures). ``other`` lists the source tables on another indeling than the
+    boundaries (kind: table id, year, indeling); ``evidence`` the kinds of
+    evidence the conversions of this municipality rest on, strongest first
+    (:data:`mgg_geo.data.vintages.EVIDENCE`); ``missing_names`` the areas
+    without some figures.
     """
     areas = result.areas[result.areas["gemeente_code"] == code]
-    quality = result.quality[result.quality["report_gemeente"] == code]
-    status = quality[quality["problem"].isin(list(_ORIGIN_RANK))]
-    status = status.assign(rank=status["problem"].map(_ORIGIN_RANK))
-    worst = status.sort_values("rank").groupby("code")["problem"].last().reindex(areas.index).fillna("own")
+    quality = result.quality[(result.quality["report_gemeente"] == code) & result.quality["code"].isin(areas.index)]
+    status = origin_status(quality).dropna()
+    top = status.map(ORIGIN_STATUSES.index).groupby(quality.loc[status.index, "code"]).max()
+    worst = top.map(lambda i: ORIGIN_STATUSES[i]).reindex(areas.index).fillna("own")
     residents = pd.to_numeric(areas.get("population"), errors="coerce")
     target = result.sources["boundaries"].get("indeling", result.sources["boundaries"]["year"])
     other = {k: {"table_id": m.get("table_id"), "year": m.get("year"), "indeling": m.get("indeling")}
              for k, m in result.sources.items() if k in ("kwb", "health") and m.get("indeling", target) != target}
+    tiers = result.vintages[result.vintages["code"].isin(areas.index) & (result.vintages["relation"] != "same")]
+    used = {t for t in tiers["tier"] if isinstance(t, str)}
     return {"target": target, "other": other,
             "counts": {k: int(v) for k, v in worst.value_counts().items()},
             "residents": {k: float(v) for k, v in residents.groupby(worst).sum().items()},
+            "evidence": [t for t in vintages.EVIDENCE if t in used],
             "missing_names": [str(n) for n in areas.loc[worst[worst == "missing"].index, "name"]]}

@@ -40,9 +40,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mgg_geo.data import catalogue
+
 #: Minimum residents for an area to be ranked. Below 100 residents CBS publishes few of the income and
 #: household figures (income shares need 100 households), so a need index there rests on model estimates.
-MIN_POPULATION = 100
+MIN_POPULATION = catalogue.MIN_POPULATION
 TARGET_CLASS = "3-1"
 #: An area with more than this share of its need indicators missing is flagged "onvolledige gegevens".
 MAX_MISSING_SHARE = 0.25

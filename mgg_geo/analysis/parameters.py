@@ -118,7 +118,7 @@ class ReportParameters:
     reference_date: dt.date | None = None
     target_group: str = catalogue.DEFAULT_TARGET_GROUP
     include_unknown_ages: bool = False
-    min_population: float = 100.0
+    min_population: float = catalogue.MIN_POPULATION
     max_missing_share: float = MAX_MISSING_SHARE
     class_breaks: str = "provincie"
     offline: bool = False

@@ -8,12 +8,20 @@ joined by code alone. What was converted, estimated or lost is recorded per
 area and source:
 
 * :attr:`AreaFrame.vintages`: per area and source, the relation (same,
-  renamed, renumbered, split, merged, reshaped or missing), the source codes
-  and the reason for anything missing;
+  renamed, renumbered, split, merged, reshaped, average or missing), the
+  evidence it rests on (``tier``), the source codes and the reason for
+  anything missing;
 * :attr:`AreaFrame.quality`: the data-quality table of the reports, in Dutch,
   with the residents affected;
 * :attr:`AreaFrame.totals`: per municipality, the sum of the areas' residents
   against CBS's own municipality row (a test of the whole conversion).
+
+**No rate on an empty area.** An area without residents gets no rate moved
+onto it from another indeling, and an area with fewer residents than
+``min_population`` no estimated rate: a rate of nobody, or one guessed from a
+neighbour for a handful of people, is no figure of that area
+(Eemshavengebied has no residents; the RIVM figure of old WK196605 belongs to
+Uithuizermeeden).
 """
 
 from __future__ import annotations
@@ -51,7 +59,11 @@ class AreaFrame:
     vintages
         One row per area and source: ``code``, ``source`` (e.g. "KWB 2021"),
         ``kind`` (kwb, health), ``relation``, ``from_codes``, ``exact``,
-        ``reason`` and ``cause`` (see :data:`mgg_geo.data.vintages.CAUSES`).
+        ``tier`` (the evidence, :data:`mgg_geo.data.vintages.EVIDENCE`),
+        ``evidence`` (its figures), ``withheld`` (rates not moved onto an
+        area without residents or below the minimum: ``no_residents``,
+        ``few_residents``), ``reason`` and ``cause`` (see
+        :data:`mgg_geo.data.vintages.CAUSES`).
     totals
         Per source and municipality: the municipality row (``gemeente``),
         the sum over its areas (``areas``), ``difference`` and ``ok``.
@@ -71,13 +83,17 @@ class AreaFrame:
 
 
 def _boundaries(level: str, year: int | None, kwb_year: int, municipalities, offline: bool) -> sources.Dataset:
-    """Boundaries of ``year``; by default of the KWB year, else the newest cached, else the newest published."""
+    """Boundaries of ``year``; by default the newest cached ones from the KWB year on (today's areas), else the
+    KWB year's, else the newest published."""
     if year is not None:
         return sources.boundaries(year, level, municipalities=municipalities, offline=offline)
+    cached = cache.find("boundaries", level=level)
+    if cached is not None and int(cached.manifest["year"]) >= kwb_year:
+        return sources.boundaries(int(cached.manifest["year"]), level, municipalities=municipalities, offline=True)
     try:
         return sources.boundaries(kwb_year, level, municipalities=municipalities, offline=offline)
     except (SourceError, CacheError) as exc:
-        if cache.find("boundaries", level=level) is not None:
+        if cached is not None:
             return sources.boundaries(None, level, municipalities=municipalities, offline=True)
         if offline or getattr(exc, "status", None) != 404:
             raise
@@ -107,7 +123,9 @@ def onto(data: sources.Dataset, rows: pd.DataFrame, *, level: str, target: int, 
                                                      columns=columns, offline=offline)
     provenance = provenance.reindex(codes)
     unknown = provenance["relation"].isna() & provenance["reason"].isna()
-    provenance.loc[unknown, "reason"] = f"no {data.indeling} {level} links to this code"
+    provenance.loc[unknown, "cause"] = "no_evidence" if cw.links.empty else "not_linked"
+    provenance.loc[unknown, "reason"] = (f"no {data.indeling} {level} links to this code: "
+                                         f"{vintages.link_advice(level, data.indeling, target, offline=offline)}")
     if data.indeling == target:
         provenance.loc[unknown, "reason"] = f"code not in {_label(data)} (indeling {target})"
     return converted.reindex(codes), provenance, cw
@@ -115,7 +133,7 @@ def onto(data: sources.Dataset, rows: pd.DataFrame, *, level: str, target: int, 
 
 def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = None, health_year: int | None = None,
           boundary_year: int | None = None, age_group: str = catalogue.HEALTH_DEFAULT_AGE,
-          offline: bool = False) -> AreaFrame:
+          min_population: float = catalogue.MIN_POPULATION, offline: bool = False) -> AreaFrame:
     """Build the area frame for the province or some of its municipalities.
 
     Parameters
@@ -129,21 +147,31 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
         :func:`mgg_geo.data.sources.health` (health: a table on the boundary
         year's indeling is preferred).
     boundary_year
-        None: the KWB year; when those boundaries cannot be had, the newest
-        cached ones. Every table is moved onto this year's indeling.
+        None: the newest boundaries in the cache from the KWB year on, else
+        the KWB year's, else the newest published. Every table is moved onto
+        this year's indeling.
     age_group
         RIVM age group for the health indicators (18+, 18-64, 65+).
+    min_population
+        Areas with fewer residents get no estimated rate from another
+        indeling (areas without residents get none at all).
     offline
         Use the cache only.
+
+    Raises
+    ------
+    DataError
+        When nothing links the Kerncijfers to the boundaries: the message
+        names the files that would (and the commands that import them).
     """
     level = regions.check_level(level)
     munis = regions.resolve_municipalities(municipalities)
-    kwb = sources.kwb(kwb_year, offline=offline)
+    kwb = sources.kwb(kwb_year, offline=offline, level=level)
     bounds = _boundaries(level, boundary_year, kwb.manifest["year"], munis, offline)
     target = bounds.indeling
     try:
         health = sources.health(health_year, level=level, indeling=target, offline=offline)
-    except (SourceError, DataError) as exc:
+    except (SourceError, DataError, CacheError) as exc:
         if health_year is not None:
             raise
         warnings.warn(MggWarning(f"No RIVM health figures at {level} level: {exc}"), stacklevel=2)
@@ -161,19 +189,27 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
         tables.append((health, rows))
     for data, rows in tables:
         figures, prov, cw = onto(data, rows, level=level, target=target, codes=codes, offline=offline)
-        parts.append(figures)
+        parts.append((_label(data), figures))
         crosswalks[_label(data)] = cw
         provenance.append(prov.assign(source=_label(data), kind=data.manifest["kind"]).reset_index())
-    for figures in parts:
+    _check_reached(kwb, parts[0][1], level=level, target=target, areas=areas)
+    for (label, figures), (data, rows) in zip(parts[1:], tables[1:], strict=True):
+        linked = figures.drop(columns=[c for c in figures if c.endswith("__suppressed")]).notna().any().any()
+        if not linked and data.indeling != target and (rows["level"] == level).any():
+            warnings.warn(MggWarning(
+                f"{label} (indeling {health.indeling}) reaches none of the {vintages.plural(level)} of {target}: "
+                f"{vintages.link_advice(level, health.indeling, target, offline=offline)}."), stacklevel=2)
+    for _, figures in parts:
         areas = areas.join(figures[[c for c in figures.columns if c not in areas]], how="left")
+    vintage = pd.concat(provenance, ignore_index=True).reindex(
+        columns=["code", "source", "kind", "relation", "from_codes", "exact", "tier", "evidence", "reason", "cause"])
+    vintage["exact"] = vintage["exact"].fillna(False).astype(bool)
+    areas, vintage = withhold_rates(areas, vintage, parts, min_population=min_population)
 
     flags = [c for c in areas.columns if c.endswith("__suppressed")]
     areas[flags] = areas[flags].fillna(False).astype(bool)  # no link is not a suppressed figure
     indicators = catalogue.compute_indicators(areas)
     areas = pd.concat([areas, indicators.drop(columns=[c for c in indicators if c in areas])], axis=1)
-    vintage = pd.concat(provenance, ignore_index=True)[["code", "source", "kind", "relation", "from_codes", "exact",
-                                                        "reason", "cause"]]
-    vintage["exact"] = vintage["exact"].fillna(False).astype(bool)
     areas = gpd.GeoDataFrame(areas, geometry="geometry", crs=settings.CRS_ANALYSIS)
     areas.index.name = "code"
     used = {"kwb": kwb.manifest, "boundaries": bounds.manifest}
@@ -188,16 +224,73 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
                      age_group=age_group, vintages=vintage, totals=totals, crosswalks=crosswalks)
 
 
+def _check_reached(kwb: sources.Dataset, figures: pd.DataFrame, *, level: str, target: int,
+                   areas: pd.DataFrame) -> None:
+    """One clear error when the Kerncijfers reach none of the areas (with no residents nothing can be analysed)."""
+    if not (kwb.frame["level"] == level).any():
+        if level == "buurt":
+            return  # no Kerncijfers per buurt are published in most years: residents come from elsewhere
+        raise DataError(
+            f"The Kerncijfers of {kwb.manifest['year']} ({kwb.manifest.get('table_id')}) in the cache have no "
+            f"{level} rows: import a Kerncijfers wijken en buurten file with {vintages.plural(level)} "
+            f"(mgg-geo import kwb FILE --year YYYY; README, 'Offline route').")
+    if "population" not in figures:
+        return
+    if figures["population"].reindex(areas.index).notna().any():
+        return
+    source = kwb.indeling
+    raise DataError(
+        f"The Kerncijfers of {kwb.manifest['year']} ({kwb.manifest.get('table_id')}, indeling {source}) cannot be "
+        f"moved onto the {vintages.plural(level)} of {target}: nothing links the two indelingen. To link them, "
+        f"{vintages.link_advice(level, source, target)} (README, 'Offline route').")
+
+
+def withhold_rates(areas: pd.DataFrame, vintage: pd.DataFrame, parts: list[tuple[str, pd.DataFrame]], *,
+                   min_population: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """No rate moved onto an area without residents, and no estimated rate onto an area below ``min_population``.
+
+    Counts stay (a count of 0 is a figure). The areas concerned keep their
+    relation in ``vintage`` with ``withheld`` set to ``no_residents`` or
+    ``few_residents``.
+    """
+    vintage = vintage.assign(withheld=None)
+    if "population" not in areas:
+        return areas, vintage
+    residents = pd.to_numeric(areas["population"], errors="coerce")
+    rates = {source: [c for c in figures.columns if c in catalogue.CONCEPTS and vintages.rule_of(c) == "rate"]
+             for source, figures in parts}
+    for i, row in vintage.iterrows():
+        if not isinstance(row["relation"], str) or row["relation"] == "same" or row["code"] not in residents.index:
+            continue
+        people = residents[row["code"]]
+        if people == 0:
+            why = "no_residents"
+        elif people < min_population and not row["exact"]:
+            why = "few_residents"
+        else:
+            continue
+        vintage.at[i, "withheld"] = why
+        for column in rates.get(row["source"], []):
+            if pd.notna(areas.at[row["code"], column]):
+                areas.at[row["code"], column] = np.nan
+                areas.at[row["code"], f"{column}__suppressed"] = False
+    return areas, vintage
+
+
 def kwb_totals(kwb: sources.Dataset, areas: pd.DataFrame, *, level: str, target: int, offline: bool) -> pd.DataFrame:
     """Residents per municipality: the sum over the areas shown against CBS's own municipality row.
 
     Both sides come from the same Kerncijfers table; the municipality row is
-    moved to the target indeling too (a merger sums its former municipalities).
+    moved to the target indeling too (a merger sums its former
+    municipalities). Municipalities whose row cannot be moved are left out.
     """
+    empty = pd.DataFrame(columns=["gemeente", "areas", "n", "difference", "ok", "source"])
     if "population" not in kwb.frame or level == "gemeente":
-        return pd.DataFrame(columns=["gemeente", "areas", "n", "difference", "ok"])
+        return empty
     municipal, _, _ = vintages.to_indeling(kwb.frame, level="gemeente", source=kwb.indeling, target=target,
                                            columns=["population"], offline=offline)
+    if municipal.empty:
+        return empty
     shown = pd.DataFrame({"code": areas.index, "level": level, "gemeente_code": areas["gemeente_code"].to_numpy(),
                           "population": areas["population"].to_numpy() if "population" in areas else np.nan})
     rows = pd.DataFrame({"code": municipal.index, "level": "gemeente", "gemeente_code": municipal.index,
@@ -207,7 +300,7 @@ def kwb_totals(kwb: sources.Dataset, areas: pd.DataFrame, *, level: str, target:
     return totals.assign(source=_label(kwb))
 
 
-QUALITY_COLUMNS = ["code", "name", "gemeente_code", "source", "problem", "relation", "cause", "from_codes",
+QUALITY_COLUMNS = ["code", "name", "gemeente_code", "source", "problem", "relation", "tier", "cause", "from_codes",
                    "residents", "detail"]
 
 
@@ -217,33 +310,44 @@ def quality_table(areas: pd.DataFrame, vintage: pd.DataFrame, crosswalks: dict, 
 
     ``problem`` is one of: ``converted`` (figures of another indeling moved
     unchanged: another code or name), ``estimated`` (split, merged or
-    reshaped), ``missing`` (no trustworthy link: ``cause`` says why),
-    ``unused`` (a source code whose figures reach no area) and ``totals``
-    (a municipality whose areas do not add up to CBS's own row).
-    ``residents`` is the number of residents of the area concerned.
+    reshaped: ``tier`` says from what evidence), ``average`` (the merged
+    municipality's average), ``withheld`` (no rate on an area without or
+    with too few residents: ``cause`` says which), ``missing`` (no
+    trustworthy link: ``cause`` says why), ``unused`` (a source code whose
+    figures reach no area) and ``totals`` (a municipality whose areas do not
+    add up to CBS's own row). ``residents`` is the number of residents of the
+    area concerned.
     """
     residents = areas["population"] if "population" in areas else pd.Series(np.nan, index=areas.index)
     rows = []
     for row in vintage.itertuples():
-        if row.relation == "same":
+        withheld = getattr(row, "withheld", None)
+        if row.relation == "same" and not isinstance(withheld, str):
             continue
-        problem = "missing" if not isinstance(row.relation, str) else "converted" if row.exact else "estimated"
+        if isinstance(withheld, str):
+            problem = "withheld"
+        elif not isinstance(row.relation, str):
+            problem = "missing"
+        else:
+            problem = "converted" if row.exact else "average" if row.relation == "average" else "estimated"
+        cause = withheld if isinstance(withheld, str) else row.cause if isinstance(row.cause, str) else None
         rows.append({"code": row.code, "name": areas.at[row.code, "name"],
                      "gemeente_code": areas.at[row.code, "gemeente_code"], "source": row.source, "problem": problem,
                      "relation": row.relation if isinstance(row.relation, str) else None,
-                     "cause": row.cause if isinstance(row.cause, str) else None, "from_codes": row.from_codes,
-                     "residents": residents.get(row.code), "detail": row.reason})
+                     "tier": row.tier if isinstance(row.tier, str) else None, "cause": cause,
+                     "from_codes": row.from_codes, "residents": residents.get(row.code),
+                     "detail": row.reason if isinstance(row.reason, str) else row.evidence})
     for source, cw in crosswalks.items():
-        for item in cw.unmatched[cw.unmatched["side"] == "from"].itertuples():
+        for item in cw.unmatched[cw.unmatched["side"] == "from"].drop_duplicates("code").itertuples():
             if not regions.is_area_code(item.code) or regions.level_of(item.code) != level:
                 continue
             rows.append({"code": item.code, "name": item.name, "gemeente_code": regions.municipality_of(item.code),
-                         "source": source, "problem": "unused", "relation": None, "cause": item.cause,
+                         "source": source, "problem": "unused", "relation": None, "tier": None, "cause": item.cause,
                          "from_codes": None, "residents": np.nan, "detail": item.reason})
     for gm, t in totals.iterrows():
         if not t["ok"]:
             rows.append({"code": gm, "name": regions.MUNICIPALITIES.get(gm, gm), "gemeente_code": gm,
-                         "source": t["source"], "problem": "totals", "relation": None, "cause": None,
+                         "source": t["source"], "problem": "totals", "relation": None, "tier": None, "cause": None,
                          "from_codes": None, "residents": abs(t["difference"]),
                          "detail": f"{level} residents add up to {t['areas']:.0f}, CBS gives {t['gemeente']:.0f}"})
     return pd.DataFrame(rows, columns=QUALITY_COLUMNS)

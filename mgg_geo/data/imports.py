@@ -43,6 +43,10 @@ SHARED_EXAMPLES: tuple[tuple[str, str, dict], ...] = (
     ("boundaries", "boundaries/gemeenten_2024_groningen_rd.geojson", {"level": "gemeente", "year": 2024}),
     ("boundaries", "boundaries/wijken_2024_groningen_rd.geojson", {"level": "wijk", "year": 2024}),
     ("boundaries", "boundaries/buurten_2024_groningen_rd.geojson", {"level": "buurt", "year": 2024}),
+    # the indelingen of the older tables (RIVM 2020, KWB 2021): geometry for the crosswalks
+    *(("boundaries", f"boundaries/{stem}_{year}_groningen_rd.geojson", {"level": level, "year": year})
+      for year in (2020, 2021) for stem, level in (("gemeenten", "gemeente"), ("wijken", "wijk"),
+                                                   ("buurten", "buurt"))),
     ("kwb", "cbs/kwb2021_2022_via_capybara/kwb_2021_2022_gm_wk_decimalfixed_groningen.csv", {}),
     ("kwb", "cbs/kwb2024_85984NED_partial/kwb2024_85984NED_gm_wk_8cols_groningen.csv", {"year": 2024}),
     # municipality figures in the 2020 indeling (12 municipalities): the fingerprints of the Eemsdelta merger

@@ -128,7 +128,8 @@ def _has_income(entry: cache.Entry) -> bool:
     return all(c in entry.manifest.get("columns", {}) for c in catalogue.INCOME_CONCEPTS)
 
 
-def kwb(year: int | None = None, *, municipalities=None, refresh: bool = False, offline: bool = False) -> Dataset:
+def kwb(year: int | None = None, *, municipalities=None, refresh: bool = False, offline: bool = False,
+        level: str | None = None) -> Dataset:
     """Kerncijfers wijken en buurten for the province.
 
     Parameters
@@ -137,6 +138,9 @@ def kwb(year: int | None = None, *, municipalities=None, refresh: bool = False, 
         Reference year (table per year in ``catalogue.KWB_TABLES``). None: the
         newest year with income figures (cached first, else the newest
         published table that has them).
+    level
+        With ``year`` None: prefer a cached table with rows at this level (a
+        table of municipalities only cannot describe wijken).
     municipalities
         GM codes or names to keep (None: the whole province).
     refresh
@@ -150,7 +154,12 @@ def kwb(year: int | None = None, *, municipalities=None, refresh: bool = False, 
 
     if year is not None:
         return _narrow(fetch(year), municipalities)
-    entry = None if refresh else cache.find("kwb", require=catalogue.INCOME_CONCEPTS)
+    entry = None
+    if not refresh:
+        entry = (cache.find("kwb", level=level, require=catalogue.INCOME_CONCEPTS) if level else None) \
+            or cache.find("kwb", require=catalogue.INCOME_CONCEPTS)
+        if level and (entry is None or not entry.manifest.get("levels", {}).get(level)):
+            entry = cache.find("kwb", level=level) or entry
     if entry is None and offline:
         entry = cache.find("kwb")
         if entry is None:

@@ -12,41 +12,59 @@ Each group of linked areas (a connected component of from- and to-codes) has
 one relation:
 
 ``same``, ``renamed``, ``renumbered``
-    One area to one area with the same boundary (within CBS's land/water
-    noise): figures move unchanged, only the code or name may differ.
+    One area to one area with the same boundary: figures move unchanged, only
+    the code or name may differ.
 ``split``, ``merged``, ``reshaped``
     One to several, several to one, or a changed boundary: figures are
-    **estimates**. Counts are divided by the target areas' population shares
-    (or land-area shares) and summed; rates (percentages, averages) are
-    population-weighted over the source areas and inherited by every target of
-    the group.
+    **estimates**. Counts are divided over the target areas and summed; rates
+    (percentages, averages) are weighted by the source areas' residents (or
+    area) and inherited by every target of the group.
+``average``
+    The last resort for an area of a merged municipality that nothing else
+    links: the merged municipality's rate (:func:`fill_from_municipality`).
 
-Where no trustworthy link exists, the figure is missing with a reason, never
-another area's figure.
+Where no trustworthy link exists, the figure is missing with a reason that
+names the file that would supply the evidence, never another area's figure.
 
-How a crosswalk is derived (best evidence first)
+Evidence, strongest first, recorded per area
+--------------------------------------------
+Every link carries the kind of evidence it rests on (``tier``, the keys of
+:data:`EVIDENCE`). An area takes the strongest evidence at hand, and weaker
+evidence only fills in what the stronger left open:
+
+1. **Identical geometry** (both years' boundaries overlap one to one, each
+   share at least :data:`SAME_SHARE`, or at least :data:`DOMINANT` while CBS's
+   own land area is unchanged) or **CBS's change indicator** (KWB
+   ``ind_wbi``: 1 code and boundary unchanged; 2 only the code changed, and
+   the old code is the one whose buurten continue into the new area, by buurt
+   code or name: :func:`resolve_pending`). The link is exact: figures move
+   unchanged (``renumbered``, "omgenummerd").
+2. **Overlap of both years' geometry** (:func:`from_geometry`): area-weighted
+   estimates, with counts kept off target areas without residents.
+3. **Fingerprints** (:func:`from_fingerprints`): CBS's own land area,
+   residents and households per code in a Kerncijfers table of each indeling.
+4. The **merged municipality's average**, only for areas of a municipality
+   formed by a merger (:data:`mgg_geo.data.regions.MERGERS`) that nothing
+   else links.
+
+A rate is estimated only where the boundary really changed: CBS's indicator
+"boundary changed" (3) or a changed land area keeps an overlapping pair from
+counting as identical.
+
+How the evidence is combined (:func:`crosswalk`)
 ------------------------------------------------
-1. **Identity** when both indelingen are the same year.
-2. **Geometry** (:func:`from_geometry`) when both years' boundaries are at
-   hand: a ``geopandas.overlay`` intersection gives area shares; slivers under
-   :data:`SLIVER` (generalisation noise) are dropped.
-3. **Fingerprints** (:func:`from_fingerprints`): CBS's own per-code figures in
-   a Kerncijfers table of each indeling. See that function for the tolerances
-   and why population alone is not enough.
-4. **CBS's change indicator** for consecutive years: the KWB table of year
-   *Y* says per code whether it is unchanged since *Y-1*
-   (``IndelingswijzigingGemeenteWijkBuurt``, kwb ``ind_wbi``). Code 1 links
-   the code to itself; codes 2 and 3 need fingerprints of *Y-1*.
-   :func:`compose` chains this step with a derivation *Y* -> target.
-
-Municipal mergers come from :data:`mgg_geo.data.regions.MERGERS` (the one table of
-them): codes are only ever matched within the group of municipalities that
-became one, and the correspondence inside a merger is derived and checked
-like any other, never read from code digits.
+The years from the source to the target indeling are walked through the
+cheapest chain of hops (:func:`path`): a hop between two years whose
+boundaries are both at hand uses geometry, checked against the indicator
+and fingerprint chain between the same years (:func:`combine`); a hop to the
+next year uses CBS's indicator (with fingerprints of both years where they
+exist); any other hop uses fingerprints. Hops are chained with
+:func:`compose`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -62,9 +80,21 @@ from mgg_geo.data import cache, catalogue, regions, sources
 from mgg_geo.errors import DataError
 
 #: The relations a link group can have (module docstring).
-RELATIONS = ("same", "renamed", "renumbered", "split", "merged", "reshaped")
+RELATIONS = ("same", "renamed", "renumbered", "split", "merged", "reshaped", "average")
 #: Relations whose figures move unchanged.
 EXACT = ("same", "renamed", "renumbered")
+#: The kinds of evidence a link rests on, strongest first (README "Indelingen" lists them in this order).
+EVIDENCE: dict[str, str] = {
+    "identity": "the same indeling: nothing moves",
+    "geometry": "identical geometry of both years (or overlapping geometry whose CBS land area is unchanged)",
+    "indicator": "CBS's change indicator (ind_wbi), with buurt-code continuity where only the code changed",
+    "overlap": "overlap of both years' geometry (an estimate)",
+    "fingerprint": "CBS's land area, residents and households per code in a Kerncijfers table of each year",
+    "average": "the merged municipality's average (last resort)",
+}
+#: Rank of each kind of evidence: 0 exact links of tier 1, then estimates, fingerprints, the average.
+STRENGTH: dict[str, int] = {"identity": 0, "geometry": 0, "indicator": 0, "overlap": 1, "fingerprint": 2,
+                            "average": 3}
 
 #: Land area may differ this much (share of the larger) and still be "the same boundary": CBS moves its
 #: land/water line and corrects cadastral edges every year (1-3 % is common, e.g. Westerbroek 2021-2024).
@@ -89,19 +119,27 @@ AMBIGUITY_MARGIN = 0.05
 SLIVER = 0.02
 #: Geometry: a one-to-one link whose shares both reach this is "the same boundary".
 SAME_SHARE = 0.97
+#: Geometry: a pair whose shares both reach this is the same area when other evidence (CBS's land area, or
+#: its change indicator) says the boundary did not change; the rest is generalisation (coastline, islands).
+DOMINANT = 0.85
+#: Buurt continuity: the Dice coefficient of continuing buurten must reach this (:func:`continuity`).
+CONTINUITY = 0.5
 
-LINK_COLUMNS = ["from_code", "to_code", "count_weight", "rate_weight", "exact", "evidence"]
+LINK_COLUMNS = ["from_code", "to_code", "count_weight", "rate_weight", "exact", "tier", "evidence"]
 UNMATCHED_COLUMNS = ["code", "side", "name", "reason", "cause"]
 #: Why a code has no link, for readers (worded in Dutch by the presentation layer).
 CAUSES = {
-    "cbs_code_changed": "CBS changed the code since the source year and no figures of that year identify the old one",
-    "cbs_boundary_changed": "CBS changed the boundary since the source year and no figures of that year can be split",
+    "cbs_code_changed": "CBS changed the code since the source year and no buurten of both years identify the old one",
+    "cbs_boundary_changed": "CBS changed the boundary since the source year and no geometry or figures of that "
+                            "year can split it",
     "no_match": "no area of the other year has a matching land area and population",
     "no_source_figures": "no figures per area of the source year to match it with",
     "no_overlap": "no area of the other year overlaps it",
     "no_evidence": "neither boundaries nor Kerncijfers of the source year are at hand",
     "merged_municipality": "its municipality merged; only the municipality as a whole is used",
     "not_linked": "no area of the other year links to it",
+    "no_residents": "the area has no residents: no rate is moved onto it",
+    "few_residents": "the area has fewer residents than the minimum: no estimated rate is moved onto it",
 }
 
 
@@ -116,24 +154,29 @@ class Crosswalk:
     source, target
         The indelingen (boundary years) of the figures and of the boundaries.
     method
-        How it was derived: identity, geometry, fingerprint, indicator, or a
-        chain such as ``indicator+fingerprint``.
+        How it was derived: identity, geometry, indicator, fingerprint, or a
+        chain of hops such as ``indicator+geometry``.
     links
         One row per link: ``from_code``, ``to_code``, ``count_weight`` (share
         of the source's count going to the target; sums to 1 per source),
-        ``rate_weight`` (share of the target's residents coming from the
-        source; sums to 1 per target), ``exact`` (the figure moves unchanged),
-        ``evidence`` (the figures that support the link), and after
-        :func:`label`: ``group`` and ``relation``.
+        ``rate_weight`` (share of the target's rate coming from the source;
+        sums to 1 per target), ``exact`` (the figure moves unchanged),
+        ``tier`` (the kind of evidence, :data:`EVIDENCE`), ``evidence`` (the
+        figures that support the link), and after :func:`label`: ``group``
+        and ``relation``.
     unmatched
         Codes without a trustworthy link: ``code``, ``side`` (from or to),
-        ``name``, ``reason`` (English, for analysts) and ``cause`` (a key of
-        :data:`CAUSES`).
+        ``name``, ``reason`` (English, for analysts, naming what would supply
+        the evidence) and ``cause`` (a key of :data:`CAUSES`).
     source_names, target_names
         ``{code: name}`` of each side, where known (one code can name two
         different areas in two years).
     inputs
         The cache entries it was derived from (name and sha256), for the manifest.
+    pending
+        Links that CBS's indicator asserts (code changed, boundary unchanged)
+        but whose old code is still to be identified by buurt continuity
+        (:func:`resolve_pending`); empty in every finished crosswalk.
     """
 
     level: str
@@ -145,36 +188,46 @@ class Crosswalk:
     source_names: dict[str, str] = field(default_factory=dict)
     target_names: dict[str, str] = field(default_factory=dict)
     inputs: list[dict] = field(default_factory=list)
+    pending: pd.DataFrame = field(default_factory=lambda: _links([]))
 
     def relation_of(self) -> pd.DataFrame:
-        """Per target code: ``relation``, ``from_codes`` (comma-separated) and ``exact``."""
+        """Per target code: ``relation``, ``from_codes`` (comma-separated), ``exact``, ``tier`` (the weakest
+        evidence of its links) and ``evidence``."""
         if self.links.empty:
-            return pd.DataFrame(columns=["relation", "from_codes", "exact"])
+            return pd.DataFrame(columns=["relation", "from_codes", "exact", "tier", "evidence"])
         grouped = self.links.groupby("to_code")
         return pd.DataFrame({
             "relation": grouped["relation"].first(),
             "from_codes": grouped["from_code"].agg(lambda c: ", ".join(sorted(set(c)))),
             "exact": grouped["exact"].all() & (grouped.size() == 1),
+            "tier": grouped["tier"].agg(weakest),
+            "evidence": grouped["evidence"].agg(lambda e: " + ".join(dict.fromkeys(e))),
         })
 
     def table(self, municipality: str | None = None) -> pd.DataFrame:
         """The crosswalk as a readable table (one row per link, then every unmatched code)."""
         links = self.links.assign(from_name=self.links["from_code"].map(self.source_names),
                                   to_name=self.links["to_code"].map(self.target_names))
-        rows = links[["from_code", "from_name", "to_code", "to_name", "relation", "count_weight", "rate_weight",
-                      "evidence"]]
+        rows = links[["from_code", "from_name", "to_code", "to_name", "relation", "tier", "count_weight",
+                      "rate_weight", "evidence"]]
         missing = self.unmatched.assign(
             from_code=np.where(self.unmatched["side"] == "from", self.unmatched["code"], ""),
             to_code=np.where(self.unmatched["side"] == "to", self.unmatched["code"], ""),
             from_name=np.where(self.unmatched["side"] == "from", self.unmatched["name"], ""),
             to_name=np.where(self.unmatched["side"] == "to", self.unmatched["name"], ""),
-            relation="missing", count_weight=np.nan, rate_weight=np.nan, evidence=self.unmatched["reason"])
+            relation="missing", tier="", count_weight=np.nan, rate_weight=np.nan, evidence=self.unmatched["reason"])
         out = pd.concat([rows, missing[rows.columns]], ignore_index=True)
         if municipality is not None:
             gm = [municipality] + regions.predecessors(municipality, self.source, self.target)
             code = out["to_code"].where(out["to_code"] != "", out["from_code"])
             out = out[code.map(lambda c: regions.municipality_of(c) in gm if regions.is_area_code(c) else False)]
         return out.reset_index(drop=True)
+
+
+def weakest(tiers) -> str:
+    """The weakest kind of evidence among ``tiers`` (see :data:`STRENGTH`)."""
+    tiers = [t for t in tiers if isinstance(t, str)]
+    return max(tiers, key=lambda t: STRENGTH.get(t, 9)) if tiers else ""
 
 
 # --------------------------------------------------------------------------- names
@@ -202,7 +255,7 @@ def label(links: pd.DataFrame, source_names: dict[str, str], target_names: dict[
     """Add ``group`` and ``relation`` to links (see the module docstring for the relations)."""
     links = links.reset_index(drop=True).copy()
     if links.empty:
-        return links.assign(group=pd.Series(dtype="int64"), relation=pd.Series(dtype="string"))
+        return links.assign(group=pd.Series(dtype="int64"), relation=pd.Series(dtype="object"))
     froms = pd.Index(sorted(set(links["from_code"])))
     tos = pd.Index(sorted(set(links["to_code"])))
     i = froms.get_indexer(links["from_code"])
@@ -239,7 +292,8 @@ def label(links: pd.DataFrame, source_names: dict[str, str], target_names: dict[
 
 def _links(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=LINK_COLUMNS)
-    return frame.astype({"count_weight": "float64", "rate_weight": "float64", "exact": "bool"})
+    return frame.astype({"count_weight": "float64", "rate_weight": "float64", "exact": "bool",
+                         "tier": "object", "evidence": "object"})
 
 
 def _unmatched(rows: list[dict]) -> pd.DataFrame:
@@ -249,7 +303,7 @@ def _unmatched(rows: list[dict]) -> pd.DataFrame:
 def identity(level: str, year: int, codes, names: dict[str, str] | None = None) -> Crosswalk:
     """The crosswalk of an indeling onto itself: every code to itself, ``same``."""
     rows = [{"from_code": c, "to_code": c, "count_weight": 1.0, "rate_weight": 1.0, "exact": True,
-             "evidence": f"same indeling ({year})"} for c in sorted(set(codes))]
+             "tier": "identity", "evidence": f"same indeling ({year})"} for c in sorted(set(codes))]
     names = dict(names or {})
     return Crosswalk(level, year, year, "identity", label(_links(rows), names, names), source_names=names,
                      target_names=names)
@@ -258,27 +312,12 @@ def identity(level: str, year: int, codes, names: dict[str, str] | None = None) 
 # --------------------------------------------------------------------------- geometry
 
 
-def from_geometry(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame, *, level: str, source_year: int,
-                  target_year: int, population: pd.Series | None = None) -> Crosswalk:
-    """Crosswalk by overlaying two years' boundaries (EPSG:28992).
+def overlay(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Intersections of two years' boundaries (EPSG:28992): one row per (from, to) pair.
 
-    Parameters
-    ----------
-    source, target
-        Boundaries with ``code`` (index or column), ``name`` and polygon
-        geometry, in EPSG:28992 (areas in m²).
-    population
-        Residents per source code, where known: rate weights then follow the
-        residents (areal weighting within each source area, as
-        ``tobler.area_weighted`` does), else the intersected area.
-
-    Notes
-    -----
-    For intersection ``a ∩ b``: ``count_weight = |a ∩ b| / Σ_b' |a ∩ b'|``
-    and ``rate_weight = P_a · count_weight / Σ_a' P_a' · count_weight(a', b)``.
-    Intersections under :data:`SLIVER` of both areas are dropped before
-    normalising. A one-to-one link whose shares both reach
-    :data:`SAME_SHARE` is exact.
+    Returns ``from_code``, ``to_code``, ``area`` (m²), ``share_from`` (share of
+    the source area) and ``share_to`` (share of the target area); pieces under
+    :data:`SLIVER` of both areas (generalisation noise) are dropped.
     """
     src, dst = _as_frame(source, "source"), _as_frame(target, "target")
     for frame, what in ((src, "source"), (dst, "target")):
@@ -292,30 +331,147 @@ def from_geometry(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame, *, level: 
     area_to = dst.set_index("code").geometry.area
     pieces["share_from"] = pieces["area"] / pieces["from_code"].map(area_from)
     pieces["share_to"] = pieces["area"] / pieces["to_code"].map(area_to)
-    pieces = pieces[(pieces["share_from"] >= SLIVER) | (pieces["share_to"] >= SLIVER)]
+    pieces = pd.DataFrame(pieces.drop(columns="geometry"))
     pieces = pieces.groupby(["from_code", "to_code"], as_index=False)[["area", "share_from", "share_to"]].sum()
-    pieces["count_weight"] = pieces["area"] / pieces.groupby("from_code")["area"].transform("sum")
-    residents = pieces["from_code"].map(population) if population is not None else np.nan
-    weight = pieces["count_weight"] * residents
-    by_target = weight.groupby(pieces["to_code"])
-    usable = by_target.transform(lambda w: w.notna().all() and w.sum() > 0).astype(bool)
-    weight = weight.where(usable, pieces["area"])
-    pieces["rate_weight"] = weight / weight.groupby(pieces["to_code"]).transform("sum")
-    n_from = pieces.groupby("from_code")["to_code"].transform("size")
-    n_to = pieces.groupby("to_code")["from_code"].transform("size")
-    pieces["exact"] = (n_from == 1) & (n_to == 1) & (pieces["share_from"] >= SAME_SHARE) & \
-        (pieces["share_to"] >= SAME_SHARE)
-    pieces["evidence"] = [f"overlap {100 * sf:.0f} % of {a} / {100 * st:.0f} % of {b}"
-                          for a, b, sf, st in zip(pieces["from_code"], pieces["to_code"], pieces["share_from"],
-                                                  pieces["share_to"], strict=True)]
+    return pieces[(pieces["share_from"] >= SLIVER) | (pieces["share_to"] >= SLIVER)].reset_index(drop=True)
+
+
+def _overlap_text(f: str, t: str, share_from: float, share_to: float) -> str:
+    return f"overlap {100 * share_from:.0f} % of {f} / {100 * share_to:.0f} % of {t}"
+
+
+def overlap_links(pieces: pd.DataFrame, *, population: pd.Series | None = None,
+                  target_population: pd.Series | None = None) -> list[dict]:
+    """Estimated links from intersections (:func:`overlay`), tier ``overlap``.
+
+    ``count_weight`` is the source's area share, kept off target areas whose
+    ``target_population`` is 0 (a count never lands where nobody lives) and
+    normalised per source; ``rate_weight`` follows the residents of each
+    piece, ``P_source · count_weight``, where every source of the target has a
+    known ``population``, else the target's area share.
+    """
+    if pieces.empty:
+        return []
+    pieces = pieces.copy()
+    weight = pieces["share_from"].copy()
+    if target_population is not None:
+        empty = pieces["to_code"].map(target_population).fillna(1.0).to_numpy() <= 0
+        masked = weight.where(~empty, 0.0)
+        by_source = masked.groupby(pieces["from_code"]).transform("sum")
+        weight = masked.where(by_source > 0, weight)
+    pieces["count_weight"] = weight / weight.groupby(pieces["from_code"]).transform("sum")
+    residents = pieces["from_code"].map(population) * pieces["count_weight"] if population is not None \
+        else pd.Series(np.nan, index=pieces.index)
+    usable = residents.groupby(pieces["to_code"]).transform(lambda w: bool(w.notna().all() and w.sum() > 0))
+    rate = residents.where(usable.astype(bool), pieces["share_to"])
+    pieces["rate_weight"] = rate / rate.groupby(pieces["to_code"]).transform("sum")
+    return [{"from_code": r.from_code, "to_code": r.to_code, "count_weight": float(r.count_weight),
+             "rate_weight": float(r.rate_weight), "exact": False, "tier": "overlap",
+             "evidence": _overlap_text(r.from_code, r.to_code, r.share_from, r.share_to)}
+            for r in pieces.itertuples()]
+
+
+def from_geometry(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame, *, level: str, source_year: int,
+                  target_year: int, population: pd.Series | None = None,
+                  target_population: pd.Series | None = None) -> Crosswalk:
+    """Crosswalk by overlaying two years' boundaries (EPSG:28992), geometry alone.
+
+    Parameters
+    ----------
+    source, target
+        Boundaries with ``code`` (index or column), ``name`` and polygon
+        geometry, in EPSG:28992 (areas in m²).
+    population, target_population
+        Residents per source and per target code, where known (see
+        :func:`overlap_links`).
+
+    Notes
+    -----
+    A one-to-one pair whose shares both reach :data:`SAME_SHARE` is exact
+    (tier ``geometry``); every other intersection is an estimate (tier
+    ``overlap``). :func:`combine` adds CBS's indicator and land area.
+    """
+    return combine(source, target, level=level, source_year=source_year, target_year=target_year,
+                   population=population, target_population=target_population)
+
+
+def combine(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame, *, level: str, source_year: int,
+            target_year: int, hint: Crosswalk | None = None, fingerprints: tuple | None = None,
+            population: pd.Series | None = None, target_population: pd.Series | None = None) -> Crosswalk:
+    """One hop between two years whose boundaries are both at hand: geometry checked against other evidence.
+
+    Strongest first, per area:
+
+    1. exact links of ``hint`` (CBS's indicator or fingerprints between the
+       same years) that the geometry confirms: both shares at least
+       :data:`DOMINANT`;
+    2. pairs of identical geometry (one to one, both shares at least
+       :data:`SAME_SHARE`) unless ``hint`` says the boundary changed (CBS
+       indicator 3, or a fingerprint estimate);
+    3. pairs whose shares reach :data:`DOMINANT` and whose CBS land area
+       (``fingerprints``: the :func:`fingerprint_frame` of both years) agrees
+       within :data:`LAND_TOLERANCE`;
+    4. every other intersection among the codes left: an estimate
+       (:func:`overlap_links`).
+    """
+    src, dst = _as_frame(source, "source"), _as_frame(target, "target")
+    pieces = overlay(src, dst)
     names_s, names_t = _names(src), _names(dst)
+    share = {(r.from_code, r.to_code): (r.share_from, r.share_to) for r in pieces.itertuples()}
+    one_from = pieces.groupby("from_code")["to_code"].transform("size") == 1
+    one_to = pieces.groupby("to_code")["from_code"].transform("size") == 1
+    rows: list[dict] = []
+    taken_from: set[str] = set()
+    taken_to: set[str] = set()
+
+    def dominant(f: str, t: str) -> bool:
+        sf, st = share.get((f, t), (0.0, 0.0))
+        return sf >= DOMINANT and st >= DOMINANT
+
+    def accept(f: str, t: str, tier: str, evidence: str) -> None:
+        rows.append({"from_code": f, "to_code": t, "count_weight": 1.0, "rate_weight": 1.0, "exact": True,
+                     "tier": tier, "evidence": evidence})
+        taken_from.add(f)
+        taken_to.add(t)
+
+    changed_from: set[str] = set()
+    changed_to: set[str] = set()
+    if hint is not None:
+        for r in hint.links[hint.links["exact"]].itertuples():
+            if r.from_code not in taken_from and r.to_code not in taken_to and dominant(r.from_code, r.to_code):
+                accept(r.from_code, r.to_code, "indicator" if r.tier == "indicator" else "geometry",
+                       f"{r.evidence}; {_overlap_text(r.from_code, r.to_code, *share[(r.from_code, r.to_code)])}")
+        estimated = hint.links[~hint.links["exact"]]
+        changed_from |= set(estimated["from_code"])
+        changed_to |= set(estimated["to_code"])
+        lost = hint.unmatched[(hint.unmatched["side"] == "to") & (hint.unmatched["cause"] == "cbs_boundary_changed")]
+        changed_to |= set(lost["code"])
+    identical = pieces[one_from & one_to & (pieces["share_from"] >= SAME_SHARE) & (pieces["share_to"] >= SAME_SHARE)]
+    for r in identical.itertuples():
+        if r.from_code in taken_from or r.to_code in taken_to or r.from_code in changed_from \
+                or r.to_code in changed_to:
+            continue
+        accept(r.from_code, r.to_code, "geometry", _overlap_text(r.from_code, r.to_code, r.share_from, r.share_to))
+    if fingerprints is not None:
+        fp_s, fp_t = fingerprints
+        for r in pieces.itertuples():
+            f, t = r.from_code, r.to_code
+            if f in taken_from or t in taken_to or not dominant(f, t) or f not in fp_s.index or t not in fp_t.index:
+                continue
+            if _verdict(fp_s.loc[f], fp_t.loc[t]) == "exact":
+                accept(f, t, "geometry", f"{_overlap_text(f, t, r.share_from, r.share_to)}; CBS "
+                                         f"{_describe(fp_s.loc[f], fp_t.loc[t])}")
+    rest = pieces[~pieces["from_code"].isin(taken_from) & ~pieces["to_code"].isin(taken_to)]
+    rows += overlap_links(rest, population=population, target_population=target_population)
+    linked_from = taken_from | set(rest["from_code"])
+    linked_to = taken_to | set(rest["to_code"])
     unmatched = [{"code": c, "side": "from", "name": names_s.get(c, ""), "cause": "no_overlap",
                   "reason": f"no {target_year} {level} overlaps it"}
-                 for c in sorted(set(src["code"]) - set(pieces["from_code"]))]
+                 for c in sorted(set(src["code"]) - linked_from)]
     unmatched += [{"code": c, "side": "to", "name": names_t.get(c, ""), "cause": "no_overlap",
                    "reason": f"no {source_year} {level} overlaps it"}
-                  for c in sorted(set(dst["code"]) - set(pieces["to_code"]))]
-    links = label(_links(pieces[LINK_COLUMNS].to_dict("records")), names_s, names_t)
+                  for c in sorted(set(dst["code"]) - linked_to)]
+    links = label(_links(rows), names_s, names_t)
     return Crosswalk(level, source_year, target_year, "geometry", links, _unmatched(unmatched), names_s, names_t)
 
 
@@ -416,7 +572,7 @@ def fingerprint_frame(frame: pd.DataFrame, level: str, names: dict[str, str] | N
 
 
 def from_fingerprints(source: pd.DataFrame | None, target: pd.DataFrame, *, level: str, source_year: int,
-                      target_year: int, indicator: bool = True) -> Crosswalk:
+                      target_year: int, indicator: bool = True, source_codes=()) -> Crosswalk:
     """Crosswalk from CBS's own per-code figures in a Kerncijfers table of each indeling.
 
     Parameters
@@ -428,8 +584,16 @@ def from_fingerprints(source: pd.DataFrame | None, target: pd.DataFrame, *, leve
         may be None when no table of the source indeling is at hand: then only
         CBS's change indicator can link codes.
     indicator
-        Use the target table's ``boundary_change`` (CBS: code and boundary
-        unchanged since the year before) when ``target_year == source_year + 1``.
+        Use the target table's ``boundary_change`` (CBS: 1 code and boundary
+        unchanged, 2 code changed but boundary unchanged, 3 boundary changed
+        since the year before) when ``target_year == source_year + 1``.
+    source_codes
+        The codes known in the source year (e.g. of the table to convert):
+        where a code changed but its boundary did not (indicator 2) and no
+        fingerprints of the source year exist, the vanished codes of the same
+        former municipalities are its candidates, kept in
+        :attr:`Crosswalk.pending` until :func:`resolve_pending` identifies the
+        old code by its buurten.
 
     Notes
     -----
@@ -462,13 +626,16 @@ def from_fingerprints(source: pd.DataFrame | None, target: pd.DataFrame, *, leve
         source = pd.DataFrame(columns=target.columns).astype({c: "float64" for c in catalogue.FINGERPRINT_CONCEPTS})
     names_s, names_t = _names(source), _names(target)
     use_indicator = indicator and target_year == source_year + 1 and target["boundary_change"].notna().any()
-    rows, unmatched = [], []
+    known = {c for c in set(source_codes) | set(source.index)
+             if regions.is_area_code(c) and regions.level_of(c) == level}
+    rows, pending, unmatched = [], [], []
     for gm in sorted(set(target["gemeente_code"])):
         if not regions.in_province(gm):
             continue
         olds = regions.predecessors(gm, source_year, target_year)
         src = source[source["gemeente_code"].isin(olds)]
         dst = target[target["gemeente_code"] == gm]
+        candidates: list[str] = []
         if use_indicator:
             kept = dst.index[(dst["boundary_change"] == 1)]
             for code in kept:
@@ -476,8 +643,11 @@ def from_fingerprints(source: pd.DataFrame | None, target: pd.DataFrame, *, leve
                 if code in src.index:
                     evidence = _describe(src.loc[code], dst.loc[code]) + "; " + evidence
                 rows.append({"from_code": code, "to_code": code, "count_weight": 1.0, "rate_weight": 1.0,
-                             "exact": True, "evidence": evidence})
+                             "exact": True, "tier": "indicator", "evidence": evidence})
             src, dst = src.drop(index=kept, errors="ignore"), dst.drop(index=kept)
+            if src.empty:  # no figures of the source year: CBS's word and the buurten must do
+                candidates = sorted(c for c in known if regions.municipality_of(c) in olds
+                                    and c not in set(kept) and c not in set(target.index))
         matched_src, matched_dst = set(), set()
         if len(src) and len(dst):
             for i, j, margin in _assign(_cost(src, dst)):
@@ -486,7 +656,8 @@ def from_fingerprints(source: pd.DataFrame | None, target: pd.DataFrame, *, leve
                 if verdict is None or margin < AMBIGUITY_MARGIN:
                     continue
                 rows.append({"from_code": src.index[i], "to_code": dst.index[j], "count_weight": 1.0,
-                             "rate_weight": 1.0, "exact": verdict == "exact", "evidence": _describe(a, b)})
+                             "rate_weight": 1.0, "exact": verdict == "exact", "tier": "fingerprint",
+                             "evidence": _describe(a, b)})
                 matched_src.add(src.index[i])
                 matched_dst.add(dst.index[j])
         rest_src = src.drop(index=list(matched_src))
@@ -500,12 +671,17 @@ def from_fingerprints(source: pd.DataFrame | None, target: pd.DataFrame, *, leve
         for code in rest_dst.index:
             cause = "no_match" if len(source) else "no_source_figures"
             why = (f"no {source_year} {level} with a matching land area and population" if len(source)
-                   else f"no figures per {level} of indeling {source_year} to match it with")
+                   else f"no Kerncijfers per {level} of indeling {source_year} to match it with")
             change = rest_dst.at[code, "boundary_change"]
             if use_indicator and change in (2, 3):
                 cause = "cbs_code_changed" if change == 2 else "cbs_boundary_changed"
                 why = (f"CBS indelingswijziging {target_year}: {'code' if change == 2 else 'boundary'} changed since "
                        f"{source_year}; " + why)
+                if change == 2:
+                    pending += [{"from_code": c, "to_code": code, "count_weight": 1.0, "rate_weight": 1.0,
+                                 "exact": True, "tier": "indicator",
+                                 "evidence": f"CBS indelingswijziging {target_year}: code changed, boundary "
+                                             f"unchanged since {source_year}"} for c in candidates]
             if olds != [gm]:
                 why += f" (municipality formed from {', '.join(olds)})"
             unmatched.append({"code": code, "side": "to", "name": names_t.get(code, ""), "reason": why,
@@ -515,7 +691,7 @@ def from_fingerprints(source: pd.DataFrame | None, target: pd.DataFrame, *, leve
                               "reason": f"no {target_year} {level} with a matching land area and population"})
     method = "indicator" if use_indicator and source.empty else "fingerprint"
     return Crosswalk(level, source_year, target_year, method, label(_links(rows), names_s, names_t),
-                     _unmatched(unmatched), names_s, names_t)
+                     _unmatched(unmatched), names_s, names_t, pending=_links(pending))
 
 
 def _group_rows(src: pd.DataFrame, dst: pd.DataFrame, evidence: str) -> list[dict]:
@@ -528,30 +704,127 @@ def _group_rows(src: pd.DataFrame, dst: pd.DataFrame, evidence: str) -> list[dic
     from_weight = from_weight / from_weight.sum() if from_weight.sum() > 0 else \
         pd.Series(1.0 / len(src), index=src.index)
     return [{"from_code": a, "to_code": b, "count_weight": float(to_weight[b]), "rate_weight": float(from_weight[a]),
-             "exact": False, "evidence": evidence} for a in src.index for b in dst.index]
+             "exact": False, "tier": "fingerprint", "evidence": evidence} for a in src.index for b in dst.index]
+
+
+# --------------------------------------------------------------------------- buurt continuity
+
+
+def buurt_key(code: str) -> str:
+    """The part of a buurt code that survives a municipal renumbering: wijk and buurt number (``WWBB``).
+
+    Examples
+    --------
+    >>> buurt_key("BU00100623"), buurt_key("BU19790623")
+    ('0623', '0623')
+    """
+    return str(code)[-4:]
+
+
+def continuity(old: pd.DataFrame, new: pd.DataFrame) -> tuple[float, str]:
+    """How far the buurten of an old area continue in a new one, and a description.
+
+    A buurt continues when its buurt key (:func:`buurt_key`) or its
+    informative name occurs among the other area's buurten. The score is the
+    Dice coefficient ``2 · continuing / (n_old + n_new)``: 1 when the two
+    lists correspond one to one, and low when a one-buurt area happens to
+    share a key with a large one. ``old`` and ``new`` hold ``code`` and
+    ``name`` (names may be empty).
+    """
+    if old.empty or new.empty:
+        return 0.0, ""
+    keys_new = set(new["code"].map(buurt_key))
+    names_new = {name_key(n) for n in new["name"]} - {""}
+    by_code = old["code"].map(buurt_key).isin(keys_new)
+    by_name = old["name"].map(name_key).map(lambda k: bool(k) and k in names_new)
+    found = int((by_code | by_name).sum())
+    score = min(1.0, 2 * found / (len(old) + len(new)))
+    how = "code" if by_code.sum() >= by_name.sum() else "name"
+    return score, f"{found} of its {len(old)} buurten continue (by {how}) among the {len(new)} of the new area"
+
+
+def resolve_pending(cw: Crosswalk, old_buurten: pd.DataFrame | None, new_buurten: pd.DataFrame | None) -> Crosswalk:
+    """Identify the old code of every area CBS says only changed its code, by the buurten that continue.
+
+    Parameters
+    ----------
+    old_buurten, new_buurten
+        The buurten of the source and of the target indeling: ``code``,
+        ``name`` (may be missing) and ``wijk`` (the wijk code they belong to).
+
+    A target takes the candidate whose buurten continue best (at least
+    :data:`CONTINUITY`, and no other candidate as good); each old code goes to
+    one target at most. Resolved links become exact (tier ``indicator``);
+    the rest are dropped and their targets stay unmatched with the reason.
+    """
+    if cw.pending.empty:
+        return cw
+    pending = cw.pending[cw.pending["exact"]]
+    resolved = []
+    if old_buurten is not None and new_buurten is not None and len(pending):
+        scored = []
+        for r in pending.itertuples():
+            score, how = continuity(old_buurten[old_buurten["wijk"] == r.from_code],
+                                    new_buurten[new_buurten["wijk"] == r.to_code])
+            scored.append((score, r, how))
+        best: dict[str, list] = {}
+        for score, r, how in scored:
+            best.setdefault(r.to_code, []).append((score, r, how))
+        used: set[str] = set()
+        for to_code, options in sorted(best.items(), key=lambda kv: -max(s for s, _, _ in kv[1])):
+            options.sort(key=lambda o: -o[0])
+            score, r, how = options[0]
+            runner_up = options[1][0] if len(options) > 1 else 0.0
+            if score < CONTINUITY or runner_up >= score or r.from_code in used:
+                continue
+            used.add(r.from_code)
+            resolved.append({"from_code": r.from_code, "to_code": to_code, "count_weight": 1.0, "rate_weight": 1.0,
+                             "exact": True, "tier": "indicator", "evidence": f"{r.evidence}; {how}"})
+    unmatched = cw.unmatched
+    if resolved:
+        done_to = {r["to_code"] for r in resolved}
+        done_from = {r["from_code"] for r in resolved}
+        unmatched = unmatched[~(((unmatched["side"] == "to") & unmatched["code"].isin(done_to))
+                                | ((unmatched["side"] == "from") & unmatched["code"].isin(done_from)))]
+    base = cw.links[LINK_COLUMNS]
+    links = label(pd.concat([base, _links(resolved)], ignore_index=True) if resolved else base,
+                  cw.source_names, cw.target_names)
+    return Crosswalk(cw.level, cw.source, cw.target, cw.method, links, unmatched.reset_index(drop=True),
+                     cw.source_names, cw.target_names, cw.inputs)
 
 
 # --------------------------------------------------------------------------- chains
+
+
+def _chain(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Links ``a`` then ``b``: weights multiply, exact when both are, the weaker evidence counts."""
+    joined = a[LINK_COLUMNS].merge(b[LINK_COLUMNS], left_on="to_code", right_on="from_code", suffixes=("", "_2"))
+    if joined.empty:
+        return _links([])
+    joined = joined.assign(count_weight=joined["count_weight"] * joined["count_weight_2"],
+                           rate_weight=joined["rate_weight"] * joined["rate_weight_2"],
+                           exact=joined["exact"] & joined["exact_2"],
+                           tier=[weakest(p) for p in zip(joined["tier"], joined["tier_2"], strict=True)],
+                           evidence=joined["evidence"] + " | " + joined["evidence_2"])
+    out = joined.groupby(["from_code", "to_code_2"], as_index=False).agg(
+        count_weight=("count_weight", "sum"), rate_weight=("rate_weight", "sum"), exact=("exact", "all"),
+        tier=("tier", weakest), evidence=("evidence", "first")).rename(columns={"to_code_2": "to_code"})
+    return _links(out[LINK_COLUMNS].to_dict("records"))
 
 
 def compose(first: Crosswalk, second: Crosswalk) -> Crosswalk:
     """The crosswalk ``first.source -> second.target`` through ``first.target == second.source``.
 
     Weights multiply (``w(a, c) = Σ_b w1(a, b) w2(b, c)``); a link is exact
-    when both steps are. Codes lost in either step are unmatched.
+    when both steps are, and rests on the weaker evidence of the two. Codes
+    lost in either step are unmatched. Pending links (:attr:`Crosswalk.pending`)
+    travel through exact links only.
     """
     if first.target != second.source or first.level != second.level:
         raise DataError(f"Cannot chain {first.source}->{first.target} with {second.source}->{second.target}.")
-    a = first.links[["from_code", "to_code", "count_weight", "rate_weight", "exact", "evidence"]]
-    b = second.links[["from_code", "to_code", "count_weight", "rate_weight", "exact", "evidence"]]
-    joined = a.merge(b, left_on="to_code", right_on="from_code", suffixes=("", "_2"))
-    joined = joined.assign(count_weight=joined["count_weight"] * joined["count_weight_2"],
-                           rate_weight=joined["rate_weight"] * joined["rate_weight_2"],
-                           exact=joined["exact"] & joined["exact_2"],
-                           evidence=joined["evidence"] + " | " + joined["evidence_2"])
-    links = joined.groupby(["from_code", "to_code_2"], as_index=False).agg(
-        count_weight=("count_weight", "sum"), rate_weight=("rate_weight", "sum"), exact=("exact", "all"),
-        evidence=("evidence", "first")).rename(columns={"to_code_2": "to_code"})
+    links = _chain(first.links, second.links)
+    pending = pd.concat([_chain(first.pending, second.links[second.links["exact"]]),
+                         _chain(first.links[first.links["exact"]], second.pending)], ignore_index=True)
     lost = set(first.links["to_code"]) - set(second.links["from_code"])
     unmatched = [first.unmatched[first.unmatched["side"] == "from"],
                  second.unmatched[second.unmatched["side"] == "to"]]
@@ -561,7 +834,7 @@ def compose(first: Crosswalk, second: Crosswalk) -> Crosswalk:
                                   "reason": f"its {first.target} successor has no {second.target} match"}
                                  for c in lost_from]))
     lost_to = set(second.links["to_code"]) - set(links["to_code"])
-    lost_first = first.unmatched[first.unmatched["side"] == "to"].set_index("code")
+    lost_first = first.unmatched[first.unmatched["side"] == "to"].drop_duplicates("code").set_index("code")
     predecessors = second.links.groupby("to_code")["from_code"].agg(sorted).to_dict()
     unmatched.append(_unmatched([{"code": c, "side": "to", "name": second.target_names.get(c, ""),
                                   "cause": lost_first["cause"].get(predecessors[c][0], "not_linked"),
@@ -572,8 +845,8 @@ def compose(first: Crosswalk, second: Crosswalk) -> Crosswalk:
     unmatched = pd.concat([u for u in unmatched if len(u)], ignore_index=True) if any(len(u) for u in unmatched) \
         else _unmatched([])
     return Crosswalk(first.level, first.source, second.target, f"{first.method}+{second.method}",
-                     label(links[LINK_COLUMNS], first.source_names, second.target_names), unmatched,
-                     first.source_names, second.target_names, first.inputs + second.inputs)
+                     label(links, first.source_names, second.target_names), unmatched,
+                     first.source_names, second.target_names, first.inputs + second.inputs, pending=pending)
 
 
 # --------------------------------------------------------------------------- conversion
@@ -595,9 +868,10 @@ def convert(frame: pd.DataFrame, crosswalk: Crosswalk, columns: list[str]) -> tu
     -------
     (pandas.DataFrame, pandas.DataFrame)
         The figures indexed by target code (every linked target), and per
-        target ``relation``, ``from_codes`` and ``exact``. A target whose
-        sources include a missing value is missing (suppressed when a source
-        was suppressed): a part never stands for the whole.
+        target ``relation``, ``from_codes``, ``exact``, ``tier`` and
+        ``evidence``. A target whose sources include a missing value is
+        missing (suppressed when a source was suppressed): a part never stands
+        for the whole.
     """
     links = crosswalk.links
     targets = pd.Index(sorted(set(links["to_code"])), name="code")
@@ -615,9 +889,7 @@ def convert(frame: pd.DataFrame, crosswalk: Crosswalk, columns: list[str]) -> tu
     aligned = frame.reindex(sources_)
     out = pd.DataFrame(index=targets)
     for column in columns:
-        concept = catalogue.CONCEPTS.get(column)
-        rule = "category" if concept is not None and concept.categorical else \
-            "count" if concept is not None and concept.extensive else "rate"
+        rule = rule_of(column)
         x = pd.to_numeric(aligned[column], errors="coerce").to_numpy(dtype="float64") if column in aligned \
             else np.full(len(sources_), np.nan)
         flag = aligned[f"{column}__suppressed"].fillna(False).to_numpy(dtype=bool) \
@@ -631,6 +903,13 @@ def convert(frame: pd.DataFrame, crosswalk: Crosswalk, columns: list[str]) -> tu
         out[column] = value
         out[f"{column}__suppressed"] = ((touches.T @ flag.astype("float64")) > 0) & np.isnan(value)
     return out, crosswalk.relation_of().reindex(targets)
+
+
+def rule_of(column: str) -> str:
+    """How a concept moves between areas: ``count`` (extensive), ``category`` (codes) or ``rate``."""
+    concept = catalogue.CONCEPTS.get(column)
+    return "category" if concept is not None and concept.categorical else \
+        "count" if concept is not None and concept.extensive else "rate"
 
 
 def check_totals(frame: pd.DataFrame, column: str = "population", *, level: str = "wijk") -> pd.DataFrame:
@@ -649,8 +928,8 @@ def check_totals(frame: pd.DataFrame, column: str = "population", *, level: str 
         ``2.5 * n + 1`` (each area rounded to 5 persons).
     """
     values = pd.to_numeric(frame[column], errors="coerce")
-    gm = frame.loc[frame["level"] == "gemeente"].assign(v=values).set_index("code")["v"]
-    parts = frame.loc[frame["level"] == level].assign(v=values).groupby("gemeente_code")["v"]
+    gm = frame.loc[frame["level"] == "gemeente"].assign(v=values).drop_duplicates("code").set_index("code")["v"]
+    parts = frame.loc[frame["level"] == level].assign(v=values).drop_duplicates("code").groupby("gemeente_code")["v"]
     out = pd.DataFrame({"gemeente": gm, "areas": parts.sum(min_count=1), "n": parts.size()}).dropna(subset=["gemeente"])
     out["n"] = out["n"].fillna(0).astype(int)
     out["difference"] = out["areas"] - out["gemeente"]
@@ -660,15 +939,14 @@ def check_totals(frame: pd.DataFrame, column: str = "population", *, level: str 
 
 def fill_from_municipality(converted: pd.DataFrame, provenance: pd.DataFrame, municipal: pd.DataFrame,
                            targets: list[str], columns: list[str], *, source: int, target: int) -> tuple:
-    """Give areas of a merged municipality the merged municipality's rates (estimates; counts stay missing).
+    """Give areas of a merged municipality the merged municipality's rates (the last resort; counts stay missing).
 
     When a municipality was formed by a merger after the source indeling and
-    no area inside it can be matched (no per-area figures of the source
-    indeling), the finest checked correspondence is the municipality itself:
-    the former municipalities together (:data:`mgg_geo.data.regions.MERGERS`,
-    checked by fingerprint at gemeente level). Rates are inherited from that
-    merged, population-weighted figure; counts cannot be divided and stay
-    missing.
+    nothing links an area inside it, the finest checked correspondence is the
+    municipality itself: the former municipalities together
+    (:data:`mgg_geo.data.regions.MERGERS`, moved onto the merged one like any
+    gemeente). Rates are inherited from that merged, population-weighted
+    figure, relation ``average``; counts cannot be divided and stay missing.
 
     Parameters
     ----------
@@ -686,13 +964,13 @@ def fill_from_municipality(converted: pd.DataFrame, provenance: pd.DataFrame, mu
             continue
         row = {}
         for column in columns:
-            concept = catalogue.CONCEPTS.get(column)
-            keep = concept is None or not (concept.extensive or concept.categorical)
+            keep = rule_of(column) == "rate"
             row[column] = municipal.at[gm, column] if keep else np.nan
             flag = f"{column}__suppressed"
             row[flag] = bool(municipal.at[gm, flag]) if keep and flag in municipal else False
         extra.append(pd.Series(row, name=code))
-        notes[code] = {"relation": "merged", "from_codes": ", ".join(olds), "exact": False}
+        notes[code] = {"relation": "average", "from_codes": ", ".join(olds), "exact": False, "tier": "average",
+                       "evidence": f"{gm} formed from {', '.join(olds)}: their average, weighted by residents"}
     if not extra:
         return converted, provenance
     converted = pd.concat([converted, pd.DataFrame(extra)])
@@ -700,95 +978,342 @@ def fill_from_municipality(converted: pd.DataFrame, provenance: pd.DataFrame, mu
     return converted, provenance
 
 
+# --------------------------------------------------------------------------- evidence at hand
+
+
+_PLURAL = {"gemeente": "gemeenten", "wijk": "wijken", "buurt": "buurten"}
+
+
+def plural(level: str) -> str:
+    """The Dutch plural CBS uses for a level: gemeenten, wijken, buurten."""
+    return _PLURAL.get(level, level)
+
+
+def command(kind: str, level: str, year: int) -> str:
+    """The file and the command of the offline route that adds one piece of evidence."""
+    if kind == "boundaries":
+        return (f"the {level} boundaries of {year} (mgg-geo import boundaries FILE --level {level} "
+                f"--year {year})")
+    return f"the Kerncijfers wijken en buurten {year} (mgg-geo import kwb FILE --year {year})"
+
+
+def advice(level: str, year: int) -> str:
+    """What to import so that areas of ``year`` can be linked at all: the commands of the offline route."""
+    return f"import {command('boundaries', level, year)} or {command('kwb', level, year)}"
+
+
+def link_advice(ev: Evidence | str, source: int, target: int, *, offline: bool = True) -> str:
+    """The imports that would link the areas of ``source`` to those of ``target`` ("import A or B")."""
+    if isinstance(ev, str):
+        ev = Evidence(ev, offline=offline, source_year=source)
+    options = missing(ev, source, target)
+    if not options:
+        options = [f"{command('boundaries', ev.level, source)} and {command('boundaries', ev.level, target)}"]
+    return "import " + " or ".join(options)
+
+
+class Evidence:
+    """Everything at hand to link the areas of two years at one level (cache first, else CBS/PDOK).
+
+    Parameters
+    ----------
+    level
+        gemeente, wijk or buurt.
+    offline
+        Use the cache only.
+    source_year, source_codes
+        The indeling and the codes of the table being converted: they are the
+        known codes of that year even where no boundaries or Kerncijfers are.
+    """
+
+    def __init__(self, level: str, *, offline: bool, source_year: int | None = None, source_codes=(),
+                 assume: frozenset = frozenset()):
+        self.level, self.offline = level, offline
+        self.source_year, self.source_codes = source_year, tuple(source_codes)
+        self.assume = assume  # {("boundaries" | "kwb", year)} taken as present (see :func:`missing`)
+        self._bounds: dict[tuple[int, str], sources.Dataset | None] = {}
+        self._kwb: dict[int, sources.Dataset | None] = {}
+        self._fingerprints: dict[tuple[int, bool], pd.DataFrame | None] = {}
+        self._buurten: dict[int, pd.DataFrame | None] = {}
+        self.used: dict[str, dict] = {}
+
+    def _use(self, data: sources.Dataset | cache.Entry | None) -> sources.Dataset | cache.Entry | None:
+        if data is not None:
+            m = data.manifest
+            self.used[m["name"]] = {"name": m["name"], "sha256": m.get("sha256")}
+        return data
+
+    def _cached(self, kind: str, year: int, level: str | None = None) -> cache.Entry | None:
+        """The cache entry of a kind of evidence, read from the manifests only (nothing is loaded)."""
+        return cache.find(kind, year=year, level=level or self.level,
+                          require=("land_area",) if kind == "kwb" else ())
+
+    def boundaries(self, year: int, level: str | None = None) -> sources.Dataset | None:
+        """Boundaries of ``year`` (at this level, or ``level``), or None."""
+        key = (year, level or self.level)
+        if key not in self._bounds:
+            self._bounds[key] = sources.boundaries_at(year, key[1], offline=self.offline)
+        return self._bounds[key]
+
+    def kwb(self, year: int) -> sources.Dataset | None:
+        """A Kerncijfers table of indeling ``year`` with land area per area at this level, or None."""
+        if year not in self._kwb:
+            self._kwb[year] = sources.kwb_at(year, self.level, require=("land_area",), offline=self.offline)
+        return self._kwb[year]
+
+    def fingerprints(self, year: int, *, names: bool = True) -> pd.DataFrame | None:
+        """:func:`fingerprint_frame` of :meth:`kwb` (with ``names``: from the boundaries where the table has none)."""
+        key = (year, names)
+        if key not in self._fingerprints:
+            data = self.kwb(year)
+            bounds = self.boundaries(year) if data is not None and names else None
+            known = {} if bounds is None else bounds.frame.set_index("code")["name"].dropna().astype(str).to_dict()
+            self._fingerprints[key] = None if data is None else fingerprint_frame(data.frame, self.level, known)
+        return self._fingerprints[key]
+
+    def has_boundaries(self, year: int) -> bool:
+        """Boundaries of ``year`` at this level are at hand (or assumed)."""
+        if ("boundaries", year) in self.assume or self._cached("boundaries", year) is not None:
+            return True
+        return not self.offline and self.boundaries(year) is not None
+
+    def has_kwb(self, year: int) -> bool:
+        """Kerncijfers of ``year`` at this level are at hand (or assumed)."""
+        if ("kwb", year) in self.assume or self._cached("kwb", year) is not None:
+            return True
+        return not self.offline and self.kwb(year) is not None
+
+    def indicator(self, year: int) -> bool:
+        """Whether the Kerncijfers of ``year`` carry CBS's change indicator at this level."""
+        if ("kwb", year) in self.assume:
+            return True
+        if not self.has_kwb(year):
+            return False
+        fp = self.fingerprints(year, names=False)
+        return fp is not None and fp["boundary_change"].notna().any()
+
+    def population(self, year: int) -> pd.Series | None:
+        """Residents per code of indeling ``year`` (Kerncijfers), or None."""
+        fp = self.fingerprints(year, names=False)
+        return None if fp is None or fp["population"].isna().all() else fp["population"]
+
+    def codes(self, year: int) -> set[str]:
+        """Every code of this level known in indeling ``year``."""
+        out = set(self.source_codes) if year == self.source_year else set()
+        for data in (self.boundaries(year), self.kwb(year)):
+            if data is not None:
+                out |= set(data.frame.loc[data.frame["level"] == self.level, "code"]) if "level" in data.frame \
+                    else set(data.frame["code"])
+        return out
+
+    def buurt_entries(self, year: int) -> list[cache.Entry]:
+        """The cache entries that list the buurten of indeling ``year``: buurt boundaries, and tables of that
+        indeling with buurt rows (manifests only)."""
+        out = [e for e in [self._cached("boundaries", year, "buurt")] if e is not None]
+        return out + [e for e in cache.entries() if e.manifest.get("kind") in ("kwb", "health")
+                      and sources.indeling_of(e.manifest) == year and e.manifest.get("levels", {}).get("buurt")]
+
+    def buurten(self, year: int) -> pd.DataFrame | None:
+        """The buurten of indeling ``year`` (``code``, ``name``, ``wijk``) from boundaries or any table of that
+        indeling with buurt rows; None when none are at hand."""
+        if year in self._buurten:
+            return self._buurten[year]
+        parts = []
+        bounds = self.boundaries(year, "buurt")
+        if bounds is not None:
+            parts.append(bounds.frame[["code", "name"]])
+        for entry in self.buurt_entries(year):
+            if entry.manifest.get("kind") == "boundaries":
+                continue
+            frame = self._use(sources.Dataset(entry.load(), entry.manifest)).frame
+            rows = frame[frame["level"] == "buurt"]
+            parts.append(rows[["code"]].assign(name=rows["name"] if "name" in rows else pd.NA))
+        if not parts:
+            self._buurten[year] = None
+            return None
+        self._use(bounds)
+        out = pd.concat(parts, ignore_index=True)
+        out["name"] = out["name"].astype(object).where(out["name"].notna(), "")
+        out = out.sort_values("name", ascending=False).drop_duplicates("code")
+        out["wijk"] = "WK" + out["code"].str[2:8]
+        self._buurten[year] = out.reset_index(drop=True)
+        return self._buurten[year]
+
+
+#: Cost of a hop by the evidence it uses (the cheapest chain of hops wins).
+HOP_COST = {"geometry": 1, "indicator": 2, "fingerprint": 3}
+
+
+def hop_kind(ev: Evidence, a: int, b: int, *, geometry: bool = True) -> str | None:
+    """The strongest kind of hop from indeling ``a`` to ``b`` with the evidence at hand, or None."""
+    if geometry and ev.has_boundaries(a) and ev.has_boundaries(b):
+        return "geometry"
+    if b == a + 1 and ev.indicator(b):
+        return "indicator"
+    if ev.has_kwb(a) and ev.has_kwb(b):
+        return "fingerprint"
+    return None
+
+
+def missing(ev: Evidence, source: int, target: int, *, geometry_only: bool = False) -> list[str]:
+    """The single imports that would link ``source`` to ``target`` (or, with ``geometry_only``, give both years'
+    geometry), as file-and-command texts; the boundaries first."""
+    options = []
+    for kind in ("boundaries",) if geometry_only else ("boundaries", "kwb"):
+        for year in (source, target):
+            present = ev.has_boundaries(year) if kind == "boundaries" else ev.has_kwb(year)
+            if present:
+                continue
+            trial = Evidence(ev.level, offline=True, source_year=ev.source_year, source_codes=ev.source_codes,
+                             assume=ev.assume | {(kind, year)})
+            trial._bounds, trial._kwb = ev._bounds, ev._kwb
+            if geometry_only:
+                ok = trial.has_boundaries(source) and trial.has_boundaries(target)
+            else:
+                ok = path(trial, source, target) is not None
+            if ok:
+                options.append(command(kind, ev.level, year))
+    if geometry_only and not options:
+        options = [command("boundaries", ev.level, y) for y in (source, target) if not ev.has_boundaries(y)]
+        options = [" and ".join(options)] if options else []
+    return options
+
+
+def path(ev: Evidence, source: int, target: int, *, geometry: bool = True) -> list[tuple[int, int, str]] | None:
+    """The cheapest chain of hops ``source -> ... -> target`` (:data:`HOP_COST`), or None when none exists."""
+    step = 1 if target >= source else -1
+    years = list(range(source, target + step, step))
+    best: dict[int, tuple[float, list]] = {source: (0.0, [])}
+    for i, a in enumerate(years):
+        if a not in best:
+            continue
+        for b in years[i + 1:]:
+            kind = hop_kind(ev, a, b, geometry=geometry)
+            if kind is None:
+                continue
+            cost = best[a][0] + HOP_COST[kind]
+            if b not in best or cost < best[b][0]:
+                best[b] = (cost, best[a][1] + [(a, b, kind)])
+    return best[target][1] if target in best else None
+
+
+def _hop(ev: Evidence, a: int, b: int, kind: str) -> Crosswalk:
+    level = ev.level
+    if kind == "geometry":
+        hint = _non_geometric(ev, a, b)
+        fp_a, fp_b = ev.fingerprints(a), ev.fingerprints(b)
+        for data in (ev.boundaries(a), ev.boundaries(b), ev.kwb(a), ev.kwb(b)):
+            ev._use(data)
+        return combine(ev.boundaries(a).frame, ev.boundaries(b).frame, level=level, source_year=a, target_year=b,
+                       hint=hint, fingerprints=(fp_a, fp_b) if fp_a is not None and fp_b is not None else None,
+                       population=ev.population(a), target_population=ev.population(b))
+    ev._use(ev.kwb(a))
+    ev._use(ev.kwb(b))
+    cw = from_fingerprints(ev.fingerprints(a), ev.fingerprints(b), level=level, source_year=a, target_year=b,
+                           indicator=kind == "indicator", source_codes=ev.codes(a))
+    if not cw.pending.empty and level == "wijk":
+        old, new = ev.buurten(a), ev.buurten(b)
+        if old is not None and new is not None:
+            cw = resolve_pending(cw, old, new)
+    return cw
+
+
+def _walk(ev: Evidence, hops: list[tuple[int, int, str]]) -> Crosswalk:
+    cw = None
+    for a, b, kind in hops:
+        step = _hop(ev, a, b, kind)
+        cw = step if cw is None else compose(cw, step)
+    return cw
+
+
+def _non_geometric(ev: Evidence, a: int, b: int) -> Crosswalk | None:
+    """The indicator and fingerprint chain between two years (exact links resolved where buurten allow)."""
+    hops = path(ev, a, b, geometry=False)
+    if not hops:
+        return None
+    cw = _walk(ev, hops)
+    if not cw.pending.empty and ev.level == "wijk":
+        cw = resolve_pending(cw, ev.buurten(a), ev.buurten(b))
+    return cw
+
+
+def derive(level: str, source: int, target: int, *, offline: bool = False, source_codes=(),
+           evidence: Evidence | None = None) -> Crosswalk | None:
+    """The crosswalk ``source -> target`` from the evidence at hand (module docstring), or None without any."""
+    ev = evidence or Evidence(level, offline=offline, source_year=source, source_codes=source_codes)
+    hops = path(ev, source, target)
+    if not hops:
+        return None
+    cw = _walk(ev, hops)
+    if not cw.pending.empty:
+        cw = resolve_pending(cw, ev.buurten(source) if level == "wijk" else None,
+                             ev.buurten(target) if level == "wijk" else None)
+    cw.method = "+".join(kind for _, _, kind in hops)
+    cw.inputs = sorted(ev.used.values(), key=lambda i: i["name"])
+    return cw
+
+
 def crosswalk(level: str, source: int, target: int, *, offline: bool = False, source_codes=()) -> Crosswalk:
     """The crosswalk ``source -> target`` at ``level`` from the best evidence at hand, cached.
 
-    Evidence, in order (see the module docstring): both years' boundaries
-    (geometry); Kerncijfers tables of both indelingen (fingerprints); CBS's
-    change indicator in the table of ``source + 1`` chained with
-    ``source + 1 -> target``. Boundaries and tables come from the cache, and
-    unless ``offline`` from CBS/PDOK. The result is stored in the cache as
-    ``crosswalk_<level>_<source>_<target>`` with its inputs in the manifest,
-    and reused while those inputs are unchanged.
+    Boundaries and Kerncijfers of every year from ``source`` to ``target``
+    come from the cache and, unless ``offline``, from CBS/PDOK. The result is
+    stored in the cache as ``crosswalk_<level>_<source>_<target>`` with its
+    inputs in the manifest, and reused while those inputs (and the codes to
+    convert) are unchanged.
 
     Parameters
     ----------
     source_codes
-        The codes of the table to convert: when no evidence exists at all,
-        each is listed as unmatched with the reason.
+        The codes of the table to convert: known codes of the source year, and
+        when no evidence exists at all each is listed as unmatched with the
+        reason and the files that would link it.
     """
     if source == target:
         return identity(level, target, source_codes)
-    plan = _plan(level, source, target, offline=offline)
-    if plan is None:
-        reason = (f"no boundaries and no Kerncijfers of indeling {source} per {level} at hand to link it to "
-                  f"{target}: import them (mgg-geo import boundaries FILE --level {level} --year {source}, or "
-                  f"mgg-geo import kwb FILE --year {source})")
-        rows = [{"code": c, "side": "from", "name": "", "reason": reason, "cause": "no_evidence"}
-                for c in sorted(set(source_codes))]
+    codes = sorted(set(source_codes))
+    ev = Evidence(level, offline=offline, source_year=source, source_codes=codes)
+    hops = path(ev, source, target)
+    if not hops:
+        reason = (f"nothing links the {plural(level)} of {source} to those of {target}: "
+                  f"{link_advice(ev, source, target)}")
+        rows = [{"code": c, "side": "from", "name": "", "reason": reason, "cause": "no_evidence"} for c in codes]
         return Crosswalk(level, source, target, "none", label(_links([]), {}, {}), _unmatched(rows))
-    inputs = list({d.manifest["name"]: {"name": d.manifest["name"], "sha256": d.manifest["sha256"]}
-                   for d in plan["inputs"]}.values())
+    # the inputs the derivation may read (their manifests), to find a stored crosswalk derived from the same files
+    for year in range(min(source, target), max(source, target) + 1):
+        for kind in ("boundaries", "kwb"):
+            ev._use(ev._cached(kind, year) or (ev.boundaries(year) if kind == "boundaries" else ev.kwb(year)))
+        for entry in ev.buurt_entries(year) if level == "wijk" else []:
+            ev._use(entry)
+    inputs = sorted(ev.used.values(), key=lambda i: i["name"])
+    digest = hashlib.sha256("\n".join(codes).encode()).hexdigest()[:16]
     name = f"crosswalk_{level}_{source}_{target}"
-    stored = next((e for e in cache.entries("crosswalk") if e.manifest.get("name") == name), None)
-    if stored is not None and stored.manifest.get("inputs") == inputs \
-            and stored.manifest.get("version") == _VERSION:
-        try:
-            return _from_frame(stored.load(), stored.manifest)
-        except DataError:
-            pass
-    result = plan["derive"]()
+    stored = [e for e in cache.entries("crosswalk") if e.manifest.get("name") == name]
+    for entry in stored:
+        m = entry.manifest
+        if m.get("inputs") == inputs and m.get("version") == _VERSION and m.get("codes") == digest:
+            try:
+                return _from_frame(entry.load(), m)
+            except DataError:
+                break
+    result = derive(level, source, target, offline=offline, source_codes=codes, evidence=ev)
     result.inputs = inputs
+    geometry = missing(ev, source, target, geometry_only=True)
+    if geometry and len(result.unmatched):
+        hint = f"; the boundaries of both years would show how: import {' or '.join(geometry)}"
+        result.unmatched = result.unmatched.assign(
+            reason=result.unmatched["reason"].where(result.unmatched["cause"] == "no_overlap",
+                                                    result.unmatched["reason"] + hint))
     cache.store(_to_frame(result), {"kind": "crosswalk", "year": target, "name": name, "level": level,
                                     "source_indeling": source, "indeling": target, "method": result.method,
-                                    "inputs": inputs, "version": _VERSION, "columns": {},
+                                    "inputs": inputs, "codes": digest, "version": _VERSION, "columns": {},
                                     "title": f"crosswalk {level} {source} -> {target} ({result.method})",
                                     "retrieved_at": cache.now_utc()})
     return result
 
 
 #: Bumped whenever the derivation rules change, so cached crosswalks are derived again.
-_VERSION = 4
-
-
-def _plan(level: str, source: int, target: int, *, offline: bool) -> dict | None:
-    """Choose the evidence for ``source -> target``: returns the inputs and a derivation, or None."""
-    bounds_s = sources.boundaries_at(source, level, offline=offline)
-    bounds_t = sources.boundaries_at(target, level, offline=offline)
-    fp_need = ("population", "land_area")
-    kwb_s = sources.kwb_at(source, level, require=fp_need, offline=offline)
-    kwb_t = sources.kwb_at(target, level, require=fp_need, offline=offline)
-
-    def names(bounds) -> dict:
-        return {} if bounds is None else bounds.frame.set_index("code")["name"].dropna().astype(str).to_dict()
-
-    if bounds_s is not None and bounds_t is not None:
-        population = None if kwb_s is None else fingerprint_frame(kwb_s.frame, level)["population"]
-        return {"inputs": [d for d in (bounds_s, bounds_t, kwb_s) if d is not None],
-                "derive": lambda: from_geometry(bounds_s.frame, bounds_t.frame, level=level, source_year=source,
-                                                target_year=target, population=population)}
-    if kwb_s is not None and kwb_t is not None:
-        return {"inputs": [d for d in (kwb_s, kwb_t, bounds_s, bounds_t) if d is not None],
-                "derive": lambda: from_fingerprints(fingerprint_frame(kwb_s.frame, level, names(bounds_s)),
-                                                    fingerprint_frame(kwb_t.frame, level, names(bounds_t)),
-                                                    level=level, source_year=source, target_year=target)}
-    step = source + 1
-    if step <= target:
-        kwb_next = sources.kwb_at(step, level, require=fp_need + ("boundary_change",), offline=offline)
-        if kwb_next is not None:
-            rest = _plan(level, step, target, offline=offline) if step < target else None
-            if step < target and rest is None:
-                return None
-
-            def derive():
-                first = from_fingerprints(None if kwb_s is None else fingerprint_frame(kwb_s.frame, level),
-                                          fingerprint_frame(kwb_next.frame, level), level=level,
-                                          source_year=source, target_year=step)
-                return compose(first, rest["derive"]()) if rest is not None else first
-
-            return {"inputs": [kwb_next] + ([kwb_s] if kwb_s is not None else []) + (rest["inputs"] if rest else []),
-                    "derive": derive}
-    return None
+_VERSION = 5
 
 
 def _to_frame(cw: Crosswalk) -> pd.DataFrame:
@@ -809,7 +1334,7 @@ def _from_frame(frame: pd.DataFrame, manifest: dict) -> Crosswalk:
     if links["exact"].isna().any():
         raise DataError(f"Cached crosswalk {manifest.get('name')} has links without 'exact'; derive it again.")
     links = links.astype({"count_weight": "float64", "rate_weight": "float64", "exact": "bool", "group": "int64"})
-    links = links.astype({c: object for c in ("from_code", "to_code", "evidence", "relation")})
+    links = links.astype({c: object for c in ("from_code", "to_code", "tier", "evidence", "relation")})
     unmatched = frame[frame["record"] == "unmatched"][UNMATCHED_COLUMNS].astype(object).reset_index(drop=True)
     names = {record: frame[frame["record"] == record].set_index("code")["name"].astype(str).to_dict()
              for record in ("source_name", "target_name")}
@@ -833,13 +1358,13 @@ def to_indeling(frame: pd.DataFrame, *, level: str, source: int, target: int, co
     -------
     (pandas.DataFrame, pandas.DataFrame, Crosswalk)
         The figures per target code; per target code ``relation``,
-        ``from_codes``, ``exact`` and, for targets the crosswalk could not
-        reach, ``reason`` and ``cause``; and the crosswalk used.
+        ``from_codes``, ``exact``, ``tier``, ``evidence`` and, for targets the
+        crosswalk could not reach, ``reason`` and ``cause``; and the crosswalk used.
     """
     rows = frame[frame["level"] == level].drop_duplicates("code").set_index("code")
     cw = crosswalk(level, source, target, offline=offline, source_codes=rows.index)
     converted, provenance = convert(rows, cw, columns)
-    lost = cw.unmatched[cw.unmatched["side"] == "to"]
+    lost = cw.unmatched[cw.unmatched["side"] == "to"].drop_duplicates("code")
     if level != "gemeente" and len(lost) and any(
             regions.predecessors(regions.municipality_of(c), source, target) != [regions.municipality_of(c)]
             for c in lost["code"]):

@@ -11,70 +11,134 @@ import pandas as pd
 
 from mgg_geo.present import fmt
 
-#: Relations between areas of two indelingen (see :mod:`mgg_geo.data.vintages`).
-RELATIONS: dict[str, str] = {
-    "same": "ongewijzigd",
-    "renamed": "andere naam",
-    "renumbered": "andere code",
-    "split": "gesplitst",
-    "merged": "samengevoegd",
-    "reshaped": "grens gewijzigd",
+#: How an area got its figures from a source table, worst last: the label and what it means. README
+#: "Indelingen" lists the same labels, and every report's "Datakwaliteit" explains those it uses with these texts.
+ORIGINS: dict[str, str] = {
+    "eigen cijfers": "de cijfers horen bij precies dit gebied: dezelfde code en dezelfde grens",
+    "hernoemd": "hetzelfde gebied onder een andere naam; de cijfers zijn ongewijzigd overgenomen",
+    "omgenummerd": "hetzelfde gebied onder een andere code (de grens is gelijk volgens de grenzen van beide jaren "
+                   "of volgens de indelingswijziging van CBS met de buurten die doorlopen); de cijfers zijn "
+                   "ongewijzigd overgenomen",
+    "geschat uit overlap": "de grens is veranderd; het cijfer is geschat uit de gebieden van het bronjaar die het "
+                           "gebied overlappen, naar oppervlakte en inwoners",
+    "geschat uit kerncijfers": "de grens is veranderd en grenzen van het bronjaar ontbreken; het cijfer is geschat met "
+                               "de CBS-oppervlakte, -inwoners en -huishoudens per gebied van beide jaren",
+    "gemiddelde van de voormalige gemeenten": "niets koppelt het gebied aan een gebied van het bronjaar; het cijfer is "
+                                              "het gemiddelde van de gemeenten waaruit de huidige gemeente is "
+                                              "gevormd (naar inwoners) en zegt niets over verschillen binnen de "
+                                              "gemeente",
+    "geen cijfers": "er is geen betrouwbare koppeling, of het gebied heeft geen of te weinig inwoners voor een "
+                    "schatting; de reden staat erbij",
+}
+
+#: The statuses of :func:`mgg_geo.analysis.chain.origins` as labels (keys of :data:`ORIGINS`).
+STATUS_LABELS: dict[str, str] = {"own": "eigen cijfers", "renamed": "hernoemd", "renumbered": "omgenummerd",
+                                 "overlap": "geschat uit overlap", "fingerprint": "geschat uit kerncijfers",
+                                 "average": "gemiddelde van de voormalige gemeenten", "missing": "geen cijfers"}
+#: The kinds of evidence of a crosswalk (:data:`mgg_geo.data.vintages.EVIDENCE`), as the reports name them.
+EVIDENCE: dict[str, str] = {
+    "geometry": "de grenzen van beide jaren",
+    "indicator": "de indelingswijziging van CBS met de buurten die doorlopen",
+    "overlap": "de overlap van de grenzen van beide jaren",
+    "fingerprint": "CBS-cijfers per gebied (oppervlakte, inwoners, huishoudens)",
+    "average": "het gemiddelde van de voormalige gemeenten",
 }
 
 #: Why an area has no figures from a source table (keys of :data:`mgg_geo.data.vintages.CAUSES`).
 CAUSES: dict[str, str] = {
-    "cbs_code_changed": "CBS gaf het gebied een nieuwe code en er zijn geen cijfers om de oude code te herkennen",
-    "cbs_boundary_changed": "CBS wijzigde de grens van het gebied; de oude cijfers zijn niet te verdelen",
+    "cbs_code_changed": "CBS gaf het gebied een nieuwe code en er zijn geen buurten van beide jaren om de oude code te "
+                        "herkennen",
+    "cbs_boundary_changed": "CBS wijzigde de grens van het gebied en er zijn geen grenzen of cijfers van het bronjaar "
+                            "om de oude cijfers te verdelen",
     "no_match": "geen gebied uit het bronjaar heeft een passende oppervlakte en een passend inwonertal",
     "no_source_figures": "er zijn geen cijfers per gebied uit het bronjaar om het mee te vergelijken",
     "no_overlap": "geen gebied uit het bronjaar overlapt het",
     "no_evidence": "grenzen of kerncijfers van het bronjaar ontbreken",
     "merged_municipality": "de gemeente is gefuseerd; alleen de gemeente als geheel is bruikbaar",
     "not_linked": "geen gebied uit het bronjaar sluit erop aan",
+    "no_residents": "het gebied heeft geen inwoners",
+    "few_residents": "te weinig inwoners voor een geschat cijfer",
 }
 
 
-def relation_text(relation: str, from_codes: str, exact: bool) -> str:
-    """e.g. "andere code (was WK196600)" or "gesplitst (uit WK196605; schatting)"."""
-    word = RELATIONS.get(relation, relation)
-    if relation == "merged" and from_codes and from_codes.startswith("GM"):
-        return f"voormalige gemeenten samen ({from_codes}; schatting)"
-    preposition = "uit" if relation in ("split", "merged") else "was"
-    return f"{word} ({preposition} {from_codes}{'' if exact else '; schatting'})"
+def origin_key(relation: object, tier: object = None, withheld: object = None) -> str:
+    """The label (a key of :data:`ORIGINS`) that follows from a crosswalk relation and its evidence.
+
+    Examples
+    --------
+    >>> origin_key("renumbered"), origin_key("split", "overlap"), origin_key("reshaped", "fingerprint")
+    ('omgenummerd', 'geschat uit overlap', 'geschat uit kerncijfers')
+    >>> origin_key("average"), origin_key(None), origin_key("renumbered", "indicator", "no_residents")
+    ('gemiddelde van de voormalige gemeenten', 'geen cijfers', 'geen cijfers')
+    """
+    if isinstance(withheld, str) or not isinstance(relation, str):
+        return "geen cijfers"
+    if relation == "same":
+        return "eigen cijfers"
+    if relation == "renamed":
+        return "hernoemd"
+    if relation == "renumbered":
+        return "omgenummerd"
+    if relation == "average":
+        return "gemiddelde van de voormalige gemeenten"
+    return "geschat uit kerncijfers" if tier == "fingerprint" else "geschat uit overlap"
+
+
+def origin_text(relation: object, from_codes: object, tier: object = None, withheld: object = None,
+                cause: object = None) -> str:
+    """An area's origin label with its details, e.g. "omgenummerd (was WK001001)", "geschat uit overlap (uit
+    WK000300)", "geen cijfers: het gebied heeft geen inwoners"."""
+    key = origin_key(relation, tier, withheld)
+    if key == "geen cijfers":
+        why = withheld if isinstance(withheld, str) else cause
+        return f"geen cijfers: {CAUSES.get(why, 'geen betrouwbare koppeling')}" if isinstance(why, str) \
+            else "geen cijfers: geen betrouwbare koppeling"
+    if key == "eigen cijfers":
+        return key
+    if key in ("omgenummerd", "hernoemd"):
+        return f"{key} (was {from_codes})"
+    return f"{key} (uit {from_codes})"
 
 
 def figures_origin(vintages: pd.DataFrame) -> pd.Series:
     """Per area code, how its figures were obtained where not directly, e.g.
-    "KWB 2021: andere code (was WK196600); RIVM 2020: geen cijfers"; areas whose every source gave its own
+    "KWB 2021: omgenummerd (was WK196600); RIVM 2020: geen cijfers: ..."; areas whose every source gave its own
     figures are absent."""
     parts: dict[str, list[str]] = {}
     for row in vintages.itertuples():
-        if row.relation == "same":
+        withheld = getattr(row, "withheld", None)
+        if row.relation == "same" and not isinstance(withheld, str):
             continue
-        if isinstance(row.relation, str):
-            text = relation_text(row.relation, row.from_codes, bool(row.exact))
-        else:
-            text = "geen cijfers (indelingswijziging)"
+        text = origin_text(row.relation, row.from_codes, getattr(row, "tier", None), withheld, row.cause)
         parts.setdefault(row.code, []).append(f"{row.source}: {text}")
     return pd.Series({code: "; ".join(texts) for code, texts in parts.items()}, dtype="object")
 
 
+def quality_key(row) -> str | None:
+    """The origin label (a key of :data:`ORIGINS`) of a data-quality row; None for unused codes and totals."""
+    if row.problem not in ("converted", "estimated", "average", "withheld", "missing"):
+        return None
+    return origin_key(row.relation, row.tier, row.cause if row.problem == "withheld" else None)
+
+
 def quality_issue(row) -> str:
-    """One data-quality row (see :func:`mgg_geo.data.areas.quality_table`) as a Dutch sentence."""
-    if row.problem in ("converted", "estimated"):
-        verb = "omgezet" if row.problem == "converted" else "geschat"
-        return f"cijfers {verb}: {relation_text(row.relation, row.from_codes, row.problem == 'converted')}"
-    if row.problem == "missing":
-        return f"geen cijfers: {CAUSES.get(row.cause, 'geen betrouwbare koppeling')}"
+    """One data-quality row (see :func:`mgg_geo.data.areas.quality_table`) as Dutch text: the origin label with
+    its details."""
+    if row.problem in ("converted", "estimated", "average", "withheld", "missing"):
+        withheld = row.cause if row.problem == "withheld" else None
+        return origin_text(row.relation, row.from_codes, row.tier, withheld, row.cause)
     if row.problem == "unused":
         return f"cijfers van deze code niet gebruikt: {CAUSES.get(row.cause, 'geen betrouwbare koppeling')}"
     return f"de gebieden tellen niet op tot het CBS-totaal van de gemeente ({row.detail})"
 
 
 #: Verdicts on a change between vintages (see :mod:`mgg_geo.analysis.trends`).
-VERDICTS: dict[str, str] = {"up": "gestegen", "down": "gedaald", "none": "geen duidelijke verandering"}
-#: Colours of those verdicts in charts (rise: orange, fall: blue, no clear change: grey).
-VERDICT_COLOURS: dict[str, str] = {"up": "#b35806", "down": "#2166ac", "none": "#9a9a9a"}
+VERDICTS: dict[str, str] = {"up": "gestegen", "down": "gedaald", "none": "geen duidelijke verandering",
+                            "boundary": "grens gewijzigd, niet vergelijkbaar",
+                            "not_own": "geen eigen cijfers, niet vergelijkbaar"}
+#: Colours of those verdicts in charts (rise: orange, fall: blue, no clear change and not comparable: grey).
+VERDICT_COLOURS: dict[str, str] = {"up": "#b35806", "down": "#2166ac", "none": "#9a9a9a", "boundary": "#cfcfcf",
+                                   "not_own": "#cfcfcf"}
 
 
 #: Need and coverage classes (1 laag, 2 midden, 3 hoog) and the bivariate label.

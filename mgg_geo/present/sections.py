@@ -18,7 +18,7 @@ import pandas as pd
 
 from mgg_geo import settings
 from mgg_geo.analysis import coverage, gap, trends, whatif
-from mgg_geo.analysis.chain import Analysis
+from mgg_geo.analysis.chain import ORIGIN_STATUSES, Analysis
 from mgg_geo.data import catalogue, regions
 from mgg_geo.present import fmt, labels, maps, pages
 from mgg_geo.present.pages import Html
@@ -291,7 +291,8 @@ def key_figures_table(figures: dict, level: str = "wijk") -> Table:
 
 
 def origins_block(result: Analysis, code: str) -> list[Block]:
-    """The note above the key figures when a source table comes from another indeling (empty otherwise)."""
+    """The note above the key figures when a source table comes from another indeling (empty otherwise): the
+    evidence used in this municipality and how many areas got which label."""
     summary = figures_of(result, code)["origins"]
     if not summary["other"]:
         return []
@@ -299,19 +300,17 @@ def origins_block(result: Analysis, code: str) -> list[Block]:
         f"{'de kerncijfers' if kind == 'kwb' else 'de gezondheidscijfers'} (tabel {m['table_id']}, {m['year']}, "
         f"indeling {m['indeling']})" for kind, m in summary["other"].items())
     counts, residents = summary["counts"], summary["residents"]
-    parts = []
-    for status, text in (("own", "met eigen cijfers (grens ongewijzigd, gecontroleerd)"),
-                         ("converted", "met de cijfers van hun vorige code of naam"),
-                         ("estimated", "met geschatte cijfers (gesplitst, samengevoegd of grens gewijzigd)"),
-                         ("missing", "zonder een deel van de cijfers")):
-        if counts.get(status):
-            parts.append(f"{_areas(result, counts[status])} {text} ({fmt.number(residents.get(status))} inwoners)")
+    parts = [f"{labels.STATUS_LABELS[status]}: {_areas(result, counts[status])} "
+             f"({fmt.number(residents.get(status))} inwoners)"
+             for status in ORIGIN_STATUSES if counts.get(status)]
+    evidence = [labels.EVIDENCE[t] for t in summary.get("evidence", []) if t in labels.EVIDENCE]
+    how = (f"Ze zijn per gebied omgezet met het sterkste bewijs dat er is; in deze gemeente: {fmt.listing(evidence)}."
+           if evidence else "In deze gemeente veranderde geen grens: elk gebied heeft zijn eigen cijfers.")
     missing = summary["missing_names"]
     tail = f" Zonder cijfers: {fmt.listing(missing)}." if missing else ""
     text = (f"De kaarten tonen de {level_word(result)} van de indeling {summary['target']}. "
-            f"{tables[0].upper() + tables[1:]} horen bij een oudere indeling en zijn omgezet op basis van "
-            f"CBS-cijfers per gebied (oppervlakte, inwoners, huishoudens). In deze gemeente: {'; '.join(parts)}."
-            f"{tail} De details staan onder Datakwaliteit.")
+            f"{tables[0].upper() + tables[1:]} horen bij een oudere indeling. {how} Per gebied: {'; '.join(parts)}."
+            f"{tail} Wat elk label betekent en de details per gebied staan onder Datakwaliteit.")
     return [Block("note", title="Let op: cijfers uit een andere gebiedsindeling.", text=text)]
 
 
@@ -588,12 +587,20 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
             "Door CBS/RIVM niet gepubliceerde cijfers (telt als ontbrekend, nooit als 0)", numeric=(1,))))
     changes = result.quality[(result.quality["report_gemeente"] == code) & (result.quality["problem"] != "totals")]
     if len(changes):
+        texts = [labels.quality_issue(r) for r in changes.itertuples()]
         blocks.append(Block("table", table=Table(
             ["Code", "Gebied", "Bron", "Wat er met de cijfers is gebeurd", "Inwoners"],
             [[r.code, labels.area_label(r.name, r.problem != "unused" and r.code in areas.index
                                         and bool(areas.at[r.code, "partial_data"])),
-              r.source, labels.quality_issue(r), fmt.number(r.residents)] for r in changes.itertuples()],
+              r.source, text, fmt.number(r.residents)] for r, text in zip(changes.itertuples(), texts, strict=True)],
             "Cijfers die door een indelingswijziging zijn omgezet, geschat of ontbreken", numeric=(4,))))
+        keys = {labels.quality_key(r) for r in changes.itertuples()}
+        used = [key for key in labels.ORIGINS if key in keys]
+        blocks.append(Block("table", table=Table(
+            ["Label", "Betekenis"], [[key, labels.ORIGINS[key]] for key in used],
+            "Betekenis van de labels (het sterkste bewijs gaat voor: grenzen of de indelingswijziging van CBS, dan "
+            "de overlap van de grenzen, dan CBS-cijfers per gebied, als laatste het gemiddelde van de voormalige "
+            "gemeenten)")))
     for _, t in result.totals[result.totals.index == code].iterrows():
         verdict = "binnen de afronding van CBS" if t["ok"] else "groter dan de afronding van CBS"
         blocks.append(_p(
@@ -647,14 +654,22 @@ def trends_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
                 rows[c].append(fmt.MISSING)
                 continue
             r = part.loc[c]
-            text = (f"{fmt.number(r['first'], decimals)} → {fmt.number(r['last'], decimals)} "
-                    f"({fmt.signed(r['change'], decimals, unit)}): {labels.VERDICTS[r['verdict']]}")
-            rows[c].append(text + (" *" if r["estimated"] else ""))
+            values = f"{fmt.number(r['first'], decimals)} → {fmt.number(r['last'], decimals)}"
+            if r["verdict"] in ("up", "down", "none"):
+                values += f" ({fmt.signed(r['change'], decimals, unit)})"
+            rows[c].append(f"{values}: {labels.VERDICTS[r['verdict']]}" + (" *" if r["estimated"] else ""))
     notes = [f"Gezondheidscijfers (RIVM) zijn schattingen: een verschil van {fmt.number(trends.HEALTH_THRESHOLD)} "
              "procentpunt of minder telt als geen duidelijke verandering.",
              f"Inwoners: een verschil van {fmt.number(trends.COUNT_THRESHOLD)} personen of minder, of minder dan "
              f"{fmt.percent(trends.COUNT_SHARE)}, telt als geen duidelijke verandering (CBS rondt af op 5).",
-             "* Omgerekend naar de huidige gebieden met een schatting (gesplitst, samengevoegd of grens gewijzigd).",
+             *(["* Beide jaren zijn op dezelfde manier geschat uit de overlap van de grenzen; het verschil is dat "
+                "van die schatting."] if changes["estimated"].any() else []),
+             *([f"{labels.VERDICTS['boundary'].capitalize()}: de grens van het gebied veranderde tussen de twee "
+                "jaren (of een van beide cijfers is alleen met CBS-cijfers geschat), dus het verschil kan van de "
+                "grens komen en niet van het gebied; er wordt geen stijging of daling genoemd."]
+               if (changes["verdict"] == "boundary").any() else []),
+             *([f"{labels.VERDICTS['not_own'].capitalize()}: een van beide cijfers is het gemiddelde van de "
+                "voormalige gemeenten."] if (changes["verdict"] == "not_own").any() else []),
              "Alle jaargangen zijn eerst omgezet naar de gebiedsindeling van de kaarten; cijfers waarvan de "
              "definitie tussen de jaren veranderde, worden niet vergeleken."]
     if not any(i in set(changes["indicator"]) for i in ("low_income_share", "social_minimum_share")):

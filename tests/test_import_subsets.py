@@ -1,0 +1,142 @@
+"""Any set of the shared files, imported in any order, gives an analysis or one clear error.
+
+A property over subsets and orders of :data:`mgg_geo.data.imports.SHARED_EXAMPLES`: every outcome is either
+an analysis whose figures each lie on their own area, or one error of the project's family, on one line,
+that names the command importing what is missing. Runs under ``CI=true`` (the files are real data).
+"""
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from mgg_geo import analysis, settings
+from mgg_geo.data import cache, imports
+from mgg_geo.errors import MggError
+from mgg_geo.present import export, labels, reports
+
+pytestmark = pytest.mark.shared
+
+FILES = imports.SHARED_EXAMPLES
+INDEX = {relative: i for i, (_, relative, _) in enumerate(FILES)}
+
+
+def import_files(folder: Path, order: list[int]) -> None:
+    for i in order:
+        kind, relative, options = FILES[i]
+        path = folder / relative
+        if kind == "boundaries":
+            imports.import_boundaries(path, **options)
+        elif kind == "kwb":
+            imports.import_kwb(path, **options)
+        else:
+            imports.import_health(path, **options)
+
+
+def run_subset(folder: Path, order: list[int]):
+    """Import ``order`` into a fresh cache and run the analysis: the result, or the project's error."""
+    saved = settings.CACHE_DIR
+    with tempfile.TemporaryDirectory(prefix="mgg-subset-") as root:
+        settings.CACHE_DIR = Path(root)
+        try:
+            import_files(folder, order)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    result = analysis.run(draws=0, offline=True, geocode=False, reference_date="2026-01-01")
+                except MggError as exc:
+                    return exc, None
+            entry = cache.find("health", year=2020)
+            rivm = None if entry is None else \
+                entry.load().query("age_group == '18+' and level == 'wijk'").set_index("code")["lonely"]
+            return result, rivm
+        finally:
+            settings.CACHE_DIR = saved
+
+
+def check(result, rivm) -> None:
+    if isinstance(result, MggError):
+        message = str(result)
+        assert "\n" not in message and "mgg-geo import" in message, message
+        return
+    areas, vintage = result.areas, result.vintages
+    assert len(areas) and areas["population"].notna().any()
+    # every exact figure is its source area's own figure
+    if rivm is not None and "lonely" in areas and result.sources.get("health", {}).get("year") == 2020:
+        exact = vintage[(vintage["source"] == "RIVM 2020") & vintage["exact"] & vintage["withheld"].isna()]
+        for row in exact.itertuples():
+            expected = rivm.get(row.from_codes, np.nan)
+            got = areas.at[row.code, "lonely"]
+            assert (np.isnan(expected) and np.isnan(got)) or got == expected, (row.code, row.from_codes)
+    # no rate moved onto an area without residents
+    empty = areas.index[areas["population"] == 0]
+    moved = vintage[vintage["code"].isin(empty) & (vintage["relation"].notna()) & (vintage["relation"] != "same")]
+    for column in ("lonely", "low_income_share"):
+        if column in areas:
+            assert areas.loc[moved["code"].unique(), column].isna().all(), column
+    # every area's label follows from its relation and is one the README explains
+    for row in vintage.itertuples():
+        key = labels.origin_key(row.relation, row.tier, row.withheld)
+        assert key in labels.ORIGINS
+        if not isinstance(row.relation, str) or isinstance(row.withheld, str):
+            assert key == "geen cijfers"
+    assert pd.Series(labels.figures_origin(vintage)).map(lambda t: isinstance(t, str)).all()
+    # and the reports can be written: the export, and every text section of two reports and the overview
+    assert len(export.export_table(result)) == len(areas)
+    for code in ("GM1979", "GM1966"):
+        report = reports.MunicipalityReport(result, code)
+        for section in ("title", "summary", "key_figures", "priorities", "comparison", "what_if", "quality",
+                        "trends", "sources", "method", "parameters"):
+            assert getattr(report, section)(), (code, section)
+    overview = reports.ProvinceReport(result)
+    assert overview.ranking() and overview.gap_counts()
+
+
+@hsettings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(order=st.permutations(range(len(FILES))).flatmap(
+    lambda p: st.integers(0, len(p)).map(lambda n: list(p[:n]))))
+@example(order=[INDEX[r] for r in (  # the route of issue 17: KWB 2021/2022, RIVM, boundaries 2024 only
+    "cbs/kwb2021_2022_via_capybara/kwb_2021_2022_gm_wk_decimalfixed_groningen.csv",
+    "cbs/rivm_50090NED_gezondheid_wijk_buurt/gezondheid_2012_2016_2020_groningen.csv",
+    "boundaries/buurten_2024_groningen_rd.geojson", "boundaries/wijken_2024_groningen_rd.geojson",
+    "boundaries/gemeenten_2024_groningen_rd.geojson")])
+@example(order=list(reversed(range(len(FILES)))))
+def test_any_subset_in_any_order_gives_an_analysis_or_one_clear_error(shared_data, order):
+    result, rivm = run_subset(shared_data, order)
+    check(result, rivm)
+
+
+def test_the_route_without_older_boundaries_names_the_imports_that_link_it(shared_data):
+    order = [INDEX[r] for r in ("cbs/kwb2021_2022_via_capybara/kwb_2021_2022_gm_wk_decimalfixed_groningen.csv",
+                                "cbs/rivm_50090NED_gezondheid_wijk_buurt/gezondheid_2012_2016_2020_groningen.csv",
+                                "boundaries/buurten_2024_groningen_rd.geojson",
+                                "boundaries/wijken_2024_groningen_rd.geojson",
+                                "boundaries/gemeenten_2024_groningen_rd.geojson")]
+    result, _ = run_subset(shared_data, order)
+    assert isinstance(result, MggError)
+    assert str(result) == (
+        "The Kerncijfers of 2021 (85039NED, indeling 2021) cannot be moved onto the wijken of 2024: nothing links "
+        "the two indelingen. To link them, import the wijk boundaries of 2021 (mgg-geo import boundaries FILE "
+        "--level wijk --year 2021) or the Kerncijfers wijken en buurten 2024 (mgg-geo import kwb FILE --year 2024) "
+        "(README, 'Offline route').")
+
+
+def test_without_the_2020_boundaries_renumbered_areas_follow_cbs_and_the_buurt_codes(shared_data):
+    """KWB 2021 (indicator), the RIVM buurt rows and the 2024 buurten: Delfzijl's wijken keep their own figures;
+    areas whose boundary changed have none, with the import that would give them."""
+    skip = {"boundaries/gemeenten_2020_groningen_rd.geojson", "boundaries/wijken_2020_groningen_rd.geojson",
+            "boundaries/buurten_2020_groningen_rd.geojson"}
+    result, _ = run_subset(shared_data, [i for i, (_, r, _) in enumerate(FILES) if r not in skip])
+    assert not isinstance(result, MggError), result
+    rivm = result.vintages.query("source == 'RIVM 2020'").set_index("code")
+    assert rivm.loc["WK197901", ["relation", "from_codes"]].tolist() == ["renumbered", "WK001001"]
+    assert result.areas.at["WK197901", "lonely"] == 52.7 and result.areas.at["WK197906", "lonely"] == 54.6
+    assert "buurten continue (by code)" in result.vintages.query("code == 'WK197901' and source == 'RIVM 2020'")[
+        "evidence"].iloc[0]
+    assert not isinstance(rivm.at["WK196609", "relation"], str)  # Warffum: boundary changed, no 2020 geometry
+    assert "--level wijk --year 2020" in rivm.at["WK196609", "reason"]
