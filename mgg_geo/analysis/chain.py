@@ -376,10 +376,12 @@ def _domains(group: catalogue.TargetGroup) -> tuple[str, ...]:
 
 
 def _concat_geo(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    frames = [f for f in frames if len(f)]
-    if not frames:
+    """The frames one after another; with no rows at all, still with their columns (an empty what-if is a table
+    of no steps, not a table without columns)."""
+    kept = [f for f in frames if len(f)] or frames[:1]
+    if not kept:
         return gpd.GeoDataFrame({"gemeente_code": [], "step": []}, geometry=[], crs=settings.CRS_ANALYSIS)
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=settings.CRS_ANALYSIS)
+    return gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), geometry="geometry", crs=settings.CRS_ANALYSIS)
 
 
 def key_figures(result: Analysis, code: str) -> dict:

@@ -559,6 +559,10 @@ def objectives_text(result: Analysis, code: str) -> str:
     people = result.whatif_people[result.whatif_people["gemeente_code"] == code]
     if list(need["code"]) == list(people["code"]):
         return f"In {regions.MUNICIPALITIES[code]} kiezen beide doelen dezelfde buurten in dezelfde volgorde."
+    if sorted(need["code"]) == sorted(people["code"]):  # after the last step the outcome is the same
+        order = fmt.listing([fmt.name(n) for n in people["name"]])
+        return (f"In {regions.MUNICIPALITIES[code]} kiezen beide doelen dezelfde buurten, alleen in een andere "
+                f"volgorde (op alleen het aantal: {order}); na de laatste stap is de uitkomst gelijk.")
     more = w["people_after_population_within"] - w["after_population_within"]
     fewer = w["after_high_need_within"] - w["people_after_high_need_within"]
     return (f"Met alleen het aantal als doel komen in {regions.MUNICIPALITIES[code]} "
