@@ -136,12 +136,43 @@ class WarmKernel:
 def _engine():
     """Define and register :class:`WarmEngine` (papermill is imported only when the batch runs)."""
     from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
     from papermill.log import logger
     from papermill.utils import merge_kwargs, remove_args
 
+    class OnceManager(NotebookExecutionManager):
+        """Writes the executed notebook once, when it is complete (also after a failed cell or a dead kernel).
+
+        papermill writes the whole notebook at the start and end of every cell, which costs more than most
+        report cells; the batch writes to a temporary file that only becomes the notebook when complete, so
+        the intermediate states are never seen.
+        """
+
+        complete = False
+
+        def save(self, **kwargs):
+            if self.complete:
+                super().save(**kwargs)
+
+        def notebook_complete(self, **kwargs):
+            self.complete = True
+            super().notebook_complete(**kwargs)
+
     class WarmEngine(NBClientEngine):
         """Runs a notebook on this thread's :class:`WarmKernel` (reset first) instead of a new kernel."""
+
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                             autosave_cell_every=30, **kwargs):
+            nb_man = OnceManager(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                                 autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
 
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,

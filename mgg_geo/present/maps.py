@@ -260,8 +260,17 @@ def _figure(fig, alt: str, caption: str = "") -> Figure:
     return Figure(base64.b64encode(out.getvalue()).decode(), alt, caption, "image/png", width, height)
 
 
+def _subplots(*args, **kwargs):
+    """``plt.subplots`` for a figure drawn once, when it is saved: geopandas asks the canvas to redraw the whole
+    figure after every layer it plots (``draw_idle``, immediate on a non-interactive canvas), which is switched off
+    here."""
+    fig, axes = plt.subplots(*args, **kwargs)
+    fig.canvas.draw_idle = lambda *a, **k: None
+    return fig, axes
+
+
 def _axes(title: str, size=(9.0, 6.6)):
-    fig, ax = plt.subplots(figsize=size)
+    fig, ax = _subplots(figsize=size)
     fig.subplots_adjust(left=0.01, right=0.68, top=0.93, bottom=0.05)  # the right third holds the legends
     ax.set_axis_off()
     ax.set_title(title, fontsize=12, loc="left")
@@ -462,7 +471,7 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "",
 
     shown = display_geometry(areas, tolerance=100.0)
     classes = bivariate_classes(shown["need_class"], shown["coverage_class"])
-    fig, axes = plt.subplots(2, 5, figsize=(13, 6.2))
+    fig, axes = _subplots(2, 5, figsize=(13, 6.2))
     for ax, (code, name) in zip(axes.ravel(), regions.MUNICIPALITIES.items(), strict=True):
         part = shown[shown["gemeente_code"] == code]
         if len(part):
@@ -536,7 +545,7 @@ def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *
     """
     part = series[series["indicator"] == indicator]
     verdicts = changes[changes["indicator"] == indicator].set_index("code")["verdict"]
-    fig, ax = plt.subplots(figsize=(8.0, 5.0))
+    fig, ax = _subplots(figsize=(8.0, 5.0))
     fig.subplots_adjust(left=0.09, right=0.70, top=0.90, bottom=0.10)
     ends = []
     for code, line in part.sort_values("year").groupby("code"):
