@@ -9,6 +9,7 @@ LEVEL    ?= wijk
 GEMEENTE ?= all
 WORKERS  ?=
 FORCE    ?=
+PDF      ?=
 SHARED_DATA ?= $(if $(MGG_SHARED_DATA),$(MGG_SHARED_DATA),../shared/data)
 PYTEST_ARGS ?=
 
@@ -33,7 +34,7 @@ import-shared: $(STAMP)
 	else echo "no shared data folder at $(SHARED_DATA): using the live CBS/PDOK sources"; fi
 
 reports: import-shared
-	$(BIN)/mgg-geo reports --gemeente $(GEMEENTE) --level $(LEVEL) $(if $(WORKERS),--workers $(WORKERS)) $(if $(FORCE),--force) --out reports
+	$(BIN)/mgg-geo reports --gemeente $(GEMEENTE) --level $(LEVEL) $(if $(WORKERS),--workers $(WORKERS)) $(if $(FORCE),--force) $(if $(PDF),--pdf) --out reports
 
 status: $(STAMP)
 	$(BIN)/mgg-geo data status

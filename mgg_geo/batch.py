@@ -27,6 +27,11 @@ half report is ever visible):
 * ``notebooks/<name>.ipynb``: the executed notebooks (audit trail, also of failures);
 * ``data/<code>.json``: key figures written by each notebook (the documented channel to the index);
 * ``kaarten/<code>.html``: the interactive maps (offline pages; background tiles optional);
+* with ``pdf``: ``<code>-<naam>.pdf`` and ``provincie-groningen.pdf``, each report printed on A4 by headless
+  Chromium (:mod:`mgg_geo.present.pdf`); ``data/<key>.pdf.json`` records the digest of the HTML it was printed
+  from, so a PDF is printed again only when its report changed or the PDF is missing (a report whose HTML is
+  unchanged gets only its PDF printed). When a report is rendered again, the PDF this batch printed of its old
+  version is removed first: no PDF older than its report stays in the folder;
 * ``index.html``: links to every report in the folder with its key figures, and every failure
   (``data/<key>.error.json``), rebuilt under a file lock by every build.
 
@@ -63,6 +68,7 @@ from mgg_geo.data import cache, regions
 from mgg_geo.errors import MggError, ParameterError
 from mgg_geo.kernels import ENGINE
 from mgg_geo.present import pages, reports
+from mgg_geo.present import pdf as printing
 
 MUNICIPALITY_NOTEBOOK = "gemeente_rapport.ipynb"
 OVERVIEW_NOTEBOOK = "provincie_overzicht.ipynb"
@@ -96,6 +102,9 @@ class Outcome:
     error: str = ""
     attempts: int = 1
     status: str = ""  # bijgewerkt, ongewijzigd or MISLUKT
+    pdf_status: str = ""  # with pdf: afgedrukt, ongewijzigd or MISLUKT
+    pdf_seconds: float = 0.0
+    pdf_error: str = ""
 
     def __post_init__(self):
         self.status = self.status or (UPDATED if self.ok else FAILED)
@@ -114,9 +123,14 @@ class BatchResult:
         return [o for o in self.outcomes if not o.ok]
 
     @property
+    def pdf_failures(self) -> list[Outcome]:
+        """The outcomes whose PDF could not be printed."""
+        return [o for o in self.outcomes if o.pdf_error]
+
+    @property
     def exit_code(self) -> int:
-        """0 when every report and the index were written, 1 otherwise (the command line's exit status)."""
-        return 1 if self.failures or self.index_error else 0
+        """0 when every report (and PDF) and the index were written, 1 otherwise (the command line's exit status)."""
+        return 1 if self.failures or self.pdf_failures or self.index_error else 0
 
 
 def kernel_name() -> str:
@@ -242,7 +256,8 @@ def prepare_output(out_dir: str | Path) -> Path:
 
 def run(params: ReportParameters | None = None, *, reports_for=None, out_dir: str | Path = "reports",
         workers: int | None = None, per_municipality: dict[str, dict] | None = None, overview: bool = True,
-        progress: bool = True, retries: int = 2, force: bool = False, warm: bool = True) -> BatchResult:
+        progress: bool = True, retries: int = 2, force: bool = False, warm: bool = True,
+        pdf: bool = False) -> BatchResult:
     """Render the reports that changed (see the module docstring).
 
     Parameters
@@ -263,6 +278,14 @@ def run(params: ReportParameters | None = None, *, reports_for=None, out_dir: st
     warm
         Run the notebooks on warm kernels (:mod:`mgg_geo.kernels`), one per worker; False: a fresh kernel
         per notebook.
+    pdf
+        Also print every report and the overview to an A4 PDF beside it (headless Chromium, checked before anything
+        runs); only PDFs that are missing or older than their report are printed.
+
+    Raises
+    ------
+    SettingsError
+        With ``pdf``, when Chromium is not installed (the message names ``MGG_CHROMIUM``).
     """
     params = params or ReportParameters()
     codes = list(params.municipalities) if reports_for is None else list(
@@ -270,6 +293,8 @@ def run(params: ReportParameters | None = None, *, reports_for=None, out_dir: st
     if workers is not None:
         workers = check_int("workers", workers, minimum=1, maximum=64)
     overrides = check_overrides(per_municipality, params)
+    if pdf:
+        printing.chromium()  # a missing browser is named before anything runs
     out = prepare_output(out_dir)
     notebooks = settings.NOTEBOOK_DIR
     found = analysis.run_cached(params)  # compute once; every notebook finds it memoised
@@ -302,7 +327,8 @@ def run(params: ReportParameters | None = None, *, reports_for=None, out_dir: st
     _run_jobs(todo, out, workers=workers or os.cpu_count() or 1, retries=retries, warm=warm, done=done)
     if bar is not None:
         bar.close()
-    if todo or not (out / "index.html").exists():  # nothing rendered: the index is as it was
+    printed = print_pdfs(out, [o for o in result.outcomes if o.ok], progress=progress) if pdf else 0
+    if todo or printed or not (out / "index.html").exists():  # nothing new: the index is as it was
         try:
             result.index = write_index(out)
         except OSError as exc:
@@ -332,6 +358,8 @@ def check_overrides(per_municipality: dict | None, params: ReportParameters) -> 
 
 #: How a report of a batch ended.
 UPDATED, UNCHANGED, FAILED = "bijgewerkt", "ongewijzigd", "MISLUKT"
+#: A PDF printed by this build.
+PRINTED = "afgedrukt"
 
 
 def build_key(found, job: Job) -> str:
@@ -349,6 +377,70 @@ def build_key(found, job: Job) -> str:
 
 def _build_record(out: Path, job: Job) -> Path:
     return out / "data" / f"{job.key}.build.json"
+
+
+def _pdf_record(out: Path, key: str) -> Path:
+    return out / "data" / f"{key}.pdf.json"
+
+
+def pdf_up_to_date(out: Path, key: str, name: str) -> bool:
+    """Whether ``<name>.pdf`` in ``out`` is the PDF this batch printed of the current ``<name>.html``."""
+    record = _read_json(_pdf_record(out, key))
+    html, pdf = out / f"{name}.html", out / f"{name}.pdf"
+    if not (isinstance(record, dict) and html.is_file() and pdf.is_file()):
+        return False
+    return record.get("html") == printing.digest(html) and record.get("pdf") == printing.digest(pdf)
+
+
+def _drop_pdf(out: Path, job: Job) -> None:
+    """Before a report is rendered again: remove the PDF this batch printed of it (its digest is recorded), so that
+    no PDF older than its report stays; a PDF that is not the recorded one is left alone."""
+    record_path = _pdf_record(out, job.key)
+    record = _read_json(record_path)
+    pdf = out / f"{job.name}.pdf"
+    if isinstance(record, dict) and pdf.is_file() and not pdf.is_symlink() \
+            and record.get("pdf") == printing.digest(pdf):
+        pdf.unlink()
+    record_path.unlink(missing_ok=True)
+
+
+def print_pdfs(out: Path, outcomes: list[Outcome], *, progress: bool = False) -> int:
+    """Print the PDF of every report in ``outcomes`` whose PDF is missing or older than its HTML, on one Chromium.
+
+    Sets each outcome's ``pdf_status`` (and ``pdf_error``); returns the number printed.
+    """
+    todo = []
+    for outcome in outcomes:
+        if pdf_up_to_date(out, outcome.job.key, outcome.job.name):
+            outcome.pdf_status = UNCHANGED
+        else:
+            todo.append(outcome)
+    if not todo:
+        return 0
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(todo), desc="pdf", unit="pdf")
+    printed = 0
+    with printing.Printer() as printer:
+        for outcome in todo:
+            job = outcome.job
+            try:
+                _pdf_record(out, job.key).unlink(missing_ok=True)
+                done = printer.print(out / f"{job.name}.html", out / f"{job.name}.pdf")
+                cache.write_json_atomic(_pdf_record(out, job.key), {
+                    "html": done.html_sha256, "pdf": printing.digest(done.pdf), "file": done.pdf.name,
+                    "refused": done.refused})
+                outcome.pdf_status, outcome.pdf_seconds = PRINTED, done.seconds
+                printed += 1
+            except (MggError, OSError) as exc:
+                outcome.pdf_status, outcome.pdf_error = FAILED, _describe(exc, out)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix_str(f"{job.key} {outcome.pdf_status}")
+    if bar is not None:
+        bar.close()
+    return printed
 
 
 def _outputs(job: Job) -> list[str]:
@@ -389,6 +481,7 @@ def _run_jobs(jobs: list[Job], out: Path, *, workers: int, retries: int, warm: b
                     return
                 try:
                     _build_record(out, job).unlink(missing_ok=True)  # a killed run never leaves it up to date
+                    _drop_pdf(out, job)
                     outcome = execute(job, out, retries=retries, kernel=kernel, warm=warm)
                     if outcome.ok:
                         cache.write_json_atomic(_build_record(out, job), {"key": job.build_key,
@@ -442,12 +535,15 @@ def write_index(out: Path) -> Path:
         entries, failures = [], []
         for sidecar in sorted((out / "data").glob("GM*.json")):
             code = sidecar.name.split(".")[0]
-            if code not in regions.MUNICIPALITIES or sidecar.name.endswith(".error.json") or sidecar.is_symlink():
+            if code not in regions.MUNICIPALITIES or sidecar.name != f"{code}.json" or sidecar.is_symlink():
+                # only the key-figure sidecar: never the .error, .build or .pdf records beside it
                 continue
             report = out / f"{report_name(code)}.html"
             figures = _read_json(sidecar)
             if figures is not None and report.is_file() and not report.is_symlink():
-                entries.append({"gemeente_code": code, "href": f"{report_name(code)}.html", "figures": figures})
+                entries.append({"gemeente_code": code, "href": f"{report_name(code)}.html", "figures": figures,
+                                "pdf": f"{report_name(code)}.pdf" if pdf_up_to_date(out, code, report_name(code))
+                                else None})
         for record in sorted((out / "data").glob("*.error.json")):
             failure = _read_json(record)
             if not isinstance(failure, dict) or not isinstance(failure.get("key"), str):
@@ -457,6 +553,8 @@ def write_index(out: Path) -> Path:
                              "gemeente": "provinciaal overzicht" if key == "overview"
                              else regions.MUNICIPALITIES.get(key, key), "error": str(failure.get("error", ""))})
         href = f"{OVERVIEW_NAME}.html" if (out / f"{OVERVIEW_NAME}.html").exists() else None
+        overview_pdf = f"{OVERVIEW_NAME}.pdf" if href and pdf_up_to_date(out, "overview", OVERVIEW_NAME) else None
         path = out / "index.html"
-        _atomic_write(path, reports.index_html(entries, failures, overview=href, generated=reports.today()))
+        _atomic_write(path, reports.index_html(entries, failures, overview=href, overview_pdf=overview_pdf,
+                                               generated=reports.today()))
     return path

@@ -388,16 +388,23 @@ def cmd_reports(args) -> int:
 
     args.region = ["all"]  # the classes are the province's; --gemeente chooses the reports
     result = batch.run(_parameters(args), reports_for=args.gemeente, out_dir=args.out, workers=args.workers,
-                       progress=not args.no_progress, force=args.force)
+                       progress=not args.no_progress, force=args.force, pdf=args.pdf)
     for outcome in sorted(result.outcomes, key=lambda o: o.job.name):
         print(f"{outcome.job.name}.html: {outcome.status}" + (f" ({outcome.seconds:.1f} s)" if outcome.seconds else ""))
+        if outcome.pdf_status:
+            print(f"{outcome.job.name}.pdf: {outcome.pdf_status}"
+                  + (f" ({outcome.pdf_seconds:.1f} s)" if outcome.pdf_seconds else ""))
     done = [o for o in result.outcomes if o.ok]
     updated = sum(o.status == batch.UPDATED for o in result.outcomes)
+    printed = sum(o.pdf_status == batch.PRINTED for o in result.outcomes)
     print(f"{len(done)} of {len(result.outcomes)} report(s) up to date in {args.out} ({updated} bijgewerkt, "
-          f"{len(done) - updated} ongewijzigd); index: {result.index}")
+          f"{len(done) - updated} ongewijzigd" + (f"; {printed} pdf afgedrukt" if args.pdf else "")
+          + f"); index: {result.index}")
     for outcome in result.failures:
         print(f"failed: {outcome.job.key}: {outcome.error} (notebook: {args.out}/notebooks/{outcome.job.name}.ipynb)",
               file=sys.stderr)
+    for outcome in result.pdf_failures:
+        print(f"failed: {outcome.job.name}.pdf: {outcome.pdf_error}", file=sys.stderr)
     if result.index_error:
         print(f"error: {result.index_error}", file=sys.stderr)
     return FINDINGS if result.exit_code else OK
@@ -517,6 +524,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     p.add_argument("--force", action="store_true",
                    help="render every report, also those whose inputs did not change since the last build")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print each report and the overview to an A4 PDF beside it (headless Chromium at "
+                        "MGG_CHROMIUM, default /usr/bin/chromium; only missing or outdated PDFs are printed)")
     _analysis_options(p)
     p.set_defaults(func=cmd_reports)
 

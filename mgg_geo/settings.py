@@ -23,6 +23,15 @@ MAP_ASSETS [MGG_MAP_ASSETS]
     ``PROJECT_ROOT/assets/node_modules``: Leaflet and its cluster plugin, the
     npm packages pinned in ``assets/package.json`` (``make`` installs them);
     inlined into every interactive map page.
+CHROMIUM [MGG_CHROMIUM]
+    ``/usr/bin/chromium`` (Debian's ``chromium`` package): the headless
+    browser that prints the reports to PDF (``mgg-geo reports --pdf``).
+
+Time
+----
+TIMEZONE
+    ``Europe/Amsterdam``: every date and time a report prints ("peildatum",
+    "gemaakt op") is taken in this zone; :func:`today` is the date there.
 
 Services
 --------
@@ -79,9 +88,11 @@ CRS_WEB = "EPSG:4326" for web maps only.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from mgg_geo.errors import SettingsError
 
@@ -140,6 +151,8 @@ SHARED_DATA: Path = _env_path("MGG_SHARED_DATA", (PROJECT_ROOT / ".." / "shared"
 REGISTER_PATH: Path = _env_path("MGG_REGISTER", DATA_DIR / "initiatives" / "register.csv")
 NOTEBOOK_DIR: Path = PROJECT_ROOT / "notebooks"
 MAP_ASSETS: Path = _env_path("MGG_MAP_ASSETS", PROJECT_ROOT / "assets" / "node_modules")
+CHROMIUM: Path = Path(_env("MGG_CHROMIUM") or "/usr/bin/chromium").expanduser()
+TIMEZONE: ZoneInfo = ZoneInfo("Europe/Amsterdam")
 
 CBS_OPENDATA_URL: str = _env_url("MGG_CBS_OPENDATA_URL", "https://opendata.cbs.nl")
 CBS_THIRD_PARTY_URL: str = _env_url("MGG_CBS_THIRD_PARTY_URL", "https://dataderden.cbs.nl")
@@ -165,3 +178,14 @@ CRS_WEB: str = "EPSG:4326"
 
 #: Province bounding box in EPSG:28992 (metres), used to ask PDOK for Groningen only.
 PROVINCE_BBOX_RD: tuple[float, float, float, float] = (190_000.0, 540_000.0, 285_000.0, 625_000.0)
+
+
+def now() -> dt.datetime:
+    """The current moment in :data:`TIMEZONE`."""
+    return dt.datetime.now(TIMEZONE)
+
+
+def today() -> dt.date:
+    """Today's date in :data:`TIMEZONE` (the default reference date of a register: the same day as "gemaakt op",
+    whatever the machine's own zone)."""
+    return now().date()

@@ -140,14 +140,27 @@ def test_every_public_name_has_a_docstring():
 
 
 def test_pip_and_conda_set_ups_list_the_same_packages():
+    """environment.yml lists every requirement of pyproject.toml (dependencies and every extra) with the same
+    version bounds, and nothing else but Python and pip; Playwright, which prints the PDFs, is a real dependency."""
     import tomllib
 
     project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     wanted = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
-    names = {_name(d) for d in wanted}
-    conda = (PACKAGE.parent / "environment.yml").read_text(encoding="utf-8")
-    listed = {_name(line.strip(" -")) for line in conda.splitlines() if line.strip().startswith("- ")}
-    assert names - listed == set()
+    pip = {_name(d): _bounds(d) for d in wanted}
+    conda_text = (PACKAGE.parent / "environment.yml").read_text(encoding="utf-8")
+    dependencies = conda_text.split("\ndependencies:", 1)[1]
+    lines = [line.split("#")[0].strip()[2:].strip() for line in dependencies.splitlines()
+             if line.strip().startswith("- ")]
+    conda = {_name(line): _bounds(line) for line in lines if line}
+    assert {k: v for k, v in conda.items() if k not in ("python", "pip")} == pip
+    assert "playwright" in {_name(d) for d in project["dependencies"]}
+
+
+def _bounds(requirement: str) -> str:
+    import re
+
+    text = re.sub(r"\s", "", requirement).split(";")[0]
+    return text[len(re.split(r"[<>=!~\[]", text, maxsplit=1)[0]):]
 
 
 def _name(requirement: str) -> str:

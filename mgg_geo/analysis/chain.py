@@ -11,7 +11,6 @@ the what-if per municipality included; presentation only formats it.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -180,7 +179,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         **p.to_notebook(), "municipalities": munis, "weights": need.normalise_weights(p.weights, _domains(group)),
         "register": str(register.path), "reference_date": str(register.reference_date),
         "reach_m": coverage.REACH_M, "target_ages": list(group.ages), "points": points.weighting,
-        "age_group": frame.age_group, "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "age_group": frame.age_group, "generated_at": settings.now().isoformat(timespec="seconds"),
     }
     changes_, series = trends.changes(level=p.level, target=frame.sources["boundaries"]["indeling"],
                                       age_group=frame.age_group, offline=p.offline,

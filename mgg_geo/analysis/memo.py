@@ -58,7 +58,7 @@ def memo_key(params: ReportParameters) -> str:
     geocode = Path(settings.CACHE_DIR) / "geocode.json"
     key_source = {
         "parameters": params.analysis_key(),
-        "date": str(params.reference_date or dt.date.today()),
+        "date": str(params.reference_date or settings.today()),
         "code": code_version(),
         "entries": sorted((e.name, e.manifest.get("sha256")) for e in cache.entries() if e.manifest["kind"]
                           != "crosswalk"),

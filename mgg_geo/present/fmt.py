@@ -27,12 +27,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from mgg_geo import settings
+
 MISSING = "–"
-ZONE = ZoneInfo("Europe/Amsterdam")
+ZONE = settings.TIMEZONE
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
           "november", "december")
 

@@ -57,7 +57,8 @@ def stylesheet() -> str:
     return STYLESHEET.read_text(encoding="utf-8")
 
 
-def index_html(table, failures: list[dict], *, overview: str | None, generated: str) -> Html:
+def index_html(table, failures: list[dict], *, overview: str | None, generated: str,
+               overview_pdf: str | None = None) -> Html:
     """The index page: a table of the reports with their key figures, the failures, and the sources.
 
     Parameters
@@ -66,13 +67,13 @@ def index_html(table, failures: list[dict], *, overview: str | None, generated: 
         A :class:`mgg_geo.present.reports.Table` of the reports.
     failures
         ``{"gemeente_code", "gemeente", "error"}`` per report that failed.
-    overview
-        Relative link to the province overview, if there is one.
+    overview, overview_pdf
+        Relative links to the province overview and its PDF, if there are.
     generated
         When the batch ran (Dutch, with time zone).
     """
-    return render("index.html.j2", table=table, failures=failures, overview=overview, generated=generated,
-                  css=stylesheet())
+    return render("index.html.j2", table=table, failures=failures, overview=overview, overview_pdf=overview_pdf,
+                  generated=generated, css=stylesheet())
 
 
 _LOCAL = threading.local()

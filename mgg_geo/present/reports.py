@@ -63,9 +63,12 @@ def write_sidecar(path: str | Path, figures: dict) -> Path:
     return path
 
 
-def index_html(entries: list[dict], failures: list[dict], *, overview: str | None, generated: str) -> str:
-    """The index page: one row per municipality report with its key figures, and every failure."""
-    return pages.index_html(index_table(entries), failures, overview=overview, generated=generated)
+def index_html(entries: list[dict], failures: list[dict], *, overview: str | None, generated: str,
+               overview_pdf: str | None = None) -> str:
+    """The index page: one row per municipality report with its key figures (and its PDF when printed), and every
+    failure."""
+    return pages.index_html(index_table(entries), failures, overview=overview, overview_pdf=overview_pdf,
+                            generated=generated)
 
 
 def today() -> str:

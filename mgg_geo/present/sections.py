@@ -860,17 +860,21 @@ def _lower_first(text: str) -> str:
 
 
 def index_table(entries: list[dict]) -> Table:
-    """The table of the index page: one row per municipality report with its key figures."""
+    """The table of the index page: one row per municipality report with its key figures, and a column with the link
+    to its PDF when any report has one."""
     rows = []
+    pdfs = any(e.get("pdf") for e in entries)
     for e in sorted(entries, key=lambda x: x["gemeente_code"]):
         f = e.get("figures") or {}
         rows.append([Link(e["href"], str(f.get("gemeente", e["gemeente_code"]))), e["gemeente_code"],
                      fmt.number(f.get("population")), fmt.number(f.get("target_population")),
                      fmt.number(f.get("areas")), fmt.number(f.get("sites_physical")),
                      fmt.listing(f.get("area_wide_offers") or []) or "geen", fmt.number(f.get("areas_target_cell")),
-                     fmt.percent(f.get("target_within_reach_share"))])
+                     fmt.percent(f.get("target_within_reach_share"))]
+                    + ([Link(e["pdf"], "pdf") if e.get("pdf") else fmt.MISSING] if pdfs else []))
     return Table(["Gemeente", "Code", "Inwoners", "Doelgroep", "Gebieden", "Fysieke locaties", "Gemeentebreed aanbod",
-                  "Hoge behoefte, lage dekking", "Doelgroep binnen 3 km"], rows, numeric=(2, 3, 4, 5, 7, 8))
+                  "Hoge behoefte, lage dekking", "Doelgroep binnen 3 km"] + (["Afdrukbaar (A4)"] if pdfs else []), rows,
+                 numeric=(2, 3, 4, 5, 7, 8))
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ class Register:
     path: Path
     initiatives: gpd.GeoDataFrame
     problems: list[Problem] = field(default_factory=list)
-    reference_date: dt.date = field(default_factory=dt.date.today)
+    reference_date: dt.date = field(default_factory=settings.today)
 
     @property
     def errors(self) -> list[Problem]:
@@ -304,7 +304,7 @@ def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = N
     if not path.is_file():
         raise RegisterError(f"{path}: no such file.", [Problem("error", origin, None, None, "no such file")])
     ref = reference_date if isinstance(reference_date, dt.date) else (
-        dt.date.fromisoformat(reference_date) if reference_date else dt.date.today())
+        dt.date.fromisoformat(reference_date) if reference_date else settings.today())
     try:
         raw, offset = read(path)
     except DataError as exc:

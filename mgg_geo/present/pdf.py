@@ -1,0 +1,140 @@
+"""Reports as A4 PDF: the HTML pages printed by headless Chromium, with nothing from the network.
+
+The PDF is the page as the stylesheet prints it (``templates/report.css``:
+A4 portrait, "pagina n van m" in the bottom margin, every map kept with its
+heading and caption). Chromium is Debian's ``chromium`` (``settings.CHROMIUM``,
+``MGG_CHROMIUM``), driven through Playwright. Every request that is not a local
+file is refused and counted: a report is one self-contained page, so the count
+is 0 (a page that asked for more is named in :attr:`Printed.refused`).
+
+Each PDF is written to a temporary file and renamed into place, so a PDF
+that exists is complete.
+
+Examples
+--------
+>>> with Printer() as printer:  # doctest: +SKIP
+...     printer.print(Path("reports/GM0765-pekela.html"))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mgg_geo import settings
+from mgg_geo.data import cache
+from mgg_geo.errors import OutputError, SettingsError
+
+#: Chromium's switches for printing: no sandbox (the batch may run as root), nothing in the background.
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage")
+#: Seconds for one page to load and print.
+TIMEOUT_S = 120.0
+
+
+def chromium() -> Path:
+    """The Chromium executable of ``settings.CHROMIUM``.
+
+    Raises
+    ------
+    SettingsError
+        When there is no executable at that path (the message names ``MGG_CHROMIUM`` and the package to install).
+    """
+    path = Path(settings.CHROMIUM)
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        raise SettingsError(f"MGG_CHROMIUM: no Chromium at {path}, needed to print PDFs; install it (Debian: apt-get "
+                            "install chromium) or set MGG_CHROMIUM to the chromium executable.")
+    return path
+
+
+def digest(path: Path) -> str:
+    """The sha256 of a file (the HTML a PDF was printed from)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass
+class Printed:
+    """One printed PDF: where, from which HTML (its sha256), in how many seconds, and what the page asked for from
+    the network (refused; empty for every report of mgg_geo)."""
+
+    pdf: Path
+    html_sha256: str
+    seconds: float
+    refused: list[str] = field(default_factory=list)
+
+
+class Printer:
+    """Headless Chromium, started once, printing one page after another (``with Printer() as p: p.print(html)``).
+
+    One printer belongs to one thread (Playwright's synchronous API).
+    """
+
+    def __init__(self):
+        self._playwright = None
+        self._browser = None
+
+    def __enter__(self) -> Printer:
+        from playwright.sync_api import sync_playwright
+
+        executable = chromium()
+        self._playwright = sync_playwright().start()
+        try:
+            self._browser = self._playwright.chromium.launch(executable_path=str(executable), args=list(CHROMIUM_ARGS),
+                                                             timeout=TIMEOUT_S * 1000)
+        except Exception as exc:
+            self._playwright.stop()
+            raise SettingsError(f"MGG_CHROMIUM: Chromium at {executable} did not start ({str(exc).splitlines()[0]})."
+                                ) from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if self._browser is not None:
+                self._browser.close()
+        finally:
+            self._playwright.stop()
+
+    def print(self, html: Path, pdf: Path | None = None) -> Printed:
+        """Print ``html`` to ``pdf`` (default: beside it, ``.pdf``) on A4 with page numbers; atomically.
+
+        Raises
+        ------
+        OutputError
+            When Chromium cannot load or print the page (the message names the file).
+        """
+        html = Path(html).resolve()
+        pdf = Path(pdf) if pdf is not None else html.with_suffix(".pdf")
+        started = time.perf_counter()
+        sha = digest(html)
+        refused: list[str] = []
+        context = self._browser.new_context(offline=True, java_script_enabled=True)
+        try:
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                          else (refused.append(route.request.url), route.abort()))
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_S * 1000)
+            page.goto(html.as_uri(), wait_until="load")
+            page.evaluate("document.fonts.ready.then(() => true)")
+            with cache.atomic_file(pdf, suffix=".pdf") as tmp:
+                # the page size, margins and page numbers come from the stylesheet (@page)
+                page.pdf(path=str(tmp), prefer_css_page_size=True, print_background=True, tagged=True, outline=True)
+        except OSError:
+            raise
+        except Exception as exc:  # Playwright's errors: a page that does not load or print
+            raise OutputError(f"{html}: Chromium could not print it ({str(exc).splitlines()[0]}).") from None
+        finally:
+            context.close()
+        return Printed(pdf, sha, time.perf_counter() - started, refused)
+
+
+def print_pdf(html: str | Path, pdf: str | Path | None = None) -> Printed:
+    """Print one HTML page to an A4 PDF (starts and stops Chromium; for many pages use :class:`Printer`)."""
+    with Printer() as printer:
+        return printer.print(Path(html), Path(pdf) if pdf is not None else None)
