@@ -22,6 +22,15 @@ Conventions
 * **Context.** Municipality maps show the neighbouring municipalities in
   grey with their names, the municipality's outline, the names of its
   largest areas and a km scale bar.
+* **Drawn at the size they print.** A figure is as wide as the printed
+  column of an A4 page (:data:`PRINT_WIDTH_MM`) or narrower, and the page
+  shows it at its own size (its width in CSS pixels is its width in inches
+  x 96; the stylesheet never enlarges it), so a font size here is the size on
+  paper: legends :data:`LEGEND_PT` (at least 8 pt), place names
+  :data:`LABEL_PT`. Every :class:`Figure` records its smallest legend text,
+  any text cut off at the edge and any two labels that overlap (tested).
+  Place names that would overlap another label are left out, the least
+  populous first.
 * Boundaries are simplified for display only (``DISPLAY_TOLERANCE_M``);
   every computation uses the unsimplified EPSG:28992 geometry. Images are
   PNG at ``DPI`` (print resolution), embedded in the report.
@@ -34,7 +43,7 @@ from __future__ import annotations
 import base64
 import io
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import matplotlib
@@ -46,6 +55,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.text import Annotation, Text  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 from matplotlib_scalebar.scalebar import ScaleBar  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
@@ -90,10 +101,22 @@ DISTANCE_COLOURS = ("#08519c", "#6baed6", "#fdae6b", "#d94801")
 BREWER_SEQSEQ2 = ("#f3f3f3", "#b4d3e1", "#509dc2", "#f3e6b3", "#b3b3b3", "#376387", "#f3b300", "#b36600", "#000000")
 BIVARIATE = {n: {c: BREWER_SEQSEQ2[(3 - c) + 3 * (n - 1)] for c in (1, 2, 3)} for n in (1, 2, 3)}
 ATTRIBUTION = "Kaart: Kadaster / Centraal Bureau voor de Statistiek, {year}; vereenvoudigd voor weergave."
-#: Legend titles wrap at this many characters (the legend column is a third of the figure).
+#: The printed width of a full-width figure: A4 (210 mm) less the stylesheet's margins (2 x 14 mm).
+PRINT_WIDTH_MM = 182.0
+PRINT_WIDTH_IN = PRINT_WIDTH_MM / 25.4
+#: Font sizes in points on paper (figures are drawn at their printed size): legends, place names, titles, the
+#: attribution line and the scale bar.
+LEGEND_PT = 8.5
+LABEL_PT = 8.0
+TITLE_PT = 11.0
+SMALL_PT = 7.0
+#: The smallest legend text allowed on paper.
+MIN_LEGEND_PT = 8.0
+#: Legend titles and entries wrap at this many characters (the legend column is about a third of the figure).
 LEGEND_WIDTH = 34
-#: Names of this many of a municipality's most populous areas are written on its maps.
-PLACE_LABELS = 8
+#: Names of up to this many of a municipality's most populous areas are written on its maps (fewer when they
+#: would overlap).
+PLACE_LABELS = 10
 
 
 @dataclass(frozen=True)
@@ -147,14 +170,14 @@ def need_classes(values: pd.Series, bins: list[float], *, scope: str = "provinci
     b2, b1 = -bins[0], -bins[1]
     colours = _coloured(x, np.searchsorted(np.asarray(bins[:5], dtype="float64"), x.to_numpy(), side="left"),
                         DIVERGING)
-    names = [f"{fmt.number(-b2, 2)} of lager", f"{fmt.number(-b2, 2)} tot {fmt.number(-b1, 2)}",
-             f"{fmt.number(-b1, 2)} tot 0", f"0 tot {fmt.number(b1, 2)}",
-             f"{fmt.number(b1, 2)} tot {fmt.number(b2, 2)}", f"hoger dan {fmt.number(b2, 2)}"]
-    names[0] += " (minder behoefte)"
-    names[-1] += " (meer behoefte)"
+    names = [f"veel minder behoefte: {fmt.number(-b2, 2)} of lager",
+             f"minder behoefte: {fmt.number(-b2, 2)} tot {fmt.number(-b1, 2)}",
+             f"iets minder behoefte: {fmt.number(-b1, 2)} tot 0", f"iets meer behoefte: 0 tot {fmt.number(b1, 2)}",
+             f"meer behoefte: {fmt.number(b1, 2)} tot {fmt.number(b2, 2)}",
+             f"veel meer behoefte: hoger dan {fmt.number(b2, 2)}"]
     where = "klassen van de provincie" if scope == "provincie" else "klassen binnen de gemeente"
-    return Classes(colours, list(zip(DIVERGING, names, strict=True)),
-                   f"Behoefte-index (0 = gemiddelde provincie; {where})")
+    legend = list(zip(DIVERGING, names, strict=True))[::-1]  # the most need on top
+    return Classes(colours, legend, f"Behoefte-index: 0 is het gemiddelde van de provincie ({where})")
 
 
 def coverage_classes(reach: pd.Series) -> Classes:
@@ -162,8 +185,9 @@ def coverage_classes(reach: pd.Series) -> Classes:
     classes = coverage_class(reach)  # the analysis' own classes
     colours = _coloured(classes, classes.fillna(1).to_numpy(), COVERAGE_CLASS_COLOURS)
     legend = [(COVERAGE_CLASS_COLOURS[c], text) for c, text in
-              ((3, "hoog: twee derde of meer"), (2, "midden: een tot twee derde"), (1, "laag: minder dan een derde"))]
-    return Classes(colours, legend, "Deel van de doelgroep binnen 3 km")
+              ((3, "hoog: twee derde of meer (67–100%)"), (2, "midden: een tot twee derde (33–67%)"),
+               (1, "laag: minder dan een derde (0–33%)"))]
+    return Classes(colours, legend, "Dekking: deel van de doelgroep dat binnen 3 km van een locatie woont")
 
 
 def distance_classes(nearest_km: pd.Series) -> Classes:
@@ -174,7 +198,7 @@ def distance_classes(nearest_km: pd.Series) -> Classes:
     a, b, c = (fmt.number(v) for v in bounds)
     legend = list(zip(DISTANCE_COLOURS, [f"tot {a} km", f"{a} tot {b} km", f"{b} tot {c} km", f"meer dan {c} km"],
                       strict=True))
-    return Classes(colours, legend, "Afstand tot de dichtstbijzijnde locatie", "geen locatie")
+    return Classes(colours, legend, "Afstand tot de dichtstbijzijnde locatie (hemelsbreed)", "geen locatie")
 
 
 def bivariate_classes(need_class: pd.Series, coverage_class: pd.Series) -> Classes:
@@ -226,6 +250,14 @@ class Figure:
         The image, base64-encoded.
     alt, caption
         Alt text and caption (Dutch; escaped by the template).
+    width, height
+        The size in CSS pixels (96 per inch): the size it is shown and printed at.
+    legend_pt
+        The smallest legend text in points at that size (0 when the figure has no legend).
+    map_width_in
+        The narrowest map panel in inches at that size (0 for a chart).
+    clipped, overlaps
+        Texts cut off at the edge of the figure, and pairs of labels that overlap.
     """
 
     data: str
@@ -234,6 +266,10 @@ class Figure:
     mime: str = "image/png"
     width: int = 0
     height: int = 0
+    legend_pt: float = 0.0
+    map_width_in: float = 0.0
+    clipped: tuple[str, ...] = ()
+    overlaps: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     @property
     def html(self) -> str:
@@ -246,18 +282,61 @@ class Figure:
 
 def _figure(fig, alt: str, caption: str = "") -> Figure:
     """The figure as a PNG at :data:`DPI` with a 256-colour palette (small, sharp in print), shown at its size in
-    CSS pixels (96 per inch)."""
+    CSS pixels (96 per inch), with what :func:`_inspect` finds."""
     from PIL import Image
 
     fig.set_dpi(DPI)
     fig.canvas.draw()
+    found = _inspect(fig)
     image = Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     plt.close(fig)
     out = io.BytesIO()
     image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(out, format="PNG",
                                                                                       compress_level=6)
     width, height = (round(v * 96 / DPI) for v in image.size)
-    return Figure(base64.b64encode(out.getvalue()).decode(), alt, caption, "image/png", width, height)
+    return Figure(base64.b64encode(out.getvalue()).decode(), alt, caption, "image/png", width, height, **found)
+
+
+def _drawn_texts(fig) -> list[Text]:
+    """Every text drawn on ``fig`` that has characters (tick labels only of axes that show an axis)."""
+    hidden = set()
+    for ax in fig.axes:
+        if not ax.axison:
+            hidden.update(id(t) for t in [*ax.get_xticklabels(), *ax.get_yticklabels(), ax.xaxis.label,
+                                          ax.yaxis.label])
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
+
+
+def _legend_texts(fig) -> list[Text]:
+    """The texts of every legend: legend entries and titles, and the texts of legend axes (the 3x3 grid)."""
+    texts = []
+    for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes)]:
+        if legend is not None:
+            texts += [*legend.get_texts(), legend.get_title()]
+    for ax in fig.axes:
+        if getattr(ax, "_mgg_legend", False):
+            texts += [*ax.get_xticklabels(), *ax.get_yticklabels(), ax.xaxis.label, ax.yaxis.label, *ax.texts]
+    return [t for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def _inspect(fig) -> dict:
+    """The smallest legend text (points), the narrowest map panel (inches), texts cut off at the figure's edge and
+    overlapping labels of a drawn figure."""
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+    clipped = []
+    for text in _drawn_texts(fig):
+        box = text.get_window_extent(renderer)
+        if box.x0 < -1 or box.y0 < -1 or box.x1 > width + 1 or box.y1 > height + 1:
+            clipped.append(text.get_text())
+    overlaps = []
+    boxes = [(t.get_text(), _text_box(t, renderer).shrunk(0.98, 0.9)) for t in _drawn_texts(fig)]
+    for i, (a, box_a) in enumerate(boxes):
+        overlaps += [(a, b) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
+    sizes = [t.get_fontsize() for t in _legend_texts(fig)]
+    panels = [ax.get_position().width * fig.get_figwidth() for ax in fig.axes if getattr(ax, "_mgg_map", False)]
+    return {"legend_pt": float(min(sizes)) if sizes else 0.0, "map_width_in": float(min(panels)) if panels else 0.0,
+            "clipped": tuple(clipped), "overlaps": tuple(overlaps)}
 
 
 def _subplots(*args, **kwargs):
@@ -269,12 +348,46 @@ def _subplots(*args, **kwargs):
     return fig, axes
 
 
-def _axes(title: str, size=(9.0, 6.6)):
+#: The size of a municipality map (inches, as printed): the width of the printed column; the height follows the
+#: municipality's shape between :data:`MAP_HEIGHTS` (:func:`_fit_height`).
+MAP_SIZE = (PRINT_WIDTH_IN, 5.0)
+#: The lowest and highest map figure (inches): the legend column needs the lower, a page the upper.
+MAP_HEIGHTS = (3.9, 6.2)
+#: The map's share of the figure's width; the rest holds the legends.
+MAP_SHARE = 0.6
+#: Room above the map for its title and below it for the attribution (inches).
+_TOP_IN, _BOTTOM_IN = 0.4, 0.28
+
+
+def _axes(title: str, size=MAP_SIZE):
     fig, ax = _subplots(figsize=size)
-    fig.subplots_adjust(left=0.01, right=0.68, top=0.93, bottom=0.05)  # the right third holds the legends
+    fig._mgg_top = _TOP_IN if title else 0.08  # no title: the map starts at the top
+    _margins(fig)
     ax.set_axis_off()
-    ax.set_title(title, fontsize=12, loc="left")
+    ax.set_anchor("NW")
+    ax._mgg_map = True
+    ax.set_title(title, fontsize=TITLE_PT, loc="left")
     return fig, ax
+
+
+def _margins(fig) -> None:
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.01, right=MAP_SHARE, top=1 - _top(fig) / height, bottom=_BOTTOM_IN / height)
+
+
+def _top(fig) -> float:
+    """The room above the map (inches): its title, if any."""
+    return getattr(fig, "_mgg_top", _TOP_IN)
+
+
+def _fit_height(fig, view, heights=None) -> None:
+    """Make the figure as tall as the map needs at its width (within ``heights``, default :data:`MAP_HEIGHTS`), so
+    that a wide municipality leaves no empty band under its title."""
+    low, high = heights or MAP_HEIGHTS
+    width_in = fig.get_figwidth() * (MAP_SHARE - 0.01)
+    needed = width_in * (view[3] - view[1]) / (view[2] - view[0]) + _top(fig) + _BOTTOM_IN
+    fig.set_figheight(min(max(needed, low), high))
+    _margins(fig)
 
 
 def _draw(ax, frame: gpd.GeoDataFrame, classes: Classes, *, linewidth: float = 0.3) -> None:
@@ -314,37 +427,151 @@ def _legend_handles(classes: Classes, drawn: gpd.GeoDataFrame) -> list:
     return handles
 
 
-def _context(ax, shown: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame | None, code: str | None) -> None:
-    """Neighbouring municipalities in grey with their names, the municipality outline, place names, a scale bar.
+def _wrapped(handles: list, width: int = LEGEND_WIDTH) -> list:
+    """The legend handles with their labels wrapped to the legend column."""
+    for handle in handles:
+        handle.set_label(textwrap.fill(handle.get_label(), width))
+    return handles
 
-    ``shown`` are the municipality's areas (EPSG:28992); the view is their extent plus a margin.
+
+def _text_box(text: Text, renderer):
+    """The box of a text's letters (and its background box), without the leader line of an annotation."""
+    if isinstance(text, Annotation):
+        text.update_positions(renderer)
+    box = Text.get_window_extent(text, renderer)
+    patch = text.get_bbox_patch()
+    if patch is not None:
+        text.update_bbox_position_size(renderer)
+        box = type(box).union([box, patch.get_window_extent(renderer)])
+    return box
+
+
+def _inside(box, frame) -> bool:
+    return box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1
+
+
+#: Where a label that must be shown may go when its own spot is taken: offsets in points.
+_NUDGES = ((0, 0), (0, 13), (0, -13), (28, 0), (-28, 0), (22, 13), (-22, -13), (22, -13), (-22, 13),
+           *((round(r * dx), round(r * dy)) for r in (26, 40, 56) for dx, dy in
+             ((0, 1), (0, -1), (1, 0.5), (-1, 0.5), (1, -0.5), (-1, -0.5), (1.4, 1), (-1.4, 1), (1.4, -1),
+              (-1.4, -1))))
+
+
+def place_labels(ax, items: list[tuple], *, keep_all: bool = False, cross: bool = True) -> list[Text]:
+    """Write labels on a map in the order given, leaving out a label that would overlap a text already on the map
+    or stick out of it.
+
+    Parameters
+    ----------
+    items
+        ``(x, y, text, style)`` in EPSG:28992 metres, most important first; ``style`` are matplotlib text options.
+    keep_all
+        Labels that must be shown (priorities): each tries the spots of :data:`_NUDGES` (with a leader line when
+        moved) before it is left out; with ``cross``, at last also spots whose leader crosses another label.
+
+    Returns
+    -------
+    The labels written.
     """
+    fig = ax.figure
+    ax.apply_aspect()
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    taken = [_text_box(t, renderer).expanded(1.04, 1.1) for t in ax.texts
+             if t.get_visible() and t.get_text().strip()]
+    reach = 6 * fig.dpi / 72  # the symbols of sites: a label never covers one
+    for collection in ax.collections:
+        if getattr(collection, "_mgg_sites", False):
+            for x, y in ax.transData.transform(collection.get_offsets()):
+                taken.append(Bbox.from_extents(x - reach, y - reach, x + reach, y + reach))
+    written = []
+    for x, y, text, style in items:
+        # a label that must be shown may cross another's leader line, or (last resort) a leader may cross a label
+        tries = [(True, n) for n in _NUDGES] + ([(False, n) for n in _NUDGES[1:]] if cross else []) if keep_all \
+            else [(True, (0, 0))]
+        for strict, (dx, dy) in tries:
+            arrow = {"arrowstyle": "-", "color": "#333333", "lw": 0.6, "shrinkA": 0, "shrinkB": 0} \
+                if (dx, dy) != (0, 0) else None
+            label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha="center", va="center",
+                                arrowprops=arrow, annotation_clip=False, **style)
+            box = _text_box(label, renderer).expanded(1.04, 1.1)
+            anchor = ax.transData.transform((x, y))
+            leader = [anchor + t * (np.array([box.x0 + box.x1, box.y0 + box.y1]) / 2 - anchor)
+                      for t in np.linspace(0.0, 1.0, 24)] if arrow and strict else []
+            crossed = any(other.contains(*point) for other in taken for point in leader)
+            if _inside(box, frame) and not crossed and not any(box.overlaps(other) for other in taken):
+                taken.append(box)
+                written.append(label)
+                break
+            label.remove()
+    return written
+
+
+def _view(shown: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """The extent a municipality map shows: its areas plus a margin (EPSG:28992)."""
     minx, miny, maxx, maxy = shown.total_bounds
     pad = 0.06 * max(maxx - minx, maxy - miny)
-    view = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    return minx - pad, miny - pad, maxx + pad, maxy + pad
+
+
+def _in_view(sites, shown: gpd.GeoDataFrame):
+    """The sites inside the map's extent: the symbols and legend entries are those of what the map shows."""
+    return sites[sites.intersects(box(*_view(shown)))] if sites is not None and len(sites) else sites
+
+
+def _context(ax, shown: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame | None, code: str | None,
+             named: dict[str, tuple[str, str]] | None = None, heights=None) -> list:
+    """Neighbouring municipalities in grey with their names, the municipality outline, place names, a scale bar.
+
+    ``shown`` are the municipality's areas (EPSG:28992); the view is their extent plus a margin. ``named``: areas
+    that must be labelled, per area code ``(number, name)`` (the priorities on page 1), written first and in bold as
+    "1 Zuidwest"; where the map has no room for the name, the number alone marks the area and the returned legend
+    entries name it. The names of the most populous other areas and of the neighbours follow where they do not
+    overlap. The figure gets the height the map needs (:func:`_fit_height`; ``heights``: its bounds, or False to
+    keep it).
+    """
+    view = _view(shown)
+    if heights is not False:
+        _fit_height(ax.figure, view, heights)
+    neighbours = []
     if outlines is not None and len(outlines):
         others = display_geometry(outlines[outlines.index != code], 100.0) if code else None
         if others is not None and len(others):
             others.plot(ax=ax, facecolor=NEIGHBOUR_COLOUR, edgecolor="white", linewidth=0.8, zorder=0)
             visible = others.clip(box(*view))
             visible = visible[~visible.is_empty & (visible.area > 0.02 * (view[2] - view[0]) * (view[3] - view[1]))]
-            for name, point in zip(visible["name"], visible.geometry.representative_point(), strict=True):
-                ax.text(point.x, point.y, fmt.name(name), fontsize=8, color=NEIGHBOUR_TEXT, ha="center", va="center",
-                        style="italic", zorder=1)
+            neighbours = [(p.x, p.y, fmt.name(n), {"fontsize": LABEL_PT, "color": NEIGHBOUR_TEXT, "style": "italic",
+                                                   "zorder": 1})
+                          for n, p in zip(visible["name"], visible.geometry.representative_point(), strict=True)]
         if code in outlines.index:
             display_geometry(outlines.loc[[code]], 20.0).boundary.plot(ax=ax, color=OUTLINE_COLOUR, linewidth=1.1,
                                                                        zorder=4)
-    if "population" in shown:
-        largest = shown.assign(p=pd.to_numeric(shown["population"], errors="coerce")).nlargest(PLACE_LABELS, "p")
-        halo = [path_effects.withStroke(linewidth=2.5, foreground="white")]
-        for name, point in zip(largest["name"], largest.geometry.representative_point(), strict=True):
-            ax.text(point.x, point.y, fmt.name(name), fontsize=7, color="#111111", ha="center", va="center", zorder=7,
-                    path_effects=halo)
     ax.set_xlim(view[0], view[2])
     ax.set_ylim(view[1], view[3])
     ax.set_aspect("equal")
+    halo = [path_effects.withStroke(linewidth=2.5, foreground="white")]
+    named = named or {}
+    points = shown.geometry.representative_point()
+    numbered = []
+    bold = {"fontsize": LABEL_PT + 0.5, "fontweight": "bold", "color": "#000000", "zorder": 8,
+            "bbox": {"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#000000", "lw": 0.6}}
+    for c, (number, name) in named.items():
+        if c not in points.index:
+            continue
+        x, y = points[c].x, points[c].y
+        if not place_labels(ax, [(x, y, f"{number} {name}", bold)], keep_all=True, cross=False):
+            place_labels(ax, [(x, y, number, bold)], keep_all=True)
+            numbered.append(Line2D([], [], linestyle="", label=f"{number}: {name}"))
+    if "population" in shown:
+        rest = shown[~shown.index.isin(list(named))]
+        largest = rest.assign(p=pd.to_numeric(rest["population"], errors="coerce")).nlargest(PLACE_LABELS, "p")
+        place_labels(ax, [(points[c].x, points[c].y, fmt.name(n), {"fontsize": LABEL_PT, "color": "#111111",
+                                                                    "zorder": 7, "path_effects": halo})
+                          for c, n in largest["name"].items()])
+    place_labels(ax, neighbours)
     ax.add_artist(ScaleBar(1.0, "m", location="lower right", length_fraction=0.22, box_alpha=0.7,
-                           font_properties={"size": 7}, label_formatter=_scale_label))
+                           font_properties={"size": SMALL_PT + 0.5}, label_formatter=_scale_label))
+    return numbered
 
 
 def _scale_label(value, unit: str) -> str:
@@ -352,10 +579,42 @@ def _scale_label(value, unit: str) -> str:
     return f"{fmt.number(value, 0 if float(value).is_integer() else 1)} {unit}"
 
 
+def _attribution(fig, year) -> None:
+    fig.text(0.01, 0.01, ATTRIBUTION.format(year=year), fontsize=SMALL_PT, color="#555555")
+
+
 def _finish(fig, ax, handles, legend_title: str, year) -> None:
-    ax.legend(handles=handles, title=textwrap.fill(legend_title, LEGEND_WIDTH), loc="upper left",
-              bbox_to_anchor=(1.03, 1.0), frameon=False, fontsize=8, title_fontsize=9, alignment="left")
-    fig.text(0.01, 0.01, ATTRIBUTION.format(year=year), fontsize=7, color="#555555")
+    _legend_column(fig, ax, handles, legend_title)
+    _attribution(fig, year)
+
+
+#: The 3x3 grid of the bivariate legend (inches): width, height, and the room its labels take under it.
+_GRID_IN = (1.3, 1.0, 0.45)
+
+
+def _legend_column(fig, ax, handles: list, title: str, *, grid: bool = False) -> None:
+    """The legend beside the map ``ax``, from the top down: the 3x3 grid (``grid``), then ``title`` and the entries.
+    The figure grows when the legend needs more height than the map."""
+    width = fig.get_figwidth()
+    ax.apply_aspect()
+    left = ax.get_position().x1 * width + 0.2  # beside the map as drawn (a tall municipality leaves room)
+    start = _top(fig) + 0.05  # under the map's title, which may run into this column
+    top = start + (_GRID_IN[1] + _GRID_IN[2] if grid else 0.0)
+    chars = max(LEGEND_WIDTH, int((width - left - 0.1) * 72 / (LEGEND_PT * 0.6)))  # what the column holds
+    columns = 2 if chars >= 2 * (LEGEND_WIDTH - 4) and len(handles) > 4 else 1  # a wide column: entries side by side
+    legend = fig.legend(handles=_wrapped(handles, chars // columns - 5),
+                        title=textwrap.fill(title, chars) if title else None, ncol=columns, loc="upper left",
+                        frameon=False, fontsize=LEGEND_PT, title_fontsize=LEGEND_PT, alignment="left",
+                        borderaxespad=0.0, columnspacing=1.0)
+    needed = top + legend.get_window_extent(fig.canvas.get_renderer()).height / fig.dpi + _BOTTOM_IN + 0.05
+    if needed > fig.get_figheight():
+        fig.set_figheight(needed)
+        _margins(fig)
+    height = fig.get_figheight()
+    legend.set_bbox_to_anchor((left / width, 1 - top / height), transform=fig.transFigure)
+    if grid:
+        _bivariate_legend(fig.add_axes([(left + 0.75) / width, 1 - (start + _GRID_IN[1]) / height,
+                                        _GRID_IN[0] / width, _GRID_IN[1] / height]))
 
 
 def class_map(areas: gpd.GeoDataFrame, classes: Classes, *, title: str, year: int | str = "", sites=None,
@@ -379,6 +638,7 @@ def class_map(areas: gpd.GeoDataFrame, classes: Classes, *, title: str, year: in
     fig, ax = _axes(title)
     _draw(ax, shown, classes)
     handles = _legend_handles(classes, shown) + _draw_partial(ax, shown, partial)
+    sites = _in_view(sites, shown)
     if sites is not None and len(sites):
         handles += _plot_sites(ax, sites)
     _context(ax, shown, outlines, code)
@@ -410,31 +670,39 @@ def _plot_sites(ax, sites: gpd.GeoDataFrame) -> list:
         approximate = group["placement"].isin(APPROXIMATE).all()
         marker = PLACEMENT_MARKERS.get(group["placement"].iloc[0], "o")
         ax.scatter([x], [y], s=40, marker=marker, c="white" if approximate else colour,
-                   edgecolors=colour if approximate else "white", linewidths=1.4 if approximate else 0.8, zorder=5)
+                   edgecolors=colour if approximate else "white", linewidths=1.4 if approximate else 0.8,
+                   zorder=5)._mgg_sites = True
         if len(group) > 1:
-            ax.annotate(fmt.number(len(group)), (x, y), xytext=(5, 4), textcoords="offset points", fontsize=7,
-                        fontweight="bold", zorder=6, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "lw": 0.5})
+            ax.annotate(f"{fmt.number(len(group))}×", (x, y), xytext=(7, 5), textcoords="offset points",
+                        fontsize=LABEL_PT, color="#333333", zorder=6,
+                        bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "#999999", "lw": 0.4})
     handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=PROGRAMME_COLOURS.get(p, OTHER_COLOUR),
                       markeredgecolor="white", label=f"locatie: {p}") for p in sorted(set(frame["programme"]))]
     handles.append(Line2D([], [], marker="^", linestyle="", markerfacecolor="white", markeredgecolor="#444444",
-                          label="open symbool: plek bij benadering"))
+                          label="open: plek bij benadering"))
     if frame.duplicated(["x", "y"]).any():
-        handles.append(Line2D([], [], linestyle="", label="getal: aantal locaties op dat punt"))
+        handles.append(Line2D([], [], linestyle="", label="n×: n locaties op één punt"))
     return handles
+
+
+#: Under the 3x3 grid: what its classes mean, with units.
+BIVARIATE_KEY = ("Behoefte: de gebieden van de provincie in drie even grote groepen. Dekking: deel van de doelgroep "
+                 "binnen 3 km; laag < 33%, hoog ≥ 67%.")
 
 
 def _bivariate_legend(inset) -> None:
     """The 3x3 legend grid: need upwards, coverage to the right; the darkest cell top left."""
+    inset._mgg_legend = True
     for n in (1, 2, 3):
         for c in (1, 2, 3):
             inset.add_patch(plt.Rectangle((c - 1, n - 1), 1, 1, facecolor=BIVARIATE[n][c], edgecolor=AREA_EDGE,
                                           linewidth=0.4))
     inset.set_xlim(0, 3)
     inset.set_ylim(0, 3)
-    inset.set_xticks([0.5, 1.5, 2.5], ["laag", "midden", "hoog"], fontsize=7)
-    inset.set_yticks([0.5, 1.5, 2.5], ["laag", "midden", "hoog"], fontsize=7)
-    inset.set_xlabel("dekking →", fontsize=8)
-    inset.set_ylabel("behoefte →", fontsize=8)
+    inset.set_xticks([0.5, 1.5, 2.5], ["laag", "midden", "hoog"], fontsize=LEGEND_PT)
+    inset.set_yticks([0.5, 1.5, 2.5], ["laag", "midden", "hoog"], fontsize=LEGEND_PT)
+    inset.set_xlabel("dekking →", fontsize=LEGEND_PT)
+    inset.set_ylabel("behoefte →", fontsize=LEGEND_PT)
     inset.tick_params(length=0)
     for side in inset.spines.values():
         side.set_visible(False)
@@ -445,34 +713,52 @@ def _no_data_handle(classes: Classes) -> Patch:
 
 
 def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", sites=None, caption: str = "",
-              outlines: gpd.GeoDataFrame | None = None, code: str | None = None) -> Figure:
+              outlines: gpd.GeoDataFrame | None = None, code: str | None = None,
+              named: dict[str, tuple[str, str]] | None = None, size=MAP_SIZE, heights=None) -> Figure:
     """Need x coverage (3x3 classes) with the legend grid, the not-ranked class, areas flagged "onvolledige
-    gegevens" (column ``partial_data``, when present) and map context."""
+    gegevens" (column ``partial_data``, when present) and map context; ``named``: areas that must be labelled, per
+    area code ``(number, name)`` (the priorities: "1 Uithuizen"; see :func:`_context`)."""
     shown = display_geometry(areas)
     classes = bivariate_classes(shown["need_class"], shown["coverage_class"])
-    fig, ax = _axes(title)
+    fig, ax = _axes(title, size)
     _draw(ax, shown, classes)
+    sites = _in_view(sites, shown)
     handles = _plot_sites(ax, sites) if sites is not None and len(sites) else []
     handles.append(_no_data_handle(classes))
     handles += _draw_partial(ax, shown, shown.get("partial_data"))
-    _context(ax, shown, outlines, code)
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(1.03, 0.0), frameon=False, fontsize=8)
-    _bivariate_legend(fig.add_axes([0.76, 0.58, 0.17, 0.24]))
-    fig.text(0.01, 0.01, ATTRIBUTION.format(year=year), fontsize=7, color="#555555")
-    alt = (f"Kaart: {title}. Kleur per gebied: behoefte (laag, midden, hoog) tegen dekking (laag, midden, hoog); "
-           "zwart is hoge behoefte en lage dekking.")
+    handles += _context(ax, shown, outlines, code, named=named, heights=heights)
+    _legend_column(fig, ax, handles, BIVARIATE_KEY, grid=True)
+    _attribution(fig, year)
+    alt = (f"Kaart: {title or 'behoefte tegen dekking'}. Kleur per gebied: behoefte (laag, midden, hoog) tegen "
+           "dekking (laag, midden, hoog); zwart is hoge behoefte en lage dekking.")
     return _figure(fig, alt, caption)
 
 
-def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "",
-                    outlines: gpd.GeoDataFrame | None = None) -> Figure:
-    """The 10 municipalities side by side in the 3x3 classes, with the full legend and the not-ranked class."""
+#: Height of one row of the small multiples, and of the legend strip under them (inches, as printed).
+ROW_IN, STRIP_IN = 2.6, 1.75
+
+
+def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "", outlines: gpd.GeoDataFrame | None = None,
+                    codes: list[str] | None = None, legend: bool = True, caption: str = "") -> Figure:
+    """Municipalities side by side in the 3x3 classes, two per row (each map 8.7 cm wide in print); with ``legend``
+    a strip under them holds the 3x3 legend, what it means, the not-ranked class and the partial-data pattern.
+
+    ``codes``: the municipalities, in the order shown (default: all 10 of
+    :data:`mgg_geo.data.regions.MUNICIPALITIES`).
+    """
     from mgg_geo.data import regions
 
+    codes = list(codes or regions.MUNICIPALITIES)
     shown = display_geometry(areas, tolerance=100.0)
     classes = bivariate_classes(shown["need_class"], shown["coverage_class"])
-    fig, axes = _subplots(2, 5, figsize=(13, 6.2))
-    for ax, (code, name) in zip(axes.ravel(), regions.MUNICIPALITIES.items(), strict=True):
+    rows = -(-len(codes) // 2)
+    strip = STRIP_IN if legend else 0.0
+    height = rows * ROW_IN + strip + 0.3
+    fig, axes = _subplots(rows, 2, figsize=(PRINT_WIDTH_IN, height), squeeze=False)
+    fig.subplots_adjust(left=0.01, right=0.99, top=1 - 0.25 / height, bottom=(strip + 0.3) / height, wspace=0.04,
+                        hspace=0.16)
+    cells = list(axes.ravel())
+    for ax, code in zip(cells, codes, strict=False):
         part = shown[shown["gemeente_code"] == code]
         if len(part):
             _draw(ax, part, classes, linewidth=0.3)
@@ -480,22 +766,33 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "",
         if outlines is not None and code in outlines.index:
             display_geometry(outlines.loc[[code]], 50.0).boundary.plot(ax=ax, color=OUTLINE_COLOUR, linewidth=0.6,
                                                                        zorder=4)
-        ax.set_title(name, fontsize=10)
+        ax.set_title(regions.MUNICIPALITIES[code], fontsize=TITLE_PT - 1)
         ax.set_axis_off()
-        ax.set_aspect("equal")
-    fig.subplots_adjust(bottom=0.16, right=0.86)
-    _bivariate_legend(fig.add_axes([0.885, 0.40, 0.09, 0.2]))
-    extra = [partial_handle()] if "partial_data" in shown and shown["partial_data"].astype(bool).any() else []
-    fig.legend(handles=[_no_data_handle(classes), *extra], loc="lower right", bbox_to_anchor=(0.99, 0.2),
-               frameon=False, fontsize=8)
-    fig.text(0.01, 0.005, ATTRIBUTION.format(year=year), fontsize=7, color="#555555")
-    alt = "Tien kaartjes, één per gemeente, gekleurd naar behoefte tegen dekking."
-    return _figure(fig, alt, "Behoefte tegen dekking per gemeente, met dezelfde klassen als in de gemeenterapporten.")
+        ax.set_aspect("equal", adjustable="datalim")  # every panel keeps its full cell
+        ax._mgg_map = True
+    for ax in cells[len(codes):]:
+        ax.set_axis_off()
+    if legend:  # the strip: the grid, then what it means and the hatched and dotted areas
+        inch_x, inch_y = 1.0 / PRINT_WIDTH_IN, 1.0 / height
+        top = strip + 0.3
+        _bivariate_legend(fig.add_axes([0.8 * inch_x, (top - 0.15 - _GRID_IN[1]) * inch_y, _GRID_IN[0] * inch_x,
+                                        _GRID_IN[1] * inch_y]))
+        extra = [partial_handle()] if "partial_data" in shown and shown["partial_data"].astype(bool).any() else []
+        fig.legend(handles=_wrapped([_no_data_handle(classes), *extra], 48),
+                   title=textwrap.fill(BIVARIATE_KEY, 50), loc="upper left", frameon=False, fontsize=LEGEND_PT,
+                   title_fontsize=LEGEND_PT, alignment="left", borderaxespad=0.0,
+                   bbox_to_anchor=(2.6 * inch_x, (top - 0.15) * inch_y))
+    _attribution(fig, year)
+    names = fmt.listing([regions.MUNICIPALITIES[c] for c in codes])
+    alt = f"{fmt.count(len(codes), 'kaartje', 'kaartjes')}, één per gemeente ({names}), gekleurd naar behoefte " \
+          "tegen dekking."
+    return _figure(fig, alt, caption)
 
 
 #: Extra coverage per area in the what-if map: upper bound (share) and colour.
-GAIN_BANDS = ((0.0, "#f2f2f2", "geen extra dekking"), (1 / 3, "#c7e9c0", "tot een derde erbij"),
-              (2 / 3, "#74c476", "een tot twee derde erbij"), (1.01, "#238b45", "twee derde of meer erbij"))
+GAIN_BANDS = ((0.0, "#f2f2f2", "geen extra dekking"), (1 / 3, "#c7e9c0", "tot een derde erbij (0–33%)"),
+              (2 / 3, "#74c476", "een tot twee derde erbij (33–67%)"),
+              (1.01, "#238b45", "twee derde of meer erbij (67–100%)"))
 
 
 def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.GeoDataFrame, *, existing=None,
@@ -507,14 +804,14 @@ def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.Geo
     colour = [next(c for upper, c, _ in GAIN_BANDS if g <= upper + 1e-12) if g > 1e-12 else GAIN_BANDS[0][1]
               for g in gain]
     classes = Classes(pd.Series(colour, index=shown.index, dtype="object"), [(c, t) for _, c, t in GAIN_BANDS],
-                      "Extra dekking per gebied")
+                      f"Extra dekking: deel van de {target} dat er binnen 3 km van een locatie bij komt")
     fig, ax = _axes("Voorstel: nieuwe locaties en wat ze bereiken")
     _draw(ax, shown, classes)
     if existing is not None and len(existing):
         physical = existing[~is_area_wide(existing)]
-        ax.scatter(physical.geometry.x, physical.geometry.y, s=14, c="#777777", zorder=5)
+        ax.scatter(physical.geometry.x, physical.geometry.y, s=14, c="#777777", zorder=5)._mgg_sites = True
     ax.scatter(new_sites.geometry.x, new_sites.geometry.y, s=170, marker="*", c="#d7301f", edgecolors="black",
-               linewidths=0.6, zorder=8)
+               linewidths=0.6, zorder=8)._mgg_sites = True
     for _, site in new_sites.iterrows():
         ax.annotate(str(int(site["step"])), (site.geometry.x, site.geometry.y), xytext=(7, 5),
                     textcoords="offset points", fontsize=9, fontweight="bold", zorder=9)
@@ -530,23 +827,48 @@ def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.Geo
     return _figure(fig, alt)
 
 
+def spread(positions: list[float], gap: float, low: float, high: float) -> list[float]:
+    """Positions (sorted ascending) moved as little as needed to lie at least ``gap`` apart within ``[low, high]``.
+
+    >>> spread([0.0, 0.1, 0.2, 5.0], 1.0, 0.0, 10.0)
+    [0.0, 1.0, 2.0, 5.0]
+    >>> spread([9.5, 9.8, 10.0], 1.0, 0.0, 10.0)
+    [8.0, 9.0, 10.0]
+    """
+    out = [min(max(p, low), high) for p in positions]
+    for i in range(1, len(out)):
+        out[i] = max(out[i], out[i - 1] + gap)
+    if out and out[-1] > high:
+        out[-1] = high
+        for i in range(len(out) - 2, -1, -1):
+            out[i] = min(out[i], out[i + 1] - gap)
+    return out
+
+
 def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *, indicator: str, title: str,
-                unit: str = "%") -> Figure:
+                unit: str = "%", ylabel: str = "") -> Figure:
     """Every area's value over the vintages, one line per area, coloured by its latest change.
+
+    Areas that changed clearly are named at the end of their line, spread so that no two names overlap and joined
+    to their line by a thin leader; when more changed than fit, the largest changes are named (the legend says so).
+    The legend sits under the chart, inside the figure.
 
     Parameters
     ----------
     series
         ``code``, ``indicator``, ``year``, ``value``, ``estimated`` (see :func:`mgg_geo.analysis.trends.changes`).
     changes
-        The changes (``code``, ``indicator``, ``verdict``): rise orange, fall blue, no clear change grey.
+        The changes (``code``, ``indicator``, ``verdict``, ``change``): rise orange, fall blue, no clear change grey.
     names
         Area names by code, for the labels of areas that changed clearly.
+    ylabel
+        The axis title (default: ``unit``).
     """
     part = series[series["indicator"] == indicator]
-    verdicts = changes[changes["indicator"] == indicator].set_index("code")["verdict"]
-    fig, ax = _subplots(figsize=(8.0, 5.0))
-    fig.subplots_adjust(left=0.09, right=0.70, top=0.90, bottom=0.10)
+    own = changes[changes["indicator"] == indicator].set_index("code")
+    verdicts = own["verdict"]
+    fig, ax = _subplots(figsize=(PRINT_WIDTH_IN, 4.6))
+    fig.subplots_adjust(left=0.09, right=0.66, top=0.90, bottom=0.25)
     ends = []
     for code, line in part.sort_values("year").groupby("code"):
         verdict = verdicts.get(code, "none")
@@ -554,29 +876,42 @@ def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *
         ax.plot(line["year"], line["value"], color=labels.VERDICT_COLOURS[verdict],
                 linewidth=1.6 if verdict != "none" else 1, linestyle="--" if dashed else "-", marker="o",
                 markersize=3, zorder=3 if verdict != "none" else 2)
-        if verdict != "none":
-            ends.append((float(line["value"].iloc[-1]), str(names.get(code, code)), labels.VERDICT_COLOURS[verdict],
-                         line["year"].iloc[-1]))
-    if ends:  # labels at the line ends, spread so that they do not overlap
-        from matplotlib.transforms import offset_copy
-
-        low, high = ax.get_ylim()
-        gap = 0.035 * (high - low)
-        shifted = offset_copy(ax.transData, fig=fig, x=6, y=0, units="points")
-        placed: list[float] = []
-        for y, text, colour, year in sorted(ends):
-            label_y = max(y, placed[-1] + gap) if placed else y
-            placed.append(label_y)
-            ax.text(year, label_y, text, transform=shifted, fontsize=7, va="center", color=colour, clip_on=False)
+        if verdict in ("up", "down"):
+            size = abs(float(own["change"].get(code, 0.0))) if "change" in own else 0.0
+            ends.append((float(line["value"].iloc[-1]), fmt.name(names.get(code, code)),
+                         labels.VERDICT_COLOURS[verdict], line["year"].iloc[-1], size))
     years = sorted(part["year"].unique())
     ax.set_xticks(years, [str(y) for y in years])
+    ax.tick_params(labelsize=LEGEND_PT)
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt.number(v, 0)))
-    ax.set_ylabel(unit)
-    ax.set_title(title, fontsize=12, loc="left")
+    ax.set_ylabel(ylabel or unit, fontsize=LEGEND_PT)
+    ax.set_title(title, fontsize=TITLE_PT, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
+    shown_note = ""
+    ax.autoscale_view()
+    ax.set_ylim(*ax.get_ylim())  # fixed now: the names are placed against these limits
+    if ends:  # names at the line ends, spread so that none overlaps another, each with a leader to its line
+        renderer = fig.canvas.get_renderer()
+        frame = ax.get_window_extent(renderer)
+        gap = LABEL_PT * 1.45 * fig.dpi / 72
+        room = int(frame.height // gap) + 1
+        if len(ends) > room:
+            ends = sorted(ends, key=lambda e: -e[4])[:room]
+            shown_note = f"namen: de {fmt.number(room)} grootste veranderingen"
+        ends.sort(key=lambda e: e[0])
+        to_axes = ax.transAxes.inverted()
+        heights = [ax.transData.transform((e[3], e[0]))[1] for e in ends]
+        placed = spread(heights, gap, frame.y0, frame.y1)
+        for (value, text, colour, year, _), y in zip(ends, placed, strict=True):
+            target = to_axes.transform((frame.x1, y))[1]
+            ax.annotate(text, (year, value), xytext=(1.06, target), textcoords="axes fraction", fontsize=LABEL_PT,
+                        va="center", ha="left", color=colour, annotation_clip=False,
+                        arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.6, "shrinkA": 0, "shrinkB": 2})
     handles = [Line2D([], [], color=labels.VERDICT_COLOURS[k], label=labels.VERDICTS[k])
                for k in ("up", "down", "none")]
-    handles.append(Line2D([], [], color="#555555", linestyle="--", label="omgerekend (schatting)"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.18, 1.0), frameon=False, fontsize=8)
+    handles.append(Line2D([], [], color="#555555", linestyle="--", label="omgerekend naar de huidige grens "
+                                                                          "(schatting)"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=2, frameon=False,
+              fontsize=LEGEND_PT, title=shown_note or None, title_fontsize=LEGEND_PT, alignment="left")
     alt = f"Lijngrafiek: {title}, één lijn per gebied over de jaren."
     return _figure(fig, alt)

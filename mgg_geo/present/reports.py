@@ -19,6 +19,7 @@ from mgg_geo.data import cache, catalogue, regions
 from mgg_geo.present import fmt, labels, maps, pages
 from mgg_geo.present.pages import Html
 from mgg_geo.present.sections import (
+    PAGE_ONE_PRIORITIES,
     YOUTH_SHORT,
     Block,
     Table,
@@ -30,13 +31,13 @@ from mgg_geo.present.sections import (
     method_html,
     objectives_blocks,
     origins_block,
+    page_one,
     parameters_table,
     partial_rule,
     priority_blocks,
     quality_blocks,
     section,
     sources_blocks,
-    summary_blocks,
     target_of,
     trends_blocks,
     whatif_blocks,
@@ -44,6 +45,13 @@ from mgg_geo.present.sections import (
     youth_rows,
     youth_source_line,
 )
+
+#: The height of the gap map on page 1 (inches, as printed): low enough for the page to hold the summary with it.
+PAGE_ONE_MAP_HEIGHTS = (2.6, 3.1)
+
+#: The small multiples: maps in the first figure (three rows of two), and what every caption adds.
+SMALL_MULTIPLES_FIRST = 6
+SMALL_MULTIPLES_CAPTION = "Dezelfde klassen als in de gemeenterapporten."
 
 __all__ = ["Html", "MunicipalityReport", "ProvinceReport", "Table", "index_html", "page_title", "write_sidecar"]
 
@@ -121,8 +129,9 @@ class MunicipalityReport(_Report):
                             subtitle=self._subtitle(f" per {level_word(self.result, False)}"))
 
     def summary(self) -> Html:
-        """The plain-language summary (section "In het kort")."""
-        return section(summary_blocks(self.result, self.code))
+        """Page 1, section "In het kort": the plain-language summary, the gap map with the first priorities named,
+        the priorities and the where-next in words; printed on a page of its own."""
+        return page_one(self.result, self.code, self.gap_map())
 
     def map_link(self, output_dir: str = "") -> Html:
         """A link to this municipality's interactive map page (written by the batch next to the report)."""
@@ -177,11 +186,14 @@ class MunicipalityReport(_Report):
                               partial=self.areas["partial_data"])
 
     def gap_map(self) -> maps.Figure:
-        """Need against coverage in the 3x3 classes, with the physical sites."""
-        return maps.bivariate(self.areas, title="Behoefte tegen dekking", year=self.year, sites=self.sites,
-                              outlines=self.outlines, code=self.code,
-                              caption="Zwart (linksboven in de legenda): hoge behoefte en lage dekking, de plek voor "
-                                      "een nieuwe inspanning. Gearceerd: niet gerangschikt." + self._partial_caption())
+        """Need against coverage in the 3x3 classes, with the physical sites and the first priorities named (page 1)."""
+        top = self.result.priorities(self.code).head(PAGE_ONE_PRIORITIES)
+        named = {area: (fmt.number(r["priority"]), fmt.name(r["name"])) for area, r in top.iterrows()}
+        return maps.bivariate(self.areas, title="", year=self.year, sites=self.sites,
+                              outlines=self.outlines, code=self.code, named=named, heights=PAGE_ONE_MAP_HEIGHTS,
+                              caption="Waar is het tekort het grootst? Zwart: hoge behoefte en lage dekking. Met "
+                                      f"nummer: de eerste {fmt.number(len(named))} prioriteiten. Gearceerd: niet "
+                                      "gerangschikt." + self._partial_caption())
 
     def priorities(self) -> Html:
         """Every ranked area by priority, the rank intervals explained, the unranked listed."""
@@ -210,7 +222,7 @@ class MunicipalityReport(_Report):
         chart = None
         if (series["indicator"] == "lonely").any():
             chart = maps.slope_chart(series, self.result.changes, self.areas["name"], indicator="lonely",
-                                     title="Eenzaam (18+), per gebied")
+                                     title="Eenzaam (18+), per gebied", ylabel="% van de inwoners van 18 jaar en ouder")
         return section(trends_blocks(self.result, self.code, chart))
 
     def write_outputs(self, output_dir: str | Path, *, interactive: bool = True) -> dict:
@@ -320,7 +332,21 @@ class ProvinceReport(_Report):
                 f"{labels.PARTIAL.capitalize()}: gebieden waarvan {partial_rule(self.result)} (ze staan ook in de "
                 "klassen ervoor)."))])
 
-    def small_multiples(self) -> maps.Figure:
-        """The 10 municipalities side by side in the 3x3 classes."""
+    def small_multiples(self) -> Html:
+        """The 10 municipalities side by side in the 3x3 classes, in the order of the ranking: two figures of two
+        maps a row (each map 8.7 cm wide in print), the second with the legend."""
         outlines = self.result.municipalities if len(self.result.municipalities) else None
-        return maps.small_multiples(self.result.areas, year=self.year, outlines=outlines)
+        order = list(self.result.figures.sort_values("province_rank").index)
+        first, rest = order[:SMALL_MULTIPLES_FIRST], order[SMALL_MULTIPLES_FIRST:]
+        names = [regions.MUNICIPALITIES[c] for c in first]
+        figures = [maps.small_multiples(self.result.areas, year=self.year, outlines=outlines, codes=first,
+                                        legend=not rest,
+                                        caption=f"Behoefte tegen dekking per gemeente, in de volgorde van de "
+                                                f"rangschikking: {fmt.listing(names)}."
+                                        + ("" if rest else f" {SMALL_MULTIPLES_CAPTION}"))]
+        if rest:
+            figures.append(maps.small_multiples(
+                self.result.areas, year=self.year, outlines=outlines, codes=rest,
+                caption=f"Vervolg: {fmt.listing([regions.MUNICIPALITIES[c] for c in rest])}. "
+                        f"{SMALL_MULTIPLES_CAPTION}"))
+        return section([Block("figure", figure=f) for f in figures])

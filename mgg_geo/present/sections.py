@@ -65,7 +65,7 @@ class Table:
 
 @dataclass
 class Block:
-    """One block of a section, rendered by ``templates/blocks.html.j2``: ``kind`` is ``p``, ``table``,
+    """One block of a section, rendered by ``templates/blocks.html.j2``: ``kind`` is ``p``, ``h3``, ``table``,
     ``figure``, ``list``, ``note``, ``summary``, ``details`` or ``link``."""
 
     kind: str
@@ -250,6 +250,87 @@ def summary_statements(result: Analysis, code: str) -> list[str]:
 def summary_blocks(result: Analysis, code: str) -> list[Block]:
     """The plain-language summary on top of the report: who, how many are reached, where the gap is."""
     return [Block("summary", items=summary_statements(result, code))]
+
+
+#: The priorities page 1 names.
+PAGE_ONE_PRIORITIES = 3
+
+
+def priority_statements(result: Analysis, code: str, top: int = PAGE_ONE_PRIORITIES) -> list[str]:
+    """Page 1, "Eerst aan de beurt": the first ``top`` priorities in words, each with its class, its target group,
+    how many of them live within reach, and what drives its need (from the analysis)."""
+    group = target_of(result)
+    reach = fmt.km(result.parameters["reach_m"] / 1000, 0)
+    out = []
+    for area, r in result.priorities(code).head(top).iterrows():
+        text = (f"{fmt.number(r['priority'])}. {area_label(result, area)}: "
+                f"{labels.gap_label(r['need_class'], r['coverage_class']).lower()}; "
+                f"{fmt.number(r['target_population'])} {group.key}, van wie {fmt.percent(r['reach'])} binnen {reach} "
+                "van een locatie.")
+        out.append(f"{text} {driver_sentence(result, area)}")
+    return out
+
+
+def driver_sentence(result: Analysis, code: str) -> str:
+    """What drives an area's need in one sentence: "Vooral armoede: huishoudens met een laag inkomen 11,2% tegen
+    8,5% in de provincie." (the leading domain and its indicator, as :func:`driver_text`)."""
+    r = result.areas.loc[code]
+    domain, key = r.get("leading_domain"), r.get("leading_indicator")
+    if not isinstance(domain, str) or not isinstance(key, str):
+        return "Te weinig cijfers om te zeggen wat de behoefte bepaalt."
+    ind = catalogue.INDICATOR_BY_KEY[key]
+    province = result.comparison.loc[result.comparison["indicator"] == key, "province"]
+
+    def value(v) -> str:  # the unit once: "bijstandsuitkeringen per 1.000 inwoners 39,1 tegen 33,0"
+        return fmt.number(v, 1) if ind.unit and ind.unit in ind.label else fmt.measure(v, ind.unit)
+
+    versus = f" tegen {value(province.iloc[0])} in de provincie" if len(province) else ""
+    lower = " (lager is meer behoefte)" if ind.direction < 0 else ""
+    figure = f"{_indicator_name(ind)} {value(r[key])}{versus}{lower}"
+    label = catalogue.DOMAINS[domain].lower()
+    if r[f"need_{domain}"] > 0:
+        return f"Vooral {label}: {figure}."
+    return f"Geen domein boven het gemiddelde van de provincie; het minst gunstig is {label}: {figure}."
+
+
+def where_next_statements(result: Analysis, code: str) -> list[str]:
+    """Page 1, "Waar een nieuwe locatie het meest oplevert": the first proposed site and what all proposed sites
+    together reach (from the what-if), or why none is proposed."""
+    group, level = target_of(result), level_word(result)
+    sites = result.whatif_sites[result.whatif_sites["gemeente_code"] == code]
+    w = result.whatif.loc[code]
+    reach = fmt.km(w["reach_m"] / 1000, 0)
+    out = []
+    if len(sites):
+        first = sites.iloc[0]
+        high = (f", van wie {fmt.number(first['new_high_need'])} in {level} met hoge behoefte"
+                if w["before_high_need_total"] > 0 else "")
+        out.append(f"Een eerste nieuwe locatie bij {fmt.name(first['name'])} ({area_label(result, first['area'])}) "
+                   f"brengt {fmt.number(first['new_population'])} {group.key} binnen {reach}{high}.")
+        if len(sites) > 1:
+            out.append(f"Met {fmt.count(len(sites), 'nieuwe locatie', 'nieuwe locaties')} (bij "
+                       f"{fmt.listing([fmt.name(n) for n in sites['name']])}) woont "
+                       f"{fmt.percent(w['after_share_within'])} van de {group.key} binnen {reach} van een locatie, "
+                       f"nu {fmt.percent(w['before_share_within'])}.")
+    if isinstance(w["reason"], str) and w["reason"] and not len(sites):
+        out.append("Er is geen nieuwe locatie voorgesteld: "
+                   f"{labels.WHATIF_REASONS[w['reason']].format(target=group.key, reach=reach)}.")
+    return out
+
+
+def page_one(result: Analysis, code: str, figure: maps.Figure | None) -> Html:
+    """Page 1 as a summary: the statements, the gap map with the priorities named, then side by side the priorities
+    and the where-next in words (``div.mgg-pagina1``: printed on a page of its own)."""
+    parts = [section(summary_blocks(result, code))]
+    if figure is not None:
+        parts.append(section([Block("figure", figure=figure)]))
+    priorities = priority_statements(result, code)
+    first = section([Block("h3", text="Eerst aan de beurt"), *(_p(t, "mgg-prio") for t in priorities)]) \
+        if priorities else ""
+    then = section([Block("h3", text="Waar een nieuwe locatie het meest oplevert"),
+                    *(_p(t) for t in where_next_statements(result, code))])
+    return Html('<div class="mgg-pagina1">' + "".join(parts)
+                + f'<div class="mgg-naast"><div>{first}</div><div>{then}</div></div></div>')
 
 
 def key_figures_table(figures: dict, level: str = "wijk") -> Table:
@@ -622,8 +703,8 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
               f"met {fmt.number(shared[r['name']] - 1)} andere" if shared.get(r["name"], 1) > 1 else ""]
              for _, r in rough.iterrows()],
             f"{fmt.count(len(rough), 'fysieke locatie', 'fysieke locaties')} met een benaderde plek, van de "
-            f"{fmt.number(figures['sites_physical'])} in de kerncijfers (op de kaart een open symbool; een getal telt "
-            "de locaties op hetzelfde punt). Gemeentebreed aanbod heeft geen plek en staat hier niet bij.")))
+            f"{fmt.number(figures['sites_physical'])} in de kerncijfers (op de kaart een open symbool; een getal met × "
+            "telt de locaties op hetzelfde punt). Gemeentebreed aanbod heeft geen plek en staat hier niet bij.")))
     excluded = result.excluded[result.excluded["gemeente_code"] == code] if len(result.excluded) else result.excluded
     if len(excluded):
         blocks.append(Block("table", table=Table(
