@@ -403,34 +403,30 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
     frame = result.priorities(code)
     rows = []
     for area, r in frame.iterrows():
-        interval = (fmt.MISSING if pd.isna(r["rank_p05"])
-                    else f"{fmt.number(r['rank_p05'])}–{fmt.number(r['rank_p95'])}")
+        margin = "" if pd.isna(r["rank_p05"]) else f" ({fmt.number(r['rank_p05'])}–{fmt.number(r['rank_p95'])})"
         domain = catalogue.DOMAINS.get(r["leading_domain"], fmt.MISSING) if isinstance(r["leading_domain"], str) \
             else fmt.MISSING
         rows.append([fmt.number(r["priority"]), area, area_label(result, area), fmt.number(r["need_index"], 2),
-                     interval + (" (onzeker)" if r.get("rank_uncertain") else ""), domain, fmt.percent(r["reach"]),
-                     fmt.km(r["nearest_km"]), fmt.number(r["n_3km"]), fmt.number(r["access_norm"], 2),
-                     fmt.number(r["target_population"]), labels.gap_label(r["need_class"], r["coverage_class"])])
+                     fmt.number(r["need_rank"]) + margin + (" onzeker" if r.get("rank_uncertain") else ""), domain,
+                     fmt.percent(r["reach"]), fmt.km(r["nearest_km"]), fmt.number(r["n_3km"]),
+                     fmt.number(r["access_norm"], 2), fmt.number(r["target_population"]),
+                     labels.gap_label(r["need_class"], r["coverage_class"])])
     classes = ["" if i < print_rows else "mgg-extra" for i in range(len(rows))]
     ranked_all = int(result.figures.loc[code, "areas_ranked_province"])  # ranks are the province's
-    header = ["Prio\u00adriteit", "Code", "Gebied", "Behoefte-index", f"Rang van {fmt.number(ranked_all)} (90%)",
-              "Leidend domein", "Dekking", "Afstand", "Loc. ≤ 3 km", "E2SFCA", "Doelgroep", "Klasse"]
+    header = ["Prio\u00adriteit", "Code", "Gebied", "Behoefte-index", "Plaats in de provincie (marge)",
+              "Vooral door", "Dekking", "Afstand", "Loc. ≤ 3 km", "Bereik\u00adbaar\u00adheid", "Doelgroep",
+              "Klasse"]
     table = Table(header, rows, f"Prioriteiten {regions.MUNICIPALITIES[code]}: hoge behoefte en lage dekking eerst",
                   numeric=(0, 3, 6, 7, 8, 9, 10), row_classes=classes,
-                  key="Rang (90%): plaats onder alle gerangschikte gebieden met het 90%-interval. Afstand: tot de "
-                      "dichtstbijzijnde fysieke locatie. Loc. ≤ 3 km: locaties binnen 3 km. E2SFCA: bereikbaarheid "
-                      "(1 = gemiddelde van de provincie).")
+                  key=f"Plaats: onder de {fmt.number(ranked_all)} gerangschikte gebieden van de provincie (1 = de "
+                      "hoogste behoefte), met de marge tussen haakjes. Vooral door: het domein dat het meest bijdraagt "
+                      "aan de behoefte. Afstand: tot de dichtstbijzijnde fysieke locatie. Loc. ≤ 3 km: locaties "
+                      "binnen 3 km. Bereikbaarheid: 1 is het gemiddelde van de provincie. Marge, onzeker en "
+                      "bereikbaarheid: zie Methode.")
     blocks = [Block("details", title=f"Alle {fmt.number(len(rows))} gerangschikte gebieden", table=table)]
     if len(rows) > print_rows:
         blocks.append(_p(f"Afgedrukt: de eerste {fmt.number(print_rows)} van {fmt.number(len(rows))} gerangschikte "
                          "gebieden; de volledige lijst staat in de digitale versie.", "mgg-print-noot"))
-    blocks.append(_p(
-        f"Rang en interval: de rang is de plaats van het gebied onder alle {fmt.number(ranked_all)} gerangschikte "
-        "gebieden van de provincie (1 = de hoogste behoefte). Omdat de keuze van gewichten en rekenmethode de volgorde "
-        "beïnvloedt, is de berekening vele keren herhaald met andere keuzes; in 90% van die herhalingen viel de rang "
-        "binnen het interval. Een breed interval (meer dan de helft van de lijst) heet onzeker. Leidend domein: het "
-        "domein dat het meest bijdraagt aan de behoefte van het gebied. Dekking: het deel van de doelgroep dat binnen "
-        "3 km van een fysieke locatie woont.", "mgg-uitleg"))
     if len(frame):
         blocks.append(_p("Waarom: per gebied het leidende domein en het cijfer dat dat domein het meest bepaalt, "
                          "met de waarde in het gebied tegen het gemiddelde van de provincie (gewogen naar inwoners).",
@@ -712,7 +708,7 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
             [[fmt.name(r["name"]), fmt.name(r["programme"]), fmt.name(r.get("in_area_name"))]
              for _, r in excluded.iterrows()],
             "Initiatieven zonder leeftijdsbereik: niet meegeteld voor de doelgroep (vul het leeftijdsbereik aan in "
-            "het register; de parameter include_unknown_ages telt ze wel mee)")))
+            "het register; zie ook Methode, Doelgroep)")))
     if not blocks:
         blocks.append(_p("Geen bijzonderheden in de gegevens van deze gemeente."))
     return blocks
@@ -891,9 +887,10 @@ def parameters_table(result: Analysis) -> Table:
               "buurt_equal": "buurten, even zwaar (geen inwonertallen per buurt beschikbaar)",
               "area": "één punt per gebied"}[p["points"]]
     rows = [["Gebiedsniveau", p["level"]], ["Doelgroep", f"{group.label} ({group.key})"],
-            ["Standaardisatie", "z-score" if p["method"] == "zscore" else "rangpercentiel"],
+            ["Standaardisatie", "afwijking van het provinciegemiddelde in standaardafwijkingen (z-score)"
+             if p["method"] == "zscore" else "plaats in de rangorde van de provincie (rangpercentiel)"],
             ["Domeingewichten", weights],
-            ["Gevoeligheidsanalyse", f"{fmt.number(p['draws'])} trekkingen (seed {p['seed']})"],
+            ["Gevoeligheidsanalyse", f"{fmt.number(p['draws'])} herhalingen (startgetal {p['seed']})"],
             ["Klassengrenzen", "over de hele provincie" if p.get("class_breaks", "provincie") == "provincie"
              else "per gemeente"],
             ["Minimum aantal inwoners om te rangschikken", fmt.number(p["min_population"])],
@@ -928,6 +925,7 @@ def method_html(result: Analysis) -> Html:
         weights="even zwaar" if equal else "mee volgens de gekozen gewichten", draws=fmt.number(p["draws"]),
         minimum=fmt.number(p["min_population"]), reach=fmt.km(p["reach_m"] / 1000, 0), points=points,
         unknown="wel mee" if p["include_unknown_ages"] else "niet mee", breaks=breaks,
+        ranked=fmt.number(int(result.figures["areas_ranked_province"].iloc[0]) if len(result.figures) else 0),
         levels=level_word(result), partial=partial_rule(result), partial_label=labels.PARTIAL,
         objective=objective_text(result, "need"),
         objective_people=_lower_first(objective_text(result, "people")), measured=measured_text(result))
