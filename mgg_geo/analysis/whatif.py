@@ -158,7 +158,7 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
                       "new_weighted": float(weighted[newly].sum()), "value": float(gain[best]),
                       "areas_reached": int(len(set(pts.area[newly & (pop > 0)]))),
                       "high_need_left": float((pop * high)[~now].sum()), "best_high_need": float(high_gain[top]),
-                      "best_high_need_value": float(gain[top]) if high_gain[top] > 0 else None,
+                      "best_high_need_value": float(gain[top]) if high_gain[top] > 0 else np.nan,
                       "best_high_need_code": pts.code[q] if high_gain[top] > 0 else None,
                       "best_high_need_name": pts.name[q] if high_gain[top] > 0 else None,
                       "best_high_need_area": pts.area[q] if high_gain[top] > 0 else None,
