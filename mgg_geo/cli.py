@@ -304,11 +304,15 @@ def cmd_register_build(args) -> int:
     """``mgg-geo register build``: the register from the facts, the age ranges, the school list and the curated
     file; prints what changed; exit 1 (nothing written) when the result does not pass the register check."""
     from mgg_geo import settings
+    from mgg_geo.errors import DataError
     from mgg_geo.supply import initiatives, registry
 
     args.out = args.out or Path(settings.REGISTER_PATH)
     layers = initiatives.boundary_layers(offline=args.offline)
-    built = registry.build(args.facts, args.ages, args.curated, args.schools, layers=layers)
+    try:
+        built = registry.build(args.facts, args.ages, args.curated, args.schools, layers=layers)
+    except DataError as exc:  # a finding in the inputs: named by file, row and column
+        raise _Findings(str(exc)) from exc
     before = registry.read_register(args.out)
     found = registry.changes(before, built.rows)
     print(f"Inputs: {', '.join(f'{k} {v}' for k, v in built.inputs.items() if v)}")

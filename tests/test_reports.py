@@ -38,8 +38,11 @@ def rendered(tmp_path_factory, imported_cache):
     shutil.copytree(imported_cache, cache)
     register = root / "register.csv"
     text = (settings.PROJECT_ROOT / "data/initiatives/register.csv").read_text(encoding="utf-8-sig")
-    text += ('"<script>alert(\'mgg\')</script> & Co";jongerenwerk;;universeel;;;;;;;;;;;'
-             "Oude Pekela;Pekela;WK076501;;test\r\n")
+    header = text.splitlines()[0].split(";")
+    row = dict.fromkeys(header, "") | {"naam": '"<script>alert(\'mgg\')</script> & Co"', "programma": "jongerenwerk",
+                                       "preventieniveau": "universeel", "plaats": "Oude Pekela", "gemeente": "Pekela",
+                                       "gebiedscode": "WK076501", "opmerkingen": "test"}
+    text += ";".join(row.values()) + "\r\n"
     register.write_text(text, encoding="utf-8-sig")
     env = {"MGG_CACHE_DIR": str(cache), "MGG_HTTP_RETRIES": "0",
            **{n: "http://127.0.0.1:9" for n in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL",

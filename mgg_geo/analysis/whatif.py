@@ -103,8 +103,11 @@ class WhatIf:
         areas (``high_need_within``, out of ``high_need_total``), and the number
         of areas in the target cell (hoge behoefte, lage dekking).
     reason
-        Why fewer than ``k`` sites were placed (``covered``, ``no_ranked``,
-        ``no_population``, ``no_candidates``), or None.
+        Why fewer than ``k`` sites were placed, or None: ``covered`` (everyone
+        counted lives within reach), ``no_ranked``, ``no_population``; with
+        :class:`Candidates` also ``no_candidates`` (none given), ``all_chosen``
+        (every candidate chosen) and ``no_gain`` (people remain out of reach,
+        but no candidate reaches them).
     objective
         ``need`` or ``people`` (:data:`OBJECTIVES`).
     """
@@ -183,6 +186,9 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
         gain = reach @ ((~now) * value)
         if len(gain) == 0 or gain.max(initial=0) <= 0:
             reason = "no_candidates" if len(c_xy) == 0 else _reason(objective, in_scope, is_ranked[idx], now, pop)
+            if candidates is not None and reason == "covered" and \
+                    ((in_scope & is_ranked[idx] if objective == "need" else in_scope) & ~now & (pop > 0)).any():
+                reason = "all_chosen" if len(steps) == len(c_xy) else "no_gain"  # people left, out of every reach
             break
         best = int(np.argmax(gain))
         high_gain = reach @ ((~now) * pop * high)
