@@ -9,7 +9,6 @@ import io
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import box
 
 from mgg_geo import cli, settings
 from mgg_geo.analysis.parameters import ReportParameters
@@ -206,7 +205,8 @@ def test_statuses_are_validated_once_for_reports_and_the_command_line():
 def test_a_school_list_is_read_as_duo_writes_it_and_kept_to_the_province(tmp_path):
     path = _write(tmp_path / "duo.csv", [["PROVINCIE", "VESTIGINGSCODE", "VESTIGINGSNAAM", "STRAATNAAM",
                                           "HUISNUMMER-TOEVOEGING", "POSTCODE", "PLAATSNAAM", "GEMEENTENUMMER"],
-                                         ["Groningen", "11AA00", "School", "Laan", "1-A", "9999zz", "WINSUM GN", "1966"],
+                                         ["Groningen", "11AA00", "School", "Laan", "1-A", "9999zz", "WINSUM GN",
+                                          "1966"],
                                          ["Noord-Holland", "22BB00", "Elders", "Kade", "1", "1011 AA", "AMSTERDAM",
                                           "0363"]], ";")
     frame, outside = schools.read(path)
@@ -244,3 +244,55 @@ def test_the_shipped_register_is_what_the_build_makes_of_the_shared_files(use_im
     assert (ubbo["straat"], ubbo["huisnummer"], ubbo["postcode"]) == ("Stationslaan", "17", "9503 CA")
     assert cli.main(["register", "check", str(out), "--offline"]) == 0
     assert "35 initiative(s) placed" in capsys.readouterr().out
+
+
+@pytest.fixture
+def imported_copy(imported_cache, tmp_path, monkeypatch):
+    import shutil
+
+    copy = tmp_path / "cache-copy"
+    shutil.copytree(imported_cache, copy)
+    monkeypatch.setattr(settings, "CACHE_DIR", copy)
+    return copy
+
+
+@pytest.mark.replay
+@pytest.mark.shared
+def test_schools_are_placed_by_address_through_the_locatieserver_and_cached(replay, imported_copy):
+    layers_ = initiatives.boundary_layers(offline=True)
+    centre = layers_["buurt"].geometry.loc["BU19661204"].representative_point()  # Uithuizen Centrum
+    replay.gazetteer = [{"type": "adres", "weergavenaam": "Sportlaan 2, 9981JZ Uithuizen", "score": 15.2,
+                         "centroide_rd": f"POINT({centre.x + 40:.1f} {centre.y + 25:.1f})",
+                         "provincienaam": "Groningen"}]
+    found = schools.load(layers=layers_, geocode=True)
+    frame = found.frame.set_index("school_code")
+    uithuizen = frame.loc["16ZK02"]
+    assert uithuizen["placement"] == "address" and uithuizen["geocode_match"] == "Sportlaan 2, 9981JZ Uithuizen"
+    assert uithuizen.geometry.x == pytest.approx(centre.x + 40) and uithuizen["buurt_code"] == "BU19661204"
+    assert uithuizen["geocode_score"] == pytest.approx(15.2)
+    warffum = frame.loc["16ZK00"]  # not in the gazetteer: on its town's buurt, approximately
+    assert warffum["placement"] == "town" and warffum["placed_on"] == "BU19660902"
+    request = next(r for r in replay.requests if "locatieserver" in r)
+    assert "fq=type%3Aadres" in request and "provincienaam%3AGroningen" in request
+    before = len(replay.requests)
+    again = schools.load(layers=layers_, geocode=True)
+    assert len(replay.requests) == before  # every answer, also "not found", came from the geocoding cache
+    assert again.frame.set_index("school_code").loc["16ZK02", "placement"] == "address"
+    offline = schools.load(layers=layers_, geocode=True, offline=True)
+    assert set(offline.frame["placement"]) == {"town"} and len(replay.requests) == before
+
+
+@pytest.mark.shared
+def test_dated_places_count_only_when_asked_for(province_analysis, use_imported):
+    from mgg_geo import analysis
+
+    default = province_analysis.figures.loc["GM1966"]
+    assert (default["register_places"], default["register_counted"]) == (2, 0)
+    assert default["register_reasons"] == {"gedateerd": 2} and default["target_within_reach_share"] == 0
+    asked = analysis.run(draws=0, offline=True, geocode=False, reference_date="2026-01-01",
+                         include_status="gedateerd", include_unknown_ages=True, municipalities=["Het Hogeland"])
+    figures = asked.figures.loc["GM1966"]
+    assert figures["register_counted"] == 2 and figures["target_within_reach_share"] > 0
+    assert asked.parameters["include_status"] == "gedateerd"
+    closed = asked.register.initiatives.set_index("name").loc["Jongerencentrum 't Schienvat, Finsterwolde"]
+    assert closed["status"] == "gesloten" and not closed["active"]  # not asked for: never counted

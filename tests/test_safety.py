@@ -60,9 +60,10 @@ def hostile_register(path: Path, extra_rows: int = 0) -> Path:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, header, delimiter=";", lineterminator="\r\n", restval="")
     for i, name in enumerate(HOSTILE):
-        writer.writerow({"naam": name, "programma": "jongerenwerk", "organisatie": name, "preventieniveau": "universeel",
-                         "leeftijd_min": 12, "leeftijd_max": 18, "plaats": "Oude Pekela", "gemeente": "Pekela",
-                         "gebiedscode": f"WK07650{i % 2}", "opmerkingen": "test"})
+        writer.writerow({"naam": name, "programma": "jongerenwerk", "organisatie": name,
+                         "preventieniveau": "universeel", "leeftijd_min": 12, "leeftijd_max": 18,
+                         "plaats": "Oude Pekela", "gemeente": "Pekela", "gebiedscode": f"WK07650{i % 2}",
+                         "opmerkingen": "test"})
     path.write_text(text + buffer.getvalue(), encoding="utf-8-sig")
     return path
 
