@@ -294,5 +294,5 @@ def test_dated_places_count_only_when_asked_for(province_analysis, use_imported)
     figures = asked.figures.loc["GM1966"]
     assert figures["register_counted"] == 2 and figures["target_within_reach_share"] > 0
     assert asked.parameters["include_status"] == "gedateerd"
-    closed = asked.register.initiatives.set_index("name").loc["Jongerencentrum 't Schienvat, Finsterwolde"]
+    closed = asked.register.initiatives.set_index("name").loc["Jongerencentrum 't Schienvat (Finsterwolde)"]
     assert closed["status"] == "gesloten" and not closed["active"]  # not asked for: never counted

@@ -228,7 +228,9 @@ def test_rendered_page_one_names_what_the_register_lacks_and_the_youth_section_c
     assert "1 locatie zonder leeftijdsbereik niet meegeteld: Jongerencentrum Break! (deBasis Veendam); vul dit aan " \
            "in het register." in summary
     pekela = (out / "GM0765-pekela.html").read_text(encoding="utf-8")
-    assert "niet meegeteld: &lt;script&gt;alert('mgg')&lt;/script&gt; &amp; Co; vul dit aan" in pekela
+    assert ("3 locaties zonder leeftijdsbereik niet meegeteld: Club P.kel (Oude Pekela), De Badde "
+            "(welzijnsorganisatie gemeente Pekela) en &lt;script&gt;alert('mgg')&lt;/script&gt; &amp; Co; vul dit "
+            "aan") in pekela
     for page in (veendam, pekela):
         assert "Jongvolwassenen (16–25 jaar)" in page
         assert "Bron: RIVM/GGD'en/CBS, Gezondheidsmonitor Jongvolwassenen 2024 (tabel 50140NED)" in page
