@@ -112,7 +112,7 @@ ROW_REASONS: dict[str, str] = {
 SCHOOL_REASONS: dict[str, str] = {
     "no_candidates": "er is geen school in de gemeente zonder {programme} volgens het register",
     "all_chosen": "er is geen andere kandidaat-school in de gemeente",
-    "no_gain": "geen kandidaat-school brengt nog {target} binnen {reach} die er nu buiten wonen: wie nog buiten bereik "
+    "no_gain": "geen kandidaat-school brengt nog {target} binnen {reach} die er nu buiten wonen; wie nog buiten bereik "
                "woont, woont verder dan {reach} van elke kandidaat-school",
 }
 #: Why an area is not ranked (see :func:`mgg_geo.analysis.gap.ranked`).

@@ -376,7 +376,7 @@ def register_blocks(result: Analysis, code: str) -> list[Block]:
              + (" Zulke plekken staan in het register maar tellen niet mee; met de parameter include_status "
                 "(mgg-geo --include-status) tellen ze wel mee." if any(s not in counted_status for s in statuses)
                 else ""))
-    blocks = [_p(lead), _p(rules, "mgg-uitleg")]
+    blocks = [_p(lead), _p(rules.strip(), "mgg-uitleg")]
     if not f["register_places"]:
         return blocks
     programmes: dict[str, dict[str, int]] = {}
