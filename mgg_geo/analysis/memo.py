@@ -64,6 +64,7 @@ def memo_key(params: ReportParameters) -> str:
                           != "crosswalk"),
         "register": cache.sha256(register) if register.is_file() else str(register),
         "geocode": cache.sha256(geocode) if geocode.is_file() else None,
+        "schools": cache.sha256(Path(settings.SCHOOLS_PATH)) if Path(settings.SCHOOLS_PATH).is_file() else None,
     }
     return hashlib.sha256(json.dumps(key_source, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
@@ -72,8 +73,8 @@ def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
     """:func:`run`, memoised on disk in ``CACHE_DIR/analyses/<key>/`` (Parquet, GeoParquet and JSON).
 
     The key (:func:`memo_key`) covers the arguments, the date, the code
-    version, every cache entry's checksum, the register file and the geocoding
-    answers, so any change gives a new run. A saved analysis that is damaged
+    version, every cache entry's checksum, the register file, the school list
+    and the geocoding answers, so any change gives a new run. A saved analysis that is damaged
     or unreadable is computed again; nothing in the cache folder is ever
     executed (no pickle).
     """
