@@ -18,11 +18,16 @@ PYTEST_ARGS ?=
 all: reports
 
 $(STAMP): pyproject.toml assets/package-lock.json
+	@echo "==> creating the virtual environment $(VENV) ($(PYTHON))"
 	$(PYTHON) -m venv $(VENV)
+	@echo "==> installing mgg_geo with its dependencies into $(VENV) (a few minutes the first time)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
+	$(BIN)/python -m pip install --quiet --progress-bar off -e '.[test,lab]'
+	@echo "==> registering the Jupyter kernel 'mgg-geo'"
 	$(BIN)/python -m ipykernel install --sys-prefix --name mgg-geo --display-name "Python (mgg_geo)" >/dev/null
-	npm ci --prefix assets --no-audit --no-fund --loglevel=error  # Leaflet for the interactive maps (pinned)
+	@echo "==> installing Leaflet for the interactive maps (npm, pinned in assets/package-lock.json)"
+	npm ci --prefix assets --no-audit --no-fund --loglevel=error
+	@echo "==> ready: $(VENV)"
 	touch $(STAMP)
 
 # Offline route: load the example files of ../shared/data into data/cache when the

@@ -66,7 +66,7 @@ from mgg_geo.analysis.parameters import ReportParameters, check_municipalities
 from mgg_geo.checks import absolute, check_int
 from mgg_geo.data import cache, regions
 from mgg_geo.errors import MggError, ParameterError
-from mgg_geo.kernels import ENGINE
+from mgg_geo.kernels import ENGINE, FRESH_ENGINE
 from mgg_geo.present import pages, reports
 from mgg_geo.present import pdf as printing
 
@@ -158,6 +158,9 @@ def execute(job: Job, out_dir: Path, *, retries: int = 2, kernel: str | None = N
     the report HTML."""
     import papermill
 
+    from mgg_geo import kernels
+
+    kernels.register()
     started = time.perf_counter()
     executed_path = out_dir / "notebooks" / f"{job.name}.ipynb"
     error = ""
@@ -172,7 +175,7 @@ def execute(job: Job, out_dir: Path, *, retries: int = 2, kernel: str | None = N
                     papermill.execute_notebook(_literal(job.notebook), _literal(tmp), parameters=job.parameters,
                                                kernel_name=kernel or kernel_name(), cwd=str(settings.PROJECT_ROOT),
                                                progress_bar=False, log_output=False, start_timeout=120,
-                                               shutdown_kernel="immediate", engine_name=ENGINE if warm else None)
+                                               engine_name=ENGINE if warm else FRESH_ENGINE)
                     error = ""
                     break
                 except Exception as exc:  # noqa: BLE001 - every failure is recorded, the batch goes on
@@ -463,10 +466,6 @@ def _run_jobs(jobs: list[Job], out: Path, *, workers: int, retries: int, warm: b
     if not jobs:
         return
     kernel = kernel_name()
-    if warm:
-        from mgg_geo import kernels
-
-        kernels.register()
     pending: queue.Queue = queue.Queue()
     for job in jobs:
         pending.put(job)

@@ -316,7 +316,8 @@ def cmd_register_check(args) -> int:
 
     try:
         register = initiatives.load(args.file, reference_date=args.reference_date,
-                                    geocode=not (args.no_geocode or args.offline), offline=args.offline, strict=False)
+                                    geocode=not (args.no_geocode or args.offline), offline=args.offline, strict=False,
+                                    count_status=tuple(s for s in (args.include_status or "").split(",") if s))
     except RegisterError as exc:
         raise _Findings(str(exc)) from exc
     problems = register.problems
@@ -332,7 +333,62 @@ def cmd_register_check(args) -> int:
     if len(frame):
         per = frame.groupby("gemeente_code").size()
         print("per municipality: " + ", ".join(f"{regions.MUNICIPALITIES.get(c, c)} {n}" for c, n in per.items()))
+        statuses = frame["status"].value_counts()
+        counted = ", ".join(["actief", *(s for s in (args.include_status or "").split(",") if s)])
+        print("per status: " + ", ".join(f"{s} {int(statuses[s])}" for s in initiatives.STATUSES if s in statuses)
+              + f" (counted for coverage: {counted})")
     return FINDINGS if register.errors else OK
+
+
+def cmd_register_build(args) -> int:
+    """``mgg-geo register build``: the register from the facts, the age ranges, the school list and the curated
+    file; prints what changed; exit 1 (nothing written) when the result does not pass the register check."""
+    from mgg_geo import settings
+    from mgg_geo.errors import DataError
+    from mgg_geo.supply import initiatives, registry
+
+    args.out = args.out or Path(settings.REGISTER_PATH)
+    layers = initiatives.boundary_layers(offline=args.offline)
+    try:
+        built = registry.build(args.facts, args.ages, args.curated, args.schools, layers=layers)
+    except DataError as exc:  # a finding in the inputs: named by file, row and column
+        raise _Findings(str(exc)) from exc
+    before = registry.read_register(args.out)
+    found = registry.changes(before, built.rows)
+    print(f"Inputs: {', '.join(f'{k} {v}' for k, v in built.inputs.items() if v)}")
+    for change in found:
+        print(f"  {change}")
+    for name, why in built.left_out:
+        if not why.startswith("kind "):
+            print(f"  left out: {name} ({why})")
+    for name, note in built.notes:
+        print(f"  note: {name}: {note}")
+    rows = built.rows
+    status = rows["status"].value_counts()
+    kinds = {k: sum(c.kind == k for c in found) for k in ("added", "changed", "removed")}
+    providers = sum(why.startswith("kind ") for _, why in built.left_out)
+    print(f"{len(rows)} row(s) ({len(before)} before): {kinds['added']} added, {kinds['changed']} changed, "
+          f"{kinds['removed']} removed, {len(rows) - kinds['added'] - kinds['changed']} unchanged; status "
+          + ", ".join(f"{s} {int(status.get(s, 0))}" for s in initiatives.STATUSES if status.get(s, 0))
+          + f"; {providers} provider row(s) of the facts not in the register.")
+    per = rows.groupby("gemeente").size()
+    print("per municipality: " + ", ".join(f"{g} {n}" for g, n in per.items()))
+    if args.dry_run:
+        print(f"dry run: {args.out} not written.")
+        return OK
+    if not found and before.shape[0] == len(rows) and list(before.columns) == list(registry.REGISTER_COLUMNS):
+        print(f"{args.out}: no change.")
+        return OK
+
+    def check(path):
+        register = initiatives.load(path, boundaries=layers, geocode=False, strict=False)
+        if register.errors:
+            raise _Findings(f"the built register has {len(register.errors)} error(s); {args.out} was not "
+                            "changed:\n" + "\n".join(f"  {p}" for p in register.errors[:20]))
+
+    registry.write(rows, args.out, check=check)
+    print(f"wrote {args.out}; check it with 'mgg-geo register check {args.out}'.")
+    return OK
 
 
 def _parameters(args):
@@ -417,8 +473,9 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
     """The options of ReportParameters, shared by ``analyse`` and ``reports``; defaults and choices come from
     :class:`~mgg_geo.analysis.parameters.ReportParameters` and the catalogue (defined there once)."""
     from mgg_geo.analysis.need import METHODS, check_weights
-    from mgg_geo.analysis.parameters import CLASS_BREAKS, LEVELS, ReportParameters, check_share
+    from mgg_geo.analysis.parameters import CLASS_BREAKS, LEVELS, ReportParameters, check_share, check_statuses
     from mgg_geo.data import catalogue
+    from mgg_geo.supply.initiatives import UNCERTAIN_STATUSES
 
     d = ReportParameters()
     groups = tuple(catalogue.TARGET_GROUPS)
@@ -428,6 +485,9 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
                    default=d.target_group, help=f"{', '.join(groups)} (default {d.target_group})")
     p.add_argument("--include-unknown-ages", action="store_true",
                    help="count initiatives without an age range for the target group")
+    p.add_argument("--include-status", type=_typed(check_statuses, "include_status"), default=None,
+                   help="also count register rows with these statuses for coverage: "
+                        f"{', '.join(UNCERTAIN_STATUSES)} (comma-separated) or 'alle' (default: none)")
     p.add_argument("--min-population", type=_typed(check_float, "min_population"), default=d.min_population,
                    help=f"areas with fewer residents are shown but not ranked (default {d.min_population:g})")
     p.add_argument("--max-missing-share", type=_typed(check_share, "max_missing_share"), default=d.max_missing_share,
@@ -538,8 +598,40 @@ def build_parser() -> argparse.ArgumentParser:
                    help="YYYY-MM-DD; initiatives ended before it are inactive (default: today)")
     p.add_argument("--no-geocode", action="store_true", help="do not ask PDOK Locatieserver")
     p.add_argument("--offline", action="store_true", help="no network at all (implies --no-geocode)")
+    p.add_argument("--include-status", type=_typed(_statuses, "include_status"), default=None,
+                   help="statuses counted besides actief: gedateerd, gepland, gesloten (comma-separated) or 'alle'")
     p.set_defaults(func=cmd_register_check)
+    p = rsub.add_parser("build", help="build the register from the facts, age ranges, school list and the "
+                                      "project's curated file; prints what changed")
+    p.add_argument("--facts", type=_existing_file, help="facts file (default: SHARED_DATA/initiatives/facts.csv)")
+    p.add_argument("--ages", type=_existing_file,
+                   help="age ranges (default: SHARED_DATA/initiatives/age_ranges.csv)")
+    p.add_argument("--schools", type=_existing_file, help="DUO school list (default: settings.SCHOOLS_PATH)")
+    p.add_argument("--curated", type=_existing_file,
+                   help="the project's corrections and additions (default: data/initiatives/curated.csv)")
+    p.add_argument("--out", type=_register_out, default=None,
+                   help="the register to write (default: data/initiatives/register.csv)")
+    p.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
+    p.add_argument("--offline", action="store_true", help="use the cached boundaries only")
+    p.set_defaults(func=cmd_register_build)
     return parser
+
+
+def _register_out(text: str) -> Path:
+    path = absolute(text)
+    if path.suffix.lower() != ".csv":
+        raise argparse.ArgumentTypeError(f"--out: {path} must end in .csv.")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"--out: the folder {path.parent} does not exist.")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"--out: {path} is a folder.")
+    return path
+
+
+def _statuses(name, text):
+    from mgg_geo.analysis.parameters import check_statuses
+
+    return check_statuses(name, text)
 
 
 def _workers(name, text):

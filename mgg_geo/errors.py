@@ -26,13 +26,16 @@ class SourceError(MggError):
     """A CBS, RIVM or PDOK download failed and no usable cached copy exists.
 
     ``url`` is the request that failed and ``status`` its HTTP status (None when
-    the server never answered).
+    the server never answered); ``unreachable`` is True when no connection could
+    be made at all (no network, unknown host), so that the cache must serve.
     """
 
-    def __init__(self, message: str, *, url: str | None = None, status: int | None = None):
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None,
+                 unreachable: bool = False):
         super().__init__(message)
         self.url = url
         self.status = status
+        self.unreachable = unreachable
 
 
 class DataError(MggError, ValueError):

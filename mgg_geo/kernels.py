@@ -16,12 +16,15 @@ notebook.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import threading
 
 from mgg_geo import settings
 
-#: The papermill engine name of :class:`WarmEngine`.
-ENGINE = "mgg-warm"
+#: The papermill engine names: notebooks on this thread's warm kernel, or on a new kernel each.
+ENGINE, FRESH_ENGINE = "mgg-warm", "mgg-fresh"
 #: Run once when a kernel starts: what every report notebook imports.
 WARM_UP = """
 import geopandas, matplotlib, matplotlib.pyplot, folium, pandas
@@ -58,7 +61,9 @@ class WarmKernel:
 
         self.kernel_name = kernel_name
         self.start_timeout = start_timeout
-        self.km = AsyncKernelManager(kernel_name=kernel_name)
+        # IPC sockets in a folder of our own: local to this machine, no TCP port (and no warning about one)
+        self.folder = tempfile.mkdtemp(prefix="mgg-kernel-")
+        self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(self.folder, "k"))
         self.kc = None
         self.notebooks = 0
 
@@ -88,14 +93,15 @@ class WarmKernel:
 
         return run_sync(coroutine_function)(*args, **kwargs)
 
-    def start(self) -> None:
-        """Start the kernel in the project folder and import what the report notebooks use."""
+    def start(self, *, warm_up: bool = True) -> None:
+        """Start the kernel in the project folder and (``warm_up``) import what the report notebooks use."""
         try:
             self._sync(self.km.start_kernel, cwd=str(settings.PROJECT_ROOT))
             self.kc = self.km.client()
             self.kc.start_channels()
             self._sync(self.kc.wait_for_ready, timeout=self.start_timeout)
-            self.run(WARM_UP)
+            if warm_up:
+                self.run(WARM_UP)
         except Exception as exc:
             self.shutdown()
             raise KernelError(f"the kernel {self.kernel_name!r} did not start: {type(exc).__name__}: {exc}") from exc
@@ -131,6 +137,7 @@ class WarmKernel:
             pass
         finally:
             self.kc = None
+            shutil.rmtree(self.folder, ignore_errors=True)  # our own socket folder
 
 
 def _engine():
@@ -161,6 +168,8 @@ def _engine():
     class WarmEngine(NBClientEngine):
         """Runs a notebook on this thread's :class:`WarmKernel` (reset first) instead of a new kernel."""
 
+        reuse = True
+
         @classmethod
         def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
                              autosave_cell_every=30, **kwargs):
@@ -177,17 +186,31 @@ def _engine():
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
                                      start_timeout=60, execution_timeout=None, **kwargs):
-            kernel = WarmKernel.current(kernel_name, start_timeout)
-            kernel.reset()
-            kwargs = remove_args(["input_path", "timeout", "startup_timeout", "cwd"], **kwargs)
-            final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
-                                 kernel_name=kernel_name, log=logger, log_output=log_output, stdout_file=stdout_file,
-                                 stderr_file=stderr_file)
-            client = PapermillNotebookClient(nb_man, km=kernel.km, **final)
-            client.kc = kernel.kc  # the warm client: nbclient neither starts nor stops a kernel
-            return client.execute()
+            if cls.reuse:
+                kernel = WarmKernel.current(kernel_name, start_timeout)
+                kernel.reset()
+            else:
+                kernel = WarmKernel(kernel_name, start_timeout=start_timeout)
+                kernel.start(warm_up=False)
+            try:
+                kwargs = remove_args(["input_path", "timeout", "startup_timeout", "cwd"], **kwargs)
+                final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                                     kernel_name=kernel_name, log=logger, log_output=log_output,
+                                     stdout_file=stdout_file, stderr_file=stderr_file)
+                client = PapermillNotebookClient(nb_man, km=kernel.km, **final)
+                client.kc = kernel.kc  # our client: nbclient neither starts nor stops a kernel
+                return client.execute()
+            finally:
+                if not cls.reuse:
+                    kernel.shutdown()
+
+    class FreshEngine(WarmEngine):
+        """Runs a notebook on a new kernel of its own (same transport and start as the warm kernels)."""
+
+        reuse = False
 
     papermill_engines.register(ENGINE, WarmEngine)
+    papermill_engines.register(FRESH_ENGINE, FreshEngine)
     return WarmEngine
 
 

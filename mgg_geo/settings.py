@@ -19,6 +19,10 @@ SHARED_DATA [MGG_SHARED_DATA]
     read in place by tests, benchmarks and ``mgg-geo import shared``.
 REGISTER_PATH [MGG_REGISTER]
     ``DATA_DIR/initiatives/register.csv``: the shipped initiative register.
+SCHOOLS_PATH [MGG_SCHOOLS]
+    ``SHARED_DATA/initiatives/schools_vo_groningen.csv``: the secondary-school
+    locations (DUO "Adressen alle vestigingen VO", or DUO's national file),
+    read in place: candidate sites for school-based programmes.
 MAP_ASSETS [MGG_MAP_ASSETS]
     ``PROJECT_ROOT/assets/node_modules``: Leaflet and its cluster plugin, the
     npm packages pinned in ``assets/package.json`` (``make`` installs them);
@@ -107,7 +111,7 @@ def _env_path(name: str, default: Path) -> Path:
     if value is None:
         return default
     path = Path(value).expanduser().resolve()
-    if path.exists() and not path.is_dir() and name != "MGG_REGISTER":
+    if path.exists() and not path.is_dir() and name not in ("MGG_REGISTER", "MGG_SCHOOLS"):
         raise SettingsError(f"{name}: {path} is a file; give a folder (or unset {name}).")
     return path
 
@@ -149,6 +153,7 @@ DATA_DIR: Path = _env_path("MGG_DATA_DIR", PROJECT_ROOT / "data")
 CACHE_DIR: Path = _env_path("MGG_CACHE_DIR", DATA_DIR / "cache")
 SHARED_DATA: Path = _env_path("MGG_SHARED_DATA", (PROJECT_ROOT / ".." / "shared" / "data").resolve())
 REGISTER_PATH: Path = _env_path("MGG_REGISTER", DATA_DIR / "initiatives" / "register.csv")
+SCHOOLS_PATH: Path = _env_path("MGG_SCHOOLS", SHARED_DATA / "initiatives" / "schools_vo_groningen.csv")
 NOTEBOOK_DIR: Path = PROJECT_ROOT / "notebooks"
 MAP_ASSETS: Path = _env_path("MGG_MAP_ASSETS", PROJECT_ROOT / "assets" / "node_modules")
 CHROMIUM: Path = Path(_env("MGG_CHROMIUM") or "/usr/bin/chromium").expanduser()

@@ -184,7 +184,7 @@ def use_imported_copy(imported_cache, tmp_path, monkeypatch):
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("name, count", [("register.csv", 26), ("providers.csv", 12)])
+@pytest.mark.parametrize("name, count", [("register.csv", 35), ("providers.csv", 12)])
 def test_real_register_checks_clean_and_is_inside_province(use_imported_copy, capsys, name, count):
     code = cli.main(["register", "check", f"data/initiatives/{name}"])
     out = capsys.readouterr().out
@@ -194,7 +194,7 @@ def test_real_register_checks_clean_and_is_inside_province(use_imported_copy, ca
         frame = pd.read_csv(f"data/initiatives/{name}", sep=";", encoding="utf-8-sig", dtype=str)
         empty = [i + 2 for i in frame.index[frame["leeftijd_min"].isna() & frame["leeftijd_max"].isna()]]
         warned = [int(line.split()[1]) for line in out.splitlines() if "no age range" in line]
-        assert warned == empty and len(empty) == 9
+        assert warned == empty and len(empty) == 16
     reg = initiatives.load(f"data/initiatives/{name}", geocode=False)
     assert len(reg.initiatives) == count
     assert reg.initiatives["gemeente_code"].notna().all()

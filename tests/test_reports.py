@@ -38,8 +38,11 @@ def rendered(tmp_path_factory, imported_cache):
     shutil.copytree(imported_cache, cache)
     register = root / "register.csv"
     text = (settings.PROJECT_ROOT / "data/initiatives/register.csv").read_text(encoding="utf-8-sig")
-    text += ('"<script>alert(\'mgg\')</script> & Co";jongerenwerk;;universeel;;;;;;;;;;;'
-             "Oude Pekela;Pekela;WK076501;;test\r\n")
+    header = text.splitlines()[0].split(";")
+    row = dict.fromkeys(header, "") | {"naam": '"<script>alert(\'mgg\')</script> & Co"', "programma": "jongerenwerk",
+                                       "preventieniveau": "universeel", "plaats": "Oude Pekela", "gemeente": "Pekela",
+                                       "gebiedscode": "WK076501", "opmerkingen": "test"}
+    text += ";".join(row.values()) + "\r\n"
     register.write_text(text, encoding="utf-8-sig")
     env = {"MGG_CACHE_DIR": str(cache), "MGG_HTTP_RETRIES": "0",
            **{n: "http://127.0.0.1:9" for n in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL",
@@ -225,7 +228,9 @@ def test_rendered_page_one_names_what_the_register_lacks_and_the_youth_section_c
     assert "1 locatie zonder leeftijdsbereik niet meegeteld: Jongerencentrum Break! (deBasis Veendam); vul dit aan " \
            "in het register." in summary
     pekela = (out / "GM0765-pekela.html").read_text(encoding="utf-8")
-    assert "niet meegeteld: &lt;script&gt;alert('mgg')&lt;/script&gt; &amp; Co; vul dit aan" in pekela
+    assert ("3 locaties zonder leeftijdsbereik niet meegeteld: Club P.kel (Oude Pekela), De Badde "
+            "(welzijnsorganisatie gemeente Pekela) en &lt;script&gt;alert('mgg')&lt;/script&gt; &amp; Co; vul dit "
+            "aan") in pekela
     for page in (veendam, pekela):
         assert "Jongvolwassenen (16–25 jaar)" in page
         assert "Bron: RIVM/GGD'en/CBS, Gezondheidsmonitor Jongvolwassenen 2024 (tabel 50140NED)" in page

@@ -56,12 +56,27 @@ PARAMS = ReportParameters(offline=True, reference_date="2026-01-01", draws=50)
 
 def hostile_register(path: Path, extra_rows: int = 0) -> Path:
     text = (settings.PROJECT_ROOT / "data/initiatives/register.csv").read_text(encoding="utf-8-sig")
+    header = next(csv.reader([text.splitlines()[0]], delimiter=";"))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, header, delimiter=";", lineterminator="\r\n", restval="")
+    for i, name in enumerate(HOSTILE):
+        writer.writerow({"naam": name, "programma": "jongerenwerk", "organisatie": name,
+                         "preventieniveau": "universeel", "leeftijd_min": 12, "leeftijd_max": 18,
+                         "plaats": "Oude Pekela", "gemeente": "Pekela", "gebiedscode": f"WK07650{i % 2}",
+                         "opmerkingen": "test"})
+    path.write_text(text + buffer.getvalue(), encoding="utf-8-sig")
+    return path
+
+
+def hostile_schools(path: Path) -> Path:
+    """A DUO school list written here: Pekela's schools named with the hostile names, one with a sound name."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["VESTIGINGSCODE", "VESTIGINGSNAAM", "STRAATNAAM", "HUISNUMMER-TOEVOEGING", "POSTCODE",
+                     "PLAATSNAAM", "GEMEENTENUMMER", "PROVINCIE"])
     for i, name in enumerate(HOSTILE):
-        writer.writerow([name, "jongerenwerk", name, "universeel", "", "", 12, 18, "", "", "", "", "", "",
-                         "Oude Pekela", "Pekela", f"WK07650{i % 2}", "", "test"])
-    path.write_text(text + buffer.getvalue(), encoding="utf-8-sig")
+        writer.writerow([f"99ZZ{i:02d}", name, name, str(i + 1), "9665 AA", "OUDE PEKELA", "0765", "Groningen"])
+    path.write_text(buffer.getvalue(), encoding="utf-8")
     return path
 
 
@@ -83,10 +98,11 @@ def hostile(tmp_path_factory, imported_cache):
     cache_dir = root / "cache"
     shutil.copytree(imported_cache, cache_dir)
     register = hostile_register(root / "register.csv")
-    saved_env = os.environ.get("MGG_CACHE_DIR")
-    saved_cache = settings.CACHE_DIR
-    os.environ["MGG_CACHE_DIR"] = str(cache_dir)
-    settings.CACHE_DIR = cache_dir
+    schools = hostile_schools(root / "scholen.csv")
+    saved_env = {k: os.environ.get(k) for k in ("MGG_CACHE_DIR", "MGG_SCHOOLS")}
+    saved_cache, saved_schools = settings.CACHE_DIR, settings.SCHOOLS_PATH
+    os.environ.update(MGG_CACHE_DIR=str(cache_dir), MGG_SCHOOLS=str(schools))
+    settings.CACHE_DIR, settings.SCHOOLS_PATH = cache_dir, schools
     try:
         params = PARAMS.replace(register_path=register)
         result = batch.run(params, reports_for=["GM0765"], out_dir=root / "reports", workers=2, progress=False)
@@ -95,11 +111,12 @@ def hostile(tmp_path_factory, imported_cache):
         for suffix in ("csv", "xlsx", "gpkg"):
             exports[suffix] = export.write(found, root / f"areas.{suffix}")
     finally:
-        settings.CACHE_DIR = saved_cache
-        if saved_env is None:
-            os.environ.pop("MGG_CACHE_DIR", None)
-        else:
-            os.environ["MGG_CACHE_DIR"] = saved_env
+        settings.CACHE_DIR, settings.SCHOOLS_PATH = saved_cache, saved_schools
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     assert result.exit_code == 0, [o.error for o in result.failures]
     return root / "reports", exports, found
 
@@ -121,6 +138,10 @@ def test_hostile_names_are_text_in_every_html_output(hostile):
     assert "&lt;svg onload=window.__pwned=" in report  # listed, escaped
     page = (out / "kaarten" / "GM0765.html").read_text(encoding="utf-8")
     assert "\\u003c/script\\u003e\\u003cscript\\u003ewindow.__pwned" in page  # JSON-encoded in the script
+    # the school list's names too: escaped in "Welke school als volgende?", JSON data on the map
+    section = report[report.index("Welke school als volgende"):]
+    assert "(99ZZ00)" in section and "&lt;/script&gt;&lt;script&gt;window.__pwned=" in section
+    assert page.count("99ZZ0") == len(HOSTILE)
 
 
 def test_template_syntax_in_names_is_never_evaluated(hostile):
@@ -179,7 +200,18 @@ def test_map_pages_run_no_injected_code_in_chromium(hostile, output_dir, chromiu
         for path in sorted((out / "kaarten").glob("*.html")):
             page.goto(path.as_uri(), wait_until="load")
             page.wait_for_timeout(300)
-            assert page.locator("path.leaflet-interactive").count() >= 2  # the areas are drawn
+            drawn = page.evaluate("""() => {
+                const maps = Object.values(window).filter(v => v instanceof L.Map);
+                let areas = 0, outlines = 0;
+                maps.forEach(map => map.eachLayer(layer => {
+                    if (layer.feature && layer.feature.properties && "v" in layer.feature.properties
+                        && layer.getBounds && layer.getBounds().isValid()) { areas += 1; }
+                    if (layer.feature && layer.feature.properties && "own" in layer.feature.properties) {
+                        outlines += 1; }
+                }));
+                return [areas, outlines, mgg.data.features.length];
+            }""")
+            assert drawn[0] == drawn[2] > 0 and drawn[1] >= 2, drawn  # every area drawn on the map, and outlines
             assert page.locator(".leaflet-control-scale-line").inner_text().endswith(("km", "m"))
             # open every popup and tooltip the page has, so that any injected markup would be rendered
             shown = page.evaluate("""() => {
@@ -199,6 +231,7 @@ def test_map_pages_run_no_injected_code_in_chromium(hostile, output_dir, chromiu
                 return texts;
             }""")
             assert any("<svg onload=window.__pwned='svg'>" in t for t in shown), shown
+            assert sum("(99ZZ" in t for t in shown) == len(HOSTILE)  # every school's popup, as text
             assert all(any(name in t for t in shown) for name in TEMPLATES), shown  # literally, not evaluated
             assert page.evaluate("window.__pwned") is None
             assert page.locator("img[src='x'], svg[onload]").count() == 0

@@ -80,6 +80,15 @@ def _facts(result, code: str) -> dict:
     ranked = areas[areas["ranked"]]
     top = ranked.assign(n=-ranked["need_class"], c=ranked["coverage_class"], i=-ranked["need_index"]) \
         .sort_values(["n", "c", "i"], kind="stable").head(3)
+    # what the register holds for the municipality, from its rows: counted when active (status actief, no end
+    # date passed) and with an age range that meets the target group
+    held = reg[reg["gemeente_code"] == code]
+    status = held["status"].fillna("actief")
+    h_lo, h_hi = pd.to_numeric(held["age_min"], errors="coerce"), pd.to_numeric(held["age_max"], errors="coerce")
+    h_unknown = h_lo.isna() & h_hi.isna()
+    h_meets = (h_lo.fillna(-np.inf) <= group.ages[1]) & (h_hi.fillna(np.inf) >= group.ages[0]) & ~h_unknown
+    reasons = pd.Series(np.where(status != "actief", status, np.where(h_unknown, "unknown_age",
+                                                                       np.where(h_meets, "counted", "other_age"))))
     share_missing = 1 - areas["indicators_present"] / len(group.need_indicators)
     partial = share_missing > result.parameters["max_missing_share"]
     cell = areas["gap_class"] == gap.TARGET_CLASS
@@ -93,6 +102,8 @@ def _facts(result, code: str) -> dict:
         "partial": {str(r["name"]): len(group.need_indicators) - int(r["indicators_present"])
                     for c, r in ranked[partial[ranked.index]].iterrows()},
         "health_year": result.sources["health"]["year"], "youth_year": result.sources["youth"]["year"],
+        "held": len(held), "counted": int((reasons == "counted").sum()),
+        "not_counted": {k: int(v) for k, v in reasons[reasons != "counted"].value_counts().items()},
     }
 
 
@@ -161,6 +172,17 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         named = dict(re.findall(r"([^,]+?) \((\d+) van de 11\)", m[1].replace(" en ", ", ")))
         assert {k.strip(): int(v) for k, v in named.items()} == f["partial"]
         seen.add("partial")
+    elif m := re.fullmatch(r"Het register bevat voor (.+) (\d+) plek(?:ken)?(?:, en geen daarvan telt mee|, waarvan "
+                           r"(\d+) meetel(?:t|len)) voor jongeren van 0 tot 25 jaar(?: \(niet meegeteld: (.+)\))?\. De "
+                           r"dekking in dit rapport beschrijft dus het register, niet al het aanbod in de gemeente: "
+                           r"ontbreken in het register betekent niet dat er geen preventie is\.", sentence):
+        assert m[1] == f["name"] and int(m[2]) == f["held"] and int(m[3] or 0) == f["counted"] < 3
+        words = {"met status gedateerd": "gedateerd", "met status gesloten": "gesloten", "met status gepland":
+                 "gepland", "zonder leeftijdsbereik": "unknown_age",
+                 "met een leeftijdsbereik buiten de doelgroep": "other_age"}
+        told = {words[w]: int(n) for n, w in (part.split(" ", 1) for part in _names(m[4]))} if m[4] else {}
+        assert told == f["not_counted"]
+        seen.add("register")
     elif sentence == (f"De behoefte per wijk rust op cijfers over alle inwoners en huishoudens (CBS) en op "
                       f"gezondheidscijfers van volwassenen van 18 jaar en ouder (RIVM {f['health_year']}); cijfers "
                       f"over jongeren zelf (16 tot 25 jaar, Gezondheidsmonitor Jongvolwassenen {f['youth_year']}) "
@@ -179,7 +201,7 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
         _check_sentence(sentence, f, seen)
     expected = {"population", "sites", "cell", "measured"} | ({"within"} if f["sites"] else set()) \
         | ({"excluded"} if f["excluded"] else set()) | ({"offers"} if f["offers"] else set()) \
-        | ({"partial"} if f["partial"] else set())
+        | ({"partial"} if f["partial"] else set()) | ({"register"} if f["counted"] < 3 else set())
     assert seen == expected, f"{f['name']}: statements missing: {expected - seen}"
     # the key figures on page 1 say the same
     rows = dict(re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", report.key_figures()))
@@ -191,6 +213,10 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
     assert rows["Wijken met hoge behoefte en lage dekking"] == str(f["cell"])
     assert rows["Doelgroep in wijken met hoge behoefte en lage dekking"] == \
         f"{fmt.number(f['cell_young'])} ({fmt.percent(f['cell_young'] / f['young'])})"
+    held = rows["Plekken in het register voor de gemeente (alle statussen)"]
+    assert int(held.split(",")[0]) == f["held"]
+    assert held.endswith({0: "waarvan geen meetelt", f["held"]: "meetel" + ("len" if f["held"] > 1 else "t")}.get(
+        f["counted"], f"waarvan {f['counted']} meetel" + ("len" if f["counted"] > 1 else "t")))
     if f["excluded"]:
         assert rows["Initiatieven zonder leeftijdsbereik (niet meegeteld)"] == \
             f"{len(f['excluded'])}: {fmt.listing(f['excluded'])}"
@@ -200,8 +226,10 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
 
 def test_the_sites_without_age_range_of_eemsdelta_and_veendam_are_named_on_page_one(result):
     eemsdelta = _sentences(reports.MunicipalityReport(result, "Eemsdelta").summary())
-    assert ("2 locaties zonder leeftijdsbereik niet meegeteld: Jimmy's Appingedam en Cadanz Welzijn jongerenclubhuis "
-            "Delfzijl-Noord; vul dit aan in het register.") in eemsdelta
+    assert ("1 locatie zonder leeftijdsbereik niet meegeteld: Cadanz Welzijn jongerenclubhuis Delfzijl-Noord; vul dit "
+            "aan in het register.") in eemsdelta
+    assert ("Het register bevat voor Eemsdelta 3 plekken, en geen daarvan telt mee voor jongeren van 0 tot 25 jaar "
+            "(niet meegeteld: 2 met status gedateerd en 1 zonder leeftijdsbereik).") in " ".join(eemsdelta)
     assert not any("geen enkele fysieke locatie" in s for s in eemsdelta)
     veendam = _sentences(reports.MunicipalityReport(result, "Veendam").summary())
     assert "1 locatie zonder leeftijdsbereik niet meegeteld: Jongerencentrum Break! (deBasis Veendam); vul dit aan " \
@@ -419,3 +447,90 @@ def test_the_province_overview_ranks_by_share_with_the_count_beside(result):
     for r in rows:
         code = regions.resolve_municipality(r[1])
         assert int(r[3]) == round(100 * share[code]) and int(r[5]) == figures.at[code, "areas_target_cell"]
+
+
+# --------------------------------------------------------------------------- which school next
+
+
+@pytest.fixture(scope="module")
+def duo(shared_data):
+    """The DUO school list, read here independently of mgg_geo."""
+    return pd.read_csv(shared_data / "initiatives" / "schools_vo_groningen.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_report_names_its_own_duo_schools_with_their_placement(result, duo, code):
+    report = reports.MunicipalityReport(result, code)
+    section = _text(report.next_school())
+    mine = duo[duo["municipality"] == regions.MUNICIPALITIES[code]]
+    assert len(mine) == int(result.school_whatif.at[code, "schools"]) > 0
+    for _, school in mine.iterrows():  # every vestiging of the municipality, by name and code
+        assert f"{' '.join(school['vestigingsnaam'].split())} ({school['vestigingscode']})" in section
+    others = duo[duo["municipality"] != regions.MUNICIPALITIES[code]]
+    assert not any(f"({c})" in section for c in others["vestigingscode"])
+    assert "Plaatsing: " in section and "Bron van de scholen: DUO, Adressen alle vestigingen VO" in section
+    placed = result.schools[result.schools["gemeente_code"] == code]
+    for _, school in placed.iterrows():  # the placement of each is stated beside it
+        assert f"({school['school_code']}) {school['address']} {sections.placement_text(school)}" in \
+            re.sub(r"\s+", " ", section)
+    steps = result.school_sites[result.school_sites["gemeente_code"] == code]
+    runs = set(placed.loc[placed["runs"].astype(bool), "school_code"])
+    for _, step in steps.iterrows():  # a proposed school never runs STORM already, and its table row names it
+        chosen = step["code"].split(";")
+        assert not set(chosen) & runs
+        first = placed.set_index("school_code").loc[chosen[0]]
+        assert f"{step['step']} {first['name']} ({chosen[0]})" in re.sub(r"\s+", " ", section)
+    reason = result.school_whatif.at[code, "reason"]
+    assert len(steps) == result.parameters["k"] or isinstance(reason, str)
+
+
+def test_schools_running_storm_come_from_the_register_and_are_never_proposed(result):
+    placed = result.schools.set_index("school_code")
+    assert placed.loc["20BV00", "runs"] and placed.loc["20BV01", "runs"]  # Praedinius, both buildings
+    assert placed.loc["02VJ00", "runs"] and not placed.loc["02VJ01", "runs"]  # Ubbo Emmius: only Stationslaan
+    assert set(placed.index[placed["runs"].astype(bool)]) == {"20BV00", "20BV01", "02VJ00", "00DI00", "00DI02",
+                                                              "00DI06"}
+    proposed = {c for code in result.school_sites["code"] for c in code.split(";")}
+    assert not proposed & set(placed.index[placed["runs"].astype(bool)])
+    text = _text(reports.MunicipalityReport(result, "Westerkwartier").next_school())
+    assert "volgens het register hebben 3 daarvan al STORM" in text
+
+
+def test_each_chosen_school_has_the_largest_need_weighted_gain(result, use_imported):
+    """Brute force over every candidate school of every municipality: each step's school reaches the most young
+    people newly within 3 km, counted by the need class of their wijk (the what-if's own objective)."""
+    from mgg_geo.analysis import chain, coverage
+    from mgg_geo.data import areas as areas_mod
+
+    frame = areas_mod.build("wijk", offline=True)
+    pts = chain.population_points(frame, "wijk", catalogue.target_group(None), offline=True)
+    areas = result.areas
+    physical = result.sites[~coverage.is_area_wide(result.sites)]
+    weight = np.array([whatif.need_weights(areas).get(a, 0.0) for a in pts.area])
+    for code in CODES:
+        inside = np.array([a in areas.index and areas.at[a, "gemeente_code"] == code for a in pts.area])
+        young = np.array([pts.share[i] * areas.at[a, "target_population"] if inside[i] else 0.0
+                          for i, a in enumerate(pts.area)])
+        reached = coverage.point_distances(pts.xy, physical) <= 3000.0
+        candidates = result.schools[(result.schools["gemeente_code"] == code) & result.schools["candidate"]]
+        for _, step in result.school_sites[result.school_sites["gemeente_code"] == code].iterrows():
+            gains = [(young * weight * (~reached) * (np.hypot(*(pts.xy - (g.x, g.y)).T) <= 3000.0)).sum()
+                     for g in candidates.geometry]
+            assert step["value"] == pytest.approx(max(gains)), (code, step["step"])
+            at = step.geometry
+            assert (young * (~reached) * (np.hypot(*(pts.xy - (at.x, at.y)).T) <= 3000.0)).sum() == \
+                pytest.approx(step["new_population"])
+            reached |= np.hypot(*(pts.xy - (at.x, at.y)).T) <= 3000.0
+
+
+def test_het_hogeland_and_pekela_have_registered_places_and_say_what_coverage_describes(result):
+    for code in ("Het Hogeland", "Pekela"):
+        text = _text(reports.MunicipalityReport(result, code).register())
+        assert re.search(r"Het register bevat voor (Het Hogeland|Pekela) 2 plekken", text)
+        assert "De dekking in dit rapport beschrijft dus het register" in text
+    hogeland = _text(reports.MunicipalityReport(result, "Het Hogeland").register())
+    assert re.search(r"Jeugdsoos De Dump \(Ulrum\)\s+jeugdsoos \(vrijwilligers\), ondersteund door jongerenwerk\s+"
+                     r"gedateerd\s+mei 2020\s+telt niet mee: status gedateerd", hogeland)
+    pekela = _text(reports.MunicipalityReport(result, "Pekela").register())
+    assert re.search(r"Club P\.kel \(Oude Pekela\)\s+.+?\s+actief\s+26 januari 2026\s+telt niet mee: geen "
+                     r"leeftijdsbereik", pekela)

@@ -18,12 +18,17 @@ import numpy as np
 import pandas as pd
 
 from mgg_geo import settings
-from mgg_geo.analysis import coverage, gap, need, trends, whatif
+from mgg_geo.analysis import coverage, gap, need, nextschool, trends, whatif
 from mgg_geo.analysis.parameters import ReportParameters
 from mgg_geo.data import areas as areas_mod
 from mgg_geo.data import catalogue, regions, sources, vintages
 from mgg_geo.errors import DataError
 from mgg_geo.supply import initiatives
+from mgg_geo.supply import schools as schools_mod
+
+#: A municipality whose register counts fewer places than this for coverage has "few registered places": page 1
+#: says that its coverage describes the register.
+FEW_PLACES = 3
 
 
 @dataclass
@@ -56,6 +61,13 @@ class Analysis:
     whatif_people, whatif_people_gains
         The same for the plain objective (target population reached,
         whatever the need), for comparison.
+    schools, school_sites, school_gains, school_whatif
+        The school-based where-next (:mod:`mgg_geo.analysis.nextschool`) of
+        the school-based programme (STORM): every DUO school of the region
+        with its placement and whether it runs the programme, the chosen
+        schools per municipality and step, the areas each reaches, and per
+        municipality the counts, the reason when fewer were chosen and the
+        before/after figures (index ``gemeente_code``).
     youth
         The young-adult monitor (50140NED, 16-25 years): one row per gemeente
         of the region, the GGD region (``level`` ``ggd``) and the Netherlands
@@ -101,6 +113,10 @@ class Analysis:
     municipalities: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
     youth: pd.DataFrame = field(default_factory=pd.DataFrame)
+    schools: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    school_sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    school_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
+    school_whatif: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def sites_near(self, code: str, distance_m: float = 5000.0) -> gpd.GeoDataFrame:
         """The sites within ``distance_m`` (m, EPSG:28992) of municipality ``code``: what its maps show."""
@@ -156,7 +172,8 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     if "buurt" not in layers:  # the register's area codes and the coverage points are buurten of the same year
         sources.boundaries(year, "buurt", offline=p.offline)  # raises the error that names the import
     register = initiatives.load(p.register_path or settings.REGISTER_PATH, boundaries=layers,
-                                reference_date=p.reference_date, geocode=p.geocode, offline=p.offline)
+                                reference_date=p.reference_date, geocode=p.geocode, offline=p.offline,
+                                count_status=p.statuses)
     sites = coverage.select_sites(register.initiatives, ages=group.ages, include_unknown_ages=p.include_unknown_ages)
     active = register.active
     excluded = active[coverage.unknown_ages(active) & ~active.index.isin(sites.index)]
@@ -169,6 +186,12 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     outcomes, people = ({code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
                                               points=points, k=p.k, demand=group.demand, objective=objective)
                          for code in munis} for objective in whatif.OBJECTIVES)
+    school_list = schools_mod.load_if_available(layers=layers, geocode=p.geocode, offline=p.offline)
+    programme = initiatives.SCHOOL_BASED[0]
+    choice = nextschool.where_next(
+        province, sites, school_list.frame if school_list is not None else None,
+        schools_mod.running(register.initiatives, programme, register.reference_date), municipalities=munis,
+        points=points, k=p.k, demand=group.demand, programme=programme)
     region = province[province["gemeente_code"].isin(munis)].copy()
     excluded = excluded_sites(excluded, province)
     youth = sources.young_adults()
@@ -180,6 +203,8 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         "register": str(register.path), "reference_date": str(register.reference_date),
         "reach_m": coverage.REACH_M, "target_ages": list(group.ages), "points": points.weighting,
         "age_group": frame.age_group, "generated_at": settings.now().isoformat(timespec="seconds"),
+        "schools": school_list.manifest() if school_list is not None else None,
+        "school_problems": school_list.problems if school_list is not None else [],
     }
     changes_, series = trends.changes(level=p.level, target=frame.sources["boundaries"]["indeling"],
                                       age_group=frame.age_group, offline=p.offline,
@@ -200,6 +225,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
                               **{f"people_after_{k}": v for k, v in people[c].after.items()}}
                              for c, o in outcomes.items()]).set_index("gemeente_code"),
         youth=_youth_rows(youth, munis),
+        schools=choice.schools, school_sites=choice.sites, school_gains=choice.gains, school_whatif=choice.summary,
         vintages=frame.vintages[frame.vintages["code"].isin(region.index)],
         totals=frame.totals[frame.totals.index.isin(munis)],
         changes=changes_[changes_["code"].isin(region.index)], series=series[series["code"].isin(region.index)],
@@ -396,7 +422,9 @@ def key_figures(result: Analysis, code: str) -> dict:
     names the initiatives left out for want of an age range;
     ``target_in_target_cell`` is the target population in areas with high need
     and low coverage (``target_cell_share`` its share of the target group);
-    ``areas_partial`` names the areas flagged "onvolledige gegevens".
+    ``areas_partial`` names the areas flagged "onvolledige gegevens";
+    ``register_*`` say what the register holds for the municipality
+    (:func:`register_holdings`).
     """
     areas = result.areas[result.areas["gemeente_code"] == code]
     sites = result.sites[result.sites["gemeente_code"] == code]
@@ -448,8 +476,59 @@ def key_figures(result: Analysis, code: str) -> dict:
         "origins": origins(result, code),
         "suppressed": {k: int(areas[f"{k}__suppressed"].sum()) for k in catalogue.INDICATOR_BY_KEY
                        if f"{k}__suppressed" in areas and areas[f"{k}__suppressed"].sum()},
+        **register_holdings(result, code),
         "generated_at": result.parameters["generated_at"],
     }
+
+
+#: Why a register row does not count for the target group, in the order they are tested.
+NOT_COUNTED = ("ended", "status", "unknown_age", "other_age")
+
+
+def register_holdings(result: Analysis, code: str) -> dict:
+    """What the register holds for municipality ``code`` and what of it counts for coverage (JSON-safe).
+
+    ``register_places``: rows placed in the municipality (all statuses); ``register_counted``: those among the
+    sites that count for the target group; ``register_reasons``: per reason the rows that do not count (the status
+    name for a status not counted, ``ended``, ``unknown_age``, ``other_age``: the first that applies, in the order
+    of :data:`NOT_COUNTED`); ``register_by_programme``: rows per programme and status, with how many count;
+    ``register_rows``: every row with its name, programme, status, source date and ``reason`` (``counted`` or a
+    reason); ``register_few``: fewer than :data:`FEW_PLACES` count.
+    """
+    reg = result.register.initiatives
+    mine = reg[reg["gemeente_code"] == code]
+    counted_status = {"actief", *(s for s in str(result.parameters.get("include_status") or "").split(",") if s)}
+    reference = pd.Timestamp(result.register.reference_date)
+    counted = set(result.sites.index)
+    rows = []
+    for i, r in mine.iterrows():
+        status = str(r.get("status") or "actief")
+        end = r.get("end_date")
+        unknown = pd.isna(pd.to_numeric(r.get("age_min"), errors="coerce")) and \
+            pd.isna(pd.to_numeric(r.get("age_max"), errors="coerce"))
+        if i in counted:
+            reason = "counted"
+        elif end is not None and pd.notna(end) and pd.Timestamp(end) < reference:
+            reason = "ended"
+        elif status not in counted_status:
+            reason = status
+        elif unknown:
+            reason = "unknown_age"
+        else:
+            reason = "other_age"
+        source_date = r.get("source_date")
+        rows.append({"name": str(r["name"]), "programme": str(r["programme"]), "status": status,
+                     "source_date": str(source_date) if isinstance(source_date, str) and source_date else None,
+                     "area_wide": bool(r.get("area_wide", False)), "reason": reason})
+    frame = pd.DataFrame(rows, columns=["name", "programme", "status", "source_date", "area_wide", "reason"])
+    reasons = frame.loc[frame["reason"] != "counted", "reason"].value_counts()
+    by_programme = [{"programme": str(p), "status": str(st), "n": int(len(g)), "counted": int((g["reason"] ==
+                                                                                            "counted").sum())}
+                    for (p, st), g in frame.groupby(["programme", "status"], sort=True)]
+    n_counted = int((frame["reason"] == "counted").sum())
+    return {"register_places": int(len(frame)), "register_counted": n_counted,
+            "register_reasons": {str(k): int(v) for k, v in reasons.items()},
+            "register_by_programme": by_programme, "register_rows": rows, "register_few": n_counted < FEW_PLACES}
 
 
 def _shared_points(physical: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> list[dict]:

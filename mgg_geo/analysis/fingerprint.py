@@ -1,8 +1,9 @@
 """What a report is made from: a digest of the part of an :class:`~mgg_geo.analysis.chain.Analysis` it reads.
 
-A municipality's report reads its own areas, the sites near it, its what-if,
-its key figures and data quality, and a few province-wide things (sources,
-map classes, outlines, parameters). :func:`fingerprint` hashes exactly those
+A municipality's report reads its own areas, the sites near it, its what-if
+and school-based where-next (its own schools), its key figures and data
+quality, and a few province-wide things (sources, map classes, outlines,
+parameters). :func:`fingerprint` hashes exactly those
 parts, so that a change elsewhere in the province (a register row in another
 municipality) leaves the digest, and so the report, unchanged, while any
 change that the report would show changes it. Fields of ``Analysis`` without a
@@ -70,6 +71,10 @@ SLICES = {
     "changes": _of_areas,
     "series": _of_areas,
     "comparison": _by_column("gemeente_code"),
+    "schools": _by_column("gemeente_code"),
+    "school_sites": _by_column("gemeente_code"),
+    "school_gains": _by_column("gemeente_code"),
+    "school_whatif": _by_index,
 }
 
 

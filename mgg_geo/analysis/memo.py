@@ -64,6 +64,7 @@ def memo_key(params: ReportParameters) -> str:
                           != "crosswalk"),
         "register": cache.sha256(register) if register.is_file() else str(register),
         "geocode": cache.sha256(geocode) if geocode.is_file() else None,
+        "schools": cache.sha256(Path(settings.SCHOOLS_PATH)) if Path(settings.SCHOOLS_PATH).is_file() else None,
     }
     return hashlib.sha256(json.dumps(key_source, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
@@ -72,8 +73,8 @@ def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
     """:func:`run`, memoised on disk in ``CACHE_DIR/analyses/<key>/`` (Parquet, GeoParquet and JSON).
 
     The key (:func:`memo_key`) covers the arguments, the date, the code
-    version, every cache entry's checksum, the register file and the geocoding
-    answers, so any change gives a new run. A saved analysis that is damaged
+    version, every cache entry's checksum, the register file, the school list
+    and the geocoding answers, so any change gives a new run. A saved analysis that is damaged
     or unreadable is computed again; nothing in the cache folder is ever
     executed (no pickle).
     """
@@ -96,34 +97,60 @@ def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
         return result
 
 
-#: How each field of :class:`Analysis` is stored by :func:`save`.
-_GEO_FIELDS = ("areas", "sites", "whatif_sites", "whatif_people", "municipalities")
-_FRAME_FIELDS = ("quality", "excluded", "whatif_gains", "whatif_people_gains", "whatif_areas", "whatif", "vintages",
-                 "totals", "changes", "series", "comparison", "youth")
-_JSON_FIELDS = ("sources", "parameters", "map_breaks")
+def storage(value) -> str:
+    """How :func:`save` stores one field of :class:`Analysis`, by its type: ``geo`` (GeoParquet), ``frame``
+    (Parquet), ``records`` (a table with nested values, as JSON records), ``register`` (the initiative register:
+    GeoParquet and JSON) or ``json``.
+
+    Raises
+    ------
+    TypeError
+        For any other type: a new field must be given a way to be stored (the memo never pickles).
+    """
+    if isinstance(value, initiatives.Register):
+        return "register"
+    if isinstance(value, gpd.GeoDataFrame):
+        return "geo"
+    if isinstance(value, pd.DataFrame):
+        nested = any(isinstance(v, (dict, list)) for column in value.columns if value[column].dtype == object
+                     for v in value[column])
+        return "records" if nested else "frame"
+    if isinstance(value, (dict, list, str, int, float, bool, type(None))):
+        return "json"
+    raise TypeError(f"Analysis field of type {type(value).__name__} cannot be stored in the memo; give "
+                    "mgg_geo.analysis.memo.storage a way to store it (never pickle).")
 
 
 def save(result: Analysis, folder: str | Path) -> Path:
-    """Store an analysis as data files: GeoParquet, Parquet and JSON, with their sha256 in ``manifest.json``.
+    """Store an analysis as data files: every field of :class:`Analysis` by its type (:func:`storage`), with
+    the kinds and sha256 of the files in ``manifest.json``.
 
     The folder appears in one rename; a folder that exists already is left as it is.
     """
     folder = Path(folder)
+    kinds = {f.name: storage(getattr(result, f.name)) for f in dataclasses.fields(result)}
     folder.parent.mkdir(parents=True, exist_ok=True)
     cache.remove_stale(folder.parent)
     tmp = cache.temp_path(folder.parent, folder.name, directory=True)
     try:
-        for name in _GEO_FIELDS + _FRAME_FIELDS:
-            frame = getattr(result, name)
-            frame.to_parquet(tmp / f"{name}.parquet")
-        result.register.initiatives.to_parquet(tmp / "register.parquet")
-        meta = {name: getattr(result, name) for name in _JSON_FIELDS}
-        meta["figures"] = json.loads(result.figures.reset_index().to_json(orient="records", force_ascii=False))
-        meta["register"] = {"path": str(result.register.path), "reference_date": str(result.register.reference_date),
-                            "problems": [dataclasses.asdict(p) for p in result.register.problems]}
+        meta = {}
+        for name, kind in kinds.items():
+            value = getattr(result, name)
+            if kind in ("geo", "frame"):
+                value.to_parquet(tmp / f"{name}.parquet")
+            elif kind == "register":
+                value.initiatives.to_parquet(tmp / f"{name}.parquet")
+                meta[name] = {"path": str(value.path), "reference_date": str(value.reference_date),
+                              "problems": [dataclasses.asdict(p) for p in value.problems]}
+            elif kind == "records":
+                meta[name] = {"index": value.index.name, "records": json.loads(
+                    value.reset_index().to_json(orient="records", force_ascii=False))}
+            else:
+                meta[name] = value
         (tmp / "analysis.json").write_text(json.dumps(meta, ensure_ascii=False, default=str), encoding="utf-8")
         files = {p.name: cache.sha256(p) for p in sorted(tmp.iterdir())}
-        (tmp / "manifest.json").write_text(json.dumps({"code": code_version(), "files": files}), encoding="utf-8")
+        (tmp / "manifest.json").write_text(json.dumps({"code": code_version(), "fields": kinds, "files": files}),
+                                           encoding="utf-8")
         os.replace(tmp, folder)
     except OSError:
         if not folder.is_dir():
@@ -160,18 +187,34 @@ def load(folder: str | Path) -> Analysis:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     if manifest.get("code") != code_version():
         raise CacheError(f"{folder} was saved by another version of mgg_geo.")
-    expected = {f"{name}.parquet" for name in _GEO_FIELDS + _FRAME_FIELDS} | {"register.parquet", "analysis.json"}
-    if not isinstance(manifest.get("files"), dict) or set(manifest["files"]) != expected:
+    kinds = manifest.get("fields")
+    if not isinstance(kinds, dict) or set(kinds) != {f.name for f in dataclasses.fields(Analysis)}:
+        raise CacheError(f"{folder / 'manifest.json'} does not list the fields of an analysis.")
+    expected = {f"{name}.parquet" for name, kind in kinds.items() if kind in ("geo", "frame", "register")}
+    if not isinstance(manifest.get("files"), dict) or set(manifest["files"]) != expected | {"analysis.json"}:
         raise CacheError(f"{folder / 'manifest.json'} does not list the files of a saved analysis.")
     for name, digest in manifest["files"].items():
         if (folder / name).is_symlink() or cache.sha256(folder / name) != digest:
             raise CacheError(f"{folder / name} does not match its checksum.")
     meta = json.loads((folder / "analysis.json").read_text(encoding="utf-8"))
-    frames = {name: gpd.read_parquet(folder / f"{name}.parquet") for name in _GEO_FIELDS}
-    frames.update({name: pd.read_parquet(folder / f"{name}.parquet") for name in _FRAME_FIELDS})
-    reg = meta["register"]
-    register = initiatives.Register(path=Path(reg["path"]), initiatives=gpd.read_parquet(folder / "register.parquet"),
-                                    problems=[initiatives.Problem(**p) for p in reg["problems"]],
-                                    reference_date=dt.date.fromisoformat(reg["reference_date"]))
-    figures = pd.DataFrame(meta["figures"]).set_index("gemeente_code")
-    return Analysis(register=register, figures=figures, **frames, **{k: meta[k] for k in _JSON_FIELDS})
+    values = {}
+    for name, kind in kinds.items():
+        if kind == "geo":
+            values[name] = gpd.read_parquet(folder / f"{name}.parquet")
+        elif kind == "frame":
+            values[name] = pd.read_parquet(folder / f"{name}.parquet")
+        elif kind == "register":
+            reg = meta[name]
+            values[name] = initiatives.Register(
+                path=Path(reg["path"]), initiatives=gpd.read_parquet(folder / f"{name}.parquet"),
+                problems=[initiatives.Problem(**p) for p in reg["problems"]],
+                reference_date=dt.date.fromisoformat(reg["reference_date"]))
+        elif kind == "records":
+            frame = pd.DataFrame(meta[name]["records"])
+            index = meta[name]["index"]
+            values[name] = frame.set_index(index) if index in frame else frame
+        elif kind == "json":
+            values[name] = meta[name]
+        else:
+            raise CacheError(f"{folder / 'manifest.json'}: unknown storage {kind!r} of field {name}.")
+    return Analysis(**values)

@@ -28,6 +28,7 @@ from mgg_geo.checks import (
 )
 from mgg_geo.data import catalogue, regions
 from mgg_geo.errors import ParameterError, RegionError
+from mgg_geo.supply.initiatives import UNCERTAIN_STATUSES, status_of
 
 #: Levels an analysis runs at (gemeente is a boundary level, not an analysis level).
 LEVELS = regions.ANALYSIS_LEVELS
@@ -43,6 +44,31 @@ def check_share(name: str, value) -> float:
         raise ParameterError(f"{option(name)}: {value!r} is not allowed; give a share between 0 and 1 "
                              "(e.g. 0.25 for a quarter).")
     return number
+
+
+def check_statuses(name: str, value) -> str:
+    """Register statuses to count besides ``actief``, as one comma-separated text in a fixed order:
+    "gedateerd,gepland" (from text or a list; ``alle`` is every one of them; empty: none).
+
+    English names are accepted (``dated``, ``planned``, ``closed``).
+    """
+    if value is None:
+        return ""
+    items = [value] if isinstance(value, str) else list(value)
+    words = [w.strip() for item in items for w in str(item).split(",") if w.strip()]
+    if any(w.lower() in ("alle", "all") for w in words):
+        return ",".join(UNCERTAIN_STATUSES)
+    chosen = set()
+    for word in words:
+        try:
+            status = status_of(word)
+        except ValueError:
+            status = None
+        if status not in UNCERTAIN_STATUSES:
+            raise ParameterError(f"{option(name)}: {word!r} is not a status that can be counted; choose from "
+                                 f"{', '.join(UNCERTAIN_STATUSES)} (comma-separated) or 'alle'.")
+        chosen.add(status)
+    return ",".join(s for s in UNCERTAIN_STATUSES if s in chosen)
 
 
 def check_municipalities(name: str, values) -> tuple[str, ...]:
@@ -88,6 +114,11 @@ class ReportParameters:
         A key of :data:`mgg_geo.data.catalogue.TARGET_GROUPS`.
     include_unknown_ages
         Count initiatives without an age range for the target group.
+    include_status
+        Register statuses counted for coverage besides ``actief``:
+        comma-separated, of ``gedateerd``, ``gepland``, ``gesloten`` (default
+        none: places whose existence today is uncertain are listed but not
+        counted; see :mod:`mgg_geo.supply.initiatives`).
     min_population
         Areas with fewer residents are not ranked (persons, at least 0).
     max_missing_share
@@ -118,6 +149,7 @@ class ReportParameters:
     reference_date: dt.date | None = None
     target_group: str = catalogue.DEFAULT_TARGET_GROUP
     include_unknown_ages: bool = False
+    include_status: str = ""
     min_population: float = catalogue.MIN_POPULATION
     max_missing_share: float = MAX_MISSING_SHARE
     class_breaks: str = "provincie"
@@ -140,6 +172,7 @@ class ReportParameters:
             "reference_date": check_date("reference_date", self.reference_date),
             "target_group": check_choice("target_group", self.target_group, tuple(catalogue.TARGET_GROUPS)),
             "include_unknown_ages": bool(self.include_unknown_ages),
+            "include_status": check_statuses("include_status", self.include_status),
             "min_population": check_float("min_population", self.min_population),
             "max_missing_share": check_share("max_missing_share", self.max_missing_share),
             "class_breaks": check_choice("class_breaks", self.class_breaks, CLASS_BREAKS),
@@ -148,6 +181,11 @@ class ReportParameters:
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """:attr:`include_status` as a tuple of statuses."""
+        return tuple(s for s in self.include_status.split(",") if s)
 
     # ------------------------------------------------------------------ notebooks
 

@@ -22,6 +22,11 @@ Each step records what it gains: the target population newly within reach
 (:attr:`WhatIf.gains`), and, when it gains nobody in high-need areas,
 whether any candidate could have (``best_high_need``): that tells a report
 whether high-need areas were all reached already or were outweighed.
+
+Candidates are the municipality's population points (buurten) by default.
+Given :class:`Candidates` (e.g. the schools where a school-based programme
+could start, :mod:`mgg_geo.analysis.nextschool`), each step chooses among
+those instead, with the same objective.
 """
 
 from __future__ import annotations
@@ -47,6 +52,26 @@ OBJECTIVES = ("need", "people")
 STEP_COLUMNS = ["step", "code", "name", "area", "new_population", "new_high_need", "new_weighted", "value",
                 "areas_reached", "high_need_left", "best_high_need", "best_high_need_value", "best_high_need_code",
                 "best_high_need_name", "best_high_need_area"]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Places a new site may go instead of the population points (e.g. schools).
+
+    Attributes
+    ----------
+    xy
+        (n, 2) coordinates in EPSG:28992 (m).
+    code, name
+        What each candidate is called in the result (``code`` and ``name`` of a step).
+    area
+        The area each candidate lies in (None outside the areas).
+    """
+
+    xy: np.ndarray
+    code: np.ndarray
+    name: np.ndarray
+    area: np.ndarray
 
 
 @dataclass
@@ -78,8 +103,11 @@ class WhatIf:
         areas (``high_need_within``, out of ``high_need_total``), and the number
         of areas in the target cell (hoge behoefte, lage dekking).
     reason
-        Why fewer than ``k`` sites were placed (``covered``, ``no_ranked``,
-        ``no_population``), or None.
+        Why fewer than ``k`` sites were placed, or None: ``covered`` (everyone
+        counted lives within reach), ``no_ranked``, ``no_population``; with
+        :class:`Candidates` also ``no_candidates`` (none given), ``all_chosen``
+        (every candidate chosen) and ``no_gain`` (people remain out of reach,
+        but no candidate reaches them).
     objective
         ``need`` or ``people`` (:data:`OBJECTIVES`).
     """
@@ -102,7 +130,8 @@ def need_weights(areas: pd.DataFrame) -> pd.Series:
 
 
 def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: cov.Points | None = None,
-            k: int = 3, reach_m: float = cov.REACH_M, demand=cov.DEMAND, objective: str = "need") -> WhatIf:
+            k: int = 3, reach_m: float = cov.REACH_M, demand=cov.DEMAND, objective: str = "need",
+            candidates: Candidates | None = None) -> WhatIf:
     """Greedy choice of ``k`` new sites within ``scope`` (see the module docstring).
 
     Parameters
@@ -120,6 +149,9 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
         Population-weighted points (default: one per area).
     objective
         ``need`` (default: need-weighted target population) or ``people``.
+    candidates
+        Where a new site may go (default: the population points of ``scope``;
+        a population point also reaches itself).
     """
     if k < 1:
         raise ParameterError("k: the number of new sites must be at least 1.")
@@ -137,32 +169,42 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
     value = weighted if objective == "need" else pop
     physical = sites[~cov.is_area_wide(sites)]
     covered = cov.point_distances(pts.xy, physical) <= reach_m
-    cand = np.flatnonzero(in_scope)
-    reach = cKDTree(pts.xy[cand]).sparse_distance_matrix(cKDTree(pts.xy), reach_m, output_type="coo_matrix")
-    reach = sparse.csr_matrix((np.ones(len(reach.data)), (reach.row, reach.col)), shape=(len(cand), len(pts.xy)))
-    reach = reach + sparse.csr_matrix((np.ones(len(cand)), (np.arange(len(cand)), cand)), shape=reach.shape)
-    reach.data[:] = 1.0  # a candidate reaches its own point
+    if candidates is None:
+        cand = np.flatnonzero(in_scope)
+        c_xy, c_code, c_name, c_area = pts.xy[cand], pts.code[cand], pts.name[cand], pts.area[cand]
+    else:
+        c_xy = np.asarray(candidates.xy, dtype=float).reshape(-1, 2)
+        c_code, c_name, c_area = (np.asarray(v, dtype=object) for v in (candidates.code, candidates.name,
+                                                                          candidates.area))
+    reach = cKDTree(c_xy).sparse_distance_matrix(cKDTree(pts.xy), reach_m, output_type="coo_matrix")
+    reach = sparse.csr_matrix((np.ones(len(reach.data)), (reach.row, reach.col)), shape=(len(c_xy), len(pts.xy)))
+    if candidates is None:
+        reach = reach + sparse.csr_matrix((np.ones(len(cand)), (np.arange(len(cand)), cand)), shape=reach.shape)
+    reach.data[:] = 1.0  # a population point reaches itself
     steps, gains, now, reason = [], [], covered.copy(), None
     for step in range(1, k + 1):
         gain = reach @ ((~now) * value)
         if len(gain) == 0 or gain.max(initial=0) <= 0:
-            reason = _reason(objective, in_scope, is_ranked[idx], now, pop)
+            reason = "no_candidates" if len(c_xy) == 0 else _reason(objective, in_scope, is_ranked[idx], now, pop)
+            if candidates is not None and reason == "covered" and \
+                    ((in_scope & is_ranked[idx] if objective == "need" else in_scope) & ~now & (pop > 0)).any():
+                reason = "all_chosen" if len(steps) == len(c_xy) else "no_gain"  # people left, out of every reach
             break
         best = int(np.argmax(gain))
         high_gain = reach @ ((~now) * pop * high)
         top = int(np.argmax(high_gain))
         newly = (reach[best].toarray().ravel() > 0) & ~now
-        p, q = cand[best], cand[top]
-        steps.append({"step": step, "code": pts.code[p], "name": pts.name[p], "area": pts.area[p],
+        p, q = best, top
+        steps.append({"step": step, "code": c_code[p], "name": c_name[p], "area": c_area[p],
                       "new_population": float(pop[newly].sum()), "new_high_need": float((pop * high)[newly].sum()),
                       "new_weighted": float(weighted[newly].sum()), "value": float(gain[best]),
                       "areas_reached": int(len(set(pts.area[newly & (pop > 0)]))),
                       "high_need_left": float((pop * high)[~now].sum()), "best_high_need": float(high_gain[top]),
-                      "best_high_need_value": float(gain[top]) if high_gain[top] > 0 else None,
-                      "best_high_need_code": pts.code[q] if high_gain[top] > 0 else None,
-                      "best_high_need_name": pts.name[q] if high_gain[top] > 0 else None,
-                      "best_high_need_area": pts.area[q] if high_gain[top] > 0 else None,
-                      "x": pts.xy[p, 0], "y": pts.xy[p, 1]})
+                      "best_high_need_value": float(gain[top]) if high_gain[top] > 0 else np.nan,
+                      "best_high_need_code": c_code[q] if high_gain[top] > 0 else None,
+                      "best_high_need_name": c_name[q] if high_gain[top] > 0 else None,
+                      "best_high_need_area": c_area[q] if high_gain[top] > 0 else None,
+                      "x": c_xy[p, 0], "y": c_xy[p, 1]})
         per_area = pd.Series(pop[newly]).groupby(pts.area[newly]).sum()
         gains += [{"step": step, "area": a, "gained": float(v), "need_class": need_class[areas.index.get_loc(a)]}
                   for a, v in per_area.sort_values(ascending=False).items() if v > 0]

@@ -7,6 +7,12 @@ agent from :mod:`mgg_geo.settings`, and a guard that stops a
 runaway ``odata.nextLink`` chain (a URL requested twice, or more than
 ``settings.MAX_PAGES`` pages).
 
+A host that cannot be reached at all (no network, unknown name, no answer to
+the connection) is remembered for the rest of the process: later requests to
+it fail at once with :attr:`SourceError.unreachable <mgg_geo.errors.SourceError>`
+set, so that the callers fall back to the cache quietly (urllib3's own
+"Retrying ..." log lines are not shown; the callers say once what happened).
+
 Every request is bounded as a whole, not only per read: a :class:`Deadline`
 of ``settings.HTTP_DEADLINE`` seconds covers connecting, the headers and the
 complete answer (when it passes, the request's sockets are shut down, which
@@ -16,19 +22,46 @@ ends any read at once), and an answer larger than
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util import Retry
 
 from mgg_geo import settings
 from mgg_geo.errors import SourceError
+
+# urllib3 logs every retry as a warning with the whole URL; what failed is reported once, by the callers
+logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
+
+#: Hosts that could not be reached in this process, with the reason (not asked again).
+_UNREACHABLE: dict[str, str] = {}
+
+
+def unreachable_hosts() -> dict[str, str]:
+    """The hosts this process could not reach, with what failed, e.g. ``{"service.pdok.nl": "NameResolutionError"}``."""
+    return dict(_UNREACHABLE)
+
+
+def _no_connection(exc: BaseException) -> str | None:
+    """The reason when ``exc`` means no connection could be made at all (not a slow or bad answer)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (NewConnectionError, ConnectTimeoutError)):
+            return type(exc).__name__
+        reason = getattr(exc, "reason", None)
+        if isinstance(reason, (NewConnectionError, ConnectTimeoutError)):
+            return type(reason).__name__
+        exc = (exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None) or exc.__cause__
+    return None
 
 
 class RequestLog:
@@ -193,6 +226,10 @@ class TrackedSession(requests.Session):
         """Send with the connect/read timeouts of :mod:`mgg_geo.settings`, recording the URL; the request and
         its whole answer must arrive within ``settings.HTTP_DEADLINE`` and ``settings.MAX_ANSWER_BYTES``."""
         self.log.before(request.url)
+        host = urlsplit(request.url).netloc
+        if host in _UNREACHABLE:
+            raise SourceError(f"No connection to {host} ({_UNREACHABLE[host]}, earlier in this run); {request.url} "
+                              "was not asked.", url=request.url, unreachable=True)
         if kwargs.get("timeout") is None or isinstance(kwargs["timeout"], (int, float)):
             kwargs["timeout"] = (settings.HTTP_CONNECT_TIMEOUT, settings.HTTP_TIMEOUT)
         stream = kwargs.pop("stream", False)
@@ -206,6 +243,11 @@ class TrackedSession(requests.Session):
             except SourceError:
                 raise
             except Exception as exc:
+                reason = _no_connection(exc)
+                if reason is not None:
+                    _UNREACHABLE[host] = reason
+                    raise SourceError(f"No connection to {host} ({reason}): {request.url} could not be asked.",
+                                      url=request.url, unreachable=True) from exc
                 if deadline.expired or time.monotonic() - started >= seconds:
                     raise SourceError(f"No complete answer from {request.url} within {seconds:g} s "
                                       "(MGG_HTTP_DEADLINE); the download was stopped and nothing was used.",

@@ -6,7 +6,9 @@ first; a second run therefore makes no HTTP request at all. ``refresh=True``
 downloads again. When a download fails and a cached copy exists, that copy is
 used with a :class:`~mgg_geo.errors.MggWarning` naming its retrieval date;
 without one, a :class:`~mgg_geo.errors.SourceError` names the table, the URL
-and the offline route.
+and the offline route. When the services cannot be reached at all (no
+network), the cache serves and one line says so, once per run
+(:func:`offline_notice`), whatever the number of tables asked for.
 
 The cache unit is the province: downloads always ask the server for all
 municipalities of the province (in the indeling of the table's year), and
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mgg_geo.data import cache, catalogue, cbs, pdok, regions
+from mgg_geo.data import _http, cache, catalogue, cbs, pdok, regions
 from mgg_geo.errors import CacheError, MggWarning, SourceError
 
 
@@ -69,6 +71,21 @@ def _hint(kind: str, year, level=None) -> str:
             + " (README, 'Offline route').")
 
 
+_NOTICE: list[str] = []  # the one line of this process, once said
+
+
+def offline_notice(exc: SourceError) -> None:
+    """Say once per process that PDOK/CBS cannot be reached and the cached data serve (when ``exc`` means no
+    connection at all; any other failure is reported where it happens)."""
+    if not getattr(exc, "unreachable", False) or _NOTICE or not cache.entries(warn=False):
+        return
+    hosts = ", ".join(sorted(_http.unreachable_hosts())) or "PDOK/CBS"
+    dates = sorted((e.manifest.get("retrieved_at") or "")[:10] for e in cache.entries(warn=False))
+    when = f" van {dates[-1]}" if dates and dates[-1] else ""
+    _NOTICE.append(f"geen verbinding met PDOK/CBS ({hosts}); gegevens uit de cache{when}")
+    warnings.warn(MggWarning(_NOTICE[0]), stacklevel=3)
+
+
 def _fetch(kind: str, year: int, download: Callable[[], tuple], *, level: str | None = None,
            refresh: bool = False, offline: bool = False, what: str = "", table_id: str | None = None) -> cache.Entry:
     entry = cache.find(kind, year=year, level=level, table_id=table_id)
@@ -79,10 +96,12 @@ def _fetch(kind: str, year: int, download: Callable[[], tuple], *, level: str | 
     try:
         frame, manifest = download()
     except SourceError as exc:
+        offline_notice(exc)  # every download passes here: no connection at all is said once, here
         if entry is not None:
-            warnings.warn(MggWarning(
-                f"{exc} Using the cached copy of {entry.name} retrieved {entry.manifest.get('retrieved_at')}."),
-                stacklevel=3)
+            if not exc.unreachable:
+                warnings.warn(MggWarning(
+                    f"{exc} Using the cached copy of {entry.name} retrieved {entry.manifest.get('retrieved_at')}."),
+                    stacklevel=3)
             return entry
         raise SourceError(f"{exc} No cached copy exists. {_hint(kind, year, level)}", url=exc.url,
                           status=exc.status) from exc
@@ -112,6 +131,9 @@ def _newest(kind: str, years: Iterable[int], fetch: Callable[[int], cache.Entry]
             if exc.status == 404:  # the table is not published (yet)
                 errors.append(f"{year}: not published ({exc.url})")
                 continue
+            if exc.unreachable and cache.find(kind_of(kind)) is not None:  # an older, cached year may serve
+                errors.append(f"{year}: {exc}")
+                continue
             raise
         if good(entry):
             return entry
@@ -122,6 +144,11 @@ def _newest(kind: str, years: Iterable[int], fetch: Callable[[int], cache.Entry]
                                  + "; ".join(errors)), stacklevel=3)
         return fallback
     raise SourceError(f"No usable {kind} table found: " + "; ".join(errors))
+
+
+def kind_of(title: str) -> str:
+    """The cache kind of a source named in messages ("Kerncijfers wijken en buurten" -> kwb)."""
+    return "kwb" if title.startswith("Kerncijfers") else "health" if title.startswith("RIVM") else title
 
 
 def _has_income(entry: cache.Entry) -> bool:

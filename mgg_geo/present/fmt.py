@@ -144,3 +144,17 @@ def date(value: str | dt.date | None) -> str:
         return MISSING
     day = dt.date.fromisoformat(str(value)[:10]) if not isinstance(value, dt.date) else value
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def partial_date(value: str | None, missing: str = MISSING) -> str:
+    """A date known to the year, month or day: "2020", "mei 2020", "10 april 2025"; ``missing`` when unknown.
+
+    >>> partial_date("2020"), partial_date("2020-05"), partial_date("2025-04-10"), partial_date(None)
+    ('2020', 'mei 2020', '10 april 2025', '–')
+    """
+    text = "" if _missing(value) else str(value).strip()
+    if len(text) == 4 and text.isdigit():
+        return text
+    if len(text) == 7 and text[4] == "-":
+        return f"{MONTHS[int(text[5:7]) - 1]} {text[:4]}"
+    return date(text) if text else missing

@@ -154,6 +154,31 @@ MEASURES: dict[str, str] = {
 #: How precisely an initiative's location is known (for legends, popups and tables).
 PLACEMENTS: dict[str, str] = {"exact": "exacte locatie", "address": "adres", "postcode": "postcode",
                               "town": "plaats (bij benadering)", "area": "gebied (bij benadering)"}
+#: Register statuses (:data:`mgg_geo.supply.initiatives.STATUSES`) and what each means.
+STATUSES: dict[str, str] = {"actief": "actief", "gedateerd": "gedateerd", "gepland": "gepland", "gesloten": "gesloten"}
+STATUS_MEANINGS: dict[str, str] = {
+    "gedateerd": "de bron beschrijft de plek op één moment, vaak jaren terug; of ze nu nog bestaat, is niet nagegaan",
+    "gepland": "aangekondigd, niet bekend of de plek open is",
+    "gesloten": "waarschijnlijk gesloten",
+}
+#: Why a register row does not count for the target group (:func:`mgg_geo.analysis.chain.register_holdings`), as
+#: "<n> <phrase>".
+NOT_COUNTED: dict[str, str] = {"gedateerd": "met status gedateerd", "gepland": "met status gepland",
+                               "gesloten": "met status gesloten", "ended": "beëindigd (einddatum)",
+                               "unknown_age": "zonder leeftijdsbereik",
+                               "other_age": "met een leeftijdsbereik buiten de doelgroep"}
+#: The same per row, for the register table.
+ROW_REASONS: dict[str, str] = {
+    "counted": "telt mee", "gedateerd": "telt niet mee: status gedateerd", "gepland": "telt niet mee: status gepland",
+    "gesloten": "telt niet mee: status gesloten", "ended": "telt niet mee: beëindigd",
+    "unknown_age": "telt niet mee: geen leeftijdsbereik", "other_age": "telt niet mee: leeftijd buiten de doelgroep"}
+#: Why the school-based where-next chose fewer schools than asked (besides :data:`WHATIF_REASONS`).
+SCHOOL_REASONS: dict[str, str] = {
+    "no_candidates": "er is geen school in de gemeente zonder {programme} volgens het register",
+    "all_chosen": "er is geen andere kandidaat-school in de gemeente",
+    "no_gain": "geen kandidaat-school brengt nog {target} binnen {reach} die er nu buiten wonen; wie nog buiten bereik "
+               "woont, woont verder dan {reach} van elke kandidaat-school",
+}
 #: Why an area is not ranked (see :func:`mgg_geo.analysis.gap.ranked`).
 UNRANKED: dict[str, str] = {"small": "minder dan {min_population} inwoners", "insufficient": "onvoldoende gegevens"}
 #: Why the what-if placed fewer sites than asked (see :func:`mgg_geo.analysis.whatif.what_if`); ``reach`` is a
@@ -165,6 +190,12 @@ WHATIF_REASONS: dict[str, str] = {
 }
 #: The objectives of the what-if (:data:`mgg_geo.analysis.whatif.OBJECTIVES`), each in one sentence that holds for
 #: every step. ``weights`` is filled in from :data:`mgg_geo.analysis.whatif.NEED_WEIGHTS`.
+#: The objective of the school-based where-next (the same weights as :data:`OBJECTIVES` ``need``).
+SCHOOL_OBJECTIVE = ("Elke stap kiest de school waar {programme} de meeste {target} nieuw binnen {reach} brengt, geteld "
+                    "naar de behoefte van hun {level}: wie in een {level} met hoge behoefte woont telt {high}, met "
+                    "middelmatige behoefte {middle} en met lage behoefte {low}; {levels} zonder behoefteklasse tellen "
+                    "niet mee. Het is hetzelfde doel als bij het voorstel hierboven, maar alleen scholen komen in "
+                    "aanmerking.")
 OBJECTIVE_NAMES: dict[str, str] = {"need": "gewogen naar behoefte (dit voorstel)",
                                    "people": "alleen het aantal bereikte {target}"}
 OBJECTIVES: dict[str, str] = {

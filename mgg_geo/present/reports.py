@@ -36,6 +36,8 @@ from mgg_geo.present.sections import (
     partial_rule,
     priority_blocks,
     quality_blocks,
+    register_blocks,
+    school_blocks,
     section,
     sources_blocks,
     target_of,
@@ -211,6 +213,16 @@ class MunicipalityReport(_Report):
                                  outlines=self.outlines, code=self.code, target=target_of(self.result).key) \
             if len(sites) else None
         return section(whatif_blocks(self.result, self.code, figure))
+
+    def register(self) -> Html:
+        """Section "Wat het register bevat": the places per programme and status, each with its status, source
+        date and whether it counts; coverage describes the register."""
+        return section(register_blocks(self.result, self.code))
+
+    def next_school(self) -> Html:
+        """Section "Welke school als volgende?": the schools where the school-based programme (STORM) would reach
+        the most young people in need, with address, placement and the areas each adds."""
+        return section(school_blocks(self.result, self.code))
 
     def quality(self) -> Html:
         """Data quality: suppressed figures, conversions, the residents check, caveats."""

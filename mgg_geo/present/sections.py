@@ -215,6 +215,8 @@ def summary_statements(result: Analysis, code: str) -> list[str]:
         parts.append(no_sites_text(result, f))
     if f["excluded_names"]:
         parts.append(excluded_text(f))
+    if f.get("register_few"):
+        parts.append(register_text(result, f))
     if f["area_wide_offers"]:
         parts.append(f"Gemeentebreed aanbod, voor alle inwoners en zonder vaste locatie: "
                      f"{fmt.listing(f['area_wide_offers'])}. Dat aanbod telt niet mee in de afstand tot een locatie.")
@@ -345,6 +347,7 @@ def key_figures_table(figures: dict, level: str = "wijk") -> Table:
         [f"Aantal {plural}", f"{fmt.number(figures['areas'])} (waarvan {fmt.number(figures['areas_ranked'])} "
                              "gerangschikt)"],
         ["Fysieke locaties met aanbod voor de doelgroep in het register", sites_text(figures)],
+        ["Plekken in het register voor de gemeente (alle statussen)", register_count_text(figures)],
         ["Gemeentebreed aanbod (zonder vaste locatie)", fmt.listing(figures["area_wide_offers"]) or "geen"],
     ]
     if figures["excluded_unknown_age"]:
@@ -393,6 +396,224 @@ def origins_block(result: Analysis, code: str) -> list[Block]:
             f"{tables[0].upper() + tables[1:]} horen bij een oudere indeling. {how} Per gebied: {'; '.join(parts)}."
             f"{tail} Wat elk label betekent en de details per gebied staan onder Datakwaliteit.")
     return [Block("note", title="Let op: cijfers uit een andere gebiedsindeling.", text=text)]
+
+
+# --------------------------------------------------------------------------- the register
+
+
+def register_count_text(figures: dict) -> str:
+    """The register's places for the municipality and how many count: "4, waarvan 1 meetelt"."""
+    n, counted = figures.get("register_places", 0), figures.get("register_counted", 0)
+    if not n:
+        return "geen"
+    if counted == n:
+        return f"{fmt.number(n)}, die allemaal meetellen" if n > 1 else "1, die meetelt"
+    if not counted:
+        return f"{fmt.number(n)}, waarvan geen meetelt"
+    return f"{fmt.number(n)}, waarvan {fmt.number(counted)} {'meetelt' if counted == 1 else 'meetellen'}"
+
+
+def not_counted_text(figures: dict) -> str:
+    """Why places of the register do not count, largest group first: "2 met status gedateerd en 1 zonder
+    leeftijdsbereik" ('' when all count)."""
+    reasons = figures.get("register_reasons") or {}
+    order = [*labels.NOT_COUNTED]
+    items = sorted(reasons.items(), key=lambda kv: (-kv[1], order.index(kv[0]) if kv[0] in order else 99))
+    return fmt.listing([f"{fmt.number(n)} {labels.NOT_COUNTED.get(k, k)}" for k, n in items])
+
+
+def register_text(result: Analysis, figures: dict) -> str:
+    """What the register holds for the municipality and that coverage describes the register (page 1, when few
+    places count: :data:`mgg_geo.analysis.chain.FEW_PLACES`)."""
+    n, counted, name = figures["register_places"], figures["register_counted"], figures["gemeente"]
+    tail = ("De dekking in dit rapport beschrijft dus het register, niet al het aanbod in de gemeente: ontbreken in "
+            "het register betekent niet dat er geen preventie is.")
+    if not n:
+        return f"Het register bevat voor {name} geen enkele plek. {tail}"
+    why = not_counted_text(figures)
+    head = f"Het register bevat voor {name} {fmt.count(n, 'plek', 'plekken')}"
+    if counted == 0:
+        head += f", en geen daarvan telt mee voor {target_of(result).label}"
+    else:
+        head += (f", waarvan {fmt.number(counted)} {'meetelt' if counted == 1 else 'meetellen'} voor "
+                 f"{target_of(result).label}")
+    return head + (f" (niet meegeteld: {why})" if why else "") + f". {tail}"
+
+
+def register_blocks(result: Analysis, code: str) -> list[Block]:
+    """Section "Wat het register bevat": the places per programme and status, every place with its status, source
+    date and whether it counts, and that coverage describes the register."""
+    f = figures_of(result, code)
+    group = target_of(result)
+    counted_status = ["actief", *(s for s in str(result.parameters.get("include_status") or "").split(",") if s)]
+    statuses = [s for s in labels.STATUSES if s in {r["status"] for r in f["register_by_programme"]}] or ["actief"]
+    lead = register_text(result, f) if f["register_places"] else (
+        f"Het register bevat voor {f['gemeente']} geen enkele plek.")
+    rules = (f"Mee telt een plek met status {fmt.listing(counted_status)} en een leeftijdsbereik dat "
+             f"{group.label} raakt" + (" (of zonder leeftijdsbereik: include_unknown_ages)"
+                                        if result.parameters.get("include_unknown_ages") else "") + ". "
+             + " ".join(f"Status {s}: {labels.STATUS_MEANINGS[s]}." for s in statuses if s in labels.STATUS_MEANINGS)
+             + (" Zulke plekken staan in het register maar tellen niet mee; met de parameter include_status "
+                "(mgg-geo --include-status) tellen ze wel mee." if any(s not in counted_status for s in statuses)
+                else ""))
+    blocks = [_p(lead), _p(rules.strip(), "mgg-uitleg")]
+    if not f["register_places"]:
+        return blocks
+    programmes: dict[str, dict[str, int]] = {}
+    counts: dict[str, int] = {}
+    for r in f["register_by_programme"]:
+        programmes.setdefault(r["programme"], {})[r["status"]] = r["n"]
+        counts[r["programme"]] = counts.get(r["programme"], 0) + r["counted"]
+    rows = [[fmt.name(p)] + [fmt.number(by.get(s, 0)) for s in statuses] + [fmt.number(counts[p])]
+            for p, by in programmes.items()]
+    rows.append(["Samen"] + [fmt.number(sum(by.get(s, 0) for by in programmes.values())) for s in statuses]
+                + [fmt.number(f["register_counted"])])
+    blocks.append(Block("table", table=Table(
+        ["Programma"] + [labels.STATUSES[s].capitalize() for s in statuses] + ["Telt mee"], rows,
+        f"Plekken in het register voor {f['gemeente']}, per programma en status",
+        numeric=tuple(range(1, len(statuses) + 2)))))
+    places = [[fmt.name(r["name"]), fmt.name(r["programme"]), labels.STATUSES.get(r["status"], r["status"]),
+               fmt.partial_date(r.get("source_date"), "onbekend"), labels.ROW_REASONS.get(r["reason"], r["reason"])
+               + (" (gemeentebreed aanbod)" if r.get("area_wide") and r["reason"] == "counted" else "")]
+              for r in f["register_rows"]]
+    blocks.append(Block("table", table=Table(["Plek", "Programma", "Status", "Bron van", "Voor de dekking"], places,
+                                             f"Alle plekken in het register voor {f['gemeente']}")))
+    return blocks
+
+
+# --------------------------------------------------------------------------- which school next
+
+
+def _school_cell(schools: pd.DataFrame) -> tuple[str, str]:
+    """The schools at one point: their names with vestigingscode, and their addresses (each once)."""
+    named = [f"{fmt.name(r['name'])} ({r['school_code']})" for _, r in schools.iterrows()]
+    addresses = list(dict.fromkeys(str(a) for a in schools["address"]))
+    if len(named) > 4:
+        named = named[:3] + [f"en {fmt.number(len(named) - 3)} andere vestigingen op dit punt"]
+    if len(addresses) > 3:
+        addresses = addresses[:2] + [f"en {fmt.number(len(addresses) - 2)} andere adressen"]
+    return "; ".join(named), "; ".join(addresses)
+
+
+def placement_text(school: pd.Series) -> str:
+    """How precisely a school is placed, in Dutch: "adres (Locatieserver)" or "plaats (bij benadering), in de buurt
+    Uithuizen Centrum"."""
+    placement = school.get("placement")
+    text = labels.PLACEMENTS.get(placement, str(placement))
+    if placement in ("address", "postcode"):
+        return f"{text} (Locatieserver)"
+    if isinstance(school.get("placed_on_name"), str) and school["placed_on_name"]:
+        return f"{text}, op {fmt.name(school['placed_on_name'])}"
+    return text
+
+
+def school_blocks(result: Analysis, code: str) -> list[Block]:
+    """Section "Welke school als volgende?": the school-based where-next of one municipality (computed by the
+    analysis), naming each school, its address, placement, the young people and the areas it adds."""
+    group, level = target_of(result), level_word(result)
+    name = regions.MUNICIPALITIES[code]
+    manifest = result.parameters.get("schools")
+    if not manifest or not len(result.school_whatif) or code not in result.school_whatif.index:
+        return [_p("De lijst van scholen (DUO, Adressen alle vestigingen VO) is niet ingelezen; dit rapport kan geen "
+                   "scholen voorstellen. Zet het bestand klaar en wijs het aan met MGG_SCHOOLS.")]
+    w = result.school_whatif.loc[code]
+    programme = str(w["programme"])
+    schools = result.schools[result.schools["gemeente_code"] == code]
+    steps = result.school_sites[result.school_sites["gemeente_code"] == code]
+    gains = result.school_gains[result.school_gains["gemeente_code"] == code]
+    reach = fmt.km(w["reach_m"] / 1000, 0)
+    runs = schools[schools["runs"].astype(bool)]
+    n_schools = int(w["schools"])
+    blocks = []
+    if not n_schools:
+        return [_p(f"De DUO-lijst noemt geen vestiging voor voortgezet onderwijs in {name}; een school voor "
+                   f"{programme} is hier niet voor te stellen.")]
+    head = (f"{programme} groeit school voor school. De DUO-lijst noemt in {name} "
+            f"{fmt.count(n_schools, 'vestiging', 'vestigingen')} voor voortgezet onderwijs")
+    if len(runs):
+        ran = [f"{fmt.name(n)} ({c})" for n, c in zip(runs["name"], runs["school_code"], strict=True)]
+        others = int(w["candidates"])
+        head += (f"; volgens het register {'heeft' if len(runs) == 1 else 'hebben'} {fmt.number(len(runs))} daarvan "
+                 f"al {programme}: {fmt.listing(ran)}. "
+                 + (f"De andere {fmt.number(others)} komen in aanmerking." if others else
+                    "Er blijft geen school over."))
+    else:
+        head += f"; geen daarvan heeft {programme} volgens het register, dus alle komen in aanmerking."
+    blocks.append(_p(head))
+    weights = whatif.NEED_WEIGHTS
+    blocks.append(_p(labels.SCHOOL_OBJECTIVE.format(
+        programme=programme, target=group.key, reach=reach, level=level_word(result, False), levels=level,
+        high=fmt.fraction(weights[3]), middle=fmt.fraction(weights[2]), low=fmt.fraction(weights[1]))))
+    if len(steps):
+        rows = []
+        for _, step in steps.iterrows():
+            at = schools[schools["point"] == step["code"]]
+            names, addresses = _school_cell(at)
+            rows.append([fmt.number(step["step"]), names, addresses, placement_text(at.iloc[0]),
+                         area_label(result, step["area"]) if step["area"] in result.areas.index
+                         else fmt.name(step.get("area_name")),
+                         fmt.number(step["new_population"]), fmt.number(step["new_high_need"]),
+                         gains_text(gains[gains["step"] == step["step"]])])
+        blocks.append(Block("table", table=Table(
+            ["Stap", "School (DUO-vestiging)", "Adres", "Plaatsing", f"Ligt in {level_word(result, False)}",
+             f"Extra {group.key} binnen {reach}", f"Van wie in {level} met hoge behoefte",
+             f"{level.capitalize()} die erbij komen ({group.key} erbij)"], rows,
+            f"Welke school als volgende voor {programme} in {name}", numeric=(0, 5, 6))))
+        if w["before_high_need_total"] <= 0:
+            notes = [f"Geen van de stappen brengt {group.key} in {level} met hoge behoefte binnen bereik: {name} heeft "
+                     f"geen gerangschikte {level_word(result, False)} met hoge behoefte."]
+        else:
+            notes = [t for t in (no_high_need_text(result, code, r, w["before_high_need_total"], schools=True)
+                                 for _, r in steps.iterrows()) if t]
+        if notes:
+            blocks.append(Block("list", items=notes))
+        shared = [s for s in steps["n_schools"] if s and s > 1]
+        if shared:
+            blocks.append(_p("Vestigingen op hetzelfde punt bereiken dezelfde jongeren: de berekening kan ze niet "
+                             "van elkaar onderscheiden, dus de tabel noemt ze samen.", "mgg-uitleg"))
+    if isinstance(w["reason"], str) and w["reason"]:
+        text = labels.SCHOOL_REASONS.get(w["reason"]) or labels.WHATIF_REASONS[w["reason"]]
+        why = text.format(target=group.key, reach=reach, programme=programme)
+        lead = "Er is geen school voorgesteld" if not len(steps) else "Meer scholen voegen niets toe"
+        blocks.append(_p(f"{lead}: {why}."))
+    approximate, total = int(w["approximate"]), int(w["candidates"])
+    if approximate:
+        towns = schools[schools["candidate"].astype(bool) & schools["placement"].isin(["town", "area"])]
+        where = fmt.listing([f"{fmt.name(t)} op {fmt.name(a)}" for t, a in
+                             dict.fromkeys(zip(towns["town"], towns["placed_on_name"], strict=True))])
+        who = ("de kandidaat-school staat" if total == 1 else f"alle {fmt.number(total)} kandidaat-scholen staan"
+               if approximate == total else f"{fmt.number(approximate)} van de {fmt.number(total)} kandidaat-scholen "
+               f"{'staat' if approximate == 1 else 'staan'}")
+        blocks.append(_p(
+            f"Plaatsing: {who} bij benadering op het centrum van {'haar' if total == 1 else 'hun'} plaats ({where}), "
+            "omdat hun adres niet via de PDOK Locatieserver is opgezocht (offline of niet gevonden). Scholen in "
+            "dezelfde plaats staan dan op één punt; met adressen kan de keuze anders uitvallen.", "mgg-uitleg"))
+    elif total:
+        blocks.append(_p("Plaatsing: elke kandidaat-school staat op haar adres (PDOK Locatieserver).", "mgg-uitleg"))
+    listed = []
+    for _, r in schools.sort_values(["step", "town", "name", "school_code"], na_position="last").iterrows():
+        role = (f"heeft {programme} ({fmt.name(r['runs_as'])})" if bool(r["runs"]) else
+                f"voorgesteld, stap {fmt.number(r['step'])}" if r["step"] == r["step"] else "kandidaat")
+        listed.append([f"{fmt.name(r['name'])} ({r['school_code']})", fmt.name(r["address"]), placement_text(r),
+                       area_label(result, r["in_area"]) if r["in_area"] in result.areas.index else fmt.MISSING, role])
+    blocks.append(Block("details", title=f"Alle {fmt.count(len(listed), 'vestiging', 'vestigingen')} in {name} uit de "
+                                         "DUO-lijst", table=Table(
+        ["Vestiging", "Adres", "Plaatsing", f"Ligt in {level_word(result, False)}", programme], listed,
+        f"Vestigingen voor voortgezet onderwijs in {name} (DUO) en {programme}")))
+    high = (f", van wie {fmt.number(w['after_high_need_within'])} in {level} met hoge behoefte (daar wonen "
+            f"{fmt.number(w['after_high_need_total'])} {group.key})" if w["after_high_need_total"] else "")
+    if len(steps):
+        blocks.append(_p(
+            f"Nu wonen {fmt.number(w['before_population_within'])} {group.key} "
+            f"({fmt.percent(w['before_share_within'])}) binnen {reach} van een locatie; met {programme} op de "
+            f"voorgestelde {'school' if len(steps) == 1 else 'scholen'} zijn dat er "
+            f"{fmt.number(w['after_population_within'])} ({fmt.percent(w['after_share_within'])}){high}."))
+    blocks.append(_p(
+        f"Een school trekt leerlingen van verder dan {reach}; de keuze volgt dezelfde maat als de dekking in dit "
+        f"rapport: de {group.key} die binnen {reach} van de school wonen. Bron van de scholen: DUO, Adressen alle "
+        f"vestigingen VO ({Path(str(manifest.get('source_file', ''))).name}; peildatum niet vermeld in het bestand); "
+        f"welke scholen {programme} hebben, komt uit het register.", "mgg-bronnen"))
+    return blocks
 
 
 # --------------------------------------------------------------------------- tables
@@ -530,8 +751,10 @@ def gains_text(gains: pd.DataFrame) -> str:
     return "; ".join(parts) or fmt.MISSING
 
 
-def no_high_need_text(result: Analysis, code: str, step: pd.Series, high_total: float) -> str:
-    """Why a proposed step reaches nobody in high-need areas ('' when it does)."""
+def no_high_need_text(result: Analysis, code: str, step: pd.Series, high_total: float, *,
+                      schools: bool = False) -> str:
+    """Why a proposed step reaches nobody in high-need areas ('' when it does); ``schools``: a step of the
+    school-based where-next (its candidates are schools)."""
     if step["new_high_need"] > 0:
         return ""
     group, level = target_of(result).key, level_word(result)
@@ -546,11 +769,13 @@ def no_high_need_text(result: Analysis, code: str, step: pd.Series, high_total: 
     if step["best_high_need"] > 0:
         where = fmt.name(result.areas.at[step["best_high_need_area"], "name"]) \
             if step["best_high_need_area"] in result.areas.index else fmt.MISSING
-        return (f"{head}, hoewel er nog {fmt.number(step['high_need_left'])} buiten bereik wonen. Een locatie bij "
+        place = "De school" if schools else "Een locatie bij"
+        return (f"{head}, hoewel er nog {fmt.number(step['high_need_left'])} buiten bereik wonen. {place} "
                 f"{fmt.name(step['best_high_need_name'])} ({where}) zou er {fmt.number(step['best_high_need'])} "
                 f"bereiken, maar telt naar behoefte gewogen {fmt.number(step['best_high_need_value'], 1)} tegen "
                 f"{fmt.number(step['value'], 1)} voor deze stap.")
-    return f"{head}; de {fmt.number(step['high_need_left'])} die nog buiten bereik wonen, kan geen locatie bereiken."
+    return (f"{head}; de {fmt.number(step['high_need_left'])} die nog buiten bereik wonen, kan "
+            f"{'geen kandidaat-school' if schools else 'geen locatie'} bereiken.")
 
 
 def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None) -> list[Block]:

@@ -22,6 +22,11 @@ Compact
     (``[lat, lon, name, programme, placement]``), so a 20,000-row register
     stays well under 2 MB; sites at the same point (approximate placements)
     cluster into one symbol with a count.
+Schools
+    The candidate schools of a school-based programme (STORM) are a layer of
+    their own (``[lat, lon, name, address, placement, kind, step]`` rows):
+    square symbols, open for a candidate, filled with its step number for a
+    proposed school, green for a school that runs the programme already.
 """
 
 from __future__ import annotations
@@ -152,9 +157,53 @@ var mgg = {
       group.addLayer(marker);
     });
     return group;
+  },
+  schoolIcon: function (kind, text) {
+    var symbol = document.createElement("div");
+    symbol.className = "mgg-school mgg-school-" + kind;
+    symbol.textContent = text;
+    return L.divIcon({html: symbol, className: "", iconSize: [18, 18]});
+  },
+  schools: function (group) {
+    var s = mgg.schoolData;
+    // schools on one point: one square, in the colour of the most telling of them (proposed, running, candidate),
+    // with its step, or else the number of schools there
+    group.options.iconCreateFunction = function (cluster) {
+      var children = cluster.getAllChildMarkers(), kind = 0, step = 0;
+      children.forEach(function (m) {
+        if (m.options.mggKind === 1 && (!step || m.options.mggStep < step)) { step = m.options.mggStep; }
+        if (m.options.mggKind === 1 || (m.options.mggKind === 2 && kind === 0)) { kind = m.options.mggKind; }
+      });
+      return mgg.schoolIcon(kind, step ? String(step) : "\u00d7" + children.length);
+    };
+    s.rows.forEach(function (r) {
+      var marker = L.marker([r[0], r[1]], {icon: mgg.schoolIcon(r[5], r[6] ? String(r[6]) : ""),
+                                            mggKind: r[5], mggStep: r[6]});
+      var box = document.createElement("div"), title = document.createElement("strong");
+      title.textContent = r[2];
+      box.appendChild(title);
+      [r[3], s.kinds[r[5]] + (r[6] ? " (stap " + r[6] + ")" : ""), "plek: " + s.placements[r[4]]]
+        .forEach(function (text) {
+          box.appendChild(document.createElement("br"));
+          box.appendChild(document.createTextNode(text));
+        });
+      marker.bindPopup(box);
+      var tip = document.createElement("span");
+      tip.textContent = r[2];
+      marker.bindTooltip(tip);
+      group.addLayer(marker);
+    });
+    return group;
   }
 };
 """
+#: The school symbols (a class per kind of :data:`SCHOOL_KINDS`); the colours are ours, never user text.
+SCHOOL_STYLE = (".mgg-school{min-width:14px;height:14px;padding:0 1px;border:2px solid #08519c;background:#ffffff;"
+                "color:#08519c;font:bold 10px/14px sans-serif;text-align:center;box-sizing:content-box;"
+                "white-space:nowrap}.mgg-school-1{background:#08519c;color:#ffffff}"
+                ".mgg-school-2{background:#1b9e77;border-color:#1b9e77;color:#ffffff}")
+#: What a school on the map is: a candidate, a proposed school (with its step), or one that runs the programme.
+SCHOOL_KINDS = ("kandidaat-school", "voorgestelde school", "heeft {programme} al")
 
 
 def _classes():
@@ -219,6 +268,20 @@ def _classes():
         def __init__(self, *, name):
             super().__init__(name=name, maxClusterRadius=25, spiderfyOnMaxZoom=True, showCoverageOnHover=False)
 
+    class Schools(MarkerCluster):
+        """Clustered school markers from ``mgg.schoolData``; popups and tooltips built with textContent."""
+
+        _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = mgg.schools(L.markerClusterGroup({{ this.options|tojavascript }}));
+        {% endmacro %}
+        """)
+        default_js: list = []
+        default_css: list = []
+
+        def __init__(self, *, name):
+            super().__init__(name=name, maxClusterRadius=20, spiderfyOnMaxZoom=True, showCoverageOnHover=False)
+
     class Scale(MacroElement):
         """A scale bar in kilometres (no miles)."""
 
@@ -241,7 +304,7 @@ def _classes():
         {% endmacro %}
         """)
 
-    return folium, Raw, Areas, Context, Sites, Scale, LegendSwitch
+    return folium, Raw, Areas, Context, Sites, Schools, Scale, LegendSwitch
 
 
 def _text(value, decimals, unit: str = "") -> str:
@@ -264,6 +327,24 @@ def _site_rows(sites: gpd.GeoDataFrame) -> tuple[list, list, list, list]:
                                       physical["placement"], strict=True)]
     colours = [maps.PROGRAMME_COLOURS.get(p, maps.OTHER_COLOUR) for p in programmes]
     return rows, programmes, colours, [labels.PLACEMENTS[p] for p in placements]
+
+
+def school_rows(schools: gpd.GeoDataFrame) -> list[list]:
+    """The school layer's rows: ``[lat, lon, name, address, placement, kind, step]`` (kind: an index of
+    :data:`SCHOOL_KINDS`; step 0 when the school is not proposed)."""
+    if schools is None or not len(schools):
+        return []
+    shown = schools.to_crs(settings.CRS_WEB)
+    placements = list(labels.PLACEMENTS)
+    rows = []
+    for g, (_, r) in zip(shown.geometry, shown.iterrows(), strict=True):
+        step = r.get("step")
+        proposed = step is not None and step == step
+        kind = 2 if bool(r.get("runs")) else 1 if proposed else 0
+        rows.append([round(g.y, DECIMALS), round(g.x, DECIMALS), f"{r['name']} ({r['school_code']})",
+                     str(r["address"]), placements.index(r["placement"]) if r["placement"] in placements else 0,
+                     kind, int(step) if proposed else 0])
+    return rows
 
 
 @dataclass(frozen=True)
@@ -323,7 +404,10 @@ def municipality_map(result, code: str, bins: list[float]):
               Layer("Afstand tot locatie", maps.distance_classes(areas["nearest_km"])),
               Layer("Behoefte tegen dekking", maps.bivariate_classes(areas["need_class"], areas["coverage_class"]))]
     outlines = result.municipalities if len(result.municipalities) else None
+    schools = result.schools[result.schools["gemeente_code"] == code] if len(result.schools) else None
+    programme = str(result.school_whatif.at[code, "programme"]) if code in result.school_whatif.index else "STORM"
     return interactive(areas, layers, tooltip={k: v for k, v in TOOLTIP.items() if k in areas}, sites=sites,
+                       schools=schools, programme=programme,
                        year=result.sources["boundaries"]["year"], outlines=outlines, code=code,
                        title=f"Kaart {regions.MUNICIPALITIES[code]} – Mentaal Gezond Groningen",
                        partial=areas["partial_data"] if "partial_data" in areas else None,
@@ -332,7 +416,8 @@ def municipality_map(result, code: str, bins: list[float]):
 
 
 def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], legend_title: str = "",
-                sites=None, year: int | str = "", title: str = "Mentaal Gezond Groningen",
+                sites=None, schools=None, programme: str = "STORM", year: int | str = "",
+                title: str = "Mentaal Gezond Groningen",
                 outlines: gpd.GeoDataFrame | None = None, code: str | None = None, partial: pd.Series | None = None,
                 partial_note: str = "te veel behoeftecijfers ontbreken"):
     """An interactive map with switchable layers, Dutch tooltips, clustered initiatives and map context.
@@ -350,13 +435,16 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
         :mod:`mgg_geo.present.fmt` and are HTML-escaped.
     sites
         Initiatives (EPSG:28992); area-wide offers have no location and are left out.
+    schools, programme
+        The schools of :attr:`mgg_geo.analysis.Analysis.schools` (EPSG:28992): a layer of their own, with
+        candidates for ``programme``, proposed schools (their step) and schools that run it.
     outlines, code
         Municipality outlines; the other municipalities are drawn in grey, ``code``'s outline in black.
     partial, partial_note
         True for areas flagged "onvolledige gegevens": a thick dotted black edge, named in every legend with
         ``partial_note`` (why an area is flagged).
     """
-    folium, Raw, Areas, Context, Sites, Scale, LegendSwitch = _classes()
+    folium, Raw, Areas, Context, Sites, Schools, Scale, LegendSwitch = _classes()
     if isinstance(layers, str):
         layers = [Layer(legend_title or layers, maps.quantile_classes(areas[layers], title=legend_title))]
     shown = maps.display_geometry(areas).to_crs(settings.CRS_WEB)
@@ -364,8 +452,8 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
     values = [[_text(name, None)] + [_text(row[col], decimals, unit)
                                      for col, (_, decimals, unit) in tooltip.items()]
               for name, (_, row) in zip(shown["name"], shown.iterrows(), strict=True)]
-    features = gpd.GeoDataFrame({"i": range(len(shown))}, geometry=shown.geometry.set_precision(10 ** -DECIMALS),
-                                crs=settings.CRS_WEB)
+    features = gpd.GeoDataFrame({"i": range(len(shown))},  # by position: the areas' own index is their codes
+                                geometry=shown.geometry.set_precision(10 ** -DECIMALS).to_numpy(), crs=settings.CRS_WEB)
     collection = json.loads(features.to_json())
     for feature, row in zip(collection["features"], values, strict=True):
         feature["properties"]["v"] = row
@@ -381,14 +469,15 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
     root = fmap.get_root()
     root.title = title
     root.header.add_child(Raw(_assets() + "<script>" + SCRIPT + "</script>"
-                              "<style>.leaflet-container{background:#ffffff}</style>"))  # grey neighbours on white
+                              "<style>.leaflet-container{background:#ffffff}" + SCHOOL_STYLE + "</style>"))
     folium.TileLayer("OpenStreetMap", name="Achtergrondkaart (OpenStreetMap, vereist internet)",
                      attr="© OpenStreetMap", show=False, overlay=True).add_to(fmap)
     has_context = outlines is not None and len(outlines)
     if has_context:
         context = maps.display_geometry(outlines, 100.0).to_crs(settings.CRS_WEB)
-        context = gpd.GeoDataFrame({"own": context.index == code},
-                                   geometry=context.geometry.set_precision(10 ** -DECIMALS), crs=settings.CRS_WEB)
+        context = gpd.GeoDataFrame({"own": context.index == code},  # by position, as the areas above
+                                   geometry=context.geometry.set_precision(10 ** -DECIMALS).to_numpy(),
+                                   crs=settings.CRS_WEB)
         data["outlines"] = json.loads(context.to_json())
         Context(own=False).add_to(fmap)
     flagged = (partial.reindex(shown.index).fillna(False).astype(bool) if partial is not None
@@ -405,6 +494,20 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
                                    "placements": placements,
                                    "approximate": [list(labels.PLACEMENTS).index(p) for p in APPROXIMATE]}
             Sites(name="Preventie-initiatieven (locaties)").add_to(fmap)
+    school_legend = ""
+    rows = school_rows(schools)
+    if rows:
+        kinds = [k.format(programme=programme) for k in SCHOOL_KINDS]
+        data["schoolData"] = {"rows": rows, "kinds": kinds, "placements": [labels.PLACEMENTS[p] for p in
+                                                                         labels.PLACEMENTS]}
+        Schools(name=f"Scholen: kandidaat voor {programme} (DUO)").add_to(fmap)
+        symbol = '<span class="mgg-school{}" style="display:inline-block;vertical-align:middle;margin-right:4px">' \
+                 '</span>'
+        school_legend = ('<div style="margin-top:4px">'
+                         + "".join(f"<div>{symbol.format(f' mgg-school-{i}' if i else '')}{html.escape(k)}</div>"
+                                   for i, k in enumerate(kinds) if any(r[5] == i for r in rows))
+                         + "<div>cijfer: de stap in &quot;Welke school als volgende?&quot;; ×3: drie scholen op "
+                           "één punt</div></div>")
     legends = "".join(_legend(layer, i == 0, partial=partial_note if flagged.any() else "")
                       for i, layer in enumerate(layers))
     root.html.add_child(Raw(
@@ -412,7 +515,8 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
         '<div class="mgg-legenda" style="position:fixed;bottom:20px;left:20px;z-index:1000;background:white;'
         'padding:6px;font:12px sans-serif;border:1px solid #999;max-width:280px">'
         f'{legends}<div style="margin-top:4px">Open rondje: plek bij benadering; een getal telt de locaties op '
-        f'dezelfde plek.</div><div style="margin-top:4px;color:#555">{html.escape(_attribution(year))}</div></div>'))
+        f'dezelfde plek.</div>{school_legend}<div style="margin-top:4px;color:#555">{html.escape(_attribution(year))}'
+        '</div></div>'))
     Scale().add_to(fmap)
     LegendSwitch().add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)

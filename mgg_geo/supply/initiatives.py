@@ -12,7 +12,22 @@ Move aHead or another programme) and a location. Optional: ``organisation``,
 ``prevention_level`` (universeel, selectief, geïndiceerd, terugvalpreventie;
 several separated by ``;``), ``setting``, ``target_group``, ``age_min``,
 ``age_max``, ``capacity`` (participants or places per year), ``start_date``,
-``end_date``, ``source`` (URL), ``notes``, ``municipality``.
+``end_date``, ``status`` (:data:`STATUSES`; empty: actief), ``source_date``
+(the date of the newest source: YYYY, YYYY-MM or YYYY-MM-DD), ``source`` (URL),
+``notes``, ``municipality``, ``school_code`` (the DUO vestigingscode(s) of a
+school-based row, separated by ``;``), ``source_name`` (the row's name in the
+facts file it was built from) and ``precision`` (what the source gives of the
+location: adres, straat, plaats or gebied).
+
+Status
+------
+A row counts for coverage only while it is *active*: its ``end_date`` (if
+any) is not before the reference date, and its ``status`` is ``actief`` or
+one of the statuses asked for (``count_status``). The other statuses mark a
+place whose existence today is uncertain: ``gedateerd`` (the source describes
+it at one date, and it may have changed since), ``gepland`` (announced, not
+known to have opened) and ``gesloten`` (probably closed). Such rows are listed
+(reports count them per status) but left out of coverage.
 
 A location is one of, most precise first:
 
@@ -61,7 +76,43 @@ PREVENTION_LEVELS = ("universeel", "selectief", "geïndiceerd", "terugvalprevent
 _LEVEL_ALIASES = {"universal": "universeel", "selective": "selectief", "indicated": "geïndiceerd",
                   "geindiceerd": "geïndiceerd", "relapse prevention": "terugvalpreventie",
                   "terugval": "terugvalpreventie"}
-NAMED_PROGRAMMES = ("STORM", "KoPPeLing", "Move aHead")
+
+
+@dataclass(frozen=True)
+class Programme:
+    """A programme of the platform, defined once.
+
+    Attributes
+    ----------
+    name
+        The name as the register writes it.
+    school_based
+        The programme runs at a school, school by school (candidate sites for it
+        are schools, see :mod:`mgg_geo.supply.schools`).
+    label
+        A short Dutch description for reports.
+    """
+
+    name: str
+    school_based: bool
+    label: str
+
+
+#: The named programmes of Mentaal Gezond Groningen.
+PROGRAMMES: dict[str, Programme] = {
+    "STORM": Programme("STORM", True, "depressiepreventie op school (vo-klas 2 en 4, mbo-jaar 1)"),
+    "KoPPeLing": Programme("KoPPeLing", False, "steun voor kinderen van ouders in GGZ-behandeling"),
+    "Move aHead": Programme("Move aHead", False, "begeleid leren voor studenten in het hoger onderwijs"),
+}
+NAMED_PROGRAMMES = tuple(PROGRAMMES)
+#: The school-based programmes (where-next chooses among schools for these).
+SCHOOL_BASED = tuple(name for name, p in PROGRAMMES.items() if p.school_based)
+#: Statuses of a register row, the counted one first (see the module docstring); English aliases are accepted.
+STATUSES = ("actief", "gedateerd", "gepland", "gesloten")
+#: The statuses a user may ask to count besides ``actief``.
+UNCERTAIN_STATUSES = STATUSES[1:]
+_STATUS_ALIASES = {"active": "actief", "dated": "gedateerd", "planned": "gepland", "closed": "gesloten",
+                   "onzeker": "gedateerd", "verouderd": "gedateerd"}
 PLACEMENTS = ("exact", "address", "postcode", "town", "area")
 
 #: English column name -> accepted headers (compared case-insensitively, spaces/underscores ignored).
@@ -77,6 +128,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "capacity": ("capacity", "capaciteit"),
     "start_date": ("start_date", "startdatum", "start"),
     "end_date": ("end_date", "einddatum", "eind"),
+    "status": ("status",),
+    "source_date": ("source_date", "brondatum", "datum_bron"),
     "source": ("source", "bron", "url"),
     "notes": ("notes", "opmerkingen", "toelichting"),
     "lat": ("lat", "latitude", "breedtegraad"),
@@ -89,6 +142,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "town": ("town", "plaats", "woonplaats", "city"),
     "municipality": ("municipality", "gemeente"),
     "area_code": ("area_code", "gebiedscode", "code"),
+    "school_code": ("school_code", "vestigingscode", "vestigingscodes"),
+    "source_name": ("source_name", "bronnaam", "naam_in_bron"),
+    "precision": ("precision", "precisie"),
 }
 _FOLD = {re.sub(r"[\s_\-]", "", a.lower()): key for key, aliases in COLUMNS.items() for a in aliases}
 _POSTCODE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})\s*$")
@@ -246,6 +302,47 @@ def _date(value) -> dt.date | None:
     raise ValueError(text)
 
 
+def status_of(value) -> str:
+    """The canonical status (:data:`STATUSES`) of a cell; empty means ``actief``. ValueError for anything else.
+
+    >>> status_of(" Dated "), status_of(None)
+    ('gedateerd', 'actief')
+    """
+    text = _text(value)
+    if text is None:
+        return "actief"
+    word = text.lower()
+    word = _STATUS_ALIASES.get(word, word)
+    if word not in STATUSES:
+        raise ValueError(text)
+    return word
+
+
+_SOURCE_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def source_date_of(value) -> str | None:
+    """A source date as text, to the precision given: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ValueError for
+    anything else (e.g. an impossible month).
+
+    >>> source_date_of("2020"), source_date_of("2021-02"), source_date_of(None)
+    ('2020', '2021-02', None)
+    """
+    text = _text(value)
+    if text is None:
+        return None
+    if text.endswith(".0") and text[:-2].isdigit():  # a year that went through a number column
+        text = text[:-2]
+    match = _SOURCE_DATE.match(text)
+    if not match:
+        raise ValueError(text)
+    year, month, day = (int(g) if g else 1 for g in match.groups())
+    dt.date(year, month, day)  # ValueError for 2020-13 or 2021-02-30
+    if not 1900 <= year <= 2100:
+        raise ValueError(text)
+    return text
+
+
 def _levels(value) -> tuple[list[str], list[str]]:
     text = _text(value)
     if text is None:
@@ -277,7 +374,7 @@ def boundary_layers(*, year: int | None = None, offline: bool = False) -> dict[s
 
 def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = None,
          reference_date: dt.date | str | None = None, geocode: bool = True, offline: bool = False,
-         strict: bool = True) -> Register:
+         strict: bool = True, count_status: tuple[str, ...] | list[str] = ()) -> Register:
     """Read, validate and place an initiative register.
 
     Parameters
@@ -294,6 +391,9 @@ def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = N
         Use PDOK Locatieserver for addresses, postcodes and towns.
     strict
         Raise :class:`~mgg_geo.errors.RegisterError` when there are errors.
+    count_status
+        Statuses besides ``actief`` whose rows count for coverage (of
+        :data:`UNCERTAIN_STATUSES`; default none).
 
     Returns
     -------
@@ -305,6 +405,7 @@ def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = N
         raise RegisterError(f"{path}: no such file.", [Problem("error", origin, None, None, "no such file")])
     ref = reference_date if isinstance(reference_date, dt.date) else (
         dt.date.fromisoformat(reference_date) if reference_date else settings.today())
+    counted = {"actief", *(status_of(s) for s in count_status)}
     try:
         raw, offset = read(path)
     except DataError as exc:
@@ -330,7 +431,7 @@ def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = N
     geocoder = Geocoder() if geocode else None
     records = []
     for i, row in frame.iterrows():
-        record = _place_row(i, row, add, layers, province, geocoder, ref)
+        record = _place_row(i, row, add, layers, province, geocoder, ref, counted)
         if record is not None:
             record["row"] = i + offset
             records.append(record)
@@ -372,7 +473,7 @@ def _flag_duplicates(frame: pd.DataFrame, add) -> None:
                                              "both are kept: delete one if it is the same site")
 
 
-def _place_row(i, row, add, layers, province, geocoder, ref: dt.date) -> dict | None:
+def _place_row(i, row, add, layers, province, geocoder, ref: dt.date, counted: set[str]) -> dict | None:
     ok = True
 
     def error(column, message):
@@ -415,6 +516,16 @@ def _place_row(i, row, add, layers, province, geocoder, ref: dt.date) -> dict | 
             dates[column] = None
     if dates["start_date"] and dates["end_date"] and dates["end_date"] < dates["start_date"]:
         error("end_date", f"end date {dates['end_date']} lies before start date {dates['start_date']}")
+    try:
+        status = status_of(row["status"])
+    except ValueError:
+        error("status", f"unknown status {row['status']!r}; use {', '.join(STATUSES)} (empty: actief)")
+        status = "actief"
+    try:
+        source_date = source_date_of(row["source_date"])
+    except ValueError:
+        error("source_date", f"{row['source_date']!r} is not a source date; write YYYY, YYYY-MM or YYYY-MM-DD")
+        source_date = None
     levels, unknown = _levels(row["prevention_level"])
     if unknown:
         error("prevention_level", f"unknown prevention level {', '.join(repr(u) for u in unknown)}; use "
@@ -446,8 +557,13 @@ def _place_row(i, row, add, layers, province, geocoder, ref: dt.date) -> dict | 
     active = dates["end_date"] is None or dates["end_date"] >= ref
     if not active:
         add("warning", i, "end_date", f"ended on {dates['end_date']}: listed, but not counted for coverage")
+    elif status not in counted:
+        active = False
+        add("warning", i, "status", f"status {status}: listed, but not counted for coverage (count it with "
+                                    f"--include-status {status})")
     record = {k: _text(row[k]) for k in COLUMNS}
     record.update(values)
+    record.update({"status": status, "source_date": source_date})
     record.update({"start_date": dates["start_date"], "end_date": dates["end_date"], "row": None,
                    "placement": placement, "area_wide": area_wide, "active": active, "gemeente_code": gemeente,
                    "geocode_match": match, "geocode_score": score, "prevention_levels": ";".join(levels),

@@ -1,0 +1,108 @@
+"""Which school next, on the 5x5 grid of 1 km squares: the best school is worked out by hand.
+
+Every area has 100 young people (tests/grid_world.py) and its centre as the only population point. The top row
+(i = 4) has high need (weight 1), every other area low need (weight 1/25). A school at the centre of area (i, j)
+reaches the areas whose centres lie within 3 km: (di, dj) with di² + dj² <= 9.
+
+* at (4, 2), the top row's middle: the whole top row (5 high-need areas: 500) and 11 low-need areas
+  (rows 3 and 2: |dj| <= 2, row 1: dj = 0), need-weighted 500 + 11 x 100 / 25 = 544;
+* at (4, 1): the top row (500) and 9 low-need areas (rows 3 and 2: j = 0..3, row 1: j = 1): 536;
+* at (0, 0), the bottom-left corner: 11 low-need areas, 44.
+
+The school at (4, 2) runs STORM already, so the first choice is (4, 1): 1,400 young people newly within 3 km,
+500 of them in high need. Then (0, 0) adds the 6 areas of its reach that (4, 1) does not: (0, 0) to (0, 3),
+(1, 0) and (1, 2): 600 young people, need-weighted 24.
+"""
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from mgg_geo.analysis import nextschool, whatif
+from mgg_geo.supply import schools as schools_mod
+from tests import grid_world as grid
+
+
+def _areas() -> gpd.GeoDataFrame:
+    areas = grid.areas()
+    rows = np.repeat(np.arange(5), 5)
+    areas["need_class"] = np.where(rows == 4, 3.0, 1.0)
+    areas["gap_class"] = np.where(rows == 4, "3-1", "1-1")
+    areas["partial_data"] = False
+    return areas
+
+
+def _schools(spots: dict[str, tuple[int, int]]) -> gpd.GeoDataFrame:
+    codes = list(spots)
+    return gpd.GeoDataFrame({"school_code": codes, "name": [f"School {c}" for c in codes],
+                             "gemeente_code": "GM0000", "placement": "address",
+                             "address": [f"Schoolstraat {k + 1}, 9999 AA Rasterdorp" for k in range(len(codes))]},
+                            geometry=[grid.centre(*spots[c]) for c in codes], crs="EPSG:28992")
+
+
+NO_SITES = grid.sites([])
+
+
+def test_the_best_school_not_yet_running_storm_is_chosen_first():
+    schools = _schools({"TOP2": (4, 2), "TOP1": (4, 1), "CORNER": (0, 0)})
+    choice = nextschool.where_next(_areas(), NO_SITES, schools, {"TOP2": "School TOP2 (register)"},
+                                   municipalities=["GM0000"], k=3)
+    steps = choice.sites.set_index("step")
+    assert list(steps["code"]) == ["TOP1", "CORNER"]
+    assert steps.loc[1, "new_population"] == 1400 and steps.loc[1, "new_high_need"] == 500
+    assert steps.loc[1, "value"] == pytest.approx(536)
+    assert steps.loc[2, "new_population"] == 600 and steps.loc[2, "value"] == pytest.approx(24)
+    summary = choice.summary.loc["GM0000"]
+    assert (summary["schools"], summary["runs"], summary["candidates"]) == (3, 1, 2)
+    assert summary["reason"] == "all_chosen" and summary["after_population_within"] == 2000
+    marked = choice.schools.set_index("school_code")
+    assert marked.loc["TOP2", "runs"] and marked.loc["TOP2", "runs_as"] == "School TOP2 (register)"
+    assert not marked.loc["TOP2", "candidate"] and np.isnan(marked.loc["TOP2", "step"])
+    assert marked.loc["TOP1", "step"] == 1 and marked.loc["CORNER", "step"] == 2
+    assert marked.loc["TOP1", "in_area"] == "WK000021"  # area (4, 1)
+    gains = choice.gains[choice.gains["step"] == 1]
+    assert gains["gained"].sum() == 1400 and set(gains.loc[gains["need_class"] == 3, "area"]) == \
+        {f"WK0000{20 + j}" for j in range(5)}
+
+
+def test_without_the_storm_school_the_top_middle_wins():
+    schools = _schools({"TOP2": (4, 2), "TOP1": (4, 1), "CORNER": (0, 0)})
+    choice = nextschool.where_next(_areas(), NO_SITES, schools, {}, municipalities=["GM0000"], k=1)
+    step = choice.sites.iloc[0]
+    assert step["code"] == "TOP2" and step["value"] == pytest.approx(544) and step["new_population"] == 1600
+
+
+def test_schools_on_one_point_are_one_candidate_named_together():
+    schools = _schools({"A": (4, 1), "B": (4, 1), "C": (0, 0)})
+    choice = nextschool.where_next(_areas(), NO_SITES, schools, {}, municipalities=["GM0000"], k=1)
+    step = choice.sites.iloc[0]
+    assert step["code"] == "A;B" and step["n_schools"] == 2 and step["name"] == "School A / School B"
+    assert choice.summary.loc["GM0000", "points"] == 2
+
+
+def test_a_school_near_an_existing_site_adds_nobody_and_the_reason_says_why():
+    schools = _schools({"NEAR": (0, 0)})
+    site = grid.sites([grid.centre(0, 0)])  # on the school: reaches everything the school would
+    choice = nextschool.where_next(_areas(), site, schools, {}, municipalities=["GM0000"], k=2)
+    assert choice.sites.empty and choice.summary.loc["GM0000", "reason"] == "no_gain"
+    none = nextschool.where_next(_areas(), NO_SITES, schools, {"NEAR": "x"}, municipalities=["GM0000"], k=2)
+    assert none.summary.loc["GM0000", "reason"] == "no_candidates" and none.summary.loc["GM0000", "candidates"] == 0
+    empty = nextschool.where_next(_areas(), NO_SITES, None, {}, municipalities=["GM0000"], k=2)
+    assert empty.summary.loc["GM0000", "schools"] == 0 and empty.sites.empty
+
+
+def test_the_buurt_what_if_is_unchanged_by_candidates():
+    """Without candidates the what-if chooses among the population points, as before: the centre (2, 2) reaches
+    the whole top row (di = 2, |dj| <= 2) and all 20 other areas, 500 + 20 x 4 = 580, more than any school."""
+    areas = _areas()
+    outcome = whatif.what_if(areas, NO_SITES, scope=np.ones(len(areas), bool), k=1)
+    assert outcome.sites.iloc[0]["value"] == pytest.approx(580) and outcome.sites.iloc[0]["area"] == "WK000012"
+
+
+def test_running_reads_the_register_school_codes():
+    register = pd.DataFrame({"programme": ["STORM", "STORM", "STORM", "jongerenwerk"],
+                             "name": ["Een", "Twee", "Dicht", "Soos"],
+                             "school_code": ["11aa00; 11AA01", "22BB00", "33CC00", "44DD00"],
+                             "status": ["actief", "gedateerd", "gesloten", "actief"],
+                             "end_date": [None, None, None, None]})
+    assert schools_mod.running(register, "STORM") == {"11AA00": "Een", "11AA01": "Een", "22BB00": "Twee"}
