@@ -714,10 +714,12 @@ def _no_data_handle(classes: Classes) -> Patch:
 
 def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", sites=None, caption: str = "",
               outlines: gpd.GeoDataFrame | None = None, code: str | None = None,
-              named: dict[str, tuple[str, str]] | None = None, size=MAP_SIZE, heights=None) -> Figure:
+              named: dict[str, tuple[str, str]] | None = None, size=MAP_SIZE, heights=None,
+              key: bool = True) -> Figure:
     """Need x coverage (3x3 classes) with the legend grid, the not-ranked class, areas flagged "onvolledige
     gegevens" (column ``partial_data``, when present) and map context; ``named``: areas that must be labelled, per
-    area code ``(number, name)`` (the priorities: "1 Uithuizen"; see :func:`_context`)."""
+    area code ``(number, name)`` (the priorities: "1 Uithuizen"; see :func:`_context`). ``key``: what the classes
+    mean (:data:`BIVARIATE_KEY`) under the grid; without it the caption must say it."""
     shown = display_geometry(areas)
     classes = bivariate_classes(shown["need_class"], shown["coverage_class"])
     fig, ax = _axes(title, size)
@@ -727,7 +729,7 @@ def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", site
     handles.append(_no_data_handle(classes))
     handles += _draw_partial(ax, shown, shown.get("partial_data"))
     handles += _context(ax, shown, outlines, code, named=named, heights=heights)
-    _legend_column(fig, ax, handles, BIVARIATE_KEY, grid=True)
+    _legend_column(fig, ax, handles, BIVARIATE_KEY if key else "", grid=True)
     _attribution(fig, year)
     alt = (f"Kaart: {title or 'behoefte tegen dekking'}. Kleur per gebied: behoefte (laag, midden, hoog) tegen "
            "dekking (laag, midden, hoog); zwart is hoge behoefte en lage dekking.")

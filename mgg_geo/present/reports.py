@@ -49,7 +49,7 @@ from mgg_geo.present.sections import (
 )
 
 #: The height of the gap map on page 1 (inches, as printed): low enough for the page to hold the summary with it.
-PAGE_ONE_MAP_HEIGHTS = (2.6, 3.1)
+PAGE_ONE_MAP_HEIGHTS = (2.4, 2.8)
 
 #: The small multiples: maps in the first figure (three rows of two), and what every caption adds.
 SMALL_MULTIPLES_FIRST = 6
@@ -193,9 +193,10 @@ class MunicipalityReport(_Report):
         named = {area: (fmt.number(r["priority"]), fmt.name(r["name"])) for area, r in top.iterrows()}
         return maps.bivariate(self.areas, title="", year=self.year, sites=self.sites,
                               outlines=self.outlines, code=self.code, named=named, heights=PAGE_ONE_MAP_HEIGHTS,
+                              key=False,
                               caption="Waar is het tekort het grootst? Zwart: hoge behoefte en lage dekking. Met "
                                       f"nummer: de eerste {fmt.number(len(named))} prioriteiten. Gearceerd: niet "
-                                      "gerangschikt." + self._partial_caption())
+                                      f"gerangschikt. {maps.BIVARIATE_KEY}" + self._partial_caption())
 
     def priorities(self) -> Html:
         """Every ranked area by priority, the rank intervals explained, the unranked listed."""

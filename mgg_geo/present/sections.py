@@ -321,8 +321,8 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
 
 
 def page_one(result: Analysis, code: str, figure: maps.Figure | None) -> Html:
-    """Page 1 as a summary: the statements, the gap map with the priorities named, then side by side the priorities
-    and the where-next in words (``div.mgg-pagina1``: printed on a page of its own)."""
+    """Page 1 as a summary: the statements, the gap map with the priorities named, then the priorities and the
+    where-next in words (``div.mgg-pagina1``: printed on a page of its own)."""
     parts = [section(summary_blocks(result, code))]
     if figure is not None:
         parts.append(section([Block("figure", figure=figure)]))
@@ -331,8 +331,7 @@ def page_one(result: Analysis, code: str, figure: maps.Figure | None) -> Html:
         if priorities else ""
     then = section([Block("h3", text="Waar een nieuwe locatie het meest oplevert"),
                     *(_p(t) for t in where_next_statements(result, code))])
-    return Html('<div class="mgg-pagina1">' + "".join(parts)
-                + f'<div class="mgg-naast"><div>{first}</div><div>{then}</div></div></div>')
+    return Html('<div class="mgg-pagina1">' + "".join(parts) + first + then + "</div>")
 
 
 def key_figures_table(figures: dict, level: str = "wijk") -> Table:
