@@ -54,7 +54,6 @@ import re
 import threading
 import time
 import traceback
-import unicodedata
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -76,10 +75,8 @@ OVERVIEW_NAME = "provincie-groningen"
 KERNEL_NAME = "mgg-geo"
 
 
-def slug(text: str) -> str:
-    """A file-name-safe ASCII form of ``text``: "Het Hogeland" -> "het-hogeland"."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+#: A file-name-safe ASCII form of a name: "Het Hogeland" -> "het-hogeland".
+slug = reports.slug
 
 
 @dataclass
@@ -234,7 +231,7 @@ def _describe(exc: BaseException, folder: Path | None = None) -> str:
 
 def report_name(code: str) -> str:
     """The file stem of a report: ``GM0765-pekela``, or ``provincie-groningen`` for the overview."""
-    return OVERVIEW_NAME if code == "overview" else f"{code}-{slug(regions.MUNICIPALITIES[code])}"
+    return OVERVIEW_NAME if code == "overview" else reports.report_stem(code)
 
 
 def prepare_output(out_dir: str | Path) -> Path:

@@ -12,6 +12,8 @@ sidecar (``reports/data/<code>.json``, written atomically by
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
 from mgg_geo.analysis.chain import Analysis
@@ -63,6 +65,17 @@ def page_title(code: str | None = None) -> str:
     if code is None:
         return "Preventie in de provincie Groningen – Mentaal Gezond Groningen"
     return f"Preventie in {regions.MUNICIPALITIES[code]} – Mentaal Gezond Groningen"
+
+
+def slug(text: str) -> str:
+    """A file-name-safe ASCII form of ``text``: "Het Hogeland" -> "het-hogeland"."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def report_stem(code: str) -> str:
+    """The file name (without ``.html``) of a municipality's report: ``GM0765-pekela``."""
+    return f"{code}-{slug(regions.MUNICIPALITIES[code])}"
 
 
 def write_sidecar(path: str | Path, figures: dict) -> Path:
@@ -245,16 +258,18 @@ class MunicipalityReport(_Report):
         if interactive:
             from mgg_geo.present import webmap
 
-            webmap.save_map(self.interactive_map(), out / "kaarten" / f"{self.code}.html")
+            webmap.save_map(self.interactive_map(report_href=f"../{report_stem(self.code)}.html"),
+                            out / "kaarten" / f"{self.code}.html")
             figures["interactive_map"] = f"kaarten/{self.code}.html"
         write_sidecar(out / "data" / f"{self.code}.json", figures)
         return figures
 
-    def interactive_map(self):
-        """The interactive map: need, coverage, distance and class as layers, Dutch tooltips, offline."""
+    def interactive_map(self, report_href: str | None = None):
+        """The interactive map: need, coverage, distance and class as layers, Dutch tooltips, offline;
+        ``report_href``: the link back to the report (the batch's map pages have it)."""
         from mgg_geo.present import webmap
 
-        return webmap.municipality_map(self.result, self.code, self._need_bins())
+        return webmap.municipality_map(self.result, self.code, self._need_bins(), report_href=report_href)
 
 
 class ProvinceReport(_Report):

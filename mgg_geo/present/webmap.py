@@ -17,6 +17,15 @@ Escaping
     stays literally that). No user text is ever placed inside a JavaScript
     template literal or handler, so ``${...}``, backticks, quotes and
     ``</script>`` are inert.
+Reading
+    Each page has a heading with a link back to its report, the names of the
+    areas (shown where an area is wide enough on screen for its name), and a
+    legend that folds away; the map opens framed so that no area lies under
+    the legend, the layer switch or the heading. A click on a cluster zooms in
+    no further than :data:`CLUSTER_ZOOM` (a few streets); sites on one point
+    spread out instead. Approximate sites are open, dashed circles; areas
+    without a class (e.g. "niet gerangschikt") are hatched, never a pale
+    colour that could pass for a class.
 Compact
     Initiatives are one clustered layer whose data is a JSON array of rows
     (``[lat, lon, name, programme, placement]``), so a 20,000-row register
@@ -57,6 +66,32 @@ STYLES = ("leaflet/dist/leaflet.css", "leaflet.markercluster/dist/MarkerCluster.
 DECIMALS = 5
 #: The edge of areas flagged "onvolledige gegevens" (thick and dotted, over every layer's colours).
 PARTIAL_EDGE = maps.PARTIAL_EDGE
+#: The deepest zoom a click on a cluster goes to (Leaflet zoom 15: about 1:17,000, a scale bar of 300 m); the
+#: map itself goes to 17.
+CLUSTER_ZOOM = 15
+MAX_ZOOM = 17
+#: The hatching of areas without a class (an SVG pattern the page defines once), and its legend swatch.
+HATCH_ID = "mgg-arcering"
+HATCH_SVG = (f'<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs><pattern id="{HATCH_ID}" '
+             'patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)">'
+             '<rect width="7" height="7" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="7" stroke="#7a7a7a" '
+             'stroke-width="2.2"/></pattern></defs></svg>')
+HATCH_SWATCH = "background:repeating-linear-gradient(45deg,#7a7a7a 0 1.5px,#ffffff 1.5px 5px);border:1px solid #7a7a7a"
+#: The page's own styles: heading, legend, area names (the colours and sizes are ours, never user text).
+PAGE_STYLE = (
+    ".leaflet-container{background:#ffffff}"
+    ".mgg-kop{position:fixed;top:10px;left:56px;z-index:1000;background:#ffffff;border:1px solid #999;"
+    "border-radius:4px;padding:6px 10px;font:13px/1.35 system-ui,sans-serif;max-width:calc(100vw - 520px);"
+    "min-width:220px}"
+    ".mgg-kop h1{font-size:16px;margin:0 0 2px}.mgg-kop a{color:#0b5394}"
+    ".mgg-legenda{background:#ffffff;padding:6px 8px;font:12px/1.35 system-ui,sans-serif;border:1px solid #999;"
+    "border-radius:4px;max-width:300px;max-height:calc(100vh - 260px);overflow:auto}"
+    ".mgg-legenda>summary{cursor:pointer;font-weight:600}"
+    ".mgg-teken{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px;box-sizing:border-box}"
+    ".leaflet-tooltip.mgg-naam{background:transparent;border:0;box-shadow:none;padding:0;color:#111111;"
+    "font:600 11px system-ui,sans-serif;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff,0 0 4px #fff}"
+    ".leaflet-tooltip.mgg-naam:before{display:none}"
+    "@media (max-width:700px){.mgg-kop{max-width:calc(100vw - 80px)}}")
 
 
 def _asset(relative: str) -> str:
@@ -108,9 +143,9 @@ var mgg = {
     return L.geoJson(mgg.data, {
       style: function (f) {
         var c = colours[f.properties.i], partial = mgg.partial[f.properties.i];
-        return {fillColor: c || "#ffffff", color: partial ? mgg.partialEdge : (c ? "#ffffff" : "#8a8a8a"),
-                dashArray: partial ? "2 4" : (c ? null : "3"), weight: partial ? 2.5 : 0.8,
-                fillOpacity: c ? 0.85 : 0.3};
+        return {className: c ? "mgg-gebied" : "mgg-gebied mgg-zonder-klasse", fillColor: c || mgg.hatch,
+                color: partial ? mgg.partialEdge : (c ? "#ffffff" : "#6f6f6f"), dashArray: partial ? "2 4" : null,
+                weight: partial ? 2.5 : (c ? 0.8 : 1), fillOpacity: c ? 0.85 : 1};
       },
       onEachFeature: function (f, layer) { layer.bindTooltip(mgg.tooltip(f.properties.v), {sticky: true}); }
     });
@@ -137,12 +172,82 @@ var mgg = {
       }
     });
   },
+  names: function (map) {
+    // every area's name at its label point, shown where the area is wide enough on screen for it and the name
+    // overlaps no name of a wider area
+    var group = L.layerGroup();
+    mgg.data.features.forEach(function (f, k) {
+      var text = document.createElement("span");
+      text.textContent = f.properties.v[0];
+      var tip = L.tooltip({permanent: true, direction: "center", className: "mgg-naam", interactive: false,
+                           opacity: 1}).setLatLng(mgg.labels[k]).setContent(text);
+      tip.mggBounds = L.geoJson(f).getBounds();
+      tip.mggWidth = 6.5 * f.properties.v[0].length + 6;
+      group.addLayer(tip);
+    });
+    group.mggShow = function () {
+      var tips = [], shown = [];
+      group.eachLayer(function (tip) {
+        var element = tip.getElement(), b = tip.mggBounds;
+        if (!element) { return; }
+        var a = map.latLngToContainerPoint(b.getSouthWest()), z = map.latLngToContainerPoint(b.getNorthEast());
+        tips.push([Math.abs(z.x - a.x), tip, element]);
+      });
+      tips.sort(function (p, q) { return q[0] - p[0]; });
+      tips.forEach(function (t) {
+        t[2].style.display = "";
+        var box = t[2].getBoundingClientRect(), free = t[0] >= t[1].mggWidth && shown.every(function (o) {
+          return box.right < o.left || box.left > o.right || box.bottom < o.top || box.top > o.bottom;
+        });
+        t[2].style.display = free ? "" : "none";
+        if (free) { shown.push(box); }
+      });
+    };
+    map.on("zoomend", group.mggShow);
+    group.on("add", function () { setTimeout(group.mggShow, 0); });
+    return group;
+  },
+  legend: function (map) {
+    // the legend under the layer switch, folded away on small screens; the map is framed again when it folds
+    var box = document.querySelector(".mgg-legenda"), control = L.control({position: "topright"});
+    control.onAdd = function () {
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
+    control.addTo(map);
+    if (window.innerWidth < 700) { box.open = false; }
+    box.addEventListener("toggle", function () { mgg.fit(map); });
+    return control;
+  },
+  fit: function (map) {
+    // frame the areas in what the heading, the layer switch and the legend leave free
+    var right = document.querySelector(".leaflet-top.leaflet-right"), head = document.querySelector(".mgg-kop");
+    var width = right ? right.getBoundingClientRect().width + 20 : 20;
+    var top = head ? head.getBoundingClientRect().bottom + 10 : 20;
+    var size = map.getSize();
+    if (size.x - width < 240) { width = 20; }
+    if (size.y - top < 200) { top = 20; }
+    map.fitBounds(mgg.bounds, {paddingTopLeft: [20, top], paddingBottomRight: [width, 30]});
+  },
+  clusters: function (group) {
+    // a click on a cluster zooms in at most to mgg.clusterZoom; sites on one point (or at that zoom) spread out
+    group.on("clusterclick", function (e) {
+      var map = group._map, bounds = e.layer.getBounds();
+      var one = bounds.getNorthEast().distanceTo(bounds.getSouthWest()) < 1;
+      if (one || map.getZoom() >= mgg.clusterZoom) { e.layer.spiderfy(); return; }
+      map.fitBounds(bounds.pad(0.3), {maxZoom: mgg.clusterZoom});
+    });
+    return group;
+  },
   sites: function (group) {
     var s = mgg.initiatives;
+    mgg.clusters(group);
     s.rows.forEach(function (r) {
-      var rough = s.approximate.indexOf(r[4]) >= 0;
-      var marker = L.circleMarker([r[0], r[1]], {radius: 7, color: "#000000", weight: rough ? 2 : 1,
-          dashArray: rough ? "3" : null, fillColor: rough ? "#ffffff" : s.colours[r[3]], fillOpacity: 0.95});
+      var rough = s.approximate.indexOf(r[4]) >= 0;  // an approximate place: an open, dashed circle
+      var marker = L.circleMarker([r[0], r[1]], {radius: 7, color: rough ? s.colours[r[3]] : "#000000",
+          weight: rough ? 2.5 : 1, dashArray: rough ? "3 2" : null, fillColor: rough ? "#ffffff" : s.colours[r[3]],
+          fillOpacity: rough ? 1 : 0.95, className: rough ? "mgg-locatie mgg-bij-benadering" : "mgg-locatie"});
       var box = document.createElement("div"), title = document.createElement("strong");
       title.textContent = r[2];
       box.appendChild(title);
@@ -166,6 +271,7 @@ var mgg = {
   },
   schools: function (group) {
     var s = mgg.schoolData;
+    mgg.clusters(group);
     // schools on one point: one square, in the colour of the most telling of them (proposed, running, candidate),
     // with its step, or else the number of schools there
     group.options.iconCreateFunction = function (cluster) {
@@ -266,7 +372,8 @@ def _classes():
         default_css: list = []
 
         def __init__(self, *, name):
-            super().__init__(name=name, maxClusterRadius=25, spiderfyOnMaxZoom=True, showCoverageOnHover=False)
+            super().__init__(name=name, maxClusterRadius=25, spiderfyOnMaxZoom=True, showCoverageOnHover=False,
+                             zoomToBoundsOnClick=False)  # mgg.clusters zooms, at most to CLUSTER_ZOOM
 
     class Schools(MarkerCluster):
         """Clustered school markers from ``mgg.schoolData``; popups and tooltips built with textContent."""
@@ -280,7 +387,8 @@ def _classes():
         default_css: list = []
 
         def __init__(self, *, name):
-            super().__init__(name=name, maxClusterRadius=20, spiderfyOnMaxZoom=True, showCoverageOnHover=False)
+            super().__init__(name=name, maxClusterRadius=20, spiderfyOnMaxZoom=True, showCoverageOnHover=False,
+                             zoomToBoundsOnClick=False)
 
     class Scale(MacroElement):
         """A scale bar in kilometres (no miles)."""
@@ -304,7 +412,30 @@ def _classes():
         {% endmacro %}
         """)
 
-    return folium, Raw, Areas, Context, Sites, Schools, Scale, LegendSwitch
+    class Names(Layer):
+        """The areas' names (``mgg.names``), an overlay that can be switched off."""
+
+        _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = mgg.names({{ this._parent.get_name() }});
+        {% endmacro %}
+        """)
+
+        def __init__(self):
+            super().__init__(name="Namen van de gebieden", overlay=True, control=True, show=True)
+
+    class Frame(MacroElement):
+        """The legend as a control under the layer switch, and the areas framed in the free part of the map."""
+
+        _template = Template("""
+        {% macro script(this, kwargs) %}
+        mgg.legend({{ this._parent.get_name() }});
+        mgg.fit({{ this._parent.get_name() }});
+        window.addEventListener("resize", function () { mgg.fit({{ this._parent.get_name() }}); });
+        {% endmacro %}
+        """)
+
+    return folium, Raw, Areas, Context, Sites, Schools, Scale, LegendSwitch, Names, Frame
 
 
 def _text(value, decimals, unit: str = "") -> str:
@@ -379,7 +510,7 @@ def data_labels(areas: pd.DataFrame, total: int) -> list[str]:
     return out
 
 
-def municipality_map(result, code: str, bins: list[float]):
+def municipality_map(result, code: str, bins: list[float], report_href: str | None = None):
     """The interactive map of one municipality: need, coverage, distance and class as layers; offline.
 
     Parameters
@@ -390,6 +521,8 @@ def municipality_map(result, code: str, bins: list[float]):
         The municipality (GM code).
     bins
         The need classes' bounds (:func:`mgg_geo.analysis.chain.need_breaks`).
+    report_href
+        The link back to the municipality's report, relative to the map page (none in a notebook).
     """
     areas = result.areas[result.areas["gemeente_code"] == code]
     from mgg_geo.data import catalogue
@@ -410,6 +543,9 @@ def municipality_map(result, code: str, bins: list[float]):
                        schools=schools, programme=programme,
                        year=result.sources["boundaries"]["year"], outlines=outlines, code=code,
                        title=f"Kaart {regions.MUNICIPALITIES[code]} – Mentaal Gezond Groningen",
+                       heading=f"Kaart van {regions.MUNICIPALITIES[code]}: behoefte en dekking per "
+                               f"{'wijk' if result.parameters.get('level', 'wijk') == 'wijk' else 'buurt'}",
+                       report_href=report_href,
                        partial=areas["partial_data"] if "partial_data" in areas else None,
                        partial_note=labels.PARTIAL_RULE.format(share=fmt.percent(
                            result.parameters.get("max_missing_share", MAX_MISSING_SHARE))))
@@ -417,7 +553,7 @@ def municipality_map(result, code: str, bins: list[float]):
 
 def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], legend_title: str = "",
                 sites=None, schools=None, programme: str = "STORM", year: int | str = "",
-                title: str = "Mentaal Gezond Groningen",
+                title: str = "Mentaal Gezond Groningen", heading: str = "", report_href: str | None = None,
                 outlines: gpd.GeoDataFrame | None = None, code: str | None = None, partial: pd.Series | None = None,
                 partial_note: str = "te veel behoeftecijfers ontbreken"):
     """An interactive map with switchable layers, Dutch tooltips, clustered initiatives and map context.
@@ -443,8 +579,11 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
     partial, partial_note
         True for areas flagged "onvolledige gegevens": a thick dotted black edge, named in every legend with
         ``partial_note`` (why an area is flagged).
+    title, heading, report_href
+        The page's ``<title>``, the heading on the map (default: the title) and the link back to the report
+        (relative; none without it).
     """
-    folium, Raw, Areas, Context, Sites, Schools, Scale, LegendSwitch = _classes()
+    folium, Raw, Areas, Context, Sites, Schools, Scale, LegendSwitch, Names, Frame = _classes()
     if isinstance(layers, str):
         layers = [Layer(legend_title or layers, maps.quantile_classes(areas[layers], title=legend_title))]
     shown = maps.display_geometry(areas).to_crs(settings.CRS_WEB)
@@ -457,19 +596,23 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
     collection = json.loads(features.to_json())
     for feature, row in zip(collection["features"], values, strict=True):
         feature["properties"]["v"] = row
+    points = shown.geometry.representative_point()
     data = {"data": collection, "fields": labels_, "neighbour": maps.NEIGHBOUR_COLOUR,
-            "outline": maps.OUTLINE_COLOUR, "partialEdge": PARTIAL_EDGE,
+            "outline": maps.OUTLINE_COLOUR, "partialEdge": PARTIAL_EDGE, "hatch": f"url(#{HATCH_ID})",
+            "labels": [[round(pt.y, DECIMALS), round(pt.x, DECIMALS)] for pt in points],
+            "clusterZoom": CLUSTER_ZOOM,
             "colours": [[None if c is None or c != c else c for c in layer.classes.colours.reindex(shown.index)]
                         for layer in layers]}
     minx, miny, maxx, maxy = shown.total_bounds
+    data["bounds"] = [[miny, minx], [maxy, maxx]]
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=10, prefer_canvas=False,
                       tiles=None, control_scale=False)
-    fmap.options.update(maxZoom=18, minZoom=7)  # the cluster layer needs a zoom range without tiles
+    fmap.options.update(maxZoom=MAX_ZOOM, minZoom=7)  # the cluster layer needs a zoom range without tiles
     fmap.default_js, fmap.default_css = [], []  # no CDN: Leaflet is inlined below
     root = fmap.get_root()
     root.title = title
     root.header.add_child(Raw(_assets() + "<script>" + SCRIPT + "</script>"
-                              "<style>.leaflet-container{background:#ffffff}" + SCHOOL_STYLE + "</style>"))
+                              "<style>" + PAGE_STYLE + SCHOOL_STYLE + "</style>"))
     folium.TileLayer("OpenStreetMap", name="Achtergrondkaart (OpenStreetMap, vereist internet)",
                      attr="© OpenStreetMap", show=False, overlay=True).add_to(fmap)
     has_context = outlines is not None and len(outlines)
@@ -487,6 +630,7 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
         Areas(layer.name, i, show=i == 0).add_to(fmap)
     if has_context and code in outlines.index:  # the municipality's outline above its areas
         Context(own=True).add_to(fmap)
+    Names().add_to(fmap)
     if sites is not None and len(sites):
         rows, programmes, site_colours, placements = _site_rows(sites)
         if rows:
@@ -510,17 +654,27 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
                            "één punt</div></div>")
     legends = "".join(_legend(layer, i == 0, partial=partial_note if flagged.any() else "")
                       for i, layer in enumerate(layers))
+    back = (f'<a class="mgg-terug" href="{html.escape(report_href, quote=True)}">← Terug naar het rapport</a>'
+            if report_href else "")
+    sites_legend = ""
+    if "initiatives" in data:
+        colour = data["initiatives"]["colours"][0]
+        sites_legend = (
+            '<div style="margin-top:4px"><div><span class="mgg-teken" style="border-radius:50%;'
+            f'background:{colour};border:1px solid #000"></span>rondje: locatie op een exacte plek of adres '
+            '(kleur: programma)</div><div><span class="mgg-teken" style="border-radius:50%;background:#fff;'
+            f'border:2px dashed {colour}"></span>open rondje: plek bij benadering</div><div>getal in een cirkel: '
+            "zoveel locaties dicht bij elkaar; klik om ze te zien</div></div>")
     root.html.add_child(Raw(
-        "<script>" + "".join(f"mgg.{k} = {safe_json(v)};" for k, v in data.items()) + "</script>"
-        '<div class="mgg-legenda" style="position:fixed;bottom:20px;left:20px;z-index:1000;background:white;'
-        'padding:6px;font:12px sans-serif;border:1px solid #999;max-width:280px">'
-        f'{legends}<div style="margin-top:4px">Open rondje: plek bij benadering; een getal telt de locaties op '
-        f'dezelfde plek.</div>{school_legend}<div style="margin-top:4px;color:#555">{html.escape(_attribution(year))}'
-        '</div></div>'))
+        "<script>" + "".join(f"mgg.{k} = {safe_json(v)};" for k, v in data.items()) + "</script>" + HATCH_SVG
+        + f'<div class="mgg-kop"><h1>{html.escape(heading or title)}</h1>{back}</div>'
+        '<details class="mgg-legenda" open><summary>Legenda</summary>'
+        f'{legends}{sites_legend}{school_legend}<div style="margin-top:4px;color:#555">'
+        f'{html.escape(_attribution(year))}</div></details>'))
     Scale().add_to(fmap)
     LegendSwitch().add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    Frame().add_to(fmap)  # after the layer switch: the legend goes under it, then the areas are framed
     return fmap
 
 
@@ -530,8 +684,7 @@ def _legend(layer: Layer, visible: bool, *, partial: str = "") -> str:
     swatch = '<span style="background:{};display:inline-block;width:12px;height:12px;margin-right:4px;{}"></span>'
     rows = "".join(f"<div>{swatch.format(colour, '')}{html.escape(text)}</div>"
                    for colour, text in layer.classes.legend)
-    rows += (f"<div>{swatch.format('#ffffff', 'border:1px dashed #8a8a8a')}{html.escape(layer.classes.no_data)}"
-             "</div>")
+    rows += f"<div>{swatch.format('#ffffff', HATCH_SWATCH)}{html.escape(layer.classes.no_data)}</div>"
     if partial:
         rows += (f"<div>{swatch.format('#ffffff', f'border:2px dotted {PARTIAL_EDGE}')}"
                  f"{html.escape(labels.PARTIAL)} ({html.escape(partial)})</div>")
