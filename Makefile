@@ -10,6 +10,10 @@ GEMEENTE ?= all
 WORKERS  ?=
 FORCE    ?=
 PDF      ?=
+# make lab: the port, the token (empty: Jupyter makes one and prints the address) and any other jupyter lab option
+PORT     ?= 8888
+TOKEN    ?=
+LAB_ARGS ?=
 SHARED_DATA ?= $(if $(MGG_SHARED_DATA),$(MGG_SHARED_DATA),../shared/data)
 PYTEST_ARGS ?=
 
@@ -51,8 +55,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+# JupyterLab on notebooks/ (as root too: a container or CI user), e.g. make lab PORT=8890 TOKEN=geheim LAB_ARGS="--no-browser"
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ --ServerApp.port=$(PORT) $(if $(TOKEN),--IdentityProvider.token=$(TOKEN)) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean:
 	rm -rf $(VENV) assets/node_modules data/cache reports/*.html reports/notebooks reports/kaarten reports/data test-output

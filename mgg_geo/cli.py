@@ -23,6 +23,7 @@ import argparse
 import os
 import re
 import sys
+import textwrap
 import warnings
 from pathlib import Path
 
@@ -34,8 +35,48 @@ from mgg_geo.errors import MggError, ParameterError, RegisterError
 OK, FINDINGS, USAGE = 0, 1, 2
 
 
+#: What ``mgg-geo --help`` says first (plain text: the terminal shows it as it is).
+DESCRIPTION = ("Where should the next mental-health prevention effort in the province of Groningen go? Need, "
+               "coverage and coverage gaps per wijk or buurt from open CBS/RIVM/PDOK data and the initiative "
+               "register; Dutch reports for policy advisors.")
+#: Short examples for the common tasks, under ``mgg-geo --help`` (each subcommand has its own).
+EXAMPLES = {
+    None: """examples:
+  one report as PDF (and HTML), offline from the cache:
+    mgg-geo reports --gemeente "Het Hogeland" --offline --pdf --out rapporten
+  the area table as Excel (one sheet per municipality, Dutch headers):
+    mgg-geo analyse --gemeente Pekela --out pekela.xlsx
+  check my register (every problem with its row and column):
+    mgg-geo register check mijn-register.csv --offline
+  without internet: load the example files once, then add --offline:
+    mgg-geo import shared ../shared/data
+
+exit status: 0 ok, 1 findings in the input (or a report failed), 2 usage or environment error.
+'mgg-geo COMMAND --help' shows the options of a command.""",
+    "reports": """examples:
+  mgg-geo reports --gemeente "Het Hogeland" --offline --pdf --out rapporten
+  mgg-geo reports --offline                     # all ten municipalities and the overview into reports/
+  mgg-geo reports --gemeente GM0014 --level buurt --force""",
+    "analyse": """examples:
+  mgg-geo analyse --gemeente Pekela --out pekela.xlsx          # Excel for advisors
+  mgg-geo analyse --gemeente all --out wijken.gpkg --offline   # GeoPackage with the geometry, for GIS
+  mgg-geo analyse --out wijken.csv --weights armoede=2,wonen=1""",
+    "check": """examples:
+  mgg-geo register check mijn-register.csv --offline
+  mgg-geo register check data/initiatives/register.csv --reference-date 2026-01-01""",
+    "import": """examples:
+  mgg-geo import shared ../shared/data
+  mgg-geo import kwb kwb-2023.xlsx --year 2023
+  mgg-geo import boundaries wijken_2024.geojson --level wijk --year 2024""",
+}
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors and exit code 2."""
+    """argparse with one-line errors and exit code 2; help texts shown as written (examples keep their lines)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         message = re.sub(r"^argument [^:]+: (--[\w-]+: )", r"\1", message)  # the option is named once
@@ -498,15 +539,18 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
                                                 "or per gemeente")
     p.add_argument("--weights", type=_typed(check_weights, "weights"),
                    help="domain weights, e.g. armoede=2,wonen=1,isolement=1 (default: equal)")
-    p.add_argument("--method", type=_typed(check_choice, "method", choices=METHODS), default=d.method)
+    p.add_argument("--method", type=_typed(check_choice, "method", choices=METHODS), default=d.method,
+                   help=f"standardisation of the need indicators: {' or '.join(METHODS)} (default {d.method})")
     p.add_argument("--draws", type=_typed(check_int, "draws", minimum=0), default=d.draws,
                    help=f"Monte Carlo draws for the rank interval (0: none; default {d.draws})")
-    p.add_argument("--seed", type=_typed(check_int, "seed", minimum=0), default=d.seed)
+    p.add_argument("--seed", type=_typed(check_int, "seed", minimum=0), default=d.seed,
+                   help=f"seed of those draws: the same seed gives the same rank intervals (default {d.seed})")
     p.add_argument("--k", type=_typed(check_int, "k", minimum=1, maximum=50), default=d.k,
                    help=f"what-if: new sites per municipality (1-50, default {d.k})")
     p.add_argument("--register", type=_existing_file,
                    help="initiative register (default: data/initiatives/register.csv)")
-    p.add_argument("--reference-date", type=_typed(check_date, "reference_date"), help="YYYY-MM-DD (default: today)")
+    p.add_argument("--reference-date", type=_typed(check_date, "reference_date"),
+                   help="YYYY-MM-DD; initiatives ended before it do not count (default: today, Europe/Amsterdam)")
     p.add_argument("--kwb-year", type=_typed(check_year, "kwb_year"),
                    help="Kerncijfers year (default: newest with income)")
     p.add_argument("--health-year", type=_typed(check_year, "health_year"), help="RIVM survey year (default: newest)")
@@ -519,18 +563,20 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``mgg-geo`` argument parser: every option is checked by a :mod:`mgg_geo.checks` function."""
     from mgg_geo.analysis.parameters import check_municipalities
 
-    parser = _Parser(prog="mgg-geo", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="mgg-geo", description=textwrap.fill(DESCRIPTION, 79), epilog=EXAMPLES[None])
     parser.add_argument("--version", action="version", version=f"mgg_geo {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND",
+                                title="commands")
     gemeente = _typed(check_municipalities, "gemeente")
     year = _typed(check_year, "year")
 
-    imp = sub.add_parser("import", help="offline route: load manually downloaded files into the cache")
+    imp = sub.add_parser("import", help="offline route: load manually downloaded files into the cache",
+                         epilog=EXAMPLES["import"])
     isub = imp.add_subparsers(dest="kind", required=True, parser_class=_Parser)
     for kind, helptext in (("kwb", "CBS Kerncijfers wijken en buurten (xls/xlsx/csv)"),
                            ("health", "RIVM Gezondheid per wijk en buurt (StatLine CSV export)")):
         p = isub.add_parser(kind, help=helptext)
-        p.add_argument("file", type=_existing_file)
+        p.add_argument("file", type=_existing_file, help="the downloaded file")
         p.add_argument("--year", type=year, help="reference year when the file does not say")
         p.add_argument("--table", type=_table_id, help="CBS table id (e.g. 85039NED) when the file name lacks it")
         if kind == "health":
@@ -538,9 +584,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="boundary year of the file's codes (known for catalogue tables)")
         p.set_defaults(func=cmd_import)
     p = isub.add_parser("boundaries", help="boundaries as GeoJSON or GeoPackage")
-    p.add_argument("file", type=_existing_file)
-    p.add_argument("--level", type=_typed(check_choice, "level", choices=regions.LEVELS))
-    p.add_argument("--year", type=year)
+    p.add_argument("file", type=_existing_file, help="the GeoJSON or GeoPackage file")
+    p.add_argument("--level", type=_typed(check_choice, "level", choices=regions.LEVELS),
+                   help=f"{', '.join(regions.LEVELS)} (default: from the file's codes)")
+    p.add_argument("--year", type=year, help="the boundary year (default: from the file name or its contents)")
     p.set_defaults(func=cmd_import)
     p = isub.add_parser("shared", help="the example files of the shared data folder")
     p.add_argument("file", type=Path, nargs="?", help="the folder (default: settings.SHARED_DATA)")
@@ -555,7 +602,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = dsub.add_parser("vintages", help="how figures of other years' indelingen move onto the boundaries")
     p.add_argument("--gemeente", nargs="+", type=gemeente, default=[tuple(regions.MUNICIPALITIES)],
                    help="GM code(s) or name(s), or 'all' (default)")
-    p.add_argument("--level", type=_typed(check_choice, "level", choices=regions.LEVELS), default="wijk")
+    p.add_argument("--level", type=_typed(check_choice, "level", choices=regions.LEVELS), default="wijk",
+                   help=f"{' or '.join(regions.LEVELS)} (default wijk)")
     p.add_argument("--from", dest="source", type=year, help="source indeling (with --to; default: the tables used)")
     p.add_argument("--to", dest="target", type=year, help="target indeling (with --from)")
     p.add_argument("--all", action="store_true", help="also list the unchanged links")
@@ -563,20 +611,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_vintages)
     p = dsub.add_parser("fetch", help="download KWB, RIVM and boundaries from CBS/PDOK (cache first)")
     p.add_argument("--year", type=year, help="KWB year (default: newest with income figures)")
-    p.add_argument("--health-year", type=year)
+    p.add_argument("--health-year", type=year, help="RIVM survey year (default: the newest)")
     p.add_argument("--boundary-year", type=year, help="default: the KWB year")
-    p.add_argument("--level", type=_typed(check_choice, "level", choices=regions.LEVELS), default="wijk")
+    p.add_argument("--level", type=_typed(check_choice, "level", choices=regions.LEVELS), default="wijk",
+                   help=f"{' or '.join(regions.LEVELS)}: the level of the RIVM figures (default wijk)")
     p.add_argument("--refresh", action="store_true", help="download again even when cached")
     p.set_defaults(func=cmd_fetch)
 
-    p = sub.add_parser("analyse", help="need, coverage, gap and what-if per area; writes GPKG/CSV/XLSX")
+    p = sub.add_parser("analyse", help="need, coverage, gap and what-if per area; writes GPKG/CSV/XLSX",
+                       epilog=EXAMPLES["analyse"])
     p.add_argument("--gemeente", nargs="+", type=gemeente, default=[tuple(regions.MUNICIPALITIES)],
                    help="the analysis region: GM code(s) or name(s), or 'all' (default)")
-    p.add_argument("--out", type=_out_file, required=True, help="output file: .gpkg, .csv or .xlsx")
+    p.add_argument("--out", type=_out_file, required=True,
+                   help="output file: .xlsx (for advisors: Dutch headers, rounded, a sheet per municipality and one "
+                        "with sources and definitions), .gpkg (with the geometry, for GIS) or .csv")
     _analysis_options(p)
     p.set_defaults(func=cmd_analyse)
 
-    p = sub.add_parser("reports", help="render the Dutch reports per municipality plus the overview (papermill)")
+    p = sub.add_parser("reports", help="render the Dutch reports per municipality plus the overview (papermill)",
+                       epilog=EXAMPLES["reports"])
     p.add_argument("--gemeente", nargs="+", type=gemeente, default=[tuple(regions.MUNICIPALITIES)],
                    help="the municipality reports to render: GM code(s) or name(s), or 'all' (default)")
     p.add_argument("--workers", type=_typed(_workers, "workers"), help="parallel runs, 1-64 (default: cores)")
@@ -592,8 +645,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     reg = sub.add_parser("register", help="the initiative register")
     rsub = reg.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    p = rsub.add_parser("check", help="validate and place a register; exit 1 on errors")
-    p.add_argument("file", type=_existing_file)
+    p = rsub.add_parser("check", help="validate and place a register; exit 1 on errors", epilog=EXAMPLES["check"])
+    p.add_argument("file", type=_existing_file, help="the register: CSV (semicolons), XLSX, GeoJSON or GeoPackage")
     p.add_argument("--reference-date", type=_typed(_date, "reference_date"),
                    help="YYYY-MM-DD; initiatives ended before it are inactive (default: today)")
     p.add_argument("--no-geocode", action="store_true", help="do not ask PDOK Locatieserver")

@@ -6,13 +6,14 @@ Templates live in ``mgg_geo/present/templates``:
   rendered with autoescaping on, so every value from the data or the
   register (names, labels, messages) is escaped for HTML;
 * ``rapport/``: the nbconvert template that turns an executed report
-  notebook into a page without code and without anything from the internet;
+  notebook into a page without code and without anything from the internet
+  (the exporter :class:`mgg_geo.present.nbexport.ReportExporter`, also
+  ``jupyter nbconvert --to rapport``);
 * ``report.css``: the one stylesheet of every page (screen and A4 print).
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import threading
 from pathlib import Path
@@ -80,20 +81,13 @@ _LOCAL = threading.local()
 
 
 def _exporter():
-    """One HTML exporter per thread: compiling the template is most of the conversion cost."""
+    """One report exporter per thread (:class:`mgg_geo.present.nbexport.ReportExporter`): compiling the template is
+    most of the conversion cost."""
     exporter = getattr(_LOCAL, "exporter", None)
     if exporter is None:
-        from nbconvert import HTMLExporter
-        from nbconvert.preprocessors import TagRemovePreprocessor
-        from traitlets.config import Config
+        from mgg_geo.present.nbexport import ReportExporter
 
-        config = Config()
-        config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
-        config.TagRemovePreprocessor.enabled = True
-        exporter = HTMLExporter(config=config, template_name="rapport", extra_template_basedirs=[str(TEMPLATES)],
-                                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-        exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-        exporter.language_code = "nl"
+        exporter = ReportExporter()
         _LOCAL.exporter = exporter
     return exporter
 
@@ -101,16 +95,10 @@ def _exporter():
 def notebook_html(nb, title: str) -> str:
     """An executed report notebook as one offline page titled ``title``: no code, prompts or stderr.
 
-    Cells tagged ``remove-cell`` are dropped; the page carries only :func:`stylesheet`.
+    Cells tagged ``remove-cell`` are dropped; the page carries only :func:`stylesheet`. The same exporter is
+    ``jupyter nbconvert --to rapport`` (:mod:`mgg_geo.present.nbexport`).
     """
-    nb = copy.deepcopy(nb)
-    nb.metadata["title"] = title
-    for number, cell in enumerate(nb.cells):
-        if "id" in cell:
-            cell["id"] = f"cel-{number}"  # the same page for the same content (papermill's parameter cell id is random)
-    for cell in nb.cells:  # warnings are for analysts (kept in the executed notebook), not for readers
-        if cell.get("outputs"):
-            cell.outputs = [o for o in cell.outputs
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    body, _ = _exporter().from_notebook_node(nb, resources={"mgg_css": stylesheet()})
+    exporter = _exporter()
+    exporter.title = title
+    body, _ = exporter.from_notebook_node(nb)
     return body
