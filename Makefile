@@ -5,6 +5,8 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Leaflet for the interactive maps: installed by npm (never committed); npm writes this file last
+LEAFLET := assets/node_modules/.package-lock.json
 LEVEL    ?= wijk
 GEMEENTE ?= all
 WORKERS  ?=
@@ -37,7 +39,13 @@ $(STAMP): pyproject.toml assets/package-lock.json
 # Offline route: load the example files of ../shared/data into data/cache when the
 # cache holds nothing yet (an analyst with internet access skips this: the live
 # sources are the default).
-import-shared: $(STAMP)
+# node_modules removed or package-lock.json changed after the install: npm ci again
+$(LEAFLET): assets/package-lock.json | $(STAMP)
+	@echo "==> installing Leaflet for the interactive maps (npm, pinned in assets/package-lock.json)"
+	npm ci --prefix assets --no-audit --no-fund --loglevel=error
+	touch $(LEAFLET)
+
+import-shared: $(STAMP) $(LEAFLET)
 	@if [ -d "$(SHARED_DATA)" ]; then \
 	  $(BIN)/mgg-geo import shared "$(SHARED_DATA)" --if-empty; \
 	else echo "no shared data folder at $(SHARED_DATA): using the live CBS/PDOK sources"; fi
@@ -48,7 +56,7 @@ reports: import-shared
 status: $(STAMP)
 	$(BIN)/mgg-geo data status
 
-test: $(STAMP)
+test: $(STAMP) $(LEAFLET)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -56,7 +64,7 @@ bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 # JupyterLab on notebooks/ (as root too: a container or CI user), e.g. make lab PORT=8890 TOKEN=geheim LAB_ARGS="--no-browser"
-lab: $(STAMP)
+lab: $(STAMP) $(LEAFLET)
 	$(BIN)/jupyter lab notebooks/ --ServerApp.port=$(PORT) $(if $(TOKEN),--IdentityProvider.token=$(TOKEN)) \
 	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
