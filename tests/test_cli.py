@@ -1,5 +1,6 @@
 """The command line: every bad argument gets one line and the documented exit code, through the real CLI."""
 import os
+import re
 import subprocess
 import sys
 
@@ -178,3 +179,64 @@ def test_every_report_parameter_has_its_option_with_the_same_default(command, ca
                                                                    else []))
     args.region = ["all"]
     assert cli._parameters(args) == ReportParameters(offline=True)
+
+
+def _parsers(parser, path=("mgg-geo",)):
+    """Every parser of the command line with its command path."""
+    import argparse
+
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _parsers(sub, (*path, name))
+
+
+def test_every_option_and_argument_has_help_without_markup(capsys):
+    import argparse
+
+    missing, markup = [], []
+    for path, parser in _parsers(cli.build_parser()):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                continue
+            if not action.help or action.help == argparse.SUPPRESS:
+                missing.append(f"{' '.join(path)} {'/'.join(action.option_strings) or action.dest}")
+        text = parser.format_help()
+        if re.search(r"``|:(?:func|mod|class|data):|\*\*", text):
+            markup.append(" ".join(path))
+    assert missing == [] and markup == []
+
+
+def test_the_help_shows_an_example_for_each_common_task_and_the_examples_work(tmp_path, monkeypatch):
+    """``mgg-geo --help``: a report as PDF, the area table as Excel, checking a register; each example parses."""
+    import shlex
+
+    text = cli.build_parser().format_help()
+    examples = [line.strip() for line in text.splitlines() if line.strip().startswith("mgg-geo ")]
+    assert any("--pdf" in e and e.startswith("mgg-geo reports") for e in examples)
+    assert any(e.startswith("mgg-geo analyse") and ".xlsx" in e for e in examples)
+    assert any(e.startswith("mgg-geo register check") for e in examples)
+    monkeypatch.chdir(tmp_path)
+    for _, parser in _parsers(cli.build_parser()):
+        for line in (parser.epilog or "").splitlines():
+            line = line.split("  #")[0].strip()
+            if not line.startswith("mgg-geo "):
+                continue
+            words = shlex.split(line)[1:]
+            for word in words:  # files the examples name exist here, so that only the command line is checked
+                if word.endswith((".csv", ".xlsx", ".geojson")) and not word.startswith("--") and "/" not in word:
+                    (tmp_path / word).write_text("", encoding="utf-8")
+                if word.startswith("data/"):
+                    (tmp_path / word).parent.mkdir(parents=True, exist_ok=True)
+                    (tmp_path / word).write_text("", encoding="utf-8")
+            cli.build_parser().parse_args(words)  # raises SystemExit on a bad example
+    assert "0 ok, 1 findings in the input" in text
+
+
+def test_pdf_without_chromium_is_one_line_before_anything_runs(files):
+    proc = run(["reports", "--pdf", "--offline", "--out", "rapporten"], files, MGG_CHROMIUM="/nonexistent/chromium")
+    line = one_error_line(proc)
+    assert proc.returncode == 2 and "MGG_CHROMIUM" in line and "/nonexistent/chromium" in line
+    assert "apt-get install chromium" in line
+    assert not (files / "rapporten").exists()  # nothing was rendered or created

@@ -9,6 +9,8 @@ import pytest
 from mgg_geo import batch, cli, settings
 from mgg_geo.analysis.parameters import ReportParameters
 from mgg_geo.errors import ParameterError
+from mgg_geo.present import maps, webmap
+from tests import pdfcheck
 from tests.conftest import offline_context
 
 pytestmark = pytest.mark.shared
@@ -168,8 +170,20 @@ def test_every_report_prints_on_a4_without_overflow(rendered, output_dir, chromi
             page.goto(path.as_uri(), wait_until="load")
             page.emulate_media(media="print")
             assert page.evaluate(OVERFLOW) == [], path.name
-            pdf = page.pdf(format="A4", print_background=True, path=str(output_dir / f"print-{path.stem}.pdf"))
+            pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
+                           path=str(output_dir / f"print-{path.stem}.pdf"))
             assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") >= 1
+            if path.name == "index.html":
+                continue
+            page_html = path.read_text(encoding="utf-8")
+            assert pdfcheck.layout_problems(pdf, page_html) == [], path.name  # headings with what follows them
+            for figure in pdfcheck.printed_figures(pdf, page_html):
+                assert figure.scale == pytest.approx(1.0, abs=0.02) and (not figure.legend_pt or figure.legend_pt
+                                                                          >= maps.MIN_LEGEND_PT), (path.name, figure)
+            if path.name.startswith("GM"):  # page 1 is a summary of its own, all of it on page 1
+                first = pdfcheck.pages(pdf)[:2]
+                assert "Waar een nieuwe locatie het meest oplevert" in first[0].text, path.name
+                assert first[1].lines[0] == "Over dit rapport", path.name
 
 
 @pytest.mark.browser
@@ -320,3 +334,131 @@ def test_the_eemsdelta_report_shows_each_wijks_own_figures(province_analysis):
     groningen = reports.MunicipalityReport(province_analysis, "Groningen").trends()
     assert "<td>12.220 → 11.335: grens gewijzigd, niet vergelijkbaar</td>" in groningen  # Hoogkerk e.o.
     assert "Grens gewijzigd, niet vergelijkbaar: de grens van het gebied veranderde" in groningen
+
+
+#: The map object of a folium page (its variable is map_<n>).
+MAP = "(() => { for (const k in window) { if (k.startsWith('map_') && window[k] && window[k].getZoom) " \
+      "return window[k]; } })()"
+
+
+@pytest.mark.browser
+def test_approximate_sites_are_open_circles_and_exact_ones_filled(tmp_path, chromium):
+    """On a map with one site at its exact address and one placed on its town: the first is a filled circle in its
+    programme's colour, the second an open (white), dashed circle, as the legend says."""
+    import pandas as pd
+
+    from tests import grid_world
+
+    areas = grid_world.areas()
+    sites = grid_world.sites([grid_world.centre(0, 0), grid_world.centre(4, 4)], placement=["address", "town"])
+    sites["name"] = ["Op adres", "In het dorp"]
+    fmap = webmap.interactive(areas, [webmap.Layer("Dekking", maps.coverage_classes(pd.Series(0.5, areas.index)))],
+                              tooltip={}, sites=sites, title="Proef", report_href="../rapport.html")
+    path = webmap.save_map(fmap, tmp_path / "kaart.html")
+    with offline_context(chromium, [], viewport={"width": 1280, "height": 900}) as context:
+        page = context.new_page()
+        page.goto(path.as_uri(), wait_until="load")
+        drawn = page.evaluate(f"""() => {{ const found = {{}};
+            {MAP}.eachLayer(l => {{ if (l instanceof L.CircleMarker && l.getTooltip()) {{
+              found[l.getTooltip().getContent().textContent] = [l._path.getAttribute('fill'),
+                                                                l._path.getAttribute('stroke-dasharray')]; }} }});
+            return found; }}""")
+        assert drawn["Op adres"] == [maps.PROGRAMME_COLOURS["STORM"], None]
+        assert drawn["In het dorp"][0] == "#ffffff" and drawn["In het dorp"][1]  # open and dashed
+        assert "open rondje: plek bij benadering" in page.locator(".mgg-legenda").inner_text()
+        assert page.locator("a.mgg-terug").get_attribute("href") == "../rapport.html"
+
+
+@pytest.mark.browser
+def test_approximate_sites_of_a_real_report_are_open_circles(rendered, chromium):
+    """Pekela's map: every site placed approximately (on its area) is drawn as an open, white circle."""
+    _, out = rendered
+    with offline_context(chromium, [], viewport={"width": 1280, "height": 900}) as context:
+        page = context.new_page()
+        page.goto((out / "kaarten" / "GM0765.html").as_uri(), wait_until="load")
+        if page.locator(".leaflet-control-layers-overlays label", has_text="Scholen").count():
+            page.locator(".leaflet-control-layers-overlays label", has_text="Scholen").click()  # sites only
+        rows = page.evaluate("() => mgg.initiatives.rows.map(r => [r[2], mgg.initiatives.approximate"
+                             ".indexOf(r[4]) >= 0])")
+        assert any(rough for _, rough in rows)
+        for _ in range(6):  # open the clusters until every site is drawn
+            if not page.locator(".marker-cluster").count():
+                break
+            page.locator(".marker-cluster").first.click()
+            page.wait_for_timeout(700)
+        drawn = page.evaluate(f"""() => {{ const found = {{}};
+            {MAP}.eachLayer(l => {{ if (l instanceof L.CircleMarker && l.getTooltip() && l._path) {{
+              found[l.getTooltip().getContent().textContent] = l._path.getAttribute('fill'); }} }});
+            return found; }}""")
+        rough = [name for name, approximate in rows if approximate and name in drawn]
+        assert rough and all(drawn[name] == "#ffffff" for name in rough), drawn
+        assert all(drawn[name] != "#ffffff" for name, approximate in rows if not approximate and name in drawn)
+
+
+@pytest.mark.browser
+def test_a_cluster_click_zooms_to_street_level_at_most_and_spreads_sites_on_one_point(tmp_path, chromium):
+    """Three sites on one point and one 300 m away: a click on their cluster zooms in no further than
+    :data:`~mgg_geo.present.webmap.CLUSTER_ZOOM` (not the 30 m scale of the highest zoom), a click on the three on
+    one point spreads them out."""
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from tests import grid_world
+
+    areas = grid_world.areas()
+    here = grid_world.centre(2, 2)
+    sites = grid_world.sites([here, here, here, Point(here.x + 300, here.y)], placement="area")
+    fmap = webmap.interactive(areas, [webmap.Layer("Dekking", maps.coverage_classes(pd.Series(0.5, areas.index)))],
+                              tooltip={}, sites=sites, title="Proef")
+    path = webmap.save_map(fmap, tmp_path / "kaart.html")
+    with offline_context(chromium, [], viewport={"width": 1280, "height": 900}) as context:
+        page = context.new_page()
+        page.goto(path.as_uri(), wait_until="load")
+        page.evaluate(f"() => {MAP}.setZoom(11)")
+        page.wait_for_timeout(500)
+        assert page.locator(".marker-cluster").count() == 1
+        page.locator(".marker-cluster").first.click()
+        page.wait_for_timeout(800)
+        assert page.evaluate(f"() => {MAP}.getZoom()") == webmap.CLUSTER_ZOOM
+        for _ in range(3):
+            if page.locator("path.mgg-locatie").count() == 4:
+                break
+            page.locator(".marker-cluster").first.click()
+            page.wait_for_timeout(800)
+        assert page.locator("path.mgg-locatie").count() == 4  # spread out, not zoomed further
+        assert page.evaluate(f"() => {MAP}.getZoom()") <= webmap.CLUSTER_ZOOM
+
+
+def test_the_papermill_and_nbconvert_route_gives_the_batch_page(rendered, tmp_path):
+    """papermill on the report notebook, then ``jupyter nbconvert --to rapport``: the batch's page (title,
+    stylesheet, print layout, every section), nothing from the internet; only the map link, which needs the batch's
+    map page, differs."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _, out = rendered
+    register = out.parent / "register.csv"
+    params = {**COMMON.replace(register_path=register).to_notebook(), "gemeente_code": "GM0765",
+              "interactive": False, "output_dir": ""}
+    (tmp_path / "params.yaml").write_text(json.dumps(params, default=str), encoding="utf-8")  # JSON is YAML
+    env = {**os.environ, "MGG_CACHE_DIR": str(out.parent / "cache"), "MGG_HTTP_RETRIES": "0",
+           **{n: "http://127.0.0.1:9" for n in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL",
+                                                 "MGG_PDOK_SERVICE_URL", "MGG_PDOK_API_URL")}}
+    bin_dir = Path(sys.executable).parent
+    executed = tmp_path / "pekela.ipynb"
+    run = subprocess.run([str(bin_dir / "papermill"), str(settings.NOTEBOOK_DIR / "gemeente_rapport.ipynb"),
+                          str(executed), "-f", str(tmp_path / "params.yaml"), "--no-progress-bar", "--cwd",
+                          str(settings.PROJECT_ROOT)], capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    run = subprocess.run([str(bin_dir / "jupyter"), "nbconvert", "--to", "rapport", str(executed)],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    plain = (tmp_path / "pekela.html").read_text(encoding="utf-8")
+    batch = (out / "GM0765-pekela.html").read_text(encoding="utf-8")
+    assert "<title>Preventie in Pekela – Mentaal Gezond Groningen</title>" in plain
+    assert 'src="http' not in plain and "require.js" not in plain and "mathjax" not in plain.lower()
+    assert "GM0765 2 " not in plain  # the audit cell's output (remove-cell) is not on the page
+    link = re.compile(r'<p class="mgg-kaartlink">.*?</p>\n?', flags=re.S)
+    assert link.search(batch) and not link.search(plain)
+    assert link.sub("", batch) == plain

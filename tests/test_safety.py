@@ -155,23 +155,23 @@ def test_template_syntax_in_names_is_never_evaluated(hostile):
     for name in TEMPLATES:
         assert html.escape(name, quote=False) in pages["GM0765-pekela.html"], name  # listed, literally
         assert webmap.safe_json(name)[1:-1] in pages["GM0765.html"], name  # the map page's data, JSON-encoded
-    sites = pd.read_excel(exports["xlsx"], sheet_name="initiatieven")
+    sites = pd.read_excel(exports["xlsx"], sheet_name="Initiatieven")
     layer = gpd.read_file(exports["gpkg"], layer="initiatieven")
     csv_text = exports["csv"].with_name("areas_initiatieven.csv").read_text(encoding="utf-8-sig")
     for name in TEMPLATES:
-        assert name in set(sites["name"]) and name in set(layer["name"]) and name in csv_text
+        assert name in set(sites["Naam"]) and name in set(layer["name"]) and name in csv_text
 
 
 def test_exports_keep_names_as_plain_data(hostile):
     _, exports, found = hostile
-    sites = pd.read_excel(exports["xlsx"], sheet_name="initiatieven")
-    names = set(sites["name"])
+    sites = pd.read_excel(exports["xlsx"], sheet_name="Initiatieven")
+    names = set(sites["Naam"])
     assert "'=HYPERLINK(\"http://example.invalid\",\"klik\")" in names  # a formula becomes text
     assert "<svg onload=window.__pwned='svg'>" in names
     from openpyxl import load_workbook
 
-    sheet = load_workbook(exports["xlsx"])["initiatieven"]
-    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+    for sheet in load_workbook(exports["xlsx"]).worksheets:  # no formula on any sheet of the workbook
+        assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row), sheet.title
     csv_text = (exports["csv"].with_name("areas_initiatieven.csv")).read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in csv_text and "\n=HYPERLINK" not in csv_text
     layer = gpd.read_file(exports["gpkg"], layer="initiatieven")

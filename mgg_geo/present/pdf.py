@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,14 +74,31 @@ class Printed:
 class Printer:
     """Headless Chromium, started once, printing one page after another (``with Printer() as p: p.print(html)``).
 
-    One printer belongs to one thread (Playwright's synchronous API).
+    Chromium is driven from a thread of its own (Playwright's synchronous API cannot run where an event loop
+    runs, e.g. in a Jupyter kernel or beside another Playwright).
     """
 
     def __init__(self):
+        self._pool: ThreadPoolExecutor | None = None
         self._playwright = None
         self._browser = None
 
     def __enter__(self) -> Printer:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mgg-pdf")
+        try:
+            self._pool.submit(self._start).result()
+        except BaseException:
+            self._pool.shutdown()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self._pool.submit(self._stop).result()
+        finally:
+            self._pool.shutdown()
+
+    def _start(self) -> None:
         from playwright.sync_api import sync_playwright
 
         executable = chromium()
@@ -92,14 +110,14 @@ class Printer:
             self._playwright.stop()
             raise SettingsError(f"MGG_CHROMIUM: Chromium at {executable} did not start ({str(exc).splitlines()[0]})."
                                 ) from None
-        return self
 
-    def __exit__(self, *exc) -> None:
+    def _stop(self) -> None:
         try:
             if self._browser is not None:
                 self._browser.close()
         finally:
-            self._playwright.stop()
+            if self._playwright is not None:
+                self._playwright.stop()
 
     def print(self, html: Path, pdf: Path | None = None) -> Printed:
         """Print ``html`` to ``pdf`` (default: beside it, ``.pdf``) on A4 with page numbers; atomically.
@@ -109,7 +127,10 @@ class Printer:
         OutputError
             When Chromium cannot load or print the page (the message names the file).
         """
-        html = Path(html).resolve()
+        return self._pool.submit(self._print, Path(html), pdf).result()
+
+    def _print(self, html: Path, pdf: Path | None) -> Printed:
+        html = html.resolve()
         pdf = Path(pdf) if pdf is not None else html.with_suffix(".pdf")
         started = time.perf_counter()
         sha = digest(html)
