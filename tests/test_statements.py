@@ -32,7 +32,8 @@ def result(province_analysis):
 
 def _sentences(fragment: str) -> list[str]:
     """The paragraphs of a rendered summary as plain text."""
-    return [html.unescape(re.sub(r"<[^>]+>", "", p)) for p in re.findall(r"<p>(.*?)</p>", fragment, flags=re.S)]
+    return [html.unescape(re.sub(r"<[^>]+>", "", p))
+            for p in re.findall(r"<p(?: class=\"[^\"]*\")?>(.*?)</p>", fragment, flags=re.S)]
 
 
 def _text(fragment: str) -> str:
@@ -92,6 +93,19 @@ def _facts(result, code: str) -> dict:
     share_missing = 1 - areas["indicators_present"] / len(group.need_indicators)
     partial = share_missing > result.parameters["max_missing_share"]
     cell = areas["gap_class"] == gap.TARGET_CLASS
+    # the first priorities with what page 1 says of them: classes, young people, their share within 3 km, and the
+    # domain with the highest score (the need index is the mean of the domain scores) and its own figures
+    domains = [d for d in catalogue.DOMAINS if f"need_{d}" in areas]
+    first = []
+    for c, r in top.iterrows():
+        scores = r[[f"need_{d}" for d in domains]].astype(float)
+        leading = domains[int(np.nanargmax(scores.to_numpy()))] if scores.notna().any() else None
+        first.append({"name": str(r["name"]), "need": int(r["need_class"]), "coverage": int(r["coverage_class"]),
+                      "young": young[c], "reach": float(r["reach"]), "domain": leading,
+                      "positive": bool(leading and scores[f"need_{leading}"] > 0),
+                      "indicator": r.get("leading_indicator"), "value": r.get(r.get("leading_indicator"))})
+    steps = result.whatif_sites[result.whatif_sites["gemeente_code"] == code]
+    w = result.whatif.loc[code]
     return {
         "name": regions.MUNICIPALITIES[code], "young": young.sum(), "population": areas["population"].sum(),
         "areas": len(areas), "within": (young * areas["reach"]).sum() / young.sum(),
@@ -104,6 +118,8 @@ def _facts(result, code: str) -> dict:
         "health_year": result.sources["health"]["year"], "youth_year": result.sources["youth"]["year"],
         "held": len(held), "counted": int((reasons == "counted").sum()),
         "not_counted": {k: int(v) for k, v in reasons[reasons != "counted"].value_counts().items()},
+        "first": first, "steps": steps, "after_share": w["after_share_within"], "whatif_reason": w["reason"],
+        "high_total": w["before_high_need_total"],
     }
 
 
@@ -188,6 +204,41 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
                       f"over jongeren zelf (16 tot 25 jaar, Gezondheidsmonitor Jongvolwassenen {f['youth_year']}) "
                       "zijn er alleen per gemeente en staan onder Jongvolwassenen (16–25 jaar)."):
         seen.add("measured")
+    elif m := re.fullmatch(r"(\d)\. (.+?): (hoge|middelmatige|lage) behoefte, (hoge|middelmatige|lage) dekking; "
+                           r"([\d.]+) jongeren, van wie (\d+)% binnen 3 km van een locatie\. (.+)", sentence):
+        k = int(m[1]) - 1
+        area = f["first"][k]
+        words = {1: "lage", 2: "middelmatige", 3: "hoge"}
+        assert m[2] == area["name"] + (" (onvolledige gegevens)" if f["top_partial"][k] else "")
+        assert (m[3], m[4]) == (words[area["need"]], words[area["coverage"]])
+        assert _num(m[5]) == round(area["young"]) and int(m[6]) == round(100 * area["reach"])
+        label = catalogue.DOMAINS[area["domain"]].lower()
+        indicator = catalogue.INDICATOR_BY_KEY[area["indicator"]]
+        assert indicator.domain == area["domain"]
+        if area["positive"]:
+            assert m[7].startswith(f"Vooral {label}: ")
+        else:
+            assert m[7].startswith(f"Geen domein boven het gemiddelde van de provincie; het minst gunstig is {label}:")
+        own = fmt.number(area["value"], 1) if indicator.unit in indicator.label else fmt.measure(area["value"],
+                                                                                                 indicator.unit)
+        assert f" {own} tegen " in m[7] and m[7].endswith(("in de provincie.", "(lager is meer behoefte)."))
+        seen.add(f"priority {k + 1}")
+    elif m := re.fullmatch(r"Een eerste nieuwe locatie bij (.+) \((.+)\) brengt ([\d.]+) jongeren binnen 3 km"
+                           r"(?:, van wie ([\d.]+) in wijken met hoge behoefte)?\.", sentence):
+        step = f["steps"].iloc[0]
+        assert (m[1], m[2]) == (fmt.name(step["name"]), fmt.name(step["area_name"]))
+        assert _num(m[3]) == round(step["new_population"])
+        assert (m[4] is None) == (f["high_total"] <= 0)
+        assert m[4] is None or _num(m[4]) == round(step["new_high_need"])
+        seen.add("where next")
+    elif m := re.fullmatch(r"Met (\d+) nieuwe locaties \(bij (.+)\) woont (\d+)% van de jongeren binnen 3 km van een "
+                           r"locatie, nu (\d+)%\.", sentence):
+        assert int(m[1]) == len(f["steps"]) > 1 and m[2] == fmt.listing([fmt.name(n) for n in f["steps"]["name"]])
+        assert int(m[3]) == round(100 * f["after_share"]) and int(m[4]) == round(100 * f["within"])
+        seen.add("where next, all")
+    elif m := re.fullmatch(r"Er is geen nieuwe locatie voorgesteld: (.+)\.", sentence):
+        assert not len(f["steps"]) and isinstance(f["whatif_reason"], str)
+        seen.add("where next")
     else:
         raise AssertionError(f"{f['name']}: a page-1 sentence that no check knows: {sentence!r}")
 
@@ -201,7 +252,9 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
         _check_sentence(sentence, f, seen)
     expected = {"population", "sites", "cell", "measured"} | ({"within"} if f["sites"] else set()) \
         | ({"excluded"} if f["excluded"] else set()) | ({"offers"} if f["offers"] else set()) \
-        | ({"partial"} if f["partial"] else set()) | ({"register"} if f["counted"] < 3 else set())
+        | ({"partial"} if f["partial"] else set()) | ({"register"} if f["counted"] < 3 else set()) \
+        | {f"priority {k + 1}" for k in range(len(f["first"]))} | {"where next"} \
+        | ({"where next, all"} if len(f["steps"]) > 1 else set())
     assert seen == expected, f"{f['name']}: statements missing: {expected - seen}"
     # the key figures on page 1 say the same
     rows = dict(re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", report.key_figures()))
