@@ -52,7 +52,7 @@ EXAMPLES = {
     mgg-geo import shared ../shared/data
 
 exit status: 0 ok, 1 findings in the input (or a report failed), 2 usage or environment error.
-'mgg-geo COMMAND --help' shows the options of a command.""",
+'mgg-geo command --help' shows the options of a command.""",
     "reports": """examples:
   mgg-geo reports --gemeente "Het Hogeland" --offline --pdf --out rapporten
   mgg-geo reports --offline                     # all ten municipalities and the overview into reports/
@@ -565,7 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="mgg-geo", description=textwrap.fill(DESCRIPTION, 79), epilog=EXAMPLES[None])
     parser.add_argument("--version", action="version", version=f"mgg_geo {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND",
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="command",
                                 title="commands")
     gemeente = _typed(check_municipalities, "gemeente")
     year = _typed(check_year, "year")

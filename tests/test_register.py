@@ -210,3 +210,19 @@ def test_real_register_is_a_geodataframe_ready_for_coverage(use_imported_copy):
     assert {"STORM", "KoPPeLing", "Move aHead"} <= set(frame["programme"])
     assert frame.loc[frame["programme"] == "KoPPeLing", "area_wide"].all()
     assert frame["gemeente_code"].nunique() >= 7
+
+
+def test_the_default_reference_date_is_todays_date_in_amsterdam(tmp_path, monkeypatch):
+    """At 23:52 UTC on 5 December it is 00:52 on 6 December in Groningen: the register's peildatum and the report's
+    "gemaakt op" name the same day, whatever the machine's own zone."""
+    from mgg_geo import settings
+    from mgg_geo.present import fmt
+
+    moment = dt.datetime(2026, 12, 5, 23, 52, tzinfo=dt.timezone.utc)
+    monkeypatch.setattr(settings, "now", lambda: moment.astimezone(settings.TIMEZONE))
+    assert settings.today() == dt.date(2026, 12, 6)
+    path = _csv(tmp_path, [HEADER, "Inloop;jongerenwerk;232000;576000;;2026-01-01;;universeel;;"])
+    register = initiatives.load(path, boundaries=world.layers(), geocode=False, offline=True)
+    assert register.reference_date == dt.date(2026, 12, 6)
+    assert fmt.date(register.reference_date) == "6 december 2026"
+    assert fmt.when(settings.now().isoformat()) == "6 december 2026, 00:52 (CET)"
