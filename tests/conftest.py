@@ -18,16 +18,23 @@ import pytest
 from mgg_geo import settings
 
 OUTPUT_DIR = Path(__file__).resolve().parents[1] / "test-output"
-_SETTINGS = ("CACHE_DIR", "CBS_OPENDATA_URL", "CBS_THIRD_PARTY_URL", "PDOK_SERVICE_URL", "PDOK_API_URL",
-             "HTTP_TIMEOUT", "HTTP_RETRIES", "HTTP_BACKOFF", "MAX_PAGES", "WFS_PAGE_SIZE")
 SHARED = settings.SHARED_DATA
 
 
 @pytest.fixture(autouse=True)
 def isolate_settings(tmp_path, monkeypatch):
-    """Own cache per test; services unreachable unless a test points them somewhere."""
-    for name in _SETTINGS:
-        monkeypatch.setattr(settings, name, getattr(settings, name))
+    """Own cache per test; services unreachable unless a test points them somewhere.
+
+    Every setting (every upper-case name of :mod:`mgg_geo.settings`) is restored after the test, whatever it
+    changed, and so is what a process remembers between calls (hosts found unreachable, the offline notice).
+    """
+    from mgg_geo.data import _http, sources
+
+    for name in dir(settings):
+        if name.isupper():
+            monkeypatch.setattr(settings, name, getattr(settings, name))
+    monkeypatch.setattr(_http, "_UNREACHABLE", {})
+    monkeypatch.setattr(sources, "_NOTICE", [])
     monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
     closed = "http://127.0.0.1:9"
     for name in ("CBS_OPENDATA_URL", "CBS_THIRD_PARTY_URL", "PDOK_SERVICE_URL", "PDOK_API_URL"):
