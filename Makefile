@@ -19,7 +19,7 @@ LAB_ARGS ?=
 SHARED_DATA ?= $(if $(MGG_SHARED_DATA),$(MGG_SHARED_DATA),../shared/data)
 PYTEST_ARGS ?=
 
-.PHONY: all reports test import-shared status bench lab clean
+.PHONY: all reports test test-fast import-shared status bench lab clean
 
 all: reports
 
@@ -59,6 +59,11 @@ status: $(STAMP)
 test: $(STAMP) $(LEAFLET)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fast tier: everything but the slow tests (tests/conftest.py says which) and the notebooks.
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not slow" mgg_geo tests $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -256,7 +256,7 @@ def cmd_status(args) -> int:
 
 def cmd_vintages(args) -> int:
     """Print, per municipality, how each area gets its figures: source areas, relation, evidence and share."""
-    from mgg_geo.data import areas, vintages
+    from mgg_geo.data import areas, crosswalks, vintages
 
     if (args.source is None) != (args.target is None):
         raise ParameterError("--from and --to go together.")
@@ -270,7 +270,7 @@ def cmd_vintages(args) -> int:
         used = ", ".join(f"{k} {m.get('table_id')} {m['year']} (indeling {m.get('indeling')})"
                          for k, m in frame.sources.items())
         print(f"Tables used: {used}")
-    print("Evidence, strongest first: " + "; ".join(f"{k}: {v}" for k, v in vintages.EVIDENCE.items()))
+    print("Evidence, strongest first: " + "; ".join(f"{k}: {v}" for k, v in crosswalks.EVIDENCE.items()))
     for label, cw in walks.items():
         print(f"\n{label}: {cw.level} {cw.source} -> {cw.target}, method: {cw.method}"
               + (f"; inputs: {', '.join(i['name'] for i in cw.inputs)}" if cw.inputs else ""))
@@ -297,7 +297,7 @@ def _vintage_rows(cw, prov, code: str, frame, *, show_all: bool) -> tuple[list[l
     part of the target's rate that comes from it), and the number of areas per relation."""
     import pandas as pd
 
-    from mgg_geo.data import vintages
+    from mgg_geo.data import crosswalks
 
     links = cw.links.groupby("to_code")
     if frame is not None:
@@ -329,7 +329,7 @@ def _vintage_rows(cw, prov, code: str, frame, *, show_all: bool) -> tuple[list[l
             rows.append([target, name, "missing", "", "", "", "", reason])
         else:
             for i, r in enumerate(links.get_group(target).sort_values("rate_weight", ascending=False).itertuples()):
-                detail = r.evidence + (f"; rates withheld: {vintages.CAUSES[withheld]}" if withheld and i == 0
+                detail = r.evidence + (f"; rates withheld: {crosswalks.CAUSES[withheld]}" if withheld and i == 0
                                        else "")
                 rows.append([target if i == 0 else "", name if i == 0 else "", relation if i == 0 else "", r.tier,
                              r.from_code, _text(cw.source_names.get(r.from_code)), f"{r.rate_weight:.2f}", detail])

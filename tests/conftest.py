@@ -18,16 +18,41 @@ import pytest
 from mgg_geo import settings
 
 OUTPUT_DIR = Path(__file__).resolve().parents[1] / "test-output"
-_SETTINGS = ("CACHE_DIR", "CBS_OPENDATA_URL", "CBS_THIRD_PARTY_URL", "PDOK_SERVICE_URL", "PDOK_API_URL",
-             "HTTP_TIMEOUT", "HTTP_RETRIES", "HTTP_BACKOFF", "MAX_PAGES", "WFS_PAGE_SIZE")
+#: What makes a test slow (``make test-fast`` leaves these out; ``make test`` and CI run everything): it reads the
+#: real shared data (marker ``shared``) or replays a live service, renders reports with the batch, starts a
+#: browser, a hostile server or a process of the command line. The fast tier is the unit and property tests on
+#: small synthetic fixtures.
+SLOW_FIXTURES = {"rendered", "kernel_env", "hostile", "hostile_files", "private_cache", "cache_copy", "chromium",
+                 "trickle", "listener", "pool", "imported_cache", "shared_data", "replay"}
+SLOW_MODULES = {"test_readme_route", "test_incremental", "test_console"}
+SLOW_MARKERS = {"browser", "shared", "replay"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow tests (see :data:`SLOW_FIXTURES`) ``slow``."""
+    for item in items:
+        module = getattr(item, "module", None)
+        name = module.__name__.rsplit(".", 1)[-1] if module is not None else ""
+        if name in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) \
+                or any(m.name in SLOW_MARKERS for m in item.iter_markers()):
+            item.add_marker(pytest.mark.slow)
 SHARED = settings.SHARED_DATA
 
 
 @pytest.fixture(autouse=True)
 def isolate_settings(tmp_path, monkeypatch):
-    """Own cache per test; services unreachable unless a test points them somewhere."""
-    for name in _SETTINGS:
-        monkeypatch.setattr(settings, name, getattr(settings, name))
+    """Own cache per test; services unreachable unless a test points them somewhere.
+
+    Every setting (every upper-case name of :mod:`mgg_geo.settings`) is restored after the test, whatever it
+    changed, and so is what a process remembers between calls (hosts found unreachable, the offline notice).
+    """
+    from mgg_geo.data import _http, sources
+
+    for name in dir(settings):
+        if name.isupper():
+            monkeypatch.setattr(settings, name, getattr(settings, name))
+    monkeypatch.setattr(_http, "_UNREACHABLE", {})
+    monkeypatch.setattr(sources, "_NOTICE", [])
     monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
     closed = "http://127.0.0.1:9"
     for name in ("CBS_OPENDATA_URL", "CBS_THIRD_PARTY_URL", "PDOK_SERVICE_URL", "PDOK_API_URL"):

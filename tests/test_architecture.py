@@ -98,6 +98,7 @@ def _code_version(root: Path) -> str:
     return out.stdout.strip()
 
 
+@pytest.mark.slow  # a process of its own
 def test_a_code_change_changes_the_memo_key(tmp_path):
     """Edit one line of a copy of the library: the code version (part of every memo key) changes."""
     copy = tmp_path / "src"

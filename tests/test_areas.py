@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from mgg_geo import analysis, cli
-from mgg_geo.data import areas, cache, regions, vintages
+from mgg_geo.data import areas, cache, conversion, regions, vintages
 from mgg_geo.present import export
 
 pytestmark = pytest.mark.shared
@@ -152,7 +152,7 @@ def test_groningen_reshaped_wijken_are_estimates(frame):
 def test_wijk_residents_add_up_to_cbs_municipality_row_for_every_vintage(use_imported, frame):
     # each KWB table in its own indeling ...
     for year in (2021, 2022, 2024):
-        totals = vintages.check_totals(kwb(use_imported, year))
+        totals = conversion.check_totals(kwb(use_imported, year))
         assert set(totals.index) >= set(regions.MUNICIPALITIES) and totals["ok"].all(), (year, totals)
     # ... and after moving KWB 2021 onto the 2024 wijken
     assert set(frame.totals.index) == set(regions.MUNICIPALITIES) and frame.totals["ok"].all(), frame.totals

@@ -1,4 +1,8 @@
-"""The command line: every bad argument gets one line and the documented exit code, through the real CLI."""
+"""The command line: every bad argument gets one line and the documented exit code.
+
+The table of bad arguments runs in process (``cli.main``, the function the ``mgg-geo`` script calls); a few
+tests run the real ``python -m mgg_geo`` in a fresh process to show the entry point behaves the same.
+"""
 import os
 import re
 import subprocess
@@ -83,14 +87,26 @@ BAD = [
 
 
 @pytest.mark.parametrize("args, names", BAD, ids=[" ".join(a) or "(none)" for a, _ in BAD])
-def test_bad_argument_gives_one_line_and_exit_2(args, names, files):
-    proc = run(args, files)
-    line = one_error_line(proc)
-    assert names in line, line
+def test_bad_argument_gives_one_line_and_exit_2(args, names, files, capsys, monkeypatch):
+    monkeypatch.chdir(files)
+    code = cli.main(args)
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
+    assert names in lines[0], lines[0]
     expected = 1 if args[:2] == ["import", "boundaries"] else 2  # a file that is not geographic: a finding
-    assert proc.returncode == expected, (proc.returncode, line)
+    assert code == expected, (code, lines[0])
 
 
+@pytest.mark.parametrize("args, names", [(["reports", "--workers", "-1"], "--workers"),
+                                         (["analyse", "--out", "x.gpkg", "--register", "nope.csv"], "nope.csv")])
+@pytest.mark.slow  # a process of its own
+def test_the_real_entry_point_gives_the_same_line(args, names, files):
+    proc = run(args, files)
+    assert proc.returncode == 2 and names in one_error_line(proc)
+
+
+@pytest.mark.slow  # a process of its own
 def test_unwritable_output_folder(files):
     # root writes into read-only folders, so as root use a place nobody can write: /proc
     target = "/proc/mgg-reports" if os.geteuid() == 0 else "readonly/reports"
@@ -104,6 +120,7 @@ def test_exit_codes_are_documented(files):
     assert (cli.OK, cli.FINDINGS, cli.USAGE) == README_EXIT_CODES
 
 
+@pytest.mark.slow  # a process of its own
 @pytest.mark.shared
 def test_register_with_errors_exits_1_and_lists_them(files, shared_data):
     assert run(["import", "shared", str(shared_data)], files).returncode == 0
@@ -114,16 +131,19 @@ def test_register_with_errors_exits_1_and_lists_them(files, shared_data):
     assert row.split()[1:4] == ["2", "x,", "y"] and "outside the province" in row  # severity, row, columns
 
 
+@pytest.mark.slow  # a process of its own
 def test_no_cached_data_offline_is_an_environment_error(files):
     proc = run(["analyse", "--out", "x.gpkg", "--offline"], files)
     assert proc.returncode == 2 and "Offline route" in one_error_line(proc)
 
 
+@pytest.mark.slow  # a process of its own
 def test_python_dash_m_and_version(files):
     proc = run(["--version"], files)
     assert proc.returncode == 0 and proc.stdout.startswith("mgg_geo ")
 
 
+@pytest.mark.slow  # a process of its own
 @pytest.mark.shared
 def test_output_into_head_ends_quietly(files, shared_data):
     assert run(["import", "shared", str(shared_data)], files).returncode == 0

@@ -120,6 +120,7 @@ def hostile_files(tmp_path_factory):
     return {label: make(root / name) for label, (make, name) in HOSTILE_FILES.items()}
 
 
+@pytest.mark.slow  # a process of its own
 @pytest.mark.parametrize("label", HOSTILE_FILES)
 def test_register_check_refuses_a_hostile_file_fast_and_small(label, hostile_files, tmp_path):
     proc, seconds = run_cli(["register", "check", str(hostile_files[label]), "--offline"], tmp_path,
@@ -144,6 +145,7 @@ def test_reports_refuse_a_hostile_register_fast_and_small(label, hostile_files, 
     assert len(lines) == 1 and str(hostile_files[label]) in lines[0], proc.stderr[-2000:]
 
 
+@pytest.mark.slow  # a process of its own
 def test_an_import_unpacks_a_gzip_bomb_only_up_to_its_limit(tmp_path):
     bomb = gzip_bomb(tmp_path / "kwb-2021.csv", 64 << 20)
     proc, seconds = run_cli(["import", "kwb", str(bomb)], tmp_path,
@@ -208,7 +210,9 @@ class Trickle(socketserver.ThreadingTCPServer):
             message = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                        + str(len(body)).encode() + b"\r\n\r\n" + body)
             try:
-                for i in range(len(message)):
+                if not self.server.pause:
+                    self.request.sendall(message)
+                for i in range(len(message)) if self.server.pause else ():
                     self.request.sendall(message[i:i + 1])
                     time.sleep(self.server.pause)
             except OSError:
@@ -227,6 +231,7 @@ def trickle():
     server.server_close()
 
 
+@pytest.mark.slow  # a process of its own
 def test_data_fetch_against_a_trickling_server_ends_on_its_own(trickle, tmp_path):
     env = env_for(tmp_path / "cache", MGG_HTTP_DEADLINE="4", MGG_HTTP_RETRIES="3",
                   **{n: trickle.url for n in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL",
@@ -442,6 +447,7 @@ def test_a_full_disk_gives_one_line_and_no_truncated_report(imported_cache, tmp_
                                              ("MGG_HTTP_DEADLINE", "nan"), ("MGG_MAX_REGISTER_ROWS", "1.5"),
                                              ("MGG_PDOK_API_URL", "file:///etc/passwd"),
                                              ("MGG_CACHE_DIR", "/etc/hostname")])
+@pytest.mark.slow  # a process of its own
 def test_a_bad_environment_setting_gives_one_line(variable, value, tmp_path):
     proc, _ = run_cli(["data", "status"], tmp_path, env_for(tmp_path / "cache", **{variable: value}))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr

@@ -4,6 +4,8 @@ A property over subsets and orders of :data:`mgg_geo.data.imports.SHARED_EXAMPLE
 an analysis whose figures each lie on their own area, or one error of the project's family, on one line,
 that names the command importing what is missing. Runs under ``CI=true`` (the files are real data).
 """
+import json
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -38,13 +40,40 @@ def import_files(folder: Path, order: list[int]) -> None:
             imports.import_health(path, **options)
 
 
-def run_subset(folder: Path, order: list[int]):
-    """Import ``order`` into a fresh cache and run the analysis: the result, or the project's error."""
+@pytest.fixture(scope="module")
+def pool(shared_data, tmp_path_factory) -> list[Path]:
+    """Each shared file imported once, alone, into a cache folder of its own (the entries it makes)."""
+    saved = settings.CACHE_DIR
+    folders = []
+    try:
+        for i in range(len(FILES)):
+            settings.CACHE_DIR = tmp_path_factory.mktemp(f"pool-{i}")
+            import_files(shared_data, [i])
+            folders.append(settings.CACHE_DIR)
+    finally:
+        settings.CACHE_DIR = saved
+    return folders
+
+
+def install(pool: list[Path], order: list[int], cache_dir: Path) -> None:
+    """The cache that importing the files of ``order`` one after another leaves: each file's entries, a later
+    entry of the same name replacing an earlier one (as :func:`mgg_geo.data.cache.store` does)."""
+    for i in order:
+        for manifest in sorted(pool[i].glob("*.json")):
+            for old in cache_dir.glob(f"{manifest.stem}.*.parquet"):
+                old.unlink()
+            data = json.loads(manifest.read_text(encoding="utf-8"))["data_file"]
+            shutil.copy2(pool[i] / data, cache_dir / data)
+            shutil.copy2(manifest, cache_dir / manifest.name)
+
+
+def run_subset(pool: list[Path], order: list[int]):
+    """The imports of ``order`` in a fresh cache, then the analysis: the result, or the project's error."""
     saved = settings.CACHE_DIR
     with tempfile.TemporaryDirectory(prefix="mgg-subset-") as root:
         settings.CACHE_DIR = Path(root)
         try:
-            import_files(folder, order)
+            install(pool, order, Path(root))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 try:
@@ -57,6 +86,25 @@ def run_subset(folder: Path, order: list[int]):
             return result, rivm
         finally:
             settings.CACHE_DIR = saved
+
+
+def test_installing_from_the_pool_gives_the_cache_that_importing_gives(shared_data, pool, tmp_path):
+    """The shortcut the property test takes is exact: same entries, same files, same checksums."""
+    order = [INDEX["cbs/kwb2024_85984NED_partial/kwb2024_85984NED_gm_wk_8cols_groningen.csv"],
+             INDEX["boundaries/wijken_2024_groningen_rd.geojson"]]
+    saved = settings.CACHE_DIR
+    try:
+        settings.CACHE_DIR = tmp_path / "imported"
+        import_files(shared_data, order)
+        imported = {n: h for n, h in cache.snapshot().items()}
+    finally:
+        settings.CACHE_DIR = saved
+    (tmp_path / "installed").mkdir()
+    install(pool, order, tmp_path / "installed")
+    installed = {p.name: cache.sha256(p) for p in (tmp_path / "installed").iterdir()}
+    assert {n for n in imported if n.endswith(".parquet")} == {n for n in installed if n.endswith(".parquet")}
+    assert all(imported[n] == installed[n] for n in imported if n.endswith(".parquet"))
+    assert set(imported) == set(installed)
 
 
 def check(result, rivm) -> None:
@@ -106,18 +154,18 @@ def check(result, rivm) -> None:
     "boundaries/buurten_2024_groningen_rd.geojson", "boundaries/wijken_2024_groningen_rd.geojson",
     "boundaries/gemeenten_2024_groningen_rd.geojson")])
 @example(order=list(reversed(range(len(FILES)))))
-def test_any_subset_in_any_order_gives_an_analysis_or_one_clear_error(shared_data, order):
-    result, rivm = run_subset(shared_data, order)
+def test_any_subset_in_any_order_gives_an_analysis_or_one_clear_error(pool, order):
+    result, rivm = run_subset(pool, order)
     check(result, rivm)
 
 
-def test_the_route_without_older_boundaries_names_the_imports_that_link_it(shared_data):
+def test_the_route_without_older_boundaries_names_the_imports_that_link_it(pool):
     order = [INDEX[r] for r in ("cbs/kwb2021_2022_via_capybara/kwb_2021_2022_gm_wk_decimalfixed_groningen.csv",
                                 "cbs/rivm_50090NED_gezondheid_wijk_buurt/gezondheid_2012_2016_2020_groningen.csv",
                                 "boundaries/buurten_2024_groningen_rd.geojson",
                                 "boundaries/wijken_2024_groningen_rd.geojson",
                                 "boundaries/gemeenten_2024_groningen_rd.geojson")]
-    result, _ = run_subset(shared_data, order)
+    result, _ = run_subset(pool, order)
     assert isinstance(result, MggError)
     assert str(result) == (
         "The Kerncijfers of 2021 (85039NED, indeling 2021) cannot be moved onto the wijken of 2024: nothing links "
@@ -126,12 +174,12 @@ def test_the_route_without_older_boundaries_names_the_imports_that_link_it(share
         "(README, 'Offline route').")
 
 
-def test_without_the_2020_boundaries_renumbered_areas_follow_cbs_and_the_buurt_codes(shared_data):
+def test_without_the_2020_boundaries_renumbered_areas_follow_cbs_and_the_buurt_codes(pool):
     """KWB 2021 (indicator), the RIVM buurt rows and the 2024 buurten: Delfzijl's wijken keep their own figures;
     areas whose boundary changed have none, with the import that would give them."""
     skip = {"boundaries/gemeenten_2020_groningen_rd.geojson", "boundaries/wijken_2020_groningen_rd.geojson",
             "boundaries/buurten_2020_groningen_rd.geojson"}
-    result, _ = run_subset(shared_data, [i for i, (_, r, _) in enumerate(FILES) if r not in skip])
+    result, _ = run_subset(pool, [i for i, (_, r, _) in enumerate(FILES) if r not in skip])
     assert not isinstance(result, MggError), result
     rivm = result.vintages.query("source == 'RIVM 2020'").set_index("code")
     assert rivm.loc["WK197901", ["relation", "from_codes"]].tolist() == ["renumbered", "WK001001"]

@@ -61,7 +61,7 @@ def test_the_readme_route_renders_every_report_with_each_figure_on_its_own_area(
     # the report text
     html = (out / "GM1979-eemsdelta.html").read_text(encoding="utf-8")
     assert "omgenummerd (was WK001001)" in html and "geschat uit overlap (uit WK000300)" in html
-    row = re.search(r"<td>Delfzijl-Centrum</td>\s*<td>([^<]*)</td>", html)
+    row = re.search(r"<td>Delfzijl-Centrum</td>\s*<td>([^<]*→[^<]*)</td>", html)  # the trends table
     assert row and row.group(1).startswith("52,9 → 52,7"), row and row.group(1)
     assert "alleen de gemeente als geheel is bruikbaar" not in html
     assert "gemiddelde van de voormalige gemeenten (GM" not in html  # no wijk carries the blended figure

@@ -121,7 +121,7 @@ def test_outage_falls_back_to_cached_copy_with_warning(replay):
 
 
 def test_unreachable_service_names_url_and_offline_route():
-    with pytest.raises(SourceError, match=r"could not connect to http://127\.0\.0\.1:9/.*Offline route"):
+    with pytest.raises(SourceError, match=r"No connection to 127\.0\.0\.1:9 .*http://127\.0\.0\.1:9/.*Offline route"):
         sources.boundaries(2024, "wijk")
 
 

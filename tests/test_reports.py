@@ -260,7 +260,7 @@ def _indelingen() -> str:
 
 
 def test_readme_lists_the_evidence_order_and_what_each_label_means():
-    from mgg_geo.data import vintages
+    from mgg_geo.data import crosswalks
     from mgg_geo.present import labels
 
     section = _indelingen()
@@ -270,7 +270,7 @@ def test_readme_lists_the_evidence_order_and_what_each_label_means():
                                      "The merged municipality's average"]
     assert "**CBS's change indicator**" in section.split("\n2. ")[0]  # evidence 1 is either of the two
     # the same order in the code: exact links first, then overlap, fingerprints, the average
-    order = [vintages.STRENGTH[t] for t in ("geometry", "indicator", "overlap", "fingerprint", "average")]
+    order = [crosswalks.STRENGTH[t] for t in ("geometry", "indicator", "overlap", "fingerprint", "average")]
     assert order == sorted(order) and len(set(order)) == 4
     rows = re.findall(r"^\| ([a-z ]+) \| [^|]+ \| [^|]+ \|$", section, flags=re.M)
     assert rows == ["label"] + list(labels.ORIGINS)

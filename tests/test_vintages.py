@@ -12,7 +12,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from mgg_geo.data import regions, vintages
+from mgg_geo.data import conversion, crosswalks, regions, vintages
 from mgg_geo.errors import DataError
 
 GM = "GM0765"
@@ -40,7 +40,7 @@ def test_renumbered_codes_follow_land_and_residents_not_the_code():
     # two villages swap codes; the reused code WK076501 would land on the wrong village if joined by code
     old = fp([("WK076500", "Wijk 00", 3000, 2000, 900), ("WK076501", "Wijk 01", 1200, 6000, 2700)])
     new = fp([("WK076500", "Oude Pekela", 1210, 6100, 2720), ("WK076501", "Nieuwe Pekela", 2990, 2010, 905)])
-    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
+    cw = crosswalks.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
     assert relations(cw) == {("WK076500", "WK076501"): "renumbered", ("WK076501", "WK076500"): "renumbered"}
     assert cw.unmatched.empty and cw.method == "fingerprint"
 
@@ -49,7 +49,7 @@ def test_population_alone_is_not_enough():
     # equal residents, different land: the land area decides (as for Het Hogeland's Leens and Ulrum)
     old = fp([("WK076500", "Wijk 00", 3657, 3215, 1525), ("WK076501", "Wijk 01", 6617, 3165, 1540)])
     new = fp([("WK076501", "Ulrum", 6585, 3215, 1540), ("WK076502", "Leens", 3669, 3230, 1525)])
-    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
+    cw = crosswalks.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
     # "Wijk 01" carries no name, so the kept code with a matching land area is simply the same area
     assert relations(cw) == {("WK076500", "WK076502"): "renumbered", ("WK076501", "WK076501"): "same"}
 
@@ -58,7 +58,7 @@ def test_same_code_with_other_residents_is_not_the_same_area():
     # WK076501 keeps its land area but now names a town four times as large: not linked by code
     old = fp([("WK076500", "Wijk 00", 3000, 5400, 2500), ("WK076501", "Wijk 01", 3211, 1430, 680)])
     new = fp([("WK076501", "Uithuizen", 3274, 5470, 2690), ("WK076502", "Kloosterburen", 3187, 1455, 685)])
-    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
+    cw = crosswalks.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
     assert relations(cw)[("WK076501", "WK076502")] == "renumbered"
     assert ("WK076501", "WK076501") not in relations(cw)
 
@@ -70,7 +70,7 @@ def test_split_merge_and_rename():
     new = fp([("WK076500", "Centrum", 505, 4050, 1810),
               ("WK076502", "Dorp", 4700, 4800, 2100), ("WK076503", "Haven", 1800, 0, 0),
               ("WK076504", "Buitengebied", 2000, 1520, 650)])
-    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
+    cw = crosswalks.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
     rel = relations(cw)
     assert rel[("WK076500", "WK076500")] == "renamed"
     # the leftovers form one group; 1 source and 2 targets is a split, 2 and 1 a merge: both live in one group
@@ -79,7 +79,7 @@ def test_split_merge_and_rename():
     assert set(group.values()) == {"reshaped"} and len(group) == 9  # 3 sources x 3 targets
     figures = pd.DataFrame({"population": [4000, 4800, 700, 800], "low_income_share": [10.0, 20.0, 30.0, 40.0]},
                            index=["WK076500", "WK076501", "WK076504", "WK076505"])
-    out, prov = vintages.convert(figures, cw, ["population", "low_income_share"])
+    out, prov = conversion.convert(figures, cw, ["population", "low_income_share"])
     assert out["population"].sum() == 10300  # counts are conserved
     # counts follow the target residents (4800 : 0 : 1520); rates are weighted by source residents
     assert out.loc["WK076503", "population"] == 0
@@ -90,7 +90,7 @@ def test_split_merge_and_rename():
 
 
 def test_clean_split_and_merge_groups():
-    split = vintages.from_fingerprints(fp([("WK076501", "Wijk 01", 6582, 4835, 2100)]),
+    split = crosswalks.from_fingerprints(fp([("WK076501", "Wijk 01", 6582, 4835, 2100)]),
                                        fp([("WK076513", "Uithuizermeeden", 4671, 4800, 2085),
                                            ("WK076514", "Eemshavengebied", 1781, 0, 0)]),
                                        level="wijk", source_year=2021, target_year=2022)
@@ -98,7 +98,7 @@ def test_clean_split_and_merge_groups():
     links = split.links.set_index("to_code")
     assert links.loc["WK076513", "count_weight"] == 1.0 and links.loc["WK076514", "count_weight"] == 0.0
     assert (links["rate_weight"] == 1.0).all()  # both inherit the rate
-    merged = vintages.from_fingerprints(fp([("WK076504", "Noord", 900, 700, 300),
+    merged = crosswalks.from_fingerprints(fp([("WK076504", "Noord", 900, 700, 300),
                                             ("WK076505", "Zuid", 1100, 800, 350)]),
                                         fp([("WK076504", "Buitengebied", 2010, 1510, 655)]),
                                         level="wijk", source_year=2021, target_year=2022)
@@ -113,12 +113,12 @@ def test_ambiguous_twins_stay_missing_rather_than_guess():
               ("WK076502", "Wijk 02", 9000, 8000, 3500)])
     new = fp([("WK076510", "A", 2000, 1500, 700), ("WK076511", "B", 2000, 1500, 700),
               ("WK076512", "C", 9000, 8100, 3520)])
-    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
+    cw = crosswalks.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
     rel = relations(cw)
     assert rel.pop(("WK076502", "WK076512")) == "renumbered"
     assert set(rel.values()) == {"reshaped"} and len(rel) == 4  # the twins form one group: an estimate
     figures = pd.DataFrame({"lonely": [40.0, 50.0, 45.0]}, index=["WK076500", "WK076501", "WK076502"])
-    out, _ = vintages.convert(figures, cw, ["lonely"])
+    out, _ = conversion.convert(figures, cw, ["lonely"])
     # neither twin gets the other's figure: both get the group's (equal residents: the plain mean)
     assert out.loc[["WK076510", "WK076511"], "lonely"].tolist() == [45.0, 45.0]
 
@@ -127,14 +127,14 @@ def test_cbs_change_indicator_links_unchanged_codes_and_explains_the_rest():
     # no figures of the source year: only CBS's own indicator (1 = unchanged) links codes
     new = fp([("WK076500", "Kern", 500, 4000, 1800, 1), ("WK076501", "Buiten", 4000, 8000, 3500, 3),
               ("WK076502", "Nieuw", 400, 300, 120, 2)])
-    cw = vintages.from_fingerprints(None, new, level="wijk", source_year=2020, target_year=2021)
+    cw = crosswalks.from_fingerprints(None, new, level="wijk", source_year=2020, target_year=2021)
     assert relations(cw) == {("WK076500", "WK076500"): "same"} and cw.method == "indicator"
     assert set(cw.links["tier"]) == {"indicator"}
     causes = cw.unmatched.set_index("code")["cause"].to_dict()
     assert causes == {"WK076501": "cbs_boundary_changed", "WK076502": "cbs_code_changed"}
     assert cw.pending.empty  # no codes of 2020 known: nothing to identify the old code of WK076502 with
     # the indicator only speaks of the year before
-    later = vintages.from_fingerprints(None, new, level="wijk", source_year=2019, target_year=2021)
+    later = crosswalks.from_fingerprints(None, new, level="wijk", source_year=2019, target_year=2021)
     assert later.links.empty
 
 
@@ -144,7 +144,7 @@ def test_merged_municipality_is_matched_within_its_former_municipalities():
               ("WK002400", "Loppersum", 11104, 9537, 4297)])
     new = fp([("WK197911", "Appingedam", 2330, 11490, 5510), ("WK197901", "Delfzijl-Centrum", 27, 780, 565),
               ("WK197916", "Loppersum", 11104, 9500, 4305)])
-    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2020, target_year=2021)
+    cw = crosswalks.from_fingerprints(old, new, level="wijk", source_year=2020, target_year=2021)
     assert relations(cw) == {("WK000300", "WK197911"): "renumbered", ("WK001001", "WK197901"): "renumbered",
                              ("WK002400", "WK197916"): "renumbered"}
 
@@ -168,7 +168,7 @@ def test_geometry_same_split_merge_and_reshape():
     new = squares([("WK076500", (X, Y, X + 1000, Y + 1000)),
                    ("WK076510", (X + 1000, Y, X + 2000, Y + 1000)), ("WK076511", (X + 2000, Y, X + 3000, Y + 1000)),
                    ("WK076512", (X, Y + 1000, X + 2000, Y + 2000))], 2024)
-    cw = vintages.from_geometry(old, new, level="wijk", source_year=2019, target_year=2024,
+    cw = crosswalks.from_geometry(old, new, level="wijk", source_year=2019, target_year=2024,
                                 population=pd.Series({"WK076500": 100, "WK076501": 400, "WK076502": 300,
                                                       "WK076503": 100}))
     rel = relations(cw)
@@ -184,30 +184,30 @@ def test_geometry_same_split_merge_and_reshape():
 def test_geometry_drops_slivers_of_generalised_boundaries():
     old = squares([("WK076500", (X, Y, X + 1000, Y + 1000)), ("WK076501", (X + 1000, Y, X + 2000, Y + 1000))], 2019)
     new = squares([("WK076500", (X, Y, X + 1010, Y + 1000)), ("WK076501", (X + 1010, Y, X + 2000, Y + 1000))], 2024)
-    cw = vintages.from_geometry(old, new, level="wijk", source_year=2019, target_year=2024)
+    cw = crosswalks.from_geometry(old, new, level="wijk", source_year=2019, target_year=2024)
     assert relations(cw) == {("WK076500", "WK076500"): "same", ("WK076501", "WK076501"): "same"}
 
 
 def test_geometry_needs_rd_new():
     old = squares([("WK076500", (X, Y, X + 1000, Y + 1000))], 2019).to_crs(4326)
     with pytest.raises(DataError, match="EPSG:28992"):
-        vintages.from_geometry(old, old, level="wijk", source_year=2019, target_year=2024)
+        crosswalks.from_geometry(old, old, level="wijk", source_year=2019, target_year=2024)
 
 
 # ---------------------------------------------------------------- chains and conversion
 
 
 def test_compose_multiplies_weights_and_keeps_exactness():
-    first = vintages.from_fingerprints(None, fp([("WK076500", "Kern", 500, 4000, 1800, 1),
+    first = crosswalks.from_fingerprints(None, fp([("WK076500", "Kern", 500, 4000, 1800, 1),
                                                  ("WK076501", "Buiten", 4000, 8000, 3500, 1)]),
                                        level="wijk", source_year=2020, target_year=2021)
-    second = vintages.from_fingerprints(fp([("WK076500", "Kern", 500, 4000, 1800),
+    second = crosswalks.from_fingerprints(fp([("WK076500", "Kern", 500, 4000, 1800),
                                             ("WK076501", "Buiten", 4000, 8000, 3500)]),
                                         fp([("WK076501", "Kern", 505, 4010, 1805),
                                             ("WK076502", "Dorp", 2600, 5000, 2200),
                                             ("WK076503", "Veld", 1400, 3000, 1300)]),
                                         level="wijk", source_year=2021, target_year=2024)
-    chain = vintages.compose(first, second)
+    chain = crosswalks.compose(first, second)
     rel = relations(chain)
     assert rel[("WK076500", "WK076501")] == "renumbered"
     assert rel[("WK076501", "WK076502")] == rel[("WK076501", "WK076503")] == "split"
@@ -215,17 +215,17 @@ def test_compose_multiplies_weights_and_keeps_exactness():
     weights = chain.links.set_index(["from_code", "to_code"])["count_weight"]
     assert weights[("WK076501", "WK076502")] == pytest.approx(5000 / 8000)
     with pytest.raises(DataError, match="Cannot chain"):
-        vintages.compose(second, first)
+        crosswalks.compose(second, first)
 
 
 def test_convert_missing_and_suppressed_never_become_numbers():
-    cw = vintages.from_fingerprints(fp([("WK076504", "Noord", 900, 700, 300), ("WK076505", "Zuid", 1100, 800, 350)]),
+    cw = crosswalks.from_fingerprints(fp([("WK076504", "Noord", 900, 700, 300), ("WK076505", "Zuid", 1100, 800, 350)]),
                                     fp([("WK076504", "Buitengebied", 2010, 1510, 655)]),
                                     level="wijk", source_year=2021, target_year=2022)
     figures = pd.DataFrame({"population": [700.0, 800.0], "lonely": [40.0, np.nan],
                             "lonely__suppressed": [False, True], "urbanity": [4.0, 5.0]},
                            index=["WK076504", "WK076505"])
-    out, _ = vintages.convert(figures, cw, ["population", "lonely", "urbanity"])
+    out, _ = conversion.convert(figures, cw, ["population", "lonely", "urbanity"])
     assert out.loc["WK076504", "population"] == 1500
     assert np.isnan(out.loc["WK076504", "lonely"]) and out.loc["WK076504", "lonely__suppressed"]
     assert np.isnan(out.loc["WK076504", "urbanity"])  # a code is not averaged
@@ -236,7 +236,7 @@ def test_fill_from_municipality_inherits_rates_only():
     provenance = pd.DataFrame(columns=["relation", "from_codes", "exact"])
     municipal = pd.DataFrame({"lonely": [48.27], "lonely__suppressed": [False], "population": [45857.0]},
                              index=["GM1979"])
-    out, prov = vintages.fill_from_municipality(converted, provenance, municipal, ["WK197901", "WK001400"],
+    out, prov = conversion.fill_from_municipality(converted, provenance, municipal, ["WK197901", "WK001400"],
                                                 ["lonely", "population"], source=2020, target=2024)
     assert list(out.index) == ["WK197901"]  # GM0014 did not merge: its wijk stays missing
     assert out.loc["WK197901", "lonely"] == 48.27 and np.isnan(out.loc["WK197901", "population"])
@@ -256,10 +256,10 @@ def test_property_totals_survive_and_rates_stay_within_their_sources(areas, cut,
              sum(p // 2 for _, p in merged))] if merged else []
     rest = areas[len(merged):]
     rows += [(f"WK07655{i}", f"Gebied {i}", land, pop, pop // 2) for i, (land, pop) in enumerate(rest)]
-    cw = vintages.from_fingerprints(old, fp(rows), level="wijk", source_year=2021, target_year=2024)
+    cw = crosswalks.from_fingerprints(old, fp(rows), level="wijk", source_year=2021, target_year=2024)
     figures = pd.DataFrame({"population": [float(p) for _, p in areas],
                             "lonely": rates[:len(areas)]}, index=old.index)
-    out, _ = vintages.convert(figures, cw, ["population", "lonely"])
+    out, _ = conversion.convert(figures, cw, ["population", "lonely"])
     linked = sorted(set(cw.links["from_code"]))
     assert out["population"].sum() == pytest.approx(figures.loc[linked, "population"].sum())
     for code, group in cw.links.groupby("to_code"):
@@ -270,7 +270,7 @@ def test_property_totals_survive_and_rates_stay_within_their_sources(areas, cut,
 
 
 def test_cached_crosswalk_round_trips_exactly():
-    cw = vintages.from_fingerprints(fp([("WK076500", "Wijk 00", 3000, 2000, 900),
+    cw = crosswalks.from_fingerprints(fp([("WK076500", "Wijk 00", 3000, 2000, 900),
                                         ("WK076501", "Wijk 01", 2880, 1350, 640)]),
                                     fp([("WK076510", "Kern", 2990, 2010, 905),
                                         ("WK076511", "Usquert", 2721, 1370, 650)]),
@@ -290,7 +290,7 @@ def test_indicator_and_buurt_continuity_identify_a_renumbered_area():
     new = fp([("WK197901", "Delfzijl-Centrum", 27, 790, 565, 2), ("WK197902", "West", 152, 3535, 1600, 2),
               ("WK197916", "Noord-Loppersum", 2647, 3380, 1500, 2)])
     old_codes = ["WK001001", "WK001002", "WK002400", "WK002401"]
-    cw = vintages.from_fingerprints(None, new, level="wijk", source_year=2020, target_year=2021,
+    cw = crosswalks.from_fingerprints(None, new, level="wijk", source_year=2020, target_year=2021,
                                     source_codes=old_codes)
     assert cw.links.empty and len(cw.pending) == 3 * 4  # every vanished code of the former municipalities
     old_buurten = pd.DataFrame({
@@ -302,7 +302,7 @@ def test_indicator_and_buurt_continuity_identify_a_renumbered_area():
         "name": ["Centrum-Delfzijl", "Over de Gracht", "Scheepvaartbuurt", "Loppersum", "Garrelsweer", "Wirdum"]})
     for frame in (old_buurten, new_buurten):
         frame["wijk"] = "WK" + frame["code"].str[2:8]
-    done = vintages.resolve_pending(cw, old_buurten, new_buurten)
+    done = crosswalks.resolve_pending(cw, old_buurten, new_buurten)
     # Centrum by buurt code (0101), although Loppersum's Stedum also has a buurt ..0101: the Dice score tells
     assert relations(done) == {("WK001001", "WK197901"): "renumbered", ("WK001002", "WK197902"): "renumbered",
                                ("WK002400", "WK197916"): "renumbered"}
@@ -311,15 +311,15 @@ def test_indicator_and_buurt_continuity_identify_a_renumbered_area():
     evidence = done.links.set_index("to_code")["evidence"]
     assert "by name" in evidence["WK197916"] and "by code" in evidence["WK197901"]
     # without buurten of both years the code stays unidentified, with CBS's reason
-    left = vintages.resolve_pending(cw, None, new_buurten)
+    left = crosswalks.resolve_pending(cw, None, new_buurten)
     assert left.links.empty and set(left.unmatched["cause"]) == {"cbs_code_changed"}
 
 
 def test_continuity_is_a_dice_score():
     one = pd.DataFrame({"code": ["BU19790101"], "name": [""]})
     four = pd.DataFrame({"code": ["BU00240100", "BU00240101", "BU00240102", "BU00240109"], "name": [""] * 4})
-    assert vintages.continuity(four, one)[0] == pytest.approx(2 * 1 / 5)  # one shared key is no continuity
-    assert vintages.continuity(one.assign(code=["BU00100101"]), one)[0] == 1.0
+    assert crosswalks.continuity(four, one)[0] == pytest.approx(2 * 1 / 5)  # one shared key is no continuity
+    assert crosswalks.continuity(one.assign(code=["BU00100101"]), one)[0] == 1.0
 
 
 def world(codes_boxes):
@@ -339,14 +339,14 @@ def test_combine_takes_the_strongest_evidence_per_area():
                  ("WK076513", (X + 1000, Y + 1000, X + 2000, Y + 1900)),
                  ("WK076514", (X, Y + 1900, X + 1000, Y + 3000)),
                  ("WK076515", (X + 1000, Y + 1900, X + 2000, Y + 3000))])
-    hint_links = vintages.label(vintages._links([
+    hint_links = crosswalks.label(crosswalks.links_frame([
         {"from_code": "WK076503", "to_code": "WK076513", "count_weight": 1.0, "rate_weight": 1.0, "exact": True,
          "tier": "indicator", "evidence": "CBS: code changed, boundary unchanged"},
         {"from_code": "WK076500", "to_code": "WK076510", "count_weight": 1.0, "rate_weight": 1.0, "exact": False,
          "tier": "fingerprint", "evidence": "land 100 -> 90 ha"}]), {}, {})
-    hint = vintages.Crosswalk("wijk", 2020, 2024, "indicator", hint_links)
+    hint = crosswalks.Crosswalk("wijk", 2020, 2024, "indicator", hint_links)
     fingerprints = (fp([("WK076502", "A", 100, 500, 200)]), fp([("WK076512", "A", 101, 510, 205)]))
-    cw = vintages.combine(old, new, level="wijk", source_year=2020, target_year=2024, hint=hint,
+    cw = crosswalks.combine(old, new, level="wijk", source_year=2020, target_year=2024, hint=hint,
                           fingerprints=fingerprints, target_population=pd.Series({"WK076515": 0.0}))
     links = cw.links.set_index(["from_code", "to_code"])
     assert links.loc[("WK076501", "WK076511"), ["relation", "tier"]].tolist() == ["renumbered", "geometry"]
@@ -400,7 +400,7 @@ def test_every_relation_has_its_label(relation, tier, withheld, expected):
 
     assert labels.origin_key(relation, tier, withheld) == expected
     assert expected in labels.ORIGINS
-    assert set(vintages.RELATIONS) <= {r for r, *_ in ORIGIN_CASES}
+    assert set(crosswalks.RELATIONS) <= {r for r, *_ in ORIGIN_CASES}
 
 
 def test_labels_follow_the_relations_of_a_real_conversion():
@@ -411,8 +411,8 @@ def test_labels_follow_the_relations_of_a_real_conversion():
               ("WK076502", "Dorp", 900, 700, 300)])
     new = fp([("WK076500", "Centrum", 505, 4050, 1810), ("WK076510", "Noord", 4700, 4800, 2100),
               ("WK076511", "Haven", 1800, 0, 0), ("WK076512", "Dorp", 1000, 710, 305)])
-    cw = vintages.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
-    _, prov = vintages.convert(pd.DataFrame({"lonely": [40.0, 45.0, 50.0]}, index=old.index), cw, ["lonely"])
+    cw = crosswalks.from_fingerprints(old, new, level="wijk", source_year=2021, target_year=2024)
+    _, prov = conversion.convert(pd.DataFrame({"lonely": [40.0, 45.0, 50.0]}, index=old.index), cw, ["lonely"])
     texts = {c: labels.origin_text(r.relation, r.from_codes, r.tier) for c, r in prov.iterrows()}
     assert texts == {"WK076500": "hernoemd (was WK076500)", "WK076510": "geschat uit kerncijfers (uit WK076501)",
                      "WK076511": "geschat uit kerncijfers (uit WK076501)",

@@ -21,7 +21,7 @@ from mgg_geo import settings
 from mgg_geo.analysis import coverage, gap, need, nextschool, trends, whatif
 from mgg_geo.analysis.parameters import ReportParameters
 from mgg_geo.data import areas as areas_mod
-from mgg_geo.data import catalogue, regions, sources, vintages
+from mgg_geo.data import catalogue, crosswalks, regions, sources
 from mgg_geo.errors import DataError
 from mgg_geo.supply import initiatives
 from mgg_geo.supply import schools as schools_mod
@@ -567,7 +567,7 @@ def origins(result: Analysis, code: str) -> dict:
     figures). ``other`` lists the source tables on another indeling than the
     boundaries (kind: table id, year, indeling); ``evidence`` the kinds of
     evidence the conversions of this municipality rest on, strongest first
-    (:data:`mgg_geo.data.vintages.EVIDENCE`); ``missing_names`` the areas
+    (:data:`mgg_geo.data.crosswalks.EVIDENCE`); ``missing_names`` the areas
     without some figures.
     """
     areas = result.areas[result.areas["gemeente_code"] == code]
@@ -584,5 +584,5 @@ def origins(result: Analysis, code: str) -> dict:
     return {"target": target, "other": other,
             "counts": {k: int(v) for k, v in worst.value_counts().items()},
             "residents": {k: float(v) for k, v in residents.groupby(worst).sum().items()},
-            "evidence": [t for t in vintages.EVIDENCE if t in used],
+            "evidence": [t for t in crosswalks.EVIDENCE if t in used],
             "missing_names": [str(n) for n in areas.loc[worst[worst == "missing"].index, "name"]]}

@@ -1,7 +1,7 @@
 """Change between vintages, per area, after moving every vintage onto one indeling.
 
 Figures of different years are only compared on the same boundaries: each
-vintage is moved onto the target indeling first (:func:`mgg_geo.data.vintages.to_indeling`),
+vintage is moved onto the target indeling first (:func:`mgg_geo.data.conversion.to_indeling`),
 and a change is only stated where both values exist and the definition did
 not change in between (:meth:`mgg_geo.data.catalogue.Concept.comparable`).
 
@@ -49,7 +49,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mgg_geo.data import catalogue, regions, sources, vintages
+from mgg_geo.data import catalogue, conversion, regions, sources
 from mgg_geo.errors import CacheError, DataError, SourceError
 
 HEALTH_THRESHOLD = 2.0
@@ -83,7 +83,7 @@ def _values(data: sources.Dataset, rows: pd.DataFrame, *, level: str, target: in
             offline: bool) -> tuple[pd.DataFrame, pd.Series]:
     """One vintage on the target indeling: values per code, and per code its basis (:func:`basis_of`)."""
     present = [c for c in columns if c in rows]
-    converted, provenance, _ = vintages.to_indeling(rows, level=level, source=data.indeling, target=target,
+    converted, provenance, _ = conversion.to_indeling(rows, level=level, source=data.indeling, target=target,
                                                     columns=present, offline=offline)
     return converted[present], basis_of(provenance).reindex(converted.index)
 
@@ -142,7 +142,7 @@ def withhold(values: pd.DataFrame, basis: pd.Series, population: pd.Series | Non
     people = pd.to_numeric(population, errors="coerce").reindex(values.index)
     kind = basis.reindex(values.index)
     drop = (people == 0) | ((people < min_population) & (kind != "exact"))
-    rates = [c for c in values.columns if vintages.rule_of(c) == "rate"]
+    rates = [c for c in values.columns if conversion.rule_of(c) == "rate"]
     out = values.copy()
     out.loc[drop.to_numpy(), rates] = np.nan
     return out

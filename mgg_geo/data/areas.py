@@ -3,7 +3,7 @@
 Boundaries are pinned to one year, the **target indeling**. Each source table
 (Kerncijfers, RIVM health) belongs to its own indeling (see
 :mod:`mgg_geo.data.catalogue`); a table on another indeling is moved onto the
-boundaries through a crosswalk (:func:`mgg_geo.data.vintages.to_indeling`), never
+boundaries through a crosswalk (:func:`mgg_geo.data.conversion.to_indeling`), never
 joined by code alone. What was converted, estimated or lost is recorded per
 area and source:
 
@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from mgg_geo import settings
-from mgg_geo.data import cache, catalogue, regions, sources, vintages
+from mgg_geo.data import cache, catalogue, conversion, crosswalks, regions, sources, vintages
 from mgg_geo.errors import CacheError, DataError, MggWarning, SourceError
 
 #: Dutch names of the sources, as the reports show them.
@@ -59,11 +59,11 @@ class AreaFrame:
     vintages
         One row per area and source: ``code``, ``source`` (e.g. "KWB 2021"),
         ``kind`` (kwb, health), ``relation``, ``from_codes``, ``exact``,
-        ``tier`` (the evidence, :data:`mgg_geo.data.vintages.EVIDENCE`),
+        ``tier`` (the evidence, :data:`mgg_geo.data.crosswalks.EVIDENCE`),
         ``evidence`` (its figures), ``withheld`` (rates not moved onto an
         area without residents or below the minimum: ``no_residents``,
         ``few_residents``), ``reason`` and ``cause`` (see
-        :data:`mgg_geo.data.vintages.CAUSES`).
+        :data:`mgg_geo.data.crosswalks.CAUSES`).
     totals
         Per source and municipality: the municipality row (``gemeente``),
         the sum over its areas (``areas``), ``difference`` and ``ok``.
@@ -79,7 +79,7 @@ class AreaFrame:
     age_group: str = catalogue.HEALTH_DEFAULT_AGE
     vintages: pd.DataFrame = field(default_factory=pd.DataFrame)
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)
-    crosswalks: dict[str, vintages.Crosswalk] = field(default_factory=dict)
+    crosswalks: dict[str, crosswalks.Crosswalk] = field(default_factory=dict)
 
 
 def _boundaries(level: str, year: int | None, kwb_year: int, municipalities, offline: bool) -> sources.Dataset:
@@ -113,13 +113,13 @@ def _label(data: sources.Dataset) -> str:
 
 
 def onto(data: sources.Dataset, rows: pd.DataFrame, *, level: str, target: int, codes: pd.Index,
-         offline: bool) -> tuple[pd.DataFrame, pd.DataFrame, vintages.Crosswalk]:
+         offline: bool) -> tuple[pd.DataFrame, pd.DataFrame, crosswalks.Crosswalk]:
     """One table's figures on the boundary codes ``codes`` of indeling ``target``.
 
     Returns the figures (index ``codes``), the per-area provenance and the crosswalk.
     """
     columns = [c for c in rows.columns if c in catalogue.CONCEPTS]
-    converted, provenance, cw = vintages.to_indeling(rows, level=level, source=data.indeling, target=target,
+    converted, provenance, cw = conversion.to_indeling(rows, level=level, source=data.indeling, target=target,
                                                      columns=columns, offline=offline)
     provenance = provenance.reindex(codes)
     unknown = provenance["relation"].isna() & provenance["reason"].isna()
@@ -257,7 +257,7 @@ def withhold_rates(areas: pd.DataFrame, vintage: pd.DataFrame, parts: list[tuple
     if "population" not in areas:
         return areas, vintage
     residents = pd.to_numeric(areas["population"], errors="coerce")
-    rates = {source: [c for c in figures.columns if c in catalogue.CONCEPTS and vintages.rule_of(c) == "rate"]
+    rates = {source: [c for c in figures.columns if c in catalogue.CONCEPTS and conversion.rule_of(c) == "rate"]
              for source, figures in parts}
     for i, row in vintage.iterrows():
         if not isinstance(row["relation"], str) or row["relation"] == "same" or row["code"] not in residents.index:
@@ -287,7 +287,7 @@ def kwb_totals(kwb: sources.Dataset, areas: pd.DataFrame, *, level: str, target:
     empty = pd.DataFrame(columns=["gemeente", "areas", "n", "difference", "ok", "source"])
     if "population" not in kwb.frame or level == "gemeente":
         return empty
-    municipal, _, _ = vintages.to_indeling(kwb.frame, level="gemeente", source=kwb.indeling, target=target,
+    municipal, _, _ = conversion.to_indeling(kwb.frame, level="gemeente", source=kwb.indeling, target=target,
                                            columns=["population"], offline=offline)
     if municipal.empty:
         return empty
@@ -295,7 +295,7 @@ def kwb_totals(kwb: sources.Dataset, areas: pd.DataFrame, *, level: str, target:
                           "population": areas["population"].to_numpy() if "population" in areas else np.nan})
     rows = pd.DataFrame({"code": municipal.index, "level": "gemeente", "gemeente_code": municipal.index,
                          "population": municipal["population"].to_numpy()})
-    totals = vintages.check_totals(pd.concat([rows, shown], ignore_index=True), "population", level=level)
+    totals = conversion.check_totals(pd.concat([rows, shown], ignore_index=True), "population", level=level)
     totals = totals[totals.index.isin(areas["gemeente_code"].unique())]
     return totals.assign(source=_label(kwb))
 

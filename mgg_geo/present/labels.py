@@ -35,7 +35,7 @@ ORIGINS: dict[str, str] = {
 STATUS_LABELS: dict[str, str] = {"own": "eigen cijfers", "renamed": "hernoemd", "renumbered": "omgenummerd",
                                  "overlap": "geschat uit overlap", "fingerprint": "geschat uit kerncijfers",
                                  "average": "gemiddelde van de voormalige gemeenten", "missing": "geen cijfers"}
-#: The kinds of evidence of a crosswalk (:data:`mgg_geo.data.vintages.EVIDENCE`), as the reports name them.
+#: The kinds of evidence of a crosswalk (:data:`mgg_geo.data.crosswalks.EVIDENCE`), as the reports name them.
 EVIDENCE: dict[str, str] = {
     "geometry": "de grenzen van beide jaren",
     "indicator": "de indelingswijziging van CBS met de buurten die doorlopen",
@@ -44,7 +44,7 @@ EVIDENCE: dict[str, str] = {
     "average": "het gemiddelde van de voormalige gemeenten",
 }
 
-#: Why an area has no figures from a source table (keys of :data:`mgg_geo.data.vintages.CAUSES`).
+#: Why an area has no figures from a source table (keys of :data:`mgg_geo.data.crosswalks.CAUSES`).
 CAUSES: dict[str, str] = {
     "cbs_code_changed": "CBS gaf het gebied een nieuwe code en er zijn geen buurten van beide jaren om de oude code te "
                         "herkennen",
