@@ -254,6 +254,7 @@ def test_the_help_shows_an_example_for_each_common_task_and_the_examples_work(tm
     assert "0 ok, 1 findings in the input" in text
 
 
+@pytest.mark.slow  # a process of the command line
 def test_pdf_without_chromium_is_one_line_before_anything_runs(files):
     proc = run(["reports", "--pdf", "--offline", "--out", "rapporten"], files, MGG_CHROMIUM="/nonexistent/chromium")
     line = one_error_line(proc)

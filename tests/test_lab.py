@@ -22,6 +22,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # starts JupyterLab
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_lab_answers_on_its_port_with_its_token(tmp_path):
     port, token = _free_port(), "proef-token-19"

@@ -61,9 +61,11 @@ def test_need_classes_are_centred_at_zero_and_symmetric():
     classes = maps.need_classes(values, bins)
     index = {c: i for i, c in enumerate(maps.DIVERGING)}
     assert [index.get(c) for c in classes.colours] == [0, 0, 1, 2, 2, 3, 3, 4, 5, None]
-    names = [text for _, text in classes.legend]
-    assert names[2] == "−0,40 tot 0" and names[3] == "0 tot 0,40" and names[-1].startswith("hoger dan 0,80")
-    assert "klassen van de provincie" in classes.title
+    names = [text for _, text in classes.legend]  # the most need on top, in words with the bounds
+    assert [colour for colour, _ in classes.legend] == list(maps.DIVERGING)[::-1]
+    assert names[0] == "veel meer behoefte: hoger dan 0,80" and names[-1] == "veel minder behoefte: −0,80 of lager"
+    assert names[2] == "iets meer behoefte: 0 tot 0,40" and names[3] == "iets minder behoefte: −0,40 tot 0"
+    assert "klassen van de provincie" in classes.title and "0 is het gemiddelde van de provincie" in classes.title
     assert "binnen de gemeente" in maps.need_classes(values, bins, scope="gemeente").title
 
 

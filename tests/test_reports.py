@@ -83,6 +83,7 @@ def test_batch_two_municipalities_and_overview(rendered):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="GM0765-pekela.html"' in index and 'href="GM0047-veendam.html"' in index
     assert 'href="provincie-groningen.html"' in index and "Niet gelukt" not in index
+    assert index.count('href="GM0765-pekela.html"') == 1  # once: the build records beside the key figures are not
     assert not list(out.rglob(".mgg-tmp"))  # no temporary file left
 
 
@@ -419,8 +420,8 @@ def test_a_cluster_click_zooms_to_street_level_at_most_and_spreads_sites_on_one_
         assert page.locator(".marker-cluster").count() == 1
         page.locator(".marker-cluster").first.click()
         page.wait_for_timeout(800)
-        assert page.evaluate(f"() => {MAP}.getZoom()") == webmap.CLUSTER_ZOOM
-        for _ in range(3):
+        assert 11 < page.evaluate(f"() => {MAP}.getZoom()") <= webmap.CLUSTER_ZOOM  # closer, never past street level
+        for _ in range(4):
             if page.locator("path.mgg-locatie").count() == 4:
                 break
             page.locator(".marker-cluster").first.click()
