@@ -587,3 +587,19 @@ def test_het_hogeland_and_pekela_have_registered_places_and_say_what_coverage_de
     pekela = _text(reports.MunicipalityReport(result, "Pekela").register())
     assert re.search(r"Club P\.kel \(Oude Pekela\)\s+.+?\s+actief\s+26 januari 2026\s+telt niet mee: geen "
                      r"leeftijdsbereik", pekela)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_method_terms_are_explained_once_under_method_and_nowhere_else(result, code):
+    """Option names and technical terms stay out of the body (page 1, the tables, the register, the proposal, the
+    data quality); the method section names each once, with what it means."""
+    r = reports.MunicipalityReport(result, code)
+    body = _text("".join([r.summary(), r.key_figures(), r.register(), r.priorities(), r.comparison(), r.quality(),
+                          sections.section(sections.whatif_blocks(result, r.code)),
+                          sections.section(sections.trends_blocks(result, r.code))]))
+    for term in ("E2SFCA", "include_unknown_ages", "include_status", "--include", "Rang van", "(90%)", "z-score"):
+        assert term not in body, term
+    method = _text(r.method())
+    assert method.count("E2SFCA") == 1 and "enhanced two-step floating catchment area" in method
+    assert method.count("include_unknown_ages") == 1 and method.count("include_status") == 1
+    assert "marge" in method and "90% van de herhalingen" in method

@@ -449,12 +449,11 @@ def register_blocks(result: Analysis, code: str) -> list[Block]:
     lead = register_text(result, f) if f["register_places"] else (
         f"Het register bevat voor {f['gemeente']} geen enkele plek.")
     rules = (f"Mee telt een plek met status {fmt.listing(counted_status)} en een leeftijdsbereik dat "
-             f"{group.label} raakt" + (" (of zonder leeftijdsbereik: include_unknown_ages)"
+             f"{group.label} raakt" + (" (of zonder leeftijdsbereik, zoals voor dit rapport gekozen)"
                                         if result.parameters.get("include_unknown_ages") else "") + ". "
              + " ".join(f"Status {s}: {labels.STATUS_MEANINGS[s]}." for s in statuses if s in labels.STATUS_MEANINGS)
-             + (" Zulke plekken staan in het register maar tellen niet mee; met de parameter include_status "
-                "(mgg-geo --include-status) tellen ze wel mee." if any(s not in counted_status for s in statuses)
-                else ""))
+             + (" Zulke plekken staan in het register maar tellen niet mee, tenzij daarvoor gekozen wordt (zie "
+                "Methode, Doelgroep)." if any(s not in counted_status for s in statuses) else ""))
     blocks = [_p(lead), _p(rules.strip(), "mgg-uitleg")]
     if not f["register_places"]:
         return blocks
@@ -1149,6 +1148,7 @@ def method_html(result: Analysis) -> Html:
         weights="even zwaar" if equal else "mee volgens de gekozen gewichten", draws=fmt.number(p["draws"]),
         minimum=fmt.number(p["min_population"]), reach=fmt.km(p["reach_m"] / 1000, 0), points=points,
         unknown="wel mee" if p["include_unknown_ages"] else "niet mee", breaks=breaks,
+        statuses=fmt.listing(["actief", *(s for s in str(p.get("include_status") or "").split(",") if s)]),
         ranked=fmt.number(int(result.figures["areas_ranked_province"].iloc[0]) if len(result.figures) else 0),
         levels=level_word(result), partial=partial_rule(result), partial_label=labels.PARTIAL,
         objective=objective_text(result, "need"),
