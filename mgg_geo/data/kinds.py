@@ -142,16 +142,26 @@ def _resolve(ref: str):
     return getattr(importlib.import_module(module if "." in module else f"mgg_geo.data.{module}"), function)
 
 
-_YEAR = "reference year when the file does not say"
-_TABLE = "CBS table id (e.g. 85039NED) when the file name lacks it"
+_YEAR_TABLE = {"year": "reference year when the file does not say",
+               "table": "CBS table id (e.g. 85039NED) when the file name lacks it"}
 
-KWB = SourceKind(
-    name="kwb", cache_kind="kwb", role="figures", title="CBS Kerncijfers wijken en buurten",
-    noun="de kerncijfers", short="KWB",
-    attribution="Bron: CBS, {title} (tabel {table}, {year}), licentie CC BY 4.0. CBS onderschrijft dit rapport niet.",
-    load="sources:kwb", importer="imports:import_kwb",
-    import_help="CBS Kerncijfers wijken en buurten (xls/xlsx/csv)",
-    options={"year": _YEAR, "table": _TABLE})
+
+def _figures(name: str, title: str, noun: str, short: str, attribution: str, import_help: str,
+             **options: str) -> SourceKind:
+    """A CBS/RIVM table of figures per area: loaded by ``sources.<name>``, imported by ``imports.import_<name>``."""
+    return SourceKind(name=name, cache_kind=name, role="figures", title=title, noun=noun, short=short,
+                      attribution=attribution, load=f"sources:{name}", importer=f"imports:import_{name}",
+                      import_help=import_help, options={**_YEAR_TABLE, **options})
+
+
+KWB = _figures("kwb", "CBS Kerncijfers wijken en buurten", "de kerncijfers", "KWB",
+               "Bron: CBS, {title} (tabel {table}, {year}), licentie CC BY 4.0. CBS onderschrijft dit rapport niet.",
+               "CBS Kerncijfers wijken en buurten (xls/xlsx/csv)")
+HEALTH = _figures("health", "RIVM/GGD'en/CBS Gezondheid per wijk en buurt", "de gezondheidscijfers", "RIVM",
+                  "Gezondheidscijfers: RIVM/GGD'en/CBS, Gezondheidsmonitor Volwassenen en Ouderen {year} (tabel "
+                  "{table}); modelmatige schattingen, geen metingen.",
+                  "RIVM Gezondheid per wijk en buurt (StatLine CSV export)",
+                  indeling="boundary year of the file's codes (known for catalogue tables)")
 BOUNDARIES = SourceKind(
     name="boundaries", cache_kind="boundaries", role="areas", title="CBS Wijk- en buurtkaart (gebiedsindeling)",
     noun="de grenzen", short="grenzen",
@@ -162,15 +172,6 @@ BOUNDARIES = SourceKind(
     options={"level": "the area level (default: from the file's codes)",
              "year": "the boundary year (default: from the file name or its contents)"},
     dataset_id="PDOK gebiedsindelingen / CBS Wijk- en buurtkaart {year}")
-HEALTH = SourceKind(
-    name="health", cache_kind="health", role="figures", title="RIVM/GGD'en/CBS Gezondheid per wijk en buurt",
-    noun="de gezondheidscijfers", short="RIVM",
-    attribution="Gezondheidscijfers: RIVM/GGD'en/CBS, Gezondheidsmonitor Volwassenen en Ouderen {year} (tabel "
-                "{table}); modelmatige schattingen, geen metingen.",
-    load="sources:health", importer="imports:import_health",
-    import_help="RIVM Gezondheid per wijk en buurt (StatLine CSV export)",
-    options={"year": _YEAR, "table": _TABLE,
-             "indeling": "boundary year of the file's codes (known for catalogue tables)"})
 YOUTH = SourceKind(
     name="youth", cache_kind="health", role="region", table_id="50140NED",
     title="RIVM/GGD'en/CBS Gezondheidsmonitor Jongvolwassenen (16–25 jaar, per gemeente)",
