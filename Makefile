@@ -18,6 +18,8 @@ TOKEN    ?=
 LAB_ARGS ?=
 SHARED_DATA ?= $(if $(MGG_SHARED_DATA),$(MGG_SHARED_DATA),../shared/data)
 PYTEST_ARGS ?=
+# make test: the number of pytest processes (pytest-xdist; 0: one process, as plain pytest)
+TEST_JOBS ?= 2
 
 .PHONY: all reports test test-fast import-shared status bench lab clean
 
@@ -56,9 +58,11 @@ reports: import-shared
 status: $(STAMP)
 	$(BIN)/mgg-geo data status
 
+# Everything, on TEST_JOBS processes (pytest-xdist): a test file runs on one process (its tests share their
+# rendered batch), the notebooks together (conftest.py); the longest files start first (tests/conftest.py).
 test: $(STAMP) $(LEAFLET)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 # The fast tier: everything but the slow tests (tests/conftest.py says which) and the notebooks.
 test-fast: $(STAMP)

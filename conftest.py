@@ -5,20 +5,27 @@ a temporary cache filled by importing the shared example files
 (``MGG_CACHE_DIR``), and every service URL pointed at a closed local port, so
 no notebook can reach the internet. Without the shared data folder the
 notebook tests are skipped with a reason (a failure under ``CI=true``).
+
+Under pytest-xdist the cache is made once, by the controlling process, before the workers start (they inherit
+its environment); the notebooks run one after another on one worker (:func:`pytest_xdist_make_scheduler`), so
+an analysis is computed once and found in the memo by the next notebook, as in the batch.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 
 import pytest
 
 CLOSED = "http://127.0.0.1:9"
+#: Set in the environment once the notebooks' cache is made (pytest-xdist workers inherit it and make none).
+READY = "MGG_TEST_NBVAL_CACHE"
 
 
 def pytest_configure(config):
-    if not getattr(config.option, "nbval_lax", False):
+    if not getattr(config.option, "nbval_lax", False) or os.environ.get(READY):
         return
     from mgg_geo import settings
     from mgg_geo.data import imports
@@ -26,6 +33,7 @@ def pytest_configure(config):
     if not settings.SHARED_DATA.is_dir():
         return
     cache = tempfile.mkdtemp(prefix="mgg-nbval-cache-")
+    config._mgg_nbval_cache = cache  # removed when this process ends the run
     os.environ["MGG_CACHE_DIR"] = cache
     for name in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL", "MGG_PDOK_SERVICE_URL", "MGG_PDOK_API_URL"):
         os.environ[name] = CLOSED
@@ -36,6 +44,14 @@ def pytest_configure(config):
         imports.import_shared(settings.SHARED_DATA)
     finally:
         settings.CACHE_DIR = saved
+    os.environ[READY] = cache
+
+
+def pytest_unconfigure(config):
+    cache = getattr(config, "_mgg_nbval_cache", None)
+    if cache:
+        shutil.rmtree(cache, ignore_errors=True)
+        os.environ.pop(READY, None)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -51,3 +67,24 @@ def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason=f"shared data folder {settings.SHARED_DATA} not found: notebooks need real data")
     for item in notebooks:
         item.add_marker(skip)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist (``make test``): a test file runs on one process, so that its tests share their module
+    fixtures (a rendered batch is made once), and the notebooks run one after another on one process (nbval runs a
+    notebook's cells in order on one kernel; the three share one cache and its memo); the files are handed out in
+    the order of the collection (tests/conftest.py puts the longest first)."""
+    if config.getoption("dist") not in ("load", "loadfile", "loadscope"):
+        return None  # another distribution asked for by name
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesAndNotebooks(LoadFileScheduling):
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            config.option.loadscopereorder = False  # the collection's order, not the number of tests per file
+
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return "notebooks" if scope.endswith(".ipynb") else scope
+
+    return FilesAndNotebooks(config, log)

@@ -6,11 +6,19 @@
   skip with a reason, except under ``CI=true``, where it is a failure.
 * ``replay``: the local CBS/PDOK replay server (tests/replay/server.py), with
   the settings pointed at it (short timeout, retries without back-off).
+* ``imported_cache``: the shared example files imported once per run (under pytest-xdist: once for all workers,
+  each worker reading its own copy).
+
+``make test`` runs the suite on two processes (pytest-xdist, ``--dist loadfile``: a test file, and so the batch its
+tests share, runs on one process; ../conftest.py keeps the notebooks together); :func:`pytest_collection_modifyitems`
+puts the files with the longest tests first, so that they do not start last.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,19 +31,77 @@ OUTPUT_DIR = Path(__file__).resolve().parents[1] / "test-output"
 #: browser, a hostile server or a process of the command line. The fast tier is the unit and property tests on
 #: small synthetic fixtures.
 SLOW_FIXTURES = {"rendered", "kernel_env", "hostile", "hostile_files", "private_cache", "cache_copy", "chromium",
-                 "trickle", "listener", "pool", "imported_cache", "shared_data", "replay"}
+                 "trickle", "listener", "pool", "imported_cache", "memo_cache", "shared_data", "replay"}
 SLOW_MODULES = {"test_readme_route", "test_incremental", "test_console"}
 SLOW_MARKERS = {"browser", "shared", "replay"}
+#: The modules with the longest tests, longest first: they run first (under pytest-xdist each file runs on one
+#: process, in this order), so that no long test is left to run alone at the end; then the other files with slow
+#: tests, then the fast tier, which fills the gaps.
+LONGEST_FIRST = ("test_hostile_input", "test_safety", "test_incremental", "test_reports", "test_readme_route",
+                 "test_pdf", "test_import_subsets", "test_console", "test_cli", "test_statements")
 
 
+def _module_name(item) -> str:
+    module = getattr(item, "module", None)
+    return module.__name__.rsplit(".", 1)[-1] if module is not None else ""
+
+
+@pytest.hookimpl(tryfirst=True)  # the notebooks (../conftest.py) are ordered with the rest
 def pytest_collection_modifyitems(config, items):
-    """Mark the slow tests (see :data:`SLOW_FIXTURES`) ``slow``."""
+    """Mark the slow tests (see :data:`SLOW_FIXTURES`) ``slow``; order the files (see :data:`LONGEST_FIRST`)."""
+    slow_files = set()
     for item in items:
-        module = getattr(item, "module", None)
-        name = module.__name__.rsplit(".", 1)[-1] if module is not None else ""
+        if str(getattr(item, "fspath", "")).endswith(".ipynb"):
+            continue  # the notebooks: ../conftest.py
+        name = _module_name(item)
         if name in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) \
                 or any(m.name in SLOW_MARKERS for m in item.iter_markers()):
             item.add_marker(pytest.mark.slow)
+            slow_files.add(str(item.fspath))
+
+    def order(item) -> int:
+        name = _module_name(item)
+        if name in LONGEST_FIRST:
+            return LONGEST_FIRST.index(name)
+        return len(LONGEST_FIRST) + (0 if str(item.fspath) in slow_files else 1)
+
+    items.sort(key=order)  # stable: a file's tests stay together, in their order
+
+
+def shared_tmp(tmp_path_factory) -> Path:
+    """The temporary folder of this run that every pytest-xdist worker sees (without xdist: the session's own)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def made_once(tmp_path_factory, name: str, make) -> Path:
+    """``make(folder)`` run once per test run, also under pytest-xdist (the first worker makes it, under a file lock;
+    the others wait and find it); returns the folder (read it, or copy it before changing anything)."""
+    from filelock import FileLock
+
+    root = shared_tmp(tmp_path_factory)
+    folder, done = root / name, root / f"{name}.done"
+    with FileLock(str(root / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            make(folder)
+            done.touch()
+    return folder
+
+
+@contextlib.contextmanager
+def cache_dir(folder: Path):
+    """``settings.CACHE_DIR`` pointed at ``folder`` for the block (for session and module fixtures, which cannot use
+    the function-scoped ``monkeypatch``)."""
+    saved = settings.CACHE_DIR
+    settings.CACHE_DIR = Path(folder)
+    try:
+        yield Path(folder)
+    finally:
+        settings.CACHE_DIR = saved
+
+
 SHARED = settings.SHARED_DATA
 
 
@@ -100,19 +166,48 @@ def replay(_replay_server, monkeypatch):
     server.reset()
 
 
+#: The analysis of the shared data that the tests read (:func:`province_analysis`).
+PROVINCE = {"draws": 100, "offline": True, "geocode": False, "reference_date": "2026-01-01"}
+
+
 @pytest.fixture(scope="session")
 def imported_cache(tmp_path_factory, shared_data):
-    """A cache filled once per session by importing the shared example files (read-only use)."""
+    """A cache filled by importing the shared example files, with the crosswalks that the province analysis derives
+    (read-only use). Made once per run (:func:`made_once`); each pytest-xdist worker reads its own copy."""
+    from mgg_geo import analysis
     from mgg_geo.data import imports
 
-    root = tmp_path_factory.mktemp("shared-cache")
-    saved = settings.CACHE_DIR
-    settings.CACHE_DIR = root
-    try:
-        imports.import_shared(shared_data)
-    finally:
-        settings.CACHE_DIR = saved
-    return root
+    def make(folder):
+        with cache_dir(folder):
+            imports.import_shared(shared_data)
+            analysis.run(**PROVINCE)  # stores the crosswalks in the cache, as any first analysis does
+
+    canonical = made_once(tmp_path_factory, "shared-cache", make)
+    own = tmp_path_factory.getbasetemp() / "shared-cache-copy"
+    if not own.exists():
+        shutil.copytree(canonical, own)
+    return own
+
+
+#: The parameters of the report runs whose tests are about what the batch or the command does with an analysis, not
+#: about computing it (``mgg-geo reports --offline --draws 10 --reference-date 2026-01-01``): they find the analysis
+#: in the memo of :func:`memo_cache`, as a second run of the command does.
+REPORTS = {"offline": True, "reference_date": "2026-01-01", "draws": 10}
+
+
+@pytest.fixture(scope="session")
+def memo_cache(tmp_path_factory, imported_cache):
+    """The imported cache with the analysis of :data:`REPORTS` (and the shipped register) in its memo, made once per
+    run; copy it before use."""
+    from mgg_geo import analysis
+    from mgg_geo.analysis.parameters import ReportParameters
+
+    def make(folder):
+        shutil.copytree(shared_tmp(tmp_path_factory) / "shared-cache", folder, dirs_exist_ok=True)  # as imported
+        with cache_dir(folder):
+            analysis.run_cached(ReportParameters(**REPORTS))
+
+    return made_once(tmp_path_factory, "memo-cache", make)
 
 
 @pytest.fixture
@@ -126,12 +221,8 @@ def province_analysis(imported_cache):
     """The province analysis on the shared example data (wijk level, 100 draws), computed once per session."""
     from mgg_geo import analysis
 
-    saved = settings.CACHE_DIR
-    settings.CACHE_DIR = imported_cache
-    try:
-        return analysis.run(draws=100, offline=True, geocode=False, reference_date="2026-01-01")
-    finally:
-        settings.CACHE_DIR = saved
+    with cache_dir(imported_cache):
+        return analysis.run(**PROVINCE)
 
 
 CHROMIUM = Path("/usr/bin/chromium")

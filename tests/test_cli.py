@@ -5,6 +5,7 @@ tests run the real ``python -m mgg_geo`` in a fresh process to show the entry po
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -122,8 +123,8 @@ def test_exit_codes_are_documented(files):
 
 @pytest.mark.slow  # a process of its own
 @pytest.mark.shared
-def test_register_with_errors_exits_1_and_lists_them(files, shared_data):
-    assert run(["import", "shared", str(shared_data)], files).returncode == 0
+def test_register_with_errors_exits_1_and_lists_them(files, imported_cache):
+    shutil.copytree(imported_cache, files / "cache")  # the shared files imported (mgg-geo import shared)
     (files / "register.csv").write_text("naam;programma;x;y\nA;STORM;1;2\n", encoding="utf-8")
     proc = run(["register", "check", "register.csv", "--offline"], files)
     assert proc.returncode == 1
@@ -145,8 +146,8 @@ def test_python_dash_m_and_version(files):
 
 @pytest.mark.slow  # a process of its own
 @pytest.mark.shared
-def test_output_into_head_ends_quietly(files, shared_data):
-    assert run(["import", "shared", str(shared_data)], files).returncode == 0
+def test_output_into_head_ends_quietly(files, imported_cache):
+    shutil.copytree(imported_cache, files / "cache")  # the shared files imported (mgg-geo import shared)
     shell = subprocess.run(f"{sys.executable} -m mgg_geo data status --areas | head -3", shell=True,
                            capture_output=True, text=True, cwd=files, timeout=120,
                            env={**os.environ, "MGG_CACHE_DIR": str(files / "cache")})

@@ -293,8 +293,8 @@ def test_out_and_register_are_taken_literally_from_the_current_folder(imported_c
         "naam;programma;leeftijd_min;leeftijd_max;x;y\nEigen plek Oude Pekela;jongerenwerk;12;24;264500;567000\n",
         encoding="utf-8")
     proc, _ = run_cli(["reports", "--offline", "--gemeente", "Pekela", "--draws", "10", "--no-progress",
-                       "--register", "data/initiatives/register.csv", "--out", "out/{level}/{gemeente_code}"],
-                      here, env_for(cache_dir), timeout=600)
+                       "--register", "data/initiatives/register.csv", "--out", "out/{level}/{gemeente_code}",
+                       "--workers", "1"], here, env_for(cache_dir), timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = here / "out" / "{level}" / "{gemeente_code}"
     assert (out / "GM0765-pekela.html").is_file() and (out / "notebooks" / "GM0765-pekela.ipynb").is_file()
@@ -373,9 +373,9 @@ def test_clean_up_removes_only_the_leftovers_of_dead_runs(tmp_path):
 
 
 @pytest.mark.shared
-def test_a_build_keeps_the_users_hidden_files(imported_cache, tmp_path):
+def test_a_build_keeps_the_users_hidden_files(memo_cache, tmp_path):
     cache_dir = tmp_path / "cache"
-    shutil.copytree(imported_cache, cache_dir)
+    shutil.copytree(memo_cache, cache_dir)  # its analysis saved, as after an earlier run
     out = tmp_path / "reports"
     user = [out / ".journal.2023-12-31", out / "2023" / "photos" / ".thumb.1234-a.jpg",
             out / "notebooks" / ".GM0765-pekela.1-abc.ipynb", out / "kaarten" / ".x.2-y"]
@@ -383,7 +383,8 @@ def test_a_build_keeps_the_users_hidden_files(imported_cache, tmp_path):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("mine", encoding="utf-8")
     proc, _ = run_cli(["reports", "--offline", "--gemeente", "Pekela", "--draws", "10", "--no-progress", "--out",
-                       str(out), "--reference-date", "2026-01-01"], tmp_path, env_for(cache_dir), timeout=600)
+                       str(out), "--reference-date", "2026-01-01", "--workers", "1"], tmp_path, env_for(cache_dir),
+                      timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert all(p.read_text(encoding="utf-8") == "mine" for p in user)
     assert not list(out.rglob(cache.TEMP_DIR))  # and nothing of its own left behind
@@ -409,13 +410,13 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
 
 
 @pytest.mark.shared
-def test_a_full_disk_gives_one_line_and_no_truncated_report(imported_cache, tmp_path):
+def test_a_full_disk_gives_one_line_and_no_truncated_report(memo_cache, tmp_path):
     out = tmp_path / "klein"
     if not _mount_tmpfs(out, "1500k"):
         pytest.skip("a full disk is simulated with a 1.5 MB tmpfs, which needs root (mount -t tmpfs)")
     try:
         cache_dir = tmp_path / "cache"
-        shutil.copytree(imported_cache, cache_dir)
+        shutil.copytree(memo_cache, cache_dir)  # its analysis saved (on another disk), as after an earlier run
         proc, _ = run_cli(["reports", "--offline", "--gemeente", "Pekela", "Veendam", "--draws", "10",
                            "--no-progress", "--out", str(out), "--reference-date", "2026-01-01"], tmp_path,
                           env_for(cache_dir), timeout=600)

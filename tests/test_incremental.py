@@ -1,4 +1,10 @@
-"""Reports at the speed of a click: only what changed is rendered, on warm kernels that equal fresh ones."""
+"""Reports at the speed of a click: only what changed is rendered, on warm kernels that equal fresh ones.
+
+Each test starts from a copy of the imported cache with the analysis of ``PARAMS`` in its memo (as after a first
+batch); a test that changes the register computes its own. The batches run on one worker (one kernel) unless the
+test is about the kernels: what is rendered or left alone does not depend on how many run at once (tests/test_reports.py
+and tests/test_safety.py render on two).
+"""
 import shutil
 
 import nbformat
@@ -7,15 +13,16 @@ import pytest
 
 from mgg_geo import batch, settings
 from mgg_geo.analysis.parameters import ReportParameters
+from tests.conftest import REPORTS
 
 pytestmark = pytest.mark.shared
-PARAMS = ReportParameters(offline=True, reference_date="2026-01-01", draws=20)
+PARAMS = ReportParameters(**REPORTS)
 
 
 @pytest.fixture
-def private_cache(imported_cache, tmp_path, monkeypatch):
+def private_cache(memo_cache, tmp_path, monkeypatch):
     cache_dir = tmp_path / "cache"
-    shutil.copytree(imported_cache, cache_dir)
+    shutil.copytree(memo_cache, cache_dir)
     monkeypatch.setattr(settings, "CACHE_DIR", cache_dir)
     monkeypatch.setenv("MGG_CACHE_DIR", str(cache_dir))
     return cache_dir
@@ -32,13 +39,13 @@ def statuses(result):
 
 def test_an_unchanged_rebuild_touches_no_file(private_cache, tmp_path):
     out = tmp_path / "reports"
-    first = batch.run(PARAMS, reports_for=["Pekela"], out_dir=out, progress=False)
+    first = batch.run(PARAMS, reports_for=["Pekela"], out_dir=out, progress=False, workers=1)
     assert statuses(first) == {"GM0765": "bijgewerkt", "overview": "bijgewerkt"}, [o.error for o in first.failures]
     before = snapshot(out)
-    again = batch.run(PARAMS, reports_for=["Pekela"], out_dir=out, progress=False)
+    again = batch.run(PARAMS, reports_for=["Pekela"], out_dir=out, progress=False, workers=1)
     assert statuses(again) == {"GM0765": "ongewijzigd", "overview": "ongewijzigd"} and again.exit_code == 0
     assert snapshot(out) == before  # not one file written, replaced or added
-    forced = batch.run(PARAMS, reports_for=["Pekela"], out_dir=out, progress=False, force=True)
+    forced = batch.run(PARAMS, reports_for=["Pekela"], out_dir=out, progress=False, force=True, workers=1)
     assert statuses(forced) == {"GM0765": "bijgewerkt", "overview": "bijgewerkt"}
 
 
@@ -57,13 +64,13 @@ def test_a_changed_register_row_rebuilds_exactly_the_reports_it_changes(private_
     codes = ["Pekela", "Veendam", "Westerwolde"]
     register = _register_with(tmp_path, [])
     params = PARAMS.replace(register_path=register)
-    first = batch.run(params, reports_for=codes, out_dir=out, progress=False)
+    first = batch.run(params, reports_for=codes, out_dir=out, progress=False, workers=1)
     assert first.exit_code == 0, [o.error for o in first.failures]
     before = snapshot(out)
     # a new youth site in Ter Apel (Westerwolde), far from Pekela and Veendam
     _register_with(tmp_path, ["naam=Jongerenplek Ter Apel|programma=jongerenwerk|leeftijd_min=12|leeftijd_max=23|"
                               "gebiedscode=WK195007|plaats=Ter Apel"])
-    second = batch.run(params, reports_for=codes, out_dir=out, progress=False)
+    second = batch.run(params, reports_for=codes, out_dir=out, progress=False, workers=1)
     assert statuses(second) == {"GM0765": "ongewijzigd", "GM0047": "ongewijzigd", "GM1950": "bijgewerkt",
                                 "overview": "bijgewerkt"}, [o.error for o in second.failures]
     after = snapshot(out)

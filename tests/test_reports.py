@@ -11,16 +11,17 @@ from mgg_geo.analysis.parameters import ReportParameters
 from mgg_geo.errors import ParameterError
 from mgg_geo.present import maps, webmap
 from tests import pdfcheck
-from tests.conftest import offline_context
+from tests.conftest import REPORTS, offline_context
 
 pytestmark = pytest.mark.shared
 
 
 @pytest.fixture
-def kernel_env(imported_cache, tmp_path, monkeypatch):
-    """A private copy of the imported cache, visible to the notebook kernels (separate processes)."""
+def kernel_env(memo_cache, tmp_path, monkeypatch):
+    """A private copy of the imported cache (with the analysis of ``REPORTS`` saved), visible to the notebook kernels
+    (separate processes)."""
     cache = tmp_path / "cache"
-    shutil.copytree(imported_cache, cache)
+    shutil.copytree(memo_cache, cache)
     monkeypatch.setattr(settings, "CACHE_DIR", cache)
     monkeypatch.setenv("MGG_CACHE_DIR", str(cache))
     for name in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL", "MGG_PDOK_SERVICE_URL", "MGG_PDOK_API_URL"):
@@ -96,10 +97,11 @@ def test_register_names_are_text_not_markup(rendered):
 
 def test_failing_municipality_leaves_others_intact(kernel_env, tmp_path, capsys):
     out = tmp_path / "reports"
+    params = ReportParameters(**REPORTS)
     with pytest.raises(ParameterError, match="--level: 'kwartier' is not allowed"):  # checked before anything runs
-        batch.run(COMMON, reports_for=["GM0765"], out_dir=out, per_municipality={"GM0765": {"level": "kwartier"}})
+        batch.run(params, reports_for=["GM0765"], out_dir=out, per_municipality={"GM0765": {"level": "kwartier"}})
     assert not out.exists()
-    result = batch.run(COMMON, reports_for=["GM0765", "GM0047"], out_dir=out, workers=2, overview=False,
+    result = batch.run(params, reports_for=["GM0765", "GM0047"], out_dir=out, workers=2, overview=False,
                        per_municipality={"GM0765": {"kwb_year": 2023}}, progress=False)  # valid, but not cached
     assert result.exit_code == 1
     failed = {o.job.key: o.error for o in result.failures}

@@ -363,9 +363,9 @@ def test_a_hanging_service_fails_fast_with_one_message(listener, imported_cache,
 # ---------------------------------------------------------------- parallel and killed builds
 
 
-def test_two_builds_into_one_folder_are_both_listed(imported_cache, tmp_path):
+def test_two_builds_into_one_folder_are_both_listed(memo_cache, tmp_path):
     cache_dir = tmp_path / "cache"
-    shutil.copytree(imported_cache, cache_dir)
+    shutil.copytree(memo_cache, cache_dir)  # its analysis saved, as after an earlier run
     env = env_for(cache_dir)
     args = ["reports", "--offline", "--draws", "10", "--out", "reports", "--no-progress", "--reference-date",
             "2026-01-01", "--workers", "1", "--gemeente"]
@@ -380,9 +380,9 @@ def test_two_builds_into_one_folder_are_both_listed(imported_cache, tmp_path):
     assert not [p for p in (tmp_path / "reports").rglob(".*") if p.name != ".index.lock"]
 
 
-def test_a_killed_build_leaves_nothing_that_the_rerun_does_not_clean(imported_cache, tmp_path):
+def test_a_killed_build_leaves_nothing_that_the_rerun_does_not_clean(memo_cache, tmp_path):
     cache_dir = tmp_path / "cache"
-    shutil.copytree(imported_cache, cache_dir)
+    shutil.copytree(memo_cache, cache_dir)  # its analysis saved, as after an earlier run: the kill hits a notebook
     env = env_for(cache_dir)
     out = tmp_path / "reports"
     args = [sys.executable, "-m", "mgg_geo", "reports", "--offline", "--draws", "10", "--out", "reports",
@@ -409,8 +409,8 @@ def test_a_killed_build_leaves_nothing_that_the_rerun_does_not_clean(imported_ca
 # ---------------------------------------------------------------- large registers
 
 
-def test_a_20000_row_register_makes_a_small_map_page(use_imported, tmp_path):
-    result = analysis.run_cached(PARAMS.replace(draws=10))
+def test_a_20000_row_register_makes_a_small_map_page(province_analysis, tmp_path):
+    result = province_analysis
     rng = np.random.default_rng(1)
     areas = result.areas
     minx, miny, maxx, maxy = areas[areas["gemeente_code"] == "GM0014"].total_bounds
