@@ -27,7 +27,7 @@ import textwrap
 import warnings
 from pathlib import Path
 
-from mgg_geo import __version__
+from mgg_geo import __version__, rules
 from mgg_geo.checks import absolute, check_choice, check_date, check_float, check_int, check_year
 from mgg_geo.data import regions
 from mgg_geo.errors import MggError, ParameterError, RegisterError
@@ -457,7 +457,9 @@ def cmd_analyse(args) -> int:
     result = analysis.run(_parameters(args))
     path = export.write(result, args.out)
     frame = result.areas
-    target = int((frame["gap_class"] == "3-1").sum())
+    target = int((frame["gap_class"] == rules.TARGET_CLASS).sum())
+    within = f"within {result.parameters['reach_m'] / 1000:g} km"
+    low, high = rules.RANK_PERCENTILES
     print(f"{len(frame)} {args.level}en, {int(frame['ranked'].sum())} ranked, {target} with high need and low "
           f"coverage -> {path}")
     top = result.priorities(top=3)
@@ -467,11 +469,11 @@ def cmd_analyse(args) -> int:
              "-" if r["rank_p05"] != r["rank_p05"] else f"{r['rank_p05']:.0f}-{r['rank_p95']:.0f}",
              f"{100 * r['reach']:.0f}%", "-" if r["nearest_km"] != r["nearest_km"] else f"{r['nearest_km']:.1f}",
              f"{r['need_class']:.0f}-{r['coverage_class']:.0f}"] for code, r in top.iterrows()]
-    print(_table(rows, ["municipality", "priority", "code", "name", "need", "rank 5-95%", "within 3 km",
+    print(_table(rows, ["municipality", "priority", "code", "name", "need", f"rank {low:g}-{high:g}%", within,
                         "nearest km", "class"]))
     sites = result.whatif_sites
     if len(sites):
-        print("\nWhat-if (new sites per municipality, target population newly within 3 km; each person weighted by "
+        print(f"\nWhat-if (new sites per municipality, target population newly {within}; each person weighted by "
               "the need class of their area):")
         rows = [[r["gemeente_code"], int(r["step"]), r["code"], r["name"], f"{r['new_population']:.0f}",
                  f"{r['new_high_need']:.0f}"] for _, r in sites.iterrows()]

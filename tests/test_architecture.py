@@ -11,8 +11,8 @@ import pytest
 import mgg_geo
 
 PACKAGE = Path(mgg_geo.__file__).resolve().parent
-#: Each layer and what it may import from mgg_geo (besides itself). errors, checks and settings serve all.
-FOUNDATION = {"mgg_geo", "mgg_geo.errors", "mgg_geo.checks", "mgg_geo.settings"}
+#: Each layer and what it may import from mgg_geo (besides itself). errors, checks, settings and rules serve all.
+FOUNDATION = {"mgg_geo", "mgg_geo.errors", "mgg_geo.checks", "mgg_geo.settings", "mgg_geo.rules"}
 ALLOWED = {
     "foundation": FOUNDATION,
     "data": FOUNDATION | {"data"},
@@ -105,8 +105,8 @@ def test_a_code_change_changes_the_memo_key(tmp_path):
     shutil.copytree(PACKAGE, copy / "mgg_geo", ignore=shutil.ignore_patterns("__pycache__"))
     before = _code_version(copy)
     assert before == mgg_geo.analysis.memo.code_version()  # the copy is the same code
-    need = copy / "mgg_geo" / "analysis" / "gap.py"
-    need.write_text(need.read_text(encoding="utf-8").replace('TARGET_CLASS = "3-1"', 'TARGET_CLASS = "3-2"'),
+    need = copy / "mgg_geo" / "rules.py"
+    need.write_text(need.read_text(encoding="utf-8").replace('TARGET_CLASS: str = "3-1"', 'TARGET_CLASS: str = "3-2"'),
                     encoding="utf-8")
     after = _code_version(copy)
     assert after != before and after.split("+")[0] == before.split("+")[0]  # same version number, other code

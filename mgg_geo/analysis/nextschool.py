@@ -11,7 +11,7 @@ them apart and the report names them together.
 
 The choice is :func:`mgg_geo.analysis.whatif.what_if` with these candidates:
 the same need-weighted objective as the buurt what-if (every young person
-newly within 3 km counted by the need class of their area), the same reach,
+newly within reach counted by the need class of their area), the same reach,
 the same existing sites. Each step names the school(s), their address and
 placement, the target population it adds and the areas it reaches.
 """
@@ -25,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from mgg_geo import settings
+from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage as cov
 from mgg_geo.analysis import whatif
 
@@ -101,7 +101,7 @@ def mark(schools: gpd.GeoDataFrame, running: dict[str, str], areas: gpd.GeoDataF
 
 def where_next(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, schools: gpd.GeoDataFrame | None,
                running: dict[str, str], *, municipalities: Sequence[str], points: cov.Points | None = None,
-               k: int = 3, demand=cov.DEMAND, programme: str = "STORM") -> SchoolChoice:
+               k: int = rules.NEW_SITES, demand=cov.DEMAND, programme: str = "STORM") -> SchoolChoice:
     """The school-based where-next for every municipality of ``municipalities`` (see the module docstring).
 
     Parameters

@@ -91,9 +91,6 @@ KWB_TABLES: dict[int, str] = {t.periods[0]: t.table_id for t in TABLES if t.kind
 HEALTH_AGE_GROUPS: dict[str, str] = {"20300": "18+", "53115": "18-64", "80200": "65+"}
 #: The age group of the adult health indicators in the need index.
 HEALTH_DEFAULT_AGE: str = "18+"
-#: Areas with fewer residents are not ranked (CBS publishes few income and household figures below it), and
-#: get no rate estimated from another indeling (:func:`mgg_geo.data.areas.withhold_rates`).
-MIN_POPULATION: float = 100.0
 
 
 def table(table_id: str | None) -> Table | None:

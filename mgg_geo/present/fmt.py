@@ -15,6 +15,10 @@ Examples
 ('1 wijk', '3 wijken')
 >>> name("Warffum"), name(None), name("<NA>"), km(3.0, 0)
 ('Warffum', '–', '–', '3 km')
+>>> radius(3000.0), radius(2500), radii([1000.0, 3000.0, 5000.0]), percent_range(1 / 3, 2 / 3), share_words(2 / 3)
+('3 km', '2,5 km', '1, 3 en 5 km', '33–67%', 'twee derde')
+>>> share_span(1 / 3, 2 / 3), share_span(0.25, 0.5)
+('een tot twee derde', 'een kwart tot de helft')
 >>> measure(36.24, "%"), measure(193.04, "x 1.000 euro"), measure(21.46, "per 1.000 inwoners"), fraction(0.2)
 ('36,2%', '€ 193.000', '21,5 per 1.000 inwoners', '1/5')
 
@@ -86,6 +90,60 @@ def km(value, decimals: int = 1) -> str:
     return number(value, decimals, "km")
 
 
+def _km_decimals(value: float) -> int:
+    """The fewest decimals (0-2) that write a distance in km exactly: 3 -> 0, 2.5 -> 1."""
+    return next((d for d in (0, 1) if round(value, d) == round(value, 2)), 2)
+
+
+def radius(metres, unit: bool = True) -> str:
+    """A distance given in metres (a rule such as :data:`mgg_geo.rules.REACH_M`) in kilometres, with the decimals it
+    needs: 3000 -> "3 km", 2500 -> "2,5 km" (``unit=False``: "2,5")."""
+    if _missing(metres):
+        return MISSING
+    value = float(metres) / 1000
+    return number(value, _km_decimals(value), "km" if unit else "")
+
+
+def radii(metres) -> str:
+    """Several distances given in metres, the unit once: [1000, 3000, 5000] -> "1, 3 en 5 km"."""
+    return listing([radius(m, unit=False) for m in metres]) + " km"
+
+
+def percent_range(low, high) -> str:
+    """A range of shares (0-1) in percent, the sign once: (1/3, 2/3) -> "33–67%"."""
+    return f"{number(100 * float(low))}–{percent(high)}"
+
+
+#: Dutch words for the numerator and denominator of a simple fraction ("twee derde", "drie kwart").
+_NUMERATORS = ("", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen")
+_DENOMINATORS = {2: "helft", 3: "derde", 4: "kwart", 5: "vijfde", 6: "zesde", 8: "achtste", 10: "tiende"}
+
+
+def share_words(share) -> str:
+    """A share (0-1) as a Dutch fraction in words: 1/3 -> "een derde", 2/3 -> "twee derde", 1/4 -> "een kwart",
+    1/2 -> "de helft"; a share with no simple fraction as a percentage.
+
+    >>> share_words(1 / 3), share_words(0.25), share_words(0.5), share_words(0.37)
+    ('een derde', 'een kwart', 'de helft', '37%')
+    """
+    if _missing(share):
+        return MISSING
+    f = Fraction(float(share)).limit_denominator(10)
+    if abs(float(f) - float(share)) > 1e-9 or f.denominator not in _DENOMINATORS or not 0 < f.numerator < 10:
+        return percent(share)
+    if f.denominator == 2:
+        return "de helft"
+    return f"{_NUMERATORS[f.numerator]} {_DENOMINATORS[f.denominator]}"
+
+
+def share_span(low, high) -> str:
+    """From one share to another in words, the common denominator once: (1/3, 2/3) -> "een tot twee derde"."""
+    a, b = share_words(low), share_words(high)
+    if a.split()[-1] == b.split()[-1] and len(a.split()) == 2 and len(b.split()) == 2:
+        a = a.split()[0]
+    return f"{a} tot {b}"
+
+
 #: What pandas, numpy and str() make of a missing text value.
 _MISSING_TEXT = {"", "<na>", "nan", "none", "nat", "null"}
 
@@ -114,6 +172,19 @@ def fraction(share: float) -> str:
     """A weight as a simple fraction: 1 -> "1", 0.2 -> "1/5", 0.04 -> "1/25"."""
     f = Fraction(float(share)).limit_denominator(1000)
     return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+
+
+#: Small whole numbers in words, as Dutch prose writes them.
+_WORDS = ("nul", "één", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien", "elf", "twaalf")
+
+
+def word(n: int) -> str:
+    """A small whole number in words, a larger one in digits: 3 -> "drie", 1000 -> "1.000".
+
+    >>> word(3), word(12), word(1000)
+    ('drie', 'twaalf', '1.000')
+    """
+    return _WORDS[int(n)] if 0 <= int(n) < len(_WORDS) and int(n) == n else number(n)
 
 
 def count(n: int, singular: str, plural: str) -> str:

@@ -11,8 +11,8 @@ Conventions
 * **Comparable.** The need map is diverging and centred at 0 (the province
   average), with the province-wide bounds the analysis computed
   (:func:`mgg_geo.analysis.chain.need_breaks`); coverage has fixed classes
-  (under 1/3, under 2/3, else); distance has breaks at 1, 3 and 5 km, the
-  radii of the site counts.
+  (:data:`mgg_geo.rules.COVERAGE_BREAKS`); distance has breaks at the radii
+  of the site counts (:data:`mgg_geo.rules.RADII_M`).
 * **Colour-blind safe.** The bivariate 3x3 palette is Cynthia Brewer's
   sequential-sequential blue/orange scheme, laid out so that high need and
   low coverage (class 3-1) is the darkest, most salient cell; the need
@@ -60,7 +60,8 @@ from matplotlib.transforms import Bbox  # noqa: E402
 from matplotlib_scalebar.scalebar import ScaleBar  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
-from mgg_geo.analysis.coverage import RADII_M, coverage_class, is_area_wide  # noqa: E402
+from mgg_geo import rules  # noqa: E402
+from mgg_geo.analysis.coverage import coverage_class, is_area_wide  # noqa: E402
 from mgg_geo.present import fmt, labels, pages  # noqa: E402
 
 #: Simplification of boundaries for display (m, EPSG:28992).
@@ -91,9 +92,9 @@ OTHER_COLOUR = "#666666"
 #: town, triangle for an area (the last two are approximate and drawn open).
 PLACEMENT_MARKERS = {"exact": "o", "address": "o", "postcode": "s", "town": "s", "area": "^"}
 APPROXIMATE = ("town", "area")
-#: Fixed coverage classes (see :data:`mgg_geo.analysis.coverage.COVERAGE_BREAKS`): laag, midden, hoog.
+#: Fixed coverage classes (see :data:`mgg_geo.rules.COVERAGE_BREAKS`): laag, midden, hoog.
 COVERAGE_CLASS_COLOURS = {1: "#deebf7", 2: "#6baed6", 3: "#08519c"}
-#: Distance to the nearest site: up to 1, 3, 5 km and beyond (the radii of the site counts).
+#: Distance to the nearest site: up to each radius of the site counts (:data:`mgg_geo.rules.RADII_M`) and beyond.
 DISTANCE_COLOURS = ("#08519c", "#6baed6", "#fdae6b", "#d94801")
 #: Cynthia Brewer's sequential-sequential 3x3 scheme (blue x orange), as published (row-major, light corner
 #: first). BIVARIATE[need_class][coverage_class] puts need on the orange axis and *lack* of coverage on the
@@ -180,22 +181,32 @@ def need_classes(values: pd.Series, bins: list[float], *, scope: str = "provinci
     return Classes(colours, legend, f"Behoefte-index: 0 is het gemiddelde van de provincie ({where})")
 
 
-def coverage_classes(reach: pd.Series) -> Classes:
-    """The coverage measure (share of the target group within 3 km) in its three fixed classes."""
+def coverage_legend() -> list[tuple[int, str]]:
+    """The coverage classes ``(class, Dutch label)``, high first, worded from the bounds of
+    :data:`mgg_geo.rules.COVERAGE_BREAKS` (as a fraction in words and in percent)."""
+    lo, hi = rules.COVERAGE_BREAKS
+    return [(3, f"hoog: {fmt.share_words(hi)} of meer ({fmt.percent_range(hi, 1)})"),
+            (2, f"midden: {fmt.share_span(lo, hi)} ({fmt.percent_range(lo, hi)})"),
+            (1, f"laag: minder dan {fmt.share_words(lo)} ({fmt.percent_range(0, lo)})")]
+
+
+def coverage_classes(reach: pd.Series, reach_m: float | None = None) -> Classes:
+    """The coverage measure (share of the target group within ``reach_m`` metres, default
+    :data:`mgg_geo.rules.REACH_M`) in its three fixed classes."""
     classes = coverage_class(reach)  # the analysis' own classes
     colours = _coloured(classes, classes.fillna(1).to_numpy(), COVERAGE_CLASS_COLOURS)
-    legend = [(COVERAGE_CLASS_COLOURS[c], text) for c, text in
-              ((3, "hoog: twee derde of meer (67–100%)"), (2, "midden: een tot twee derde (33–67%)"),
-               (1, "laag: minder dan een derde (0–33%)"))]
-    return Classes(colours, legend, "Dekking: deel van de doelgroep dat binnen 3 km van een locatie woont")
+    legend = [(COVERAGE_CLASS_COLOURS[c], text) for c, text in coverage_legend()]
+    distance = fmt.radius(rules.REACH_M if reach_m is None else reach_m)
+    return Classes(colours, legend, f"Dekking: deel van de doelgroep dat binnen {distance} van een locatie woont")
 
 
 def distance_classes(nearest_km: pd.Series) -> Classes:
-    """Distance to the nearest physical site in classes with breaks at 1, 3 and 5 km."""
+    """Distance to the nearest physical site in classes with breaks at the radii of the site counts
+    (:data:`mgg_geo.rules.RADII_M`)."""
     x = pd.to_numeric(nearest_km, errors="coerce")
-    bounds = [r / 1000.0 for r in RADII_M]
+    bounds = [r / 1000.0 for r in rules.RADII_M]
     colours = _coloured(x, np.searchsorted(np.asarray(bounds), x.to_numpy(), side="left"), DISTANCE_COLOURS)
-    a, b, c = (fmt.number(v) for v in bounds)
+    a, b, c = (fmt.radius(r, unit=False) for r in rules.RADII_M)
     legend = list(zip(DISTANCE_COLOURS, [f"tot {a} km", f"{a} tot {b} km", f"{b} tot {c} km", f"meer dan {c} km"],
                       strict=True))
     return Classes(colours, legend, "Afstand tot de dichtstbijzijnde locatie (hemelsbreed)", "geen locatie")
@@ -685,9 +696,13 @@ def _plot_sites(ax, sites: gpd.GeoDataFrame) -> list:
     return handles
 
 
-#: Under the 3x3 grid: what its classes mean, with units.
-BIVARIATE_KEY = ("Behoefte: de gebieden van de provincie in drie even grote groepen. Dekking: deel van de doelgroep "
-                 "binnen 3 km; laag < 33%, hoog ≥ 67%.")
+def bivariate_key(reach_m: float | None = None) -> str:
+    """Under the 3x3 grid: what its classes mean, with units (the reach ``reach_m`` in metres, default
+    :data:`mgg_geo.rules.REACH_M`, and the bounds of :data:`mgg_geo.rules.COVERAGE_BREAKS`)."""
+    lo, hi = rules.COVERAGE_BREAKS
+    distance = fmt.radius(rules.REACH_M if reach_m is None else reach_m)
+    return ("Behoefte: de gebieden van de provincie in drie even grote groepen. Dekking: deel van de doelgroep "
+            f"binnen {distance}; laag < {fmt.percent(lo)}, hoog ≥ {fmt.percent(hi)}.")
 
 
 def _bivariate_legend(inset) -> None:
@@ -715,11 +730,12 @@ def _no_data_handle(classes: Classes) -> Patch:
 def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", sites=None, caption: str = "",
               outlines: gpd.GeoDataFrame | None = None, code: str | None = None,
               named: dict[str, tuple[str, str]] | None = None, size=MAP_SIZE, heights=None,
-              key: bool = True) -> Figure:
+              key: bool = True, reach_m: float | None = None) -> Figure:
     """Need x coverage (3x3 classes) with the legend grid, the not-ranked class, areas flagged "onvolledige
     gegevens" (column ``partial_data``, when present) and map context; ``named``: areas that must be labelled, per
     area code ``(number, name)`` (the priorities: "1 Uithuizen"; see :func:`_context`). ``key``: what the classes
-    mean (:data:`BIVARIATE_KEY`) under the grid; without it the caption must say it."""
+    mean (:func:`bivariate_key`, with the reach ``reach_m`` in metres) under the grid; without it the caption must
+    say it."""
     shown = display_geometry(areas)
     classes = bivariate_classes(shown["need_class"], shown["coverage_class"])
     fig, ax = _axes(title, size)
@@ -729,7 +745,7 @@ def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", site
     handles.append(_no_data_handle(classes))
     handles += _draw_partial(ax, shown, shown.get("partial_data"))
     handles += _context(ax, shown, outlines, code, named=named, heights=heights)
-    _legend_column(fig, ax, handles, BIVARIATE_KEY if key else "", grid=True)
+    _legend_column(fig, ax, handles, bivariate_key(reach_m) if key else "", grid=True)
     _attribution(fig, year)
     alt = (f"Kaart: {title or 'behoefte tegen dekking'}. Kleur per gebied: behoefte (laag, midden, hoog) tegen "
            "dekking (laag, midden, hoog); zwart is hoge behoefte en lage dekking.")
@@ -741,7 +757,8 @@ ROW_IN, STRIP_IN = 2.6, 1.75
 
 
 def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "", outlines: gpd.GeoDataFrame | None = None,
-                    codes: list[str] | None = None, legend: bool = True, caption: str = "") -> Figure:
+                    codes: list[str] | None = None, legend: bool = True, caption: str = "",
+                    reach_m: float | None = None) -> Figure:
     """Municipalities side by side in the 3x3 classes, two per row (each map 8.7 cm wide in print); with ``legend``
     a strip under them holds the 3x3 legend, what it means, the not-ranked class and the partial-data pattern.
 
@@ -781,7 +798,7 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "", outlines: 
                                         _GRID_IN[1] * inch_y]))
         extra = [partial_handle()] if "partial_data" in shown and shown["partial_data"].astype(bool).any() else []
         fig.legend(handles=_wrapped([_no_data_handle(classes), *extra], 48),
-                   title=textwrap.fill(BIVARIATE_KEY, 50), loc="upper left", frameon=False, fontsize=LEGEND_PT,
+                   title=textwrap.fill(bivariate_key(reach_m), 50), loc="upper left", frameon=False, fontsize=LEGEND_PT,
                    title_fontsize=LEGEND_PT, alignment="left", borderaxespad=0.0,
                    bbox_to_anchor=(2.6 * inch_x, (top - 0.15) * inch_y))
     _attribution(fig, year)
@@ -791,22 +808,38 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "", outlines: 
     return _figure(fig, alt, caption)
 
 
-#: Extra coverage per area in the what-if map: upper bound (share) and colour.
-GAIN_BANDS = ((0.0, "#f2f2f2", "geen extra dekking"), (1 / 3, "#c7e9c0", "tot een derde erbij (0–33%)"),
-              (2 / 3, "#74c476", "een tot twee derde erbij (33–67%)"),
-              (1.01, "#238b45", "twee derde of meer erbij (67–100%)"))
+#: Extra coverage per area in the what-if map: no gain, then up to each bound of the coverage classes and beyond.
+GAIN_COLOURS = ("#f2f2f2", "#c7e9c0", "#74c476", "#238b45")
+
+
+def gain_bands() -> tuple[tuple[float, str, str], ...]:
+    """The classes of extra coverage in the what-if map, ``(upper bound (share), colour, label)``, in the thirds of
+    the coverage classes (:data:`mgg_geo.rules.COVERAGE_BREAKS`)."""
+    lo, hi = rules.COVERAGE_BREAKS
+    labels_ = ("geen extra dekking", f"tot {fmt.share_words(lo)} erbij ({fmt.percent_range(0, lo)})",
+               f"{fmt.share_span(lo, hi)} erbij ({fmt.percent_range(lo, hi)})",
+               f"{fmt.share_words(hi)} of meer erbij ({fmt.percent_range(hi, 1)})")
+    return tuple(zip((0.0, lo, hi, 1.01), GAIN_COLOURS, labels_, strict=True))
+
+
+def gain_classes(gain: pd.Series, *, target: str = "jongeren", reach_m: float | None = None) -> Classes:
+    """The extra coverage per area (share 0-1 of the target group newly within ``reach_m`` metres, default
+    :data:`mgg_geo.rules.REACH_M`) in the classes of :func:`gain_bands`."""
+    bands = gain_bands()
+    colour = [next(c for upper, c, _ in bands if g <= upper + 1e-12) if g > 1e-12 else bands[0][1] for g in gain]
+    distance = fmt.radius(rules.REACH_M if reach_m is None else reach_m)
+    return Classes(pd.Series(colour, index=gain.index, dtype="object"), [(c, t) for _, c, t in bands],
+                   f"Extra dekking: deel van de {target} dat er binnen {distance} van een locatie bij komt")
 
 
 def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.GeoDataFrame, *, existing=None,
                year: int | str = "", outlines: gpd.GeoDataFrame | None = None, code: str | None = None,
-               target: str = "jongeren") -> Figure:
-    """The suggested new sites (numbered stars) and how much coverage each area gains."""
+               target: str = "jongeren", reach_m: float | None = None) -> Figure:
+    """The suggested new sites (numbered stars) and how much coverage each area gains (within ``reach_m`` metres,
+    default :data:`mgg_geo.rules.REACH_M`)."""
     shown = display_geometry(areas)
     gain = (effect["reach_after"] - effect["reach_before"]).reindex(shown.index).fillna(0.0)
-    colour = [next(c for upper, c, _ in GAIN_BANDS if g <= upper + 1e-12) if g > 1e-12 else GAIN_BANDS[0][1]
-              for g in gain]
-    classes = Classes(pd.Series(colour, index=shown.index, dtype="object"), [(c, t) for _, c, t in GAIN_BANDS],
-                      f"Extra dekking: deel van de {target} dat er binnen 3 km van een locatie bij komt")
+    classes = gain_classes(gain, target=target, reach_m=reach_m)
     fig, ax = _axes("Voorstel: nieuwe locaties en wat ze bereiken")
     _draw(ax, shown, classes)
     if existing is not None and len(existing):
@@ -824,8 +857,9 @@ def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.Geo
                        label="bestaande locatie")]
     _context(ax, shown, outlines, code)
     _finish(fig, ax, handles, classes.title, year)
+    distance = fmt.radius(rules.REACH_M if reach_m is None else reach_m)
     alt = (f"Kaart met {fmt.count(len(new_sites), 'voorgestelde nieuwe locatie', 'voorgestelde nieuwe locaties')} "
-           f"en de gebieden waar daardoor meer {target} binnen 3 km van een locatie wonen.")
+           f"en de gebieden waar daardoor meer {target} binnen {distance} van een locatie wonen.")
     return _figure(fig, alt)
 
 

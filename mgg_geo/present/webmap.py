@@ -50,9 +50,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from mgg_geo import settings
+from mgg_geo import rules, settings
 from mgg_geo.analysis.coverage import is_area_wide
-from mgg_geo.analysis.gap import MAX_MISSING_SHARE
 from mgg_geo.data import regions
 from mgg_geo.data.cache import atomic_file
 from mgg_geo.errors import DataError
@@ -488,11 +487,14 @@ class Layer:
 
 #: Placements drawn as open circles: the site's spot is approximate.
 APPROXIMATE = ("town", "area")
-#: Tooltip rows of the municipality map: column -> (Dutch label, decimals or "percent" or None for text, unit).
-TOOLTIP = {"need_index": ("Behoefte-index", 2, ""), "reach": ("Dekking (binnen 3 km)", "percent", ""),
-           "nearest_km": ("Afstand tot locatie", 1, "km"), "gap_label": ("Klasse", None, ""),
-           "data_label": ("Gegevens", None, ""),
-           "low_income_share": ("Laag inkomen", 1, "%"), "lonely": ("Eenzaam (18+)", 1, "%")}
+def tooltip_rows(reach_m: float | None = None) -> dict[str, tuple]:
+    """Tooltip rows of the municipality map: column -> (Dutch label, decimals or "percent" or None for text, unit);
+    the coverage row names the reach ``reach_m`` (metres, default :data:`mgg_geo.rules.REACH_M`)."""
+    reach = fmt.radius(rules.REACH_M if reach_m is None else reach_m)
+    return {"need_index": ("Behoefte-index", 2, ""), "reach": (f"Dekking (binnen {reach})", "percent", ""),
+            "nearest_km": ("Afstand tot locatie", 1, "km"), "gap_label": ("Klasse", None, ""),
+            "data_label": ("Gegevens", None, ""),
+            "low_income_share": ("Laag inkomen", 1, "%"), "lonely": ("Eenzaam (18+)", 1, "%")}
 
 
 def data_labels(areas: pd.DataFrame, total: int) -> list[str]:
@@ -533,13 +535,14 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     sites = result.sites_near(code)
     layers = [Layer("Behoefte-index", maps.need_classes(areas["need_index"], bins,
                                                        scope=result.map_breaks.get("scope", "provincie"))),
-              Layer("Dekking", maps.coverage_classes(areas["reach"])),
+              Layer("Dekking", maps.coverage_classes(areas["reach"], result.parameters.get("reach_m"))),
               Layer("Afstand tot locatie", maps.distance_classes(areas["nearest_km"])),
               Layer("Behoefte tegen dekking", maps.bivariate_classes(areas["need_class"], areas["coverage_class"]))]
     outlines = result.municipalities if len(result.municipalities) else None
     schools = result.schools[result.schools["gemeente_code"] == code] if len(result.schools) else None
     programme = str(result.school_whatif.at[code, "programme"]) if code in result.school_whatif.index else "STORM"
-    return interactive(areas, layers, tooltip={k: v for k, v in TOOLTIP.items() if k in areas}, sites=sites,
+    rows = {k: v for k, v in tooltip_rows(result.parameters.get("reach_m")).items() if k in areas}
+    return interactive(areas, layers, tooltip=rows, sites=sites,
                        schools=schools, programme=programme,
                        year=result.sources["boundaries"]["year"], outlines=outlines, code=code,
                        title=f"Kaart {regions.MUNICIPALITIES[code]} – Mentaal Gezond Groningen",
@@ -548,7 +551,7 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
                        report_href=report_href,
                        partial=areas["partial_data"] if "partial_data" in areas else None,
                        partial_note=labels.PARTIAL_RULE.format(share=fmt.percent(
-                           result.parameters.get("max_missing_share", MAX_MISSING_SHARE))))
+                           result.parameters.get("max_missing_share", rules.MAX_MISSING_SHARE))))
 
 
 def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], legend_title: str = "",
