@@ -31,6 +31,7 @@ from mgg_geo import __version__, rules
 from mgg_geo.checks import absolute, check_choice, check_date, check_float, check_int, check_year
 from mgg_geo.data import regions
 from mgg_geo.errors import MggError, ParameterError, RegisterError
+from mgg_geo.text import cell
 
 OK, FINDINGS, USAGE = 0, 1, 2
 
@@ -92,15 +93,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):  #
     print(f"warning: {message}", file=sys.stderr)
 
 
-def _text(value) -> str:
-    """A cell as text; missing (None, NaN, <NA>) as empty."""
-    if value is None or str(value) in ("<NA>", "nan", "NaT") or value != value:
-        return ""
-    return str(value)
-
-
 def _table(rows: list[list], header: list[str]) -> str:
-    cells = [header] + [[_text(v) for v in row] for row in rows]
+    cells = [header] + [[cell(v, "") for v in row] for row in rows]  # missing (None, NaN, <NA>) as empty
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -321,7 +315,7 @@ def _vintage_rows(cw, prov, code: str, frame, *, show_all: bool) -> tuple[list[l
         counts[key] = counts.get(key, 0) + 1
         if relation == "same" and not withheld and not show_all:
             continue
-        name = _text(names.get(target))
+        name = cell(names.get(target), "")
         if relation == "average":
             rows.append([target, name, relation, "average", p["from_codes"], "", "average", p["evidence"]])
         elif relation == "missing":
@@ -332,7 +326,7 @@ def _vintage_rows(cw, prov, code: str, frame, *, show_all: bool) -> tuple[list[l
                 detail = r.evidence + (f"; rates withheld: {crosswalks.CAUSES[withheld]}" if withheld and i == 0
                                        else "")
                 rows.append([target if i == 0 else "", name if i == 0 else "", relation if i == 0 else "", r.tier,
-                             r.from_code, _text(cw.source_names.get(r.from_code)), f"{r.rate_weight:.2f}", detail])
+                             r.from_code, cell(cw.source_names.get(r.from_code), ""), f"{r.rate_weight:.2f}", detail])
     return rows, counts
 
 

@@ -11,8 +11,9 @@ import pytest
 import mgg_geo
 
 PACKAGE = Path(mgg_geo.__file__).resolve().parent
-#: Each layer and what it may import from mgg_geo (besides itself). errors, checks, settings and rules serve all.
-FOUNDATION = {"mgg_geo", "mgg_geo.errors", "mgg_geo.checks", "mgg_geo.settings", "mgg_geo.rules"}
+#: Each layer and what it may import from mgg_geo (besides itself). errors, checks, settings, rules and text serve all.
+FOUNDATION = {"mgg_geo", "mgg_geo.errors", "mgg_geo.checks", "mgg_geo.settings", "mgg_geo.rules",
+              "mgg_geo.text"}
 ALLOWED = {
     "foundation": FOUNDATION,
     "data": FOUNDATION | {"data"},

@@ -17,6 +17,7 @@ from mgg_geo.analysis.chain import Analysis
 from mgg_geo.data import cache, catalogue
 from mgg_geo.errors import DataError
 from mgg_geo.present import fmt, labels
+from mgg_geo.text import is_missing
 
 #: Columns of the exported area table, in order (documented in the README).
 EXPORT_COLUMNS = (
@@ -217,7 +218,7 @@ SITE_HEADERS = {"name": "Naam", "programme": "Programma", "organisation": "Organ
 
 def _cell(value, column: Column):
     """A workbook value: rounded number, percentage, ja/nee or neutralised text; None when missing."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if is_missing(value):
         return None
     if column.kind == "yesno":
         return "ja" if bool(value) else "nee"

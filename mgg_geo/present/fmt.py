@@ -29,31 +29,24 @@ Units are added here and only here: a unit passed in text is never repeated
 from __future__ import annotations
 
 import datetime as dt
-import math
 from fractions import Fraction
 
-import pandas as pd
-
 from mgg_geo import settings
+from mgg_geo.text import MISSING, cell, is_missing
 
-MISSING = "–"
 ZONE = settings.TIMEZONE
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
           "november", "december")
 
 
-def _missing(value) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return bool(math.isnan(float(value)))
-    except (TypeError, ValueError):
-        return False
+#: A place or initiative name (any text cell) as text; "–" for None, NaN, ``pd.NA`` and their str() forms
+#: (:func:`mgg_geo.text.cell`, the one rule for a missing value).
+name = cell
 
 
 def number(value, decimals: int = 0, unit: str = "") -> str:
     """A number with a decimal comma and a thousands dot; ``unit`` is appended after a space when given."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     rounded = round(float(value), decimals)
     if rounded == 0:
@@ -67,7 +60,7 @@ def number(value, decimals: int = 0, unit: str = "") -> str:
 
 def signed(value, decimals: int = 0, unit: str = "") -> str:
     """A difference with its sign: "+2,3", "−1,0" (a real minus sign), "0"."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     text = number(abs(float(value)), decimals, unit)
     if round(float(value), decimals) == 0:
@@ -77,12 +70,12 @@ def signed(value, decimals: int = 0, unit: str = "") -> str:
 
 def percent(share, decimals: int = 0) -> str:
     """A share (0-1) as a percentage: "61%"."""
-    return MISSING if _missing(share) else number(100 * float(share), decimals) + "%"
+    return MISSING if is_missing(share) else number(100 * float(share), decimals) + "%"
 
 
 def percentage(value, decimals: int = 1) -> str:
     """A value already in percent: "12,3%"."""
-    return MISSING if _missing(value) else number(value, decimals) + "%"
+    return MISSING if is_missing(value) else number(value, decimals) + "%"
 
 
 def km(value, decimals: int = 1) -> str:
@@ -98,7 +91,7 @@ def _km_decimals(value: float) -> int:
 def radius(metres, unit: bool = True) -> str:
     """A distance given in metres (a rule such as :data:`mgg_geo.rules.REACH_M`) in kilometres, with the decimals it
     needs: 3000 -> "3 km", 2500 -> "2,5 km" (``unit=False``: "2,5")."""
-    if _missing(metres):
+    if is_missing(metres):
         return MISSING
     value = float(metres) / 1000
     return number(value, _km_decimals(value), "km" if unit else "")
@@ -126,7 +119,7 @@ def share_words(share) -> str:
     >>> share_words(1 / 3), share_words(0.25), share_words(0.5), share_words(0.37)
     ('een derde', 'een kwart', 'de helft', '37%')
     """
-    if _missing(share):
+    if is_missing(share):
         return MISSING
     f = Fraction(float(share)).limit_denominator(10)
     if abs(float(f) - float(share)) > 1e-9 or f.denominator not in _DENOMINATORS or not 0 < f.numerator < 10:
@@ -144,22 +137,10 @@ def share_span(low, high) -> str:
     return f"{a} tot {b}"
 
 
-#: What pandas, numpy and str() make of a missing text value.
-_MISSING_TEXT = {"", "<na>", "nan", "none", "nat", "null"}
-
-
-def name(value, missing: str = MISSING) -> str:
-    """A place or initiative name as text; ``missing`` ("–") for None, NaN, ``pd.NA`` and their str() forms."""
-    if _missing(value):
-        return missing
-    text = str(value).strip()
-    return missing if text.casefold() in _MISSING_TEXT else text
-
-
 def measure(value, unit: str, decimals: int = 1) -> str:
     """An indicator value with its catalogue unit: "36,2%", "€ 193.000" (``x 1.000 euro``), "21,5 per 1.000
     inwoners"; "–" when missing."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     if unit == "%":
         return number(value, decimals) + "%"
@@ -223,7 +204,7 @@ def partial_date(value: str | None, missing: str = MISSING) -> str:
     >>> partial_date("2020"), partial_date("2020-05"), partial_date("2025-04-10"), partial_date(None)
     ('2020', 'mei 2020', '10 april 2025', '–')
     """
-    text = "" if _missing(value) else str(value).strip()
+    text = "" if is_missing(value) else str(value).strip()
     if len(text) == 4 and text.isdigit():
         return text
     if len(text) == 7 and text[4] == "-":

@@ -441,7 +441,7 @@ def _text(value, decimals, unit: str = "") -> str:
     """A tooltip value through the Dutch formatter: ``decimals`` is a number, "percent" (a 0-1 share) or None
     (text)."""
     if decimals is None:
-        return fmt.MISSING if value is None or (isinstance(value, float) and value != value) else str(value)
+        return fmt.name(value)
     if decimals == "percent":
         return fmt.percent(value)
     return fmt.number(value, decimals, unit)
