@@ -20,7 +20,7 @@ import pytest
 import mgg_geo
 from mgg_geo import rules
 from mgg_geo.analysis import coverage
-from mgg_geo.present import export, fmt, maps, sections, webmap
+from mgg_geo.present import export, fmt, mapclasses, sections, webmap
 from tests import grid_world as grid
 
 PACKAGE = Path(mgg_geo.__file__).resolve().parent
@@ -102,10 +102,10 @@ def _no_three(text: str) -> str:
 
 def test_a_changed_reach_reaches_every_text(reach_2km):
     reach = pd.Series([0.1, 0.5, 0.9])
-    assert "binnen 2 km" in _no_three(maps.coverage_classes(reach).title)
-    assert "binnen 2 km" in _no_three(maps.bivariate_key())
-    assert "binnen 2 km" in _no_three(maps.gain_classes(reach).title)
-    assert [t for _, t in maps.distance_classes(pd.Series([0.5, 1.5, 3.0])).legend] == \
+    assert "binnen 2 km" in _no_three(mapclasses.coverage_classes(reach).title)
+    assert "binnen 2 km" in _no_three(mapclasses.bivariate_key())
+    assert "binnen 2 km" in _no_three(mapclasses.gain_classes(reach).title)
+    assert [t for _, t in mapclasses.distance_classes(pd.Series([0.5, 1.5, 3.0])).legend] == \
         ["tot 1 km", "1 tot 2 km", "2 tot 5 km", "meer dan 5 km"]
     assert webmap.tooltip_rows()["reach"][0] == "Dekking (binnen 2 km)"
     assert "Doelgroep binnen 2 km" in sections.index_table([]).header
@@ -125,16 +125,16 @@ def test_a_changed_reach_changes_the_computation(reach_2km):
 
 def test_changed_class_bounds_reach_the_legends(monkeypatch):
     monkeypatch.setattr(rules, "COVERAGE_BREAKS", (0.25, 0.5))
-    assert [t for _, t in maps.coverage_legend()] == ["hoog: de helft of meer (50–100%)",
+    assert [t for _, t in mapclasses.coverage_legend()] == ["hoog: de helft of meer (50–100%)",
                                                      "midden: een kwart tot de helft (25–50%)",
                                                      "laag: minder dan een kwart (0–25%)"]
-    assert maps.bivariate_key().endswith("laag < 25%, hoog ≥ 50%.")
+    assert mapclasses.bivariate_key().endswith("laag < 25%, hoog ≥ 50%.")
 
 
 def test_the_default_texts_stay_as_they_were():
-    assert [t for _, t in maps.coverage_legend()] == ["hoog: twee derde of meer (67–100%)",
+    assert [t for _, t in mapclasses.coverage_legend()] == ["hoog: twee derde of meer (67–100%)",
                                                      "midden: een tot twee derde (33–67%)",
                                                      "laag: minder dan een derde (0–33%)"]
-    assert maps.bivariate_key() == ("Behoefte: de gebieden van de provincie in drie even grote groepen. "
+    assert mapclasses.bivariate_key() == ("Behoefte: de gebieden van de provincie in drie even grote groepen. "
                                           "Dekking: deel van de doelgroep binnen 3 km; laag < 33%, hoog ≥ 67%.")
     assert fmt.radius(rules.REACH_M) == "3 km" and fmt.radii(rules.RADII_M) == "1, 3 en 5 km"

@@ -453,7 +453,7 @@ def key_figures(result: Analysis, code: str) -> dict:
         "population": float(areas["population"].sum()) if "population" in areas else None,
         "target_population": target,
         "sites_physical": int(len(physical)),
-        "sites_approximate": int(physical["placement"].isin(["area", "town"]).sum()),
+        "sites_approximate": int(physical["placement"].isin(initiatives.APPROXIMATE).sum()),
         "sites_points": int(len(points)),
         "sites_shared": [p for p in points if len(p["names"]) > 1],
         "area_wide_offers": wide,

@@ -28,6 +28,7 @@ import pandas as pd
 from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage as cov
 from mgg_geo.analysis import whatif
+from mgg_geo.supply import initiatives
 
 #: Columns of :attr:`SchoolChoice.schools` besides the school list's own (``mgg_geo.supply.schools.PLACED_COLUMNS``).
 SCHOOL_COLUMNS = ["programme", "runs", "runs_as", "candidate", "point", "in_area", "in_area_name", "step"]
@@ -143,7 +144,7 @@ def where_next(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, schools: gpd
         rows.append({"gemeente_code": code, "programme": programme, "schools": int(len(mine)),
                      "runs": int(mine["runs"].astype(bool).sum()), "candidates": int(len(chosen)),
                      "points": int(len(first)),
-                     "approximate": int(chosen["placement"].isin(["town", "area"]).sum()) if len(chosen) else 0,
+                     "approximate": int(chosen["placement"].isin(initiatives.APPROXIMATE).sum()) if len(chosen) else 0,
                      "reason": outcome.reason, "reach_m": outcome.reach_m,
                      **{f"before_{key}": v for key, v in outcome.before.items()},
                      **{f"after_{key}": v for key, v in outcome.after.items()}})

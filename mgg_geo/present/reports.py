@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mgg_geo.analysis.chain import Analysis
 from mgg_geo.data import cache, catalogue, regions
-from mgg_geo.present import fmt, labels, maps, pages
+from mgg_geo.present import fmt, labels, mapclasses, maps, pages
 from mgg_geo.present.pages import Html
 from mgg_geo.present.sections import (
     PAGE_ONE_PRIORITIES,
@@ -182,7 +182,7 @@ class MunicipalityReport(_Report):
 
     def need_map(self) -> maps.Figure:
         """The need index in six classes centred at 0, with the province-wide bounds."""
-        classes = maps.need_classes(self.areas["need_index"], self._need_bins(),
+        classes = mapclasses.need_classes(self.areas["need_index"], self._need_bins(),
                                     scope=self.result.map_breaks.get("scope", "provincie"))
         return maps.class_map(self.areas, classes, title=f"Behoefte-index per {level_word(self.result, False)}",
                               year=self.year, outlines=self.outlines, code=self.code,
@@ -193,7 +193,7 @@ class MunicipalityReport(_Report):
     def coverage_map(self) -> maps.Figure:
         """The coverage measure in its three fixed classes, with the physical sites."""
         reach_m = self.result.parameters["reach_m"]
-        return maps.class_map(self.areas, maps.coverage_classes(self.areas["reach"], reach_m), sites=self.sites,
+        return maps.class_map(self.areas, mapclasses.coverage_classes(self.areas["reach"], reach_m), sites=self.sites,
                               year=self.year, outlines=self.outlines, code=self.code,
                               title=f"Dekking: {target_of(self.result).key} binnen {fmt.radius(reach_m)} van een "
                                     "locatie",
@@ -211,7 +211,7 @@ class MunicipalityReport(_Report):
                               key=False,
                               caption="Waar is het tekort het grootst? Zwart: hoge behoefte en lage dekking. Met "
                                       f"nummer: de eerste {fmt.number(len(named))} prioriteiten. Gearceerd: niet "
-                                      f"gerangschikt. {maps.bivariate_key(self.result.parameters['reach_m'])}"
+                                      f"gerangschikt. {mapclasses.bivariate_key(self.result.parameters['reach_m'])}"
                                       + self._partial_caption())
 
     def priorities(self) -> Html:

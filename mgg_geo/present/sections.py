@@ -22,6 +22,7 @@ from mgg_geo.analysis.chain import ORIGIN_STATUSES, Analysis
 from mgg_geo.data import catalogue, regions
 from mgg_geo.present import fmt, labels, maps, pages
 from mgg_geo.present.pages import Html
+from mgg_geo.supply import initiatives
 
 #: Rows of the priority table shown in print (all rows are in the HTML, behind a toggle).
 PRINT_ROWS = 10
@@ -576,7 +577,7 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
         blocks.append(_p(f"{lead}: {why}."))
     approximate, total = int(w["approximate"]), int(w["candidates"])
     if approximate:
-        towns = schools[schools["candidate"].astype(bool) & schools["placement"].isin(["town", "area"])]
+        towns = schools[schools["candidate"].astype(bool) & schools["placement"].isin(initiatives.APPROXIMATE)]
         where = fmt.listing([f"{fmt.name(t)} op {fmt.name(a)}" for t, a in
                              dict.fromkeys(zip(towns["town"], towns["placed_on_name"], strict=True))])
         who = ("de kandidaat-school staat" if total == 1 else f"alle {fmt.number(total)} kandidaat-scholen staan"
@@ -915,7 +916,7 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
             f"{fmt.number(abs(t['difference']))} is {verdict}."))
     sites = result.sites[result.sites["gemeente_code"] == code]
     physical = sites[~coverage.is_area_wide(sites)]
-    rough = physical[physical["placement"].isin(maps.APPROXIMATE)]
+    rough = physical[physical["placement"].isin(initiatives.APPROXIMATE)]
     if len(rough):
         shared = {n: len(p["names"]) for p in figures["sites_shared"] for n in p["names"]}
         blocks.append(Block("table", table=Table(

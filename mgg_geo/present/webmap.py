@@ -55,7 +55,8 @@ from mgg_geo.analysis.coverage import is_area_wide
 from mgg_geo.data import regions
 from mgg_geo.data.cache import atomic_file
 from mgg_geo.errors import DataError
-from mgg_geo.present import fmt, labels, maps
+from mgg_geo.present import fmt, labels, mapclasses
+from mgg_geo.supply.initiatives import APPROXIMATE
 
 #: The inlined assets, relative to ``settings.MAP_ASSETS`` (``node_modules``).
 SCRIPTS = ("leaflet/dist/leaflet.js", "leaflet.markercluster/dist/leaflet.markercluster.js")
@@ -64,7 +65,7 @@ STYLES = ("leaflet/dist/leaflet.css", "leaflet.markercluster/dist/MarkerCluster.
 #: Coordinates in the page are rounded to this many decimals (about 1 m).
 DECIMALS = 5
 #: The edge of areas flagged "onvolledige gegevens" (thick and dotted, over every layer's colours).
-PARTIAL_EDGE = maps.PARTIAL_EDGE
+PARTIAL_EDGE = "#111111"
 #: The deepest zoom a click on a cluster goes to (Leaflet zoom 15: about 1:17,000, a scale bar of 300 m); the
 #: map itself goes to 17.
 CLUSTER_ZOOM = 15
@@ -455,7 +456,7 @@ def _site_rows(sites: gpd.GeoDataFrame) -> tuple[list, list, list, list]:
              placements.index(pl) if pl in placements else 0]
             for g, name, p, pl in zip(physical.geometry, physical["name"], physical["programme"],
                                       physical["placement"], strict=True)]
-    colours = [maps.PROGRAMME_COLOURS.get(p, maps.OTHER_COLOUR) for p in programmes]
+    colours = [mapclasses.PROGRAMME_COLOURS.get(p, mapclasses.OTHER_COLOUR) for p in programmes]
     return rows, programmes, colours, [labels.PLACEMENTS[p] for p in placements]
 
 
@@ -482,11 +483,9 @@ class Layer:
     """One switchable layer of an interactive map: a name (Dutch, shown in the layer control) and its classes."""
 
     name: str
-    classes: maps.Classes
+    classes: mapclasses.Classes
 
 
-#: Placements drawn as open circles: the site's spot is approximate.
-APPROXIMATE = ("town", "area")
 def tooltip_rows(reach_m: float | None = None) -> dict[str, tuple]:
     """Tooltip rows of the municipality map: column -> (Dutch label, decimals or "percent" or None for text, unit);
     the coverage row names the reach ``reach_m`` (metres, default :data:`mgg_geo.rules.REACH_M`)."""
@@ -533,11 +532,12 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     areas = areas.assign(gap_label=labels.gap_labels(areas["need_class"], areas["coverage_class"]),
                          data_label=data_labels(areas, total))
     sites = result.sites_near(code)
-    layers = [Layer("Behoefte-index", maps.need_classes(areas["need_index"], bins,
-                                                       scope=result.map_breaks.get("scope", "provincie"))),
-              Layer("Dekking", maps.coverage_classes(areas["reach"], result.parameters.get("reach_m"))),
-              Layer("Afstand tot locatie", maps.distance_classes(areas["nearest_km"])),
-              Layer("Behoefte tegen dekking", maps.bivariate_classes(areas["need_class"], areas["coverage_class"]))]
+    layers = [Layer("Behoefte-index", mapclasses.need_classes(areas["need_index"], bins,
+                                                              scope=result.map_breaks.get("scope", "provincie"))),
+              Layer("Dekking", mapclasses.coverage_classes(areas["reach"], result.parameters.get("reach_m"))),
+              Layer("Afstand tot locatie", mapclasses.distance_classes(areas["nearest_km"])),
+              Layer("Behoefte tegen dekking",
+                    mapclasses.bivariate_classes(areas["need_class"], areas["coverage_class"]))]
     outlines = result.municipalities if len(result.municipalities) else None
     schools = result.schools[result.schools["gemeente_code"] == code] if len(result.schools) else None
     programme = str(result.school_whatif.at[code, "programme"]) if code in result.school_whatif.index else "STORM"
@@ -588,8 +588,8 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
     """
     folium, Raw, Areas, Context, Sites, Schools, Scale, LegendSwitch, Names, Frame = _classes()
     if isinstance(layers, str):
-        layers = [Layer(legend_title or layers, maps.quantile_classes(areas[layers], title=legend_title))]
-    shown = maps.display_geometry(areas).to_crs(settings.CRS_WEB)
+        layers = [Layer(legend_title or layers, mapclasses.quantile_classes(areas[layers], title=legend_title))]
+    shown = mapclasses.display_geometry(areas).to_crs(settings.CRS_WEB)
     labels_ = ["Gebied"] + [label for label, _, _ in tooltip.values()]
     values = [[_text(name, None)] + [_text(row[col], decimals, unit)
                                      for col, (_, decimals, unit) in tooltip.items()]
@@ -600,8 +600,8 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
     for feature, row in zip(collection["features"], values, strict=True):
         feature["properties"]["v"] = row
     points = shown.geometry.representative_point()
-    data = {"data": collection, "fields": labels_, "neighbour": maps.NEIGHBOUR_COLOUR,
-            "outline": maps.OUTLINE_COLOUR, "partialEdge": PARTIAL_EDGE, "hatch": f"url(#{HATCH_ID})",
+    data = {"data": collection, "fields": labels_, "neighbour": mapclasses.NEIGHBOUR_COLOUR,
+            "outline": mapclasses.OUTLINE_COLOUR, "partialEdge": PARTIAL_EDGE, "hatch": f"url(#{HATCH_ID})",
             "labels": [[round(pt.y, DECIMALS), round(pt.x, DECIMALS)] for pt in points],
             "clusterZoom": CLUSTER_ZOOM,
             "colours": [[None if c is None or c != c else c for c in layer.classes.colours.reindex(shown.index)]
@@ -620,7 +620,7 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
                      attr="© OpenStreetMap", show=False, overlay=True).add_to(fmap)
     has_context = outlines is not None and len(outlines)
     if has_context:
-        context = maps.display_geometry(outlines, 100.0).to_crs(settings.CRS_WEB)
+        context = mapclasses.display_geometry(outlines, 100.0).to_crs(settings.CRS_WEB)
         context = gpd.GeoDataFrame({"own": context.index == code},  # by position, as the areas above
                                    geometry=context.geometry.set_precision(10 ** -DECIMALS).to_numpy(),
                                    crs=settings.CRS_WEB)
@@ -696,7 +696,7 @@ def _legend(layer: Layer, visible: bool, *, partial: str = "") -> str:
 
 
 def _attribution(year) -> str:
-    return maps.ATTRIBUTION.format(year=year) + " Achtergrond (optioneel): © OpenStreetMap-bijdragers."
+    return mapclasses.ATTRIBUTION.format(year=year) + " Achtergrond (optioneel): © OpenStreetMap-bijdragers."
 
 
 def render(fmap) -> str:

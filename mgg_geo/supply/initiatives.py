@@ -52,7 +52,7 @@ register; warnings keep the row and flag it (e.g. a row without any age
 range: it counts for no target group).
 
 Names and free text are data, never markup: they are stored verbatim and
-escaped wherever they reach HTML (see :mod:`mgg_geo.present.maps`).
+escaped wherever they reach HTML (see :mod:`mgg_geo.present.webmap`).
 """
 
 from __future__ import annotations
@@ -116,6 +116,9 @@ UNCERTAIN_STATUSES = STATUSES[1:]
 _STATUS_ALIASES = {"active": "actief", "dated": "gedateerd", "planned": "gepland", "closed": "gesloten",
                    "onzeker": "gedateerd", "verouderd": "gedateerd"}
 PLACEMENTS = ("exact", "address", "postcode", "town", "area")
+#: The placements that put a site only approximately (on its town or area): drawn open on every map and counted
+#: apart in the reports.
+APPROXIMATE = ("town", "area")
 
 #: English column name -> accepted headers (compared case-insensitively, spaces/underscores ignored).
 COLUMNS: dict[str, tuple[str, ...]] = {
