@@ -138,3 +138,14 @@ def test_the_default_texts_stay_as_they_were():
     assert mapclasses.bivariate_key() == ("Behoefte: de gebieden van de provincie in drie even grote groepen. "
                                           "Dekking: deel van de doelgroep binnen 3 km; laag < 33%, hoog ≥ 67%.")
     assert fmt.radius(rules.REACH_M) == "3 km" and fmt.radii(rules.RADII_M) == "1, 3 en 5 km"
+
+
+def test_one_attribution_line_for_every_map():
+    """The boundaries' holder is named in the catalogue only; every map, the sources and the index page take it from
+    there, and the static and interactive maps draw the same line."""
+    line = "Kaart: Kadaster / Centraal Bureau voor de Statistiek, 2024; vereenvoudigd voor weergave."
+    assert mapclasses.attribution(2024) == line
+    assert mapclasses.attribution(2024, background=True).startswith(line + " Achtergrond")
+    named = [p.relative_to(PACKAGE) for p in [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.j2")]
+             if "Centraal Bureau voor de Statistiek" in p.read_text(encoding="utf-8")]
+    assert named == [Path("data/catalogue.py")]

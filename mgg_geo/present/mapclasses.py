@@ -38,6 +38,7 @@ import pandas as pd
 
 from mgg_geo import rules
 from mgg_geo.analysis.coverage import coverage_class
+from mgg_geo.data import catalogue
 from mgg_geo.present import fmt, labels
 
 #: Simplification of boundaries for display (m, EPSG:28992).
@@ -63,7 +64,6 @@ DISTANCE_COLOURS = ("#08519c", "#6baed6", "#fdae6b", "#d94801")
 #: blue axis, so 3-1 (hoge behoefte, lage dekking) gets the darkest cell.
 BREWER_SEQSEQ2 = ("#f3f3f3", "#b4d3e1", "#509dc2", "#f3e6b3", "#b3b3b3", "#376387", "#f3b300", "#b36600", "#000000")
 BIVARIATE = {n: {c: BREWER_SEQSEQ2[(3 - c) + 3 * (n - 1)] for c in (1, 2, 3)} for n in (1, 2, 3)}
-ATTRIBUTION = "Kaart: Kadaster / Centraal Bureau voor de Statistiek, {year}; vereenvoudigd voor weergave."
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,14 @@ class Classes:
     def missing(self) -> pd.Series:
         """True for areas drawn as the hatched no-data class."""
         return self.colours.isna()
+
+
+def attribution(year, *, background: bool = False) -> str:
+    """The attribution line of every map, static or interactive: "Kaart: <the boundaries' holder>, 2024; vereenvoudigd
+    voor weergave." (:func:`mgg_geo.data.catalogue.boundary_attribution`; ``background``: and the optional
+    OpenStreetMap layer of an interactive map)."""
+    line = f"Kaart: {catalogue.boundary_attribution(year)}; vereenvoudigd voor weergave."
+    return line + (" Achtergrond (optioneel): © OpenStreetMap-bijdragers." if background else "")
 
 
 def _coloured(values: pd.Series, classes, palette) -> pd.Series:

@@ -53,7 +53,6 @@ from mgg_geo import rules  # noqa: E402
 from mgg_geo.analysis.coverage import is_area_wide  # noqa: E402
 from mgg_geo.present import fmt, labels, pages  # noqa: E402
 from mgg_geo.present.mapclasses import (  # noqa: E402
-    ATTRIBUTION,
     BIVARIATE,
     NEIGHBOUR_COLOUR,
     OTHER_COLOUR,
@@ -61,6 +60,7 @@ from mgg_geo.present.mapclasses import (  # noqa: E402
     PROGRAMME_COLOURS,
     SEQUENTIAL,
     Classes,
+    attribution,
     bivariate_classes,
     bivariate_key,
     display_geometry,
@@ -446,7 +446,9 @@ def _scale_label(value, unit: str) -> str:
 
 
 def _attribution(fig, year) -> None:
-    fig.text(0.01, 0.01, ATTRIBUTION.format(year=year), fontsize=SMALL_PT, color="#555555")
+    """The attribution line (:func:`~mgg_geo.present.mapclasses.attribution`) at the foot of a map figure: every
+    static map draws it here."""
+    fig.text(0.01, 0.01, attribution(year), fontsize=SMALL_PT, color="#555555")
 
 
 def _finish(fig, ax, handles, legend_title: str, year) -> None:

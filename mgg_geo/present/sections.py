@@ -1073,7 +1073,7 @@ def sources_blocks(result: Analysis) -> list[Block]:
     lines = [
         f"Bron: CBS, {kwb.get('title') or 'Kerncijfers wijken en buurten'} (tabel {source_id('kwb', kwb)}, "
         f"{kwb.get('year')}), licentie CC BY 4.0. CBS onderschrijft dit rapport niet.",
-        f"Kaarten: Kadaster / Centraal Bureau voor de Statistiek, {source_id('boundaries', bounds)}; "
+        f"Kaarten: {catalogue.boundary_attribution(source_id('boundaries', bounds))}; "
         "gegeneraliseerde grenzen, voor weergave vereenvoudigd.",
     ]
     if health:

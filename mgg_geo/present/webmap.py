@@ -673,7 +673,7 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
         + f'<div class="mgg-kop"><h1>{html.escape(heading or title)}</h1>{back}</div>'
         '<details class="mgg-legenda" open><summary>Legenda</summary>'
         f'{legends}{sites_legend}{school_legend}<div style="margin-top:4px;color:#555">'
-        f'{html.escape(_attribution(year))}</div></details>'))
+        f'{html.escape(mapclasses.attribution(year, background=True))}</div></details>'))
     Scale().add_to(fmap)
     LegendSwitch().add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
@@ -693,10 +693,6 @@ def _legend(layer: Layer, visible: bool, *, partial: str = "") -> str:
                  f"{html.escape(labels.PARTIAL)} ({html.escape(partial)})</div>")
     return (f'<div data-laag="{html.escape(layer.name)}"{"" if visible else " hidden"}>'
             f"<b>{html.escape(layer.classes.title)}</b>{rows}</div>")
-
-
-def _attribution(year) -> str:
-    return mapclasses.ATTRIBUTION.format(year=year) + " Achtergrond (optioneel): © OpenStreetMap-bijdragers."
 
 
 def render(fmap) -> str:
