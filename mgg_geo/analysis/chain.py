@@ -91,32 +91,33 @@ class Analysis:
         (:func:`indicator_comparison`).
     """
 
+    # the required fields first, then the others in the order of the attributes above
     areas: gpd.GeoDataFrame
     register: initiatives.Register
     quality: pd.DataFrame
     sources: dict
-    parameters: dict = field(default_factory=dict)
     sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
     whatif_sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     whatif_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
-    whatif_people: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
-    whatif_people_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
     whatif_areas: pd.DataFrame = field(default_factory=pd.DataFrame)
     whatif: pd.DataFrame = field(default_factory=pd.DataFrame)
+    whatif_people: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    whatif_people_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
+    schools: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    school_sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    school_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
+    school_whatif: pd.DataFrame = field(default_factory=pd.DataFrame)
+    youth: pd.DataFrame = field(default_factory=pd.DataFrame)
     figures: pd.DataFrame = field(default_factory=pd.DataFrame)
     vintages: pd.DataFrame = field(default_factory=pd.DataFrame)
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     series: pd.DataFrame = field(default_factory=pd.DataFrame)
+    parameters: dict = field(default_factory=dict)
     map_breaks: dict = field(default_factory=dict)
     municipalities: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
-    youth: pd.DataFrame = field(default_factory=pd.DataFrame)
-    schools: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
-    school_sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
-    school_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
-    school_whatif: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def sites_near(self, code: str, distance_m: float | None = None) -> gpd.GeoDataFrame:
         """The sites within ``distance_m`` (m, EPSG:28992; default the largest radius of the site counts,

@@ -70,6 +70,8 @@ PARTIAL_EDGE = "#111111"
 #: map itself goes to 17.
 CLUSTER_ZOOM = 15
 MAX_ZOOM = 17
+#: The clustered marker layers, by the page's function that builds each: how close (pixels) markers cluster.
+CLUSTER_RADII = {"sites": 25, "schools": 20}
 #: The hatching of areas without a class (an SVG pattern the page defines once), and its legend swatch.
 HATCH_ID = "mgg-arcering"
 HATCH_SVG = (f'<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs><pattern id="{HATCH_ID}" '
@@ -240,6 +242,20 @@ var mgg = {
     });
     return group;
   },
+  describe: function (marker, title, lines) {
+    // the marker's popup (the title in bold, then a line per text) and its tooltip (the title), as text only
+    var box = document.createElement("div"), head = document.createElement("strong");
+    head.textContent = title;
+    box.appendChild(head);
+    lines.forEach(function (text) {
+      box.appendChild(document.createElement("br"));
+      box.appendChild(document.createTextNode(text));
+    });
+    marker.bindPopup(box);
+    var tip = document.createElement("span");
+    tip.textContent = title;
+    return marker.bindTooltip(tip);
+  },
   sites: function (group) {
     var s = mgg.initiatives;
     mgg.clusters(group);
@@ -248,18 +264,7 @@ var mgg = {
       var marker = L.circleMarker([r[0], r[1]], {radius: 7, color: rough ? s.colours[r[3]] : "#000000",
           weight: rough ? 2.5 : 1, dashArray: rough ? "3 2" : null, fillColor: rough ? "#ffffff" : s.colours[r[3]],
           fillOpacity: rough ? 1 : 0.95, className: rough ? "mgg-locatie mgg-bij-benadering" : "mgg-locatie"});
-      var box = document.createElement("div"), title = document.createElement("strong");
-      title.textContent = r[2];
-      box.appendChild(title);
-      [s.programmes[r[3]], "plek: " + s.placements[r[4]]].forEach(function (text) {
-        box.appendChild(document.createElement("br"));
-        box.appendChild(document.createTextNode(text));
-      });
-      marker.bindPopup(box);
-      var tip = document.createElement("span");
-      tip.textContent = r[2];
-      marker.bindTooltip(tip);
-      group.addLayer(marker);
+      group.addLayer(mgg.describe(marker, r[2], [s.programmes[r[3]], "plek: " + s.placements[r[4]]]));
     });
     return group;
   },
@@ -285,19 +290,8 @@ var mgg = {
     s.rows.forEach(function (r) {
       var marker = L.marker([r[0], r[1]], {icon: mgg.schoolIcon(r[5], r[6] ? String(r[6]) : ""),
                                             mggKind: r[5], mggStep: r[6]});
-      var box = document.createElement("div"), title = document.createElement("strong");
-      title.textContent = r[2];
-      box.appendChild(title);
-      [r[3], s.kinds[r[5]] + (r[6] ? " (stap " + r[6] + ")" : ""), "plek: " + s.placements[r[4]]]
-        .forEach(function (text) {
-          box.appendChild(document.createElement("br"));
-          box.appendChild(document.createTextNode(text));
-        });
-      marker.bindPopup(box);
-      var tip = document.createElement("span");
-      tip.textContent = r[2];
-      marker.bindTooltip(tip);
-      group.addLayer(marker);
+      group.addLayer(mgg.describe(marker, r[2], [r[3], s.kinds[r[5]] + (r[6] ? " (stap " + r[6] + ")" : ""),
+                                                 "plek: " + s.placements[r[4]]]));
     });
     return group;
   }
@@ -360,35 +354,24 @@ def _classes():
             super().__init__(name="Gemeentegrens" if own else "Buurgemeenten", overlay=True, control=False)
             self.own = bool(own)
 
-    class Sites(MarkerCluster):
-        """Clustered initiative markers from ``mgg.initiatives``; popups and tooltips built with textContent."""
+    class Markers(MarkerCluster):
+        """A clustered layer of markers that the page's own script builds from its data: ``mgg.sites`` (the
+        initiatives of ``mgg.initiatives``) or ``mgg.schools`` (``mgg.schoolData``); popups and tooltips built with
+        textContent. ``builder`` is one of those two names (:data:`CLUSTER_RADII`), never user text."""
 
         _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = mgg.sites(L.markerClusterGroup({{ this.options|tojavascript }}));
+        var {{ this.get_name() }} = mgg.{{ this.builder }}(L.markerClusterGroup({{ this.options|tojavascript }}));
         {% endmacro %}
         """)
         default_js: list = []
         default_css: list = []
 
-        def __init__(self, *, name):
-            super().__init__(name=name, maxClusterRadius=25, spiderfyOnMaxZoom=True, showCoverageOnHover=False,
+        def __init__(self, builder: str, *, name):
+            super().__init__(name=name, maxClusterRadius=CLUSTER_RADII[builder], spiderfyOnMaxZoom=True,
+                             showCoverageOnHover=False,
                              zoomToBoundsOnClick=False)  # mgg.clusters zooms, at most to CLUSTER_ZOOM
-
-    class Schools(MarkerCluster):
-        """Clustered school markers from ``mgg.schoolData``; popups and tooltips built with textContent."""
-
-        _template = Template("""
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = mgg.schools(L.markerClusterGroup({{ this.options|tojavascript }}));
-        {% endmacro %}
-        """)
-        default_js: list = []
-        default_css: list = []
-
-        def __init__(self, *, name):
-            super().__init__(name=name, maxClusterRadius=20, spiderfyOnMaxZoom=True, showCoverageOnHover=False,
-                             zoomToBoundsOnClick=False)
+            self.builder = builder
 
     class Scale(MacroElement):
         """A scale bar in kilometres (no miles)."""
@@ -435,7 +418,7 @@ def _classes():
         {% endmacro %}
         """)
 
-    return folium, Raw, Areas, Context, Sites, Schools, Scale, LegendSwitch, Names, Frame
+    return folium, Raw, Areas, Context, Markers, Scale, LegendSwitch, Names, Frame
 
 
 def _text(value, decimals, unit: str = "") -> str:
@@ -586,7 +569,7 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
         The page's ``<title>``, the heading on the map (default: the title) and the link back to the report
         (relative; none without it).
     """
-    folium, Raw, Areas, Context, Sites, Schools, Scale, LegendSwitch, Names, Frame = _classes()
+    folium, Raw, Areas, Context, Markers, Scale, LegendSwitch, Names, Frame = _classes()
     if isinstance(layers, str):
         layers = [Layer(legend_title or layers, mapclasses.quantile_classes(areas[layers], title=legend_title))]
     shown = mapclasses.display_geometry(areas).to_crs(settings.CRS_WEB)
@@ -640,14 +623,14 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
             data["initiatives"] = {"rows": rows, "programmes": programmes, "colours": site_colours,
                                    "placements": placements,
                                    "approximate": [list(labels.PLACEMENTS).index(p) for p in APPROXIMATE]}
-            Sites(name="Preventie-initiatieven (locaties)").add_to(fmap)
+            Markers("sites", name="Preventie-initiatieven (locaties)").add_to(fmap)
     school_legend = ""
     rows = school_rows(schools)
     if rows:
         kinds = [k.format(programme=programme) for k in SCHOOL_KINDS]
         data["schoolData"] = {"rows": rows, "kinds": kinds, "placements": [labels.PLACEMENTS[p] for p in
                                                                          labels.PLACEMENTS]}
-        Schools(name=f"Scholen: kandidaat voor {programme} (DUO)").add_to(fmap)
+        Markers("schools", name=f"Scholen: kandidaat voor {programme} (DUO)").add_to(fmap)
         symbol = '<span class="mgg-school{}" style="display:inline-block;vertical-align:middle;margin-right:4px">' \
                  '</span>'
         school_legend = ('<div style="margin-top:4px">'
