@@ -31,6 +31,7 @@ PUBLIC_MODULES = {
     "errors": "mgg_geo.errors",
     "regions": "mgg_geo.data.regions",
     "catalogue": "mgg_geo.data.catalogue",
+    "kinds": "mgg_geo.data.kinds",
     "sources": "mgg_geo.data.sources",
     "areas": "mgg_geo.data.areas",
     "vintages": "mgg_geo.data.vintages",

@@ -29,11 +29,13 @@ from pathlib import Path
 
 from mgg_geo import __version__, rules
 from mgg_geo.checks import absolute, check_choice, check_date, check_float, check_int, check_year
-from mgg_geo.data import regions
+from mgg_geo.data import kinds, regions
 from mgg_geo.errors import MggError, ParameterError, RegisterError
 from mgg_geo.text import cell
 
 OK, FINDINGS, USAGE = 0, 1, 2
+#: ``mgg-geo import shared``: the example files of the shared data folder (every other import is a source kind).
+SHARED = "shared"
 
 
 #: What ``mgg-geo --help`` says first (plain text: the terminal shows it as it is).
@@ -156,24 +158,22 @@ def _table_id(text: str) -> str:
 
 
 def cmd_import(args) -> int:
-    """``mgg-geo import kwb|health|boundaries|shared``: manual downloads into the cache (offline route)."""
+    """``mgg-geo import <kind>|shared``: manual downloads into the cache (offline route; kinds: the source
+    registry, :mod:`mgg_geo.data.kinds`)."""
     from mgg_geo.data import imports
     from mgg_geo.errors import DataError
 
     try:
-        if args.kind == "kwb":
-            stored = imports.import_kwb(args.file, year=args.year, table_id=args.table)
-        elif args.kind == "health":
-            stored = imports.import_health(args.file, year=args.year, table_id=args.table, indeling=args.indeling)
-        elif args.kind == "boundaries":
-            stored = [imports.import_boundaries(args.file, level=args.level, year=args.year)]
-        else:
+        if args.kind == SHARED:
             stored = imports.import_shared(args.file, if_empty=args.if_empty)
             if args.if_empty and not stored:
                 print("cache already filled; nothing imported (run 'mgg-geo data status')")
                 return OK
+        else:
+            kind = kinds.get(args.kind)
+            stored = kind.import_file(args.file, **{kinds.IMPORT_OPTIONS[o]: getattr(args, o) for o in kind.options})
     except DataError as exc:
-        if args.kind == "shared":
+        if args.kind == SHARED:
             raise
         raise _Findings(str(exc)) from exc
     for entry in stored:
@@ -205,13 +205,15 @@ def cmd_status(args) -> int:
         munis = m.get("municipalities", [])
         current = len([c for c in munis if c in regions.MUNICIPALITIES])
         former = len([c for c in munis if c in regions.FORMER_MUNICIPALITIES])
-        rows.append([m["kind"], m.get("table_id") or "-", m["year"], m.get("indeling", m["year"]), levels, m["rows"],
+        kind = kinds.of_manifest(m)
+        rows.append([kind.name if kind else m["kind"], m.get("table_id") or "-", m["year"],
+                     m.get("indeling", m["year"]), levels, m["rows"],
                      f"{current}" + (f" (+{former} of 2020)" if former else ""),
                      m.get("origin"), (m.get("retrieved_at") or "")[:10]])
     print(f"Cache: {settings.CACHE_DIR}\n")
     print(_table(rows, ["source", "table", "year", "indeling", "levels (rows)", "rows", "municipalities", "origin",
                         "retrieved"]))
-    bounds = cache.find("boundaries", level="wijk")
+    bounds = cache.find(kinds.BOUNDARIES.cache_kind, level="wijk")
     try:
         frame = bounds.load() if bounds is not None else None
     except CacheError as exc:
@@ -219,7 +221,7 @@ def cmd_status(args) -> int:
         frame = None
     if frame is not None:
         year = bounds.manifest["year"]
-        figures = {e.name: e for e in entries if e.manifest.get("kind") in ("kwb", "health")
+        figures = {e.name: e for e in entries if getattr(kinds.of_manifest(e.manifest), "role", None) == "figures"
                    and e.manifest.get("levels", {}).get("wijk")}
         same = {name: e for name, e in figures.items() if sources.indeling_of(e.manifest) == year}
         loaded = {}
@@ -569,23 +571,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="offline route: load manually downloaded files into the cache",
                          epilog=EXAMPLES["import"])
     isub = imp.add_subparsers(dest="kind", required=True, parser_class=_Parser)
-    for kind, helptext in (("kwb", "CBS Kerncijfers wijken en buurten (xls/xlsx/csv)"),
-                           ("health", "RIVM Gezondheid per wijk en buurt (StatLine CSV export)")):
-        p = isub.add_parser(kind, help=helptext)
-        p.add_argument("file", type=_existing_file, help="the downloaded file")
-        p.add_argument("--year", type=year, help="reference year when the file does not say")
-        p.add_argument("--table", type=_table_id, help="CBS table id (e.g. 85039NED) when the file name lacks it")
-        if kind == "health":
-            p.add_argument("--indeling", type=_typed(check_year, "indeling"),
-                           help="boundary year of the file's codes (known for catalogue tables)")
+    option_types = {"year": year, "table": _table_id, "indeling": _typed(check_year, "indeling"),
+                    "level": _typed(check_choice, "level", choices=regions.LEVELS)}
+    for kind in kinds.ALL:  # one import command per source kind of the registry
+        p = isub.add_parser(kind.name, help=kind.import_help)
+        p.add_argument("file", type=_existing_file, help=kind.file_help)
+        for option, helptext in kind.options.items():
+            choices = f" ({', '.join(regions.LEVELS)})" if option == "level" else ""
+            p.add_argument(f"--{option}", type=option_types[option], help=helptext + choices)
         p.set_defaults(func=cmd_import)
-    p = isub.add_parser("boundaries", help="boundaries as GeoJSON or GeoPackage")
-    p.add_argument("file", type=_existing_file, help="the GeoJSON or GeoPackage file")
-    p.add_argument("--level", type=_typed(check_choice, "level", choices=regions.LEVELS),
-                   help=f"{', '.join(regions.LEVELS)} (default: from the file's codes)")
-    p.add_argument("--year", type=year, help="the boundary year (default: from the file name or its contents)")
-    p.set_defaults(func=cmd_import)
-    p = isub.add_parser("shared", help="the example files of the shared data folder")
+    p = isub.add_parser(SHARED, help="the example files of the shared data folder")
     p.add_argument("file", type=Path, nargs="?", help="the folder (default: settings.SHARED_DATA)")
     p.add_argument("--if-empty", action="store_true", help="only when the cache holds nothing yet")
     p.set_defaults(func=cmd_import)

@@ -21,7 +21,7 @@ from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage, gap, need, nextschool, trends, whatif
 from mgg_geo.analysis.parameters import ReportParameters
 from mgg_geo.data import areas as areas_mod
-from mgg_geo.data import catalogue, crosswalks, regions, sources
+from mgg_geo.data import catalogue, crosswalks, kinds, regions, sources
 from mgg_geo.errors import DataError
 from mgg_geo.supply import initiatives
 from mgg_geo.supply import schools as schools_mod
@@ -141,7 +141,7 @@ def population_points(frame: areas_mod.AreaFrame, level: str, group: catalogue.T
     population where a Kerncijfers table gives it per buurt), else one point per area."""
     if level != "wijk":
         return coverage.population_points(frame.areas)
-    year = frame.sources["boundaries"]["indeling"]
+    year = kinds.BOUNDARIES.of(frame.sources)["indeling"]
     buurten = sources.boundaries_at(year, "buurt", offline=offline)
     if buurten is None:
         return coverage.population_points(frame.areas)
@@ -170,7 +170,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     group = catalogue.target_group(p.target_group)
     frame = areas_mod.build(p.level, kwb_year=p.kwb_year, health_year=p.health_year, boundary_year=p.boundary_year,
                             min_population=p.min_population, offline=p.offline)
-    year = frame.sources["boundaries"]["year"]
+    year = kinds.BOUNDARIES.of(frame.sources)["year"]
     layers = initiatives.boundary_layers(year=year, offline=p.offline)
     if "buurt" not in layers:  # the register's area codes and the coverage points are buurten of the same year
         sources.boundaries(year, "buurt", offline=p.offline)  # raises the error that names the import
@@ -197,10 +197,10 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         points=points, k=p.k, demand=group.demand, programme=programme)
     region = province[province["gemeente_code"].isin(munis)].copy()
     excluded = excluded_sites(excluded, province)
-    youth = sources.young_adults()
     frame_sources = dict(frame.sources)
-    if youth is not None:
-        frame_sources["youth"] = youth.manifest
+    regional = {kind.name: kind.fetch() for kind in kinds.with_role("region")}  # per gemeente, beside the areas
+    frame_sources.update({name: data.manifest for name, data in regional.items() if data is not None})
+    youth = regional.get(kinds.YOUTH.name)
     parameters = {
         **p.to_notebook(), "municipalities": munis, "weights": need.normalise_weights(p.weights, _domains(group)),
         "register": str(register.path), "reference_date": str(register.reference_date),
@@ -209,7 +209,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         "schools": school_list.manifest() if school_list is not None else None,
         "school_problems": school_list.problems if school_list is not None else [],
     }
-    changes_, series = trends.changes(level=p.level, target=frame.sources["boundaries"]["indeling"],
+    changes_, series = trends.changes(level=p.level, target=kinds.BOUNDARIES.of(frame.sources)["indeling"],
                                       age_group=frame.age_group, offline=p.offline,
                                       population=frame.areas.get("population"), min_population=p.min_population)
     quality = frame.quality.assign(report_gemeente=frame.quality["gemeente_code"].map(
@@ -579,9 +579,11 @@ def origins(result: Analysis, code: str) -> dict:
     top = status.map(ORIGIN_STATUSES.index).groupby(quality.loc[status.index, "code"]).max()
     worst = top.map(lambda i: ORIGIN_STATUSES[i]).reindex(areas.index).fillna("own")
     residents = pd.to_numeric(areas.get("population"), errors="coerce")
-    target = result.sources["boundaries"].get("indeling", result.sources["boundaries"]["year"])
-    other = {k: {"table_id": m.get("table_id"), "year": m.get("year"), "indeling": m.get("indeling")}
-             for k, m in result.sources.items() if k in ("kwb", "health") and m.get("indeling", target) != target}
+    bounds = kinds.BOUNDARIES.of(result.sources)
+    target = bounds.get("indeling", bounds["year"])
+    other = {kind.name: {"table_id": m.get("table_id"), "year": m.get("year"), "indeling": m.get("indeling")}
+             for kind, m in kinds.present(result.sources)
+             if kind.role == "figures" and m.get("indeling", target) != target}
     tiers = result.vintages[result.vintages["code"].isin(areas.index) & (result.vintages["relation"] != "same")]
     used = {t for t in tiers["tier"] if isinstance(t, str)}
     return {"target": target, "other": other,

@@ -40,6 +40,7 @@ import geopandas as gpd
 import pandas as pd
 
 from mgg_geo import settings
+from mgg_geo.data import kinds
 from mgg_geo.errors import CacheError, MggWarning
 
 #: Columns every data file of a kind must have (a file without them is a damaged entry).
@@ -60,9 +61,9 @@ def repair_hint(manifest: dict | None) -> str:
     """The command that rebuilds an entry: import its source file again, or download it again."""
     manifest = manifest if isinstance(manifest, dict) else {}
     kind, source = manifest.get("kind"), manifest.get("source_file")
-    if manifest.get("origin") == "import" and kind in ("kwb", "health", "boundaries") and source:
-        return f"mgg-geo import {kind} {source}" + (f" --level {manifest['level']} --year {manifest['year']}"
-                                                    if kind == "boundaries" and manifest.get("level") else "")
+    source_kind = kinds.of_manifest(manifest)
+    if manifest.get("origin") == "import" and source_kind is not None and source:
+        return source_kind.import_command(source, level=manifest.get("level"), year=manifest.get("year"))
     if kind == "crosswalk":
         return "mgg-geo data vintages (derives it again from the cached tables)"
     return "mgg-geo data fetch --refresh (online), or mgg-geo import ... / mgg-geo import shared (offline)"

@@ -31,14 +31,15 @@ import geopandas as gpd
 import pandas as pd
 
 from mgg_geo import settings
-from mgg_geo.data import cache, catalogue, regions, tables
+from mgg_geo.data import cache, catalogue, kinds, regions, tables
 from mgg_geo.data.files import import_limits, read_geo, read_table
 from mgg_geo.errors import DataError
 
 #: The Persoonskenmerken category 'totaal' in the young-adult monitor (16-25 years).
 YOUNG_ADULTS_TOTAL = "T009002"
 
-#: The example files of the shared data folder, by kind (see ``mgg-geo import shared``).
+#: The example files of the shared data folder, by source kind (:mod:`mgg_geo.data.kinds`; see
+#: ``mgg-geo import shared``), with the importer's parameters.
 SHARED_EXAMPLES: tuple[tuple[str, str, dict], ...] = (
     ("boundaries", "boundaries/gemeenten_2024_groningen_rd.geojson", {"level": "gemeente", "year": 2024}),
     ("boundaries", "boundaries/wijken_2024_groningen_rd.geojson", {"level": "wijk", "year": 2024}),
@@ -54,7 +55,7 @@ SHARED_EXAMPLES: tuple[tuple[str, str, dict], ...] = (
      {"year": 2020, "table_id": "wijkbuurtkaart-2020", "title": "CBS Wijk- en buurtkaart 2020, gemeenten"}),
     ("health", "cbs/rivm_50090NED_gezondheid_wijk_buurt/gezondheid_2012_2016_2020_groningen.csv",
      {"table_id": "50090NED"}),
-    ("health", "cbs/rivm_50140NED_jongvolwassenen_2024/50140NED_groningen.csv", {"year": 2024}),
+    ("youth", "cbs/rivm_50140NED_jongvolwassenen_2024/50140NED_groningen.csv", {"year": 2024}),
 )
 
 
@@ -188,7 +189,7 @@ def import_health(path: str | Path, *, year: int | None = None, table_id: str | 
     if age_col is not None:
         age = raw[age_col].str.strip().map(lambda v: catalogue.HEALTH_AGE_GROUPS.get(v, v))
     else:
-        age = pd.Series("16-25" if table_id == "50140NED" else "18+", index=raw.index)
+        age = pd.Series("16-25" if table_id == kinds.YOUTH.table_id else "18+", index=raw.index)
     period_col = _column(raw, "Perioden")
     if period_col is not None and year is None:
         groups = [(int(p.strip()[:4]), part) for p, part in raw.groupby(raw[period_col].str.strip())]
@@ -269,11 +270,5 @@ def import_shared(folder: str | Path | None = None, *, if_empty: bool = False) -
         raise DataError(f"{folder}: the shared data folder does not exist; set MGG_SHARED_DATA to its location.")
     stored: list[cache.Entry] = []
     for kind, relative, options in SHARED_EXAMPLES:
-        path = folder / relative
-        if kind == "boundaries":
-            stored.append(import_boundaries(path, **options))
-        elif kind == "kwb":
-            stored.extend(import_kwb(path, **options))
-        else:
-            stored.extend(import_health(path, **options))
+        stored.extend(kinds.get(kind).import_file(folder / relative, **options))
     return stored

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mgg_geo.data import _http, cache, catalogue, cbs, pdok, regions
+from mgg_geo.data import _http, cache, catalogue, cbs, kinds, pdok, regions
 from mgg_geo.errors import CacheError, MggWarning, SourceError
 
 
@@ -56,19 +56,13 @@ class Dataset:
         return indeling_of(self.manifest)
 
 
-OFFLINE_HINT = {
-    "kwb": "download the table from CBS StatLine or the kwb-{year} file from cbs.nl and run "
-           "'mgg-geo import kwb FILE --year {year}'",
-    "health": "export the table from the RIVM StatLine catalogue (dataderden.cbs.nl) as CSV and run "
-              "'mgg-geo import health FILE'",
-    "boundaries": "download the CBS wijk- en buurtkaart or gebiedsindelingen {year} as GeoJSON/GeoPackage and run "
-                  "'mgg-geo import boundaries FILE --level {level} --year {year}'",
-}
-
-
 def _hint(kind: str, year, level=None) -> str:
-    return ("Offline route: " + OFFLINE_HINT[kind].format(year=year or "YYYY", level=level or "wijk")
-            + " (README, 'Offline route').")
+    """The offline route for a missing table of ``kind``: the import command of the source registry."""
+    command = kinds.get(kind).import_command(year=year or "YYYY", level=level or "wijk")
+    how = {"kwb": "download the table from CBS StatLine or the kwb-{year} file from cbs.nl",
+           "health": "export the table from the RIVM StatLine catalogue (dataderden.cbs.nl) as CSV",
+           "boundaries": "download the CBS wijk- en buurtkaart or gebiedsindelingen {year} as GeoJSON/GeoPackage"}
+    return (f"Offline route: {how[kind].format(year=year or 'YYYY')} and run '{command}' (README, 'Offline route').")
 
 
 _NOTICE: list[str] = []  # the one line of this process, once said
@@ -308,22 +302,3 @@ def kwb_at(year: int, level: str, *, require: tuple[str, ...] = (), offline: boo
         return None
     has_level = (data.frame["level"] == level).any()
     return data if has_level and all(c in data.manifest.get("columns", {}) for c in require) else None
-
-
-# --------------------------------------------------------------------------- young adults (16-25)
-
-#: The Gezondheidsmonitor Jongvolwassenen: 16-25 year olds, per gemeente, GGD region and the Netherlands.
-YOUNG_ADULTS_TABLE = "50140NED"
-
-
-def young_adults() -> Dataset | None:
-    """The young-adult monitor (RIVM/GGD'en/CBS 50140NED, 16-25 years) from the cache, or None when not imported.
-
-    Rows are gemeenten, the GGD region (``level`` ``ggd``) and the Netherlands
-    (``land``); there are no figures per wijk or buurt. The table is read from
-    the cache only: import the StatLine CSV export with
-    ``mgg-geo import health FILE --table 50140NED --year 2024`` (``mgg-geo
-    import shared`` does so for the example file); it is never downloaded.
-    """
-    entry = cache.find("health", table_id=YOUNG_ADULTS_TABLE)
-    return None if entry is None else _narrow(entry, None)

@@ -24,7 +24,7 @@ import hashlib
 
 import pandas as pd
 
-from mgg_geo.data import cache, sources
+from mgg_geo.data import cache, kinds, sources
 from mgg_geo.data.crosswalks import (
     LINK_COLUMNS,
     UNMATCHED_COLUMNS,
@@ -51,10 +51,8 @@ def plural(level: str) -> str:
 
 def command(kind: str, level: str, year: int) -> str:
     """The file and the command of the offline route that adds one piece of evidence."""
-    if kind == "boundaries":
-        return (f"the {level} boundaries of {year} (mgg-geo import boundaries FILE --level {level} "
-                f"--year {year})")
-    return f"the Kerncijfers wijken en buurten {year} (mgg-geo import kwb FILE --year {year})"
+    what = f"the {level} boundaries of {year}" if kind == "boundaries" else f"the Kerncijfers wijken en buurten {year}"
+    return f"{what} ({kinds.get(kind).import_command(level=level, year=year)})"
 
 
 def advice(level: str, year: int) -> str:

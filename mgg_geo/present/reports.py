@@ -17,7 +17,7 @@ import unicodedata
 from pathlib import Path
 
 from mgg_geo.analysis.chain import Analysis
-from mgg_geo.data import cache, catalogue, regions
+from mgg_geo.data import cache, catalogue, kinds, regions
 from mgg_geo.present import fmt, labels, mapclasses, maps, pages
 from mgg_geo.present.pages import Html
 from mgg_geo.present.sections import (
@@ -46,6 +46,7 @@ from mgg_geo.present.sections import (
     trends_blocks,
     whatif_blocks,
     youth_blocks,
+    youth_missing_text,
     youth_rows,
     youth_source_line,
 )
@@ -117,10 +118,8 @@ class _Report:
         return section([Block("table", table=parameters_table(self.result))])
 
     def _subtitle(self, extra: str = "") -> str:
-        s = self.result.sources
-        health = s.get("health")
-        parts = [f"gegevens: KWB {s['kwb']['year']}", f"RIVM {health['year']}" if health else "",
-                 f"grenzen {s['boundaries']['year']}"]
+        used = [f"{kind.short} {m['year']}" for kind, m in kinds.present(self.result.sources) if kind.role != "region"]
+        parts = ["gegevens: " + ", ".join(used)]
         return " · ".join(p for p in ["Rapport van Mentaal Gezond Groningen" + extra, ", ".join(x for x in parts if x),
                                       f"gemaakt op {fmt.when(self.result.parameters['generated_at'])}"] if p)
 
@@ -134,7 +133,7 @@ class MunicipalityReport(_Report):
         self.name = regions.MUNICIPALITIES[self.code]
         self.areas = result.areas[result.areas["gemeente_code"] == self.code]
         self.sites = result.sites_near(self.code)
-        self.year = result.sources["boundaries"]["year"]
+        self.year = kinds.BOUNDARIES.of(result.sources)["year"]
         self.outlines = result.municipalities if len(result.municipalities) else None
 
     def title(self) -> Html:
@@ -281,7 +280,7 @@ class ProvinceReport(_Report):
 
     def __init__(self, result: Analysis):
         self.result = result
-        self.year = result.sources["boundaries"]["year"]
+        self.year = kinds.BOUNDARIES.of(result.sources)["year"]
 
     def title(self) -> Html:
         """The heading and subtitle of the overview."""
@@ -336,16 +335,16 @@ class ProvinceReport(_Report):
     def young_adults(self) -> Html:
         """The young-adult monitor (16-25) for every municipality, the province and the Netherlands."""
         if not len(self.result.youth):
-            return section([Block("p", text="De Gezondheidsmonitor Jongvolwassenen (tabel 50140NED) is niet "
-                                            "ingelezen.")])
+            return section([Block("p", text=youth_missing_text())])
         codes = [*self.result.figures.index, catalogue.PROVINCE_GGD, "NL01"]
         names = [regions.MUNICIPALITIES.get(c, c) for c in self.result.figures.index] + \
             ["Provincie (GGD Groningen)", "Nederland"]
         by_figure = youth_rows(self.result, codes)  # one row per figure: label, then a value per region
         rows = [[name] + [row[i + 1] for row in by_figure] for i, name in enumerate(names)]
+        year = kinds.YOUTH.of(self.result.sources).get("year")
         table = Table(["Gebied"] + [YOUTH_SHORT[k] for k, _ in catalogue.YOUNG_ADULT_FIGURES], rows,
-                      f"Jongvolwassenen per gemeente ({self.result.sources['youth'].get('year')}, % van de 16- tot "
-                      "25-jarigen)", numeric=tuple(range(1, len(by_figure) + 1)),
+                      f"Jongvolwassenen per gemeente ({year}, % van de 16- tot 25-jarigen)",
+                      numeric=tuple(range(1, len(by_figure) + 1)),
                       key="; ".join(f"{YOUTH_SHORT[k].replace(chr(173), '')}: {row[0].lower()}"
                                     for (k, _), row in zip(catalogue.YOUNG_ADULT_FIGURES, by_figure, strict=True)))
         return section([Block("table", table=table),

@@ -19,7 +19,7 @@ import pandas as pd
 from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage, trends
 from mgg_geo.analysis.chain import ORIGIN_STATUSES, Analysis
-from mgg_geo.data import catalogue, regions
+from mgg_geo.data import catalogue, kinds, regions
 from mgg_geo.present import fmt, labels, maps, pages
 from mgg_geo.present.pages import Html
 from mgg_geo.supply import initiatives
@@ -28,10 +28,6 @@ from mgg_geo.supply import initiatives
 PRINT_ROWS = 10
 #: Indicators of the section "Ontwikkeling".
 TREND_INDICATORS = ("lonely", "anxiety_depression_high", "making_ends_meet", "population")
-#: Names of the source kinds in the sources table.
-SOURCE_NAMES = {"kwb": "CBS Kerncijfers wijken en buurten", "health": "RIVM/GGD'en/CBS Gezondheid per wijk en buurt",
-                "boundaries": "CBS Wijk- en buurtkaart (gebiedsindeling)",
-                "youth": "RIVM/GGD'en/CBS Gezondheidsmonitor Jongvolwassenen (16–25 jaar, per gemeente)"}
 
 
 @dataclass
@@ -182,12 +178,12 @@ def excluded_text(figures: dict) -> str:
 def measured_text(result: Analysis) -> str:
     """One sentence: what the need index measures for adults and households, and what exists for young people."""
     level = level_word(result, False)
-    health = result.sources.get("health")
+    health = kinds.HEALTH.of(result.sources)
     adults = ""
     if health:
         who = labels.AGE_GROUPS.get(result.parameters.get("age_group"), result.parameters.get("age_group"))
         adults = f" en op gezondheidscijfers van {who} (RIVM {health.get('year')})"
-    youth = result.sources.get("youth")
+    youth = kinds.YOUTH.of(result.sources)
     if youth and len(result.youth):
         young = (f"cijfers over jongeren zelf (16 tot 25 jaar, Gezondheidsmonitor Jongvolwassenen {youth.get('year')}) "
                  "zijn er alleen per gemeente en staan onder Jongvolwassenen (16–25 jaar)")
@@ -381,7 +377,7 @@ def origins_block(result: Analysis, code: str) -> list[Block]:
     if not summary["other"]:
         return []
     tables = " en ".join(
-        f"{'de kerncijfers' if kind == 'kwb' else 'de gezondheidscijfers'} (tabel {m['table_id']}, {m['year']}, "
+        f"{kinds.get(kind).noun} (tabel {m['table_id']}, {m['year']}, "
         f"indeling {m['indeling']})" for kind, m in summary["other"].items())
     counts, residents = summary["counts"], summary["residents"]
     parts = [f"{labels.STATUS_LABELS[status]}: {_areas(result, counts[status])} "
@@ -1000,13 +996,17 @@ def _youth_value(row: pd.Series | None, key: str) -> str:
 
 def youth_source_line(result: Analysis) -> str:
     """The attribution of the young-adult monitor ('' when it is not in the cache)."""
-    m = result.sources.get("youth")
+    m = kinds.YOUTH.of(result.sources)
     if not m:
         return ""
     how = "gedownload" if m.get("origin") == "live" else "geïmporteerd"
-    return (f"Bron: RIVM/GGD'en/CBS, Gezondheidsmonitor Jongvolwassenen {m.get('year')} (tabel "
-            f"{source_id('youth', m)}), jongvolwassenen van 16 tot 25 jaar, per gemeente; {how} op "
-            f"{fmt.date(m.get('retrieved_at'))}.")
+    return f"{kinds.YOUTH.attribution_line(m)}; {how} op {fmt.date(m.get('retrieved_at'))}."
+
+
+def youth_missing_text() -> str:
+    """What the reports say when the young-adult monitor is not in the cache."""
+    return (f"De Gezondheidsmonitor Jongvolwassenen (RIVM/GGD'en/CBS, tabel {kinds.YOUTH.table_id}, 16 tot 25 jaar) "
+            f"is niet ingelezen; importeer de StatLine-export met '{kinds.YOUTH.import_command('BESTAND')}'.")
 
 
 #: Short column headers of the young-adult figures for wide tables (soft hyphens let them wrap in print).
@@ -1035,14 +1035,12 @@ def youth_blocks(result: Analysis, code: str) -> list[Block]:
     """The section "Jongvolwassenen (16–25 jaar)": the municipality against the province (GGD Groningen) and the
     Netherlands, from the young-adult monitor, with its source line."""
     if not len(result.youth):
-        return [_p("De Gezondheidsmonitor Jongvolwassenen (RIVM/GGD'en/CBS, tabel 50140NED, 16 tot 25 jaar) is niet "
-                   "ingelezen; importeer de StatLine-export met 'mgg-geo import health BESTAND --table 50140NED'. "
-                   "Zonder die cijfers zegt dit rapport niets over jongeren zelf.")]
+        return [_p(youth_missing_text() + " Zonder die cijfers zegt dit rapport niets over jongeren zelf.")]
     codes = [code, catalogue.PROVINCE_GGD, "NL01"]
     rows = youth_rows(result, codes)
     header = ["Jongvolwassenen (16–25 jaar)", regions.MUNICIPALITIES[code], "Provincie (GGD Groningen)", "Nederland"]
     table = Table(header, rows, f"Jongvolwassenen in {regions.MUNICIPALITIES[code]}, de provincie en Nederland "
-                                f"({result.sources['youth'].get('year')}, % van de 16- tot 25-jarigen)",
+                                f"({kinds.YOUTH.of(result.sources).get('year')}, % van de 16- tot 25-jarigen)",
                   numeric=(1, 2, 3))
     adults = labels.AGE_GROUPS.get(result.parameters.get("age_group"), "volwassenen")
     notes = ["Deze cijfers zijn er alleen per gemeente, niet per wijk: ze tellen niet mee in de behoefte-index, die "
@@ -1055,33 +1053,20 @@ def youth_blocks(result: Analysis, code: str) -> list[Block]:
 
 def sources_blocks(result: Analysis) -> list[Block]:
     """Every source table by its id, with vintage, indeling and dates; the columns used; the attribution lines."""
-    rows, used = [], []
-    for kind, m in result.sources.items():
+    rows, used, lines = [], [], []
+    for kind, m in kinds.present(result.sources):
         live = m.get("origin") == "live"
         where = m.get("source_url") or Path(m.get("source_file", "")).name
-        rows.append([SOURCE_NAMES.get(kind, kind), source_id(kind, m), str(m.get("year", "")),
-                     str(m.get("indeling", m.get("year", ""))),
+        rows.append([kind.title, kind.cite(m), str(m.get("year", "")), str(m.get("indeling", m.get("year", ""))),
                      fmt.date(m.get("modified")) if m.get("modified") else "niet vermeld in het bestand",
                      f"{'gedownload' if live else 'geïmporteerd'} op {fmt.date(m.get('retrieved_at'))}"])
         columns = [f"{catalogue.CONCEPTS[k].label} ({v['column']})" for k, v in m.get("columns", {}).items()
                    if k in catalogue.CONCEPTS]
-        used.append(f"{source_id(kind, m)} ({'adres' if live else 'bestand'}: {where})"
+        used.append(f"{kind.cite(m)} ({'adres' if live else 'bestand'}: {where})"
                     + (f": {'; '.join(columns)}." if columns else "."))
+        lines.append(youth_source_line(result) if kind is kinds.YOUTH else kind.attribution_line(m))
     table = Table(["Bron", "Tabel", "Jaar", "Indeling", "Gewijzigd door CBS", "Opgehaald"], rows,
                   "Bronnen van de cijfers")
-    kwb, health, bounds = (result.sources.get(k, {}) for k in ("kwb", "health", "boundaries"))
-    lines = [
-        f"Bron: CBS, {kwb.get('title') or 'Kerncijfers wijken en buurten'} (tabel {source_id('kwb', kwb)}, "
-        f"{kwb.get('year')}), licentie CC BY 4.0. CBS onderschrijft dit rapport niet.",
-        f"Kaarten: {catalogue.boundary_attribution(source_id('boundaries', bounds))}; "
-        "gegeneraliseerde grenzen, voor weergave vereenvoudigd.",
-    ]
-    if health:
-        lines.append(f"Gezondheidscijfers: RIVM/GGD'en/CBS, Gezondheidsmonitor Volwassenen en Ouderen "
-                     f"{health.get('year')} (tabel {source_id('health', health)}); modelmatige schattingen, geen "
-                     "metingen.")
-    if result.sources.get("youth"):
-        lines.append(youth_source_line(result))
     register = Path(result.register.path)
     if register.resolve() == Path(settings.REGISTER_PATH).resolve():
         who = ("register van Mentaal Gezond Groningen (data/initiatives/register.csv), opgebouwd uit openbare "
@@ -1094,14 +1079,6 @@ def sources_blocks(result: Analysis) -> list[Block]:
     return [Block("table", table=table), _p("Gebruikte kolommen per tabel:", "mgg-bronnen"),
             Block("list", items=used, cls="mgg-bronnen"), _p("Naamsvermelding:", "mgg-bronnen"),
             Block("list", items=lines, cls="mgg-bronnen")]
-
-
-def source_id(kind: str, manifest: dict) -> str:
-    """The id of a source table: the CBS table id, or for boundaries the PDOK dataset with its year."""
-    table = manifest.get("table_id")
-    if kind == "boundaries" and (not table or not str(table).endswith("NED")):
-        return f"PDOK gebiedsindelingen / CBS Wijk- en buurtkaart {manifest.get('year', '')}".strip()
-    return str(table) if table else "onbekende tabel"
 
 
 def parameters_table(result: Analysis) -> Table:

@@ -52,7 +52,7 @@ import pandas as pd
 
 from mgg_geo import rules, settings
 from mgg_geo.analysis.coverage import is_area_wide
-from mgg_geo.data import regions
+from mgg_geo.data import kinds, regions
 from mgg_geo.data.cache import atomic_file
 from mgg_geo.errors import DataError
 from mgg_geo.present import fmt, labels, mapclasses
@@ -527,7 +527,7 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     rows = {k: v for k, v in tooltip_rows(result.parameters.get("reach_m")).items() if k in areas}
     return interactive(areas, layers, tooltip=rows, sites=sites,
                        schools=schools, programme=programme,
-                       year=result.sources["boundaries"]["year"], outlines=outlines, code=code,
+                       year=kinds.BOUNDARIES.of(result.sources)["year"], outlines=outlines, code=code,
                        title=f"Kaart {regions.MUNICIPALITIES[code]} – Mentaal Gezond Groningen",
                        heading=f"Kaart van {regions.MUNICIPALITIES[code]}: behoefte en dekking per "
                                f"{'wijk' if result.parameters.get('level', 'wijk') == 'wijk' else 'buurt'}",
