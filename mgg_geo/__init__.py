@@ -43,6 +43,7 @@ PUBLIC_MODULES = {
     "whatif": "mgg_geo.analysis.whatif",
     "fmt": "mgg_geo.present.fmt",
     "labels": "mgg_geo.present.labels",
+    "mapclasses": "mgg_geo.present.mapclasses",
     "maps": "mgg_geo.present.maps",
     "webmap": "mgg_geo.present.webmap",
     "reports": "mgg_geo.present.reports",

@@ -389,7 +389,7 @@ def pdf_up_to_date(out: Path, key: str, name: str) -> bool:
     html, pdf = out / f"{name}.html", out / f"{name}.pdf"
     if not (isinstance(record, dict) and html.is_file() and pdf.is_file()):
         return False
-    return record.get("html") == printing.digest(html) and record.get("pdf") == printing.digest(pdf)
+    return record.get("html") == cache.sha256(html) and record.get("pdf") == cache.sha256(pdf)
 
 
 def _drop_pdf(out: Path, job: Job) -> None:
@@ -399,7 +399,7 @@ def _drop_pdf(out: Path, job: Job) -> None:
     record = _read_json(record_path)
     pdf = out / f"{job.name}.pdf"
     if isinstance(record, dict) and pdf.is_file() and not pdf.is_symlink() \
-            and record.get("pdf") == printing.digest(pdf):
+            and record.get("pdf") == cache.sha256(pdf):
         pdf.unlink()
     record_path.unlink(missing_ok=True)
 
@@ -429,7 +429,7 @@ def print_pdfs(out: Path, outcomes: list[Outcome], *, progress: bool = False) ->
                 _pdf_record(out, job.key).unlink(missing_ok=True)
                 done = printer.print(out / f"{job.name}.html", out / f"{job.name}.pdf")
                 cache.write_json_atomic(_pdf_record(out, job.key), {
-                    "html": done.html_sha256, "pdf": printing.digest(done.pdf), "file": done.pdf.name,
+                    "html": done.html_sha256, "pdf": cache.sha256(done.pdf), "file": done.pdf.name,
                     "refused": done.refused})
                 outcome.pdf_status, outcome.pdf_seconds = PRINTED, done.seconds
                 printed += 1

@@ -27,10 +27,11 @@ import textwrap
 import warnings
 from pathlib import Path
 
-from mgg_geo import __version__
+from mgg_geo import __version__, rules
 from mgg_geo.checks import absolute, check_choice, check_date, check_float, check_int, check_year
 from mgg_geo.data import kinds, regions
 from mgg_geo.errors import MggError, ParameterError, RegisterError
+from mgg_geo.text import cell
 
 OK, FINDINGS, USAGE = 0, 1, 2
 #: ``mgg-geo import shared``: the example files of the shared data folder (every other import is a source kind).
@@ -94,15 +95,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):  #
     print(f"warning: {message}", file=sys.stderr)
 
 
-def _text(value) -> str:
-    """A cell as text; missing (None, NaN, <NA>) as empty."""
-    if value is None or str(value) in ("<NA>", "nan", "NaT") or value != value:
-        return ""
-    return str(value)
-
-
 def _table(rows: list[list], header: list[str]) -> str:
-    cells = [header] + [[_text(v) for v in row] for row in rows]
+    cells = [header] + [[cell(v, "") for v in row] for row in rows]  # missing (None, NaN, <NA>) as empty
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -323,7 +317,7 @@ def _vintage_rows(cw, prov, code: str, frame, *, show_all: bool) -> tuple[list[l
         counts[key] = counts.get(key, 0) + 1
         if relation == "same" and not withheld and not show_all:
             continue
-        name = _text(names.get(target))
+        name = cell(names.get(target), "")
         if relation == "average":
             rows.append([target, name, relation, "average", p["from_codes"], "", "average", p["evidence"]])
         elif relation == "missing":
@@ -334,7 +328,7 @@ def _vintage_rows(cw, prov, code: str, frame, *, show_all: bool) -> tuple[list[l
                 detail = r.evidence + (f"; rates withheld: {crosswalks.CAUSES[withheld]}" if withheld and i == 0
                                        else "")
                 rows.append([target if i == 0 else "", name if i == 0 else "", relation if i == 0 else "", r.tier,
-                             r.from_code, _text(cw.source_names.get(r.from_code)), f"{r.rate_weight:.2f}", detail])
+                             r.from_code, cell(cw.source_names.get(r.from_code), ""), f"{r.rate_weight:.2f}", detail])
     return rows, counts
 
 
@@ -459,7 +453,9 @@ def cmd_analyse(args) -> int:
     result = analysis.run(_parameters(args))
     path = export.write(result, args.out)
     frame = result.areas
-    target = int((frame["gap_class"] == "3-1").sum())
+    target = int((frame["gap_class"] == rules.TARGET_CLASS).sum())
+    within = f"within {result.parameters['reach_m'] / 1000:g} km"
+    low, high = rules.RANK_PERCENTILES
     print(f"{len(frame)} {args.level}en, {int(frame['ranked'].sum())} ranked, {target} with high need and low "
           f"coverage -> {path}")
     top = result.priorities(top=3)
@@ -469,11 +465,11 @@ def cmd_analyse(args) -> int:
              "-" if r["rank_p05"] != r["rank_p05"] else f"{r['rank_p05']:.0f}-{r['rank_p95']:.0f}",
              f"{100 * r['reach']:.0f}%", "-" if r["nearest_km"] != r["nearest_km"] else f"{r['nearest_km']:.1f}",
              f"{r['need_class']:.0f}-{r['coverage_class']:.0f}"] for code, r in top.iterrows()]
-    print(_table(rows, ["municipality", "priority", "code", "name", "need", "rank 5-95%", "within 3 km",
+    print(_table(rows, ["municipality", "priority", "code", "name", "need", f"rank {low:g}-{high:g}%", within,
                         "nearest km", "class"]))
     sites = result.whatif_sites
     if len(sites):
-        print("\nWhat-if (new sites per municipality, target population newly within 3 km; each person weighted by "
+        print(f"\nWhat-if (new sites per municipality, target population newly {within}; each person weighted by "
               "the need class of their area):")
         rows = [[r["gemeente_code"], int(r["step"]), r["code"], r["name"], f"{r['new_population']:.0f}",
                  f"{r['new_high_need']:.0f}"] for _, r in sites.iterrows()]

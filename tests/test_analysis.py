@@ -8,6 +8,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
+from mgg_geo import rules
 from mgg_geo.analysis import coverage, gap, need, whatif
 from mgg_geo.data import catalogue
 from mgg_geo.errors import DataError, ParameterError
@@ -315,7 +316,7 @@ def test_small_areas_stay_on_the_map_but_are_not_ranked():
     assert not small["ranked"] and small["unranked"] == "small"
     assert np.isnan(small["priority"]) and small["gap_class"] == "" and np.isnan(small["need_class"])
     assert frame["priority"].max() == 24 and frame["ranked"].sum() == 24
-    assert gap.MIN_POPULATION == 100
+    assert rules.MIN_POPULATION == 100
 
 
 def test_leading_domain_names_what_drives_need():
@@ -401,7 +402,7 @@ def test_need_weighted_and_people_reached_choices_differ_on_a_grid():
     scope = np.ones(25, bool)
     people = whatif.what_if(areas, sites, scope=scope, k=2, reach_m=1000.0, objective="people")
     need = whatif.what_if(areas, sites, scope=scope, k=2, reach_m=1000.0)  # the default objective
-    assert need.objective == "need" and whatif.NEED_WEIGHTS == {3: 1.0, 2: 0.2, 1: 0.04}
+    assert need.objective == "need" and rules.NEED_WEIGHTS == {3: 1.0, 2: 0.2, 1: 0.04}
     # people: (0,1) reaches the town (0,0) and (0,2), (1,1), itself: 3,000 + 300 young, nobody in high need
     assert people.sites["area"].tolist() == ["WK000001", "WK000024"]
     assert people.sites.iloc[0][["new_population", "new_high_need"]].tolist() == [3300.0, 0.0]

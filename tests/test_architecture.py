@@ -11,8 +11,9 @@ import pytest
 import mgg_geo
 
 PACKAGE = Path(mgg_geo.__file__).resolve().parent
-#: Each layer and what it may import from mgg_geo (besides itself). errors, checks and settings serve all.
-FOUNDATION = {"mgg_geo", "mgg_geo.errors", "mgg_geo.checks", "mgg_geo.settings"}
+#: Each layer and what it may import from mgg_geo (besides itself). errors, checks, settings, rules and text serve all.
+FOUNDATION = {"mgg_geo", "mgg_geo.errors", "mgg_geo.checks", "mgg_geo.settings", "mgg_geo.rules",
+              "mgg_geo.text"}
 ALLOWED = {
     "foundation": FOUNDATION,
     "data": FOUNDATION | {"data"},
@@ -105,8 +106,8 @@ def test_a_code_change_changes_the_memo_key(tmp_path):
     shutil.copytree(PACKAGE, copy / "mgg_geo", ignore=shutil.ignore_patterns("__pycache__"))
     before = _code_version(copy)
     assert before == mgg_geo.analysis.memo.code_version()  # the copy is the same code
-    need = copy / "mgg_geo" / "analysis" / "gap.py"
-    need.write_text(need.read_text(encoding="utf-8").replace('TARGET_CLASS = "3-1"', 'TARGET_CLASS = "3-2"'),
+    need = copy / "mgg_geo" / "rules.py"
+    need.write_text(need.read_text(encoding="utf-8").replace('TARGET_CLASS: str = "3-1"', 'TARGET_CLASS: str = "3-2"'),
                     encoding="utf-8")
     after = _code_version(copy)
     assert after != before and after.split("+")[0] == before.split("+")[0]  # same version number, other code
@@ -168,3 +169,63 @@ def _name(requirement: str) -> str:
     import re
 
     return re.split(r"[<>=!~ ;\[]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _eager_imports(path: Path) -> set[str]:
+    """What a module imports when it is imported: its import statements outside function bodies (a function may
+    import lazily), each with the parent packages it loads first."""
+    found: set[str] = set()
+
+    def visit(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue
+            if isinstance(child, ast.Import):
+                found.update(a.name for a in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.module:
+                found.add(child.module)
+                found.update(f"{child.module}.{a.name}" for a in child.names)
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")))
+    return {".".join(name.split(".")[:k]) for name in found for k in range(1, name.count(".") + 2)}
+
+
+def _module_file(name: str) -> Path | None:
+    """The file of an mgg_geo module or package (None for a name that is not one, e.g. an imported function)."""
+    parts = name.split(".")[1:]
+    for path in (PACKAGE.joinpath(*parts).with_suffix(".py"), PACKAGE.joinpath(*parts, "__init__.py")):
+        if parts and path.is_file():
+            return path
+    return None
+
+
+def loaded_by(module: str) -> set[str]:
+    """Every module that importing ``module`` loads, as far as the code of mgg_geo says: the closure of
+    :func:`_eager_imports` over the package's own modules (third-party modules are named, not followed)."""
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = _module_file(name) if name.startswith("mgg_geo.") else None
+        if path is not None:
+            todo += sorted(_eager_imports(path) - seen)
+    return seen
+
+
+def test_the_interactive_map_loads_no_matplotlib():
+    """webmap takes its classes from mapclasses, not from the drawing module: an HTML map needs no matplotlib."""
+    loaded = loaded_by("mgg_geo.present.webmap")
+    assert "mgg_geo.present.mapclasses" in loaded and "mgg_geo.present.maps" not in loaded
+    assert not {m for m in loaded if m.split(".")[0] in ("matplotlib", "matplotlib_scalebar", "mapclassify")}
+    assert "matplotlib" in loaded_by("mgg_geo.present.maps")  # the check sees an import when there is one
+
+
+@pytest.mark.slow  # a process of its own
+def test_importing_the_interactive_map_loads_no_matplotlib():
+    """The same in a fresh interpreter, third-party imports included."""
+    code = "import sys, mgg_geo.present.webmap; print(sorted(m for m in sys.modules if m.startswith('matplotlib')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent)
+    assert out.stdout.strip() == "[]"

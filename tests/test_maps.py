@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from colorspacious import cspace_convert
 
-from mgg_geo.present import maps
+from mgg_geo.present import mapclasses
 
 #: Minimum perceptual distance (CAM02-UCS, Delta E) between any two classes, for every simulated viewer.
 MIN_DELTA_E = 10.0
@@ -26,10 +26,10 @@ def _seen(colours: list[str], viewer: str | None) -> np.ndarray:
 
 @pytest.mark.parametrize("viewer", VIEWERS, ids=[v or "normal" for v in VIEWERS])
 @pytest.mark.parametrize("name, colours", [
-    ("bivariate", [maps.BIVARIATE[n][c] for n in (1, 2, 3) for c in (1, 2, 3)]),
-    ("need", list(maps.DIVERGING)),
-    ("coverage", list(maps.COVERAGE_CLASS_COLOURS.values())),
-    ("distance", list(maps.DISTANCE_COLOURS)),
+    ("bivariate", [mapclasses.BIVARIATE[n][c] for n in (1, 2, 3) for c in (1, 2, 3)]),
+    ("need", list(mapclasses.DIVERGING)),
+    ("coverage", list(mapclasses.COVERAGE_CLASS_COLOURS.values())),
+    ("distance", list(mapclasses.DISTANCE_COLOURS)),
 ])
 def test_every_pair_of_classes_stays_distinguishable(name, colours, viewer):
     seen = _seen(colours, viewer)
@@ -39,17 +39,17 @@ def test_every_pair_of_classes_stays_distinguishable(name, colours, viewer):
 
 def test_high_need_low_coverage_is_the_most_salient_cell():
     """3-1 is the darkest cell and the farthest from the light corner (low need, high coverage)."""
-    cells = {(n, c): maps.BIVARIATE[n][c] for n in (1, 2, 3) for c in (1, 2, 3)}
+    cells = {(n, c): mapclasses.BIVARIATE[n][c] for n in (1, 2, 3) for c in (1, 2, 3)}
     seen = dict(zip(cells, _seen(list(cells.values()), None), strict=True))
     lightness = {k: v[0] for k, v in seen.items()}
     assert min(lightness, key=lightness.get) == (3, 1)
     distance = {k: np.linalg.norm(v - seen[(1, 3)]) for k, v in seen.items()}
     assert max(distance, key=distance.get) == (3, 1)
-    assert maps.BIVARIATE[3][1] == "#000000" and maps.BIVARIATE[1][3] == "#f3f3f3"  # Brewer's corners
+    assert mapclasses.BIVARIATE[3][1] == "#000000" and mapclasses.BIVARIATE[1][3] == "#f3f3f3"  # Brewer's corners
 
 
 def test_bivariate_legend_has_all_nine_classes_and_unranked_is_hatched():
-    classes = maps.bivariate_classes(pd.Series([3.0, np.nan, 1.0]), pd.Series([1.0, 2.0, 3.0]))
+    classes = mapclasses.bivariate_classes(pd.Series([3.0, np.nan, 1.0]), pd.Series([1.0, 2.0, 3.0]))
     assert len(classes.legend) == 9 and len({c for c, _ in classes.legend}) == 9
     assert classes.legend[0] == ("#000000", "Hoge behoefte, lage dekking")
     assert classes.colours.tolist() == ["#000000", None, "#f3f3f3"] and classes.no_data == "niet gerangschikt"
@@ -58,26 +58,27 @@ def test_bivariate_legend_has_all_nine_classes_and_unranked_is_hatched():
 def test_need_classes_are_centred_at_zero_and_symmetric():
     bins = [-0.8, -0.4, 0.0, 0.4, 0.8, 2.0]
     values = pd.Series([-1.0, -0.8, -0.5, -0.01, 0.0, 0.01, 0.39, 0.41, 0.9, np.nan])
-    classes = maps.need_classes(values, bins)
-    index = {c: i for i, c in enumerate(maps.DIVERGING)}
+    classes = mapclasses.need_classes(values, bins)
+    index = {c: i for i, c in enumerate(mapclasses.DIVERGING)}
     assert [index.get(c) for c in classes.colours] == [0, 0, 1, 2, 2, 3, 3, 4, 5, None]
     names = [text for _, text in classes.legend]  # the most need on top, in words with the bounds
-    assert [colour for colour, _ in classes.legend] == list(maps.DIVERGING)[::-1]
+    assert [colour for colour, _ in classes.legend] == list(mapclasses.DIVERGING)[::-1]
     assert names[0] == "veel meer behoefte: hoger dan 0,80" and names[-1] == "veel minder behoefte: −0,80 of lager"
     assert names[2] == "iets meer behoefte: 0 tot 0,40" and names[3] == "iets minder behoefte: −0,40 tot 0"
     assert "klassen van de provincie" in classes.title and "0 is het gemiddelde van de provincie" in classes.title
-    assert "binnen de gemeente" in maps.need_classes(values, bins, scope="gemeente").title
+    assert "binnen de gemeente" in mapclasses.need_classes(values, bins, scope="gemeente").title
 
 
 def test_distance_classes_break_at_1_3_and_5_km():
     km = pd.Series([0.0, 1.0, 1.01, 3.0, 3.01, 5.0, 5.01, np.nan])
-    classes = maps.distance_classes(km)
-    index = {c: i for i, c in enumerate(maps.DISTANCE_COLOURS)}
+    classes = mapclasses.distance_classes(km)
+    index = {c: i for i, c in enumerate(mapclasses.DISTANCE_COLOURS)}
     assert [index.get(c) for c in classes.colours] == [0, 0, 1, 1, 2, 2, 3, None]
     assert [t for _, t in classes.legend] == ["tot 1 km", "1 tot 3 km", "3 tot 5 km", "meer dan 5 km"]
 
 
 def test_coverage_classes_are_fixed_thirds():
     reach = pd.Series([0.0, 0.33, 1 / 3, 0.66, 2 / 3, 1.0])
-    colours = maps.coverage_classes(reach).colours.map({v: k for k, v in maps.COVERAGE_CLASS_COLOURS.items()})
+    colours = mapclasses.coverage_classes(reach).colours.map(
+        {v: k for k, v in mapclasses.COVERAGE_CLASS_COLOURS.items()})
     assert colours.tolist() == [1, 1, 2, 2, 3, 3]

@@ -9,7 +9,7 @@ import pytest
 from mgg_geo import batch, cli, settings
 from mgg_geo.analysis.parameters import ReportParameters
 from mgg_geo.errors import ParameterError
-from mgg_geo.present import maps, webmap
+from mgg_geo.present import mapclasses, maps, webmap
 from tests import pdfcheck
 from tests.conftest import REPORTS, offline_context
 
@@ -355,7 +355,8 @@ def test_approximate_sites_are_open_circles_and_exact_ones_filled(tmp_path, chro
     areas = grid_world.areas()
     sites = grid_world.sites([grid_world.centre(0, 0), grid_world.centre(4, 4)], placement=["address", "town"])
     sites["name"] = ["Op adres", "In het dorp"]
-    fmap = webmap.interactive(areas, [webmap.Layer("Dekking", maps.coverage_classes(pd.Series(0.5, areas.index)))],
+    layer = webmap.Layer("Dekking", mapclasses.coverage_classes(pd.Series(0.5, areas.index)))
+    fmap = webmap.interactive(areas, [layer],
                               tooltip={}, sites=sites, title="Proef", report_href="../rapport.html")
     path = webmap.save_map(fmap, tmp_path / "kaart.html")
     with offline_context(chromium, [], viewport={"width": 1280, "height": 900}) as context:
@@ -366,7 +367,7 @@ def test_approximate_sites_are_open_circles_and_exact_ones_filled(tmp_path, chro
               found[l.getTooltip().getContent().textContent] = [l._path.getAttribute('fill'),
                                                                 l._path.getAttribute('stroke-dasharray')]; }} }});
             return found; }}""")
-        assert drawn["Op adres"] == [maps.PROGRAMME_COLOURS["STORM"], None]
+        assert drawn["Op adres"] == [mapclasses.PROGRAMME_COLOURS["STORM"], None]
         assert drawn["In het dorp"][0] == "#ffffff" and drawn["In het dorp"][1]  # open and dashed
         assert "open rondje: plek bij benadering" in page.locator(".mgg-legenda").inner_text()
         assert page.locator("a.mgg-terug").get_attribute("href") == "../rapport.html"
@@ -411,7 +412,8 @@ def test_a_cluster_click_zooms_to_street_level_at_most_and_spreads_sites_on_one_
     areas = grid_world.areas()
     here = grid_world.centre(2, 2)
     sites = grid_world.sites([here, here, here, Point(here.x + 300, here.y)], placement="area")
-    fmap = webmap.interactive(areas, [webmap.Layer("Dekking", maps.coverage_classes(pd.Series(0.5, areas.index)))],
+    layer = webmap.Layer("Dekking", mapclasses.coverage_classes(pd.Series(0.5, areas.index)))
+    fmap = webmap.interactive(areas, [layer],
                               tooltip={}, sites=sites, title="Proef")
     path = webmap.save_map(fmap, tmp_path / "kaart.html")
     with offline_context(chromium, [], viewport={"width": 1280, "height": 900}) as context:

@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from mgg_geo.analysis import gap, whatif
+from mgg_geo import rules
+from mgg_geo.analysis import whatif
 from mgg_geo.data import catalogue, regions
 from mgg_geo.present import fmt, reports, sections
 
@@ -92,7 +93,7 @@ def _facts(result, code: str) -> dict:
                                                                        np.where(h_meets, "counted", "other_age"))))
     share_missing = 1 - areas["indicators_present"] / len(group.need_indicators)
     partial = share_missing > result.parameters["max_missing_share"]
-    cell = areas["gap_class"] == gap.TARGET_CLASS
+    cell = areas["gap_class"] == rules.TARGET_CLASS
     # the first priorities with what page 1 says of them: classes, young people, their share within 3 km, and the
     # domain with the highest score (the need index is the mean of the domain scores) and its own figures
     domains = [d for d in catalogue.DOMAINS if f"need_{d}" in areas]

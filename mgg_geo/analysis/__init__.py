@@ -3,7 +3,7 @@
 ==================================  ===============================================================
 :mod:`~mgg_geo.analysis.parameters`  :class:`ReportParameters`, the one typed set of run choices
 :mod:`~mgg_geo.analysis.need`        need index and its Monte Carlo rank intervals
-:mod:`~mgg_geo.analysis.coverage`    reach (share of the target group within 3 km), distances, E2SFCA
+:mod:`~mgg_geo.analysis.coverage`    reach (share of the target group within reach), distances, E2SFCA
 :mod:`~mgg_geo.analysis.gap`         need x coverage classes and the priority list
 :mod:`~mgg_geo.analysis.whatif`      where new sites would help most
 :mod:`~mgg_geo.analysis.trends`      change between the latest two vintages

@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from mgg_geo import settings
+from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage, gap, need, nextschool, trends, whatif
 from mgg_geo.analysis.parameters import ReportParameters
 from mgg_geo.data import areas as areas_mod
@@ -91,35 +91,38 @@ class Analysis:
         (:func:`indicator_comparison`).
     """
 
+    # the required fields first, then the others in the order of the attributes above
     areas: gpd.GeoDataFrame
     register: initiatives.Register
     quality: pd.DataFrame
     sources: dict
-    parameters: dict = field(default_factory=dict)
     sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
     whatif_sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     whatif_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
-    whatif_people: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
-    whatif_people_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
     whatif_areas: pd.DataFrame = field(default_factory=pd.DataFrame)
     whatif: pd.DataFrame = field(default_factory=pd.DataFrame)
+    whatif_people: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    whatif_people_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
+    schools: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    school_sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    school_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
+    school_whatif: pd.DataFrame = field(default_factory=pd.DataFrame)
+    youth: pd.DataFrame = field(default_factory=pd.DataFrame)
     figures: pd.DataFrame = field(default_factory=pd.DataFrame)
     vintages: pd.DataFrame = field(default_factory=pd.DataFrame)
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     series: pd.DataFrame = field(default_factory=pd.DataFrame)
+    parameters: dict = field(default_factory=dict)
     map_breaks: dict = field(default_factory=dict)
     municipalities: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
-    youth: pd.DataFrame = field(default_factory=pd.DataFrame)
-    schools: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
-    school_sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
-    school_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
-    school_whatif: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    def sites_near(self, code: str, distance_m: float = 5000.0) -> gpd.GeoDataFrame:
-        """The sites within ``distance_m`` (m, EPSG:28992) of municipality ``code``: what its maps show."""
+    def sites_near(self, code: str, distance_m: float | None = None) -> gpd.GeoDataFrame:
+        """The sites within ``distance_m`` (m, EPSG:28992; default the largest radius of the site counts,
+        :data:`mgg_geo.rules.RADII_M`) of municipality ``code``: what its maps show."""
+        distance_m = max(rules.RADII_M) if distance_m is None else distance_m
         areas = self.areas[self.areas["gemeente_code"] == code]
         return self.sites[self.sites.intersects(areas.geometry.union_all().buffer(distance_m))]
 
@@ -201,7 +204,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     parameters = {
         **p.to_notebook(), "municipalities": munis, "weights": need.normalise_weights(p.weights, _domains(group)),
         "register": str(register.path), "reference_date": str(register.reference_date),
-        "reach_m": coverage.REACH_M, "target_ages": list(group.ages), "points": points.weighting,
+        "reach_m": rules.REACH_M, "target_ages": list(group.ages), "points": points.weighting,
         "age_group": frame.age_group, "generated_at": settings.now().isoformat(timespec="seconds"),
         "schools": school_list.manifest() if school_list is not None else None,
         "school_problems": school_list.problems if school_list is not None else [],
@@ -301,14 +304,14 @@ def need_breaks(areas: pd.DataFrame, scope: str = "provincie") -> dict:
     """Class bounds of the need map: symmetric around 0 (the province average), from the ranked areas.
 
     Returns ``{"need_index": [...], "scope": scope, "by_gemeente": {code: [...]}}``; the bounds are upper bounds
-    of six classes, ``[-b2, -b1, 0, b1, b2, max]`` with ``b1``, ``b2`` the 1/3 and 2/3 quantiles of
+    of six classes, ``[-b2, -b1, 0, b1, b2, max]`` with ``b1``, ``b2`` the :data:`mgg_geo.rules.NEED_QUANTILES` of
     ``|need_index|`` (province-wide; per municipality only when ``scope == "gemeente"``).
     """
     def bounds(values: pd.Series) -> list[float]:
         x = pd.to_numeric(values, errors="coerce").dropna()
         if x.empty:
             return []
-        b1, b2 = (float(v) for v in np.quantile(x.abs(), [1 / 3, 2 / 3]))
+        b1, b2 = (float(v) for v in np.quantile(x.abs(), list(rules.NEED_QUANTILES)))
         top = max(float(x.abs().max()), b2)
         return [-b2, -b1, 0.0, b1, b2, top]
 
@@ -413,7 +416,7 @@ def key_figures(result: Analysis, code: str) -> dict:
     """Key figures of municipality ``code``, as plain numbers and names (JSON-safe; reports format them).
 
     Physical sites and area-wide offers are counted apart; "within reach" is
-    the coverage measure (target population within 3 km of a physical site).
+    the coverage measure (target population within reach of a physical site, :data:`mgg_geo.rules.REACH_M`).
     ``gap_counts`` counts areas per bivariate class (``""``: not ranked);
     ``origins`` tells how the areas got their figures (:func:`origins`);
     ``suppressed`` counts areas per indicator whose figure CBS/RIVM kept secret;
@@ -434,7 +437,7 @@ def key_figures(result: Analysis, code: str) -> dict:
     within = float((areas["target_population"] * areas["reach"]).sum())
     whatif = result.whatif.loc[code] if code in result.whatif.index else None
     need_index = pd.to_numeric(areas.loc[areas["ranked"], "need_index"], errors="coerce")
-    cell = areas["gap_class"] == gap.TARGET_CLASS
+    cell = areas["gap_class"] == rules.TARGET_CLASS
     in_cell = float(areas.loc[cell, "target_population"].sum())
     partial = areas["partial_data"].astype(bool)
     excluded = result.excluded[result.excluded["gemeente_code"] == code] if len(result.excluded) else result.excluded
@@ -451,7 +454,7 @@ def key_figures(result: Analysis, code: str) -> dict:
         "population": float(areas["population"].sum()) if "population" in areas else None,
         "target_population": target,
         "sites_physical": int(len(physical)),
-        "sites_approximate": int(physical["placement"].isin(["area", "town"]).sum()),
+        "sites_approximate": int(physical["placement"].isin(initiatives.APPROXIMATE).sum()),
         "sites_points": int(len(points)),
         "sites_shared": [p for p in points if len(p["names"]) > 1],
         "area_wide_offers": wide,
@@ -463,12 +466,12 @@ def key_figures(result: Analysis, code: str) -> dict:
         "target_cell_share": in_cell / target if target else None,
         "areas_target_cell_partial": int((cell & partial).sum()),
         "areas_partial": [str(n) for n in areas.loc[partial, "name"]],
-        "max_missing_share": float(result.parameters.get("max_missing_share", gap.MAX_MISSING_SHARE)),
+        "max_missing_share": float(result.parameters.get("max_missing_share", rules.MAX_MISSING_SHARE)),
         "gap_counts": {str(k): int(v) for k, v in areas["gap_class"].value_counts().items()},
         "mean_need_index": float(need_index.mean()) if need_index.notna().any() else None,
         "target_within_reach": within,
         "target_within_reach_share": within / target if target else None,
-        "reach_km": coverage.REACH_M / 1000.0,
+        "reach_km": result.parameters.get("reach_m", rules.REACH_M) / 1000.0,
         "median_nearest_km": float(areas["nearest_km"].median()) if areas["nearest_km"].notna().any() else None,
         "top_priority": [{"code": c, "name": str(r["name"]), "partial_data": bool(r["partial_data"])}
                          for c, r in result.priorities(code, top=3).iterrows()],

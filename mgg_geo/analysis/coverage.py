@@ -25,21 +25,25 @@ Measures per area (physical sites only)
 ---------------------------------------
 ``reach`` — **the coverage measure** ("dekking")
     The share (0-1) of the area's target population living within
-    :data:`REACH_M` (3 km) of a site. It drives the coverage classes, the
-    coverage map, the priority list and the what-if.
+    the reach :data:`mgg_geo.rules.REACH_M` of a site. It drives the coverage
+    classes, the coverage map, the priority list and the what-if.
 ``coverage_class``
-    1 (laag) when ``reach`` is under 1/3, 2 (midden) under 2/3, 3 (hoog)
-    otherwise (:data:`COVERAGE_BREAKS`). So no area is labelled high
-    coverage unless most of its target population lives within 3 km of a site.
+    1 (laag) when ``reach`` is under the first bound of
+    :data:`mgg_geo.rules.COVERAGE_BREAKS`, 2 (midden) under the second, 3 (hoog)
+    otherwise. So no area is labelled high
+    coverage unless most of its target population lives within reach of a site.
 ``nearest_km``
     Mean distance from the target population to the nearest site (km).
 ``n_1km``, ``n_3km``, ``n_5km``
-    Mean number of sites within 1, 3 and 5 km of the target population, as
-    the CBS Nabijheidsstatistiek counts.
+    Mean number of sites within each radius of :data:`mgg_geo.rules.RADII_M`
+    of the target population, as the CBS Nabijheidsstatistiek counts (the
+    reach is always one of the counts; :func:`mgg_geo.rules.radius_column`
+    names them).
 ``access``, ``access_norm``
     E2SFCA accessibility (Luo & Qi 2009), shown as "bereikbaarheid": with
-    distance-decay weights ``W(d)`` per zone (0-1 km: 1.0, 1-3 km: 0.68,
-    3-5 km: 0.22), each site's ratio ``R_j = S_j / Σ_p W(d_pj) P_p``
+    distance-decay weights ``W(d)`` per zone (:data:`mgg_geo.rules.DEFAULT_ZONES`:
+    weight 1.0 up to the first radius, 0.68 up to the second, 0.22 up to the
+    third), each site's ratio ``R_j = S_j / Σ_p W(d_pj) P_p``
     (capacity ``S_j``, default 1; target population ``P_p`` at point ``p``)
     and per point ``A_p = Σ_j W(d_pj) R_j``; per area the population-weighted
     mean. ``access_norm`` divides by the population-weighted mean over all
@@ -59,17 +63,10 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from mgg_geo import settings
+from mgg_geo import rules, settings
 from mgg_geo.data import catalogue
 from mgg_geo.errors import DataError
 
-#: The reach of the coverage measure (m).
-REACH_M = 3000.0
-#: Class bounds of ``reach``: under 1/3 laag, under 2/3 midden, else hoog.
-COVERAGE_BREAKS = (1 / 3, 2 / 3)
-RADII_M = (1000.0, 3000.0, 5000.0)
-#: E2SFCA zones: (upper bound in metres, weight).
-DEFAULT_ZONES: tuple[tuple[float, float], ...] = ((1000.0, 1.0), (3000.0, 0.68), (5000.0, 0.22))
 #: Default demand columns: those of the default target group (:data:`mgg_geo.data.catalogue.TARGET_GROUPS`).
 DEMAND = catalogue.target_group(None).demand
 
@@ -197,9 +194,10 @@ def target_population(areas: pd.DataFrame, demand: str | Sequence[str] = DEMAND)
 
 
 def coverage_class(reach: pd.Series) -> pd.Series:
-    """Coverage class per area from ``reach``: 1 laag, 2 midden, 3 hoog (:data:`COVERAGE_BREAKS`); NaN stays NaN."""
+    """Coverage class per area from ``reach``: 1 laag, 2 midden, 3 hoog (:data:`mgg_geo.rules.COVERAGE_BREAKS`);
+    NaN stays NaN."""
     x = pd.to_numeric(reach, errors="coerce")
-    lo, hi = COVERAGE_BREAKS
+    lo, hi = rules.COVERAGE_BREAKS
     return pd.Series(np.where(x.isna(), np.nan, np.where(x < lo, 1.0, np.where(x < hi, 2.0, 3.0))), index=reach.index)
 
 
@@ -242,8 +240,8 @@ def area_wide_offers(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> pd.Ser
 
 
 def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, points: Points | None = None,
-             demand: str | Sequence[str] = DEMAND, capacity: str = "capacity", zones=DEFAULT_ZONES,
-             radii=RADII_M, reach_m: float = REACH_M) -> pd.DataFrame:
+             demand: str | Sequence[str] = DEMAND, capacity: str = "capacity", zones=None, radii=None,
+             reach_m: float | None = None) -> pd.DataFrame:
     """Coverage measures for every area (see the module docstring).
 
     Parameters
@@ -258,14 +256,20 @@ def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, points: Points
         representative point per area.
     demand
         Column(s) with the target population (persons); missing counts as 0.
+    zones, radii, reach_m
+        The E2SFCA zones, the radii of the site counts and the reach (m); default the rules
+        :data:`mgg_geo.rules.DEFAULT_ZONES`, :data:`~mgg_geo.rules.RADII_M` and :data:`~mgg_geo.rules.REACH_M`.
 
     Returns
     -------
     pandas.DataFrame
-        ``reach``, ``coverage_class``, ``nearest_km``, ``n_1km``, ``n_3km``,
-        ``n_5km``, ``access``, ``access_norm``, ``n_sites_physical`` (sites
-        within the area), ``n_area_wide`` and ``area_wide_offers``.
+        ``reach``, ``coverage_class``, ``nearest_km``, the site counts ``n_1km``, ``n_3km``, ``n_5km``
+        (:func:`mgg_geo.rules.count_columns`, the reach's among them), ``access``, ``access_norm``,
+        ``n_sites_physical`` (sites within the area), ``n_area_wide`` and ``area_wide_offers``.
     """
+    zones = rules.DEFAULT_ZONES if zones is None else zones
+    reach_m = rules.REACH_M if reach_m is None else reach_m
+    radii = sorted({*(rules.RADII_M if radii is None else radii), reach_m})
     _check_crs(areas, "areas")
     physical = sites[~is_area_wide(sites)]
     if len(physical):
@@ -297,7 +301,7 @@ def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, points: Points
         rows, cols, dist = (np.array([], int),) * 2 + (np.array([]),)
     for r in radii:
         hit = dist <= r
-        out[f"n_{int(r / 1000)}km"] = per_area(np.bincount(rows[hit], minlength=len(pop)).astype(float))
+        out[rules.radius_column(r)] = per_area(np.bincount(rows[hit], minlength=len(pop)).astype(float))
     weight = np.select([dist <= upper for upper, _ in zones], [w for _, w in zones], default=0.0)
     wmat = sparse.csr_matrix((weight, (rows, cols)), shape=(len(pop), len(site_xy)))
     supply = pd.to_numeric(physical[capacity], errors="coerce").fillna(1.0).to_numpy() if capacity in physical \
@@ -318,10 +322,12 @@ def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, points: Points
 
 
 def coverage_by_programme(areas, sites, programmes: Sequence[str], **kwargs) -> pd.DataFrame:
-    """Physical coverage per programme; columns suffixed ``__<programme>`` (e.g. ``reach__STORM``)."""
+    """Physical coverage per programme; columns suffixed ``__<programme>`` (e.g. ``reach__STORM``): the reach, the
+    distance, the site count within the reach (``n_3km``) and the accessibility."""
     parts = []
+    count = rules.radius_column(rules.REACH_M if kwargs.get("reach_m") is None else kwargs["reach_m"])
     for name in programmes:
         chosen = select_sites(sites, programme=name, active_only=False)
-        part = coverage(areas, chosen, **kwargs)[["reach", "nearest_km", "n_3km", "access"]]
+        part = coverage(areas, chosen, **kwargs)[["reach", "nearest_km", count, "access"]]
         parts.append(part.add_suffix(f"__{name}"))
     return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=areas.index)

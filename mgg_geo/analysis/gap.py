@@ -4,24 +4,25 @@ Bivariate classes
 -----------------
 **Need** (``need_index``) is cut into terciles among the *ranked* areas of
 the analysis region: class 1 (laag), 2 (midden), 3 (hoog); equal values share
-a class. **Coverage** is the fixed class of the one coverage measure, the
-share of the target population within 3 km of a physical site
+a class (:data:`mgg_geo.rules.NEED_QUANTILES`). **Coverage** is the fixed class
+of the one coverage measure, the share of the target population within reach
+(:data:`mgg_geo.rules.REACH_M`) of a physical site
 (:func:`mgg_geo.analysis.coverage.coverage_class`: under 1/3 laag, under 2/3 midden,
 else hoog), so the same colour means the same in every municipality. The 3x3
-class ``gap_class`` is ``"<need>-<coverage>"``; ``"3-1"`` (hoge behoefte,
-lage dekking) is the target cell.
+class ``gap_class`` is ``"<need>-<coverage>"``; :data:`mgg_geo.rules.TARGET_CLASS`
+(``"3-1"``: hoge behoefte, lage dekking) is the target cell.
 
 Ranked areas
 ------------
 An area is ranked when it has a need index and at least ``min_population``
-residents (default :data:`MIN_POPULATION`). Smaller areas stay on the maps but
+residents (default :data:`mgg_geo.rules.MIN_POPULATION`). Smaller areas stay on the maps but
 get no class and no priority; ``unranked`` says why (``small`` or
 ``insufficient``).
 
 Partial data
 ------------
 An area with a need index but more than ``max_missing_share`` (default
-:data:`MAX_MISSING_SHARE`, a quarter) of its need indicators missing has
+:data:`mgg_geo.rules.MAX_MISSING_SHARE`, a quarter) of its need indicators missing has
 ``partial_data``: it keeps its index, class and priority, and every table,
 tooltip and legend that shows it says "onvolledige gegevens".
 
@@ -40,20 +41,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mgg_geo.data import catalogue
-
-#: Minimum residents for an area to be ranked. Below 100 residents CBS publishes few of the income and
-#: household figures (income shares need 100 households), so a need index there rests on model estimates.
-MIN_POPULATION = catalogue.MIN_POPULATION
-TARGET_CLASS = "3-1"
-#: An area with more than this share of its need indicators missing is flagged "onvolledige gegevens".
-MAX_MISSING_SHARE = 0.25
+from mgg_geo import rules
 
 
 def tercile_breaks(values: pd.Series) -> tuple[float, float] | None:
-    """The 1/3 and 2/3 quantiles of the present values (None when there are none)."""
+    """The :data:`mgg_geo.rules.NEED_QUANTILES` (1/3 and 2/3) of the present values (None when there are none)."""
     present = pd.to_numeric(values, errors="coerce").dropna()
-    return None if present.empty else tuple(np.quantile(present, [1 / 3, 2 / 3]))
+    return None if present.empty else tuple(np.quantile(present, list(rules.NEED_QUANTILES)))
 
 
 def terciles(values: pd.Series, breaks: tuple[float, float] | None = None) -> pd.Series:
@@ -67,8 +61,10 @@ def terciles(values: pd.Series, breaks: tuple[float, float] | None = None) -> pd
     return pd.Series(np.where(x.isna(), np.nan, classes), index=values.index)
 
 
-def ranked(frame: pd.DataFrame, min_population: float = MIN_POPULATION) -> tuple[pd.Series, pd.Series]:
-    """Which areas are ranked, and why the others are not (``small`` or ``insufficient``)."""
+def ranked(frame: pd.DataFrame, min_population: float | None = None) -> tuple[pd.Series, pd.Series]:
+    """Which areas are ranked, and why the others are not (``small`` or ``insufficient``); ``min_population``
+    (persons) defaults to :data:`mgg_geo.rules.MIN_POPULATION`."""
+    min_population = rules.MIN_POPULATION if min_population is None else min_population
     population = pd.to_numeric(frame.get("population"), errors="coerce")
     small = ~(population >= min_population)
     insufficient = pd.to_numeric(frame["need_index"], errors="coerce").isna()
@@ -77,8 +73,10 @@ def ranked(frame: pd.DataFrame, min_population: float = MIN_POPULATION) -> tuple
     return ~(small | insufficient), reason
 
 
-def partial_data(frame: pd.DataFrame, max_missing_share: float = MAX_MISSING_SHARE) -> pd.Series:
-    """True for areas with a need index but more than ``max_missing_share`` of their need indicators missing."""
+def partial_data(frame: pd.DataFrame, max_missing_share: float | None = None) -> pd.Series:
+    """True for areas with a need index but more than ``max_missing_share`` (0-1; default
+    :data:`mgg_geo.rules.MAX_MISSING_SHARE`) of their need indicators missing."""
+    max_missing_share = rules.MAX_MISSING_SHARE if max_missing_share is None else max_missing_share
     missing = 1.0 - pd.to_numeric(frame["share_present"], errors="coerce")
     has_index = pd.to_numeric(frame["need_index"], errors="coerce").notna()
     return (has_index & (missing > max_missing_share + 1e-12)).astype(bool)

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mgg_geo import rules
 from mgg_geo.checks import check_choice, check_float, option
 from mgg_geo.data import catalogue
 from mgg_geo.errors import DataError, ParameterError
@@ -164,8 +165,9 @@ def _combine(scores: np.ndarray, present: np.ndarray, weights: np.ndarray) -> np
 
 
 def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, method: str = "zscore",
-               indicators=catalogue.INDICATORS, min_indicators: int = 3, min_domains: int = 2,
-               draws: int = 1000, seed: int = 20231105, eligible: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
+               indicators=catalogue.INDICATORS, min_indicators: int = rules.MIN_INDICATORS,
+               min_domains: int = rules.MIN_DOMAINS, draws: int = rules.DRAWS, seed: int = rules.SEED,
+               eligible: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
     """Need index, rank and rank interval for every area.
 
     Parameters
@@ -177,7 +179,8 @@ def need_index(areas: pd.DataFrame, *, weights: dict[str, float] | None = None, 
     method
         ``zscore`` (default) or ``rank``.
     min_indicators, min_domains
-        Below these, the area is flagged ``onvoldoende gegevens`` and gets no index.
+        Below these, the area is flagged ``onvoldoende gegevens`` and gets no index (default
+        :data:`mgg_geo.rules.MIN_INDICATORS`, :data:`mgg_geo.rules.MIN_DOMAINS`).
     draws, seed
         Monte Carlo draws for the rank interval (0: no sensitivity analysis).
     eligible
@@ -256,11 +259,12 @@ def rank_interval(prep: _Prepared, *, draws: int, seed: int, ranked: np.ndarray 
         if chosen.any():
             index[chosen] = _combine(prep.scores[method][ok], prep.present[ok], weights[chosen]).T
     ranks = _ranks(index)
-    p05, med, p95 = _percentiles(ranks, [5, 50, 95])
+    low, high = rules.RANK_PERCENTILES
+    p05, med, p95 = _percentiles(ranks, [low, 50, high])
     out.iloc[ok, 0] = med
     out.iloc[ok, 1] = p05
     out.iloc[ok, 2] = p95
-    out.iloc[ok, 3] = (p95 - p05) > 0.5 * len(ok)
+    out.iloc[ok, 3] = (p95 - p05) > rules.UNCERTAIN_SPREAD * len(ok)
     out["rank_uncertain"] = out["rank_uncertain"].astype(bool)
     return out
 

@@ -11,7 +11,7 @@ them apart and the report names them together.
 
 The choice is :func:`mgg_geo.analysis.whatif.what_if` with these candidates:
 the same need-weighted objective as the buurt what-if (every young person
-newly within 3 km counted by the need class of their area), the same reach,
+newly within reach counted by the need class of their area), the same reach,
 the same existing sites. Each step names the school(s), their address and
 placement, the target population it adds and the areas it reaches.
 """
@@ -25,9 +25,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from mgg_geo import settings
+from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage as cov
 from mgg_geo.analysis import whatif
+from mgg_geo.supply import initiatives
 
 #: Columns of :attr:`SchoolChoice.schools` besides the school list's own (``mgg_geo.supply.schools.PLACED_COLUMNS``).
 SCHOOL_COLUMNS = ["programme", "runs", "runs_as", "candidate", "point", "in_area", "in_area_name", "step"]
@@ -101,7 +102,7 @@ def mark(schools: gpd.GeoDataFrame, running: dict[str, str], areas: gpd.GeoDataF
 
 def where_next(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, schools: gpd.GeoDataFrame | None,
                running: dict[str, str], *, municipalities: Sequence[str], points: cov.Points | None = None,
-               k: int = 3, demand=cov.DEMAND, programme: str = "STORM") -> SchoolChoice:
+               k: int = rules.NEW_SITES, demand=cov.DEMAND, programme: str = "STORM") -> SchoolChoice:
     """The school-based where-next for every municipality of ``municipalities`` (see the module docstring).
 
     Parameters
@@ -143,7 +144,7 @@ def where_next(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, schools: gpd
         rows.append({"gemeente_code": code, "programme": programme, "schools": int(len(mine)),
                      "runs": int(mine["runs"].astype(bool).sum()), "candidates": int(len(chosen)),
                      "points": int(len(first)),
-                     "approximate": int(chosen["placement"].isin(["town", "area"]).sum()) if len(chosen) else 0,
+                     "approximate": int(chosen["placement"].isin(initiatives.APPROXIMATE).sum()) if len(chosen) else 0,
                      "reason": outcome.reason, "reach_m": outcome.reach_m,
                      **{f"before_{key}": v for key, v in outcome.before.items()},
                      **{f"after_{key}": v for key, v in outcome.after.items()}})

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from mgg_geo.analysis.gap import MAX_MISSING_SHARE
+from mgg_geo import rules
 from mgg_geo.analysis.need import METHODS, check_weights
 from mgg_geo.checks import (
     check_choice,
@@ -32,7 +32,6 @@ from mgg_geo.supply.initiatives import UNCERTAIN_STATUSES, status_of
 
 #: Levels an analysis runs at (gemeente is a boundary level, not an analysis level).
 LEVELS = regions.ANALYSIS_LEVELS
-DEFAULT_SEED = 20231105
 #: Where need and map classes are cut: over the province or within each municipality.
 CLASS_BREAKS = ("provincie", "gemeente")
 
@@ -124,7 +123,7 @@ class ReportParameters:
     max_missing_share
         An area with more than this share (0-1) of its need indicators missing
         is flagged "onvolledige gegevens" wherever it is shown (default a
-        quarter, :data:`mgg_geo.analysis.gap.MAX_MISSING_SHARE`).
+        quarter, :data:`mgg_geo.rules.MAX_MISSING_SHARE`).
     class_breaks
         Where need classes and map classes are cut: ``provincie`` (default:
         the same colour means the same in every report) or ``gemeente``
@@ -143,15 +142,15 @@ class ReportParameters:
     register_path: Path | None = None
     weights: Mapping[str, float] = field(default_factory=dict)
     method: str = "zscore"
-    draws: int = 1000
-    seed: int = DEFAULT_SEED
-    k: int = 3
+    draws: int = rules.DRAWS
+    seed: int = rules.SEED
+    k: int = rules.NEW_SITES
     reference_date: dt.date | None = None
     target_group: str = catalogue.DEFAULT_TARGET_GROUP
     include_unknown_ages: bool = False
     include_status: str = ""
-    min_population: float = catalogue.MIN_POPULATION
-    max_missing_share: float = MAX_MISSING_SHARE
+    min_population: float = rules.MIN_POPULATION
+    max_missing_share: float = rules.MAX_MISSING_SHARE
     class_breaks: str = "provincie"
     offline: bool = False
     geocode: bool = True

@@ -4,10 +4,10 @@ Objective
 ---------
 :func:`what_if` places ``k`` new sites one at a time within one
 municipality, each at the population-weighted point (a buurt) that brings
-the most **need-weighted target population** newly within reach (3 km, the
-coverage measure's reach). Every person of the target group counts with the
+the most **need-weighted target population** newly within reach (the
+coverage measure's reach, :data:`mgg_geo.rules.REACH_M`). Every person of the target group counts with the
 weight of the need class of the area they live in
-(:data:`NEED_WEIGHTS`): a young person in a high-need area counts 1, in a
+(:data:`mgg_geo.rules.NEED_WEIGHTS`): a young person in a high-need area counts 1, in a
 middle-need area 1/5 and in a low-need area 1/25; areas without a need class
 (too small, or too few figures) count 0. So a site that reaches high-need
 areas wins unless another reaches at least five times as many young people
@@ -39,13 +39,10 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from mgg_geo import settings
+from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage as cov
 from mgg_geo.errors import ParameterError
 
-#: Weight of one person of the target group by the need class of their area (3 hoog, 2 midden, 1 laag);
-#: areas without a need class weigh 0.
-NEED_WEIGHTS: dict[int, float] = {3: 1.0, 2: 1 / 5, 1: 1 / 25}
 #: The objectives of :func:`what_if`: need-weighted target population, or plain target population.
 OBJECTIVES = ("need", "people")
 #: Columns of :attr:`WhatIf.sites` besides the geometry.
@@ -123,14 +120,14 @@ class WhatIf:
 
 
 def need_weights(areas: pd.DataFrame) -> pd.Series:
-    """The weight of one person of the target group per area: :data:`NEED_WEIGHTS` by ``need_class``
+    """The weight of one person of the target group per area: :data:`mgg_geo.rules.NEED_WEIGHTS` by ``need_class``
     (0 for areas without a class)."""
     classes = pd.to_numeric(areas["need_class"], errors="coerce")
-    return classes.map(lambda c: NEED_WEIGHTS.get(int(c), 0.0) if c == c else 0.0).astype("float64")
+    return classes.map(lambda c: rules.NEED_WEIGHTS.get(int(c), 0.0) if c == c else 0.0).astype("float64")
 
 
 def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: cov.Points | None = None,
-            k: int = 3, reach_m: float = cov.REACH_M, demand=cov.DEMAND, objective: str = "need",
+            k: int = rules.NEW_SITES, reach_m: float | None = None, demand=cov.DEMAND, objective: str = "need",
             candidates: Candidates | None = None) -> WhatIf:
     """Greedy choice of ``k`` new sites within ``scope`` (see the module docstring).
 
@@ -147,6 +144,8 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
         candidates and only its target population counts.
     points
         Population-weighted points (default: one per area).
+    k, reach_m
+        New sites to place, and the reach (m) a site gives (default :data:`mgg_geo.rules.REACH_M`).
     objective
         ``need`` (default: need-weighted target population) or ``people``.
     candidates
@@ -157,6 +156,7 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
         raise ParameterError("k: the number of new sites must be at least 1.")
     if objective not in OBJECTIVES:
         raise ParameterError(f"objective: {objective!r} is not one of {', '.join(OBJECTIVES)}.")
+    reach_m = rules.REACH_M if reach_m is None else reach_m
     pts = points if points is not None else cov.population_points(areas)
     idx = areas.index.get_indexer(pts.area)
     in_scope_area = np.asarray(scope, dtype=bool)

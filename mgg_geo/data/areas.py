@@ -33,7 +33,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from mgg_geo import settings
+from mgg_geo import rules, settings
 from mgg_geo.data import cache, catalogue, conversion, crosswalks, regions, sources, vintages
 from mgg_geo.errors import CacheError, DataError, MggWarning, SourceError
 
@@ -133,7 +133,7 @@ def onto(data: sources.Dataset, rows: pd.DataFrame, *, level: str, target: int, 
 
 def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = None, health_year: int | None = None,
           boundary_year: int | None = None, age_group: str = catalogue.HEALTH_DEFAULT_AGE,
-          min_population: float = catalogue.MIN_POPULATION, offline: bool = False) -> AreaFrame:
+          min_population: float | None = None, offline: bool = False) -> AreaFrame:
     """Build the area frame for the province or some of its municipalities.
 
     Parameters
@@ -154,7 +154,8 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
         RIVM age group for the health indicators (18+, 18-64, 65+).
     min_population
         Areas with fewer residents get no estimated rate from another
-        indeling (areas without residents get none at all).
+        indeling (areas without residents get none at all); default
+        :data:`mgg_geo.rules.MIN_POPULATION`.
     offline
         Use the cache only.
 
@@ -165,6 +166,7 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
         names the files that would (and the commands that import them).
     """
     level = regions.check_level(level)
+    min_population = rules.MIN_POPULATION if min_population is None else min_population
     munis = regions.resolve_municipalities(municipalities)
     kwb = sources.kwb(kwb_year, offline=offline, level=level)
     bounds = _boundaries(level, boundary_year, kwb.manifest["year"], munis, offline)

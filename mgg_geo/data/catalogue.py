@@ -91,9 +91,16 @@ KWB_TABLES: dict[int, str] = {t.periods[0]: t.table_id for t in TABLES if t.kind
 HEALTH_AGE_GROUPS: dict[str, str] = {"20300": "18+", "53115": "18-64", "80200": "65+"}
 #: The age group of the adult health indicators in the need index.
 HEALTH_DEFAULT_AGE: str = "18+"
-#: Areas with fewer residents are not ranked (CBS publishes few income and household figures below it), and
-#: get no rate estimated from another indeling (:func:`mgg_geo.data.areas.withhold_rates`).
-MIN_POPULATION: float = 100.0
+
+#: Who publishes the boundaries (CBS Wijk- en buurtkaart, PDOK gebiedsindelingen): named on every map, in the
+#: sources of every report and in the boundaries' manifests (:func:`boundary_attribution`).
+BOUNDARY_HOLDER: str = "Kadaster / Centraal Bureau voor de Statistiek"
+
+
+def boundary_attribution(year) -> str:
+    """The attribution of the boundaries of ``year`` (or of a table id): "Kadaster / Centraal Bureau voor de
+    Statistiek, 2024"."""
+    return f"{BOUNDARY_HOLDER}, {year}"
 
 
 def table(table_id: str | None) -> Table | None:

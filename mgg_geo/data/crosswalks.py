@@ -69,6 +69,7 @@ from scipy.sparse.csgraph import connected_components
 
 from mgg_geo.data import catalogue, regions
 from mgg_geo.errors import DataError
+from mgg_geo.text import is_missing
 
 #: The relations a link group can have (module docstring).
 RELATIONS = ("same", "renamed", "renumbered", "split", "merged", "reshaped", "average")
@@ -232,7 +233,7 @@ def name_key(name: object) -> str:
     >>> name_key("Wijk 00 Veendam-kern"), name_key("Wijk 05")
     ('veendam kern', '')
     """
-    if name is None or (isinstance(name, float) and np.isnan(name)) or name is pd.NA:
+    if is_missing(name):
         return ""
     text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
     text = re.sub(r"^(wijk|buurt)\s*\d+\s*", "", text.strip())

@@ -250,7 +250,7 @@ def import_boundaries(path: str | Path, *, level: str | None = None, year: int |
     manifest = {
         "kind": "boundaries", "year": int(year), "indeling": int(year), "level": level, "table_id": "import",
         "title": f"CBS {level}grenzen {year} ({path.name})", "modified": None, **_file_fields(path),
-        "attribution": f"Kadaster / Centraal Bureau voor de Statistiek, {year}", "columns": {},
+        "attribution": catalogue.boundary_attribution(year), "columns": {},
     }
     return cache.store(frame, manifest)
 

@@ -33,6 +33,8 @@ import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from mgg_geo.data import catalogue
+
 #: The options an import may take: the ``mgg-geo import`` option (checked by the CLI's parsers) and the importer's
 #: parameter it sets. ``year`` the reference year, ``table`` the CBS table id, ``indeling`` the boundary year of
 #: the codes, ``level`` the area level.
@@ -165,8 +167,8 @@ HEALTH = _figures("health", "RIVM/GGD'en/CBS Gezondheid per wijk en buurt", "de 
 BOUNDARIES = SourceKind(
     name="boundaries", cache_kind="boundaries", role="areas", title="CBS Wijk- en buurtkaart (gebiedsindeling)",
     noun="de grenzen", short="grenzen",
-    attribution="Kaarten: Kadaster / Centraal Bureau voor de Statistiek, {table}; gegeneraliseerde grenzen, voor "
-                "weergave vereenvoudigd.",
+    attribution=f"Kaarten: {catalogue.BOUNDARY_HOLDER}, {{table}}; gegeneraliseerde grenzen, voor weergave "
+                "vereenvoudigd.",
     load="sources:boundaries", importer="imports:import_boundaries",
     import_help="boundaries as GeoJSON or GeoPackage", file_help="the GeoJSON or GeoPackage file",
     options={"level": "the area level (default: from the file's codes)",

@@ -22,7 +22,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from mgg_geo import settings
-from mgg_geo.data import cache, regions, tables
+from mgg_geo.data import cache, catalogue, regions, tables
 from mgg_geo.data._http import RequestLog, get_json
 from mgg_geo.errors import MggWarning, SourceError
 
@@ -75,7 +75,7 @@ def download_boundaries(year: int, level: str) -> tuple[gpd.GeoDataFrame, dict]:
         "table_id": f"gebiedsindelingen:{LAYERS[level]}",
         "title": f"CBS gebiedsindelingen {year}, {level} (gegeneraliseerd)", "modified": None,
         "source_url": log.urls[0], "origin": "live", "pages": len(log.urls),
-        "attribution": f"Kadaster / Centraal Bureau voor de Statistiek, {year}",
+        "attribution": catalogue.boundary_attribution(year),
         "municipalities_found": sorted(set(frame["gemeente_code"]) & set(regions.MUNICIPALITIES)),
     }
     return frame, meta

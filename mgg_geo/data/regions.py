@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from mgg_geo.checks import check_choice
 from mgg_geo.errors import RegionError
+from mgg_geo.text import cell
 
 #: The 10 municipalities of the province (indeling 2021-2025). GM1950 is
 #: Westerwolde and GM1969 Westerkwartier: do not swap them.
@@ -82,10 +83,7 @@ def normalise_code(code: object) -> str:
     >>> normalise_code("WK001400  ")
     'WK001400'
     """
-    if code is None:
-        return ""
-    text = str(code).strip().upper()
-    return "" if text in {"NAN", "NONE", "<NA>"} else text
+    return cell(code, "").upper()
 
 
 def is_area_code(code: object) -> bool:

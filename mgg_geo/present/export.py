@@ -12,11 +12,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from mgg_geo import settings
+from mgg_geo import rules, settings
 from mgg_geo.analysis.chain import Analysis
 from mgg_geo.data import cache, catalogue
 from mgg_geo.errors import DataError
 from mgg_geo.present import fmt, labels
+from mgg_geo.text import is_missing
 
 #: Columns of the exported area table, in order (documented in the README).
 EXPORT_COLUMNS = (
@@ -26,7 +27,7 @@ EXPORT_COLUMNS = (
     + ["need_index", "need_rank", "rank_median", "rank_p05", "rank_p95", "rank_uncertain", "need_status",
        "share_present", "indicators_missing", "partial_data"] + [f"need_{d}" for d in catalogue.DOMAINS]
     + ["leading_domain", "leading_indicator", "below_min_population", "ranked", "reach", "coverage_class",
-       "nearest_km", "n_1km", "n_3km", "n_5km", "access", "access_norm", "n_sites_physical", "n_area_wide",
+       "nearest_km", *rules.count_columns(), "access", "access_norm", "n_sites_physical", "n_area_wide",
        "area_wide_offers", "need_class", "gap_class", "gap_label", "gap_score", "priority", "figures_origin"]
 )
 #: Columns of the exported initiatives (sites) layer.
@@ -137,8 +138,9 @@ def _indicator_header(indicator: catalogue.Indicator) -> str:
 def workbook_columns(result: Analysis) -> list[Column]:
     """The columns of the advisors' workbook, in order, for this analysis (its target group, domains, programmes)."""
     group = catalogue.target_group(result.parameters["target_group"])
-    reach = f"{result.parameters['reach_m'] / 1000:.0f} km"
-    missing = f"{100 * result.parameters.get('max_missing_share', 0.25):.0f}%"
+    reach = fmt.radius(result.parameters["reach_m"])
+    missing = fmt.percent(result.parameters.get("max_missing_share", rules.MAX_MISSING_SHARE))
+    low, high = rules.COVERAGE_BREAKS
     columns = [
         Column("code", "Code", "CBS-code van het gebied, in de gebiedsindeling van de kaarten", "text"),
         Column("name", "Gebied", "naam van de wijk of buurt", "text"),
@@ -164,16 +166,17 @@ def workbook_columns(result: Analysis) -> list[Column]:
         Column("leading_indicator", "Vooral door (cijfer)", "het cijfer dat dat domein het meest bepaalt", "text"),
         Column("need_rank", "Plaats in de provincie", "rang onder de gerangschikte gebieden van de provincie (1 = de "
                "hoogste behoefte)"),
-        Column("rank_p05", "Marge: plaats van", "in 90% van de herhalingen met andere gewichten en methode valt de "
-               "plaats tussen 'van' en 'tot'"),
+        Column("rank_p05", "Marge: plaats van", f"in {labels.rank_interval_share()} van de herhalingen met andere "
+               "gewichten en methode valt de plaats tussen 'van' en 'tot'"),
         Column("rank_p95", "Marge: plaats tot", "zie 'Marge: plaats van'"),
-        Column("rank_uncertain", "Plaats onzeker", "ja: de marge is breder dan de helft van de ranglijst", "yesno"),
+        Column("rank_uncertain", "Plaats onzeker",
+               f"ja: de marge is breder dan {fmt.share_words(rules.UNCERTAIN_SPREAD)} van de ranglijst", "yesno"),
         Column("need_class", "Behoefteklasse", "laag, midden of hoog: de gerangschikte gebieden van de provincie in "
                "drie even grote groepen", "text"),
         Column("reach", f"Dekking: % van de doelgroep binnen {reach}", f"deel van de doelgroep dat binnen {reach} "
                "(hemelsbreed) van een fysieke locatie woont, gemeten per buurt", "share"),
-        Column("coverage_class", "Dekkingsklasse", "laag: minder dan een derde binnen bereik; midden: een tot twee "
-               "derde; hoog: twee derde of meer", "text"),
+        Column("coverage_class", "Dekkingsklasse", f"laag: minder dan {fmt.share_words(low)} binnen bereik; midden: "
+               f"{fmt.share_span(low, high)}; hoog: {fmt.share_words(high)} of meer", "text"),
         Column("gap_label", "Behoefte tegen dekking", "de combinatie van behoefte- en dekkingsklasse; 'hoge behoefte, "
                "lage dekking' is waar een nieuwe inspanning het meest oplevert", "text"),
         Column("priority", "Prioriteit in de gemeente", "volgorde binnen de gemeente (1 eerst): klasse, dan "
@@ -182,9 +185,8 @@ def workbook_columns(result: Analysis) -> list[Column]:
                "text"),
         Column("nearest_km", "Afstand tot de dichtstbijzijnde locatie (km)", "gemiddelde afstand (hemelsbreed) van de "
                "buurten van het gebied tot de dichtstbijzijnde fysieke locatie", decimals=1),
-        Column("n_1km", "Locaties binnen 1 km", "gemiddeld aantal fysieke locaties binnen 1 km", decimals=1),
-        Column("n_3km", "Locaties binnen 3 km", "gemiddeld aantal fysieke locaties binnen 3 km", decimals=1),
-        Column("n_5km", "Locaties binnen 5 km", "gemiddeld aantal fysieke locaties binnen 5 km", decimals=1),
+        *(Column(rules.radius_column(r), f"Locaties binnen {fmt.radius(r)}",
+                 f"gemiddeld aantal fysieke locaties binnen {fmt.radius(r)}", decimals=1) for r in rules.RADII_M),
         Column("access_norm", "Bereikbaarheid (1 = gemiddelde provincie)", "E2SFCA: aanbod gedeeld door de doelgroep "
                "in de omgeving, minder zwaar naarmate de afstand groter is, gedeeld door het gemiddelde van de "
                "provincie", decimals=2),
@@ -216,7 +218,7 @@ SITE_HEADERS = {"name": "Naam", "programme": "Programma", "organisation": "Organ
 
 def _cell(value, column: Column):
     """A workbook value: rounded number, percentage, ja/nee or neutralised text; None when missing."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if is_missing(value):
         return None
     if column.kind == "yesno":
         return "ja" if bool(value) else "nee"

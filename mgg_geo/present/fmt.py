@@ -15,6 +15,10 @@ Examples
 ('1 wijk', '3 wijken')
 >>> name("Warffum"), name(None), name("<NA>"), km(3.0, 0)
 ('Warffum', '–', '–', '3 km')
+>>> radius(3000.0), radius(2500), radii([1000.0, 3000.0, 5000.0]), percent_range(1 / 3, 2 / 3), share_words(2 / 3)
+('3 km', '2,5 km', '1, 3 en 5 km', '33–67%', 'twee derde')
+>>> share_span(1 / 3, 2 / 3), share_span(0.25, 0.5)
+('een tot twee derde', 'een kwart tot de helft')
 >>> measure(36.24, "%"), measure(193.04, "x 1.000 euro"), measure(21.46, "per 1.000 inwoners"), fraction(0.2)
 ('36,2%', '€ 193.000', '21,5 per 1.000 inwoners', '1/5')
 
@@ -25,31 +29,24 @@ Units are added here and only here: a unit passed in text is never repeated
 from __future__ import annotations
 
 import datetime as dt
-import math
 from fractions import Fraction
 
-import pandas as pd
-
 from mgg_geo import settings
+from mgg_geo.text import MISSING, cell, is_missing
 
-MISSING = "–"
 ZONE = settings.TIMEZONE
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
           "november", "december")
 
 
-def _missing(value) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return bool(math.isnan(float(value)))
-    except (TypeError, ValueError):
-        return False
+#: A place or initiative name (any text cell) as text; "–" for None, NaN, ``pd.NA`` and their str() forms
+#: (:func:`mgg_geo.text.cell`, the one rule for a missing value).
+name = cell
 
 
 def number(value, decimals: int = 0, unit: str = "") -> str:
     """A number with a decimal comma and a thousands dot; ``unit`` is appended after a space when given."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     rounded = round(float(value), decimals)
     if rounded == 0:
@@ -63,7 +60,7 @@ def number(value, decimals: int = 0, unit: str = "") -> str:
 
 def signed(value, decimals: int = 0, unit: str = "") -> str:
     """A difference with its sign: "+2,3", "−1,0" (a real minus sign), "0"."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     text = number(abs(float(value)), decimals, unit)
     if round(float(value), decimals) == 0:
@@ -73,12 +70,12 @@ def signed(value, decimals: int = 0, unit: str = "") -> str:
 
 def percent(share, decimals: int = 0) -> str:
     """A share (0-1) as a percentage: "61%"."""
-    return MISSING if _missing(share) else number(100 * float(share), decimals) + "%"
+    return MISSING if is_missing(share) else number(100 * float(share), decimals) + "%"
 
 
 def percentage(value, decimals: int = 1) -> str:
     """A value already in percent: "12,3%"."""
-    return MISSING if _missing(value) else number(value, decimals) + "%"
+    return MISSING if is_missing(value) else number(value, decimals) + "%"
 
 
 def km(value, decimals: int = 1) -> str:
@@ -86,22 +83,64 @@ def km(value, decimals: int = 1) -> str:
     return number(value, decimals, "km")
 
 
-#: What pandas, numpy and str() make of a missing text value.
-_MISSING_TEXT = {"", "<na>", "nan", "none", "nat", "null"}
+def _km_decimals(value: float) -> int:
+    """The fewest decimals (0-2) that write a distance in km exactly: 3 -> 0, 2.5 -> 1."""
+    return next((d for d in (0, 1) if round(value, d) == round(value, 2)), 2)
 
 
-def name(value, missing: str = MISSING) -> str:
-    """A place or initiative name as text; ``missing`` ("–") for None, NaN, ``pd.NA`` and their str() forms."""
-    if _missing(value):
-        return missing
-    text = str(value).strip()
-    return missing if text.casefold() in _MISSING_TEXT else text
+def radius(metres, unit: bool = True) -> str:
+    """A distance given in metres (a rule such as :data:`mgg_geo.rules.REACH_M`) in kilometres, with the decimals it
+    needs: 3000 -> "3 km", 2500 -> "2,5 km" (``unit=False``: "2,5")."""
+    if is_missing(metres):
+        return MISSING
+    value = float(metres) / 1000
+    return number(value, _km_decimals(value), "km" if unit else "")
+
+
+def radii(metres) -> str:
+    """Several distances given in metres, the unit once: [1000, 3000, 5000] -> "1, 3 en 5 km"."""
+    return listing([radius(m, unit=False) for m in metres]) + " km"
+
+
+def percent_range(low, high) -> str:
+    """A range of shares (0-1) in percent, the sign once: (1/3, 2/3) -> "33–67%"."""
+    return f"{number(100 * float(low))}–{percent(high)}"
+
+
+#: Dutch words for the numerator and denominator of a simple fraction ("twee derde", "drie kwart").
+_NUMERATORS = ("", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen")
+_DENOMINATORS = {2: "helft", 3: "derde", 4: "kwart", 5: "vijfde", 6: "zesde", 8: "achtste", 10: "tiende"}
+
+
+def share_words(share) -> str:
+    """A share (0-1) as a Dutch fraction in words: 1/3 -> "een derde", 2/3 -> "twee derde", 1/4 -> "een kwart",
+    1/2 -> "de helft"; a share with no simple fraction as a percentage.
+
+    >>> share_words(1 / 3), share_words(0.25), share_words(0.5), share_words(0.37)
+    ('een derde', 'een kwart', 'de helft', '37%')
+    """
+    if is_missing(share):
+        return MISSING
+    f = Fraction(float(share)).limit_denominator(10)
+    if abs(float(f) - float(share)) > 1e-9 or f.denominator not in _DENOMINATORS or not 0 < f.numerator < 10:
+        return percent(share)
+    if f.denominator == 2:
+        return "de helft"
+    return f"{_NUMERATORS[f.numerator]} {_DENOMINATORS[f.denominator]}"
+
+
+def share_span(low, high) -> str:
+    """From one share to another in words, the common denominator once: (1/3, 2/3) -> "een tot twee derde"."""
+    a, b = share_words(low), share_words(high)
+    if a.split()[-1] == b.split()[-1] and len(a.split()) == 2 and len(b.split()) == 2:
+        a = a.split()[0]
+    return f"{a} tot {b}"
 
 
 def measure(value, unit: str, decimals: int = 1) -> str:
     """An indicator value with its catalogue unit: "36,2%", "€ 193.000" (``x 1.000 euro``), "21,5 per 1.000
     inwoners"; "–" when missing."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     if unit == "%":
         return number(value, decimals) + "%"
@@ -114,6 +153,19 @@ def fraction(share: float) -> str:
     """A weight as a simple fraction: 1 -> "1", 0.2 -> "1/5", 0.04 -> "1/25"."""
     f = Fraction(float(share)).limit_denominator(1000)
     return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+
+
+#: Small whole numbers in words, as Dutch prose writes them.
+_WORDS = ("nul", "één", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien", "elf", "twaalf")
+
+
+def word(n: int) -> str:
+    """A small whole number in words, a larger one in digits: 3 -> "drie", 1000 -> "1.000".
+
+    >>> word(3), word(12), word(1000)
+    ('drie', 'twaalf', '1.000')
+    """
+    return _WORDS[int(n)] if 0 <= int(n) < len(_WORDS) and int(n) == n else number(n)
 
 
 def count(n: int, singular: str, plural: str) -> str:
@@ -152,7 +204,7 @@ def partial_date(value: str | None, missing: str = MISSING) -> str:
     >>> partial_date("2020"), partial_date("2020-05"), partial_date("2025-04-10"), partial_date(None)
     ('2020', 'mei 2020', '10 april 2025', '–')
     """
-    text = "" if _missing(value) else str(value).strip()
+    text = "" if is_missing(value) else str(value).strip()
     if len(text) == 4 and text.isdigit():
         return text
     if len(text) == 7 and text[4] == "-":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mgg_geo import rules
 from mgg_geo.present import fmt
 
 #: How an area got its figures from a source table, worst last: the label and what it means. README
@@ -144,13 +145,6 @@ VERDICT_COLOURS: dict[str, str] = {"up": "#b35806", "down": "#2166ac", "none": "
 #: Need and coverage classes (1 laag, 2 midden, 3 hoog) and the bivariate label.
 NEED_CLASSES: dict[int, str] = {1: "lage behoefte", 2: "middelmatige behoefte", 3: "hoge behoefte"}
 COVERAGE_CLASSES: dict[int, str] = {1: "lage dekking", 2: "middelmatige dekking", 3: "hoge dekking"}
-#: The one coverage measure and the other measures, each under its own name.
-MEASURES: dict[str, str] = {
-    "reach": "dekking (aandeel binnen 3 km van een locatie)",
-    "nearest_km": "afstand tot dichtstbijzijnde locatie",
-    "n_3km": "locaties binnen 3 km",
-    "access_norm": "bereikbaarheid (E2SFCA, 1 = gemiddeld)",
-}
 #: How precisely an initiative's location is known (for legends, popups and tables).
 PLACEMENTS: dict[str, str] = {"exact": "exacte locatie", "address": "adres", "postcode": "postcode",
                               "town": "plaats (bij benadering)", "area": "gebied (bij benadering)"}
@@ -182,14 +176,14 @@ SCHOOL_REASONS: dict[str, str] = {
 #: Why an area is not ranked (see :func:`mgg_geo.analysis.gap.ranked`).
 UNRANKED: dict[str, str] = {"small": "minder dan {min_population} inwoners", "insufficient": "onvoldoende gegevens"}
 #: Why the what-if placed fewer sites than asked (see :func:`mgg_geo.analysis.whatif.what_if`); ``reach`` is a
-#: formatted distance with its unit ("3 km").
+#: formatted distance with its unit (:func:`mgg_geo.present.fmt.radius`).
 WHATIF_REASONS: dict[str, str] = {
     "covered": "alle {target} in gebieden met een behoeftescore wonen al binnen {reach} van een locatie",
     "no_ranked": "geen enkel gebied in deze gemeente heeft een behoeftescore en genoeg inwoners om te rangschikken",
     "no_population": "de gebieden zonder locatie binnen bereik hebben geen {target}",
 }
 #: The objectives of the what-if (:data:`mgg_geo.analysis.whatif.OBJECTIVES`), each in one sentence that holds for
-#: every step. ``weights`` is filled in from :data:`mgg_geo.analysis.whatif.NEED_WEIGHTS`.
+#: every step. ``weights`` is filled in from :data:`mgg_geo.rules.NEED_WEIGHTS`.
 #: The objective of the school-based where-next (the same weights as :data:`OBJECTIVES` ``need``).
 SCHOOL_OBJECTIVE = ("Elke stap kiest de school waar {programme} de meeste {target} nieuw binnen {reach} brengt, geteld "
                     "naar de behoefte van hun {level}: wie in een {level} met hoge behoefte woont telt {high}, met "
@@ -234,9 +228,15 @@ def gap_labels(need_class: pd.Series, coverage_class: pd.Series) -> list[str]:
     return [gap_label(n, c) for n, c in zip(need_class, coverage_class, strict=True)]
 
 
+def rank_interval_share() -> str:
+    """The share of the draws the rank interval ("marge") holds, from :data:`mgg_geo.rules.RANK_PERCENTILES`: "90%"."""
+    low, high = rules.RANK_PERCENTILES
+    return fmt.percent((high - low) / 100)
+
+
 def unranked(reason: object, min_population: float) -> str:
     """Dutch reason an area is not ranked ('' when it is)."""
     if not isinstance(reason, str):
         return ""
-    return UNRANKED[reason].format(min_population=f"{min_population:.0f}")
+    return UNRANKED[reason].format(min_population=fmt.number(min_population))
 

@@ -1,24 +1,12 @@
-"""Static maps and charts for notebooks and reports (matplotlib), and the classes every map shares.
+"""Static maps and charts for notebooks and reports, drawn with matplotlib.
 
 Conventions
 -----------
-* **One set of classes.** Every map, static or interactive, colours areas
-  through the classifiers here (:func:`need_classes`,
-  :func:`coverage_classes`, :func:`distance_classes`,
-  :func:`bivariate_classes`), each returning a :class:`Classes`: a colour per
-  area and the full legend, including "geen gegevens" when an area has no
-  value. Missing values are never coloured as a value.
-* **Comparable.** The need map is diverging and centred at 0 (the province
-  average), with the province-wide bounds the analysis computed
-  (:func:`mgg_geo.analysis.chain.need_breaks`); coverage has fixed classes
-  (under 1/3, under 2/3, else); distance has breaks at 1, 3 and 5 km, the
-  radii of the site counts.
-* **Colour-blind safe.** The bivariate 3x3 palette is Cynthia Brewer's
-  sequential-sequential blue/orange scheme, laid out so that high need and
-  low coverage (class 3-1) is the darkest, most salient cell; the need
-  palette is ColorBrewer PuOr. ``tests/test_maps.py`` checks with a
-  colour-vision-deficiency simulation that every pair of classes stays
-  distinguishable.
+* **The classes are not drawn here.** Every map colours its areas by a
+  :class:`~mgg_geo.present.mapclasses.Classes` of
+  :mod:`mgg_geo.present.mapclasses` (the same classes, colours and legends as
+  the interactive maps); this module draws them, with a hatched class for
+  areas without a value.
 * **Context.** Municipality maps show the neighbouring municipalities in
   grey with their names, the municipality's outline, the names of its
   largest areas and a km scale bar.
@@ -31,9 +19,10 @@ Conventions
   any text cut off at the edge and any two labels that overlap (tested).
   Place names that would overlap another label are left out, the least
   populous first.
-* Boundaries are simplified for display only (``DISPLAY_TOLERANCE_M``);
-  every computation uses the unsimplified EPSG:28992 geometry. Images are
-  PNG at ``DPI`` (print resolution), embedded in the report.
+* Boundaries are simplified for display only
+  (:func:`~mgg_geo.present.mapclasses.display_geometry`); every computation
+  uses the unsimplified EPSG:28992 geometry. Images are PNG at ``DPI`` (print
+  resolution), embedded in the report.
 * All text on a map is Dutch, through :mod:`mgg_geo.present.fmt` and
   :mod:`mgg_geo.present.labels`.
 """
@@ -60,14 +49,28 @@ from matplotlib.transforms import Bbox  # noqa: E402
 from matplotlib_scalebar.scalebar import ScaleBar  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
-from mgg_geo.analysis.coverage import RADII_M, coverage_class, is_area_wide  # noqa: E402
+from mgg_geo import rules  # noqa: E402
+from mgg_geo.analysis.coverage import is_area_wide  # noqa: E402
 from mgg_geo.present import fmt, labels, pages  # noqa: E402
+from mgg_geo.present.mapclasses import (  # noqa: E402
+    BIVARIATE,
+    NEIGHBOUR_COLOUR,
+    OTHER_COLOUR,
+    OUTLINE_COLOUR,
+    PROGRAMME_COLOURS,
+    SEQUENTIAL,
+    Classes,
+    attribution,
+    bivariate_classes,
+    bivariate_key,
+    display_geometry,
+    gain_classes,
+    quantile_classes,
+)
+from mgg_geo.supply.initiatives import APPROXIMATE  # noqa: E402
 
-#: Simplification of boundaries for display (m, EPSG:28992).
-DISPLAY_TOLERANCE_M = 50.0
 #: Resolution of the map images (dots per inch): print quality.
 DPI = 200
-NO_DATA = "geen gegevens"
 NO_DATA_COLOUR = "#ffffff"
 NO_DATA_HATCH = "////"
 NO_DATA_EDGE = "#8a8a8a"
@@ -75,32 +78,13 @@ NO_DATA_EDGE = "#8a8a8a"
 PARTIAL_HATCH = "..."
 #: Mid grey: the dots show on the darkest (black) and the lightest (white) class alike.
 PARTIAL_DOTS = "#8f8f8f"
-PARTIAL_EDGE = "#111111"
 #: Neighbouring municipalities and their labels.
-NEIGHBOUR_COLOUR = "#e9e9e9"
 NEIGHBOUR_TEXT = "#7a7a7a"
-OUTLINE_COLOUR = "#222222"
 #: Edges between areas: grey, so that the lightest class stays apart from its neighbours.
 AREA_EDGE = "#8c8c8c"
-SEQUENTIAL = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
-#: ColorBrewer PuOr, 6 classes: purple below the province average (less need), orange above (more need).
-DIVERGING = ("#542788", "#998ec3", "#d8daeb", "#fee0b6", "#f1a340", "#b35806")
-PROGRAMME_COLOURS = {"STORM": "#1b9e77", "KoPPeLing": "#d95f02", "Move aHead": "#7570b3"}
-OTHER_COLOUR = "#666666"
 #: Marker per placement precision: circle for an exact location or address, square for a postcode or
 #: town, triangle for an area (the last two are approximate and drawn open).
 PLACEMENT_MARKERS = {"exact": "o", "address": "o", "postcode": "s", "town": "s", "area": "^"}
-APPROXIMATE = ("town", "area")
-#: Fixed coverage classes (see :data:`mgg_geo.analysis.coverage.COVERAGE_BREAKS`): laag, midden, hoog.
-COVERAGE_CLASS_COLOURS = {1: "#deebf7", 2: "#6baed6", 3: "#08519c"}
-#: Distance to the nearest site: up to 1, 3, 5 km and beyond (the radii of the site counts).
-DISTANCE_COLOURS = ("#08519c", "#6baed6", "#fdae6b", "#d94801")
-#: Cynthia Brewer's sequential-sequential 3x3 scheme (blue x orange), as published (row-major, light corner
-#: first). BIVARIATE[need_class][coverage_class] puts need on the orange axis and *lack* of coverage on the
-#: blue axis, so 3-1 (hoge behoefte, lage dekking) gets the darkest cell.
-BREWER_SEQSEQ2 = ("#f3f3f3", "#b4d3e1", "#509dc2", "#f3e6b3", "#b3b3b3", "#376387", "#f3b300", "#b36600", "#000000")
-BIVARIATE = {n: {c: BREWER_SEQSEQ2[(3 - c) + 3 * (n - 1)] for c in (1, 2, 3)} for n in (1, 2, 3)}
-ATTRIBUTION = "Kaart: Kadaster / Centraal Bureau voor de Statistiek, {year}; vereenvoudigd voor weergave."
 #: The printed width of a full-width figure: A4 (210 mm) less the stylesheet's margins (2 x 14 mm).
 PRINT_WIDTH_MM = 182.0
 PRINT_WIDTH_IN = PRINT_WIDTH_MM / 25.4
@@ -117,124 +101,6 @@ LEGEND_WIDTH = 34
 #: Names of up to this many of a municipality's most populous areas are written on its maps (fewer when they
 #: would overlap).
 PLACE_LABELS = 10
-
-
-@dataclass(frozen=True)
-class Classes:
-    """Areas in classes, ready to draw: a colour per area (None: no value) and the full legend.
-
-    Attributes
-    ----------
-    colours
-        Hex colour per area (index of the areas); None where the area has no value.
-    legend
-        ``(colour, label)`` for every class, in legend order, whether or not an area falls in it.
-    title
-        Legend title (Dutch).
-    no_data
-        Label of the hatched class for areas without a value (e.g. "geen gegevens", "niet gerangschikt").
-    """
-
-    colours: pd.Series
-    legend: list[tuple[str, str]]
-    title: str
-    no_data: str = NO_DATA
-
-    @property
-    def missing(self) -> pd.Series:
-        """True for areas drawn as the hatched no-data class."""
-        return self.colours.isna()
-
-
-def _coloured(values: pd.Series, classes, palette) -> pd.Series:
-    """The colour ``palette[class]`` per area, None where the value is missing."""
-    return pd.Series([palette[int(c)] if v == v else None for c, v in zip(classes, values, strict=True)],
-                     index=values.index, dtype="object")
-
-
-def need_classes(values: pd.Series, bins: list[float], *, scope: str = "provincie") -> Classes:
-    """The need index in six classes centred at 0 (the province average), by the bounds of the analysis.
-
-    Parameters
-    ----------
-    values
-        Need index per area (unitless; 0 = province average).
-    bins
-        Upper bounds ``[-b2, -b1, 0, b1, b2, top]`` (:func:`mgg_geo.analysis.chain.need_breaks`).
-    scope
-        ``provincie`` or ``gemeente``: where the bounds were cut (named in the legend title).
-    """
-    x = pd.to_numeric(values, errors="coerce")
-    if len(bins) != 6:
-        return Classes(pd.Series(None, index=values.index, dtype="object"), [], "Behoefte-index")
-    b2, b1 = -bins[0], -bins[1]
-    colours = _coloured(x, np.searchsorted(np.asarray(bins[:5], dtype="float64"), x.to_numpy(), side="left"),
-                        DIVERGING)
-    names = [f"veel minder behoefte: {fmt.number(-b2, 2)} of lager",
-             f"minder behoefte: {fmt.number(-b2, 2)} tot {fmt.number(-b1, 2)}",
-             f"iets minder behoefte: {fmt.number(-b1, 2)} tot 0", f"iets meer behoefte: 0 tot {fmt.number(b1, 2)}",
-             f"meer behoefte: {fmt.number(b1, 2)} tot {fmt.number(b2, 2)}",
-             f"veel meer behoefte: hoger dan {fmt.number(b2, 2)}"]
-    where = "klassen van de provincie" if scope == "provincie" else "klassen binnen de gemeente"
-    legend = list(zip(DIVERGING, names, strict=True))[::-1]  # the most need on top
-    return Classes(colours, legend, f"Behoefte-index: 0 is het gemiddelde van de provincie ({where})")
-
-
-def coverage_classes(reach: pd.Series) -> Classes:
-    """The coverage measure (share of the target group within 3 km) in its three fixed classes."""
-    classes = coverage_class(reach)  # the analysis' own classes
-    colours = _coloured(classes, classes.fillna(1).to_numpy(), COVERAGE_CLASS_COLOURS)
-    legend = [(COVERAGE_CLASS_COLOURS[c], text) for c, text in
-              ((3, "hoog: twee derde of meer (67–100%)"), (2, "midden: een tot twee derde (33–67%)"),
-               (1, "laag: minder dan een derde (0–33%)"))]
-    return Classes(colours, legend, "Dekking: deel van de doelgroep dat binnen 3 km van een locatie woont")
-
-
-def distance_classes(nearest_km: pd.Series) -> Classes:
-    """Distance to the nearest physical site in classes with breaks at 1, 3 and 5 km."""
-    x = pd.to_numeric(nearest_km, errors="coerce")
-    bounds = [r / 1000.0 for r in RADII_M]
-    colours = _coloured(x, np.searchsorted(np.asarray(bounds), x.to_numpy(), side="left"), DISTANCE_COLOURS)
-    a, b, c = (fmt.number(v) for v in bounds)
-    legend = list(zip(DISTANCE_COLOURS, [f"tot {a} km", f"{a} tot {b} km", f"{b} tot {c} km", f"meer dan {c} km"],
-                      strict=True))
-    return Classes(colours, legend, "Afstand tot de dichtstbijzijnde locatie (hemelsbreed)", "geen locatie")
-
-
-def bivariate_classes(need_class: pd.Series, coverage_class: pd.Series) -> Classes:
-    """Need x coverage in the 3x3 palette; areas without a class (not ranked) are hatched."""
-    colours = pd.Series([BIVARIATE[int(n)][int(c)] if n == n and c == c else None
-                         for n, c in zip(need_class, coverage_class, strict=True)],
-                        index=need_class.index, dtype="object")
-    legend = [(BIVARIATE[n][c], labels.gap_label(n, c)) for n in (3, 2, 1) for c in (1, 2, 3)]
-    return Classes(colours, legend, "Behoefte tegen dekking", "niet gerangschikt")
-
-
-def display_geometry(frame: gpd.GeoDataFrame, tolerance: float = DISPLAY_TOLERANCE_M) -> gpd.GeoDataFrame:
-    """A copy with geometry simplified for display (EPSG:28992 in, same CRS out)."""
-    out = frame.copy()
-    out["geometry"] = frame.geometry.simplify(tolerance, preserve_topology=True)
-    return out
-
-
-def quantile_classes(values: pd.Series, *, k: int = 5, colours=SEQUENTIAL, decimals: int = 1, unit: str = "",
-                     title: str = "") -> Classes:
-    """Any indicator in ``k`` quantile classes of its present values (for exploring; reports use fixed classes)."""
-    import mapclassify
-
-    x = pd.to_numeric(values, errors="coerce")
-    present = x.dropna()
-    colours = list(colours)
-    if present.empty:
-        return Classes(pd.Series(None, index=values.index, dtype="object"), [], title)
-    k = max(1, min(k, len(colours), present.nunique()))
-    bins = list(mapclassify.Quantiles(present.to_numpy(), k=k).bins) if k > 1 else [float(present.max())]
-    palette = colours[-len(bins):]
-    out = _coloured(x, np.minimum(np.searchsorted(bins, x.to_numpy(), side="left"), len(bins) - 1), palette)
-    lower = [float(present.min())] + bins[:-1]
-    names = [f"{fmt.number(lo, decimals)} – {fmt.number(hi, decimals, unit)}"
-             for lo, hi in zip(lower, bins, strict=True)]
-    return Classes(out, list(zip(palette, names, strict=True)), title)
 
 
 # --------------------------------------------------------------------------- figures
@@ -580,7 +446,9 @@ def _scale_label(value, unit: str) -> str:
 
 
 def _attribution(fig, year) -> None:
-    fig.text(0.01, 0.01, ATTRIBUTION.format(year=year), fontsize=SMALL_PT, color="#555555")
+    """The attribution line (:func:`~mgg_geo.present.mapclasses.attribution`) at the foot of a map figure: every
+    static map draws it here."""
+    fig.text(0.01, 0.01, attribution(year), fontsize=SMALL_PT, color="#555555")
 
 
 def _finish(fig, ax, handles, legend_title: str, year) -> None:
@@ -685,11 +553,6 @@ def _plot_sites(ax, sites: gpd.GeoDataFrame) -> list:
     return handles
 
 
-#: Under the 3x3 grid: what its classes mean, with units.
-BIVARIATE_KEY = ("Behoefte: de gebieden van de provincie in drie even grote groepen. Dekking: deel van de doelgroep "
-                 "binnen 3 km; laag < 33%, hoog ≥ 67%.")
-
-
 def _bivariate_legend(inset) -> None:
     """The 3x3 legend grid: need upwards, coverage to the right; the darkest cell top left."""
     inset._mgg_legend = True
@@ -715,11 +578,12 @@ def _no_data_handle(classes: Classes) -> Patch:
 def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", sites=None, caption: str = "",
               outlines: gpd.GeoDataFrame | None = None, code: str | None = None,
               named: dict[str, tuple[str, str]] | None = None, size=MAP_SIZE, heights=None,
-              key: bool = True) -> Figure:
+              key: bool = True, reach_m: float | None = None) -> Figure:
     """Need x coverage (3x3 classes) with the legend grid, the not-ranked class, areas flagged "onvolledige
     gegevens" (column ``partial_data``, when present) and map context; ``named``: areas that must be labelled, per
     area code ``(number, name)`` (the priorities: "1 Uithuizen"; see :func:`_context`). ``key``: what the classes
-    mean (:data:`BIVARIATE_KEY`) under the grid; without it the caption must say it."""
+    mean (:func:`bivariate_key`, with the reach ``reach_m`` in metres) under the grid; without it the caption must
+    say it."""
     shown = display_geometry(areas)
     classes = bivariate_classes(shown["need_class"], shown["coverage_class"])
     fig, ax = _axes(title, size)
@@ -729,7 +593,7 @@ def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", site
     handles.append(_no_data_handle(classes))
     handles += _draw_partial(ax, shown, shown.get("partial_data"))
     handles += _context(ax, shown, outlines, code, named=named, heights=heights)
-    _legend_column(fig, ax, handles, BIVARIATE_KEY if key else "", grid=True)
+    _legend_column(fig, ax, handles, bivariate_key(reach_m) if key else "", grid=True)
     _attribution(fig, year)
     alt = (f"Kaart: {title or 'behoefte tegen dekking'}. Kleur per gebied: behoefte (laag, midden, hoog) tegen "
            "dekking (laag, midden, hoog); zwart is hoge behoefte en lage dekking.")
@@ -741,7 +605,8 @@ ROW_IN, STRIP_IN = 2.6, 1.75
 
 
 def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "", outlines: gpd.GeoDataFrame | None = None,
-                    codes: list[str] | None = None, legend: bool = True, caption: str = "") -> Figure:
+                    codes: list[str] | None = None, legend: bool = True, caption: str = "",
+                    reach_m: float | None = None) -> Figure:
     """Municipalities side by side in the 3x3 classes, two per row (each map 8.7 cm wide in print); with ``legend``
     a strip under them holds the 3x3 legend, what it means, the not-ranked class and the partial-data pattern.
 
@@ -781,7 +646,7 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "", outlines: 
                                         _GRID_IN[1] * inch_y]))
         extra = [partial_handle()] if "partial_data" in shown and shown["partial_data"].astype(bool).any() else []
         fig.legend(handles=_wrapped([_no_data_handle(classes), *extra], 48),
-                   title=textwrap.fill(BIVARIATE_KEY, 50), loc="upper left", frameon=False, fontsize=LEGEND_PT,
+                   title=textwrap.fill(bivariate_key(reach_m), 50), loc="upper left", frameon=False, fontsize=LEGEND_PT,
                    title_fontsize=LEGEND_PT, alignment="left", borderaxespad=0.0,
                    bbox_to_anchor=(2.6 * inch_x, (top - 0.15) * inch_y))
     _attribution(fig, year)
@@ -791,22 +656,14 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "", outlines: 
     return _figure(fig, alt, caption)
 
 
-#: Extra coverage per area in the what-if map: upper bound (share) and colour.
-GAIN_BANDS = ((0.0, "#f2f2f2", "geen extra dekking"), (1 / 3, "#c7e9c0", "tot een derde erbij (0–33%)"),
-              (2 / 3, "#74c476", "een tot twee derde erbij (33–67%)"),
-              (1.01, "#238b45", "twee derde of meer erbij (67–100%)"))
-
-
 def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.GeoDataFrame, *, existing=None,
                year: int | str = "", outlines: gpd.GeoDataFrame | None = None, code: str | None = None,
-               target: str = "jongeren") -> Figure:
-    """The suggested new sites (numbered stars) and how much coverage each area gains."""
+               target: str = "jongeren", reach_m: float | None = None) -> Figure:
+    """The suggested new sites (numbered stars) and how much coverage each area gains (within ``reach_m`` metres,
+    default :data:`mgg_geo.rules.REACH_M`)."""
     shown = display_geometry(areas)
     gain = (effect["reach_after"] - effect["reach_before"]).reindex(shown.index).fillna(0.0)
-    colour = [next(c for upper, c, _ in GAIN_BANDS if g <= upper + 1e-12) if g > 1e-12 else GAIN_BANDS[0][1]
-              for g in gain]
-    classes = Classes(pd.Series(colour, index=shown.index, dtype="object"), [(c, t) for _, c, t in GAIN_BANDS],
-                      f"Extra dekking: deel van de {target} dat er binnen 3 km van een locatie bij komt")
+    classes = gain_classes(gain, target=target, reach_m=reach_m)
     fig, ax = _axes("Voorstel: nieuwe locaties en wat ze bereiken")
     _draw(ax, shown, classes)
     if existing is not None and len(existing):
@@ -824,8 +681,9 @@ def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.Geo
                        label="bestaande locatie")]
     _context(ax, shown, outlines, code)
     _finish(fig, ax, handles, classes.title, year)
+    distance = fmt.radius(rules.REACH_M if reach_m is None else reach_m)
     alt = (f"Kaart met {fmt.count(len(new_sites), 'voorgestelde nieuwe locatie', 'voorgestelde nieuwe locaties')} "
-           f"en de gebieden waar daardoor meer {target} binnen 3 km van een locatie wonen.")
+           f"en de gebieden waar daardoor meer {target} binnen {distance} van een locatie wonen.")
     return _figure(fig, alt)
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import jinja2
 
+from mgg_geo.data import catalogue
+
 #: The folder of the report and page templates.
 TEMPLATES = Path(__file__).parent / "templates"
 #: The one stylesheet.
@@ -74,7 +76,7 @@ def index_html(table, failures: list[dict], *, overview: str | None, generated: 
         When the batch ran (Dutch, with time zone).
     """
     return render("index.html.j2", table=table, failures=failures, overview=overview, overview_pdf=overview_pdf,
-                  generated=generated, css=stylesheet())
+                  generated=generated, css=stylesheet(), boundaries=catalogue.BOUNDARY_HOLDER)
 
 
 _LOCAL = threading.local()

@@ -18,7 +18,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -49,15 +48,6 @@ def chromium() -> Path:
         raise SettingsError(f"MGG_CHROMIUM: no Chromium at {path}, needed to print PDFs; install it (Debian: apt-get "
                             "install chromium) or set MGG_CHROMIUM to the chromium executable.")
     return path
-
-
-def digest(path: Path) -> str:
-    """The sha256 of a file (the HTML a PDF was printed from)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass
@@ -133,7 +123,7 @@ class Printer:
         html = html.resolve()
         pdf = Path(pdf) if pdf is not None else html.with_suffix(".pdf")
         started = time.perf_counter()
-        sha = digest(html)
+        sha = cache.sha256(html)
         refused: list[str] = []
         context = self._browser.new_context(offline=True, java_script_enabled=True)
         try:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mgg_geo.analysis.chain import Analysis
 from mgg_geo.data import cache, catalogue, kinds, regions
-from mgg_geo.present import fmt, labels, maps, pages
+from mgg_geo.present import fmt, labels, mapclasses, maps, pages
 from mgg_geo.present.pages import Html
 from mgg_geo.present.sections import (
     PAGE_ONE_PRIORITIES,
@@ -181,7 +181,7 @@ class MunicipalityReport(_Report):
 
     def need_map(self) -> maps.Figure:
         """The need index in six classes centred at 0, with the province-wide bounds."""
-        classes = maps.need_classes(self.areas["need_index"], self._need_bins(),
+        classes = mapclasses.need_classes(self.areas["need_index"], self._need_bins(),
                                     scope=self.result.map_breaks.get("scope", "provincie"))
         return maps.class_map(self.areas, classes, title=f"Behoefte-index per {level_word(self.result, False)}",
                               year=self.year, outlines=self.outlines, code=self.code,
@@ -191,12 +191,14 @@ class MunicipalityReport(_Report):
 
     def coverage_map(self) -> maps.Figure:
         """The coverage measure in its three fixed classes, with the physical sites."""
-        return maps.class_map(self.areas, maps.coverage_classes(self.areas["reach"]), sites=self.sites,
+        reach_m = self.result.parameters["reach_m"]
+        return maps.class_map(self.areas, mapclasses.coverage_classes(self.areas["reach"], reach_m), sites=self.sites,
                               year=self.year, outlines=self.outlines, code=self.code,
-                              title=f"Dekking: {target_of(self.result).key} binnen 3 km van een locatie",
-                              caption="Dekking: het deel van de doelgroep dat binnen 3 km (hemelsbreed) van een "
-                                      "fysieke locatie woont, gemeten per buurt. Gemeentebreed aanbod heeft geen "
-                                      "locatie en staat in de kerncijfers." + self._partial_caption(),
+                              title=f"Dekking: {target_of(self.result).key} binnen {fmt.radius(reach_m)} van een "
+                                    "locatie",
+                              caption=f"Dekking: het deel van de doelgroep dat binnen {fmt.radius(reach_m)} "
+                                      "(hemelsbreed) van een fysieke locatie woont, gemeten per buurt. Gemeentebreed "
+                                      "aanbod heeft geen locatie en staat in de kerncijfers." + self._partial_caption(),
                               partial=self.areas["partial_data"])
 
     def gap_map(self) -> maps.Figure:
@@ -208,7 +210,8 @@ class MunicipalityReport(_Report):
                               key=False,
                               caption="Waar is het tekort het grootst? Zwart: hoge behoefte en lage dekking. Met "
                                       f"nummer: de eerste {fmt.number(len(named))} prioriteiten. Gearceerd: niet "
-                                      f"gerangschikt. {maps.BIVARIATE_KEY}" + self._partial_caption())
+                                      f"gerangschikt. {mapclasses.bivariate_key(self.result.parameters['reach_m'])}"
+                                      + self._partial_caption())
 
     def priorities(self) -> Html:
         """Every ranked area by priority, the rank intervals explained, the unranked listed."""
@@ -223,7 +226,8 @@ class MunicipalityReport(_Report):
         sites = self.result.whatif_sites[self.result.whatif_sites["gemeente_code"] == self.code]
         effect = self.result.whatif_areas[self.result.whatif_areas["gemeente_code"] == self.code]
         figure = maps.whatif_map(self.areas, effect, sites, existing=self.sites, year=self.year,
-                                 outlines=self.outlines, code=self.code, target=target_of(self.result).key) \
+                                 outlines=self.outlines, code=self.code, target=target_of(self.result).key,
+                                 reach_m=self.result.parameters["reach_m"]) \
             if len(sites) else None
         return section(whatif_blocks(self.result, self.code, figure))
 
@@ -296,15 +300,17 @@ class ProvinceReport(_Report):
                  fmt.number(f["areas"]), fmt.number(f["sites_physical"]), fmt.number(f["mean_need_index"], 2),
                  fmt.percent(f["target_within_reach_share"])]
                 for _, f in figures.iterrows()]
+        reach = fmt.radius(self.result.parameters["reach_m"])
         table = Table(["#", "Gemeente", "Doel\u00adgroep", "Aandeel HB/LD", f"{group.key.capitalize()} HB/LD",
                        "Gebieden HB/LD", "Gebie\u00adden", "Fysieke loca\u00adties", "Gem. behoefte\u00adindex",
-                       "Binnen 3 km"], rows,
+                       f"Binnen {reach}"], rows,
                       f"Gemeenten gerangschikt naar het aandeel van de doelgroep ({group.label}) dat in gebieden met "
                       "hoge behoefte en lage dekking woont",
                       numeric=(0, 2, 3, 4, 5, 6, 7, 8, 9),
                       key="HB/LD: in gebieden met hoge behoefte en lage dekking. Aandeel HB/LD: het deel van de "
                           "doelgroep van de gemeente dat daar woont; bij gelijke stand telt het aantal van die "
-                          "gebieden. Binnen 3 km: het deel van de doelgroep binnen 3 km van een fysieke locatie. Gem. "
+                          f"gebieden. Binnen {reach}: het deel van de doelgroep binnen {reach} van een fysieke "
+                          "locatie. Gem. "
                           "behoefte-index: het gemiddelde van de gerangschikte gebieden (0 = gemiddelde provincie). "
                           f"{labels.PARTIAL.capitalize()}: {partial_rule(self.result)}.")
         return section([Block("table", table=table)])
@@ -367,13 +373,14 @@ class ProvinceReport(_Report):
         first, rest = order[:SMALL_MULTIPLES_FIRST], order[SMALL_MULTIPLES_FIRST:]
         names = [regions.MUNICIPALITIES[c] for c in first]
         figures = [maps.small_multiples(self.result.areas, year=self.year, outlines=outlines, codes=first,
-                                        legend=not rest,
+                                        legend=not rest, reach_m=self.result.parameters["reach_m"],
                                         caption=f"Behoefte tegen dekking per gemeente, in de volgorde van de "
                                                 f"rangschikking: {fmt.listing(names)}."
                                         + ("" if rest else f" {SMALL_MULTIPLES_CAPTION}"))]
         if rest:
             figures.append(maps.small_multiples(
                 self.result.areas, year=self.year, outlines=outlines, codes=rest,
+                reach_m=self.result.parameters["reach_m"],
                 caption=f"Vervolg: {fmt.listing([regions.MUNICIPALITIES[c] for c in rest])}. "
                         f"{SMALL_MULTIPLES_CAPTION}"))
         return section([Block("figure", figure=f) for f in figures])

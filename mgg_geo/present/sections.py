@@ -16,12 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mgg_geo import settings
-from mgg_geo.analysis import coverage, gap, trends, whatif
+from mgg_geo import rules, settings
+from mgg_geo.analysis import coverage, trends
 from mgg_geo.analysis.chain import ORIGIN_STATUSES, Analysis
 from mgg_geo.data import catalogue, kinds, regions
 from mgg_geo.present import fmt, labels, maps, pages
 from mgg_geo.present.pages import Html
+from mgg_geo.supply import initiatives
 
 #: Rows of the priority table shown in print (all rows are in the HTML, behind a toggle).
 PRINT_ROWS = 10
@@ -123,7 +124,7 @@ def area_label(result: Analysis, code: str) -> str:
 def partial_rule(result: Analysis) -> str:
     """When an area is flagged: "meer dan 25% van de behoeftecijfers ontbreekt" (from the run's parameter)."""
     return labels.PARTIAL_RULE.format(share=fmt.percent(result.parameters.get("max_missing_share",
-                                                                              gap.MAX_MISSING_SHARE)))
+                                                                              rules.MAX_MISSING_SHARE)))
 
 
 def no_sites_text(result: Analysis, figures: dict) -> str:
@@ -132,7 +133,7 @@ def no_sites_text(result: Analysis, figures: dict) -> str:
     if figures["sites_physical"]:
         return ""
     level = level_word(result)
-    reach = fmt.km(figures["reach_km"], 0)
+    reach = fmt.radius(figures["reach_km"] * 1000)
     text = (f"In het register staat in {figures['gemeente']} geen fysieke locatie met aanbod voor "
             f"{target_of(result).label}. ")
     if figures["target_within_reach"]:
@@ -196,7 +197,7 @@ def summary_statements(result: Analysis, code: str) -> list[str]:
     """The sentences of the summary on page 1, each computed from the analysis (see ``tests/test_statements.py``)."""
     f = figures_of(result, code)
     group = target_of(result)
-    reach = fmt.km(f["reach_km"], 0)
+    reach = fmt.radius(f["reach_km"] * 1000)
     parts = [f"In {f['gemeente']} wonen {fmt.number(f['target_population'])} {group.label} "
              f"({fmt.number(f['population'])} inwoners in totaal, verdeeld over {_areas(result, f['areas'])})."]
     if f["sites_physical"]:
@@ -258,7 +259,7 @@ def priority_statements(result: Analysis, code: str, top: int = PAGE_ONE_PRIORIT
     """Page 1, "Eerst aan de beurt": the first ``top`` priorities in words, each with its class, its target group,
     how many of them live within reach, and what drives its need (from the analysis)."""
     group = target_of(result)
-    reach = fmt.km(result.parameters["reach_m"] / 1000, 0)
+    reach = fmt.radius(result.parameters["reach_m"])
     out = []
     for area, r in result.priorities(code).head(top).iterrows():
         text = (f"{fmt.number(r['priority'])}. {area_label(result, area)}: "
@@ -297,7 +298,7 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
     group, level = target_of(result), level_word(result)
     sites = result.whatif_sites[result.whatif_sites["gemeente_code"] == code]
     w = result.whatif.loc[code]
-    reach = fmt.km(w["reach_m"] / 1000, 0)
+    reach = fmt.radius(w["reach_m"])
     out = []
     if len(sites):
         first = sites.iloc[0]
@@ -334,7 +335,7 @@ def key_figures_table(figures: dict, level: str = "wijk") -> Table:
     """The key-figure table of one municipality."""
     plural = "wijken" if level == "wijk" else "buurten"
     small = figures["areas_small"]
-    reach = fmt.km(figures["reach_km"], 0)
+    reach = fmt.radius(figures["reach_km"] * 1000)
     group = catalogue.target_group(figures["target_group"])
     rows = [
         ["Inwoners", fmt.number(figures["population"])],
@@ -358,7 +359,7 @@ def key_figures_table(figures: dict, level: str = "wijk") -> Table:
          f"{fmt.number(figures['target_in_target_cell'])} ({fmt.percent(figures['target_cell_share'])})"],
     ]
     if figures["areas_partial"]:
-        share = fmt.percent(figures.get("max_missing_share", gap.MAX_MISSING_SHARE))
+        share = fmt.percent(figures.get("max_missing_share", rules.MAX_MISSING_SHARE))
         rows.append([f"{plural.capitalize()} met {labels.PARTIAL} ({labels.PARTIAL_RULE.format(share=share)})",
                      fmt.listing(figures["areas_partial"])])
     if small:
@@ -515,7 +516,7 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
     schools = result.schools[result.schools["gemeente_code"] == code]
     steps = result.school_sites[result.school_sites["gemeente_code"] == code]
     gains = result.school_gains[result.school_gains["gemeente_code"] == code]
-    reach = fmt.km(w["reach_m"] / 1000, 0)
+    reach = fmt.radius(w["reach_m"])
     runs = schools[schools["runs"].astype(bool)]
     n_schools = int(w["schools"])
     blocks = []
@@ -534,7 +535,7 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
     else:
         head += f"; geen daarvan heeft {programme} volgens het register, dus alle komen in aanmerking."
     blocks.append(_p(head))
-    weights = whatif.NEED_WEIGHTS
+    weights = rules.NEED_WEIGHTS
     blocks.append(_p(labels.SCHOOL_OBJECTIVE.format(
         programme=programme, target=group.key, reach=reach, level=level_word(result, False), levels=level,
         high=fmt.fraction(weights[3]), middle=fmt.fraction(weights[2]), low=fmt.fraction(weights[1]))))
@@ -572,7 +573,7 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
         blocks.append(_p(f"{lead}: {why}."))
     approximate, total = int(w["approximate"]), int(w["candidates"])
     if approximate:
-        towns = schools[schools["candidate"].astype(bool) & schools["placement"].isin(["town", "area"])]
+        towns = schools[schools["candidate"].astype(bool) & schools["placement"].isin(initiatives.APPROXIMATE)]
         where = fmt.listing([f"{fmt.name(t)} op {fmt.name(a)}" for t, a in
                              dict.fromkeys(zip(towns["town"], towns["placed_on_name"], strict=True))])
         who = ("de kandidaat-school staat" if total == 1 else f"alle {fmt.number(total)} kandidaat-scholen staan"
@@ -616,6 +617,8 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
 def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS) -> list[Block]:
     """Every ranked area by priority; in print only the first ``print_rows`` (the total is stated)."""
     frame = result.priorities(code)
+    reach_m = result.parameters["reach_m"]
+    reach, within = fmt.radius(reach_m), rules.radius_column(reach_m)  # the site count within the reach
     rows = []
     for area, r in frame.iterrows():
         margin = "" if pd.isna(r["rank_p05"]) else f" ({fmt.number(r['rank_p05'])}–{fmt.number(r['rank_p95'])})"
@@ -623,20 +626,20 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
             else fmt.MISSING
         rows.append([fmt.number(r["priority"]), area, area_label(result, area), fmt.number(r["need_index"], 2),
                      fmt.number(r["need_rank"]) + margin + (" onzeker" if r.get("rank_uncertain") else ""), domain,
-                     fmt.percent(r["reach"]), fmt.km(r["nearest_km"]), fmt.number(r["n_3km"]),
+                     fmt.percent(r["reach"]), fmt.km(r["nearest_km"]), fmt.number(r[within]),
                      fmt.number(r["access_norm"], 2), fmt.number(r["target_population"]),
                      labels.gap_label(r["need_class"], r["coverage_class"])])
     classes = ["" if i < print_rows else "mgg-extra" for i in range(len(rows))]
     ranked_all = int(result.figures.loc[code, "areas_ranked_province"])  # ranks are the province's
     header = ["Prio\u00adriteit", "Code", "Gebied", "Behoefte-index", "Plaats in de provincie (marge)",
-              "Vooral door", "Dekking", "Afstand", "Loc. ≤ 3 km", "Bereik\u00adbaar\u00adheid", "Doelgroep",
+              "Vooral door", "Dekking", "Afstand", f"Loc. ≤ {reach}", "Bereik\u00adbaar\u00adheid", "Doelgroep",
               "Klasse"]
     table = Table(header, rows, f"Prioriteiten {regions.MUNICIPALITIES[code]}: hoge behoefte en lage dekking eerst",
                   numeric=(0, 3, 6, 7, 8, 9, 10), row_classes=classes,
                   key=f"Plaats: onder de {fmt.number(ranked_all)} gerangschikte gebieden van de provincie (1 = de "
                       "hoogste behoefte), met de marge tussen haakjes. Vooral door: het domein dat het meest bijdraagt "
-                      "aan de behoefte. Afstand: tot de dichtstbijzijnde fysieke locatie. Loc. ≤ 3 km: locaties "
-                      "binnen 3 km. Bereikbaarheid: 1 is het gemiddelde van de provincie. Marge, onzeker en "
+                      f"aan de behoefte. Afstand: tot de dichtstbijzijnde fysieke locatie. Loc. ≤ {reach}: locaties "
+                      f"binnen {reach}. Bereikbaarheid: 1 is het gemiddelde van de provincie. Marge, onzeker en "
                       "bereikbaarheid: zie Methode.")
     blocks = [Block("details", title=f"Alle {fmt.number(len(rows))} gerangschikte gebieden", table=table)]
     if len(rows) > print_rows:
@@ -724,9 +727,9 @@ def comparison_table(result: Analysis, code: str) -> Table:
 
 def objective_text(result: Analysis, objective: str = "need") -> str:
     """The objective of the what-if in one sentence that holds for every step (weights from the analysis)."""
-    w = whatif.NEED_WEIGHTS
+    w = rules.NEED_WEIGHTS
     return labels.OBJECTIVES[objective].format(
-        target=target_of(result).key, reach=fmt.km(result.parameters["reach_m"] / 1000, 0),
+        target=target_of(result).key, reach=fmt.radius(result.parameters["reach_m"]),
         level=level_word(result, False), levels=level_word(result), high=fmt.fraction(w[3]),
         middle=fmt.fraction(w[2]), low=fmt.fraction(w[1]))
 
@@ -752,7 +755,7 @@ def no_high_need_text(result: Analysis, code: str, step: pd.Series, high_total: 
     if step["new_high_need"] > 0:
         return ""
     group, level = target_of(result).key, level_word(result)
-    reach = fmt.km(result.parameters["reach_m"] / 1000, 0)
+    reach = fmt.radius(result.parameters["reach_m"])
     head = f"Stap {fmt.number(step['step'])} brengt geen {group} in {level} met hoge behoefte binnen bereik"
     if high_total <= 0:
         return f"{head}: {regions.MUNICIPALITIES[code]} heeft geen gerangschikte {level_word(result, False)} met " \
@@ -778,7 +781,7 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
     sites = result.whatif_sites[result.whatif_sites["gemeente_code"] == code]
     gains = result.whatif_gains[result.whatif_gains["gemeente_code"] == code]
     w = result.whatif.loc[code]
-    reach = fmt.km(w["reach_m"] / 1000, 0)
+    reach = fmt.radius(w["reach_m"])
     level = level_word(result)
     blocks = [_p(objective_text(result)), *([Block("figure", figure=figure)] if figure is not None else [])]
     if len(sites):
@@ -909,7 +912,7 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
             f"{fmt.number(abs(t['difference']))} is {verdict}."))
     sites = result.sites[result.sites["gemeente_code"] == code]
     physical = sites[~coverage.is_area_wide(sites)]
-    rough = physical[physical["placement"].isin(maps.APPROXIMATE)]
+    rough = physical[physical["placement"].isin(initiatives.APPROXIMATE)]
     if len(rough):
         shared = {n: len(p["names"]) for p in figures["sites_shared"] for n in p["names"]}
         blocks.append(Block("table", table=Table(
@@ -1096,9 +1099,9 @@ def parameters_table(result: Analysis) -> Table:
             ["Minimum aantal inwoners om te rangschikken", fmt.number(p["min_population"])],
             [labels.PARTIAL.capitalize(), f"als {partial_rule(result)}"],
             ["Voorstel nieuwe locaties: gewicht per bereikte persoon",
-             ", ".join(f"{labels.NEED_CLASSES[c]} {fmt.fraction(w)}" for c, w in whatif.NEED_WEIGHTS.items())],
+             ", ".join(f"{labels.NEED_CLASSES[c]} {fmt.fraction(w)}" for c, w in rules.NEED_WEIGHTS.items())],
             ["Initiatieven zonder leeftijdsbereik", "meegeteld" if p["include_unknown_ages"] else "niet meegeteld"],
-            ["Dekking gemeten vanaf", points], ["Bereik (dekking en voorstel)", fmt.km(p["reach_m"] / 1000, 0)],
+            ["Dekking gemeten vanaf", points], ["Bereik (dekking en voorstel)", fmt.radius(p["reach_m"])],
             ["Leeftijdsgroep gezondheidscijfers", p["age_group"]],
             ["Peildatum register", fmt.date(p["reference_date"])],
             ["Register", Path(p["register"]).name], ["Gemaakt op", fmt.when(p["generated_at"])]]
@@ -1123,11 +1126,15 @@ def method_html(result: Analysis) -> Html:
         "method.html.j2", group=group.label, group_short=group.key, level=level_word(result, False),
         indicators=fmt.listing([f"{d} ({', '.join(v)})" for d, v in domains.items()]),
         weights="even zwaar" if equal else "mee volgens de gekozen gewichten", draws=fmt.number(p["draws"]),
-        minimum=fmt.number(p["min_population"]), reach=fmt.km(p["reach_m"] / 1000, 0), points=points,
+        minimum=fmt.number(p["min_population"]), reach=fmt.radius(p["reach_m"]), points=points,
         unknown="wel mee" if p["include_unknown_ages"] else "niet mee", breaks=breaks,
         statuses=fmt.listing(["actief", *(s for s in str(p.get("include_status") or "").split(",") if s)]),
         ranked=fmt.number(int(result.figures["areas_ranked_province"].iloc[0]) if len(result.figures) else 0),
         levels=level_word(result), partial=partial_rule(result), partial_label=labels.PARTIAL,
+        min_indicators=fmt.word(rules.MIN_INDICATORS), min_domains=fmt.word(rules.MIN_DOMAINS),
+        interval=labels.rank_interval_share(), uncertain=fmt.share_words(rules.UNCERTAIN_SPREAD),
+        low_share=fmt.share_words(rules.COVERAGE_BREAKS[0]), high_share=fmt.share_words(rules.COVERAGE_BREAKS[1]),
+        radii=fmt.radii(rules.RADII_M),
         objective=objective_text(result, "need"),
         objective_people=_lower_first(objective_text(result, "people")), measured=measured_text(result))
 
@@ -1144,6 +1151,8 @@ def index_table(entries: list[dict]) -> Table:
     to its PDF when any report has one."""
     rows = []
     pdfs = any(e.get("pdf") for e in entries)
+    reach_km = next((e["figures"]["reach_km"] for e in entries if (e.get("figures") or {}).get("reach_km")),
+                    rules.REACH_M / 1000)
     for e in sorted(entries, key=lambda x: x["gemeente_code"]):
         f = e.get("figures") or {}
         rows.append([Link(e["href"], str(f.get("gemeente", e["gemeente_code"]))), e["gemeente_code"],
@@ -1153,7 +1162,8 @@ def index_table(entries: list[dict]) -> Table:
                      fmt.percent(f.get("target_within_reach_share"))]
                     + ([Link(e["pdf"], "pdf") if e.get("pdf") else fmt.MISSING] if pdfs else []))
     return Table(["Gemeente", "Code", "Inwoners", "Doelgroep", "Gebieden", "Fysieke locaties", "Gemeentebreed aanbod",
-                  "Hoge behoefte, lage dekking", "Doelgroep binnen 3 km"] + (["Afdrukbaar (A4)"] if pdfs else []), rows,
+                  "Hoge behoefte, lage dekking", f"Doelgroep binnen {fmt.radius(reach_km * 1000)}"]
+                 + (["Afdrukbaar (A4)"] if pdfs else []), rows,
                  numeric=(2, 3, 4, 5, 7, 8))
 
 

@@ -50,13 +50,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from mgg_geo import settings
+from mgg_geo import rules, settings
 from mgg_geo.analysis.coverage import is_area_wide
-from mgg_geo.analysis.gap import MAX_MISSING_SHARE
 from mgg_geo.data import kinds, regions
 from mgg_geo.data.cache import atomic_file
 from mgg_geo.errors import DataError
-from mgg_geo.present import fmt, labels, maps
+from mgg_geo.present import fmt, labels, mapclasses
+from mgg_geo.supply.initiatives import APPROXIMATE
 
 #: The inlined assets, relative to ``settings.MAP_ASSETS`` (``node_modules``).
 SCRIPTS = ("leaflet/dist/leaflet.js", "leaflet.markercluster/dist/leaflet.markercluster.js")
@@ -65,11 +65,13 @@ STYLES = ("leaflet/dist/leaflet.css", "leaflet.markercluster/dist/MarkerCluster.
 #: Coordinates in the page are rounded to this many decimals (about 1 m).
 DECIMALS = 5
 #: The edge of areas flagged "onvolledige gegevens" (thick and dotted, over every layer's colours).
-PARTIAL_EDGE = maps.PARTIAL_EDGE
+PARTIAL_EDGE = "#111111"
 #: The deepest zoom a click on a cluster goes to (Leaflet zoom 15: about 1:17,000, a scale bar of 300 m); the
 #: map itself goes to 17.
 CLUSTER_ZOOM = 15
 MAX_ZOOM = 17
+#: The clustered marker layers, by the page's function that builds each: how close (pixels) markers cluster.
+CLUSTER_RADII = {"sites": 25, "schools": 20}
 #: The hatching of areas without a class (an SVG pattern the page defines once), and its legend swatch.
 HATCH_ID = "mgg-arcering"
 HATCH_SVG = (f'<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs><pattern id="{HATCH_ID}" '
@@ -240,6 +242,20 @@ var mgg = {
     });
     return group;
   },
+  describe: function (marker, title, lines) {
+    // the marker's popup (the title in bold, then a line per text) and its tooltip (the title), as text only
+    var box = document.createElement("div"), head = document.createElement("strong");
+    head.textContent = title;
+    box.appendChild(head);
+    lines.forEach(function (text) {
+      box.appendChild(document.createElement("br"));
+      box.appendChild(document.createTextNode(text));
+    });
+    marker.bindPopup(box);
+    var tip = document.createElement("span");
+    tip.textContent = title;
+    return marker.bindTooltip(tip);
+  },
   sites: function (group) {
     var s = mgg.initiatives;
     mgg.clusters(group);
@@ -248,18 +264,7 @@ var mgg = {
       var marker = L.circleMarker([r[0], r[1]], {radius: 7, color: rough ? s.colours[r[3]] : "#000000",
           weight: rough ? 2.5 : 1, dashArray: rough ? "3 2" : null, fillColor: rough ? "#ffffff" : s.colours[r[3]],
           fillOpacity: rough ? 1 : 0.95, className: rough ? "mgg-locatie mgg-bij-benadering" : "mgg-locatie"});
-      var box = document.createElement("div"), title = document.createElement("strong");
-      title.textContent = r[2];
-      box.appendChild(title);
-      [s.programmes[r[3]], "plek: " + s.placements[r[4]]].forEach(function (text) {
-        box.appendChild(document.createElement("br"));
-        box.appendChild(document.createTextNode(text));
-      });
-      marker.bindPopup(box);
-      var tip = document.createElement("span");
-      tip.textContent = r[2];
-      marker.bindTooltip(tip);
-      group.addLayer(marker);
+      group.addLayer(mgg.describe(marker, r[2], [s.programmes[r[3]], "plek: " + s.placements[r[4]]]));
     });
     return group;
   },
@@ -285,19 +290,8 @@ var mgg = {
     s.rows.forEach(function (r) {
       var marker = L.marker([r[0], r[1]], {icon: mgg.schoolIcon(r[5], r[6] ? String(r[6]) : ""),
                                             mggKind: r[5], mggStep: r[6]});
-      var box = document.createElement("div"), title = document.createElement("strong");
-      title.textContent = r[2];
-      box.appendChild(title);
-      [r[3], s.kinds[r[5]] + (r[6] ? " (stap " + r[6] + ")" : ""), "plek: " + s.placements[r[4]]]
-        .forEach(function (text) {
-          box.appendChild(document.createElement("br"));
-          box.appendChild(document.createTextNode(text));
-        });
-      marker.bindPopup(box);
-      var tip = document.createElement("span");
-      tip.textContent = r[2];
-      marker.bindTooltip(tip);
-      group.addLayer(marker);
+      group.addLayer(mgg.describe(marker, r[2], [r[3], s.kinds[r[5]] + (r[6] ? " (stap " + r[6] + ")" : ""),
+                                                 "plek: " + s.placements[r[4]]]));
     });
     return group;
   }
@@ -360,35 +354,24 @@ def _classes():
             super().__init__(name="Gemeentegrens" if own else "Buurgemeenten", overlay=True, control=False)
             self.own = bool(own)
 
-    class Sites(MarkerCluster):
-        """Clustered initiative markers from ``mgg.initiatives``; popups and tooltips built with textContent."""
+    class Markers(MarkerCluster):
+        """A clustered layer of markers that the page's own script builds from its data: ``mgg.sites`` (the
+        initiatives of ``mgg.initiatives``) or ``mgg.schools`` (``mgg.schoolData``); popups and tooltips built with
+        textContent. ``builder`` is one of those two names (:data:`CLUSTER_RADII`), never user text."""
 
         _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = mgg.sites(L.markerClusterGroup({{ this.options|tojavascript }}));
+        var {{ this.get_name() }} = mgg.{{ this.builder }}(L.markerClusterGroup({{ this.options|tojavascript }}));
         {% endmacro %}
         """)
         default_js: list = []
         default_css: list = []
 
-        def __init__(self, *, name):
-            super().__init__(name=name, maxClusterRadius=25, spiderfyOnMaxZoom=True, showCoverageOnHover=False,
+        def __init__(self, builder: str, *, name):
+            super().__init__(name=name, maxClusterRadius=CLUSTER_RADII[builder], spiderfyOnMaxZoom=True,
+                             showCoverageOnHover=False,
                              zoomToBoundsOnClick=False)  # mgg.clusters zooms, at most to CLUSTER_ZOOM
-
-    class Schools(MarkerCluster):
-        """Clustered school markers from ``mgg.schoolData``; popups and tooltips built with textContent."""
-
-        _template = Template("""
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = mgg.schools(L.markerClusterGroup({{ this.options|tojavascript }}));
-        {% endmacro %}
-        """)
-        default_js: list = []
-        default_css: list = []
-
-        def __init__(self, *, name):
-            super().__init__(name=name, maxClusterRadius=20, spiderfyOnMaxZoom=True, showCoverageOnHover=False,
-                             zoomToBoundsOnClick=False)
+            self.builder = builder
 
     class Scale(MacroElement):
         """A scale bar in kilometres (no miles)."""
@@ -435,14 +418,14 @@ def _classes():
         {% endmacro %}
         """)
 
-    return folium, Raw, Areas, Context, Sites, Schools, Scale, LegendSwitch, Names, Frame
+    return folium, Raw, Areas, Context, Markers, Scale, LegendSwitch, Names, Frame
 
 
 def _text(value, decimals, unit: str = "") -> str:
     """A tooltip value through the Dutch formatter: ``decimals`` is a number, "percent" (a 0-1 share) or None
     (text)."""
     if decimals is None:
-        return fmt.MISSING if value is None or (isinstance(value, float) and value != value) else str(value)
+        return fmt.name(value)
     if decimals == "percent":
         return fmt.percent(value)
     return fmt.number(value, decimals, unit)
@@ -456,7 +439,7 @@ def _site_rows(sites: gpd.GeoDataFrame) -> tuple[list, list, list, list]:
              placements.index(pl) if pl in placements else 0]
             for g, name, p, pl in zip(physical.geometry, physical["name"], physical["programme"],
                                       physical["placement"], strict=True)]
-    colours = [maps.PROGRAMME_COLOURS.get(p, maps.OTHER_COLOUR) for p in programmes]
+    colours = [mapclasses.PROGRAMME_COLOURS.get(p, mapclasses.OTHER_COLOUR) for p in programmes]
     return rows, programmes, colours, [labels.PLACEMENTS[p] for p in placements]
 
 
@@ -483,16 +466,17 @@ class Layer:
     """One switchable layer of an interactive map: a name (Dutch, shown in the layer control) and its classes."""
 
     name: str
-    classes: maps.Classes
+    classes: mapclasses.Classes
 
 
-#: Placements drawn as open circles: the site's spot is approximate.
-APPROXIMATE = ("town", "area")
-#: Tooltip rows of the municipality map: column -> (Dutch label, decimals or "percent" or None for text, unit).
-TOOLTIP = {"need_index": ("Behoefte-index", 2, ""), "reach": ("Dekking (binnen 3 km)", "percent", ""),
-           "nearest_km": ("Afstand tot locatie", 1, "km"), "gap_label": ("Klasse", None, ""),
-           "data_label": ("Gegevens", None, ""),
-           "low_income_share": ("Laag inkomen", 1, "%"), "lonely": ("Eenzaam (18+)", 1, "%")}
+def tooltip_rows(reach_m: float | None = None) -> dict[str, tuple]:
+    """Tooltip rows of the municipality map: column -> (Dutch label, decimals or "percent" or None for text, unit);
+    the coverage row names the reach ``reach_m`` (metres, default :data:`mgg_geo.rules.REACH_M`)."""
+    reach = fmt.radius(rules.REACH_M if reach_m is None else reach_m)
+    return {"need_index": ("Behoefte-index", 2, ""), "reach": (f"Dekking (binnen {reach})", "percent", ""),
+            "nearest_km": ("Afstand tot locatie", 1, "km"), "gap_label": ("Klasse", None, ""),
+            "data_label": ("Gegevens", None, ""),
+            "low_income_share": ("Laag inkomen", 1, "%"), "lonely": ("Eenzaam (18+)", 1, "%")}
 
 
 def data_labels(areas: pd.DataFrame, total: int) -> list[str]:
@@ -531,15 +515,17 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     areas = areas.assign(gap_label=labels.gap_labels(areas["need_class"], areas["coverage_class"]),
                          data_label=data_labels(areas, total))
     sites = result.sites_near(code)
-    layers = [Layer("Behoefte-index", maps.need_classes(areas["need_index"], bins,
-                                                       scope=result.map_breaks.get("scope", "provincie"))),
-              Layer("Dekking", maps.coverage_classes(areas["reach"])),
-              Layer("Afstand tot locatie", maps.distance_classes(areas["nearest_km"])),
-              Layer("Behoefte tegen dekking", maps.bivariate_classes(areas["need_class"], areas["coverage_class"]))]
+    layers = [Layer("Behoefte-index", mapclasses.need_classes(areas["need_index"], bins,
+                                                              scope=result.map_breaks.get("scope", "provincie"))),
+              Layer("Dekking", mapclasses.coverage_classes(areas["reach"], result.parameters.get("reach_m"))),
+              Layer("Afstand tot locatie", mapclasses.distance_classes(areas["nearest_km"])),
+              Layer("Behoefte tegen dekking",
+                    mapclasses.bivariate_classes(areas["need_class"], areas["coverage_class"]))]
     outlines = result.municipalities if len(result.municipalities) else None
     schools = result.schools[result.schools["gemeente_code"] == code] if len(result.schools) else None
     programme = str(result.school_whatif.at[code, "programme"]) if code in result.school_whatif.index else "STORM"
-    return interactive(areas, layers, tooltip={k: v for k, v in TOOLTIP.items() if k in areas}, sites=sites,
+    rows = {k: v for k, v in tooltip_rows(result.parameters.get("reach_m")).items() if k in areas}
+    return interactive(areas, layers, tooltip=rows, sites=sites,
                        schools=schools, programme=programme,
                        year=kinds.BOUNDARIES.of(result.sources)["year"], outlines=outlines, code=code,
                        title=f"Kaart {regions.MUNICIPALITIES[code]} – Mentaal Gezond Groningen",
@@ -548,7 +534,7 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
                        report_href=report_href,
                        partial=areas["partial_data"] if "partial_data" in areas else None,
                        partial_note=labels.PARTIAL_RULE.format(share=fmt.percent(
-                           result.parameters.get("max_missing_share", MAX_MISSING_SHARE))))
+                           result.parameters.get("max_missing_share", rules.MAX_MISSING_SHARE))))
 
 
 def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], legend_title: str = "",
@@ -583,10 +569,10 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
         The page's ``<title>``, the heading on the map (default: the title) and the link back to the report
         (relative; none without it).
     """
-    folium, Raw, Areas, Context, Sites, Schools, Scale, LegendSwitch, Names, Frame = _classes()
+    folium, Raw, Areas, Context, Markers, Scale, LegendSwitch, Names, Frame = _classes()
     if isinstance(layers, str):
-        layers = [Layer(legend_title or layers, maps.quantile_classes(areas[layers], title=legend_title))]
-    shown = maps.display_geometry(areas).to_crs(settings.CRS_WEB)
+        layers = [Layer(legend_title or layers, mapclasses.quantile_classes(areas[layers], title=legend_title))]
+    shown = mapclasses.display_geometry(areas).to_crs(settings.CRS_WEB)
     labels_ = ["Gebied"] + [label for label, _, _ in tooltip.values()]
     values = [[_text(name, None)] + [_text(row[col], decimals, unit)
                                      for col, (_, decimals, unit) in tooltip.items()]
@@ -597,8 +583,8 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
     for feature, row in zip(collection["features"], values, strict=True):
         feature["properties"]["v"] = row
     points = shown.geometry.representative_point()
-    data = {"data": collection, "fields": labels_, "neighbour": maps.NEIGHBOUR_COLOUR,
-            "outline": maps.OUTLINE_COLOUR, "partialEdge": PARTIAL_EDGE, "hatch": f"url(#{HATCH_ID})",
+    data = {"data": collection, "fields": labels_, "neighbour": mapclasses.NEIGHBOUR_COLOUR,
+            "outline": mapclasses.OUTLINE_COLOUR, "partialEdge": PARTIAL_EDGE, "hatch": f"url(#{HATCH_ID})",
             "labels": [[round(pt.y, DECIMALS), round(pt.x, DECIMALS)] for pt in points],
             "clusterZoom": CLUSTER_ZOOM,
             "colours": [[None if c is None or c != c else c for c in layer.classes.colours.reindex(shown.index)]
@@ -617,7 +603,7 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
                      attr="© OpenStreetMap", show=False, overlay=True).add_to(fmap)
     has_context = outlines is not None and len(outlines)
     if has_context:
-        context = maps.display_geometry(outlines, 100.0).to_crs(settings.CRS_WEB)
+        context = mapclasses.display_geometry(outlines, 100.0).to_crs(settings.CRS_WEB)
         context = gpd.GeoDataFrame({"own": context.index == code},  # by position, as the areas above
                                    geometry=context.geometry.set_precision(10 ** -DECIMALS).to_numpy(),
                                    crs=settings.CRS_WEB)
@@ -637,14 +623,14 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
             data["initiatives"] = {"rows": rows, "programmes": programmes, "colours": site_colours,
                                    "placements": placements,
                                    "approximate": [list(labels.PLACEMENTS).index(p) for p in APPROXIMATE]}
-            Sites(name="Preventie-initiatieven (locaties)").add_to(fmap)
+            Markers("sites", name="Preventie-initiatieven (locaties)").add_to(fmap)
     school_legend = ""
     rows = school_rows(schools)
     if rows:
         kinds = [k.format(programme=programme) for k in SCHOOL_KINDS]
         data["schoolData"] = {"rows": rows, "kinds": kinds, "placements": [labels.PLACEMENTS[p] for p in
                                                                          labels.PLACEMENTS]}
-        Schools(name=f"Scholen: kandidaat voor {programme} (DUO)").add_to(fmap)
+        Markers("schools", name=f"Scholen: kandidaat voor {programme} (DUO)").add_to(fmap)
         symbol = '<span class="mgg-school{}" style="display:inline-block;vertical-align:middle;margin-right:4px">' \
                  '</span>'
         school_legend = ('<div style="margin-top:4px">'
@@ -670,7 +656,7 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
         + f'<div class="mgg-kop"><h1>{html.escape(heading or title)}</h1>{back}</div>'
         '<details class="mgg-legenda" open><summary>Legenda</summary>'
         f'{legends}{sites_legend}{school_legend}<div style="margin-top:4px;color:#555">'
-        f'{html.escape(_attribution(year))}</div></details>'))
+        f'{html.escape(mapclasses.attribution(year, background=True))}</div></details>'))
     Scale().add_to(fmap)
     LegendSwitch().add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
@@ -690,10 +676,6 @@ def _legend(layer: Layer, visible: bool, *, partial: str = "") -> str:
                  f"{html.escape(labels.PARTIAL)} ({html.escape(partial)})</div>")
     return (f'<div data-laag="{html.escape(layer.name)}"{"" if visible else " hidden"}>'
             f"<b>{html.escape(layer.classes.title)}</b>{rows}</div>")
-
-
-def _attribution(year) -> str:
-    return maps.ATTRIBUTION.format(year=year) + " Achtergrond (optioneel): © OpenStreetMap-bijdragers."
 
 
 def render(fmap) -> str:

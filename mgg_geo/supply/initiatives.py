@@ -52,7 +52,7 @@ register; warnings keep the row and flag it (e.g. a row without any age
 range: it counts for no target group).
 
 Names and free text are data, never markup: they are stored verbatim and
-escaped wherever they reach HTML (see :mod:`mgg_geo.present.maps`).
+escaped wherever they reach HTML (see :mod:`mgg_geo.present.webmap`).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -71,6 +72,7 @@ from mgg_geo import settings
 from mgg_geo.data import files, regions, sources
 from mgg_geo.data.pdok import Geocoder
 from mgg_geo.errors import DataError, MggError, RegisterError
+from mgg_geo.text import cell
 
 PREVENTION_LEVELS = ("universeel", "selectief", "geïndiceerd", "terugvalpreventie")
 _LEVEL_ALIASES = {"universal": "universeel", "selective": "selectief", "indicated": "geïndiceerd",
@@ -114,6 +116,9 @@ UNCERTAIN_STATUSES = STATUSES[1:]
 _STATUS_ALIASES = {"active": "actief", "dated": "gedateerd", "planned": "gepland", "closed": "gesloten",
                    "onzeker": "gedateerd", "verouderd": "gedateerd"}
 PLACEMENTS = ("exact", "address", "postcode", "town", "area")
+#: The placements that put a site only approximately (on its town or area): drawn open on every map and counted
+#: apart in the reports.
+APPROXIMATE = ("town", "area")
 
 #: English column name -> accepted headers (compared case-insensitively, spaces/underscores ignored).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -271,16 +276,13 @@ def normalise_columns(frame: pd.DataFrame, origin: str) -> tuple[pd.DataFrame, d
 
 # --------------------------------------------------------------------------- helpers
 
-
-def _text(value) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    text = str(value).strip()
-    return text or None
+#: A register cell as written: its text, or None when empty (the one rule for a missing value,
+#: :func:`mgg_geo.text.cell`; a name reading "NULL" or "nan" is a name).
+_given = partial(cell, missing=None, literal=True)
 
 
 def _number(value) -> float | None:
-    text = _text(value)
+    text = _given(value)
     if text is None:
         return None
     text = text.replace(" ", "")
@@ -290,7 +292,7 @@ def _number(value) -> float | None:
 
 
 def _date(value) -> dt.date | None:
-    text = _text(value)
+    text = _given(value)
     if text is None:
         return None
     for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y"):
@@ -308,7 +310,7 @@ def status_of(value) -> str:
     >>> status_of(" Dated "), status_of(None)
     ('gedateerd', 'actief')
     """
-    text = _text(value)
+    text = _given(value)
     if text is None:
         return "actief"
     word = text.lower()
@@ -328,7 +330,7 @@ def source_date_of(value) -> str | None:
     >>> source_date_of("2020"), source_date_of("2021-02"), source_date_of(None)
     ('2020', '2021-02', None)
     """
-    text = _text(value)
+    text = _given(value)
     if text is None:
         return None
     if text.endswith(".0") and text[:-2].isdigit():  # a year that went through a number column
@@ -344,7 +346,7 @@ def source_date_of(value) -> str | None:
 
 
 def _levels(value) -> tuple[list[str], list[str]]:
-    text = _text(value)
+    text = _given(value)
     if text is None:
         return [], []
     good, bad = [], []
@@ -481,11 +483,11 @@ def _place_row(i, row, add, layers, province, geocoder, ref: dt.date, counted: s
         ok = False
         add("error", i, column, message)
 
-    name, programme = _text(row["name"]), _text(row["programme"])
+    name, programme = _given(row["name"]), _given(row["programme"])
     if name is None:
         error("name", "missing required field: the initiative's name")
     for column in ("name", "programme", "organisation"):
-        text = _text(row[column])
+        text = _given(row[column])
         if text and _MARKUP.search(text):
             add("warning", i, column, f"{text!r} contains markup, script or template-like text; it is kept "
                                       "and always shown as plain text, never evaluated")
@@ -502,8 +504,8 @@ def _place_row(i, row, add, layers, province, geocoder, ref: dt.date, counted: s
         error("capacity", f"negative capacity ({values['capacity']:g}); give participants or places per year")
     if None not in (values["age_min"], values["age_max"]) and values["age_min"] > values["age_max"]:
         error("age_max", f"age_max {values['age_max']:g} is below age_min {values['age_min']:g}")
-    if values["age_min"] is None and values["age_max"] is None and _text(row["age_min"]) is None \
-            and _text(row["age_max"]) is None:
+    if values["age_min"] is None and values["age_max"] is None and _given(row["age_min"]) is None \
+            and _given(row["age_max"]) is None:
         add("warning", i, "age_min, age_max", "no age range: it counts for no target group, so reports leave it "
                                               "out of coverage and name it on page 1; fill in the youngest and/or "
                                               "oldest age (or run with --include-unknown-ages)")
@@ -540,7 +542,7 @@ def _place_row(i, row, add, layers, province, geocoder, ref: dt.date, counted: s
         else:
             hits = layers["gemeente"].index[layers["gemeente"].geometry.intersects(point.buffer(1))]
             gemeente = hits[0] if len(hits) else _nearest(layers["gemeente"], point)
-            given = _text(row["municipality"])
+            given = _given(row["municipality"])
             if given:
                 try:
                     code = regions.resolve_municipality(given)
@@ -561,7 +563,7 @@ def _place_row(i, row, add, layers, province, geocoder, ref: dt.date, counted: s
         active = False
         add("warning", i, "status", f"status {status}: listed, but not counted for coverage (count it with "
                                     f"--include-status {status})")
-    record = {k: _text(row[k]) for k in COLUMNS}
+    record = {k: _given(row[k]) for k in COLUMNS}
     record.update(values)
     record.update({"status": status, "source_date": source_date})
     record.update({"start_date": dates["start_date"], "end_date": dates["end_date"], "row": None,
@@ -593,7 +595,7 @@ def _locate(i, row, error, add, layers, geocoder):
                 area_point = layer.geometry.loc[area_code].representative_point()
     # exact coordinates
     for a, b, crs in (("lat", "lon", "EPSG:4326"), ("x", "y", settings.CRS_ANALYSIS)):
-        if _text(row[a]) is None and _text(row[b]) is None:
+        if _given(row[a]) is None and _given(row[b]) is None:
             continue
         try:
             u, v = _number(row[a]), _number(row[b])
@@ -619,8 +621,8 @@ def _locate(i, row, error, add, layers, geocoder):
             point = Point(u, v)
         return point, "exact", None, None, False, f"{a}, {b}"
     # geocoding
-    postcode, number = _text(row["postcode"]), _text(row["huisnummer"])
-    street, town = _text(row["street"]), _text(row["town"])
+    postcode, number = _given(row["postcode"]), _given(row["huisnummer"])
+    street, town = _given(row["street"]), _given(row["town"])
     if postcode and not _POSTCODE.match(postcode):
         error("postcode", f"{postcode!r} is not a Dutch postcode (1234 AB)")
         return None, None, None, None, False, None

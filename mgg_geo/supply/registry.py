@@ -59,6 +59,7 @@ from mgg_geo.data import files, regions
 from mgg_geo.data.cache import atomic_file
 from mgg_geo.errors import DataError, MggError
 from mgg_geo.supply import initiatives, schools
+from mgg_geo.text import cell
 
 #: The register's columns, in order, with their Dutch headers.
 REGISTER_COLUMNS = ("naam", "programma", "organisatie", "preventieniveau", "setting", "doelgroep", "leeftijd_min",
@@ -108,12 +109,6 @@ class Built:
     inputs: dict[str, str] = field(default_factory=dict)
 
 
-def _text(value) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return re.sub(r"\s+", " ", str(value)).strip()
-
-
 def _read(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     """A CSV file with (at least) ``columns``, as text; a DataError names the file and the missing columns."""
     frame = files.read_table(path, files.register_limits())
@@ -122,7 +117,7 @@ def _read(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     if missing:
         raise DataError(f"{path}: not a {what}: the columns {', '.join(missing)} are missing "
                         f"(found: {', '.join(frame.columns)}).")
-    return frame.map(_text)
+    return frame.map(cell, missing="", squeeze=True, literal=True)
 
 
 def read_curated(path: Path) -> pd.DataFrame:
@@ -130,7 +125,7 @@ def read_curated(path: Path) -> pd.DataFrame:
     ``gebiedsbreed`` and ``reden``. Every problem is named by file, row (as Excel shows it) and column."""
     frame = files.read_table(path, files.register_limits())
     frame.columns = [str(c).strip().lstrip("\ufeff").lower() for c in frame.columns]
-    frame = frame.map(_text)
+    frame = frame.map(cell, missing="", squeeze=True, literal=True)
     known = set(REGISTER_COLUMNS) | set(CURATED_EXTRA)
     problems = [f"column {c!r} is not a register column" for c in frame.columns if c not in known]
     for column in CURATED_EXTRA:
@@ -332,7 +327,7 @@ def _from_fact(fact, age, correction, layers, duo, notes: list) -> dict:
     c = correction if correction is not None else pd.Series(dtype=object)
 
     def cur(column: str) -> str:
-        return _text(c.get(column, ""))
+        return cell(c.get(column, ""), "", squeeze=True, literal=True)
 
     own_notes: list[str] = []
     levels, inferred = levels_of(fact["prevention_level"])
@@ -471,7 +466,7 @@ def read_register(path: str | Path) -> pd.DataFrame:
         return pd.DataFrame(columns=list(REGISTER_COLUMNS))
     frame = files.read_table(path, files.register_limits())
     frame.columns = [str(c).strip().lstrip("\ufeff").lower() for c in frame.columns]
-    return frame.map(_text)
+    return frame.map(cell, missing="", squeeze=True, literal=True)
 
 
 def changes(before: pd.DataFrame, after: pd.DataFrame) -> list[Change]:

@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
@@ -44,6 +43,7 @@ from mgg_geo import settings
 from mgg_geo.data import cache, files, regions
 from mgg_geo.data.pdok import Geocoder
 from mgg_geo.errors import DataError, MggError, MggWarning
+from mgg_geo.text import cell
 
 #: Schema name -> accepted headers (case, spaces, hyphens and underscores ignored): the regional extract's and
 #: DUO's own.
@@ -104,20 +104,13 @@ class Schools:
                 "placements": {k: int(v) for k, v in self.frame["placement"].value_counts().items()}}
 
 
-def _text(value) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    text = re.sub(r"\s+", " ", str(value)).strip()
-    return text or None
-
-
 def town_name(raw) -> str:
     """A DUO town as it is written: "WINSUM GN" -> "Winsum", "OUDE PEKELA" -> "Oude Pekela".
 
     >>> town_name("HAREN GN"), town_name("TER APEL"), town_name("Groningen (Beijum)")
     ('Haren', 'Ter Apel', 'Groningen (Beijum)')
     """
-    text = _text(raw) or ""
+    text = cell(raw, "", squeeze=True, literal=True)
     text = re.sub(r"\s+GN$", "", text, flags=re.IGNORECASE)
     return text.title() if text.isupper() else text
 
@@ -147,7 +140,7 @@ def read(path: str | Path) -> tuple[pd.DataFrame, int]:
                                                     else ["gemeentenummer or gemeentenaam"])
         raise DataError(f"{path}: not a DUO list of school locations: the columns {', '.join(need)} are missing "
                         f"(found: {', '.join(map(str, raw.columns))}).")
-    frame = raw[list(renamed)].rename(columns=renamed).map(_text)
+    frame = raw[list(renamed)].rename(columns=renamed).map(cell, missing=None, squeeze=True, literal=True)
     for key in COLUMNS:
         if key not in frame:
             frame[key] = None

@@ -1,0 +1,57 @@
+"""The one rule for a missing value as text, for every layer.
+
+A value is missing when it is None, NaN, ``pd.NA`` or ``NaT``, or text that
+pandas, numpy or ``str()`` make of one ("", "nan", "<NA>", "None", "NaT",
+"null"; but in a user's file such text is a name). :func:`cell` writes any
+value as text and a missing one as the caller's word for it: "–" in what a
+reader sees (:mod:`mgg_geo.present.fmt` uses it as ``fmt.name``), "" in a
+command-line table, None where a reader of a file keeps "no value". CBS's own markers of a suppressed figure ("." and
+the like) are a matter of the tables (:mod:`mgg_geo.data.tables`), not of
+this module.
+
+Examples
+--------
+>>> cell("Warffum "), cell(None), cell(float("nan")), cell("<NA>"), cell(3.5)
+('Warffum', '–', '–', '–', '3.5')
+>>> cell("  Oude   Pekela ", None, squeeze=True), cell("nan", None), cell("NULL", None, literal=True), cell(" ", "")
+('Oude Pekela', None, 'NULL', '')
+>>> is_missing(pd.NA), is_missing(pd.NaT), is_missing(0), is_missing("")
+(True, True, False, False)
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+#: The text of a missing value in what a reader sees (an en dash).
+MISSING = "–"
+#: What pandas, numpy and str() make of a missing value, case-folded.
+MISSING_TEXT = frozenset({"", "<na>", "nan", "none", "nat", "null"})
+
+
+def is_missing(value) -> bool:
+    """True for None, NaN, ``pd.NA`` and ``NaT`` (a missing value, not yet text); False for anything else, including
+    a list or an array."""
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def cell(value, missing: str | None = MISSING, *, squeeze: bool = False, literal: bool = False) -> str | None:
+    """``value`` as text without surrounding white space (``squeeze``: every run of white space one space), or
+    ``missing`` when it is missing (:func:`is_missing`) or its text is that of a missing value (:data:`MISSING_TEXT`).
+
+    ``literal``: text is what it says and only empty text is missing, for a user's file, where a name may read
+    "NULL" or "nan".
+    """
+    if is_missing(value):
+        return missing
+    text = str(value).strip()
+    if squeeze:
+        text = re.sub(r"\s+", " ", text)
+    return missing if not text or (not literal and text.casefold() in MISSING_TEXT) else text
