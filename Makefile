@@ -18,7 +18,7 @@ TOKEN    ?=
 LAB_ARGS ?=
 SHARED_DATA ?= $(if $(MGG_SHARED_DATA),$(MGG_SHARED_DATA),../shared/data)
 PYTEST_ARGS ?=
-# make test: the number of pytest processes (pytest-xdist; 0: one process, as plain pytest)
+# make test, make test-fast: the number of pytest processes (pytest-xdist; 0: one process, as plain pytest)
 TEST_JOBS ?= 2
 
 .PHONY: all reports test test-fast import-shared status bench lab clean
@@ -67,7 +67,7 @@ test: $(STAMP) $(LEAFLET)
 # The fast tier: everything but the slow tests (tests/conftest.py says which) and the notebooks.
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not slow" mgg_geo tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile -m "not slow" mgg_geo tests $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -1,13 +1,12 @@
 """Notebook tests (nbval): every notebook in notebooks/ runs on the real shared data at wijk level.
 
-The kernels are separate processes, so their environment is set here, once:
-a temporary cache filled by importing the shared example files
-(``MGG_CACHE_DIR``), and every service URL pointed at a closed local port, so
-no notebook can reach the internet. Without the shared data folder the
-notebook tests are skipped with a reason (a failure under ``CI=true``).
+The kernels are separate processes, so their environment is set here, by the process that runs the notebooks,
+before the first one starts: a temporary cache filled by importing the shared example files (``MGG_CACHE_DIR``),
+and every service URL pointed at a closed local port, so no notebook can reach the internet. (A run without
+notebooks, ``make test-fast``, makes none.) Without the shared data folder the notebook tests are skipped with a
+reason (a failure under ``CI=true``).
 
-Under pytest-xdist the cache is made once, by the controlling process, before the workers start (they inherit
-its environment); the notebooks run one after another on one worker (:func:`pytest_xdist_make_scheduler`), so
+Under pytest-xdist the notebooks run one after another on one process (:func:`pytest_xdist_make_scheduler`), so
 an analysis is computed once and found in the memo by the next notebook, as in the batch.
 """
 
@@ -20,18 +19,15 @@ import tempfile
 import pytest
 
 CLOSED = "http://127.0.0.1:9"
-#: Set in the environment once the notebooks' cache is made (pytest-xdist workers inherit it and make none).
-READY = "MGG_TEST_NBVAL_CACHE"
 
 
-def pytest_configure(config):
-    if not getattr(config.option, "nbval_lax", False) or os.environ.get(READY):
+def _notebook_environment(config) -> None:
+    """The notebooks' cache and service URLs in this process's environment, which the kernels inherit (once)."""
+    if getattr(config, "_mgg_nbval_cache", None):
         return
     from mgg_geo import settings
     from mgg_geo.data import imports
 
-    if not settings.SHARED_DATA.is_dir():
-        return
     cache = tempfile.mkdtemp(prefix="mgg-nbval-cache-")
     config._mgg_nbval_cache = cache  # removed when this process ends the run
     os.environ["MGG_CACHE_DIR"] = cache
@@ -44,14 +40,18 @@ def pytest_configure(config):
         imports.import_shared(settings.SHARED_DATA)
     finally:
         settings.CACHE_DIR = saved
-    os.environ[READY] = cache
+
+
+@pytest.hookimpl(tryfirst=True)  # before nbval starts the notebook's kernel
+def pytest_runtest_setup(item):
+    if str(item.fspath).endswith(".ipynb"):
+        _notebook_environment(item.config)
 
 
 def pytest_unconfigure(config):
     cache = getattr(config, "_mgg_nbval_cache", None)
     if cache:
         shutil.rmtree(cache, ignore_errors=True)
-        os.environ.pop(READY, None)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -16,8 +16,25 @@ The names most callers need are importable from here: ``analysis.run``,
 ``analysis.need_variant`` (the reports' need index again, or an explicit departure from it).
 """
 
-from mgg_geo.analysis.chain import Analysis, key_figures, need_variant, run
-from mgg_geo.analysis.memo import from_notebook, run_cached
-from mgg_geo.analysis.parameters import ReportParameters
+from __future__ import annotations
 
-__all__ = ["Analysis", "ReportParameters", "from_notebook", "key_figures", "need_variant", "run", "run_cached"]
+import importlib
+
+#: The names importable from here, by the module that defines them; loaded on first use, so that a module that needs
+#: only the parameters (the command line's options, say) does not load the whole chain with it.
+NAMES = {"Analysis": "chain", "key_figures": "chain", "need_variant": "chain", "run": "chain",
+         "from_notebook": "memo", "run_cached": "memo", "ReportParameters": "parameters"}
+__all__ = sorted(NAMES)
+
+
+def __getattr__(name: str):
+    """Load the module of a public name on first use (``analysis.run`` loads the chain)."""
+    if name in NAMES:
+        value = getattr(importlib.import_module(f"mgg_geo.analysis.{NAMES[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'mgg_geo.analysis' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(NAMES))
