@@ -31,6 +31,18 @@ def result(province_analysis):
     return province_analysis
 
 
+_SUMMARIES: dict[tuple[int, str], str] = {}
+
+
+def _summary(result, code: str) -> str:
+    """Page 1 of a report (:meth:`MunicipalityReport.summary`, which draws the gap map), rendered once per analysis
+    and municipality: several tests read the same page."""
+    key = (id(result), code)
+    if key not in _SUMMARIES:
+        _SUMMARIES[key] = reports.MunicipalityReport(result, code).summary()
+    return _SUMMARIES[key]
+
+
 def _sentences(fragment: str) -> list[str]:
     """The paragraphs of a rendered summary as plain text."""
     return [html.unescape(re.sub(r"<[^>]+>", "", p))
@@ -249,7 +261,7 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
     f = _facts(result, code)
     report = reports.MunicipalityReport(result, code)
     seen: set[str] = set()
-    for sentence in _sentences(report.summary()):
+    for sentence in _sentences(_summary(result, code)):
         _check_sentence(sentence, f, seen)
     expected = {"population", "sites", "cell", "measured"} | ({"within"} if f["sites"] else set()) \
         | ({"excluded"} if f["excluded"] else set()) | ({"offers"} if f["offers"] else set()) \
@@ -279,13 +291,13 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
 
 
 def test_the_sites_without_age_range_of_eemsdelta_and_veendam_are_named_on_page_one(result):
-    eemsdelta = _sentences(reports.MunicipalityReport(result, "Eemsdelta").summary())
+    eemsdelta = _sentences(_summary(result, "GM1979"))
     assert ("1 locatie zonder leeftijdsbereik niet meegeteld: Cadanz Welzijn jongerenclubhuis Delfzijl-Noord; vul dit "
             "aan in het register.") in eemsdelta
     assert ("Het register bevat voor Eemsdelta 3 plekken, en geen daarvan telt mee voor jongeren van 0 tot 25 jaar "
             "(niet meegeteld: 2 met status gedateerd en 1 zonder leeftijdsbereik).") in " ".join(eemsdelta)
     assert not any("geen enkele fysieke locatie" in s for s in eemsdelta)
-    veendam = _sentences(reports.MunicipalityReport(result, "Veendam").summary())
+    veendam = _sentences(_summary(result, "GM0047"))
     assert "1 locatie zonder leeftijdsbereik niet meegeteld: Jongerencentrum Break! (deBasis Veendam); vul dit aan " \
            "in het register." in veendam
     # and the priority list says why Noord, where the Cadanz site stands, reads as far from any site
@@ -296,7 +308,7 @@ def test_the_sites_without_age_range_of_eemsdelta_and_veendam_are_named_on_page_
 def test_groningen_counts_agree_between_sentence_key_figures_and_quality_list(result):
     """Five physical sites everywhere (the area-wide KoPPeLing is not one of them), three of them on one point."""
     report = reports.MunicipalityReport(result, "Groningen")
-    summary = " ".join(_sentences(report.summary()))
+    summary = " ".join(_sentences(_summary(result, report.code)))
     assert ("In het register staan in Groningen 5 fysieke locaties met aanbod voor de doelgroep (alle 5 bij benadering "
             "geplaatst; 3 daarvan op één punt, in Centrum).") in summary
     key = _text(report.key_figures())
@@ -314,8 +326,9 @@ def test_groningen_counts_agree_between_sentence_key_figures_and_quality_list(re
 
 def _report_text(result, code: str) -> str:
     r = reports.MunicipalityReport(result, code)
-    parts = [r.summary(), r.key_figures(), r.priorities(), r.comparison(), r.young_adults(), r.quality(),
-             r.method(), r.sources(), r.parameters(), sections.section(sections.whatif_blocks(result, r.code)),
+    parts = [_summary(result, r.code), r.key_figures(), r.priorities(), r.comparison(), r.young_adults(),
+             r.quality(), r.method(), r.sources(), r.parameters(),
+             sections.section(sections.whatif_blocks(result, r.code)),
              sections.section(sections.trends_blocks(result, r.code))]
     return _text("".join(parts))
 
@@ -595,8 +608,8 @@ def test_method_terms_are_explained_once_under_method_and_nowhere_else(result, c
     """Option names and technical terms stay out of the body (page 1, the tables, the register, the proposal, the
     data quality); the method section names each once, with what it means."""
     r = reports.MunicipalityReport(result, code)
-    body = _text("".join([r.summary(), r.key_figures(), r.register(), r.priorities(), r.comparison(), r.quality(),
-                          sections.section(sections.whatif_blocks(result, r.code)),
+    body = _text("".join([_summary(result, r.code), r.key_figures(), r.register(), r.priorities(), r.comparison(),
+                          r.quality(), sections.section(sections.whatif_blocks(result, r.code)),
                           sections.section(sections.trends_blocks(result, r.code))]))
     for term in ("E2SFCA", "include_unknown_ages", "include_status", "--include", "Rang van", "(90%)", "z-score"):
         assert term not in body, term
