@@ -363,9 +363,9 @@ def test_a_hanging_service_fails_fast_with_one_message(listener, imported_cache,
 # ---------------------------------------------------------------- parallel and killed builds
 
 
-def test_two_builds_into_one_folder_are_both_listed(memo_cache, tmp_path):
+def test_two_builds_into_one_folder_are_both_listed(imported_cache, tmp_path):
     cache_dir = tmp_path / "cache"
-    shutil.copytree(memo_cache, cache_dir)  # its analysis saved, as after an earlier run
+    shutil.copytree(imported_cache, cache_dir)  # both compute the analysis and save it into the one cache
     env = env_for(cache_dir)
     args = ["reports", "--offline", "--draws", "10", "--out", "reports", "--no-progress", "--reference-date",
             "2026-01-01", "--workers", "1", "--gemeente"]
