@@ -69,6 +69,7 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(skip)
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: plain pytest (without it) runs as well
 def pytest_xdist_make_scheduler(config, log):
     """Under pytest-xdist (``make test``): a test file runs on one process, so that its tests share their module
     fixtures (a rendered batch is made once), and the notebooks run one after another on one process (nbval runs a
