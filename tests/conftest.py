@@ -102,6 +102,31 @@ def cache_dir(folder: Path):
         settings.CACHE_DIR = saved
 
 
+def kernel_environment(cache: Path) -> dict[str, str]:
+    """What a notebook kernel of an offline report run needs: the cache and every service on a closed port."""
+    return {"MGG_CACHE_DIR": str(cache), "MGG_HTTP_RETRIES": "0",
+            **{n: "http://127.0.0.1:9" for n in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL",
+                                                  "MGG_PDOK_SERVICE_URL", "MGG_PDOK_API_URL")}}
+
+
+@contextlib.contextmanager
+def offline_kernels(cache: Path):
+    """For the block, this process and the kernels it starts use ``cache`` and no service (the environment of
+    :func:`kernel_environment` and ``settings.CACHE_DIR``), restored afterwards (for module fixtures)."""
+    env = kernel_environment(cache)
+    saved_env = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        with cache_dir(cache):
+            yield
+    finally:
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 SHARED = settings.SHARED_DATA
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from mgg_geo import cli, settings
+from mgg_geo import cli
 from mgg_geo.present import fmt, maps, pdf, webmap
 from tests import pdfcheck
-from tests.conftest import CHROMIUM, offline_context
+from tests.conftest import CHROMIUM, offline_context, offline_kernels
 
 pytestmark = [pytest.mark.shared, pytest.mark.browser]
 
@@ -37,31 +37,16 @@ class Run:
     """The reports command in this process, with the environment the notebook kernels need."""
 
     def __init__(self, cache: Path):
-        self.env = {"MGG_CACHE_DIR": str(cache), "MGG_HTTP_RETRIES": "0",
-                    **{n: "http://127.0.0.1:9" for n in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL",
-                                                          "MGG_PDOK_SERVICE_URL", "MGG_PDOK_API_URL")}}
         self.cache = cache
 
     def __call__(self, args: list[str], capsys=None) -> tuple[int, str]:
-        saved_env = {k: os.environ.get(k) for k in self.env}
-        saved_cache = settings.CACHE_DIR
-        os.environ.update(self.env)
-        settings.CACHE_DIR = self.cache
-        try:
-            from contextlib import redirect_stdout
-            from io import StringIO
+        from contextlib import redirect_stdout
+        from io import StringIO
 
-            out = StringIO()
-            with redirect_stdout(out):
-                code = cli.main(args)
-            return code, out.getvalue()
-        finally:
-            settings.CACHE_DIR = saved_cache
-            for k, v in saved_env.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        out = StringIO()
+        with offline_kernels(self.cache), redirect_stdout(out):
+            code = cli.main(args)
+        return code, out.getvalue()
 
 
 @pytest.fixture(scope="module")

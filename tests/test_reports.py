@@ -11,7 +11,7 @@ from mgg_geo.analysis.parameters import ReportParameters
 from mgg_geo.errors import ParameterError
 from mgg_geo.present import mapclasses, maps, webmap
 from tests import pdfcheck
-from tests.conftest import REPORTS, offline_context
+from tests.conftest import REPORTS, offline_context, offline_kernels
 
 pytestmark = pytest.mark.shared
 
@@ -47,23 +47,9 @@ def rendered(tmp_path_factory, imported_cache):
                                        "gebiedscode": "WK076501", "opmerkingen": "test"}
     text += ";".join(row.values()) + "\r\n"
     register.write_text(text, encoding="utf-8-sig")
-    env = {"MGG_CACHE_DIR": str(cache), "MGG_HTTP_RETRIES": "0",
-           **{n: "http://127.0.0.1:9" for n in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL",
-                                                 "MGG_PDOK_SERVICE_URL", "MGG_PDOK_API_URL")}}
-    saved_env = {k: os.environ.get(k) for k in env}
-    saved_cache = settings.CACHE_DIR
-    os.environ.update(env)
-    settings.CACHE_DIR = cache
-    try:
+    with offline_kernels(cache):
         result = batch.run(COMMON.replace(register_path=register), reports_for=["GM0765", "GM0047"],
                            out_dir=root / "reports", workers=2, progress=False)
-    finally:
-        settings.CACHE_DIR = saved_cache
-        for k, v in saved_env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return result, root / "reports"
 
 
