@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from mgg_geo import cli
+from mgg_geo.data import imports
+from mgg_geo.errors import RegisterError
 from mgg_geo.supply import initiatives
 from tests import register_world as world
 
@@ -226,3 +228,47 @@ def test_the_default_reference_date_is_todays_date_in_amsterdam(tmp_path, monkey
     assert register.reference_date == dt.date(2026, 12, 6)
     assert fmt.date(register.reference_date) == "6 december 2026"
     assert fmt.when(settings.now().isoformat()) == "6 december 2026, 00:52 (CET)"
+
+
+def _later_buurten(tmp_path, renumbered: dict[str, str]) -> None:
+    """The synthetic buurten as a later year (2024) imports them, with some codes renumbered."""
+    bu = world.layers()["buurt"].reset_index()
+    bu["code"] = bu["code"].replace(renumbered)
+    path = tmp_path / "buurten_2024.geojson"
+    bu.rename(columns={"code": "statcode", "name": "statnaam"}).to_file(path, driver="GeoJSON")
+    imports.import_boundaries(path, level="buurt", year=2024)
+
+
+def _layers_of(year: int) -> dict:
+    layers = world.layers()
+    for layer in layers.values():
+        layer.attrs["year"] = year
+    return layers
+
+
+def test_a_code_of_another_imported_year_is_placed_on_that_years_area(tmp_path):
+    """The register names BU00140002, the 2024 code of the buurt 2021 calls BU00140001 (north-west): both rows
+    land in that square, the area-wide one with its 2024 area, and each says which year its code is from."""
+    _later_buurten(tmp_path, {"BU00140001": "BU00140002"})
+    path = _csv(tmp_path, [HEADER, "Wijkteam;KoPPeLing;;;;;;selectief;BU00140002;",
+                           "Soos;jongerenwerk;;;;;;universeel;BU00140002;Noordwest"])
+    reg = _load(path, boundaries=_layers_of(2021))
+    north_west = world.layers()["buurt"].geometry["BU00140001"]
+    wide, site = reg.initiatives.iloc[0], reg.initiatives.iloc[1]
+    assert wide["area_wide"] and wide["area"].equals(north_west) and wide.geometry.within(north_west)
+    assert not site["area_wide"] and site["placement"] == "area" and site.geometry.within(north_west)
+    said = [p.message for p in reg.warnings if p.column == "gebiedscode"]
+    assert said.count("BU00140002 is a buurt of 2024, not of 2021: placed on its area of 2024") == 2
+
+
+def test_a_code_of_no_imported_year_names_the_years_searched_and_the_import(tmp_path):
+    _later_buurten(tmp_path, {})
+    path = _csv(tmp_path, [HEADER, "Soos;jongerenwerk;;;;;;universeel;BU00149999;Noordwest"])
+    with pytest.raises(RegisterError) as caught:
+        _load(path, boundaries=_layers_of(2021))
+    assert [(p.row, p.column, p.message) for p in caught.value.problems if p.severity == "error"] == [
+        (2, "gebiedscode", "unknown area code BU00149999: not a buurt of the province in the buurt boundaries of "
+                           "2021, 2024; if it is a code of another year, import that year's buurt boundaries "
+                           "(mgg-geo import boundaries FILE --level buurt --year YEAR)"),
+        (2, "plaats", "could not place Noordwest (geocoding unavailable); give a known area code (gebiedscode) or "
+                      "coordinates")]

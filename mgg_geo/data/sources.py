@@ -289,6 +289,13 @@ def boundaries_at(year: int, level: str, *, offline: bool = False) -> Dataset | 
         return None
 
 
+def boundary_years(level: str) -> list[int]:
+    """The years of the ``level`` boundaries in the cache, newest first."""
+    level = regions.check_level(level)
+    years = {e.manifest.get("year") for e in cache.entries("boundaries") if e.manifest.get("level") == level}
+    return sorted((y for y in years if isinstance(y, int)), reverse=True)
+
+
 def kwb_at(year: int, level: str, *, require: tuple[str, ...] = (), offline: bool = False) -> Dataset | None:
     """A Kerncijfers table in the indeling of ``year`` with rows at ``level`` (cache, else CBS), else None."""
     entry = cache.find("kwb", year=year, level=level, require=require)

@@ -69,7 +69,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from mgg_geo import settings
-from mgg_geo.data import files, regions, sources
+from mgg_geo.data import files, kinds, regions, sources
 from mgg_geo.data.pdok import Geocoder
 from mgg_geo.errors import DataError, MggError, RegisterError
 from mgg_geo.text import cell
@@ -364,11 +364,66 @@ def boundary_layers(*, year: int | None = None, offline: bool = False) -> dict[s
     layers = {}
     for level in regions.LEVELS:
         try:
-            layers[level] = sources.boundaries(year, level, offline=offline).frame.set_index("code")
+            dataset = sources.boundaries(year, level, offline=offline)
         except MggError:
             if level == "gemeente":
                 raise
+            continue
+        layers[level] = dataset.frame.set_index("code")
+        layers[level].attrs["year"] = dataset.manifest.get("year")
     return layers
+
+
+class _AreaCodes:
+    """The area a register's ``gebiedscode`` names: in the boundaries used, else in another year's.
+
+    A code is a place whatever the indeling: a code that is not an area of the boundaries used (a buurt
+    renumbered since, or a register written against newer boundaries) is looked up in the cached boundaries
+    of the other years at its level, newest first, and the row is placed on that area (with a warning that
+    names the year). ``layers`` are :func:`boundary_layers`; their ``attrs["year"]`` names the year used.
+    """
+
+    def __init__(self, layers: dict[str, gpd.GeoDataFrame]):
+        self.layers = layers
+        self._others: dict[str, list[tuple[int, gpd.GeoDataFrame]]] = {}
+
+    def year(self, level: str) -> int | None:
+        """The boundary year used at ``level`` (None: boundaries given without one, or none at that level)."""
+        layer = self.layers.get(level)
+        return None if layer is None else layer.attrs.get("year")
+
+    def others(self, level: str) -> list[tuple[int, gpd.GeoDataFrame]]:
+        """The cached boundaries of ``level`` of every year but the one used, newest first (read once)."""
+        if level not in self._others:
+            used = self.year(level)
+            found = []
+            for other in sources.boundary_years(level):
+                if other != used and (dataset := sources.boundaries_at(other, level, offline=True)) is not None:
+                    found.append((other, dataset.frame.set_index("code")))
+            self._others[level] = found
+        return self._others[level]
+
+    def find(self, code: str):
+        """``(geometry, year)`` of area ``code``: year None when it is an area of the boundaries used; ``(None,
+        None)`` when no boundaries at hand hold it."""
+        level = regions.level_of(code)
+        layer = self.layers.get(level)
+        if layer is not None and code in layer.index:
+            return layer.geometry.loc[code], None
+        for other, frame in self.others(level):
+            if code in frame.index:
+                return frame.geometry.loc[code], other
+        return None, None
+
+    def unknown(self, code: str) -> str:
+        """Why ``code`` was not found, and the import that would place it when it is a code of another year."""
+        level = regions.level_of(code)
+        used = self.year(level)
+        years = [y for y in (used, *(y for y, _ in self.others(level))) if y is not None]
+        where = f"{level} boundaries of {', '.join(map(str, years))}" if years else "boundaries used"
+        return (f"unknown area code {code}: not a {level} of the province in the {where}; if it is a code of "
+                f"another year, import that year's {level} boundaries "
+                f"({kinds.BOUNDARIES.import_command(level=level, year='YEAR')})")
 
 
 # --------------------------------------------------------------------------- load
@@ -429,11 +484,12 @@ def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = N
         raise RegisterError(_summary(path, problems), problems)
 
     layers = boundaries if boundaries is not None else boundary_layers(offline=offline)
+    codes = _AreaCodes(layers)
     province = layers["gemeente"].geometry.union_all().buffer(PROVINCE_TOLERANCE_M)
     geocoder = Geocoder() if geocode else None
     records = []
     for i, row in frame.iterrows():
-        record = _place_row(i, row, add, layers, province, geocoder, ref, counted)
+        record = _place_row(i, row, add, codes, province, geocoder, ref, counted)
         if record is not None:
             record["row"] = i + offset
             records.append(record)
@@ -448,7 +504,7 @@ def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = N
     initiatives = gpd.GeoDataFrame(records, columns=columns + ["geometry"], geometry="geometry",
                                    crs=settings.CRS_ANALYSIS)
     initiatives["area"] = gpd.GeoSeries(
-        [layers[regions.level_of(code)].geometry.loc[code] if wide else None
+        [codes.find(code)[0] if wide else None
          for code, wide in zip(initiatives["area_code"].map(regions.normalise_code), initiatives["area_wide"],
                                strict=True)],
         index=initiatives.index, crs=settings.CRS_ANALYSIS)
@@ -475,7 +531,7 @@ def _flag_duplicates(frame: pd.DataFrame, add) -> None:
                                              "both are kept: delete one if it is the same site")
 
 
-def _place_row(i, row, add, layers, province, geocoder, ref: dt.date, counted: set[str]) -> dict | None:
+def _place_row(i, row, add, codes: _AreaCodes, province, geocoder, ref: dt.date, counted: set[str]) -> dict | None:
     ok = True
 
     def error(column, message):
@@ -533,7 +589,8 @@ def _place_row(i, row, add, layers, province, geocoder, ref: dt.date, counted: s
         error("prevention_level", f"unknown prevention level {', '.join(repr(u) for u in unknown)}; use "
                                   f"{', '.join(PREVENTION_LEVELS)} (several separated by ';')")
 
-    point, placement, match, score, area_wide, columns = _locate(i, row, error, add, layers, geocoder)
+    layers = codes.layers
+    point, placement, match, score, area_wide, columns = _locate(i, row, error, add, codes, geocoder)
     gemeente = None
     if point is not None:
         if not province.contains(point):
@@ -577,22 +634,27 @@ def _nearest(layer: gpd.GeoDataFrame, point: Point) -> str:
     return layer.geometry.distance(point).idxmin()
 
 
-def _locate(i, row, error, add, layers, geocoder):
+def _locate(i, row, error, add, codes: _AreaCodes, geocoder):
     """Return (point, placement, geocode match, score, area_wide, the columns that gave the location)."""
     area_code = regions.normalise_code(row["area_code"]) or None
-    area_point = None
+    area_point = area = None
+    code_given = area_code is not None
     if area_code is not None:
         if not regions.is_area_code(area_code) or regions.level_of(area_code) not in regions.LEVELS:
             error("area_code", f"{row['area_code']!r} is not a BU/WK/GM code (e.g. BU00140000, WK001400, GM0014)")
             area_code = None
         else:
-            layer = layers.get(regions.level_of(area_code))
-            if layer is None or area_code not in layer.index:
-                error("area_code", f"unknown area code {area_code}: not a {regions.level_of(area_code)} of the "
-                                   "province in the boundaries used")
+            area, other = codes.find(area_code)
+            if area is None:
+                error("area_code", codes.unknown(area_code))
                 area_code = None
             else:
-                area_point = layer.geometry.loc[area_code].representative_point()
+                area_point = area.representative_point()
+                if other is not None:
+                    used = codes.year(regions.level_of(area_code))
+                    add("warning", i, "area_code", f"{area_code} is a {regions.level_of(area_code)} of {other}, "
+                                                   f"not of {used if used else 'the boundaries used'}: placed on "
+                                                   f"its area of {other}")
     # exact coordinates
     for a, b, crs in (("lat", "lon", "EPSG:4326"), ("x", "y", settings.CRS_ANALYSIS)):
         if _given(row[a]) is None and _given(row[b]) is None:
@@ -641,8 +703,7 @@ def _locate(i, row, error, add, layers, geocoder):
         answer = geocoder.lookup(query, kind)
         if answer is not None:
             point = Point(answer["x"], answer["y"])
-            if area_point is not None and not layers[regions.level_of(area_code)].geometry.loc[area_code] \
-                    .buffer(PROVINCE_TOLERANCE_M).contains(point):
+            if area is not None and not area.buffer(PROVINCE_TOLERANCE_M).contains(point):
                 add("warning", i, "area_code", f"geocoded '{query}' to {answer['weergavenaam']}, outside its area "
                                                f"code {area_code}")
             return point, kind, answer.get("weergavenaam"), answer.get("score"), False, _address_columns(kind)
@@ -654,8 +715,9 @@ def _locate(i, row, error, add, layers, geocoder):
         return area_point, "area", None, None, not queries, "area_code"
     if queries:
         why = "geocoding unavailable" if geocoder is None or geocoder.unavailable else "not found by Locatieserver"
-        error("town" if town else "postcode", f"could not place {', '.join(q for _, q in queries)} ({why}); add "
-                                              "an area code (gebiedscode) or coordinates")
+        error("town" if town else "postcode", f"could not place {', '.join(q for _, q in queries)} ({why}); "
+                                              f"{'give a known' if code_given else 'add an'} area code (gebiedscode) "
+                                              "or coordinates")
     return None, None, None, None, False, None
 
 
