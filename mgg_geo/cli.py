@@ -623,7 +623,8 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=EXAMPLES["reports"])
     p.add_argument("--gemeente", nargs="+", type=gemeente, default=[tuple(regions.MUNICIPALITIES)],
                    help="the municipality reports to render: GM code(s) or name(s), or 'all' (default)")
-    p.add_argument("--workers", type=_typed(_workers, "workers"), help="parallel runs, 1-64 (default: cores)")
+    p.add_argument("--workers", type=_typed(_workers, "workers"),
+                   help="the most parallel runs, 1-64 (default: cores; fewer for a few reports)")
     p.add_argument("--out", type=Path, default=Path("reports"), help="the reports folder (default: reports)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     p.add_argument("--force", action="store_true",

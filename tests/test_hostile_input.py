@@ -282,26 +282,50 @@ def test_geocoding_a_register_has_one_deadline(trickle, tmp_path, monkeypatch):
 # ---------------------------------------------------------------- paths mean what they say
 
 
-@pytest.mark.shared
-def test_out_and_register_are_taken_literally_from_the_current_folder(imported_cache, tmp_path):
-    cache_dir = tmp_path / "cache"
+#: The user's own files in the output folder (hidden, or in folders of their own): a build never touches them.
+USER_FILES = (".journal.2023-12-31", "2023/photos/.thumb.1234-a.jpg", "notebooks/.GM0765-pekela.1-abc.ipynb",
+              "kaarten/.x.2-y")
+
+
+@pytest.fixture(scope="module")
+def user_build(imported_cache, tmp_path_factory):
+    """One ``mgg-geo reports`` run in a user's folder ``werk``: its own register under the same relative path as
+    the project's shipped one, an output path with braces, and the user's hidden files already in that folder."""
+    root = tmp_path_factory.mktemp("user-build")
+    cache_dir = root / "cache"
     shutil.copytree(imported_cache, cache_dir)
-    here = tmp_path / "werk"
+    here = root / "werk"
     (here / "data" / "initiatives").mkdir(parents=True)
-    # the user's own register under the same relative path as the project's shipped one
     (here / "data" / "initiatives" / "register.csv").write_text(
         "naam;programma;leeftijd_min;leeftijd_max;x;y\nEigen plek Oude Pekela;jongerenwerk;12;24;264500;567000\n",
         encoding="utf-8")
+    out = here / "out" / "{level}" / "{gemeente_code}"
+    for name in USER_FILES:
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("mine", encoding="utf-8")
     proc, _ = run_cli(["reports", "--offline", "--gemeente", "Pekela", "--draws", "10", "--no-progress",
                        "--register", "data/initiatives/register.csv", "--out", "out/{level}/{gemeente_code}",
-                       "--workers", "1"], here, env_for(cache_dir), timeout=600)
+                       "--reference-date", "2026-01-01", "--workers", "1"], here, env_for(cache_dir), timeout=600)
+    return proc, here, out
+
+
+@pytest.mark.shared
+def test_out_and_register_are_taken_literally_from_the_current_folder(user_build):
+    proc, here, out = user_build
     assert proc.returncode == 0, proc.stderr[-2000:]
-    out = here / "out" / "{level}" / "{gemeente_code}"
     assert (out / "GM0765-pekela.html").is_file() and (out / "notebooks" / "GM0765-pekela.ipynb").is_file()
     assert not (here / "out" / "wijk").exists() and not (here / "out" / "{level}" / "GM0765").exists()
     report = (out / "GM0765-pekela.html").read_text(encoding="utf-8")
     assert "In het register staat in Pekela 1 fysieke locatie" in report  # this folder's register (shipped: none)
     assert "het register register.csv, opgegeven bij het maken van dit rapport" in report
+
+
+@pytest.mark.shared
+def test_a_build_keeps_the_users_hidden_files(user_build):
+    proc, _, out = user_build
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert all((out / name).read_text(encoding="utf-8") == "mine" for name in USER_FILES)
+    assert not list(out.rglob(cache.TEMP_DIR))  # and nothing of its own left behind
 
 
 def _manifest(cache_dir: Path, name: str) -> Path:
@@ -370,24 +394,6 @@ def test_clean_up_removes_only_the_leftovers_of_dead_runs(tmp_path):
     assert sorted(removed) == sorted(leftovers)
     assert all(p.read_text(encoding="utf-8") == "mine" for p in user) and alive.exists()
     assert not (out / "notebooks" / cache.TEMP_DIR).exists()
-
-
-@pytest.mark.shared
-def test_a_build_keeps_the_users_hidden_files(memo_cache, tmp_path):
-    cache_dir = tmp_path / "cache"
-    shutil.copytree(memo_cache, cache_dir)  # its analysis saved, as after an earlier run
-    out = tmp_path / "reports"
-    user = [out / ".journal.2023-12-31", out / "2023" / "photos" / ".thumb.1234-a.jpg",
-            out / "notebooks" / ".GM0765-pekela.1-abc.ipynb", out / "kaarten" / ".x.2-y"]
-    for path in user:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("mine", encoding="utf-8")
-    proc, _ = run_cli(["reports", "--offline", "--gemeente", "Pekela", "--draws", "10", "--no-progress", "--out",
-                       str(out), "--reference-date", "2026-01-01", "--workers", "1"], tmp_path, env_for(cache_dir),
-                      timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert all(p.read_text(encoding="utf-8") == "mine" for p in user)
-    assert not list(out.rglob(cache.TEMP_DIR))  # and nothing of its own left behind
 
 
 def test_an_interrupted_write_leaves_neither_a_final_nor_a_temporary_file(tmp_path):
@@ -517,12 +523,20 @@ def test_every_report_renders_when_one_municipality_is_fully_covered(imported_ca
     monkeypatch.setenv("MGG_CACHE_DIR", str(cache_dir))
     register = covering_register(tmp_path / "register.csv", cache_dir)
     params = ReportParameters(offline=True, reference_date="2026-01-01", draws=20, register_path=register)
-    result = batch.run(params, out_dir=tmp_path / "reports", progress=False)
+    # rendered: the covered municipality, another one and the overview (which ranks them all) ...
+    result = batch.run(params, reports_for=["Pekela", "Groningen"], out_dir=tmp_path / "reports", progress=False)
     assert result.exit_code == 0, [o.error for o in result.failures]
-    assert len(result.outcomes) == 11
+    assert len(result.outcomes) == 3
     from mgg_geo import analysis
+    from mgg_geo.data import regions
+    from mgg_geo.present import reports
 
     saved = analysis.run_cached(params)  # the saved analysis, as the notebooks read it
+    for code in regions.MUNICIPALITIES:  # ... and every section of every municipality's report, from it
+        report = reports.MunicipalityReport(saved, code)
+        for section in ("title", "summary", "key_figures", "register", "priorities", "comparison", "young_adults",
+                        "what_if", "next_school", "trends", "quality", "method", "sources", "parameters"):
+            assert getattr(report, section)(), (code, section)
     assert saved.whatif.loc["GM0765", "reason"] == "covered"
     assert saved.figures.loc["GM0765", "target_within_reach_share"] == pytest.approx(1.0)
     page = (tmp_path / "reports" / "GM0765-pekela.html").read_text(encoding="utf-8")
