@@ -251,14 +251,16 @@ def test_a_code_of_another_imported_year_is_placed_on_that_years_area(tmp_path):
     land in that square, the area-wide one with its 2024 area, and each says which year its code is from."""
     _later_buurten(tmp_path, {"BU00140001": "BU00140002"})
     path = _csv(tmp_path, [HEADER, "Wijkteam;KoPPeLing;;;;;;selectief;BU00140002;",
-                           "Soos;jongerenwerk;;;;;;universeel;BU00140002;Noordwest"])
+                           "Soos;jongerenwerk;;;;;;universeel;BU00140002;Noordwest",
+                           "Plek;jongerenwerk;231000;582000;;;;universeel;BU00140002;"])
     reg = _load(path, boundaries=_layers_of(2021))
     north_west = world.layers()["buurt"].geometry["BU00140001"]
     wide, site = reg.initiatives.iloc[0], reg.initiatives.iloc[1]
     assert wide["area_wide"] and wide["area"].equals(north_west) and wide.geometry.within(north_west)
     assert not site["area_wide"] and site["placement"] == "area" and site.geometry.within(north_west)
-    said = [p.message for p in reg.warnings if p.column == "gebiedscode"]
-    assert said.count("BU00140002 is a buurt of 2024, not of 2021: placed on its area of 2024") == 2
+    assert reg.initiatives.iloc[2]["placement"] == "exact"  # placed by its coordinates: nothing to say
+    said = [(p.row, p.message) for p in reg.warnings if p.column == "gebiedscode" and " is a buurt of " in p.message]
+    assert said == [(row, "BU00140002 is a buurt of 2024, not of 2021: placed on its area of 2024") for row in (2, 3)]
 
 
 def test_a_code_of_no_imported_year_names_the_years_searched_and_the_import(tmp_path):

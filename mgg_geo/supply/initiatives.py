@@ -637,7 +637,7 @@ def _nearest(layer: gpd.GeoDataFrame, point: Point) -> str:
 def _locate(i, row, error, add, codes: _AreaCodes, geocoder):
     """Return (point, placement, geocode match, score, area_wide, the columns that gave the location)."""
     area_code = regions.normalise_code(row["area_code"]) or None
-    area_point = area = None
+    area_point = area = other = None
     code_given = area_code is not None
     if area_code is not None:
         if not regions.is_area_code(area_code) or regions.level_of(area_code) not in regions.LEVELS:
@@ -650,11 +650,6 @@ def _locate(i, row, error, add, codes: _AreaCodes, geocoder):
                 area_code = None
             else:
                 area_point = area.representative_point()
-                if other is not None:
-                    used = codes.year(regions.level_of(area_code))
-                    add("warning", i, "area_code", f"{area_code} is a {regions.level_of(area_code)} of {other}, "
-                                                   f"not of {used if used else 'the boundaries used'}: placed on "
-                                                   f"its area of {other}")
     # exact coordinates
     for a, b, crs in (("lat", "lon", "EPSG:4326"), ("x", "y", settings.CRS_ANALYSIS)):
         if _given(row[a]) is None and _given(row[b]) is None:
@@ -708,6 +703,10 @@ def _locate(i, row, error, add, codes: _AreaCodes, geocoder):
                                                f"code {area_code}")
             return point, kind, answer.get("weergavenaam"), answer.get("score"), False, _address_columns(kind)
     if area_point is not None:
+        if other is not None:  # a code of another boundary year: its area of that year
+            used = codes.year(regions.level_of(area_code))
+            add("warning", i, "area_code", f"{area_code} is a {regions.level_of(area_code)} of {other}, not of "
+                                           f"{used if used else 'the boundaries used'}: placed on its area of {other}")
         if queries:
             why = "geocoding unavailable" if geocoder is None or geocoder.unavailable else "not found by Locatieserver"
             add("warning", i, "area_code", f"placed on area {area_code} ({why}: "
