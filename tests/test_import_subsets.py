@@ -198,16 +198,19 @@ def test_without_the_2020_boundaries_renumbered_areas_follow_cbs_and_the_buurt_c
     assert "--level wijk --year 2020" in rivm.at["WK196609", "reason"]
 
 
-def test_the_2021_route_places_a_2024_code_on_its_2024_area(pool, shared_data):
-    """With the 2024 buurten imported too, the register's 2024 code for Kloosterburen (BU19660304, renumbered
-    since 2021's BU19661200) places its row in the 2021 buurt of that name, and the register says so."""
+def test_the_2021_route_reads_the_registers_2024_codes_in_2024(pool, shared_data):
+    """With the 2024 buurten imported too, the register's codes are read in 2024 (the 2021 buurten lack
+    BU19660304, Kloosterburen since the renumbering of Het Hogeland): Kloosterburen's row lies in 2021's
+    Kloosterburen, and Ulrum's (BU19660103, which is Potmaar in 2021) in Ulrum, 13 km from Potmaar."""
     kwb, _, *boundaries = ROUTE_2021
     result, _ = run_subset(pool, [INDEX[r] for r in (kwb, *boundaries, "boundaries/buurten_2024_groningen_rd.geojson")])
     assert not isinstance(result, MggError), result
     assert kinds.BOUNDARIES.of(result.sources)["year"] == 2021
-    row = result.register.initiatives.set_index("area_code").loc["BU19660304"]
+    rows = result.register.initiatives.set_index("area_code")
     buurten = gpd.read_file(shared_data / "boundaries/buurten_2021_groningen_rd.geojson").to_crs(settings.CRS_ANALYSIS)
-    assert buurten.loc[buurten.contains(row.geometry), "statcode"].tolist() == ["BU19661200"]
-    assert row["gemeente_code"] == "GM1966"
-    assert [p.message for p in result.register.warnings if " is a buurt of " in p.message] == [
-        "BU19660304 is a buurt of 2024, not of 2021: placed on its area of 2024"]
+    for code, name in (("BU19660304", "Kloosterburen"), ("BU19660103", "Ulrum")):
+        assert buurten.loc[buurten.contains(rows.at[code, "geometry"]), "statnaam"].tolist() == [name], code
+        assert rows.at[code, "gemeente_code"] == "GM1966"
+    notes = [p.message for p in result.register.warnings if p.row is None and "codes are read in" in p.message]
+    assert len(notes) == 1 and notes[0].startswith("the buurt codes are read in the buurt boundaries of 2024, "
+                                                   "which hold every one of them: those of 2021 lack BU19660304")

@@ -246,21 +246,46 @@ def _layers_of(year: int) -> dict:
     return layers
 
 
-def test_a_code_of_another_imported_year_is_placed_on_that_years_area(tmp_path):
-    """The register names BU00140002, the 2024 code of the buurt 2021 calls BU00140001 (north-west): both rows
-    land in that square, the area-wide one with its 2024 area, and each says which year its code is from."""
-    _later_buurten(tmp_path, {"BU00140001": "BU00140002"})
+def test_a_register_of_another_year_is_read_in_that_year_also_where_a_code_was_reused(tmp_path):
+    """2024 renumbers the west: its BU00140001 is 2021's south-west square BU00140000, and the north-west square
+    is BU00140002. A register of 2024 codes is read in 2024 (2021 lacks BU00140002), so BU00140001 lands in the
+    south-west, not in 2021's north-west square of that code; the register says so once."""
+    _later_buurten(tmp_path, {"BU00140000": "BU00140001", "BU00140001": "BU00140002"})
     path = _csv(tmp_path, [HEADER, "Wijkteam;KoPPeLing;;;;;;selectief;BU00140002;",
-                           "Soos;jongerenwerk;;;;;;universeel;BU00140002;Noordwest",
-                           "Plek;jongerenwerk;231000;582000;;;;universeel;BU00140002;"])
+                           "Soos;jongerenwerk;;;;;;universeel;BU00140001;Zuidwest",
+                           "Plek;jongerenwerk;231000;582000;;;;universeel;BU00140001;"])
     reg = _load(path, boundaries=_layers_of(2021))
-    north_west = world.layers()["buurt"].geometry["BU00140001"]
-    wide, site = reg.initiatives.iloc[0], reg.initiatives.iloc[1]
-    assert wide["area_wide"] and wide["area"].equals(north_west) and wide.geometry.within(north_west)
-    assert not site["area_wide"] and site["placement"] == "area" and site.geometry.within(north_west)
-    assert reg.initiatives.iloc[2]["placement"] == "exact"  # placed by its coordinates: nothing to say
-    said = [(p.row, p.message) for p in reg.warnings if p.column == "gebiedscode" and " is a buurt of " in p.message]
-    assert said == [(row, "BU00140002 is a buurt of 2024, not of 2021: placed on its area of 2024") for row in (2, 3)]
+    squares = world.layers()["buurt"].geometry  # the 2021 codes
+    wide, site, exact = (reg.initiatives.iloc[i] for i in range(3))
+    assert wide["area_wide"] and wide["area"].equals(squares["BU00140001"]) and wide.geometry.within(
+        squares["BU00140001"])
+    assert site["placement"] == "area" and site.geometry.within(squares["BU00140000"])
+    assert exact["placement"] == "exact" and exact.geometry.within(squares["BU00140001"])  # coordinates rule
+    assert [(p.row, p.column, p.message) for p in reg.warnings if p.column == "gebiedscode"
+            and "placed on area" not in p.message] == [
+        (None, "gebiedscode", "the buurt codes are read in the buurt boundaries of 2024, which hold every one of "
+                              "them: those of 2021 lack BU00140002; each row with a buurt code is placed on its "
+                              "area of 2024")]
+
+
+def test_codes_of_two_years_are_each_placed_in_their_own_year(tmp_path):
+    """No one year holds both codes (BU00140001 is 2021's north-west, renamed BU00140002 in 2024): each code is
+    read where it exists, the year used first, and the row of the other year says which year it is from."""
+    _later_buurten(tmp_path, {"BU00140001": "BU00140002"})
+    path = _csv(tmp_path, [HEADER, "Soos;jongerenwerk;;;;;;universeel;BU00140100;Zuidoost",
+                           "Wijkteam;KoPPeLing;;;;;;selectief;BU00140002;",
+                           "Plek;jongerenwerk;;;;;;universeel;BU00149999;"])
+    with pytest.raises(RegisterError) as caught:  # BU00149999 is in no year: the register is refused ...
+        _load(path, boundaries=_layers_of(2021))
+    assert [p.row for p in caught.value.problems if p.severity == "error"] == [4]
+    path = _csv(tmp_path, [HEADER, "Soos;jongerenwerk;;;;;;universeel;BU00140001;Noordwest",
+                           "Wijkteam;KoPPeLing;;;;;;selectief;BU00140002;"])
+    reg = _load(path, boundaries=_layers_of(2021))  # ... and without it, each code is placed in its own year
+    squares = world.layers()["buurt"].geometry
+    assert reg.initiatives.iloc[0].geometry.within(squares["BU00140001"])
+    assert reg.initiatives.iloc[1]["area"].equals(squares["BU00140001"])
+    assert [(p.row, p.message) for p in reg.warnings if " is a buurt of " in p.message] == [
+        (3, "BU00140002 is a buurt of 2024, not of 2021: placed on its area of 2024")]
 
 
 def test_a_code_of_no_imported_year_names_the_years_searched_and_the_import(tmp_path):
@@ -274,3 +299,16 @@ def test_a_code_of_no_imported_year_names_the_years_searched_and_the_import(tmp_
                            "(mgg-geo import boundaries FILE --level buurt --year YEAR)"),
         (2, "plaats", "could not place Noordwest (geocoding unavailable); give a known area code (gebiedscode) or "
                       "coordinates")]
+
+
+def test_a_row_in_a_municipality_of_before_a_merger_is_checked_against_its_successor(tmp_path):
+    """Boundaries of 2020 hold Appingedam (GM0003), part of Eemsdelta since 2021: a row that says Eemsdelta and
+    lies in Appingedam is in the right municipality; one that says Pekela is not."""
+    layers = world.layers()
+    layers["gemeente"] = layers["gemeente"].rename(index={"GM0014": "GM0003"})
+    path = _csv(tmp_path, ["naam;programma;x;y;gemeente", "Soos;jongerenwerk;231000;576000;Eemsdelta",
+                           "Plek;jongerenwerk;231000;576000;Pekela"])
+    reg = _load(path, boundaries=layers)
+    assert reg.initiatives["gemeente_code"].tolist() == ["GM0003", "GM0003"]
+    assert [(p.row, p.message) for p in reg.warnings if p.column == "gemeente"] == [
+        (3, "placed in Eemsdelta although the row says Pekela")]

@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -71,7 +72,7 @@ from shapely.geometry import Point
 from mgg_geo import settings
 from mgg_geo.data import files, kinds, regions, sources
 from mgg_geo.data.pdok import Geocoder
-from mgg_geo.errors import DataError, MggError, RegisterError
+from mgg_geo.errors import DataError, MggError, MggWarning, RegisterError
 from mgg_geo.text import cell
 
 PREVENTION_LEVELS = ("universeel", "selectief", "geïndiceerd", "terugvalpreventie")
@@ -375,17 +376,29 @@ def boundary_layers(*, year: int | None = None, offline: bool = False) -> dict[s
 
 
 class _AreaCodes:
-    """The area a register's ``gebiedscode`` names: in the boundaries used, else in another year's.
+    """The areas a register's ``gebiedscode`` values name, in the boundary year they were written in.
 
-    A code is a place whatever the indeling: a code that is not an area of the boundaries used (a buurt
-    renumbered since, or a register written against newer boundaries) is looked up in the cached boundaries
-    of the other years at its level, newest first, and the row is placed on that area (with a warning that
-    names the year). ``layers`` are :func:`boundary_layers`; their ``attrs["year"]`` names the year used.
+    CBS renumbers areas and gives old codes to other places (Het Hogeland's buurt BU19660103 is Potmaar in
+    2021 and Ulrum in 2024), so a register's codes are read in one boundary year per level: the year the
+    analysis uses when it holds every code of the register at that level, else the newest cached year that
+    does (:attr:`reading`; the register then says so once). When no year holds them all, each code is looked
+    up in the year used, then in the other cached years, newest first (the row then says which year). A
+    cached year that cannot be read is left out with a warning. ``layers`` are :func:`boundary_layers`; their
+    ``attrs["year"]`` names the year used.
     """
 
-    def __init__(self, layers: dict[str, gpd.GeoDataFrame]):
+    def __init__(self, layers: dict[str, gpd.GeoDataFrame], codes: list[str]):
         self.layers = layers
         self._others: dict[str, list[tuple[int, gpd.GeoDataFrame]]] = {}
+        #: Per level, the other year the register's codes are read in, and the codes the year used lacks.
+        self.reading: dict[str, tuple[int, list[str]]] = {}
+        for level in regions.LEVELS:
+            wanted = {c for c in codes if regions.level_of(c) == level}
+            layer = layers.get(level)
+            lacking = sorted(wanted - set(layer.index if layer is not None else ()))
+            holding = [other for other, frame in self.others(level) if wanted <= set(frame.index)] if lacking else []
+            if holding:
+                self.reading[level] = (holding[0], lacking)  # the newest year that holds them all
 
     def year(self, level: str) -> int | None:
         """The boundary year used at ``level`` (None: boundaries given without one, or none at that level)."""
@@ -398,15 +411,26 @@ class _AreaCodes:
             used = self.year(level)
             found = []
             for other in sources.boundary_years(level):
-                if other != used and (dataset := sources.boundaries_at(other, level, offline=True)) is not None:
+                if other == used:
+                    continue
+                try:
+                    dataset = sources.boundaries_at(other, level, offline=True)
+                except MggError as exc:  # a damaged entry of another year: that year is not searched
+                    warnings.warn(MggWarning(str(exc)), stacklevel=2)
+                    continue
+                if dataset is not None:
                     found.append((other, dataset.frame.set_index("code")))
             self._others[level] = found
         return self._others[level]
 
     def find(self, code: str):
-        """``(geometry, year)`` of area ``code``: year None when it is an area of the boundaries used; ``(None,
+        """``(geometry, year)`` of area ``code``: ``year`` names the other year a code was found in on its own
+        (None when it is an area of the boundaries used or of the year the register is read in); ``(None,
         None)`` when no boundaries at hand hold it."""
         level = regions.level_of(code)
+        if level in self.reading:
+            frame = dict(self.others(level))[self.reading[level][0]]
+            return frame.geometry.loc[code], None
         layer = self.layers.get(level)
         if layer is not None and code in layer.index:
             return layer.geometry.loc[code], None
@@ -424,6 +448,17 @@ class _AreaCodes:
         return (f"unknown area code {code}: not a {level} of the province in the {where}; if it is a code of "
                 f"another year, import that year's {level} boundaries "
                 f"({kinds.BOUNDARIES.import_command(level=level, year='YEAR')})")
+
+    def notes(self) -> list[str]:
+        """What the register says once: the levels whose codes are read in another year than the one used."""
+        out = []
+        for level, (other, lacking) in self.reading.items():
+            used = self.year(level)
+            shown = ", ".join(lacking[:3]) + (f" and {len(lacking) - 3} more" if len(lacking) > 3 else "")
+            out.append(f"the {level} codes are read in the {level} boundaries of {other}, which hold every one of "
+                       f"them: those of {used if used else 'the boundaries used'} lack {shown}; each row with a "
+                       f"{level} code is placed on its area of {other}")
+        return out
 
 
 # --------------------------------------------------------------------------- load
@@ -484,7 +519,10 @@ def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = N
         raise RegisterError(_summary(path, problems), problems)
 
     layers = boundaries if boundaries is not None else boundary_layers(offline=offline)
-    codes = _AreaCodes(layers)
+    given = frame["area_code"].map(regions.normalise_code)
+    codes = _AreaCodes(layers, [c for c in given if regions.is_area_code(c) and regions.level_of(c) in regions.LEVELS])
+    for note in codes.notes():
+        add("warning", None, "area_code", note)
     province = layers["gemeente"].geometry.union_all().buffer(PROVINCE_TOLERANCE_M)
     geocoder = Geocoder() if geocode else None
     records = []
@@ -603,8 +641,10 @@ def _place_row(i, row, add, codes: _AreaCodes, province, geocoder, ref: dt.date,
             if given:
                 try:
                     code = regions.resolve_municipality(given)
-                    if code != gemeente:
-                        add("warning", i, "municipality", f"placed in {regions.MUNICIPALITIES[gemeente]} "
+                    # boundaries of before a merger: the municipality the placed one is part of now
+                    now = regions.successor(gemeente, regions.MUNICIPALITIES_SINCE)
+                    if code != now:
+                        add("warning", i, "municipality", f"placed in {regions.MUNICIPALITIES.get(now, now)} "
                                                           f"although the row says {given}")
                 except MggError:
                     add("warning", i, "municipality", f"unknown municipality {given!r}")
