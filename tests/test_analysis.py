@@ -572,6 +572,23 @@ def test_the_need_index_means_the_same_in_a_one_municipality_run(province, use_i
 
 
 @pytest.mark.shared
+def test_boundaries_of_before_a_merger_say_which_municipality_they_cannot_show(use_imported):
+    """The boundaries of 2020 hold Appingedam, Delfzijl and Loppersum, not Eemsdelta: a province run says so
+    instead of leaving Eemsdelta out; a run of the other municipalities works."""
+    from mgg_geo import analysis
+
+    with pytest.raises(DataError) as caught:
+        analysis.run(boundary_year=2020, draws=0, offline=True, geocode=False, reference_date="2026-01-01")
+    assert str(caught.value) == (
+        "No wijk areas for GM1979 Eemsdelta in the boundaries of 2020: they predate the merger (Eemsdelta from "
+        "Appingedam, Delfzijl, Loppersum, 2021). Use the boundaries of 2021 or later (--boundary-year; to import "
+        "them: mgg-geo import boundaries FILE --level wijk --year 2021), or leave the municipality out (--gemeente).")
+    pekela = analysis.run(municipalities=["Pekela"], boundary_year=2020, draws=0, offline=True, geocode=False,
+                          reference_date="2026-01-01")
+    assert list(pekela.areas.index) == ["WK076500", "WK076501"]
+
+
+@pytest.mark.shared
 def test_key_figures_of_pekela_by_hand(province):
     """Pekela (GM0765): two wijken, KWB 2021 on the 2024 boundaries; checked against CBS's own total."""
     f = province.figures.loc["GM0765"]

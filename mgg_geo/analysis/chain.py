@@ -153,6 +153,23 @@ def population_points(frame: areas_mod.AreaFrame, level: str, group: catalogue.T
     return coverage.population_points(frame.areas, buurten.frame.set_index("code"), weights)
 
 
+def _absent(codes: list[str], level: str, year: int) -> str:
+    """Why municipalities ``codes`` have no ``level`` areas in the boundaries of ``year``, and what to do."""
+    names = ", ".join(f"{c} {regions.MUNICIPALITIES.get(c, c)}" for c in codes)
+    later = {c: regions.predecessors(c, year, regions.MUNICIPALITIES_SINCE) for c in codes}
+    merged = {c: olds for c, olds in later.items() if olds != [c]}
+    if merged:
+        formed = "; ".join(f"{regions.MUNICIPALITIES[c]} from "
+                           f"{', '.join(regions.FORMER_MUNICIPALITIES[o] for o in olds)}" for c, olds in merged.items())
+        return (f"No {level} areas for {names} in the boundaries of {year}: they predate the merger ({formed}, "
+                f"{regions.MUNICIPALITIES_SINCE}). Use the boundaries of {regions.MUNICIPALITIES_SINCE} or later "
+                f"(--boundary-year; to import them: "
+                f"{kinds.BOUNDARIES.import_command(level=level, year=regions.MUNICIPALITIES_SINCE)}), or leave the "
+                f"municipality out (--gemeente).")
+    return (f"No {level} areas for {names} in the {level} boundaries of {year}; import boundaries that hold them "
+            f"({kinds.BOUNDARIES.import_command(level=level, year=year)}) or leave the municipality out (--gemeente).")
+
+
 def run(params: ReportParameters | None = None, **changes) -> Analysis:
     """Run the analysis chain (see the module docstring).
 
@@ -182,8 +199,9 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     excluded = active[coverage.unknown_ages(active) & ~active.index.isin(sites.index)]
     province = frame.areas.copy()
     province["target_population"] = coverage.target_population(province, group.demand)
-    if not province["gemeente_code"].isin(munis).any():
-        raise DataError(f"No {p.level} areas for {', '.join(munis)} in the boundaries used.")
+    absent = [code for code in munis if not (province["gemeente_code"] == code).any()]
+    if absent:  # a municipality left out silently would be a province without it
+        raise DataError(_absent(absent, p.level, year))
     points = population_points(frame, p.level, group, offline=p.offline)
     province = classify_areas(province, sites, points, p, group)
     outcomes, people = ({code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
