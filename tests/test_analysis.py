@@ -582,10 +582,18 @@ def test_boundaries_of_before_a_merger_say_which_municipality_they_cannot_show(u
     assert str(caught.value) == (
         "No wijk areas for GM1979 Eemsdelta in the boundaries of 2020: they predate the merger (Eemsdelta from "
         "Appingedam, Delfzijl, Loppersum, 2021). Use the boundaries of 2021 or later (--boundary-year; to import "
-        "them: mgg-geo import boundaries FILE --level wijk --year 2021), or leave the municipality out (--gemeente).")
+        "them: mgg-geo import boundaries FILE --level LEVEL --year 2021 for each of gemeente, wijk and buurt), or "
+        "leave the municipality out (--gemeente).")
     pekela = analysis.run(municipalities=["Pekela"], boundary_year=2020, draws=0, offline=True, geocode=False,
                           reference_date="2026-01-01")
     assert list(pekela.areas.index) == ["WK076500", "WK076501"]
+    from mgg_geo.analysis import chain
+
+    both = chain._absent(["GM1979", "GM0765"], "wijk", 2020)  # only the merged one is blamed on the merger
+    assert "for GM1979 Eemsdelta in the boundaries of 2020: they predate" in both
+    assert both.endswith("No wijk areas for GM0765 Pekela in the wijk boundaries of 2020; import boundaries that hold "
+                         "them (mgg-geo import boundaries FILE --level wijk --year 2020) or leave the municipality out "
+                         "(--gemeente).")
 
 
 @pytest.mark.shared

@@ -230,13 +230,13 @@ def test_the_default_reference_date_is_todays_date_in_amsterdam(tmp_path, monkey
     assert fmt.when(settings.now().isoformat()) == "6 december 2026, 00:52 (CET)"
 
 
-def _later_buurten(tmp_path, renumbered: dict[str, str]) -> None:
-    """The synthetic buurten as a later year (2024) imports them, with some codes renumbered."""
-    bu = world.layers()["buurt"].reset_index()
-    bu["code"] = bu["code"].replace(renumbered)
-    path = tmp_path / "buurten_2024.geojson"
-    bu.rename(columns={"code": "statcode", "name": "statnaam"}).to_file(path, driver="GeoJSON")
-    imports.import_boundaries(path, level="buurt", year=2024)
+def _later_buurten(tmp_path, renumbered: dict[str, str], *, year: int = 2024, level: str = "buurt") -> None:
+    """The synthetic areas of ``level`` as another year imports them, with some codes renumbered."""
+    frame = world.layers()[level].reset_index()
+    frame["code"] = frame["code"].replace(renumbered)
+    path = tmp_path / f"{level}_{year}.geojson"
+    frame.rename(columns={"code": "statcode", "name": "statnaam"}).to_file(path, driver="GeoJSON")
+    imports.import_boundaries(path, level=level, year=year)
 
 
 def _layers_of(year: int) -> dict:
@@ -263,9 +263,9 @@ def test_a_register_of_another_year_is_read_in_that_year_also_where_a_code_was_r
     assert exact["placement"] == "exact" and exact.geometry.within(squares["BU00140001"])  # coordinates rule
     assert [(p.row, p.column, p.message) for p in reg.warnings if p.column == "gebiedscode"
             and "placed on area" not in p.message] == [
-        (None, "gebiedscode", "the buurt codes are read in the buurt boundaries of 2024, which hold every one of "
-                              "them: those of 2021 lack BU00140002; each row with a buurt code is placed on its "
-                              "area of 2024")]
+        (None, "gebiedscode", "the buurt codes are read in the buurt boundaries of 2024, which hold 2 of the "
+                              "register's 2 (those of 2021, the boundaries used, hold 1: they lack BU00140002); "
+                              "each row with a buurt code is placed on its area of 2024")]
 
 
 def test_codes_of_two_years_are_each_placed_in_their_own_year(tmp_path):
@@ -312,3 +312,32 @@ def test_a_row_in_a_municipality_of_before_a_merger_is_checked_against_its_succe
     assert reg.initiatives["gemeente_code"].tolist() == ["GM0003", "GM0003"]
     assert [(p.row, p.message) for p in reg.warnings if p.column == "gemeente"] == [
         (3, "placed in Eemsdelta although the row says Pekela")]
+
+
+def test_of_two_years_that_hold_the_codes_the_nearest_to_the_year_used_reads_them(tmp_path):
+    """Boundaries of 2020 used; 2021 and 2024 both hold the register's codes, but 2024 gave BU00140000 to the
+    north-west square: the codes are read in 2021, the nearer year, where BU00140000 is the south-west."""
+    _later_buurten(tmp_path, {"BU00140101": "BU00140102"}, year=2021)
+    _later_buurten(tmp_path, {"BU00140101": "BU00140102", "BU00140000": "BU00140003", "BU00140001": "BU00140000"})
+    layers = _layers_of(2020)
+    layers["buurt"] = layers["buurt"].drop(index="BU00140101")  # 2020 lacks the code the register needs
+    path = _csv(tmp_path, [HEADER, "Soos;jongerenwerk;;;;;;universeel;BU00140000;Zuidwest",
+                           "Plek;jongerenwerk;;;;;;universeel;BU00140102;Noordoost"])
+    reg = _load(path, boundaries=layers)
+    assert reg.initiatives.iloc[0].geometry.within(world.layers()["buurt"].geometry["BU00140000"])
+    assert [p.message for p in reg.warnings if p.row is None][0].startswith(
+        "the buurt codes are read in the buurt boundaries of 2021, which hold 2 of the register's 2")
+
+
+def test_a_register_is_read_in_one_year_across_its_levels(tmp_path):
+    """The buurt code exists only in 2024, so the register is of 2024: its wijk code WK001400, which 2024 gave to
+    the east half, is read in 2024 too, although the boundaries used (2021) hold a WK001400 (the west half)."""
+    _later_buurten(tmp_path, {"BU00140001": "BU00140002"})
+    _later_buurten(tmp_path, {"WK001400": "WK001401", "WK001401": "WK001400"}, level="wijk")
+    path = _csv(tmp_path, [HEADER, "Soos;jongerenwerk;;;;;;universeel;BU00140002;Noordwest",
+                           "Wijkteam;KoPPeLing;;;;;;selectief;WK001400;"])
+    reg = _load(path, boundaries=_layers_of(2021))
+    east = world.layers()["wijk"].geometry["WK001401"]
+    assert reg.initiatives.iloc[1]["area"].equals(east)
+    notes = [p.message for p in reg.warnings if p.row is None]
+    assert any(n.startswith("the wijk codes are read in the wijk boundaries of 2024") for n in notes), notes

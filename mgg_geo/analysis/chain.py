@@ -155,19 +155,25 @@ def population_points(frame: areas_mod.AreaFrame, level: str, group: catalogue.T
 
 def _absent(codes: list[str], level: str, year: int) -> str:
     """Why municipalities ``codes`` have no ``level`` areas in the boundaries of ``year``, and what to do."""
-    names = ", ".join(f"{c} {regions.MUNICIPALITIES.get(c, c)}" for c in codes)
-    later = {c: regions.predecessors(c, year, regions.MUNICIPALITIES_SINCE) for c in codes}
-    merged = {c: olds for c, olds in later.items() if olds != [c]}
+    def named(group):
+        return ", ".join(f"{c} {regions.MUNICIPALITIES.get(c, c)}" for c in group)
+
+    merged = {c: olds for c in codes if (olds := regions.predecessors(c, year, regions.MUNICIPALITIES_SINCE)) != [c]}
+    other = [c for c in codes if c not in merged]
+    since = regions.MUNICIPALITIES_SINCE
+    said = []
     if merged:
         formed = "; ".join(f"{regions.MUNICIPALITIES[c]} from "
                            f"{', '.join(regions.FORMER_MUNICIPALITIES[o] for o in olds)}" for c, olds in merged.items())
-        return (f"No {level} areas for {names} in the boundaries of {year}: they predate the merger ({formed}, "
-                f"{regions.MUNICIPALITIES_SINCE}). Use the boundaries of {regions.MUNICIPALITIES_SINCE} or later "
-                f"(--boundary-year; to import them: "
-                f"{kinds.BOUNDARIES.import_command(level=level, year=regions.MUNICIPALITIES_SINCE)}), or leave the "
-                f"municipality out (--gemeente).")
-    return (f"No {level} areas for {names} in the {level} boundaries of {year}; import boundaries that hold them "
-            f"({kinds.BOUNDARIES.import_command(level=level, year=year)}) or leave the municipality out (--gemeente).")
+        said.append(f"No {level} areas for {named(merged)} in the boundaries of {year}: they predate the merger "
+                    f"({formed}, {since}). Use the boundaries of {since} or later (--boundary-year; to import them: "
+                    f"{kinds.BOUNDARIES.import_command(level='LEVEL', year=since)} for each of gemeente, wijk and "
+                    "buurt), or leave the municipality out (--gemeente).")
+    if other:
+        said.append(f"No {level} areas for {named(other)} in the {level} boundaries of {year}; import boundaries "
+                    f"that hold them ({kinds.BOUNDARIES.import_command(level=level, year=year)}) or leave the "
+                    "municipality out (--gemeente).")
+    return " ".join(said)
 
 
 def run(params: ReportParameters | None = None, **changes) -> Analysis:

@@ -379,26 +379,56 @@ class _AreaCodes:
     """The areas a register's ``gebiedscode`` values name, in the boundary year they were written in.
 
     CBS renumbers areas and gives old codes to other places (Het Hogeland's buurt BU19660103 is Potmaar in
-    2021 and Ulrum in 2024), so a register's codes are read in one boundary year per level: the year the
-    analysis uses when it holds every code of the register at that level, else the newest cached year that
-    does (:attr:`reading`; the register then says so once). When no year holds them all, each code is looked
-    up in the year used, then in the other cached years, newest first (the row then says which year). A
-    cached year that cannot be read is left out with a warning. ``layers`` are :func:`boundary_layers`; their
+    2021 and Ulrum in 2024), so a register's codes are read in the boundary year they were most likely written
+    in. When the boundaries used hold every code of the register, that is their year. Otherwise, per level, it
+    is a year whose cached boundaries hold the most of the register's codes at that level; among those, the
+    year that holds the most codes of all levels together (a register is written in one year), then the year
+    nearest the one used (:attr:`reading`; the register says so once). A code the chosen year lacks is looked
+    up in the year used, then in the other cached years, nearest first (the row then says which year). A cached
+    year that cannot be read is left out with a warning. ``layers`` are :func:`boundary_layers`; their
     ``attrs["year"]`` names the year used.
     """
 
     def __init__(self, layers: dict[str, gpd.GeoDataFrame], codes: list[str]):
         self.layers = layers
         self._others: dict[str, list[tuple[int, gpd.GeoDataFrame]]] = {}
-        #: Per level, the other year the register's codes are read in, and the codes the year used lacks.
-        self.reading: dict[str, tuple[int, list[str]]] = {}
-        for level in regions.LEVELS:
-            wanted = {c for c in codes if regions.level_of(c) == level}
-            layer = layers.get(level)
-            lacking = sorted(wanted - set(layer.index if layer is not None else ()))
-            holding = [other for other, frame in self.others(level) if wanted <= set(frame.index)] if lacking else []
-            if holding:
-                self.reading[level] = (holding[0], lacking)  # the newest year that holds them all
+        #: Per level, the other year the register's codes are read in, how many of them it holds and the
+        #: boundaries used hold, and how many codes of that level the register has.
+        self.reading: dict[str, tuple[int, int, int, int]] = {}
+        self.lacking: dict[str, list[str]] = {}
+        wanted = {level: {c for c in codes if regions.level_of(c) == level} for level in regions.LEVELS}
+        self.lacking = {level: sorted(wanted[level] - set(self._index(level, None))) for level in regions.LEVELS}
+        if not any(self.lacking.values()):
+            return  # the boundaries used hold every code
+        held = {level: {year: len(wanted[level] & set(self._index(level, year))) for year in self._years(level)}
+                for level in regions.LEVELS if wanted[level]}
+        overall: dict = {}
+        for counts in held.values():
+            for year, n in counts.items():
+                overall[year] = overall.get(year, 0) + n
+        for level, counts in held.items():
+            most = max(counts.values())
+            chosen = max((y for y, n in counts.items() if n == most),
+                         key=lambda y, level=level: (overall[y], -self._distance(level, y)))
+            if chosen is not None:  # another year than the boundaries used
+                self.reading[level] = (chosen, counts[chosen], counts.get(None, 0), len(wanted[level]))
+
+    def _years(self, level: str) -> list:
+        """The years whose ``level`` boundaries are at hand: None for those used (when there are), then the
+        other cached years."""
+        return ([None] if self.layers.get(level) is not None else []) + [y for y, _ in self.others(level)]
+
+    def _index(self, level: str, year) -> pd.Index:
+        """The codes of the ``level`` boundaries of ``year`` (None: those used)."""
+        if year is None:
+            layer = self.layers.get(level)
+            return layer.index if layer is not None else pd.Index([])
+        return dict(self.others(level))[year].index
+
+    def _distance(self, level: str, year) -> float:
+        """How far ``year`` lies from the year used (0 for the boundaries used themselves)."""
+        used = self.year(level)
+        return 0 if year is None or year == used else abs(year - used) if used is not None else 1
 
     def year(self, level: str) -> int | None:
         """The boundary year used at ``level`` (None: boundaries given without one, or none at that level)."""
@@ -406,11 +436,12 @@ class _AreaCodes:
         return None if layer is None else layer.attrs.get("year")
 
     def others(self, level: str) -> list[tuple[int, gpd.GeoDataFrame]]:
-        """The cached boundaries of ``level`` of every year but the one used, newest first (read once)."""
+        """The cached boundaries of ``level`` of every year but the one used, nearest that year first (newest
+        first without one; read once)."""
         if level not in self._others:
             used = self.year(level)
             found = []
-            for other in sources.boundary_years(level):
+            for other in sorted(sources.boundary_years(level), key=lambda y: (abs(y - used) if used else 0, -y)):
                 if other == used:
                     continue
                 try:
@@ -428,8 +459,7 @@ class _AreaCodes:
         (None when it is an area of the boundaries used or of the year the register is read in); ``(None,
         None)`` when no boundaries at hand hold it."""
         level = regions.level_of(code)
-        if level in self.reading:
-            frame = dict(self.others(level))[self.reading[level][0]]
+        if level in self.reading and code in (frame := dict(self.others(level))[self.reading[level][0]]).index:
             return frame.geometry.loc[code], None
         layer = self.layers.get(level)
         if layer is not None and code in layer.index:
@@ -452,12 +482,15 @@ class _AreaCodes:
     def notes(self) -> list[str]:
         """What the register says once: the levels whose codes are read in another year than the one used."""
         out = []
-        for level, (other, lacking) in self.reading.items():
+        for level, (other, n_other, n_used, total) in self.reading.items():
             used = self.year(level)
+            lacking = self.lacking[level]
             shown = ", ".join(lacking[:3]) + (f" and {len(lacking) - 3} more" if len(lacking) > 3 else "")
-            out.append(f"the {level} codes are read in the {level} boundaries of {other}, which hold every one of "
-                       f"them: those of {used if used else 'the boundaries used'} lack {shown}; each row with a "
-                       f"{level} code is placed on its area of {other}")
+            out.append(f"the {level} codes are read in the {level} boundaries of {other}, which hold {n_other} of "
+                       f"the register's {total}" + (f" (those of {used}, the boundaries used, hold {n_used}"
+                                                    + (f": they lack {shown})" if lacking else ")")
+                                                    if used else "")
+                       + f"; each row with a {level} code is placed on its area of {other}")
         return out
 
 
