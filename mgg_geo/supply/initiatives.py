@@ -395,8 +395,8 @@ class _AreaCodes:
         #: Per level, the other year the register's codes are read in, how many of them it holds and the
         #: boundaries used hold, and how many codes of that level the register has.
         self.reading: dict[str, tuple[int, int, int, int]] = {}
-        self.lacking: dict[str, list[str]] = {}
         wanted = {level: {c for c in codes if regions.level_of(c) == level} for level in regions.LEVELS}
+        #: Per level, the register's codes that the boundaries used lack.
         self.lacking = {level: sorted(wanted[level] - set(self._index(level, None))) for level in regions.LEVELS}
         if not any(self.lacking.values()):
             return  # the boundaries used hold every code
@@ -426,9 +426,12 @@ class _AreaCodes:
         return dict(self.others(level))[year].index
 
     def _distance(self, level: str, year) -> float:
-        """How far ``year`` lies from the year used (0 for the boundaries used themselves)."""
+        """How far ``year`` lies from the year used (0 for the boundaries used themselves; 1 for any other year
+        when the boundaries used have none)."""
         used = self.year(level)
-        return 0 if year is None or year == used else abs(year - used) if used is not None else 1
+        if year is None or year == used:
+            return 0
+        return abs(year - used) if used is not None else 1
 
     def year(self, level: str) -> int | None:
         """The boundary year used at ``level`` (None: boundaries given without one, or none at that level)."""
