@@ -391,7 +391,7 @@ class _AreaCodes:
 
     def __init__(self, layers: dict[str, gpd.GeoDataFrame], codes: list[str]):
         self.layers = layers
-        self._others: dict[str, list[tuple[int, gpd.GeoDataFrame]]] = {}
+        self._others: dict[str, dict[int, gpd.GeoDataFrame]] = {}
         #: Per level, the other year the register's codes are read in, how many of them it holds and the
         #: boundaries used hold, and how many codes of that level the register has.
         self.reading: dict[str, tuple[int, int, int, int]] = {}
@@ -416,14 +416,14 @@ class _AreaCodes:
     def _years(self, level: str) -> list:
         """The years whose ``level`` boundaries are at hand: None for those used (when there are), then the
         other cached years."""
-        return ([None] if self.layers.get(level) is not None else []) + [y for y, _ in self.others(level)]
+        return ([None] if self.layers.get(level) is not None else []) + list(self.others(level))
 
     def _index(self, level: str, year) -> pd.Index:
         """The codes of the ``level`` boundaries of ``year`` (None: those used)."""
         if year is None:
             layer = self.layers.get(level)
             return layer.index if layer is not None else pd.Index([])
-        return dict(self.others(level))[year].index
+        return self.others(level)[year].index
 
     def _distance(self, level: str, year) -> float:
         """How far ``year`` lies from the year used (0 for the boundaries used themselves; 1 for any other year
@@ -438,13 +438,13 @@ class _AreaCodes:
         layer = self.layers.get(level)
         return None if layer is None else layer.attrs.get("year")
 
-    def others(self, level: str) -> list[tuple[int, gpd.GeoDataFrame]]:
-        """The cached boundaries of ``level`` of every year but the one used, nearest that year first (newest
-        first without one; read once)."""
+    def others(self, level: str) -> dict[int, gpd.GeoDataFrame]:
+        """The cached boundaries of ``level`` of every year but the one used, by year, nearest that year first
+        (:meth:`_distance`; the newer of two as near; read once)."""
         if level not in self._others:
             used = self.year(level)
-            found = []
-            for other in sorted(sources.boundary_years(level), key=lambda y: (abs(y - used) if used else 0, -y)):
+            found = {}
+            for other in sorted(sources.boundary_years(level), key=lambda y: (self._distance(level, y), -y)):
                 if other == used:
                     continue
                 try:
@@ -453,7 +453,7 @@ class _AreaCodes:
                     warnings.warn(MggWarning(str(exc)), stacklevel=2)
                     continue
                 if dataset is not None:
-                    found.append((other, dataset.frame.set_index("code")))
+                    found[other] = dataset.frame.set_index("code")
             self._others[level] = found
         return self._others[level]
 
@@ -462,12 +462,12 @@ class _AreaCodes:
         (None when it is an area of the boundaries used or of the year the register is read in); ``(None,
         None)`` when no boundaries at hand hold it."""
         level = regions.level_of(code)
-        if level in self.reading and code in (frame := dict(self.others(level))[self.reading[level][0]]).index:
+        if level in self.reading and code in (frame := self.others(level)[self.reading[level][0]]).index:
             return frame.geometry.loc[code], None
         layer = self.layers.get(level)
         if layer is not None and code in layer.index:
             return layer.geometry.loc[code], None
-        for other, frame in self.others(level):
+        for other, frame in self.others(level).items():
             if code in frame.index:
                 return frame.geometry.loc[code], other
         return None, None
@@ -476,7 +476,7 @@ class _AreaCodes:
         """Why ``code`` was not found, and the import that would place it when it is a code of another year."""
         level = regions.level_of(code)
         used = self.year(level)
-        years = [y for y in (used, *(y for y, _ in self.others(level))) if y is not None]
+        years = [y for y in (used, *self.others(level)) if y is not None]
         where = f"{level} boundaries of {', '.join(map(str, years))}" if years else "boundaries used"
         return (f"unknown area code {code}: not a {level} of the province in the {where}; if it is a code of "
                 f"another year, import that year's {level} boundaries "
