@@ -69,6 +69,9 @@ class SourceKind:
         ``module:function`` that imports a file (returns one cache entry or a list of them).
     import_help, file_help
         Help texts of ``mgg-geo import <name>`` and of its file argument.
+    download
+        Where an analyst without a connection gets the file for the offline route (``{year}``: the year wanted);
+        empty for a kind that is only ever imported.
     options
         Which of :data:`IMPORT_OPTIONS` the import takes, mapped to their help texts.
     table_id
@@ -88,6 +91,7 @@ class SourceKind:
     importer: str
     import_help: str
     file_help: str = "the downloaded file"
+    download: str = ""
     options: dict[str, str] = field(default_factory=dict)
     table_id: str | None = None
     dataset_id: str | None = None
@@ -148,21 +152,23 @@ _YEAR_TABLE = {"year": "reference year when the file does not say",
                "table": "CBS table id (e.g. 85039NED) when the file name lacks it"}
 
 
-def _figures(name: str, title: str, noun: str, short: str, attribution: str, import_help: str,
+def _figures(name: str, title: str, noun: str, short: str, attribution: str, import_help: str, download: str,
              **options: str) -> SourceKind:
     """A CBS/RIVM table of figures per area: loaded by ``sources.<name>``, imported by ``imports.import_<name>``."""
     return SourceKind(name=name, cache_kind=name, role="figures", title=title, noun=noun, short=short,
                       attribution=attribution, load=f"sources:{name}", importer=f"imports:import_{name}",
-                      import_help=import_help, options={**_YEAR_TABLE, **options})
+                      import_help=import_help, download=download, options={**_YEAR_TABLE, **options})
 
 
 KWB = _figures("kwb", "CBS Kerncijfers wijken en buurten", "de kerncijfers", "KWB",
                "Bron: CBS, {title} (tabel {table}, {year}), licentie CC BY 4.0. CBS onderschrijft dit rapport niet.",
-               "CBS Kerncijfers wijken en buurten (xls/xlsx/csv)")
+               "CBS Kerncijfers wijken en buurten (xls/xlsx/csv)",
+               "download the table from CBS StatLine or the kwb-{year} file from cbs.nl")
 HEALTH = _figures("health", "RIVM/GGD'en/CBS Gezondheid per wijk en buurt", "de gezondheidscijfers", "RIVM",
                   "Gezondheidscijfers: RIVM/GGD'en/CBS, Gezondheidsmonitor Volwassenen en Ouderen {year} (tabel "
                   "{table}); modelmatige schattingen, geen metingen.",
                   "RIVM Gezondheid per wijk en buurt (StatLine CSV export)",
+                  "export the table from the RIVM StatLine catalogue (dataderden.cbs.nl) as CSV",
                   indeling="boundary year of the file's codes (known for catalogue tables)")
 BOUNDARIES = SourceKind(
     name="boundaries", cache_kind="boundaries", role="areas", title="CBS Wijk- en buurtkaart (gebiedsindeling)",
@@ -171,6 +177,7 @@ BOUNDARIES = SourceKind(
                 "vereenvoudigd.",
     load="sources:boundaries", importer="imports:import_boundaries",
     import_help="boundaries as GeoJSON or GeoPackage", file_help="the GeoJSON or GeoPackage file",
+    download="download the CBS wijk- en buurtkaart or gebiedsindelingen {year} as GeoJSON/GeoPackage",
     options={"level": "the area level (default: from the file's codes)",
              "year": "the boundary year (default: from the file name or its contents)"},
     dataset_id="PDOK gebiedsindelingen / CBS Wijk- en buurtkaart {year}")

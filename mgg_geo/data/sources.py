@@ -57,12 +57,12 @@ class Dataset:
 
 
 def _hint(kind: str, year, level=None) -> str:
-    """The offline route for a missing table of ``kind``: the import command of the source registry."""
-    command = kinds.get(kind).import_command(year=year or "YYYY", level=level or "wijk")
-    how = {"kwb": "download the table from CBS StatLine or the kwb-{year} file from cbs.nl",
-           "health": "export the table from the RIVM StatLine catalogue (dataderden.cbs.nl) as CSV",
-           "boundaries": "download the CBS wijk- en buurtkaart or gebiedsindelingen {year} as GeoJSON/GeoPackage"}
-    return (f"Offline route: {how[kind].format(year=year or 'YYYY')} and run '{command}' (README, 'Offline route').")
+    """The offline route for a missing table of ``kind``: where to get the file and its import command (both from the
+    source registry)."""
+    source = kinds.get(kind)
+    command = source.import_command(year=year or "YYYY", level=level or "wijk")
+    return (f"Offline route: {source.download.format(year=year or 'YYYY')} and run '{command}' "
+            "(README, 'Offline route').")
 
 
 _NOTICE: list[str] = []  # the one line of this process, once said
