@@ -68,7 +68,7 @@ from mgg_geo.checks import absolute, check_int
 from mgg_geo.data import cache, regions
 from mgg_geo.errors import MggError, ParameterError
 from mgg_geo.kernels import ENGINE, FRESH_ENGINE
-from mgg_geo.present import pages, reports
+from mgg_geo.present import folder, pages
 from mgg_geo.present import pdf as printing
 
 MUNICIPALITY_NOTEBOOK = "gemeente_rapport.ipynb"
@@ -79,10 +79,6 @@ KERNEL_NAME = "mgg-geo"
 #: data: Pekela and the overview take 7.7 s wall and 7.6 s CPU on one kernel, 6.7-7.4 s wall and 9.4-10.0 s CPU
 #: on two), so a batch starts another kernel only for every this many notebooks (with ``workers`` the most).
 NOTEBOOKS_PER_KERNEL = 3
-
-
-#: A file-name-safe ASCII form of a name: "Het Hogeland" -> "het-hogeland".
-slug = reports.slug
 
 
 @dataclass
@@ -190,7 +186,7 @@ def execute(job: Job, out_dir: Path, *, retries: int = 2, kernel: str | None = N
                 raise RuntimeError("papermill wrote no notebook")  # nothing to keep
             nb = nbformat.read(tmp, as_version=4)  # a notebook cut short (full disk) never gets its final name
         if not error:
-            title = reports.page_title(None if job.key == "overview" else job.key)
+            title = folder.page_title(None if job.key == "overview" else job.key)
             _atomic_write(out_dir / f"{job.name}.html", pages.notebook_html(nb, title))
     except Exception as exc:  # noqa: BLE001
         error = error or _describe(exc, out_dir)
@@ -237,7 +233,7 @@ def _describe(exc: BaseException, folder: Path | None = None) -> str:
 
 def report_name(code: str) -> str:
     """The file stem of a report: ``GM0765-pekela``, or ``provincie-groningen`` for the overview."""
-    return OVERVIEW_NAME if code == "overview" else reports.report_stem(code)
+    return OVERVIEW_NAME if code == "overview" else folder.report_stem(code)
 
 
 def prepare_output(out_dir: str | Path) -> Path:
@@ -515,7 +511,7 @@ def _record(out: Path, outcome: Outcome) -> None:
         if outcome.ok:
             path.unlink(missing_ok=True)
         else:
-            cache.write_json_atomic(path, {"key": outcome.job.key, "error": outcome.error, "at": reports.today()})
+            cache.write_json_atomic(path, {"key": outcome.job.key, "error": outcome.error, "at": folder.today()})
     except OSError:
         pass  # e.g. a full disk: the failure is still reported by this run
 
@@ -559,6 +555,6 @@ def write_index(out: Path) -> Path:
         href = f"{OVERVIEW_NAME}.html" if (out / f"{OVERVIEW_NAME}.html").exists() else None
         overview_pdf = f"{OVERVIEW_NAME}.pdf" if href and pdf_up_to_date(out, "overview", OVERVIEW_NAME) else None
         path = out / "index.html"
-        _atomic_write(path, reports.index_html(entries, failures, overview=href, overview_pdf=overview_pdf,
-                                               generated=reports.today()))
+        _atomic_write(path, folder.index_html(entries, failures, overview=href, overview_pdf=overview_pdf,
+                                              generated=folder.today()))
     return path

@@ -8,6 +8,8 @@ and legends of every map, :mod:`~mgg_geo.present.maps` draws the static ones
 pages; :mod:`~mgg_geo.present.sections` words every report section and
 :mod:`~mgg_geo.present.reports` puts them together, all rendered by
 :mod:`~mgg_geo.present.pages` from the templates in ``templates/`` with the
-one stylesheet ``templates/report.css``;
+one stylesheet ``templates/report.css``; :mod:`~mgg_geo.present.folder`
+names the report files and writes the index page (no plotting library, so
+the batch process loads none);
 :mod:`~mgg_geo.present.export` writes the GeoPackage, CSV and XLSX exports.
 """

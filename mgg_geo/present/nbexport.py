@@ -27,7 +27,7 @@ from mgg_geo.present import pages
 def notebook_title(nb) -> str:
     """The report title of an executed notebook: its ``gemeente_code`` parameter (papermill's record of the
     parameters, else the parameters cells) names the municipality; without one it is the province overview."""
-    from mgg_geo.present.reports import page_title
+    from mgg_geo.present.folder import page_title
 
     parameters = dict(nb.metadata.get("papermill", {}).get("parameters") or {})
     if "gemeente_code" not in parameters:

@@ -1,4 +1,4 @@
-"""The Dutch reports: the municipality report and the province overview as the notebooks show them, and the index.
+"""The Dutch reports: the municipality report and the province overview as the notebooks show them.
 
 Notebooks call :class:`MunicipalityReport` and :class:`ProvinceReport` and
 display what their methods return: one method per section, built by
@@ -7,18 +7,17 @@ display what their methods return: one method per section, built by
 
 Key figures travel from each notebook run to the index page through a JSON
 sidecar (``reports/data/<code>.json``, written atomically by
-:func:`write_sidecar`), never by scraping HTML.
+:func:`mgg_geo.present.folder.write_sidecar`), never by scraping HTML.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 
 from mgg_geo.analysis.chain import Analysis
-from mgg_geo.data import cache, catalogue, kinds, regions
+from mgg_geo.data import catalogue, kinds, regions
 from mgg_geo.present import fmt, labels, mapclasses, maps, pages
+from mgg_geo.present.folder import report_stem, write_sidecar
 from mgg_geo.present.pages import Html
 from mgg_geo.present.sections import (
     PAGE_ONE_PRIORITIES,
@@ -27,7 +26,6 @@ from mgg_geo.present.sections import (
     Table,
     comparison_table,
     figures_of,
-    index_table,
     key_figures_table,
     level_word,
     method_html,
@@ -58,46 +56,7 @@ PAGE_ONE_MAP_HEIGHTS = (2.4, 2.8)
 SMALL_MULTIPLES_FIRST = 6
 SMALL_MULTIPLES_CAPTION = "Dezelfde klassen als in de gemeenterapporten."
 
-__all__ = ["Html", "MunicipalityReport", "ProvinceReport", "Table", "index_html", "page_title", "write_sidecar"]
-
-
-def page_title(code: str | None = None) -> str:
-    """The ``<title>`` of a report page: the municipality's name, or the province overview."""
-    if code is None:
-        return "Preventie in de provincie Groningen – Mentaal Gezond Groningen"
-    return f"Preventie in {regions.MUNICIPALITIES[code]} – Mentaal Gezond Groningen"
-
-
-def slug(text: str) -> str:
-    """A file-name-safe ASCII form of ``text``: "Het Hogeland" -> "het-hogeland"."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-
-
-def report_stem(code: str) -> str:
-    """The file name (without ``.html``) of a municipality's report: ``GM0765-pekela``."""
-    return f"{code}-{slug(regions.MUNICIPALITIES[code])}"
-
-
-def write_sidecar(path: str | Path, figures: dict) -> Path:
-    """Write key figures as JSON, atomically (the channel from a notebook run to the index)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_json_atomic(path, figures)
-    return path
-
-
-def index_html(entries: list[dict], failures: list[dict], *, overview: str | None, generated: str,
-               overview_pdf: str | None = None) -> str:
-    """The index page: one row per municipality report with its key figures (and its PDF when printed), and every
-    failure."""
-    return pages.index_html(index_table(entries), failures, overview=overview, overview_pdf=overview_pdf,
-                            generated=generated)
-
-
-def today() -> str:
-    """Now, in Dutch with the time zone."""
-    return fmt.when()
+__all__ = ["Html", "MunicipalityReport", "ProvinceReport", "Table"]
 
 
 # --------------------------------------------------------------------------- report objects for the notebooks

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,9 +21,12 @@ from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage, trends
 from mgg_geo.analysis.chain import ORIGIN_STATUSES, Analysis
 from mgg_geo.data import catalogue, kinds, regions
-from mgg_geo.present import fmt, labels, maps, pages
+from mgg_geo.present import fmt, labels, pages
 from mgg_geo.present.pages import Html
 from mgg_geo.supply import initiatives
+
+if TYPE_CHECKING:  # the figures are drawn by the reports; the index page needs no plotting library
+    from mgg_geo.present import maps
 
 #: Rows of the priority table shown in print (all rows are in the HTML, behind a toggle).
 PRINT_ROWS = 10
