@@ -203,9 +203,9 @@ def _literal(path: Path) -> str:
 _OUTPUT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 
 
-def output_problem(exc: BaseException, folder: Path) -> str | None:
-    """One line for a write that failed because of the disk (full, quota, read-only, permission), naming
-    ``folder``; None for any other error."""
+def output_problem(exc: BaseException, out: Path) -> str | None:
+    """One line for a write that failed because of the disk (full, quota, read-only, permission), naming the
+    folder ``out``; None for any other error."""
     from papermill.exceptions import PapermillExecutionError
 
     number = exc.errno if isinstance(exc, OSError) else None
@@ -213,16 +213,16 @@ def output_problem(exc: BaseException, folder: Path) -> str | None:
         found = re.search(r"\[Errno (\d+)\]", str(exc.evalue))
         number = int(found.group(1)) if found else None
     if number == errno.ENOSPC or number == errno.EDQUOT:
-        return f"no space left on the disk of {folder}: free some space (or choose another --out) and run again"
+        return f"no space left on the disk of {out}: free some space (or choose another --out) and run again"
     if number in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return f"cannot write to {folder} ({os.strerror(number)}): choose another --out"
+        return f"cannot write to {out} ({os.strerror(number)}): choose another --out"
     return None
 
 
-def _describe(exc: BaseException, folder: Path | None = None) -> str:
+def _describe(exc: BaseException, out: Path | None = None) -> str:
     from papermill.exceptions import PapermillExecutionError
 
-    problem = output_problem(exc, folder) if folder is not None else None
+    problem = output_problem(exc, out) if out is not None else None
     if problem:
         return problem
     if isinstance(exc, PapermillExecutionError):
