@@ -100,7 +100,7 @@ def main() -> None:
                                str(out), "--workers", str(args.workers), "--no-progress"],
                               capture_output=True, text=True)
         command.append(time.perf_counter() - t0)
-        if done.returncode or "0 bijgewerkt" not in done.stdout:
+        if done.returncode or "(0 bijgewerkt" not in done.stdout:
             sys.exit(f"the whole command rendered or failed: {done.stdout[-500:]} {done.stderr[-1000:]}")
 
     naive_times = []

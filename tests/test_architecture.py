@@ -181,6 +181,8 @@ def _eager_imports(path: Path) -> set[str]:
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
                 continue
             if isinstance(child, ast.If) and ast.unparse(child.test) == "TYPE_CHECKING":  # for annotations only
+                for branch in child.orelse:  # an else branch runs
+                    visit(ast.Module(body=[branch], type_ignores=[]))
                 continue
             if isinstance(child, ast.Import):
                 found.update(a.name for a in child.names)
@@ -235,8 +237,9 @@ def test_the_batch_process_loads_no_plotting_library():
 
 
 @pytest.mark.slow  # a process of its own
-def test_importing_the_interactive_map_loads_no_matplotlib():
+@pytest.mark.parametrize("modules", ["mgg_geo.present.webmap", "mgg_geo.cli, mgg_geo.batch"])
+def test_importing_the_interactive_map_or_the_batch_loads_no_matplotlib(modules):
     """The same in a fresh interpreter, third-party imports included."""
-    code = "import sys, mgg_geo.present.webmap; print(sorted(m for m in sys.modules if m.startswith('matplotlib')))"
+    code = f"import sys, {modules}; print(sorted(m for m in sys.modules if m.startswith('matplotlib')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent)
     assert out.stdout.strip() == "[]"

@@ -144,7 +144,6 @@ def test_python_dash_m_and_version(files):
     assert proc.returncode == 0 and proc.stdout.startswith("mgg_geo ")
 
 
-
 @pytest.mark.slow  # a process of its own
 def test_the_command_line_builds_no_iri_grammar_and_still_validates_notebooks(tmp_path):
     """jsonschema's IRI check (a grammar built on import, about 1 s) stays out of the command line's process;
@@ -159,6 +158,7 @@ def test_the_command_line_builds_no_iri_grammar_and_still_validates_notebooks(tm
                 "from mgg_geo import cli; cli._without_iri_grammar(); print(sys.modules['rfc3987_syntax'].__name__)")
     proc = subprocess.run([sys.executable, "-c", sentinel], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.stdout.strip() == "rfc3987_syntax", proc.stderr
+
 
 @pytest.mark.slow  # a process of its own
 @pytest.mark.shared

@@ -43,8 +43,8 @@ def test_without_network_a_report_run_says_so_once(cache_copy, tmp_path):
 @pytest.mark.parametrize("service, host", [("http://127.0.0.1:9", "127.0.0.1:9"),
                                            ("https://mgg-geo-unreachable.invalid", "mgg-geo-unreachable.invalid")])
 def test_an_unreachable_host_is_asked_once_per_run(service, host, monkeypatch, use_imported, caplog):
-    """Connection refused and a name that does not resolve: one attempt (with retries on), then the host is off
-    for the run, and urllib3 logs no retry."""
+    """Connection refused and a name that does not resolve: the first request fails (its connection retried once,
+    with retries on), then the host is off for the run; no retry warning of urllib3 reaches the log."""
     monkeypatch.setattr(_http, "_UNREACHABLE", {})
     monkeypatch.setattr(sources, "_NOTICE", [])
     monkeypatch.setattr(settings, "HTTP_RETRIES", 3)
