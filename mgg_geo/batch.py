@@ -496,7 +496,7 @@ def _run_jobs(jobs: list[Job], out: Path, *, workers: int, retries: int, warm: b
                 WarmKernel.release()
 
     # a fresh kernel per notebook (not warm) gains nothing from sharing: then every worker runs
-    count = min(workers, len(jobs), -(-len(jobs) // NOTEBOOKS_PER_KERNEL) if warm else len(jobs))
+    count = min(workers, -(-len(jobs) // NOTEBOOKS_PER_KERNEL) if warm else len(jobs))
     threads = [threading.Thread(target=worker, name=f"mgg-worker-{i}", daemon=True) for i in range(count)]
     for thread in threads:
         thread.start()

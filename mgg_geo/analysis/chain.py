@@ -158,9 +158,9 @@ def _absent(codes: list[str], level: str, year: int) -> str:
     def named(group):
         return ", ".join(f"{c} {regions.MUNICIPALITIES.get(c, c)}" for c in group)
 
-    merged = {c: olds for c in codes if (olds := regions.predecessors(c, year, regions.MUNICIPALITIES_SINCE)) != [c]}
-    other = [c for c in codes if c not in merged]
     since = regions.MUNICIPALITIES_SINCE
+    merged = {c: olds for c in codes if (olds := regions.predecessors(c, year, since)) != [c]}
+    other = [c for c in codes if c not in merged]
     said = []
     if merged:
         formed = "; ".join(f"{regions.MUNICIPALITIES[c]} from "
