@@ -63,3 +63,26 @@ def test_atomic_file_keeps_target_on_error_and_publishes_readable_file(tmp_path)
         tmp.write_text("new")
     assert target.read_text() == "new" and (target.stat().st_mode & 0o777) == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_a_manifest_is_read_again_only_when_its_file_changed(monkeypatch):
+    """The cache remembers the manifests it read (an analysis asks it a few hundred times), by inode, size and
+    modification time: an unchanged file is not read again, a file edited in place or replaced is, and a caller
+    that changes the manifest it was given does not change what the next caller is given."""
+    from pathlib import Path
+
+    entry = cache.store(_frame(), {"kind": "kwb", "year": 2021, "table_id": "85039NED"})
+    assert [e.name for e in cache.entries()] == [entry.name]  # read once
+    reads = []
+    real = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self.name) or real(self, *a, **k))
+    assert cache.find("kwb", year=2021).manifest == entry.manifest
+    assert reads == []  # unchanged since
+    cache.find("kwb", year=2021).manifest["title"] = "changed by a caller"
+    assert cache.find("kwb", year=2021).manifest.get("title") == entry.manifest.get("title")
+    entry.path.write_text("{not json", encoding="utf-8")  # edited in place: same inode, new size and time
+    with pytest.warns(Warning, match="kwb_2021_85039NED.json is damaged: not valid JSON"):
+        assert cache.find("kwb", year=2021) is None
+    assert reads == [entry.path.name]
+    cache.store(_frame(2), {"kind": "kwb", "year": 2021, "table_id": "85039NED"})  # a new manifest renamed over it
+    assert cache.find("kwb", year=2021).manifest["rows"] == 2 and cache.damaged() == []

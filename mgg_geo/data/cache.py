@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -164,27 +165,55 @@ def _scan() -> tuple[list[Entry], list[str]]:
     root = Path(settings.CACHE_DIR)
     if not root.is_dir():
         return [], []
+    known = _READ.pop(root, {})
+    read: dict[str, tuple[tuple[int, int, int], dict | str]] = {}
     out, problems = [], []
     for path in sorted(root.glob("*.json")):
         if path.name in NOT_ENTRIES:
             continue
-        manifest = None
         try:
-            if path.is_symlink():
-                raise ValueError("the manifest is a link (refused: only files inside the cache are read)")
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(manifest, dict):
-                raise ValueError("the manifest is not a JSON object")
-            missing = [f for f in MANIFEST_FIELDS if f not in manifest]
-            if missing:
-                raise ValueError(f"the manifest lacks {', '.join(missing)}")
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            why = f"not valid JSON ({exc})" if isinstance(exc, json.JSONDecodeError) else str(exc)
-            problems.append(f"Cache entry {path.name} is damaged: {why}; it is ignored. Repair it with: "
-                            f"{repair_hint(manifest)}")
-            continue
-        out.append(Entry(manifest, path))
+            st = path.lstat()
+        except OSError:
+            continue  # removed since the listing
+        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        found = known.get(path.name)
+        manifest = found[1] if found is not None and found[0] == stamp else _read_manifest(path, st)
+        read[path.name] = (stamp, manifest)
+        if isinstance(manifest, str):
+            problems.append(manifest)
+        else:
+            out.append(Entry(dict(manifest), path))  # a copy: a caller's change never reaches the next scan
+    _READ[root] = read
+    while len(_READ) > _READ_ROOTS:
+        del _READ[next(iter(_READ))]
     return out, problems
+
+
+#: The manifests read, per cache folder (the last :data:`_READ_ROOTS`), by file name: the file's (inode, size,
+#: modification time in ns) when it was read, and the manifest or the message saying why it is damaged. An entry
+#: is replaced by renaming a new manifest over the old one (a new inode), so a file with the same stamp has not
+#: changed and is not read and parsed again: an analysis asks the cache a few hundred times.
+_READ: dict[Path, dict[str, tuple[tuple[int, int, int], dict | str]]] = {}
+_READ_ROOTS = 8
+
+
+def _read_manifest(path: Path, st: os.stat_result) -> dict | str:
+    """The manifest in ``path``, or the message that names it as damaged and the command that repairs it."""
+    manifest = None
+    try:
+        if stat.S_ISLNK(st.st_mode):
+            raise ValueError("the manifest is a link (refused: only files inside the cache are read)")
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("the manifest is not a JSON object")
+        missing = [f for f in MANIFEST_FIELDS if f not in manifest]
+        if missing:
+            raise ValueError(f"the manifest lacks {', '.join(missing)}")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        why = f"not valid JSON ({exc})" if isinstance(exc, json.JSONDecodeError) else str(exc)
+        return (f"Cache entry {path.name} is damaged: {why}; it is ignored. Repair it with: "
+                f"{repair_hint(manifest)}")
+    return manifest
 
 
 def find(kind: str, *, year: int | None = None, table_id: str | None = None, level: str | None = None,

@@ -299,6 +299,7 @@ def place(frame: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame], geocoder: Ge
     problems = problems if problems is not None else []
     records = []
     municipalities = layers["gemeente"].geometry
+    towns: dict[tuple[str, str], tuple[str, str] | None] = {}  # town_area per (town, municipality): many schools
     for _, s in frame.iterrows():
         number = re.sub(r"\s+", "", s["number"] or "")
         postcode = (s["postcode"] or "").replace(" ", "")
@@ -318,7 +319,8 @@ def place(frame: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame], geocoder: Ge
             point, placement, match, score = candidate, kind, answer.get("weergavenaam"), answer.get("score")
             break
         if point is None:
-            found = town_area(s["town"], s["gemeente_code"], layers)
+            key = (s["town"], s["gemeente_code"])
+            found = towns[key] if key in towns else towns.setdefault(key, town_area(*key, layers))
             if found is not None:
                 placed_on, placed_name = found
                 level = regions.level_of(placed_on)
