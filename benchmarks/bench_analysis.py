@@ -15,6 +15,11 @@ Baselines, timed in the same run:
 * sensitivity draws: the former computation, one stable sort per draw over an
   (areas x draws) matrix; its rank intervals must equal the chain's exactly.
 
+And, when the shared data folder is at hand (``settings.SHARED_DATA``), the whole province analysis that every
+``mgg-geo analyse`` or first ``mgg-geo reports`` runs (offline, 10 draws, the shared files imported into a
+temporary cache), against the same analysis with every cache manifest read and parsed again on each look-up
+(as before the cache remembered them; an analysis looks about 400 times), runs interleaved.
+
 Run: ``.venv/bin/python benchmarks/bench_analysis.py [--runs 5]``
 """
 
@@ -114,6 +119,41 @@ def draws_baseline(areas) -> tuple[float, pd.DataFrame]:
     return time.perf_counter() - t0, out
 
 
+def province(runs: int) -> None:
+    """The province analysis on the shared data, and the same with the manifests read on every look-up."""
+    import tempfile
+    import warnings
+    from pathlib import Path
+
+    from mgg_geo import analysis, settings
+    from mgg_geo.data import cache, imports
+
+    if not settings.SHARED_DATA.is_dir():
+        print(f"\nprovince analysis: skipped (no shared data folder at {settings.SHARED_DATA}; set MGG_SHARED_DATA)")
+        return
+    params = {"offline": True, "draws": 10, "reference_date": "2026-01-01"}
+    saved, remembered = settings.CACHE_DIR, cache._READ_ROOTS
+    now, before = [], []
+    with tempfile.TemporaryDirectory(prefix="mgg-bench-") as root, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        settings.CACHE_DIR = Path(root)
+        try:
+            imports.import_shared(settings.SHARED_DATA)
+            analysis.run(**params)  # derives and stores the crosswalks, as any first analysis does
+            for _ in range(runs):
+                for times, kept in ((now, remembered), (before, 0)):
+                    cache._READ_ROOTS = kept  # 0: nothing is remembered between look-ups
+                    t0 = time.perf_counter()
+                    analysis.run(**params)
+                    times.append(time.perf_counter() - t0)
+        finally:
+            settings.CACHE_DIR, cache._READ_ROOTS = saved, remembered
+    print(f"\nprovince analysis (shared data, offline, 10 draws), {runs} interleaved runs each:")
+    print(f"  manifests remembered: median {statistics.median(now):.2f} s (min {min(now):.2f}, max {max(now):.2f})")
+    print(f"  baseline, every manifest read on each look-up: median {statistics.median(before):.2f} s "
+          f"(min {min(before):.2f}, max {max(before):.2f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -142,6 +182,7 @@ def main() -> None:
           f"same rank intervals as the chain for the same seed: {'yes' if same else 'NO'}")
     print(f"target: whole chain <= 1 s with the same ranks -> {'met' if total <= 1 and same else 'NOT met'} "
           f"({total:.2f} s)")
+    province(args.runs)
 
 
 if __name__ == "__main__":
