@@ -236,6 +236,37 @@ def test_the_batch_process_loads_no_plotting_library():
     assert not {m for m in loaded if m.split(".")[0] in ("matplotlib", "matplotlib_scalebar", "mapclassify")}
 
 
+def _warm_up_modules() -> list[str]:
+    """The mgg_geo modules a report kernel imports when it starts (:data:`mgg_geo.kernels.WARM_UP`)."""
+    from mgg_geo import kernels
+
+    names = []
+    for node in ast.walk(ast.parse(kernels.WARM_UP)):
+        if isinstance(node, ast.ImportFrom) and node.module.startswith("mgg_geo"):
+            names += [f"{node.module}.{a.name}" for a in node.names]
+    return names
+
+
+def test_a_report_kernel_loads_no_scipy():
+    """A report renders from the memo: the crosswalks, coverage and what-if computations import scipy where they
+    run, so a kernel does not pay for it when it starts (about 0.3 s of each)."""
+    modules = _warm_up_modules()
+    assert "mgg_geo.present.sections" in modules and "mgg_geo.analysis" in modules
+    loaded = set().union(*(loaded_by(m) for m in modules))
+    assert {"mgg_geo.analysis.chain", "mgg_geo.analysis.coverage", "mgg_geo.data.crosswalks"} <= loaded
+    assert not {m for m in loaded if m.split(".")[0] == "scipy"}
+
+
+@pytest.mark.slow  # a process of its own
+def test_a_kernels_warm_up_loads_no_scipy_in_a_fresh_interpreter():
+    """The same with the third-party imports of the warm-up included (geopandas, matplotlib, folium, pandas)."""
+    from mgg_geo import kernels
+
+    code = f"{kernels.WARM_UP}\nimport sys; print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
 @pytest.mark.slow  # a process of its own
 @pytest.mark.parametrize("modules", ["mgg_geo.present.webmap", "mgg_geo.cli, mgg_geo.batch"])
 def test_importing_the_interactive_map_or_the_batch_loads_no_matplotlib(modules):

@@ -60,8 +60,6 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.spatial import cKDTree
 
 from mgg_geo import rules, settings
 from mgg_geo.data import catalogue
@@ -212,6 +210,8 @@ def point_distances(xy: np.ndarray, sites: gpd.GeoDataFrame) -> np.ndarray:
     site_xy = _site_xy(sites)
     if len(site_xy) == 0 or len(xy) == 0:
         return np.full(len(xy), np.inf)
+    from scipy.spatial import cKDTree  # here, not on top: report kernels need no scipy
+
     return cKDTree(site_xy).query(xy)[0]
 
 
@@ -291,6 +291,9 @@ def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, points: Points
     out["coverage_class"] = coverage_class(out["reach"])
     out["nearest_km"] = np.where(len(physical) > 0, per_area(np.where(np.isfinite(nearest), nearest, 0.0)) / 1000.0,
                                  np.nan)
+    from scipy import sparse
+    from scipy.spatial import cKDTree
+
     site_xy = _site_xy(physical)
     max_d = max(max(radii), zones[-1][0])
     if len(site_xy):

@@ -36,8 +36,6 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.spatial import cKDTree
 
 from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage as cov
@@ -176,6 +174,9 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
         c_xy = np.asarray(candidates.xy, dtype=float).reshape(-1, 2)
         c_code, c_name, c_area = (np.asarray(v, dtype=object) for v in (candidates.code, candidates.name,
                                                                           candidates.area))
+    from scipy import sparse  # here, not on top: report kernels need no scipy
+    from scipy.spatial import cKDTree
+
     reach = cKDTree(c_xy).sparse_distance_matrix(cKDTree(pts.xy), reach_m, output_type="coo_matrix")
     reach = sparse.csr_matrix((np.ones(len(reach.data)), (reach.row, reach.col)), shape=(len(c_xy), len(pts.xy)))
     if candidates is None:

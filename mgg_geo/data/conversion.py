@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from mgg_geo.data import catalogue, regions
 from mgg_geo.data.crosswalks import Crosswalk, unmatched_frame
@@ -48,6 +47,7 @@ def convert(frame: pd.DataFrame, crosswalk: Crosswalk, columns: list[str]) -> tu
     i = sources_.get_indexer(links["from_code"])
     j = targets.get_indexer(links["to_code"])
     shape = (len(sources_), len(targets))
+    from scipy import sparse  # here, not on top: report kernels need no scipy
     weights = {
         "count": sparse.csr_matrix((links["count_weight"].to_numpy(), (i, j)), shape=shape),
         "rate": sparse.csr_matrix((links["rate_weight"].to_numpy(), (i, j)), shape=shape),

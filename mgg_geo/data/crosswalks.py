@@ -63,9 +63,6 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse.csgraph import connected_components
 
 from mgg_geo.data import catalogue, regions
 from mgg_geo.errors import DataError
@@ -253,6 +250,9 @@ def label(links: pd.DataFrame, source_names: dict[str, str], target_names: dict[
     i = froms.get_indexer(links["from_code"])
     j = tos.get_indexer(links["to_code"]) + len(froms)
     n = len(froms) + len(tos)
+    from scipy import sparse  # here, not on top: report kernels need no scipy
+    from scipy.sparse.csgraph import connected_components
+
     graph = sparse.coo_matrix((np.ones(len(links)), (i, j)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
     links["group"] = component[i]
@@ -519,6 +519,8 @@ def _cost(src: pd.DataFrame, dst: pd.DataFrame) -> np.ndarray:
 
 def _assign(cost: np.ndarray) -> list[tuple[int, int, float]]:
     """Optimal one-to-one pairs with, per pair, how much the best total rises when that pair is forbidden."""
+    from scipy.optimize import linear_sum_assignment
+
     rows, cols = linear_sum_assignment(cost)
     base = cost[rows, cols].sum()
     out = []
