@@ -1,3 +1,5 @@
+import os
+
 import pandas as pd
 import pytest
 
@@ -86,3 +88,9 @@ def test_a_manifest_is_read_again_only_when_its_file_changed(monkeypatch):
     assert reads == [entry.path.name]
     cache.store(_frame(2), {"kind": "kwb", "year": 2021, "table_id": "85039NED"})  # a new manifest renamed over it
     assert cache.find("kwb", year=2021).manifest["rows"] == 2 and cache.damaged() == []
+    # an edit that keeps the size and puts the modification time back (as a copy or an unpacked archive does)
+    path = cache.find("kwb", year=2021).path
+    before = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace('"rows": 2', '"rows": 7'), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and cache.find("kwb", year=2021).manifest["rows"] == 7

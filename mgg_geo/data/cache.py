@@ -31,6 +31,7 @@ import re
 import shutil
 import stat
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -165,8 +166,10 @@ def _scan() -> tuple[list[Entry], list[str]]:
     root = Path(settings.CACHE_DIR)
     if not root.is_dir():
         return [], []
-    known = _READ.pop(root, {})
-    read: dict[str, tuple[tuple[int, int, int], dict | str]] = {}
+    key = root.absolute()  # a relative folder names another folder after a change of directory
+    with _READ_LOCK:
+        known = _READ.pop(key, {})
+    read: dict[str, tuple[tuple[int, ...], dict | str]] = {}
     out, problems = [], []
     for path in sorted(root.glob("*.json")):
         if path.name in NOT_ENTRIES:
@@ -175,30 +178,39 @@ def _scan() -> tuple[list[Entry], list[str]]:
             st = path.lstat()
         except OSError:
             continue  # removed since the listing
-        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode)
         found = known.get(path.name)
-        manifest = found[1] if found is not None and found[0] == stamp else _read_manifest(path, st)
-        read[path.name] = (stamp, manifest)
+        if found is not None and found[0] == stamp:
+            manifest = found[1]
+            read[path.name] = found
+        else:
+            manifest, lasting = _read_manifest(path, st)
+            if lasting:  # a read that failed may succeed next time: not remembered
+                read[path.name] = (stamp, manifest)
         if isinstance(manifest, str):
             problems.append(manifest)
         else:
             out.append(Entry(dict(manifest), path))  # a copy: a caller's change never reaches the next scan
-    _READ[root] = read
-    while len(_READ) > _READ_ROOTS:
-        del _READ[next(iter(_READ))]
+    with _READ_LOCK:
+        _READ[key] = read
+        while len(_READ) > _READ_ROOTS:
+            del _READ[next(iter(_READ))]
     return out, problems
 
 
-#: The manifests read, per cache folder (the last :data:`_READ_ROOTS`), by file name: the file's (inode, size,
-#: modification time in ns) when it was read, and the manifest or the message saying why it is damaged. An entry
-#: is replaced by renaming a new manifest over the old one (a new inode), so a file with the same stamp has not
-#: changed and is not read and parsed again: an analysis asks the cache a few hundred times.
-_READ: dict[Path, dict[str, tuple[tuple[int, int, int], dict | str]]] = {}
+#: The manifests read, per cache folder (the last :data:`_READ_ROOTS`), by file name: the file's device, inode,
+#: size, modification and change times (ns) and mode when it was read, and the manifest or the message saying why
+#: it is damaged. An entry is replaced by renaming a new manifest over the old one (a new inode), and an edit, a
+#: change of permissions or a link in its place changes the stamp, so a file with the same stamp is not read and
+#: parsed again: an analysis asks the cache a few hundred times.
+_READ: dict[Path, dict[str, tuple[tuple[int, ...], dict | str]]] = {}
 _READ_ROOTS = 8
+_READ_LOCK = threading.Lock()  # the report batch asks from several threads
 
 
-def _read_manifest(path: Path, st: os.stat_result) -> dict | str:
-    """The manifest in ``path``, or the message that names it as damaged and the command that repairs it."""
+def _read_manifest(path: Path, st: os.stat_result) -> tuple[dict | str, bool]:
+    """The manifest in ``path``, or the message that names it as damaged and the command that repairs it; and
+    whether that answer lasts while the file is unchanged (not when the file could not be read)."""
     manifest = None
     try:
         if stat.S_ISLNK(st.st_mode):
@@ -212,8 +224,8 @@ def _read_manifest(path: Path, st: os.stat_result) -> dict | str:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         why = f"not valid JSON ({exc})" if isinstance(exc, json.JSONDecodeError) else str(exc)
         return (f"Cache entry {path.name} is damaged: {why}; it is ignored. Repair it with: "
-                f"{repair_hint(manifest)}")
-    return manifest
+                f"{repair_hint(manifest)}"), not isinstance(exc, OSError)
+    return manifest, True
 
 
 def find(kind: str, *, year: int | None = None, table_id: str | None = None, level: str | None = None,
