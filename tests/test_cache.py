@@ -68,9 +68,10 @@ def test_atomic_file_keeps_target_on_error_and_publishes_readable_file(tmp_path)
 
 
 def test_a_manifest_is_read_again_only_when_its_file_changed(monkeypatch):
-    """The cache remembers the manifests it read (an analysis asks it a few hundred times), by inode, size and
-    modification time: an unchanged file is not read again, a file edited in place or replaced is, and a caller
-    that changes the manifest it was given does not change what the next caller is given."""
+    """The cache remembers the manifests it read (an analysis asks it a few hundred times), by the file's device,
+    inode, size, times and mode: an unchanged file is not read again, a file edited in place (even with its
+    modification time put back) or replaced is, and a caller that changes the manifest it was given does not change
+    what the next caller is given."""
     from pathlib import Path
 
     entry = cache.store(_frame(), {"kind": "kwb", "year": 2021, "table_id": "85039NED"})
