@@ -68,7 +68,7 @@ from mgg_geo.checks import absolute, check_int
 from mgg_geo.data import cache, regions
 from mgg_geo.errors import MggError, ParameterError
 from mgg_geo.kernels import ENGINE, FRESH_ENGINE
-from mgg_geo.present import folder, pages
+from mgg_geo.present import fmt, folder, pages
 from mgg_geo.present import pdf as printing
 
 MUNICIPALITY_NOTEBOOK = "gemeente_rapport.ipynb"
@@ -511,7 +511,7 @@ def _record(out: Path, outcome: Outcome) -> None:
         if outcome.ok:
             path.unlink(missing_ok=True)
         else:
-            cache.write_json_atomic(path, {"key": outcome.job.key, "error": outcome.error, "at": folder.today()})
+            cache.write_json_atomic(path, {"key": outcome.job.key, "error": outcome.error, "at": fmt.when()})
     except OSError:
         pass  # e.g. a full disk: the failure is still reported by this run
 
@@ -556,5 +556,5 @@ def write_index(out: Path) -> Path:
         overview_pdf = f"{OVERVIEW_NAME}.pdf" if href and pdf_up_to_date(out, "overview", OVERVIEW_NAME) else None
         path = out / "index.html"
         _atomic_write(path, folder.index_html(entries, failures, overview=href, overview_pdf=overview_pdf,
-                                              generated=folder.today()))
+                                              generated=fmt.when()))
     return path

@@ -14,7 +14,7 @@ import unicodedata
 from pathlib import Path
 
 from mgg_geo.data import cache, regions
-from mgg_geo.present import fmt, pages
+from mgg_geo.present import pages
 from mgg_geo.present.sections import index_table
 
 
@@ -50,8 +50,3 @@ def index_html(entries: list[dict], failures: list[dict], *, overview: str | Non
     failure."""
     return pages.index_html(index_table(entries), failures, overview=overview, overview_pdf=overview_pdf,
                             generated=generated)
-
-
-def today() -> str:
-    """Now, in Dutch with the time zone."""
-    return fmt.when()

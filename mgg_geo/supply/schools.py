@@ -320,7 +320,9 @@ def place(frame: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame], geocoder: Ge
             break
         if point is None:
             key = (s["town"], s["gemeente_code"])
-            found = towns[key] if key in towns else towns.setdefault(key, town_area(*key, layers))
+            if key not in towns:
+                towns[key] = town_area(*key, layers)
+            found = towns[key]
             if found is not None:
                 placed_on, placed_name = found
                 level = regions.level_of(placed_on)
