@@ -8,10 +8,16 @@ each notebook on the kernel of the thread that executes it.
 
 Between notebooks the kernel is reset so that a report on a warm kernel
 equals one on a fresh kernel: the shell starts a new session (user
-namespace cleared, execution counter at 1, a new history session; imported
+namespace cleared, execution counter at 1; imported
 modules stay loaded, which is the point), figures are closed and the
 warnings already shown are forgotten. A kernel that died is replaced by a new one before the next
 notebook.
+
+Two settings make the reuse cheaper (each about 5 % of the CPU of a batch of all reports, measured in turns):
+the kernels keep no IPython history (no SQLite file in the user's profile, which parallel kernels would write
+at once; the batch's notebooks are saved in full anyway), and after the warm-up the loaded modules are moved
+out of the garbage collector's reach (``gc.freeze``), so the full collection of every reset, and every later
+one, only looks at what the notebooks made.
 """
 
 from __future__ import annotations
@@ -30,7 +36,10 @@ WARM_UP = """
 import geopandas, matplotlib, matplotlib.pyplot, folium, pandas
 from mgg_geo import analysis, reports, maps, webmap
 from mgg_geo.present import sections, pages
+__import__("gc").freeze()
 """
+#: Options of every batch kernel (module docstring): no IPython history.
+KERNEL_OPTIONS = ("--HistoryManager.enabled=False",)
 #: Run before every notebook (not stored in the history): a fresh namespace on loaded modules.
 RESET = """
 get_ipython().reset(new_session=True)
@@ -96,7 +105,7 @@ class WarmKernel:
     def start(self, *, warm_up: bool = True) -> None:
         """Start the kernel in the project folder and (``warm_up``) import what the report notebooks use."""
         try:
-            self._sync(self.km.start_kernel, cwd=str(settings.PROJECT_ROOT))
+            self._sync(self.km.start_kernel, cwd=str(settings.PROJECT_ROOT), extra_arguments=list(KERNEL_OPTIONS))
             self.kc = self.km.client()
             self.kc.start_channels()
             self._sync(self.kc.wait_for_ready, timeout=self.start_timeout)

@@ -17,6 +17,7 @@ puts the files with the longest tests first, so that they do not start last.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -66,6 +67,13 @@ def pytest_collection_modifyitems(config, items):
         return len(LONGEST_FIRST) + (0 if str(item.fspath) in slow_files else 1)
 
     items.sort(key=order)  # stable: a file's tests stay together, in their order
+
+
+def pytest_collection_finish(session):
+    """Put everything loaded so far (the libraries and the test modules) out of the garbage collector's reach
+    (``gc.freeze``): a test process makes about 70 full collections, each of which would otherwise walk the
+    whole heap again (about 16 s of CPU in a run of the suite). Nothing is kept alive by this."""
+    gc.freeze()
 
 
 def shared_tmp(tmp_path_factory) -> Path:
