@@ -13,7 +13,7 @@ modules stay loaded, which is the point), figures are closed and the
 warnings already shown are forgotten. A kernel that died is replaced by a new one before the next
 notebook.
 
-Two settings make the reuse cheaper (each about 5 % of the CPU of a batch of all reports, measured in turns):
+Two settings make the reuse cheaper (together 13 % of the CPU of a batch of all reports, runs taken in turns):
 the kernels keep no IPython history (no SQLite file in the user's profile, which parallel kernels would write
 at once; the batch's notebooks are saved in full anyway), and after the warm-up the loaded modules are moved
 out of the garbage collector's reach (``gc.freeze``), so the full collection of every reset, and every later
