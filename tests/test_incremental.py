@@ -129,3 +129,22 @@ def test_a_warm_kernel_report_equals_a_fresh_kernel_report(private_cache, tmp_pa
     assert [o.job.key for o in warm.outcomes] == ["GM0765", "overview"]
     counts = [c[1] for c in _outputs(tmp_path / "warm" / "notebooks" / "provincie-groningen.ipynb") if c[1]]
     assert counts[0] == 1
+
+
+def test_a_warm_kernel_keeps_no_history_and_freezes_its_warm_up(tmp_path, monkeypatch):
+    """The batch kernels write no IPython history (nothing in the profile, which parallel kernels would share)
+    and move the warmed-up modules out of the garbage collector's reach (mgg_geo.kernels)."""
+    from mgg_geo import kernels
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))  # the kernel's profile: looked at afterwards
+    kernel = kernels.WarmKernel(batch.kernel_name())
+    try:
+        kernel.start()
+        kernel.reset()
+        seen = tmp_path / "seen.txt"
+        kernel.run(f"open({str(seen)!r}, 'w').write(repr((get_ipython().history_manager.enabled, "
+                   "__import__('gc').get_freeze_count() > 0)))")
+    finally:
+        kernel.shutdown()
+    assert seen.read_text() == "(False, True)"
+    assert not list((tmp_path / "ipython").rglob("history.sqlite"))
