@@ -14,12 +14,12 @@ warnings already shown are forgotten. A kernel that died is replaced by a new on
 notebook.
 
 Two settings make the reuse cheaper (together 6-13 % of the CPU of a batch of all reports, in two sets of runs
-taken in turns):
-the kernels keep no IPython history (no SQLite file in the user's profile, which parallel kernels would write
-at once; the batch's notebooks are saved in full anyway), and after the warm-up the loaded modules are moved
-out of the garbage collector's reach (``gc.freeze``, after a collection), so the full collection of every
-reset, and every later one, only looks at what the notebooks made. Without a history IPython still keeps each
-cell's source for writing it out, which it then never does: the reset empties that list.
+taken in turns): the kernels keep no IPython history (no SQLite file in the user's profile, which parallel
+kernels would write at once; the batch's notebooks are saved in full anyway), and after the warm-up the loaded
+modules are moved out of the garbage collector's reach (``gc.freeze``, after a collection), so the full
+collection of every reset, and every later one, only looks at what the notebooks made. Without a history
+IPython still keeps each cell's source for writing it out, which it then never does: the reset empties that
+list.
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ WARM_UP = """
 import geopandas, matplotlib, matplotlib.pyplot, folium, pandas
 from mgg_geo import analysis, reports, maps, webmap
 from mgg_geo.present import sections, pages
-__import__("gc").collect()
-__import__("gc").freeze()
+import gc
+gc.collect()
+gc.freeze()
 """
 #: Options of every batch kernel (module docstring): no IPython history.
 KERNEL_OPTIONS = ("--HistoryManager.enabled=False",)
