@@ -450,7 +450,7 @@ def cmd_analyse(args) -> int:
     from mgg_geo.present import export
 
     args.region = args.gemeente
-    result = analysis.run(_parameters(args))
+    result = analysis.run_cached(_parameters(args))  # memoised: a later run or report batch finds it
     path = export.write(result, args.out)
     frame = result.areas
     target = int((frame["gap_class"] == rules.TARGET_CLASS).sum())

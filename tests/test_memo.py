@@ -5,8 +5,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from mgg_geo import settings
 from mgg_geo.analysis import memo
 from mgg_geo.analysis.chain import Analysis
+from mgg_geo.analysis.parameters import ReportParameters
+from mgg_geo.errors import MggWarning
 from mgg_geo.supply import initiatives
 
 pytestmark = pytest.mark.shared
@@ -60,3 +63,14 @@ def test_storage_by_type():
     assert memo.storage(frame) == "frame"
     assert memo.storage(pd.DataFrame({"a": [{"x": 1}, [2]]})) == "records"
     assert memo.storage({"k": [1, "two"]}) == "json"
+
+
+def test_an_analysis_that_cannot_be_saved_still_serves_with_a_warning(province_analysis, tmp_path, monkeypatch):
+    monkeypatch.setattr(memo, "run", lambda params: province_analysis)  # computed: only the saving is looked at
+    monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "analyses").write_text("a file where the memo folder would go")
+    with pytest.warns(MggWarning, match=r"could not be saved in .*analyses .*computed again next time"):
+        result = memo.run_cached(ReportParameters(offline=True, geocode=False))
+    assert result is province_analysis
+    assert (tmp_path / "cache" / "analyses").read_text() == "a file where the memo folder would go"

@@ -345,6 +345,8 @@ def test_offline_makes_no_network_attempt_at_all(listener, imported_cache, tmp_p
         assert "warning" not in proc.stderr.lower() or "geocod" not in proc.stderr.lower(), proc.stderr
     assert listener.connections == []
     assert time.time() - started < 240
+    # one analysis computed: the report run found the one that analyse saved (same parameters)
+    assert len([p for p in (cache_dir / "analyses").iterdir() if not p.name.startswith(".")]) == 1
 
 
 def test_a_hanging_service_fails_fast_with_one_message(listener, imported_cache, tmp_path):

@@ -90,7 +90,12 @@ def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
                 return run(params)
             shutil.rmtree(folder, ignore_errors=True)  # a folder named by this key: the memo's own
     result = run(params)
-    save(result, folder)
+    try:
+        save(result, folder)
+    except OSError as exc:  # e.g. a full or read-only cache: the computed result serves, the next run computes
+        warnings.warn(MggWarning(f"The analysis could not be saved in {folder.parent} ({exc.strerror or exc}); "
+                                 "it is computed again next time."), stacklevel=2)
+        return result
     try:
         return load(folder)  # what every notebook reads: the saved analysis, not the one in memory
     except Exception:  # noqa: BLE001 - e.g. the cache folder is not writable: the computed result serves
