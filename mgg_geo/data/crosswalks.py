@@ -256,28 +256,18 @@ def label(links: pd.DataFrame, source_names: dict[str, str], target_names: dict[
     graph = sparse.coo_matrix((np.ones(len(links)), (i, j)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
     links["group"] = component[i]
-    relation = []
-    for _, part in links.groupby("group", sort=False):
-        n_from, n_to = part["from_code"].nunique(), part["to_code"].nunique()
-        if n_from == 1 and n_to == 1:
-            a, b = part["from_code"].iloc[0], part["to_code"].iloc[0]
-            if not bool(part["exact"].iloc[0]):
-                rel = "reshaped"
-            elif a != b:
-                rel = "renumbered"
-            elif name_key(source_names.get(a)) and name_key(target_names.get(b)) \
-                    and name_key(source_names.get(a)) != name_key(target_names.get(b)):
-                rel = "renamed"
-            else:
-                rel = "same"
-        elif n_from == 1:
-            rel = "split"
-        elif n_to == 1:
-            rel = "merged"
-        else:
-            rel = "reshaped"
-        relation.append(pd.Series(rel, index=part.index))
-    links["relation"] = pd.concat(relation).reindex(links.index)
+    groups = links.groupby("group", sort=False)
+    n_from = groups["from_code"].transform("nunique").to_numpy()
+    n_to = groups["to_code"].transform("nunique").to_numpy()
+    one = (n_from == 1) & (n_to == 1)  # a one-to-one group: its first link decides whether it is exact
+    exact = groups["exact"].transform("first").astype(bool).to_numpy()
+    keys_from = links["from_code"].map(lambda c: name_key(source_names.get(c))).to_numpy()
+    keys_to = links["to_code"].map(lambda c: name_key(target_names.get(c))).to_numpy()
+    renamed = (keys_from != "") & (keys_to != "") & (keys_from != keys_to)
+    renumbered = (links["from_code"] != links["to_code"]).to_numpy()
+    relation = np.select([one & ~exact, one & renumbered, one & renamed, one, n_from == 1, n_to == 1],
+                         ["reshaped", "renumbered", "renamed", "same", "split", "merged"], default="reshaped")
+    links["relation"] = pd.Series(relation.tolist(), index=links.index)
     links.loc[~links["relation"].isin(EXACT), "exact"] = False
     return links
 
