@@ -748,10 +748,11 @@ def resolve_pending(cw: Crosswalk, old_buurten: pd.DataFrame | None, new_buurten
     pending = cw.pending[cw.pending["exact"]]
     resolved = []
     if old_buurten is not None and new_buurten is not None and len(pending):
+        old_of, new_of = dict(tuple(old_buurten.groupby("wijk"))), dict(tuple(new_buurten.groupby("wijk")))
+        none_old, none_new = old_buurten.iloc[:0], new_buurten.iloc[:0]
         scored = []
         for r in pending.itertuples():
-            score, how = continuity(old_buurten[old_buurten["wijk"] == r.from_code],
-                                    new_buurten[new_buurten["wijk"] == r.to_code])
+            score, how = continuity(old_of.get(r.from_code, none_old), new_of.get(r.to_code, none_new))
             scored.append((score, r, how))
         best: dict[str, list] = {}
         for score, r, how in scored:
