@@ -63,8 +63,8 @@ def error_lines(stderr: str) -> list[str]:
 
 
 def workbook_bomb(path: Path, size: int = 1 << 30) -> Path:
-    """A 1 MB .xlsx whose worksheet part unpacks to ``size`` bytes."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+    """A 5 MB .xlsx whose worksheet part unpacks to ``size`` bytes (the fastest deflate: 1 s instead of 3 s)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
         with archive.open("xl/worksheets/sheet1.xml", "w") as fh:
             chunk = b" " * (1 << 20)
@@ -74,8 +74,8 @@ def workbook_bomb(path: Path, size: int = 1 << 30) -> Path:
 
 
 def gzip_bomb(path: Path, size: int = 1 << 30) -> Path:
-    """A gzip stream of ``size`` bytes of CSV, under a name that says ``.csv``."""
-    with gzip.open(path, "wb", compresslevel=6) as fh:
+    """A gzip stream of ``size`` bytes of CSV, under a name that says ``.csv`` (the fastest deflate)."""
+    with gzip.open(path, "wb", compresslevel=1) as fh:
         fh.write(b"naam;programma\n")
         chunk = b"a" * (1 << 20)
         for _ in range(size >> 20):
