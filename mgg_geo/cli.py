@@ -450,7 +450,10 @@ def cmd_analyse(args) -> int:
     from mgg_geo.present import export
 
     args.region = args.gemeente
-    result = analysis.run_cached(_parameters(args))  # memoised: a later run or report batch finds it
+    params = _parameters(args)
+    # offline the analysis depends on the cache alone, so a saved one is reused; online a run whose geocoding or
+    # fetch failed would be kept for the day, so it is computed afresh (as before)
+    result = analysis.run_cached(params) if params.offline else analysis.run(params)
     path = export.write(result, args.out)
     frame = result.areas
     target = int((frame["gap_class"] == rules.TARGET_CLASS).sum())

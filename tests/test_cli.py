@@ -278,3 +278,20 @@ def test_pdf_without_chromium_is_one_line_before_anything_runs(files):
     assert proc.returncode == 2 and "MGG_CHROMIUM" in line and "/nonexistent/chromium" in line
     assert "apt-get install chromium" in line
     assert not (files / "rapporten").exists()  # nothing was rendered or created
+
+
+@pytest.mark.shared
+def test_analyse_keeps_its_analysis_offline_only(imported_cache, tmp_path, monkeypatch, capsys):
+    """Offline the analysis depends on the cache alone and is kept in the memo; online (here every service is
+    unreachable, so geocoding fails) it is computed afresh each time, never kept for the next run."""
+    from mgg_geo import settings
+
+    cache = tmp_path / "cache"
+    shutil.copytree(imported_cache, cache)
+    monkeypatch.setattr(settings, "CACHE_DIR", cache)
+    args = ["analyse", "--out", str(tmp_path / "areas.csv"), "--draws", "10", "--reference-date", "2026-01-01"]
+    assert cli.main(args) == 0
+    assert not (cache / "analyses").exists()
+    assert cli.main([*args, "--offline"]) == 0
+    assert len(list((cache / "analyses").iterdir())) == 1
+    capsys.readouterr()

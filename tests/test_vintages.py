@@ -417,3 +417,19 @@ def test_labels_follow_the_relations_of_a_real_conversion():
     assert texts == {"WK076500": "hernoemd (was WK076500)", "WK076510": "geschat uit kerncijfers (uit WK076501)",
                      "WK076511": "geschat uit kerncijfers (uit WK076501)",
                      "WK076512": "geschat uit kerncijfers (uit WK076502)"}
+
+
+def test_label_reads_a_groups_first_link_and_every_relation():
+    """``label`` by hand: a one-to-one group takes its first link's ``exact`` (read as a truth value, as a missing
+    one is not exact), then code and name decide; several sources or targets make a split, a merger or a reshape."""
+    links = pd.DataFrame({
+        "from_code": ["WK1", "WK1", "WK2", "WK3", "WK4", "WK5", "WK5", "WK6", "WK7", "WK8", "WK8", "WK9"],
+        "to_code": ["WK1", "WK1", "WK2", "WK30", "WK4", "WK50", "WK51", "WK60", "WK60", "WK80", "WK81", "WK81"],
+        "exact": [None, True, True, True, True, True, True, True, True, True, True, True]})
+    names_s = {"WK2": "Wijk 02 Noord", "WK4": "Wijk 04"}
+    names_t = {"WK2": "Wijk 02 Zuid", "WK4": "Centrum"}
+    out = crosswalks.label(links, names_s, names_t)
+    assert out["relation"].tolist() == ["reshaped", "reshaped", "renamed", "renumbered", "same", "split", "split",
+                                        "merged", "merged", "reshaped", "reshaped", "reshaped"]
+    assert out["exact"].tolist() == [False, False, True, True, True] + [False] * 7
+    assert out.groupby("group")["from_code"].nunique().sum() == 9 and out["group"].nunique() == 7

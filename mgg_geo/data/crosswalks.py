@@ -260,7 +260,7 @@ def label(links: pd.DataFrame, source_names: dict[str, str], target_names: dict[
     n_from = groups["from_code"].transform("nunique").to_numpy()
     n_to = groups["to_code"].transform("nunique").to_numpy()
     one = (n_from == 1) & (n_to == 1)  # a one-to-one group: its first link decides whether it is exact
-    exact = groups["exact"].transform("first").astype(bool).to_numpy()
+    exact = links["exact"].map(bool).groupby(links["group"], sort=False).transform("first").to_numpy()
     keys_from = links["from_code"].map(lambda c: name_key(source_names.get(c))).to_numpy()
     keys_to = links["to_code"].map(lambda c: name_key(target_names.get(c))).to_numpy()
     renamed = (keys_from != "") & (keys_to != "") & (keys_from != keys_to)
