@@ -98,7 +98,7 @@ def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
         return result
     try:
         return load(folder)  # what every notebook reads: the saved analysis, not the one in memory
-    except Exception:  # noqa: BLE001 - e.g. the cache folder is not writable: the computed result serves
+    except Exception:  # noqa: BLE001 - a saved folder that cannot be read back: the computed result serves
         return result
 
 

@@ -256,13 +256,13 @@ def label(links: pd.DataFrame, source_names: dict[str, str], target_names: dict[
     graph = sparse.coo_matrix((np.ones(len(links)), (i, j)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
     links["group"] = component[i]
-    groups = links.groupby("group", sort=False)
+    groups = links.assign(exact=links["exact"].map(bool)).groupby("group", sort=False)
     n_from = groups["from_code"].transform("nunique").to_numpy()
     n_to = groups["to_code"].transform("nunique").to_numpy()
     one = (n_from == 1) & (n_to == 1)  # a one-to-one group: its first link decides whether it is exact
-    exact = links["exact"].map(bool).groupby(links["group"], sort=False).transform("first").to_numpy()
-    keys_from = links["from_code"].map(lambda c: name_key(source_names.get(c))).to_numpy()
-    keys_to = links["to_code"].map(lambda c: name_key(target_names.get(c))).to_numpy()
+    exact = groups["exact"].transform("first").to_numpy()
+    keys_from = links["from_code"].map({c: name_key(source_names.get(c)) for c in froms}).to_numpy()
+    keys_to = links["to_code"].map({c: name_key(target_names.get(c)) for c in tos}).to_numpy()
     renamed = (keys_from != "") & (keys_to != "") & (keys_from != keys_to)
     renumbered = (links["from_code"] != links["to_code"]).to_numpy()
     relation = np.select([one & ~exact, one & renumbered, one & renamed, one, n_from == 1, n_to == 1],
