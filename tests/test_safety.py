@@ -303,7 +303,7 @@ class Listener(socketserver.ThreadingTCPServer):
     def __init__(self):
         self.connections = []
         super().__init__(("127.0.0.1", 0), self._Handler)
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True)  # shuts down in 0.05 s
         self.thread.start()
 
     class _Handler(socketserver.BaseRequestHandler):
@@ -356,14 +356,14 @@ def test_offline_makes_no_network_attempt_at_all(listener, imported_cache, tmp_p
 def test_a_hanging_service_fails_fast_with_one_message(listener, imported_cache, tmp_path):
     cache_dir = tmp_path / "cache"
     shutil.copytree(imported_cache, cache_dir)
-    env = env_for(cache_dir, MGG_PDOK_API_URL=listener.url, MGG_HTTP_TIMEOUT="1", MGG_HTTP_CONNECT_TIMEOUT="1",
+    env = env_for(cache_dir, MGG_PDOK_API_URL=listener.url, MGG_HTTP_TIMEOUT="0.5", MGG_HTTP_CONNECT_TIMEOUT="0.5",
                   MGG_HTTP_RETRIES="3")
     started = time.time()
     proc = cli(["register", "check", str(settings.REGISTER_PATH)], tmp_path, env)
     elapsed = time.time() - started
     assert proc.returncode == 0, proc.stderr
     assert elapsed < 30 and len(listener.connections) <= 2  # one attempt and at most one retry, then off
-    assert proc.stdout.count("geocoding unavailable (PDOK Locatieserver: no answer within 1 s") == 1
+    assert proc.stdout.count("geocoding unavailable (PDOK Locatieserver: no answer within 0.5 s") == 1
 
 
 # ---------------------------------------------------------------- parallel and killed builds
