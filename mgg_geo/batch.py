@@ -327,7 +327,10 @@ def run(params: ReportParameters | None = None, *, reports_for=None, out_dir: st
             bar.update(1)
             bar.set_postfix_str(f"{outcome.job.key} {outcome.status}")
 
-    _run_jobs(todo, out, workers=workers or os.cpu_count() or 1, retries=retries, warm=warm, done=done)
+    try:
+        _run_jobs(todo, out, workers=workers or os.cpu_count() or 1, retries=retries, warm=warm, done=done)
+    finally:
+        analysis.release_run()  # an online analysis serves this run only (mgg_geo.analysis.memo)
     if bar is not None:
         bar.close()
     printed = print_pdfs(out, [o for o in result.outcomes if o.ok], progress=progress) if pdf else 0

@@ -111,7 +111,10 @@ class WarmKernel:
     def start(self, *, warm_up: bool = True) -> None:
         """Start the kernel in the project folder and (``warm_up``) import what the report notebooks use."""
         try:
-            self._sync(self.km.start_kernel, cwd=str(settings.PROJECT_ROOT), extra_arguments=list(KERNEL_OPTIONS))
+            from mgg_geo.analysis import memo  # the batch's run: its notebooks find its online analysis
+
+            self._sync(self.km.start_kernel, cwd=str(settings.PROJECT_ROOT), extra_arguments=list(KERNEL_OPTIONS),
+                       env={**os.environ, memo.RUN_ENV: memo.RUN_ID})
             self.kc = self.km.client()
             self.kc.start_channels()
             self._sync(self.kc.wait_for_ready, timeout=self.start_timeout)

@@ -1,5 +1,8 @@
 """The memo stores every field of an Analysis by its type and reads it back the same (no pickle, nothing dropped)."""
 import dataclasses
+import os
+import subprocess
+import sys
 
 import geopandas as gpd
 import pandas as pd
@@ -9,6 +12,7 @@ from mgg_geo import settings
 from mgg_geo.analysis import memo
 from mgg_geo.analysis.chain import Analysis
 from mgg_geo.analysis.parameters import ReportParameters
+from mgg_geo.data import cache
 from mgg_geo.errors import MggWarning
 from mgg_geo.supply import initiatives
 
@@ -74,3 +78,39 @@ def test_an_analysis_that_cannot_be_saved_still_serves_with_a_warning(province_a
         result = memo.run_cached(ReportParameters(offline=True, geocode=False))
     assert result is province_analysis
     assert (tmp_path / "cache" / "analyses").read_text() == "a file where the memo folder would go"
+
+
+def test_an_online_analysis_serves_only_the_run_that_computed_it(province_analysis, tmp_path, monkeypatch):
+    """Online a service may not have answered (initiatives left on their area codes, a table left out): the next
+    run asks the services again instead of reading this analysis. The run itself (the batch and the notebooks it
+    renders) reads it; an offline analysis is kept for every run."""
+    computed = []
+    monkeypatch.setattr(memo, "run", lambda params: computed.append(params.offline) or province_analysis)
+    monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
+    online, offline = ReportParameters(offline=False, geocode=False), ReportParameters(offline=True, geocode=False)
+    pid = os.getpid()
+    monkeypatch.setattr(memo, "RUN_ID", f"{pid}-{'a' * 32}")
+    for params in (online, online, offline, offline):
+        memo.run_cached(params)
+    assert computed == [False, True]  # once each in this run
+    first = memo.folder_for(online)
+    assert first.is_dir() and first.parent == tmp_path / "cache" / "analyses" / cache.TEMP_DIR
+    assert first.name.startswith(f"{pid}-") and memo.folder_for(offline).parent == first.parent.parent
+
+    monkeypatch.setattr(memo, "RUN_ID", f"{pid}-{'b' * 32}")  # the next run
+    memo.run_cached(online)
+    memo.run_cached(offline)
+    assert computed == [False, True, False] and memo.folder_for(online) != first
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    killed = first.parent / f"{ended.pid}-{'0' * 20}.analysis"  # what a killed run left
+    killed.mkdir()
+    (killed / "manifest.json").write_text("{}")
+    monkeypatch.setattr(memo, "RUN_ID", f"{pid}-{'c' * 32}")
+    memo.run_cached(online)  # saving removes what runs that are gone left, nothing of a running one
+    assert not killed.exists() and first.is_dir()
+
+    memo.release_run()  # the batch, when its notebooks are done: this process's online analyses go
+    assert not list((tmp_path / "cache" / "analyses").rglob("*.analysis"))
+    assert memo.folder_for(offline).is_dir() and computed == [False, True, False, False]

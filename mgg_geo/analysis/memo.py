@@ -14,7 +14,9 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
+import uuid
 import warnings
 from pathlib import Path
 
@@ -27,6 +29,18 @@ from mgg_geo.analysis.parameters import ReportParameters
 from mgg_geo.data import cache
 from mgg_geo.errors import CacheError, MggWarning
 from mgg_geo.supply import initiatives
+
+#: The environment variable that hands a run's id to the kernels of its batch (:mod:`mgg_geo.kernels`).
+RUN_ENV = "MGG_RUN_ID"
+
+
+def _run_id() -> str:
+    given = os.environ.get(RUN_ENV, "")
+    return given if re.fullmatch(r"[0-9]{1,10}-[0-9a-f]{32}", given) else f"{os.getpid()}-{uuid.uuid4().hex}"
+
+
+#: This run: ``<process id>-<random>`` of this process, or of the batch whose kernel this is (:data:`RUN_ENV`).
+RUN_ID = _run_id()
 
 
 def from_notebook(namespace: dict) -> Analysis:
@@ -65,8 +79,30 @@ def memo_key(params: ReportParameters) -> str:
         "register": cache.sha256(register) if register.is_file() else str(register),
         "geocode": cache.sha256(geocode) if geocode.is_file() else None,
         "schools": cache.sha256(Path(settings.SCHOOLS_PATH)) if Path(settings.SCHOOLS_PATH).is_file() else None,
+        "run": None if params.offline else RUN_ID,
     }
     return hashlib.sha256(json.dumps(key_source, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def folder_for(params: ReportParameters) -> Path:
+    """Where :func:`run_cached` keeps the analysis of ``params``: ``CACHE_DIR/analyses/<key>`` offline; online
+    ``CACHE_DIR/analyses/.mgg-tmp/<pid>-<key>.analysis``, a temporary folder of this run (its process id is the
+    batch's, so that :func:`mgg_geo.data.cache.remove_stale` removes it once that process is gone)."""
+    root = Path(settings.CACHE_DIR) / "analyses"
+    if params.offline:
+        return root / memo_key(params)
+    return root / cache.TEMP_DIR / f"{RUN_ID.split('-')[0]}-{memo_key(params)}.analysis"
+
+
+def release_run() -> None:
+    """Remove the online analyses this run kept (see the module docstring; those of a batch's per-municipality
+    parameters too); nothing offline."""
+    temp = Path(settings.CACHE_DIR) / "analyses" / cache.TEMP_DIR
+    pattern = re.compile(re.escape(RUN_ID.split("-")[0]) + r"-[0-9a-f]{20}\.analysis")
+    if temp.is_dir() and not temp.is_symlink():
+        for folder in temp.iterdir():
+            if pattern.fullmatch(folder.name) and folder.is_dir() and not folder.is_symlink():
+                cache.release(folder)
 
 
 def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
@@ -74,12 +110,13 @@ def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
 
     The key (:func:`memo_key`) covers the arguments, the date, the code
     version, every cache entry's checksum, the register file, the school list
-    and the geocoding answers, so any change gives a new run. A saved analysis that is damaged
+    and the geocoding answers, so any change gives a new run; online also the run itself
+    (:func:`folder_for`), so that a later run asks the services again. A saved analysis that is damaged
     or unreadable is computed again; nothing in the cache folder is ever
     executed (no pickle).
     """
     params = ReportParameters.resolve(params, **changes)
-    folder = Path(settings.CACHE_DIR) / "analyses" / memo_key(params)
+    folder = folder_for(params)
     if folder.exists() or folder.is_symlink():
         try:
             return _load_once(folder)
@@ -130,13 +167,15 @@ def save(result: Analysis, folder: str | Path) -> Path:
     """Store an analysis as data files: every field of :class:`Analysis` by its type (:func:`storage`), with
     the kinds and sha256 of the files in ``manifest.json``.
 
-    The folder appears in one rename; a folder that exists already is left as it is.
+    The folder appears in one rename; a folder that exists already is left as it is. A folder in a temporary
+    folder (:data:`mgg_geo.data.cache.TEMP_DIR`, an online run's) is written beside it there.
     """
     folder = Path(folder)
     kinds = {f.name: storage(getattr(result, f.name)) for f in dataclasses.fields(result)}
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    cache.remove_stale(folder.parent)
-    tmp = cache.temp_path(folder.parent, folder.name, directory=True)
+    root = folder.parent.parent if folder.parent.name == cache.TEMP_DIR else folder.parent
+    root.mkdir(parents=True, exist_ok=True)
+    cache.remove_stale(root)
+    tmp = cache.temp_path(root, folder.name, directory=True)
     try:
         meta = {}
         for name, kind in kinds.items():
