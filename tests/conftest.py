@@ -35,11 +35,11 @@ SLOW_FIXTURES = {"rendered", "kernel_env", "hostile", "hostile_files", "private_
                  "trickle", "listener", "pool", "imported_cache", "memo_cache", "shared_data", "replay"}
 SLOW_MODULES = {"test_readme_route", "test_incremental", "test_console"}
 SLOW_MARKERS = {"browser", "shared", "replay"}
-#: The modules with the longest tests, longest first: they run first (under pytest-xdist each file runs on one
-#: process, in this order), so that no long test is left to run alone at the end; then the other files with slow
-#: tests, then the fast tier, which fills the gaps.
+#: The modules with the longest tests, longest first (``notebooks``: the three notebooks, which run together): they
+#: run first (under pytest-xdist each file runs on one process, in this order), so that no long test is left to run
+#: alone at the end; then the other files with slow tests, then the fast tier, which fills the gaps.
 LONGEST_FIRST = ("test_hostile_input", "test_safety", "test_incremental", "test_reports", "test_readme_route",
-                 "test_pdf", "test_import_subsets", "test_console", "test_cli", "test_statements")
+                 "test_pdf", "test_import_subsets", "notebooks", "test_console", "test_cli", "test_statements")
 
 
 def _module_name(item) -> str:
@@ -61,7 +61,7 @@ def pytest_collection_modifyitems(config, items):
             slow_files.add(str(item.fspath))
 
     def order(item) -> int:
-        name = _module_name(item)
+        name = "notebooks" if str(getattr(item, "fspath", "")).endswith(".ipynb") else _module_name(item)
         if name in LONGEST_FIRST:
             return LONGEST_FIRST.index(name)
         return len(LONGEST_FIRST) + (0 if str(item.fspath) in slow_files else 1)
