@@ -702,20 +702,8 @@ def _flatten(values) -> list[str]:
     return out
 
 
-def _without_iri_grammar() -> None:
-    """Leave jsonschema's IRI format check out of this process.
-
-    Papermill and nbconvert import nbformat, nbformat imports jsonschema, and jsonschema builds a grammar for its
-    ``iri`` format check when rfc3987-syntax is installed (JupyterLab's dependencies install it): about 1 s of
-    every ``mgg-geo reports``, for a check nothing here uses (the notebook schema has no IRI format). A module
-    that is already loaded is left alone, and only the command line's own process is concerned.
-    """
-    sys.modules.setdefault("rfc3987_syntax", None)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the module docstring)."""
-    _without_iri_grammar()
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
