@@ -2,8 +2,9 @@
 
 The kernels are separate processes, so their environment is set here, by the process that runs the notebooks,
 before the first one starts: a temporary cache filled by importing the shared example files (``MGG_CACHE_DIR``),
-every service URL pointed at a closed local port, so no notebook can reach the internet, and the run's id
-(``MGG_RUN_ID``), so that the notebooks share their online analysis as the notebooks of one batch do. (A run without
+every service URL pointed at a closed local port, so no notebook can reach the internet, and, while a notebook
+runs, the id of one run (``MGG_RUN_ID``), so that the notebooks share their online analysis as the notebooks of
+one batch do. (A run without
 notebooks, ``make test-fast``, makes none.) Without the shared data folder the notebook tests are skipped with a
 reason (a failure under ``CI=true``).
 
@@ -35,9 +36,6 @@ def _notebook_environment(config) -> None:
     for name in ("MGG_CBS_OPENDATA_URL", "MGG_CBS_THIRD_PARTY_URL", "MGG_PDOK_SERVICE_URL", "MGG_PDOK_API_URL"):
         os.environ[name] = CLOSED
     os.environ["MGG_HTTP_RETRIES"] = "0"
-    from mgg_geo.analysis import memo  # the notebooks are one run, as those of a batch: one online analysis
-
-    os.environ[memo.RUN_ENV] = memo.RUN_ID
     saved = settings.CACHE_DIR
     settings.CACHE_DIR = settings.Path(cache)
     try:
@@ -50,6 +48,17 @@ def _notebook_environment(config) -> None:
 def pytest_runtest_setup(item):
     if str(item.fspath).endswith(".ipynb"):
         _notebook_environment(item.config)
+        from mgg_geo.analysis import memo  # the notebooks are one run, as those of a batch: one online analysis
+
+        if not getattr(item.config, "_mgg_nbval_run", None):
+            item.config._mgg_nbval_run = memo.new_run()
+        os.environ[memo.RUN_ENV] = item.config._mgg_nbval_run
+
+
+def pytest_runtest_teardown(item):
+    """The run's id reaches the notebooks' kernels only: no later process of this one inherits it."""
+    if str(item.fspath).endswith(".ipynb"):
+        os.environ.pop("MGG_RUN_ID", None)
 
 
 def pytest_unconfigure(config):

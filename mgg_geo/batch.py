@@ -299,6 +299,17 @@ def run(params: ReportParameters | None = None, *, reports_for=None, out_dir: st
     if pdf:
         printing.chromium()  # a missing browser is named before anything runs
     out = prepare_output(out_dir)
+    analysis.new_run()  # online, the analysis serves this run's notebooks only (mgg_geo.analysis.memo)
+    try:
+        return _run_batch(params, codes, out, overrides, workers=workers, overview=overview, progress=progress,
+                          retries=retries, force=force, warm=warm, pdf=pdf)
+    finally:
+        analysis.release_run()
+
+
+def _run_batch(params: ReportParameters, codes: list[str], out: Path, overrides: dict[str, dict], *, workers,
+               overview: bool, progress: bool, retries: int, force: bool, warm: bool, pdf: bool) -> BatchResult:
+    """:func:`run` once its arguments are checked and the output folder is prepared."""
     notebooks = settings.NOTEBOOK_DIR
     found = analysis.run_cached(params)  # compute once; every notebook finds it memoised
     common = params.to_notebook()
@@ -327,10 +338,7 @@ def run(params: ReportParameters | None = None, *, reports_for=None, out_dir: st
             bar.update(1)
             bar.set_postfix_str(f"{outcome.job.key} {outcome.status}")
 
-    try:
-        _run_jobs(todo, out, workers=workers or os.cpu_count() or 1, retries=retries, warm=warm, done=done)
-    finally:
-        analysis.release_run()  # an online analysis serves this run only (mgg_geo.analysis.memo)
+    _run_jobs(todo, out, workers=workers or os.cpu_count() or 1, retries=retries, warm=warm, done=done)
     if bar is not None:
         bar.close()
     printed = print_pdfs(out, [o for o in result.outcomes if o.ok], progress=progress) if pdf else 0

@@ -38,8 +38,8 @@ def test_without_network_a_report_run_says_so_once(cache_copy, tmp_path):
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("warning: geen verbinding met PDOK/CBS ("), lines
     assert "gegevens uit de cache van 20" in lines[0]
-    # the analysis of this online run served its notebooks (a kernel that computed its own would have left it in
-    # the cache's temporary folder) and went with the run: the next run asks the services again
+    # the analysis of this online run served its notebooks (a kernel without the run's id would have saved its own,
+    # under another run) and went with the run: the next run asks the services again
     assert not list((cache_copy / "analyses").rglob("*")), list((cache_copy / "analyses").rglob("*"))
 
 

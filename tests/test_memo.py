@@ -1,8 +1,8 @@
 """The memo stores every field of an Analysis by its type and reads it back the same (no pickle, nothing dropped)."""
 import dataclasses
 import os
-import subprocess
-import sys
+import shutil
+import time
 
 import geopandas as gpd
 import pandas as pd
@@ -12,7 +12,6 @@ from mgg_geo import settings
 from mgg_geo.analysis import memo
 from mgg_geo.analysis.chain import Analysis
 from mgg_geo.analysis.parameters import ReportParameters
-from mgg_geo.data import cache
 from mgg_geo.errors import MggWarning
 from mgg_geo.supply import initiatives
 
@@ -88,29 +87,38 @@ def test_an_online_analysis_serves_only_the_run_that_computed_it(province_analys
     monkeypatch.setattr(memo, "run", lambda params: computed.append(params.offline) or province_analysis)
     monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
     online, offline = ReportParameters(offline=False, geocode=False), ReportParameters(offline=True, geocode=False)
-    pid = os.getpid()
-    monkeypatch.setattr(memo, "RUN_ID", f"{pid}-{'a' * 32}")
-    for params in (online, online, offline, offline):
-        memo.run_cached(params)
-    assert computed == [False, True]  # once each in this run
-    first = memo.folder_for(online)
-    assert first.is_dir() and first.parent == tmp_path / "cache" / "analyses" / cache.TEMP_DIR
-    assert first.name.startswith(f"{pid}-") and memo.folder_for(offline).parent == first.parent.parent
-
-    monkeypatch.setattr(memo, "RUN_ID", f"{pid}-{'b' * 32}")  # the next run
+    runs = tmp_path / "cache" / "analyses" / "runs"
+    first_run = memo.new_run()
+    memo.run_cached(online)
+    memo.run_cached(online)
+    (tmp_path / "cache" / "geocode.json").write_text("{}")  # the run's own geocoding answers: still this run's
     memo.run_cached(online)
     memo.run_cached(offline)
-    assert computed == [False, True, False] and memo.folder_for(online) != first
+    memo.run_cached(offline)
+    assert computed == [False, True]  # once each in this run
+    first = memo.folder_for(online)
+    assert first.is_dir() and first.parent == runs and first.name.startswith(f"{first_run}.")
+    assert memo.folder_for(offline).parent == runs.parent
 
-    ended = subprocess.Popen([sys.executable, "-c", "pass"])
-    ended.wait()
-    killed = first.parent / f"{ended.pid}-{'0' * 20}.analysis"  # what a killed run left
+    second_run = memo.new_run()  # the next run
+    memo.run_cached(online)
+    memo.run_cached(offline)
+    assert computed == [False, True, False] and memo.folder_for(online) != first and first.is_dir()
+
+    killed = runs / f"{'0' * 32}.{'1' * 20}"  # what a killed run left a day ago ...
     killed.mkdir()
     (killed / "manifest.json").write_text("{}")
-    monkeypatch.setattr(memo, "RUN_ID", f"{pid}-{'c' * 32}")
-    memo.run_cached(online)  # saving removes what runs that are gone left, nothing of a running one
-    assert not killed.exists() and first.is_dir()
+    os.utime(killed, (time.time() - memo.RUN_MAX_AGE - 60,) * 2)
+    mine = runs / f"{'2' * 32}.{'3' * 20}"  # ... and another run's, still running
+    shutil.copytree(first, mine)
+    theirs = runs / "not-an-analysis"  # and a folder the project did not name
+    theirs.mkdir()
+    third_run = memo.new_run()
+    memo.run_cached(online)  # saving removes what killed runs left, nothing of a running one
+    assert not killed.exists() and mine.is_dir() and first.is_dir() and theirs.is_dir()
 
-    memo.release_run()  # the batch, when its notebooks are done: this process's online analyses go
-    assert not list((tmp_path / "cache" / "analyses").rglob("*.analysis"))
+    monkeypatch.setattr(memo, "RUN_ID", second_run)
+    memo.release_run()  # the batch of the second run, when its notebooks are done: its analyses go, no other
+    assert sorted(p.name.split(".")[0] for p in runs.iterdir()) == sorted(
+        [first_run, third_run, "2" * 32, "not-an-analysis"])
     assert memo.folder_for(offline).is_dir() and computed == [False, True, False, False]

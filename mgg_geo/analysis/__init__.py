@@ -12,8 +12,8 @@
 ==================================  ===============================================================
 
 The names most callers need are importable from here: ``analysis.run``,
-``analysis.run_cached``, ``analysis.from_notebook``, ``analysis.release_run``, ``analysis.Analysis``,
-``analysis.need_variant`` (the reports' need index again, or an explicit departure from it).
+``analysis.run_cached``, ``analysis.from_notebook``, ``analysis.new_run``, ``analysis.release_run``,
+``analysis.Analysis``, ``analysis.need_variant`` (the reports' need index again, or an explicit departure from it).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import importlib
 #: The names importable from here, by the module that defines them; loaded on first use, so that a module that needs
 #: only the parameters (the command line's options, say) does not load the whole chain with it.
 NAMES = {"Analysis": "chain", "key_figures": "chain", "need_variant": "chain", "run": "chain",
-         "from_notebook": "memo", "run_cached": "memo", "release_run": "memo", "ReportParameters": "parameters"}
+         "from_notebook": "memo", "run_cached": "memo", "new_run": "memo", "release_run": "memo",
+         "ReportParameters": "parameters"}
 __all__ = sorted(NAMES)
 
 

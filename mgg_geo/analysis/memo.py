@@ -1,12 +1,21 @@
 """The analysis memo: a run saved as data files, keyed by its inputs and the code that computed it.
 
-:func:`run_cached` is :func:`mgg_geo.analysis.chain.run` memoised on disk in
-``CACHE_DIR/analyses/<key>/`` as GeoParquet, Parquet and JSON with a sha256
-manifest. Nothing read from the cache folder is ever executed (no pickle).
+:func:`run_cached` is :func:`mgg_geo.analysis.chain.run` memoised on disk as GeoParquet, Parquet and JSON with a
+sha256 manifest. Nothing read from the cache folder is ever executed (no pickle).
+
+* **Offline** an analysis depends on the cache alone: it is kept in ``CACHE_DIR/analyses/<key>/`` for every
+  later run with the same parameters, date, inputs and code.
+* **Online** a service may not have answered (initiatives then placed on their area codes, a table left out),
+  and the run itself may add to its inputs (geocoding answers, downloads). Its analysis serves only this run
+  (:data:`RUN_ID`): the report batch starts a run (:func:`new_run`), hands its id to the kernels of its notebooks
+  (:data:`RUN_ENV`) and removes the run's analyses when they are done (:func:`release_run`). They live in
+  ``CACHE_DIR/analyses/runs/<run>.<key>/``; what a killed run left there is removed by a later save once it is
+  older than :data:`RUN_MAX_AGE`. The next online run asks the services again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import datetime as dt
@@ -16,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 import warnings
 from pathlib import Path
@@ -32,15 +42,25 @@ from mgg_geo.supply import initiatives
 
 #: The environment variable that hands a run's id to the kernels of its batch (:mod:`mgg_geo.kernels`).
 RUN_ENV = "MGG_RUN_ID"
+#: Online analyses older than this (seconds) are what a killed run left: a later save removes them.
+RUN_MAX_AGE = 24 * 3600
+_RUN_NAME = re.compile(r"[0-9a-f]{32}\.[0-9a-f]{20}")
 
 
-def _run_id() -> str:
+def _given_run() -> str | None:
     given = os.environ.get(RUN_ENV, "")
-    return given if re.fullmatch(r"[0-9]{1,10}-[0-9a-f]{32}", given) else f"{os.getpid()}-{uuid.uuid4().hex}"
+    return given if re.fullmatch(r"[0-9a-f]{32}", given) else None
 
 
-#: This run: ``<process id>-<random>`` of this process, or of the batch whose kernel this is (:data:`RUN_ENV`).
-RUN_ID = _run_id()
+#: This run: the id the batch gave this kernel (:data:`RUN_ENV`), else one of this process (see :func:`new_run`).
+RUN_ID = _given_run() or uuid.uuid4().hex
+
+
+def new_run() -> str:
+    """Start a new run in this process (the report batch does, each time it is called) and return its id."""
+    global RUN_ID
+    RUN_ID = uuid.uuid4().hex
+    return RUN_ID
 
 
 def from_notebook(namespace: dict) -> Analysis:
@@ -67,51 +87,69 @@ def code_version() -> str:
 
 
 def memo_key(params: ReportParameters) -> str:
-    """The memo key of :func:`run_cached`: parameters, date, code version and every input's checksum."""
-    register = Path(params.register_path or settings.REGISTER_PATH)
-    geocode = Path(settings.CACHE_DIR) / "geocode.json"
+    """The memo key of :func:`run_cached`: parameters, date and code version; offline every input's checksum,
+    online the run (whose own downloads and geocoding answers change its inputs as it goes)."""
     key_source = {
         "parameters": params.analysis_key(),
         "date": str(params.reference_date or settings.today()),
         "code": code_version(),
-        "entries": sorted((e.name, e.manifest.get("sha256")) for e in cache.entries() if e.manifest["kind"]
-                          != "crosswalk"),
-        "register": cache.sha256(register) if register.is_file() else str(register),
-        "geocode": cache.sha256(geocode) if geocode.is_file() else None,
-        "schools": cache.sha256(Path(settings.SCHOOLS_PATH)) if Path(settings.SCHOOLS_PATH).is_file() else None,
-        "run": None if params.offline else RUN_ID,
     }
+    if not params.offline:
+        key_source["run"] = RUN_ID
+    else:
+        register = Path(params.register_path or settings.REGISTER_PATH)
+        geocode = Path(settings.CACHE_DIR) / "geocode.json"
+        schools = Path(settings.SCHOOLS_PATH)
+        key_source.update({
+            "entries": sorted((e.name, e.manifest.get("sha256")) for e in cache.entries() if e.manifest["kind"]
+                              != "crosswalk"),
+            "register": cache.sha256(register) if register.is_file() else str(register),
+            "geocode": cache.sha256(geocode) if geocode.is_file() else None,
+            "schools": cache.sha256(schools) if schools.is_file() else None,
+        })
     return hashlib.sha256(json.dumps(key_source, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
 def folder_for(params: ReportParameters) -> Path:
-    """Where :func:`run_cached` keeps the analysis of ``params``: ``CACHE_DIR/analyses/<key>`` offline; online
-    ``CACHE_DIR/analyses/.mgg-tmp/<pid>-<key>.analysis``, a temporary folder of this run (its process id is the
-    batch's, so that :func:`mgg_geo.data.cache.remove_stale` removes it once that process is gone)."""
+    """Where :func:`run_cached` keeps the analysis of ``params``: ``CACHE_DIR/analyses/<key>`` offline,
+    ``CACHE_DIR/analyses/runs/<run>.<key>`` online (see the module docstring)."""
     root = Path(settings.CACHE_DIR) / "analyses"
-    if params.offline:
-        return root / memo_key(params)
-    return root / cache.TEMP_DIR / f"{RUN_ID.split('-')[0]}-{memo_key(params)}.analysis"
+    return root / memo_key(params) if params.offline else root / "runs" / f"{RUN_ID}.{memo_key(params)}"
 
 
 def release_run() -> None:
-    """Remove the online analyses this run kept (see the module docstring; those of a batch's per-municipality
-    parameters too); nothing offline."""
-    temp = Path(settings.CACHE_DIR) / "analyses" / cache.TEMP_DIR
-    pattern = re.compile(re.escape(RUN_ID.split("-")[0]) + r"-[0-9a-f]{20}\.analysis")
-    if temp.is_dir() and not temp.is_symlink():
-        for folder in temp.iterdir():
-            if pattern.fullmatch(folder.name) and folder.is_dir() and not folder.is_symlink():
-                cache.release(folder)
+    """Remove the online analyses of this run (:data:`RUN_ID`; those of a batch's per-municipality parameters
+    too), and the folder ``runs`` when it is then empty; nothing offline, nothing of another run."""
+    runs = Path(settings.CACHE_DIR) / "analyses" / "runs"
+    if not runs.is_dir() or runs.is_symlink():
+        return
+    for folder in runs.iterdir():
+        if folder.name.startswith(f"{RUN_ID}.") and _RUN_NAME.fullmatch(folder.name) and folder.is_dir() \
+                and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        runs.rmdir()
+
+
+def _prune_runs(runs: Path) -> None:
+    """Remove the online analyses in ``runs`` older than :data:`RUN_MAX_AGE` (left by killed runs)."""
+    now = time.time()
+    for folder in runs.iterdir():
+        try:
+            old = now - folder.lstat().st_mtime > RUN_MAX_AGE
+        except OSError:
+            continue
+        if old and _RUN_NAME.fullmatch(folder.name) and folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
     """:func:`run`, memoised on disk in ``CACHE_DIR/analyses/<key>/`` (Parquet, GeoParquet and JSON).
 
     The key (:func:`memo_key`) covers the arguments, the date, the code
-    version, every cache entry's checksum, the register file, the school list
-    and the geocoding answers, so any change gives a new run; online also the run itself
-    (:func:`folder_for`), so that a later run asks the services again. A saved analysis that is damaged
+    version and, offline, every cache entry's checksum, the register file, the school list
+    and the geocoding answers, so any change gives a new run; online the run itself instead
+    (see the module docstring), so that a later run asks the services again. A saved analysis that is damaged
     or unreadable is computed again; nothing in the cache folder is ever
     executed (no pickle).
     """
@@ -167,15 +205,16 @@ def save(result: Analysis, folder: str | Path) -> Path:
     """Store an analysis as data files: every field of :class:`Analysis` by its type (:func:`storage`), with
     the kinds and sha256 of the files in ``manifest.json``.
 
-    The folder appears in one rename; a folder that exists already is left as it is. A folder in a temporary
-    folder (:data:`mgg_geo.data.cache.TEMP_DIR`, an online run's) is written beside it there.
+    The folder appears in one rename; a folder that exists already is left as it is. Saving an online analysis
+    (in ``runs``) removes those that killed runs left there (see the module docstring).
     """
     folder = Path(folder)
     kinds = {f.name: storage(getattr(result, f.name)) for f in dataclasses.fields(result)}
-    root = folder.parent.parent if folder.parent.name == cache.TEMP_DIR else folder.parent
-    root.mkdir(parents=True, exist_ok=True)
-    cache.remove_stale(root)
-    tmp = cache.temp_path(root, folder.name, directory=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    cache.remove_stale(folder.parent)
+    if folder.parent.name == "runs":
+        _prune_runs(folder.parent)
+    tmp = cache.temp_path(folder.parent, folder.name, directory=True)
     try:
         meta = {}
         for name, kind in kinds.items():
