@@ -60,14 +60,17 @@ status: $(STAMP)
 
 # Everything, on TEST_JOBS processes (pytest-xdist): a test file runs on one process (its tests share their
 # rendered batch), the notebooks together (conftest.py); the longest files start first (tests/conftest.py).
+# Bytecode is written (also where PYTHONDONTWRITEBYTECODE is set): each pytest process would otherwise compile
+# and rewrite the test modules again (about 3 s) and each of the ~100 processes the suite starts the library (0.1 s).
 test: $(STAMP) $(LEAFLET)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 # The fast tier: everything but the slow tests (tests/conftest.py says which) and the notebooks.
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile -m "not slow" mgg_geo tests $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile -m "not slow" mgg_geo tests \
+	  $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
