@@ -58,7 +58,9 @@ def pytest_runtest_setup(item):
 def pytest_runtest_teardown(item):
     """The run's id reaches the notebooks' kernels only: no later process of this one inherits it."""
     if str(item.fspath).endswith(".ipynb"):
-        os.environ.pop("MGG_RUN_ID", None)
+        from mgg_geo.analysis import memo
+
+        os.environ.pop(memo.RUN_ENV, None)
 
 
 def pytest_unconfigure(config):

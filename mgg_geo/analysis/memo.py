@@ -110,17 +110,21 @@ def memo_key(params: ReportParameters) -> str:
     return hashlib.sha256(json.dumps(key_source, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
+def _runs() -> Path:
+    """The folder of the online runs' analyses (see the module docstring)."""
+    return Path(settings.CACHE_DIR) / "analyses" / "runs"
+
+
 def folder_for(params: ReportParameters) -> Path:
     """Where :func:`run_cached` keeps the analysis of ``params``: ``CACHE_DIR/analyses/<key>`` offline,
     ``CACHE_DIR/analyses/runs/<run>.<key>`` online (see the module docstring)."""
-    root = Path(settings.CACHE_DIR) / "analyses"
-    return root / memo_key(params) if params.offline else root / "runs" / f"{RUN_ID}.{memo_key(params)}"
+    return _runs().parent / memo_key(params) if params.offline else _runs() / f"{RUN_ID}.{memo_key(params)}"
 
 
 def release_run() -> None:
     """Remove the online analyses of this run (:data:`RUN_ID`; those of a batch's per-municipality parameters
     too), and the folder ``runs`` when it is then empty; nothing offline, nothing of another run."""
-    runs = Path(settings.CACHE_DIR) / "analyses" / "runs"
+    runs = _runs()
     if not runs.is_dir() or runs.is_symlink():
         return
     for folder in runs.iterdir():
@@ -144,7 +148,7 @@ def _prune_runs(runs: Path) -> None:
 
 
 def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
-    """:func:`run`, memoised on disk in ``CACHE_DIR/analyses/<key>/`` (Parquet, GeoParquet and JSON).
+    """:func:`run`, memoised on disk in ``CACHE_DIR/analyses/`` (Parquet, GeoParquet and JSON; :func:`folder_for`).
 
     The key (:func:`memo_key`) covers the arguments, the date, the code
     version and, offline, every cache entry's checksum, the register file, the school list
@@ -212,7 +216,7 @@ def save(result: Analysis, folder: str | Path) -> Path:
     kinds = {f.name: storage(getattr(result, f.name)) for f in dataclasses.fields(result)}
     folder.parent.mkdir(parents=True, exist_ok=True)
     cache.remove_stale(folder.parent)
-    if folder.parent.name == "runs":
+    if folder.parent == _runs():
         _prune_runs(folder.parent)
     tmp = cache.temp_path(folder.parent, folder.name, directory=True)
     try:
