@@ -86,6 +86,7 @@ def test_an_online_analysis_serves_only_the_run_that_computed_it(province_analys
     computed = []
     monkeypatch.setattr(memo, "run", lambda params: computed.append(params.offline) or province_analysis)
     monkeypatch.setattr(settings, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(memo, "RUN_ID", memo.RUN_ID)  # this process's run again after the test
     online, offline = ReportParameters(offline=False, geocode=False), ReportParameters(offline=True, geocode=False)
     runs = tmp_path / "cache" / "analyses" / "runs"
     first_run = memo.new_run()
@@ -109,13 +110,13 @@ def test_an_online_analysis_serves_only_the_run_that_computed_it(province_analys
     killed.mkdir()
     (killed / "manifest.json").write_text("{}")
     os.utime(killed, (time.time() - memo.RUN_MAX_AGE - 60,) * 2)
-    mine = runs / f"{'2' * 32}.{'3' * 20}"  # ... and another run's, still running
-    shutil.copytree(first, mine)
+    running = runs / f"{'2' * 32}.{'3' * 20}"  # ... and another run's, still running
+    shutil.copytree(first, running)
     theirs = runs / "not-an-analysis"  # and a folder the project did not name
     theirs.mkdir()
     third_run = memo.new_run()
     memo.run_cached(online)  # saving removes what killed runs left, nothing of a running one
-    assert not killed.exists() and mine.is_dir() and first.is_dir() and theirs.is_dir()
+    assert not killed.exists() and running.is_dir() and first.is_dir() and theirs.is_dir()
 
     monkeypatch.setattr(memo, "RUN_ID", second_run)
     memo.release_run()  # the batch of the second run, when its notebooks are done: its analyses go, no other
