@@ -39,7 +39,7 @@ half report is ever visible):
 
 Temporary files live in ``.mgg-tmp/`` folders (in ``out_dir`` and its subfolders) and carry the id of the
 process writing them; a new build removes those of processes that no longer run (a killed batch leaves
-nothing behind) and never touches any other file.
+no temporary file behind) and never touches any other file.
 
 One failing municipality does not stop the others; failures are listed in the
 index and make the exit status non-zero.

@@ -451,8 +451,8 @@ def cmd_analyse(args) -> int:
 
     args.region = args.gemeente
     params = _parameters(args)
-    # offline the analysis depends on the cache alone, so a saved one is reused; online a run whose geocoding or
-    # fetch failed would be kept for the day, so it is computed afresh (as before)
+    # offline the analysis depends on the cache alone, so a saved one is reused; online it would serve this
+    # command only (mgg_geo.analysis.memo), so it is computed without being saved
     result = analysis.run_cached(params) if params.offline else analysis.run(params)
     path = export.write(result, args.out)
     frame = result.areas

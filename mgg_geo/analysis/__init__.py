@@ -8,7 +8,7 @@
 :mod:`~mgg_geo.analysis.whatif`      where new sites would help most
 :mod:`~mgg_geo.analysis.trends`      change between the latest two vintages
 :mod:`~mgg_geo.analysis.chain`       the whole chain, :class:`Analysis` and its key figures
-:mod:`~mgg_geo.analysis.memo`        the chain memoised on disk, keyed by inputs and code version
+:mod:`~mgg_geo.analysis.memo`        the chain memoised on disk (offline by inputs and code, online by run)
 ==================================  ===============================================================
 
 The names most callers need are importable from here: ``analysis.run``,

@@ -9,8 +9,9 @@ sha256 manifest. Nothing read from the cache folder is ever executed (no pickle)
   and the run itself may add to its inputs (geocoding answers, downloads). Its analysis serves only this run
   (:data:`RUN_ID`): the report batch starts a run (:func:`new_run`), hands its id to the kernels of its notebooks
   (:data:`RUN_ENV`) and removes the run's analyses when they are done (:func:`release_run`). They live in
-  ``CACHE_DIR/analyses/runs/<run>.<key>/``; what a killed run left there is removed by a later save once it is
-  older than :data:`RUN_MAX_AGE`. The next online run asks the services again.
+  ``CACHE_DIR/analyses/runs/<run>.<key>/``. What a killed batch left there, and what notebooks in JupyterLab or
+  direct calls saved (no batch releases them), is removed by a later online save once older than
+  :data:`RUN_MAX_AGE`. The next online run computes again and asks the services for what the cache lacks.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from mgg_geo.supply import initiatives
 
 #: The environment variable that hands a run's id to the kernels of its batch (:mod:`mgg_geo.kernels`).
 RUN_ENV = "MGG_RUN_ID"
-#: Online analyses older than this (seconds) are what a killed run left: a later save removes them.
+#: Online analyses older than this (seconds) are left-overs (a killed batch, a notebook): a later save removes them.
 RUN_MAX_AGE = 24 * 3600
 _RUN_NAME = re.compile(r"[0-9a-f]{32}\.[0-9a-f]{20}")
 
