@@ -122,30 +122,36 @@ def folder_for(params: ReportParameters) -> Path:
     return _runs().parent / memo_key(params) if params.offline else _runs() / f"{RUN_ID}.{memo_key(params)}"
 
 
-def release_run() -> None:
-    """Remove the online analyses of this run (:data:`RUN_ID`; those of a batch's per-municipality parameters
-    too), and the folder ``runs`` when it is then empty; nothing offline, nothing of another run."""
+def _remove_runs(which) -> None:
+    """Remove the online analyses in ``runs`` for which ``which(folder)`` holds: only folders the memo named
+    (:data:`_RUN_NAME`), never a link."""
     runs = _runs()
     if not runs.is_dir() or runs.is_symlink():
         return
     for folder in runs.iterdir():
-        if folder.name.startswith(f"{RUN_ID}.") and _RUN_NAME.fullmatch(folder.name) and folder.is_dir() \
-                and not folder.is_symlink():
+        if _RUN_NAME.fullmatch(folder.name) and folder.is_dir() and not folder.is_symlink() and which(folder):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def release_run() -> None:
+    """Remove the online analyses of this run (:data:`RUN_ID`; those of a batch's per-municipality parameters
+    too), and the folder ``runs`` when it is then empty; nothing offline, nothing of another run."""
+    _remove_runs(lambda folder: folder.name.startswith(f"{RUN_ID}."))
     with contextlib.suppress(OSError):
-        runs.rmdir()
+        _runs().rmdir()
 
 
-def _prune_runs(runs: Path) -> None:
-    """Remove the online analyses in ``runs`` older than :data:`RUN_MAX_AGE` (left by killed runs)."""
+def _prune_runs() -> None:
+    """Remove the online analyses older than :data:`RUN_MAX_AGE` (left by killed batches and notebooks)."""
     now = time.time()
-    for folder in runs.iterdir():
+
+    def old(folder: Path) -> bool:
         try:
-            old = now - folder.lstat().st_mtime > RUN_MAX_AGE
+            return now - folder.lstat().st_mtime > RUN_MAX_AGE
         except OSError:
-            continue
-        if old and _RUN_NAME.fullmatch(folder.name) and folder.is_dir() and not folder.is_symlink():
-            shutil.rmtree(folder, ignore_errors=True)
+            return False
+
+    _remove_runs(old)
 
 
 def run_cached(params: ReportParameters | None = None, **changes) -> Analysis:
@@ -218,7 +224,7 @@ def save(result: Analysis, folder: str | Path) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     cache.remove_stale(folder.parent)
     if folder.parent == _runs():
-        _prune_runs(folder.parent)
+        _prune_runs()
     tmp = cache.temp_path(folder.parent, folder.name, directory=True)
     try:
         meta = {}
