@@ -351,25 +351,29 @@ def place_labels(ax, items: list[tuple], *, keep_all: bool = False, cross: bool 
             for x, y in ax.transData.transform(collection.get_offsets()):
                 taken.append(Bbox.from_extents(x - reach, y - reach, x + reach, y + reach))
     written = []
+    points = fig.dpi / 72  # pixels per point: a label moved by (dx, dy) points has its box moved by as many pixels
     for x, y, text, style in items:
         # a label that must be shown may cross another's leader line, or (last resort) a leader may cross a label
         tries = [(True, n) for n in _NUDGES] + ([(False, n) for n in _NUDGES[1:]] if cross else []) if keep_all \
             else [(True, (0, 0))]
+        probe = ax.annotate(text, (x, y), xytext=(0, 0), textcoords="offset points", ha="center", va="center",
+                            annotation_clip=False, **style)  # measured once, then moved
+        own = _text_box(probe, renderer).expanded(1.04, 1.1)
+        probe.remove()
+        anchor = ax.transData.transform((x, y))
         for strict, (dx, dy) in tries:
-            arrow = {"arrowstyle": "-", "color": "#333333", "lw": 0.6, "shrinkA": 0, "shrinkB": 0} \
-                if (dx, dy) != (0, 0) else None
-            label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha="center", va="center",
-                                arrowprops=arrow, annotation_clip=False, **style)
-            box = _text_box(label, renderer).expanded(1.04, 1.1)
-            anchor = ax.transData.transform((x, y))
+            box = own.translated(dx * points, dy * points)
+            moved = (dx, dy) != (0, 0)
             leader = [anchor + t * (np.array([box.x0 + box.x1, box.y0 + box.y1]) / 2 - anchor)
-                      for t in np.linspace(0.0, 1.0, 24)] if arrow and strict else []
+                      for t in np.linspace(0.0, 1.0, 24)] if moved and strict else []
             crossed = any(other.contains(*point) for other in taken for point in leader)
             if _inside(box, frame) and not crossed and not any(box.overlaps(other) for other in taken):
+                arrow = {"arrowstyle": "-", "color": "#333333", "lw": 0.6, "shrinkA": 0, "shrinkB": 0} \
+                    if moved else None
                 taken.append(box)
-                written.append(label)
+                written.append(ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha="center",
+                                           va="center", arrowprops=arrow, annotation_clip=False, **style))
                 break
-            label.remove()
     return written
 
 
