@@ -79,19 +79,10 @@ def index_html(table, failures: list[dict], *, overview: str | None, generated: 
                   generated=generated, css=stylesheet(), boundaries=catalogue.BOUNDARY_HOLDER)
 
 
-_LOCAL = threading.local()
-
-
-def _exporter():
-    """One report exporter per thread (:class:`mgg_geo.present.nbexport.ReportExporter`): compiling the template is
-    most of the conversion cost."""
-    exporter = getattr(_LOCAL, "exporter", None)
-    if exporter is None:
-        from mgg_geo.present.nbexport import ReportExporter
-
-        exporter = ReportExporter()
-        _LOCAL.exporter = exporter
-    return exporter
+#: Report exporters not in use (:func:`notebook_html`): compiling the template is most of the conversion cost, so an
+#: exporter is kept for the next conversion, by any thread (one conversion uses it at a time).
+_EXPORTERS: list = []
+_EXPORTERS_LOCK = threading.Lock()
 
 
 def notebook_html(nb, title: str) -> str:
@@ -100,7 +91,16 @@ def notebook_html(nb, title: str) -> str:
     Cells tagged ``remove-cell`` are dropped; the page carries only :func:`stylesheet`. The same exporter is
     ``jupyter nbconvert --to rapport`` (:mod:`mgg_geo.present.nbexport`).
     """
-    exporter = _exporter()
-    exporter.title = title
-    body, _ = exporter.from_notebook_node(nb)
+    with _EXPORTERS_LOCK:
+        exporter = _EXPORTERS.pop() if _EXPORTERS else None
+    if exporter is None:
+        from mgg_geo.present.nbexport import ReportExporter
+
+        exporter = ReportExporter()
+    try:
+        exporter.title = title
+        body, _ = exporter.from_notebook_node(nb)
+    finally:
+        with _EXPORTERS_LOCK:
+            _EXPORTERS.append(exporter)
     return body
