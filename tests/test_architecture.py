@@ -259,10 +259,13 @@ def test_a_report_kernel_loads_no_scipy():
 
 @pytest.mark.slow  # a process of its own
 def test_a_kernels_warm_up_loads_no_scipy_in_a_fresh_interpreter():
-    """The same with the third-party imports of the warm-up included (geopandas, matplotlib, folium, pandas)."""
+    """The same with the third-party imports of the warm-up included (geopandas, matplotlib, folium, pandas); and
+    the interactive map's element classes load no ``folium.plugins`` (which compiles every plugin's templates,
+    0.2 s of each kernel that draws a map)."""
     from mgg_geo import kernels
 
-    code = f"{kernels.WARM_UP}\nimport sys; print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))"
+    code = (f"{kernels.WARM_UP}\nwebmap._classes()\nimport sys\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy' or m.startswith('folium.plugins')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent)
     assert out.stdout.strip().splitlines()[-1] == "[]"
 

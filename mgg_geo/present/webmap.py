@@ -41,6 +41,7 @@ Schools
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import re
@@ -306,8 +307,9 @@ SCHOOL_STYLE = (".mgg-school{min-width:14px;height:14px;padding:0 1px;border:2px
 SCHOOL_KINDS = ("kandidaat-school", "voorgestelde school", "heeft {programme} al")
 
 
+@functools.cache
 def _classes():
-    """The folium element classes (imported lazily: folium is only needed for interactive maps).
+    """The folium element classes (imported lazily: folium is only needed for interactive maps; defined once).
 
     branca renders the output of every macro a second time as a Jinja template, so no data ever passes
     through a macro: data and HTML go into :class:`Raw` blocks (rendered once, never as a template), and the
@@ -316,8 +318,8 @@ def _classes():
     import folium
     from branca.element import Element, MacroElement
     from folium.map import Layer
-    from folium.plugins import MarkerCluster
     from folium.template import Template
+    from folium.utilities import remove_empty
 
     class Raw(Element):
         """Markup placed on the page as it is: never parsed as a template (escape user text before)."""
@@ -354,23 +356,26 @@ def _classes():
             super().__init__(name="Gemeentegrens" if own else "Buurgemeenten", overlay=True, control=False)
             self.own = bool(own)
 
-    class Markers(MarkerCluster):
-        """A clustered layer of markers that the page's own script builds from its data: ``mgg.sites`` (the
-        initiatives of ``mgg.initiatives``) or ``mgg.schools`` (``mgg.schoolData``); popups and tooltips built with
-        textContent. ``builder`` is one of those two names (:data:`CLUSTER_RADII`), never user text."""
+    class Markers(Layer):
+        """A clustered layer of markers (Leaflet.markercluster, inlined with the page) that the page's own script
+        builds from its data: ``mgg.sites`` (the initiatives of ``mgg.initiatives``) or ``mgg.schools``
+        (``mgg.schoolData``); popups and tooltips built with textContent. ``builder`` is one of those two names
+        (:data:`CLUSTER_RADII`), never user text. (Not ``folium.plugins.MarkerCluster``: importing
+        ``folium.plugins`` compiles the templates of every plugin, 0.2 s in each kernel, for a class whose
+        template and assets this one replaces anyway.)"""
 
         _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = mgg.{{ this.builder }}(L.markerClusterGroup({{ this.options|tojavascript }}));
         {% endmacro %}
         """)
-        default_js: list = []
-        default_css: list = []
 
         def __init__(self, builder: str, *, name):
-            super().__init__(name=name, maxClusterRadius=CLUSTER_RADII[builder], spiderfyOnMaxZoom=True,
-                             showCoverageOnHover=False,
-                             zoomToBoundsOnClick=False)  # mgg.clusters zooms, at most to CLUSTER_ZOOM
+            super().__init__(name=name, overlay=True, control=True, show=True)
+            self._name = "MarkerCluster"
+            self.options = remove_empty(maxClusterRadius=CLUSTER_RADII[builder], spiderfyOnMaxZoom=True,
+                                        showCoverageOnHover=False,
+                                        zoomToBoundsOnClick=False)  # mgg.clusters zooms, at most to CLUSTER_ZOOM
             self.builder = builder
 
     class Scale(MacroElement):
