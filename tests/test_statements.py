@@ -617,3 +617,26 @@ def test_method_terms_are_explained_once_under_method_and_nowhere_else(result, c
     assert method.count("E2SFCA") == 1 and "enhanced two-step floating catchment area" in method
     assert method.count("include_unknown_ages") == 1 and method.count("include_status") == 1
     assert "marge" in method and "90% van de herhalingen" in method
+
+
+def test_every_change_in_the_trends_table_is_read_against_its_two_figures(result):
+    """A change in brackets is computed before rounding; where it is not the difference of the two rounded figures
+    beside it (Uithuizen's estimated 5,55 -> 5,67 prints "5,5 -> 5,7 (+0,1 pt)"), the notes say so, and only then."""
+    cell = re.compile(r"^(−?[\d.,]+) → (−?[\d.,]+) \(([+−]?[\d.,]+)(?: pt)?\)")
+    apart_somewhere = False
+    for code in CODES:
+        blocks = sections.trends_blocks(result, code)
+        tables = [b.table for b in blocks if b.kind == "table"]
+        notes = " ".join(i for b in blocks if b.kind == "list" for i in b.items)
+        apart = False
+        for row in (tables[0].rows if tables else []):
+            for text in row[1:]:
+                found = cell.match(text)
+                if not found:
+                    continue
+                first, last, change = (_num(g.replace("+", "")) for g in found.groups())
+                decimals = len(found.group(1).partition(",")[2])
+                apart |= round(last - first, decimals) != round(change, decimals)
+        assert ("berekend vóór het afronden" in notes) == apart, code
+        apart_somewhere |= apart
+    assert apart_somewhere  # the shared data has such a row (Het Hogeland's Uithuizen): the note is tested

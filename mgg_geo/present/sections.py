@@ -948,6 +948,7 @@ def trends_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
         return [_p("Er zijn geen twee jaargangen van dezelfde cijfers beschikbaar; een ontwikkeling is niet te geven.")]
     shown = [i for i in TREND_INDICATORS if i in set(changes["indicator"])]
     header, rows = ["Gebied"], {c: [area_label(result, c)] for c in areas.index}
+    rounded_apart = False  # a difference that is not the difference of the two rounded figures beside it
     for indicator in shown:
         part = changes[changes["indicator"] == indicator].set_index("code")
         first, last = int(part["first_year"].iloc[0]), int(part["last_year"].iloc[0])
@@ -964,6 +965,8 @@ def trends_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
             values = f"{fmt.number(r['first'], decimals)} → {fmt.number(r['last'], decimals)}"
             if r["verdict"] in ("up", "down", "none"):
                 values += f" ({fmt.signed(r['change'], decimals, unit)})"
+                rounded_apart |= fmt.signed(r["change"], decimals) != fmt.signed(
+                    round(r["last"], decimals) - round(r["first"], decimals), decimals)
             rows[c].append(f"{values}: {labels.VERDICTS[r['verdict']]}" + (" *" if r["estimated"] else ""))
     notes = [f"Gezondheidscijfers (RIVM) zijn schattingen: een verschil van {fmt.number(trends.HEALTH_THRESHOLD)} "
              "procentpunt of minder telt als geen duidelijke verandering.",
@@ -971,6 +974,8 @@ def trends_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
              f"{fmt.percent(trends.COUNT_SHARE)}, telt als geen duidelijke verandering (CBS rondt af op 5).",
              *(["* Beide jaren zijn op dezelfde manier geschat uit de overlap van de grenzen; het verschil is dat "
                 "van die schatting."] if changes["estimated"].any() else []),
+             *(["Het verschil tussen haakjes is berekend vóór het afronden en kan daardoor iets afwijken van het "
+                "verschil tussen de afgeronde cijfers ervoor."] if rounded_apart else []),
              *([f"{labels.VERDICTS['boundary'].capitalize()}: de grens van het gebied veranderde tussen de twee "
                 "jaren (of een van beide cijfers is alleen met CBS-cijfers geschat), dus het verschil kan van de "
                 "grens komen en niet van het gebied; er wordt geen stijging of daling genoemd."]
