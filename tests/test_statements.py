@@ -119,6 +119,10 @@ def _facts(result, code: str) -> dict:
                       "indicator": r.get("leading_indicator"), "value": r.get(r.get("leading_indicator"))})
     steps = result.whatif_sites[result.whatif_sites["gemeente_code"] == code]
     w = result.whatif.loc[code]
+    # areas with a figure estimated from the overlap, from CBS's figures or as the former municipalities' average,
+    # from the data-quality rows of the municipality
+    q = result.quality[(result.quality["report_gemeente"] == code) & result.quality["code"].isin(areas.index)]
+    estimated = set(q.loc[q["problem"].isin(["estimated", "average"]), "code"])
     return {
         "name": regions.MUNICIPALITIES[code], "young": young.sum(), "population": areas["population"].sum(),
         "areas": len(areas), "within": (young * areas["reach"]).sum() / young.sum(),
@@ -133,6 +137,8 @@ def _facts(result, code: str) -> dict:
         "not_counted": {k: int(v) for k, v in reasons[reasons != "counted"].value_counts().items()},
         "first": first, "steps": steps, "after_share": w["after_share_within"], "whatif_reason": w["reason"],
         "high_total": w["before_high_need_total"],
+        "estimated": [str(areas.at[c, "name"]) for c in areas.index if c in estimated],
+        "top_estimated": [str(top.at[c, "name"]) for c in top.index if c in estimated],
     }
 
 
@@ -212,6 +218,12 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         told = {words[w]: int(n) for n, w in (part.split(" ", 1) for part in _names(m[4]))} if m[4] else {}
         assert told == f["not_counted"]
         seen.add("register")
+    elif m := re.fullmatch(r"Bij (\d+) wijk(?:en)? is een deel van de cijfers geschat, omdat (?:hun|de) grens "
+                           r"veranderde na het jaar van de bron \(zie Datakwaliteit\)(?:; van de eerste prioriteiten "
+                           r"geldt dat voor (.+))?\.", sentence):
+        assert int(m[1]) == len(f["estimated"]) > 0
+        assert (_names(m[2]) if m[2] else []) == f["top_estimated"]
+        seen.add("estimated")
     elif sentence == (f"De behoefte per wijk rust op cijfers over alle inwoners en huishoudens (CBS) en op "
                       f"gezondheidscijfers van volwassenen van 18 jaar en ouder (RIVM {f['health_year']}); cijfers "
                       f"over jongeren zelf (16 tot 25 jaar, Gezondheidsmonitor Jongvolwassenen {f['youth_year']}) "
@@ -267,7 +279,7 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
         | ({"excluded"} if f["excluded"] else set()) | ({"offers"} if f["offers"] else set()) \
         | ({"partial"} if f["partial"] else set()) | ({"register"} if f["counted"] < 3 else set()) \
         | {f"priority {k + 1}" for k in range(len(f["first"]))} | {"where next"} \
-        | ({"where next, all"} if len(f["steps"]) > 1 else set())
+        | ({"where next, all"} if len(f["steps"]) > 1 else set()) | ({"estimated"} if f["estimated"] else set())
     assert seen == expected, f"{f['name']}: statements missing: {expected - seen}"
     # the key figures on page 1 say the same
     rows = dict(re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", report.key_figures()))
@@ -640,3 +652,13 @@ def test_every_change_in_the_trends_table_is_read_against_its_two_figures(result
         assert ("berekend vóór het afronden" in notes) == apart, code
         apart_somewhere |= apart
     assert apart_somewhere  # the shared data has such a row (Het Hogeland's Uithuizen): the note is tested
+
+
+def test_page_one_says_which_priorities_rest_on_estimated_figures(result):
+    """Het Hogeland's first three wijken got figures of the 2021 wijken by overlap (Uithuizen took part of old Wijk
+    05): page 1 says so where it names them, not only the data-quality section."""
+    hogeland = _sentences(_summary(result, "GM1966"))
+    assert ("Bij 5 wijken is een deel van de cijfers geschat, omdat hun grens veranderde na het jaar van de bron (zie "
+            "Datakwaliteit); van de eerste prioriteiten geldt dat voor Uithuizen, Uithuizermeeden en Warffum.") \
+        in " ".join(hogeland)
+    assert not any("geschat" in s for s in _sentences(_summary(result, "GM0765")))  # Pekela: its own figures

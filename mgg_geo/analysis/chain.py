@@ -586,6 +586,24 @@ def origin_status(quality: pd.DataFrame) -> pd.Series:
     return status
 
 
+#: The statuses whose figures are estimates (the boundary changed since the source's year), not moved unchanged.
+ESTIMATED_STATUSES = ("overlap", "fingerprint", "average")
+
+
+def _quality_of(result: Analysis, code: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The areas of municipality ``code`` and their data-quality rows."""
+    areas = result.areas[result.areas["gemeente_code"] == code]
+    return areas, result.quality[(result.quality["report_gemeente"] == code) & result.quality["code"].isin(areas.index)]
+
+
+def estimated_areas(result: Analysis, code: str) -> list[str]:
+    """The areas of municipality ``code`` (in the order of the area table) with at least one estimated figure: a
+    source table's figure moved onto the area with a status of :data:`ESTIMATED_STATUSES`."""
+    areas, quality = _quality_of(result, code)
+    estimated = set(quality.loc[origin_status(quality).isin(ESTIMATED_STATUSES), "code"])
+    return [c for c in areas.index if c in estimated]
+
+
 def origins(result: Analysis, code: str) -> dict:
     """How the areas of municipality ``code`` got their figures: number of areas and residents per status.
 
@@ -597,8 +615,7 @@ def origins(result: Analysis, code: str) -> dict:
     (:data:`mgg_geo.data.crosswalks.EVIDENCE`); ``missing_names`` the areas
     without some figures.
     """
-    areas = result.areas[result.areas["gemeente_code"] == code]
-    quality = result.quality[(result.quality["report_gemeente"] == code) & result.quality["code"].isin(areas.index)]
+    areas, quality = _quality_of(result, code)
     status = origin_status(quality).dropna()
     top = status.map(ORIGIN_STATUSES.index).groupby(quality.loc[status.index, "code"]).max()
     worst = top.map(lambda i: ORIGIN_STATUSES[i]).reindex(areas.index).fillna("own")

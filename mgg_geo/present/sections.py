@@ -19,7 +19,7 @@ import pandas as pd
 
 from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage, trends
-from mgg_geo.analysis.chain import ORIGIN_STATUSES, Analysis
+from mgg_geo.analysis.chain import ORIGIN_STATUSES, Analysis, estimated_areas
 from mgg_geo.data import catalogue, kinds, regions
 from mgg_geo.present import fmt, labels, pages
 from mgg_geo.present.pages import Html
@@ -246,8 +246,25 @@ def summary_statements(result: Analysis, code: str) -> list[str]:
                      f"{fmt.number(total)})" for _, r in areas.iterrows()]
             parts.append(f"Bij {fmt.listing(named)} ontbreken behoeftecijfers: {rule}. Hun plaats in de prioriteiten "
                          "rust op de overige cijfers.")
+    estimated = estimated_text(result, code)
+    if estimated:
+        parts.append(estimated)
     parts.append(measured_text(result))
     return parts
+
+
+def estimated_text(result: Analysis, code: str) -> str:
+    """Page 1: the areas with estimated figures (their boundary changed since a source's year), naming the first
+    priorities among them; empty when every area has figures of its own or moved unchanged."""
+    estimated = estimated_areas(result, code)
+    if not estimated:
+        return ""
+    first = [fmt.name(result.areas.at[a, "name"]) for a in result.priorities(code).head(PAGE_ONE_PRIORITIES).index
+             if a in estimated]
+    their = "hun" if len(estimated) > 1 else "de"
+    text = (f"Bij {_areas(result, len(estimated))} is een deel van de cijfers geschat, omdat {their} grens veranderde "
+            "na het jaar van de bron (zie Datakwaliteit)")
+    return text + (f"; van de eerste prioriteiten geldt dat voor {fmt.listing(first)}." if first else ".")
 
 
 def summary_blocks(result: Analysis, code: str) -> list[Block]:
