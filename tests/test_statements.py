@@ -662,3 +662,23 @@ def test_page_one_says_which_priorities_rest_on_estimated_figures(result):
             "Datakwaliteit); van de eerste prioriteiten geldt dat voor Uithuizen, Uithuizermeeden en Warffum.") \
         in " ".join(hogeland)
     assert not any("geschat" in s for s in _sentences(_summary(result, "GM0765")))  # Pekela: its own figures
+
+
+def test_areas_that_share_one_source_area_are_named_with_their_equal_figures(result):
+    """Appingedam's wijken of 2024 take the RIVM 2020 figures of Appingedam's one wijk of 2020 (WK000300): the data
+    quality section says they carry the same rates, and they do; no other municipality has such a group."""
+    for code in CODES:
+        texts = [b.text for b in sections.quality_blocks(result, code) if b.kind == "p"
+                 and "één gebied van het bronjaar" in b.text]
+        if code != "GM1979":
+            assert texts == [], code
+            continue
+        assert texts == ["RIVM 2020: Appingedam-Centrum, Appingedam-Oost, Appingedam-West en Buitengebied "
+                         "Zuid-Appingedam hebben hun cijfers alle uit één gebied van het bronjaar (WK000300), dus "
+                         "dezelfde percentages en gemiddelden; verschillen daarin tussen deze 4 gebieden zijn uit deze "
+                         "bron niet te zien."]
+        areas = result.areas.loc[["WK197911", "WK197912", "WK197913", "WK197915"]]
+        rivm = catalogue.CONCEPTS["lonely"].source  # the rates of the RIVM table
+        health = [k for k, c in catalogue.CONCEPTS.items() if c.source == rivm and k in areas and not c.extensive]
+        assert "lonely" in health and len(health) > 2
+        assert (areas[health].nunique(dropna=False) == 1).all(), areas[health]

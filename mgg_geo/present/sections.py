@@ -925,6 +925,7 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
             "Betekenis van de labels (het sterkste bewijs gaat voor: grenzen of de indelingswijziging van CBS, dan "
             "de overlap van de grenzen, dan CBS-cijfers per gebied, als laatste het gemiddelde van de voormalige "
             "gemeenten)")))
+        blocks += [_p(text) for text in shared_source_texts(changes)]
     for _, t in result.totals[result.totals.index == code].iterrows():
         verdict = "binnen de afronding van CBS" if t["ok"] else "groter dan de afronding van CBS"
         blocks.append(_p(
@@ -955,6 +956,23 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
     if not blocks:
         blocks.append(_p("Geen bijzonderheden in de gegevens van deze gemeente."))
     return blocks
+
+
+def shared_source_texts(changes: pd.DataFrame) -> list[str]:
+    """Per source table, the areas whose estimated figures all come from one and the same area of the source year
+    (e.g. the wijken of Appingedam from its one wijk of 2020): they carry the same rates (percentages, averages),
+    which say nothing about differences between them (counts are split by the overlap).
+    ``changes``: data-quality rows (:func:`mgg_geo.data.areas.quality_table`)."""
+    estimated = changes[changes["problem"].isin(["estimated", "average"]) & changes["from_codes"].map(
+        lambda c: isinstance(c, str) and "," not in c)]
+    out = []
+    for (source, origin), group in estimated.groupby(["source", "from_codes"], sort=True):
+        if group["code"].nunique() > 1:
+            out.append(f"{source}: {fmt.listing([fmt.name(n) for n in group['name']])} hebben hun cijfers alle uit "
+                       f"één gebied van het bronjaar ({origin}), dus dezelfde percentages en gemiddelden; verschillen "
+                       f"daarin tussen deze {fmt.number(group['code'].nunique())} gebieden zijn uit deze bron niet te "
+                       "zien.")
+    return out
 
 
 def trends_blocks(result: Analysis, code: str, figure: maps.Figure | None = None) -> list[Block]:
