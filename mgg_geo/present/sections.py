@@ -19,7 +19,7 @@ import pandas as pd
 
 from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage, trends
-from mgg_geo.analysis.chain import ORIGIN_STATUSES, Analysis, estimated_areas
+from mgg_geo.analysis.chain import ESTIMATED_STATUSES, ORIGIN_STATUSES, Analysis, estimated_areas, origin_status
 from mgg_geo.data import catalogue, kinds, regions
 from mgg_geo.present import fmt, labels, pages
 from mgg_geo.present.pages import Html
@@ -963,7 +963,7 @@ def shared_source_texts(changes: pd.DataFrame) -> list[str]:
     (e.g. the wijken of Appingedam from its one wijk of 2020): they carry the same rates (percentages, averages),
     which say nothing about differences between them (counts are split by the overlap).
     ``changes``: data-quality rows (:func:`mgg_geo.data.areas.quality_table`)."""
-    estimated = changes[changes["problem"].isin(["estimated", "average"]) & changes["from_codes"].map(
+    estimated = changes[origin_status(changes).isin(ESTIMATED_STATUSES) & changes["from_codes"].map(
         lambda c: isinstance(c, str) and "," not in c)]
     out = []
     for (source, origin), group in estimated.groupby(["source", "from_codes"], sort=True):
