@@ -218,9 +218,9 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         told = {words[w]: int(n) for n, w in (part.split(" ", 1) for part in _names(m[4]))} if m[4] else {}
         assert told == f["not_counted"]
         seen.add("register")
-    elif m := re.fullmatch(r"Bij (\d+) wijk(?:en)? is een deel van de cijfers geschat, omdat (?:hun|de) grens "
-                           r"veranderde na het jaar van de bron \(zie Datakwaliteit\)(?:; van de eerste prioriteiten "
-                           r"geldt dat voor (.+))?\.", sentence):
+    elif m := re.fullmatch(r"Bij (\d+) wijk(?:en)? is een deel van de cijfers geschat uit de gebieden van het jaar "
+                           r"van de bron \(zie Datakwaliteit\)(?:; van de eerste prioriteiten geldt dat voor (.+))?\.",
+                           sentence):
         assert int(m[1]) == len(f["estimated"]) > 0
         assert (_names(m[2]) if m[2] else []) == f["top_estimated"]
         seen.add("estimated")
@@ -658,7 +658,7 @@ def test_page_one_says_which_priorities_rest_on_estimated_figures(result):
     """Het Hogeland's first three wijken got figures of the 2021 wijken by overlap (Uithuizen took part of old Wijk
     05): page 1 says so where it names them, not only the data-quality section."""
     hogeland = _sentences(_summary(result, "GM1966"))
-    assert ("Bij 5 wijken is een deel van de cijfers geschat, omdat hun grens veranderde na het jaar van de bron (zie "
+    assert ("Bij 5 wijken is een deel van de cijfers geschat uit de gebieden van het jaar van de bron (zie "
             "Datakwaliteit); van de eerste prioriteiten geldt dat voor Uithuizen, Uithuizermeeden en Warffum.") \
         in " ".join(hogeland)
     assert not any("geschat" in s for s in _sentences(_summary(result, "GM0765")))  # Pekela: its own figures

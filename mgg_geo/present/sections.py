@@ -254,16 +254,16 @@ def summary_statements(result: Analysis, code: str) -> list[str]:
 
 
 def estimated_text(result: Analysis, code: str) -> str:
-    """Page 1: the areas with estimated figures (their boundary changed since a source's year), naming the first
-    priorities among them; empty when every area has figures of its own or moved unchanged."""
+    """Page 1: the areas with estimated figures (from the areas of a source's year, by overlap, CBS's figures or the
+    former municipalities' average), naming the first priorities among them; empty when every area has figures of
+    its own or moved unchanged. No cause is given here: "Datakwaliteit" gives each area's evidence."""
     estimated = estimated_areas(result, code)
     if not estimated:
         return ""
     first = [fmt.name(result.areas.at[a, "name"]) for a in result.priorities(code).head(PAGE_ONE_PRIORITIES).index
              if a in estimated]
-    their = "hun" if len(estimated) > 1 else "de"
-    text = (f"Bij {_areas(result, len(estimated))} is een deel van de cijfers geschat, omdat {their} grens veranderde "
-            "na het jaar van de bron (zie Datakwaliteit)")
+    text = (f"Bij {_areas(result, len(estimated))} is een deel van de cijfers geschat uit de gebieden van het jaar "
+            "van de bron (zie Datakwaliteit)")
     return text + (f"; van de eerste prioriteiten geldt dat voor {fmt.listing(first)}." if first else ".")
 
 
