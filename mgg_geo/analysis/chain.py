@@ -258,7 +258,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         changes=changes_[changes_["code"].isin(region.index)], series=series[series["code"].isin(region.index)],
         map_breaks=need_breaks(province, p.class_breaks),
         municipalities=municipality_outlines(province),
-        comparison=indicator_comparison(province, group, munis))
+        comparison=indicator_comparison(province, group, munis, method=p.method))
     result.figures = pd.DataFrame([key_figures(result, code) for code in munis]).set_index("gemeente_code")
     result.figures["province_rank"] = province_order(result.figures)
     result.figures["areas_ranked_province"] = int(province["ranked"].sum())  # what need ranks count among
@@ -353,11 +353,14 @@ def municipality_outlines(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return outlines
 
 
-def indicator_comparison(areas: pd.DataFrame, group: catalogue.TargetGroup, munis: list[str]) -> pd.DataFrame:
+def indicator_comparison(areas: pd.DataFrame, group: catalogue.TargetGroup, munis: list[str], *,
+                         method: str = "zscore") -> pd.DataFrame:
     """Per municipality and need indicator: the resident-weighted mean, the province's, and areas without a figure.
 
     Columns ``gemeente_code``, ``indicator``, ``value``, ``province``, ``missing``; means weight each area by
-    its residents (areas without a population count do not weigh in).
+    its residents (areas without a population count do not weigh in). ``reference``: what the need index scores
+    the indicator against over the province's areas (:func:`mgg_geo.analysis.need.reference` for ``method``, not
+    weighted), the comparison that says why an area's domain is above or below the province.
     """
     weight = pd.to_numeric(areas.get("population"), errors="coerce").fillna(0.0)
     rows = []
@@ -367,13 +370,15 @@ def indicator_comparison(areas: pd.DataFrame, group: catalogue.TargetGroup, muni
         values = pd.to_numeric(areas[ind.key], errors="coerce")
         ok = values.notna() & (weight > 0)
         province = np.average(values[ok], weights=weight[ok]) if ok.any() else np.nan
+        scored_against = float(need.reference(values, method))
         for code in munis:
             mine = areas["gemeente_code"] == code
             here = ok & mine
             rows.append({"gemeente_code": code, "indicator": ind.key,
                          "value": np.average(values[here], weights=weight[here]) if here.any() else np.nan,
-                         "province": province, "missing": int((values.isna() & mine).sum())})
-    return pd.DataFrame(rows, columns=["gemeente_code", "indicator", "value", "province", "missing"])
+                         "province": province, "reference": scored_against,
+                         "missing": int((values.isna() & mine).sum())})
+    return pd.DataFrame(rows, columns=["gemeente_code", "indicator", "value", "province", "reference", "missing"])
 
 
 def province_order(figures: pd.DataFrame) -> pd.Series:

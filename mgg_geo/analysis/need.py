@@ -107,7 +107,7 @@ def standardise(values: pd.DataFrame, directions: np.ndarray, method: str = "zsc
     check_choice("method", method, METHODS)
     x = values.to_numpy(dtype="float64")
     if method == "zscore":
-        mean = values.mean().to_numpy(dtype="float64")
+        mean = reference(values, method).to_numpy(dtype="float64")
         sd = values.std(ddof=0).to_numpy(dtype="float64")
         with np.errstate(invalid="ignore", divide="ignore"):
             z = (x - mean) / np.where(sd > 0, sd, 1.0)
@@ -118,6 +118,13 @@ def standardise(values: pd.DataFrame, directions: np.ndarray, method: str = "zsc
         with np.errstate(invalid="ignore", divide="ignore"):
             z = ((ranks - 0.5) / np.where(n > 0, n, 1.0) - 0.5) * 2.0
     return z * directions
+
+
+def reference(values, method: str):
+    """The value an indicator is scored against (score 0) over the areas given (NaN skipped): the plain mean over
+    the areas for ``zscore``, their median for ``rank``; per column of a frame, or one number for a series."""
+    check_choice("method", method, METHODS)
+    return values.mean() if method == "zscore" else values.median()
 
 
 @dataclass(frozen=True)

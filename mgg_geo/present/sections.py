@@ -291,6 +291,21 @@ def priority_statements(result: Analysis, code: str, top: int = PAGE_ONE_PRIORIT
     return out
 
 
+def scored_against(result: Analysis, key: str) -> float | None:
+    """The value the need index scores indicator ``key`` against (the analysis's ``comparison``, column
+    ``reference``): what an area's figure is above or below when its domain is above or below the province."""
+    found = result.comparison.loc[result.comparison["indicator"] == key, "reference"]
+    return float(found.iloc[0]) if len(found) and not fmt.is_missing(found.iloc[0]) else None
+
+
+def reference_words(result: Analysis) -> str:
+    """How :func:`scored_against` is named after its value: the plain mean of the province's areas (``zscore``), or
+    their middle value (``rank``); not the resident-weighted province figure of the comparison table."""
+    areas = f"de {level_word(result)} van de provincie"
+    return f"gemiddeld over {areas}" if result.parameters.get("method", "zscore") == "zscore" \
+        else f"als middelste waarde van {areas}"
+
+
 def driver_sentence(result: Analysis, code: str) -> str:
     """What drives an area's need in one sentence: "Vooral armoede: huishoudens met een laag inkomen 11,2% tegen
     8,5% in de provincie." (the leading domain and its indicator, as :func:`driver_text`)."""
@@ -299,12 +314,12 @@ def driver_sentence(result: Analysis, code: str) -> str:
     if not isinstance(domain, str) or not isinstance(key, str):
         return "Te weinig cijfers om te zeggen wat de behoefte bepaalt."
     ind = catalogue.INDICATOR_BY_KEY[key]
-    province = result.comparison.loc[result.comparison["indicator"] == key, "province"]
 
     def value(v) -> str:  # the unit once: "bijstandsuitkeringen per 1.000 inwoners 39,1 tegen 33,0"
         return fmt.number(v, 1) if ind.unit and ind.unit in ind.label else fmt.measure(v, ind.unit)
 
-    versus = f" tegen {value(province.iloc[0])} in de provincie" if len(province) else ""
+    reference = scored_against(result, key)
+    versus = f" tegen {value(reference)} {reference_words(result)}" if reference is not None else ""
     lower = " (lager is meer behoefte)" if ind.direction < 0 else ""
     figure = f"{_indicator_name(ind)} {value(r[key])}{versus}{lower}"
     label = catalogue.DOMAINS[domain].lower()
@@ -715,15 +730,15 @@ def _indicator_name(indicator: catalogue.Indicator) -> str:
 
 def driver_text(result: Analysis, code: str) -> str:
     """One line: the area, its leading domain and score, and the indicator that drives that domain with its value
-    against the province (the resident-weighted mean of :func:`mgg_geo.analysis.chain.indicator_comparison`)."""
+    against what the index scores it against over the province (:func:`scored_against`)."""
     r = result.areas.loc[code]
     domain, key = r.get("leading_domain"), r.get("leading_indicator")
     name = area_label(result, code)
     if not isinstance(domain, str) or not isinstance(key, str):
         return f"{name}: geen leidend domein (te weinig cijfers)."
     ind = catalogue.INDICATOR_BY_KEY[key]
-    province = result.comparison.loc[result.comparison["indicator"] == key, "province"]
-    versus = f" tegen {fmt.measure(province.iloc[0], ind.unit)} in de provincie" if len(province) else ""
+    reference = scored_against(result, key)
+    versus = f" tegen {fmt.measure(reference, ind.unit)} {reference_words(result)}" if reference is not None else ""
     lower = " (lager betekent meer behoefte)" if ind.direction < 0 else ""
     score = r[f"need_{domain}"]
     label = catalogue.DOMAINS[domain].lower()
