@@ -302,7 +302,7 @@ def reference_words(result: Analysis) -> str:
     """How :func:`scored_against` is named after its value: the plain mean of the province's areas (``zscore``), or
     their middle value (``rank``); not the resident-weighted province figure of the comparison table."""
     areas = f"de {level_word(result)} van de provincie"
-    return f"gemiddeld over {areas}" if result.parameters.get("method", "zscore") == "zscore" \
+    return f"gemiddeld over {areas}" if result.parameters["method"] == "zscore" \
         else f"als middelste waarde van {areas}"
 
 
