@@ -591,7 +591,8 @@ def origin_status(quality: pd.DataFrame) -> pd.Series:
     return status
 
 
-#: The statuses whose figures are estimates (the boundary changed since the source's year), not moved unchanged.
+#: The statuses whose figures are estimates from the areas of the source's year (overlap, CBS's figures, the former
+#: municipalities' average), not moved unchanged; the evidence, not always a changed boundary, is in the labels.
 ESTIMATED_STATUSES = ("overlap", "fingerprint", "average")
 
 
