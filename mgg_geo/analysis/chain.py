@@ -259,7 +259,9 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         map_breaks=need_breaks(province, p.class_breaks),
         municipalities=municipality_outlines(province),
         comparison=indicator_comparison(province, group, munis, method=p.method))
-    result.figures = pd.DataFrame([key_figures(result, code) for code in munis]).set_index("gemeente_code")
+    medians = coverage.median_distance_km(province, sites, points=points, demand=group.demand)
+    result.figures = pd.DataFrame([key_figures(result, code, medians.get(code)) for code in munis]) \
+        .set_index("gemeente_code")
     result.figures["province_rank"] = province_order(result.figures)
     result.figures["areas_ranked_province"] = int(province["ranked"].sum())  # what need ranks count among
     return result
@@ -441,7 +443,7 @@ def _concat_geo(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), geometry="geometry", crs=settings.CRS_ANALYSIS)
 
 
-def key_figures(result: Analysis, code: str) -> dict:
+def key_figures(result: Analysis, code: str, median_nearest_km: float | None = None) -> dict:
     """Key figures of municipality ``code``, as plain numbers and names (JSON-safe; reports format them).
 
     Physical sites and area-wide offers are counted apart; "within reach" is
@@ -456,7 +458,8 @@ def key_figures(result: Analysis, code: str) -> dict:
     and low coverage (``target_cell_share`` its share of the target group);
     ``areas_partial`` names the areas flagged "onvolledige gegevens";
     ``register_*`` say what the register holds for the municipality
-    (:func:`register_holdings`).
+    (:func:`register_holdings`); ``median_nearest_km`` is given: the distance (km) within which half of the
+    target population lives (:func:`mgg_geo.analysis.coverage.median_distance_km`, over the population's points).
     """
     areas = result.areas[result.areas["gemeente_code"] == code]
     sites = result.sites[result.sites["gemeente_code"] == code]
@@ -501,7 +504,8 @@ def key_figures(result: Analysis, code: str) -> dict:
         "target_within_reach": within,
         "target_within_reach_share": within / target if target else None,
         "reach_km": result.parameters.get("reach_m", rules.REACH_M) / 1000.0,
-        "median_nearest_km": float(areas["nearest_km"].median()) if areas["nearest_km"].notna().any() else None,
+        "median_nearest_km": None if median_nearest_km is None or np.isnan(median_nearest_km)
+        else float(median_nearest_km),
         "top_priority": [{"code": c, "name": str(r["name"]), "partial_data": bool(r["partial_data"])}
                          for c, r in result.priorities(code, top=3).iterrows()],
         "whatif_reason": whatif["reason"] if whatif is not None and isinstance(whatif["reason"], str) else None,

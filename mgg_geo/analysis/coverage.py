@@ -334,3 +334,48 @@ def coverage_by_programme(areas, sites, programmes: Sequence[str], **kwargs) -> 
         part = coverage(areas, chosen, **kwargs)[["reach", "nearest_km", count, "access"]]
         parts.append(part.add_suffix(f"__{name}"))
     return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=areas.index)
+
+
+def median_distance_km(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, points: Points | None = None,
+                       demand: str | Sequence[str] = DEMAND, by: str = "gemeente_code") -> pd.Series:
+    """Per group of areas (column ``by``, e.g. per municipality): the straight-line distance (km) to the nearest
+    physical site within which half of the group's target population lives.
+
+    The population-weighted median over the points of :func:`population_points` (EPSG:28992), so it agrees with
+    ``reach``: it is at most the reach exactly when at least half of the group's target population lives within
+    the reach. Not the median of the areas' ``nearest_km`` (a mean per area, each area counted once).
+
+    Parameters
+    ----------
+    areas
+        Areas in EPSG:28992 (index: code) with the demand column(s) and ``by``.
+    sites
+        Initiatives in EPSG:28992 (:func:`select_sites`); area-wide offers are left out.
+    points
+        Population-weighted points; default: one representative point per area.
+    demand
+        Column(s) with the target population (persons).
+    by
+        The column that groups the areas.
+
+    Returns
+    -------
+    pandas.Series
+        km per value of ``by``; NaN without a physical site or without target population.
+    """
+    pts = points if points is not None else population_points(areas)
+    idx = areas.index.get_indexer(pts.area)
+    keep = idx >= 0
+    weight = pts.share[keep] * target_population(areas, demand).to_numpy()[idx[keep]]
+    distance = point_distances(pts.xy[keep], sites[~is_area_wide(sites)])
+    group = areas[by].to_numpy()[idx[keep]]
+    out = {}
+    for name in pd.unique(areas[by]):
+        w, d = weight[group == name], distance[group == name]
+        if not w.sum() > 0 or not np.isfinite(d).all():
+            out[name] = np.nan
+            continue
+        order = np.argsort(d, kind="stable")
+        cumulative = np.cumsum(w[order])
+        out[name] = float(d[order][np.searchsorted(cumulative, cumulative[-1] / 2)]) / 1000.0
+    return pd.Series(out, name="median_nearest_km", dtype="float64")
