@@ -247,7 +247,7 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         own = fmt.number(area["value"], 1) if indicator.unit in indicator.label else fmt.measure(area["value"],
                                                                                                  indicator.unit)
         assert f" {own} tegen " in m[7] and m[7].endswith(("gemiddeld over de wijken van de provincie.",
-                                                          "(lager is meer behoefte)."))
+                                                          "(lager betekent meer behoefte)."))
         seen.add(f"priority {k + 1}")
     elif m := re.fullmatch(r"Een eerste nieuwe locatie bij (.+) \((.+)\) brengt ([\d.]+) jongeren binnen 3 km"
                            r"(?:, van wie ([\d.]+) in wijken met hoge behoefte)?\.", sentence):
@@ -292,6 +292,12 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
     assert rows["Wijken met hoge behoefte en lage dekking"] == str(f["cell"])
     assert rows["Doelgroep in wijken met hoge behoefte en lage dekking"] == \
         f"{fmt.number(f['cell_young'])} ({fmt.percent(f['cell_young'] / f['young'])})"
+    # the median distance is the young people's: within the reach exactly when half of them are (the median of the
+    # areas' distances read 7,2 km for Oldambt, where 54% live within 3 km)
+    median = result.figures.at[report.code, "median_nearest_km"]
+    assert rows["Mediane afstand van de doelgroep tot de dichtstbijzijnde locatie (de helft woont dichterbij; "
+                "hemelsbreed)"] == fmt.km(median)
+    assert (median <= 3.0) == (f["within"] >= 0.5), (median, f["within"])
     held = rows["Plekken in het register voor de gemeente (alle statussen)"]
     assert int(held.split(",")[0]) == f["held"]
     assert held.endswith({0: "waarvan geen meetelt", f["held"]: "meetel" + ("len" if f["held"] > 1 else "t")}.get(
@@ -436,6 +442,11 @@ def test_one_line_per_priority_area_names_the_indicator_that_drives_it(result):
         indicator = catalogue.INDICATOR_BY_KEY[area["leading_indicator"]]
         assert f"{fmt.measure(area[indicator.key], indicator.unit)} tegen " in line
         assert catalogue.DOMAINS[area["leading_domain"]].lower() in line
+    # the key above the lines names what they compare with, as the lines do: each wijk counted once
+    why = _text(report.priorities())
+    assert ("met de waarde in het gebied tegen het gemiddelde over de wijken van de provincie, waarin elke wijk even "
+            "zwaar telt: daartegen meet de behoefte-index") in why
+    assert "gemiddelde van de provincie (gewogen naar inwoners)" not in why
     ulrum = next(html.unescape(li) for li in lines if li.startswith("Ulrum"))
     assert ulrum == (f"Ulrum: wonen (+0,38), vooral door gemiddelde WOZ-waarde € 159.000 tegen "
                      f"{fmt.measure(woz, 'x 1.000 euro')} gemiddeld over de wijken van de provincie (lager betekent "
@@ -457,7 +468,14 @@ def test_what_drives_an_area_lies_on_the_side_of_need_of_what_it_is_compared_wit
         reference = result.comparison.loc[result.comparison["indicator"] == indicator.key, "reference"].iloc[0]
         values = pd.to_numeric(result.areas[indicator.key], errors="coerce")
         assert reference == pytest.approx(values.mean())  # the mean over the province's areas, unweighted
-        assert f" tegen {fmt.measure(reference, indicator.unit)} gemiddeld over de wijken van de provincie" in text
+        own = fmt.number(reference, 1) if indicator.unit and indicator.unit in indicator.label \
+            else fmt.measure(reference, indicator.unit)  # the unit once: it is in the indicator's name
+        assert f" tegen {own} gemiddeld over de wijken van de provincie" in text
+        if indicator.unit and indicator.unit in indicator.label:
+            assert text.count(indicator.unit) == 1, text
+        # page 1 says the same of the area in the same words
+        figure = re.split(r", (?:vooral door|met) ", text, maxsplit=1)[1]
+        assert sections.driver_sentence(result, code).endswith(f": {figure}"), (text, figure)
         if area[f"need_{area['leading_domain']}"] > 0:
             assert indicator.direction * (area[indicator.key] - reference) > 0, text
             checked += 1

@@ -298,21 +298,35 @@ def scored_against(result: Analysis, key: str) -> float | None:
     return float(found.iloc[0]) if len(found) and not fmt.is_missing(found.iloc[0]) else None
 
 
-def reference_words(result: Analysis) -> str:
-    """How :func:`scored_against` is named after its value: the plain mean of the province's areas (``zscore``), or
-    their middle value (``rank``); not the resident-weighted province figure of the comparison table."""
+def reference_words(result: Analysis, *, noun: bool = False) -> str:
+    """How :func:`scored_against` is named after its value ("gemiddeld over de wijken van de provincie"), or, with
+    ``noun``, as a noun ("het gemiddelde over de wijken van de provincie"): the plain mean of the province's areas
+    (``zscore``), or their middle value (``rank``); not the resident-weighted province figure of the comparison
+    table."""
     areas = f"de {level_word(result)} van de provincie"
-    return f"gemiddeld over {areas}" if result.parameters["method"] == "zscore" \
-        else f"als middelste waarde van {areas}"
+    if result.parameters["method"] == "zscore":
+        return f"het gemiddelde over {areas}" if noun else f"gemiddeld over {areas}"
+    return f"de middelste waarde van {areas}" if noun else f"als middelste waarde van {areas}"
 
 
-def driver_sentence(result: Analysis, code: str) -> str:
-    """What drives an area's need in one sentence: "Vooral armoede: huishoudens met een laag inkomen 11,2% tegen
-    8,5% in de provincie." (the leading domain and its indicator, as :func:`driver_text`)."""
+def why_text(result: Analysis) -> str:
+    """The key of the priorities' "Waarom" lines: what each line compares an area's figure with
+    (:func:`reference_words`: what the need index scores against, each area counted once), not the
+    resident-weighted figure of "Vergelijking met de provincie"."""
+    return ("Waarom: per gebied het leidende domein en het cijfer dat dat domein het meest bepaalt, met de waarde in "
+            f"het gebied tegen {reference_words(result, noun=True)}, waarin elke {level_word(result, False)} even "
+            "zwaar telt: daartegen meet de behoefte-index (de tabel Vergelijking met de provincie weegt naar "
+            "inwoners).")
+
+
+def _driver(result: Analysis, code: str) -> tuple[str, float, str] | None:
+    """What drives area ``code``'s need: its leading domain (lower case), the domain's score and the phrase of the
+    indicator that leads it, "bijstandsuitkeringen per 1.000 inwoners 39,1 tegen 22,2 gemiddeld over de wijken van
+    de provincie" (the value :func:`scored_against`, the unit once); None without a leading domain."""
     r = result.areas.loc[code]
     domain, key = r.get("leading_domain"), r.get("leading_indicator")
     if not isinstance(domain, str) or not isinstance(key, str):
-        return "Te weinig cijfers om te zeggen wat de behoefte bepaalt."
+        return None
     ind = catalogue.INDICATOR_BY_KEY[key]
 
     def value(v) -> str:  # the unit once: "bijstandsuitkeringen per 1.000 inwoners 39,1 tegen 33,0"
@@ -320,10 +334,19 @@ def driver_sentence(result: Analysis, code: str) -> str:
 
     reference = scored_against(result, key)
     versus = f" tegen {value(reference)} {reference_words(result)}" if reference is not None else ""
-    lower = " (lager is meer behoefte)" if ind.direction < 0 else ""
-    figure = f"{_indicator_name(ind)} {value(r[key])}{versus}{lower}"
-    label = catalogue.DOMAINS[domain].lower()
-    if r[f"need_{domain}"] > 0:
+    lower = " (lager betekent meer behoefte)" if ind.direction < 0 else ""
+    return catalogue.DOMAINS[domain].lower(), float(r[f"need_{domain}"]), \
+        f"{_indicator_name(ind)} {value(r[key])}{versus}{lower}"
+
+
+def driver_sentence(result: Analysis, code: str) -> str:
+    """What drives an area's need in one sentence (page 1): "Vooral armoede: huishoudens met een laag inkomen 11,2%
+    tegen 8,5% gemiddeld over de wijken van de provincie." (:func:`_driver`)."""
+    driver = _driver(result, code)
+    if driver is None:
+        return "Te weinig cijfers om te zeggen wat de behoefte bepaalt."
+    label, score, figure = driver
+    if score > 0:
         return f"Vooral {label}: {figure}."
     return f"Geen domein boven het gemiddelde van de provincie; het minst gunstig is {label}: {figure}."
 
@@ -389,7 +412,8 @@ def key_figures_table(figures: dict, level: str = "wijk") -> Table:
         [f"Doelgroep binnen {reach} van een locatie (dekking)",
          fmt.percent(figures["target_within_reach_share"]) if figures["sites_physical"]
          or figures["target_within_reach"] else "0% (geen locatie binnen bereik)"],
-        ["Mediane afstand tot de dichtstbijzijnde locatie", fmt.km(figures["median_nearest_km"])],
+        ["Mediane afstand van de doelgroep tot de dichtstbijzijnde locatie (de helft woont dichterbij; hemelsbreed)",
+         fmt.km(figures["median_nearest_km"])],
         [f"{plural.capitalize()} met hoge behoefte en lage dekking", fmt.number(figures["areas_target_cell"])],
         [f"Doelgroep in {plural} met hoge behoefte en lage dekking",
          f"{fmt.number(figures['target_in_target_cell'])} ({fmt.percent(figures['target_cell_share'])})"],
@@ -674,17 +698,16 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
                   numeric=(0, 3, 6, 7, 8, 9, 10), row_classes=classes,
                   key=f"Plaats: onder de {fmt.number(ranked_all)} gerangschikte gebieden van de provincie (1 = de "
                       "hoogste behoefte), met de marge tussen haakjes. Vooral door: het domein dat het meest bijdraagt "
-                      f"aan de behoefte. Afstand: tot de dichtstbijzijnde fysieke locatie. Loc. ≤ {reach}: locaties "
-                      f"binnen {reach}. Bereikbaarheid: 1 is het gemiddelde van de provincie. Marge, onzeker en "
-                      "bereikbaarheid: zie Methode.")
+                      "aan de behoefte. Afstand: de gemiddelde afstand (hemelsbreed) van de doelgroep in het gebied "
+                      f"tot de dichtstbijzijnde fysieke locatie. Loc. ≤ {reach}: locaties binnen {reach}. "
+                      "Bereikbaarheid: 1 is het gemiddelde van de provincie. Marge, onzeker en bereikbaarheid: zie "
+                      "Methode.")
     blocks = [Block("details", title=f"Alle {fmt.number(len(rows))} gerangschikte gebieden", table=table)]
     if len(rows) > print_rows:
         blocks.append(_p(f"Afgedrukt: de eerste {fmt.number(print_rows)} van {fmt.number(len(rows))} gerangschikte "
                          "gebieden; de volledige lijst staat in de digitale versie.", "mgg-print-noot"))
     if len(frame):
-        blocks.append(_p("Waarom: per gebied het leidende domein en het cijfer dat dat domein het meest bepaalt, "
-                         "met de waarde in het gebied tegen het gemiddelde van de provincie (gewogen naar inwoners).",
-                         "mgg-uitleg"))
+        blocks.append(_p(why_text(result), "mgg-uitleg"))
         blocks.append(Block("list", items=[driver_text(result, area) for area in frame.index], cls="mgg-drijvers"))
     partial = frame[frame["partial_data"].astype(bool)]
     if len(partial):
@@ -729,20 +752,13 @@ def _indicator_name(indicator: catalogue.Indicator) -> str:
 
 
 def driver_text(result: Analysis, code: str) -> str:
-    """One line: the area, its leading domain and score, and the indicator that drives that domain with its value
-    against what the index scores it against over the province (:func:`scored_against`)."""
-    r = result.areas.loc[code]
-    domain, key = r.get("leading_domain"), r.get("leading_indicator")
+    """One line of the priorities: the area, its leading domain and score, and the indicator that drives that domain
+    with its value against what the index scores it against over the province (:func:`_driver`)."""
     name = area_label(result, code)
-    if not isinstance(domain, str) or not isinstance(key, str):
+    driver = _driver(result, code)
+    if driver is None:
         return f"{name}: geen leidend domein (te weinig cijfers)."
-    ind = catalogue.INDICATOR_BY_KEY[key]
-    reference = scored_against(result, key)
-    versus = f" tegen {fmt.measure(reference, ind.unit)} {reference_words(result)}" if reference is not None else ""
-    lower = " (lager betekent meer behoefte)" if ind.direction < 0 else ""
-    score = r[f"need_{domain}"]
-    label = catalogue.DOMAINS[domain].lower()
-    figure = f"{_indicator_name(ind)} {fmt.measure(r[key], ind.unit)}{versus}{lower}"
+    label, score, figure = driver
     if score > 0:
         return f"{name}: {label} ({fmt.signed(score, 2)}), vooral door {figure}."
     return (f"{name}: geen domein boven het gemiddelde van de provincie; het minst gunstig is {label} "
