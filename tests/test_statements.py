@@ -10,6 +10,7 @@ reaches page 1. The rest of each report's text is checked for the formatter's pr
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import numpy as np
@@ -704,6 +705,41 @@ def test_page_one_says_which_priorities_rest_on_estimated_figures(result):
             "Datakwaliteit); van de eerste prioriteiten geldt dat voor Uithuizen, Uithuizermeeden en Warffum.") \
         in " ".join(hogeland)
     assert not any("geschat" in s for s in _sentences(_summary(result, "GM0765")))  # Pekela: its own figures
+
+
+def test_estimated_areas_say_so_in_the_priority_table_and_the_map_tooltip(result):
+    """An area with an estimated figure (a data-quality row "estimated" or "average") carries "(deels geschat)" in
+    the priority table and its map tooltip says so beside "volledig"; no other area does (the tooltip of Het
+    Hogeland's Uithuizen said "Gegevens: volledig")."""
+    from mgg_geo.present import webmap
+
+    marked = 0
+    for code in CODES:
+        q = result.quality[(result.quality["report_gemeente"] == code)]
+        estimated = set(q.loc[q["problem"].isin(["estimated", "average"]), "code"])
+        page = reports.MunicipalityReport(result, code).priorities()
+        table = _text(page)
+        ranked = result.priorities(code)
+        for area in ranked.index:
+            cell = html.unescape(re.search(rf"<td>{area}</td>\s*<td>(.*?)</td>", page)[1])
+            assert cell.endswith(" (deels geschat)") == (area in estimated), (area, cell)
+            marked += area in estimated
+        key = "Deels geschat: een deel van de cijfers is geschat uit de gebieden van het jaar van de bron"
+        assert (key in table) == bool(estimated & set(ranked.index)), code
+    assert marked >= 10
+    for code in ("GM1966", "GM0765"):
+        page = webmap.render(reports.MunicipalityReport(result, code).interactive_map())
+        fields = json.loads(re.search(r"mgg\.fields = (\[.*?\]);", page).group(1))
+        data = json.loads(re.search(r"mgg\.data = (\{.*?\});mgg\.", page).group(1))
+        q = result.quality[(result.quality["report_gemeente"] == code)]
+        estimated = set(result.areas.loc[list(set(q.loc[q["problem"].isin(["estimated", "average"]), "code"])),
+                                         "name"])
+        for feature in data["features"]:
+            tip = dict(zip(fields, feature["properties"]["v"], strict=True))
+            says = tip["Gegevens"].endswith("deels geschat: een deel van de cijfers is geschat uit de gebieden van "
+                                            "het jaar van de bron (zie Datakwaliteit)")
+            assert says == (tip["Gebied"] in estimated), tip
+        assert code != "GM1966" or len(estimated) == 5
 
 
 def test_areas_that_share_one_source_area_are_named_with_their_equal_figures(result):

@@ -206,6 +206,10 @@ AGE_GROUPS: dict[str, str] = {"18+": "volwassenen van 18 jaar en ouder", "18-64"
 #: An area with too many need indicators missing (see :func:`mgg_geo.analysis.gap.partial_data`).
 PARTIAL = "onvolledige gegevens"
 PARTIAL_RULE = "meer dan {share} van de behoeftecijfers ontbreekt"
+#: An area with at least one figure estimated from the areas of a source's year
+#: (:data:`mgg_geo.analysis.chain.ESTIMATED_STATUSES`), in tables and tooltips, and what that means.
+ESTIMATED = "deels geschat"
+ESTIMATED_RULE = "een deel van de cijfers is geschat uit de gebieden van het jaar van de bron (zie Datakwaliteit)"
 
 
 def area_label(name, partial: bool = False) -> str:

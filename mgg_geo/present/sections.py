@@ -677,6 +677,7 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
 def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS) -> list[Block]:
     """Every ranked area by priority; in print only the first ``print_rows`` (the total is stated)."""
     frame = result.priorities(code)
+    estimated = set(estimated_areas(result, code))
     reach_m = result.parameters["reach_m"]
     reach, within = fmt.radius(reach_m), rules.radius_column(reach_m)  # the site count within the reach
     rows = []
@@ -684,7 +685,8 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
         margin = "" if pd.isna(r["rank_p05"]) else f" ({fmt.number(r['rank_p05'])}–{fmt.number(r['rank_p95'])})"
         domain = catalogue.DOMAINS.get(r["leading_domain"], fmt.MISSING) if isinstance(r["leading_domain"], str) \
             else fmt.MISSING
-        rows.append([fmt.number(r["priority"]), area, area_label(result, area), fmt.number(r["need_index"], 2),
+        name = area_label(result, area) + (f" ({labels.ESTIMATED})" if area in estimated else "")
+        rows.append([fmt.number(r["priority"]), area, name, fmt.number(r["need_index"], 2),
                      fmt.number(r["need_rank"]) + margin + (" onzeker" if r.get("rank_uncertain") else ""), domain,
                      fmt.percent(r["reach"]), fmt.km(r["nearest_km"]), fmt.number(r[within]),
                      fmt.number(r["access_norm"], 2), fmt.number(r["target_population"]),
@@ -701,7 +703,8 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
                       "aan de behoefte. Afstand: de gemiddelde afstand (hemelsbreed) van de doelgroep in het gebied "
                       f"tot de dichtstbijzijnde fysieke locatie. Loc. ≤ {reach}: locaties binnen {reach}. "
                       "Bereikbaarheid: 1 is het gemiddelde van de provincie. Marge, onzeker en bereikbaarheid: zie "
-                      "Methode.")
+                      "Methode." + (f" {labels.ESTIMATED.capitalize()}: {labels.ESTIMATED_RULE}."
+                                    if estimated & set(frame.index) else ""))
     blocks = [Block("details", title=f"Alle {fmt.number(len(rows))} gerangschikte gebieden", table=table)]
     if len(rows) > print_rows:
         blocks.append(_p(f"Afgedrukt: de eerste {fmt.number(print_rows)} van {fmt.number(len(rows))} gerangschikte "

@@ -52,6 +52,7 @@ import geopandas as gpd
 import pandas as pd
 
 from mgg_geo import rules, settings
+from mgg_geo.analysis import chain
 from mgg_geo.analysis.coverage import is_area_wide
 from mgg_geo.data import kinds, regions
 from mgg_geo.data.cache import atomic_file
@@ -484,18 +485,20 @@ def tooltip_rows(reach_m: float | None = None) -> dict[str, tuple]:
             "low_income_share": ("Laag inkomen", 1, "%"), "lonely": ("Eenzaam (18+)", 1, "%")}
 
 
-def data_labels(areas: pd.DataFrame, total: int) -> list[str]:
+def data_labels(areas: pd.DataFrame, total: int, estimated: frozenset | set = frozenset()) -> list[str]:
     """Per area: "volledig", or "onvolledige gegevens: 5 van 11 behoeftecijfers ontbreken" when flagged, or
-    "onvoldoende gegevens" without a need index."""
+    "onvoldoende gegevens" without a need index; with "; deels geschat: …" (:data:`mgg_geo.present.labels.ESTIMATED`)
+    for the areas of ``estimated`` (codes)."""
     out = []
-    for _, r in areas.iterrows():
+    for code, r in areas.iterrows():
         missing = total - int(r.get("indicators_present", total))
         if pd.isna(r.get("need_index")):
-            out.append("onvoldoende gegevens (geen behoefte-index)")
+            text = "onvoldoende gegevens (geen behoefte-index)"
         elif bool(r.get("partial_data", False)):
-            out.append(f"{labels.PARTIAL}: {missing} van {total} behoeftecijfers ontbreken")
+            text = f"{labels.PARTIAL}: {missing} van {total} behoeftecijfers ontbreken"
         else:
-            out.append("volledig" if missing == 0 else f"{missing} van {total} behoeftecijfers ontbreken")
+            text = "volledig" if missing == 0 else f"{missing} van {total} behoeftecijfers ontbreken"
+        out.append(f"{text}; {labels.ESTIMATED}: {labels.ESTIMATED_RULE}" if code in estimated else text)
     return out
 
 
@@ -518,7 +521,7 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
 
     total = len(catalogue.target_group(result.parameters["target_group"]).need_indicators)
     areas = areas.assign(gap_label=labels.gap_labels(areas["need_class"], areas["coverage_class"]),
-                         data_label=data_labels(areas, total))
+                         data_label=data_labels(areas, total, set(chain.estimated_areas(result, code))))
     sites = result.sites_near(code)
     layers = [Layer("Behoefte-index", mapclasses.need_classes(areas["need_index"], bins,
                                                               scope=result.map_breaks.get("scope", "provincie"))),
