@@ -727,6 +727,10 @@ def test_estimated_areas_say_so_in_the_priority_table_and_the_map_tooltip(result
         key = "Deels geschat: een deel van de cijfers is geschat uit de gebieden van het jaar van de bron"
         assert (key in table) == bool(estimated & set(ranked.index)), code
     assert marked >= 10
+    # Schildwolde kept its boundary in 2020, 2021 and 2024 (CBS measured its lake anew: land 1,721 -> 1,567 ha,
+    # land and water 1,780 ha): its own figures, not an estimate
+    schildwolde = result.vintages[result.vintages["code"] == "WK195213"]
+    assert set(schildwolde["relation"]) == {"same"} and len(schildwolde) >= 2
     for code in ("GM1966", "GM0765"):
         page = webmap.render(reports.MunicipalityReport(result, code).interactive_map())
         fields = json.loads(re.search(r"mgg\.fields = (\[.*?\]);", page).group(1))

@@ -363,6 +363,32 @@ def test_combine_takes_the_strongest_evidence_per_area():
     assert (cw.relation_of()["tier"].loc[["WK076514", "WK076515"]] == "overlap").all()
 
 
+def test_a_lake_measured_anew_is_no_boundary_change():
+    """Schildwolde (WK195213) kept its boundary from 2021 to 2024 while CBS measured the Schildmeer anew: land
+    1,721 -> 1,567 ha (9 %), land and water 1,780 ha both years. The total area says the boundary stayed, so the
+    identical geometry is the same area, not an estimate; a change of both land and total stays a change."""
+    def pair(land, total):
+        a, b = fp([("WK195213", "Schildwolde", land[0], 1685, 760)]), fp([("WK195213", "Schildwolde", land[1], 1630,
+                                                                            750)])
+        a["total_area"], b["total_area"] = total
+        return a, b
+
+    lake = crosswalks.from_fingerprints(*pair((1721, 1567), (1780, 1780)), level="wijk", source_year=2021,
+                                        target_year=2024)
+    assert lake.links[["relation", "exact"]].values.tolist() == [["same", True]]
+    assert "land and water 1,780 -> 1,780 ha" in lake.links["evidence"].iloc[0]
+    moved = crosswalks.from_fingerprints(*pair((1721, 1567), (1780, 1626)), level="wijk", source_year=2021,
+                                         target_year=2024)
+    assert moved.links[["relation", "exact"]].values.tolist() == [["reshaped", False]]
+    # with both years' geometry: identical boundaries and CBS's word agree, the same area
+    square = world([("WK195213", (X, Y, X + 1000, Y + 1000))])
+    cw = crosswalks.combine(square, square, level="wijk", source_year=2021, target_year=2024, hint=lake,
+                            fingerprints=pair((1721, 1567), (1780, 1780)))
+    assert cw.links[["relation", "tier", "exact"]].values.tolist() == [["same", "geometry", True]]
+    cw = crosswalks.combine(square, square, level="wijk", source_year=2021, target_year=2024, hint=moved)
+    assert cw.links[["relation", "tier"]].values.tolist() == [["reshaped", "overlap"]]
+
+
 def test_path_prefers_geometry_then_indicator_then_fingerprints():
     def ev(*present):
         return vintages.Evidence("wijk", offline=True, assume=frozenset(present))

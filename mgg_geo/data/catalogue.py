@@ -199,6 +199,10 @@ KWB_CONCEPTS: tuple[Concept, ...] = (
        ["PersonenPerSoortUitkeringBijstand"], ["Personen per soort uitkering; Bijstand"], ["a_soz_wb"]),
     _c("land_area", "kwb", "Oppervlakte land", "ha", ["OppervlakteLand"],
        ["Oppervlakte land", "Oppervlakte land (hectaren)"], ["a_lan_ha"]),
+    # land and water: a boundary change moves it, CBS's redrawing of its land/water line does not (Schildwolde,
+    # WK195213: land 1,721 -> 1,567 ha as the Schildmeer was measured anew, total 1,780 ha in 2021, 2022 and 2024)
+    _c("total_area", "kwb", "Oppervlakte totaal", "ha", ["OppervlakteTotaal"],
+       ["Oppervlakte totaal", "Oppervlakte totaal (hectaren)"], ["a_opp_ha"], required=False),
     _c("urbanity", "kwb", "Mate van stedelijkheid (1 = zeer sterk, 5 = niet stedelijk)", "code",
        ["MateVanStedelijkheid"], ["Mate van stedelijkheid"], ["ste_mvs"], required=False),
     # CBS's own statement per code, relative to the table of the year before: 1 code and boundary unchanged,
@@ -209,7 +213,7 @@ KWB_CONCEPTS: tuple[Concept, ...] = (
        required=False),
 )
 #: Concepts that identify an area across indelingen (see :mod:`mgg_geo.data.vintages`).
-FINGERPRINT_CONCEPTS = ("land_area", "population", "households")
+FINGERPRINT_CONCEPTS = ("land_area", "total_area", "population", "households")
 
 #: RIVM/GGD'en/CBS health concepts (dataderden.cbs.nl). The adult tables
 #: (50090NED, 50120NED) give estimates per wijk and buurt; the young-adult

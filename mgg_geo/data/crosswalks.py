@@ -50,8 +50,9 @@ evidence only fills in what the stronger left open:
    else links.
 
 A rate is estimated only where the boundary really changed: CBS's indicator
-"boundary changed" (3) or a changed land area keeps an overlapping pair from
-counting as identical.
+"boundary changed" (3) or a changed area keeps an overlapping pair from
+counting as identical (the land area, or the total area of land and water
+where both tables give it and it differs less: :func:`_area_share`).
 """
 
 from __future__ import annotations
@@ -522,9 +523,20 @@ def _assign(cost: np.ndarray) -> list[tuple[int, int, float]]:
     return out
 
 
-def _verdict(a: pd.Series, b: pd.Series) -> str | None:
-    """``exact``, ``reshaped`` or None: do two fingerprints describe the same area?"""
+def _area_share(a: pd.Series, b: pd.Series) -> float:
+    """:func:`_land_share` of the land area, or of the total area (land and water) where both fingerprints have it
+    and it differs less: a boundary that moves changes both, while CBS redraws its land/water line (a lake measured
+    anew) without moving a boundary."""
     land = _land_share(a["land_area"], b["land_area"])
+    total = _land_share(a.get("total_area", np.nan), b.get("total_area", np.nan))
+    return min(land, total)
+
+
+def _verdict(a: pd.Series, b: pd.Series) -> str | None:
+    """``exact``, ``reshaped`` or None: do two fingerprints describe the same area? The area (:func:`_area_share`)
+    within :data:`LAND_TOLERANCE` or :data:`LAND_TOLERANCE_RESHAPED`, residents and households within
+    :data:`POPULATION_FACTOR`."""
+    land = _area_share(a, b)
     people = _ratio_ok(a["population"], b["population"], POPULATION_FACTOR, POPULATION_SLACK) and \
         _ratio_ok(a["households"], b["households"], POPULATION_FACTOR, POPULATION_SLACK)
     if not people:
@@ -537,7 +549,9 @@ def _verdict(a: pd.Series, b: pd.Series) -> str | None:
 def _describe(a: pd.Series, b: pd.Series) -> str:
     def fmt(v):
         return "?" if np.isnan(v) else f"{v:,.0f}"
-    return (f"land {fmt(a['land_area'])} -> {fmt(b['land_area'])} ha, residents {fmt(a['population'])} -> "
+    total = "" if pd.isna(a.get("total_area")) or pd.isna(b.get("total_area")) else \
+        f" (land and water {fmt(a['total_area'])} -> {fmt(b['total_area'])} ha)"
+    return (f"land {fmt(a['land_area'])} -> {fmt(b['land_area'])} ha{total}, residents {fmt(a['population'])} -> "
             f"{fmt(b['population'])}")
 
 
@@ -609,7 +623,8 @@ def from_fingerprints(source: pd.DataFrame | None, target: pd.DataFrame, *, leve
     differ by 2 % in land but have 1,430 and 5,470 residents.
     """
     if source is None:
-        source = pd.DataFrame(columns=target.columns).astype({c: "float64" for c in catalogue.FINGERPRINT_CONCEPTS})
+        source = pd.DataFrame(columns=target.columns).astype({c: "float64" for c in catalogue.FINGERPRINT_CONCEPTS
+                                                               if c in target.columns})
     names_s, names_t = _names(source), _names(target)
     use_indicator = indicator and target_year == source_year + 1 and target["boundary_change"].notna().any()
     known = {c for c in set(source_codes) | set(source.index)
@@ -649,8 +664,8 @@ def from_fingerprints(source: pd.DataFrame | None, target: pd.DataFrame, *, leve
         rest_src = src.drop(index=list(matched_src))
         rest_dst = dst.drop(index=list(matched_dst))
         if len(rest_src) and len(rest_dst):
-            total_a = rest_src[list(catalogue.FINGERPRINT_CONCEPTS)].sum(min_count=1)
-            total_b = rest_dst[list(catalogue.FINGERPRINT_CONCEPTS)].sum(min_count=1)
+            total_a = rest_src.reindex(columns=list(catalogue.FINGERPRINT_CONCEPTS)).sum(min_count=1)
+            total_b = rest_dst.reindex(columns=list(catalogue.FINGERPRINT_CONCEPTS)).sum(min_count=1)
             if _verdict(total_a, total_b) is not None:
                 rows += _group_rows(rest_src, rest_dst, _describe(total_a, total_b) + " (group totals)")
                 continue
