@@ -741,9 +741,34 @@ def test_estimated_areas_say_so_in_the_priority_table_and_the_map_tooltip(result
         for feature in data["features"]:
             tip = dict(zip(fields, feature["properties"]["v"], strict=True))
             says = tip["Gegevens"].endswith("deels geschat: een deel van de cijfers is geschat uit de gebieden van "
-                                            "het jaar van de bron (zie Datakwaliteit)")
+                                            "het jaar van de bron (zie Datakwaliteit in het rapport)")
             assert says == (tip["Gebied"] in estimated), tip
         assert code != "GM1966" or len(estimated) == 5
+
+
+def test_the_province_ranking_says_what_its_figures_rest_on(result):
+    """Below the ranking, as in each municipality report: the initiatives left out for want of an age range (a
+    review found Pekela, Veendam and Eemsdelta ranked first on 0% coverage, their youth centres uncounted, and the
+    overview silent), the approximate placement of the sites, and the municipalities with estimated figures; the
+    mean need index is the plain mean over the ranked wijken, as the key says."""
+    text = re.sub(r"\s+", " ", _text(reports.ProvinceReport(result).ranking()))
+    order = result.figures.sort_values("province_rank").index
+    facts = {code: _facts(result, code) for code in order}
+    left = [f"{f['name']} {len(f['excluded'])} ({fmt.listing(f['excluded'])})" for f in facts.values() if f["excluded"]]
+    assert len(left) >= 3
+    assert ("Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt: " + "; ".join(left)
+            + ". Met een leeftijdsbereik kunnen de dekking en de volgorde anders uitvallen") in text
+    rough, total = sum(f["approximate"] for f in facts.values()), sum(f["sites"] for f in facts.values())
+    assert 0 < rough <= total
+    said = f"Alle {total}" if rough == total else f"{rough} van de {total}"
+    assert f"{said} fysieke locaties zijn bij benadering geplaatst" in text
+    estimated = [f"{f['name']} ({len(f['estimated'])} wijk{'en' if len(f['estimated']) > 1 else ''})"
+                 for f in facts.values() if f["estimated"]]
+    assert f"Deels geschatte cijfers in {fmt.listing(estimated)}: een deel van de cijfers is geschat" in text
+    for code, f in result.figures.iterrows():
+        ranked = result.areas[(result.areas["gemeente_code"] == code) & result.areas["ranked"]]
+        assert f["mean_need_index"] == pytest.approx(ranked["need_index"].mean())
+    assert "het gemiddelde over de gerangschikte gebieden van de gemeente, elk gebied even zwaar" in text
 
 
 def test_areas_that_share_one_source_area_are_named_with_their_equal_figures(result):

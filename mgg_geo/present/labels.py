@@ -209,7 +209,7 @@ PARTIAL_RULE = "meer dan {share} van de behoeftecijfers ontbreekt"
 #: An area with at least one figure estimated from the areas of a source's year
 #: (:data:`mgg_geo.analysis.chain.ESTIMATED_STATUSES`), in tables and tooltips, and what that means.
 ESTIMATED = "deels geschat"
-ESTIMATED_RULE = "een deel van de cijfers is geschat uit de gebieden van het jaar van de bron (zie Datakwaliteit)"
+ESTIMATED_RULE = "een deel van de cijfers is geschat uit de gebieden van het jaar van de bron"
 
 
 def area_label(name, partial: bool = False) -> str:

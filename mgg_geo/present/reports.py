@@ -36,6 +36,7 @@ from mgg_geo.present.sections import (
     partial_rule,
     priority_blocks,
     quality_blocks,
+    ranking_caveats,
     register_blocks,
     school_blocks,
     section,
@@ -268,11 +269,15 @@ class ProvinceReport(_Report):
                       numeric=(0, 2, 3, 4, 5, 6, 7, 8, 9),
                       key="HB/LD: in gebieden met hoge behoefte en lage dekking. Aandeel HB/LD: het deel van de "
                           "doelgroep van de gemeente dat daar woont; bij gelijke stand telt het aantal van die "
-                          f"gebieden. Binnen {reach}: het deel van de doelgroep binnen {reach} van een fysieke "
-                          "locatie. Gem. "
-                          "behoefte-index: het gemiddelde van de gerangschikte gebieden (0 = gemiddelde provincie). "
-                          f"{labels.PARTIAL.capitalize()}: {partial_rule(self.result)}.")
-        return section([Block("table", table=table)])
+                          "gebieden, dan de gemiddelde behoefte-index. "
+                          f"Binnen {reach}: het deel van de doelgroep binnen {reach} van een fysieke locatie. Gem. "
+                          "behoefte-index: het gemiddelde over de gerangschikte gebieden van de gemeente, elk gebied "
+                          "even zwaar (0 = het gemiddelde over de gebieden van de provincie)."
+                          + (f" {labels.PARTIAL.capitalize()}: {partial_rule(self.result)}."
+                             if figures["areas_target_cell_partial"].any() else ""))
+        caveats = ranking_caveats(self.result)
+        return section([Block("table", table=table)]
+                       + ([Block("list", items=caveats, cls="mgg-uitleg")] if caveats else []))
 
     def method(self) -> Html:
         """The method, then per municipality what the proposal reaches next to the plain people-reached choice."""

@@ -179,6 +179,32 @@ def excluded_text(figures: dict) -> str:
             "aan in het register.")
 
 
+def ranking_caveats(result: Analysis) -> list[str]:
+    """Under the province's ranking, what its figures rest on, as the municipality reports say it per municipality:
+    the initiatives left out for want of an age range (named), the physical sites placed approximately, and the
+    areas with estimated figures (:func:`mgg_geo.analysis.chain.estimated_areas`); empty when none applies."""
+    figures = result.figures.sort_values("province_rank")
+    out = []
+    left = [(f["gemeente"], f["excluded_names"]) for _, f in figures.iterrows() if f["excluded_names"]]
+    if left:
+        out.append("Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt: "
+                   + "; ".join(f"{name} {fmt.number(len(names))} ({fmt.listing(names)})" for name, names in left)
+                   + ". Met een leeftijdsbereik kunnen de dekking en de volgorde anders uitvallen; vul dit aan in het "
+                     "register.")
+    rough, total = int(figures["sites_approximate"].sum()), int(figures["sites_physical"].sum())
+    if rough:
+        out.append(f"{'Alle' if rough == total else fmt.number(rough) + ' van de'} {fmt.number(total)} fysieke "
+                   "locaties zijn bij benadering geplaatst (op hun gebied of plaats, niet op hun adres); de dekking "
+                   "hangt van die plaatsing af (zie de gemeenterapporten).")
+    estimated = [(f["gemeente"], len(estimated_areas(result, code))) for code, f in figures.iterrows()]
+    estimated = [(name, n) for name, n in estimated if n]
+    if estimated:
+        out.append("Deels geschatte cijfers in "
+                   + fmt.listing([f"{name} ({_areas(result, n)})" for name, n in estimated])
+                   + f": {labels.ESTIMATED_RULE} (zie Datakwaliteit in de gemeenterapporten).")
+    return out
+
+
 def measured_text(result: Analysis) -> str:
     """One sentence: what the need index measures for adults and households, and what exists for young people."""
     level = level_word(result, False)
@@ -703,7 +729,7 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
                       "aan de behoefte. Afstand: de gemiddelde afstand (hemelsbreed) van de doelgroep in het gebied "
                       f"tot de dichtstbijzijnde fysieke locatie. Loc. ≤ {reach}: locaties binnen {reach}. "
                       "Bereikbaarheid: 1 is het gemiddelde van de provincie. Marge, onzeker en bereikbaarheid: zie "
-                      "Methode." + (f" {labels.ESTIMATED.capitalize()}: {labels.ESTIMATED_RULE}."
+                      "Methode." + (f" {labels.ESTIMATED.capitalize()}: {labels.ESTIMATED_RULE} (zie Datakwaliteit)."
                                     if estimated & set(frame.index) else ""))
     blocks = [Block("details", title=f"Alle {fmt.number(len(rows))} gerangschikte gebieden", table=table)]
     if len(rows) > print_rows:

@@ -498,7 +498,8 @@ def data_labels(areas: pd.DataFrame, total: int, estimated: frozenset | set = fr
             text = f"{labels.PARTIAL}: {missing} van {total} behoeftecijfers ontbreken"
         else:
             text = "volledig" if missing == 0 else f"{missing} van {total} behoeftecijfers ontbreken"
-        out.append(f"{text}; {labels.ESTIMATED}: {labels.ESTIMATED_RULE}" if code in estimated else text)
+        out.append(f"{text}; {labels.ESTIMATED}: {labels.ESTIMATED_RULE} (zie Datakwaliteit in het rapport)"
+                   if code in estimated else text)
     return out
 
 
