@@ -746,6 +746,20 @@ def test_estimated_areas_say_so_in_the_priority_table_and_the_map_tooltip(result
         assert code != "GM1966" or len(estimated) == 5
 
 
+def test_the_site_count_of_the_priorities_is_the_mean_the_key_names(result):
+    """"Loc. ≤ 3 km" is the mean number of sites within 3 km of an area's young people (over its buurten), with one
+    decimal: whole numbers printed 0 for Bellingwolde (0,4), where a youth centre stands (review of Westerwolde)."""
+    for code in ("GM1950", "GM0014"):
+        page = reports.MunicipalityReport(result, code).priorities()
+        assert "Loc. ≤ 3 km: het gemiddelde aantal locaties binnen 3 km van de doelgroep in het gebied." in _text(page)
+        for area, r in result.priorities(code).iterrows():
+            row = re.search(rf"<tr[^>]*>\s*<td[^>]*>[^<]*</td>\s*<td>{area}</td>.*?</tr>", page, flags=re.S)[0]
+            cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+            assert cells[8] == fmt.number(r["n_3km"], 1), (area, cells)
+            if r["n_sites_physical"] and r["n_3km"] >= 0.05:
+                assert cells[8] != "0", (area, cells)
+
+
 def test_the_province_ranking_says_what_its_figures_rest_on(result):
     """Below the ranking, as in each municipality report: the initiatives left out for want of an age range (a
     review found Pekela, Veendam and Eemsdelta ranked first on 0% coverage, their youth centres uncounted, and the

@@ -714,7 +714,7 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
         name = area_label(result, area) + (f" ({labels.ESTIMATED})" if area in estimated else "")
         rows.append([fmt.number(r["priority"]), area, name, fmt.number(r["need_index"], 2),
                      fmt.number(r["need_rank"]) + margin + (" onzeker" if r.get("rank_uncertain") else ""), domain,
-                     fmt.percent(r["reach"]), fmt.km(r["nearest_km"]), fmt.number(r[within]),
+                     fmt.percent(r["reach"]), fmt.km(r["nearest_km"]), fmt.number(r[within], 1),
                      fmt.number(r["access_norm"], 2), fmt.number(r["target_population"]),
                      labels.gap_label(r["need_class"], r["coverage_class"])])
     classes = ["" if i < print_rows else "mgg-extra" for i in range(len(rows))]
@@ -727,7 +727,8 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
                   key=f"Plaats: onder de {fmt.number(ranked_all)} gerangschikte gebieden van de provincie (1 = de "
                       "hoogste behoefte), met de marge tussen haakjes. Vooral door: het domein dat het meest bijdraagt "
                       "aan de behoefte. Afstand: de gemiddelde afstand (hemelsbreed) van de doelgroep in het gebied "
-                      f"tot de dichtstbijzijnde fysieke locatie. Loc. ≤ {reach}: locaties binnen {reach}. "
+                      f"tot de dichtstbijzijnde fysieke locatie. Loc. ≤ {reach}: het gemiddelde aantal locaties "
+                      f"binnen {reach} van de doelgroep in het gebied. "
                       "Bereikbaarheid: 1 is het gemiddelde van de provincie. Marge, onzeker en bereikbaarheid: zie "
                       "Methode." + (f" {labels.ESTIMATED.capitalize()}: {labels.ESTIMATED_RULE} (zie Datakwaliteit)."
                                     if estimated & set(frame.index) else ""))
