@@ -140,6 +140,8 @@ def _facts(result, code: str) -> dict:
         "high_total": w["before_high_need_total"],
         "estimated": [str(areas.at[c, "name"]) for c in areas.index if c in estimated],
         "top_estimated": [str(top.at[c, "name"]) for c in top.index if c in estimated],
+        # how the young people are placed in the coverage: without Kerncijfers per buurt, in equal shares
+        "points": "buurt" if "buurt" in result.sources["kwb"].get("levels", {}) else "buurt_equal",
     }
 
 
@@ -157,6 +159,10 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
                            r"\(in de gemeente of over de grens\)\.", sentence):
         assert int(m[1]) == round(100 * f["within"])
         seen.add("within")
+    elif sentence == ("Dat aandeel en de aantallen bij het voorstel zijn geschat: er zijn geen aantallen jongeren per "
+                      "buurt, dus de jongeren van elke wijk zijn gelijk over haar buurten verdeeld (zie Methode)."):
+        assert f["points"] == "buurt_equal"
+        seen.add("points")
     elif m := re.fullmatch(r"In het register (?:staat|staan) in (.+) (\d+) fysieke locaties? met aanbod voor de "
                            r"doelgroep(?: \((.+)\))?\.", sentence):
         assert m[1] == f["name"] and int(m[2]) == f["sites"] > 0
@@ -278,6 +284,7 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
     for sentence in _sentences(_summary(result, code)):
         _check_sentence(sentence, f, seen)
     expected = {"population", "sites", "cell", "measured"} | ({"within"} if f["sites"] else set()) \
+        | ({"points"} if f["sites"] and f["points"] == "buurt_equal" else set()) \
         | ({"excluded"} if f["excluded"] else set()) | ({"offers"} if f["offers"] else set()) \
         | ({"partial"} if f["partial"] else set()) | ({"register"} if f["counted"] < 3 else set()) \
         | {f"priority {k + 1}" for k in range(len(f["first"]))} | {"where next"} \

@@ -234,6 +234,10 @@ def summary_statements(result: Analysis, code: str) -> list[str]:
         notes = sites_notes(f)
         parts.append(f"Van hen woont {fmt.percent(f['target_within_reach_share'])} binnen {reach} van een fysieke "
                      "locatie met aanbod voor de doelgroep (in de gemeente of over de grens).")
+        if result.parameters["points"] == "buurt_equal":
+            parts.append(f"Dat aandeel en de aantallen bij het voorstel zijn geschat: er zijn geen aantallen "
+                         f"{group.key} per buurt, dus de {group.key} van elke {level_word(result, False)} zijn gelijk "
+                         "over haar buurten verdeeld (zie Methode).")
         verb = "staat" if f["sites_physical"] == 1 else "staan"
         parts.append(f"In het register {verb} in {f['gemeente']} "
                      f"{fmt.count(f['sites_physical'], 'fysieke locatie', 'fysieke locaties')} met aanbod voor de "
