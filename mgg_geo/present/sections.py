@@ -660,7 +660,9 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
         text = labels.SCHOOL_REASONS.get(w["reason"]) or labels.WHATIF_REASONS[w["reason"]]
         why = text.format(target=group.key, reach=reach, programme=programme)
         lead = "Er is geen school voorgesteld" if not len(steps) else "Meer scholen voegen niets toe"
-        blocks.append(_p(f"{lead}: {why}."))
+        rough = ("; gemeten vanaf de plek bij benadering van de scholen (zie Plaatsing): op hun adres kan een school "
+                 f"wel {group.key} erbij brengen") if w["reason"] == "no_gain" and int(w["approximate"]) else ""
+        blocks.append(_p(f"{lead}: {why}{rough}."))
     approximate, total = int(w["approximate"]), int(w["candidates"])
     if approximate:
         towns = schools[schools["candidate"].astype(bool) & schools["placement"].isin(initiatives.APPROXIMATE)]
