@@ -773,6 +773,30 @@ def test_the_site_count_of_the_priorities_is_the_mean_the_key_names(result):
                 assert cells[8] != "0", (area, cells)
 
 
+def test_the_comparison_table_gives_cbss_own_municipal_figures(result, shared_data):
+    """"Vergelijking met de provincie" weighs each area by what its figure counts (households, dwellings,
+    residents), so a municipality's figure is CBS's own row for the municipality in KWB 2021, up to CBS's rounding
+    (weighted by residents, the province's one-person households read 42,6% where CBS's households give 45,7%)."""
+    kwb = pd.read_csv(shared_data / "cbs" / "kwb2021_2022_via_capybara" /
+                      "kwb_2021_2022_gm_wk_decimalfixed_groningen.csv")
+    compared = result.comparison.set_index(["gemeente_code", "indicator"])["value"]
+    for code in CODES:
+        rows = kwb[(kwb["gwb_code"] == code) & (kwb["a_inw"] == result.totals.at[code, "gemeente"])]
+        assert len(rows) == 1, code  # the municipality's row of 2021: its residents are the total the report checks
+        cbs = rows.iloc[0]
+        assert compared[(code, "one_person_share")] == pytest.approx(100 * cbs["a_1p_hh"] / cbs["a_hh"], abs=0.15)
+        assert compared[(code, "woz_value")] == pytest.approx(cbs["g_wozbag"], abs=1.0)  # CBS: whole 1.000 euro
+        assert compared[(code, "corporation_share")] == pytest.approx(cbs["p_wcorpw"], abs=0.8)  # CBS: whole %
+        assert compared[(code, "social_minimum_share")] == pytest.approx(cbs["p_hh_osm"], abs=0.6)
+    # the province: the ratio over all its areas
+    areas = result.areas
+    province = result.comparison.groupby("indicator")["province"].first()
+    assert province["one_person_share"] == pytest.approx(100 * areas["one_person_households"].sum()
+                                                         / areas["households"].sum())
+    text = _text(reports.MunicipalityReport(result, "Westerwolde").comparison())
+    assert "elk gebied gewogen naar wat het cijfer telt: naar huishoudens bij" in text
+
+
 def test_the_province_ranking_says_what_its_figures_rest_on(result):
     """Below the ranking, as in each municipality report: the initiatives left out for want of an age range (a
     review found Pekela, Veendam and Eemsdelta ranked first on 0% coverage, their youth centres uncounted, and the

@@ -357,18 +357,21 @@ def municipality_outlines(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def indicator_comparison(areas: pd.DataFrame, group: catalogue.TargetGroup, munis: list[str], *,
                          method: str = "zscore") -> pd.DataFrame:
-    """Per municipality and need indicator: the resident-weighted mean, the province's, and areas without a figure.
+    """Per municipality and need indicator: the weighted mean, the province's, and areas without a figure.
 
-    Columns ``gemeente_code``, ``indicator``, ``value``, ``province``, ``missing``; means weight each area by
-    its residents (areas without a population count do not weigh in). ``reference``: what the need index scores
+    Columns ``gemeente_code``, ``indicator``, ``value``, ``province``, ``missing``; means weight each area by the
+    count its figure is a share or average of (:attr:`mgg_geo.data.catalogue.Indicator.base`: households, dwellings
+    or residents), so that they are CBS's ratio over the municipality or province where every area has a figure
+    (areas without that count do not weigh in). ``reference``: what the need index scores
     the indicator against over the province's areas (:func:`mgg_geo.analysis.need.reference` for ``method``, not
     weighted), the comparison that says why an area's domain is above or below the province.
     """
-    weight = pd.to_numeric(areas.get("population"), errors="coerce").fillna(0.0)
     rows = []
     for ind in group.need_indicators:
         if ind.key not in areas:
             continue
+        weight = pd.to_numeric(areas[ind.base], errors="coerce").fillna(0.0) if ind.base in areas \
+            else pd.Series(0.0, index=areas.index)  # no count to weigh by: no average
         values = pd.to_numeric(areas[ind.key], errors="coerce")
         ok = values.notna() & (weight > 0)
         province = np.average(values[ok], weights=weight[ok]) if ok.any() else np.nan

@@ -343,6 +343,10 @@ class Indicator:
     numerator: str  # a concept key
     denominator: str | None = None  # concept key; None: the concept itself
     factor: float = 1.0  # e.g. 100 for a percentage, 1000 for per 1,000
+    #: What one unit of the figure is a share or average of (a concept key): the weight of an area when the figures
+    #: of several are averaged, so that a municipality's figure is CBS's ratio over the whole municipality
+    #: (households for a share of households, dwellings for the average WOZ-value, residents otherwise).
+    base: str = "population"
 
     @property
     def concepts(self) -> tuple[str, ...]:
@@ -350,21 +354,24 @@ class Indicator:
         return (self.numerator,) if self.denominator is None else (self.numerator, self.denominator)
 
 
-def _i(key, label, domain, direction, unit, numerator, denominator=None, factor=1.0) -> Indicator:
-    return Indicator(key, label, domain, direction, unit, numerator, denominator, factor)
+def _i(key, label, domain, direction, unit, numerator, denominator=None, factor=1.0, base="population") -> Indicator:
+    return Indicator(key, label, domain, direction, unit, numerator, denominator, factor, base)
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    _i("low_income_share", "Huishoudens met een laag inkomen", "armoede", +1, "%", "low_income_share"),
+    _i("low_income_share", "Huishoudens met een laag inkomen", "armoede", +1, "%", "low_income_share",
+       base="households"),
     _i("social_minimum_share", "Huishoudens onder of rond het sociaal minimum", "armoede", +1, "%",
-       "social_minimum_share"),
+       "social_minimum_share", base="households"),
     _i("social_assistance_per_1000", "Bijstandsuitkeringen per 1.000 inwoners", "armoede", +1, "per 1.000 inwoners",
        "social_assistance", "population", 1000.0),
     _i("making_ends_meet", "Moeite met rondkomen (18+)", "armoede", +1, "%", "making_ends_meet"),
-    _i("woz_value", "Gemiddelde WOZ-waarde (lager = meer behoefte)", "wonen", -1, "x 1.000 euro", "woz_value"),
-    _i("corporation_share", "Woningen van woningcorporaties", "wonen", +1, "%", "corporation_share"),
+    _i("woz_value", "Gemiddelde WOZ-waarde (lager = meer behoefte)", "wonen", -1, "x 1.000 euro", "woz_value",
+       base="dwellings"),
+    _i("corporation_share", "Woningen van woningcorporaties", "wonen", +1, "%", "corporation_share",
+       base="dwellings"),
     _i("one_person_share", "Eenpersoonshuishoudens", "isolement", +1, "%", "one_person_households", "households",
-       100.0),
+       100.0, base="households"),
     _i("lonely", "Eenzaam (18+)", "isolement", +1, "%", "lonely"),
     _i("severely_lonely", "Ernstig eenzaam (18+)", "isolement", +1, "%", "severely_lonely"),
     _i("anxiety_depression_high", "Hoog risico op angst of depressie (18+)", "mentale_gezondheid", +1, "%",

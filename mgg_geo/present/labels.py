@@ -203,6 +203,8 @@ OBJECTIVES: dict[str, str] = {
 #: The age groups of the RIVM health figures (:data:`mgg_geo.data.catalogue.HEALTH_AGE_GROUPS`) in running text.
 AGE_GROUPS: dict[str, str] = {"18+": "volwassenen van 18 jaar en ouder", "18-64": "volwassenen van 18 tot 65 jaar",
                               "65+": "ouderen van 65 jaar en ouder", "16-25": "jongvolwassenen van 16 tot 25 jaar"}
+#: What a need indicator's figure is a share or average of (:attr:`mgg_geo.data.catalogue.Indicator.base`), plural.
+BASES: dict[str, str] = {"households": "huishoudens", "dwellings": "woningen", "population": "inwoners"}
 #: An area with too many need indicators missing (see :func:`mgg_geo.analysis.gap.partial_data`).
 PARTIAL = "onvolledige gegevens"
 PARTIAL_RULE = "meer dan {share} van de behoeftecijfers ontbreekt"

@@ -331,7 +331,7 @@ def scored_against(result: Analysis, key: str) -> float | None:
 def reference_words(result: Analysis, *, noun: bool = False) -> str:
     """How :func:`scored_against` is named after its value ("gemiddeld over de wijken van de provincie"), or, with
     ``noun``, as a noun ("het gemiddelde over de wijken van de provincie"): the plain mean of the province's areas
-    (``zscore``), or their middle value (``rank``); not the resident-weighted province figure of the comparison
+    (``zscore``), or their middle value (``rank``); not the weighted province figure of the comparison
     table."""
     areas = f"de {level_word(result)} van de provincie"
     if result.parameters["method"] == "zscore":
@@ -342,11 +342,11 @@ def reference_words(result: Analysis, *, noun: bool = False) -> str:
 def why_text(result: Analysis) -> str:
     """The key of the priorities' "Waarom" lines: what each line compares an area's figure with
     (:func:`reference_words`: what the need index scores against, each area counted once), not the
-    resident-weighted figure of "Vergelijking met de provincie"."""
+    weighted figure of "Vergelijking met de provincie"."""
     return ("Waarom: per gebied het leidende domein en het cijfer dat dat domein het meest bepaalt, met de waarde in "
             f"het gebied tegen {reference_words(result, noun=True)}, waarin elke {level_word(result, False)} even "
             "zwaar telt: daartegen meet de behoefte-index (de tabel Vergelijking met de provincie weegt naar "
-            "inwoners).")
+            "huishoudens, woningen of inwoners).")
 
 
 def _driver(result: Analysis, code: str) -> tuple[str, float, str] | None:
@@ -802,15 +802,20 @@ def driver_text(result: Analysis, code: str) -> str:
 
 
 def comparison_table(result: Analysis, code: str) -> Table:
-    """Municipality against province: the resident-weighted mean of each need indicator (from the analysis)."""
-    rows = []
+    """Municipality against province: each need indicator over all their areas together, each area weighted by the
+    count its figure is a share or average of (from the analysis, :func:`mgg_geo.analysis.chain.indicator_comparison`);
+    the key says which count for which indicator."""
+    rows, bases = [], {}
     for r in result.comparison[result.comparison["gemeente_code"] == code].itertuples():
         ind = catalogue.INDICATOR_BY_KEY[r.indicator]
+        bases.setdefault(ind.base, []).append(_indicator_name(ind))
         rows.append([catalogue.DOMAINS[ind.domain], ind.label, ind.unit, fmt.number(r.value, 1),
                      fmt.number(r.province, 1), fmt.number(r.missing) if r.missing else ""])
+    weights = "; ".join(f"naar {labels.BASES[base]} bij {fmt.listing(names)}" for base, names in bases.items())
     return Table(["Domein", "Indicator", "Eenheid", regions.MUNICIPALITIES[code], "Provincie",
-                  "Gebieden zonder cijfer"], rows, "Vergelijking met de provincie (gewogen naar inwoners)",
-                 numeric=(3, 4, 5))
+                  "Gebieden zonder cijfer"], rows, "Vergelijking met de provincie", numeric=(3, 4, 5),
+                 key="Gemeente en provincie: het cijfer over al hun gebieden samen, elk gebied gewogen naar wat het "
+                     f"cijfer telt: {weights}.")
 
 
 def objective_text(result: Analysis, objective: str = "need") -> str:
