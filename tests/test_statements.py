@@ -820,6 +820,13 @@ def test_the_province_ranking_says_what_its_figures_rest_on(result):
         ranked = result.areas[(result.areas["gemeente_code"] == code) & result.areas["ranked"]]
         assert f["mean_need_index"] == pytest.approx(ranked["need_index"].mean())
     assert "het gemiddelde over de gerangschikte gebieden van de gemeente, elk gebied even zwaar" in text
+    # the target group is the sum over the areas, which CBS rounded each to 5: the key says so
+    assert "Doelgroep: de som over de gebieden (CBS rondt elk gebied af op 5" in text
+    for code, f in facts.items():
+        assert round(f["young"]) == round(result.figures.at[code, "target_population"])
+    # the young-adult figures are a survey, in the overview as in each report
+    assert "kleine verschillen met de provincie of Nederland kunnen toeval zijn" in _text(
+        reports.ProvinceReport(result).young_adults())
 
 
 def test_areas_that_share_one_source_area_are_named_with_their_equal_figures(result):

@@ -22,6 +22,7 @@ from mgg_geo.present.pages import Html
 from mgg_geo.present.sections import (
     PAGE_ONE_PRIORITIES,
     YOUTH_SHORT,
+    YOUTH_SURVEY,
     Block,
     Table,
     comparison_table,
@@ -267,7 +268,9 @@ class ProvinceReport(_Report):
                       f"Gemeenten gerangschikt naar het aandeel van de doelgroep ({group.label}) dat in gebieden met "
                       "hoge behoefte en lage dekking woont",
                       numeric=(0, 2, 3, 4, 5, 6, 7, 8, 9),
-                      key="HB/LD: in gebieden met hoge behoefte en lage dekking. Aandeel HB/LD: het deel van de "
+                      key="Doelgroep: de som over de gebieden (CBS rondt elk gebied af op 5, dus het cijfer van CBS "
+                          "voor de hele gemeente kan iets afwijken). "
+                          "HB/LD: in gebieden met hoge behoefte en lage dekking. Aandeel HB/LD: het deel van de "
                           "doelgroep van de gemeente dat daar woont; bij gelijke stand telt het aantal van die "
                           "gebieden, dan de gemiddelde behoefte-index. "
                           f"Binnen {reach}: het deel van de doelgroep binnen {reach} van een fysieke locatie. Gem. "
@@ -312,7 +315,7 @@ class ProvinceReport(_Report):
                       key="; ".join(f"{YOUTH_SHORT[k].replace(chr(173), '')}: {row[0].lower()}"
                                     for (k, _), row in zip(catalogue.YOUNG_ADULT_FIGURES, by_figure, strict=True)))
         return section([Block("table", table=table),
-                        Block("list", items=[youth_source_line(self.result)], cls="mgg-bronnen")])
+                        Block("list", items=[YOUTH_SURVEY, youth_source_line(self.result)], cls="mgg-bronnen")])
 
     def gap_counts(self) -> Html:
         """The number of areas per 3x3 class and municipality."""

@@ -1147,6 +1147,11 @@ def youth_rows(result: Analysis, codes: list[str]) -> list[list[str]]:
     return rows
 
 
+#: What the young-adult figures are, under every table of them.
+YOUTH_SURVEY = ("Het zijn uitkomsten van een vragenlijstonderzoek onder een steekproef: kleine verschillen met de "
+                "provincie of Nederland kunnen toeval zijn. 'Niet gepubliceerd': te weinig deelnemers in de gemeente.")
+
+
 def youth_blocks(result: Analysis, code: str) -> list[Block]:
     """The section "Jongvolwassenen (16–25 jaar)": the municipality against the province (GGD Groningen) and the
     Netherlands, from the young-adult monitor, with its source line."""
@@ -1161,9 +1166,7 @@ def youth_blocks(result: Analysis, code: str) -> list[Block]:
     adults = labels.AGE_GROUPS.get(result.parameters.get("age_group"), "volwassenen")
     notes = ["Deze cijfers zijn er alleen per gemeente, niet per wijk: ze tellen niet mee in de behoefte-index, die "
              f"op cijfers over alle inwoners en over {adults} rust.",
-             "Het zijn uitkomsten van een vragenlijstonderzoek onder een steekproef: kleine verschillen met de "
-             "provincie of Nederland kunnen toeval zijn. 'Niet gepubliceerd': te weinig deelnemers in de gemeente.",
-             youth_source_line(result)]
+             YOUTH_SURVEY, youth_source_line(result)]
     return [Block("table", table=table), Block("list", items=notes, cls="mgg-bronnen")]
 
 
