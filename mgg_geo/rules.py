@@ -58,6 +58,10 @@ RANK_PERCENTILES : tuple of float
 UNCERTAIN_SPREAD : float
     A rank is "onzeker" when its interval is wider than this share (0-1) of
     the ranked areas.
+NEAR_TIE : float
+    A domain whose score (standard deviations, or rank percentiles / 100) is
+    above 0 and this close to the leading domain's is named beside it
+    ("armoede bijna even hoog"): "vooral" would claim more than the scores.
 
 Examples
 --------
@@ -83,6 +87,7 @@ DRAWS: int = 1000
 SEED: int = 20231105
 RANK_PERCENTILES: tuple[float, float] = (5.0, 95.0)
 UNCERTAIN_SPREAD: float = 0.5
+NEAR_TIE: float = 0.05
 
 
 def radius_column(metres: float) -> str:

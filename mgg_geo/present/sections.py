@@ -349,10 +349,11 @@ def why_text(result: Analysis) -> str:
             "huishoudens, woningen of inwoners).")
 
 
-def _driver(result: Analysis, code: str) -> tuple[str, float, str] | None:
-    """What drives area ``code``'s need: its leading domain (lower case), the domain's score and the phrase of the
+def _driver(result: Analysis, code: str) -> tuple[str, float, str, list[tuple[str, float]]] | None:
+    """What drives area ``code``'s need: its leading domain (lower case), the domain's score, the phrase of the
     indicator that leads it, "bijstandsuitkeringen per 1.000 inwoners 39,1 tegen 22,2 gemiddeld over de wijken van
-    de provincie" (the value :func:`scored_against`, the unit once); None without a leading domain."""
+    de provincie" (the value :func:`scored_against`, the unit once), and the other domains above 0 within
+    :data:`mgg_geo.rules.NEAR_TIE` of the leading score (lower case, score); None without a leading domain."""
     r = result.areas.loc[code]
     domain, key = r.get("leading_domain"), r.get("leading_indicator")
     if not isinstance(domain, str) or not isinstance(key, str):
@@ -365,19 +366,28 @@ def _driver(result: Analysis, code: str) -> tuple[str, float, str] | None:
     reference = scored_against(result, key)
     versus = f" tegen {value(reference)} {reference_words(result)}" if reference is not None else ""
     lower = " (lager betekent meer behoefte)" if ind.direction < 0 else ""
-    return catalogue.DOMAINS[domain].lower(), float(r[f"need_{domain}"]), \
-        f"{_indicator_name(ind)} {value(r[key])}{versus}{lower}"
+    score = float(r[f"need_{domain}"])
+    others = {d: float(r[f"need_{d}"]) for d in catalogue.DOMAINS
+              if d != domain and f"need_{d}" in r and pd.notna(r[f"need_{d}"])}
+    close = [(catalogue.DOMAINS[d].lower(), v) for d, v in others.items() if 0 < v and score - v <= rules.NEAR_TIE]
+    return catalogue.DOMAINS[domain].lower(), score, f"{_indicator_name(ind)} {value(r[key])}{versus}{lower}", close
+
+
+def _near(close: list[tuple[str, float]], scores: bool) -> str:
+    """The domains close to the leading one: "armoede bijna even hoog: +0,40" (or without the scores)."""
+    return fmt.listing([f"{label} bijna even hoog" + (f": {fmt.signed(v, 2)}" if scores else "")
+                        for label, v in close])
 
 
 def driver_sentence(result: Analysis, code: str) -> str:
     """What drives an area's need in one sentence (page 1): "Vooral armoede: huishoudens met een laag inkomen 11,2%
-    tegen 8,5% gemiddeld over de wijken van de provincie." (:func:`_driver`)."""
+    tegen 8,5% gemiddeld over de wijken van de provincie." (:func:`_driver`), with a domain about as high named."""
     driver = _driver(result, code)
     if driver is None:
         return "Te weinig cijfers om te zeggen wat de behoefte bepaalt."
-    label, score, figure = driver
+    label, score, figure, close = driver
     if score > 0:
-        return f"Vooral {label}: {figure}."
+        return f"Vooral {label}{f' ({_near(close, False)})' if close else ''}: {figure}."
     return f"Geen domein boven het gemiddelde van de provincie; het minst gunstig is {label}: {figure}."
 
 
@@ -794,9 +804,10 @@ def driver_text(result: Analysis, code: str) -> str:
     driver = _driver(result, code)
     if driver is None:
         return f"{name}: geen leidend domein (te weinig cijfers)."
-    label, score, figure = driver
+    label, score, figure, close = driver
     if score > 0:
-        return f"{name}: {label} ({fmt.signed(score, 2)}), vooral door {figure}."
+        near = f"; {_near(close, True)}" if close else ""
+        return f"{name}: {label} ({fmt.signed(score, 2)}{near}), vooral door {figure}."
     return (f"{name}: geen domein boven het gemiddelde van de provincie; het minst gunstig is {label} "
             f"({fmt.signed(score, 2)}), met {figure}.")
 
