@@ -503,7 +503,7 @@ def test_municipalities_without_sites_say_so(province):
     assert {"GM1966", "GM0765"} <= set(empty)  # Het Hogeland and Pekela have no documented site
     for code in empty:
         text = reports.MunicipalityReport(province, code)
-        said = f"In het register staat in {text.name} geen fysieke locatie met aanbod voor jongeren van 0 tot 25 jaar."
+        said = f"In het register staat in {text.name} geen fysieke locatie die meetelt voor jongeren van 0 tot 25 jaar."
         assert said in text.summary() and said in text.quality()
         assert "Geen bijzonderheden" not in text.quality()
     # the register does hold sites there, without an age range: the report names them instead of denying them

@@ -138,7 +138,7 @@ def no_sites_text(result: Analysis, figures: dict) -> str:
         return ""
     level = level_word(result)
     reach = fmt.radius(figures["reach_km"] * 1000)
-    text = (f"In het register staat in {figures['gemeente']} geen fysieke locatie met aanbod voor "
+    text = (f"In het register staat in {figures['gemeente']} geen fysieke locatie die meetelt voor "
             f"{target_of(result).label}. ")
     if figures["target_within_reach"]:
         return text + (f"De dekking van de {level} komt daardoor alleen van locaties in buurgemeenten binnen "
@@ -229,7 +229,8 @@ def summary_statements(result: Analysis, code: str) -> list[str]:
     group = target_of(result)
     reach = fmt.radius(f["reach_km"] * 1000)
     parts = [f"In {f['gemeente']} wonen {fmt.number(f['target_population'])} {group.label} "
-             f"({fmt.number(f['population'])} inwoners in totaal, verdeeld over {_areas(result, f['areas'])})."]
+             f"({fmt.number(f['population'])} inwoners in totaal, verdeeld over {_areas(result, f['areas'])}; CBS, "
+             f"1 januari {kinds.KWB.of(result.sources)['year']})."]
     if f["sites_physical"]:
         notes = sites_notes(f)
         parts.append(f"Van hen woont {fmt.percent(f['target_within_reach_share'])} binnen {reach} van een fysieke "
@@ -1008,7 +1009,10 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
             "Betekenis van de labels (het sterkste bewijs gaat voor: grenzen of de indelingswijziging van CBS, dan "
             "de overlap van de grenzen, dan CBS-cijfers per gebied, als laatste het gemiddelde van de voormalige "
             "gemeenten)")))
-        blocks += [_p(text) for text in shared_source_texts(changes)]
+        kinds_of = result.vintages[["source", "kind"]].drop_duplicates().itertuples(index=False)
+        finer = {source for source, kind in kinds_of if result.parameters["level"] == "wijk"
+                 and "buurt" in (kinds.get(kind).of(result.sources).get("levels") or {})}
+        blocks += [_p(text) for text in shared_source_texts(changes, finer)]
     for _, t in result.totals[result.totals.index == code].iterrows():
         verdict = "binnen de afronding van CBS" if t["ok"] else "groter dan de afronding van CBS"
         blocks.append(_p(
@@ -1041,20 +1045,24 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
     return blocks
 
 
-def shared_source_texts(changes: pd.DataFrame) -> list[str]:
+def shared_source_texts(changes: pd.DataFrame, finer: set[str] = frozenset()) -> list[str]:
     """Per source table, the areas whose estimated figures all come from one and the same area of the source year
     (e.g. the wijken of Appingedam from its one wijk of 2020): they carry the same rates (percentages, averages),
-    which say nothing about differences between them (counts are split by the overlap).
-    ``changes``: data-quality rows (:func:`mgg_geo.data.areas.quality_table`)."""
+    which say nothing about differences between them (counts are split by the overlap); for the sources of
+    ``finer`` (labels, e.g. "RIVM 2020": tables with buurt figures too, which a wijk report does not use) it says
+    that those could show differences the report does not. ``changes``: data-quality rows
+    (:func:`mgg_geo.data.areas.quality_table`)."""
     estimated = changes[origin_status(changes).isin(ESTIMATED_STATUSES) & changes["from_codes"].map(
         lambda c: isinstance(c, str) and "," not in c)]
     out = []
     for (source, origin), group in estimated.groupby(["source", "from_codes"], sort=True):
         if group["code"].nunique() > 1:
+            count = fmt.number(group["code"].nunique())
+            why = (f"verschillen daarin tussen deze {count} gebieden zijn uit deze bron niet te zien."
+                   if source not in finer else "het bronbestand heeft ook cijfers per buurt, die verschillen tussen "
+                   f"deze {count} gebieden kunnen laten zien, maar dit rapport rekent met de cijfers per wijk.")
             out.append(f"{source}: {fmt.listing([fmt.name(n) for n in group['name']])} hebben hun cijfers alle uit "
-                       f"één gebied van het bronjaar ({origin}), dus dezelfde percentages en gemiddelden; verschillen "
-                       f"daarin tussen deze {fmt.number(group['code'].nunique())} gebieden zijn uit deze bron niet te "
-                       "zien.")
+                       f"één gebied van het bronjaar ({origin}), dus dezelfde percentages en gemiddelden; {why}")
     return out
 
 
