@@ -59,8 +59,9 @@ UNCERTAIN_SPREAD : float
     A rank is "onzeker" when its interval is wider than this share (0-1) of
     the ranked areas.
 NEAR_TIE : float
-    A domain whose score (standard deviations, or rank percentiles / 100) is
-    above 0 and this close to the leading domain's is named beside it
+    A domain whose score (standard deviations; with the rank method, rank
+    percentiles scaled to -1..1) is above 0 and this close to the leading
+    domain's is named beside it
     ("armoede bijna even hoog"): "vooral" would claim more than the scores.
 
 Examples

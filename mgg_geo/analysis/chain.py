@@ -359,10 +359,11 @@ def indicator_comparison(areas: pd.DataFrame, group: catalogue.TargetGroup, muni
                          method: str = "zscore") -> pd.DataFrame:
     """Per municipality and need indicator: the weighted mean, the province's, and areas without a figure.
 
-    Columns ``gemeente_code``, ``indicator``, ``value``, ``province``, ``missing``; means weight each area by the
-    count its figure is a share or average of (:attr:`mgg_geo.data.catalogue.Indicator.base`: households, dwellings
-    or residents), so that they are CBS's ratio over the municipality or province where every area has a figure
-    (areas without that count do not weigh in). ``reference``: what the need index scores
+    Columns ``gemeente_code``, ``indicator``, ``value``, ``province``, ``missing`` (areas left out: without the
+    figure or without the count to weigh it by); means weight each area by the count its figure is a share or
+    average of (:attr:`mgg_geo.data.catalogue.Indicator.base`: households, dwellings or residents), so that for
+    CBS's own figures they are CBS's ratio over the municipality or province where every area has a figure (RIVM's
+    figures for adults are weighted by all residents: approximately). ``reference``: what the need index scores
     the indicator against over the province's areas (:func:`mgg_geo.analysis.need.reference` for ``method``, not
     weighted), the comparison that says why an area's domain is above or below the province.
     """
@@ -382,7 +383,7 @@ def indicator_comparison(areas: pd.DataFrame, group: catalogue.TargetGroup, muni
             rows.append({"gemeente_code": code, "indicator": ind.key,
                          "value": np.average(values[here], weights=weight[here]) if here.any() else np.nan,
                          "province": province, "reference": scored_against,
-                         "missing": int((values.isna() & mine).sum())})
+                         "missing": int((~ok & mine).sum())})  # no figure, or no count to weigh it by
     return pd.DataFrame(rows, columns=["gemeente_code", "indicator", "value", "province", "reference", "missing"])
 
 

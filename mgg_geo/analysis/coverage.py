@@ -136,14 +136,15 @@ def population_points(areas: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame | None 
     w = pd.to_numeric(weights.reindex(joined["code"]), errors="coerce").to_numpy() if weights is not None \
         else np.full(len(joined), np.nan)
     frame = pd.DataFrame({"area": joined["area"].to_numpy(), "w": w})
-    usable = frame.groupby("area")["w"].transform(lambda v: v.notna().all() and v.sum() > 0).astype(bool)
+    known = frame.groupby("area")["w"].transform(lambda v: v.notna().all()).astype(bool)
+    usable = known & frame.groupby("area")["w"].transform("sum").gt(0)  # all zero: nobody to place, equal shares
     frame["w"] = frame["w"].where(usable, 1.0)
     share = (frame["w"] / frame.groupby("area")["w"].transform("sum")).to_numpy()
     xy = np.column_stack([joined.geometry.x.to_numpy(), joined.geometry.y.to_numpy()])
     missing = ~areas.index.isin(joined["area"])
     area = np.concatenate([joined["area"].to_numpy(), areas.index[missing].to_numpy()])
     names = areas["name"].astype(str).to_numpy() if "name" in areas else areas.index.to_numpy()
-    weighting = "buurt" if usable.all() and weights is not None else "buurt_equal"
+    weighting = "buurt" if known.all() and weights is not None else "buurt_equal"
     return Points(area, np.vstack([xy, own[missing]]), np.concatenate([share, np.ones(missing.sum())]),
                   np.concatenate([joined["code"].to_numpy(), areas.index[missing].to_numpy()]),
                   np.concatenate([joined["name"].to_numpy(), names[missing]]), weighting)

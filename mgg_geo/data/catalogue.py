@@ -345,7 +345,8 @@ class Indicator:
     factor: float = 1.0  # e.g. 100 for a percentage, 1000 for per 1,000
     #: What one unit of the figure is a share or average of (a concept key): the weight of an area when the figures
     #: of several are averaged, so that a municipality's figure is CBS's ratio over the whole municipality
-    #: (households for a share of households, dwellings for the average WOZ-value, residents otherwise).
+    #: (households for a share of households, dwellings for the average WOZ-value, residents otherwise; for
+    #: RIVM's figures for adults, residents only approximate the adults).
     base: str = "population"
 
     @property

@@ -371,7 +371,7 @@ def crosswalk(level: str, source: int, target: int, *, offline: bool = False, so
 
 
 #: Bumped whenever the derivation rules change, so cached crosswalks are derived again.
-_VERSION = 5
+_VERSION = 6
 
 
 def _to_frame(cw: Crosswalk) -> pd.DataFrame:

@@ -172,6 +172,9 @@ SCHOOL_REASONS: dict[str, str] = {
     "all_chosen": "er is geen andere kandidaat-school in de gemeente",
     "no_gain": "geen kandidaat-school brengt nog {target} binnen {reach} die er nu buiten wonen; wie nog buiten bereik "
                "woont, woont verder dan {reach} van elke kandidaat-school",
+    # the same, measured from where approximately placed schools are drawn (their town's centre)
+    "no_gain_approximate": "geen kandidaat-school brengt, op haar plek bij benadering (zie Plaatsing), nog {target} "
+                           "binnen {reach} die er nu buiten wonen; op hun adres kunnen scholen dat wel doen",
 }
 #: Why an area is not ranked (see :func:`mgg_geo.analysis.gap.ranked`).
 UNRANKED: dict[str, str] = {"small": "minder dan {min_population} inwoners", "insufficient": "onvoldoende gegevens"}
@@ -211,14 +214,16 @@ PARTIAL_RULE = "meer dan {share} van de behoeftecijfers ontbreekt"
 #: An area with at least one figure estimated from the areas of a source's year
 #: (:data:`mgg_geo.analysis.chain.ESTIMATED_STATUSES`), in tables and tooltips, and what that means.
 ESTIMATED = "deels geschat"
-ESTIMATED_RULE = "een deel van de cijfers is geschat uit de gebieden van het jaar van de bron"
+ESTIMATED_FROM = "geschat uit de gebieden van het jaar van de bron"
+ESTIMATED_RULE = f"een deel van de cijfers is {ESTIMATED_FROM}"
 
 
-def area_label(name, partial: bool = False) -> str:
-    """An area's name for tables, lists and tooltips, with "(onvolledige gegevens)" when flagged; "–" when the name
+def area_label(name, partial: bool = False, estimated: bool = False) -> str:
+    """An area's name for tables, lists and tooltips, with "(onvolledige gegevens)" when flagged and "(deels
+    geschat)" when asked, in one bracket when both ("(onvolledige gegevens; deels geschat)"); "–" when the name
     is missing."""
-    text = fmt.name(name)
-    return f"{text} ({PARTIAL})" if partial else text
+    notes = [note for note, on in ((PARTIAL, partial), (ESTIMATED, estimated)) if on]
+    return f"{fmt.name(name)} ({'; '.join(notes)})" if notes else fmt.name(name)
 
 
 def gap_label(need_class: float, coverage_class: float) -> str:

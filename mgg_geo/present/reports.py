@@ -38,10 +38,12 @@ from mgg_geo.present.sections import (
     priority_blocks,
     quality_blocks,
     ranking_caveats,
+    reference_words,
     register_blocks,
     school_blocks,
     section,
     sources_blocks,
+    spread_text,
     target_of,
     trends_blocks,
     whatif_blocks,
@@ -120,7 +122,8 @@ class MunicipalityReport(_Report):
         """The key figures, preceded by a note when figures come from another indeling."""
         return section(origins_block(self.result, self.code)
                        + [Block("table", table=key_figures_table(figures_of(self.result, self.code),
-                                                                 self.result.parameters["level"]))])
+                                                                 self.result.parameters["level"],
+                                                                 spread_text(self.result)))])
 
     def method(self) -> Html:
         """The method, then this municipality's proposal next to the plain people-reached choice."""
@@ -275,7 +278,7 @@ class ProvinceReport(_Report):
                           "gebieden, dan de gemiddelde behoefte-index. "
                           f"Binnen {reach}: het deel van de doelgroep binnen {reach} van een fysieke locatie. Gem. "
                           "behoefte-index: het gemiddelde over de gerangschikte gebieden van de gemeente, elk gebied "
-                          "even zwaar (0 = het gemiddelde over de gebieden van de provincie)."
+                          f"even zwaar (0 = {reference_words(self.result, noun=True)})."
                           + (f" {labels.PARTIAL.capitalize()}: {partial_rule(self.result)}."
                              if figures["areas_target_cell_partial"].any() else ""))
         caveats = ranking_caveats(self.result)

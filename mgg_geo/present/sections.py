@@ -119,10 +119,11 @@ def figures_of(result: Analysis, code: str) -> dict:
     return {"gemeente_code": code, **{k: plain(v) for k, v in row.items()}}
 
 
-def area_label(result: Analysis, code: str) -> str:
-    """The name of area ``code`` for tables and lists, with "(onvolledige gegevens)" when it is flagged."""
+def area_label(result: Analysis, code: str, estimated: bool = False) -> str:
+    """The name of area ``code`` for tables and lists, with "(onvolledige gegevens)" when it is flagged (and "deels
+    geschat" when ``estimated``: :func:`mgg_geo.present.labels.area_label`)."""
     row = result.areas.loc[code]
-    return labels.area_label(row["name"], bool(row.get("partial_data", False)))
+    return labels.area_label(row["name"], bool(row.get("partial_data", False)), estimated)
 
 
 def partial_rule(result: Analysis) -> str:
@@ -188,14 +189,16 @@ def ranking_caveats(result: Analysis) -> list[str]:
     left = [(f["gemeente"], f["excluded_names"]) for _, f in figures.iterrows() if f["excluded_names"]]
     if left:
         out.append("Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt: "
-                   + "; ".join(f"{name} {fmt.number(len(names))} ({fmt.listing(names)})" for name, names in left)
+                   + "; ".join(f"in {name} {fmt.listing(names)}" for name, names in left)
                    + ". Met een leeftijdsbereik kunnen de dekking en de volgorde anders uitvallen; vul dit aan in het "
                      "register.")
     rough, total = int(figures["sites_approximate"].sum()), int(figures["sites_physical"].sum())
     if rough:
-        out.append(f"{'Alle' if rough == total else fmt.number(rough) + ' van de'} {fmt.number(total)} fysieke "
-                   "locaties zijn bij benadering geplaatst (op hun gebied of plaats, niet op hun adres); de dekking "
-                   "hangt van die plaatsing af (zie de gemeenterapporten).")
+        who = ("de fysieke locatie is" if total == 1 else f"alle {fmt.number(total)} fysieke locaties zijn"
+               if rough == total else f"{fmt.number(rough)} van de {fmt.number(total)} fysieke locaties "
+               f"{'is' if rough == 1 else 'zijn'}")
+        out.append(f"{who[0].upper()}{who[1:]} bij benadering geplaatst (op een gebied of plaats, niet op een "
+                   "adres); de dekking hangt van die plaatsing af (zie de gemeenterapporten).")
     estimated = [(f["gemeente"], len(estimated_areas(result, code))) for code, f in figures.iterrows()]
     estimated = [(name, n) for name, n in estimated if n]
     if estimated:
@@ -223,22 +226,34 @@ def measured_text(result: Analysis) -> str:
     return (f"De behoefte per {level} rust op cijfers over alle inwoners en huishoudens (CBS){adults}; {young}.")
 
 
+def estimated_word(result: Analysis) -> str:
+    """ "naar schatting " before a count or share of the target group reached when the run spreads each area's
+    target group evenly over its buurten (no buurt figures: ``parameters["points"] == "buurt_equal"``); the key
+    figures say why (:func:`spread_text`)."""
+    return "naar schatting " if result.parameters["points"] == "buurt_equal" else ""
+
+
+def spread_text(result: Analysis) -> str:
+    """Where the run puts the target group of an area to measure coverage and distance, for the key figures."""
+    group, level = target_of(result), level_word(result, False)
+    return {"buurt": f"in de buurten van elke {level}, naar hun aantal {group.key}",
+            "buurt_equal": f"gelijk verdeeld over de buurten van elke {level} (er zijn geen aantallen {group.key} per "
+                           "buurt): dekking, afstanden en de aantallen bij het voorstel zijn daardoor schattingen",
+            "area": f"op één punt in elke {level}: een {level} is helemaal wel of niet binnen bereik"}[
+        result.parameters["points"]]
+
+
 def summary_statements(result: Analysis, code: str) -> list[str]:
     """The sentences of the summary on page 1, each computed from the analysis (see ``tests/test_statements.py``)."""
     f = figures_of(result, code)
     group = target_of(result)
     reach = fmt.radius(f["reach_km"] * 1000)
     parts = [f"In {f['gemeente']} wonen {fmt.number(f['target_population'])} {group.label} "
-             f"({fmt.number(f['population'])} inwoners in totaal, verdeeld over {_areas(result, f['areas'])}; CBS, "
-             f"1 januari {kinds.KWB.of(result.sources)['year']})."]
+             f"({fmt.number(f['population'])} inwoners in totaal, verdeeld over {_areas(result, f['areas'])})."]
     if f["sites_physical"]:
         notes = sites_notes(f)
-        parts.append(f"Van hen woont {fmt.percent(f['target_within_reach_share'])} binnen {reach} van een fysieke "
-                     "locatie met aanbod voor de doelgroep (in de gemeente of over de grens).")
-        if result.parameters["points"] == "buurt_equal":
-            parts.append(f"Dat aandeel en de aantallen bij het voorstel zijn geschat: er zijn geen aantallen "
-                         f"{group.key} per buurt, dus de {group.key} van elke {level_word(result, False)} zijn gelijk "
-                         "over haar buurten verdeeld (zie Methode).")
+        parts.append(f"Van hen woont {estimated_word(result)}{fmt.percent(f['target_within_reach_share'])} binnen "
+                     f"{reach} van een fysieke locatie met aanbod voor de doelgroep (in de gemeente of over de grens).")
         verb = "staat" if f["sites_physical"] == 1 else "staan"
         parts.append(f"In het register {verb} in {f['gemeente']} "
                      f"{fmt.count(f['sites_physical'], 'fysieke locatie', 'fysieke locaties')} met aanbod voor de "
@@ -293,8 +308,8 @@ def estimated_text(result: Analysis, code: str) -> str:
         return ""
     first = [fmt.name(result.areas.at[a, "name"]) for a in result.priorities(code).head(PAGE_ONE_PRIORITIES).index
              if a in estimated]
-    text = (f"Bij {_areas(result, len(estimated))} is een deel van de cijfers geschat uit de gebieden van het jaar "
-            "van de bron (zie Datakwaliteit)")
+    text = f"Bij {_areas(result, len(estimated))} is een deel van de cijfers {labels.ESTIMATED_FROM} (zie " \
+        "Datakwaliteit)"
     return text + (f"; van de eerste prioriteiten geldt dat voor {fmt.listing(first)}." if first else ".")
 
 
@@ -405,10 +420,11 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
         high = (f", van wie {fmt.number(first['new_high_need'])} in {level} met hoge behoefte"
                 if w["before_high_need_total"] > 0 else "")
         out.append(f"Een eerste nieuwe locatie bij {fmt.name(first['name'])} ({area_label(result, first['area'])}) "
-                   f"brengt {fmt.number(first['new_population'])} {group.key} binnen {reach}{high}.")
+                   f"brengt {estimated_word(result)}{fmt.number(first['new_population'])} {group.key} binnen "
+                   f"{reach}{high}.")
         if len(sites) > 1:
             out.append(f"Met {fmt.count(len(sites), 'nieuwe locatie', 'nieuwe locaties')} (bij "
-                       f"{fmt.listing([fmt.name(n) for n in sites['name']])}) woont "
+                       f"{fmt.listing([fmt.name(n) for n in sites['name']])}) woont {estimated_word(result)}"
                        f"{fmt.percent(w['after_share_within'])} van de {group.key} binnen {reach} van een locatie, "
                        f"nu {fmt.percent(w['before_share_within'])}.")
     if isinstance(w["reason"], str) and w["reason"] and not len(sites):
@@ -431,8 +447,9 @@ def page_one(result: Analysis, code: str, figure: maps.Figure | None) -> Html:
     return Html('<div class="mgg-pagina1">' + "".join(parts) + first + then + "</div>")
 
 
-def key_figures_table(figures: dict, level: str = "wijk") -> Table:
-    """The key-figure table of one municipality."""
+def key_figures_table(figures: dict, level: str = "wijk", spread: str = "") -> Table:
+    """The key-figure table of one municipality; ``spread``: where the target group is put to measure coverage
+    (:func:`spread_text`), a row when given."""
     plural = "wijken" if level == "wijk" else "buurten"
     small = figures["areas_small"]
     reach = fmt.radius(figures["reach_km"] * 1000)
@@ -455,6 +472,7 @@ def key_figures_table(figures: dict, level: str = "wijk") -> Table:
          or figures["target_within_reach"] else "0% (geen locatie binnen bereik)"],
         ["Mediane afstand van de doelgroep tot de dichtstbijzijnde locatie (de helft woont dichterbij; hemelsbreed)",
          fmt.km(figures["median_nearest_km"])],
+        *([["Waar de doelgroep woont (voor dekking en afstand)", spread]] if spread else []),
         [f"{plural.capitalize()} met hoge behoefte en lage dekking", fmt.number(figures["areas_target_cell"])],
         [f"Doelgroep in {plural} met hoge behoefte en lage dekking",
          f"{fmt.number(figures['target_in_target_cell'])} ({fmt.percent(figures['target_cell_share'])})"],
@@ -668,12 +686,11 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
             blocks.append(_p("Vestigingen op hetzelfde punt bereiken dezelfde jongeren: de berekening kan ze niet "
                              "van elkaar onderscheiden, dus de tabel noemt ze samen.", "mgg-uitleg"))
     if isinstance(w["reason"], str) and w["reason"]:
-        text = labels.SCHOOL_REASONS.get(w["reason"]) or labels.WHATIF_REASONS[w["reason"]]
+        reason = "no_gain_approximate" if w["reason"] == "no_gain" and int(w["approximate"]) else w["reason"]
+        text = labels.SCHOOL_REASONS.get(reason) or labels.WHATIF_REASONS[reason]
         why = text.format(target=group.key, reach=reach, programme=programme)
         lead = "Er is geen school voorgesteld" if not len(steps) else "Meer scholen voegen niets toe"
-        rough = ("; gemeten vanaf de plek bij benadering van de scholen (zie Plaatsing): op hun adres kan een school "
-                 f"wel {group.key} erbij brengen") if w["reason"] == "no_gain" and int(w["approximate"]) else ""
-        blocks.append(_p(f"{lead}: {why}{rough}."))
+        blocks.append(_p(f"{lead}: {why}."))
     approximate, total = int(w["approximate"]), int(w["candidates"])
     if approximate:
         towns = schools[schools["candidate"].astype(bool) & schools["placement"].isin(initiatives.APPROXIMATE)]
@@ -728,8 +745,8 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
         margin = "" if pd.isna(r["rank_p05"]) else f" ({fmt.number(r['rank_p05'])}–{fmt.number(r['rank_p95'])})"
         domain = catalogue.DOMAINS.get(r["leading_domain"], fmt.MISSING) if isinstance(r["leading_domain"], str) \
             else fmt.MISSING
-        name = area_label(result, area) + (f" ({labels.ESTIMATED})" if area in estimated else "")
-        rows.append([fmt.number(r["priority"]), area, name, fmt.number(r["need_index"], 2),
+        rows.append([fmt.number(r["priority"]), area, area_label(result, area, area in estimated),
+                     fmt.number(r["need_index"], 2),
                      fmt.number(r["need_rank"]) + margin + (" onzeker" if r.get("rank_uncertain") else ""), domain,
                      fmt.percent(r["reach"]), fmt.km(r["nearest_km"]), fmt.number(r[within], 1),
                      fmt.number(r["access_norm"], 2), fmt.number(r["target_population"]),
@@ -826,8 +843,9 @@ def comparison_table(result: Analysis, code: str) -> Table:
     weights = "; ".join(f"naar {labels.BASES[base]} bij {fmt.listing(names)}" for base, names in bases.items())
     return Table(["Domein", "Indicator", "Eenheid", regions.MUNICIPALITIES[code], "Provincie",
                   "Gebieden zonder cijfer"], rows, "Vergelijking met de provincie", numeric=(3, 4, 5),
-                 key="Gemeente en provincie: het cijfer over al hun gebieden samen, elk gebied gewogen naar wat het "
-                     f"cijfer telt: {weights}.")
+                 key="Gemeente en provincie: het cijfer over hun gebieden samen, elk gebied gewogen naar wat het "
+                     f"cijfer telt: {weights}. Gebieden zonder cijfer (of zonder het aantal om mee te wegen) tellen "
+                     "niet mee.")
 
 
 def objective_text(result: Analysis, objective: str = "need") -> str:
