@@ -488,6 +488,7 @@ def key_figures(result: Analysis, code: str, median_nearest_km: float | None = N
         "areas_small": [str(n) for n in areas.loc[areas["unranked"] == "small", "name"]],
         "areas_no_index": int((areas["unranked"] == "insufficient").sum()),
         "population": float(areas["population"].sum()) if "population" in areas else None,
+        "population_year": kinds.KWB.of(result.sources).get("year"),  # CBS counts residents on 1 January
         "target_population": target,
         "sites_physical": int(len(physical)),
         "sites_approximate": int(physical["placement"].isin(initiatives.APPROXIMATE).sum()),
