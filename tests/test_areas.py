@@ -149,6 +149,22 @@ def test_groningen_reshaped_wijken_are_estimates(frame):
     assert "WK001408" in rel.loc["WK001409", "from_codes"]  # Nieuw-West took part of Hoogkerk
 
 
+def test_a_rate_from_two_old_wijken_is_weighted_by_their_residents_in_both_sources(use_imported, frame):
+    """Nieuw-West (WK001409) of 2024 took part of Hoogkerk (WK001408): its rates come from both old wijken. KWB 2021
+    weighs them by their residents of 2021; the RIVM figures of 2020 do the same (CBS: both wijken unchanged from
+    2020 to 2021, so their residents of 2021 are the nearest count), not by area (0.83/0.17, which a review found
+    moved Nieuw-West below Noordoost)."""
+    weights = {}
+    for source in ("KWB 2021", "RIVM 2020"):
+        links = frame.crosswalks[source].links
+        mine = links[links["to_code"] == "WK001409"].set_index("from_code")["rate_weight"]
+        weights[source] = mine.reindex(["WK001408", "WK001409"]).to_numpy()
+    assert weights["RIVM 2020"] == pytest.approx(weights["KWB 2021"], abs=0.01)
+    assert weights["RIVM 2020"][1] == pytest.approx(0.95, abs=0.01)
+    old = rivm().loc[["WK001408", "WK001409"], "lonely"].to_numpy()
+    assert frame.areas.at["WK001409", "lonely"] == pytest.approx(float(weights["RIVM 2020"] @ old), abs=0.05)
+
+
 def test_wijk_residents_add_up_to_cbs_municipality_row_for_every_vintage(use_imported, frame):
     # each KWB table in its own indeling ...
     for year in (2021, 2022, 2024):

@@ -151,9 +151,18 @@ class Evidence:
         return fp is not None and fp["boundary_change"].notna().any()
 
     def population(self, year: int) -> pd.Series | None:
-        """Residents per code of indeling ``year`` (Kerncijfers), or None."""
+        """Residents per code of indeling ``year`` (Kerncijfers), or None; without a table of that indeling, those
+        of the next year's table for the codes CBS declares unchanged since ``year`` (change indicator 1: same code
+        and boundary), the nearest count of the same area (e.g. the RIVM 2020 wijken of Groningen, weighted by
+        their residents of 2021 rather than by their area)."""
         fp = self.fingerprints(year, names=False)
-        return None if fp is None or fp["population"].isna().all() else fp["population"]
+        if fp is not None and not fp["population"].isna().all():
+            return fp["population"]
+        later = self.fingerprints(year + 1, names=False)
+        if later is None:
+            return None
+        same = later.loc[later["boundary_change"] == 1, "population"].dropna()
+        return same if len(same) else None
 
     def codes(self, year: int) -> set[str]:
         """Every code of this level known in indeling ``year``."""
@@ -371,7 +380,7 @@ def crosswalk(level: str, source: int, target: int, *, offline: bool = False, so
 
 
 #: Bumped whenever the derivation rules change, so cached crosswalks are derived again.
-_VERSION = 6
+_VERSION = 7
 
 
 def _to_frame(cw: Crosswalk) -> pd.DataFrame:
