@@ -128,7 +128,7 @@ def test_changed_class_bounds_reach_the_legends(monkeypatch):
     assert [t for _, t in mapclasses.coverage_legend()] == ["hoog: de helft of meer (50–100%)",
                                                      "midden: een kwart tot de helft (25–50%)",
                                                      "laag: minder dan een kwart (0–25%)"]
-    assert mapclasses.bivariate_key().endswith("laag < 25%, hoog ≥ 50%.")
+    assert mapclasses.bivariate_key().endswith("laag onder een kwart, hoog vanaf de helft.")
 
 
 def test_the_default_texts_stay_as_they_were():
@@ -136,7 +136,8 @@ def test_the_default_texts_stay_as_they_were():
                                                      "midden: een tot twee derde (33–67%)",
                                                      "laag: minder dan een derde (0–33%)"]
     assert mapclasses.bivariate_key() == ("Behoefte: de gebieden van de provincie in drie even grote groepen. "
-                                          "Dekking: deel van de doelgroep binnen 3 km; laag < 33%, hoog ≥ 67%.")
+                                          "Dekking: deel van de doelgroep binnen 3 km; laag onder een derde, hoog "
+                                          "vanaf twee derde.")  # not "≥ 67%": 4 of 6 buurten (66,7%) is hoog
     assert fmt.radius(rules.REACH_M) == "3 km" and fmt.radii(rules.RADII_M) == "1, 3 en 5 km"
 
 

@@ -208,7 +208,7 @@ def bivariate_key(reach_m: float | None = None) -> str:
     lo, hi = rules.COVERAGE_BREAKS
     distance = fmt.radius(rules.REACH_M if reach_m is None else reach_m)
     return ("Behoefte: de gebieden van de provincie in drie even grote groepen. Dekking: deel van de doelgroep "
-            f"binnen {distance}; laag < {fmt.percent(lo)}, hoog ≥ {fmt.percent(hi)}.")
+            f"binnen {distance}; laag onder {fmt.share_words(lo)}, hoog vanaf {fmt.share_words(hi)}.")
 
 
 #: Extra coverage per area in the what-if map: no gain, then up to each bound of the coverage classes and beyond.

@@ -744,8 +744,10 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
     rows = []
     for area, r in frame.iterrows():
         margin = "" if pd.isna(r["rank_p05"]) else f" ({fmt.number(r['rank_p05'])}–{fmt.number(r['rank_p95'])})"
-        domain = catalogue.DOMAINS.get(r["leading_domain"], fmt.MISSING) if isinstance(r["leading_domain"], str) \
-            else fmt.MISSING
+        domain = fmt.MISSING
+        if isinstance(r["leading_domain"], str):  # no domain above the province: the least favourable, said so
+            domain = catalogue.DOMAINS[r["leading_domain"]] if r[f"need_{r['leading_domain']}"] > 0 else \
+                f"geen; minst gunstig: {catalogue.DOMAINS[r['leading_domain']].lower()}"
         rows.append([fmt.number(r["priority"]), area, area_label(result, area, area in estimated),
                      fmt.number(r["need_index"], 2),
                      fmt.number(r["need_rank"]) + margin + (" onzeker" if r.get("rank_uncertain") else ""), domain,
@@ -761,7 +763,8 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
                   numeric=(0, 3, 6, 7, 8, 9, 10), row_classes=classes,
                   key=f"Plaats: onder de {fmt.number(ranked_all)} gerangschikte gebieden van de provincie (1 = de "
                       "hoogste behoefte), met de marge tussen haakjes. Vooral door: het domein dat het meest bijdraagt "
-                      "aan de behoefte. Afstand: de gemiddelde afstand (hemelsbreed) van de doelgroep in het gebied "
+                      "aan de behoefte (geen: geen domein boven het gemiddelde van de provincie). Afstand: de "
+                      "gemiddelde afstand (hemelsbreed) van de doelgroep in het gebied "
                       f"tot de dichtstbijzijnde fysieke locatie. Loc. ≤ {reach}: het gemiddelde aantal locaties "
                       f"binnen {reach} van de doelgroep in het gebied. "
                       "Bereikbaarheid: 1 is het gemiddelde van de provincie. Marge, onzeker en bereikbaarheid: zie "
