@@ -776,7 +776,8 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
                          "gebieden; de volledige lijst staat in de digitale versie.", "mgg-print-noot"))
     if len(frame):
         blocks.append(_p(why_text(result), "mgg-uitleg"))
-        blocks.append(Block("list", items=[driver_text(result, area) for area in frame.index], cls="mgg-drijvers"))
+        blocks.append(Block("list", items=[driver_text(result, area, area in estimated) for area in frame.index],
+                            cls="mgg-drijvers"))
     partial = frame[frame["partial_data"].astype(bool)]
     if len(partial):
         total = len(target_of(result).need_indicators)
@@ -819,10 +820,11 @@ def _indicator_name(indicator: catalogue.Indicator) -> str:
     return text[0].lower() + text[1:]
 
 
-def driver_text(result: Analysis, code: str) -> str:
-    """One line of the priorities: the area, its leading domain and score, and the indicator that drives that domain
-    with its value against what the index scores it against over the province (:func:`_driver`)."""
-    name = area_label(result, code)
+def driver_text(result: Analysis, code: str, estimated: bool = False) -> str:
+    """One line of the priorities: the area (marked "deels geschat" when ``estimated``), its leading domain and
+    score, and the indicator that drives that domain with its value against what the index scores it against over
+    the province (:func:`_driver`)."""
+    name = area_label(result, code, estimated)
     driver = _driver(result, code)
     if driver is None:
         return f"{name}: geen leidend domein (te weinig cijfers)."
