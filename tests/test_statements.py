@@ -426,7 +426,8 @@ def test_every_area_with_partial_data_carries_the_flag_in_every_table_and_on_the
     assert strict.areas.at[noord, "indicators_present"] == 9 and strict.areas.at[noord, "ranked"]
     assert strict.areas.at[noord, "indicators_missing"] == "low_income_share; social_minimum_share"
     report = reports.MunicipalityReport(strict, "Eemsdelta")
-    assert "Buitengebied Noord-Appingedam (onvolledige gegevens)" in _text(report.priorities())
+    # both marks in one bracket: its RIVM figures are estimated from Appingedam's old wijk too
+    assert "Buitengebied Noord-Appingedam (onvolledige gegevens; deels geschat)" in _text(report.priorities())
     assert "Buitengebied Noord-Appingedam (middelmatige behoefte, onvolledige gegevens)" in _text(
         sections.section(sections.whatif_blocks(strict, "GM1979")))
     assert ("Wijken met onvolledige gegevens (meer dan 15% van de behoeftecijfers ontbreekt) Buitengebied "
