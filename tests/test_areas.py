@@ -13,6 +13,7 @@ import pytest
 
 from mgg_geo import analysis, cli
 from mgg_geo.data import areas, cache, conversion, regions, vintages
+from mgg_geo.errors import DataError
 from mgg_geo.present import export
 
 pytestmark = pytest.mark.shared
@@ -138,6 +139,14 @@ def test_no_rate_lands_on_an_area_without_residents(frame):
     moved = frame.vintages[frame.vintages["code"].isin(empty) & (frame.vintages["relation"] != "same")]
     assert len(moved) and (moved["withheld"] == "no_residents").all()
     assert frame.areas.loc[moved["code"].unique(), ["lonely", "low_income_share"]].isna().all().all()
+
+
+def test_a_buurt_frame_without_kerncijfers_per_buurt_names_the_import(use_imported):
+    """The shared Kerncijfers have no buurt rows: a report per buurt stops with the import to do, instead of
+    reporting every buurt with 0 residents and 'te klein om te rangschikken' (missing is not 0)."""
+    with pytest.raises(DataError, match=r"The Kerncijfers of 2021 \(85039NED\) in the cache have no buurt rows: "
+                                        r"import a Kerncijfers wijken en buurten file with buurten"):
+        areas.build("buurt", offline=True)
 
 
 def test_groningen_reshaped_wijken_are_estimates(frame):

@@ -228,10 +228,10 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
 
 def _check_reached(kwb: sources.Dataset, figures: pd.DataFrame, *, level: str, target: int,
                    areas: pd.DataFrame) -> None:
-    """One clear error when the Kerncijfers reach none of the areas (with no residents nothing can be analysed)."""
+    """One clear error when the Kerncijfers reach none of the areas (with no residents nothing can be analysed):
+    also per buurt, where a table without buurt rows left every buurt without residents, and the reports said
+    "0 inwoners" and "te klein om te rangschikken" for all of them."""
     if not (kwb.frame["level"] == level).any():
-        if level == "buurt":
-            return  # no Kerncijfers per buurt are published in most years: residents come from elsewhere
         raise DataError(
             f"The Kerncijfers of {kwb.manifest['year']} ({kwb.manifest.get('table_id')}) in the cache have no "
             f"{level} rows: import a Kerncijfers wijken en buurten file with {vintages.plural(level)} "
