@@ -110,6 +110,16 @@ def test_median_distance_is_within_the_reach_exactly_when_half_is_reached(young,
     assert (median <= rules.REACH_M / 1000) == (share >= 0.5)
 
 
+def test_an_area_without_young_people_has_no_coverage_not_zero():
+    """Coverage is a share of the target group: with nobody to reach it is missing, not 0% (Eemshavengebied, 0
+    residents, showed "Dekking 0%" in the low-coverage colour)."""
+    areas = grid.areas()
+    areas.loc["WK000024", ["pop_0_14", "pop_15_24"]] = [0.0, 0.0]
+    result = coverage.coverage(areas, grid.sites([grid.centre(0, 0)]))
+    assert np.isnan(result.at["WK000024", "reach"]) and np.isnan(result.at["WK000024", "coverage_class"])
+    assert result.drop(index="WK000024")["reach"].notna().all()
+
+
 def test_a_wijk_whose_buurten_have_nobody_keeps_the_weighting_by_buurt_figures():
     """Buurt figures known everywhere, one wijk's all zero: its points get equal shares (nobody to place), and the
     run still says it placed the young people by buurt figures (a review: [10, 90, 0, 0] was called "equal")."""

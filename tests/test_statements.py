@@ -296,7 +296,8 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
     # the key figures on page 1 say the same
     rows = dict(re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", report.key_figures()))
     rows = {html.unescape(k): html.unescape(v) for k, v in rows.items()}
-    assert _num(rows["Inwoners (CBS, 1 januari 2021)"]) == round(f["population"])  # KWB 2021: not today's count
+    # the sum over the wijken of KWB 2021 (dated: not today's count; CBS's own total is in Datakwaliteit)
+    assert _num(rows["Inwoners (som over de wijken; CBS, 1 januari 2021)"]) == round(f["population"])
     assert _num(rows["Doelgroep (jongeren van 0 tot 25 jaar)"]) == round(f["young"])
     sites = rows["Fysieke locaties met aanbod voor de doelgroep in het register"]
     assert int(sites.split(" ")[0]) == f["sites"]

@@ -25,7 +25,8 @@ Measures per area (physical sites only)
 ---------------------------------------
 ``reach`` — **the coverage measure** ("dekking")
     The share (0-1) of the area's target population living within
-    the reach :data:`mgg_geo.rules.REACH_M` of a site. It drives the coverage
+    the reach :data:`mgg_geo.rules.REACH_M` of a site (NaN for an area
+    without target population). It drives the coverage
     classes, the coverage map, the priority list and the what-if.
 ``coverage_class``
     1 (laag) when ``reach`` is under the first bound of
@@ -288,7 +289,8 @@ def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, points: Points
 
     nearest = point_distances(pts.xy, physical)
     out = pd.DataFrame(index=areas.index)
-    out["reach"] = per_area((nearest <= reach_m).astype(float))
+    # a share of nobody is no share: an area without target population has no coverage (not 0%)
+    out["reach"] = np.where(pop_area > 0, per_area((nearest <= reach_m).astype(float)), np.nan)
     out["coverage_class"] = coverage_class(out["reach"])
     out["nearest_km"] = np.where(len(physical) > 0, per_area(np.where(np.isfinite(nearest), nearest, 0.0)) / 1000.0,
                                  np.nan)

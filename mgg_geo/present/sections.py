@@ -455,8 +455,8 @@ def key_figures_table(figures: dict, level: str = "wijk", spread: str = "") -> T
     reach = fmt.radius(figures["reach_km"] * 1000)
     group = catalogue.target_group(figures["target_group"])
     rows = [
-        ["Inwoners" + (f" (CBS, 1 januari {figures['population_year']})" if figures.get("population_year") else ""),
-         fmt.number(figures["population"])],
+        ["Inwoners" + (f" (som over de {plural}; CBS, 1 januari {figures['population_year']})"
+                       if figures.get("population_year") else ""), fmt.number(figures["population"])],
         [f"Doelgroep ({group.label})", fmt.number(figures["target_population"])],
         [f"Aantal {plural}", f"{fmt.number(figures['areas'])} (waarvan {fmt.number(figures['areas_ranked'])} "
                              "gerangschikt)"],
