@@ -82,3 +82,30 @@ def test_coverage_classes_are_fixed_thirds():
     colours = mapclasses.coverage_classes(reach).colours.map(
         {v: k for k, v in mapclasses.COVERAGE_CLASS_COLOURS.items()})
     assert colours.tolist() == [1, 1, 2, 2, 3, 3]
+
+
+def test_the_trend_chart_prints_each_tick_as_what_it_is(monkeypatch):
+    """The y-axis ticks of the trend chart are whole numbers, printed as such: a step of 2,5 from 32,5 to 52,5 was
+    printed '32, 35, 38, 40, …' (37,5 as 38; review of Midden-Groningen)."""
+    from mgg_geo.present import maps
+
+    monkeypatch.setattr(maps, "_figure", lambda fig, *args, **kwargs: fig)
+    series = pd.DataFrame({"code": ["WK000001"] * 2 + ["WK000002"] * 2, "indicator": "lonely",
+                           "year": [2016, 2020] * 2, "value": [32.5, 33.0, 50.0, 52.5], "estimated": False})
+    changes = pd.DataFrame({"code": ["WK000001", "WK000002"], "indicator": "lonely", "verdict": ["none", "up"],
+                            "change": [0.5, 2.5]})
+    fig = maps.slope_chart(series, changes, pd.Series({"WK000001": "A", "WK000002": "B"}), indicator="lonely",
+                           title="Eenzaam (18+)")
+    try:
+        ax = fig.axes[0]
+        fig.canvas.draw()
+        lo, hi = ax.get_ylim()
+        ticks = [t for t in ax.get_yticks() if lo <= t <= hi]
+        assert len(ticks) >= 3 and all(float(t).is_integer() for t in ticks), ticks
+        printed = [label.get_text() for label, t in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)
+                   if lo <= t <= hi]
+        assert printed == [f"{t:.0f}" for t in ticks]
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)

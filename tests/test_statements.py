@@ -179,8 +179,8 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         if f["within"] > 0:
             assert m[2].startswith("De dekking van de wijken komt daardoor alleen van locaties in buurgemeenten")
         else:
-            assert m[2] == ("Ook over de gemeentegrens ligt geen locatie binnen 3 km: alle wijken hebben lage dekking "
-                            "en de klassen onderscheiden de gebieden alleen naar behoefte.")
+            assert m[2] == ("Ook over de gemeentegrens ligt geen locatie die meetelt binnen 3 km: alle wijken hebben "
+                            "lage dekking en de klassen onderscheiden de gebieden alleen naar behoefte.")
         seen.add("sites")
     elif m := re.fullmatch(r"(\d+) (?:locaties?|initiatie(?:f|ven)) zonder leeftijdsbereik niet meegeteld: (.+); vul "
                            r"dit aan in het register\.", sentence):

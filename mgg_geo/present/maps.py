@@ -747,6 +747,8 @@ def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *
     years = sorted(part["year"].unique())
     ax.set_xticks(years, [str(y) for y in years])
     ax.tick_params(labelsize=LEGEND_PT)
+    # whole-number ticks only, so that a tick is printed as what it is (a step of 2,5 printed "38" for 37,5)
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt.number(v, 0)))
     ax.set_ylabel(ylabel or unit, fontsize=LEGEND_PT)
     ax.set_title(title, fontsize=TITLE_PT, loc="left")

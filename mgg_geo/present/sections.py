@@ -144,8 +144,8 @@ def no_sites_text(result: Analysis, figures: dict) -> str:
     if figures["target_within_reach"]:
         return text + (f"De dekking van de {level} komt daardoor alleen van locaties in buurgemeenten binnen "
                        f"{reach}; waar die er niet zijn, is de dekking laag.")
-    return text + (f"Ook over de gemeentegrens ligt geen locatie binnen {reach}: alle {level} hebben lage dekking en "
-                   "de klassen onderscheiden de gebieden alleen naar behoefte.")
+    return text + (f"Ook over de gemeentegrens ligt geen locatie die meetelt binnen {reach}: alle {level} hebben lage "
+                   "dekking en de klassen onderscheiden de gebieden alleen naar behoefte.")
 
 
 def sites_notes(figures: dict) -> str:
