@@ -822,6 +822,18 @@ def test_the_comparison_table_gives_cbss_own_municipal_figures(result, shared_da
     assert "elk gebied gewogen naar wat het cijfer telt: naar huishoudens bij" in text
 
 
+def test_the_sources_name_every_table_the_trends_read(result):
+    """"Ontwikkeling" compares KWB 2022 with 2024 and RIVM 2016 with 2020: those tables are named under Bronnen too
+    (a review found the population column's two tables in no source list)."""
+    text = _text(reports.MunicipalityReport(result, "Midden-Groningen").sources())
+    assert ("Alleen voor de ontwikkeling: KWB 2022 (tabel 85318NED), KWB 2024 (tabel 85984NED), RIVM 2012 (tabel "
+            "50090NED) en RIVM 2016 (tabel 50090NED).") in text
+    shown = result.changes[["source", "first_year", "last_year"]].drop_duplicates()
+    for r in shown.itertuples():
+        for year in (r.first_year, r.last_year):
+            assert f"{r.source} {year}" in text or (r.source, year) in {("KWB", 2021), ("RIVM", 2020)}
+
+
 def test_the_province_ranking_says_what_its_figures_rest_on(result):
     """Below the ranking, as in each municipality report: the initiatives left out for want of an age range (a
     review found Pekela, Veendam and Eemsdelta ranked first on 0% coverage, their youth centres uncounted, and the

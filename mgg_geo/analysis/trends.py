@@ -164,15 +164,18 @@ def changes(*, level: str, target: int, age_group: str = catalogue.HEALTH_DEFAUL
     (pandas.DataFrame, pandas.DataFrame)
         The changes (:data:`COLUMNS`; ``verdict`` is up, down, none, or
         boundary / not_own where the two values are not comparable) and the
-        series: one row per area, indicator and year with ``value``,
-        ``basis`` and ``estimated`` (the value is not the area's own), for charts.
+        series: one row per area, indicator and year with ``table`` (the
+        source table's id), ``value``, ``basis`` and ``estimated`` (the value
+        is not the area's own), for charts and the sources of a report.
     """
     frames, series_rows = [], []
     for source, indicators, threshold, share, loader in (
             ("RIVM", HEALTH_TRENDS, HEALTH_THRESHOLD, 0.0, lambda: _health(level, target, age_group, offline)),
             ("KWB", KWB_TRENDS, None, None, lambda: _kwb(level, target, offline))):
+        loaded = loader()
+        tables = {year: table for year, (_, _, table) in loaded.items()}
         series = {year: (withhold(values, basis, population, min_population), basis)
-                  for year, (values, basis) in loader().items()}
+                  for year, (values, basis, _) in loaded.items()}
         for indicator in indicators:
             concept = catalogue.CONCEPTS[indicator]
             limit = threshold if threshold is not None else COUNT_THRESHOLD if concept.extensive else \
@@ -184,12 +187,13 @@ def changes(*, level: str, target: int, age_group: str = catalogue.HEALTH_DEFAUL
                     part = values[indicator].dropna()
                     kind = basis.reindex(part.index)
                     series_rows.append(pd.DataFrame({"code": part.index, "indicator": indicator, "source": source,
-                                                     "year": year, "value": part.to_numpy(), "basis": kind.to_numpy(),
+                                                     "year": year, "table": tables[year], "value": part.to_numpy(),
+                                                     "basis": kind.to_numpy(),
                                                      "estimated": (kind != "exact").to_numpy()}))
     out = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else \
         pd.DataFrame(columns=COLUMNS)
     long = pd.concat(series_rows, ignore_index=True) if series_rows else \
-        pd.DataFrame(columns=["code", "indicator", "source", "year", "value", "basis", "estimated"])
+        pd.DataFrame(columns=["code", "indicator", "source", "year", "table", "value", "basis", "estimated"])
     return out, long
 
 
@@ -203,7 +207,8 @@ def _health(level, target, age_group, offline) -> dict:
         rows = data.frame[data.frame["age_group"] == age_group]
         if rows.empty:
             continue
-        series[year] = _values(data, rows, level=level, target=target, columns=list(HEALTH_TRENDS), offline=offline)
+        series[year] = (*_values(data, rows, level=level, target=target, columns=list(HEALTH_TRENDS),
+                                 offline=offline), data.manifest.get("table_id"))
     return series
 
 
@@ -213,8 +218,8 @@ def _kwb(level, target, offline) -> dict:
         data = sources.kwb_at(year, level, offline=True)
         if data is None or not (data.frame["level"] == level).any():
             continue
-        series[year] = _values(data, data.frame, level=level, target=target, columns=list(KWB_TRENDS),
-                               offline=offline)
+        series[year] = (*_values(data, data.frame, level=level, target=target, columns=list(KWB_TRENDS),
+                                 offline=offline), data.manifest.get("table_id"))
     return series
 
 

@@ -1229,6 +1229,14 @@ def sources_blocks(result: Analysis) -> list[Block]:
         lines.append(youth_source_line(result) if kind is kinds.YOUTH else kind.attribution_line(m))
     table = Table(["Bron", "Tabel", "Jaar", "Indeling", "Gewijzigd door CBS", "Opgehaald"], rows,
                   "Bronnen van de cijfers")
+    # the other vintages the trends read (their values are in "Ontwikkeling"), by table
+    main = {(kind.short, m.get("year")) for kind, m in kinds.present(result.sources)}
+    series = result.series.reindex(columns=["source", "year", "table"]).drop_duplicates()
+    trend_tables = sorted((str(r.source), int(r.year), str(r.table)) for r in series.itertuples()
+                          if (r.source, r.year) not in main)
+    if trend_tables:
+        used.append("Alleen voor de ontwikkeling: " + fmt.listing(
+            [f"{source} {year} (tabel {table})" for source, year, table in trend_tables]) + ".")
     register = Path(result.register.path)
     if register.resolve() == Path(settings.REGISTER_PATH).resolve():
         who = ("register van Mentaal Gezond Groningen (data/initiatives/register.csv), opgebouwd uit openbare "
