@@ -703,6 +703,9 @@ def test_method_terms_are_explained_once_under_method_and_nowhere_else(result, c
         assert term not in body, term
     method = _text(r.method())
     assert method.count("E2SFCA") == 1 and "enhanced two-step floating catchment area" in method
+    # the zones of the accessibility, from rules.DEFAULT_ZONES: a wijk with no site within 3 km can score above 0
+    assert re.sub(r"\s+", " ", "met minder gewicht naarmate de afstand groter is: volledig tot 1 km, 0,68 tot 3 km "
+                  "en 0,22 tot 5 km, verder niet") in re.sub(r"\s+", " ", method)
     assert method.count("include_unknown_ages") == 1 and method.count("include_status") == 1
     assert "marge" in method and "90% van de herhalingen" in method
 

@@ -1305,6 +1305,9 @@ def method_html(result: Analysis) -> Html:
         interval=labels.rank_interval_share(), uncertain=fmt.share_words(rules.UNCERTAIN_SPREAD),
         low_share=fmt.share_words(rules.COVERAGE_BREAKS[0]), high_share=fmt.share_words(rules.COVERAGE_BREAKS[1]),
         radii=fmt.radii(rules.RADII_M),
+        zones=fmt.listing([f"{fmt.number(w, 2) if w < 1 else 'volledig'} tot {fmt.radius(d)}"
+                           for d, w in rules.DEFAULT_ZONES]),
+        last_zone=fmt.radius(rules.DEFAULT_ZONES[-1][0]),
         objective=objective_text(result, "need"),
         objective_people=_lower_first(objective_text(result, "people")), measured=measured_text(result))
 
