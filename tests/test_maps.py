@@ -63,8 +63,9 @@ def test_need_classes_are_centred_at_zero_and_symmetric():
     assert [index.get(c) for c in classes.colours] == [0, 0, 1, 2, 2, 3, 3, 4, 5, None]
     names = [text for _, text in classes.legend]  # the most need on top, in words with the bounds
     assert [colour for colour, _ in classes.legend] == list(mapclasses.DIVERGING)[::-1]
-    assert names[0] == "veel meer behoefte: hoger dan 0,80" and names[-1] == "veel minder behoefte: −0,80 of lager"
-    assert names[2] == "iets meer behoefte: 0 tot 0,40" and names[3] == "iets minder behoefte: −0,40 tot 0"
+    assert names[0] == "ver boven het gemiddelde: hoger dan 0,80"
+    assert names[-1] == "ver onder het gemiddelde: −0,80 of lager"
+    assert names[2] == "iets boven het gemiddelde: 0 tot 0,40" and names[3] == "iets onder het gemiddelde: −0,40 tot 0"
     assert "klassen van de provincie" in classes.title and "0 is het gemiddelde van de provincie" in classes.title
     assert "binnen de gemeente" in mapclasses.need_classes(values, bins, scope="gemeente").title
 
@@ -109,3 +110,20 @@ def test_the_trend_chart_prints_each_tick_as_what_it_is(monkeypatch):
         import matplotlib.pyplot as plt
 
         plt.close(fig)
+
+
+def test_extra_coverage_of_exactly_two_thirds_is_in_the_class_its_legend_names():
+    """A bound belongs to the class above it, as in the coverage classes: 2/3 extra is "twee derde of meer erbij"
+    (Scheemda-Heiligerlee gains 1.020 of 1.530 and was drawn "een tot twee derde"; review of Oldambt)."""
+    from mgg_geo import rules
+    from mgg_geo.analysis.coverage import coverage_class
+
+    gain = pd.Series([0.0, 0.2, 1 / 3, 0.5, 1020 / 1530, 1.0])
+    classes = mapclasses.gain_classes(gain)
+    colours = dict((text, colour) for colour, text in classes.legend)
+    names = [next(t for t, c in colours.items() if c == colour) for colour in classes.colours]
+    assert names[0] == "geen extra dekking"
+    assert [n.split(" erbij")[0] for n in names[1:]] == ["tot een derde", "een tot twee derde", "een tot twee derde",
+                                                          "twee derde of meer", "twee derde of meer"]
+    assert coverage_class(gain[1:]).tolist() == [1.0, 2.0, 2.0, 3.0, 3.0]  # the same bounds, the same side
+    assert rules.COVERAGE_BREAKS == (1 / 3, 2 / 3)

@@ -125,11 +125,14 @@ def need_classes(values: pd.Series, bins: list[float], *, scope: str = "provinci
     b2, b1 = -bins[0], -bins[1]
     colours = _coloured(x, np.searchsorted(np.asarray(bins[:5], dtype="float64"), x.to_numpy(), side="left"),
                         DIVERGING)
-    names = [f"veel minder behoefte: {fmt.number(-b2, 2)} of lager",
-             f"minder behoefte: {fmt.number(-b2, 2)} tot {fmt.number(-b1, 2)}",
-             f"iets minder behoefte: {fmt.number(-b1, 2)} tot 0", f"iets meer behoefte: 0 tot {fmt.number(b1, 2)}",
-             f"meer behoefte: {fmt.number(b1, 2)} tot {fmt.number(b2, 2)}",
-             f"veel meer behoefte: hoger dan {fmt.number(b2, 2)}"]
+    # worded against the province average, not as "minder/meer behoefte": the need classes of the text (terciles)
+    # say "middelmatige behoefte" of an area just below 0, which "iets minder behoefte" contradicted
+    names = [f"ver onder het gemiddelde: {fmt.number(-b2, 2)} of lager",
+             f"onder het gemiddelde: {fmt.number(-b2, 2)} tot {fmt.number(-b1, 2)}",
+             f"iets onder het gemiddelde: {fmt.number(-b1, 2)} tot 0",
+             f"iets boven het gemiddelde: 0 tot {fmt.number(b1, 2)}",
+             f"boven het gemiddelde: {fmt.number(b1, 2)} tot {fmt.number(b2, 2)}",
+             f"ver boven het gemiddelde: hoger dan {fmt.number(b2, 2)}"]
     where = "klassen van de provincie" if scope == "provincie" else "klassen binnen de gemeente"
     legend = list(zip(DIVERGING, names, strict=True))[::-1]  # the most need on top
     return Classes(colours, legend, f"Behoefte-index: 0 is het gemiddelde van de provincie ({where})")
@@ -229,7 +232,8 @@ def gain_classes(gain: pd.Series, *, target: str = "jongeren", reach_m: float | 
     """The extra coverage per area (share 0-1 of the target group newly within ``reach_m`` metres, default
     :data:`mgg_geo.rules.REACH_M`) in the classes of :func:`gain_bands`."""
     bands = gain_bands()
-    colour = [next(c for upper, c, _ in bands if g <= upper + 1e-12) if g > 1e-12 else bands[0][1] for g in gain]
+    # a bound belongs to the class above it, as in the coverage classes (exactly two thirds is "twee derde of meer")
+    colour = [next(c for upper, c, _ in bands[1:] if g < upper - 1e-12) if g > 1e-12 else bands[0][1] for g in gain]
     distance = fmt.radius(rules.REACH_M if reach_m is None else reach_m)
     return Classes(pd.Series(colour, index=gain.index, dtype="object"), [(c, t) for _, c, t in bands],
                    f"Extra dekking: deel van de {target} dat er binnen {distance} van een locatie bij komt")
