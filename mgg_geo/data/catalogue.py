@@ -364,7 +364,7 @@ INDICATORS: tuple[Indicator, ...] = (
        base="households"),
     _i("social_minimum_share", "Huishoudens onder of rond het sociaal minimum", "armoede", +1, "%",
        "social_minimum_share", base="households"),
-    _i("social_assistance_per_1000", "Bijstandsuitkeringen per 1.000 inwoners", "armoede", +1, "per 1.000 inwoners",
+    _i("social_assistance_per_1000", "Personen met bijstand per 1.000 inwoners", "armoede", +1, "per 1.000 inwoners",
        "social_assistance", "population", 1000.0),
     _i("making_ends_meet", "Moeite met rondkomen (18+)", "armoede", +1, "%", "making_ends_meet"),
     _i("woz_value", "Gemiddelde WOZ-waarde (lager = meer behoefte)", "wonen", -1, "x 1.000 euro", "woz_value",

@@ -132,7 +132,7 @@ def _indicator_header(indicator: catalogue.Indicator) -> str:
         return f"{label} (%)"
     if indicator.unit.replace(" ", "") in ("x1.000euro", "x1000euro"):
         return f"{label} (× € 1.000)"
-    return label  # "Bijstandsuitkeringen per 1.000 inwoners": the unit is in the name
+    return label  # "Personen met bijstand per 1.000 inwoners": the unit is in the name
 
 
 def workbook_columns(result: Analysis) -> list[Column]:

@@ -367,7 +367,7 @@ def why_text(result: Analysis) -> str:
 
 def _driver(result: Analysis, code: str) -> tuple[str, float, str, list[tuple[str, float]]] | None:
     """What drives area ``code``'s need: its leading domain (lower case), the domain's score, the phrase of the
-    indicator that leads it, "bijstandsuitkeringen per 1.000 inwoners 39,1 tegen 22,2 gemiddeld over de wijken van
+    indicator that leads it, "personen met bijstand per 1.000 inwoners 39,1 tegen 22,2 gemiddeld over de wijken van
     de provincie" (the value :func:`scored_against`, the unit once), and the other domains above 0 within
     :data:`mgg_geo.rules.NEAR_TIE` of the leading score (lower case, score); None without a leading domain."""
     r = result.areas.loc[code]
@@ -376,7 +376,7 @@ def _driver(result: Analysis, code: str) -> tuple[str, float, str, list[tuple[st
         return None
     ind = catalogue.INDICATOR_BY_KEY[key]
 
-    def value(v) -> str:  # the unit once: "bijstandsuitkeringen per 1.000 inwoners 39,1 tegen 33,0"
+    def value(v) -> str:  # the unit once: "personen met bijstand per 1.000 inwoners 39,1 tegen 33,0"
         return fmt.number(v, 1) if ind.unit and ind.unit in ind.label else fmt.measure(v, ind.unit)
 
     reference = scored_against(result, key)
