@@ -143,6 +143,7 @@ def _facts(result, code: str) -> dict:
         "top_estimated": [str(top.at[c, "name"]) for c in top.index if c in estimated],
         # how the young people are placed in the coverage: without Kerncijfers per buurt, in equal shares
         "points": "buurt" if "buurt" in result.sources["kwb"].get("levels", {}) else "buurt_equal",
+        "programmes": physical["programme"].value_counts().to_dict(),
     }
 
 
@@ -310,6 +311,11 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
     assert rows["Mediane afstand van de doelgroep tot de dichtstbijzijnde locatie (de helft woont dichterbij; "
                 "hemelsbreed)"] == fmt.km(median)
     assert (median <= 3.0) == (f["within"] >= 0.5), (median, f["within"])
+    # what the coverage rests on: the counted sites per programme, as the register holds them
+    listed = rows.get("Die locaties per programma (leeftijden volgens het register)", "")
+    assert bool(listed) == bool(f["sites"])
+    for programme, n in f["programmes"].items():
+        assert re.search(rf"(?:^|, | en ){n} {re.escape(programme)}(?: \(|,| en |$)", listed), (programme, listed)
     spread = rows["Waar de doelgroep woont (voor dekking en afstand)"]
     assert spread.startswith("gelijk verdeeld over de buurten van elke wijk (er zijn geen aantallen jongeren per "
                              "buurt)") == (f["points"] == "buurt_equal"), spread

@@ -447,6 +447,18 @@ def _concat_geo(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(kept, ignore_index=True), geometry="geometry", crs=settings.CRS_ANALYSIS)
 
 
+def _by_programme(physical: gpd.GeoDataFrame) -> list[dict]:
+    """The physical sites counted, per programme (most first): ``programme``, ``sites`` and the lowest and highest
+    age (years; None where the register gives none), what the coverage of a municipality rests on."""
+    out = []
+    for programme, group in physical.groupby("programme", sort=False):
+        lo, hi = (pd.to_numeric(group.get(c), errors="coerce") for c in ("age_min", "age_max"))
+        out.append({"programme": str(programme), "sites": int(len(group)),
+                    "age_min": None if lo.isna().all() else float(lo.min()),
+                    "age_max": None if hi.isna().all() else float(hi.max())})
+    return sorted(out, key=lambda r: (-r["sites"], r["programme"]))
+
+
 def key_figures(result: Analysis, code: str, median_nearest_km: float | None = None) -> dict:
     """Key figures of municipality ``code``, as plain numbers and names (JSON-safe; reports format them).
 
@@ -455,6 +467,7 @@ def key_figures(result: Analysis, code: str, median_nearest_km: float | None = N
     ``gap_counts`` counts areas per bivariate class (``""``: not ranked);
     ``origins`` tells how the areas got their figures (:func:`origins`);
     ``suppressed`` counts areas per indicator whose figure CBS/RIVM kept secret;
+    ``sites_by_programme`` counts the physical sites per programme with their ages (:func:`_by_programme`);
     ``sites_points`` counts the distinct points of the physical sites and
     ``sites_shared`` lists the points several sites share; ``excluded_names``
     names the initiatives left out for want of an age range;
@@ -494,6 +507,7 @@ def key_figures(result: Analysis, code: str, median_nearest_km: float | None = N
         "sites_approximate": int(physical["placement"].isin(initiatives.APPROXIMATE).sum()),
         "sites_points": int(len(points)),
         "sites_shared": [p for p in points if len(p["names"]) > 1],
+        "sites_by_programme": _by_programme(physical),
         "area_wide_offers": wide,
         "excluded_unknown_age": int(len(excluded)),
         "excluded_names": [str(n) for n in excluded["name"]] if len(excluded) else [],

@@ -169,6 +169,19 @@ def sites_text(figures: dict) -> str:
     return fmt.number(figures["sites_physical"]) + (f" ({notes})" if notes else "")
 
 
+def programmes_text(figures: dict) -> str:
+    """The counted physical sites per programme with their ages: "4 buurtsportcoach (0–100 jaar) en 1 STORM (12–16
+    jaar)": what "binnen 3 km van een locatie" rests on."""
+    def ages(r) -> str:
+        lo, hi = r.get("age_min"), r.get("age_max")
+        if lo is None and hi is None:
+            return ""
+        return (f" ({fmt.number(lo)}–{fmt.number(hi)} jaar)" if lo is not None and hi is not None
+                else f" (vanaf {fmt.number(lo)} jaar)" if lo is not None else f" (tot {fmt.number(hi)} jaar)")
+    return fmt.listing([f"{fmt.number(r['sites'])} {fmt.name(r['programme'])}{ages(r)}"
+                        for r in figures.get("sites_by_programme") or []])
+
+
 def excluded_text(figures: dict) -> str:
     """The initiatives left out for want of an age range, named, with what to do ('' when there are none)."""
     names = figures.get("excluded_names") or []
@@ -461,6 +474,8 @@ def key_figures_table(figures: dict, level: str = "wijk", spread: str = "") -> T
         [f"Aantal {plural}", f"{fmt.number(figures['areas'])} (waarvan {fmt.number(figures['areas_ranked'])} "
                              "gerangschikt)"],
         ["Fysieke locaties met aanbod voor de doelgroep in het register", sites_text(figures)],
+        *([["Die locaties per programma (leeftijden volgens het register)", programmes_text(figures)]]
+          if figures.get("sites_by_programme") else []),
         ["Plekken in het register voor de gemeente (alle statussen)", register_count_text(figures)],
         ["Gemeentebreed aanbod (zonder vaste locatie)", fmt.listing(figures["area_wide_offers"]) or "geen"],
     ]
