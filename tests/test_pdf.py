@@ -22,6 +22,9 @@ from tests.conftest import CHROMIUM, offline_context, offline_kernels
 pytestmark = [pytest.mark.shared, pytest.mark.browser]
 
 HOGELAND = "GM1966-het-hogeland"
+#: The municipalities with the longest page 1 on the shared data (Eemsdelta 56 lines, Groningen 53), printed too: their
+#: page 1 ran onto page 2 (a check of all ten PDFs, `mgg-geo reports --offline --pdf`).
+LONGEST_PAGE_ONE = ("Groningen", "Eemsdelta")
 OVERVIEW = "provincie-groningen"
 A4_PT = (595.0, 842.0)
 
@@ -57,8 +60,8 @@ def printed(tmp_path_factory, imported_cache):
     shutil.copytree(imported_cache, root / "cache")
     run = Run(root / "cache")
     out = root / "rapporten"
-    code, text = run(["reports", "--gemeente", "Het Hogeland", "--offline", "--pdf", "--out", str(out),
-                      "--no-progress"])
+    code, text = run(["reports", "--gemeente", "Het Hogeland", *LONGEST_PAGE_ONE, "--offline", "--pdf", "--out",
+                      str(out), "--no-progress"])
     assert code == 0, text
     return out, text, run
 
@@ -101,6 +104,10 @@ def test_page_one_is_a_summary_of_its_own(printed):
         assert text in first.text, text
     assert len(first.images) == 1  # the gap map, with the priorities named
     assert second.lines[0] == "Over dit rapport"  # page 1 ends with the summary
+    for name in ("GM0014-groningen", "GM1979-eemsdelta"):  # also where page 1 says the most
+        first, second = pdfcheck.pages(out / f"{name}.pdf")[:2]
+        assert "Waar een nieuwe locatie het meest oplevert" in first.text and second.lines[0] == "Over dit rapport", \
+            (name, second.lines[:2])
     for term in ("E2SFCA", "include_unknown_ages", "Rang van"):
         assert term not in first.text
 

@@ -232,9 +232,11 @@ def test_rendered_page_one_names_what_the_register_lacks_and_the_youth_section_c
     assert "1 locatie zonder leeftijdsbereik niet meegeteld: Jongerencentrum Break! (deBasis Veendam); vul dit aan " \
            "in het register." in summary
     pekela = (out / "GM0765-pekela.html").read_text(encoding="utf-8")
-    assert ("3 locaties zonder leeftijdsbereik niet meegeteld: Club P.kel (Oude Pekela), De Badde "
-            "(welzijnsorganisatie gemeente Pekela) en &lt;script&gt;alert('mgg')&lt;/script&gt; &amp; Co; vul dit "
-            "aan") in pekela
+    # more than two: page 1 counts them (it must stay one A4) and the key figures name them, the hostile one as text
+    assert "3 locaties zonder leeftijdsbereik niet meegeteld: hun namen staan onder Kerncijfers; vul dit aan" \
+        in pekela
+    assert ("<td>3: Club P.kel (Oude Pekela), De Badde (welzijnsorganisatie gemeente Pekela) en "
+            "&lt;script&gt;alert('mgg')&lt;/script&gt; &amp; Co</td>") in pekela
     for page in (veendam, pekela):
         assert "Jongvolwassenen (16–25 jaar)" in page
         assert "Bron: RIVM/GGD'en/CBS, Gezondheidsmonitor Jongvolwassenen 2024 (tabel 50140NED)" in page

@@ -185,7 +185,8 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         seen.add("sites")
     elif m := re.fullmatch(r"(\d+) (?:locaties?|initiatie(?:f|ven)) zonder leeftijdsbereik niet meegeteld: (.+); vul "
                            r"dit aan in het register\.", sentence):
-        assert int(m[1]) == len(f["excluded"]) and m[2] == fmt.listing(f["excluded"])
+        assert int(m[1]) == len(f["excluded"])  # named, or (more than two) named under Kerncijfers
+        assert m[2] == (fmt.listing(f["excluded"]) if len(f["excluded"]) <= 2 else "hun namen staan onder Kerncijfers")
         seen.add("excluded")
     elif m := re.fullmatch(r"Gemeentebreed aanbod, voor alle inwoners en zonder vaste locatie: (.+)\. Dat aanbod telt "
                            r"niet mee in de afstand tot een locatie\.", sentence):
@@ -232,8 +233,8 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         seen.add("estimated")
     elif sentence == (f"De behoefte per wijk rust op cijfers over alle inwoners en huishoudens (CBS) en op "
                       f"gezondheidscijfers van volwassenen van 18 jaar en ouder (RIVM {f['health_year']}); cijfers "
-                      f"over jongeren zelf (16 tot 25 jaar, Gezondheidsmonitor Jongvolwassenen {f['youth_year']}) "
-                      "zijn er alleen per gemeente en staan onder Jongvolwassenen (16–25 jaar)."):
+                      f"over jongeren zelf (16–25 jaar, Gezondheidsmonitor {f['youth_year']}) zijn er alleen per "
+                      "gemeente: zie Jongvolwassenen."):
         seen.add("measured")
     elif m := re.fullmatch(r"(\d)\. (.+?): (hoge|middelmatige|lage) behoefte, (hoge|middelmatige|lage) dekking; "
                            r"([\d.]+) jongeren, van wie (\d+)% binnen 3 km van een locatie\. (.+)", sentence):

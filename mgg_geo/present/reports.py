@@ -54,7 +54,7 @@ from mgg_geo.present.sections import (
 )
 
 #: The height of the gap map on page 1 (inches, as printed): low enough for the page to hold the summary with it.
-PAGE_ONE_MAP_HEIGHTS = (2.4, 2.8)
+PAGE_ONE_MAP_HEIGHTS = (2.1, 2.6)
 
 #: The small multiples: maps in the first figure (three rows of two), and what every caption adds.
 SMALL_MULTIPLES_FIRST = 6

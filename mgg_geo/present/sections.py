@@ -171,7 +171,7 @@ def sites_text(figures: dict) -> str:
 
 def programmes_text(figures: dict) -> str:
     """The counted physical sites per programme with their ages: "4 buurtsportcoach (0–100 jaar) en 1 STORM (12–16
-    jaar)": what "binnen 3 km van een locatie" rests on."""
+    jaar)": what the coverage of the municipality rests on."""
     def ages(r) -> str:
         lo, hi = r.get("age_min"), r.get("age_max")
         if lo is None and hi is None:
@@ -182,15 +182,21 @@ def programmes_text(figures: dict) -> str:
                         for r in figures.get("sites_by_programme") or []])
 
 
+#: Page 1 names at most this many initiatives left out for want of an age range (all of them are in the key figures).
+PAGE_ONE_EXCLUDED = 2
+
+
 def excluded_text(figures: dict) -> str:
-    """The initiatives left out for want of an age range, named, with what to do ('' when there are none)."""
+    """The initiatives left out for want of an age range, named (up to :data:`PAGE_ONE_EXCLUDED`; more are counted
+    and named in the key figures, so that page 1 stays one A4), with what to do ('' when there are none)."""
     names = figures.get("excluded_names") or []
     if not names:
         return ""
     wide = figures.get("excluded_area_wide", 0)
     noun = ("locatie", "locaties") if not wide else ("initiatief", "initiatieven")
-    return (f"{fmt.count(len(names), *noun)} zonder leeftijdsbereik niet meegeteld: {fmt.listing(names)}; vul dit "
-            "aan in het register.")
+    which = fmt.listing(names) if len(names) <= PAGE_ONE_EXCLUDED else "hun namen staan onder Kerncijfers"
+    return (f"{fmt.count(len(names), *noun)} zonder leeftijdsbereik niet meegeteld: {which}; vul dit aan in het "
+            "register.")
 
 
 def ranking_caveats(result: Analysis) -> list[str]:
@@ -231,8 +237,8 @@ def measured_text(result: Analysis) -> str:
         adults = f" en op gezondheidscijfers van {who} (RIVM {health.get('year')})"
     youth = kinds.YOUTH.of(result.sources)
     if youth and len(result.youth):
-        young = (f"cijfers over jongeren zelf (16 tot 25 jaar, Gezondheidsmonitor Jongvolwassenen {youth.get('year')}) "
-                 "zijn er alleen per gemeente en staan onder Jongvolwassenen (16–25 jaar)")
+        young = (f"cijfers over jongeren zelf (16–25 jaar, Gezondheidsmonitor {youth.get('year')}) zijn er alleen per "
+                 "gemeente: zie Jongvolwassenen")
     else:
         young = (f"cijfers over jongeren zelf zijn er in de gebruikte bronnen niet per {level} (de Gezondheidsmonitor "
                  "Jongvolwassenen is niet ingelezen)")
