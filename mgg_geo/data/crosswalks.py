@@ -536,14 +536,14 @@ def _verdict(a: pd.Series, b: pd.Series) -> str | None:
     """``exact``, ``reshaped`` or None: do two fingerprints describe the same area? The area (:func:`_area_share`)
     within :data:`LAND_TOLERANCE` or :data:`LAND_TOLERANCE_RESHAPED`, residents and households within
     :data:`POPULATION_FACTOR`."""
-    land = _area_share(a, b)
+    area = _area_share(a, b)
     people = _ratio_ok(a["population"], b["population"], POPULATION_FACTOR, POPULATION_SLACK) and \
         _ratio_ok(a["households"], b["households"], POPULATION_FACTOR, POPULATION_SLACK)
     if not people:
         return None
-    if land <= LAND_TOLERANCE:
+    if area <= LAND_TOLERANCE:
         return "exact"
-    return "reshaped" if land <= LAND_TOLERANCE_RESHAPED else None
+    return "reshaped" if area <= LAND_TOLERANCE_RESHAPED else None
 
 
 def _describe(a: pd.Series, b: pd.Series) -> str:
