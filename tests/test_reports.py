@@ -70,6 +70,8 @@ def test_batch_two_municipalities_and_overview(rendered):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="GM0765-pekela.html"' in index and 'href="GM0047-veendam.html"' in index
     assert 'href="provincie-groningen.html"' in index and "Niet gelukt" not in index
+    style = index[index.index("<style>"):index.index("</style>")]
+    assert 'font-family: system-ui' in style and "&#34;" not in style and "&gt;" not in style  # the CSS as written
     assert index.count('href="GM0765-pekela.html"') == 1  # once: the build records beside the key figures are not
     assert not list(out.rglob(".mgg-tmp"))  # no temporary file left
 
@@ -115,6 +117,8 @@ def test_report_and_index_in_headless_chromium_offline(rendered, output_dir, chr
         for name in ("GM0765-pekela", "provincie-groningen", "index"):
             page.goto((out / f"{name}.html").as_uri(), wait_until="load")
             assert page.title()
+            # the stylesheet applies (escaped in a <style>, its quoted fonts and '>' selectors were dropped)
+            assert "Segoe UI" in page.evaluate("getComputedStyle(document.body).fontFamily"), name
             if name != "index":
                 images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
                 assert images and all(done and width > 300 for done, width in images), images

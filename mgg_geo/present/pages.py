@@ -55,9 +55,10 @@ def _markup(value):
 
 
 @functools.lru_cache(maxsize=1)
-def stylesheet() -> str:
-    """The text of the one stylesheet (``templates/report.css``)."""
-    return STYLESHEET.read_text(encoding="utf-8")
+def stylesheet() -> Html:
+    """The text of the one stylesheet (``templates/report.css``): the project's own file, so markup (``Html``)
+    that the templates place as it is (escaped, its quotes and ``>`` selectors would break the rules)."""
+    return Html(STYLESHEET.read_text(encoding="utf-8"))
 
 
 def index_html(table, failures: list[dict], *, overview: str | None, generated: str,
