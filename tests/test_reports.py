@@ -367,6 +367,30 @@ def test_approximate_sites_are_open_circles_and_exact_ones_filled(tmp_path, chro
 
 
 @pytest.mark.browser
+def test_an_area_tooltip_wraps_its_long_lines_within_the_window(tmp_path, chromium):
+    """A long tooltip value (an estimated area's "Gegevens": about 190 characters) wraps: Leaflet's tooltips never
+    wrap, and Tuikwerd's ran 1.127 px wide, off a 1.400 px window and under the legend."""
+    import pandas as pd
+
+    from tests import grid_world
+
+    areas = grid_world.areas()
+    areas["gegevens"] = "volledig; deels geschat: " + "een deel van de cijfers is geschat uit de overlap " * 4
+    layer = webmap.Layer("Dekking", mapclasses.coverage_classes(pd.Series(0.5, areas.index)))
+    fmap = webmap.interactive(areas, [layer], tooltip={"gegevens": ("Gegevens", None, "")}, title="Proef")
+    path = webmap.save_map(fmap, tmp_path / "kaart.html")
+    with offline_context(chromium, [], viewport={"width": 800, "height": 700}) as context:
+        page = context.new_page()
+        page.goto(path.as_uri(), wait_until="load")
+        page.locator("path.mgg-gebied").nth(12).hover()
+        tip = page.locator(".leaflet-tooltip:not(.mgg-naam)").first
+        tip.wait_for(state="visible")
+        box = tip.bounding_box()
+        assert "deels geschat" in tip.inner_text()
+        assert box["width"] <= 380 and box["x"] >= 0 and box["x"] + box["width"] <= 800, box
+
+
+@pytest.mark.browser
 def test_approximate_sites_of_a_real_report_are_open_circles(rendered, chromium):
     """Pekela's map: every site placed approximately (on its area) is drawn as an open, white circle."""
     _, out = rendered

@@ -95,6 +95,9 @@ PAGE_STYLE = (
     ".leaflet-tooltip.mgg-naam{background:transparent;border:0;box-shadow:none;padding:0;color:#111111;"
     "font:600 11px system-ui,sans-serif;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff,0 0 4px #fff}"
     ".leaflet-tooltip.mgg-naam:before{display:none}"
+    # an area's tooltip wraps its long lines (Leaflet's tooltips never wrap: "deels geschat: ..." ran off the screen)
+    ".leaflet-tooltip.mgg-tip{white-space:normal;width:max-content;max-width:min(360px,calc(100vw - 40px))}"
+    ".mgg-tip th{vertical-align:top}"
     "@media (max-width:700px){.mgg-kop{max-width:calc(100vw - 80px)}}")
 
 
@@ -151,7 +154,7 @@ var mgg = {
                 color: partial ? mgg.partialEdge : (c ? "#ffffff" : "#6f6f6f"), dashArray: partial ? "2 4" : null,
                 weight: partial ? 2.5 : (c ? 0.8 : 1), fillOpacity: c ? 0.85 : 1};
       },
-      onEachFeature: function (f, layer) { layer.bindTooltip(mgg.tooltip(f.properties.v), {sticky: true}); }
+      onEachFeature: function (f, layer) { layer.bindTooltip(mgg.tooltip(f.properties.v), {sticky: true, className: "mgg-tip"}); }
     });
   },
   tooltip: function (values) {
