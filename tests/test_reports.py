@@ -391,6 +391,30 @@ def test_an_area_tooltip_wraps_its_long_lines_within_the_window(tmp_path, chromi
 
 
 @pytest.mark.browser
+def test_on_a_phone_the_layer_switch_is_a_button_that_leaves_the_title_free(rendered, chromium):
+    """Pekela's map 390 px wide: the layer list is closed (open, it covered the title, the way back to the report
+    and the zoom buttons) and opens on a tap of its button (or the keyboard); on a wide screen it is open."""
+    _, out = rendered
+
+    def overlaps(a, b):
+        return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+            a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+    with offline_context(chromium, [], viewport={"width": 390, "height": 800}) as context:
+        page = context.new_page()
+        page.goto((out / "kaarten" / "GM0765.html").as_uri(), wait_until="load")
+        switch = page.locator(".leaflet-control-layers").bounding_box()
+        for other in (".mgg-kop", "a.mgg-terug", ".leaflet-control-zoom"):
+            assert not overlaps(switch, page.locator(other).bounding_box()), other
+        assert not page.locator(".leaflet-control-layers-list").is_visible()
+        page.locator(".leaflet-control-layers-toggle").focus()  # a tap (or the keyboard) opens it
+        assert page.locator(".leaflet-control-layers-list").is_visible()
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.mouse.click(640, 700)
+        assert page.locator(".leaflet-control-layers-list").is_visible()
+
+
+@pytest.mark.browser
 def test_approximate_sites_of_a_real_report_are_open_circles(rendered, chromium):
     """Pekela's map: every site placed approximately (on its area) is drawn as an open, white circle."""
     _, out = rendered

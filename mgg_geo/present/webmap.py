@@ -98,7 +98,11 @@ PAGE_STYLE = (
     # an area's tooltip wraps its long lines (Leaflet's tooltips never wrap: "deels geschat: ..." ran off the screen)
     ".leaflet-tooltip.mgg-tip{white-space:normal;width:max-content;max-width:min(360px,calc(100vw - 40px))}"
     ".mgg-tip th{vertical-align:top}"
-    "@media (max-width:700px){.mgg-kop{max-width:calc(100vw - 80px)}}")
+    # a phone: the layer switch is a button that opens its list (open, it covered the title and the zoom buttons)
+    "@media (max-width:700px){.mgg-kop{max-width:calc(100vw - 140px);min-width:0}"
+    ".leaflet-control-layers-expanded:not(:hover):not(:focus-within) .leaflet-control-layers-list{display:none}"
+    ".leaflet-control-layers-expanded:not(:hover):not(:focus-within){padding:0}"
+    ".leaflet-control-layers-expanded .leaflet-control-layers-toggle{display:block}}")
 
 
 def _asset(relative: str) -> str:
@@ -154,7 +158,9 @@ var mgg = {
                 color: partial ? mgg.partialEdge : (c ? "#ffffff" : "#6f6f6f"), dashArray: partial ? "2 4" : null,
                 weight: partial ? 2.5 : (c ? 0.8 : 1), fillOpacity: c ? 0.85 : 1};
       },
-      onEachFeature: function (f, layer) { layer.bindTooltip(mgg.tooltip(f.properties.v), {sticky: true, className: "mgg-tip"}); }
+      onEachFeature: function (f, layer) {
+        layer.bindTooltip(mgg.tooltip(f.properties.v), {sticky: true, className: "mgg-tip"});
+      }
     });
   },
   tooltip: function (values) {
