@@ -415,6 +415,36 @@ def test_on_a_phone_the_layer_switch_is_a_button_that_leaves_the_title_free(rend
 
 
 @pytest.mark.browser
+def test_a_square_of_schools_is_green_only_when_every_one_runs_the_programme(tmp_path, chromium):
+    """Three schools on one point of which one runs STORM: a green-edged square "×3", as the legend says (it was
+    green, "heeft STORM al", as if all three did: Groningen's "×27" held 2 STORM schools); two that both run it: a
+    green square; a proposed school among candidates: its step."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from tests import grid_world
+
+    areas = grid_world.areas()
+    points = [grid_world.centre(1, 1)] * 3 + [grid_world.centre(3, 3)] * 2 + [grid_world.centre(1, 3)] * 2
+    schools = gpd.GeoDataFrame({"name": [f"School {k}" for k in range(7)], "school_code": [f"0{k}AA" for k in range(7)],
+                                "address": "Straat 1", "placement": "address",
+                                "runs": [True, False, False, True, True, False, False],
+                                "step": [None] * 6 + [1]}, geometry=points, crs="EPSG:28992")
+    layer = webmap.Layer("Dekking", mapclasses.coverage_classes(pd.Series(0.5, areas.index)))
+    fmap = webmap.interactive(areas, [layer], tooltip={}, schools=schools, title="Proef")
+    path = webmap.save_map(fmap, tmp_path / "kaart.html")
+    with offline_context(chromium, [], viewport={"width": 1000, "height": 800}) as context:
+        page = context.new_page()
+        page.goto(path.as_uri(), wait_until="load")
+        squares = page.evaluate("""() => Array.from(document.querySelectorAll('.leaflet-marker-icon .mgg-school'))
+            .map(e => [e.className, e.textContent])""")
+        assert sorted(set(map(tuple, squares))) == [("mgg-school mgg-school-1", "1"), ("mgg-school mgg-school-2", "×2"),
+                                                    ("mgg-school mgg-school-3", "×3")], squares
+        legend = page.locator(".mgg-legenda").inner_text()
+        assert "scholen dicht bij elkaar, waarvan een deel STORM al heeft" in legend
+
+
+@pytest.mark.browser
 def test_approximate_sites_of_a_real_report_are_open_circles(rendered, chromium):
     """Pekela's map: every site placed approximately (on its area) is drawn as an open, white circle."""
     _, out = rendered

@@ -288,14 +288,15 @@ var mgg = {
   schools: function (group) {
     var s = mgg.schoolData;
     mgg.clusters(group);
-    // schools on one point: one square, in the colour of the most telling of them (proposed, running, candidate),
-    // with its step, or else the number of schools there
+    // schools on one point: one square with the step of a proposed school among them, or else the number of
+    // schools there; green only when every one of them runs the programme, green-edged when some do
     group.options.iconCreateFunction = function (cluster) {
-      var children = cluster.getAllChildMarkers(), kind = 0, step = 0;
+      var children = cluster.getAllChildMarkers(), step = 0, running = 0;
       children.forEach(function (m) {
         if (m.options.mggKind === 1 && (!step || m.options.mggStep < step)) { step = m.options.mggStep; }
-        if (m.options.mggKind === 1 || (m.options.mggKind === 2 && kind === 0)) { kind = m.options.mggKind; }
+        if (m.options.mggKind === 2) { running += 1; }
       });
+      var kind = step ? 1 : (running === children.length ? 2 : (running ? 3 : 0));
       return mgg.schoolIcon(kind, step ? String(step) : "\u00d7" + children.length);
     };
     s.rows.forEach(function (r) {
@@ -312,9 +313,12 @@ var mgg = {
 SCHOOL_STYLE = (".mgg-school{min-width:14px;height:14px;padding:0 1px;border:2px solid #08519c;background:#ffffff;"
                 "color:#08519c;font:bold 10px/14px sans-serif;text-align:center;box-sizing:content-box;"
                 "white-space:nowrap}.mgg-school-1{background:#08519c;color:#ffffff}"
-                ".mgg-school-2{background:#1b9e77;border-color:#1b9e77;color:#ffffff}")
+                ".mgg-school-2{background:#1b9e77;border-color:#1b9e77;color:#ffffff}"
+                ".mgg-school-3{border-color:#1b9e77;color:#1b9e77}")
 #: What a school on the map is: a candidate, a proposed school (with its step), or one that runs the programme.
 SCHOOL_KINDS = ("kandidaat-school", "voorgestelde school", "heeft {programme} al")
+#: A square of several schools of which some, not all, run the programme (class ``mgg-school-3``).
+SCHOOLS_SOME_RUNNING = "scholen dicht bij elkaar, waarvan een deel {programme} al heeft"
 
 
 @functools.cache
@@ -654,8 +658,11 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
         school_legend = ('<div style="margin-top:4px">'
                          + "".join(f"<div>{symbol.format(f' mgg-school-{i}' if i else '')}{html.escape(k)}</div>"
                                    for i, k in enumerate(kinds) if any(r[5] == i for r in rows))
-                         + "<div>cijfer: de stap in &quot;Welke school als volgende?&quot;; ×3: drie scholen op "
-                           "één punt</div></div>")
+                         + (f"<div>{symbol.format(' mgg-school-3')}"
+                            f"{html.escape(SCHOOLS_SOME_RUNNING.format(programme=programme))}</div>"
+                            if any(r[5] == 2 for r in rows) and any(r[5] != 2 for r in rows) else "")
+                         + "<div>cijfer: de stap in &quot;Welke school als volgende?&quot;; ×3: drie scholen dicht "
+                           "bij elkaar (klik om ze te zien)</div></div>")
     legends = "".join(_legend(layer, i == 0, partial=partial_note if flagged.any() else "")
                       for i, layer in enumerate(layers))
     back = (f'<a class="mgg-terug" href="{html.escape(report_href, quote=True)}">← Terug naar het rapport</a>'
