@@ -8,6 +8,7 @@ import pytest
 
 from mgg_geo import batch, cli, settings
 from mgg_geo.analysis.parameters import ReportParameters
+from mgg_geo.data import kinds
 from mgg_geo.errors import ParameterError
 from mgg_geo.present import mapclasses, maps, webmap
 from tests import pdfcheck
@@ -324,9 +325,15 @@ def test_the_eemsdelta_report_shows_each_wijks_own_figures(province_analysis):
     quality = rapport.quality()
     assert "<td>omgenummerd (was WK001001)</td>" in quality
     assert "<td>geen cijfers: het gebied heeft geen inwoners</td>" in quality  # Oosterhorn
-    tooltips = map_tooltips(rapport.interactive_map())
+    fmap = rapport.interactive_map()
+    tooltips = map_tooltips(fmap)
     for name, lonely in (("Delfzijl-Centrum", "52,7%"), ("Noord", "54,6%"), ("Oosterhorn", "–")):
         assert tooltips[name]["Eenzaam (18+)"] == lonely, tooltips[name]
+    # the map page names the tables of its figures, as the report's sources do (it named only the boundaries)
+    kwb, rivm = (kinds.get(k).of(province_analysis.sources) for k in ("kwb", "health"))
+    assert f"Cijfers: CBS Kerncijfers wijken en buurten {kwb['year']} (tabel {kwb['table_id']}); RIVM/GGD&#x27;en/" \
+           f"CBS Gezondheid per wijk en buurt {rivm['year']} (tabel {rivm['table_id']}); locaties: het " \
+           "initiatievenregister van Mentaal Gezond Groningen; scholen: DUO." in webmap.render(fmap)
     groningen = reports.MunicipalityReport(province_analysis, "Groningen").trends()
     assert "<td>12.220 → 11.335: grens gewijzigd, niet vergelijkbaar</td>" in groningen  # Hoogkerk e.o.
     assert "Grens gewijzigd, niet vergelijkbaar: de grens van het gebied veranderde" in groningen

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from mgg_geo import rules, settings
+from mgg_geo import rules
 from mgg_geo.analysis import coverage, trends
 from mgg_geo.analysis.chain import ESTIMATED_STATUSES, ORIGIN_STATUSES, Analysis, estimated_areas, origin_status
 from mgg_geo.data import catalogue, kinds, regions
@@ -1259,7 +1259,7 @@ def sources_blocks(result: Analysis) -> list[Block]:
         used.append("Alleen voor de ontwikkeling: " + fmt.listing(
             [f"{source} {year} (tabel {table})" for source, year, table in trend_tables]) + ".")
     register = Path(result.register.path)
-    if register.resolve() == Path(settings.REGISTER_PATH).resolve():
+    if initiatives.is_project_register(register):
         who = ("register van Mentaal Gezond Groningen (data/initiatives/register.csv), opgebouwd uit openbare "
                "bronnen; per initiatief staat de bron in het register")
     else:

@@ -58,6 +58,7 @@ from mgg_geo.data import kinds, regions
 from mgg_geo.data.cache import atomic_file
 from mgg_geo.errors import DataError
 from mgg_geo.present import fmt, labels, mapclasses
+from mgg_geo.supply import initiatives
 from mgg_geo.supply.initiatives import APPROXIMATE
 
 #: The inlined assets, relative to ``settings.MAP_ASSETS`` (``node_modules``).
@@ -556,14 +557,27 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
                        report_href=report_href,
                        partial=areas["partial_data"] if "partial_data" in areas else None,
                        partial_note=labels.PARTIAL_RULE.format(share=fmt.percent(
-                           result.parameters.get("max_missing_share", rules.MAX_MISSING_SHARE))))
+                           result.parameters.get("max_missing_share", rules.MAX_MISSING_SHARE))),
+                       sources=figures_sources(result))
+
+
+def figures_sources(result) -> str:
+    """The map page's line on where its figures come from: each table of figures by title, year and id (as the
+    report's sources), the register and DUO's schools; the rest is in the report."""
+    tables = [f"{kind.title} {m.get('year', '')} (tabel {kind.cite(m)})"
+              for kind, m in kinds.present(result.sources) if kind.role == "figures"]
+    register = Path(result.register.path)
+    who = ("het initiatievenregister van Mentaal Gezond Groningen" if initiatives.is_project_register(register)
+           else f"het register {register.name}")
+    return (f"Cijfers: {'; '.join(tables)}" + ("" if not tables else "; ") + f"locaties: {who}"
+            + ("; scholen: DUO" if len(result.schools) else "") + ". Bronnen en methode staan in het rapport.")
 
 
 def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], legend_title: str = "",
                 sites=None, schools=None, programme: str = "STORM", year: int | str = "",
                 title: str = "Mentaal Gezond Groningen", heading: str = "", report_href: str | None = None,
                 outlines: gpd.GeoDataFrame | None = None, code: str | None = None, partial: pd.Series | None = None,
-                partial_note: str = "te veel behoeftecijfers ontbreken"):
+                partial_note: str = "te veel behoeftecijfers ontbreken", sources: str = ""):
     """An interactive map with switchable layers, Dutch tooltips, clustered initiatives and map context.
 
     Parameters
@@ -590,6 +604,8 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
     title, heading, report_href
         The page's ``<title>``, the heading on the map (default: the title) and the link back to the report
         (relative; none without it).
+    sources
+        Where the figures come from, under the map's attribution (text; escaped).
     """
     folium, Raw, Areas, Context, Markers, Scale, LegendSwitch, Names, Frame = _classes()
     if isinstance(layers, str):
@@ -681,7 +697,8 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
         + f'<div class="mgg-kop"><h1>{html.escape(heading or title)}</h1>{back}</div>'
         '<details class="mgg-legenda" open><summary>Legenda</summary>'
         f'{legends}{sites_legend}{school_legend}<div style="margin-top:4px;color:#555">'
-        f'{html.escape(mapclasses.attribution(year, background=True))}</div></details>'))
+        f'{html.escape(mapclasses.attribution(year, background=True))}'
+        + (f"<br>{html.escape(sources)}" if sources else "") + "</div></details>"))
     Scale().add_to(fmap)
     LegendSwitch().add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)

@@ -500,6 +500,11 @@ class _AreaCodes:
 # --------------------------------------------------------------------------- load
 
 
+def is_project_register(path) -> bool:
+    """Whether ``path`` is the project's own register (``settings.REGISTER_PATH``), not one a user gave."""
+    return Path(path).resolve() == Path(settings.REGISTER_PATH).resolve()
+
+
 def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = None,
          reference_date: dt.date | str | None = None, geocode: bool = True, offline: bool = False,
          strict: bool = True, count_status: tuple[str, ...] | list[str] = ()) -> Register:
