@@ -106,3 +106,25 @@ def test_running_reads_the_register_school_codes():
                              "status": ["actief", "gedateerd", "gesloten", "actief"],
                              "end_date": [None, None, None, None]})
     assert schools_mod.running(register, "STORM") == {"11AA00": "Een", "11AA01": "Een", "22BB00": "Twee"}
+
+
+def test_places_without_an_age_range_within_the_reach_of_a_proposal_are_named():
+    """On the 5x5 grid of 1 km squares: a proposal at the centre of (0, 0); an uncounted place 3 km east of it is
+    within the 3 km reach (the bound belongs to it), one 4 km north is not, an area-wide offer (no place) never is;
+    a second proposal at (4, 0) lies on the place 4 km north of the first; with a reach of 2,999 m nothing is near."""
+    from types import SimpleNamespace
+
+    from mgg_geo.analysis import chain
+
+    areas = grid.areas()
+    places = gpd.GeoDataFrame(
+        {"name": ["Drie km oost", "Vier km noord", "Gemeentebreed"], "area_wide": [False, False, True]},
+        geometry=[grid.centre(0, 3), grid.centre(4, 0), grid.centre(0, 0)], crs="EPSG:28992")
+    excluded = chain.excluded_sites(places, areas)
+    assert excluded["point_x"].isna().tolist() == [False, False, True]
+    result = SimpleNamespace(excluded=excluded, parameters={"reach_m": 3000.0})
+    proposals = gpd.GeoSeries([grid.centre(0, 0), grid.centre(4, 0)], crs="EPSG:28992")
+    assert chain.uncounted_near(result, proposals) == [["Drie km oost"], ["Vier km noord"]]
+    assert chain.uncounted_near(SimpleNamespace(excluded=excluded, parameters={"reach_m": 2999.0}),
+                                proposals[:1]) == [[]]
+    assert chain.uncounted_near(result, proposals[:0]) == []

@@ -121,6 +121,13 @@ def _facts(result, code: str) -> dict:
                       "indicator": r.get("leading_indicator"), "value": r.get(r.get("leading_indicator"))})
     steps = result.whatif_sites[result.whatif_sites["gemeente_code"] == code]
     w = result.whatif.loc[code]
+    # the active physical places without an age range (anywhere) within 3 km of the first proposed site
+    everywhere = reg[reg["active"].astype(bool) & ~reg["area_wide"].fillna(False).astype(bool)]
+    no_age = pd.to_numeric(everywhere["age_min"], errors="coerce").isna() & \
+        pd.to_numeric(everywhere["age_max"], errors="coerce").isna()
+    near_first = [] if not len(steps) else [
+        str(n) for n, g in zip(everywhere.loc[no_age, "name"], everywhere.loc[no_age].geometry.to_crs(steps.crs),
+                               strict=True) if g.distance(steps.geometry.iloc[0]) <= 3000]
     # areas with a figure estimated from the overlap, from CBS's figures or as the former municipalities' average,
     # from the data-quality rows of the municipality
     q = result.quality[(result.quality["report_gemeente"] == code) & result.quality["code"].isin(areas.index)]
@@ -138,6 +145,7 @@ def _facts(result, code: str) -> dict:
         "held": len(held), "counted": int((reasons == "counted").sum()),
         "not_counted": {k: int(v) for k, v in reasons[reasons != "counted"].value_counts().items()},
         "first": first, "steps": steps, "after_share": w["after_share_within"], "whatif_reason": w["reason"],
+        "near_first": near_first,
         "high_total": w["before_high_need_total"],
         "estimated": [str(areas.at[c, "name"]) for c in areas.index if c in estimated],
         "top_estimated": [str(top.at[c, "name"]) for c in top.index if c in estimated],
@@ -214,20 +222,21 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         named = dict(re.findall(r"([^,]+?) \((\d+) van de 11\)", m[1].replace(" en ", ", ")))
         assert {k.strip(): int(v) for k, v in named.items()} == f["partial"]
         seen.add("partial")
-    elif m := re.fullmatch(r"Het register bevat voor (.+) (\d+) plek(?:ken)?(?:, en geen daarvan telt mee|, waarvan "
-                           r"(\d+) meetel(?:t|len)) voor jongeren van 0 tot 25 jaar(?: \(niet meegeteld: (.+)\))?\. De "
-                           r"dekking in dit rapport beschrijft dus het register, niet al het aanbod in de gemeente: "
-                           r"ontbreken in het register betekent niet dat er geen preventie is\.", sentence):
+    elif m := re.fullmatch(r"Het register bevat voor (.+) (\d+) plek(?:ken)?(?:|, waarvan (\d+) meetel(?:t|len) voor "
+                           r"jongeren van 0 tot 25 jaar)(?: \(niet meegeteld: (.+)\))?\. De dekking beschrijft dus "
+                           r"het register, niet al het aanbod: ontbreken in het register betekent niet dat er geen "
+                           r"preventie is\.", sentence):
+        # none counts: page 1 has said so just before ("geen fysieke locatie die meetelt"), so it is not repeated
         assert m[1] == f["name"] and int(m[2]) == f["held"] and int(m[3] or 0) == f["counted"] < 3
+        assert (m[3] is None) == (f["counted"] == 0)
         words = {"met status gedateerd": "gedateerd", "met status gesloten": "gesloten", "met status gepland":
                  "gepland", "zonder leeftijdsbereik": "unknown_age",
                  "met een leeftijdsbereik buiten de doelgroep": "other_age"}
         told = {words[w]: int(n) for n, w in (part.split(" ", 1) for part in _names(m[4]))} if m[4] else {}
         assert told == f["not_counted"]
         seen.add("register")
-    elif m := re.fullmatch(r"Bij (\d+) wijk(?:en)? is een deel van de cijfers geschat uit de gebieden van het jaar "
-                           r"van de bron \(zie Datakwaliteit\)(?:; van de eerste prioriteiten geldt dat voor (.+))?\.",
-                           sentence):
+    elif m := re.fullmatch(r"Bij (\d+) wijk(?:en)? is een deel van de cijfers geschat \(zie Datakwaliteit\)(?:; van de "
+                           r"eerste prioriteiten geldt dat voor (.+))?\.", sentence):
         assert int(m[1]) == len(f["estimated"]) > 0
         assert (_names(m[2]) if m[2] else []) == f["top_estimated"]
         seen.add("estimated")
@@ -260,8 +269,12 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         assert f" {own} tegen " in m[7] and m[7].endswith(("gemiddeld over de wijken van de provincie.",
                                                           "(lager betekent meer behoefte)."))
         seen.add(f"priority {k + 1}")
-    elif m := re.fullmatch(r"Een eerste nieuwe locatie bij (.+) \((.+)\) brengt (?:naar schatting )?([\d.]+) jongeren "
-                           r"binnen 3 km(?:, van wie ([\d.]+) in wijken met hoge behoefte)?\.", sentence):
+    elif m := re.fullmatch(r"Een eerste nieuwe locatie bij (.+?) \((.+?)\) brengt (?:naar schatting )?([\d.]+) "
+                           r"jongeren binnen 3 km(?:, van wie ([\d.]+) in wijken met hoge behoefte)?(?:\.|; binnen "
+                           r"die 3 km (?:ligt|liggen) al (.+), die niet meetel(?:t|len) \(leeftijdsbereik ontbreekt "
+                           r"in het register\): ingevuld kan dit voorstel anders uitvallen\.)", sentence):
+        # the places without an age range within reach of it (anywhere), named after it
+        assert (m[5] or "") == fmt.listing([fmt.name(n) for n in f["near_first"]])
         assert ("naar schatting" in sentence) == (f["points"] == "buurt_equal")
         step = f["steps"].iloc[0]
         assert (m[1], m[2]) == (fmt.name(step["name"]), fmt.name(step["area_name"]))
@@ -335,8 +348,11 @@ def test_the_sites_without_age_range_of_eemsdelta_and_veendam_are_named_on_page_
     eemsdelta = _sentences(_summary(result, "GM1979"))
     assert ("1 locatie zonder leeftijdsbereik niet meegeteld: Cadanz Welzijn jongerenclubhuis Delfzijl-Noord; vul dit "
             "aan in het register.") in eemsdelta
+    assert ("Het register bevat voor Eemsdelta 3 plekken (niet meegeteld: 2 met status gedateerd en 1 zonder "
+            "leeftijdsbereik).") in " ".join(eemsdelta)  # page 1 has just said that none counts
     assert ("Het register bevat voor Eemsdelta 3 plekken, en geen daarvan telt mee voor jongeren van 0 tot 25 jaar "
-            "(niet meegeteld: 2 met status gedateerd en 1 zonder leeftijdsbereik).") in " ".join(eemsdelta)
+            "(niet meegeteld: 2 met status gedateerd en 1 zonder leeftijdsbereik).") in \
+        _text(reports.MunicipalityReport(result, "Eemsdelta").register())  # the register section says it in full
     assert not any("geen enkele fysieke locatie" in s for s in eemsdelta)
     veendam = _sentences(_summary(result, "GM0047"))
     assert "1 locatie zonder leeftijdsbereik niet meegeteld: Jongerencentrum Break! (deBasis Veendam); vul dit aan " \
@@ -744,10 +760,9 @@ def test_page_one_says_which_priorities_rest_on_estimated_figures(result):
     """Het Hogeland's first three wijken got figures of the 2021 wijken by overlap (Uithuizen took part of old Wijk
     05): page 1 says so where it names them, not only the data-quality section."""
     hogeland = _sentences(_summary(result, "GM1966"))
-    assert ("Bij 5 wijken is een deel van de cijfers geschat uit de gebieden van het jaar van de bron (zie "
-            "Datakwaliteit); van de eerste prioriteiten geldt dat voor Uithuizen, Uithuizermeeden en Warffum.") \
-        in " ".join(hogeland)
-    assert not any("jaar van de bron" in s for s in _sentences(_summary(result, "GM0765")))  # Pekela: its own
+    assert ("Bij 5 wijken is een deel van de cijfers geschat (zie Datakwaliteit); van de eerste prioriteiten geldt "
+            "dat voor Uithuizen, Uithuizermeeden en Warffum.") in " ".join(hogeland)
+    assert not any("geschat (zie" in s for s in _sentences(_summary(result, "GM0765")))  # Pekela: its own
 
 
 def test_estimated_areas_say_so_in_the_priority_table_and_the_map_tooltip(result):
@@ -902,3 +917,19 @@ def test_areas_that_share_one_source_area_are_named_with_their_equal_figures(res
         health = [k for k, c in catalogue.CONCEPTS.items() if c.source == rivm and k in areas and not c.extensive]
         assert "lonely" in health and len(health) > 2
         assert (areas[health].nunique(dropna=False) == 1).all(), areas[health]
+
+
+def test_a_proposal_beside_places_without_an_age_range_says_so_where_it_is_made(result):
+    """Pekela: the first new location and the proposed school lie on Oude Pekela, where Club P.kel and De Badde
+    stand without an age range; page 1, the proposal's steps and the school's step say so (the reviews found the
+    proposal placed on the uncounted youth centre without a word). Groningen's third step (Grunobuurt) lies within
+    3 km of the three uncounted places in Centrum."""
+    pekela = reports.MunicipalityReport(result, "Pekela")
+    said = ("liggen al Club P.kel (Oude Pekela) en De Badde (welzijnsorganisatie gemeente Pekela), die niet meetellen "
+            "(leeftijdsbereik ontbreekt in het register): ingevuld kan dit voorstel anders uitvallen.")
+    assert f"van wie 1.920 in wijken met hoge behoefte; binnen die 3 km {said}" in _text(pekela.summary())
+    assert f"Binnen 3 km van stap 1 (Oude Pekela) {said}" in _text(pekela.what_if())
+    assert f"Binnen 3 km van de school van stap 1 {said}" in _text(pekela.next_school())
+    groningen = _text(reports.MunicipalityReport(result, "Groningen").what_if())
+    assert "Binnen 3 km van stap 3 (Grunobuurt) liggen al Hanzehogeschool" in groningen
+    assert "Binnen 3 km van stap 1" not in groningen and "Binnen 3 km van stap 2" not in groningen

@@ -400,9 +400,11 @@ def province_order(figures: pd.DataFrame) -> pd.Series:
 
 def excluded_sites(excluded: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.DataFrame:
     """The initiatives left out for want of an age range, with the area each lies in (``in_area``,
-    ``in_area_name``; None when outside every area, e.g. an area-wide offer's point), without geometry."""
+    ``in_area_name``; None when outside every area, e.g. an area-wide offer's point) and, for a physical site, its
+    place (``point_x``, ``point_y``: EPSG:28992, metres; NaN for an area-wide offer), without geometry."""
     frame = pd.DataFrame(excluded.drop(columns=["geometry", "area"], errors="ignore"))
     frame["in_area"] = None
+    frame["point_x"] = frame["point_y"] = np.nan
     if len(excluded):
         points = gpd.GeoDataFrame(geometry=excluded.geometry, crs=excluded.crs)
         inside = gpd.sjoin(points, areas[["geometry"]].rename_axis("in_area").reset_index(), predicate="within",
@@ -411,8 +413,28 @@ def excluded_sites(excluded: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Da
         physical = ~coverage.is_area_wide(excluded)
         frame["in_area"] = inside["in_area"].where(physical).reindex(frame.index).astype(object)
         frame["in_area"] = frame["in_area"].where(frame["in_area"].notna(), None)
+        rd = points.to_crs(settings.CRS_ANALYSIS).geometry
+        frame["point_x"] = rd.x.where(physical & ~rd.is_empty)
+        frame["point_y"] = rd.y.where(physical & ~rd.is_empty)
     frame["in_area_name"] = frame["in_area"].map(lambda c: str(areas.at[c, "name"]) if isinstance(c, str) else None)
     return frame
+
+
+def uncounted_near(result: Analysis, points: gpd.GeoSeries) -> list[list[str]]:
+    """Per point (a proposed site or school), the names of the initiatives left out for want of an age range
+    (:attr:`Analysis.excluded`) whose place lies within the reach of the run (``reach_m``, metres) of it: offer
+    that the register would count there with its age range filled in, so that a proposal there may fall
+    differently."""
+    excluded = result.excluded
+    if not len(points):
+        return []
+    if not len(excluded) or "point_x" not in excluded:
+        return [[] for _ in range(len(points))]
+    placed = excluded[excluded["point_x"].notna()]
+    reach = float(result.parameters.get("reach_m", rules.REACH_M))
+    rd = points.to_crs(settings.CRS_ANALYSIS)
+    return [[str(n) for n, x, y in zip(placed["name"], placed["point_x"], placed["point_y"], strict=True)
+             if np.hypot(x - pt.x, y - pt.y) <= reach] for pt in rd]
 
 
 def _gains(outcomes: dict, areas: pd.DataFrame) -> pd.DataFrame:

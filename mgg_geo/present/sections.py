@@ -19,7 +19,14 @@ import pandas as pd
 
 from mgg_geo import rules
 from mgg_geo.analysis import coverage, trends
-from mgg_geo.analysis.chain import ESTIMATED_STATUSES, ORIGIN_STATUSES, Analysis, estimated_areas, origin_status
+from mgg_geo.analysis.chain import (
+    ESTIMATED_STATUSES,
+    ORIGIN_STATUSES,
+    Analysis,
+    estimated_areas,
+    origin_status,
+    uncounted_near,
+)
 from mgg_geo.data import catalogue, kinds, regions
 from mgg_geo.present import fmt, labels, pages
 from mgg_geo.present.pages import Html
@@ -282,7 +289,7 @@ def summary_statements(result: Analysis, code: str) -> list[str]:
     if f["excluded_names"]:
         parts.append(excluded_text(f))
     if f.get("register_few"):
-        parts.append(register_text(result, f))
+        parts.append(register_text(result, f, page_one=True))
     if f["area_wide_offers"]:
         parts.append(f"Gemeentebreed aanbod, voor alle inwoners en zonder vaste locatie: "
                      f"{fmt.listing(f['area_wide_offers'])}. Dat aanbod telt niet mee in de afstand tot een locatie.")
@@ -327,8 +334,7 @@ def estimated_text(result: Analysis, code: str) -> str:
         return ""
     first = [fmt.name(result.areas.at[a, "name"]) for a in result.priorities(code).head(PAGE_ONE_PRIORITIES).index
              if a in estimated]
-    text = f"Bij {_areas(result, len(estimated))} is een deel van de cijfers {labels.ESTIMATED_FROM} (zie " \
-        "Datakwaliteit)"
+    text = f"Bij {_areas(result, len(estimated))} is een deel van de cijfers geschat (zie Datakwaliteit)"
     return text + (f"; van de eerste prioriteiten geldt dat voor {fmt.listing(first)}." if first else ".")
 
 
@@ -426,6 +432,18 @@ def driver_sentence(result: Analysis, code: str) -> str:
     return f"Geen domein boven het gemiddelde van de provincie; het minst gunstig is {label}: {figure}."
 
 
+def uncounted_text(names: list[str], lead: str) -> str:
+    """Initiatives without an age range near a proposal (:func:`~mgg_geo.analysis.chain.uncounted_near`), after
+    ``lead`` (where): "Binnen <bereik> van stap 1 (X) liggen al A en B, die niet meetellen (leeftijdsbereik ontbreekt in
+    het register): ingevuld kan dit voorstel anders uitvallen." ('' without names)."""
+    if not names:
+        return ""
+    one = len(names) == 1
+    return (f"{lead} {'ligt' if one else 'liggen'} al {fmt.listing([fmt.name(n) for n in names])}, die niet "
+            f"{'meetelt' if one else 'meetellen'} (leeftijdsbereik ontbreekt in het register): ingevuld kan dit "
+            "voorstel anders uitvallen.")
+
+
 def where_next_statements(result: Analysis, code: str) -> list[str]:
     """Page 1, "Waar een nieuwe locatie het meest oplevert": the first proposed site and what all proposed sites
     together reach (from the what-if), or why none is proposed."""
@@ -438,9 +456,10 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
         first = sites.iloc[0]
         high = (f", van wie {fmt.number(first['new_high_need'])} in {level} met hoge behoefte"
                 if w["before_high_need_total"] > 0 else "")
+        near = uncounted_text(uncounted_near(result, sites.geometry.iloc[:1])[0], f"binnen die {reach}")
         out.append(f"Een eerste nieuwe locatie bij {fmt.name(first['name'])} ({area_label(result, first['area'])}) "
                    f"brengt {estimated_word(result)}{fmt.number(first['new_population'])} {group.key} binnen "
-                   f"{reach}{high}.")
+                   f"{reach}{high}" + (f"; {near}" if near else "."))
         if len(sites) > 1:
             out.append(f"Met {fmt.count(len(sites), 'nieuwe locatie', 'nieuwe locaties')} (bij "
                        f"{fmt.listing([fmt.name(n) for n in sites['name']])}) woont {estimated_word(result)}"
@@ -559,18 +578,22 @@ def not_counted_text(figures: dict) -> str:
     return fmt.listing([f"{fmt.number(n)} {labels.NOT_COUNTED.get(k, k)}" for k, n in items])
 
 
-def register_text(result: Analysis, figures: dict) -> str:
+def register_text(result: Analysis, figures: dict, *, page_one: bool = False) -> str:
     """What the register holds for the municipality and that coverage describes the register (page 1, when few
-    places count: :data:`mgg_geo.analysis.chain.FEW_PLACES`)."""
+    places count: :data:`mgg_geo.analysis.chain.FEW_PLACES`; there, when none counts, without saying so again after
+    :func:`no_sites_text`)."""
     n, counted, name = figures["register_places"], figures["register_counted"], figures["gemeente"]
-    tail = ("De dekking in dit rapport beschrijft dus het register, niet al het aanbod in de gemeente: ontbreken in "
+    tail = ("De dekking beschrijft dus het register, niet al het aanbod: ontbreken in het register betekent niet dat "
+            "er geen preventie is." if page_one else
+            "De dekking in dit rapport beschrijft dus het register, niet al het aanbod in de gemeente: ontbreken in "
             "het register betekent niet dat er geen preventie is.")
     if not n:
         return f"Het register bevat voor {name} geen enkele plek. {tail}"
     why = not_counted_text(figures)
     head = f"Het register bevat voor {name} {fmt.count(n, 'plek', 'plekken')}"
     if counted == 0:
-        head += f", en geen daarvan telt mee voor {target_of(result).label}"
+        if not page_one:  # page 1 has just said so (no_sites_text)
+            head += f", en geen daarvan telt mee voor {target_of(result).label}"
     else:
         head += (f", waarvan {fmt.number(counted)} {'meetelt' if counted == 1 else 'meetellen'} voor "
                  f"{target_of(result).label}")
@@ -701,6 +724,9 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
         else:
             notes = [t for t in (no_high_need_text(result, code, r, w["before_high_need_total"], schools=True)
                                  for _, r in steps.iterrows()) if t]
+        notes += [t for t in (uncounted_text(names, f"Binnen {reach} van de school van stap {fmt.number(r['step'])}")
+                              for names, (_, r) in zip(uncounted_near(result, steps.geometry), steps.iterrows(),
+                                                       strict=True)) if t]
         if notes:
             blocks.append(Block("list", items=notes))
         shared = [s for s in steps["n_schools"] if s and s > 1]
@@ -950,6 +976,10 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
         else:
             notes = [t for t in (no_high_need_text(result, code, r, w["before_high_need_total"])
                                  for _, r in sites.iterrows()) if t]
+        near = uncounted_near(result, sites.geometry)
+        notes += [t for t in (uncounted_text(names, f"Binnen {reach} van stap {fmt.number(r['step'])} "
+                                                    f"({fmt.name(r['name'])})")
+                              for names, (_, r) in zip(near, sites.iterrows(), strict=True)) if t]
         if notes:
             blocks.append(Block("list", items=notes))
     if isinstance(w["reason"], str) and w["reason"]:  # missing (None, or NaN from a saved analysis): no reason
