@@ -73,6 +73,11 @@ def test_batch_two_municipalities_and_overview(rendered):
     assert 'href="provincie-groningen.html"' in index and "Niet gelukt" not in index
     style = index[index.index("<style>"):index.index("</style>")]
     assert 'font-family: system-ui' in style and "&#34;" not in style and "&gt;" not in style  # the CSS as written
+    # the table says what its columns count (it had no key: "Fysieke locaties 0" read as "no offer at all")
+    kwb_year = figures["population_year"]
+    assert "<th class=\"getal\">Wijken</th>" in index and "Locaties die meetellen" in index
+    assert (f"Inwoners en doelgroep (jongeren van 0 tot 25 jaar): som over de wijken (CBS op 1 januari {kwb_year})"
+            in index and "ontbreken in het register betekent niet dat er geen preventie is" in index)
     assert index.count('href="GM0765-pekela.html"') == 1  # once: the build records beside the key figures are not
     assert not list(out.rglob(".mgg-tmp"))  # no temporary file left
 

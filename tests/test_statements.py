@@ -314,7 +314,7 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
     # the sum over the wijken of KWB 2021 (dated: not today's count; CBS's own total is in Datakwaliteit)
     assert _num(rows["Inwoners (som over de wijken; CBS, 1 januari 2021)"]) == round(f["population"])
     assert _num(rows["Doelgroep (jongeren van 0 tot 25 jaar)"]) == round(f["young"])
-    sites = rows["Fysieke locaties met aanbod voor de doelgroep in het register"]
+    sites = rows["Fysieke locaties in het register die meetellen voor de doelgroep"]
     assert int(sites.split(" ")[0]) == f["sites"]
     assert rows["Wijken met hoge behoefte en lage dekking"] == str(f["cell"])
     assert rows["Doelgroep in wijken met hoge behoefte en lage dekking"] == \

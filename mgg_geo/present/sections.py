@@ -498,7 +498,7 @@ def key_figures_table(figures: dict, level: str = "wijk", spread: str = "") -> T
         [f"Doelgroep ({group.label})", fmt.number(figures["target_population"])],
         [f"Aantal {plural}", f"{fmt.number(figures['areas'])} (waarvan {fmt.number(figures['areas_ranked'])} "
                              "gerangschikt)"],
-        ["Fysieke locaties met aanbod voor de doelgroep in het register", sites_text(figures)],
+        ["Fysieke locaties in het register die meetellen voor de doelgroep", sites_text(figures)],
         *([["Die locaties per programma (leeftijden volgens het register)", programmes_text(figures)]]
           if figures.get("sites_by_programme") else []),
         ["Plekken in het register voor de gemeente (alle statussen)", register_count_text(figures)],
@@ -1385,10 +1385,25 @@ def index_table(entries: list[dict]) -> Table:
                      fmt.listing(f.get("area_wide_offers") or []) or "geen", fmt.number(f.get("areas_target_cell")),
                      fmt.percent(f.get("target_within_reach_share"))]
                     + ([Link(e["pdf"], "pdf") if e.get("pdf") else fmt.MISSING] if pdfs else []))
-    return Table(["Gemeente", "Code", "Inwoners", "Doelgroep", "Gebieden", "Fysieke locaties", "Gemeentebreed aanbod",
-                  "Hoge behoefte, lage dekking", f"Doelgroep binnen {fmt.radius(reach_km * 1000)}"]
+    reach = fmt.radius(reach_km * 1000)
+    shown = [e["figures"] for e in entries if e.get("figures")]
+    levels = {f.get("level", "wijk") for f in shown}
+    plural = {"wijk": "Wijken", "buurt": "Buurten"}.get(next(iter(levels)), "Gebieden") if len(levels) == 1 \
+        else "Gebieden"
+    groups = {f.get("target_group") for f in shown}
+    group = catalogue.target_group(next(iter(groups))).label if len(groups) == 1 and None not in groups \
+        else "de doelgroep van elk rapport"
+    years = {f.get("population_year") for f in shown}
+    year = f" op 1 januari {next(iter(years))}" if len(years) == 1 and None not in years else ""
+    key = (f"Inwoners en doelgroep ({group}): som over de {plural.lower()} (CBS{year}). Locaties die meetellen: "
+           "fysieke locaties in het register met aanbod voor de doelgroep; ontbreken in het register betekent niet "
+           "dat er geen preventie is. Hoge behoefte, lage dekking: het aantal "
+           f"{plural.lower()}. Doelgroep binnen {reach}: hemelsbreed, van een locatie die meetelt (in de gemeente "
+           "of over de grens). Elk rapport zegt wat geschat of onvolledig is.")
+    return Table(["Gemeente", "Code", "Inwoners", "Doelgroep", plural, "Locaties die meetellen",
+                  "Gemeentebreed aanbod", "Hoge behoefte, lage dekking", f"Doelgroep binnen {reach}"]
                  + (["Afdrukbaar (A4)"] if pdfs else []), rows,
-                 numeric=(2, 3, 4, 5, 7, 8))
+                 numeric=(2, 3, 4, 5, 7, 8), key=key)
 
 
 @dataclass(frozen=True)
