@@ -933,3 +933,17 @@ def test_a_proposal_beside_places_without_an_age_range_says_so_where_it_is_made(
     groningen = _text(reports.MunicipalityReport(result, "Groningen").what_if())
     assert "Binnen 3 km van stap 3 (Grunobuurt) liggen al Hanzehogeschool" in groningen
     assert "Binnen 3 km van stap 1" not in groningen and "Binnen 3 km van stap 2" not in groningen
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_the_accessibility_key_names_each_area_above_the_province_without_a_site_in_reach(result, code):
+    """Stadskanaal's Onstwedde: coverage 0% and the highest accessibility of the municipality (a youth centre 3-6 km
+    away with few young people around it); the key under the priorities says how that can be and names every such
+    area with both figures, and no other."""
+    areas = result.areas[(result.areas["gemeente_code"] == code) & result.areas["ranked"]]
+    key = _text(reports.MunicipalityReport(result, code).priorities())
+    for _, r in areas.iterrows():
+        named = f"{r['name']} (dekking 0%, bereikbaarheid {fmt.number(r['access_norm'], 2)})"
+        assert (named in key) == (r["reach"] == 0 and r["access_norm"] > 1), (code, named)
+    if code == "GM0037":
+        assert "Onstwedde (dekking 0%, bereikbaarheid 2,74)" in key

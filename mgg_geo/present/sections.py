@@ -782,6 +782,21 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
 # --------------------------------------------------------------------------- tables
 
 
+def access_text(frame: pd.DataFrame, target: str, reach: str) -> str:
+    """The key to the accessibility column: what it counts, and where it says more than the coverage (an area
+    without a site within the reach that still scores above the province's 1, named with both figures)."""
+    farthest = fmt.radius(rules.DEFAULT_ZONES[-1][0])
+    text = (f"Bereikbaarheid: het aanbod tot {farthest}, met minder gewicht naarmate het verder weg ligt, gedeeld "
+            "door de doelgroep die het deelt; 1 is het gemiddelde van de provincie.")
+    above = frame[(frame["reach"] == 0) & (frame["access_norm"] > 1)]
+    if len(above):
+        named = fmt.listing([f"{fmt.name(r['name'])} (dekking {fmt.percent(r['reach'])}, bereikbaarheid "
+                             f"{fmt.number(r['access_norm'], 2)})" for _, r in above.iterrows()])
+        text += (f" Zonder locatie binnen {reach} kan een gebied zo toch boven 1 uitkomen, als een "
+                 f"locatie iets verder weg weinig {target} om zich heen heeft: {named}.")
+    return text
+
+
 def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS) -> list[Block]:
     """Every ranked area by priority; in print only the first ``print_rows`` (the total is stated)."""
     frame = result.priorities(code)
@@ -814,9 +829,10 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
                       "gemiddelde afstand (hemelsbreed) van de doelgroep in het gebied "
                       f"tot de dichtstbijzijnde fysieke locatie. Loc. ≤ {reach}: het gemiddelde aantal locaties "
                       f"binnen {reach} van de doelgroep in het gebied. "
-                      "Bereikbaarheid: 1 is het gemiddelde van de provincie. Marge, onzeker en bereikbaarheid: zie "
-                      "Methode." + (f" {labels.ESTIMATED.capitalize()}: {labels.ESTIMATED_RULE} (zie Datakwaliteit)."
-                                    if estimated & set(frame.index) else ""))
+                      f"{access_text(frame, target_of(result).key, reach)} Marge, onzeker en bereikbaarheid: zie "
+                      "Methode."
+                      + (f" {labels.ESTIMATED.capitalize()}: {labels.ESTIMATED_RULE} (zie Datakwaliteit)."
+                         if estimated & set(frame.index) else ""))
     blocks = [Block("details", title=f"Alle {fmt.number(len(rows))} gerangschikte gebieden", table=table)]
     if len(rows) > print_rows:
         blocks.append(_p(f"Afgedrukt: de eerste {fmt.number(print_rows)} van {fmt.number(len(rows))} gerangschikte "
