@@ -947,3 +947,15 @@ def test_the_accessibility_key_names_each_area_above_the_province_without_a_site
         assert (named in key) == (r["reach"] == 0 and r["access_norm"] > 1), (code, named)
     if code == "GM0037":
         assert "Onstwedde (dekking 0%, bereikbaarheid 2,74)" in key
+
+
+def test_one_school_is_spoken_of_in_the_singular(result):
+    """Pekela has one school in the DUO list: "Alle 1 vestiging", "geen daarvan ... dus alle komen in aanmerking" and
+    "hun adres" read as if there were several (review of Pekela); Groningen, with many, keeps the plural."""
+    pekela = _text(reports.MunicipalityReport(result, "Pekela").next_school())
+    assert "1 vestiging voor voortgezet onderwijs; die heeft STORM niet volgens het register en komt dus in " \
+           "aanmerking." in pekela
+    assert "De vestiging in Pekela uit de DUO-lijst" in pekela and "omdat haar adres" in pekela
+    assert "Alle 1 " not in pekela and "alle komen" not in pekela and "hun adres" not in pekela
+    groningen = _text(reports.MunicipalityReport(result, "Groningen").next_school())
+    assert re.search(r"Alle \d+ vestigingen in Groningen uit de DUO-lijst", groningen)

@@ -697,7 +697,8 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
                  + (f"De andere {fmt.number(others)} komen in aanmerking." if others else
                     "Er blijft geen school over."))
     else:
-        head += f"; geen daarvan heeft {programme} volgens het register, dus alle komen in aanmerking."
+        head += (f"; die heeft {programme} niet volgens het register en komt dus in aanmerking." if n_schools == 1 else
+                 f"; geen daarvan heeft {programme} volgens het register, dus alle komen in aanmerking.")
     blocks.append(_p(head))
     weights = rules.NEED_WEIGHTS
     blocks.append(_p(labels.SCHOOL_OBJECTIVE.format(
@@ -749,8 +750,9 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
                f"{'staat' if approximate == 1 else 'staan'}")
         blocks.append(_p(
             f"Plaatsing: {who} bij benadering op het centrum van {'haar' if total == 1 else 'hun'} plaats ({where}), "
-            "omdat hun adres niet via de PDOK Locatieserver is opgezocht (offline of niet gevonden). Scholen in "
-            "dezelfde plaats staan dan op één punt; met adressen kan de keuze anders uitvallen.", "mgg-uitleg"))
+            f"omdat {'haar' if total == 1 else 'hun'} adres niet via de PDOK Locatieserver is opgezocht (offline of "
+            "niet gevonden). Scholen in dezelfde plaats staan dan op één punt; met adressen kan de keuze anders "
+            "uitvallen.", "mgg-uitleg"))
     elif total:
         blocks.append(_p("Plaatsing: elke kandidaat-school staat op haar adres (PDOK Locatieserver).", "mgg-uitleg"))
     listed = []
@@ -759,8 +761,8 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
                 f"voorgesteld, stap {fmt.number(r['step'])}" if r["step"] == r["step"] else "kandidaat")
         listed.append([f"{fmt.name(r['name'])} ({r['school_code']})", fmt.name(r["address"]), placement_text(r),
                        area_label(result, r["in_area"]) if r["in_area"] in result.areas.index else fmt.MISSING, role])
-    blocks.append(Block("details", title=f"Alle {fmt.count(len(listed), 'vestiging', 'vestigingen')} in {name} uit de "
-                                         "DUO-lijst", table=Table(
+    every = f"Alle {fmt.count(len(listed), 'vestiging', 'vestigingen')}" if len(listed) > 1 else "De vestiging"
+    blocks.append(Block("details", title=f"{every} in {name} uit de DUO-lijst", table=Table(
         ["Vestiging", "Adres", "Plaatsing", f"Ligt in {level_word(result, False)}", programme], listed,
         f"Vestigingen voor voortgezet onderwijs in {name} (DUO) en {programme}")))
     high = (f", van wie {fmt.number(w['after_high_need_within'])} in {level} met hoge behoefte (daar wonen "
