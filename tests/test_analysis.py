@@ -704,3 +704,22 @@ def test_a_need_variant_needs_the_whole_province(province, use_imported):
     pekela = analysis.run(municipalities=["Pekela"], draws=0, offline=True, geocode=False, reference_date="2026-01-01")
     with pytest.raises(DataError, match="province-wide"):
         analysis.need_variant(pekela)
+
+
+def test_a_rank_interval_over_a_class_border_reaches_the_other_class():
+    """Six ranked areas, two per class (ranks 1-2 high, 3-4 middle, 5-6 low): an area ranked 2 whose interval runs
+    to 3.4 reaches the middle class; one ranked 3 with 2.0-3.0 reaches the high class (the border after rank 2
+    belongs to the higher class's last rank); one at 5 with 4.0-6 reaches middle, one at 6 with 4.5-6 does not (4.5 lies
+    past the border after rank 4); the rest stay in their class."""
+    from mgg_geo.analysis import gap
+
+    frame = pd.DataFrame({"need_class": [3.0, 3, 2, 2, 1, 1, np.nan],
+                          "need_rank": [1.0, 2, 3, 4, 5, 6, np.nan],
+                          "rank_p05": [1.0, 1.6, 2.0, 3.5, 4.0, 4.5, np.nan],
+                          "rank_p95": [2.0, 3.4, 3.0, 4.0, 6.0, 6.0, np.nan]}, index=list("abcdefg"))
+    span = gap.class_span(frame)
+    assert span["need_class_high"].tolist()[:6] == [3, 3, 3, 2, 2, 1]
+    assert span["need_class_low"].tolist()[:6] == [3, 2, 2, 2, 1, 1]
+    assert span.loc["g"].isna().all()
+    without_draws = gap.class_span(frame.drop(columns=["rank_p05", "rank_p95"]))
+    assert without_draws["need_class_high"].equals(frame["need_class"])

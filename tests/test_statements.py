@@ -111,6 +111,14 @@ def _facts(result, code: str) -> dict:
     # domain with the highest score (the need index is the mean of the domain scores) and its own figures
     domains = [d for d in catalogue.DOMAINS if f"need_{d}" in areas]
     first = []
+    # the province's class borders in rank: the last rank of the high and of the middle class
+    province = result.areas[result.areas["ranked"]]
+    last_high = province.loc[province["need_class"] == 3, "need_rank"].max()
+    last_middle = province.loc[province["need_class"] == 2, "need_rank"].max()
+
+    def class_at(rank: float) -> int:
+        return 3 if rank <= last_high else 2 if rank <= last_middle else 1
+
     for c, r in top.iterrows():
         scores = r[[f"need_{d}" for d in domains]].astype(float)
         leading = domains[int(np.nanargmax(scores.to_numpy()))] if scores.notna().any() else None
@@ -118,7 +126,9 @@ def _facts(result, code: str) -> dict:
                       "young": young[c], "reach": float(r["reach"]), "domain": leading,
                       "scores": {d: float(v) for d, v in zip(domains, scores, strict=True) if pd.notna(v)},
                       "positive": bool(leading and scores[f"need_{leading}"] > 0),
-                      "indicator": r.get("leading_indicator"), "value": r.get(r.get("leading_indicator"))})
+                      "indicator": r.get("leading_indicator"), "value": r.get(r.get("leading_indicator")),
+                      "border": sorted({class_at(r["rank_p05"]), class_at(r["rank_p95"])} - {int(r["need_class"])},
+                                       reverse=True)})
     steps = result.whatif_sites[result.whatif_sites["gemeente_code"] == code]
     w = result.whatif.loc[code]
     # the active physical places without an age range (anywhere) within 3 km of the first proposed site
@@ -245,28 +255,31 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
                       f"over jongeren zelf (16–25 jaar, Gezondheidsmonitor {f['youth_year']}) zijn er alleen per "
                       "gemeente: zie Jongvolwassenen."):
         seen.add("measured")
-    elif m := re.fullmatch(r"(\d)\. (.+?): (hoge|middelmatige|lage) behoefte, (hoge|middelmatige|lage) dekking; "
-                           r"([\d.]+) jongeren, van wie (\d+)% binnen 3 km van een locatie\. (.+)", sentence):
+    elif m := re.fullmatch(r"(\d)\. (.+?): (hoge|middelmatige|lage) behoefte(?: \(op de grens met (.+?)\))?, "
+                           r"(hoge|middelmatige|lage) dekking; ([\d.]+) jongeren, van wie (\d+)% binnen 3 km van een "
+                           r"locatie\. (.+)", sentence):
         k = int(m[1]) - 1
         area = f["first"][k]
         words = {1: "lage", 2: "middelmatige", 3: "hoge"}
         assert m[2] == area["name"] + (" (onvolledige gegevens)" if f["top_partial"][k] else "")
-        assert (m[3], m[4]) == (words[area["need"]], words[area["coverage"]])
-        assert _num(m[5]) == round(area["young"]) and int(m[6]) == round(100 * area["reach"])
+        assert (m[3], m[5]) == (words[area["need"]], words[area["coverage"]])
+        # the need classes its rank interval reaches besides its own, named
+        assert (m[4] or "") == fmt.listing([words[c] for c in area["border"]]), (m[4], area["border"])
+        assert _num(m[6]) == round(area["young"]) and int(m[7]) == round(100 * area["reach"])
         label = catalogue.DOMAINS[area["domain"]].lower()
         indicator = catalogue.INDICATOR_BY_KEY[area["indicator"]]
         assert indicator.domain == area["domain"]
         if area["positive"]:  # a domain about as high (rules.NEAR_TIE) is named beside the leading one
             near = [catalogue.DOMAINS[d].lower() for d, v in area["scores"].items()
                     if d != area["domain"] and 0 < v and area["scores"][area["domain"]] - v <= rules.NEAR_TIE]
-            assert m[7].startswith(f"Vooral {label}"
+            assert m[8].startswith(f"Vooral {label}"
                                    + (f" ({fmt.listing([f'{n} bijna even hoog' for n in near])})" if near else "")
-                                   + ": "), (m[7], near)
+                                   + ": "), (m[8], near)
         else:
-            assert m[7].startswith(f"Geen domein boven het gemiddelde van de provincie; het minst gunstig is {label}:")
+            assert m[8].startswith(f"Geen domein boven het gemiddelde van de provincie; het minst gunstig is {label}:")
         own = fmt.number(area["value"], 1) if indicator.unit in indicator.label else fmt.measure(area["value"],
                                                                                                  indicator.unit)
-        assert f" {own} tegen " in m[7] and m[7].endswith(("gemiddeld over de wijken van de provincie.",
+        assert f" {own} tegen " in m[8] and m[8].endswith(("gemiddeld over de wijken van de provincie.",
                                                           "(lager betekent meer behoefte)."))
         seen.add(f"priority {k + 1}")
     elif m := re.fullmatch(r"Een eerste nieuwe locatie bij (.+?) \((.+?)\) brengt (?:naar schatting )?([\d.]+) "
@@ -959,3 +972,25 @@ def test_one_school_is_spoken_of_in_the_singular(result):
     assert "Alle 1 " not in pekela and "alle komen" not in pekela and "hun adres" not in pekela
     groningen = _text(reports.MunicipalityReport(result, "Groningen").next_school())
     assert re.search(r"Alle \d+ vestigingen in Groningen uit de DUO-lijst", groningen)
+
+
+def test_an_area_on_a_class_border_says_so_in_the_table_the_tooltip_and_the_export(result):
+    """Stadskanaal's Musselkanaal: high need by rank 40 or better, but its rank interval runs past the border
+    after rank 40, and that class alone makes it priority 1 (review of Stadskanaal): the priority table, the map
+    tooltip and the export say "op de grens met middelmatige", as page 1 does (checked above for all ten)."""
+    import json
+
+    from mgg_geo.present import export, webmap
+
+    rapport = reports.MunicipalityReport(result, "Stadskanaal")
+    area = result.areas[result.areas["name"] == "Musselkanaal"].iloc[0]
+    assert area["need_class"] == 3 and area["need_class_low"] == 2 and area["need_class_high"] == 3
+    said = "Hoge behoefte (op de grens met middelmatige), lage dekking"
+    table = _text(rapport.priorities())
+    assert said in table and "Op de grens met een andere klasse: de marge van de plaats loopt over een grens" in table
+    page = webmap.render(rapport.interactive_map())
+    fields = json.loads(re.search(r"mgg\.fields = (\[.*?\]);", page).group(1))
+    data = json.loads(re.search(r"mgg\.data = (\{.*?\});mgg\.", page).group(1))
+    tips = {f["properties"]["v"][0]: dict(zip(fields, f["properties"]["v"], strict=True)) for f in data["features"]}
+    assert tips["Musselkanaal"]["Klasse"] == said
+    assert export.export_table(result).set_index("code").at[area.name, "gap_label"] == said

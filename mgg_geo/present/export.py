@@ -40,7 +40,7 @@ def export_table(result: Analysis) -> gpd.GeoDataFrame:
     minimum = result.parameters["min_population"]
     frame = result.areas.assign(
         figures_origin=labels.figures_origin(result.vintages).reindex(result.areas.index).fillna("eigen cijfers"),
-        gap_label=labels.gap_labels(result.areas["need_class"], result.areas["coverage_class"]),
+        gap_label=labels.gap_labels(result.areas),
         below_min_population=~(pd.to_numeric(result.areas["population"], errors="coerce") >= minimum))
     extra = [c for c in frame.columns if "__" in c and not c.endswith("__suppressed")]
     cols = [c for c in EXPORT_COLUMNS if c in frame] + extra
@@ -178,7 +178,8 @@ def workbook_columns(result: Analysis) -> list[Column]:
         Column("coverage_class", "Dekkingsklasse", f"laag: minder dan {fmt.share_words(low)} binnen bereik; midden: "
                f"{fmt.share_span(low, high)}; hoog: {fmt.share_words(high)} of meer", "text"),
         Column("gap_label", "Behoefte tegen dekking", "de combinatie van behoefte- en dekkingsklasse; 'hoge behoefte, "
-               "lage dekking' is waar een nieuwe inspanning het meest oplevert", "text"),
+               "lage dekking' is waar een nieuwe inspanning het meest oplevert; 'op de grens met ...': de marge van "
+               "de plaats loopt over een grens tussen de behoefteklassen", "text"),
         Column("priority", "Prioriteit in de gemeente", "volgorde binnen de gemeente (1 eerst): klasse, dan "
                "behoefte-index; leeg: niet gerangschikt"),
         Column("unranked_reason", "Niet gerangschikt omdat", "waarom een gebied geen plaats in de prioriteiten heeft",

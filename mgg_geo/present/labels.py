@@ -226,17 +226,24 @@ def area_label(name, partial: bool = False, estimated: bool = False) -> str:
     return f"{fmt.name(name)} ({'; '.join(notes)})" if notes else fmt.name(name)
 
 
-def gap_label(need_class: float, coverage_class: float) -> str:
-    """e.g. "Hoge behoefte, lage dekking"; "geen klasse" when either class is missing."""
+def gap_label(need_class: float, coverage_class: float, reaches=()) -> str:
+    """e.g. "Hoge behoefte, lage dekking"; "geen klasse" when either class is missing. ``reaches``: the need classes
+    the area's rank interval reaches (``need_class_high``, ``need_class_low``), named when other than its own:
+    "Hoge behoefte (op de grens met middelmatige), lage dekking"."""
     if pd.isna(need_class) or pd.isna(coverage_class):
         return "geen klasse"
-    text = f"{NEED_CLASSES[int(need_class)]}, {COVERAGE_CLASSES[int(coverage_class)]}"
+    others = sorted({int(c) for c in reaches if not pd.isna(c) and int(c) != int(need_class)}, reverse=True)
+    border = (f" (op de grens met {fmt.listing([NEED_CLASSES[c].split()[0] for c in others])})" if others else "")
+    text = f"{NEED_CLASSES[int(need_class)]}{border}, {COVERAGE_CLASSES[int(coverage_class)]}"
     return text[0].upper() + text[1:]
 
 
-def gap_labels(need_class: pd.Series, coverage_class: pd.Series) -> list[str]:
-    """:func:`gap_label` per area."""
-    return [gap_label(n, c) for n, c in zip(need_class, coverage_class, strict=True)]
+def gap_labels(areas: pd.DataFrame) -> list[str]:
+    """:func:`gap_label` per area of ``areas`` (``need_class``, ``coverage_class`` and, when present, the classes its
+    rank interval reaches: ``need_class_high``, ``need_class_low``)."""
+    reach = areas.reindex(columns=["need_class_high", "need_class_low"])
+    return [gap_label(n, c, tuple(r)) for n, c, r in zip(areas["need_class"], areas["coverage_class"],
+                                                        reach.itertuples(index=False), strict=True)]
 
 
 def rank_interval_share() -> str:

@@ -347,6 +347,16 @@ def summary_blocks(result: Analysis, code: str) -> list[Block]:
 PAGE_ONE_PRIORITIES = 3
 
 
+def _reaches(r: pd.Series) -> tuple:
+    """The need classes an area's rank interval reaches (for :func:`mgg_geo.present.labels.gap_label`)."""
+    return tuple(r.get(k) for k in ("need_class_high", "need_class_low"))
+
+
+def _on_border(r: pd.Series) -> bool:
+    """Whether an area's rank interval reaches another need class than its own."""
+    return any(not fmt.is_missing(c) and c != r["need_class"] for c in _reaches(r))
+
+
 def priority_statements(result: Analysis, code: str, top: int = PAGE_ONE_PRIORITIES) -> list[str]:
     """Page 1, "Eerst aan de beurt": the first ``top`` priorities in words, each with its class, its target group,
     how many of them live within reach, and what drives its need (from the analysis)."""
@@ -355,7 +365,7 @@ def priority_statements(result: Analysis, code: str, top: int = PAGE_ONE_PRIORIT
     out = []
     for area, r in result.priorities(code).head(top).iterrows():
         text = (f"{fmt.number(r['priority'])}. {area_label(result, area)}: "
-                f"{labels.gap_label(r['need_class'], r['coverage_class']).lower()}; "
+                f"{labels.gap_label(r['need_class'], r['coverage_class'], _reaches(r)).lower()}; "
                 f"{fmt.number(r['target_population'])} {group.key}, van wie {fmt.percent(r['reach'])} binnen {reach} "
                 "van een locatie.")
         out.append(f"{text} {driver_sentence(result, area)}")
@@ -817,7 +827,7 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
                      fmt.number(r["need_rank"]) + margin + (" onzeker" if r.get("rank_uncertain") else ""), domain,
                      fmt.percent(r["reach"]), fmt.km(r["nearest_km"]), fmt.number(r[within], 1),
                      fmt.number(r["access_norm"], 2), fmt.number(r["target_population"]),
-                     labels.gap_label(r["need_class"], r["coverage_class"])])
+                     labels.gap_label(r["need_class"], r["coverage_class"], _reaches(r))])
     classes = ["" if i < print_rows else "mgg-extra" for i in range(len(rows))]
     ranked_all = int(result.figures.loc[code, "areas_ranked_province"])  # ranks are the province's
     header = ["Prio\u00adriteit", "Code", "Gebied", "Behoefte-index", "Plaats in de provincie (marge)",
@@ -831,8 +841,11 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
                       "gemiddelde afstand (hemelsbreed) van de doelgroep in het gebied "
                       f"tot de dichtstbijzijnde fysieke locatie. Loc. ≤ {reach}: het gemiddelde aantal locaties "
                       f"binnen {reach} van de doelgroep in het gebied. "
-                      f"{access_text(frame, target_of(result).key, reach)} Marge, onzeker en bereikbaarheid: zie "
-                      "Methode."
+                      f"{access_text(frame, target_of(result).key, reach)}"
+                      + (" Op de grens met een andere klasse: de marge van de plaats loopt over een grens tussen de "
+                         "behoefteklassen, dus de klasse (en de volgorde) kan anders uitvallen."
+                         if any(_on_border(r) for _, r in frame.iterrows()) else "")
+                      + " Marge, onzeker en bereikbaarheid: zie Methode."
                       + (f" {labels.ESTIMATED.capitalize()}: {labels.ESTIMATED_RULE} (zie Datakwaliteit)."
                          if estimated & set(frame.index) else ""))
     blocks = [Block("details", title=f"Alle {fmt.number(len(rows))} gerangschikte gebieden", table=table)]

@@ -535,7 +535,7 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     from mgg_geo.data import catalogue
 
     total = len(catalogue.target_group(result.parameters["target_group"]).need_indicators)
-    areas = areas.assign(gap_label=labels.gap_labels(areas["need_class"], areas["coverage_class"]),
+    areas = areas.assign(gap_label=labels.gap_labels(areas),
                          data_label=data_labels(areas, total, set(chain.estimated_areas(result, code))))
     sites = result.sites_near(code)
     layers = [Layer("Behoefte-index", mapclasses.need_classes(areas["need_index"], bins,
