@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from mgg_geo.data import cache, imports, sources
+from mgg_geo.data import cache, imports, kinds, sources
 from mgg_geo.errors import DataError
 
 KWB_ROWS = [
@@ -94,6 +94,23 @@ def test_import_boundaries_reprojects_to_rd(tmp_path):
     frame = entry.load()
     assert entry.manifest["level"] == "wijk" and frame.crs.to_epsg() == 28992
     assert frame.total_bounds[0] > 200_000  # metres, not degrees
+    assert "simplified_by" not in entry.manifest  # nothing in the file says who simplified it
+    # a cartomap/nl extract tells by its own column: its maps and sources credit cartomap (CBS's terms)
+    gdf.assign(cartomap_feature_id=["a", "b"]).to_file(tmp_path / "cartomap.geojson", driver="GeoJSON")
+    manifest = imports.import_boundaries(tmp_path / "cartomap.geojson", year=2024).manifest
+    assert manifest["simplified_by"] == "cartomap/nl"
+    assert "gegeneraliseerde grenzen, vereenvoudigd door cartomap/nl, voor weergave vereenvoudigd" in \
+        kinds.BOUNDARIES.attribution_line(manifest)
+    # wijken dissolved from those buurten say so in a column of their own: they take the buurten's credit
+    buurten = gpd.GeoDataFrame({"statcode": ["BU00470000"], "cartomap_feature_id": ["a"]},
+                               geometry=[box(6.85, 53.09, 6.88, 53.11)], crs="EPSG:4326")
+    buurten.to_file(tmp_path / "buurten.geojson", driver="GeoJSON")
+    gdf.assign(geometry_derived_from="dissolved buurten").to_file(tmp_path / "wijken2.geojson", driver="GeoJSON")
+    wijken = imports.import_boundaries(tmp_path / "wijken2.geojson", year=2023).manifest
+    assert wijken["derived_from"] == "buurt" and sources.simplified_by(wijken) is None  # no buurten of 2023 yet
+    imports.import_boundaries(tmp_path / "buurten.geojson", year=2023)
+    assert sources.simplified_by(wijken) == "cartomap/nl"
+    assert sources.simplified_by(entry.manifest) is None
     with pytest.raises(DataError, match="no buurt of the province"):
         imports.import_boundaries(path, level="buurt", year=2024)
 

@@ -63,6 +63,7 @@ def test_batch_two_municipalities_and_overview(rendered):
         assert (out / "notebooks" / f"{name}.ipynb").exists()
         assert '<html lang="nl">' in html and "Bronnen" in html
         assert "Kadaster / Centraal Bureau voor de Statistiek" in html
+        assert "vereenvoudigd door cartomap/nl" in html  # the shared boundary files are cartomap/nl extracts
         assert "rapport.key_figures()" not in html and "gemeente_code =" not in html  # no code in the report
         assert 'src="http' not in html and "cdnjs" not in html  # nothing from the internet
         assert (out / f"{name}.html").stat().st_size <= 2 * 1024 * 1024

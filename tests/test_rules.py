@@ -147,6 +147,10 @@ def test_one_attribution_line_for_every_map():
     line = "Kaart: Kadaster / Centraal Bureau voor de Statistiek, 2024; vereenvoudigd voor weergave."
     assert mapclasses.attribution(2024) == line
     assert mapclasses.attribution(2024, background=True).startswith(line + " Achtergrond")
+    # boundaries simplified by others (an imported cartomap/nl extract: its manifest says so) are credited too
+    assert mapclasses.attribution({"year": 2024, "simplified_by": "cartomap/nl"}) == (
+        "Kaart: Kadaster / Centraal Bureau voor de Statistiek, 2024; vereenvoudigd door cartomap/nl en voor weergave.")
+    assert mapclasses.attribution({"year": 2024}) == line
     named = [p.relative_to(PACKAGE) for p in [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.j2")]
              if "Centraal Bureau voor de Statistiek" in p.read_text(encoding="utf-8")]
     assert named == [Path("data/catalogue.py")]

@@ -103,6 +103,11 @@ def boundary_attribution(year) -> str:
     return f"{BOUNDARY_HOLDER}, {year}"
 
 
+#: Who simplified an imported boundary file, told by a column of its own (the cartomap/nl extracts carry
+#: ``cartomap_feature_id``): its attribution adds "vereenvoudigd door <name>" (CBS's terms for simplified geometry).
+SIMPLIFIED_BY: dict[str, str] = {"cartomap": "cartomap/nl"}
+
+
 def table(table_id: str | None) -> Table | None:
     """The catalogue entry of ``table_id`` (None when unknown)."""
     return TABLE_BY_ID.get(str(table_id or "").upper())

@@ -247,10 +247,15 @@ def import_boundaries(path: str | Path, *, level: str | None = None, year: int |
         if year is None:
             raise DataError(f"{path}: cannot tell the boundary year; pass --year YYYY.")
     frame = tables.tidy_boundaries(gdf, level=level, origin=str(path))
+    simplified = next((name for prefix, name in catalogue.SIMPLIFIED_BY.items()
+                       if any(str(c).lower().startswith(prefix) for c in gdf.columns)), None)
+    derived = _column(gdf, "geometry_derived_from")  # e.g. "dissolved buurten": the buurt file's simplification
+    from_buurten = bool(derived) and gdf[derived].astype(str).str.contains("buurt", case=False).any()
     manifest = {
         "kind": "boundaries", "year": int(year), "indeling": int(year), "level": level, "table_id": "import",
         "title": f"CBS {level}grenzen {year} ({path.name})", "modified": None, **_file_fields(path),
         "attribution": catalogue.boundary_attribution(year), "columns": {},
+        **({"simplified_by": simplified} if simplified else {}), **({"derived_from": "buurt"} if from_buurten else {}),
     }
     return cache.store(frame, manifest)
 

@@ -112,9 +112,11 @@ class SourceKind:
         return str(table) if table else "onbekende tabel"
 
     def attribution_line(self, manifest: dict) -> str:
-        """The attribution of this kind's table, filled from its manifest."""
+        """The attribution of this kind's table, filled from its manifest (``simplified``: who simplified an
+        imported geometry, when the manifest says)."""
+        by = manifest.get("simplified_by")
         return self.attribution.format(title=manifest.get("title") or self.title, table=self.cite(manifest),
-                                       year=manifest.get("year"))
+                                       year=manifest.get("year"), simplified=f", vereenvoudigd door {by}" if by else "")
 
     def import_command(self, file: str = "FILE", **values) -> str:
         """The import command with ``values`` of its options filled in, e.g. ``mgg-geo import kwb FILE --year 2024``."""
@@ -173,8 +175,8 @@ HEALTH = _figures("health", "RIVM/GGD'en/CBS Gezondheid per wijk en buurt", "de 
 BOUNDARIES = SourceKind(
     name="boundaries", cache_kind="boundaries", role="areas", title="CBS Wijk- en buurtkaart (gebiedsindeling)",
     noun="de grenzen", short="grenzen",
-    attribution=f"Kaarten: {catalogue.BOUNDARY_HOLDER}, {{table}}; gegeneraliseerde grenzen, voor weergave "
-                "vereenvoudigd.",
+    attribution=f"Kaarten: {catalogue.BOUNDARY_HOLDER}, {{table}}; gegeneraliseerde grenzen{{simplified}}, voor "
+                "weergave vereenvoudigd.",
     load="sources:boundaries", importer="imports:import_boundaries",
     import_help="boundaries as GeoJSON or GeoPackage", file_help="the GeoJSON or GeoPackage file",
     download="download the CBS wijk- en buurtkaart or gebiedsindelingen {year} as GeoJSON/GeoPackage",

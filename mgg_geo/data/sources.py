@@ -289,6 +289,15 @@ def boundaries_at(year: int, level: str, *, offline: bool = False) -> Dataset | 
         return None
 
 
+def simplified_by(manifest: dict) -> str | None:
+    """Who simplified a boundary layer (for its attribution): its own manifest's ``simplified_by``, or, for a layer
+    made of dissolved buurten (``derived_from``), that of the cached buurten of its year; None when nothing says."""
+    if manifest.get("simplified_by") or manifest.get("derived_from") != "buurt":
+        return manifest.get("simplified_by")
+    entry = cache.find("boundaries", year=manifest.get("year"), level="buurt")
+    return entry.manifest.get("simplified_by") if entry is not None else None
+
+
 def boundary_years(level: str) -> list[int]:
     """The years of the ``level`` boundaries in the cache, newest first."""
     level = regions.check_level(level)

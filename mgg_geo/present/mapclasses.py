@@ -93,11 +93,18 @@ class Classes:
         return self.colours.isna()
 
 
-def attribution(year, *, background: bool = False) -> str:
+def attribution(boundaries, *, background: bool = False) -> str:
     """The attribution line of every map, static or interactive: "Kaart: <the boundaries' holder>, 2024; vereenvoudigd
     voor weergave." (:func:`mgg_geo.data.catalogue.boundary_attribution`; ``background``: and the optional
-    OpenStreetMap layer of an interactive map)."""
-    line = f"Kaart: {catalogue.boundary_attribution(year)}; vereenvoudigd voor weergave."
+    OpenStreetMap layer of an interactive map).
+
+    ``boundaries`` is the boundaries' year, or their source manifest: then a file simplified by others (its
+    ``simplified_by``) is credited too: "...; vereenvoudigd door cartomap/nl en voor weergave."
+    """
+    manifest = boundaries if isinstance(boundaries, dict) else {"year": boundaries}
+    by = manifest.get("simplified_by")
+    line = (f"Kaart: {catalogue.boundary_attribution(manifest.get('year', ''))}; vereenvoudigd "
+            f"{f'door {by} en ' if by else ''}voor weergave.")
     return line + (" Achtergrond (optioneel): © OpenStreetMap-bijdragers." if background else "")
 
 

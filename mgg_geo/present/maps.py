@@ -451,7 +451,8 @@ def _scale_label(value, unit: str) -> str:
 
 def _attribution(fig, year) -> None:
     """The attribution line (:func:`~mgg_geo.present.mapclasses.attribution`) at the foot of a map figure: every
-    static map draws it here."""
+    static map draws it here (``year``, as of every map function: the boundaries' year, or their source manifest,
+    which also says who simplified them)."""
     fig.text(0.01, 0.01, attribution(year), fontsize=SMALL_PT, color="#555555")
 
 
@@ -489,7 +490,7 @@ def _legend_column(fig, ax, handles: list, title: str, *, grid: bool = False) ->
                                         _GRID_IN[0] / width, _GRID_IN[1] / height]))
 
 
-def class_map(areas: gpd.GeoDataFrame, classes: Classes, *, title: str, year: int | str = "", sites=None,
+def class_map(areas: gpd.GeoDataFrame, classes: Classes, *, title: str, year: int | str | dict = "", sites=None,
               outlines: gpd.GeoDataFrame | None = None, code: str | None = None, alt: str = "",
               caption: str = "", partial: pd.Series | None = None) -> Figure:
     """A static map of areas in ``classes`` with the full legend, map context and optional sites.
@@ -519,7 +520,7 @@ def class_map(areas: gpd.GeoDataFrame, classes: Classes, *, title: str, year: in
 
 
 def choropleth(areas: gpd.GeoDataFrame, column: str, *, title: str, legend_title: str, colours=SEQUENTIAL,
-               k: int = 5, decimals: int = 1, unit: str = "", year: int | str = "", sites=None,
+               k: int = 5, decimals: int = 1, unit: str = "", year: int | str | dict = "", sites=None,
                caption: str = "") -> Figure:
     """Any column in quantile classes (for exploring in a notebook; reports use the fixed classes)."""
     classes = quantile_classes(areas[column], k=k, colours=colours, decimals=decimals, unit=unit, title=legend_title)
@@ -579,7 +580,7 @@ def _no_data_handle(classes: Classes) -> Patch:
     return Patch(facecolor=NO_DATA_COLOUR, edgecolor=NO_DATA_EDGE, hatch=NO_DATA_HATCH, label=classes.no_data)
 
 
-def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", sites=None, caption: str = "",
+def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str | dict = "", sites=None, caption: str = "",
               outlines: gpd.GeoDataFrame | None = None, code: str | None = None,
               named: dict[str, tuple[str, str]] | None = None, size=MAP_SIZE, heights=None,
               key: bool = True, reach_m: float | None = None) -> Figure:
@@ -608,7 +609,7 @@ def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str = "", site
 ROW_IN, STRIP_IN = 2.6, 1.75
 
 
-def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "", outlines: gpd.GeoDataFrame | None = None,
+def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str | dict = "", outlines: gpd.GeoDataFrame | None = None,
                     codes: list[str] | None = None, legend: bool = True, caption: str = "",
                     reach_m: float | None = None) -> Figure:
     """Municipalities side by side in the 3x3 classes, two per row (each map 8.7 cm wide in print); with ``legend``
@@ -661,7 +662,7 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str = "", outlines: 
 
 
 def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.GeoDataFrame, *, existing=None,
-               year: int | str = "", outlines: gpd.GeoDataFrame | None = None, code: str | None = None,
+               year: int | str | dict = "", outlines: gpd.GeoDataFrame | None = None, code: str | None = None,
                target: str = "jongeren", reach_m: float | None = None) -> Figure:
     """The suggested new sites (numbered stars) and how much coverage each area gains (within ``reach_m`` metres,
     default :data:`mgg_geo.rules.REACH_M`)."""

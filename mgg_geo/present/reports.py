@@ -96,7 +96,7 @@ class MunicipalityReport(_Report):
         self.name = regions.MUNICIPALITIES[self.code]
         self.areas = result.areas[result.areas["gemeente_code"] == self.code]
         self.sites = result.sites_near(self.code)
-        self.year = kinds.BOUNDARIES.of(result.sources)["year"]
+        self.boundaries = kinds.BOUNDARIES.of(result.sources)  # their year and who simplified them: the attribution
         self.outlines = result.municipalities if len(result.municipalities) else None
 
     def title(self) -> Html:
@@ -148,7 +148,7 @@ class MunicipalityReport(_Report):
         classes = mapclasses.need_classes(self.areas["need_index"], self._need_bins(),
                                     scope=self.result.map_breaks.get("scope", "provincie"))
         return maps.class_map(self.areas, classes, title=f"Behoefte-index per {level_word(self.result, False)}",
-                              year=self.year, outlines=self.outlines, code=self.code,
+                              year=self.boundaries, outlines=self.outlines, code=self.code,
                               caption="Oranje: meer behoefte dan gemiddeld in de provincie; paars: minder. Gearceerd: "
                                       "geen gegevens (te weinig cijfers voor een score)." + self._partial_caption(),
                               partial=self.areas["partial_data"])
@@ -157,7 +157,7 @@ class MunicipalityReport(_Report):
         """The coverage measure in its three fixed classes, with the physical sites."""
         reach_m = self.result.parameters["reach_m"]
         return maps.class_map(self.areas, mapclasses.coverage_classes(self.areas["reach"], reach_m), sites=self.sites,
-                              year=self.year, outlines=self.outlines, code=self.code,
+                              year=self.boundaries, outlines=self.outlines, code=self.code,
                               title=f"Dekking: {target_of(self.result).key} binnen {fmt.radius(reach_m)} van een "
                                     "locatie",
                               caption=f"Dekking: het deel van de doelgroep dat binnen {fmt.radius(reach_m)} "
@@ -169,7 +169,7 @@ class MunicipalityReport(_Report):
         """Need against coverage in the 3x3 classes, with the physical sites and the first priorities named (page 1)."""
         top = self.result.priorities(self.code).head(PAGE_ONE_PRIORITIES)
         named = {area: (fmt.number(r["priority"]), fmt.name(r["name"])) for area, r in top.iterrows()}
-        return maps.bivariate(self.areas, title="", year=self.year, sites=self.sites,
+        return maps.bivariate(self.areas, title="", year=self.boundaries, sites=self.sites,
                               outlines=self.outlines, code=self.code, named=named, heights=PAGE_ONE_MAP_HEIGHTS,
                               key=False,
                               caption="Waar is het tekort het grootst? Zwart: hoge behoefte en lage dekking. Met "
@@ -189,7 +189,7 @@ class MunicipalityReport(_Report):
         """The suggested new sites on a map and in a table, with the effect on coverage."""
         sites = self.result.whatif_sites[self.result.whatif_sites["gemeente_code"] == self.code]
         effect = self.result.whatif_areas[self.result.whatif_areas["gemeente_code"] == self.code]
-        figure = maps.whatif_map(self.areas, effect, sites, existing=self.sites, year=self.year,
+        figure = maps.whatif_map(self.areas, effect, sites, existing=self.sites, year=self.boundaries,
                                  outlines=self.outlines, code=self.code, target=target_of(self.result).key,
                                  reach_m=self.result.parameters["reach_m"]) \
             if len(sites) else None
@@ -244,7 +244,7 @@ class ProvinceReport(_Report):
 
     def __init__(self, result: Analysis):
         self.result = result
-        self.year = kinds.BOUNDARIES.of(result.sources)["year"]
+        self.boundaries = kinds.BOUNDARIES.of(result.sources)  # their year and who simplified them: the attribution
 
     def title(self) -> Html:
         """The heading and subtitle of the overview."""
@@ -342,14 +342,14 @@ class ProvinceReport(_Report):
         order = list(self.result.figures.sort_values("province_rank").index)
         first, rest = order[:SMALL_MULTIPLES_FIRST], order[SMALL_MULTIPLES_FIRST:]
         names = [regions.MUNICIPALITIES[c] for c in first]
-        figures = [maps.small_multiples(self.result.areas, year=self.year, outlines=outlines, codes=first,
+        figures = [maps.small_multiples(self.result.areas, year=self.boundaries, outlines=outlines, codes=first,
                                         legend=not rest, reach_m=self.result.parameters["reach_m"],
                                         caption=f"Behoefte tegen dekking per gemeente, in de volgorde van de "
                                                 f"rangschikking: {fmt.listing(names)}."
                                         + ("" if rest else f" {SMALL_MULTIPLES_CAPTION}"))]
         if rest:
             figures.append(maps.small_multiples(
-                self.result.areas, year=self.year, outlines=outlines, codes=rest,
+                self.result.areas, year=self.boundaries, outlines=outlines, codes=rest,
                 reach_m=self.result.parameters["reach_m"],
                 caption=f"Vervolg: {fmt.listing([regions.MUNICIPALITIES[c] for c in rest])}. "
                         f"{SMALL_MULTIPLES_CAPTION}"))

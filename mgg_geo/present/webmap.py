@@ -550,7 +550,7 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     rows = {k: v for k, v in tooltip_rows(result.parameters.get("reach_m")).items() if k in areas}
     return interactive(areas, layers, tooltip=rows, sites=sites,
                        schools=schools, programme=programme,
-                       year=kinds.BOUNDARIES.of(result.sources)["year"], outlines=outlines, code=code,
+                       year=kinds.BOUNDARIES.of(result.sources), outlines=outlines, code=code,
                        title=f"Kaart {regions.MUNICIPALITIES[code]} – Mentaal Gezond Groningen",
                        heading=f"Kaart van {regions.MUNICIPALITIES[code]}: behoefte en dekking per "
                                f"{'wijk' if result.parameters.get('level', 'wijk') == 'wijk' else 'buurt'}",
@@ -574,7 +574,7 @@ def figures_sources(result) -> str:
 
 
 def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], legend_title: str = "",
-                sites=None, schools=None, programme: str = "STORM", year: int | str = "",
+                sites=None, schools=None, programme: str = "STORM", year: int | str | dict = "",
                 title: str = "Mentaal Gezond Groningen", heading: str = "", report_href: str | None = None,
                 outlines: gpd.GeoDataFrame | None = None, code: str | None = None, partial: pd.Series | None = None,
                 partial_note: str = "te veel behoeftecijfers ontbreken", sources: str = ""):
