@@ -351,8 +351,9 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
     assert held.endswith({0: "waarvan geen meetelt", f["held"]: "meetel" + ("len" if f["held"] > 1 else "t")}.get(
         f["counted"], f"waarvan {f['counted']} meetel" + ("len" if f["counted"] > 1 else "t")))
     if f["excluded"]:
-        assert rows["Initiatieven zonder leeftijdsbereik (niet meegeteld)"] == \
-            f"{len(f['excluded'])}: {fmt.listing(f['excluded'])}"
+        # with what counting them would do (tested against the run that counts them, below)
+        assert rows["Initiatieven zonder leeftijdsbereik (niet meegeteld)"].startswith(
+            f"{len(f['excluded'])}: {fmt.listing(f['excluded'])}")
     else:
         assert "Initiatieven zonder leeftijdsbereik (niet meegeteld)" not in rows
 
@@ -880,7 +881,14 @@ def test_the_province_ranking_says_what_its_figures_rest_on(result):
     text = re.sub(r"\s+", " ", _text(reports.ProvinceReport(result).ranking()))
     order = result.figures.sort_values("province_rank").index
     facts = {code: _facts(result, code) for code in order}
-    left = [f"in {f['name']} {fmt.listing(f['excluded'])}" for f in facts.values() if f["excluded"]]
+    # each with what counting them would do to the coverage, where it would change (tested against the run that
+    # counts them above)
+    shares = result.figures["target_within_reach_share"]
+    counted = result.figures["target_within_reach_share_with_uncounted"]
+    left = [f"in {f['name']} {fmt.listing(f['excluded'])}"
+            + (f" (meegeteld voor de hele doelgroep: dekking {fmt.percent(counted[c])} in plaats van "
+               f"{fmt.percent(shares[c])})" if fmt.percent(counted[c]) != fmt.percent(shares[c]) else "")
+            for c, f in facts.items() if f["excluded"]]
     assert len(left) >= 3
     assert ("Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt: " + "; ".join(left)
             + ". Met een leeftijdsbereik kunnen de dekking en de volgorde anders uitvallen") in text
@@ -994,3 +1002,31 @@ def test_an_area_on_a_class_border_says_so_in_the_table_the_tooltip_and_the_expo
     tips = {f["properties"]["v"][0]: dict(zip(fields, f["properties"]["v"], strict=True)) for f in data["features"]}
     assert tips["Musselkanaal"]["Klasse"] == said
     assert export.export_table(result).set_index("code").at[area.name, "gap_label"] == said
+
+
+def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_that_counts_them_gives(result,
+                                                                                                      imported_cache):
+    """The key figures and the province's caveat say what the coverage would be with the initiatives without an age
+    range counted (Pekela 62% instead of 0%, Veendam 77%: the reviews found the ranking rests on leaving them out);
+    the run that counts them (include_unknown_ages) gives the same share in every municipality."""
+    from mgg_geo import analysis, settings
+
+    saved = settings.CACHE_DIR
+    settings.CACHE_DIR = imported_cache
+    try:
+        counting = analysis.run(draws=0, offline=True, geocode=False, reference_date="2026-01-01",
+                                include_unknown_ages=True)
+    finally:
+        settings.CACHE_DIR = saved
+    changed = 0
+    for code in regions.MUNICIPALITIES:  # also across the border: Veendam's youth centre reaches Midden-Groningen
+        said = result.figures.at[code, "target_within_reach_share_with_uncounted"]
+        assert said == pytest.approx(counting.figures.at[code, "target_within_reach_share"]), code
+        changed += fmt.percent(said) != fmt.percent(result.figures.at[code, "target_within_reach_share"])
+    assert changed >= 3
+    rows = _text(reports.MunicipalityReport(result, "Pekela").key_figures())
+    assert "De Badde (welzijnsorganisatie gemeente Pekela); meegeteld voor de hele doelgroep: dekking 62% in plaats " \
+           "van 0%" in rows
+    caveats = " ".join(sections.ranking_caveats(result))
+    assert "in Veendam Jongerencentrum Break! (deBasis Veendam) (meegeteld voor de hele doelgroep: dekking 77% in " \
+           "plaats van 0%)" in caveats

@@ -210,6 +210,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         raise DataError(_absent(absent, p.level, year))
     points = population_points(frame, p.level, group, offline=p.offline)
     province = classify_areas(province, sites, points, p, group)
+    province["reach_with_uncounted"] = reach_with(province, sites, excluded, points, group)
     outcomes, people = ({code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
                                               points=points, k=p.k, demand=group.demand, objective=objective)
                          for code in munis} for objective in whatif.OBJECTIVES)
@@ -421,6 +422,17 @@ def excluded_sites(excluded: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Da
     return frame
 
 
+def reach_with(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, excluded: gpd.GeoDataFrame,
+               points: coverage.Points, group: catalogue.TargetGroup) -> pd.Series:
+    """Per area, the coverage (share of the target group within the reach) if the initiatives left out for want
+    of an age range counted too, as if they reached the whole target group: what filling in their ages could do
+    at most. NaN everywhere when none is left out (nothing would change)."""
+    if not len(excluded) or coverage.is_area_wide(excluded).all():
+        return pd.Series(np.nan, index=areas.index)
+    both = gpd.GeoDataFrame(pd.concat([sites, excluded[~coverage.is_area_wide(excluded)]]), crs=sites.crs)
+    return coverage.coverage(areas, both, points=points, demand=group.demand)["reach"]
+
+
 def uncounted_near(result: Analysis, points: gpd.GeoSeries) -> list[list[str]]:
     """Per point (a proposed site or school), the names of the initiatives left out for want of an age range
     (:attr:`Analysis.excluded`) whose place lies within the reach of the run (``reach_m``, metres) of it: offer
@@ -545,6 +557,10 @@ def key_figures(result: Analysis, code: str, median_nearest_km: float | None = N
         "mean_need_index": float(need_index.mean()) if need_index.notna().any() else None,
         "target_within_reach": within,
         "target_within_reach_share": within / target if target else None,
+        # with the initiatives without an age range counted (for the whole target group): None when none is left out
+        "target_within_reach_share_with_uncounted": (
+            float((areas["target_population"] * areas["reach_with_uncounted"]).sum()) / target
+            if target and "reach_with_uncounted" in areas and areas["reach_with_uncounted"].notna().any() else None),
         "reach_km": result.parameters.get("reach_m", rules.REACH_M) / 1000.0,
         "median_nearest_km": None if median_nearest_km is None or np.isnan(median_nearest_km)
         else float(median_nearest_km),

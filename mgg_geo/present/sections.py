@@ -206,16 +206,26 @@ def excluded_text(figures: dict) -> str:
             "register.")
 
 
+def uncounted_share_text(figures: dict) -> str:
+    """What counting the initiatives without an age range could do to the coverage: "meegeteld voor de hele
+    doelgroep: dekking 62% in plaats van 0%" ('' when none is left out or nothing would change)."""
+    share, now = figures.get("target_within_reach_share_with_uncounted"), figures.get("target_within_reach_share")
+    if fmt.is_missing(share) or fmt.is_missing(now) or fmt.percent(share) == fmt.percent(now):
+        return ""
+    return f"meegeteld voor de hele doelgroep: dekking {fmt.percent(share)} in plaats van {fmt.percent(now)}"
+
+
 def ranking_caveats(result: Analysis) -> list[str]:
     """Under the province's ranking, what its figures rest on, as the municipality reports say it per municipality:
     the initiatives left out for want of an age range (named), the physical sites placed approximately, and the
     areas with estimated figures (:func:`mgg_geo.analysis.chain.estimated_areas`); empty when none applies."""
     figures = result.figures.sort_values("province_rank")
     out = []
-    left = [(f["gemeente"], f["excluded_names"]) for _, f in figures.iterrows() if f["excluded_names"]]
+    left = [f for _, f in figures.iterrows() if f["excluded_names"]]
     if left:
         out.append("Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt: "
-                   + "; ".join(f"in {name} {fmt.listing(names)}" for name, names in left)
+                   + "; ".join(f"in {f['gemeente']} {fmt.listing(f['excluded_names'])}"
+                               + (f" ({uncounted_share_text(f)})" if uncounted_share_text(f) else "") for f in left)
                    + ". Met een leeftijdsbereik kunnen de dekking en de volgorde anders uitvallen; vul dit aan in het "
                      "register.")
     rough, total = int(figures["sites_approximate"].sum()), int(figures["sites_physical"].sum())
@@ -516,7 +526,8 @@ def key_figures_table(figures: dict, level: str = "wijk", spread: str = "") -> T
     ]
     if figures["excluded_unknown_age"]:
         rows.append(["Initiatieven zonder leeftijdsbereik (niet meegeteld)",
-                     f"{fmt.number(figures['excluded_unknown_age'])}: {fmt.listing(figures['excluded_names'])}"])
+                     f"{fmt.number(figures['excluded_unknown_age'])}: {fmt.listing(figures['excluded_names'])}"
+                     + (f"; {uncounted_share_text(figures)}" if uncounted_share_text(figures) else "")])
     rows += [
         [f"Doelgroep binnen {reach} van een locatie (dekking)",
          fmt.percent(figures["target_within_reach_share"]) if figures["sites_physical"]
