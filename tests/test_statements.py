@@ -1030,3 +1030,23 @@ def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_
     caveats = " ".join(sections.ranking_caveats(result))
     assert "in Veendam Jongerencentrum Break! (deBasis Veendam) (meegeteld voor de hele doelgroep: dekking 77% in " \
            "plaats van 0%)" in caveats
+
+
+def test_the_interactive_map_shows_the_sites_its_distances_rest_on_and_the_uncounted_places(result):
+    """Veendam's wijken lie 5-25 km from the nearest counted site and its map showed none (only sites within 5 km);
+    Pekela's map did not show Club P.kel and De Badde, which page 1 names (reviews of the maps, Stadskanaal, Pekela
+    and Veendam): the map holds each area's nearest counted site and, grey, the places without an age range."""
+    from mgg_geo.present import mapclasses, webmap
+
+    for code in ("GM0047", "GM0765", "GM0037"):
+        page = webmap.render(reports.MunicipalityReport(result, code).interactive_map())
+        shown = json.loads(re.search(r"mgg\.initiatives = (\{.*?\});", page).group(1))
+        names = {row[2]: shown["programmes"][row[3]] for row in shown["rows"]}
+        counted = result.sites[~result.sites["area_wide"].fillna(False).astype(bool)]
+        areas = result.areas[result.areas["gemeente_code"] == code]
+        for point in areas.geometry.representative_point():
+            nearest = counted.iloc[int(counted.distance(point).to_numpy().argmin())]
+            assert names.get(nearest["name"]) == nearest["programme"], (code, nearest["name"])
+        mine = result.excluded[(result.excluded["gemeente_code"] == code) & result.excluded["point_x"].notna()]
+        assert len(mine) and all(names.get(n) == mapclasses.UNCOUNTED for n in mine["name"]), code
+        assert f"grijs: {mapclasses.UNCOUNTED}" in page

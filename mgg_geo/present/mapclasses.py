@@ -55,6 +55,9 @@ DIVERGING = ("#542788", "#998ec3", "#d8daeb", "#fee0b6", "#f1a340", "#b35806")
 #: Site symbols by programme; any other programme, or several on one point, in :data:`OTHER_COLOUR`.
 PROGRAMME_COLOURS = {"STORM": "#1b9e77", "KoPPeLing": "#d95f02", "Move aHead": "#7570b3"}
 OTHER_COLOUR = "#666666"
+#: The programme an initiative left out for want of an age range shows on the interactive map, in its own colour.
+UNCOUNTED = "telt niet mee: geen leeftijdsbereik in het register"
+UNCOUNTED_COLOUR = "#bdbdbd"
 #: Fixed coverage classes (see :data:`mgg_geo.rules.COVERAGE_BREAKS`): laag, midden, hoog.
 COVERAGE_CLASS_COLOURS = {1: "#deebf7", 2: "#6baed6", 3: "#08519c"}
 #: Distance to the nearest site: up to each radius of the site counts (:data:`mgg_geo.rules.RADII_M`) and beyond.

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from mgg_geo import rules, settings
@@ -459,7 +460,8 @@ def _site_rows(sites: gpd.GeoDataFrame) -> tuple[list, list, list, list]:
              placements.index(pl) if pl in placements else 0]
             for g, name, p, pl in zip(physical.geometry, physical["name"], physical["programme"],
                                       physical["placement"], strict=True)]
-    colours = [mapclasses.PROGRAMME_COLOURS.get(p, mapclasses.OTHER_COLOUR) for p in programmes]
+    colours = [mapclasses.UNCOUNTED_COLOUR if p == mapclasses.UNCOUNTED else
+               mapclasses.PROGRAMME_COLOURS.get(p, mapclasses.OTHER_COLOUR) for p in programmes]
     return rows, programmes, colours, [labels.PLACEMENTS[p] for p in placements]
 
 
@@ -537,7 +539,13 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     total = len(catalogue.target_group(result.parameters["target_group"]).need_indicators)
     areas = areas.assign(gap_label=labels.gap_labels(areas),
                          data_label=data_labels(areas, total, set(chain.estimated_areas(result, code))))
-    sites = result.sites_near(code)
+    # every site the distances can rest on (the farthest area's distance, 5 km at least) and, apart, the places
+    # left out for want of an age range (the reviews found the distances resting on sites the map did not show)
+    farthest = pd.to_numeric(areas["nearest_km"], errors="coerce").replace(np.inf, np.nan).max()
+    around = max(max(rules.RADII_M), 1000 * farthest if farthest == farthest else 0)
+    uncounted = result.excluded_near(code, around).assign(programme=mapclasses.UNCOUNTED, area_wide=False)
+    sites = pd.concat([result.sites_near(code, around), uncounted]) if len(uncounted) else result.sites_near(
+        code, around)
     layers = [Layer("Behoefte-index", mapclasses.need_classes(areas["need_index"], bins,
                                                               scope=result.map_breaks.get("scope", "provincie"))),
               Layer("Dekking", mapclasses.coverage_classes(areas["reach"], result.parameters.get("reach_m"))),
@@ -690,8 +698,11 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
             '<div style="margin-top:4px"><div><span class="mgg-teken" style="border-radius:50%;'
             f'background:{colour};border:1px solid #000"></span>rondje: locatie op een exacte plek of adres '
             '(kleur: programma)</div><div><span class="mgg-teken" style="border-radius:50%;background:#fff;'
-            f'border:2px dashed {colour}"></span>open rondje: plek bij benadering</div><div>getal in een cirkel: '
-            "zoveel locaties dicht bij elkaar; klik om ze te zien</div></div>")
+            f'border:2px dashed {colour}"></span>open rondje: plek bij benadering</div>'
+            + (f'<div><span class="mgg-teken" style="border-radius:50%;background:{mapclasses.UNCOUNTED_COLOUR};'
+               f'border:1px solid #000"></span>grijs: {html.escape(mapclasses.UNCOUNTED)} (niet in de dekking en de '
+               "afstand)</div>" if mapclasses.UNCOUNTED in data["initiatives"]["programmes"] else "")
+            + "<div>getal in een cirkel: zoveel locaties dicht bij elkaar; klik om ze te zien</div></div>")
     root.html.add_child(Raw(
         "<script>" + "".join(f"mgg.{k} = {safe_json(v)};" for k, v in data.items()) + "</script>" + HATCH_SVG
         + f'<div class="mgg-kop"><h1>{html.escape(heading or title)}</h1>{back}</div>'
