@@ -279,8 +279,16 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
             assert m[8].startswith(f"Geen domein boven het gemiddelde van de provincie; het minst gunstig is {label}:")
         own = fmt.number(area["value"], 1) if indicator.unit in indicator.label else fmt.measure(area["value"],
                                                                                                  indicator.unit)
-        assert f" {own} tegen " in m[8] and m[8].endswith(("gemiddeld over de wijken van de provincie.",
-                                                          "(lager betekent meer behoefte)."))
+        assert f" {own} tegen " in m[8]
+        # a figure on the favourable side of the value it is scored against says so (only where no domain is above)
+        shown, versus = (float(t.replace(".", "").replace(",", ".")) for t in
+                         re.search(r" (?:€ )?([\d.,]+)%? tegen (?:€ )?([\d.,]+)", m[8]).groups())
+        favourable = (shown - versus) * indicator.direction < 0  # as printed (WOZ in euros, the value in thousands)
+        notes = [n for n, on in (("lager betekent meer behoefte", indicator.direction < 0),
+                                 ("ook dit cijfer is gunstiger dan gemiddeld", favourable)) if on]
+        assert m[8].endswith(f" ({'; '.join(notes)})." if notes else "gemiddeld over de wijken van de provincie."), \
+            m[8]
+        assert not favourable or not area["positive"]
         seen.add(f"priority {k + 1}")
     elif m := re.fullmatch(r"Een eerste nieuwe locatie bij (.+?) \((.+?)\) brengt (?:naar schatting )?([\d.]+) "
                            r"jongeren binnen 3 km(?:, van wie ([\d.]+) in wijken met hoge behoefte)?(?:\.|; binnen "

@@ -426,7 +426,11 @@ def _driver(result: Analysis, code: str) -> tuple[str, float, str, list[tuple[st
 
     reference = scored_against(result, key)
     versus = f" tegen {value(reference)} {reference_words(result)}" if reference is not None else ""
-    lower = " (lager betekent meer behoefte)" if ind.direction < 0 else ""
+    # the least favourable figure of an area below the province in every domain may itself be favourable: said so
+    favourable = reference is not None and pd.notna(r[key]) and (float(r[key]) - reference) * ind.direction < 0
+    notes = [n for n, on in (("lager betekent meer behoefte", ind.direction < 0),
+                             ("ook dit cijfer is gunstiger dan gemiddeld", favourable)) if on]
+    lower = f" ({'; '.join(notes)})" if notes else ""
     score = float(r[f"need_{domain}"])
     others = {d: float(r[f"need_{d}"]) for d in catalogue.DOMAINS
               if d != domain and f"need_{d}" in r and pd.notna(r[f"need_{d}"])}
@@ -656,8 +660,8 @@ def register_blocks(result: Analysis, code: str) -> list[Block]:
                fmt.partial_date(r.get("source_date"), "onbekend"), labels.ROW_REASONS.get(r["reason"], r["reason"])
                + (" (gemeentebreed aanbod)" if r.get("area_wide") and r["reason"] == "counted" else "")]
               for r in f["register_rows"]]
-    blocks.append(Block("table", table=Table(["Plek", "Programma", "Status", "Bron van", "Voor de dekking"], places,
-                                             f"Alle plekken in het register voor {f['gemeente']}")))
+    header = ["Plek", "Programma", "Status", "Datum van de bron", "Voor de dekking"]
+    blocks.append(Block("table", table=Table(header, places, f"Alle plekken in het register voor {f['gemeente']}")))
     return blocks
 
 
@@ -1378,7 +1382,7 @@ def method_html(result: Analysis) -> Html:
     equal = len({round(w, 6) for w in p["weights"].values()}) == 1
     domains: dict[str, list[str]] = {}
     for ind in group.need_indicators:
-        domains.setdefault(catalogue.DOMAINS[ind.domain].lower(), []).append(ind.label.split(" (")[0].lower())
+        domains.setdefault(catalogue.DOMAINS[ind.domain].lower(), []).append(_indicator_name(ind).split(" (")[0])
     points = {"buurt": "de buurten binnen elk gebied, gewogen naar hun doelgroep",
               "buurt_equal": "de buurten binnen elk gebied (even zwaar: er zijn geen inwonertallen per buurt)",
               "area": "één punt binnen elk gebied"}[p["points"]]
