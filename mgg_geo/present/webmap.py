@@ -495,7 +495,8 @@ def tooltip_rows(reach_m: float | None = None) -> dict[str, tuple]:
     """Tooltip rows of the municipality map: column -> (Dutch label, decimals or "percent" or None for text, unit);
     the coverage row names the reach ``reach_m`` (metres, default :data:`mgg_geo.rules.REACH_M`)."""
     reach = fmt.radius(rules.REACH_M if reach_m is None else reach_m)
-    return {"need_index": ("Behoefte-index", 2, ""), "reach": (f"Dekking (binnen {reach})", "percent", ""),
+    return {"area_code": ("Code", None, ""),  # CBS's code: names such as "Wijk 01" recur, the report's tables have it
+            "need_index": ("Behoefte-index", 2, ""), "reach": (f"Dekking (binnen {reach})", "percent", ""),
             "nearest_km": ("Afstand tot locatie", 1, "km"), "gap_label": ("Klasse", None, ""),
             "data_label": ("Gegevens", None, ""),
             "low_income_share": ("Laag inkomen", 1, "%"), "lonely": ("Eenzaam (18+)", 1, "%")}
@@ -537,7 +538,7 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     from mgg_geo.data import catalogue
 
     total = len(catalogue.target_group(result.parameters["target_group"]).need_indicators)
-    areas = areas.assign(gap_label=labels.gap_labels(areas),
+    areas = areas.assign(area_code=areas.index, gap_label=labels.gap_labels(areas),
                          data_label=data_labels(areas, total, set(chain.estimated_areas(result, code))))
     # every site the distances can rest on (the farthest area's distance, 5 km at least) and, apart, the places
     # left out for want of an age range (the reviews found the distances resting on sites the map did not show)
