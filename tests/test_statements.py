@@ -1058,3 +1058,22 @@ def test_the_interactive_map_shows_the_sites_its_distances_rest_on_and_the_uncou
         mine = result.excluded[(result.excluded["gemeente_code"] == code) & result.excluded["point_x"].notna()]
         assert len(mine) and all(names.get(n) == mapclasses.UNCOUNTED for n in mine["name"]), code
         assert f"grijs: {mapclasses.UNCOUNTED}" in page
+
+
+def test_the_need_map_and_the_class_layer_say_where_the_text_classes_lie(result):
+    """The need map colours the index around 0 (Musselkanaal "iets boven het gemiddelde") while the text calls it
+    "hoge behoefte" (the province in thirds): the caption and the interactive legends give the class bounds, and
+    every ranked area's class lies on its side of them (reviews of Stadskanaal and the maps)."""
+    from mgg_geo.present import webmap
+
+    low, high = result.map_breaks["classes"]
+    ranked = result.areas[result.areas["ranked"]]
+    assert (ranked.loc[ranked["need_class"] == 3, "need_index"] > high).all()
+    assert (ranked.loc[ranked["need_class"] == 1, "need_index"] <= low).all()
+    assert ranked.loc[ranked["need_class"] == 2, "need_index"].between(low, high, inclusive="right").all()
+    note = (f"de gebieden van de provincie in drie even grote groepen; hoog boven {fmt.number(high, 2)}, laag "
+            f"{fmt.number(low, 2)} of lager.")
+    rapport = reports.MunicipalityReport(result, "Stadskanaal")
+    assert note in rapport.need_map().caption
+    page = webmap.render(rapport.interactive_map())
+    assert page.count(note) == 2  # the need layer and the need-against-coverage layer

@@ -342,9 +342,12 @@ def need_variant(result: Analysis, *, weights=None, method: str | None = None, t
 def need_breaks(areas: pd.DataFrame, scope: str = "provincie") -> dict:
     """Class bounds of the need map: symmetric around 0 (the province average), from the ranked areas.
 
-    Returns ``{"need_index": [...], "scope": scope, "by_gemeente": {code: [...]}}``; the bounds are upper bounds
-    of six classes, ``[-b2, -b1, 0, b1, b2, max]`` with ``b1``, ``b2`` the :data:`mgg_geo.rules.NEED_QUANTILES` of
-    ``|need_index|`` (province-wide; per municipality only when ``scope == "gemeente"``).
+    Returns ``{"need_index": [...], "scope": scope, "by_gemeente": {code: [...]}, "classes": [lo, hi],
+    "classes_by_gemeente": {code: [lo, hi]}}``; the bounds are upper bounds of six classes,
+    ``[-b2, -b1, 0, b1, b2, max]`` with ``b1``, ``b2`` the :data:`mgg_geo.rules.NEED_QUANTILES` of ``|need_index|``
+    (province-wide; per municipality only when ``scope == "gemeente"``). ``classes`` are the bounds of the need
+    classes the text speaks of (:func:`mgg_geo.analysis.gap.tercile_breaks`: low up to ``lo``, high above ``hi``),
+    which are not the map's: the legend says both.
     """
     def bounds(values: pd.Series) -> list[float]:
         x = pd.to_numeric(values, errors="coerce").dropna()
@@ -354,10 +357,16 @@ def need_breaks(areas: pd.DataFrame, scope: str = "provincie") -> dict:
         top = max(float(x.abs().max()), b2)
         return [-b2, -b1, 0.0, b1, b2, top]
 
+    def terciles(values: pd.Series) -> list[float]:
+        found = gap.tercile_breaks(values)
+        return [float(v) for v in found] if found is not None else []
+
     ranked = areas.loc[areas["ranked"], ["gemeente_code", "need_index"]]
-    out = {"need_index": bounds(ranked["need_index"]), "scope": scope, "by_gemeente": {}}
+    out = {"need_index": bounds(ranked["need_index"]), "scope": scope, "by_gemeente": {},
+           "classes": terciles(ranked["need_index"]), "classes_by_gemeente": {}}
     if scope == "gemeente":
         out["by_gemeente"] = {c: bounds(g["need_index"]) for c, g in ranked.groupby("gemeente_code")}
+        out["classes_by_gemeente"] = {c: terciles(g["need_index"]) for c, g in ranked.groupby("gemeente_code")}
     return out
 
 

@@ -96,6 +96,20 @@ class Classes:
         return self.colours.isna()
 
 
+def need_class_note(breaks: dict, code: str | None = None) -> str:
+    """How the need classes of the text ("hoge behoefte") lie on the need index, which the need map's colours
+    divide otherwise (around 0): "Hoge, middelmatige en lage behoefte: ... hoog boven 0,16, laag −0,45 of lager."
+    (``breaks``: :attr:`mgg_geo.analysis.Analysis.map_breaks`; '' without class bounds)."""
+    local = breaks.get("scope") == "gemeente"
+    bounds = (breaks.get("classes_by_gemeente") or {}).get(code) if local else breaks.get("classes")
+    if not bounds:
+        return ""
+    low, high = bounds
+    return (f"Hoge, middelmatige en lage behoefte (in de tekst en de klassen): de gebieden van "
+            f"{'de gemeente' if local else 'de provincie'} in drie even grote groepen; hoog boven "
+            f"{fmt.number(high, 2)}, laag {fmt.number(low, 2)} of lager.")
+
+
 def attribution(boundaries, *, background: bool = False) -> str:
     """The attribution line of every map, static or interactive: "Kaart: <the boundaries' holder>, 2024; vereenvoudigd
     voor weergave." (:func:`mgg_geo.data.catalogue.boundary_attribution`; ``background``: and the optional

@@ -150,7 +150,8 @@ class MunicipalityReport(_Report):
         return maps.class_map(self.areas, classes, title=f"Behoefte-index per {level_word(self.result, False)}",
                               year=self.boundaries, outlines=self.outlines, code=self.code,
                               caption="Oranje: meer behoefte dan gemiddeld in de provincie; paars: minder. Gearceerd: "
-                                      "geen gegevens (te weinig cijfers voor een score)." + self._partial_caption(),
+                                      "geen gegevens (te weinig cijfers voor een score)." + self._partial_caption()
+                                      + f" {mapclasses.need_class_note(self.result.map_breaks, self.code)}".rstrip(),
                               partial=self.areas["partial_data"])
 
     def coverage_map(self) -> maps.Figure:

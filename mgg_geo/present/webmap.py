@@ -489,6 +489,7 @@ class Layer:
 
     name: str
     classes: mapclasses.Classes
+    note: str = ""  # a line under the legend's classes (text; escaped)
 
 
 def tooltip_rows(reach_m: float | None = None) -> dict[str, tuple]:
@@ -547,12 +548,14 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     uncounted = result.excluded_near(code, around).assign(programme=mapclasses.UNCOUNTED, area_wide=False)
     sites = pd.concat([result.sites_near(code, around), uncounted]) if len(uncounted) else result.sites_near(
         code, around)
+    classes = mapclasses.need_class_note(result.map_breaks, code)  # the text's classes, not the map's colours
     layers = [Layer("Behoefte-index", mapclasses.need_classes(areas["need_index"], bins,
-                                                              scope=result.map_breaks.get("scope", "provincie"))),
+                                                              scope=result.map_breaks.get("scope", "provincie")),
+                    note=classes),
               Layer("Dekking", mapclasses.coverage_classes(areas["reach"], result.parameters.get("reach_m"))),
               Layer("Afstand tot locatie", mapclasses.distance_classes(areas["nearest_km"])),
               Layer("Behoefte tegen dekking",
-                    mapclasses.bivariate_classes(areas["need_class"], areas["coverage_class"]))]
+                    mapclasses.bivariate_classes(areas["need_class"], areas["coverage_class"]), note=classes)]
     outlines = result.municipalities if len(result.municipalities) else None
     schools = result.schools[result.schools["gemeente_code"] == code] if len(result.schools) else None
     programme = str(result.school_whatif.at[code, "programme"]) if code in result.school_whatif.index else "STORM"
@@ -728,6 +731,8 @@ def _legend(layer: Layer, visible: bool, *, partial: str = "") -> str:
     if partial:
         rows += (f"<div>{swatch.format('#ffffff', f'border:2px dotted {PARTIAL_EDGE}')}"
                  f"{html.escape(labels.PARTIAL)} ({html.escape(partial)})</div>")
+    if layer.note:
+        rows += f'<div style="margin-top:3px">{html.escape(layer.note)}</div>'
     return (f'<div data-laag="{html.escape(layer.name)}"{"" if visible else " hidden"}>'
             f"<b>{html.escape(layer.classes.title)}</b>{rows}</div>")
 
