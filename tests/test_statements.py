@@ -867,6 +867,9 @@ def test_the_comparison_table_gives_cbss_own_municipal_figures(result, shared_da
                                                          / areas["households"].sum())
     text = _text(reports.MunicipalityReport(result, "Westerwolde").comparison())
     assert "elk gebied gewogen naar wat het cijfer telt: naar huishoudens bij" in text
+    # the column is the municipality, not its wijk of the same name (Stadskanaal has one; review of Stadskanaal)
+    stadskanaal = reports.MunicipalityReport(result, "Stadskanaal").comparison()
+    assert re.search(r"<th[^>]*>Gemeente Stadskanaal</th>", stadskanaal)
 
 
 def test_the_sources_name_every_table_the_trends_read(result):

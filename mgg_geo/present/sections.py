@@ -940,7 +940,7 @@ def comparison_table(result: Analysis, code: str) -> Table:
         rows.append([catalogue.DOMAINS[ind.domain], ind.label, ind.unit, fmt.number(r.value, 1),
                      fmt.number(r.province, 1), fmt.number(r.missing) if r.missing else ""])
     weights = "; ".join(f"naar {labels.BASES[base]} bij {fmt.listing(names)}" for base, names in bases.items())
-    return Table(["Domein", "Indicator", "Eenheid", regions.MUNICIPALITIES[code], "Provincie",
+    return Table(["Domein", "Indicator", "Eenheid", f"Gemeente {regions.MUNICIPALITIES[code]}", "Provincie",
                   "Gebieden zonder cijfer"], rows, "Vergelijking met de provincie", numeric=(3, 4, 5),
                  key="Gemeente en provincie: het cijfer over hun gebieden samen, elk gebied gewogen naar wat het "
                      f"cijfer telt: {weights}. Gebieden zonder cijfer (of zonder het aantal om mee te wegen) tellen "
