@@ -722,4 +722,5 @@ def test_a_rank_interval_over_a_class_border_reaches_the_other_class():
     assert span["need_class_low"].tolist()[:6] == [3, 2, 2, 2, 1, 1]
     assert span.loc["g"].isna().all()
     without_draws = gap.class_span(frame.drop(columns=["rank_p05", "rank_p95"]))
+    assert gap.class_span(frame, grouped=True)["need_class_low"].equals(frame["need_class"])
     assert without_draws["need_class_high"].equals(frame["need_class"])

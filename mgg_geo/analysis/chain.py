@@ -301,7 +301,7 @@ def classify_areas(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: 
     groups = out["gemeente_code"] if p.class_breaks == "gemeente" else None
     out = out.join(gap.classify(out["need_index"], out["coverage_class"], out["reach"], out["ranked"],
                                 groups=groups))
-    out = out.join(gap.class_span(out if groups is None else out.drop(columns=["rank_p05"], errors="ignore")))
+    out = out.join(gap.class_span(out, grouped=groups is not None))
     out["priority"] = gap.priority(out)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=settings.CRS_ANALYSIS)
 

@@ -104,19 +104,19 @@ def classify(need: pd.Series, coverage_class: pd.Series, reach: pd.Series, is_ra
     return out
 
 
-def class_span(frame: pd.DataFrame) -> pd.DataFrame:
+def class_span(frame: pd.DataFrame, *, grouped: bool = False) -> pd.DataFrame:
     """The need classes an area's rank interval (``rank_p05``-``rank_p95``, from the need draws) reaches:
     ``need_class_high`` at its best rank, ``need_class_low`` at its worst. Where they differ from ``need_class`` the
     interval crosses a border between classes, and the class (and so the place in the priorities) could fall the
     other way.
 
     A rank's class is the class of the ranked areas up to that rank (in the province: 3 up to rank 40 of 120, 2 up
-    to 80). Classes taken per municipality have no border in the province's ranks: there, as without draws, both
-    equal ``need_class``.
+    to 80). Classes taken per municipality (``grouped``) have no border in the province's ranks: there, as without
+    draws, both equal ``need_class``.
     """
     out = pd.DataFrame({"need_class_high": frame["need_class"], "need_class_low": frame["need_class"]},
                        index=frame.index)
-    if "rank_p05" not in frame:
+    if grouped or "rank_p05" not in frame:
         return out
     ranked = frame[frame["need_class"].notna() & frame["need_rank"].notna() & frame["rank_p05"].notna()]
     if ranked.empty:
