@@ -28,7 +28,8 @@ EXPORT_COLUMNS = (
        "share_present", "indicators_missing", "partial_data"] + [f"need_{d}" for d in catalogue.DOMAINS]
     + ["leading_domain", "leading_indicator", "below_min_population", "ranked", "reach", "coverage_class",
        "nearest_km", *rules.count_columns(), "access", "access_norm", "n_sites_physical", "n_area_wide",
-       "area_wide_offers", "need_class", "gap_class", "gap_label", "gap_score", "priority", "figures_origin"]
+       "area_wide_offers", "need_class", "need_class_high", "need_class_low", "gap_class", "gap_label", "gap_score",
+       "priority", "figures_origin"]
 )
 #: Columns of the exported initiatives (sites) layer.
 SITE_COLUMNS = ["name", "programme", "organisation", "gemeente_code", "area_wide", "area_code", "placement",
