@@ -415,6 +415,26 @@ def test_what_if_partial_reach_and_reason():
     assert result.areas.loc["WK000015", ["reach_before", "reach_after"]].tolist() == [0.0, 1.0]
 
 
+def test_a_step_with_other_places_as_good_names_them():
+    """Need in (4,0) and its two neighbours only: within 1 km (4,0) reaches all three, its neighbours two each, so
+    the first step stands alone. Need in the corners (0,0) and (4,4) alike, no site, reach 500 m: both corners
+    bring as much at step 1 and the step names the other; at step 2 the remaining corner stands alone."""
+    areas = grid.areas()
+    areas["need_index"] = np.nan
+    areas.loc[["WK000020", "WK000015", "WK000021"], "need_index"] = [3.0, 1.0, 2.0]
+    frame = classified(areas, grid.sites([grid.centre(0, 4)]))
+    alone = whatif.what_if(frame, grid.sites([grid.centre(0, 4)]), scope=np.ones(25, bool), k=1, reach_m=1000.0)
+    assert alone.sites.iloc[0]["equal_names"] == ""
+    areas = grid.areas()
+    areas["need_index"] = np.nan
+    areas.loc[["WK000000", "WK000024"], "need_index"] = [2.0, 2.0]
+    frame = classified(areas, grid.sites([]))
+    tied = whatif.what_if(frame, grid.sites([]), scope=np.ones(25, bool), k=2, reach_m=500.0)
+    first, second = tied.sites.iloc[0], tied.sites.iloc[1]
+    assert {first["name"], first["equal_names"]} == {"WK000000", "WK000024"}
+    assert second["equal_names"] == ""  # the other corner is then the only one left
+
+
 def test_what_if_scope_limits_candidates_and_figures():
     areas = grid.areas()
     areas["need_index"] = np.linspace(0, 1, 25)

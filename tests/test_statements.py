@@ -293,7 +293,10 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
     elif m := re.fullmatch(r"Een eerste nieuwe locatie bij (.+?) \((.+?)\) brengt (?:naar schatting )?([\d.]+) "
                            r"jongeren binnen 3 km(?:, van wie ([\d.]+) in wijken met hoge behoefte)?(?:\.|; binnen "
                            r"die 3 km (?:ligt|liggen) al (.+), die niet meetel(?:t|len) \(leeftijdsbereik ontbreekt "
-                           r"in het register\): ingevuld kan dit voorstel anders uitvallen\.)", sentence):
+                           r"in het register\): ingevuld kan dit voorstel anders uitvallen\.)(?: Evenveel "
+                           r"(?:brengt|brengen) (\d+) andere plek(?:ken)? \(zie Voorstel\)\.)?", sentence):
+        # the other places with the same gain, counted (named in the proposal)
+        assert int(m[6] or 0) == len([n for n in f["steps"].iloc[0]["equal_names"].split("; ") if n])
         # the places without an age range within reach of it (anywhere), named after it
         assert (m[5] or "") == fmt.listing([fmt.name(n) for n in f["near_first"]])
         assert ("naar schatting" in sentence) == (f["points"] == "buurt_equal")
@@ -1080,3 +1083,19 @@ def test_the_need_map_and_the_class_layer_say_where_the_text_classes_lie(result)
     assert note in rapport.need_map().caption
     page = webmap.render(rapport.interactive_map())
     assert page.count(note) == 2  # the need layer and the need-against-coverage layer
+
+
+def test_a_proposal_step_with_other_places_as_good_says_the_choice_is_arbitrary(result):
+    """Westerwolde's first new location, Barnflair, brings exactly as many as four other buurten of Ter Apel (each
+    wijk's young people are spread evenly over its buurten): the proposal names them and page 1 counts them (the
+    reviews found ties presented as clear choices); a step that stood alone says nothing."""
+    westerwolde = reports.MunicipalityReport(result, "Westerwolde")
+    step = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM1950"].iloc[0]
+    equal = [n for n in step["equal_names"].split("; ") if n]
+    assert len(equal) >= 2
+    assert (f"Bij stap 1 leveren {fmt.listing(equal[:sections.EQUAL_NAMED])} evenveel op als {step['name']}: de keuze "
+            "tussen hen is willekeurig.") in _text(westerwolde.what_if())
+    assert f"Evenveel brengen {len(equal)} andere plekken (zie Voorstel)." in _text(westerwolde.summary())
+    eemsdelta = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM1979"]
+    assert (eemsdelta["equal_names"] == "").all() and "evenveel op als" not in _text(
+        reports.MunicipalityReport(result, "Eemsdelta").what_if())

@@ -46,7 +46,9 @@ OBJECTIVES = ("need", "people")
 #: Columns of :attr:`WhatIf.sites` besides the geometry.
 STEP_COLUMNS = ["step", "code", "name", "area", "new_population", "new_high_need", "new_weighted", "value",
                 "areas_reached", "high_need_left", "best_high_need", "best_high_need_value", "best_high_need_code",
-                "best_high_need_name", "best_high_need_area"]
+                "best_high_need_name", "best_high_need_area", "equal_names"]
+#: Two candidates whose gains differ by less than this share of the best are equally good (``equal_names``).
+EQUAL_GAIN = 1e-9
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,9 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
         top = int(np.argmax(high_gain))
         newly = (reach[best].toarray().ravel() > 0) & ~now
         p, q = best, top
+        # the other candidates that would bring as much: the choice among them is arbitrary (first in order)
+        equal = np.flatnonzero(np.abs(gain - gain[best]) <= EQUAL_GAIN * gain[best])
+        equal_names = "; ".join(dict.fromkeys(str(c_name[e]) for e in equal if e != best and c_name[e] != c_name[p]))
         steps.append({"step": step, "code": c_code[p], "name": c_name[p], "area": c_area[p],
                       "new_population": float(pop[newly].sum()), "new_high_need": float((pop * high)[newly].sum()),
                       "new_weighted": float(weighted[newly].sum()), "value": float(gain[best]),
@@ -205,7 +210,7 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
                       "best_high_need_code": c_code[q] if high_gain[top] > 0 else None,
                       "best_high_need_name": c_name[q] if high_gain[top] > 0 else None,
                       "best_high_need_area": c_area[q] if high_gain[top] > 0 else None,
-                      "x": c_xy[p, 0], "y": c_xy[p, 1]})
+                      "equal_names": equal_names, "x": c_xy[p, 0], "y": c_xy[p, 1]})
         per_area = pd.Series(pop[newly]).groupby(pts.area[newly]).sum()
         gains += [{"step": step, "area": a, "gained": float(v), "need_class": need_class[areas.index.get_loc(a)]}
                   for a, v in per_area.sort_values(ascending=False).items() if v > 0]

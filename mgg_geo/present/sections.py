@@ -468,6 +468,29 @@ def uncounted_text(names: list[str], lead: str) -> str:
             "voorstel anders uitvallen.")
 
 
+#: A proposal step names at most this many of the places that would bring as much (the rest are counted).
+EQUAL_NAMED = 4
+
+
+def equal_names(r: pd.Series) -> list[str]:
+    """The other places a proposal step could take with the same gain (``equal_names`` of the what-if)."""
+    return [n for n in str(r.get("equal_names") or "").split("; ") if n]
+
+
+def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken")) -> str:
+    """A proposal step with others as good: "Bij stap 3 leveren A, B en C evenveel op als Buitenwoel: de keuze
+    tussen hen is willekeurig." (at most :data:`EQUAL_NAMED` named, the rest counted; '' when the step stood
+    alone)."""
+    names = equal_names(r)
+    if not names:
+        return ""
+    shown = [fmt.name(n) for n in names[:EQUAL_NAMED]]
+    if len(names) > EQUAL_NAMED:
+        shown.append(fmt.count(len(names) - EQUAL_NAMED, f"andere {noun[0]}", f"andere {noun[1]}"))
+    return (f"Bij stap {fmt.number(r['step'])} {'levert' if len(names) == 1 else 'leveren'} {fmt.listing(shown)} "
+            f"evenveel op als {fmt.name(r['name'])}: de keuze tussen hen is willekeurig.")
+
+
 def where_next_statements(result: Analysis, code: str) -> list[str]:
     """Page 1, "Waar een nieuwe locatie het meest oplevert": the first proposed site and what all proposed sites
     together reach (from the what-if), or why none is proposed."""
@@ -481,9 +504,12 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
         high = (f", van wie {fmt.number(first['new_high_need'])} in {level} met hoge behoefte"
                 if w["before_high_need_total"] > 0 else "")
         near = uncounted_text(uncounted_near(result, sites.geometry.iloc[:1])[0], f"binnen die {reach}")
+        others = len(equal_names(first))
         out.append(f"Een eerste nieuwe locatie bij {fmt.name(first['name'])} ({area_label(result, first['area'])}) "
                    f"brengt {estimated_word(result)}{fmt.number(first['new_population'])} {group.key} binnen "
-                   f"{reach}{high}" + (f"; {near}" if near else "."))
+                   f"{reach}{high}" + (f"; {near}" if near else ".")
+                   + (f" Evenveel {'brengt' if others == 1 else 'brengen'} "
+                      f"{fmt.count(others, 'andere plek', 'andere plekken')} (zie Voorstel)." if others else ""))
         if len(sites) > 1:
             out.append(f"Met {fmt.count(len(sites), 'nieuwe locatie', 'nieuwe locaties')} (bij "
                        f"{fmt.listing([fmt.name(n) for n in sites['name']])}) woont {estimated_word(result)}"
@@ -750,6 +776,7 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
         else:
             notes = [t for t in (no_high_need_text(result, code, r, w["before_high_need_total"], schools=True)
                                  for _, r in steps.iterrows()) if t]
+        notes += [t for t in (equal_text(r, ("school", "scholen")) for _, r in steps.iterrows()) if t]
         notes += [t for t in (uncounted_text(names, f"Binnen {reach} van de school van stap {fmt.number(r['step'])}")
                               for names, (_, r) in zip(uncounted_near(result, steps.geometry), steps.iterrows(),
                                                        strict=True)) if t]
@@ -1026,6 +1053,7 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
         notes += [t for t in (uncounted_text(names, f"Binnen {reach} van stap {fmt.number(r['step'])} "
                                                     f"({fmt.name(r['name'])})")
                               for names, (_, r) in zip(near, sites.iterrows(), strict=True)) if t]
+        notes += [t for t in (equal_text(r) for _, r in sites.iterrows()) if t]
         if notes:
             blocks.append(Block("list", items=notes))
     if isinstance(w["reason"], str) and w["reason"]:  # missing (None, or NaN from a saved analysis): no reason
