@@ -128,3 +128,18 @@ def test_places_without_an_age_range_within_the_reach_of_a_proposal_are_named():
     assert chain.uncounted_near(SimpleNamespace(excluded=excluded, parameters={"reach_m": 2999.0}),
                                 proposals[:1]) == [[]]
     assert chain.uncounted_near(result, proposals[:0]) == []
+
+
+def test_a_step_of_many_schools_on_one_point_names_the_same_schools_in_both_cells():
+    """Veendam's six Winkler Prins vestigingen on one point: the step named three schools but two addresses 'en 4
+    andere' (review of Veendam); now the first three in both cells and the other three counted alike."""
+    import pandas as pd
+
+    from mgg_geo.present.sections import _school_cell
+
+    schools = pd.DataFrame({"name": [f"School {k}" for k in range(6)], "school_code": [f"0{k}AA" for k in range(6)],
+                            "address": ["Laan 1", "Laan 1", "Weg 2", "Weg 3", "Weg 4", "Weg 5"]})
+    names, addresses = _school_cell(schools)
+    assert names == "School 0 (00AA); School 1 (01AA); School 2 (02AA); en 3 andere vestigingen op dit punt"
+    assert addresses == "Laan 1; Weg 2; en de adressen van die 3"
+    assert _school_cell(schools.iloc[:2]) == ("School 0 (00AA); School 1 (01AA)", "Laan 1")

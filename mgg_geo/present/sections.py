@@ -695,13 +695,14 @@ def register_blocks(result: Analysis, code: str) -> list[Block]:
 
 
 def _school_cell(schools: pd.DataFrame) -> tuple[str, str]:
-    """The schools at one point: their names with vestigingscode, and their addresses (each once)."""
-    named = [f"{fmt.name(r['name'])} ({r['school_code']})" for _, r in schools.iterrows()]
-    addresses = list(dict.fromkeys(str(a) for a in schools["address"]))
-    if len(named) > 4:
-        named = named[:3] + [f"en {fmt.number(len(named) - 3)} andere vestigingen op dit punt"]
-    if len(addresses) > 3:
-        addresses = addresses[:2] + [f"en {fmt.number(len(addresses) - 2)} andere adressen"]
+    """The schools at one point: their names with vestigingscode, and their addresses (each once); more than four:
+    the first three in both cells, the others counted alike (the list of all vestigingen names them)."""
+    shown, rest = (schools.iloc[:3], len(schools) - 3) if len(schools) > 4 else (schools, 0)
+    named = [f"{fmt.name(r['name'])} ({r['school_code']})" for _, r in shown.iterrows()]
+    addresses = list(dict.fromkeys(str(a) for a in shown["address"]))
+    if rest:
+        named.append(f"en {fmt.number(rest)} andere vestigingen op dit punt")
+        addresses.append(f"en de adressen van die {fmt.number(rest)}")
     return "; ".join(named), "; ".join(addresses)
 
 
