@@ -99,7 +99,7 @@ def test_import_boundaries_reprojects_to_rd(tmp_path):
     gdf.assign(cartomap_feature_id=["a", "b"]).to_file(tmp_path / "cartomap.geojson", driver="GeoJSON")
     manifest = imports.import_boundaries(tmp_path / "cartomap.geojson", year=2024).manifest
     assert manifest["simplified_by"] == "cartomap/nl"
-    assert "gegeneraliseerde grenzen, vereenvoudigd door cartomap/nl, voor weergave vereenvoudigd" in \
+    assert "gegeneraliseerde grenzen, vereenvoudigd door cartomap/nl en voor weergave." in \
         kinds.BOUNDARIES.attribution_line(manifest)
     # wijken dissolved from those buurten say so in a column of their own: they take the buurten's credit
     buurten = gpd.GeoDataFrame({"statcode": ["BU00470000"], "cartomap_feature_id": ["a"]},

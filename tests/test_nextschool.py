@@ -143,3 +143,20 @@ def test_a_step_of_many_schools_on_one_point_names_the_same_schools_in_both_cell
     assert names == "School 0 (00AA); School 1 (01AA); School 2 (02AA); en 3 andere vestigingen op dit punt"
     assert addresses == "Laan 1; Weg 2; en de adressen van die 3"
     assert _school_cell(schools.iloc[:2]) == ("School 0 (00AA); School 1 (01AA)", "Laan 1")
+
+
+def test_a_place_without_an_age_range_on_a_counted_site_adds_nobody():
+    """On the 5x5 grid, one point per square, reach 3 km: an uncounted place on the point of the site at (0, 0)
+    would bring nobody newly within reach (everything it reaches, the site reaches); one at (4, 4), 5,7 km from the
+    site, would; an area-wide offer never does."""
+    from mgg_geo.analysis import chain
+    from mgg_geo.analysis import coverage as cov
+
+    areas = grid.areas()
+    points = cov.population_points(areas)
+    sites = grid.sites([grid.centre(0, 0)])
+    places = gpd.GeoDataFrame({"name": ["Op de site", "Ver weg", "Gemeentebreed"],
+                               "area_wide": [False, False, True]},
+                              geometry=[grid.centre(0, 0), grid.centre(4, 4), grid.centre(4, 4)], crs="EPSG:28992")
+    assert chain.adds_reach(places, sites, points).tolist() == [False, True, False]
+    assert chain.adds_reach(places, grid.sites([]), points).tolist() == [True, True, False]

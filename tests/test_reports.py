@@ -247,7 +247,8 @@ def test_rendered_page_one_names_what_the_register_lacks_and_the_youth_section_c
     assert "3 locaties zonder leeftijdsbereik niet meegeteld: hun namen staan onder Kerncijfers; vul dit aan" \
         in pekela
     assert ("<td>3: Club P.kel (Oude Pekela), De Badde (welzijnsorganisatie gemeente Pekela) en "
-            "&lt;script&gt;alert('mgg')&lt;/script&gt; &amp; Co; meegeteld voor de hele doelgroep: dekking ") in pekela
+            "&lt;script&gt;alert('mgg')&lt;/script&gt; &amp; Co; met die plekken meegeteld (voor de hele doelgroep) "
+            "zou de dekking ") in pekela
     for page in (veendam, pekela):
         assert "Jongvolwassenen (16–25 jaar)" in page
         assert "Bron: RIVM/GGD'en/CBS, Gezondheidsmonitor Jongvolwassenen 2024 (tabel 50140NED)" in page

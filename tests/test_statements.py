@@ -135,9 +135,12 @@ def _facts(result, code: str) -> dict:
     everywhere = reg[reg["active"].astype(bool) & ~reg["area_wide"].fillna(False).astype(bool)]
     no_age = pd.to_numeric(everywhere["age_min"], errors="coerce").isna() & \
         pd.to_numeric(everywhere["age_max"], errors="coerce").isna()
+    # (a place on the point of a counted site adds nobody if counted: not named)
+    counted_sites = result.sites[~result.sites["area_wide"].fillna(False).astype(bool)].to_crs(steps.crs)
     near_first = [] if not len(steps) else [
         str(n) for n, g in zip(everywhere.loc[no_age, "name"], everywhere.loc[no_age].geometry.to_crs(steps.crs),
-                               strict=True) if g.distance(steps.geometry.iloc[0]) <= 3000]
+                               strict=True)
+        if g.distance(steps.geometry.iloc[0]) <= 3000 and counted_sites.distance(g).min() > 1]
     # areas with a figure estimated from the overlap, from CBS's figures or as the former municipalities' average,
     # from the data-quality rows of the municipality
     q = result.quality[(result.quality["report_gemeente"] == code) & result.quality["code"].isin(areas.index)]
@@ -292,8 +295,8 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         seen.add(f"priority {k + 1}")
     elif m := re.fullmatch(r"Een eerste nieuwe locatie bij (.+?) \((.+?)\) brengt (?:naar schatting )?([\d.]+) "
                            r"jongeren binnen 3 km(?:, van wie ([\d.]+) in wijken met hoge behoefte)?(?:\.|; binnen "
-                           r"die 3 km (?:ligt|liggen) al (.+), die niet meetel(?:t|len) \(leeftijdsbereik ontbreekt "
-                           r"in het register\): ingevuld kan dit voorstel anders uitvallen\.)(?: Evenveel "
+                           r"die 3 km (?:ligt|liggen) al (.+), niet meegeteld \(geen leeftijdsbereik in het "
+                           r"register\); met een leeftijdsbereik kan dit voorstel anders uitvallen\.)(?: Evenveel "
                            r"(?:brengt|brengen) (\d+) andere plek(?:ken)? \(zie Voorstel\)\.)?", sentence):
         # the other places with the same gain, counted (named in the proposal)
         assert int(m[6] or 0) == len([n for n in f["steps"].iloc[0]["equal_names"].split("; ") if n])
@@ -900,8 +903,8 @@ def test_the_province_ranking_says_what_its_figures_rest_on(result):
     shares = result.figures["target_within_reach_share"]
     counted = result.figures["target_within_reach_share_with_uncounted"]
     left = [f"in {f['name']} {fmt.listing(f['excluded'])}"
-            + (f" (meegeteld voor de hele doelgroep: dekking {fmt.percent(counted[c])} in plaats van "
-               f"{fmt.percent(shares[c])})" if fmt.percent(counted[c]) != fmt.percent(shares[c]) else "")
+            + (f", met die plekken meegeteld (voor de hele doelgroep) zou de dekking {fmt.percent(counted[c])} zijn in "
+               f"plaats van {fmt.percent(shares[c])}" if fmt.percent(counted[c]) != fmt.percent(shares[c]) else "")
             for c, f in facts.items() if f["excluded"]]
     assert len(left) >= 3
     assert ("Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt: " + "; ".join(left)
@@ -957,17 +960,21 @@ def test_areas_that_share_one_source_area_are_named_with_their_equal_figures(res
 def test_a_proposal_beside_places_without_an_age_range_says_so_where_it_is_made(result):
     """Pekela: the first new location and the proposed school lie on Oude Pekela, where Club P.kel and De Badde
     stand without an age range; page 1, the proposal's steps and the school's step say so (the reviews found the
-    proposal placed on the uncounted youth centre without a word). Groningen's third step (Grunobuurt) lies within
-    3 km of the three uncounted places in Centrum."""
+    proposal placed on the uncounted youth centre without a word)."""
     pekela = reports.MunicipalityReport(result, "Pekela")
-    said = ("liggen al Club P.kel (Oude Pekela) en De Badde (welzijnsorganisatie gemeente Pekela), die niet meetellen "
-            "(leeftijdsbereik ontbreekt in het register): ingevuld kan dit voorstel anders uitvallen.")
+    said = ("liggen al Club P.kel (Oude Pekela) en De Badde (welzijnsorganisatie gemeente Pekela), niet meegeteld "
+            "(geen leeftijdsbereik in het register); met een leeftijdsbereik kan dit voorstel anders uitvallen.")
     assert f"van wie 1.920 in wijken met hoge behoefte; binnen die 3 km {said}" in _text(pekela.summary())
     assert f"Binnen 3 km van stap 1 (Oude Pekela) {said}" in _text(pekela.what_if())
     assert f"Binnen 3 km van de school van stap 1 {said}" in _text(pekela.next_school())
+    # Groningen's third step (Grunobuurt) lies within 3 km of the three uncounted places in Centrum, but they stand
+    # on the point of counted sites: counting them brings nobody within reach, and nothing is said (an attack on
+    # this change found the warning false)
     groningen = _text(reports.MunicipalityReport(result, "Groningen").what_if())
-    assert "Binnen 3 km van stap 3 (Grunobuurt) liggen al Hanzehogeschool" in groningen
-    assert "Binnen 3 km van stap 1" not in groningen and "Binnen 3 km van stap 2" not in groningen
+    assert "liggen al Hanzehogeschool" not in groningen and "niet meegeteld (geen leeftijdsbereik" not in groningen
+    centre = result.excluded.set_index("name")
+    assert not centre.loc["Rijksuniversiteit Groningen (RUG)", "adds_reach"]
+    assert centre.loc["Club P.kel (Oude Pekela)", "adds_reach"]
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -1039,11 +1046,11 @@ def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_
         changed += fmt.percent(said) != fmt.percent(result.figures.at[code, "target_within_reach_share"])
     assert changed >= 3
     rows = _text(reports.MunicipalityReport(result, "Pekela").key_figures())
-    assert "De Badde (welzijnsorganisatie gemeente Pekela); meegeteld voor de hele doelgroep: dekking 62% in plaats " \
-           "van 0%" in rows
+    assert "De Badde (welzijnsorganisatie gemeente Pekela); met die plekken meegeteld (voor de hele doelgroep) " \
+           "zou de dekking 62% zijn in plaats van 0%" in rows
     caveats = " ".join(sections.ranking_caveats(result))
-    assert "in Veendam Jongerencentrum Break! (deBasis Veendam) (meegeteld voor de hele doelgroep: dekking 77% in " \
-           "plaats van 0%)" in caveats
+    assert "in Veendam Jongerencentrum Break! (deBasis Veendam), met die plekken meegeteld (voor de hele doelgroep) " \
+           "zou de dekking 77% zijn in plaats van 0%;" in caveats
 
 
 def test_the_interactive_map_shows_the_sites_its_distances_rest_on_and_the_uncounted_places(result):
@@ -1063,7 +1070,8 @@ def test_the_interactive_map_shows_the_sites_its_distances_rest_on_and_the_uncou
             assert names.get(nearest["name"]) == nearest["programme"], (code, nearest["name"])
         mine = result.excluded[(result.excluded["gemeente_code"] == code) & result.excluded["point_x"].notna()]
         assert len(mine) and all(names.get(n) == mapclasses.UNCOUNTED for n in mine["name"]), code
-        assert f"grijs: {mapclasses.UNCOUNTED}" in page
+        assert f"roze: {mapclasses.UNCOUNTED}" in page and mapclasses.UNCOUNTED_COLOUR not in (
+            mapclasses.OTHER_COLOUR, *mapclasses.PROGRAMME_COLOURS.values())
 
 
 def test_the_need_map_and_the_class_layer_say_where_the_text_classes_lie(result):

@@ -232,7 +232,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         schools_mod.running(register.initiatives, programme, register.reference_date), municipalities=munis,
         points=points, k=p.k, demand=group.demand, programme=programme)
     region = province[province["gemeente_code"].isin(munis)].copy()
-    excluded = excluded_sites(excluded, province)
+    excluded = excluded_sites(excluded, province).assign(adds_reach=adds_reach(excluded, sites, points))
     frame_sources = dict(frame.sources)
     regional = {kind.name: kind.fetch() for kind in kinds.with_role("region")}  # per gemeente, beside the areas
     frame_sources.update({name: data.manifest for name, data in regional.items() if data is not None})
@@ -442,6 +442,23 @@ def excluded_sites(excluded: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Da
     return frame
 
 
+def adds_reach(excluded: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: coverage.Points) -> np.ndarray:
+    """Per initiative left out for want of an age range, whether counting it would bring anyone newly within the
+    reach (:data:`mgg_geo.rules.REACH_M`): some population point within the reach of it lies out of the reach of
+    every counted site. One on the point of a counted site adds nobody (Groningen's Centrum)."""
+    if not len(excluded):
+        return np.zeros(0, bool)
+    out = ~coverage.is_area_wide(excluded)
+    uncovered = points.xy[(coverage.point_distances(points.xy, sites[~coverage.is_area_wide(sites)]) > rules.REACH_M)
+                          & (points.share > 0)]
+    for i, geometry in enumerate(excluded.geometry.to_crs(settings.CRS_ANALYSIS)):
+        out[i] = out[i] and geometry is not None and not geometry.is_empty
+        if out[i]:
+            out[i] = bool(len(uncovered)) and bool(
+                (np.hypot(uncovered[:, 0] - geometry.x, uncovered[:, 1] - geometry.y) <= rules.REACH_M).any())
+    return out
+
+
 def reach_with(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, excluded: gpd.GeoDataFrame,
                points: coverage.Points, group: catalogue.TargetGroup) -> pd.Series:
     """Per area, the coverage (share of the target group within the reach) if the initiatives left out for want
@@ -455,15 +472,15 @@ def reach_with(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, excluded: gpd.G
 
 def uncounted_near(result: Analysis, points: gpd.GeoSeries) -> list[list[str]]:
     """Per point (a proposed site or school), the names of the initiatives left out for want of an age range
-    (:attr:`Analysis.excluded`) whose place lies within the reach of the run (``reach_m``, metres) of it: offer
-    that the register would count there with its age range filled in, so that a proposal there may fall
-    differently."""
+    (:attr:`Analysis.excluded`) whose place lies within the reach of the run (``reach_m``, metres) of it and that
+    would bring someone newly within reach if counted (``adds_reach``): offer that the register would count there
+    with its age range filled in, so that a proposal there may fall differently."""
     excluded = result.excluded
     if not len(points):
         return []
     if not len(excluded) or "point_x" not in excluded:
         return [[] for _ in range(len(points))]
-    placed = excluded[excluded["point_x"].notna()]
+    placed = excluded[excluded["point_x"].notna() & excluded.get("adds_reach", True)]
     reach = float(result.parameters.get("reach_m", rules.REACH_M))
     rd = points.to_crs(settings.CRS_ANALYSIS)
     return [[str(n) for n, x, y in zip(placed["name"], placed["point_x"], placed["point_y"], strict=True)

@@ -116,7 +116,7 @@ class SourceKind:
         imported geometry, when the manifest says)."""
         by = manifest.get("simplified_by")
         return self.attribution.format(title=manifest.get("title") or self.title, table=self.cite(manifest),
-                                       year=manifest.get("year"), simplified=f", vereenvoudigd door {by}" if by else "")
+                                       year=manifest.get("year"), simplified=f"door {by} en " if by else "")
 
     def import_command(self, file: str = "FILE", **values) -> str:
         """The import command with ``values`` of its options filled in, e.g. ``mgg-geo import kwb FILE --year 2024``."""
@@ -175,8 +175,8 @@ HEALTH = _figures("health", "RIVM/GGD'en/CBS Gezondheid per wijk en buurt", "de 
 BOUNDARIES = SourceKind(
     name="boundaries", cache_kind="boundaries", role="areas", title="CBS Wijk- en buurtkaart (gebiedsindeling)",
     noun="de grenzen", short="grenzen",
-    attribution=f"Kaarten: {catalogue.BOUNDARY_HOLDER}, {{table}}; gegeneraliseerde grenzen{{simplified}}, voor "
-                "weergave vereenvoudigd.",
+    attribution=f"Kaarten: {catalogue.BOUNDARY_HOLDER}, {{table}}; gegeneraliseerde grenzen, vereenvoudigd "
+                "{simplified}voor weergave.",
     load="sources:boundaries", importer="imports:import_boundaries",
     import_help="boundaries as GeoJSON or GeoPackage", file_help="the GeoJSON or GeoPackage file",
     download="download the CBS wijk- en buurtkaart or gebiedsindelingen {year} as GeoJSON/GeoPackage",

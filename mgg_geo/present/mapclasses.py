@@ -57,7 +57,7 @@ PROGRAMME_COLOURS = {"STORM": "#1b9e77", "KoPPeLing": "#d95f02", "Move aHead": "
 OTHER_COLOUR = "#666666"
 #: The programme an initiative left out for want of an age range shows on the interactive map, in its own colour.
 UNCOUNTED = "telt niet mee: geen leeftijdsbereik in het register"
-UNCOUNTED_COLOUR = "#bdbdbd"
+UNCOUNTED_COLOUR = "#e7298a"  # not grey: other programmes are drawn in OTHER_COLOUR
 #: Fixed coverage classes (see :data:`mgg_geo.rules.COVERAGE_BREAKS`): laag, midden, hoog.
 COVERAGE_CLASS_COLOURS = {1: "#deebf7", 2: "#6baed6", 3: "#08519c"}
 #: Distance to the nearest site: up to each radius of the site counts (:data:`mgg_geo.rules.RADII_M`) and beyond.
@@ -105,9 +105,10 @@ def need_class_note(breaks: dict, code: str | None = None) -> str:
     if not bounds:
         return ""
     low, high = bounds
-    return (f"Hoge, middelmatige en lage behoefte (in de tekst en de klassen): de gebieden van "
-            f"{'de gemeente' if local else 'de provincie'} in drie even grote groepen; hoog boven "
-            f"{fmt.number(high, 2)}, laag {fmt.number(low, 2)} of lager.")
+    groups = ("de gerangschikte gebieden van de gemeente in drie groepen (bij een derde en twee derde)" if local
+              else "de gebieden van de provincie in drie even grote groepen")
+    return (f"Hoge, middelmatige en lage behoefte in de tekst: {groups}; hoog boven {fmt.number(high, 2)}, laag "
+            f"{fmt.number(low, 2)} of lager.")
 
 
 def attribution(boundaries, *, background: bool = False) -> str:

@@ -207,12 +207,14 @@ def excluded_text(figures: dict) -> str:
 
 
 def uncounted_share_text(figures: dict) -> str:
-    """What counting the initiatives without an age range could do to the coverage: "meegeteld voor de hele
-    doelgroep: dekking 62% in plaats van 0%" ('' when none is left out or nothing would change)."""
+    """What counting the initiatives without an age range could do to the coverage, a what-if: "met die plekken
+    meegeteld (voor de hele doelgroep) zou de dekking 62% zijn in plaats van 0%" ('' when none is left out or
+    nothing would change)."""
     share, now = figures.get("target_within_reach_share_with_uncounted"), figures.get("target_within_reach_share")
     if fmt.is_missing(share) or fmt.is_missing(now) or fmt.percent(share) == fmt.percent(now):
         return ""
-    return f"meegeteld voor de hele doelgroep: dekking {fmt.percent(share)} in plaats van {fmt.percent(now)}"
+    return (f"met die plekken meegeteld (voor de hele doelgroep) zou de dekking {fmt.percent(share)} zijn in plaats "
+            f"van {fmt.percent(now)}")
 
 
 def ranking_caveats(result: Analysis) -> list[str]:
@@ -225,7 +227,7 @@ def ranking_caveats(result: Analysis) -> list[str]:
     if left:
         out.append("Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt: "
                    + "; ".join(f"in {f['gemeente']} {fmt.listing(f['excluded_names'])}"
-                               + (f" ({uncounted_share_text(f)})" if uncounted_share_text(f) else "") for f in left)
+                               + (f", {uncounted_share_text(f)}" if uncounted_share_text(f) else "") for f in left)
                    + ". Met een leeftijdsbereik kunnen de dekking en de volgorde anders uitvallen; vul dit aan in het "
                      "register.")
     rough, total = int(figures["sites_approximate"].sum()), int(figures["sites_physical"].sum())
@@ -427,7 +429,8 @@ def _driver(result: Analysis, code: str) -> tuple[str, float, str, list[tuple[st
     reference = scored_against(result, key)
     versus = f" tegen {value(reference)} {reference_words(result)}" if reference is not None else ""
     # the least favourable figure of an area below the province in every domain may itself be favourable: said so
-    favourable = reference is not None and pd.notna(r[key]) and (float(r[key]) - reference) * ind.direction < 0
+    favourable = reference is not None and pd.notna(r[key]) and (float(r[key]) - reference) * ind.direction < 0 \
+        and value(r[key]) != value(reference)  # as printed: "€ 218.000 tegen € 218.000" is no difference
     notes = [n for n, on in (("lager betekent meer behoefte", ind.direction < 0),
                              ("ook dit cijfer is gunstiger dan gemiddeld", favourable)) if on]
     lower = f" ({'; '.join(notes)})" if notes else ""
@@ -458,14 +461,13 @@ def driver_sentence(result: Analysis, code: str) -> str:
 
 def uncounted_text(names: list[str], lead: str) -> str:
     """Initiatives without an age range near a proposal (:func:`~mgg_geo.analysis.chain.uncounted_near`), after
-    ``lead`` (where): "Binnen <bereik> van stap 1 (X) liggen al A en B, die niet meetellen (leeftijdsbereik ontbreekt in
-    het register): ingevuld kan dit voorstel anders uitvallen." ('' without names)."""
+    ``lead`` (where): "Binnen <bereik> van stap 1 (X) liggen al A en B, niet meegeteld (geen leeftijdsbereik in het
+    register); met een leeftijdsbereik kan dit voorstel anders uitvallen." ('' without names)."""
     if not names:
         return ""
-    one = len(names) == 1
-    return (f"{lead} {'ligt' if one else 'liggen'} al {fmt.listing([fmt.name(n) for n in names])}, die niet "
-            f"{'meetelt' if one else 'meetellen'} (leeftijdsbereik ontbreekt in het register): ingevuld kan dit "
-            "voorstel anders uitvallen.")
+    return (f"{lead} {'ligt' if len(names) == 1 else 'liggen'} al {fmt.listing([fmt.name(n) for n in names])}, niet "
+            "meegeteld (geen leeftijdsbereik in het register); met een leeftijdsbereik kan dit voorstel anders "
+            "uitvallen.")
 
 
 #: A proposal step names at most this many of the places that would bring as much (the rest are counted).
@@ -1471,8 +1473,9 @@ def index_table(entries: list[dict]) -> Table:
     years = {f.get("population_year") for f in shown}
     year = f" op 1 januari {next(iter(years))}" if len(years) == 1 and None not in years else ""
     key = (f"Inwoners en doelgroep ({group}): som over de {plural.lower()} (CBS{year}). Locaties die meetellen: "
-           "fysieke locaties in het register met aanbod voor de doelgroep; ontbreken in het register betekent niet "
-           "dat er geen preventie is. Hoge behoefte, lage dekking: het aantal "
+           "fysieke locaties in het register met aanbod voor de doelgroep; plekken zonder leeftijdsbereik in het "
+           "register tellen niet mee (elk rapport noemt ze), en ontbreken in het register betekent niet dat er geen "
+           "preventie is. Hoge behoefte, lage dekking: het aantal "
            f"{plural.lower()}. Doelgroep binnen {reach}: hemelsbreed, van een locatie die meetelt (in de gemeente "
            "of over de grens). Elk rapport zegt wat geschat of onvolledig is.")
     return Table(["Gemeente", "Code", "Inwoners", "Doelgroep", plural, "Locaties die meetellen",

@@ -97,6 +97,10 @@ PAGE_STYLE = (
     ".leaflet-tooltip.mgg-naam{background:transparent;border:0;box-shadow:none;padding:0;color:#111111;"
     "font:600 11px system-ui,sans-serif;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff,0 0 4px #fff}"
     ".leaflet-tooltip.mgg-naam:before{display:none}"
+    # a bubble of several sites in a neutral colour (the default green reads as STORM, the programme's colour)
+    ".marker-cluster-small,.marker-cluster-medium,.marker-cluster-large{background-color:rgba(150,150,150,.45)}"
+    ".marker-cluster-small div,.marker-cluster-medium div,.marker-cluster-large div{background-color:"
+    "rgba(90,90,90,.8);color:#ffffff}"
     # an area's tooltip wraps its long lines (Leaflet's tooltips never wrap: "deels geschat: ..." ran off the screen)
     ".leaflet-tooltip.mgg-tip{white-space:normal;width:max-content;max-width:min(360px,calc(100vw - 40px))}"
     ".mgg-tip th{vertical-align:top}"
@@ -704,8 +708,9 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
             '(kleur: programma)</div><div><span class="mgg-teken" style="border-radius:50%;background:#fff;'
             f'border:2px dashed {colour}"></span>open rondje: plek bij benadering</div>'
             + (f'<div><span class="mgg-teken" style="border-radius:50%;background:{mapclasses.UNCOUNTED_COLOUR};'
-               f'border:1px solid #000"></span>grijs: {html.escape(mapclasses.UNCOUNTED)} (niet in de dekking en de '
-               "afstand)</div>" if mapclasses.UNCOUNTED in data["initiatives"]["programmes"] else "")
+               f'border:1px solid #000"></span>roze: {html.escape(mapclasses.UNCOUNTED)} (niet in de dekking en de '
+               "afstand; open rondje: plek bij benadering)</div>"
+               if mapclasses.UNCOUNTED in data["initiatives"]["programmes"] else "")
             + "<div>getal in een cirkel: zoveel locaties dicht bij elkaar; klik om ze te zien</div></div>")
     root.html.add_child(Raw(
         "<script>" + "".join(f"mgg.{k} = {safe_json(v)};" for k, v in data.items()) + "</script>" + HATCH_SVG
