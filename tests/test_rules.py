@@ -154,3 +154,13 @@ def test_one_attribution_line_for_every_map():
     named = [p.relative_to(PACKAGE) for p in [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.j2")]
              if "Centraal Bureau voor de Statistiek" in p.read_text(encoding="utf-8")]
     assert named == [Path("data/catalogue.py")]
+
+
+def test_the_need_classes_are_described_once_for_either_scope():
+    """With --class-breaks gemeente the page-1 caption said 'de gebieden van de provincie in drie even grote groepen'
+    (an attack on this stop's change): the grid's key and the class note take the phrase of the run's scope."""
+    for scope, phrase in mapclasses.NEED_GROUPS.items():
+        assert f"Behoefte: {phrase}." in mapclasses.bivariate_key(3000, scope)
+        breaks = {"scope": scope, "classes": [-0.4, 0.2], "classes_by_gemeente": {"GM0765": [-0.5, 0.1]}}
+        assert f"in de tekst: {phrase}; hoog boven " in mapclasses.need_class_note(breaks, "GM0765")
+    assert "even grote" not in mapclasses.NEED_GROUPS["gemeente"]

@@ -105,8 +105,7 @@ def need_class_note(breaks: dict, code: str | None = None) -> str:
     if not bounds:
         return ""
     low, high = bounds
-    groups = ("de gerangschikte gebieden van de gemeente in drie groepen (bij een derde en twee derde)" if local
-              else "de gebieden van de provincie in drie even grote groepen")
+    groups = NEED_GROUPS["gemeente" if local else "provincie"]
     return (f"Hoge, middelmatige en lage behoefte in de tekst: {groups}; hoog boven {fmt.number(high, 2)}, laag "
             f"{fmt.number(low, 2)} of lager.")
 
@@ -230,12 +229,18 @@ def quantile_classes(values: pd.Series, *, k: int = 5, colours=SEQUENTIAL, decim
     return Classes(out, list(zip(palette, names, strict=True)), title)
 
 
-def bivariate_key(reach_m: float | None = None) -> str:
+#: How the need classes are cut, by the scope of the class breaks (``--class-breaks``): one phrase for every text.
+NEED_GROUPS = {"provincie": "de gebieden van de provincie in drie even grote groepen",
+               "gemeente": "de gerangschikte gebieden van elke gemeente in drie groepen (bij een derde en twee derde)"}
+
+
+def bivariate_key(reach_m: float | None = None, scope: str = "provincie") -> str:
     """Under the 3x3 grid: what its classes mean, with units (the reach ``reach_m`` in metres, default
-    :data:`mgg_geo.rules.REACH_M`, and the bounds of :data:`mgg_geo.rules.COVERAGE_BREAKS`)."""
+    :data:`mgg_geo.rules.REACH_M`, the need classes of ``scope``, :data:`NEED_GROUPS`, and the bounds of
+    :data:`mgg_geo.rules.COVERAGE_BREAKS`)."""
     lo, hi = rules.COVERAGE_BREAKS
     distance = fmt.radius(rules.REACH_M if reach_m is None else reach_m)
-    return ("Behoefte: de gebieden van de provincie in drie even grote groepen. Dekking: deel van de doelgroep "
+    return (f"Behoefte: {NEED_GROUPS[scope]}. Dekking: deel van de doelgroep "
             f"binnen {distance}; laag onder {fmt.share_words(lo)}, hoog vanaf {fmt.share_words(hi)}.")
 
 

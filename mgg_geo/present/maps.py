@@ -583,7 +583,7 @@ def _no_data_handle(classes: Classes) -> Patch:
 def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str | dict = "", sites=None, caption: str = "",
               outlines: gpd.GeoDataFrame | None = None, code: str | None = None,
               named: dict[str, tuple[str, str]] | None = None, size=MAP_SIZE, heights=None,
-              key: bool = True, reach_m: float | None = None) -> Figure:
+              key: bool = True, reach_m: float | None = None, scope: str = "provincie") -> Figure:
     """Need x coverage (3x3 classes) with the legend grid, the not-ranked class, areas flagged "onvolledige
     gegevens" (column ``partial_data``, when present) and map context; ``named``: areas that must be labelled, per
     area code ``(number, name)`` (the priorities: "1 Uithuizen"; see :func:`_context`). ``key``: what the classes
@@ -598,7 +598,7 @@ def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str | dict = "
     handles.append(_no_data_handle(classes))
     handles += _draw_partial(ax, shown, shown.get("partial_data"))
     handles += _context(ax, shown, outlines, code, named=named, heights=heights)
-    _legend_column(fig, ax, handles, bivariate_key(reach_m) if key else "", grid=True)
+    _legend_column(fig, ax, handles, bivariate_key(reach_m, scope) if key else "", grid=True)
     _attribution(fig, year)
     alt = (f"Kaart: {title or 'behoefte tegen dekking'}. Kleur per gebied: behoefte (laag, midden, hoog) tegen "
            "dekking (laag, midden, hoog); zwart is hoge behoefte en lage dekking.")
@@ -611,7 +611,7 @@ ROW_IN, STRIP_IN = 2.6, 1.75
 
 def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str | dict = "", outlines: gpd.GeoDataFrame | None = None,
                     codes: list[str] | None = None, legend: bool = True, caption: str = "",
-                    reach_m: float | None = None) -> Figure:
+                    reach_m: float | None = None, scope: str = "provincie") -> Figure:
     """Municipalities side by side in the 3x3 classes, two per row (each map 8.7 cm wide in print); with ``legend``
     a strip under them holds the 3x3 legend, what it means, the not-ranked class and the partial-data pattern.
 
@@ -651,7 +651,8 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str | dict = "", out
                                         _GRID_IN[1] * inch_y]))
         extra = [partial_handle()] if "partial_data" in shown and shown["partial_data"].astype(bool).any() else []
         fig.legend(handles=_wrapped([_no_data_handle(classes), *extra], 48),
-                   title=textwrap.fill(bivariate_key(reach_m), 50), loc="upper left", frameon=False, fontsize=LEGEND_PT,
+                   title=textwrap.fill(bivariate_key(reach_m, scope), 50), loc="upper left", frameon=False,
+                   fontsize=LEGEND_PT,
                    title_fontsize=LEGEND_PT, alignment="left", borderaxespad=0.0,
                    bbox_to_anchor=(2.6 * inch_x, (top - 0.15) * inch_y))
     _attribution(fig, year)

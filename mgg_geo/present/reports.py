@@ -97,6 +97,7 @@ class MunicipalityReport(_Report):
         self.areas = result.areas[result.areas["gemeente_code"] == self.code]
         self.sites = result.sites_near(self.code)
         self.boundaries = kinds.BOUNDARIES.of(result.sources)  # their year and who simplified them: the attribution
+        self._scope = result.map_breaks.get("scope", "provincie")  # where the need classes are cut
         self.outlines = result.municipalities if len(result.municipalities) else None
 
     def title(self) -> Html:
@@ -175,7 +176,8 @@ class MunicipalityReport(_Report):
                               key=False,
                               caption="Waar is het tekort het grootst? Zwart: hoge behoefte en lage dekking. Met "
                                       f"nummer: de eerste {fmt.number(len(named))} prioriteiten. Gearceerd: niet "
-                                      f"gerangschikt. {mapclasses.bivariate_key(self.result.parameters['reach_m'])}"
+                                      "gerangschikt. "
+                                      f"{mapclasses.bivariate_key(self.result.parameters['reach_m'], self._scope)}"
                                       + self._partial_caption())
 
     def priorities(self) -> Html:
@@ -246,6 +248,7 @@ class ProvinceReport(_Report):
     def __init__(self, result: Analysis):
         self.result = result
         self.boundaries = kinds.BOUNDARIES.of(result.sources)  # their year and who simplified them: the attribution
+        self._scope = result.map_breaks.get("scope", "provincie")  # where the need classes are cut
 
     def title(self) -> Html:
         """The heading and subtitle of the overview."""
@@ -344,14 +347,14 @@ class ProvinceReport(_Report):
         first, rest = order[:SMALL_MULTIPLES_FIRST], order[SMALL_MULTIPLES_FIRST:]
         names = [regions.MUNICIPALITIES[c] for c in first]
         figures = [maps.small_multiples(self.result.areas, year=self.boundaries, outlines=outlines, codes=first,
-                                        legend=not rest, reach_m=self.result.parameters["reach_m"],
+                                        legend=not rest, reach_m=self.result.parameters["reach_m"], scope=self._scope,
                                         caption=f"Behoefte tegen dekking per gemeente, in de volgorde van de "
                                                 f"rangschikking: {fmt.listing(names)}."
                                         + ("" if rest else f" {SMALL_MULTIPLES_CAPTION}"))]
         if rest:
             figures.append(maps.small_multiples(
                 self.result.areas, year=self.boundaries, outlines=outlines, codes=rest,
-                reach_m=self.result.parameters["reach_m"],
+                reach_m=self.result.parameters["reach_m"], scope=self._scope,
                 caption=f"Vervolg: {fmt.listing([regions.MUNICIPALITIES[c] for c in rest])}. "
                         f"{SMALL_MULTIPLES_CAPTION}"))
         return section([Block("figure", figure=f) for f in figures])
