@@ -743,4 +743,9 @@ def test_a_rank_interval_over_a_class_border_reaches_the_other_class():
     assert span.loc["g"].isna().all()
     without_draws = gap.class_span(frame.drop(columns=["rank_p05", "rank_p95"]))
     assert gap.class_span(frame, grouped=True)["need_class_low"].equals(frame["need_class"])
+    from mgg_geo.present import labels
+
+    assert labels.gap_label(3, 1, (3, 2)) == "Hoge behoefte (op de grens met middelmatige), lage dekking"
+    assert labels.gap_label(2, 1, (3, 1)) == "Middelmatige behoefte (marge over alle drie klassen), lage dekking"
+    assert labels.gap_label(2, 1, (2, 2)) == labels.gap_label(2, 1) == "Middelmatige behoefte, lage dekking"
     assert without_draws["need_class_high"].equals(frame["need_class"])

@@ -258,7 +258,7 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
                       f"over jongeren zelf (16–25 jaar, Gezondheidsmonitor {f['youth_year']}) zijn er alleen per "
                       "gemeente: zie Jongvolwassenen."):
         seen.add("measured")
-    elif m := re.fullmatch(r"(\d)\. (.+?): (hoge|middelmatige|lage) behoefte(?: \(op de grens met (.+?)\))?, "
+    elif m := re.fullmatch(r"(\d)\. (.+?): (hoge|middelmatige|lage) behoefte(?: \((?:op de grens met )?(.+?)\))?, "
                            r"(hoge|middelmatige|lage) dekking; ([\d.]+) jongeren, van wie (\d+)% binnen 3 km van een "
                            r"locatie\. (.+)", sentence):
         k = int(m[1]) - 1
@@ -267,7 +267,8 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         assert m[2] == area["name"] + (" (onvolledige gegevens)" if f["top_partial"][k] else "")
         assert (m[3], m[5]) == (words[area["need"]], words[area["coverage"]])
         # the need classes its rank interval reaches besides its own, named
-        assert (m[4] or "") == fmt.listing([words[c] for c in area["border"]]), (m[4], area["border"])
+        assert (m[4] or "") == ("marge over alle drie klassen" if len(area["border"]) == 2 else
+                                fmt.listing([words[c] for c in area["border"]])), (m[4], area["border"])
         assert _num(m[6]) == round(area["young"]) and int(m[7]) == round(100 * area["reach"])
         label = catalogue.DOMAINS[area["domain"]].lower()
         indicator = catalogue.INDICATOR_BY_KEY[area["indicator"]]

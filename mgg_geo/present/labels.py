@@ -229,11 +229,12 @@ def area_label(name, partial: bool = False, estimated: bool = False) -> str:
 def gap_label(need_class: float, coverage_class: float, reaches=()) -> str:
     """e.g. "Hoge behoefte, lage dekking"; "geen klasse" when either class is missing. ``reaches``: the need classes
     the area's rank interval reaches (``need_class_high``, ``need_class_low``), named when other than its own:
-    "Hoge behoefte (op de grens met middelmatige), lage dekking"."""
+    "Hoge behoefte (op de grens met middelmatige), lage dekking", or "(marge over alle drie klassen)"."""
     if pd.isna(need_class) or pd.isna(coverage_class):
         return "geen klasse"
     others = sorted({int(c) for c in reaches if not pd.isna(c) and int(c) != int(need_class)}, reverse=True)
-    border = (f" (op de grens met {fmt.listing([NEED_CLASSES[c].split()[0] for c in others])})" if others else "")
+    border = ("" if not others else " (marge over alle drie klassen)" if len(others) == 2 else
+              f" (op de grens met {NEED_CLASSES[others[0]].split()[0]})")
     text = f"{NEED_CLASSES[int(need_class)]}{border}, {COVERAGE_CLASSES[int(coverage_class)]}"
     return text[0].upper() + text[1:]
 
