@@ -550,8 +550,8 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     farthest = pd.to_numeric(areas["nearest_km"], errors="coerce").replace(np.inf, np.nan).max()
     around = max(max(rules.RADII_M), 1000 * farthest if farthest == farthest else 0)
     uncounted = result.excluded_near(code, around).assign(programme=mapclasses.UNCOUNTED, area_wide=False)
-    sites = pd.concat([result.sites_near(code, around), uncounted]) if len(uncounted) else result.sites_near(
-        code, around)
+    sites = result.sites_near(code, around)
+    sites = pd.concat([sites, uncounted]) if len(uncounted) else sites
     classes = mapclasses.need_class_note(result.map_breaks, code)  # the text's classes, not the map's colours
     layers = [Layer("Behoefte-index", mapclasses.need_classes(areas["need_index"], bins,
                                                               scope=result.map_breaks.get("scope", "provincie")),
