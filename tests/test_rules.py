@@ -164,3 +164,9 @@ def test_the_need_classes_are_described_once_for_either_scope():
         breaks = {"scope": scope, "classes": [-0.4, 0.2], "classes_by_gemeente": {"GM0765": [-0.5, 0.1]}}
         assert f"in de tekst: {phrase}; hoog boven " in mapclasses.need_class_note(breaks, "GM0765")
     assert "even grote" not in mapclasses.NEED_GROUPS["gemeente"]
+    # the workbook's column description takes it from the run's parameters too
+    for scope, phrase in mapclasses.NEED_GROUPS.items():
+        result = SimpleNamespace(parameters={"target_group": "jongeren", "reach_m": rules.REACH_M,
+                                             "class_breaks": scope}, areas=pd.DataFrame())
+        described = {c.key: c.means for c in export.workbook_columns(result)}
+        assert described["need_class"] == f"laag, midden of hoog: {phrase}"

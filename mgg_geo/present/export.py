@@ -16,7 +16,7 @@ from mgg_geo import rules, settings
 from mgg_geo.analysis.chain import Analysis
 from mgg_geo.data import cache, catalogue
 from mgg_geo.errors import DataError
-from mgg_geo.present import fmt, labels
+from mgg_geo.present import fmt, labels, mapclasses
 from mgg_geo.text import is_missing
 
 #: Columns of the exported area table, in order (documented in the README).
@@ -172,8 +172,8 @@ def workbook_columns(result: Analysis) -> list[Column]:
         Column("rank_p95", "Marge: plaats tot", "zie 'Marge: plaats van'"),
         Column("rank_uncertain", "Plaats onzeker",
                f"ja: de marge is breder dan {fmt.share_words(rules.UNCERTAIN_SPREAD)} van de ranglijst", "yesno"),
-        Column("need_class", "Behoefteklasse", "laag, midden of hoog: de gerangschikte gebieden van de provincie in "
-               "drie even grote groepen", "text"),
+        Column("need_class", "Behoefteklasse", "laag, midden of hoog: " + mapclasses.NEED_GROUPS[
+            result.parameters.get("class_breaks", "provincie")], "text"),
         Column("reach", f"Dekking: % van de doelgroep binnen {reach}", f"deel van de doelgroep dat binnen {reach} "
                "(hemelsbreed) van een fysieke locatie woont, gemeten per buurt", "share"),
         Column("coverage_class", "Dekkingsklasse", f"laag: minder dan {fmt.share_words(low)} binnen bereik; midden: "

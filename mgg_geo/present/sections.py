@@ -28,7 +28,7 @@ from mgg_geo.analysis.chain import (
     uncounted_near,
 )
 from mgg_geo.data import catalogue, kinds, regions
-from mgg_geo.present import fmt, labels, pages
+from mgg_geo.present import fmt, labels, mapclasses, pages
 from mgg_geo.present.pages import Html
 from mgg_geo.supply import initiatives
 
@@ -1426,6 +1426,7 @@ def method_html(result: Analysis) -> Html:
         weights="even zwaar" if equal else "mee volgens de gekozen gewichten", draws=fmt.number(p["draws"]),
         minimum=fmt.number(p["min_population"]), reach=fmt.radius(p["reach_m"]), points=points,
         unknown="wel mee" if p["include_unknown_ages"] else "niet mee", breaks=breaks,
+        groups=mapclasses.NEED_GROUPS[p.get("class_breaks", "provincie")],
         statuses=fmt.listing(["actief", *(s for s in str(p.get("include_status") or "").split(",") if s)]),
         ranked=fmt.number(int(result.figures["areas_ranked_province"].iloc[0]) if len(result.figures) else 0),
         levels=level_word(result), partial=partial_rule(result), partial_label=labels.PARTIAL,
