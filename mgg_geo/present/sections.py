@@ -230,6 +230,13 @@ def ranking_caveats(result: Analysis) -> list[str]:
                                + (f", {uncounted_share_text(f)}" if uncounted_share_text(f) else "") for f in left)
                    + ". Met een leeftijdsbereik kunnen de dekking en de volgorde anders uitvallen; vul dit aan in het "
                      "register.")
+    dated = [(f["gemeente"], [r["name"] for r in f["register_rows"] if r["reason"] == "gedateerd"])
+             for _, f in figures.iterrows()]
+    dated = [(name, rows) for name, rows in dated if rows]
+    if dated:
+        out.append("Niet meegeteld omdat hun bron gedateerd is (" + labels.STATUS_MEANINGS["gedateerd"] + "): "
+                   + "; ".join(f"in {name} {fmt.listing([fmt.name(n) for n in rows])}" for name, rows in dated)
+                   + ". Bestaan ze nog, dan kunnen de dekking en de volgorde anders uitvallen.")
     rough, total = int(figures["sites_approximate"].sum()), int(figures["sites_physical"].sum())
     if rough:
         who = ("de fysieke locatie is" if total == 1 else f"alle {fmt.number(total)} fysieke locaties zijn"
