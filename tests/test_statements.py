@@ -217,12 +217,16 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
                            r"jongeren \((\d+)% van de doelgroep\)\. Bovenaan de prioriteiten staan (.+)\.", sentence):
         assert int(m[1]) == f["cell"] > 0 and _num(m[2]) == round(f["cell_young"])
         assert int(m[3]) == round(100 * f["cell_young"] / f["young"])
-        assert m[4] == fmt.listing([t + (" (onvolledige gegevens)" if p else "")
-                                    for t, p in zip(f["top"], f["top_partial"], strict=True)])
+        top = [t + (" (onvolledige gegevens)" if p else "") for t, p in zip(f["top"], f["top_partial"], strict=True)]
+        # numbered where a name holds " en " itself (Midden-Groningen's "Hoogezand-Noord en Foxhol")
+        ambiguous = any(" en " in t or ", " in t for t in top)
+        assert m[4] == fmt.listing([f"{i}. {t}" for i, t in enumerate(top, 1)] if ambiguous else top), m[4]
         seen.add("cell")
     elif m := re.fullmatch(r"Geen enkel gebied heeft zowel hoge behoefte als lage dekking; bovenaan de prioriteiten "
                            r"staan (.+)\.", sentence):
-        assert f["cell"] == 0 and m[1] == fmt.listing(f["top"])
+        ambiguous = any(" en " in t or ", " in t for t in f["top"])
+        assert f["cell"] == 0 and m[1] == fmt.listing([f"{i}. {t}" for i, t in enumerate(f["top"], 1)] if ambiguous
+                                                      else f["top"])
         seen.add("cell")
     elif m := re.fullmatch(r"Bij (.+) ontbreken (\d+) van de (\d+) behoeftecijfers: onvolledige gegevens \(meer dan "
                            r"25% van de behoeftecijfers ontbreekt\)\. De plaats in de prioriteiten rust daar op de "

@@ -288,6 +288,14 @@ def spread_text(result: Analysis) -> str:
         result.parameters["points"]]
 
 
+def ranked_listing(names: list[str]) -> str:
+    """The first priorities in a sentence: "A, B en C", numbered when a name holds " en " or ", " itself
+    ("1. Hoogezand-Zuid, 2. Foxham en 3. Hoogezand-Noord en Foxhol": read as four places otherwise)."""
+    if any(" en " in n or ", " in n for n in names):
+        return fmt.listing([f"{i}. {n}" for i, n in enumerate(names, 1)])
+    return fmt.listing(names)
+
+
 def summary_statements(result: Analysis, code: str) -> list[str]:
     """The sentences of the summary on page 1, each computed from the analysis (see ``tests/test_statements.py``)."""
     f = figures_of(result, code)
@@ -318,10 +326,10 @@ def summary_statements(result: Analysis, code: str) -> list[str]:
         text = _areas(result, f["areas_target_cell"])
         parts.append(f"{text[0].upper() + text[1:]} {verb} hoge behoefte en lage dekking; daar wonen "
                      f"{fmt.number(f['target_in_target_cell'])} {group.key} ({fmt.percent(f['target_cell_share'])} "
-                     f"van de doelgroep). Bovenaan de prioriteiten staan {fmt.listing(top)}.")
+                     f"van de doelgroep). Bovenaan de prioriteiten staan {ranked_listing(top)}.")
     elif top:
         parts.append(f"Geen enkel gebied heeft zowel hoge behoefte als lage dekking; bovenaan de prioriteiten staan "
-                     f"{fmt.listing(top)}.")
+                     f"{ranked_listing(top)}.")
     areas = result.areas[(result.areas["gemeente_code"] == code) & result.areas["ranked"]
                          & result.areas["partial_data"]]
     if len(areas):
