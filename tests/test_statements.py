@@ -1072,7 +1072,7 @@ def test_the_interactive_map_shows_the_sites_its_distances_rest_on_and_the_uncou
     and Veendam): the map holds each area's nearest counted site and, grey, the places without an age range."""
     from mgg_geo.present import mapclasses, webmap
 
-    for code in ("GM0047", "GM0765", "GM0037"):
+    for code in ("GM0047", "GM0765", "GM0037", "GM1952"):
         page = webmap.render(reports.MunicipalityReport(result, code).interactive_map())
         shown = json.loads(re.search(r"mgg\.initiatives = (\{.*?\});", page).group(1))
         names = {row[2]: shown["programmes"][row[3]] for row in shown["rows"]}
@@ -1082,7 +1082,12 @@ def test_the_interactive_map_shows_the_sites_its_distances_rest_on_and_the_uncou
             nearest = counted.iloc[int(counted.distance(point).to_numpy().argmin())]
             assert names.get(nearest["name"]) == nearest["programme"], (code, nearest["name"])
         mine = result.excluded[(result.excluded["gemeente_code"] == code) & result.excluded["point_x"].notna()]
-        assert len(mine) and all(names.get(n) == mapclasses.UNCOUNTED for n in mine["name"]), code
+        assert (len(mine) > 0) == (code != "GM1952")  # Midden-Groningen: no place without an age range of its own
+        assert all(names.get(n) == mapclasses.UNCOUNTED for n in mine["name"]), code
+        # and the register's places with status gedateerd (Midden-Groningen's map showed none of its own two)
+        reg = result.register.initiatives
+        for name in reg.loc[(reg["gemeente_code"] == code) & (reg["status"] == "gedateerd"), "name"]:
+            assert names.get(name) == mapclasses.UNCOUNTED_DATED, (code, name)
         assert f"roze: {mapclasses.UNCOUNTED}" in page and mapclasses.UNCOUNTED_COLOUR not in (
             mapclasses.OTHER_COLOUR, *mapclasses.PROGRAMME_COLOURS.values())
 

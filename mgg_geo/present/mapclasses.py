@@ -57,6 +57,8 @@ PROGRAMME_COLOURS = {"STORM": "#1b9e77", "KoPPeLing": "#d95f02", "Move aHead": "
 OTHER_COLOUR = "#666666"
 #: The programme an initiative left out for want of an age range shows on the interactive map, in its own colour.
 UNCOUNTED = "telt niet mee: geen leeftijdsbereik in het register"
+#: The same for a place whose source is dated (status gedateerd: whether it still exists is not known).
+UNCOUNTED_DATED = "telt niet mee: status gedateerd (of de plek nog bestaat, is niet nagegaan)"
 UNCOUNTED_COLOUR = "#e7298a"  # not grey: other programmes are drawn in OTHER_COLOUR
 #: Fixed coverage classes (see :data:`mgg_geo.rules.COVERAGE_BREAKS`): laag, midden, hoog.
 COVERAGE_CLASS_COLOURS = {1: "#deebf7", 2: "#6baed6", 3: "#08519c"}

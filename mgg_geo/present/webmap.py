@@ -464,7 +464,7 @@ def _site_rows(sites: gpd.GeoDataFrame) -> tuple[list, list, list, list]:
              placements.index(pl) if pl in placements else 0]
             for g, name, p, pl in zip(physical.geometry, physical["name"], physical["programme"],
                                       physical["placement"], strict=True)]
-    colours = [mapclasses.UNCOUNTED_COLOUR if p == mapclasses.UNCOUNTED else
+    colours = [mapclasses.UNCOUNTED_COLOUR if p in (mapclasses.UNCOUNTED, mapclasses.UNCOUNTED_DATED) else
                mapclasses.PROGRAMME_COLOURS.get(p, mapclasses.OTHER_COLOUR) for p in programmes]
     return rows, programmes, colours, [labels.PLACEMENTS[p] for p in placements]
 
@@ -550,8 +550,12 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     farthest = pd.to_numeric(areas["nearest_km"], errors="coerce").replace(np.inf, np.nan).max()
     around = max(max(rules.RADII_M), 1000 * farthest if farthest == farthest else 0)
     uncounted = result.excluded_near(code, around).assign(programme=mapclasses.UNCOUNTED, area_wide=False)
-    sites = result.sites_near(code, around)
-    sites = pd.concat([sites, uncounted]) if len(uncounted) else sites
+    register = result.register.initiatives
+    dated = register[(register.get("status", pd.Series("", index=register.index)) == "gedateerd")
+                     & ~is_area_wide(register)]
+    dated = dated[dated.intersects(areas.geometry.union_all().buffer(around))].assign(
+        programme=mapclasses.UNCOUNTED_DATED)
+    sites = pd.concat([result.sites_near(code, around), *(f for f in (uncounted, dated) if len(f))])
     classes = mapclasses.need_class_note(result.map_breaks, code)  # the text's classes, not the map's colours
     layers = [Layer("Behoefte-index", mapclasses.need_classes(areas["need_index"], bins,
                                                               scope=result.map_breaks.get("scope", "provincie")),
@@ -707,10 +711,11 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
             f'background:{colour};border:1px solid #000"></span>rondje: locatie op een exacte plek of adres '
             '(kleur: programma)</div><div><span class="mgg-teken" style="border-radius:50%;background:#fff;'
             f'border:2px dashed {colour}"></span>open rondje: plek bij benadering</div>'
-            + (f'<div><span class="mgg-teken" style="border-radius:50%;background:{mapclasses.UNCOUNTED_COLOUR};'
-               f'border:1px solid #000"></span>roze: {html.escape(mapclasses.UNCOUNTED)} (niet in de dekking en de '
-               "afstand; open rondje: plek bij benadering)</div>"
-               if mapclasses.UNCOUNTED in data["initiatives"]["programmes"] else "")
+            + "".join(f'<div><span class="mgg-teken" style="border-radius:50%;background:{mapclasses.UNCOUNTED_COLOUR};'
+                      f'border:1px solid #000"></span>roze: {html.escape(label)} (niet in de dekking en de afstand; '
+                      "open rondje: plek bij benadering)</div>"
+                      for label in (mapclasses.UNCOUNTED, mapclasses.UNCOUNTED_DATED)
+                      if label in data["initiatives"]["programmes"])
             + "<div>getal in een cirkel: zoveel locaties dicht bij elkaar; klik om ze te zien</div></div>")
     root.html.add_child(Raw(
         "<script>" + "".join(f"mgg.{k} = {safe_json(v)};" for k, v in data.items()) + "</script>" + HATCH_SVG
