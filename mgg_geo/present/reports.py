@@ -69,7 +69,10 @@ __all__ = ["Html", "MunicipalityReport", "ProvinceReport", "Table"]
 class _Report:
     """Sections every report has: method, sources and parameters."""
 
-    result: Analysis
+    def __init__(self, result: Analysis):
+        self.result = result
+        self.boundaries = kinds.BOUNDARIES.of(result.sources)  # their year and who simplified them: the attribution
+        self._scope = result.map_breaks.get("scope", "provincie")  # where the need classes are cut
 
     def method(self) -> Html:
         return method_html(self.result)
@@ -91,13 +94,11 @@ class MunicipalityReport(_Report):
     """Everything the municipality notebook shows, one method per section (all Dutch, all escaped)."""
 
     def __init__(self, result: Analysis, gemeente: str):
-        self.result = result
+        super().__init__(result)
         self.code = regions.resolve_municipality(gemeente)
         self.name = regions.MUNICIPALITIES[self.code]
         self.areas = result.areas[result.areas["gemeente_code"] == self.code]
         self.sites = result.sites_near(self.code)
-        self.boundaries = kinds.BOUNDARIES.of(result.sources)  # their year and who simplified them: the attribution
-        self._scope = result.map_breaks.get("scope", "provincie")  # where the need classes are cut
         self.outlines = result.municipalities if len(result.municipalities) else None
 
     def title(self) -> Html:
@@ -244,11 +245,6 @@ class MunicipalityReport(_Report):
 
 class ProvinceReport(_Report):
     """The province overview: the 10 municipalities side by side."""
-
-    def __init__(self, result: Analysis):
-        self.result = result
-        self.boundaries = kinds.BOUNDARIES.of(result.sources)  # their year and who simplified them: the attribution
-        self._scope = result.map_breaks.get("scope", "provincie")  # where the need classes are cut
 
     def title(self) -> Html:
         """The heading and subtitle of the overview."""
