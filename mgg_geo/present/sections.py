@@ -508,6 +508,14 @@ def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken")) -> str
             f"evenveel op als {fmt.name(r['name'])}: de keuze tussen hen is willekeurig.")
 
 
+def step_notes(result: Analysis, steps: pd.DataFrame, lead, noun: tuple[str, str] = ("plek", "plekken")) -> list[str]:
+    """Under a proposal's steps (new sites, or schools): per step the places without an age range near it
+    (:func:`uncounted_text`, after ``lead(step)``), then per step the places as good (:func:`equal_text`)."""
+    near = uncounted_near(result, steps.geometry)
+    return ([t for t in (uncounted_text(names, lead(r)) for names, (_, r) in zip(near, steps.iterrows(), strict=True))
+             if t] + [t for t in (equal_text(r, noun) for _, r in steps.iterrows()) if t])
+
+
 def where_next_statements(result: Analysis, code: str) -> list[str]:
     """Page 1, "Waar een nieuwe locatie het meest oplevert": the first proposed site and what all proposed sites
     together reach (from the what-if), or why none is proposed."""
@@ -794,10 +802,8 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
         else:
             notes = [t for t in (no_high_need_text(result, code, r, w["before_high_need_total"], schools=True)
                                  for _, r in steps.iterrows()) if t]
-        notes += [t for t in (equal_text(r, ("school", "scholen")) for _, r in steps.iterrows()) if t]
-        notes += [t for t in (uncounted_text(names, f"Binnen {reach} van de school van stap {fmt.number(r['step'])}")
-                              for names, (_, r) in zip(uncounted_near(result, steps.geometry), steps.iterrows(),
-                                                       strict=True)) if t]
+        notes += step_notes(result, steps, lambda r: f"Binnen {reach} van de school van stap {fmt.number(r['step'])}",
+                            ("school", "scholen"))
         if notes:
             blocks.append(Block("list", items=notes))
         shared = [s for s in steps["n_schools"] if s and s > 1]
@@ -1067,11 +1073,8 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
         else:
             notes = [t for t in (no_high_need_text(result, code, r, w["before_high_need_total"])
                                  for _, r in sites.iterrows()) if t]
-        near = uncounted_near(result, sites.geometry)
-        notes += [t for t in (uncounted_text(names, f"Binnen {reach} van stap {fmt.number(r['step'])} "
-                                                    f"({fmt.name(r['name'])})")
-                              for names, (_, r) in zip(near, sites.iterrows(), strict=True)) if t]
-        notes += [t for t in (equal_text(r) for _, r in sites.iterrows()) if t]
+        notes += step_notes(result, sites,
+                            lambda r: f"Binnen {reach} van stap {fmt.number(r['step'])} ({fmt.name(r['name'])})")
         if notes:
             blocks.append(Block("list", items=notes))
     if isinstance(w["reason"], str) and w["reason"]:  # missing (None, or NaN from a saved analysis): no reason
