@@ -215,8 +215,9 @@ def build(level: str = "wijk", *, municipalities=None, kwb_year: int | None = No
     areas = gpd.GeoDataFrame(areas, geometry="geometry", crs=settings.CRS_ANALYSIS)
     areas.index.name = "code"
     used = {"kwb": kwb.manifest, "boundaries": bounds.manifest}
-    if sources.simplified_by(bounds.manifest):  # the attribution credits who simplified the geometry
-        used["boundaries"] = {**bounds.manifest, "simplified_by": sources.simplified_by(bounds.manifest)}
+    simplified = sources.simplified_by(bounds.manifest)  # the attribution credits who simplified the geometry
+    if simplified:
+        used["boundaries"] = {**bounds.manifest, "simplified_by": simplified}
     if health is not None:
         used["health"] = health.manifest
     for manifest in used.values():

@@ -227,7 +227,7 @@ def ranking_caveats(result: Analysis) -> list[str]:
     if left:
         out.append("Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt: "
                    + "; ".join(f"in {f['gemeente']} {fmt.listing(f['excluded_names'])}"
-                               + (f", {uncounted_share_text(f)}" if uncounted_share_text(f) else "") for f in left)
+                               + (f", {text}" if (text := uncounted_share_text(f)) else "") for f in left)
                    + ". Met een leeftijdsbereik kunnen de dekking en de volgorde anders uitvallen; vul dit aan in het "
                      "register.")
     dated = [(f["gemeente"], [r["name"] for r in f["register_rows"] if r["reason"] == "gedateerd"])
@@ -582,7 +582,7 @@ def key_figures_table(figures: dict, level: str = "wijk", spread: str = "") -> T
     if figures["excluded_unknown_age"]:
         rows.append(["Initiatieven zonder leeftijdsbereik (niet meegeteld)",
                      f"{fmt.number(figures['excluded_unknown_age'])}: {fmt.listing(figures['excluded_names'])}"
-                     + (f"; {uncounted_share_text(figures)}" if uncounted_share_text(figures) else "")])
+                     + (f"; {text}" if (text := uncounted_share_text(figures)) else "")])
     rows += [
         [f"Doelgroep binnen {reach} van een locatie (dekking)",
          fmt.percent(figures["target_within_reach_share"]) if figures["sites_physical"]
