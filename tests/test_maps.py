@@ -127,3 +127,25 @@ def test_extra_coverage_of_exactly_two_thirds_is_in_the_class_its_legend_names()
                                                           "twee derde of meer", "twee derde of meer"]
     assert coverage_class(gain[1:]).tolist() == [1.0, 2.0, 2.0, 3.0, 3.0]  # the same bounds, the same side
     assert rules.COVERAGE_BREAKS == (1 / 3, 2 / 3)
+
+
+def test_small_multiples_give_every_panel_its_own_scale_bar(monkeypatch):
+    """Each municipality fills its panel, so a 2 km square and a 20 km square are drawn the same size: every panel
+    carries a scale bar, whose lengths then differ by about the factor of ten."""
+    import geopandas as gpd
+    from matplotlib_scalebar.scalebar import ScaleBar
+    from shapely.geometry import box
+
+    from mgg_geo.present import maps
+
+    areas = gpd.GeoDataFrame({"gemeente_code": ["GM0765", "GM0014"], "need_class": [3.0, 1.0],
+                              "coverage_class": [1.0, 3.0]},
+                             geometry=[box(0, 0, 2_000, 2_000), box(50_000, 0, 70_000, 20_000)], crs="EPSG:28992")
+    drawn = []
+    monkeypatch.setattr(maps, "_figure", lambda fig, alt, caption="": drawn.append(fig))
+    maps.small_multiples(areas, codes=["GM0765", "GM0014"], legend=False)
+    panels = [ax for ax in drawn[0].axes if getattr(ax, "_mgg_map", False)]
+    bars = [[a for a in ax.artists if isinstance(a, ScaleBar)] for ax in panels]
+    assert [len(b) for b in bars] == [1, 1]
+    spans = [ax.get_xlim()[1] - ax.get_xlim()[0] for ax in panels]
+    assert spans[1] / spans[0] == pytest.approx(10, rel=0.05)  # the same panel width, ten times the metres

@@ -10,7 +10,7 @@ from mgg_geo import batch, cli, settings
 from mgg_geo.analysis.parameters import ReportParameters
 from mgg_geo.data import kinds
 from mgg_geo.errors import ParameterError
-from mgg_geo.present import mapclasses, maps, webmap
+from mgg_geo.present import mapclasses, maps, reports, webmap
 from tests import pdfcheck
 from tests.conftest import REPORTS, offline_context, offline_kernels
 
@@ -214,7 +214,6 @@ def test_report_text_is_dutch_and_links_to_a_map_that_draws_offline(rendered, ch
 
 def test_the_pekela_report_prints_its_key_figures(province_analysis):
     """The printed figures are the analysis' own: residents, target group, distance, CBS's own total."""
-    from mgg_geo.present import reports
 
     rapport = reports.MunicipalityReport(province_analysis, "Pekela")
     summary = rapport.summary()
@@ -256,6 +255,8 @@ def test_rendered_page_one_names_what_the_register_lacks_and_the_youth_section_c
     overview = (out / "provincie-groningen.html").read_text(encoding="utf-8")
     assert "Gemeenten gerangschikt naar het aandeel van de doelgroep" in overview
     assert "twee doelen naast elkaar" in overview
+    # each small map fills its panel (Pekela as large as Groningen), and the first figure's legend is in the second
+    assert overview.count(reports.SMALL_MULTIPLES_SCALE) == 2 and "De legenda staat onder het vervolg." in overview
 
 
 def _indelingen() -> str:
@@ -282,7 +283,7 @@ def test_readme_lists_the_evidence_order_and_what_each_label_means():
 
 def test_every_report_explains_its_labels_and_names_the_evidence_it_used(province_analysis):
     from mgg_geo.data import regions
-    from mgg_geo.present import labels, reports
+    from mgg_geo.present import labels
 
     readme = _indelingen()
     for code in regions.MUNICIPALITIES:
@@ -320,7 +321,6 @@ def map_tooltips(fmap) -> dict[str, dict[str, str]]:
 
 def test_the_eemsdelta_report_shows_each_wijks_own_figures(province_analysis):
     """The figures the issue was about, in the report text and the map tooltips, as in the analysis."""
-    from mgg_geo.present import reports
 
     rapport = reports.MunicipalityReport(province_analysis, "Eemsdelta")
     trends = rapport.trends()

@@ -439,9 +439,14 @@ def _context(ax, shown: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame | None, cod
                                                                     "zorder": 7, "path_effects": halo})
                           for c, n in largest["name"].items()])
     place_labels(ax, neighbours)
-    ax.add_artist(ScaleBar(1.0, "m", location="lower right", length_fraction=0.22, box_alpha=0.7,
-                           font_properties={"size": SMALL_PT + 0.5}, label_formatter=_scale_label))
+    _scale_bar(ax)
     return numbered
+
+
+def _scale_bar(ax, size_pt: float = SMALL_PT + 0.5) -> None:
+    """A scale bar in the lower right corner of a map in EPSG:28992 (one unit is one metre), labelled in Dutch."""
+    ax.add_artist(ScaleBar(1.0, "m", location="lower right", length_fraction=0.22, box_alpha=0.7,
+                           font_properties={"size": size_pt}, scale_formatter=_scale_label))
 
 
 def _scale_label(value, unit: str) -> str:
@@ -612,8 +617,9 @@ ROW_IN, STRIP_IN = 2.6, 1.75
 def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str | dict = "", outlines: gpd.GeoDataFrame | None = None,
                     codes: list[str] | None = None, legend: bool = True, caption: str = "",
                     reach_m: float | None = None, scope: str = "provincie") -> Figure:
-    """Municipalities side by side in the 3x3 classes, two per row (each map 8.7 cm wide in print); with ``legend``
-    a strip under them holds the 3x3 legend, what it means, the not-ranked class and the partial-data pattern.
+    """Municipalities side by side in the 3x3 classes, two per row (each map 8.7 cm wide in print, each municipality
+    filling its panel: every panel has its own scale and its own scale bar); with ``legend`` a strip under them holds
+    the 3x3 legend, what it means, the not-ranked class and the partial-data pattern.
 
     ``codes``: the municipalities, in the order shown (default: all 10 of
     :data:`mgg_geo.data.regions.MUNICIPALITIES`).
@@ -640,7 +646,9 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str | dict = "", out
                                                                        zorder=4)
         ax.set_title(regions.MUNICIPALITIES[code], fontsize=TITLE_PT - 1)
         ax.set_axis_off()
-        ax.set_aspect("equal", adjustable="datalim")  # every panel keeps its full cell
+        ax.set_aspect("equal", adjustable="datalim")  # every panel keeps its full cell, so each has its own scale
+        if len(part):
+            _scale_bar(ax)
         ax._mgg_map = True
     for ax in cells[len(codes):]:
         ax.set_axis_off()

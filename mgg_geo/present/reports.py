@@ -59,6 +59,8 @@ PAGE_ONE_MAP_HEIGHTS = (2.1, 2.6)
 #: The small multiples: maps in the first figure (three rows of two), and what every caption adds.
 SMALL_MULTIPLES_FIRST = 6
 SMALL_MULTIPLES_CAPTION = "Dezelfde klassen als in de gemeenterapporten."
+#: Every small-multiples panel fills its cell, so the panels differ in scale (Pekela drawn as large as Groningen)
+SMALL_MULTIPLES_SCALE = "Elk kaartje heeft een eigen schaal (zie de schaalstok)."
 
 __all__ = ["Html", "MunicipalityReport", "ProvinceReport", "Table"]
 
@@ -345,12 +347,13 @@ class ProvinceReport(_Report):
         figures = [maps.small_multiples(self.result.areas, year=self.boundaries, outlines=outlines, codes=first,
                                         legend=not rest, reach_m=self.result.parameters["reach_m"], scope=self._scope,
                                         caption=f"Behoefte tegen dekking per gemeente, in de volgorde van de "
-                                                f"rangschikking: {fmt.listing(names)}."
-                                        + ("" if rest else f" {SMALL_MULTIPLES_CAPTION}"))]
+                                                f"rangschikking: {fmt.listing(names)}. {SMALL_MULTIPLES_SCALE} "
+                                        + ("De legenda staat onder het vervolg." if rest
+                                           else SMALL_MULTIPLES_CAPTION))]
         if rest:
             figures.append(maps.small_multiples(
                 self.result.areas, year=self.boundaries, outlines=outlines, codes=rest,
                 reach_m=self.result.parameters["reach_m"], scope=self._scope,
                 caption=f"Vervolg: {fmt.listing([regions.MUNICIPALITIES[c] for c in rest])}. "
-                        f"{SMALL_MULTIPLES_CAPTION}"))
+                        f"{SMALL_MULTIPLES_SCALE} {SMALL_MULTIPLES_CAPTION}"))
         return section([Block("figure", figure=f) for f in figures])
