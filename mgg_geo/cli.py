@@ -594,7 +594,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--areas", action="store_true", help="also list every wijk per municipality")
     p.set_defaults(func=cmd_status)
     p = dsub.add_parser("vintages", help="how figures of other years' indelingen move onto the boundaries")
-    p.add_argument("--gemeente", nargs="+", type=gemeente, default=[tuple(regions.MUNICIPALITIES)],
+    p.add_argument("--gemeente", nargs="+", action="extend", type=gemeente,
                    help="GM code(s) or name(s), or 'all' (default)")
     p.add_argument("--level", type=_typed(check_choice, "level", choices=regions.LEVELS), default="wijk",
                    help=f"{' or '.join(regions.LEVELS)} (default wijk)")
@@ -614,7 +614,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyse", help="need, coverage, gap and what-if per area; writes GPKG/CSV/XLSX",
                        epilog=EXAMPLES["analyse"])
-    p.add_argument("--gemeente", nargs="+", type=gemeente, default=[tuple(regions.MUNICIPALITIES)],
+    p.add_argument("--gemeente", nargs="+", action="extend", type=gemeente,
                    help="the analysis region: GM code(s) or name(s), or 'all' (default)")
     p.add_argument("--out", type=_out_file, required=True,
                    help="output file: .xlsx (for advisors: Dutch headers, rounded, a sheet per municipality and one "
@@ -624,7 +624,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reports", help="render the Dutch reports per municipality plus the overview (papermill)",
                        epilog=EXAMPLES["reports"])
-    p.add_argument("--gemeente", nargs="+", type=gemeente, default=[tuple(regions.MUNICIPALITIES)],
+    p.add_argument("--gemeente", nargs="+", action="extend", type=gemeente,
                    help="the municipality reports to render: GM code(s) or name(s), or 'all' (default)")
     p.add_argument("--workers", type=_typed(_workers, "workers"),
                    help="the most parallel runs, 1-64 (default: cores; fewer for a few reports)")
@@ -702,13 +702,19 @@ def _flatten(values) -> list[str]:
     return out
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line parsed, with ``--gemeente`` as one list of GM codes: given more than once, every one
+    counts; not given, all ten."""
+    args = build_parser().parse_args(argv)
+    if hasattr(args, "gemeente"):
+        args.gemeente = _flatten(args.gemeente or [tuple(regions.MUNICIPALITIES)])
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the module docstring)."""
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if hasattr(args, "gemeente"):
-            args.gemeente = _flatten(args.gemeente)
+        args = parse_args(argv)
         warnings.showwarning = _show_warning
         return int(args.func(args) or 0)
     except SystemExit as exc:

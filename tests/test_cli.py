@@ -292,3 +292,14 @@ def test_analyse_keeps_its_analysis_offline_only(imported_cache, tmp_path, monke
     assert cli.main([*args, "--offline"]) == 0
     assert len(list((cache / "analyses").iterdir())) == 1
     capsys.readouterr()
+
+
+
+@pytest.mark.parametrize("command", [["reports"], ["analyse", "--out", "x.gpkg"], ["data", "vintages"]])
+def test_gemeente_given_twice_keeps_both_and_not_given_means_all_ten(command):
+    """`--gemeente Pekela --gemeente Veendam` rendered Veendam alone (the second replaced the first)."""
+    from mgg_geo.data import regions
+
+    twice = cli.parse_args([*command, "--gemeente", "Pekela", "--gemeente", "Veendam", "GM0765"])
+    assert twice.gemeente == ["GM0765", "GM0047"]
+    assert cli.parse_args(command).gemeente == list(regions.MUNICIPALITIES)
