@@ -146,17 +146,22 @@ def test_a_step_of_many_schools_on_one_point_names_the_same_schools_in_both_cell
 
 
 def test_a_place_without_an_age_range_on_a_counted_site_adds_nobody():
-    """On the 5x5 grid, one point per square, reach 3 km: an uncounted place on the point of the site at (0, 0)
-    would bring nobody newly within reach (everything it reaches, the site reaches); one at (4, 4), 5,7 km from the
-    site, would; an area-wide offer never does."""
+    """On the 5x5 grid, one point per square, reach 3 km, columns 0-2 in GM0001 and 3-4 in GM0002, a site at
+    (0, 0): an uncounted place on the site's point would bring nobody newly within reach (everything it reaches,
+    the site reaches); one at (4, 4) would, in both municipalities ((4, 2) lies 4,5 km from the site and 2 km from
+    it); one at (0, 4) only in GM0002 (every point of GM0001 within 3 km of it lies within 3 km of the site); an
+    area-wide offer never does. Without a site, the one on (0, 0) reaches both too ((0, 3) at exactly 3 km)."""
     from mgg_geo.analysis import chain
     from mgg_geo.analysis import coverage as cov
 
     areas = grid.areas()
+    municipality = pd.Series(["GM0001" if int(c[-2:]) % 5 <= 2 else "GM0002" for c in areas.index], areas.index)
     points = cov.population_points(areas)
     sites = grid.sites([grid.centre(0, 0)])
-    places = gpd.GeoDataFrame({"name": ["Op de site", "Ver weg", "Gemeentebreed"],
-                               "area_wide": [False, False, True]},
-                              geometry=[grid.centre(0, 0), grid.centre(4, 4), grid.centre(4, 4)], crs="EPSG:28992")
-    assert chain.adds_reach(places, sites, points).tolist() == [False, True, False]
-    assert chain.adds_reach(places, grid.sites([]), points).tolist() == [True, True, False]
+    places = gpd.GeoDataFrame({"name": ["Op de site", "Ver weg", "Oost", "Gemeentebreed"],
+                               "area_wide": [False, False, False, True]},
+                              geometry=[grid.centre(0, 0), grid.centre(4, 4), grid.centre(0, 4), grid.centre(4, 4)],
+                              crs="EPSG:28992")
+    assert chain.adds_reach(places, sites, points, municipality) == ["", "GM0001; GM0002", "GM0002", ""]
+    assert chain.adds_reach(places, grid.sites([]), points, municipality) == [
+        "GM0001; GM0002", "GM0001; GM0002", "GM0001; GM0002", ""]

@@ -1057,7 +1057,19 @@ def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_
         said = result.figures.at[code, "target_within_reach_share_with_uncounted"]
         assert said == pytest.approx(counting.figures.at[code, "target_within_reach_share"]), code
         changed += fmt.percent(said) != fmt.percent(result.figures.at[code, "target_within_reach_share"])
+        # a coverage that counting would change names the places that change it, its own or over the border
+        # (Midden-Groningen's 0% became 1,3% with Veendam's youth centre, and its report named nothing)
+        own = result.excluded[(result.excluded["gemeente_code"] == code)
+                              & result.excluded["adds_reach_in"].str.contains(code)]["name"].tolist()
+        across = result.figures.at[code, "excluded_across_border"]
+        if said > result.figures.at[code, "target_within_reach_share"] + 1e-9:
+            assert own or across, code
+        assert all(n not in own for n in across)
     assert changed >= 3
+    assert result.figures.at["GM1952", "excluded_across_border"] == ["Jongerencentrum Break! (deBasis Veendam)"]
+    assert ("Initiatieven zonder leeftijdsbereik (niet meegeteld)  geen in Midden-Groningen; over de grens "
+            "Jongerencentrum Break! (deBasis Veendam); met die plekken meegeteld (voor de hele doelgroep) zou de "
+            "dekking 1% zijn in plaats van 0%") in _text(reports.MunicipalityReport(result, "GM1952").key_figures())
     rows = _text(reports.MunicipalityReport(result, "Pekela").key_figures())
     assert "De Badde (welzijnsorganisatie gemeente Pekela); met die plekken meegeteld (voor de hele doelgroep) " \
            "zou de dekking 62% zijn in plaats van 0%" in rows

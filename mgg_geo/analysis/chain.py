@@ -51,7 +51,9 @@ class Analysis:
     excluded
         Active initiatives left out because their age range is unknown, with
         the area they lie in (``in_area``, ``in_area_name``; None outside the
-        province's areas).
+        province's areas), their place (``point_x``, ``point_y``) and the
+        municipalities where counting them would bring anyone newly within
+        reach (``adds_reach_in``, :func:`adds_reach`; ``adds_reach``: any).
     whatif_sites, whatif_gains, whatif_areas, whatif
         The suggested new sites per municipality (``gemeente_code``, ``step``,
         what each gains, ...), per step the areas it reaches, the reach per
@@ -232,7 +234,9 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         schools_mod.running(register.initiatives, programme, register.reference_date), municipalities=munis,
         points=points, k=p.k, demand=group.demand, programme=programme)
     region = province[province["gemeente_code"].isin(munis)].copy()
-    excluded = excluded_sites(excluded, province).assign(adds_reach=adds_reach(excluded, sites, points))
+    excluded = excluded_sites(excluded, province).assign(
+        adds_reach_in=adds_reach(excluded, sites, points, province["gemeente_code"]))
+    excluded["adds_reach"] = excluded["adds_reach_in"] != ""
     frame_sources = dict(frame.sources)
     regional = {kind.name: kind.fetch() for kind in kinds.with_role("region")}  # per gemeente, beside the areas
     frame_sources.update({name: data.manifest for name, data in regional.items() if data is not None})
@@ -442,20 +446,24 @@ def excluded_sites(excluded: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Da
     return frame
 
 
-def adds_reach(excluded: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: coverage.Points) -> np.ndarray:
-    """Per initiative left out for want of an age range, whether counting it would bring anyone newly within the
-    reach (:data:`mgg_geo.rules.REACH_M`): some population point within the reach of it lies out of the reach of
-    every counted site. One on the point of a counted site adds nobody (Groningen's Centrum)."""
+def adds_reach(excluded: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: coverage.Points,
+               municipality: pd.Series) -> list[str]:
+    """Per initiative left out for want of an age range, the municipalities (codes, sorted, joined by "; ") where
+    counting it would bring anyone newly within the reach (:data:`mgg_geo.rules.REACH_M`): those with a population
+    point within the reach of it that lies out of the reach of every counted site ('' for none). One on the point
+    of a counted site adds nobody (Groningen's Centrum); one over the border may add to a neighbour (Veendam's youth
+    centre to Midden-Groningen). ``municipality``: the municipality code per area code (of ``points.area``)."""
+    out = [""] * len(excluded)
     if not len(excluded):
-        return np.zeros(0, bool)
-    out = ~coverage.is_area_wide(excluded)
-    uncovered = points.xy[(coverage.point_distances(points.xy, sites[~coverage.is_area_wide(sites)]) > rules.REACH_M)
-                          & (points.share > 0)]
+        return out
+    open_ = ((coverage.point_distances(points.xy, sites[~coverage.is_area_wide(sites)]) > rules.REACH_M)
+             & (points.share > 0))
+    uncovered, where = points.xy[open_], municipality.reindex(points.area[open_]).to_numpy()
+    physical = ~coverage.is_area_wide(excluded)
     for i, geometry in enumerate(excluded.geometry.to_crs(settings.CRS_ANALYSIS)):
-        out[i] = out[i] and geometry is not None and not geometry.is_empty
-        if out[i]:
-            out[i] = bool(len(uncovered)) and bool(
-                (np.hypot(uncovered[:, 0] - geometry.x, uncovered[:, 1] - geometry.y) <= rules.REACH_M).any())
+        if physical[i] and geometry is not None and not geometry.is_empty and len(uncovered):
+            near = np.hypot(uncovered[:, 0] - geometry.x, uncovered[:, 1] - geometry.y) <= rules.REACH_M
+            out[i] = "; ".join(sorted({str(c) for c in where[near] if isinstance(c, str)}))
     return out
 
 
@@ -542,7 +550,8 @@ def key_figures(result: Analysis, code: str, median_nearest_km: float | None = N
     ``sites_by_programme`` counts the physical sites per programme with their ages (:func:`_by_programme`);
     ``sites_points`` counts the distinct points of the physical sites and
     ``sites_shared`` lists the points several sites share; ``excluded_names``
-    names the initiatives left out for want of an age range;
+    names the initiatives left out for want of an age range, ``excluded_across_border`` those of other
+    municipalities that would bring some of its target group newly within reach (:func:`_across_border`);
     ``target_in_target_cell`` is the target population in areas with high need
     and low coverage (``target_cell_share`` its share of the target group);
     ``areas_partial`` names the areas flagged "onvolledige gegevens";
@@ -584,6 +593,7 @@ def key_figures(result: Analysis, code: str, median_nearest_km: float | None = N
         "excluded_unknown_age": int(len(excluded)),
         "excluded_names": [str(n) for n in excluded["name"]] if len(excluded) else [],
         "excluded_area_wide": int(excluded["area_wide"].fillna(False).astype(bool).sum()) if len(excluded) else 0,
+        "excluded_across_border": _across_border(result.excluded, code),
         "areas_target_cell": int(cell.sum()),
         "target_in_target_cell": in_cell,
         "target_cell_share": in_cell / target if target else None,
@@ -660,6 +670,15 @@ def register_holdings(result: Analysis, code: str) -> dict:
     return {"register_places": int(len(frame)), "register_counted": n_counted,
             "register_reasons": {str(k): int(v) for k, v in reasons.items()},
             "register_by_programme": by_programme, "register_rows": rows, "register_few": n_counted < FEW_PLACES}
+
+
+def _across_border(excluded: pd.DataFrame, code: str) -> list[str]:
+    """The initiatives of other municipalities left out for want of an age range whose counting would bring some
+    of municipality ``code``'s target group newly within reach (``adds_reach_in``)."""
+    if not len(excluded) or "adds_reach_in" not in excluded:
+        return []
+    reach = excluded["adds_reach_in"].fillna("").str.split("; ").map(lambda codes: code in codes)
+    return [str(n) for n in excluded.loc[reach & (excluded["gemeente_code"] != code), "name"]]
 
 
 def _shared_points(physical: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> list[dict]:

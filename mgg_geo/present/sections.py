@@ -217,16 +217,31 @@ def uncounted_share_text(figures: dict) -> str:
             f"van {fmt.percent(now)}")
 
 
+def uncounted_cell(figures: dict) -> str:
+    """The initiatives without an age range of a municipality and those over the border that would reach some of
+    its target group, with what counting them could do: "2: A en B; over de grens ook C; met die plekken meegeteld
+    (voor de hele doelgroep) zou de dekking 62% zijn in plaats van 0%"."""
+    across = [fmt.name(n) for n in figures.get("excluded_across_border") or []]
+    own = (f"{fmt.number(figures['excluded_unknown_age'])}: {fmt.listing(figures['excluded_names'])}"
+           if figures["excluded_unknown_age"] else f"geen in {figures['gemeente']}")
+    parts = [own, *([f"over de grens {'ook ' if figures['excluded_unknown_age'] else ''}{fmt.listing(across)}"]
+                    if across else []), *([text] if (text := uncounted_share_text(figures)) else [])]
+    return "; ".join(parts)
+
+
 def ranking_caveats(result: Analysis) -> list[str]:
     """Under the province's ranking, what its figures rest on, as the municipality reports say it per municipality:
     the initiatives left out for want of an age range (named), the physical sites placed approximately, and the
     areas with estimated figures (:func:`mgg_geo.analysis.chain.estimated_areas`); empty when none applies."""
     figures = result.figures.sort_values("province_rank")
     out = []
-    left = [f for _, f in figures.iterrows() if f["excluded_names"]]
+    left = [f for _, f in figures.iterrows() if f["excluded_names"] or f.get("excluded_across_border")]
     if left:
         out.append("Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt: "
-                   + "; ".join(f"in {f['gemeente']} {fmt.listing(f['excluded_names'])}"
+                   + "; ".join(f"in {f['gemeente']} " + (fmt.listing(f["excluded_names"]) if f["excluded_names"]
+                                                          else "geen")
+                               + (f", over de grens {fmt.listing(f['excluded_across_border'])}"
+                                  if f.get("excluded_across_border") else "")
                                + (f", {text}" if (text := uncounted_share_text(f)) else "") for f in left)
                    + ". Met een leeftijdsbereik kunnen de dekking en de volgorde anders uitvallen; vul dit aan in het "
                      "register.")
@@ -579,10 +594,8 @@ def key_figures_table(figures: dict, level: str = "wijk", spread: str = "") -> T
         ["Plekken in het register voor de gemeente (alle statussen)", register_count_text(figures)],
         ["Gemeentebreed aanbod (zonder vaste locatie)", fmt.listing(figures["area_wide_offers"]) or "geen"],
     ]
-    if figures["excluded_unknown_age"]:
-        rows.append(["Initiatieven zonder leeftijdsbereik (niet meegeteld)",
-                     f"{fmt.number(figures['excluded_unknown_age'])}: {fmt.listing(figures['excluded_names'])}"
-                     + (f"; {text}" if (text := uncounted_share_text(figures)) else "")])
+    if figures["excluded_unknown_age"] or figures.get("excluded_across_border"):
+        rows.append(["Initiatieven zonder leeftijdsbereik (niet meegeteld)", uncounted_cell(figures)])
     rows += [
         [f"Doelgroep binnen {reach} van een locatie (dekking)",
          fmt.percent(figures["target_within_reach_share"]) if figures["sites_physical"]
