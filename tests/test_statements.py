@@ -686,6 +686,13 @@ def test_every_report_names_its_own_duo_schools_with_their_placement(result, duo
         assert not set(chosen) & runs
         first = placed.set_index("school_code").loc[chosen[0]]
         assert f"{step['step']} {first['name']} ({chosen[0]})" in re.sub(r"\s+", " ", section)
+    # a first-year-only vestiging (DUO's BRUGJAAR) teaches none of STORM's years: never proposed, and the opening
+    # says so by name (Eemsdelta's first school was 30PP02; review of Eemsdelta)
+    first_year = mine.loc[mine["onderwijsstructuur"].str.strip().str.upper() == "BRUGJAAR", "vestigingscode"]
+    assert not set(first_year) & {c for chosen in steps["code"] for c in chosen.split(";")}
+    opening = re.sub(r"\s+", " ", section).split("Elke stap kiest")[0]
+    assert all(f"({c})" in opening for c in first_year) and (
+        len(first_year) > 0) == ("alleen een brugjaar (klas 1), en STORM is voor klas 2 en 4" in opening)
     reason = result.school_whatif.at[code, "reason"]
     assert len(steps) == result.parameters["k"] or isinstance(reason, str)
     # "no school adds anyone" is measured from where the schools are drawn: when that is only approximate (their

@@ -174,7 +174,7 @@ SCHOOL_REASONS: dict[str, str] = {
                "woont, woont verder dan {reach} van elke kandidaat-school",
     # the same, measured from where approximately placed schools are drawn (their town's centre)
     "no_gain_approximate": "geen kandidaat-school brengt, op haar plek bij benadering (zie Plaatsing), nog {target} "
-                           "binnen {reach} die er nu buiten wonen; op hun adres kunnen scholen dat wel doen",
+                           "binnen {reach} die er nu buiten wonen; op hun adres kan dat anders uitvallen",
 }
 #: Why an area is not ranked (see :func:`mgg_geo.analysis.gap.ranked`).
 UNRANKED: dict[str, str] = {"small": "minder dan {min_population} inwoners", "insufficient": "onvoldoende gegevens"}

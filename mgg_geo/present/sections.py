@@ -756,6 +756,13 @@ def placement_text(school: pd.Series) -> str:
     return text
 
 
+def school_area(result: Analysis, area: str, placement: str) -> str:
+    """The area a school lies in, "(bij benadering)" when it is placed on its town's centre or its municipality
+    (its address may lie in another area)."""
+    label = area_label(result, area)
+    return f"{label} (bij benadering)" if placement in initiatives.APPROXIMATE else label
+
+
 def school_blocks(result: Analysis, code: str) -> list[Block]:
     """Section "Welke school als volgende?": the school-based where-next of one municipality (computed by the
     analysis), naming each school, its address, placement, the young people and the areas it adds."""
@@ -779,16 +786,31 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
                    f"{programme} is hier niet voor te stellen.")]
     head = (f"{programme} groeit school voor school. De DUO-lijst noemt in {name} "
             f"{fmt.count(n_schools, 'vestiging', 'vestigingen')} voor voortgezet onderwijs")
+    unsuited = schools[schools["unsuited"].astype(bool)] if "unsuited" in schools else schools[:0]
+    others = int(w["candidates"])
     if len(runs):
         ran = [f"{fmt.name(n)} ({c})" for n, c in zip(runs["name"], runs["school_code"], strict=True)]
-        others = int(w["candidates"])
         head += (f"; volgens het register {'heeft' if len(runs) == 1 else 'hebben'} {fmt.number(len(runs))} daarvan "
-                 f"al {programme}: {fmt.listing(ran)}. "
-                 + (f"De andere {fmt.number(others)} komen in aanmerking." if others else
-                    "Er blijft geen school over."))
-    else:
+                 f"al {programme}: {fmt.listing(ran)}.")
+    elif not len(unsuited):
         head += (f"; die heeft {programme} niet volgens het register en komt dus in aanmerking." if n_schools == 1 else
                  f"; geen daarvan heeft {programme} volgens het register, dus alle komen in aanmerking.")
+    else:
+        head += (f"; die heeft {programme} niet volgens het register." if n_schools == 1 else
+                 f"; geen daarvan heeft {programme} volgens het register.")
+    if len(unsuited):  # vestigingen that teach none of the programme's years (a first-year-only one for STORM)
+        means = dict(initiatives.PROGRAMMES[programme].not_at) if programme in initiatives.PROGRAMMES else {}
+        for structure, these in unsuited.groupby(unsuited["structure"].astype(str).str.strip().str.upper(),
+                                                 sort=False):
+            one = len(these) == 1
+            named = fmt.listing([f"{fmt.name(n)} ({c})" for n, c in zip(these["name"], these["school_code"],
+                                                                        strict=True)])
+            head += (f" {'De vestiging' if n_schools == 1 else fmt.number(len(these)) + ' daarvan'} ({named}) "
+                     f"{'heeft' if one else 'hebben'} {means.get(structure, structure.lower())}: "
+                     f"{'die komt' if one else 'die komen'} niet in aanmerking.")
+    if len(runs) or len(unsuited):
+        head += (f" De andere {fmt.number(others)} {'komt' if others == 1 else 'komen'} in aanmerking." if others
+                 else " Er blijft geen school over.")
     blocks.append(_p(head))
     weights = rules.NEED_WEIGHTS
     blocks.append(_p(labels.SCHOOL_OBJECTIVE.format(
@@ -800,8 +822,8 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
             at = schools[schools["point"] == step["code"]]
             names, addresses = _school_cell(at)
             rows.append([fmt.number(step["step"]), names, addresses, placement_text(at.iloc[0]),
-                         area_label(result, step["area"]) if step["area"] in result.areas.index
-                         else fmt.name(step.get("area_name")),
+                         school_area(result, step["area"], at.iloc[0]["placement"])
+                         if step["area"] in result.areas.index else fmt.name(step.get("area_name")),
                          fmt.number(step["new_population"]), fmt.number(step["new_high_need"]),
                          gains_text(gains[gains["step"] == step["step"]])])
         blocks.append(Block("table", table=Table(
@@ -847,9 +869,12 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
     listed = []
     for _, r in schools.sort_values(["step", "town", "name", "school_code"], na_position="last").iterrows():
         role = (f"heeft {programme} ({fmt.name(r['runs_as'])})" if bool(r["runs"]) else
-                f"voorgesteld, stap {fmt.number(r['step'])}" if r["step"] == r["step"] else "kandidaat")
+                f"voorgesteld, stap {fmt.number(r['step'])}" if r["step"] == r["step"] else
+                "geen kandidaat: " + dict(initiatives.PROGRAMMES[programme].not_at).get(
+                    str(r["structure"]).strip().upper(), "") if bool(r.get("unsuited")) else "kandidaat")
         listed.append([f"{fmt.name(r['name'])} ({r['school_code']})", fmt.name(r["address"]), placement_text(r),
-                       area_label(result, r["in_area"]) if r["in_area"] in result.areas.index else fmt.MISSING, role])
+                       school_area(result, r["in_area"], r["placement"]) if r["in_area"] in result.areas.index
+                       else fmt.MISSING, role])
     every = f"Alle {fmt.count(len(listed), 'vestiging', 'vestigingen')}" if len(listed) > 1 else "De vestiging"
     blocks.append(Block("details", title=f"{every} in {name} uit de DUO-lijst", table=Table(
         ["Vestiging", "Adres", "Plaatsing", f"Ligt in {level_word(result, False)}", programme], listed,
