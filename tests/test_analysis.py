@@ -433,6 +433,12 @@ def test_a_step_with_other_places_as_good_names_them():
     first, second = tied.sites.iloc[0], tied.sites.iloc[1]
     assert {first["name"], first["equal_names"]} == {"WK000000", "WK000024"}
     assert second["equal_names"] == ""  # the other corner is then the only one left
+    # the tie goes to the area first in priority, whichever comes first in the list (Groningen's third step went
+    # to Grunobuurt in fully covered Oud-Zuid while places of Zuidwest, priority 1, brought as much)
+    for firsts in (["WK000024", "WK000000"], ["WK000000", "WK000024"]):
+        frame.loc[firsts, "priority"] = [1.0, 2.0]
+        tied = whatif.what_if(frame, grid.sites([]), scope=np.ones(25, bool), k=1, reach_m=500.0)
+        assert (tied.sites.iloc[0]["name"], tied.sites.iloc[0]["equal_names"]) == tuple(firsts)
 
 
 def test_what_if_scope_limits_candidates_and_figures():

@@ -987,9 +987,13 @@ def test_a_proposal_beside_places_without_an_age_range_says_so_where_it_is_made(
     assert f"van wie 1.920 in wijken met hoge behoefte; binnen die 3 km {said}" in _text(pekela.summary())
     assert f"Binnen 3 km van stap 1 (Oude Pekela) {said}" in _text(pekela.what_if())
     assert f"Binnen 3 km van de school van stap 1 {said}" in _text(pekela.next_school())
-    # Groningen's third step (Grunobuurt) lies within 3 km of the three uncounted places in Centrum, but they stand
-    # on the point of counted sites: counting them brings nobody within reach, and nothing is said (an attack on
-    # this change found the warning false)
+    # Groningen's third step (Corpus den Hoorn, 2,5 km) lies within 3 km of the three uncounted places in Centrum,
+    # but they stand on the point of counted sites: counting them brings nobody within reach, and nothing is said
+    # (an attack on this change found the warning false)
+    third = result.whatif_sites[(result.whatif_sites["gemeente_code"] == "GM0014")
+                                & (result.whatif_sites["step"] == 3)].geometry.iloc[0]
+    centre = result.excluded[result.excluded["name"] == "Rijksuniversiteit Groningen (RUG)"].iloc[0]
+    assert np.hypot(centre["point_x"] - third.x, centre["point_y"] - third.y) <= 3000.0
     groningen = _text(reports.MunicipalityReport(result, "Groningen").what_if())
     assert "liggen al Hanzehogeschool" not in groningen and "niet meegeteld (geen leeftijdsbereik" not in groningen
     centre = result.excluded.set_index("name")
@@ -1130,7 +1134,7 @@ def test_the_need_map_and_the_class_layer_say_where_the_text_classes_lie(result)
     assert page.count(note) == 2  # the need layer and the need-against-coverage layer
 
 
-def test_a_proposal_step_with_other_places_as_good_says_the_choice_is_arbitrary(result):
+def test_a_proposal_step_with_other_places_as_good_names_them_and_the_tie_rule(result):
     """Westerwolde's first new location, Barnflair, brings exactly as many as four other buurten of Ter Apel (each
     wijk's young people are spread evenly over its buurten): the proposal names them and page 1 counts them (the
     reviews found ties presented as clear choices); a step that stood alone says nothing."""
@@ -1138,9 +1142,14 @@ def test_a_proposal_step_with_other_places_as_good_says_the_choice_is_arbitrary(
     step = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM1950"].iloc[0]
     equal = [n for n in step["equal_names"].split("; ") if n]
     assert len(equal) >= 2
-    assert (f"Bij stap 1 leveren {fmt.listing(equal[:sections.EQUAL_NAMED])} evenveel op als {step['name']}: de keuze "
-            "tussen hen is willekeurig.") in _text(westerwolde.what_if())
+    assert (f"Bij stap 1 leveren {fmt.listing(equal[:sections.EQUAL_NAMED])} evenveel op als {step['name']}; bij "
+            "gelijke opbrengst kiest het voorstel de plek in de wijk die het eerst aan de beurt is (prioriteit), en "
+            "binnen één wijk is de keuze willekeurig.") in _text(westerwolde.what_if())
     assert f"Evenveel brengen {len(equal)} andere plekken (zie Voorstel)." in _text(westerwolde.summary())
+    # the tie goes to the wijk first in priority: Groningen's third step is in Zuidwest (priority 1), no longer in
+    # fully covered Oud-Zuid (review of Groningen)
+    groningen = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM0014"].set_index("step")
+    assert result.areas.at[groningen.at[3, "area"], "priority"] == 1 and groningen.at[3, "equal_names"]
     eemsdelta = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM1979"]
     assert (eemsdelta["equal_names"] == "").all() and "evenveel op als" not in _text(
         reports.MunicipalityReport(result, "Eemsdelta").what_if())

@@ -126,6 +126,14 @@ def need_weights(areas: pd.DataFrame) -> pd.Series:
     return classes.map(lambda c: rules.NEED_WEIGHTS.get(int(c), 0.0) if c == c else 0.0).astype("float64")
 
 
+def _tie_rank(areas: pd.DataFrame, candidate_areas) -> np.ndarray:
+    """Per candidate, the priority of the area it lies in (``priority``: 1 first; unranked, unknown or without
+    priorities: last), to break ties between candidates that bring as much."""
+    priority = areas["priority"] if "priority" in areas else pd.Series(np.nan, index=areas.index)
+    rank = pd.to_numeric(priority.reindex(pd.Index(list(candidate_areas), dtype=object)), errors="coerce")
+    return rank.fillna(np.inf).to_numpy(dtype=float)
+
+
 def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: cov.Points | None = None,
             k: int = rules.NEW_SITES, reach_m: float | None = None, demand=cov.DEMAND, objective: str = "need",
             candidates: Candidates | None = None) -> WhatIf:
@@ -184,6 +192,7 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
     if candidates is None:
         reach = reach + sparse.csr_matrix((np.ones(len(cand)), (np.arange(len(cand)), cand)), shape=reach.shape)
     reach.data[:] = 1.0  # a population point reaches itself
+    tie_rank = _tie_rank(areas, c_area)
     steps, gains, now, reason = [], [], covered.copy(), None
     for step in range(1, k + 1):
         gain = reach @ ((~now) * value)
@@ -194,12 +203,15 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
                 reason = "all_chosen" if len(steps) == len(c_xy) else "no_gain"  # people left, out of every reach
             break
         best = int(np.argmax(gain))
+        # the candidates that bring as much, the one in the area first in priority first (then in order): a tie
+        # goes to the area the report puts first, not to the first point in the list
+        equal = np.flatnonzero(np.abs(gain - gain[best]) <= EQUAL_GAIN * gain[best])
+        equal = equal[np.lexsort((equal, tie_rank[equal]))]
+        best = int(equal[0])
         high_gain = reach @ ((~now) * pop * high)
         top = int(np.argmax(high_gain))
         newly = (reach[best].toarray().ravel() > 0) & ~now
         p, q = best, top
-        # the other candidates that would bring as much: the choice among them is arbitrary (first in order)
-        equal = np.flatnonzero(np.abs(gain - gain[best]) <= EQUAL_GAIN * gain[best])
         equal_names = "; ".join(dict.fromkeys(str(c_name[e]) for e in equal if e != best and c_name[e] != c_name[p]))
         steps.append({"step": step, "code": c_code[p], "name": c_name[p], "area": c_area[p],
                       "new_population": float(pop[newly].sum()), "new_high_need": float((pop * high)[newly].sum()),

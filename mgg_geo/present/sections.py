@@ -509,10 +509,11 @@ def equal_names(r: pd.Series) -> list[str]:
     return [n for n in str(r.get("equal_names") or "").split("; ") if n]
 
 
-def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken")) -> str:
-    """A proposal step with others as good: "Bij stap 3 leveren A, B en C evenveel op als Buitenwoel: de keuze
-    tussen hen is willekeurig." (at most :data:`EQUAL_NAMED` named, the rest counted; '' when the step stood
-    alone)."""
+def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: str = "wijk") -> str:
+    """A proposal step with others as good: "Bij stap 3 leveren A, B en C evenveel op als Buitenwoel; bij gelijke
+    opbrengst kiest het voorstel de plek in de wijk die het eerst aan de beurt is, en binnen één wijk is de keuze
+    willekeurig." (at most :data:`EQUAL_NAMED` named, those in the areas first in priority first, the rest counted;
+    '' when the step stood alone; the tie rule is :func:`mgg_geo.analysis.whatif.what_if`'s)."""
     names = equal_names(r)
     if not names:
         return ""
@@ -520,15 +521,17 @@ def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken")) -> str
     if len(names) > EQUAL_NAMED:
         shown.append(fmt.count(len(names) - EQUAL_NAMED, f"andere {noun[0]}", f"andere {noun[1]}"))
     return (f"Bij stap {fmt.number(r['step'])} {'levert' if len(names) == 1 else 'leveren'} {fmt.listing(shown)} "
-            f"evenveel op als {fmt.name(r['name'])}: de keuze tussen hen is willekeurig.")
+            f"evenveel op als {fmt.name(r['name'])}; bij gelijke opbrengst kiest het voorstel de {noun[0]} in de "
+            f"{area} die het eerst aan de beurt is (prioriteit), en binnen één {area} is de keuze willekeurig.")
 
 
 def step_notes(result: Analysis, steps: pd.DataFrame, lead, noun: tuple[str, str] = ("plek", "plekken")) -> list[str]:
     """Under a proposal's steps (new sites, or schools): per step the places without an age range near it
     (:func:`uncounted_text`, after ``lead(step)``), then per step the places as good (:func:`equal_text`)."""
     near = uncounted_near(result, steps.geometry)
+    area = level_word(result, False)
     return ([t for t in (uncounted_text(names, lead(r)) for names, (_, r) in zip(near, steps.iterrows(), strict=True))
-             if t] + [t for t in (equal_text(r, noun) for _, r in steps.iterrows()) if t])
+             if t] + [t for t in (equal_text(r, noun, area) for _, r in steps.iterrows()) if t])
 
 
 def where_next_statements(result: Analysis, code: str) -> list[str]:
