@@ -170,3 +170,12 @@ def test_the_need_classes_are_described_once_for_either_scope():
                                              "class_breaks": scope}, areas=pd.DataFrame())
         described = {c.key: c.means for c in export.workbook_columns(result)}
         assert described["need_class"] == f"laag, midden of hoog: {phrase}"
+
+
+def test_figures_are_rounded_half_away_from_zero_as_written():
+    """Groningen's Noordoost: 62,5% coverage printed "62%" (Python rounds half to even); a reader writes 63%."""
+    from mgg_geo.present import fmt
+
+    assert [fmt.percent(0.625), fmt.number(2.675, 2), fmt.number(-2.5), fmt.number(0.5), fmt.percent(0.285, 1)] == \
+        ["63%", "2,68", "−3", "1", "28,5%"]
+    assert fmt.signed(-0.4) == "0" and fmt.signed(2.5) == "+3" and fmt.measure(217.5, "x 1 000 euro") == "€ 218.000"

@@ -1153,3 +1153,28 @@ def test_a_proposal_step_with_other_places_as_good_names_them_and_the_tie_rule(r
     eemsdelta = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM1979"]
     assert (eemsdelta["equal_names"] == "").all() and "evenveel op als" not in _text(
         reports.MunicipalityReport(result, "Eemsdelta").what_if())
+
+
+def test_sentences_with_nothing_to_compare_say_so(result):
+    """Review of Westerkwartier and Westerwolde: "0 in plaats van 0 in wijken met hoge behoefte (0)", "gaat van 0
+    naar 0", "€ 218.000 tegen € 218.000" and "Het verschil van 0 is binnen de afronding" compared nothing."""
+    text = sections.objectives_text(result, "GM1969")
+    w = result.whatif.loc["GM1969"]
+    assert w["after_high_need_total"] == 0 and w["after_middle_need_total"] > 0
+    middle = (fmt.number(w["people_after_middle_need_within"]), fmt.number(w["after_middle_need_within"]))
+    assert (f", en {middle[0]} in plaats van {middle[1]} in wijken met middelmatige behoefte (") in text
+    assert text.endswith("; Westerkwartier heeft geen wijk met hoge behoefte.") and "hoge behoefte (" not in text
+    assert sections.cells_text(0, 0) == \
+        "Er zijn geen wijken met hoge behoefte en lage dekking, nu niet en na het voorstel niet."
+    assert sections.cells_text(2, 2) == "Het aantal wijken met hoge behoefte en lage dekking blijft 2."
+    # the difference of the printed figures: 3.491 in plaats van 3.686 is (−195), not the unrounded (−194)
+    westerwolde = sections.objectives_text(result, "GM1950")
+    parts = re.search(r"en ([\d.]+) in plaats van ([\d.]+) in wijken met hoge behoefte \(([−+]?[\d.]+)\)", westerwolde)
+    got = [int(p.replace(".", "").replace("−", "-")) for p in parts.groups()]
+    assert got[0] - got[1] == got[2]
+    wijk16 = result.areas.index[(result.areas["gemeente_code"] == "GM1969") & (result.areas["name"] == "Wijk 16")][0]
+    assert "€ 218.000, even hoog als gemiddeld over de wijken van de provincie" in \
+        sections.driver_sentence(result, wijk16)
+    quality = _text(reports.MunicipalityReport(result, "Westerwolde").quality())
+    assert "Controle: de 10 wijken tellen op tot 26.215 inwoners, precies wat CBS voor de gemeente noemt" in quality
+    assert "Het verschil van 0 " not in quality

@@ -97,7 +97,8 @@ class WhatIf:
         ``class_before``, ``class_after``.
     before, after
         Target population within reach and its share, of whom in high-need
-        areas (``high_need_within``, out of ``high_need_total``), and the number
+        areas (``high_need_within``, out of ``high_need_total``) and in
+        middle-need areas (``middle_need_within``, ``middle_need_total``), and the number
         of areas in the target cell (hoge behoefte, lage dekking).
     reason
         Why fewer than ``k`` sites were placed, or None: ``covered`` (everyone
@@ -172,7 +173,7 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
     pop = pts.share * cov.target_population(areas, demand).to_numpy()[idx] * in_scope
     need_class = pd.to_numeric(areas["need_class"], errors="coerce").to_numpy()
     is_ranked = (areas["gap_class"] != "").to_numpy()
-    high = (need_class == 3)[idx]
+    high, middle = (need_class == 3)[idx], (need_class == 2)[idx]
     weighted = pop * need_weights(areas).to_numpy()[idx]
     value = weighted if objective == "need" else pop
     physical = sites[~cov.is_area_wide(sites)]
@@ -247,6 +248,8 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
         within = float(pop[flags].sum())
         return {"population_within": within, "share_within": within / total if total else np.nan,
                 "high_need_within": float((pop * high)[flags].sum()), "high_need_total": float((pop * high).sum()),
+                "middle_need_within": float((pop * middle)[flags].sum()),
+                "middle_need_total": float((pop * middle).sum()),
                 "areas_high_need_low_coverage": int(((classes == 3) & (coverage_classes == 1)).sum())}
 
     return WhatIf(chosen, gained, result, figures(covered, result["class_before"]),

@@ -227,7 +227,7 @@ def _cell(value, column: Column):
     if column.kind == "text":
         return spreadsheet_text(str(value)) if str(value) else None
     number = float(value) * (100 if column.kind == "share" else 1)
-    number = round(number, column.decimals)
+    number = fmt.rounded(number, column.decimals)  # as the reports round
     return int(number) if column.decimals == 0 else number
 
 

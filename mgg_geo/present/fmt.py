@@ -29,6 +29,7 @@ Units are added here and only here: a unit passed in text is never repeated
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from mgg_geo import settings
@@ -44,15 +45,22 @@ MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augus
 name = cell
 
 
+def rounded(value, decimals: int = 0) -> float:
+    """``value`` rounded as a reader rounds: half away from zero, on the number as written (62,5 -> 63 and
+    2,675 -> 2,68, where Python's ``round`` gives 62 and 2,67). Every figure a report prints is rounded here."""
+    step = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP))
+
+
 def number(value, decimals: int = 0, unit: str = "") -> str:
     """A number with a decimal comma and a thousands dot; ``unit`` is appended after a space when given."""
     if is_missing(value):
         return MISSING
-    rounded = round(float(value), decimals)
-    if rounded == 0:
-        rounded = 0.0  # no "-0"
-    text = f"{abs(rounded):,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    text = ("−" if rounded < 0 else "") + text  # a real minus sign
+    rounded_ = rounded(value, decimals)
+    if rounded_ == 0:
+        rounded_ = 0.0  # no "-0"
+    text = f"{abs(rounded_):,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    text = ("−" if rounded_ < 0 else "") + text  # a real minus sign
     if unit == "%":
         return text + "%"  # "6,6%", like percent()
     return f"{text} {unit}" if unit else text
@@ -63,7 +71,7 @@ def signed(value, decimals: int = 0, unit: str = "") -> str:
     if is_missing(value):
         return MISSING
     text = number(abs(float(value)), decimals, unit)
-    if round(float(value), decimals) == 0:
+    if rounded(value, decimals) == 0:
         return text
     return ("+" if value > 0 else "−") + text
 
@@ -145,7 +153,7 @@ def measure(value, unit: str, decimals: int = 1) -> str:
     if unit == "%":
         return number(value, decimals) + "%"
     if unit.replace(".", "").replace(" ", "").lower() in ("x1000euro", "x1000"):
-        return "€ " + number(round(float(value)) * 1000, 0)  # CBS publishes thousands of euros
+        return "€ " + number(rounded(value) * 1000, 0)  # CBS publishes thousands of euros
     return number(value, decimals, unit)
 
 

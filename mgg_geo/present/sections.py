@@ -457,7 +457,8 @@ def _driver(result: Analysis, code: str) -> tuple[str, float, str, list[tuple[st
         return fmt.number(v, 1) if ind.unit and ind.unit in ind.label else fmt.measure(v, ind.unit)
 
     reference = scored_against(result, key)
-    versus = f" tegen {value(reference)} {reference_words(result)}" if reference is not None else ""
+    versus = "" if reference is None else f", even hoog als {reference_words(result)}" if pd.notna(r[key]) and \
+        value(r[key]) == value(reference) else f" tegen {value(reference)} {reference_words(result)}"
     # the least favourable figure of an area below the province in every domain may itself be favourable: said so
     favourable = reference is not None and pd.notna(r[key]) and (float(r[key]) - reference) * ind.direction < 0 \
         and value(r[key]) != value(reference)  # as printed: "€ 218.000 tegen € 218.000" is no difference
@@ -1127,13 +1128,22 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
     blocks.append(_p(
         f"Nu wonen {fmt.number(w['before_population_within'])} {group.key} ({fmt.percent(w['before_share_within'])}) "
         f"binnen {reach} van een locatie; met de voorgestelde locaties zijn dat er "
-        f"{fmt.number(w['after_population_within'])} ({fmt.percent(w['after_share_within'])}){high}. Het aantal "
-        f"{level} met hoge behoefte en lage dekking gaat van "
-        f"{fmt.number(w['before_areas_high_need_low_coverage'])} naar "
-        f"{fmt.number(w['after_areas_high_need_low_coverage'])}. Bereik telt per buurt: een wijk komt deels binnen "
+        f"{fmt.number(w['after_population_within'])} ({fmt.percent(w['after_share_within'])}){high}. "
+        f"{cells_text(w['before_areas_high_need_low_coverage'], w['after_areas_high_need_low_coverage'], level)} "
+        "Bereik telt per buurt: een wijk komt deels binnen "
         "bereik als een deel van haar buurten dat doet. Onder Methode staat hoe een keuze op alleen het aantal "
         f"bereikte {group.key} zou uitvallen."))
     return blocks
+
+
+def cells_text(before, after, level: str = "wijken") -> str:
+    """How the number of areas with high need and low coverage changes with the proposal, in one sentence."""
+    if not before and not after:
+        return f"Er zijn geen {level} met hoge behoefte en lage dekking, nu niet en na het voorstel niet."
+    if before == after:
+        return f"Het aantal {level} met hoge behoefte en lage dekking blijft {fmt.number(before)}."
+    return (f"Het aantal {level} met hoge behoefte en lage dekking gaat van {fmt.number(before)} naar "
+            f"{fmt.number(after)}.")
 
 
 def objectives_table(result: Analysis, code: str) -> Table:
@@ -1178,13 +1188,23 @@ def objectives_text(result: Analysis, code: str) -> str:
         order = fmt.listing([fmt.name(n) for n in people["name"]])
         return (f"In {regions.MUNICIPALITIES[code]} kiezen beide doelen dezelfde buurten, alleen in een andere "
                 f"volgorde (op alleen het aantal: {order}); na de laatste stap is de uitkomst gelijk.")
-    more = w["people_after_population_within"] - w["after_population_within"]
-    fewer = w["after_high_need_within"] - w["people_after_high_need_within"]
-    return (f"Met alleen het aantal als doel komen in {regions.MUNICIPALITIES[code]} "
-            f"{fmt.number(w['people_after_population_within'])} {group} binnen bereik in plaats van "
-            f"{fmt.number(w['after_population_within'])} ({fmt.signed(more)}), en "
-            f"{fmt.number(w['people_after_high_need_within'])} in plaats van {fmt.number(w['after_high_need_within'])} "
-            f"in {level} met hoge behoefte ({fmt.signed(-fewer)}).")
+    # differences of the printed (rounded) figures, so that "3.491 in plaats van 3.686" reads "(−195)"
+    more = fmt.rounded(w["people_after_population_within"]) - fmt.rounded(w["after_population_within"])
+    # the comparison that matters: the young people in the areas of the highest need class the municipality has
+    # (Westerkwartier has no high-need wijk: "0 in plaats van 0 in wijken met hoge behoefte" said nothing)
+    which = next((c for c in ("high", "middle") if (w.get(f"after_{c}_need_total") or 0) > 0), None)
+    name = regions.MUNICIPALITIES[code]
+    out = (f"Met alleen het aantal als doel komen in {name} {fmt.number(w['people_after_population_within'])} "
+           f"{group} binnen bereik in plaats van {fmt.number(w['after_population_within'])} ({fmt.signed(more)})")
+    if which is None:
+        return out + "."
+    word = {"high": "hoge", "middle": "middelmatige"}[which]
+    people, need = w.get(f"people_after_{which}_need_within"), w[f"after_{which}_need_within"]
+    if fmt.is_missing(people):  # an analysis saved before the middle-need figures
+        return out + "."
+    none = f"; {name} heeft geen {level_word(result, False)} met hoge behoefte" if which == "middle" else ""
+    return (out + f", en {fmt.number(people)} in plaats van {fmt.number(need)} in {level} met {word} behoefte "
+            f"({fmt.signed(fmt.rounded(people) - fmt.rounded(need))}){none}.")
 
 
 def objectives_blocks(result: Analysis, code: str) -> list[Block]:
@@ -1229,7 +1249,9 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
         blocks.append(_p(
             f"Controle: de {_areas(result, len(areas))} tellen op tot {fmt.number(t['areas'])} inwoners; CBS noemt "
             f"{fmt.number(t['gemeente'])} voor de gemeente ({t['source']}). Het verschil van "
-            f"{fmt.number(abs(t['difference']))} is {verdict}."))
+            f"{fmt.number(abs(t['difference']))} is {verdict}." if t["difference"] else
+            f"Controle: de {_areas(result, len(areas))} tellen op tot {fmt.number(t['areas'])} inwoners, precies wat "
+            f"CBS voor de gemeente noemt ({t['source']})."))
     sites = result.sites[result.sites["gemeente_code"] == code]
     physical = sites[~coverage.is_area_wide(sites)]
     rough = physical[physical["placement"].isin(initiatives.APPROXIMATE)]
@@ -1303,7 +1325,7 @@ def trends_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
             if r["verdict"] in ("up", "down", "none"):
                 values += f" ({fmt.signed(r['change'], decimals, unit)})"
                 rounded_apart |= fmt.signed(r["change"], decimals) != fmt.signed(
-                    round(r["last"], decimals) - round(r["first"], decimals), decimals)
+                    fmt.rounded(r["last"], decimals) - fmt.rounded(r["first"], decimals), decimals)
             rows[c].append(f"{values}: {labels.VERDICTS[r['verdict']]}" + (" *" if r["estimated"] else ""))
     notes = [f"Gezondheidscijfers (RIVM) zijn schattingen: een verschil van {fmt.number(trends.HEALTH_THRESHOLD)} "
              "procentpunt of minder telt als geen duidelijke verandering.",
