@@ -1178,3 +1178,17 @@ def test_sentences_with_nothing_to_compare_say_so(result):
     quality = _text(reports.MunicipalityReport(result, "Westerwolde").quality())
     assert "Controle: de 10 wijken tellen op tot 26.215 inwoners, precies wat CBS voor de gemeente noemt" in quality
     assert "Het verschil van 0 " not in quality
+
+
+def test_a_dated_row_without_an_age_range_says_both(result):
+    """Het Hogeland's De Dump and The Scrum are gedateerd and have no age range: counting status gedateerd alone
+    would not count them (review of Het Hogeland); the register table and the province caveat say both."""
+    rows = {r["name"]: r for r in result.figures.at["GM1966", "register_rows"]}
+    assert rows["Jeugdsoos De Dump (Ulrum)"]["reason"] == "gedateerd" and rows["Jeugdsoos De Dump (Ulrum)"]["no_age"]
+    assert not any(r["no_age"] for r in rows.values() if r["reason"] in ("counted", "unknown_age"))
+    table = _text(reports.MunicipalityReport(result, "Het Hogeland").register())
+    assert "Jeugdsoos De Dump (Ulrum)" in table
+    assert table.count("telt niet mee: status gedateerd; ook geen leeftijdsbereik") == sum(
+        r["no_age"] for r in rows.values())
+    assert "Jeugdsoos The Scrum (Kloosterburen) (ook zonder leeftijdsbereik)" in " ".join(
+        sections.ranking_caveats(result))

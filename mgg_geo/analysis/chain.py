@@ -633,8 +633,9 @@ def register_holdings(result: Analysis, code: str) -> dict:
     sites that count for the target group; ``register_reasons``: per reason the rows that do not count (the status
     name for a status not counted, ``ended``, ``unknown_age``, ``other_age``: the first that applies, in the order
     of :data:`NOT_COUNTED`); ``register_by_programme``: rows per programme and status, with how many count;
-    ``register_rows``: every row with its name, programme, status, source date and ``reason`` (``counted`` or a
-    reason); ``register_few``: fewer than :data:`FEW_PLACES` count.
+    ``register_rows``: every row with its name, programme, status, source date, ``reason`` (``counted`` or a
+    reason) and ``no_age`` (it has no age range either: counting its status alone would not count it);
+    ``register_few``: fewer than :data:`FEW_PLACES` count.
     """
     reg = result.register.initiatives
     mine = reg[reg["gemeente_code"] == code]
@@ -660,8 +661,10 @@ def register_holdings(result: Analysis, code: str) -> dict:
         source_date = r.get("source_date")
         rows.append({"name": str(r["name"]), "programme": str(r["programme"]), "status": status,
                      "source_date": str(source_date) if isinstance(source_date, str) and source_date else None,
-                     "area_wide": bool(r.get("area_wide", False)), "reason": reason})
-    frame = pd.DataFrame(rows, columns=["name", "programme", "status", "source_date", "area_wide", "reason"])
+                     "area_wide": bool(r.get("area_wide", False)), "reason": reason,
+                     "no_age": bool(unknown) and reason not in ("counted", "unknown_age")})
+    frame = pd.DataFrame(rows, columns=["name", "programme", "status", "source_date", "area_wide", "reason",
+                                        "no_age"])
     reasons = frame.loc[frame["reason"] != "counted", "reason"].value_counts()
     by_programme = [{"programme": str(p), "status": str(st), "n": int(len(g)), "counted": int((g["reason"] ==
                                                                                             "counted").sum())}
