@@ -149,3 +149,27 @@ def test_small_multiples_give_every_panel_its_own_scale_bar(monkeypatch):
     assert [len(b) for b in bars] == [1, 1]
     spans = [ax.get_xlim()[1] - ax.get_xlim()[0] for ax in panels]
     assert spans[1] / spans[0] == pytest.approx(10, rel=0.05)  # the same panel width, ten times the metres
+
+
+def test_a_priority_label_covers_no_other_area_it_is_told_to_avoid():
+    """Eemsdelta's "3 Tuikwerd" covered the three Appingedam wijken of high need and low coverage: a label moves
+    (with a leader) off the centres it must avoid, and without them stays on its own point."""
+    import matplotlib.pyplot as plt
+
+    from mgg_geo.present import maps
+
+    def placed(avoid):
+        fig, ax = plt.subplots(figsize=(4, 4), dpi=100)
+        ax.set_xlim(0, 10_000)
+        ax.set_ylim(0, 10_000)
+        fig.canvas.draw()
+        label = maps.place_labels(ax, [(5_000, 5_000, "3 Tuikwerd", {"fontsize": 9})], keep_all=True,
+                                  avoid=avoid)[0]
+        box = maps._text_box(label, fig.canvas.get_renderer())
+        covered = [box.contains(*ax.transData.transform(p)) for p in avoid]
+        plt.close(fig)
+        return label.xyann, covered
+
+    assert placed([]) == ((0, 0), [])
+    offset, covered = placed([(4_700, 5_000), (5_300, 5_000)])  # left and right of its point, under the text
+    assert offset != (0, 0) and covered == [False, False]

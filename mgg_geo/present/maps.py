@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import io
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -323,7 +324,8 @@ _NUDGES = ((0, 0), (0, 13), (0, -13), (28, 0), (-28, 0), (22, 13), (-22, -13), (
               (-1.4, -1))))
 
 
-def place_labels(ax, items: list[tuple], *, keep_all: bool = False, cross: bool = True) -> list[Text]:
+def place_labels(ax, items: list[tuple], *, keep_all: bool = False, cross: bool = True,
+                 avoid: Sequence[tuple[float, float]] = ()) -> list[Text]:
     """Write labels on a map in the order given, leaving out a label that would overlap a text already on the map
     or stick out of it.
 
@@ -334,6 +336,9 @@ def place_labels(ax, items: list[tuple], *, keep_all: bool = False, cross: bool 
     keep_all
         Labels that must be shown (priorities): each tries the spots of :data:`_NUDGES` (with a leader line when
         moved) before it is left out; with ``cross``, at last also spots whose leader crosses another label.
+    avoid
+        Points (EPSG:28992) a label must not cover, as it never covers a site's symbol: the centres of other
+        areas that matter (Eemsdelta's "3 Tuikwerd" covered three Appingedam wijken of high need, low coverage).
 
     Returns
     -------
@@ -346,10 +351,10 @@ def place_labels(ax, items: list[tuple], *, keep_all: bool = False, cross: bool 
     taken = [_text_box(t, renderer).expanded(1.04, 1.1) for t in ax.texts
              if t.get_visible() and t.get_text().strip()]
     reach = 6 * fig.dpi / 72  # the symbols of sites: a label never covers one
-    for collection in ax.collections:
-        if getattr(collection, "_mgg_sites", False):
-            for x, y in ax.transData.transform(collection.get_offsets()):
-                taken.append(Bbox.from_extents(x - reach, y - reach, x + reach, y + reach))
+    kept = [xy for collection in ax.collections if getattr(collection, "_mgg_sites", False)
+            for xy in collection.get_offsets()] + list(avoid)
+    for x, y in ax.transData.transform(np.asarray(kept, dtype=float).reshape(-1, 2)):
+        taken.append(Bbox.from_extents(x - reach, y - reach, x + reach, y + reach))
     written = []
     points = fig.dpi / 72  # pixels per point: a label moved by (dx, dy) points has its box moved by as many pixels
     for x, y, text, style in items:
@@ -425,12 +430,17 @@ def _context(ax, shown: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame | None, cod
     numbered = []
     bold = {"fontsize": LABEL_PT + 0.5, "fontweight": "bold", "color": "#000000", "zorder": 8,
             "bbox": {"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#000000", "lw": 0.6}}
+    # a priority's label covers no other area of high need and low coverage (their centres), where it can
+    target = [c for c in shown.index[shown.get("gap_class", pd.Series("", index=shown.index)) == rules.TARGET_CLASS]
+              if c in points.index]
     for c, (number, name) in named.items():
         if c not in points.index:
             continue
         x, y = points[c].x, points[c].y
-        if not place_labels(ax, [(x, y, f"{number} {name}", bold)], keep_all=True, cross=False):
-            place_labels(ax, [(x, y, number, bold)], keep_all=True)
+        others = [(points[o].x, points[o].y) for o in target if o != c]
+        if not place_labels(ax, [(x, y, f"{number} {name}", bold)], keep_all=True, cross=False, avoid=others):
+            if not place_labels(ax, [(x, y, number, bold)], keep_all=True, avoid=others):
+                place_labels(ax, [(x, y, number, bold)], keep_all=True)
             numbered.append(Line2D([], [], linestyle="", label=f"{number}: {name}"))
     if "population" in shown:
         rest = shown[~shown.index.isin(list(named))]
