@@ -755,3 +755,28 @@ def test_a_rank_interval_over_a_class_border_reaches_the_other_class():
     assert labels.gap_label(2, 1, (3, 1)) == "Middelmatige behoefte (marge over alle drie klassen), lage dekking"
     assert labels.gap_label(2, 1, (2, 2)) == labels.gap_label(2, 1) == "Middelmatige behoefte, lage dekking"
     assert without_draws["need_class_high"].equals(frame["need_class"])
+
+
+def test_a_first_site_resting_on_a_border_class_says_where_it_would_go_one_class_lower():
+    """5x5 grid, reach 1 km, 100 young people per square, all middle need but (4, 0) high, at the border of middle
+    (``need_class_low`` 2). Step 1 goes to (3, 0): (4, 0) 100 + three middle squares at 1/5 = 160 (tied with (4, 1);
+    the first in order). With (4, 0) middle every interior square brings 5 x 20 = 100, the first is (1, 1): the
+    first site would move. Without a border class nothing is said."""
+    from mgg_geo.analysis import chain
+    from mgg_geo.analysis import coverage as cov
+
+    areas = grid.areas()
+    areas["need_class"] = 2.0
+    areas.loc["WK000020", "need_class"] = 3.0
+    areas["need_class_low"] = areas["need_class"]
+    areas.loc["WK000020", "need_class_low"] = 2.0
+    areas["gap_class"] = "2-1"
+    scope = np.ones(25, bool)
+    points = cov.population_points(areas)
+    outcome = whatif.what_if(areas, grid.sites([]), scope=scope, points=points, k=1, reach_m=1000.0)
+    assert outcome.sites.iloc[0]["area"] == "WK000015" and outcome.sites.iloc[0]["value"] == pytest.approx(160)
+    areas["gemeente_code"] = "GM0000"
+    said = chain.first_if_lower(areas, grid.sites([]), "GM0000", outcome, points, cov.DEMAND)
+    assert said == {"first_border": "WK000020", "first_if_lower_name": "WK000006", "first_if_lower_area": "WK000006"}
+    areas["need_class_low"] = areas["need_class"]  # a clear class: nothing rests on a border
+    assert chain.first_if_lower(areas, grid.sites([]), "GM0000", outcome, points, cov.DEMAND)["first_border"] == ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,12 @@ def _sentences(fragment: str) -> list[str]:
     """The paragraphs of a rendered summary as plain text."""
     return [html.unescape(re.sub(r"<[^>]+>", "", p))
             for p in re.findall(r"<p(?: class=\"[^\"]*\")?>(.*?)</p>", fragment, flags=re.S)]
+
+
+def _round(value, decimals: int = 0):
+    """Half away from zero on the number as written, as the reports print (62,5% is 63%)."""
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return int(rounded) if decimals == 0 else float(rounded)
 
 
 def _text(fragment: str) -> str:
@@ -127,6 +134,8 @@ def _facts(result, code: str) -> dict:
                       "scores": {d: float(v) for d, v in zip(domains, scores, strict=True) if pd.notna(v)},
                       "positive": bool(leading and scores[f"need_{leading}"] > 0),
                       "indicator": r.get("leading_indicator"), "value": r.get(r.get("leading_indicator")),
+                      "reference": result.comparison.drop_duplicates("indicator").set_index("indicator")[
+                          "reference"].get(r.get("leading_indicator")),
                       "border": sorted({class_at(r["rank_p05"]), class_at(r["rank_p95"])} - {int(r["need_class"])},
                                        reverse=True)})
     steps = result.whatif_sites[result.whatif_sites["gemeente_code"] == code]
@@ -145,6 +154,10 @@ def _facts(result, code: str) -> dict:
     # from the data-quality rows of the municipality
     q = result.quality[(result.quality["report_gemeente"] == code) & result.quality["code"].isin(areas.index)]
     estimated = set(q.loc[q["problem"].isin(["estimated", "average"]), "code"])
+    # the areas the first step reaches whose class margin reaches a lower class (Westerwolde's Ter Apel)
+    gains = result.whatif_gains
+    reached = areas.loc[gains.loc[(gains["gemeente_code"] == code) & (gains["step"] == 1), "area"]]
+    border = list(reached.loc[reached["need_class_low"] < reached["need_class"], "name"])
     return {
         "name": regions.MUNICIPALITIES[code], "young": young.sum(), "population": areas["population"].sum(),
         "areas": len(areas), "within": (young * areas["reach"]).sum() / young.sum(),
@@ -158,7 +171,10 @@ def _facts(result, code: str) -> dict:
         "held": len(held), "counted": int((reasons == "counted").sum()),
         "not_counted": {k: int(v) for k, v in reasons[reasons != "counted"].value_counts().items()},
         "first": first, "steps": steps, "after_share": w["after_share_within"], "whatif_reason": w["reason"],
-        "near_first": near_first,
+        "near_first": near_first, "border": border,
+        "excluded_across": result.figures.at[code, "excluded_across_border"],
+        "if_lower": (w["first_if_lower_name"], w["first_if_lower_area"]) if isinstance(w["first_if_lower_name"], str)
+        else None,
         "high_total": w["before_high_need_total"],
         "estimated": [str(areas.at[c, "name"]) for c in areas.index if c in estimated],
         "top_estimated": [str(top.at[c, "name"]) for c in top.index if c in estimated],
@@ -175,12 +191,12 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
     """Assert that ``sentence`` is one of the known statements and true for facts ``f``."""
     if m := re.fullmatch(r"In (.+) wonen ([\d.]+) jongeren van 0 tot 25 jaar \(([\d.]+) inwoners in totaal, "
                          r"verdeeld over (\d+) wijken?\)\.", sentence):
-        assert m[1] == f["name"] and _num(m[2]) == round(f["young"]) and _num(m[3]) == round(f["population"])
+        assert m[1] == f["name"] and _num(m[2]) == _round(f["young"]) and _num(m[3]) == _round(f["population"])
         assert int(m[4]) == f["areas"]
         seen.add("population")
     elif m := re.fullmatch(r"Van hen woont (naar schatting )?(\d+)% binnen 3 km van een fysieke locatie met aanbod "
                            r"voor de doelgroep \(in de gemeente of over de grens\)\.", sentence):
-        assert int(m[2]) == round(100 * f["within"])
+        assert int(m[2]) == _round(100 * f["within"])
         assert bool(m[1]) == (f["points"] == "buurt_equal")  # young people spread evenly over the buurten
         seen.add("within")
     elif m := re.fullmatch(r"In het register (?:staat|staan) in (.+) (\d+) fysieke locaties? met aanbod voor de "
@@ -215,8 +231,8 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         seen.add("offers")
     elif m := re.fullmatch(r"(\d+) wijk(?:en)? (?:heeft|hebben) hoge behoefte en lage dekking; daar wonen ([\d.]+) "
                            r"jongeren \((\d+)% van de doelgroep\)\. Bovenaan de prioriteiten staan (.+)\.", sentence):
-        assert int(m[1]) == f["cell"] > 0 and _num(m[2]) == round(f["cell_young"])
-        assert int(m[3]) == round(100 * f["cell_young"] / f["young"])
+        assert int(m[1]) == f["cell"] > 0 and _num(m[2]) == _round(f["cell_young"])
+        assert int(m[3]) == _round(100 * f["cell_young"] / f["young"])
         top = [t + (" (onvolledige gegevens)" if p else "") for t, p in zip(f["top"], f["top_partial"], strict=True)]
         # numbered where a name holds " en " itself (Midden-Groningen's "Hoogezand-Noord en Foxhol")
         ambiguous = any(" en " in t or ", " in t for t in top)
@@ -273,7 +289,7 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         # the need classes its rank interval reaches besides its own, named
         assert (m[4] or "") == ("marge over alle drie klassen" if len(area["border"]) == 2 else
                                 fmt.listing([words[c] for c in area["border"]])), (m[4], area["border"])
-        assert _num(m[6]) == round(area["young"]) and int(m[7]) == round(100 * area["reach"])
+        assert _num(m[6]) == _round(area["young"]) and int(m[7]) == _round(100 * area["reach"])
         label = catalogue.DOMAINS[area["domain"]].lower()
         indicator = catalogue.INDICATOR_BY_KEY[area["indicator"]]
         assert indicator.domain == area["domain"]
@@ -287,10 +303,16 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
             assert m[8].startswith(f"Geen domein boven het gemiddelde van de provincie; het minst gunstig is {label}:")
         own = fmt.number(area["value"], 1) if indicator.unit in indicator.label else fmt.measure(area["value"],
                                                                                                  indicator.unit)
-        assert f" {own} tegen " in m[8]
+        if f" {own}, even hoog als gemiddeld" in m[8]:  # the same as printed: no "€ 218.000 tegen € 218.000"
+            versus_text = own
+        else:
+            assert f" {own} tegen " in m[8]
+            versus_text = re.search(r" tegen ((?:€ )?[\d.,]+%?)", m[8])[1]
+        assert versus_text == (fmt.number(area["reference"], 1) if indicator.unit in indicator.label
+                               else fmt.measure(area["reference"], indicator.unit))
         # a figure on the favourable side of the value it is scored against says so (only where no domain is above)
-        shown, versus = (float(t.replace(".", "").replace(",", ".")) for t in
-                         re.search(r" (?:€ )?([\d.,]+)%? tegen (?:€ )?([\d.,]+)", m[8]).groups())
+        shown, versus = (float(t.replace("€ ", "").replace(".", "").replace(",", ".").rstrip("%"))
+                         for t in (own, versus_text))
         favourable = (shown - versus) * indicator.direction < 0  # as printed (WOZ in euros, the value in thousands)
         notes = [n for n, on in (("lager betekent meer behoefte", indicator.direction < 0),
                                  ("ook dit cijfer is gunstiger dan gemiddeld", favourable)) if on]
@@ -302,7 +324,13 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
                            r"jongeren binnen 3 km(?:, van wie ([\d.]+) in wijken met hoge behoefte)?(?:\.|; binnen "
                            r"die 3 km (?:ligt|liggen) al (.+), niet meegeteld \(geen leeftijdsbereik in het "
                            r"register\); met een leeftijdsbereik kan dit voorstel anders uitvallen\.)(?: Evenveel "
-                           r"(?:brengt|brengen) (\d+) andere plek(?:ken)? \(zie Voorstel\)\.)?", sentence):
+                           r"(?:brengt|brengen) (\d+) andere plek(?:ken)? \(zie Voorstel\)\.)?(?: Die keuze hangt af "
+                           r"van (.+), op de grens met een lagere behoefteklasse: een klasse lager wordt het (.+?) "
+                           r"\((.+?)\)\.)?", sentence):
+        # a first site that would move with the areas it rests on one class lower says where (the analysis' rerun)
+        assert (m[7] is not None) == (f["if_lower"] is not None) and (f["if_lower"] is None or f["border"])
+        if m[7]:
+            assert m[7] == fmt.listing(f["border"]) and m[8] == f["if_lower"][0]
         # the other places with the same gain, counted (named in the proposal)
         assert int(m[6] or 0) == len([n for n in f["steps"].iloc[0]["equal_names"].split("; ") if n])
         # the places without an age range within reach of it (anywhere), named after it
@@ -310,15 +338,15 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         assert ("naar schatting" in sentence) == (f["points"] == "buurt_equal")
         step = f["steps"].iloc[0]
         assert (m[1], m[2]) == (fmt.name(step["name"]), fmt.name(step["area_name"]))
-        assert _num(m[3]) == round(step["new_population"])
+        assert _num(m[3]) == _round(step["new_population"])
         assert (m[4] is None) == (f["high_total"] <= 0)
-        assert m[4] is None or _num(m[4]) == round(step["new_high_need"])
+        assert m[4] is None or _num(m[4]) == _round(step["new_high_need"])
         seen.add("where next")
     elif m := re.fullmatch(r"Met (\d+) nieuwe locaties \(bij (.+)\) woont (?:naar schatting )?(\d+)% van de jongeren "
                            r"binnen 3 km van een locatie, nu (\d+)%\.", sentence):
         assert ("naar schatting" in sentence) == (f["points"] == "buurt_equal")
         assert int(m[1]) == len(f["steps"]) > 1 and m[2] == fmt.listing([fmt.name(n) for n in f["steps"]["name"]])
-        assert int(m[3]) == round(100 * f["after_share"]) and int(m[4]) == round(100 * f["within"])
+        assert int(m[3]) == _round(100 * f["after_share"]) and int(m[4]) == _round(100 * f["within"])
         seen.add("where next, all")
     elif m := re.fullmatch(r"Er is geen nieuwe locatie voorgesteld: (.+)\.", sentence):
         assert not len(f["steps"]) and isinstance(f["whatif_reason"], str)
@@ -344,8 +372,8 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
     rows = dict(re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", report.key_figures()))
     rows = {html.unescape(k): html.unescape(v) for k, v in rows.items()}
     # the sum over the wijken of KWB 2021 (dated: not today's count; CBS's own total is in Datakwaliteit)
-    assert _num(rows["Inwoners (som over de wijken; CBS, 1 januari 2021)"]) == round(f["population"])
-    assert _num(rows["Doelgroep (jongeren van 0 tot 25 jaar)"]) == round(f["young"])
+    assert _num(rows["Inwoners (som over de wijken; CBS, 1 januari 2021)"]) == _round(f["population"])
+    assert _num(rows["Doelgroep (jongeren van 0 tot 25 jaar)"]) == _round(f["young"])
     sites = rows["Fysieke locaties in het register die meetellen voor de doelgroep"]
     assert int(sites.split(" ")[0]) == f["sites"]
     assert rows["Wijken met hoge behoefte en lage dekking"] == str(f["cell"])
@@ -373,6 +401,9 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
         # with what counting them would do (tested against the run that counts them, below)
         assert rows["Initiatieven zonder leeftijdsbereik (niet meegeteld)"].startswith(
             f"{len(f['excluded'])}: {fmt.listing(f['excluded'])}")
+    elif f["excluded_across"]:  # none of its own, a neighbour's that would reach its young people
+        assert rows["Initiatieven zonder leeftijdsbereik (niet meegeteld)"].startswith(
+            f"geen in {f['name']}; over de grens {fmt.listing(f['excluded_across'])}")
     else:
         assert "Initiatieven zonder leeftijdsbereik (niet meegeteld)" not in rows
 
@@ -545,7 +576,10 @@ def test_what_drives_an_area_lies_on_the_side_of_need_of_what_it_is_compared_wit
         assert reference == pytest.approx(values.mean())  # the mean over the province's areas, unweighted
         own = fmt.number(reference, 1) if indicator.unit and indicator.unit in indicator.label \
             else fmt.measure(reference, indicator.unit)  # the unit once: it is in the indicator's name
-        assert f" tegen {own} gemiddeld over de wijken van de provincie" in text
+        mine = fmt.number(area[indicator.key], 1) if indicator.unit and indicator.unit in indicator.label \
+            else fmt.measure(area[indicator.key], indicator.unit)
+        assert (f" tegen {own} gemiddeld over de wijken van de provincie" in text) != (
+            mine == own and f"{own}, even hoog als gemiddeld over de wijken van de provincie" in text), text
         if indicator.unit and indicator.unit in indicator.label:
             assert text.count(indicator.unit) == 1, text
         # a domain above 0 and within rules.NEAR_TIE of the leading score is named beside it (Bellingwolde: sociaal
@@ -595,7 +629,7 @@ def test_het_hogeland_proposal_reaches_high_need_first_and_says_when_a_step_does
         parts = re.findall(r"([^;(]+) \((hoge|middelmatige|lage) behoefte(?:, onvolledige gegevens)?\): ([\d.]+)",
                            row[5])
         assert parts and abs(sum(_num(p[2]) for p in parts) - _num(row[3])) <= len(parts) / 2
-        assert _num(row[4]) == round(sum(_num(p[2]) for p in parts if p[1] == "hoge"))
+        assert _num(row[4]) == _round(sum(_num(p[2]) for p in parts if p[1] == "hoge"))
         assert row[1] == step["name"]
     assert sections.objective_text(result) in text and "1/5" in sections.objective_text(result)
     method = _text(reports.MunicipalityReport(result, "Het Hogeland").method())
@@ -652,7 +686,7 @@ def test_the_province_overview_ranks_by_share_with_the_count_beside(result):
     assert [regions.MUNICIPALITIES[c] for c in order] == [r[1] for r in rows]
     for r in rows:
         code = regions.resolve_municipality(r[1])
-        assert int(r[3]) == round(100 * share[code]) and int(r[5]) == figures.at[code, "areas_target_cell"]
+        assert int(r[3]) == _round(100 * share[code]) and int(r[5]) == figures.at[code, "areas_target_cell"]
 
 
 # --------------------------------------------------------------------------- which school next
@@ -790,7 +824,7 @@ def test_every_change_in_the_trends_table_is_read_against_its_two_figures(result
                     continue
                 first, last, change = (_num(g.replace("+", "")) for g in found.groups())
                 decimals = len(found.group(1).partition(",")[2])
-                apart |= round(last - first, decimals) != round(change, decimals)
+                apart |= _round(last - first, decimals) != _round(change, decimals)
         assert ("berekend vóór het afronden" in notes) == apart, code
         apart_somewhere |= apart
     assert apart_somewhere  # the shared data has such a row (Het Hogeland's Uithuizen): the note is tested
@@ -914,17 +948,22 @@ def test_the_province_ranking_says_what_its_figures_rest_on(result):
     # counts them above)
     shares = result.figures["target_within_reach_share"]
     counted = result.figures["target_within_reach_share_with_uncounted"]
-    left = [f"in {f['name']} {fmt.listing(f['excluded'])}"
+    left = [f"in {f['name']} {fmt.listing(f['excluded']) or 'geen'}"
+            + (f", over de grens {fmt.listing(f['excluded_across'])}" if f["excluded_across"] else "")
             + (f", met die plekken meegeteld (voor de hele doelgroep) zou de dekking {fmt.percent(counted[c])} zijn in "
                f"plaats van {fmt.percent(shares[c])}" if fmt.percent(counted[c]) != fmt.percent(shares[c]) else "")
-            for c, f in facts.items() if f["excluded"]]
+            for c, f in facts.items() if f["excluded"] or f["excluded_across"]]
     assert len(left) >= 3
     assert ("Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt: " + "; ".join(left)
             + ". Met een leeftijdsbereik kunnen de dekking en de volgorde anders uitvallen") in text
     # and the register's rows with status gedateerd (Midden-Groningen ranks 4th on 0% with two dated youth
     # centres in Hoogezand; a review found the overview silent), from the register's own rows
     reg = result.register.initiatives
-    names = {c: list(reg.loc[(reg["gemeente_code"] == c) & (reg["status"] == "gedateerd"), "name"]) for c in order}
+    no_age = pd.to_numeric(reg["age_min"], errors="coerce").isna() & pd.to_numeric(reg["age_max"],
+                                                                                   errors="coerce").isna()
+    names = {c: [n + (" (ook zonder leeftijdsbereik)" if none else "") for n, none in zip(
+        reg.loc[(reg["gemeente_code"] == c) & (reg["status"] == "gedateerd"), "name"],
+        no_age[(reg["gemeente_code"] == c) & (reg["status"] == "gedateerd")], strict=True)] for c in order}
     dated = [f"in {regions.MUNICIPALITIES[c]} {fmt.listing(names[c])}" for c in order if names[c]]
     assert len(dated) >= 3
     assert ("Niet meegeteld omdat hun bron gedateerd is (de bron beschrijft de plek op één moment, vaak jaren terug; "
@@ -944,7 +983,7 @@ def test_the_province_ranking_says_what_its_figures_rest_on(result):
     # the target group is the sum over the areas, which CBS rounded each to 5: the key says so
     assert "Doelgroep: de som over de gebieden (CBS rondt elk gebied af op 5" in text
     for code, f in facts.items():
-        assert round(f["young"]) == round(result.figures.at[code, "target_population"])
+        assert _round(f["young"]) == _round(result.figures.at[code, "target_population"])
     # the young-adult figures are a survey, in the overview as in each report
     assert "kleine verschillen met de provincie of Nederland kunnen toeval zijn" in _text(
         reports.ProvinceReport(result).young_adults())
@@ -1192,3 +1231,23 @@ def test_a_dated_row_without_an_age_range_says_both(result):
         r["no_age"] for r in rows.values())
     assert "Jeugdsoos The Scrum (Kloosterburen) (ook zonder leeftijdsbereik)" in " ".join(
         sections.ranking_caveats(result))
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_a_first_site_resting_on_a_border_class_is_said_where_it_is_proposed(result, code):
+    """Westerwolde's Barnflair rests on Ter Apel, rank 40 of 120, the last area of high need: one class lower the
+    first site goes to Vriescheloo-Zuid (a reviewer's own rerun found the same); page 1 says it in one sentence and
+    the proposal says it for every first step that reaches such an area."""
+    w = result.whatif.loc[code]
+    first = result.whatif_gains[(result.whatif_gains["gemeente_code"] == code) & (result.whatif_gains["step"] == 1)]
+    areas = result.areas.loc[first["area"]]
+    border = areas.loc[areas["need_class_low"] < areas["need_class"], "name"].tolist()
+    assert [n for n in str(w["first_border"] or "").split("; ") if n and n != "nan"] == border
+    proposal = _text(sections.section(sections.whatif_blocks(result, code)))  # the section without its map
+    assert ("Stap 1 rust op " in proposal) == bool(border)
+    moved = isinstance(w["first_if_lower_name"], str)
+    assert ("Die keuze hangt af van" in _text(_summary(result, code))) == moved
+    if code == "GM1950":
+        assert border == ["Wijk 07 Ter Apel"] and w["first_if_lower_name"] == "Vriescheloo-Zuid"
+        assert ("Die keuze hangt af van Wijk 07 Ter Apel, op de grens met een lagere behoefteklasse: een klasse "
+                "lager wordt het Vriescheloo-Zuid (Wijk 00 Bellingwolde).") in _text(_summary(result, code))

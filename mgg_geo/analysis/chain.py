@@ -59,7 +59,9 @@ class Analysis:
         what each gains, ...), per step the areas it reaches, the reach per
         area before and after, and per municipality the before/after figures
         and the reason when fewer sites were placed
-        (:func:`mgg_geo.analysis.whatif.what_if`, need-weighted).
+        (:func:`mgg_geo.analysis.whatif.what_if`, need-weighted), and
+        whether the first site rests on classes at their border
+        (:func:`first_if_lower`).
     whatif_people, whatif_people_gains
         The same for the plain objective (target population reached,
         whatever the need), for comparison.
@@ -265,7 +267,8 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         whatif=pd.DataFrame([{"gemeente_code": c, "reason": o.reason, "reach_m": o.reach_m,
                               **{f"before_{k}": v for k, v in o.before.items()},
                               **{f"after_{k}": v for k, v in o.after.items()},
-                              **{f"people_after_{k}": v for k, v in people[c].after.items()}}
+                              **{f"people_after_{k}": v for k, v in people[c].after.items()},
+                              **first_if_lower(province, sites, c, o, points, group.demand)}
                              for c, o in outcomes.items()]).set_index("gemeente_code"),
         youth=_youth_rows(youth, munis),
         schools=choice.schools, school_sites=choice.sites, school_gains=choice.gains, school_whatif=choice.summary,
@@ -464,6 +467,35 @@ def adds_reach(excluded: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: cove
         if physical[i] and geometry is not None and not geometry.is_empty and len(uncovered):
             near = np.hypot(uncovered[:, 0] - geometry.x, uncovered[:, 1] - geometry.y) <= rules.REACH_M
             out[i] = "; ".join(sorted({str(c) for c in where[near] if isinstance(c, str)}))
+    return out
+
+
+def first_if_lower(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: str, outcome: whatif.WhatIf,
+                   points: coverage.Points, demand) -> dict:
+    """Whether municipality ``code``'s first proposed site rests on need classes at their border: the areas its
+    first step reaches whose class margin reaches a lower class (``need_class_low``, :func:`gap.class_span`), and,
+    with those areas one class lower, where the first site would go instead.
+
+    Returns ``first_border`` (their names, "; "-joined; '' for none) and ``first_if_lower_name``,
+    ``first_if_lower_area`` (None when the first site stays: Westerwolde's Barnflair rests on Ter Apel at the
+    border of high need and would move to Vriescheloo-Zuid).
+    """
+    out = {"first_border": "", "first_if_lower_name": None, "first_if_lower_area": None}
+    if not len(outcome.sites) or "need_class_low" not in province:
+        return out
+    reached = outcome.gains.loc[outcome.gains["step"] == 1, "area"]
+    low = pd.to_numeric(province.loc[reached, "need_class_low"], errors="coerce")
+    border = list(low.index[low < pd.to_numeric(province.loc[reached, "need_class"], errors="coerce")])
+    if not border:
+        return out
+    lower = province.copy()
+    lower.loc[border, "need_class"] = lower.loc[border, "need_class_low"]
+    alternative = whatif.what_if(lower, sites, scope=(province["gemeente_code"] == code).to_numpy(), points=points,
+                                 k=1, demand=demand, reach_m=outcome.reach_m).sites
+    out["first_border"] = "; ".join(str(n) for n in province.loc[border, "name"])
+    if len(alternative) and alternative.iloc[0]["code"] != outcome.sites.iloc[0]["code"]:
+        out["first_if_lower_name"] = str(alternative.iloc[0]["name"])
+        out["first_if_lower_area"] = str(alternative.iloc[0]["area"])
     return out
 
 

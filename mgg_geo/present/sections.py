@@ -554,7 +554,8 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
                    f"brengt {estimated_word(result)}{fmt.number(first['new_population'])} {group.key} binnen "
                    f"{reach}{high}" + (f"; {near}" if near else ".")
                    + (f" Evenveel {'brengt' if others == 1 else 'brengen'} "
-                      f"{fmt.count(others, 'andere plek', 'andere plekken')} (zie Voorstel)." if others else ""))
+                      f"{fmt.count(others, 'andere plek', 'andere plekken')} (zie Voorstel)." if others else "")
+                   + (f" {border}" if (border := border_text(result, code, short=True)) else ""))
         if len(sites) > 1:
             out.append(f"Met {fmt.count(len(sites), 'nieuwe locatie', 'nieuwe locaties')} (bij "
                        f"{fmt.listing([fmt.name(n) for n in sites['name']])}) woont {estimated_word(result)}"
@@ -1092,6 +1093,29 @@ def no_high_need_text(result: Analysis, code: str, step: pd.Series, high_total: 
             f"{'geen kandidaat-school' if schools else 'geen locatie'} bereiken.")
 
 
+def border_text(result: Analysis, code: str, short: bool = False) -> str:
+    """Whether the first proposed site rests on areas at the border of a lower need class
+    (:func:`mgg_geo.analysis.chain.first_if_lower`): "Stap 1 rust op Wijk 07 Ter Apel, op de grens met een lagere
+    behoefteklasse: telt het een klasse lager, dan komt de eerste nieuwe locatie bij Vriescheloo-Zuid (...)."; the
+    same that it stays; ``short``: page 1's sentence, only when it moves; '' when no such area."""
+    w = result.whatif.loc[code]
+    border = [n for n in str(w.get("first_border") or "").split("; ") if n and n != "nan"]
+    if not border:
+        return ""
+    one = len(border) == 1
+    names = fmt.listing([fmt.name(n) for n in border])
+    moved = isinstance(w.get("first_if_lower_name"), str) and w["first_if_lower_name"]
+    instead = (f"{fmt.name(w['first_if_lower_name'])} ({area_label(result, w['first_if_lower_area'])})"
+               if moved else "")
+    if short:
+        return (f"Die keuze hangt af van {names}, op de grens met een lagere behoefteklasse: een klasse lager wordt "
+                f"het {instead}." if moved else "")
+    lead = (f"Stap 1 rust op {names}, op de grens met een lagere behoefteklasse (zie Prioriteiten): "
+            f"{'telt het' if one else 'tellen ze'} een klasse lager, dan")
+    return (f"{lead} komt de eerste nieuwe locatie bij {instead}." if moved
+            else f"{lead} blijft de eerste nieuwe locatie dezelfde.")
+
+
 def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None) -> list[Block]:
     """The suggested new sites of one municipality (computed by the analysis), what each reaches, before and after."""
     group = target_of(result)
@@ -1119,6 +1143,7 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
                                  for _, r in sites.iterrows()) if t]
         notes += step_notes(result, sites,
                             lambda r: f"Binnen {reach} van stap {fmt.number(r['step'])} ({fmt.name(r['name'])})")
+        notes += [t for t in [border_text(result, code)] if t]
         if notes:
             blocks.append(Block("list", items=notes))
     if isinstance(w["reason"], str) and w["reason"]:  # missing (None, or NaN from a saved analysis): no reason
