@@ -29,7 +29,7 @@ def test_change_uses_the_latest_two_vintages_and_the_threshold():
 
 
 def test_a_boundary_change_is_never_a_rise_or_a_fall():
-    # Hoogkerk: 12,220 residents on its 2022 boundary (an estimate by CBS's figures), 11,335 on the 2024 one
+    # Hoogkerk: 12,220 residents in 2022 estimated by CBS's figures alone, 11,335 on the 2024 boundary
     s = series({2022: {"population": {"WK001408": 12220.0, "WK001400": 23065.0, "WK197901": 780.0}},
                 2024: {"population": {"WK001408": 11335.0, "WK001400": 24920.0, "WK197901": 805.0}}},
                basis={2022: {"WK001408": "estimate", "WK197901": "average"}})
@@ -73,11 +73,19 @@ def test_changes_on_the_shared_data_follow_the_villages(use_imported):
     assert set(lonely.loc[lonely["gemeente_code"] == "GM1979", "verdict"]) != {"up"}
     population = changes[changes["indicator"] == "population"].set_index("code")
     assert (population["first_year"] == 2022).all() and population.loc["WK196608", "verdict"] == "none"
-    # Hoogkerk 12,220 -> 11,335 and Nieuw-West 18,505 -> 19,570: the boundary moved (land 1,450 -> 1,296 ha and
-    # 701 -> 818 ha), so no fall or rise is stated
-    assert population.loc["WK001408", ["first", "last", "verdict"]].tolist() == [12220, 11335, "boundary"]
+    # Hoogkerk and Nieuw-West: the boundary moved between 2022 and 2024 (land 1,450 -> 1,296 ha and 701 -> 818 ha).
+    # Their 2022 wijken are those of 2021 (KWB 2022: CBS's indicator 1), so the 2022 residents are moved onto the
+    # 2024 wijken by the overlap of those boundaries, as the 2021 ones are: Hoogkerk 10,873 of its 12,220 of 2022
+    # (before: the 12,220 of the old boundary, shown as if on the new one); no fall or rise is stated
+    hoogkerk = population.loc["WK001408"]
+    assert [round(hoogkerk["first"]), hoogkerk["last"], hoogkerk["verdict"]] == [10873, 11335, "boundary"]
+    moved = population.loc[["WK001401", "WK001408", "WK001409"], "first"]
+    assert moved.round().tolist() == [20527, 10873, 19576] and moved.sum() == pytest.approx(20250 + 12220 + 18505)
     assert population.loc["WK001409", "verdict"] == population.loc["WK001401", "verdict"] == "boundary"
     assert not population.loc["WK001408", "estimated"]
+    basis = long.query("indicator == 'population' and year == 2022").set_index("code")["basis"]
+    assert basis[["WK001401", "WK001408", "WK001409"]].tolist() == ["geometry"] * 3
+    assert basis.drop(["WK001401", "WK001408", "WK001409"]).eq("exact").all()  # every other wijk: its own figure
     assert not (changes["indicator"] == "low_income_share").any()  # income exists for 2021 only
     assert set(long.query("indicator == 'lonely'")["year"]) == {2012, 2016, 2020}
 

@@ -194,6 +194,44 @@ def test_geometry_needs_rd_new():
         crosswalks.from_geometry(old, old, level="wijk", source_year=2019, target_year=2024)
 
 
+def test_boundaries_cbs_declares_unchanged_carry_the_figures_of_a_year_without_boundaries():
+    """KWB 2022 without 2022 boundaries: Groningen's wijken of 2022 are those of 2021 (CBS's indicator 1 for every
+    one), so their 2022 figures reach the 2024 wijken through the overlap of the 2021 and 2024 boundaries, as those
+    of 2021 do; they were moved unchanged onto a reshaped wijk before (Hoogkerk's 12,220 residents on its 2022
+    boundary shown for the 2024 one). A municipality that changed in 2022 keeps CBS's figures (fingerprints)."""
+    from mgg_geo.data import sources
+
+    def kwb(rows, year):  # (code, land ha, residents, CBS change indicator)
+        return sources.Dataset(pd.DataFrame(
+            [{"code": c, "level": "wijk", "gemeente_code": regions.municipality_of(c), "name": c, "land_area": land,
+              "population": pop, "households": pop / 2, "boundary_change": change} for c, land, pop, change in rows]),
+            {"name": f"kwb_{year}", "kind": "kwb", "year": year, "indeling": year})
+
+    def bounds(boxes, year):
+        frame = squares(boxes, year).assign(level="wijk")
+        return sources.Dataset(frame.assign(gemeente_code=frame["code"].map(regions.municipality_of)),
+                               {"name": f"boundaries_{year}_wijk", "kind": "boundaries", "year": year})
+
+    ev = vintages.Evidence("wijk", offline=True, assume=frozenset({("kwb", 2022), ("kwb", 2024)}))
+    ev._bounds[(2021, "wijk")] = bounds([("WK001400", (X, Y, X + 1000, Y + 1000)),
+                                         ("WK001401", (X + 1000, Y, X + 2000, Y + 1000)),
+                                         ("WK003799", (X, Y + 5000, X + 1000, Y + 6000))], 2021)
+    ev._bounds[(2024, "wijk")] = bounds([("WK001400", (X, Y, X + 1200, Y + 1000)),  # took a fifth of WK001401
+                                         ("WK001401", (X + 1200, Y, X + 2000, Y + 1000)),
+                                         ("WK003701", (X, Y + 5000, X + 1000, Y + 6000))], 2024)
+    ev._kwb[2022] = kwb([("WK001400", 100, 1000, 1), ("WK001401", 100, 500, 1), ("WK003700", 100, 800, 3)], 2022)
+    ev._kwb[2024] = kwb([("WK001400", 120, 1150, 1), ("WK001401", 80, 350, 1), ("WK003701", 100, 810, 3)], 2024)
+    carried = ev.boundaries(2022)
+    assert carried.manifest["carried_from"] == 2021 and carried.manifest["municipalities"] == ["GM0014"]
+    assert vintages.path(ev, 2022, 2024) == [(2022, 2024, "geometry")]
+    cw = vintages.derive("wijk", 2022, 2024, evidence=ev)
+    moved, prov = conversion.convert(pd.DataFrame({"population": [1000.0, 500.0, 800.0]},
+                                                  index=["WK001400", "WK001401", "WK003700"]), cw, ["population"])
+    assert moved["population"].to_dict() == pytest.approx({"WK001400": 1100.0, "WK001401": 400.0, "WK003701": 800.0})
+    assert prov.loc["WK001400", "tier"] == "overlap" and prov.loc["WK003701", "tier"] == "fingerprint"
+    assert cw.unmatched.empty
+
+
 # ---------------------------------------------------------------- chains and conversion
 
 

@@ -24,7 +24,7 @@ import hashlib
 
 import pandas as pd
 
-from mgg_geo.data import cache, kinds, sources
+from mgg_geo.data import cache, kinds, regions, sources
 from mgg_geo.data.crosswalks import (
     LINK_COLUMNS,
     UNMATCHED_COLUMNS,
@@ -107,11 +107,44 @@ class Evidence:
                           require=("land_area",) if kind == "kwb" else ())
 
     def boundaries(self, year: int, level: str | None = None) -> sources.Dataset | None:
-        """Boundaries of ``year`` (at this level, or ``level``), or None."""
+        """Boundaries of ``year`` (at this level, or ``level``), or None; where none of that year are at hand,
+        those CBS's indicator carries over from the year before (:meth:`carried`)."""
         key = (year, level or self.level)
         if key not in self._bounds:
-            self._bounds[key] = sources.boundaries_at(year, key[1], offline=self.offline)
+            self._bounds[key] = sources.boundaries_at(year, key[1], offline=self.offline) \
+                or self.carried(year, key[1])
         return self._bounds[key]
+
+    def carried(self, year: int, level: str | None = None) -> sources.Dataset | None:
+        """The boundaries of ``year`` by CBS's word: those of the year before (at hand, or carried themselves) for
+        every municipality whose areas the Kerncijfers of ``year`` all declare unchanged since then (change
+        indicator 1, and the same codes); None when no municipality qualifies.
+
+        Groningen's wijken of 2022 are those of 2021 (KWB 2022: indicator 1 for all 20), so its 2022 figures
+        reach the 2024 wijken through the overlap of the 2021 and 2024 boundaries, not through CBS's figures
+        alone; Het Hogeland renumbered its wijken in 2022 (indicator 3) and is not carried. The manifest is that
+        of the boundaries carried over, with ``carried_from`` (their year) and ``municipalities`` (those carried).
+        """
+        level = level or self.level
+        if level != self.level or not self.has_kwb(year):
+            return None
+        fp = self.fingerprints(year, names=False)
+        if fp is None or fp["boundary_change"].isna().all():
+            return None
+        before = self.boundaries(year - 1, level)
+        if before is None:
+            return None
+        frame = before.frame
+        if "code" not in frame.columns:
+            frame = frame.reset_index()
+        old = frame.groupby(frame["code"].map(regions.municipality_of))["code"].agg(set).to_dict()
+        kept = sorted(gm for gm, rows in fp.groupby("gemeente_code")
+                      if (rows["boundary_change"] == 1).all() and set(rows.index) == old.get(gm, set()))
+        if not kept:
+            return None
+        manifest = {**before.manifest, "year": year, "indeling": year, "municipalities": kept,
+                    "carried_from": before.manifest.get("carried_from", year - 1)}
+        return sources.Dataset(frame[frame["code"].map(regions.municipality_of).isin(kept)].copy(), manifest)
 
     def kwb(self, year: int) -> sources.Dataset | None:
         """A Kerncijfers table of indeling ``year`` with land area per area at this level, or None."""
@@ -133,7 +166,7 @@ class Evidence:
         """Boundaries of ``year`` at this level are at hand (or assumed)."""
         if ("boundaries", year) in self.assume or self._cached("boundaries", year) is not None:
             return True
-        return not self.offline and self.boundaries(year) is not None
+        return self.boundaries(year) is not None  # online from PDOK; else carried over (:meth:`carried`)
 
     def has_kwb(self, year: int) -> bool:
         """Kerncijfers of ``year`` at this level are at hand (or assumed)."""
@@ -271,9 +304,16 @@ def _hop(ev: Evidence, a: int, b: int, kind: str) -> Crosswalk:
         fp_a, fp_b = ev.fingerprints(a), ev.fingerprints(b)
         for data in (ev.boundaries(a), ev.boundaries(b), ev.kwb(a), ev.kwb(b)):
             ev._use(data)
-        return combine(ev.boundaries(a).frame, ev.boundaries(b).frame, level=level, source_year=a, target_year=b,
-                       hint=hint, fingerprints=(fp_a, fp_b) if fp_a is not None and fp_b is not None else None,
-                       population=ev.population(a), target_population=ev.population(b))
+        source, target = ev.boundaries(a).frame, ev.boundaries(b).frame
+        kept = _covered(ev.boundaries(a), ev.boundaries(b), a, b)
+        if kept is not None:  # boundaries carried over for some municipalities only: the geometry of those
+            source = source[source["code"].map(regions.municipality_of).isin(
+                {old for gm in kept for old in regions.predecessors(gm, a, b)})]
+            target = target[target["code"].map(regions.municipality_of).isin(kept)]
+        cw = combine(source, target, level=level, source_year=a, target_year=b,
+                     hint=hint, fingerprints=(fp_a, fp_b) if fp_a is not None and fp_b is not None else None,
+                     population=ev.population(a), target_population=ev.population(b))
+        return cw if kept is None else _fill(cw, hint, ev.boundaries(b).frame, kept)
     ev._use(ev.kwb(a))
     ev._use(ev.kwb(b))
     cw = from_fingerprints(ev.fingerprints(a), ev.fingerprints(b), level=level, source_year=a, target_year=b,
@@ -283,6 +323,61 @@ def _hop(ev: Evidence, a: int, b: int, kind: str) -> Crosswalk:
         if old is not None and new is not None:
             cw = resolve_pending(cw, old, new)
     return cw
+
+
+def _municipalities(data: sources.Dataset) -> set[str]:
+    """The municipalities whose areas a boundary layer holds (those carried over, :meth:`Evidence.carried`)."""
+    if "municipalities" in data.manifest and "carried_from" in data.manifest:
+        return set(data.manifest["municipalities"])
+    codes = data.frame["code"] if "code" in data.frame.columns else data.frame.index.to_series()
+    return set(codes.map(regions.municipality_of))
+
+
+def _covered(source: sources.Dataset, target: sources.Dataset, a: int, b: int) -> set[str] | None:
+    """The municipalities of indeling ``b`` that the geometry of a hop ``a -> b`` covers, with all the municipalities
+    they were formed from; None when neither layer is carried over (:meth:`Evidence.carried`): all of them."""
+    if "carried_from" not in source.manifest and "carried_from" not in target.manifest:
+        return None
+    old, new = _municipalities(source), _municipalities(target)
+    return {gm for gm in new if all(o in old for o in regions.predecessors(gm, a, b))}
+
+
+def _fill(cw: Crosswalk, hint: Crosswalk | None, target: pd.DataFrame, kept: set[str]) -> Crosswalk:
+    """``cw`` (the geometry of the municipalities ``kept``) with the areas of the other municipalities from
+    ``hint`` (CBS's indicator and figures between the same years); without ``hint`` they are unmatched."""
+    olds = {o for gm in kept for o in regions.predecessors(gm, cw.source, cw.target)}
+
+    def outside(codes: pd.Series, among: set[str] = kept) -> pd.Series:
+        return ~codes.map(regions.municipality_of).isin(among)
+
+    codes = target["code"] if "code" in target.columns else target.index.to_series()
+    if hint is None:
+        names = _target_names(target)
+        rest = sorted(c for c in codes if regions.municipality_of(c) not in kept)
+        extra = unmatched_frame([{"code": c, "side": "to", "name": names.get(c, ""), "cause": "no_evidence",
+                                  "reason": f"no {cw.source} {cw.level} boundaries of {regions.municipality_of(c)} "
+                                            f"(CBS does not declare them unchanged) and no Kerncijfers of both years"}
+                                 for c in rest])
+        links, pending, names_s, names_t = cw.links, cw.pending, cw.source_names, {**names, **cw.target_names}
+    else:
+        links = pd.concat([cw.links[LINK_COLUMNS], hint.links.loc[outside(hint.links["to_code"]), LINK_COLUMNS]],
+                          ignore_index=True)
+        unmatched = hint.unmatched
+        extra = unmatched[((unmatched["side"] == "to") & outside(unmatched["code"]))
+                          | ((unmatched["side"] == "from") & outside(unmatched["code"], olds))]
+        pending = pd.concat([cw.pending, hint.pending[outside(hint.pending["to_code"])]], ignore_index=True)
+        names_s, names_t = {**hint.source_names, **cw.source_names}, {**hint.target_names, **cw.target_names}
+    unmatched = pd.concat([u for u in (cw.unmatched, extra) if len(u)], ignore_index=True) \
+        if len(cw.unmatched) or len(extra) else unmatched_frame([])
+    return Crosswalk(cw.level, cw.source, cw.target, cw.method, label(links[LINK_COLUMNS], names_s, names_t),
+                     unmatched, names_s, names_t, cw.inputs, pending=links_frame(pending.to_dict("records")))
+
+
+def _target_names(frame: pd.DataFrame) -> dict[str, str]:
+    if "name" not in frame.columns:
+        return {}
+    codes = frame["code"] if "code" in frame.columns else frame.index.to_series()
+    return dict(zip(codes, frame["name"].astype(object).where(frame["name"].notna(), ""), strict=True))
 
 
 def _walk(ev: Evidence, hops: list[tuple[int, int, str]]) -> Crosswalk:
@@ -380,7 +475,7 @@ def crosswalk(level: str, source: int, target: int, *, offline: bool = False, so
 
 
 #: Bumped whenever the derivation rules change, so cached crosswalks are derived again.
-_VERSION = 7
+_VERSION = 8
 
 
 def _to_frame(cw: Crosswalk) -> pd.DataFrame:
