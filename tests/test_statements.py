@@ -1251,3 +1251,39 @@ def test_a_first_site_resting_on_a_border_class_is_said_where_it_is_proposed(res
         assert border == ["Wijk 07 Ter Apel"] and w["first_if_lower_name"] == "Vriescheloo-Zuid"
         assert ("Die keuze hangt af van Wijk 07 Ter Apel, op de grens met een lagere behoefteklasse: een klasse "
                 "lager wordt het Vriescheloo-Zuid (Wijk 00 Bellingwolde).") in _text(_summary(result, code))
+
+
+def test_the_indeling_note_names_only_the_tables_converted_in_the_municipality(result):
+    """The note above the key figures names the tables whose figures were moved onto the areas of this municipality,
+    as its Datakwaliteit rows show, with the counts of each (review of Eemsdelta: its wijken of KWB 2021 are those of
+    2024 and Datakwaliteit lists RIVM 2020 only, yet the note said both tables were converted, 9 renumbered and 8
+    estimated, counts of the health figures alone)."""
+    tables = {"KWB 2021": result.sources["kwb"], "RIVM 2020": result.sources["health"]}
+    for code in regions.MUNICIPALITIES:
+        blocks = sections.origins_block(result, code)
+        if not blocks:
+            continue
+        text = blocks[0].text
+        named = text.split(" horen bij een oudere indeling")[0]
+        rows = result.quality[(result.quality["report_gemeente"] == code)
+                              & result.quality["problem"].isin(["converted", "estimated", "average", "missing",
+                                                                "withheld"])]
+        converted = set(rows["source"])
+        for source, manifest in tables.items():
+            if converted:
+                assert (f"tabel {manifest['table_id']}" in named) == (source in converted), (code, source, text)
+            if converted and source not in converted:
+                assert f"tabel {manifest['table_id']}, {manifest['year']}, indeling {manifest['indeling']}) gaan in " \
+                       "deze gemeente over dezelfde wijken als de kaarten" in text, (code, text)
+    eemsdelta = sections.origins_block(result, "GM1979")[0].text
+    assert eemsdelta.startswith("De kaarten tonen de wijken van de indeling 2024. De gezondheidscijfers (tabel "
+                                "50090NED, 2020, indeling 2020) horen bij een oudere indeling.")
+    assert "Per gebied: omgenummerd: 9 wijken (25.895 inwoners); geschat uit overlap: 8 wijken (19.690 inwoners); " \
+           "geen cijfers: 2 wijken (10 inwoners)." in eemsdelta
+    assert "De kerncijfers (tabel 85039NED, 2021, indeling 2021) gaan in deze gemeente over dezelfde wijken als de " \
+           "kaarten" in eemsdelta
+    hogeland = sections.origins_block(result, "GM1966")[0].text  # both converted, the same way: one count
+    assert "De kerncijfers (tabel 85039NED, 2021, indeling 2021) en de gezondheidscijfers (tabel 50090NED, 2020, " \
+           "indeling 2020) horen bij een oudere indeling" in hogeland
+    assert "Per gebied: omgenummerd: 8 wijken (31.910 inwoners); geschat uit overlap: 5 wijken (15.935 inwoners); " \
+           "geen cijfers: 1 wijk (0 inwoners)." in hogeland and "gaan in deze gemeente over" not in hogeland

@@ -769,25 +769,36 @@ def origins(result: Analysis, code: str) -> dict:
     Each area counts once, by its worst status over the source tables
     (:data:`ORIGIN_STATUSES`, worst last; ``own`` when every table has its own
     figures). ``other`` lists the source tables on another indeling than the
-    boundaries (kind: table id, year, indeling); ``evidence`` the kinds of
+    boundaries (kind: table id, year, indeling); ``converted`` those of them
+    whose figures of some area of this municipality are not its own (another
+    code or name, an estimate, missing), each with its own ``counts`` and
+    ``residents`` per status (Eemsdelta's wijken of KWB 2021 are those of 2024,
+    only its RIVM 2020 figures are converted); ``evidence`` the kinds of
     evidence the conversions of this municipality rest on, strongest first
     (:data:`mgg_geo.data.crosswalks.EVIDENCE`); ``missing_names`` the areas
     without some figures.
     """
     areas, quality = _quality_of(result, code)
     status = origin_status(quality).dropna()
-    top = status.map(ORIGIN_STATUSES.index).groupby(quality.loc[status.index, "code"]).max()
-    worst = top.map(lambda i: ORIGIN_STATUSES[i]).reindex(areas.index).fillna("own")
     residents = pd.to_numeric(areas.get("population"), errors="coerce")
+
+    def tally(rows: pd.Series) -> tuple[pd.Series, dict]:
+        top = rows.map(ORIGIN_STATUSES.index).groupby(quality.loc[rows.index, "code"]).max()
+        worst = top.map(lambda i: ORIGIN_STATUSES[i]).reindex(areas.index).fillna("own")
+        return worst, {"counts": {k: int(v) for k, v in worst.value_counts().items()},
+                       "residents": {k: float(v) for k, v in residents.groupby(worst).sum().items()}}
+
+    worst, overall = tally(status)
     bounds = kinds.BOUNDARIES.of(result.sources)
     target = bounds.get("indeling", bounds["year"])
     other = {kind.name: {"table_id": m.get("table_id"), "year": m.get("year"), "indeling": m.get("indeling")}
              for kind, m in kinds.present(result.sources)
              if kind.role == "figures" and m.get("indeling", target) != target}
+    kind_of = result.vintages.drop_duplicates("source").set_index("source")["kind"]
+    by_kind = quality.loc[status.index, "source"].map(kind_of)
+    converted = {kind: tally(status[by_kind == kind])[1] for kind in other if (by_kind == kind).any()}
     tiers = result.vintages[result.vintages["code"].isin(areas.index) & (result.vintages["relation"] != "same")]
     used = {t for t in tiers["tier"] if isinstance(t, str)}
-    return {"target": target, "other": other,
-            "counts": {k: int(v) for k, v in worst.value_counts().items()},
-            "residents": {k: float(v) for k, v in residents.groupby(worst).sum().items()},
+    return {"target": target, "other": other, "converted": converted, **overall,
             "evidence": [t for t in crosswalks.EVIDENCE if t in used],
             "missing_names": [str(n) for n in areas.loc[worst[worst == "missing"].index, "name"]]}

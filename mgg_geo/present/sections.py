@@ -627,25 +627,43 @@ def key_figures_table(figures: dict, level: str = "wijk", spread: str = "") -> T
 
 def origins_block(result: Analysis, code: str) -> list[Block]:
     """The note above the key figures when a source table comes from another indeling (empty otherwise): the
-    evidence used in this municipality and how many areas got which label."""
+    tables whose figures were converted in this municipality, the evidence used and how many areas got which label
+    (per table where they differ); a table on another indeling whose areas are this municipality's own is named as
+    such (Eemsdelta's wijken of KWB 2021 are those of 2024: only its RIVM 2020 figures are converted)."""
     summary = figures_of(result, code)["origins"]
     if not summary["other"]:
         return []
-    tables = " en ".join(
-        f"{kinds.get(kind).noun} (tabel {m['table_id']}, {m['year']}, "
-        f"indeling {m['indeling']})" for kind, m in summary["other"].items())
-    counts, residents = summary["counts"], summary["residents"]
-    parts = [f"{labels.STATUS_LABELS[status]}: {_areas(result, counts[status])} "
-             f"({fmt.number(residents.get(status))} inwoners)"
-             for status in ORIGIN_STATUSES if counts.get(status)]
+    converted = summary.get("converted", summary["other"])
+    named = [k for k in summary["other"] if k in converted] or list(summary["other"])
+
+    def tables(names: list[str]) -> str:
+        text = " en ".join(f"{kinds.get(kind).noun} (tabel {summary['other'][kind]['table_id']}, "
+                           f"{summary['other'][kind]['year']}, indeling {summary['other'][kind]['indeling']})"
+                           for kind in names)
+        return text[0].upper() + text[1:]
+
+    def parts(tally: dict) -> str:
+        counts, residents = tally["counts"], tally["residents"]
+        return "; ".join(f"{labels.STATUS_LABELS[status]}: {_areas(result, counts[status])} "
+                         f"({fmt.number(residents.get(status))} inwoners)"
+                         for status in ORIGIN_STATUSES if counts.get(status))
+
     evidence = [labels.EVIDENCE[t] for t in summary.get("evidence", []) if t in labels.EVIDENCE]
     how = (f"Ze zijn per gebied omgezet met het sterkste bewijs dat er is; in deze gemeente: {fmt.listing(evidence)}."
            if evidence else "In deze gemeente veranderde geen grens: elk gebied heeft zijn eigen cijfers.")
+    tallies = [converted[k] for k in named if k in converted]
+    if len(tallies) > 1 and any(t != tallies[0] for t in tallies[1:]):  # per table where they differ
+        per_area = " ".join(f"Per gebied voor {kinds.get(k).noun}: {parts(converted[k])}." for k in named)
+    else:
+        per_area = f"Per gebied: {parts(summary)}."
+    own = [k for k in summary["other"] if k not in named]
+    same = (f" {tables(own)} gaan in deze gemeente over dezelfde "
+            f"{level_word(result)} als de kaarten; elk gebied heeft er zijn eigen cijfers." if own else "")
     missing = summary["missing_names"]
     tail = f" Zonder cijfers: {fmt.listing(missing)}." if missing else ""
     text = (f"De kaarten tonen de {level_word(result)} van de indeling {summary['target']}. "
-            f"{tables[0].upper() + tables[1:]} horen bij een oudere indeling. {how} Per gebied: {'; '.join(parts)}."
-            f"{tail} Wat elk label betekent en de details per gebied staan onder Datakwaliteit.")
+            f"{tables(named)} horen bij een oudere indeling. {how} {per_area}"
+            f"{tail}{same} Wat elk label betekent en de details per gebied staan onder Datakwaliteit.")
     return [Block("note", title="Let op: cijfers uit een andere gebiedsindeling.", text=text)]
 
 
