@@ -141,6 +141,22 @@ def test_no_rate_lands_on_an_area_without_residents(frame):
     assert frame.areas.loc[moved["code"].unique(), ["lonely", "low_income_share"]].isna().all().all()
 
 
+def test_each_missing_figure_says_why(frame):
+    """Oosterhorn (no residents) counted as "niet gepubliceerd" for its KWB figures, and Tussengebied's RIVM figures,
+    which the report chose not to estimate, counted as nothing at all: each missing figure now has one reason."""
+    why = areas.missing_reasons(frame.areas, frame.vintages)
+    assert set(why.loc["WK197908"].dropna()) == {"empty"}  # Oosterhorn: no residents, whatever CBS marked
+    assert why.loc["WK197908"].notna().all()
+    tussengebied = why.loc["WK197910"]  # 10 residents, 0 households
+    assert tussengebied["making_ends_meet"] == tussengebied["lonely"] == "not_converted"  # RIVM: withheld
+    assert tussengebied["low_income_share"] == tussengebied["woz_value"] == "suppressed"  # CBS kept it secret
+    assert tussengebied["one_person_share"] == "empty"  # a share of no households
+    assert why.at["WK197914", "low_income_share"] == "suppressed" and why.at["WK197914", "lonely"] is None
+    has = frame.areas[why.columns].notna()
+    assert (why.isna() == has).all().all()  # a reason exactly where the figure is missing
+    assert set(why.stack().dropna()) <= set(areas.MISSING_REASONS)
+
+
 def test_a_buurt_frame_without_kerncijfers_per_buurt_names_the_import(use_imported):
     """The shared Kerncijfers have no buurt rows: a report per buurt stops with the import to do, instead of
     reporting every buurt with 0 residents and 'te klein om te rangschikken' (missing is not 0)."""

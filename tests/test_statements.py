@@ -924,6 +924,34 @@ def test_the_comparison_table_gives_cbss_own_municipal_figures(result, shared_da
     assert re.search(r"<th[^>]*>Gemeente Stadskanaal</th>", stadskanaal)
 
 
+def test_the_missing_figures_table_says_why_and_adds_up_to_the_comparisons_count(result):
+    """Eemsdelta's "niet gepubliceerd" table counted 1 area per RIVM indicator (Oosterhorn, without residents) where
+    the comparison counted 2 (with Tussengebied, whose figure the report did not estimate): the data-quality table
+    now counts each area by why its figure is missing, and its total is the comparison's count, in every report."""
+    for code in CODES:
+        table = sections.missing_table(result, sections.figures_of(result, code))
+        compared = {r[1]: r[-1] or "0" for r in sections.comparison_table(result, code).rows}
+        if table is None:
+            assert set(compared.values()) == {"0"}, code
+            continue
+        assert table.header[0] == "Indicator" and table.header[-1] == "Samen"
+        assert {r[0]: r[-1] for r in table.rows} == {k: v for k, v in compared.items() if v != "0"}, code
+    figures = sections.figures_of(result, "GM1979")
+    table = sections.missing_table(result, figures)
+    rows = {r[0]: dict(zip(table.header[1:], r[1:], strict=True)) for r in table.rows}
+    assert rows["Moeite met rondkomen (18+)"] == {"Niet gepubliceerd door CBS/RIVM": "0",
+                                                  "Niet geschat bij de omzetting": "1",  # Tussengebied
+                                                  "Gebied zonder inwoners of huishoudens": "1",  # Oosterhorn
+                                                  "Samen": "2"}
+    assert rows["Huishoudens met een laag inkomen"]["Niet gepubliceerd door CBS/RIVM"] == "3"  # not Oosterhorn
+    assert figures["suppressed"] == {"low_income_share": 3, "social_minimum_share": 3,
+                                     "social_assistance_per_1000": 1, "woz_value": 1, "corporation_share": 1}
+    assert table.key.startswith("Niet gepubliceerd door CBS/RIVM: CBS of RIVM geeft voor het gebied geen cijfer")
+    assert "Datakwaliteit" in sections.comparison_table(result, "GM1979").key
+    # a missing figure is never 0
+    assert result.areas.loc[["WK197908", "WK197910"], ["making_ends_meet", "lonely"]].isna().all().all()
+
+
 def test_the_sources_name_every_table_the_trends_read(result):
     """"Ontwikkeling" compares KWB 2022 with 2024 and RIVM 2016 with 2020: those tables are named under Bronnen too
     (a review found the population column's two tables in no source list)."""

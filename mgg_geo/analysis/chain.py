@@ -578,7 +578,8 @@ def key_figures(result: Analysis, code: str, median_nearest_km: float | None = N
     the coverage measure (target population within reach of a physical site, :data:`mgg_geo.rules.REACH_M`).
     ``gap_counts`` counts areas per bivariate class (``""``: not ranked);
     ``origins`` tells how the areas got their figures (:func:`origins`);
-    ``suppressed`` counts areas per indicator whose figure CBS/RIVM kept secret;
+    ``missing_figures`` counts, per indicator, the areas without its figure by why (:func:`missing_figures`) and
+    ``suppressed`` those among them whose figure CBS/RIVM did not publish;
     ``sites_by_programme`` counts the physical sites per programme with their ages (:func:`_by_programme`);
     ``sites_points`` counts the distinct points of the physical sites and
     ``sites_shared`` lists the points several sites share; ``excluded_names``
@@ -647,11 +648,31 @@ def key_figures(result: Analysis, code: str, median_nearest_km: float | None = N
                          for c, r in result.priorities(code, top=3).iterrows()],
         "whatif_reason": whatif["reason"] if whatif is not None and isinstance(whatif["reason"], str) else None,
         "origins": origins(result, code),
-        "suppressed": {k: int(areas[f"{k}__suppressed"].sum()) for k in catalogue.INDICATOR_BY_KEY
-                       if f"{k}__suppressed" in areas and areas[f"{k}__suppressed"].sum()},
+        **missing_figures(result, code),
         **register_holdings(result, code),
         "generated_at": result.parameters["generated_at"],
     }
+
+
+def missing_figures(result: Analysis, code: str) -> dict:
+    """The missing figures of municipality ``code``'s areas, counted per indicator and reason (JSON-safe).
+
+    ``missing_figures``: per indicator with a missing figure (in catalogue order) the number of areas per reason of
+    :data:`mgg_geo.data.areas.MISSING_REASONS` (only the reasons that occur) and ``total``, the areas without the
+    figure (what the comparison with the province counts as "without a figure"); ``suppressed``: per indicator the
+    areas whose figure CBS/RIVM did not publish (reason ``suppressed``: an area without residents or a figure the
+    report did not estimate is not counted here). A missing figure is never 0.
+    """
+    areas = result.areas[result.areas["gemeente_code"] == code]
+    reasons = areas_mod.missing_reasons(areas, result.vintages)
+    counts = {}
+    for key in reasons.columns:
+        found = reasons[key].value_counts()
+        if len(found):
+            counts[key] = {**{r: int(found[r]) for r in areas_mod.MISSING_REASONS if r in found},
+                           "total": int(found.sum())}
+    return {"missing_figures": counts,
+            "suppressed": {k: c["suppressed"] for k, c in counts.items() if c.get("suppressed")}}
 
 
 #: Why a register row does not count for the target group, in the order they are tested.

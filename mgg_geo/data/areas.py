@@ -282,6 +282,67 @@ def withhold_rates(areas: pd.DataFrame, vintage: pd.DataFrame, parts: list[tuple
     return areas, vintage
 
 
+#: Why an area has no figure for an indicator (:func:`missing_reasons`), in the order they are tested: ``empty``
+#: (the area has no residents, or none of what the figure is a share of: a figure of nobody), ``not_converted`` (the
+#: source's figure was not moved onto the area: not estimated for an area with too few residents, or no link between
+#: the indelingen; see ``withheld`` and ``relation`` in :attr:`AreaFrame.vintages`) and ``suppressed`` (CBS/RIVM
+#: published no figure for it: kept secret or unknown).
+MISSING_REASONS = ("empty", "not_converted", "suppressed")
+
+
+def missing_reasons(areas: pd.DataFrame, vintages: pd.DataFrame,
+                    indicators=catalogue.INDICATORS) -> pd.DataFrame:
+    """Per area and indicator, why its figure is missing: one of :data:`MISSING_REASONS`, the first that applies.
+
+    A missing figure stays missing (never 0); this only says why, so that every count of missing figures can say
+    what it counts.
+
+    Parameters
+    ----------
+    areas
+        The area table (:attr:`AreaFrame.areas`): ``population``, the indicators, their ``__suppressed`` flags and
+        their denominators.
+    vintages
+        Per area and source the relation and ``withheld`` (:attr:`AreaFrame.vintages`).
+    indicators
+        The indicators to look at (those absent from ``areas`` are left out).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index as ``areas``, one column per indicator: the reason where its figure is missing, None where it has one.
+    """
+    residents = pd.to_numeric(areas["population"], errors="coerce") if "population" in areas \
+        else pd.Series(np.nan, index=areas.index)
+    unconverted = vintage_gaps(vintages)
+    out = {}
+    for ind in indicators:
+        if ind.key not in areas:
+            continue
+        missing = pd.to_numeric(areas[ind.key], errors="coerce").isna()
+        flag = f"{ind.key}__suppressed"
+        flagged = areas[flag].fillna(False).astype(bool) if flag in areas else pd.Series(False, index=areas.index)
+        nothing = residents == 0
+        if ind.denominator is not None and ind.denominator in areas:  # a share of nothing (e.g. no households)
+            nothing |= (pd.to_numeric(areas[ind.denominator], errors="coerce") == 0) & ~flagged
+        kinds = {catalogue.CONCEPTS[c].source for c in ind.concepts if c in catalogue.CONCEPTS}
+        gap = areas.index.isin([code for kind, codes in unconverted.items() if kind in kinds for code in codes])
+        reason = np.select([missing & nothing, missing & gap, missing], list(MISSING_REASONS), default="")
+        out[ind.key] = pd.Series([r or None for r in reason], index=areas.index, dtype=object)
+    return pd.DataFrame(out, index=areas.index, dtype=object)
+
+
+def vintage_gaps(vintages: pd.DataFrame) -> dict[str, set[str]]:
+    """Per kind of source (``kwb``, ``health``) the areas whose figures were not moved onto them: withheld (too few
+    or no residents) or not linked (no relation)."""
+    if not len(vintages) or "kind" not in vintages:
+        return {}
+    withheld = vintages["withheld"].map(lambda w: isinstance(w, str)) if "withheld" in vintages \
+        else pd.Series(False, index=vintages.index)
+    gaps = vintages[withheld | vintages["relation"].isna()]
+    return {str(kind): set(group["code"]) for kind, group in gaps.groupby("kind")}
+
+
 def kwb_totals(kwb: sources.Dataset, areas: pd.DataFrame, *, level: str, target: int, offline: bool) -> pd.DataFrame:
     """Residents per municipality: the sum over the areas shown against CBS's own municipality row.
 

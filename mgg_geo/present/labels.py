@@ -32,6 +32,19 @@ ORIGINS: dict[str, str] = {
                     "schatting; de reden staat erbij",
 }
 
+#: Why an area has no figure for an indicator (:data:`mgg_geo.data.areas.MISSING_REASONS`), in the order the report
+#: shows them: the column header of the data-quality table and what it means.
+MISSING_REASONS: dict[str, tuple[str, str]] = {
+    "suppressed": ("Niet gepubliceerd door CBS/RIVM",
+                   "CBS of RIVM geeft voor het gebied geen cijfer (geheimgehouden of onbekend)"),
+    "not_converted": ("Niet geschat bij de omzetting",
+                      "het cijfer hoort bij een andere gebiedsindeling en is niet op het gebied omgezet, omdat het "
+                      "te weinig inwoners heeft voor een geschat cijfer of omdat een betrouwbare koppeling ontbreekt "
+                      "(zie de tabel hieronder)"),
+    "empty": ("Gebied zonder inwoners of huishoudens",
+              "het gebied heeft geen inwoners, of geen huishoudens om een aandeel van te nemen; er is niets te meten"),
+}
+
 #: The statuses of :func:`mgg_geo.analysis.chain.origins` as labels (keys of :data:`ORIGINS`).
 STATUS_LABELS: dict[str, str] = {"own": "eigen cijfers", "renamed": "hernoemd", "renumbered": "omgenummerd",
                                  "overlap": "geschat uit overlap", "fingerprint": "geschat uit kerncijfers",

@@ -1054,11 +1054,15 @@ def comparison_table(result: Analysis, code: str) -> Table:
         rows.append([catalogue.DOMAINS[ind.domain], ind.label, ind.unit, fmt.number(r.value, 1),
                      fmt.number(r.province, 1), fmt.number(r.missing) if r.missing else ""])
     weights = "; ".join(f"naar {labels.BASES[base]} bij {fmt.listing(names)}" for base, names in bases.items())
+    published, converted = (labels.MISSING_REASONS[r][0] for r in ("suppressed", "not_converted"))
+    why = (f"; waarom een cijfer ontbreekt ({published[0].lower() + published[1:]}, {converted.lower()}, of het "
+           "gebied heeft geen inwoners of huishoudens) staat per indicator onder Datakwaliteit"
+           if any(row[-1] for row in rows) else "")
     return Table(["Domein", "Indicator", "Eenheid", f"Gemeente {regions.MUNICIPALITIES[code]}", "Provincie",
                   "Gebieden zonder cijfer"], rows, "Vergelijking met de provincie", numeric=(3, 4, 5),
                  key="Gemeente en provincie: het cijfer over hun gebieden samen, elk gebied gewogen naar wat het "
                      f"cijfer telt: {weights}. Gebieden zonder cijfer (of zonder het aantal om mee te wegen) tellen "
-                     "niet mee.")
+                     f"niet mee{why}.")
 
 
 def objective_text(result: Analysis, objective: str = "need") -> str:
@@ -1264,11 +1268,9 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
     blocks = []
     if not figures["sites_physical"]:
         blocks.append(_p(no_sites_text(result, figures)))
-    suppressed = [[catalogue.INDICATOR_BY_KEY[k].label, fmt.number(n)] for k, n in figures["suppressed"].items()]
-    if suppressed:
-        blocks.append(Block("table", table=Table(
-            ["Indicator", "Gebieden met geheimgehouden of onbekend cijfer"], suppressed,
-            "Door CBS/RIVM niet gepubliceerde cijfers (telt als ontbrekend, nooit als 0)", numeric=(1,))))
+    missing = missing_table(result, figures)
+    if missing is not None:
+        blocks.append(Block("table", table=missing))
     changes = result.quality[(result.quality["report_gemeente"] == code) & (result.quality["problem"] != "totals")]
     if len(changes):
         texts = [labels.quality_issue(r) for r in changes.itertuples()]
@@ -1321,6 +1323,26 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
     if not blocks:
         blocks.append(_p("Geen bijzonderheden in de gegevens van deze gemeente."))
     return blocks
+
+
+def missing_table(result: Analysis, figures: dict) -> Table | None:
+    """The data-quality table of missing figures: per need indicator the areas without its figure, by why
+    (:func:`mgg_geo.analysis.chain.missing_figures`: not published by CBS/RIVM, not estimated when converted, an area
+    without residents; only the reasons that occur) and in all, the count of the comparison with the province; None
+    when every area has every figure."""
+    shown = [ind.key for ind in target_of(result).need_indicators if ind.key in figures["missing_figures"]]
+    if not shown:
+        return None
+    counts = [figures["missing_figures"][k] for k in shown]
+    reasons = [r for r in labels.MISSING_REASONS if any(c.get(r) for c in counts)]
+    rows = [[catalogue.INDICATOR_BY_KEY[k].label, *(fmt.number(c.get(r, 0)) for r in reasons), fmt.number(c["total"])]
+            for k, c in zip(shown, counts, strict=True)]
+    meanings = " ".join(f"{labels.MISSING_REASONS[r][0]}: {labels.MISSING_REASONS[r][1]}." for r in reasons)
+    return Table(["Indicator", *(labels.MISSING_REASONS[r][0] for r in reasons), "Samen"], rows,
+                 "Gebieden zonder cijfer, per indicator en waarom (telt als ontbrekend, nooit als 0)",
+                 numeric=tuple(range(1, len(reasons) + 2)),
+                 key=f"{meanings} Samen: alle gebieden zonder cijfer, zoals de tabel Vergelijking met de provincie "
+                     "ze telt.")
 
 
 def shared_source_texts(changes: pd.DataFrame, finer: set[str] = frozenset()) -> list[str]:
