@@ -878,6 +878,36 @@ def test_estimated_areas_say_so_in_the_priority_table_and_the_map_tooltip(result
         assert code != "GM1966" or len(estimated) == 5
 
 
+def test_the_exports_mark_the_areas_the_report_marks_deels_geschat(result):
+    """The key-figure sidecar and the area export said ``partial_data: false`` for Uithuizen, Uithuizermeeden,
+    Warffum (Het Hogeland) and Tuikwerd (Eemsdelta) and nothing else, while the report marks all four "deels
+    geschat": the exports carry the report's own flag (and how the figures were obtained)."""
+    from mgg_geo.present import export
+
+    table = export.export_table(result).set_index("code")
+    book, columns = export.workbook_frame(result)
+    column = {c.key: c for c in columns}["figures_estimated"]
+    assert column.header == "Deels geschat"
+    for code in CODES:
+        page = reports.MunicipalityReport(result, code).priorities()
+        marked = {area for area in result.priorities(code).index
+                  if html.unescape(re.search(rf"<td>{area}</td>\s*<td>(.*?)</td>", page)[1]).endswith(
+                      " (deels geschat)")}
+        mine = table[table["gemeente_code"] == code]
+        assert set(mine.index[mine["figures_estimated"]]) & set(result.priorities(code).index) == marked, code
+        for top in sections.figures_of(result, code)["top_priority"]:
+            assert top["estimated"] == (top["code"] in marked), (code, top)
+            assert top["origin"] in ("own", "renamed", "renumbered", "overlap", "fingerprint", "average"), top
+    for area in ("WK196612", "WK196613", "WK196609", "WK197904"):  # Uithuizen, Uithuizermeeden, Warffum, Tuikwerd
+        assert table.at[area, "figures_estimated"] and not table.at[area, "partial_data"], area
+        assert "geschat uit overlap" in table.at[area, "figures_origin"], area
+        assert export._cell(book.at[area, "figures_estimated"], column) == "ja", area
+    tops = {t["code"]: t for code in ("GM1966", "GM1979") for t in sections.figures_of(result, code)["top_priority"]}
+    assert tops["WK196612"]["estimated"] and tops["WK196612"]["origin"] == "overlap"
+    assert tops["WK197904"]["estimated"]
+    assert not table.at["WK197901", "figures_estimated"]  # Delfzijl-Centrum: renumbered, its figures unchanged
+
+
 def test_the_site_count_of_the_priorities_is_the_mean_the_key_names(result):
     """"Loc. ≤ 3 km" is the mean number of sites within 3 km of an area's young people (over its buurten), with one
     decimal: whole numbers printed 0 for Bellingwolde (0,4), where a youth centre stands (review of Westerwolde)."""

@@ -588,6 +588,8 @@ def key_figures(result: Analysis, code: str, median_nearest_km: float | None = N
     ``target_in_target_cell`` is the target population in areas with high need
     and low coverage (``target_cell_share`` its share of the target group);
     ``areas_partial`` names the areas flagged "onvolledige gegevens";
+    ``top_priority``: the first three priorities, each with ``partial_data``, ``estimated`` ("deels geschat",
+    :func:`estimated_flags`) and ``origin`` (how its figures were obtained, :func:`area_origins`);
     ``register_*`` say what the register holds for the municipality
     (:func:`register_holdings`); ``median_nearest_km`` is given: the distance (km) within which half of the
     target population lives (:func:`mgg_geo.analysis.coverage.median_distance_km`, over the population's points).
@@ -605,6 +607,7 @@ def key_figures(result: Analysis, code: str, median_nearest_km: float | None = N
     partial = areas["partial_data"].astype(bool)
     excluded = result.excluded[result.excluded["gemeente_code"] == code] if len(result.excluded) else result.excluded
     points = _shared_points(physical, result.areas)
+    estimated, worst = estimated_flags(result), area_origins(result)
     return {
         "gemeente_code": code,
         "gemeente": regions.MUNICIPALITIES[code],
@@ -644,7 +647,8 @@ def key_figures(result: Analysis, code: str, median_nearest_km: float | None = N
         "reach_km": result.parameters.get("reach_m", rules.REACH_M) / 1000.0,
         "median_nearest_km": None if median_nearest_km is None or np.isnan(median_nearest_km)
         else float(median_nearest_km),
-        "top_priority": [{"code": c, "name": str(r["name"]), "partial_data": bool(r["partial_data"])}
+        "top_priority": [{"code": c, "name": str(r["name"]), "partial_data": bool(r["partial_data"]),
+                          "estimated": bool(estimated[c]), "origin": str(worst[c])}
                          for c, r in result.priorities(code, top=3).iterrows()],
         "whatif_reason": whatif["reason"] if whatif is not None and isinstance(whatif["reason"], str) else None,
         "origins": origins(result, code),
@@ -770,18 +774,35 @@ def origin_status(quality: pd.DataFrame) -> pd.Series:
 ESTIMATED_STATUSES = ("overlap", "fingerprint", "average")
 
 
-def _quality_of(result: Analysis, code: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """The areas of municipality ``code`` and their data-quality rows."""
-    areas = result.areas[result.areas["gemeente_code"] == code]
-    return areas, result.quality[(result.quality["report_gemeente"] == code) & result.quality["code"].isin(areas.index)]
+def _own_quality(result: Analysis) -> pd.DataFrame:
+    """The data-quality rows of every area in its own municipality's report."""
+    own = result.areas["gemeente_code"].reindex(result.quality["code"]).to_numpy()
+    return result.quality[result.quality["report_gemeente"].to_numpy() == own]
+
+
+def estimated_flags(result: Analysis) -> pd.Series:
+    """Per area of the analysis (index as ``result.areas``), whether at least one of its figures is estimated: a
+    source table's figure moved onto the area with a status of :data:`ESTIMATED_STATUSES`. The one rule behind
+    "deels geschat" in the reports, the maps and the exports."""
+    quality = _own_quality(result)
+    estimated = set(quality.loc[origin_status(quality).isin(ESTIMATED_STATUSES), "code"])
+    return pd.Series(result.areas.index.isin(list(estimated)), index=result.areas.index, dtype=bool)
+
+
+def area_origins(result: Analysis) -> pd.Series:
+    """Per area of the analysis (index as ``result.areas``), how it got its figures: its worst status over the
+    source tables (:data:`ORIGIN_STATUSES`, worst last; ``own`` when every table has its own figures)."""
+    quality = _own_quality(result)
+    status = origin_status(quality).dropna()
+    top = status.map(ORIGIN_STATUSES.index).groupby(quality.loc[status.index, "code"]).max()
+    return top.map(lambda i: ORIGIN_STATUSES[i]).reindex(result.areas.index).fillna("own")
 
 
 def estimated_areas(result: Analysis, code: str) -> list[str]:
-    """The areas of municipality ``code`` (in the order of the area table) with at least one estimated figure: a
-    source table's figure moved onto the area with a status of :data:`ESTIMATED_STATUSES`."""
-    areas, quality = _quality_of(result, code)
-    estimated = set(quality.loc[origin_status(quality).isin(ESTIMATED_STATUSES), "code"])
-    return [c for c in areas.index if c in estimated]
+    """The areas of municipality ``code`` (in the order of the area table) with at least one estimated figure
+    (:func:`estimated_flags`)."""
+    flags = estimated_flags(result)
+    return [c for c in result.areas.index[result.areas["gemeente_code"] == code] if flags[c]]
 
 
 def origins(result: Analysis, code: str) -> dict:
@@ -799,7 +820,9 @@ def origins(result: Analysis, code: str) -> dict:
     (:data:`mgg_geo.data.crosswalks.EVIDENCE`); ``missing_names`` the areas
     without some figures.
     """
-    areas, quality = _quality_of(result, code)
+    areas = result.areas[result.areas["gemeente_code"] == code]
+    quality = _own_quality(result)
+    quality = quality[quality["code"].isin(areas.index)]
     status = origin_status(quality).dropna()
     residents = pd.to_numeric(areas.get("population"), errors="coerce")
 

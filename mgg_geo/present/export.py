@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 
 from mgg_geo import rules, settings
-from mgg_geo.analysis.chain import Analysis
+from mgg_geo.analysis.chain import Analysis, estimated_flags
 from mgg_geo.data import cache, catalogue
 from mgg_geo.errors import DataError
 from mgg_geo.present import fmt, labels, mapclasses
@@ -29,7 +29,7 @@ EXPORT_COLUMNS = (
     + ["leading_domain", "leading_indicator", "below_min_population", "ranked", "reach", "coverage_class",
        "nearest_km", *rules.count_columns(), "access", "access_norm", "n_sites_physical", "n_area_wide",
        "area_wide_offers", "need_class", "need_class_high", "need_class_low", "gap_class", "gap_label", "gap_score",
-       "priority", "figures_origin"]
+       "priority", "figures_origin", "figures_estimated"]
 )
 #: Columns of the exported initiatives (sites) layer.
 SITE_COLUMNS = ["name", "programme", "organisation", "gemeente_code", "area_wide", "area_code", "placement",
@@ -41,6 +41,7 @@ def export_table(result: Analysis) -> gpd.GeoDataFrame:
     minimum = result.parameters["min_population"]
     frame = result.areas.assign(
         figures_origin=labels.figures_origin(result.vintages).reindex(result.areas.index).fillna("eigen cijfers"),
+        figures_estimated=estimated_flags(result),
         gap_label=labels.gap_labels(result.areas),
         below_min_population=~(pd.to_numeric(result.areas["population"], errors="coerce") >= minimum))
     extra = [c for c in frame.columns if "__" in c and not c.endswith("__suppressed")]
@@ -202,6 +203,8 @@ def workbook_columns(result: Analysis) -> list[Column]:
         Column("indicators_missing", "Ontbrekende behoeftecijfers", "de behoeftecijfers zonder waarde", "text"),
         Column("figures_origin", "Herkomst van de cijfers", "eigen cijfers, of per bron hoe de cijfers op het gebied "
                "zijn gebracht (zie Datakwaliteit in de rapporten)", "text"),
+        Column("figures_estimated", labels.ESTIMATED.capitalize(), f"ja: {labels.ESTIMATED_RULE}, zoals de "
+               f"rapporten het gebied markeren met '{labels.ESTIMATED}' (zie Datakwaliteit)", "yesno"),
     ]
     for programme in sorted({c.split("__", 1)[1] for c in result.areas.columns if c.startswith("reach__")}):
         columns += [Column(f"reach__{programme}", f"Dekking {programme}: % binnen {reach}",
