@@ -557,9 +557,9 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
                       f"{fmt.count(others, 'andere plek', 'andere plekken')} (zie Voorstel)." if others else "")
                    + (f" {border}" if (border := border_text(result, code, short=True)) else ""))
         if len(sites) > 1:
-            out.append(f"Met {fmt.count(len(sites), 'nieuwe locatie', 'nieuwe locaties')} (bij "
-                       f"{fmt.listing([fmt.name(n) for n in sites['name']])}) woont {estimated_word(result)}"
-                       f"{fmt.percent(w['after_share_within'])} van de {group.key} binnen {reach} van een locatie, "
+            out.append(f"Met {fmt.count(len(sites), 'nieuwe locatie', 'nieuwe locaties')} (zie Voorstel) woont "
+                       f"{estimated_word(result)}"
+                       f"{fmt.percent(w['after_share_within'])} van de {group.key} binnen {reach}, "
                        f"nu {fmt.percent(w['before_share_within'])}.")
     if isinstance(w["reason"], str) and w["reason"] and not len(sites):
         out.append("Er is geen nieuwe locatie voorgesteld: "
@@ -1119,7 +1119,8 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
     """Whether the first proposed site rests on areas at the border of a lower need class
     (:func:`mgg_geo.analysis.chain.first_if_lower`): "Stap 1 rust op Wijk 07 Ter Apel, op de grens met een lagere
     behoefteklasse: telt het een klasse lager, dan komt de eerste nieuwe locatie bij Vriescheloo-Zuid (...)."; the
-    same that it stays; ``short``: page 1's sentence, only when it moves; '' when no such area."""
+    same that it stays; ``short``: page 1's sentence, only when it moves ("Met Wijk 07 Ter Apel een klasse lager
+    (grensgeval) wordt het Vriescheloo-Zuid."); '' when no such area."""
     w = result.whatif.loc[code]
     border = [n for n in str(w.get("first_border") or "").split("; ") if n and n != "nan"]
     if not border:
@@ -1129,9 +1130,9 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
     moved = isinstance(w.get("first_if_lower_name"), str) and w["first_if_lower_name"]
     instead = (f"{fmt.name(w['first_if_lower_name'])} ({area_label(result, w['first_if_lower_area'])})"
                if moved else "")
-    if short:
-        return (f"Die keuze hangt af van {names}, op de grens met een lagere behoefteklasse: een klasse lager wordt "
-                f"het {instead}." if moved else "")
+    if short:  # page 1, which must stay one A4
+        return (f"Met {names} een klasse lager (grensgeval) wordt het {fmt.name(w['first_if_lower_name'])}."
+                if moved else "")
     lead = (f"Stap 1 rust op {names}, op de grens met een lagere behoefteklasse (zie Prioriteiten): "
             f"{'telt het' if one else 'tellen ze'} een klasse lager, dan")
     return (f"{lead} komt de eerste nieuwe locatie bij {instead}." if moved
