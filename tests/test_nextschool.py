@@ -187,3 +187,30 @@ def test_a_place_without_an_age_range_on_a_counted_site_adds_nobody():
     assert chain.adds_reach(places, sites, points, municipality) == ["", "GM0001; GM0002", "GM0002", ""]
     assert chain.adds_reach(places, grid.sites([]), points, municipality) == [
         "GM0001; GM0002", "GM0001; GM0002", "GM0001; GM0002", ""]
+
+
+def test_places_that_do_not_count_for_their_status_near_a_proposal_are_named():
+    """On the 5x5 grid, a proposal at the centre of (0, 0), reach 3 km: a closed place 2 km east and a dated one 3
+    km north are named (the bound belongs to it), a planned one 4 km east is not, an active one and an area-wide
+    dated offer never are; with status gedateerd counted (include_status) the dated one is not named either."""
+    from types import SimpleNamespace
+
+    from mgg_geo.analysis import chain
+    from mgg_geo.present import sections
+
+    register = gpd.GeoDataFrame(
+        {"name": ["Dicht", "Oud", "Later", "Open", "Overal"],
+         "status": ["gesloten", "gedateerd", "gepland", "actief", "gedateerd"],
+         "area_wide": [False, False, False, False, True]},
+        geometry=[grid.centre(0, 2), grid.centre(3, 0), grid.centre(0, 4), grid.centre(0, 1), grid.centre(0, 0)],
+        crs="EPSG:28992")
+    result = SimpleNamespace(register=SimpleNamespace(initiatives=register), parameters={"reach_m": 3000.0})
+    proposal = gpd.GeoSeries([grid.centre(0, 0)], crs="EPSG:28992")
+    near = chain.status_near(result, proposal)
+    assert near == [[("Dicht", "gesloten"), ("Oud", "gedateerd")]]
+    assert sections.status_text(near[0], "Binnen 3 km van stap 1 (Hoek)") == (
+        "Binnen 3 km van stap 1 (Hoek) staan in het register ook Dicht met status gesloten en Oud met status "
+        "gedateerd, die niet meetellen; telt zo'n plek wel mee, dan kan dit voorstel anders uitvallen.")
+    result.parameters["include_status"] = "gedateerd"
+    assert chain.status_near(result, proposal) == [[("Dicht", "gesloten")]]
+    assert chain.status_near(result, proposal[:0]) == []

@@ -1344,3 +1344,23 @@ def test_the_indeling_note_names_only_the_tables_converted_in_the_municipality(r
            "indeling 2020) horen bij een oudere indeling" in hogeland
     assert "Per gebied: omgenummerd: 8 wijken (31.910 inwoners); geschat uit overlap: 5 wijken (15.935 inwoners); " \
            "geen cijfers: 1 wijk (0 inwoners)." in hogeland and "gaan in deze gemeente over" not in hogeland
+
+
+def test_a_proposal_where_a_closed_or_dated_place_stands_says_so(result):
+    """Oldambt's first site, Finsterwolde-Centrum, is where the register's closed Jongerencentrum 't Schienvat
+    stood (review of Oldambt); Midden-Groningen's first site lies beside two youth centres of which the source is
+    dated. The proposal names them, from the register's own rows within 3 km."""
+    reg = result.register.initiatives
+    for code, step_name in (("GM1895", "Finsterwolde-Centrum"), ("GM1952", None)):
+        step = result.whatif_sites[(result.whatif_sites["gemeente_code"] == code)
+                                   & (result.whatif_sites["step"] == 1)].iloc[0]
+        assert step_name is None or step["name"] == step_name
+        other = reg[reg["status"].isin(["gedateerd", "gesloten", "gepland"])]
+        near = [n for n, g in zip(other["name"], other.geometry.to_crs("EPSG:28992"), strict=True)
+                if g.distance(step.geometry) <= 3000]
+        assert near
+        text = _text(sections.section(sections.whatif_blocks(result, code)))
+        assert f"Binnen 3 km van stap 1 ({step['name']}) {'staat' if len(near) == 1 else 'staan'} in het register ook" \
+            in text and all(n in text for n in near)
+    assert "Jongerencentrum 't Schienvat (Finsterwolde) met status gesloten, dat niet meetelt" in _text(
+        sections.section(sections.whatif_blocks(result, "GM1895")))

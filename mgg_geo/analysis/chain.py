@@ -510,6 +510,27 @@ def reach_with(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, excluded: gpd.G
     return coverage.coverage(areas, both, points=points, demand=group.demand)["reach"]
 
 
+def status_near(result: Analysis, points: gpd.GeoSeries) -> list[list[tuple[str, str]]]:
+    """Per point (a proposed site or school), the register's places that do not count for their status
+    (``gedateerd``, ``gepland``, ``gesloten``; area-wide offers not) within the reach of the run (``reach_m``,
+    metres) of it, as ``(name, status)``: Oldambt's first proposed site lies where the closed Jongerencentrum 't
+    Schienvat stood, Midden-Groningen's beside two youth centres of which the source is dated."""
+    if not len(points):
+        return []
+    reg = result.register.initiatives
+    if not len(reg) or "status" not in reg:
+        return [[] for _ in range(len(points))]
+    counted = {"actief", *(s for s in str(result.parameters.get("include_status") or "").split(",") if s)}
+    other = reg[~reg["status"].fillna("actief").isin(list(counted)) & ~coverage.is_area_wide(reg)
+                & reg.geometry.notna() & ~reg.geometry.is_empty]
+    if not len(other):
+        return [[] for _ in range(len(points))]
+    places = other.geometry.to_crs(settings.CRS_ANALYSIS)
+    reach = float(result.parameters.get("reach_m", rules.REACH_M))
+    return [[(str(n), str(st)) for n, st, g in zip(other["name"], other["status"], places, strict=True)
+             if np.hypot(g.x - pt.x, g.y - pt.y) <= reach] for pt in points.to_crs(settings.CRS_ANALYSIS)]
+
+
 def uncounted_near(result: Analysis, points: gpd.GeoSeries) -> list[list[str]]:
     """Per point (a proposed site or school), the names of the initiatives left out for want of an age range
     (:attr:`Analysis.excluded`) whose place lies within the reach of the run (``reach_m``, metres) of it and that

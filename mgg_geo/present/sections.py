@@ -25,6 +25,7 @@ from mgg_geo.analysis.chain import (
     Analysis,
     estimated_areas,
     origin_status,
+    status_near,
     uncounted_near,
 )
 from mgg_geo.data import catalogue, kinds, regions
@@ -527,13 +528,33 @@ def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: 
             f"{area} die het eerst aan de beurt is (prioriteit), en binnen één {area} is de keuze willekeurig.")
 
 
+def status_text(places: list[tuple[str, str]], lead: str) -> str:
+    """The register's places near a proposal that do not count for their status (:func:`~mgg_geo.analysis.chain.
+    status_near`), after ``lead`` (where): "Binnen 3 km van stap 1 (X) staat in het register ook A met status
+    gesloten, dat niet meetelt; telt zo'n plek wel mee, dan kan dit voorstel anders uitvallen." ('' without
+    places)."""
+    if not places:
+        return ""
+    by_status: dict[str, list[str]] = {}
+    for name, status in places:
+        by_status.setdefault(status, []).append(fmt.name(name))
+    named = fmt.listing([f"{fmt.listing(names)} met status {labels.STATUSES.get(st, st)}"
+                         for st, names in by_status.items()])
+    one = len(places) == 1
+    return (f"{lead} {'staat' if one else 'staan'} in het register ook {named}, {'dat' if one else 'die'} niet "
+            f"{'meetelt' if one else 'meetellen'}; telt zo'n plek wel mee, dan kan dit voorstel anders uitvallen.")
+
+
 def step_notes(result: Analysis, steps: pd.DataFrame, lead, noun: tuple[str, str] = ("plek", "plekken")) -> list[str]:
     """Under a proposal's steps (new sites, or schools): per step the places without an age range near it
-    (:func:`uncounted_text`, after ``lead(step)``), then per step the places as good (:func:`equal_text`)."""
-    near = uncounted_near(result, steps.geometry)
+    (:func:`uncounted_text`, after ``lead(step)``) and the places that do not count for their status
+    (:func:`status_text`), then per step the places as good (:func:`equal_text`)."""
+    near, other = uncounted_near(result, steps.geometry), status_near(result, steps.geometry)
     area = level_word(result, False)
-    return ([t for t in (uncounted_text(names, lead(r)) for names, (_, r) in zip(near, steps.iterrows(), strict=True))
-             if t] + [t for t in (equal_text(r, noun, area) for _, r in steps.iterrows()) if t])
+    rows = list(steps.iterrows())
+    return ([t for names, (_, r) in zip(near, rows, strict=True) if (t := uncounted_text(names, lead(r)))]
+            + [t for places, (_, r) in zip(other, rows, strict=True) if (t := status_text(places, lead(r)))]
+            + [t for _, r in rows if (t := equal_text(r, noun, area))])
 
 
 def where_next_statements(result: Analysis, code: str) -> list[str]:
