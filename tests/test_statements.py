@@ -1109,6 +1109,9 @@ def test_the_accessibility_key_names_each_area_above_the_province_without_a_site
         assert (named in key) == (r["reach"] == 0 and r["access_norm"] > 1), (code, named)
     if code == "GM0037":
         assert "Onstwedde (dekking 0%, bereikbaarheid 2,74)" in key
+    # Westerwolde's Sellingen scores 22 while 46% of its young people live beyond 3 km (review of Westerwolde)
+    assert ("Elke locatie telt even zwaar, hoe klein ook: waar weinig jongeren een locatie delen, komt de score hoog "
+            "uit, ook als velen verder dan 3 km wonen; lees haar samen met de dekking.") in key
 
 
 def test_one_school_is_spoken_of_in_the_singular(result):

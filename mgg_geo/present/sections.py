@@ -949,7 +949,9 @@ def access_text(frame: pd.DataFrame, target: str, reach: str) -> str:
     without a site within the reach that still scores above the province's 1, named with both figures)."""
     farthest = fmt.radius(rules.DEFAULT_ZONES[-1][0])
     text = (f"Bereikbaarheid: het aanbod tot {farthest}, met minder gewicht naarmate het verder weg ligt, gedeeld "
-            "door de doelgroep die het deelt; 1 is het gemiddelde van de provincie.")
+            "door de doelgroep die het deelt; 1 is het gemiddelde van de provincie. Elke locatie telt even zwaar, "
+            f"hoe klein ook: waar weinig {target} een locatie delen, komt de score hoog uit, ook als velen verder "
+            f"dan {reach} wonen; lees haar samen met de dekking.")
     above = frame[(frame["reach"] == 0) & (frame["access_norm"] > 1)]
     if len(above):
         named = fmt.listing([f"{fmt.name(r['name'])} (dekking {fmt.percent(r['reach'])}, bereikbaarheid "
