@@ -129,7 +129,9 @@ def _facts(result, code: str) -> dict:
     for c, r in top.iterrows():
         scores = r[[f"need_{d}" for d in domains]].astype(float)
         leading = domains[int(np.nanargmax(scores.to_numpy()))] if scores.notna().any() else None
-        first.append({"name": str(r["name"]), "need": int(r["need_class"]), "coverage": int(r["coverage_class"]),
+        places = [n for n in str(r["places"]).split("; ") if n]  # a "Wijk 13" says where it is (tested below)
+        first.append({"name": str(r["name"]) + (f" ({fmt.listing(places)})" if places else ""),
+                      "need": int(r["need_class"]), "coverage": int(r["coverage_class"]),
                       "young": young[c], "reach": float(r["reach"]), "domain": leading,
                       "scores": {d: float(v) for d, v in zip(domains, scores, strict=True) if pd.notna(v)},
                       "positive": bool(leading and scores[f"need_{leading}"] > 0),
@@ -1367,3 +1369,19 @@ def test_a_proposal_where_a_closed_or_dated_place_stands_says_so(result):
             in text and all(n in text for n in near)
     assert "Jongerencentrum 't Schienvat (Finsterwolde) met status gesloten, dat niet meetelt" in _text(
         sections.section(sections.whatif_blocks(result, "GM1895")))
+
+
+def test_an_area_named_only_by_its_number_says_where_it_is(result, shared_data):
+    """Westerkwartier's first priority was "Wijk 13" (review of Westerkwartier): an area CBS names only by its number
+    lists the places of its buurten, read here from the buurt boundaries themselves (in CBS's code order, the
+    scattered houses left out, at most three)."""
+    buurten = pd.read_csv(shared_data / "boundaries" / "buurt_2024_groningen_extract.tsv", sep="\t", header=None,
+                          usecols=[1, 2], names=["code", "name"], dtype=str)
+    numbered = result.areas[result.areas["name"].str.fullmatch(r"Wijk \d+")]
+    assert len(numbered) == 7
+    for code, area in numbered.iterrows():
+        own = buurten[buurten["code"].str.startswith("BU" + code[2:]) & ~buurten["name"].str.startswith("Verspreide")]
+        assert area["places"] == "; ".join(own.sort_values("code")["name"].head(3)), code
+    assert (result.areas.loc[~result.areas.index.isin(numbered.index), "places"] == "").all()
+    page = _text(_summary(result, "GM1969"))
+    assert "1. Wijk 13 (Ezinge, Feerwerd en Garnwerd): middelmatige behoefte" in page

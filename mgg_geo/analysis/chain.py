@@ -226,6 +226,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     points = population_points(frame, p.level, group, offline=p.offline)
     province = classify_areas(province, sites, points, p, group)
     province["reach_with_uncounted"] = reach_with(province, sites, excluded, points, group)
+    province["places"] = numbered_places(province, points)
     outcomes, people = ({code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
                                               points=points, k=p.k, demand=group.demand, objective=objective)
                          for code in munis} for objective in whatif.OBJECTIVES)
@@ -467,6 +468,25 @@ def adds_reach(excluded: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: cove
         if physical[i] and geometry is not None and not geometry.is_empty and len(uncovered):
             near = np.hypot(uncovered[:, 0] - geometry.x, uncovered[:, 1] - geometry.y) <= rules.REACH_M
             out[i] = "; ".join(sorted({str(c) for c in where[near] if isinstance(c, str)}))
+    return out
+
+
+#: An area named only by its number names at most this many places of its buurten (:func:`numbered_places`).
+PLACES_NAMED = 3
+
+
+def numbered_places(areas: pd.DataFrame, points: coverage.Points) -> pd.Series:
+    """Per area named only by a number ("Wijk 13", as CBS names Westerkwartier's and Pekela's wijken), the places of
+    its buurten, "; "-joined ("Ezinge; Feerwerd; Garnwerd": at most :data:`PLACES_NAMED`, in CBS's order of the
+    buurt codes, the scattered houses left out), so that a reader can find it; '' for every other area."""
+    out = pd.Series("", index=areas.index, dtype=object)
+    numbered = areas.index[areas["name"].astype(str).str.fullmatch(r"Wijk \d+")]
+    if not len(numbered) or points.weighting == "area":
+        return out
+    buurten = pd.DataFrame({"area": points.area, "code": points.code, "name": points.name}).drop_duplicates("code")
+    buurten = buurten[buurten["area"].isin(numbered) & ~buurten["name"].astype(str).str.startswith("Verspreide huizen")]
+    for area, rows in buurten.sort_values("code").groupby("area"):
+        out[area] = "; ".join(list(dict.fromkeys(str(n) for n in rows["name"]))[:PLACES_NAMED])
     return out
 
 

@@ -127,11 +127,17 @@ def figures_of(result: Analysis, code: str) -> dict:
     return {"gemeente_code": code, **{k: plain(v) for k, v in row.items()}}
 
 
-def area_label(result: Analysis, code: str, estimated: bool = False) -> str:
+def area_label(result: Analysis, code: str, estimated: bool = False, places: bool = False) -> str:
     """The name of area ``code`` for tables and lists, with "(onvolledige gegevens)" when it is flagged (and "deels
-    geschat" when ``estimated``: :func:`mgg_geo.present.labels.area_label`)."""
+    geschat" when ``estimated``: :func:`mgg_geo.present.labels.area_label`); with ``places``, an area named only
+    by its number says where it is: "Wijk 13 (Ezinge, Feerwerd en Garnwerd)"
+    (:func:`mgg_geo.analysis.chain.numbered_places`)."""
     row = result.areas.loc[code]
-    return labels.area_label(row["name"], bool(row.get("partial_data", False)), estimated)
+    name = str(row["name"])
+    where = [n for n in str(row.get("places") or "").split("; ") if n and n != "nan"] if places else []
+    if where:
+        name = f"{name} ({fmt.listing([fmt.name(n) for n in where])})"
+    return labels.area_label(name, bool(row.get("partial_data", False)), estimated)
 
 
 def partial_rule(result: Analysis) -> str:
@@ -408,7 +414,7 @@ def priority_statements(result: Analysis, code: str, top: int = PAGE_ONE_PRIORIT
     reach = fmt.radius(result.parameters["reach_m"])
     out = []
     for area, r in result.priorities(code).head(top).iterrows():
-        text = (f"{fmt.number(r['priority'])}. {area_label(result, area)}: "
+        text = (f"{fmt.number(r['priority'])}. {area_label(result, area, places=True)}: "
                 f"{labels.gap_label(r['need_class'], r['coverage_class'], _reaches(r)).lower()}; "
                 f"{fmt.number(r['target_population'])} {group.key}, van wie {fmt.percent(r['reach'])} binnen {reach} "
                 "van een locatie.")
@@ -974,7 +980,7 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
         if isinstance(r["leading_domain"], str):  # no domain above the province: the least favourable, said so
             domain = catalogue.DOMAINS[r["leading_domain"]] if r[f"need_{r['leading_domain']}"] > 0 else \
                 f"geen; minst gunstig: {catalogue.DOMAINS[r['leading_domain']].lower()}"
-        rows.append([fmt.number(r["priority"]), area, area_label(result, area, area in estimated),
+        rows.append([fmt.number(r["priority"]), area, area_label(result, area, area in estimated, places=True),
                      fmt.number(r["need_index"], 2),
                      fmt.number(r["need_rank"]) + margin + (" onzeker" if r.get("rank_uncertain") else ""), domain,
                      fmt.percent(r["reach"]), fmt.km(r["nearest_km"]), fmt.number(r[within], 1),
