@@ -536,7 +536,7 @@ def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: 
 
 def status_text(places: list[tuple[str, str]], lead: str) -> str:
     """The register's places near a proposal that do not count for their status (:func:`~mgg_geo.analysis.chain.
-    status_near`), after ``lead`` (where): "Binnen 3 km van stap 1 (X) staat in het register ook A met status
+    status_near`), after ``lead`` (where): "Binnen <bereik> van stap 1 (X) staat in het register ook A met status
     gesloten, dat niet meetelt; telt zo'n plek wel mee, dan kan dit voorstel anders uitvallen." ('' without
     places)."""
     if not places:
