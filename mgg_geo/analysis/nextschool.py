@@ -31,7 +31,7 @@ from mgg_geo.analysis import whatif
 from mgg_geo.supply import initiatives
 
 #: Columns of :attr:`SchoolChoice.schools` besides the school list's own (``mgg_geo.supply.schools.PLACED_COLUMNS``).
-SCHOOL_COLUMNS = ["programme", "runs", "runs_as", "unsuited", "candidate", "point", "in_area", "in_area_name", "step"]
+SCHOOL_COLUMNS = ["programme", "runs", "runs_as", "unsure", "candidate", "point", "in_area", "in_area_name", "step"]
 
 
 @dataclass
@@ -75,21 +75,22 @@ def _empty_schools() -> gpd.GeoDataFrame:
 
 def mark(schools: gpd.GeoDataFrame, running: dict[str, str], areas: gpd.GeoDataFrame,
          programme: str) -> gpd.GeoDataFrame:
-    """The schools with ``runs``, ``runs_as``, ``unsuited``, ``candidate``, ``point`` and the area they lie in.
+    """The schools with ``runs``, ``runs_as``, ``unsure``, ``candidate``, ``point`` and the area they lie in.
 
     ``running`` is ``{vestigingscode: register name}`` (:func:`mgg_geo.supply.schools.running`). A school that
-    does not run the programme is a candidate unless it teaches none of the programme's years (``unsuited``: its
-    ``structure`` is one of the programme's ``not_at``, such as a first-year-only vestiging for STORM).
+    does not run the programme is a candidate; ``unsure`` flags one that may not teach all of the programme's years
+    (its ``structure`` is one of the programme's ``unsure_at``: a BRUGJAAR vestiging for STORM), for the report to
+    say so.
     """
     out = schools.copy()
     out["programme"] = programme
     codes = out["school_code"].astype(str).str.upper()
     out["runs"] = codes.isin(list(running)).to_numpy()
     out["runs_as"] = [running.get(c) for c in codes]
-    not_at = dict(initiatives.PROGRAMMES[programme].not_at) if programme in initiatives.PROGRAMMES else {}
+    unsure_at = dict(initiatives.PROGRAMMES[programme].unsure_at) if programme in initiatives.PROGRAMMES else {}
     structure = out["structure"] if "structure" in out else pd.Series("", index=out.index)
-    out["unsuited"] = structure.map(lambda v: str(v).strip().upper() in not_at).to_numpy() & ~out["runs"]
-    out["candidate"] = ~out["runs"] & ~out["unsuited"]
+    out["unsure"] = structure.map(lambda v: str(v).strip().upper() in unsure_at).to_numpy() & ~out["runs"]
+    out["candidate"] = ~out["runs"]
     key = list(zip(out.geometry.x.round(0), out.geometry.y.round(0), out["gemeente_code"], strict=True))
     points: dict[tuple, list[str]] = {}
     for k, code, candidate in zip(key, out["school_code"], out["candidate"], strict=True):
@@ -148,7 +149,7 @@ def where_next(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, schools: gpd
             gains.append(outcome.gains.assign(gemeente_code=code))
         rows.append({"gemeente_code": code, "programme": programme, "schools": int(len(mine)),
                      "runs": int(mine["runs"].astype(bool).sum()), "candidates": int(len(chosen)),
-                     "unsuited": int(mine["unsuited"].astype(bool).sum()),
+                     "unsure": int(mine["unsure"].astype(bool).sum()),
                      "points": int(len(first)),
                      "approximate": int(chosen["placement"].isin(initiatives.APPROXIMATE).sum()) if len(chosen) else 0,
                      "reason": outcome.reason, "reach_m": outcome.reach_m,

@@ -838,31 +838,25 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
                    f"{programme} is hier niet voor te stellen.")]
     head = (f"{programme} groeit school voor school. De DUO-lijst noemt in {name} "
             f"{fmt.count(n_schools, 'vestiging', 'vestigingen')} voor voortgezet onderwijs")
-    unsuited = schools[schools["unsuited"].astype(bool)] if "unsuited" in schools else schools[:0]
     others = int(w["candidates"])
     if len(runs):
         ran = [f"{fmt.name(n)} ({c})" for n, c in zip(runs["name"], runs["school_code"], strict=True)]
         head += (f"; volgens het register {'heeft' if len(runs) == 1 else 'hebben'} {fmt.number(len(runs))} daarvan "
-                 f"al {programme}: {fmt.listing(ran)}.")
-    elif not len(unsuited):
+                 f"al {programme}: {fmt.listing(ran)}. "
+                 + (f"De andere {fmt.number(others)} {'komt' if others == 1 else 'komen'} in aanmerking." if others
+                    else "Er blijft geen school over."))
+    else:
         head += (f"; die heeft {programme} niet volgens het register en komt dus in aanmerking." if n_schools == 1 else
                  f"; geen daarvan heeft {programme} volgens het register, dus alle komen in aanmerking.")
-    else:
-        head += (f"; die heeft {programme} niet volgens het register." if n_schools == 1 else
-                 f"; geen daarvan heeft {programme} volgens het register.")
-    if len(unsuited):  # vestigingen that teach none of the programme's years (a first-year-only one for STORM)
-        means = dict(initiatives.PROGRAMMES[programme].not_at) if programme in initiatives.PROGRAMMES else {}
-        for structure, these in unsuited.groupby(unsuited["structure"].astype(str).str.strip().str.upper(),
-                                                 sort=False):
+    unsure = schools[schools["unsure"].astype(bool)] if "unsure" in schools else schools[:0]
+    if len(unsure):  # vestigingen that may not teach all of the programme's years (BRUGJAAR for STORM): said
+        means = dict(initiatives.PROGRAMMES[programme].unsure_at) if programme in initiatives.PROGRAMMES else {}
+        for structure, these in unsure.groupby(unsure["structure"].astype(str).str.strip().str.upper(), sort=False):
             one = len(these) == 1
             named = fmt.listing([f"{fmt.name(n)} ({c})" for n, c in zip(these["name"], these["school_code"],
                                                                         strict=True)])
-            head += (f" {'De vestiging' if n_schools == 1 else fmt.number(len(these)) + ' daarvan'} ({named}) "
-                     f"{'heeft' if one else 'hebben'} {means.get(structure, structure.lower())}: "
-                     f"{'die komt' if one else 'die komen'} niet in aanmerking.")
-    if len(runs) or len(unsuited):
-        head += (f" De andere {fmt.number(others)} {'komt' if others == 1 else 'komen'} in aanmerking." if others
-                 else " Er blijft geen school over.")
+            head += (f" {named} {'heeft' if one else 'hebben'} {means.get(structure, structure.lower())}: ga na "
+                     f"welke klassen er les krijgen voordat {'ze' if one else 'een ervan'} {programme} krijgt.")
     blocks.append(_p(head))
     weights = rules.NEED_WEIGHTS
     blocks.append(_p(labels.SCHOOL_OBJECTIVE.format(
@@ -921,9 +915,8 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
     listed = []
     for _, r in schools.sort_values(["step", "town", "name", "school_code"], na_position="last").iterrows():
         role = (f"heeft {programme} ({fmt.name(r['runs_as'])})" if bool(r["runs"]) else
-                f"voorgesteld, stap {fmt.number(r['step'])}" if r["step"] == r["step"] else
-                "geen kandidaat: " + dict(initiatives.PROGRAMMES[programme].not_at).get(
-                    str(r["structure"]).strip().upper(), "") if bool(r.get("unsuited")) else "kandidaat")
+                f"voorgesteld, stap {fmt.number(r['step'])}" if r["step"] == r["step"] else "kandidaat") \
+            + (" (alleen de eerste leerjaren volgens DUO)" if bool(r.get("unsure")) else "")
         listed.append([f"{fmt.name(r['name'])} ({r['school_code']})", fmt.name(r["address"]), placement_text(r),
                        school_area(result, r["in_area"], r["placement"]) if r["in_area"] in result.areas.index
                        else fmt.MISSING, role])

@@ -471,12 +471,9 @@ def _site_rows(sites: gpd.GeoDataFrame) -> tuple[list, list, list, list]:
 
 def school_rows(schools: gpd.GeoDataFrame) -> list[list]:
     """The school layer's rows: ``[lat, lon, name, address, placement, kind, step]`` (kind: an index of
-    :data:`SCHOOL_KINDS`; step 0 when the school is not proposed). Schools that teach none of the programme's
-    years (``unsuited``) are neither candidates nor running it, and are left out."""
+    :data:`SCHOOL_KINDS`; step 0 when the school is not proposed)."""
     if schools is None or not len(schools):
         return []
-    if "unsuited" in schools:
-        schools = schools[~schools["unsuited"].fillna(False).astype(bool)]
     shown = schools.to_crs(settings.CRS_WEB)
     placements = list(labels.PLACEMENTS)
     rows = []

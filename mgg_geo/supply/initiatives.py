@@ -94,22 +94,23 @@ class Programme:
         are schools, see :mod:`mgg_geo.supply.schools`).
     label
         A short Dutch description for reports.
-    not_at
-        For a school-based programme, pairs of DUO's ``onderwijsstructuur`` of the vestigingen that teach none
-        of the programme's school years and what that means in Dutch: a ``BRUGJAAR`` vestiging has only the first
-        year, and STORM is for years 2 and 4. They are not candidates for it.
+    unsure_at
+        For a school-based programme, pairs of DUO's ``onderwijsstructuur`` of the vestigingen that may not teach
+        all of the programme's school years and what that means in Dutch: a ``BRUGJAAR`` vestiging has the first
+        years only (DUO does not say which), and STORM is for years 2 and 4. They stay candidates, flagged.
     """
 
     name: str
     school_based: bool
     label: str
-    not_at: tuple[tuple[str, str], ...] = ()
+    unsure_at: tuple[tuple[str, str], ...] = ()
 
 
 #: The named programmes of Mentaal Gezond Groningen.
 PROGRAMMES: dict[str, Programme] = {
     "STORM": Programme("STORM", True, "depressiepreventie op school (vo-klas 2 en 4, mbo-jaar 1)",
-                       (("BRUGJAAR", "alleen een brugjaar (klas 1), en STORM is voor klas 2 en 4"),)),
+                       (("BRUGJAAR", "volgens DUO alleen de eerste leerjaren (onderwijsstructuur BRUGJAAR), en "
+                                     "STORM is voor klas 2 en 4"),)),
     "KoPPeLing": Programme("KoPPeLing", False, "steun voor kinderen van ouders in GGZ-behandeling"),
     "Move aHead": Programme("Move aHead", False, "begeleid leren voor studenten in het hoger onderwijs"),
 }
