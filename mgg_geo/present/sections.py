@@ -652,6 +652,13 @@ def key_figures_table(figures: dict, level: str = "wijk", spread: str = "") -> T
     return Table(["Kerncijfer", "Waarde"], rows, f"Kerncijfers {figures['gemeente']}")
 
 
+def _table(summary: dict, kind: str) -> str:
+    """A source table of another indeling as the indeling note names it: "de kerncijfers (tabel 85039NED, 2021,
+    indeling 2021)"."""
+    table = summary["other"][kind]
+    return f"{kinds.get(kind).noun} (tabel {table['table_id']}, {table['year']}, indeling {table['indeling']})"
+
+
 def origins_block(result: Analysis, code: str) -> list[Block]:
     """The note above the key figures when a source table comes from another indeling (empty otherwise): the
     tables whose figures were converted in this municipality, the evidence used and how many areas got which label
@@ -662,11 +669,13 @@ def origins_block(result: Analysis, code: str) -> list[Block]:
         return []
     converted = summary.get("converted", summary["other"])
     named = [k for k in summary["other"] if k in converted] or list(summary["other"])
+    if not converted:  # nothing of this municipality converted: a plain line, no warning
+        return [_p(f"De kaarten tonen de {level_word(result)} van de indeling {summary['target']}; "
+                   f"{fmt.listing([_table(summary, k) for k in named])} horen bij een oudere indeling, maar in deze "
+                   "gemeente veranderde sindsdien geen grens: elk gebied heeft zijn eigen cijfers.", "mgg-uitleg")]
 
     def tables(names: list[str]) -> str:
-        text = " en ".join(f"{kinds.get(kind).noun} (tabel {summary['other'][kind]['table_id']}, "
-                           f"{summary['other'][kind]['year']}, indeling {summary['other'][kind]['indeling']})"
-                           for kind in names)
+        text = " en ".join(_table(summary, kind) for kind in names)
         return text[0].upper() + text[1:]
 
     def parts(tally: dict) -> str:
