@@ -179,3 +179,6 @@ def test_figures_are_rounded_half_away_from_zero_as_written():
     assert [fmt.percent(0.625), fmt.number(2.675, 2), fmt.number(-2.5), fmt.number(0.5), fmt.percent(0.285, 1)] == \
         ["63%", "2,68", "−3", "1", "28,5%"]
     assert fmt.signed(-0.4) == "0" and fmt.signed(2.5) == "+3" and fmt.measure(217.5, "x 1 000 euro") == "€ 218.000"
+    # a share as written: 23/40 is 58% (100 x 0,575 is 57,4999... in floating point); infinity does not crash
+    assert [fmt.percent(23 / 40), fmt.percent(0.145), fmt.percent(0.565)] == ["58%", "15%", "57%"]
+    assert fmt.number(float("inf")) == "inf" and fmt.number(1e30).startswith("1.000.000")

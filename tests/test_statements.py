@@ -57,6 +57,12 @@ def _round(value, decimals: int = 0):
     return int(rounded) if decimals == 0 else float(rounded)
 
 
+def _percent(share) -> int:
+    """A share as the reports print its percentage: rounded half away from zero on the share as written (23/40 is
+    58%, where 100 x 0,575 = 57,4999... would give 57)."""
+    return int((Decimal(repr(float(share))) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def _text(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
 
@@ -198,7 +204,7 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         seen.add("population")
     elif m := re.fullmatch(r"Van hen woont (naar schatting )?(\d+)% binnen 3 km van een fysieke locatie met aanbod "
                            r"voor de doelgroep \(in de gemeente of over de grens\)\.", sentence):
-        assert int(m[2]) == _round(100 * f["within"])
+        assert int(m[2]) == _percent(f["within"])
         assert bool(m[1]) == (f["points"] == "buurt_equal")  # young people spread evenly over the buurten
         seen.add("within")
     elif m := re.fullmatch(r"In het register (?:staat|staan) in (.+) (\d+) fysieke locaties? met aanbod voor de "
@@ -234,7 +240,7 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
     elif m := re.fullmatch(r"(\d+) wijk(?:en)? (?:heeft|hebben) hoge behoefte en lage dekking; daar wonen ([\d.]+) "
                            r"jongeren \((\d+)% van de doelgroep\)\. Bovenaan de prioriteiten staan (.+)\.", sentence):
         assert int(m[1]) == f["cell"] > 0 and _num(m[2]) == _round(f["cell_young"])
-        assert int(m[3]) == _round(100 * f["cell_young"] / f["young"])
+        assert int(m[3]) == _percent(f["cell_young"] / f["young"])
         top = [t + (" (onvolledige gegevens)" if p else "") for t, p in zip(f["top"], f["top_partial"], strict=True)]
         # numbered where a name holds " en " itself (Midden-Groningen's "Hoogezand-Noord en Foxhol")
         ambiguous = any(" en " in t or ", " in t for t in top)
@@ -291,7 +297,7 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         # the need classes its rank interval reaches besides its own, named
         assert (m[4] or "") == ("marge over alle drie klassen" if len(area["border"]) == 2 else
                                 fmt.listing([words[c] for c in area["border"]])), (m[4], area["border"])
-        assert _num(m[6]) == _round(area["young"]) and int(m[7]) == _round(100 * area["reach"])
+        assert _num(m[6]) == _round(area["young"]) and int(m[7]) == _percent(area["reach"])
         label = catalogue.DOMAINS[area["domain"]].lower()
         indicator = catalogue.INDICATOR_BY_KEY[area["indicator"]]
         assert indicator.domain == area["domain"]
@@ -347,7 +353,7 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
                            r"jongeren binnen 3 km, nu (\d+)%\.", sentence):
         assert ("naar schatting" in sentence) == (f["points"] == "buurt_equal")
         assert int(m[1]) == len(f["steps"]) > 1
-        assert int(m[2]) == _round(100 * f["after_share"]) and int(m[3]) == _round(100 * f["within"])
+        assert int(m[2]) == _percent(f["after_share"]) and int(m[3]) == _percent(f["within"])
         seen.add("where next, all")
     elif m := re.fullmatch(r"Er is geen nieuwe locatie voorgesteld: (.+)\.", sentence):
         assert not len(f["steps"]) and isinstance(f["whatif_reason"], str)
@@ -687,7 +693,7 @@ def test_the_province_overview_ranks_by_share_with_the_count_beside(result):
     assert [regions.MUNICIPALITIES[c] for c in order] == [r[1] for r in rows]
     for r in rows:
         code = regions.resolve_municipality(r[1])
-        assert int(r[3]) == _round(100 * share[code]) and int(r[5]) == figures.at[code, "areas_target_cell"]
+        assert int(r[3]) == _percent(share[code]) and int(r[5]) == figures.at[code, "areas_target_cell"]
 
 
 # --------------------------------------------------------------------------- which school next

@@ -29,7 +29,8 @@ Units are added here and only here: a unit passed in text is never repeated
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+import math
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from fractions import Fraction
 
 from mgg_geo import settings
@@ -45,11 +46,16 @@ MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augus
 name = cell
 
 
-def rounded(value, decimals: int = 0) -> float:
-    """``value`` rounded as a reader rounds: half away from zero, on the number as written (62,5 -> 63 and
-    2,675 -> 2,68, where Python's ``round`` gives 62 and 2,67). Every figure a report prints is rounded here."""
-    step = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP))
+def rounded(value, decimals: int = 0, scale: int = 1) -> float:
+    """``value`` times ``scale`` rounded as a reader rounds: half away from zero, on the number as written (62,5 ->
+    63 and 2,675 -> 2,68, where Python's ``round`` gives 62 and 2,67; a share 0,575 with ``scale=100`` is 58, where
+    57,49999... gives 57). Every figure a report prints is rounded here; an infinite value stays as it is."""
+    number = float(value)
+    if not math.isfinite(number):
+        return number * scale
+    with localcontext(Context(prec=60)):
+        exact = Decimal(repr(number)) * scale
+        return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
 def number(value, decimals: int = 0, unit: str = "") -> str:
@@ -77,8 +83,8 @@ def signed(value, decimals: int = 0, unit: str = "") -> str:
 
 
 def percent(share, decimals: int = 0) -> str:
-    """A share (0-1) as a percentage: "61%"."""
-    return MISSING if is_missing(share) else number(100 * float(share), decimals) + "%"
+    """A share (0-1) as a percentage: "61%" (rounded on the share as written: 23/40 is 58%)."""
+    return MISSING if is_missing(share) else number(rounded(share, decimals, scale=100), decimals) + "%"
 
 
 def percentage(value, decimals: int = 1) -> str:
