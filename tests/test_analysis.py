@@ -777,6 +777,9 @@ def test_a_first_site_resting_on_a_border_class_says_where_it_would_go_one_class
     assert outcome.sites.iloc[0]["area"] == "WK000015" and outcome.sites.iloc[0]["value"] == pytest.approx(160)
     areas["gemeente_code"] = "GM0000"
     said = chain.first_if_lower(areas, grid.sites([]), "GM0000", outcome, points, cov.DEMAND)
-    assert said == {"first_border": "WK000020", "first_if_lower_name": "WK000006", "first_if_lower_area": "WK000006"}
+    # every interior square brings as much: named as places as good
+    interior = [f"WK0000{5 * i + j:02d}" for i in (1, 2, 3) for j in (1, 2, 3)]
+    assert said == {"first_border": "WK000020", "first_if_lower_name": "WK000006", "first_if_lower_area": "WK000006",
+                    "first_if_lower_equal": "; ".join(interior[1:])}
     areas["need_class_low"] = areas["need_class"]  # a clear class: nothing rests on a border
     assert chain.first_if_lower(areas, grid.sites([]), "GM0000", outcome, points, cov.DEMAND)["first_border"] == ""

@@ -181,7 +181,7 @@ def _facts(result, code: str) -> dict:
         "first": first, "steps": steps, "after_share": w["after_share_within"], "whatif_reason": w["reason"],
         "near_first": near_first, "border": border,
         "excluded_across": result.figures.at[code, "excluded_across_border"],
-        "if_lower": (w["first_if_lower_name"], w["first_if_lower_area"]) if isinstance(w["first_if_lower_name"], str)
+        "if_lower": (w["first_if_lower_name"], w["first_if_lower_equal"]) if isinstance(w["first_if_lower_name"], str)
         else None,
         "high_total": w["before_high_need_total"],
         "estimated": [str(areas.at[c, "name"]) for c in areas.index if c in estimated],
@@ -333,11 +333,13 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
                            r"die 3 km (?:ligt|liggen) al (.+), niet meegeteld \(geen leeftijdsbereik in het "
                            r"register\); met een leeftijdsbereik kan dit voorstel anders uitvallen\.)(?: Evenveel "
                            r"(?:brengt|brengen) (\d+) andere plek(?:ken)? \(zie Voorstel\)\.)?"
-                           r"(?: Met (.+) een klasse lager \(grensgeval\) wordt het (.+?)\.)?", sentence):
+                           r"(?: Met (.+) \((?:dat|die) deze locatie bereikt\) een klasse lager \(grensgeval\) wordt "
+                           r"het (.+?)( of een even goede plek)?\.)?", sentence):
         # a first site that would move with the areas it rests on one class lower says where (the analysis' rerun)
         assert (m[7] is not None) == (f["if_lower"] is not None) and (f["if_lower"] is None or f["border"])
-        if m[7]:
+        if m[7]:  # a tie there is said too (an attack found "wordt het Boerakker" where another was as good)
             assert m[7] == fmt.listing(f["border"]) and m[8] == f["if_lower"][0]
+            assert bool(m[9]) == bool(f["if_lower"][1])
         # the other places with the same gain, counted (named in the proposal)
         assert int(m[6] or 0) == len([n for n in f["steps"].iloc[0]["equal_names"].split("; ") if n])
         # the places without an age range within reach of it (anywhere), named after it
@@ -1318,8 +1320,11 @@ def test_a_first_site_resting_on_a_border_class_is_said_where_it_is_proposed(res
     assert ("een klasse lager (grensgeval) wordt het" in _text(_summary(result, code))) == moved
     if code == "GM1950":
         assert border == ["Wijk 07 Ter Apel"] and w["first_if_lower_name"] == "Vriescheloo-Zuid"
-        assert "Met Wijk 07 Ter Apel een klasse lager (grensgeval) wordt het Vriescheloo-Zuid." in _text(
-            _summary(result, code))
+        assert ("Met Wijk 07 Ter Apel (dat deze locatie bereikt) een klasse lager (grensgeval) wordt het "
+                "Vriescheloo-Zuid.") in _text(_summary(result, code))
+    if code == "GM1969":  # Boerakker ties with another place
+        assert w["first_if_lower_name"] == "Boerakker" and w["first_if_lower_equal"]
+        assert "of een plek die evenveel oplevert (" in proposal
 
 
 def test_the_indeling_note_names_only_the_tables_converted_in_the_municipality(result):

@@ -498,9 +498,10 @@ def first_if_lower(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: st
 
     Returns ``first_border`` (their names, "; "-joined; '' for none) and ``first_if_lower_name``,
     ``first_if_lower_area`` (None when the first site stays: Westerwolde's Barnflair rests on Ter Apel at the
-    border of high need and would move to Vriescheloo-Zuid).
+    border of high need and would move to Vriescheloo-Zuid), with ``first_if_lower_equal``: the places that would
+    bring as much there ("; "-joined).
     """
-    out = {"first_border": "", "first_if_lower_name": None, "first_if_lower_area": None}
+    out = {"first_border": "", "first_if_lower_name": None, "first_if_lower_area": None, "first_if_lower_equal": ""}
     if not len(outcome.sites) or "need_class_low" not in province:
         return out
     reached = outcome.gains.loc[outcome.gains["step"] == 1, "area"]
@@ -516,6 +517,7 @@ def first_if_lower(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: st
     if len(alternative) and alternative.iloc[0]["code"] != outcome.sites.iloc[0]["code"]:
         out["first_if_lower_name"] = str(alternative.iloc[0]["name"])
         out["first_if_lower_area"] = str(alternative.iloc[0]["area"])
+        out["first_if_lower_equal"] = str(alternative.iloc[0]["equal_names"] or "")
     return out
 
 

@@ -1159,10 +1159,14 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
     one = len(border) == 1
     names = fmt.listing([fmt.name(n) for n in border])
     moved = isinstance(w.get("first_if_lower_name"), str) and w["first_if_lower_name"]
+    equal = [n for n in str(w.get("first_if_lower_equal") or "").split("; ") if n and n != "nan"]
     instead = (f"{fmt.name(w['first_if_lower_name'])} ({area_label(result, w['first_if_lower_area'])})"
-               if moved else "")
+               + (f" of een plek die evenveel oplevert ({fmt.listing([fmt.name(n) for n in equal[:EQUAL_NAMED]])}"
+                  + (f" en {fmt.count(len(equal) - EQUAL_NAMED, 'andere', 'andere')}" if len(equal) > EQUAL_NAMED
+                     else "") + ")" if equal else "") if moved else "")
     if short:  # page 1, which must stay one A4
-        return (f"Met {names} een klasse lager (grensgeval) wordt het {fmt.name(w['first_if_lower_name'])}."
+        return (f"Met {names} ({'dat' if one else 'die'} deze locatie bereikt) een klasse lager (grensgeval) wordt het "
+                f"{fmt.name(w['first_if_lower_name'])}" + (" of een even goede plek." if equal else ".")
                 if moved else "")
     lead = (f"Stap 1 rust op {names}, op de grens met een lagere behoefteklasse (zie Prioriteiten): "
             f"{'telt het' if one else 'tellen ze'} een klasse lager, dan")
