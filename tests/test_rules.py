@@ -182,3 +182,18 @@ def test_figures_are_rounded_half_away_from_zero_as_written():
     # a share as written: 23/40 is 58% (100 x 0,575 is 57,4999... in floating point); infinity does not crash
     assert [fmt.percent(23 / 40), fmt.percent(0.145), fmt.percent(0.565)] == ["58%", "15%", "57%"]
     assert fmt.number(float("inf")) == "inf" and fmt.number(1e30).startswith("1.000.000")
+
+
+def test_page_one_counts_long_register_names_instead_of_printing_them():
+    """A register's names of 200 characters pushed page 1 onto page 2 (attack on stop 36's change): page 1 counts
+    them and points to where they are named in full."""
+    from mgg_geo.present import sections
+
+    long = "Jongerencentrum " + "x" * 200
+    assert sections.excluded_text({"excluded_names": [long]}) == \
+        "1 locatie zonder leeftijdsbereik niet meegeteld: de naam staat onder Kerncijfers; vul dit aan in het register."
+    assert sections.excluded_text({"excluded_names": ["A", "B"]}).startswith("2 locaties zonder leeftijdsbereik "
+                                                                           "niet meegeteld: A en B;")
+    assert sections.uncounted_text([long, "B"], "binnen die 3 km", page_one=True).startswith(
+        "binnen die 3 km liggen al 2 plekken (zie Voorstel), niet meegeteld")
+    assert long in sections.uncounted_text([long], "Binnen 3 km van stap 1")  # the proposal names it in full

@@ -198,6 +198,8 @@ def programmes_text(figures: dict) -> str:
 
 #: Page 1 names at most this many initiatives left out for want of an age range (all of them are in the key figures).
 PAGE_ONE_EXCLUDED = 2
+#: ... and at most this many characters of their names (a register may hold long names; page 1 must stay one A4).
+PAGE_ONE_NAMES_CHARS = 120
 
 
 def excluded_text(figures: dict) -> str:
@@ -208,7 +210,9 @@ def excluded_text(figures: dict) -> str:
         return ""
     wide = figures.get("excluded_area_wide", 0)
     noun = ("locatie", "locaties") if not wide else ("initiatief", "initiatieven")
-    which = fmt.listing(names) if len(names) <= PAGE_ONE_EXCLUDED else "hun namen staan onder Kerncijfers"
+    listed = fmt.listing(names)
+    which = listed if len(names) <= PAGE_ONE_EXCLUDED and len(listed) <= PAGE_ONE_NAMES_CHARS else \
+        "de naam staat onder Kerncijfers" if len(names) == 1 else "hun namen staan onder Kerncijfers"
     return (f"{fmt.count(len(names), *noun)} zonder leeftijdsbereik niet meegeteld: {which}; vul dit aan in het "
             "register.")
 
@@ -498,13 +502,17 @@ def driver_sentence(result: Analysis, code: str) -> str:
     return f"Geen domein boven het gemiddelde van de provincie; het minst gunstig is {label}: {figure}."
 
 
-def uncounted_text(names: list[str], lead: str) -> str:
+def uncounted_text(names: list[str], lead: str, page_one: bool = False) -> str:
     """Initiatives without an age range near a proposal (:func:`~mgg_geo.analysis.chain.uncounted_near`), after
     ``lead`` (where): "Binnen <bereik> van stap 1 (X) liggen al A en B, niet meegeteld (geen leeftijdsbereik in het
-    register); met een leeftijdsbereik kan dit voorstel anders uitvallen." ('' without names)."""
+    register); met een leeftijdsbereik kan dit voorstel anders uitvallen." ('' without names); on ``page_one``
+    names longer than :data:`PAGE_ONE_NAMES_CHARS` are counted ("2 plekken, zie Voorstel")."""
     if not names:
         return ""
-    return (f"{lead} {'ligt' if len(names) == 1 else 'liggen'} al {fmt.listing([fmt.name(n) for n in names])}, niet "
+    listed = fmt.listing([fmt.name(n) for n in names])
+    if page_one and len(listed) > PAGE_ONE_NAMES_CHARS:
+        listed = fmt.count(len(names), "plek", "plekken") + " (zie Voorstel)"
+    return (f"{lead} {'ligt' if len(names) == 1 else 'liggen'} al {listed}, niet "
             "meegeteld (geen leeftijdsbereik in het register); met een leeftijdsbereik kan dit voorstel anders "
             "uitvallen.")
 
@@ -575,7 +583,8 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
         first = sites.iloc[0]
         high = (f", van wie {fmt.number(first['new_high_need'])} in {level} met hoge behoefte"
                 if w["before_high_need_total"] > 0 else "")
-        near = uncounted_text(uncounted_near(result, sites.geometry.iloc[:1])[0], f"binnen die {reach}")
+        near = uncounted_text(uncounted_near(result, sites.geometry.iloc[:1])[0], f"binnen die {reach}",
+                              page_one=True)
         others = len(equal_names(first))
         out.append(f"Een eerste nieuwe locatie bij {fmt.name(first['name'])} ({area_label(result, first['area'])}) "
                    f"brengt {estimated_word(result)}{fmt.number(first['new_population'])} {group.key} binnen "
