@@ -654,6 +654,11 @@ def test_het_hogeland_proposal_reaches_high_need_first_and_says_when_a_step_does
         for _, step in result.whatif_sites[result.whatif_sites["gemeente_code"] == code].iterrows():
             if step["new_high_need"] == 0 and w["before_high_need_total"] > 0:
                 assert step["high_need_left"] == 0 or step["value"] >= step["best_high_need_value"]
+                if step["high_need_left"] > 0 and step["best_high_need"] > 0:  # the weighted counts, with their unit
+                    said = (f"maar deze stap bereikt meer jongeren, geteld naar de behoefte van hun wijk (hoog 1, "
+                            f"middelmatig 1/5, laag 1/25): {fmt.number(step['value'], 1)} tegen "
+                            f"{fmt.number(step['best_high_need_value'], 1)}.")
+                    assert said in _text(sections.section(sections.whatif_blocks(result, code))), code
 
 
 def test_the_objective_sentence_holds_for_every_step_in_het_hogeland(result, use_imported):

@@ -1147,10 +1147,14 @@ def no_high_need_text(result: Analysis, code: str, step: pd.Series, high_total: 
         where = fmt.name(result.areas.at[step["best_high_need_area"], "name"]) \
             if step["best_high_need_area"] in result.areas.index else fmt.MISSING
         place = "De school" if schools else "Een locatie bij"
+        weights = rules.NEED_WEIGHTS
         return (f"{head}, hoewel er nog {fmt.number(step['high_need_left'])} buiten bereik wonen. {place} "
                 f"{fmt.name(step['best_high_need_name'])} ({where}) zou er {fmt.number(step['best_high_need'])} "
-                f"bereiken, maar telt naar behoefte gewogen {fmt.number(step['best_high_need_value'], 1)} tegen "
-                f"{fmt.number(step['value'], 1)} voor deze stap.")
+                f"bereiken, maar deze stap bereikt meer {group}, geteld naar de behoefte van hun "
+                f"{level_word(result, False)} "
+                f"(hoog {fmt.fraction(weights[3])}, middelmatig {fmt.fraction(weights[2])}, laag "
+                f"{fmt.fraction(weights[1])}): {fmt.number(step['value'], 1)} tegen "
+                f"{fmt.number(step['best_high_need_value'], 1)}.")
     return (f"{head}; de {fmt.number(step['high_need_left'])} die nog buiten bereik wonen, kan "
             f"{'geen kandidaat-school' if schools else 'geen locatie'} bereiken.")
 
