@@ -74,3 +74,24 @@ def test_the_definitions_sheet_explains_every_column_and_names_the_sources(workb
     for table in ("85039NED", "50090NED", "PDOK gebiedsindelingen / CBS Wijk- en buurtkaart 2024"):
         assert table in text
     assert "GeoPackage" in text and "nooit 0" in text and "Peildatum register" in text
+
+
+def test_flags_and_programme_columns_say_what_they_mean_for_every_area(workbook):
+    """Review of the exports: Oosterhorn and Tussengebied (no need figures, not ranked) read "Onvolledige gegevens:
+    nee", and every wijk read "Dekking KoPPeLing 0%" though KoPPeLing has no place (area-wide only); both are empty
+    now, as the definitions say for what does not apply. "1 decimaal", not "1 decimal"."""
+    book, result = workbook
+    sheet = book["Eemsdelta"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[1]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    for name in ("Oosterhorn", "Tussengebied"):
+        assert rows[name]["Onvolledige gegevens"] is None and rows[name]["Niet gerangschikt omdat"]
+    ranked = [r for r in rows.values() if not r["Niet gerangschikt omdat"]]
+    assert ranked and all(r["Onvolledige gegevens"] in ("ja", "nee") for r in ranked)
+    groningen = book["Groningen"]
+    header = [c.value for c in groningen[1]]
+    koppeling = [h for h in header if h and h.startswith("Dekking KoPPeLing")]
+    assert koppeling and all(r[header.index(koppeling[0])] is None
+                             for r in groningen.iter_rows(min_row=2, values_only=True))
+    notes = [r for r in book["Bronnen en definities"].iter_rows(values_only=True)]
+    assert not any(isinstance(v, str) and v.endswith(" decimal") for r in notes for v in r)

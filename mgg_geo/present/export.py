@@ -199,7 +199,8 @@ def workbook_columns(result: Analysis) -> list[Column]:
                "(programma's); telt niet mee in de afstand", "text"),
         Column("share_present", "Aanwezige behoeftecijfers (%)", "deel van de behoeftecijfers dat een waarde heeft",
                "share"),
-        Column("partial_data", "Onvolledige gegevens", f"ja: {labels.PARTIAL_RULE.format(share=missing)}", "yesno"),
+        Column("partial_data", "Onvolledige gegevens", f"ja: {labels.PARTIAL_RULE.format(share=missing)}; leeg "
+               "voor een niet gerangschikt gebied (zie 'Niet gerangschikt omdat')", "yesno"),
         Column("indicators_missing", "Ontbrekende behoeftecijfers", "de behoeftecijfers zonder waarde", "text"),
         Column("figures_origin", "Herkomst van de cijfers", "eigen cijfers, of per bron hoe de cijfers op het gebied "
                "zijn gebracht (zie Datakwaliteit in de rapporten)", "text"),
@@ -253,6 +254,8 @@ def workbook_frame(result: Analysis) -> tuple[pd.DataFrame, list[Column]]:
         lambda v: ", ".join(v) if isinstance(v, (list, tuple)) else v)
     table["unranked_reason"] = areas["unranked"].map(lambda r: labels.unranked(r, minimum) or None) \
         if "unranked" in areas else None
+    if "ranked" in areas:  # the flag is a ranked area's (an unranked one without figures was "nee": review)
+        table["partial_data"] = table["partial_data"].astype(object).where(areas["ranked"].astype(bool), None)
     columns = [c for c in workbook_columns(result) if c.key in table]
     table = table.sort_values(["gemeente_name", "priority", "name"], na_position="last", kind="stable")
     return table, columns
@@ -307,7 +310,7 @@ def write_workbook(result: Analysis, path: str | Path) -> Path:
              ["Kolom", "Betekenis", "Afronding"]]
     for column in columns:
         rounding = "tekst" if column.kind == "text" else "ja/nee" if column.kind == "yesno" else (
-            f"{column.decimals} decimal{'en' if column.decimals != 1 else ''}"
+            f"{column.decimals} {'decimaal' if column.decimals == 1 else 'decimalen'}"
             + (" (procent)" if column.kind == "share" else ""))
         lines.append([column.header, column.means, rounding])
     lines += [[], ["Bron", "Tabel", "Jaar", "Indeling", "Gewijzigd door CBS", "Opgehaald"]]
