@@ -183,6 +183,9 @@ def _facts(result, code: str) -> dict:
         "excluded_across": result.figures.at[code, "excluded_across_border"],
         "if_lower": (w["first_if_lower_name"], w["first_if_lower_equal"]) if isinstance(w["first_if_lower_name"], str)
         else None,
+        "if_higher": (w["first_if_higher_name"], w["first_if_higher_equal"])
+        if isinstance(w["first_if_higher_name"], str) else None,
+        "border_up": [n for n in str(w["first_border_up"] or "").split("; ") if n and n != "nan"],
         "high_total": w["before_high_need_total"],
         "estimated": [str(areas.at[c, "name"]) for c in areas.index if c in estimated],
         "top_estimated": [str(top.at[c, "name"]) for c in top.index if c in estimated],
@@ -333,13 +336,16 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
                            r"die 3 km (?:ligt|liggen) al (.+), niet meegeteld \(geen leeftijdsbereik in het "
                            r"register\); met een leeftijdsbereik kan dit voorstel anders uitvallen\.)(?: Evenveel "
                            r"(?:brengt|brengen) (\d+) andere plek(?:ken)? \(zie Voorstel\)\.)?"
-                           r"(?: Met (.+) \((?:dat|die) deze locatie bereikt\) een klasse lager \(grensgeval\) wordt "
-                           r"het (.+?)( of een even goede plek)?\.)?", sentence):
-        # a first site that would move with the areas it rests on one class lower says where (the analysis' rerun)
-        assert (m[7] is not None) == (f["if_lower"] is not None) and (f["if_lower"] is None or f["border"])
+                           r"(?: Met (.+?)(?: \((?:dat|die) deze locatie bereikt\))? een klasse (lager|hoger) "
+                           r"\(grensgeval\) wordt het (.+?)( of een even goede plek)?\.)?", sentence):
+        # a first site that would move with the areas it rests on one class lower says where (the analysis' rerun);
+        # else one that would move with areas of the municipality one class higher (Oldambt; review of Oldambt)
+        said = f["if_lower"] if f["if_lower"] is not None and f["border"] else f["if_higher"]
+        assert (m[7] is not None) == (said is not None)
         if m[7]:  # a tie there is said too (an attack found "wordt het Boerakker" where another was as good)
-            assert m[7] == fmt.listing(f["border"]) and m[8] == f["if_lower"][0]
-            assert bool(m[9]) == bool(f["if_lower"][1])
+            assert m[8] == ("lager" if said is f["if_lower"] else "hoger")
+            assert m[7] == fmt.listing(f["border"] if m[8] == "lager" else f["border_up"]) and m[9] == said[0]
+            assert bool(m[10]) == bool(said[1])
         # the other places with the same gain, counted (named in the proposal)
         assert int(m[6] or 0) == len([n for n in f["steps"].iloc[0]["equal_names"].split("; ") if n])
         # the places without an age range within reach of it (anywhere), named after it
@@ -1320,9 +1326,18 @@ def test_a_first_site_resting_on_a_border_class_is_said_where_it_is_proposed(res
     border = areas.loc[areas["need_class_low"] < areas["need_class"], "name"].tolist()
     assert [n for n in str(w["first_border"] or "").split("; ") if n and n != "nan"] == border
     proposal = _text(sections.section(sections.whatif_blocks(result, code)))  # the section without its map
-    assert ("Stap 1 rust op " in proposal) == bool(border)
-    moved = isinstance(w["first_if_lower_name"], str)
-    assert ("een klasse lager (grensgeval) wordt het" in _text(_summary(result, code))) == moved
+    assert ("op de grens met een lagere behoefteklasse:" in proposal) == bool(border)
+    assert ("een klasse lager (grensgeval) wordt het" in _text(_summary(result, code))) == \
+        isinstance(w["first_if_lower_name"], str)
+    # areas of the municipality at the border of a higher class that would move the first site, and it reaches them
+    up = [n for n in str(w["first_border_up"] or "").split("; ") if n and n != "nan"]
+    assert bool(up) == isinstance(w["first_if_higher_name"], str)
+    areas_up = result.areas[result.areas["name"].isin(up) & (result.areas["gemeente_code"] == code)]
+    assert (areas_up["need_class_high"] > areas_up["need_class"]).all()
+    assert ("op de grens met een hogere behoefteklasse:" in proposal) == bool(up)
+    if code == "GM1895":  # Finsterwolde-Centrum: Midwolda and Scheemda-Heiligerlee at the border of high need
+        assert "Wijk 06 Scheemda-Heiligerlee" in up
+        assert re.search(r"Wijk 06 Scheemda-Heiligerlee \(plaats 42, marge \d+–\d+\)", proposal)
     if code == "GM1950":
         assert border == ["Wijk 07 Ter Apel"] and w["first_if_lower_name"] == "Vriescheloo-Zuid"
         assert ("Met Wijk 07 Ter Apel (dat deze locatie bereikt) een klasse lager (grensgeval) wordt het "

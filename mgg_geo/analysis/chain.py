@@ -492,32 +492,57 @@ def numbered_places(areas: pd.DataFrame, points: coverage.Points) -> pd.Series:
 
 def first_if_lower(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: str, outcome: whatif.WhatIf,
                    points: coverage.Points, demand) -> dict:
-    """Whether municipality ``code``'s first proposed site rests on need classes at their border: the areas its
-    first step reaches whose class margin reaches a lower class (``need_class_low``, :func:`gap.class_span`), and,
-    with those areas one class lower, where the first site would go instead.
+    """Whether municipality ``code``'s first proposed site rests on need classes at their border, both ways
+    (:func:`gap.class_span`):
 
-    Returns ``first_border`` (their names, "; "-joined; '' for none) and ``first_if_lower_name``,
-    ``first_if_lower_area`` (None when the first site stays: Westerwolde's Barnflair rests on Ter Apel at the
-    border of high need and would move to Vriescheloo-Zuid), with ``first_if_lower_equal``: the places that would
-    bring as much there ("; "-joined).
+    * lower: the areas its first step reaches whose class margin reaches a lower class (``need_class_low``);
+      with those one class lower, where the first site would go (Westerwolde's Barnflair rests on Ter Apel at the
+      border of high need and would move to Vriescheloo-Zuid);
+    * higher: the areas of the municipality whose margin reaches a higher class (``need_class_high``); with those
+      one class higher, where the first site would go, and which of them it reaches (Oldambt's Finsterwolde-Centrum
+      would move to Midwolda).
+
+    Returns ``first_border`` (the lower ones' names, "; "-joined; '' for none), ``first_if_lower_name``,
+    ``first_if_lower_area`` (None when the first site stays) and ``first_if_lower_equal`` (the places as good
+    there, "; "-joined); ``first_border_up`` (the higher ones the other first site reaches; '' when it stays),
+    ``first_if_higher_name``, ``first_if_higher_area``, ``first_if_higher_equal``.
     """
-    out = {"first_border": "", "first_if_lower_name": None, "first_if_lower_area": None, "first_if_lower_equal": ""}
+    out = {"first_border": "", "first_if_lower_name": None, "first_if_lower_area": None, "first_if_lower_equal": "",
+           "first_border_up": "", "first_if_higher_name": None, "first_if_higher_area": None,
+           "first_if_higher_equal": ""}
     if not len(outcome.sites) or "need_class_low" not in province:
         return out
+    scope = (province["gemeente_code"] == code).to_numpy()
+    now = pd.to_numeric(province["need_class"], errors="coerce")
+
+    def moved(changed: list[str], column: str) -> whatif.WhatIf | None:
+        """The what-if with ``changed`` in their class of ``column``, when its first site differs."""
+        other = province.copy()
+        other.loc[changed, "need_class"] = other.loc[changed, column]
+        alternative = whatif.what_if(other, sites, scope=scope, points=points, k=1, demand=demand,
+                                     reach_m=outcome.reach_m)
+        first = alternative.sites
+        return alternative if len(first) and first.iloc[0]["code"] != outcome.sites.iloc[0]["code"] else None
+
+    def record(alternative: whatif.WhatIf, key: str) -> None:
+        first = alternative.sites.iloc[0]
+        out[f"first_if_{key}_name"], out[f"first_if_{key}_area"] = str(first["name"]), str(first["area"])
+        out[f"first_if_{key}_equal"] = str(first["equal_names"] or "")
+
     reached = outcome.gains.loc[outcome.gains["step"] == 1, "area"]
     low = pd.to_numeric(province.loc[reached, "need_class_low"], errors="coerce")
-    border = list(low.index[low < pd.to_numeric(province.loc[reached, "need_class"], errors="coerce")])
-    if not border:
-        return out
-    lower = province.copy()
-    lower.loc[border, "need_class"] = lower.loc[border, "need_class_low"]
-    alternative = whatif.what_if(lower, sites, scope=(province["gemeente_code"] == code).to_numpy(), points=points,
-                                 k=1, demand=demand, reach_m=outcome.reach_m).sites
-    out["first_border"] = "; ".join(str(n) for n in province.loc[border, "name"])
-    if len(alternative) and alternative.iloc[0]["code"] != outcome.sites.iloc[0]["code"]:
-        out["first_if_lower_name"] = str(alternative.iloc[0]["name"])
-        out["first_if_lower_area"] = str(alternative.iloc[0]["area"])
-        out["first_if_lower_equal"] = str(alternative.iloc[0]["equal_names"] or "")
+    down = list(low.index[low < now[reached]])
+    if down:
+        out["first_border"] = "; ".join(str(n) for n in province.loc[down, "name"])
+        if (alternative := moved(down, "need_class_low")) is not None:
+            record(alternative, "lower")
+    high = pd.to_numeric(province.get("need_class_high", now), errors="coerce")
+    up = list(province.index[scope & (high > now).to_numpy()])
+    if up and (alternative := moved(up, "need_class_high")) is not None:
+        pulled = [a for a in alternative.gains.loc[alternative.gains["step"] == 1, "area"] if a in up]
+        if pulled:  # the other site reaches some of them: it is their class that moves it
+            out["first_border_up"] = "; ".join(str(n) for n in province.loc[pulled, "name"])
+            record(alternative, "higher")
     return out
 
 

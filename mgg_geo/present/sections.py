@@ -1160,31 +1160,58 @@ def no_high_need_text(result: Analysis, code: str, step: pd.Series, high_total: 
 
 
 def border_text(result: Analysis, code: str, short: bool = False) -> str:
-    """Whether the first proposed site rests on areas at the border of a lower need class
-    (:func:`mgg_geo.analysis.chain.first_if_lower`): "Stap 1 rust op Wijk 07 Ter Apel, op de grens met een lagere
-    behoefteklasse: telt het een klasse lager, dan komt de eerste nieuwe locatie bij Vriescheloo-Zuid (...)."; the
-    same that it stays; ``short``: page 1's sentence, only when it moves ("Met Wijk 07 Ter Apel een klasse lager
-    (grensgeval) wordt het Vriescheloo-Zuid."); '' when no such area."""
+    """Whether the first proposed site rests on need classes at their border
+    (:func:`mgg_geo.analysis.chain.first_if_lower`), each area with its place and margin: "Stap 1 bereikt Wijk 07
+    Ter Apel (plaats 40, marge 32–52), op de grens met een lagere behoefteklasse: telt het een klasse lager, dan komt
+    de eerste nieuwe locatie bij Vriescheloo-Zuid (...)." (or "blijft ... dezelfde"), and the same for areas at the
+    border of a higher class that would move it; ``short``: page 1's one sentence, only when it moves ("Met Wijk 07
+    Ter Apel (dat deze locatie bereikt) een klasse lager (grensgeval) wordt het Vriescheloo-Zuid."); '' otherwise."""
     w = result.whatif.loc[code]
-    border = [n for n in str(w.get("first_border") or "").split("; ") if n and n != "nan"]
-    if not border:
-        return ""
-    one = len(border) == 1
-    names = fmt.listing([fmt.name(n) for n in border])
-    moved = isinstance(w.get("first_if_lower_name"), str) and w["first_if_lower_name"]
-    equal = [n for n in str(w.get("first_if_lower_equal") or "").split("; ") if n and n != "nan"]
-    instead = (f"{fmt.name(w['first_if_lower_name'])} ({area_label(result, w['first_if_lower_area'])})"
-               + (f" of een plek die evenveel oplevert ({fmt.listing([fmt.name(n) for n in equal[:EQUAL_NAMED]])}"
-                  + (f" en {fmt.count(len(equal) - EQUAL_NAMED, 'andere', 'andere')}" if len(equal) > EQUAL_NAMED
-                     else "") + ")" if equal else "") if moved else "")
+
+    def names(field: str) -> list[str]:
+        return [n for n in str(w.get(field) or "").split("; ") if n and n != "nan"]
+
+    def moved(key: str) -> bool:
+        return isinstance(w.get(f"first_if_{key}_name"), str) and bool(w[f"first_if_{key}_name"])
+
+    def instead(key: str, long: bool = True) -> str:
+        equal = names(f"first_if_{key}_equal")
+        if not long:
+            return fmt.name(w[f"first_if_{key}_name"]) + (" of een even goede plek" if equal else "")
+        shown = fmt.listing([fmt.name(n) for n in equal[:EQUAL_NAMED]]
+                            + ([fmt.count(len(equal) - EQUAL_NAMED, "andere", "andere")] if len(equal) > EQUAL_NAMED
+                               else []))
+        return (f"{fmt.name(w[f'first_if_{key}_name'])} ({area_label(result, w[f'first_if_{key}_area'])})"
+                + (f" of een plek die evenveel oplevert ({shown})" if equal else ""))
+
+    def placed(area_names: list[str]) -> str:  # each with its place and margin: the printed table may not show it
+        frame = result.areas[result.areas["gemeente_code"] == code].set_index("name", drop=False)
+        return fmt.listing([f"{fmt.name(n)} (plaats {fmt.number(frame.at[n, 'need_rank'])}, marge "
+                            f"{fmt.number(frame.at[n, 'rank_p05'])}–{fmt.number(frame.at[n, 'rank_p95'])})"
+                            if n in frame.index and frame.index.is_unique else fmt.name(n) for n in area_names])
+
+    down, up = names("first_border"), names("first_border_up")
     if short:  # page 1, which must stay one A4
-        return (f"Met {names} ({'dat' if one else 'die'} deze locatie bereikt) een klasse lager (grensgeval) wordt het "
-                f"{fmt.name(w['first_if_lower_name'])}" + (" of een even goede plek." if equal else ".")
-                if moved else "")
-    lead = (f"Stap 1 rust op {names}, op de grens met een lagere behoefteklasse (zie Prioriteiten): "
-            f"{'telt het' if one else 'tellen ze'} een klasse lager, dan")
-    return (f"{lead} komt de eerste nieuwe locatie bij {instead}." if moved
-            else f"{lead} blijft de eerste nieuwe locatie dezelfde.")
+        if down and moved("lower"):
+            return (f"Met {fmt.listing([fmt.name(n) for n in down])} ({'dat' if len(down) == 1 else 'die'} deze "
+                    f"locatie bereikt) een klasse lager (grensgeval) wordt het {instead('lower', False)}.")
+        if up and moved("higher"):
+            return (f"Met {fmt.listing([fmt.name(n) for n in up])} een klasse hoger (grensgeval) wordt het "
+                    f"{instead('higher', False)}.")
+        return ""
+    parts = []
+    if down:
+        one = len(down) == 1
+        lead = (f"Stap 1 bereikt {placed(down)}, op de grens met een lagere behoefteklasse: "
+                f"{'telt het' if one else 'tellen ze'} een klasse lager, dan")
+        parts.append(f"{lead} komt de eerste nieuwe locatie bij {instead('lower')}." if moved("lower")
+                     else f"{lead} blijft de eerste nieuwe locatie dezelfde.")
+    if up and moved("higher"):
+        one = len(up) == 1
+        parts.append(f"{placed(up)} {'ligt' if one else 'liggen'} op de grens met een hogere behoefteklasse: "
+                     f"{'telt het' if one else 'tellen ze'} een klasse hoger, dan komt de eerste nieuwe locatie bij "
+                     f"{instead('higher')}.")
+    return " ".join(parts)
 
 
 def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None) -> list[Block]:
