@@ -418,7 +418,7 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
             f"{len(f['excluded'])}: {fmt.listing(f['excluded'])}")
     elif f["excluded_across"]:  # none of its own, a neighbour's that would reach its young people
         assert rows["Initiatieven zonder leeftijdsbereik (niet meegeteld)"].startswith(
-            f"geen in {f['name']}; over de grens {fmt.listing(f['excluded_across'])}")
+            f"geen actieve in {f['name']}; over de grens {fmt.listing(f['excluded_across'])}")
     else:
         assert "Initiatieven zonder leeftijdsbereik (niet meegeteld)" not in rows
 
@@ -750,6 +750,9 @@ def test_every_report_names_its_own_duo_schools_with_their_placement(result, duo
     assert section.count("(alleen de eerste leerjaren volgens DUO)") == len(set(first_year) - runs)
     reason = result.school_whatif.at[code, "reason"]
     assert len(steps) == result.parameters["k"] or isinstance(reason, str)
+    if reason == "all_chosen":  # Veendam's six vestigingen on one point: "geen andere kandidaat-school" read false
+        assert "elke kandidaat-school in de gemeente is al gekozen (vestigingen op één punt samen)" in \
+            re.sub(r"\s+", " ", section)
     # "no school adds anyone" is measured from where the schools are drawn: when that is only approximate (their
     # town's centre, where the existing sites stand too), the sentence says so (review of Westerwolde)
     rough = (placed["candidate"].astype(bool) & placed["placement"].isin(["town", "area"])).any()
@@ -1199,7 +1202,7 @@ def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_
         assert all(n not in own for n in across)
     assert changed >= 3
     assert result.figures.at["GM1952", "excluded_across_border"] == ["Jongerencentrum Break! (deBasis Veendam)"]
-    assert ("Initiatieven zonder leeftijdsbereik (niet meegeteld)  geen in Midden-Groningen; over de grens "
+    assert ("Initiatieven zonder leeftijdsbereik (niet meegeteld)  geen actieve in Midden-Groningen; over de grens "
             "Jongerencentrum Break! (deBasis Veendam); met die plekken meegeteld (voor de hele doelgroep) zou de "
             "dekking 1% zijn in plaats van 0%") in _text(reports.MunicipalityReport(result, "GM1952").key_figures())
     rows = _text(reports.MunicipalityReport(result, "Pekela").key_figures())

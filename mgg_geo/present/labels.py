@@ -182,7 +182,7 @@ ROW_REASONS: dict[str, str] = {
 #: Why the school-based where-next chose fewer schools than asked (besides :data:`WHATIF_REASONS`).
 SCHOOL_REASONS: dict[str, str] = {
     "no_candidates": "er is geen school in de gemeente zonder {programme} volgens het register",
-    "all_chosen": "er is geen andere kandidaat-school in de gemeente",
+    "all_chosen": "elke kandidaat-school in de gemeente is al gekozen (vestigingen op één punt samen)",
     "no_gain": "geen kandidaat-school brengt nog {target} binnen {reach} die er nu buiten wonen; wie nog buiten bereik "
                "woont, woont verder dan {reach} van elke kandidaat-school",
     # the same, measured from where approximately placed schools are drawn (their town's centre)

@@ -234,7 +234,7 @@ def uncounted_cell(figures: dict) -> str:
     (voor de hele doelgroep) zou de dekking 62% zijn in plaats van 0%"."""
     across = [fmt.name(n) for n in figures.get("excluded_across_border") or []]
     own = (f"{fmt.number(figures['excluded_unknown_age'])}: {fmt.listing(figures['excluded_names'])}"
-           if figures["excluded_unknown_age"] else f"geen in {figures['gemeente']}")
+           if figures["excluded_unknown_age"] else f"geen actieve in {figures['gemeente']}")
     parts = [own, *([f"over de grens {'ook ' if figures['excluded_unknown_age'] else ''}{fmt.listing(across)}"]
                     if across else []), *([text] if (text := uncounted_share_text(figures)) else [])]
     return "; ".join(parts)
