@@ -1420,3 +1420,20 @@ def test_an_area_named_only_by_its_number_says_where_it_is(result, shared_data):
     assert (result.areas.loc[~result.areas.index.isin(numbered.index), "places"] == "").all()
     page = _text(_summary(result, "GM1969"))
     assert "1. Wijk 13 (Ezinge, Feerwerd en Garnwerd): middelmatige behoefte" in page
+
+
+def test_the_interactive_map_shows_the_proposed_new_sites(result):
+    """Page 1 names the first new site and links to the interactive map, which showed only the existing places
+    (review of Midden-Groningen, Veendam and Oldambt): the proposal's steps are a layer of numbered discs, each at
+    its step's point, with its name, area and gain."""
+    from mgg_geo.present import webmap
+
+    page = webmap.render(reports.MunicipalityReport(result, "Oldambt").interactive_map())
+    rows = json.loads(re.search(r"mgg\.proposalData = (\{.*?\});", page).group(1))["rows"]
+    steps = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM1895"].to_crs("EPSG:4326")
+    assert [r[2] for r in rows] == steps["step"].astype(int).tolist()
+    for r, (_, step) in zip(rows, steps.iterrows(), strict=True):
+        assert r[3] == f"Voorstel, stap {int(step['step'])}: {step['name']}"
+        assert (r[0], r[1]) == pytest.approx((step.geometry.y, step.geometry.x), abs=1e-4)
+        assert r[5] == f"{fmt.number(step['new_population'])} jongeren erbij binnen 3 km"
+    assert "Voorstel: nieuwe locaties (stap)" in page and "voorgestelde nieuwe locatie (cijfer: de stap" in page

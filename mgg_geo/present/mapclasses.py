@@ -60,6 +60,8 @@ UNCOUNTED = "telt niet mee: geen leeftijdsbereik in het register"
 #: The same for a place whose source is dated (status gedateerd: whether it still exists is not known).
 UNCOUNTED_DATED = "telt niet mee: status gedateerd (of de plek nog bestaat, is niet nagegaan)"
 UNCOUNTED_COLOUR = "#e7298a"  # not grey: other programmes are drawn in OTHER_COLOUR
+#: The proposed new sites (the what-if's steps), on the static and the interactive maps.
+PROPOSAL_COLOUR = "#d7301f"
 #: Fixed coverage classes (see :data:`mgg_geo.rules.COVERAGE_BREAKS`): laag, midden, hoog.
 COVERAGE_CLASS_COLOURS = {1: "#deebf7", 2: "#6baed6", 3: "#08519c"}
 #: Distance to the nearest site: up to each radius of the site counts (:data:`mgg_geo.rules.RADII_M`) and beyond.

@@ -59,6 +59,7 @@ from mgg_geo.present.mapclasses import (  # noqa: E402
     OTHER_COLOUR,
     OUTLINE_COLOUR,
     PROGRAMME_COLOURS,
+    PROPOSAL_COLOUR,
     SEQUENTIAL,
     Classes,
     attribution,
@@ -693,13 +694,13 @@ def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.Geo
     if existing is not None and len(existing):
         physical = existing[~is_area_wide(existing)]
         ax.scatter(physical.geometry.x, physical.geometry.y, s=14, c="#777777", zorder=5)._mgg_sites = True
-    ax.scatter(new_sites.geometry.x, new_sites.geometry.y, s=170, marker="*", c="#d7301f", edgecolors="black",
+    ax.scatter(new_sites.geometry.x, new_sites.geometry.y, s=170, marker="*", c=PROPOSAL_COLOUR, edgecolors="black",
                linewidths=0.6, zorder=8)._mgg_sites = True
     for _, site in new_sites.iterrows():
         ax.annotate(str(int(site["step"])), (site.geometry.x, site.geometry.y), xytext=(7, 5),
                     textcoords="offset points", fontsize=9, fontweight="bold", zorder=9)
     handles = _legend_handles(classes, shown) + _draw_partial(ax, shown, shown.get("partial_data"))
-    handles += [Line2D([], [], marker="*", linestyle="", markersize=12, markerfacecolor="#d7301f",
+    handles += [Line2D([], [], marker="*", linestyle="", markersize=12, markerfacecolor=PROPOSAL_COLOUR,
                        markeredgecolor="black", label="nieuwe locatie (stap)"),
                 Line2D([], [], marker="o", linestyle="", markerfacecolor="#777777", markeredgecolor="#777777",
                        label="bestaande locatie")]

@@ -75,7 +75,7 @@ PARTIAL_EDGE = "#111111"
 CLUSTER_ZOOM = 15
 MAX_ZOOM = 17
 #: The clustered marker layers, by the page's function that builds each: how close (pixels) markers cluster.
-CLUSTER_RADII = {"sites": 25, "schools": 20}
+CLUSTER_RADII = {"sites": 25, "schools": 20, "proposals": 1}
 #: The hatching of areas without a class (an SVG pattern the page defines once), and its legend swatch.
 HATCH_ID = "mgg-arcering"
 HATCH_SVG = (f'<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs><pattern id="{HATCH_ID}" '
@@ -285,6 +285,19 @@ var mgg = {
     });
     return group;
   },
+  proposals: function (group) {
+    // the proposal's new sites: a numbered red disc per step, as the stars of the static map
+    mgg.clusters(group);
+    mgg.proposalData.rows.forEach(function (r) {
+      var symbol = document.createElement("div");
+      symbol.className = "mgg-voorstel";
+      symbol.textContent = String(r[2]);
+      var marker = L.marker([r[0], r[1]], {icon: L.divIcon({html: symbol, className: "", iconSize: [20, 20]}),
+                                           zIndexOffset: 1000});
+      group.addLayer(mgg.describe(marker, r[3], r.slice(4)));
+    });
+    return group;
+  },
   schoolIcon: function (kind, text) {
     var symbol = document.createElement("div");
     symbol.className = "mgg-school mgg-school-" + kind;
@@ -320,7 +333,10 @@ SCHOOL_STYLE = (".mgg-school{min-width:14px;height:14px;padding:0 1px;border:2px
                 "color:#08519c;font:bold 10px/14px sans-serif;text-align:center;box-sizing:content-box;"
                 "white-space:nowrap}.mgg-school-1{background:#08519c;color:#ffffff}"
                 ".mgg-school-2{background:#1b9e77;border-color:#1b9e77;color:#ffffff}"
-                ".mgg-school-3{border-color:#1b9e77;color:#1b9e77}")
+                ".mgg-school-3{border-color:#1b9e77;color:#1b9e77}"
+                f".mgg-voorstel{{width:16px;height:16px;border-radius:50%;border:2px solid #000000;"
+                f"background:{mapclasses.PROPOSAL_COLOUR};color:#ffffff;font:bold 11px/16px sans-serif;"
+                "text-align:center}")
 #: What a school on the map is: a candidate, a proposed school (with its step), or one that runs the programme.
 SCHOOL_KINDS = ("kandidaat-school", "voorgestelde school", "heeft {programme} al")
 #: A square of several schools of which some, not all, run the programme (class ``mgg-school-3``).
@@ -578,7 +594,25 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
                        partial=areas["partial_data"] if "partial_data" in areas else None,
                        partial_note=labels.PARTIAL_RULE.format(share=fmt.percent(
                            result.parameters.get("max_missing_share", rules.MAX_MISSING_SHARE))),
-                       sources=figures_sources(result))
+                       sources=figures_sources(result), proposals=proposal_rows(result, code))
+
+
+def proposal_rows(result, code: str) -> list[list]:
+    """The proposal's new sites of municipality ``code`` for the interactive map: ``[lat, lon, step, title, area,
+    gain]`` ("Voorstel, stap 1: Beukemabuurt", "in Hoogezand-Noord", "7.968 jongeren erbij binnen 3 km")."""
+    steps = result.whatif_sites[result.whatif_sites["gemeente_code"] == code] if len(result.whatif_sites) else []
+    if not len(steps):
+        return []
+    from mgg_geo.data import catalogue
+
+    group = catalogue.target_group(result.parameters["target_group"]).key
+    reach = fmt.radius(result.parameters.get("reach_m", rules.REACH_M))
+    shown = steps.to_crs(settings.CRS_WEB)
+    return [[round(g.y, DECIMALS), round(g.x, DECIMALS), int(r["step"]),
+             f"Voorstel, stap {fmt.number(r['step'])}: {fmt.name(r['name'])}",
+             f"in {fmt.name(result.areas.at[r['area'], 'name']) if r['area'] in result.areas.index else fmt.MISSING}",
+             f"{fmt.number(r['new_population'])} {group} erbij binnen {reach}"]
+            for g, (_, r) in zip(shown.geometry, shown.iterrows(), strict=True)]
 
 
 def figures_sources(result) -> str:
@@ -597,7 +631,8 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
                 sites=None, schools=None, programme: str = "STORM", year: int | str | dict = "",
                 title: str = "Mentaal Gezond Groningen", heading: str = "", report_href: str | None = None,
                 outlines: gpd.GeoDataFrame | None = None, code: str | None = None, partial: pd.Series | None = None,
-                partial_note: str = "te veel behoeftecijfers ontbreken", sources: str = ""):
+                partial_note: str = "te veel behoeftecijfers ontbreken", sources: str = "",
+                proposals: list[list] | None = None):
     """An interactive map with switchable layers, Dutch tooltips, clustered initiatives and map context.
 
     Parameters
@@ -626,6 +661,9 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
         (relative; none without it).
     sources
         Where the figures come from, under the map's attribution (text; escaped).
+    proposals
+        The proposed new sites, ``[lat, lon, step, title, line, ...]`` (:func:`proposal_rows`): a layer of
+        numbered discs with a popup (text only).
     """
     folium, Raw, Areas, Context, Markers, Scale, LegendSwitch, Names, Frame = _classes()
     if isinstance(layers, str):
@@ -682,6 +720,13 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
                                    "placements": placements,
                                    "approximate": [list(labels.PLACEMENTS).index(p) for p in APPROXIMATE]}
             Markers("sites", name="Preventie-initiatieven (locaties)").add_to(fmap)
+    proposal_legend = ""
+    if proposals:
+        data["proposalData"] = {"rows": proposals}
+        Markers("proposals", name="Voorstel: nieuwe locaties (stap)").add_to(fmap)
+        proposal_legend = ('<div style="margin-top:4px"><span class="mgg-voorstel" style="display:inline-block;'
+                           'vertical-align:middle;margin-right:4px">1</span>voorgestelde nieuwe locatie (cijfer: de '
+                           'stap in &quot;Voorstel&quot;)</div>')
     school_legend = ""
     rows = school_rows(schools)
     if rows:
@@ -721,7 +766,7 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
         "<script>" + "".join(f"mgg.{k} = {safe_json(v)};" for k, v in data.items()) + "</script>" + HATCH_SVG
         + f'<div class="mgg-kop"><h1>{html.escape(heading or title)}</h1>{back}</div>'
         '<details class="mgg-legenda" open><summary>Legenda</summary>'
-        f'{legends}{sites_legend}{school_legend}<div style="margin-top:4px;color:#555">'
+        f'{legends}{sites_legend}{proposal_legend}{school_legend}<div style="margin-top:4px;color:#555">'
         f'{html.escape(mapclasses.attribution(year, background=True))}'
         + (f"<br>{html.escape(sources)}" if sources else "") + "</div></details>"))
     Scale().add_to(fmap)
