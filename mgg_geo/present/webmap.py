@@ -599,7 +599,7 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
 
 def proposal_rows(result, code: str) -> list[list]:
     """The proposal's new sites of municipality ``code`` for the interactive map: ``[lat, lon, step, title, area,
-    gain]`` ("Voorstel, stap 1: Beukemabuurt", "in Hoogezand-Noord", "7.968 jongeren erbij binnen 3 km")."""
+    gain]`` ("Voorstel, stap 1: Beukemabuurt", "in Hoogezand-Noord", "7.968 jongeren erbij binnen <bereik>")."""
     steps = result.whatif_sites[result.whatif_sites["gemeente_code"] == code] if len(result.whatif_sites) else []
     if not len(steps):
         return []
