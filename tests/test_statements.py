@@ -1308,12 +1308,13 @@ def test_a_dated_row_without_an_age_range_says_both(result):
     """Het Hogeland's De Dump and The Scrum are gedateerd and have no age range: counting status gedateerd alone
     would not count them (review of Het Hogeland); the register table and the province caveat say both."""
     rows = {r["name"]: r for r in result.figures.at["GM1966", "register_rows"]}
-    assert rows["Jeugdsoos De Dump (Ulrum)"]["reason"] == "gedateerd" and rows["Jeugdsoos De Dump (Ulrum)"]["no_age"]
-    assert not any(r["no_age"] for r in rows.values() if r["reason"] in ("counted", "unknown_age"))
+    dump = rows["Jeugdsoos De Dump (Ulrum)"]
+    assert dump["reason"] == "gedateerd" and dump["also_no_age"]
+    assert not any(r["also_no_age"] for r in rows.values() if r["reason"] in ("counted", "unknown_age"))
     table = _text(reports.MunicipalityReport(result, "Het Hogeland").register())
     assert "Jeugdsoos De Dump (Ulrum)" in table
     assert table.count("telt niet mee: status gedateerd; ook geen leeftijdsbereik") == sum(
-        r["no_age"] for r in rows.values())
+        r["also_no_age"] for r in rows.values())
     assert "Jeugdsoos The Scrum (Kloosterburen) (ook zonder leeftijdsbereik)" in " ".join(
         sections.ranking_caveats(result))
 

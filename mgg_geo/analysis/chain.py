@@ -759,7 +759,8 @@ def register_holdings(result: Analysis, code: str) -> dict:
     name for a status not counted, ``ended``, ``unknown_age``, ``other_age``: the first that applies, in the order
     of :data:`NOT_COUNTED`); ``register_by_programme``: rows per programme and status, with how many count;
     ``register_rows``: every row with its name, programme, status, source date, ``reason`` (``counted`` or a
-    reason) and ``no_age`` (it has no age range either: counting its status alone would not count it);
+    reason) and ``also_no_age`` (not counted for another reason and without an age range too: that reason
+    alone lifted would still not count it; a row left out only for its age range has ``reason`` ``unknown_age``);
     ``register_few``: fewer than :data:`FEW_PLACES` count.
     """
     reg = result.register.initiatives
@@ -787,9 +788,9 @@ def register_holdings(result: Analysis, code: str) -> dict:
         rows.append({"name": str(r["name"]), "programme": str(r["programme"]), "status": status,
                      "source_date": str(source_date) if isinstance(source_date, str) and source_date else None,
                      "area_wide": bool(r.get("area_wide", False)), "reason": reason,
-                     "no_age": bool(unknown) and reason not in ("counted", "unknown_age")})
+                     "also_no_age": bool(unknown) and reason not in ("counted", "unknown_age")})
     frame = pd.DataFrame(rows, columns=["name", "programme", "status", "source_date", "area_wide", "reason",
-                                        "no_age"])
+                                        "also_no_age"])
     reasons = frame.loc[frame["reason"] != "counted", "reason"].value_counts()
     by_programme = [{"programme": str(p), "status": str(st), "n": int(len(g)), "counted": int((g["reason"] ==
                                                                                             "counted").sum())}

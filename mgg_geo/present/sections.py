@@ -256,7 +256,7 @@ def ranking_caveats(result: Analysis) -> list[str]:
                                + (f", {text}" if (text := uncounted_share_text(f)) else "") for f in left)
                    + ". Met een leeftijdsbereik kunnen de dekking en de volgorde anders uitvallen; vul dit aan in het "
                      "register.")
-    dated = [(f["gemeente"], [r["name"] + (" (ook zonder leeftijdsbereik)" if r.get("no_age") else "")
+    dated = [(f["gemeente"], [r["name"] + (" (ook zonder leeftijdsbereik)" if r.get("also_no_age") else "")
                               for r in f["register_rows"] if r["reason"] == "gedateerd"])
              for _, f in figures.iterrows()]
     dated = [(name, rows) for name, rows in dated if rows]
@@ -792,7 +792,7 @@ def register_blocks(result: Analysis, code: str) -> list[Block]:
     places = [[fmt.name(r["name"]), fmt.name(r["programme"]), labels.STATUSES.get(r["status"], r["status"]),
                fmt.partial_date(r.get("source_date"), "onbekend"), labels.ROW_REASONS.get(r["reason"], r["reason"])
                + (" (gemeentebreed aanbod)" if r.get("area_wide") and r["reason"] == "counted" else "")
-               + ("; ook geen leeftijdsbereik" if r.get("no_age") else "")]
+               + ("; ook geen leeftijdsbereik" if r.get("also_no_age") else "")]
               for r in f["register_rows"]]
     header = ["Plek", "Programma", "Status", "Datum van de bron", "Voor de dekking"]
     blocks.append(Block("table", table=Table(header, places, f"Alle plekken in het register voor {f['gemeente']}")))
