@@ -498,13 +498,13 @@ def first_if_lower(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: st
     * lower: the areas its first step reaches whose class margin reaches a lower class (``need_class_low``);
       with those one class lower, where the first site would go (Westerwolde's Barnflair rests on Ter Apel at the
       border of high need and would move to Vriescheloo-Zuid);
-    * higher: the areas of the municipality whose margin reaches a higher class (``need_class_high``); with those
-      one class higher, where the first site would go, and which of them it reaches (Oldambt's Finsterwolde-Centrum
-      would move to Midwolda).
+    * higher: the areas of the municipality whose margin reaches a higher class (``need_class_high``), one at a
+      time from the best rank: the first that, one class higher, moves the first site to a place reaching it, and
+      where (Oldambt's Finsterwolde-Centrum would move to Scheemdermeer with Scheemda-Heiligerlee high).
 
     Returns ``first_border`` (the lower ones' names, "; "-joined; '' for none), ``first_if_lower_name``,
     ``first_if_lower_area`` (None when the first site stays) and ``first_if_lower_equal`` (the places as good
-    there, "; "-joined); ``first_border_up`` (the higher ones the other first site reaches; '' when it stays),
+    there, "; "-joined); ``first_border_up`` (that higher one; '' when none moves it),
     ``first_if_higher_name``, ``first_if_higher_area``, ``first_if_higher_equal``.
     """
     out = {"first_border": "", "first_if_lower_name": None, "first_if_lower_area": None, "first_if_lower_equal": "",
@@ -537,12 +537,17 @@ def first_if_lower(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: st
         if (alternative := moved(down, "need_class_low")) is not None:
             record(alternative, "lower")
     high = pd.to_numeric(province.get("need_class_high", now), errors="coerce")
-    up = list(province.index[scope & (high > now).to_numpy()])
-    if up and (alternative := moved(up, "need_class_high")) is not None:
-        pulled = [a for a in alternative.gains.loc[alternative.gains["step"] == 1, "area"] if a in up]
-        if pulled:  # the other site reaches some of them: it is their class that moves it
-            out["first_border_up"] = "; ".join(str(n) for n in province.loc[pulled, "name"])
+    up = province.index[scope & (high > now).to_numpy()]
+    # one at a time, the nearest to the higher class first (its best rank): raising them all at once named an
+    # alternative that needs every one to cross (Oldambt; attack on this stop's change)
+    ranks = pd.to_numeric(province.loc[up, "need_rank"], errors="coerce") if "need_rank" in province \
+        else pd.Series(0.0, index=up)
+    for area in ranks.sort_values(kind="stable").index:
+        alternative = moved([area], "need_class_high")
+        if alternative is not None and area in set(alternative.gains.loc[alternative.gains["step"] == 1, "area"]):
+            out["first_border_up"] = str(province.at[area, "name"])
             record(alternative, "higher")
+            break
     return out
 
 

@@ -44,7 +44,11 @@ def export_table(result: Analysis) -> gpd.GeoDataFrame:
         figures_estimated=estimated_flags(result),
         gap_label=labels.gap_labels(result.areas),
         below_min_population=~(pd.to_numeric(result.areas["population"], errors="coerce") >= minimum))
-    extra = [c for c in frame.columns if "__" in c and not c.endswith("__suppressed")]
+    if "ranked" in frame:  # the flag is a ranked area's: empty for an unranked one (was False for areas without
+        frame["partial_data"] = frame["partial_data"].astype(object).where(frame["ranked"].astype(bool), None)
+    # per-programme columns, without those of a programme that has no place (KoPPeLing: area-wide only, all empty)
+    extra = [c for c in frame.columns if "__" in c and not c.endswith("__suppressed")
+             and frame[f"reach__{c.split('__', 1)[1]}"].notna().any()]
     cols = [c for c in EXPORT_COLUMNS if c in frame] + extra
     out = frame[cols + ["geometry"]].reset_index()
     return gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs)
@@ -207,7 +211,8 @@ def workbook_columns(result: Analysis) -> list[Column]:
         Column("figures_estimated", labels.ESTIMATED.capitalize(), f"ja: {labels.ESTIMATED_RULE}, zoals de "
                f"rapporten het gebied markeren met '{labels.ESTIMATED}' (zie Datakwaliteit)", "yesno"),
     ]
-    for programme in sorted({c.split("__", 1)[1] for c in result.areas.columns if c.startswith("reach__")}):
+    for programme in sorted({c.split("__", 1)[1] for c in result.areas.columns if c.startswith("reach__")
+                             and result.areas[c].notna().any()}):  # a programme without a place has no coverage
         columns += [Column(f"reach__{programme}", f"Dekking {programme}: % binnen {reach}",
                            f"deel van de doelgroep binnen {reach} van een locatie van {programme}", "share"),
                     Column(f"nearest_km__{programme}", f"Afstand tot {programme} (km)",
@@ -254,8 +259,6 @@ def workbook_frame(result: Analysis) -> tuple[pd.DataFrame, list[Column]]:
         lambda v: ", ".join(v) if isinstance(v, (list, tuple)) else v)
     table["unranked_reason"] = areas["unranked"].map(lambda r: labels.unranked(r, minimum) or None) \
         if "unranked" in areas else None
-    if "ranked" in areas:  # the flag is a ranked area's (an unranked one without figures was "nee": review)
-        table["partial_data"] = table["partial_data"].astype(object).where(areas["ranked"].astype(bool), None)
     columns = [c for c in workbook_columns(result) if c.key in table]
     table = table.sort_values(["gemeente_name", "priority", "name"], na_position="last", kind="stable")
     return table, columns

@@ -802,11 +802,16 @@ def register_blocks(result: Analysis, code: str) -> list[Block]:
 # --------------------------------------------------------------------------- which school next
 
 
+#: Beside a school that may not teach all of the programme's years (``unsure``), wherever it is named in a table.
+UNSURE_NOTE = "(alleen de eerste leerjaren volgens DUO)"
+
+
 def _school_cell(schools: pd.DataFrame) -> tuple[str, str]:
     """The schools at one point: their names with vestigingscode, and their addresses (each once); more than four:
     the first three in both cells, the others counted alike (the list of all vestigingen names them)."""
     shown, rest = (schools.iloc[:3], len(schools) - 3) if len(schools) > 4 else (schools, 0)
-    named = [f"{fmt.name(r['name'])} ({r['school_code']})" for _, r in shown.iterrows()]
+    named = [f"{fmt.name(r['name'])} ({r['school_code']})" + (f" {UNSURE_NOTE}" if bool(r.get("unsure")) else "")
+             for _, r in shown.iterrows()]
     addresses = list(dict.fromkeys(str(a) for a in shown["address"]))
     if rest:
         named.append(f"en {fmt.number(rest)} andere vestigingen op dit punt")
@@ -910,7 +915,8 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
             blocks.append(_p("Vestigingen op hetzelfde punt bereiken dezelfde jongeren: de berekening kan ze niet "
                              "van elkaar onderscheiden, dus de tabel noemt ze samen.", "mgg-uitleg"))
     if isinstance(w["reason"], str) and w["reason"]:
-        reason = "no_gain_approximate" if w["reason"] == "no_gain" and int(w["approximate"]) else w["reason"]
+        reason = "no_gain_approximate" if w["reason"] == "no_gain" and int(w["approximate"]) else \
+            "all_chosen_one" if w["reason"] == "all_chosen" and int(w["candidates"]) == 1 else w["reason"]
         text = labels.SCHOOL_REASONS.get(reason) or labels.WHATIF_REASONS[reason]
         why = text.format(target=group.key, reach=reach, programme=programme)
         lead = "Er is geen school voorgesteld" if not len(steps) else "Meer scholen voegen niets toe"
@@ -934,7 +940,7 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
     for _, r in schools.sort_values(["step", "town", "name", "school_code"], na_position="last").iterrows():
         role = (f"heeft {programme} ({fmt.name(r['runs_as'])})" if bool(r["runs"]) else
                 f"voorgesteld, stap {fmt.number(r['step'])}" if r["step"] == r["step"] else "kandidaat") \
-            + (" (alleen de eerste leerjaren volgens DUO)" if bool(r.get("unsure")) else "")
+            + (f" {UNSURE_NOTE}" if bool(r.get("unsure")) else "")
         listed.append([f"{fmt.name(r['name'])} ({r['school_code']})", fmt.name(r["address"]), placement_text(r),
                        school_area(result, r["in_area"], r["placement"]) if r["in_area"] in result.areas.index
                        else fmt.MISSING, role])
@@ -1164,8 +1170,8 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
     (:func:`mgg_geo.analysis.chain.first_if_lower`), each area with its place and margin: "Stap 1 bereikt Wijk 07
     Ter Apel (plaats 40, marge 32–52), op de grens met een lagere behoefteklasse: telt het een klasse lager, dan komt
     de eerste nieuwe locatie bij Vriescheloo-Zuid (...)." (or "blijft ... dezelfde"), and the same for areas at the
-    border of a higher class that would move it; ``short``: page 1's one sentence, only when it moves ("Met Wijk 07
-    Ter Apel (dat deze locatie bereikt) een klasse lager (grensgeval) wordt het Vriescheloo-Zuid."); '' otherwise."""
+    border of a higher class that would move it; ``short``: page 1's one short sentence, only when it moves ("Die
+    keuze hangt af van een behoefteklasse op de grens (zie Voorstel)."); '' otherwise."""
     w = result.whatif.loc[code]
 
     def names(field: str) -> list[str]:
@@ -1174,10 +1180,8 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
     def moved(key: str) -> bool:
         return isinstance(w.get(f"first_if_{key}_name"), str) and bool(w[f"first_if_{key}_name"])
 
-    def instead(key: str, long: bool = True) -> str:
+    def instead(key: str) -> str:
         equal = names(f"first_if_{key}_equal")
-        if not long:
-            return fmt.name(w[f"first_if_{key}_name"]) + (" of een even goede plek" if equal else "")
         shown = fmt.listing([fmt.name(n) for n in equal[:EQUAL_NAMED]]
                             + ([fmt.count(len(equal) - EQUAL_NAMED, "andere", "andere")] if len(equal) > EQUAL_NAMED
                                else []))
@@ -1191,14 +1195,9 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
                             if n in frame.index and frame.index.is_unique else fmt.name(n) for n in area_names])
 
     down, up = names("first_border"), names("first_border_up")
-    if short:  # page 1, which must stay one A4
-        if down and moved("lower"):
-            return (f"Met {fmt.listing([fmt.name(n) for n in down])} ({'dat' if len(down) == 1 else 'die'} deze "
-                    f"locatie bereikt) een klasse lager (grensgeval) wordt het {instead('lower', False)}.")
-        if up and moved("higher"):
-            return (f"Met {fmt.listing([fmt.name(n) for n in up])} een klasse hoger (grensgeval) wordt het "
-                    f"{instead('higher', False)}.")
-        return ""
+    if short:  # page 1, which must stay one A4: one short sentence, the places are in the proposal
+        return ("Die keuze hangt af van een behoefteklasse op de grens (zie Voorstel)."
+                if (down and moved("lower")) or (up and moved("higher")) else "")
     parts = []
     if down:
         one = len(down) == 1
