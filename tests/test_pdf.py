@@ -222,3 +222,34 @@ def test_the_map_page_has_a_title_names_a_legend_that_hides_no_area_and_a_link_b
         assert page.url.endswith(f"/{HOGELAND}.html") and page.title().startswith("Preventie in Het Hogeland")
         assert errors == []
     assert outside == []
+
+
+@pytest.mark.slow  # Chromium
+def test_page_one_is_set_a_little_smaller_when_it_would_run_onto_page_2(tmp_path):
+    """A register with a few more rows than the shared data pushed Oldambt's last page-1 line onto page 2 (attack on
+    stop 34's change): the printer lays page 1 out at the printed width and sets its text a quarter point smaller
+    at a time (9 pt, at least 8 pt) until it ends within the page. Synthetic pages: one that fits stays at 9 pt;
+    one a few lines too long is fitted, and page 2 starts with what follows page 1; one far too long stops at 8 pt."""
+    _chromium_or_skip()
+    from mgg_geo.present import pages
+
+    def page(lines: int) -> Path:
+        body = "".join(f"<p>Regel {i} van de samenvatting, met genoeg woorden om een hele regel te vullen in de "
+                       "kolom van het rapport.</p>" for i in range(lines))
+        path = tmp_path / f"p{lines}.html"
+        path.write_text(f"<!DOCTYPE html><html lang='nl'><head><meta charset='utf-8'><style>{pages.stylesheet()}"
+                        f"</style></head><body><h1>Titel</h1><div class='mgg-pagina1'>{body}</div>"
+                        "<h2>Over dit rapport</h2><p>De rest.</p></body></html>", encoding="utf-8")
+        return path
+
+    with pdf.Printer() as printer:
+        sizes = {}
+        for lines in range(10, 80, 2):  # find the longest page 1 that fits at 9 pt
+            done = printer.print(page(lines))
+            sizes[lines] = done.page_one_pt
+            if done.page_one_pt < pdf.PAGE_ONE_PT:
+                break
+        assert sizes[min(sizes)] == pdf.PAGE_ONE_PT and done.page_one_pt < pdf.PAGE_ONE_PT
+        second = pdfcheck.pages(done.pdf)[1]
+        assert second.lines[0] == "Over dit rapport", second.lines[:2]
+        assert printer.print(page(200)).page_one_pt == pdf.PAGE_ONE_MIN_PT  # far too long: the floor, no less
