@@ -183,12 +183,13 @@ ROW_REASONS: dict[str, str] = {
 SCHOOL_REASONS: dict[str, str] = {
     "no_candidates": "er is geen school in de gemeente zonder {programme} volgens het register",
     "all_chosen": "elke kandidaat-school in de gemeente is al gekozen (vestigingen op één punt samen)",
-    "all_chosen_one": "de enige kandidaat-school in de gemeente is gekozen",
     "no_gain": "geen kandidaat-school brengt nog {target} binnen {reach} die er nu buiten wonen; wie nog buiten bereik "
                "woont, woont verder dan {reach} van elke kandidaat-school",
     # the same, measured from where approximately placed schools are drawn (their town's centre)
     "no_gain_approximate": "geen kandidaat-school brengt, op haar plek bij benadering (zie Plaatsing), nog {target} "
                            "binnen {reach} die er nu buiten wonen; op hun adres kan dat anders uitvallen",
+    # every candidate chosen, where there was one
+    "all_chosen_one": "de enige kandidaat-school in de gemeente is gekozen",
 }
 #: Why an area is not ranked (see :func:`mgg_geo.analysis.gap.ranked`).
 UNRANKED: dict[str, str] = {"small": "minder dan {min_population} inwoners", "insufficient": "onvoldoende gegevens"}
