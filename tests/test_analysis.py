@@ -776,7 +776,7 @@ def test_a_first_site_resting_on_a_border_class_says_where_it_would_go_one_class
     outcome = whatif.what_if(areas, grid.sites([]), scope=scope, points=points, k=1, reach_m=1000.0)
     assert outcome.sites.iloc[0]["area"] == "WK000015" and outcome.sites.iloc[0]["value"] == pytest.approx(160)
     areas["gemeente_code"] = "GM0000"
-    said = chain.first_if_lower(areas, grid.sites([]), "GM0000", outcome, points, cov.DEMAND)
+    said = chain.first_at_border(areas, grid.sites([]), "GM0000", outcome, points, cov.DEMAND)
     # every interior square brings as much: named as places as good
     interior = [f"WK0000{5 * i + j:02d}" for i in (1, 2, 3) for j in (1, 2, 3)]
     assert said == {"first_border": "WK000020", "first_if_lower_name": "WK000006", "first_if_lower_area": "WK000006",
@@ -788,8 +788,8 @@ def test_a_first_site_resting_on_a_border_class_says_where_it_would_go_one_class
     areas.loc["WK000020", "need_class_high"] = 3.0
     middle = whatif.what_if(areas, grid.sites([]), scope=scope, points=points, k=1, reach_m=1000.0)
     assert middle.sites.iloc[0]["area"] == "WK000006"
-    up = chain.first_if_lower(areas, grid.sites([]), "GM0000", middle, points, cov.DEMAND)
+    up = chain.first_at_border(areas, grid.sites([]), "GM0000", middle, points, cov.DEMAND)
     assert (up["first_border_up"], up["first_if_higher_area"]) == ("WK000020", "WK000015")
     areas["need_class_high"] = areas["need_class"]
     areas["need_class_low"] = areas["need_class"]  # a clear class: nothing rests on a border
-    assert chain.first_if_lower(areas, grid.sites([]), "GM0000", outcome, points, cov.DEMAND)["first_border"] == ""
+    assert chain.first_at_border(areas, grid.sites([]), "GM0000", outcome, points, cov.DEMAND)["first_border"] == ""

@@ -61,7 +61,7 @@ class Analysis:
         and the reason when fewer sites were placed
         (:func:`mgg_geo.analysis.whatif.what_if`, need-weighted), and
         whether the first site rests on classes at their border
-        (:func:`first_if_lower`).
+        (:func:`first_at_border`).
     whatif_people, whatif_people_gains
         The same for the plain objective (target population reached,
         whatever the need), for comparison.
@@ -269,7 +269,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
                               **{f"before_{k}": v for k, v in o.before.items()},
                               **{f"after_{k}": v for k, v in o.after.items()},
                               **{f"people_after_{k}": v for k, v in people[c].after.items()},
-                              **first_if_lower(province, sites, c, o, points, group.demand)}
+                              **first_at_border(province, sites, c, o, points, group.demand)}
                              for c, o in outcomes.items()]).set_index("gemeente_code"),
         youth=_youth_rows(youth, munis),
         schools=choice.schools, school_sites=choice.sites, school_gains=choice.gains, school_whatif=choice.summary,
@@ -490,7 +490,7 @@ def numbered_places(areas: pd.DataFrame, points: coverage.Points) -> pd.Series:
     return out
 
 
-def first_if_lower(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: str, outcome: whatif.WhatIf,
+def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: str, outcome: whatif.WhatIf,
                    points: coverage.Points, demand) -> dict:
     """Whether municipality ``code``'s first proposed site rests on need classes at their border, both ways
     (:func:`gap.class_span`):

@@ -1167,7 +1167,7 @@ def no_high_need_text(result: Analysis, code: str, step: pd.Series, high_total: 
 
 def border_text(result: Analysis, code: str, short: bool = False) -> str:
     """Whether the first proposed site rests on need classes at their border
-    (:func:`mgg_geo.analysis.chain.first_if_lower`), each area with its place and margin: "Stap 1 bereikt Wijk 07
+    (:func:`mgg_geo.analysis.chain.first_at_border`), each area with its place and margin: "Stap 1 bereikt Wijk 07
     Ter Apel (plaats 40, marge 32–52), op de grens met een lagere behoefteklasse: telt het een klasse lager, dan komt
     de eerste nieuwe locatie bij Vriescheloo-Zuid (...)." (or "blijft ... dezelfde"), and the same for areas at the
     border of a higher class that would move it; ``short``: page 1's one short sentence, only when it moves ("Die
