@@ -491,7 +491,7 @@ def numbered_places(areas: pd.DataFrame, points: coverage.Points) -> pd.Series:
 
 
 def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: str, outcome: whatif.WhatIf,
-                   points: coverage.Points, demand) -> dict:
+                    points: coverage.Points, demand) -> dict:
     """Whether municipality ``code``'s first proposed site rests on need classes at their border, both ways
     (:func:`gap.class_span`):
 
