@@ -194,12 +194,17 @@ def test_places_that_do_not_count_for_their_status_near_a_proposal_are_named():
     from mgg_geo.present import sections
 
     register = gpd.GeoDataFrame(
-        {"name": ["Dicht", "Oud", "Later", "Open", "Overal"],
-         "status": ["gesloten", "gedateerd", "gepland", "actief", "gedateerd"],
-         "area_wide": [False, False, False, False, True]},
-        geometry=[grid.centre(0, 2), grid.centre(3, 0), grid.centre(0, 4), grid.centre(0, 1), grid.centre(0, 0)],
+        {"name": ["Dicht", "Oud", "Later", "Open", "Overal", "Ouderen", "Voorbij"],
+         "status": ["gesloten", "gedateerd", "gepland", "actief", "gedateerd", "gesloten", "gesloten"],
+         "area_wide": [False, False, False, False, True, False, False],
+         "age_min": [None, 12, None, None, None, 65, None], "age_max": [None, 18, None, None, None, 99, None],
+         "end_date": [None, None, None, None, None, None, "2020-01-01"]},
+        geometry=[grid.centre(0, 2), grid.centre(3, 0), grid.centre(0, 4), grid.centre(0, 1), grid.centre(0, 0),
+                  grid.centre(0, 1), grid.centre(0, 1)],
         crs="EPSG:28992")
-    result = SimpleNamespace(register=SimpleNamespace(initiatives=register), parameters={"reach_m": 3000.0})
+    # "Ouderen" (65+) would not count for young people whatever its status, "Voorbij" has ended: neither is named
+    result = SimpleNamespace(register=SimpleNamespace(initiatives=register, reference_date="2026-01-01"),
+                             parameters={"reach_m": 3000.0, "target_group": "jongeren"})
     proposal = gpd.GeoSeries([grid.centre(0, 0)], crs="EPSG:28992")
     near = chain.status_near(result, proposal)
     assert near == [[("Dicht", "gesloten"), ("Oud", "gedateerd")]]

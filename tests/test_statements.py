@@ -1417,7 +1417,13 @@ def test_an_area_named_only_by_its_number_says_where_it_is(result, shared_data):
     assert len(numbered) == 7
     for code, area in numbered.iterrows():
         own = buurten[buurten["code"].str.startswith("BU" + code[2:]) & ~buurten["name"].str.startswith("Verspreide")]
-        assert area["places"] == "; ".join(own.sort_values("code")["name"].head(3)), code
+        assert area["places"] == "; ".join(own.sort_values("code")["name"]), code
+    # the reports name three, "e.a." where there are more (a list with "en" reads as complete)
+    from types import SimpleNamespace
+
+    many = SimpleNamespace(areas=pd.DataFrame({"name": ["Wijk 99"], "places": ["A; B; C; D"], "partial_data": [False]},
+                                              index=["WK999999"]))
+    assert sections.area_label(many, "WK999999", places=True) == "Wijk 99 (A, B, C e.a.)"
     assert (result.areas.loc[~result.areas.index.isin(numbered.index), "places"] == "").all()
     page = _text(_summary(result, "GM1969"))
     assert "1. Wijk 13 (Ezinge, Feerwerd en Garnwerd): middelmatige behoefte" in page

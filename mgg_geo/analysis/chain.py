@@ -471,14 +471,15 @@ def adds_reach(excluded: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: cove
     return out
 
 
-#: An area named only by its number names at most this many places of its buurten (:func:`numbered_places`).
+#: An area named only by its number is named with at most this many places of its buurten (:func:`numbered_places`).
 PLACES_NAMED = 3
 
 
 def numbered_places(areas: pd.DataFrame, points: coverage.Points) -> pd.Series:
     """Per area named only by a number ("Wijk 13", as CBS names Westerkwartier's and Pekela's wijken), the places of
-    its buurten, "; "-joined ("Ezinge; Feerwerd; Garnwerd": at most :data:`PLACES_NAMED`, in CBS's order of the
-    buurt codes, the scattered houses left out), so that a reader can find it; '' for every other area."""
+    its buurten, "; "-joined ("Ezinge; Feerwerd; Garnwerd": in CBS's order of the buurt codes, the scattered
+    houses left out; the reports name :data:`PLACES_NAMED`), so that a reader can find it; '' for every other
+    area."""
     out = pd.Series("", index=areas.index, dtype=object)
     numbered = areas.index[areas["name"].astype(str).str.fullmatch(r"Wijk \d+")]
     if not len(numbered) or points.weighting == "area":
@@ -486,7 +487,7 @@ def numbered_places(areas: pd.DataFrame, points: coverage.Points) -> pd.Series:
     buurten = pd.DataFrame({"area": points.area, "code": points.code, "name": points.name}).drop_duplicates("code")
     buurten = buurten[buurten["area"].isin(numbered) & ~buurten["name"].astype(str).str.startswith("Verspreide huizen")]
     for area, rows in buurten.sort_values("code").groupby("area"):
-        out[area] = "; ".join(list(dict.fromkeys(str(n) for n in rows["name"]))[:PLACES_NAMED])
+        out[area] = "; ".join(dict.fromkeys(str(n) for n in rows["name"]))  # all; the reports name PLACES_NAMED
     return out
 
 
@@ -496,11 +497,12 @@ def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
     (:func:`gap.class_span`):
 
     * lower: the areas its first step reaches whose class margin reaches a lower class (``need_class_low``);
-      with those one class lower, where the first site would go (Westerwolde's Barnflair rests on Ter Apel at the
-      border of high need and would move to Vriescheloo-Zuid);
-    * higher: the areas of the municipality whose margin reaches a higher class (``need_class_high``), one at a
-      time from the best rank: the first that, one class higher, moves the first site to a place reaching it, and
-      where (Oldambt's Finsterwolde-Centrum would move to Scheemdermeer with Scheemda-Heiligerlee high).
+      with those one class lower (one, even where the margin spans two), where the first site would go
+      (Westerwolde's Barnflair rests on Ter Apel at the border of high need and would move to Vriescheloo-Zuid);
+    * higher: the areas of the municipality with some of their target group out of reach whose margin reaches a
+      higher class (``need_class_high``), one at a time from the best rank: the first that, one class higher,
+      moves the first site to a place reaching it, and where (Oldambt's Finsterwolde-Centrum would move to
+      Scheemdermeer with Scheemda-Heiligerlee high).
 
     Returns ``first_border`` (the lower ones' names, "; "-joined; '' for none), ``first_if_lower_name``,
     ``first_if_lower_area`` (None when the first site stays) and ``first_if_lower_equal`` (the places as good
@@ -515,11 +517,13 @@ def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
     scope = (province["gemeente_code"] == code).to_numpy()
     now = pd.to_numeric(province["need_class"], errors="coerce")
 
-    def moved(changed: list[str], column: str) -> whatif.WhatIf | None:
-        """The what-if with ``changed`` in their class of ``column``, when its first site differs."""
-        other = province.copy()
-        other.loc[changed, "need_class"] = other.loc[changed, column]
-        alternative = whatif.what_if(other, sites, scope=scope, points=points, k=1, demand=demand,
+    def moved(changed: list[str], step: int) -> whatif.WhatIf | None:
+        """The what-if with ``changed`` one class lower (``step`` -1) or higher (+1), when its first site differs
+        (one class: a margin may span two, but the text speaks of one)."""
+        classes = now.copy()
+        classes[changed] = classes[changed] + step
+        alternative = whatif.what_if(province.assign(need_class=classes), sites, scope=scope, points=points, k=1,
+                                     demand=demand,
                                      reach_m=outcome.reach_m)
         first = alternative.sites
         return alternative if len(first) and first.iloc[0]["code"] != outcome.sites.iloc[0]["code"] else None
@@ -534,16 +538,18 @@ def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
     down = list(low.index[low < now[reached]])
     if down:
         out["first_border"] = "; ".join(str(n) for n in province.loc[down, "name"])
-        if (alternative := moved(down, "need_class_low")) is not None:
+        if (alternative := moved(down, -1)) is not None:
             record(alternative, "lower")
-    high = pd.to_numeric(province.get("need_class_high", now), errors="coerce")
-    up = province.index[scope & (high > now).to_numpy()]
+    high = pd.to_numeric(province["need_class_high"], errors="coerce") if "need_class_high" in province else now
+    # only areas with some of their target group out of reach: raising one wholly within reach changes no gain
+    open_ = pd.to_numeric(province.get("reach", pd.Series(0.0, index=province.index)), errors="coerce") < 1
+    up = province.index[scope & (high > now).to_numpy() & open_.to_numpy()]
     # one at a time, the nearest to the higher class first (its best rank): raising them all at once named an
     # alternative that needs every one to cross (Oldambt; attack on this stop's change)
     ranks = pd.to_numeric(province.loc[up, "need_rank"], errors="coerce") if "need_rank" in province \
         else pd.Series(0.0, index=up)
     for area in ranks.sort_values(kind="stable").index:
-        alternative = moved([area], "need_class_high")
+        alternative = moved([area], +1)
         if alternative is not None and area in set(alternative.gains.loc[alternative.gains["step"] == 1, "area"]):
             out["first_border_up"] = str(province.at[area, "name"])
             record(alternative, "higher")
@@ -566,15 +572,20 @@ def status_near(result: Analysis, points: gpd.GeoSeries) -> list[list[tuple[str,
     """Per point (a proposed site or school), the register's places that do not count for their status
     (``gedateerd``, ``gepland``, ``gesloten``; area-wide offers not) within the reach of the run (``reach_m``,
     metres) of it, as ``(name, status)``: Oldambt's first proposed site lies where the closed Jongerencentrum 't
-    Schienvat stood, Midden-Groningen's beside two youth centres of which the source is dated."""
+    Schienvat stood, Midden-Groningen's beside two youth centres of which the source is dated. Only places the
+    status alone keeps out: not ended, and with an age range that meets the target group (or none)."""
     if not len(points):
         return []
     reg = result.register.initiatives
     if not len(reg) or "status" not in reg:
         return [[] for _ in range(len(points))]
     counted = {"actief", *(s for s in str(result.parameters.get("include_status") or "").split(",") if s)}
-    other = reg[~reg["status"].fillna("actief").isin(list(counted)) & ~coverage.is_area_wide(reg)
+    end = pd.to_datetime(reg["end_date"], errors="coerce") if "end_date" in reg else pd.Series(pd.NaT, reg.index)
+    ended = (end < pd.Timestamp(result.register.reference_date)).to_numpy()
+    other = reg[~reg["status"].fillna("actief").isin(list(counted)) & ~coverage.is_area_wide(reg) & ~ended
                 & reg.geometry.notna() & ~reg.geometry.is_empty]
+    group = catalogue.target_group(result.parameters.get("target_group"))
+    other = coverage.select_sites(other, ages=group.ages, include_unknown_ages=True, active_only=False)
     if not len(other):
         return [[] for _ in range(len(points))]
     places = other.geometry.to_crs(settings.CRS_ANALYSIS)

@@ -44,11 +44,14 @@ def export_table(result: Analysis) -> gpd.GeoDataFrame:
         figures_estimated=estimated_flags(result),
         gap_label=labels.gap_labels(result.areas),
         below_min_population=~(pd.to_numeric(result.areas["population"], errors="coerce") >= minimum))
-    if "ranked" in frame:  # the flag is a ranked area's: empty for an unranked one (was False for areas without
+    if "ranked" in frame:  # the flag is a ranked area's: empty for an unranked one (it read False for areas
+        # without any figure)
         frame["partial_data"] = frame["partial_data"].astype(object).where(frame["ranked"].astype(bool), None)
     # per-programme columns, without those of a programme that has no place (KoPPeLing: area-wide only, all empty)
+    placed = {c.split("__", 1)[1] for c in frame.columns if c.startswith("reach__") and frame[c].notna().any()}
     extra = [c for c in frame.columns if "__" in c and not c.endswith("__suppressed")
-             and frame[f"reach__{c.split('__', 1)[1]}"].notna().any()]
+             and (not any(c.startswith(f"{m}__") for m in ("reach", "nearest_km", "access"))
+                  and not c.startswith("n_") or c.split("__", 1)[1] in placed)]
     cols = [c for c in EXPORT_COLUMNS if c in frame] + extra
     out = frame[cols + ["geometry"]].reset_index()
     return gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs)

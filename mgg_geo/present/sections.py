@@ -22,6 +22,7 @@ from mgg_geo.analysis import coverage, trends
 from mgg_geo.analysis.chain import (
     ESTIMATED_STATUSES,
     ORIGIN_STATUSES,
+    PLACES_NAMED,
     Analysis,
     estimated_areas,
     origin_status,
@@ -135,8 +136,9 @@ def area_label(result: Analysis, code: str, estimated: bool = False, places: boo
     row = result.areas.loc[code]
     name = str(row["name"])
     where = [n for n in str(row.get("places") or "").split("; ") if n and n != "nan"] if places else []
-    if where:
-        name = f"{name} ({fmt.listing([fmt.name(n) for n in where])})"
+    if where:  # at most PLACES_NAMED, "e.a." where the area has more (a list with "en" reads as complete)
+        shown = [fmt.name(n) for n in where[:PLACES_NAMED]]
+        name = f"{name} ({fmt.listing(shown) if len(where) <= PLACES_NAMED else ', '.join(shown) + ' e.a.'})"
     return labels.area_label(name, bool(row.get("partial_data", False)), estimated)
 
 
@@ -1189,10 +1191,11 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
                 + (f" of een plek die evenveel oplevert ({shown})" if equal else ""))
 
     def placed(area_names: list[str]) -> str:  # each with its place and margin: the printed table may not show it
-        frame = result.areas[result.areas["gemeente_code"] == code].set_index("name", drop=False)
-        return fmt.listing([f"{fmt.name(n)} (plaats {fmt.number(frame.at[n, 'need_rank'])}, marge "
-                            f"{fmt.number(frame.at[n, 'rank_p05'])}–{fmt.number(frame.at[n, 'rank_p95'])})"
-                            if n in frame.index and frame.index.is_unique else fmt.name(n) for n in area_names])
+        frame = result.areas[result.areas["gemeente_code"] == code]
+        rows = {n: frame[frame["name"] == n] for n in area_names}  # a name shared by two areas: no margin
+        return fmt.listing([f"{fmt.name(n)} (plaats {fmt.number(r['need_rank'].iloc[0])}, marge "
+                            f"{fmt.number(r['rank_p05'].iloc[0])}–{fmt.number(r['rank_p95'].iloc[0])})"
+                            if len(r) == 1 else fmt.name(n) for n, r in rows.items()])
 
     down, up = names("first_border"), names("first_border_up")
     if short:  # page 1, which must stay one A4: one short sentence, the places are in the proposal
