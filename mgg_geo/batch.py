@@ -444,7 +444,7 @@ def print_pdfs(out: Path, outcomes: list[Outcome], *, progress: bool = False) ->
                 done = printer.print(out / f"{job.name}.html", out / f"{job.name}.pdf")
                 cache.write_json_atomic(_pdf_record(out, job.key), {
                     "html": done.html_sha256, "pdf": cache.sha256(done.pdf), "file": done.pdf.name,
-                    "refused": done.refused, "page_one_pt": done.page_one_pt})
+                    "refused": done.refused, "page_one_pt": done.page_one_pt, "page_one_fits": done.page_one_fits})
                 outcome.pdf_status, outcome.pdf_seconds = PRINTED, done.seconds
                 printed += 1
             except (MggError, OSError) as exc:

@@ -252,4 +252,6 @@ def test_page_one_is_set_a_little_smaller_when_it_would_run_onto_page_2(tmp_path
         assert sizes[min(sizes)] == pdf.PAGE_ONE_PT and done.page_one_pt < pdf.PAGE_ONE_PT
         second = pdfcheck.pages(done.pdf)[1]
         assert second.lines[0] == "Over dit rapport", second.lines[:2]
-        assert printer.print(page(200)).page_one_pt == pdf.PAGE_ONE_MIN_PT  # far too long: the floor, no less
+        assert done.page_one_fits
+        far = printer.print(page(200))  # far too long: the floor, no less, and said
+        assert far.page_one_pt == pdf.PAGE_ONE_MIN_PT and not far.page_one_fits

@@ -36,20 +36,23 @@ TIMEOUT_S = 120.0
 #: The printable area of an A4 page under ``templates/report.css`` (``@page`` margins 14 mm at the sides and top,
 #: 16 mm at the bottom), in CSS pixels (96 per inch): page 1 is fitted into it.
 PRINTABLE_PX = (round((210 - 2 * 14) * 96 / 25.4), round((297 - 14 - 16) * 96 / 25.4))
-#: Page 1's text size in print (``report.css``) and the smallest it may be set to so that page 1 stays one page.
-PAGE_ONE_PT, PAGE_ONE_MIN_PT = 9.0, 8.0
+#: Page 1's text size in print (``report.css``, ``.mgg-pagina1``) and the smallest it may be set to so that page 1
+#: stays one page; the room kept free at its foot (CSS pixels, about a line: the screen layout the fit measures and
+#: the printed pages differ by a few pixels).
+PAGE_ONE_PT, PAGE_ONE_MIN_PT, PAGE_ONE_SLACK_PX = 9.0, 8.0, 16
 #: Laid out at the printed width, page 1's summary (``div.mgg-pagina1``) gets a smaller text size, a quarter point
 #: at a time, while it ends below the printable height less a line of margin (a register with a few more rows
-#: than the shared data pushed its last line onto page 2; nothing else of the page changes). Returns the size.
+#: than the shared data pushed its last line onto page 2; nothing else of the page changes). Returns the size and
+#: whether page 1 fits at it.
 _FIT_PAGE_ONE = """([limit, start, least]) => {
   const box = document.querySelector('.mgg-pagina1');
-  if (!box) { return null; }
+  if (!box) { return [null, true]; }
   let size = start;
   while (box.getBoundingClientRect().bottom > limit && size - 0.25 >= least) {
     size -= 0.25;
     box.style.fontSize = size + 'pt';
   }
-  return size;
+  return [size, box.getBoundingClientRect().bottom <= limit];
 }"""
 
 
@@ -78,6 +81,7 @@ class Printed:
     seconds: float
     refused: list[str] = field(default_factory=list)
     page_one_pt: float | None = None  # the text size page 1 was printed at (None: the page has no page 1)
+    page_one_fits: bool = True  # False: even at PAGE_ONE_MIN_PT page 1 runs onto page 2 (recorded, never hidden)
 
 
 class Printer:
@@ -154,7 +158,8 @@ class Printer:
             page.emulate_media(media="print")
             page.goto(html.as_uri(), wait_until="load")
             page.evaluate("document.fonts.ready.then(() => true)")
-            page_one = page.evaluate(_FIT_PAGE_ONE, [PRINTABLE_PX[1] - 16, PAGE_ONE_PT, PAGE_ONE_MIN_PT])
+            page_one, fits = page.evaluate(_FIT_PAGE_ONE, [PRINTABLE_PX[1] - PAGE_ONE_SLACK_PX, PAGE_ONE_PT,
+                                                           PAGE_ONE_MIN_PT])
             with cache.atomic_file(pdf, suffix=".pdf") as tmp:
                 # the page size, margins and page numbers come from the stylesheet (@page)
                 page.pdf(path=str(tmp), prefer_css_page_size=True, print_background=True, tagged=True, outline=True)
@@ -164,7 +169,7 @@ class Printer:
             raise OutputError(f"{html}: Chromium could not print it ({str(exc).splitlines()[0]}).") from None
         finally:
             context.close()
-        return Printed(pdf, sha, time.perf_counter() - started, refused, page_one)
+        return Printed(pdf, sha, time.perf_counter() - started, refused, page_one, bool(fits))
 
 
 def print_pdf(html: str | Path, pdf: str | Path | None = None) -> Printed:
