@@ -1193,9 +1193,10 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
     def placed(area_names: list[str]) -> str:  # each with its place and margin: the printed table may not show it
         frame = result.areas[result.areas["gemeente_code"] == code]
         rows = {n: frame[frame["name"] == n] for n in area_names}  # a name shared by two areas: no margin
-        return fmt.listing([f"{fmt.name(n)} (plaats {fmt.number(r['need_rank'].iloc[0])}, marge "
-                            f"{fmt.number(r['rank_p05'].iloc[0])}–{fmt.number(r['rank_p95'].iloc[0])})"
-                            if len(r) == 1 else fmt.name(n) for n, r in rows.items()])
+        return fmt.listing([f"{area_label(result, r.index[0], places=True)} (plaats "
+                            f"{fmt.number(r['need_rank'].iloc[0])}, marge {fmt.number(r['rank_p05'].iloc[0])}–"
+                            f"{fmt.number(r['rank_p95'].iloc[0])})" if len(r) == 1 else fmt.name(n)
+                            for n, r in rows.items()])
 
     down, up = names("first_border"), names("first_border_up")
     if short:  # page 1, which must stay one A4: one short sentence, the places are in the proposal
