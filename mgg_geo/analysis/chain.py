@@ -19,7 +19,7 @@ import pandas as pd
 
 from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage, gap, need, nextschool, trends, whatif
-from mgg_geo.analysis.parameters import ReportParameters
+from mgg_geo.analysis.parameters import ReportParameters, counted_statuses
 from mgg_geo.data import areas as areas_mod
 from mgg_geo.data import catalogue, crosswalks, kinds, regions, sources
 from mgg_geo.errors import DataError
@@ -579,7 +579,7 @@ def status_near(result: Analysis, points: gpd.GeoSeries) -> list[list[tuple[str,
     reg = result.register.initiatives
     if not len(reg) or "status" not in reg:
         return [[] for _ in range(len(points))]
-    counted = {"actief", *(s for s in str(result.parameters.get("include_status") or "").split(",") if s)}
+    counted = set(counted_statuses(result.parameters))
     end = pd.to_datetime(reg["end_date"], errors="coerce") if "end_date" in reg else pd.Series(pd.NaT, reg.index)
     ended = (end < pd.Timestamp(result.register.reference_date)).to_numpy()
     other = reg[~reg["status"].fillna("actief").isin(list(counted)) & ~coverage.is_area_wide(reg) & ~ended
@@ -781,7 +781,7 @@ def register_holdings(result: Analysis, code: str) -> dict:
     """
     reg = result.register.initiatives
     mine = reg[reg["gemeente_code"] == code]
-    counted_status = {"actief", *(s for s in str(result.parameters.get("include_status") or "").split(",") if s)}
+    counted_status = set(counted_statuses(result.parameters))
     reference = pd.Timestamp(result.register.reference_date)
     counted = set(result.sites.index)
     rows = []

@@ -70,6 +70,12 @@ def check_statuses(name: str, value) -> str:
     return ",".join(s for s in UNCERTAIN_STATUSES if s in chosen)
 
 
+def counted_statuses(parameters: Mapping) -> tuple[str, ...]:
+    """The register statuses that count in a run: ``actief`` and those of its ``include_status`` (from the
+    parameters an analysis keeps, :attr:`mgg_geo.analysis.Analysis.parameters`)."""
+    return ("actief", *(s for s in str(parameters.get("include_status") or "").split(",") if s))
+
+
 def check_municipalities(name: str, values) -> tuple[str, ...]:
     """GM codes for names or codes; "all" (or nothing at all) is the province; an empty value is refused."""
     if values is None:

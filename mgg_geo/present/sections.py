@@ -29,6 +29,7 @@ from mgg_geo.analysis.chain import (
     status_near,
     uncounted_near,
 )
+from mgg_geo.analysis.parameters import counted_statuses
 from mgg_geo.data import catalogue, kinds, regions
 from mgg_geo.present import fmt, labels, mapclasses, pages
 from mgg_geo.present.pages import Html
@@ -765,7 +766,7 @@ def register_blocks(result: Analysis, code: str) -> list[Block]:
     date and whether it counts, and that coverage describes the register."""
     f = figures_of(result, code)
     group = target_of(result)
-    counted_status = ["actief", *(s for s in str(result.parameters.get("include_status") or "").split(",") if s)]
+    counted_status = list(counted_statuses(result.parameters))
     statuses = [s for s in labels.STATUSES if s in {r["status"] for r in f["register_by_programme"]}] or ["actief"]
     lead = register_text(result, f) if f["register_places"] else (
         f"Het register bevat voor {f['gemeente']} geen enkele plek.")
@@ -1654,7 +1655,7 @@ def method_html(result: Analysis) -> Html:
         minimum=fmt.number(p["min_population"]), reach=fmt.radius(p["reach_m"]), points=points,
         unknown="wel mee" if p["include_unknown_ages"] else "niet mee", breaks=breaks,
         groups=mapclasses.NEED_GROUPS[p.get("class_breaks", "provincie")],
-        statuses=fmt.listing(["actief", *(s for s in str(p.get("include_status") or "").split(",") if s)]),
+        statuses=fmt.listing(list(counted_statuses(p))),
         ranked=fmt.number(int(result.figures["areas_ranked_province"].iloc[0]) if len(result.figures) else 0),
         levels=level_word(result), partial=partial_rule(result), partial_label=labels.PARTIAL,
         min_indicators=fmt.word(rules.MIN_INDICATORS), min_domains=fmt.word(rules.MIN_DOMAINS),
