@@ -149,8 +149,7 @@ class MunicipalityReport(_Report):
 
     def need_map(self) -> maps.Figure:
         """The need index in six classes centred at 0, with the province-wide bounds."""
-        classes = mapclasses.need_classes(self.areas["need_index"], self._need_bins(),
-                                    scope=self.result.map_breaks.get("scope", "provincie"))
+        classes = mapclasses.need_classes(self.areas["need_index"], self._need_bins(), scope=self._scope)
         return maps.class_map(self.areas, classes, title=f"Behoefte-index per {level_word(self.result, False)}",
                               year=self.boundaries, outlines=self.outlines, code=self.code,
                               caption="Oranje: meer behoefte dan gemiddeld in de provincie; paars: minder. Gearceerd: "

@@ -529,6 +529,14 @@ def equal_names(r: pd.Series) -> list[str]:
     return [n for n in str(r.get("equal_names") or "").split("; ") if n]
 
 
+def _capped(names: list[str], one: str, many: str) -> list[str]:
+    """At most :data:`EQUAL_NAMED` names, the rest counted ("en 8 andere plekken" as ``one``/``many``)."""
+    shown = [fmt.name(n) for n in names[:EQUAL_NAMED]]
+    if len(names) > EQUAL_NAMED:
+        shown.append(fmt.count(len(names) - EQUAL_NAMED, one, many))
+    return shown
+
+
 def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: str = "wijk") -> str:
     """A proposal step with others as good: "Bij stap 3 leveren A, B en C evenveel op als Buitenwoel; bij gelijke
     opbrengst kiest het voorstel de plek in de wijk die het eerst aan de beurt is, en binnen één wijk is de keuze
@@ -537,9 +545,7 @@ def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: 
     names = equal_names(r)
     if not names:
         return ""
-    shown = [fmt.name(n) for n in names[:EQUAL_NAMED]]
-    if len(names) > EQUAL_NAMED:
-        shown.append(fmt.count(len(names) - EQUAL_NAMED, f"andere {noun[0]}", f"andere {noun[1]}"))
+    shown = _capped(names, f"andere {noun[0]}", f"andere {noun[1]}")
     return (f"Bij stap {fmt.number(r['step'])} {'levert' if len(names) == 1 else 'leveren'} {fmt.listing(shown)} "
             f"evenveel op als {fmt.name(r['name'])}; bij gelijke opbrengst kiest het voorstel de {noun[0]} in de "
             f"{area} die het eerst aan de beurt is (prioriteit), en binnen één {area} is de keuze willekeurig.")
@@ -1185,9 +1191,7 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
 
     def instead(key: str) -> str:
         equal = names(f"first_if_{key}_equal")
-        shown = fmt.listing([fmt.name(n) for n in equal[:EQUAL_NAMED]]
-                            + ([fmt.count(len(equal) - EQUAL_NAMED, "andere", "andere")] if len(equal) > EQUAL_NAMED
-                               else []))
+        shown = fmt.listing(_capped(equal, "andere", "andere"))
         return (f"{fmt.name(w[f'first_if_{key}_name'])} ({area_label(result, w[f'first_if_{key}_area'])})"
                 + (f" of een plek die evenveel oplevert ({shown})" if equal else ""))
 
