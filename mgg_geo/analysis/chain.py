@@ -280,7 +280,8 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         municipalities=municipality_outlines(province),
         comparison=indicator_comparison(province, group, munis, method=p.method))
     medians = coverage.median_distance_km(province, sites, points=points, demand=group.demand)
-    result.figures = pd.DataFrame([key_figures(result, code, medians.get(code)) for code in munis]) \
+    flags = {"estimated": estimated_flags(result), "worst": area_origins(result)}  # province-wide, once
+    result.figures = pd.DataFrame([key_figures(result, code, medians.get(code), **flags) for code in munis]) \
         .set_index("gemeente_code")
     result.figures["province_rank"] = province_order(result.figures)
     result.figures["areas_ranked_province"] = int(province["ranked"].sum())  # what need ranks count among
@@ -655,7 +656,8 @@ def _by_programme(physical: gpd.GeoDataFrame) -> list[dict]:
     return sorted(out, key=lambda r: (-r["sites"], r["programme"]))
 
 
-def key_figures(result: Analysis, code: str, median_nearest_km: float | None = None) -> dict:
+def key_figures(result: Analysis, code: str, median_nearest_km: float | None = None, *,
+                estimated: pd.Series | None = None, worst: pd.Series | None = None) -> dict:
     """Key figures of municipality ``code``, as plain numbers and names (JSON-safe; reports format them).
 
     Physical sites and area-wide offers are counted apart; "within reach" is
@@ -691,7 +693,8 @@ def key_figures(result: Analysis, code: str, median_nearest_km: float | None = N
     partial = areas["partial_data"].astype(bool)
     excluded = result.excluded[result.excluded["gemeente_code"] == code] if len(result.excluded) else result.excluded
     points = _shared_points(physical, result.areas)
-    estimated, worst = estimated_flags(result), area_origins(result)
+    estimated = estimated_flags(result) if estimated is None else estimated  # given by run: computed once
+    worst = area_origins(result) if worst is None else worst
     return {
         "gemeente_code": code,
         "gemeente": regions.MUNICIPALITIES[code],
@@ -878,9 +881,14 @@ def area_origins(result: Analysis) -> pd.Series:
     """Per area of the analysis (index as ``result.areas``), how it got its figures: its worst status over the
     source tables (:data:`ORIGIN_STATUSES`, worst last; ``own`` when every table has its own figures)."""
     quality = _own_quality(result)
-    status = origin_status(quality).dropna()
+    return _worst(origin_status(quality).dropna(), quality, result.areas.index)
+
+
+def _worst(status: pd.Series, quality: pd.DataFrame, index: pd.Index) -> pd.Series:
+    """Per area of ``index``, the worst of its data-quality rows' ``status`` (:data:`ORIGIN_STATUSES`, worst
+    last); ``own`` where it has none."""
     top = status.map(ORIGIN_STATUSES.index).groupby(quality.loc[status.index, "code"]).max()
-    return top.map(lambda i: ORIGIN_STATUSES[i]).reindex(result.areas.index).fillna("own")
+    return top.map(lambda i: ORIGIN_STATUSES[i]).reindex(index).fillna("own")
 
 
 def estimated_areas(result: Analysis, code: str) -> list[str]:
@@ -912,8 +920,7 @@ def origins(result: Analysis, code: str) -> dict:
     residents = pd.to_numeric(areas.get("population"), errors="coerce")
 
     def tally(rows: pd.Series) -> tuple[pd.Series, dict]:
-        top = rows.map(ORIGIN_STATUSES.index).groupby(quality.loc[rows.index, "code"]).max()
-        worst = top.map(lambda i: ORIGIN_STATUSES[i]).reindex(areas.index).fillna("own")
+        worst = _worst(rows, quality, areas.index)
         return worst, {"counts": {k: int(v) for k, v in worst.value_counts().items()},
                        "residents": {k: float(v) for k, v in residents.groupby(worst).sum().items()}}
 
