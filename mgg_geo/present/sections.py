@@ -25,6 +25,7 @@ from mgg_geo.analysis.chain import (
     PLACES_NAMED,
     Analysis,
     estimated_areas,
+    estimated_flags,
     origin_status,
     status_near,
     uncounted_near,
@@ -274,7 +275,8 @@ def ranking_caveats(result: Analysis) -> list[str]:
                f"{'is' if rough == 1 else 'zijn'}")
         out.append(f"{who[0].upper()}{who[1:]} bij benadering geplaatst (op een gebied of plaats, niet op een "
                    "adres); de dekking hangt van die plaatsing af (zie de gemeenterapporten).")
-    estimated = [(f["gemeente"], len(estimated_areas(result, code))) for code, f in figures.iterrows()]
+    per = estimated_flags(result).groupby(result.areas["gemeente_code"]).sum()  # once for the province
+    estimated = [(f["gemeente"], int(per.get(code, 0))) for code, f in figures.iterrows()]
     estimated = [(name, n) for name, n in estimated if n]
     if estimated:
         out.append("Deels geschatte cijfers in "
