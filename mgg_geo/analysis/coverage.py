@@ -329,15 +329,15 @@ def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, points: Points
 
 def coverage_by_programme(areas, sites, programmes: Sequence[str], **kwargs) -> pd.DataFrame:
     """Physical coverage per programme; columns suffixed ``__<programme>`` (e.g. ``reach__STORM``): the reach, the
-    distance, the site count within the reach (``n_3km``) and the accessibility; missing (never 0) for a programme
-    without a physical site, whose offer has no place to be near (KoPPeLing: area-wide only)."""
+    distance, the site count within the reach (``n_3km``) and the accessibility; none for a programme without a
+    physical site, whose offer has no place to be near (KoPPeLing: area-wide only), never 0."""
     parts = []
     count = rules.radius_column(rules.REACH_M if kwargs.get("reach_m") is None else kwargs["reach_m"])
     for name in programmes:
         chosen = select_sites(sites, programme=name, active_only=False)
-        part = coverage(areas, chosen, **kwargs)[["reach", "nearest_km", count, "access"]]
         if is_area_wide(chosen).all():
-            part = part.astype("float64") * np.nan
+            continue
+        part = coverage(areas, chosen, **kwargs)[["reach", "nearest_km", count, "access"]]
         parts.append(part.add_suffix(f"__{name}"))
     return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=areas.index)
 

@@ -47,11 +47,7 @@ def export_table(result: Analysis) -> gpd.GeoDataFrame:
     if "ranked" in frame:  # the flag is a ranked area's: empty for an unranked one (it read False for areas
         # without any figure)
         frame["partial_data"] = frame["partial_data"].astype(object).where(frame["ranked"].astype(bool), None)
-    # per-programme columns, without those of a programme that has no place (KoPPeLing: area-wide only, all empty)
-    placed = {c.split("__", 1)[1] for c in frame.columns if c.startswith("reach__") and frame[c].notna().any()}
-    extra = [c for c in frame.columns if "__" in c and not c.endswith("__suppressed")
-             and (not any(c.startswith(f"{m}__") for m in ("reach", "nearest_km", "access"))
-                  and not c.startswith("n_") or c.split("__", 1)[1] in placed)]
+    extra = [c for c in frame.columns if "__" in c and not c.endswith("__suppressed")]
     cols = [c for c in EXPORT_COLUMNS if c in frame] + extra
     out = frame[cols + ["geometry"]].reset_index()
     return gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs)
@@ -214,8 +210,7 @@ def workbook_columns(result: Analysis) -> list[Column]:
         Column("figures_estimated", labels.ESTIMATED.capitalize(), f"ja: {labels.ESTIMATED_RULE}, zoals de "
                f"rapporten het gebied markeren met '{labels.ESTIMATED}' (zie Datakwaliteit)", "yesno"),
     ]
-    for programme in sorted({c.split("__", 1)[1] for c in result.areas.columns if c.startswith("reach__")
-                             and result.areas[c].notna().any()}):  # a programme without a place has no coverage
+    for programme in sorted({c.split("__", 1)[1] for c in result.areas.columns if c.startswith("reach__")}):
         columns += [Column(f"reach__{programme}", f"Dekking {programme}: % binnen {reach}",
                            f"deel van de doelgroep binnen {reach} van een locatie van {programme}", "share"),
                     Column(f"nearest_km__{programme}", f"Afstand tot {programme} (km)",
