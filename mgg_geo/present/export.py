@@ -63,7 +63,8 @@ def export_sites(result: Analysis) -> gpd.GeoDataFrame:
 def spreadsheet_text(value):
     """Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe.
 
-    Names come from the register, which anyone may edit; in a CSV or XLSX export they stay data.
+    Names come from the register, which anyone may edit; in a CSV or GeoPackage export (no cell types) they stay
+    data. The workbook needs no apostrophe: its cells are typed (:func:`_text_only`).
     """
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -226,16 +227,27 @@ SITE_HEADERS = {"name": "Naam", "programme": "Programma", "organisation": "Organ
 
 
 def _cell(value, column: Column):
-    """A workbook value: rounded number, percentage, ja/nee or neutralised text; None when missing."""
+    """A workbook value: rounded number, percentage, ja/nee or text (exactly as given: :func:`_text_only` keeps it
+    text); None when missing."""
     if is_missing(value):
         return None
     if column.kind == "yesno":
         return "ja" if bool(value) else "nee"
     if column.kind == "text":
-        return spreadsheet_text(str(value)) if str(value) else None
+        return str(value) or None
     number = float(value) * (100 if column.kind == "share" else 1)
     number = fmt.rounded(number, column.decimals)  # as the reports round
     return int(number) if column.decimals == 0 else number
+
+
+def _text_only(sheet) -> None:
+    """Every text cell of ``sheet`` stored as text: openpyxl would store a text starting with ``=`` as a formula
+    and ``#N/A`` as an error value. A workbook cell has a type, so register text keeps its own spelling ("@ease
+    Groningen", not "'@ease Groningen" as in CSV, which has no types) and is never run."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
 
 
 def workbook_frame(result: Analysis) -> tuple[pd.DataFrame, list[Column]]:
@@ -266,7 +278,7 @@ def write_workbook(result: Analysis, path: str | Path) -> Path:
     """The workbook for policy advisors (``.xlsx``), atomically: one sheet per municipality (Dutch headers, rounded
     values, no geometry), a sheet ``Initiatieven`` with the initiatives that count, and a sheet
     ``Bronnen en definities``: what every column means, the source tables and the parameters of the run. Text from
-    the register stays text (a leading ``=`` gets an apostrophe)."""
+    the register stays text, spelled as in the register (:func:`_text_only`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -296,6 +308,7 @@ def write_workbook(result: Analysis, path: str | Path) -> Path:
         sheet.freeze_panes = "C2" if formats else "A2"
         if rows:
             sheet.auto_filter.ref = sheet.dimensions
+        _text_only(sheet)
         return sheet
 
     book.remove(book.active)
@@ -320,7 +333,8 @@ def write_workbook(result: Analysis, path: str | Path) -> Path:
     lines += [[]] + [[line] for b in source_blocks[1:] if b.kind == "list" for line in b.items]
     lines += [[], ["Parameter", "Waarde"]] + [list(r) for r in sections.parameters_table(result).rows]
     for line in lines:
-        notes.append([spreadsheet_text(v) for v in line])
+        notes.append(line)
+    _text_only(notes)
     for row in notes.iter_rows():
         if row and row[0].value in ("Kolom", "Bron", "Parameter") or row[0].row == 1:
             for cell in row:
