@@ -482,6 +482,10 @@ def test_each_report_has_the_young_adult_section_with_its_source(result, code):
     for key, _ in catalogue.YOUNG_ADULT_FIGURES:
         value = youth.at[code, key]
         assert (fmt.percentage(value) if value == value else "niet gepubliceerd") in section, key
+    # the labels are CBS's column names, not the question's threshold (angst- of depressiegevoelens: 80,7% in
+    # Nederland): the note says so and points to the table's own description
+    assert "De omschrijvingen volgen de kolomnamen van CBS" in section
+    assert "lees een hoog percentage dus naast dat van Nederland" in section
 
 
 def test_pekela_young_adult_figures_that_rivm_did_not_publish_say_so(result):

@@ -1554,7 +1554,10 @@ def youth_rows(result: Analysis, codes: list[str]) -> list[list[str]]:
 
 #: What the young-adult figures are, under every table of them.
 YOUTH_SURVEY = ("Het zijn uitkomsten van een vragenlijstonderzoek onder een steekproef: kleine verschillen met de "
-                "provincie of Nederland kunnen toeval zijn. 'Niet gepubliceerd': te weinig deelnemers in de gemeente.")
+                "provincie of Nederland kunnen toeval zijn. 'Niet gepubliceerd': te weinig deelnemers in de gemeente. "
+                "De omschrijvingen volgen de kolomnamen van CBS; hoe vaak of hoe sterk iemand iets moest ervaren om "
+                "mee te tellen, staat in de toelichting bij de tabel in de bronregel; lees een hoog percentage dus "
+                "naast dat van Nederland.")
 
 
 def youth_blocks(result: Analysis, code: str) -> list[Block]:
