@@ -36,6 +36,18 @@ def test_nearest_and_counts_by_hand():
     assert (result.loc[result["reach"] == 1, "coverage_class"] == 3).all()
 
 
+def test_within_reach_by_hand_the_border_counts():
+    """The one rule for "within the reach of" a named place (status_near, uncounted_near, adds_reach): inclusive,
+    as the coverage counts a point at exactly the reach."""
+    origins = np.array([[0.0, 0.0], [10.0, 0.0]])
+    places = np.array([[3.0, 4.0], [0.0, 6.0], [10.0, 5.0]])  # 5, 6 and 11,2 m from the first origin
+    assert coverage.within_reach(origins, places, 5.0).tolist() == [[True, False, False], [False, False, True]]
+    assert coverage.within_reach(origins, np.empty((0, 2)), 5.0).shape == (2, 0)
+    assert coverage.within_reach(np.empty((0, 2)), places, 5.0).shape == (0, 3)
+    wgs = gpd.GeoSeries([Point(3.0, 4.0)], crs=28992).to_crs(4326)  # any CRS in, metres of EPSG:28992 out
+    assert np.allclose(coverage.xy_of(wgs), [[3.0, 4.0]], atol=1e-3)
+
+
 def test_e2sfca_by_hand():
     areas = grid.areas()
     result = coverage.coverage(areas, grid.sites([grid.centre(0, 0)], capacity=[50.0]))

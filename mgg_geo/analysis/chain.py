@@ -464,11 +464,13 @@ def adds_reach(excluded: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: cove
     open_ = ((coverage.point_distances(points.xy, sites[~coverage.is_area_wide(sites)]) > rules.REACH_M)
              & (points.share > 0))
     uncovered, where = points.xy[open_], municipality.reindex(points.area[open_]).to_numpy()
-    physical = ~coverage.is_area_wide(excluded)
-    for i, geometry in enumerate(excluded.geometry.to_crs(settings.CRS_ANALYSIS)):
-        if physical[i] and geometry is not None and not geometry.is_empty and len(uncovered):
-            near = np.hypot(uncovered[:, 0] - geometry.x, uncovered[:, 1] - geometry.y) <= rules.REACH_M
-            out[i] = "; ".join(sorted({str(c) for c in where[near] if isinstance(c, str)}))
+    geometry = excluded.geometry.to_crs(settings.CRS_ANALYSIS)
+    placed = np.asarray(~coverage.is_area_wide(excluded)) & geometry.notna().to_numpy() \
+        & ~geometry.is_empty.to_numpy()
+    if placed.any() and len(uncovered):
+        near = coverage.within_reach(coverage.xy_of(geometry[placed]), uncovered, rules.REACH_M)
+        for i, row in zip(np.flatnonzero(placed), near, strict=True):
+            out[i] = "; ".join(sorted({str(c) for c in where[row] if isinstance(c, str)}))
     return out
 
 
@@ -589,10 +591,10 @@ def status_near(result: Analysis, points: gpd.GeoSeries) -> list[list[tuple[str,
     other = coverage.select_sites(other, ages=group.ages, include_unknown_ages=True, active_only=False)
     if not len(other):
         return [[] for _ in range(len(points))]
-    places = other.geometry.to_crs(settings.CRS_ANALYSIS)
-    reach = float(result.parameters.get("reach_m", rules.REACH_M))
-    return [[(str(n), str(st)) for n, st, g in zip(other["name"], other["status"], places, strict=True)
-             if np.hypot(g.x - pt.x, g.y - pt.y) <= reach] for pt in points.to_crs(settings.CRS_ANALYSIS)]
+    named = [(str(n), str(st)) for n, st in zip(other["name"], other["status"], strict=True)]
+    near = coverage.within_reach(coverage.xy_of(points), coverage.xy_of(other.geometry),
+                                 float(result.parameters.get("reach_m", rules.REACH_M)))
+    return [[named[j] for j in np.flatnonzero(row)] for row in near]
 
 
 def uncounted_near(result: Analysis, points: gpd.GeoSeries) -> list[list[str]]:
@@ -606,10 +608,10 @@ def uncounted_near(result: Analysis, points: gpd.GeoSeries) -> list[list[str]]:
     if not len(excluded) or "point_x" not in excluded:
         return [[] for _ in range(len(points))]
     placed = excluded[excluded["point_x"].notna() & excluded.get("adds_reach", True)]
-    reach = float(result.parameters.get("reach_m", rules.REACH_M))
-    rd = points.to_crs(settings.CRS_ANALYSIS)
-    return [[str(n) for n, x, y in zip(placed["name"], placed["point_x"], placed["point_y"], strict=True)
-             if np.hypot(x - pt.x, y - pt.y) <= reach] for pt in rd]
+    names = [str(n) for n in placed["name"]]
+    near = coverage.within_reach(coverage.xy_of(points), placed[["point_x", "point_y"]].to_numpy(dtype=float),
+                                 float(result.parameters.get("reach_m", rules.REACH_M)))
+    return [[names[j] for j in np.flatnonzero(row)] for row in near]
 
 
 def _gains(outcomes: dict, areas: pd.DataFrame) -> pd.DataFrame:

@@ -217,6 +217,21 @@ def point_distances(xy: np.ndarray, sites: gpd.GeoDataFrame) -> np.ndarray:
     return cKDTree(site_xy).query(xy)[0]
 
 
+def within_reach(origins: np.ndarray, places: np.ndarray, reach_m: float) -> np.ndarray:
+    """Which ``places`` lie within ``reach_m`` (m, inclusive, as the coverage counts) of each of ``origins``: a
+    boolean matrix, one row per origin. Both are ``(n, 2)`` arrays of x, y in metres (EPSG:28992). For the short
+    lists of places that the reports name near a point; the coverage itself uses a tree (:func:`coverage`)."""
+    origins = np.asarray(origins, dtype=float).reshape(-1, 2)
+    places = np.asarray(places, dtype=float).reshape(-1, 2)
+    return np.hypot(origins[:, None, 0] - places[None, :, 0], origins[:, None, 1] - places[None, :, 1]) <= reach_m
+
+
+def xy_of(points: gpd.GeoSeries) -> np.ndarray:
+    """The x, y (m, EPSG:28992) of ``points``, an ``(n, 2)`` array."""
+    rd = points.to_crs(settings.CRS_ANALYSIS) if points.crs is not None else points
+    return np.column_stack([rd.x.to_numpy(), rd.y.to_numpy()]) if len(rd) else np.empty((0, 2))
+
+
 def area_wide_offers(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> pd.Series:
     """Per area, the names of the area-wide offers it lies in ("; "-separated, empty when none).
 
