@@ -645,6 +645,17 @@ def test_het_hogeland_proposal_reaches_high_need_first_and_says_when_a_step_does
         assert _num(row[4]) == _round(sum(_num(p[2]) for p in parts if p[1] == "hoge"))
         assert row[1] == step["name"]
     assert sections.objective_text(result) in text and "1/5" in sections.objective_text(result)
+    # whose young people count, said (a reviewer read the proposal as counting those over the border, as the
+    # coverage counts sites there) and true: every step reaches only areas of its own municipality
+    assert ("Alleen jongeren die in de gemeente zelf wonen tellen; wie over de gemeentegrens nieuw binnen bereik "
+            "komt, telt niet mee") in sections.objective_text(result)
+    # the number of steps is the run's own choice, and the parameters say it (a reviewer found it nowhere)
+    rows = dict(sections.parameters_table(result).rows)
+    k = next(v for name, v in rows.items() if name.startswith("Voorstel nieuwe locaties: aantal per gemeente"))
+    assert k == str(result.parameters["k"]) == str(len(steps))
+    own = result.areas["gemeente_code"]
+    for frame in (result.whatif_gains, result.whatif_people_gains):
+        assert (frame["area"].map(own) == frame["gemeente_code"]).all()
     method = _text(reports.MunicipalityReport(result, "Het Hogeland").method())
     assert "Twee doelen naast elkaar: Het Hogeland" in method
     people = result.whatif_people[result.whatif_people["gemeente_code"] == "GM1966"]
@@ -1152,6 +1163,21 @@ def test_one_school_is_spoken_of_in_the_singular(result):
     assert "Alle 1 " not in pekela and "alle komen" not in pekela and "hun adres" not in pekela
     groningen = _text(reports.MunicipalityReport(result, "Groningen").next_school())
     assert re.search(r"Alle \d+ vestigingen in Groningen uit de DUO-lijst", groningen)
+
+
+def test_a_school_step_that_reaches_no_one_in_high_need_says_whom_and_from_where(result):
+    """Stadskanaal's first school step reaches nobody in high need: the sentence read "de 2.452 die nog buiten bereik
+    wonen, kan geen kandidaat-school bereiken", a fact of where the schools are placed (all at one point) and not
+    saying that the 2.452 are only those in high need (review of Stadskanaal)."""
+    text = _text(reports.MunicipalityReport(result, "Stadskanaal").next_school())
+    steps = result.school_sites[result.school_sites["gemeente_code"] == "GM0037"]
+    first = steps.iloc[0]
+    assert first["new_high_need"] == 0 and first["best_high_need"] == 0 and first["high_need_left"] > 0
+    assert ("Stap 1 brengt geen jongeren in wijken met hoge behoefte binnen bereik: geen kandidaat-school, op de "
+            "plek waar die in dit rapport staat (zie Plaatsing), bereikt de "
+            f"{fmt.number(first['high_need_left'])} jongeren in wijken met hoge behoefte die nog buiten bereik "
+            "wonen.") in text
+    assert "kan geen kandidaat-school bereiken" not in text
 
 
 def test_an_area_on_a_class_border_says_so_in_the_table_the_tooltip_and_the_export(result):

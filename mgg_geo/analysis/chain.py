@@ -123,23 +123,26 @@ class Analysis:
     municipalities: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    def sites_near(self, code: str, distance_m: float | None = None) -> gpd.GeoDataFrame:
-        """The sites within ``distance_m`` (m, EPSG:28992; default the largest radius of the site counts,
-        :data:`mgg_geo.rules.RADII_M`) of municipality ``code``: what its maps show."""
+    def near(self, frame: gpd.GeoDataFrame, code: str, distance_m: float | None = None) -> gpd.GeoDataFrame:
+        """The rows of ``frame`` (places in EPSG:28992) within ``distance_m`` (m; default the largest radius of the
+        site counts, :data:`mgg_geo.rules.RADII_M`) of municipality ``code``'s areas: the one rule for what its
+        maps and lists show around it."""
         distance_m = max(rules.RADII_M) if distance_m is None else distance_m
         areas = self.areas[self.areas["gemeente_code"] == code]
-        return self.sites[self.sites.intersects(areas.geometry.union_all().buffer(distance_m))]
+        return frame[frame.intersects(areas.geometry.union_all().buffer(distance_m))]
+
+    def sites_near(self, code: str, distance_m: float | None = None) -> gpd.GeoDataFrame:
+        """The sites within ``distance_m`` of municipality ``code`` (:meth:`near`): what its maps show."""
+        return self.near(self.sites, code, distance_m)
 
     def excluded_near(self, code: str, distance_m: float | None = None) -> gpd.GeoDataFrame:
         """The places of the initiatives left out for want of an age range (:attr:`excluded`, area-wide offers
-        not) within ``distance_m`` (m, EPSG:28992; default as :meth:`sites_near`) of municipality ``code``."""
-        distance_m = max(rules.RADII_M) if distance_m is None else distance_m
+        not) within ``distance_m`` of municipality ``code`` (:meth:`near`)."""
         placed = self.excluded[self.excluded["point_x"].notna()] if "point_x" in self.excluded else self.excluded[:0]
         frame = gpd.GeoDataFrame(placed.drop(columns=["point_x", "point_y"], errors="ignore"),
                                  geometry=gpd.points_from_xy(placed.get("point_x", []), placed.get("point_y", [])),
                                  crs=settings.CRS_ANALYSIS)
-        areas = self.areas[self.areas["gemeente_code"] == code]
-        return frame[frame.intersects(areas.geometry.union_all().buffer(distance_m))]
+        return self.near(frame, code, distance_m)
 
     def priorities(self, gemeente: str | None = None, top: int | None = None) -> gpd.GeoDataFrame:
         """Ranked areas by priority (1 first), optionally of one municipality and only the top ``top``."""

@@ -200,6 +200,9 @@ WHATIF_REASONS: dict[str, str] = {
     "no_ranked": "geen enkel gebied in deze gemeente heeft een behoeftescore en genoeg inwoners om te rangschikken",
     "no_population": "de gebieden zonder locatie binnen bereik hebben geen {target}",
 }
+#: Whose young people a proposal counts (:func:`mgg_geo.analysis.whatif.what_if`, ``scope``): the municipality's own.
+OWN_ONLY = ("Alleen {target} die in de gemeente zelf wonen tellen; wie over de gemeentegrens nieuw binnen bereik komt, "
+            "telt niet mee (bestaande locaties over de grens tellen wel mee voor de dekking).")
 #: The objectives of the what-if (:data:`mgg_geo.analysis.whatif.OBJECTIVES`), each in one sentence that holds for
 #: every step. ``weights`` is filled in from :data:`mgg_geo.rules.NEED_WEIGHTS`.
 #: The objective of the school-based where-next (the same weights as :data:`OBJECTIVES` ``need``).
@@ -214,7 +217,7 @@ OBJECTIVES: dict[str, str] = {
     "need": "Elke stap kiest de buurt waar een nieuwe locatie de meeste {target} nieuw binnen {reach} brengt, geteld "
             "naar de behoefte van hun {level}: wie in een {level} met hoge behoefte woont telt {high}, met "
             "middelmatige behoefte {middle} en met lage behoefte {low}; {levels} zonder behoefteklasse tellen niet "
-            "mee.",
+            "mee. " + OWN_ONLY,
     "people": "Elke stap kiest de buurt waar een nieuwe locatie de meeste {target} nieuw binnen {reach} brengt, "
               "ongeacht de behoefte van hun {level}.",
 }

@@ -1172,8 +1172,11 @@ def no_high_need_text(result: Analysis, code: str, step: pd.Series, high_total: 
                 f"(hoog {fmt.fraction(weights[3])}, middelmatig {fmt.fraction(weights[2])}, laag "
                 f"{fmt.fraction(weights[1])}): {fmt.number(step['value'], 1)} tegen "
                 f"{fmt.number(step['best_high_need_value'], 1)}.")
-    return (f"{head}; de {fmt.number(step['high_need_left'])} die nog buiten bereik wonen, kan "
-            f"{'geen kandidaat-school' if schools else 'geen locatie'} bereiken.")
+    # said of the candidates as placed: a school placed at its town's centre may reach them from its address
+    which = "kandidaat-school, op de plek waar die in dit rapport staat (zie Plaatsing)," if schools \
+        else "mogelijke locatie"
+    return (f"{head}: geen {which} bereikt de {fmt.number(step['high_need_left'])} {group} in {level} met hoge "
+            "behoefte die nog buiten bereik wonen.")
 
 
 def border_text(result: Analysis, code: str, short: bool = False) -> str:
@@ -1633,6 +1636,8 @@ def parameters_table(result: Analysis) -> Table:
              else "per gemeente"],
             ["Minimum aantal inwoners om te rangschikken", fmt.number(p["min_population"])],
             [labels.PARTIAL.capitalize(), f"als {partial_rule(result)}"],
+            ["Voorstel nieuwe locaties: aantal per gemeente (een keuze voor het rapport: mgg-geo --k, in een "
+             "notebook k)", fmt.number(p["k"])],
             ["Voorstel nieuwe locaties: gewicht per bereikte persoon",
              ", ".join(f"{labels.NEED_CLASSES[c]} {fmt.fraction(w)}" for c, w in rules.NEED_WEIGHTS.items())],
             ["Initiatieven zonder leeftijdsbereik", "meegeteld" if p["include_unknown_ages"] else "niet meegeteld"],

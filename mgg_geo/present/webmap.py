@@ -569,8 +569,7 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     register = result.register.initiatives
     dated = register[(register.get("status", pd.Series("", index=register.index)) == "gedateerd")
                      & ~is_area_wide(register)]
-    dated = dated[dated.intersects(areas.geometry.union_all().buffer(around))].assign(
-        programme=mapclasses.UNCOUNTED_DATED)
+    dated = result.near(dated, code, around).assign(programme=mapclasses.UNCOUNTED_DATED)
     sites = pd.concat([result.sites_near(code, around), *(f for f in (uncounted, dated) if len(f))])
     classes = mapclasses.need_class_note(result.map_breaks, code)  # the text's classes, not the map's colours
     layers = [Layer("Behoefte-index", mapclasses.need_classes(areas["need_index"], bins,
