@@ -1268,10 +1268,39 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
         f"binnen {reach} van een locatie; met de voorgestelde locaties zijn dat er "
         f"{fmt.number(w['after_population_within'])} ({fmt.percent(w['after_share_within'])}){high}. "
         f"{cells_text(w['before_areas_high_need_low_coverage'], w['after_areas_high_need_low_coverage'], level)} "
+        f"{left_out_text(result, code)}"
         "Bereik telt per buurt: een wijk komt deels binnen "
         "bereik als een deel van haar buurten dat doet. Onder Methode staat hoe een keuze op alleen het aantal "
         f"bereikte {group.key} zou uitvallen."))
     return blocks
+
+
+def left_out_text(result: Analysis, code: str) -> str:
+    """Who stays out of reach after the proposal, by area, most first: "Buiten bereik blijven dan nog 450 jongeren,
+    in Mussel (lage behoefte): 450. Het voorstel stopt na 3 stappen (k)." (Stadskanaal: a reader saw 94% and not
+    where the rest lives). With a trailing space; '' when everyone is reached or nothing was proposed."""
+    areas = result.whatif_areas[result.whatif_areas["gemeente_code"] == code] if len(result.whatif_areas) else None
+    steps = result.whatif_sites[result.whatif_sites["gemeente_code"] == code]
+    if areas is None or not len(areas) or not len(steps):
+        return ""
+    target = pd.to_numeric(result.areas["target_population"].reindex(areas.index), errors="coerce").fillna(0)
+    left = target * (1 - pd.to_numeric(areas["reach_after"], errors="coerce").fillna(0))
+    left = left[left >= 0.5].sort_values(ascending=False, kind="stable")
+    if not len(left):
+        return ""
+    group = target_of(result).key
+
+    def named(area: str, n: float) -> str:  # "Mussel (lage behoefte): 450", one bracket for a numbered wijk
+        label, word = area_label(result, area, places=True), _class_word(result.areas.at[area, "need_class"])
+        label = f"{label[:-1]}; {word})" if label.endswith(")") else f"{label} ({word})"
+        return f"{label}: {fmt.number(n)}"
+
+    shown = _capped([named(a, n) for a, n in left.items()], f"andere {level_word(result, False)}",
+                    f"andere {level_word(result)}")
+    w = result.whatif.loc[code]
+    stop = (f" Het voorstel stopt na {fmt.count(len(steps), 'stap', 'stappen')} (het gekozen aantal, zie "
+            "Parameters)." if not (isinstance(w["reason"], str) and w["reason"]) else "")
+    return (f"Buiten bereik blijven dan nog {fmt.number(left.sum())} {group}: in {'; '.join(shown)}.{stop} ")
 
 
 def cells_text(before, after, level: str = "wijken") -> str:
