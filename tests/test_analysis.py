@@ -453,6 +453,27 @@ def test_a_step_with_other_places_as_good_names_them():
         assert (tied.sites.iloc[0]["name"], tied.sites.iloc[0]["equal_names"]) == tuple(firsts)
 
 
+def test_a_tie_in_one_area_goes_to_the_place_that_brings_more_over_the_border():
+    """Row 0 is the municipality, the rows above another; with a reach of 1 km a place in row 0 reaches its left
+    and right neighbours and the area above it. The middle three bring as much at home (300 young people); the
+    one whose neighbour over the border has twice the young people wins (not counted otherwise: Stadskanaal
+    Noord also reaches Pekela's Boven-Pekela, Landskant does not), and the step says whom it reaches there."""
+    areas = grid.areas()
+    areas["need_index"] = 1.0
+    areas.loc[areas.index[5:], "gemeente_code"] = "GM0001"
+    scope = np.array([code in {f"WK00000{j}" for j in range(5)} for code in areas.index])
+    for doubled, first in ((None, "WK000001"), ("WK000008", "WK000003")):
+        frame = areas.copy()
+        if doubled:
+            frame.loc[doubled, ["pop_0_14", "pop_15_24"]] = [120.0, 80.0]
+        frame = classified(frame, grid.sites([]))
+        frame["priority"] = 1.0  # one priority for all: only the border decides
+        step = whatif.what_if(frame, grid.sites([]), scope=scope, k=1, reach_m=1000.0).sites.iloc[0]
+        assert step["name"] == first and step["new_population"] == 300.0
+        assert step["across_border"] == (200.0 if doubled else 100.0) and step["across_border_in"] == "GM0001"
+        assert set(step["equal_names"].split("; ")) == {"WK000001", "WK000002", "WK000003"} - {first}
+
+
 def test_what_if_scope_limits_candidates_and_figures():
     areas = grid.areas()
     areas["need_index"] = np.linspace(0, 1, 25)

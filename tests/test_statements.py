@@ -1120,7 +1120,11 @@ def test_a_proposal_beside_places_without_an_age_range_says_so_where_it_is_made(
     said = ("liggen al Club P.kel (Oude Pekela) en De Badde (welzijnsorganisatie gemeente Pekela), niet meegeteld "
             "(geen leeftijdsbereik in het register); met een leeftijdsbereik kan dit voorstel anders uitvallen.")
     assert f"van wie 1.920 in wijken met hoge behoefte; binnen die 3 km {said}" in _text(pekela.summary())
-    assert f"Binnen 3 km van stap 1 (Oude Pekela) {said}" in _text(pekela.what_if())
+    first = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM0765"].iloc[0]
+    # the buurt of scattered houses around Oude Pekela brings as many and also 135 in Oldambt, over the border:
+    # the tie goes to it, Oude Pekela is named as equal
+    assert (first["name"], first["equal_names"]) == ("Verspreide huizen Oude Pekela", "Oude Pekela")
+    assert f"Binnen 3 km van stap 1 ({first['name']}) {said}" in _text(pekela.what_if())
     assert f"Binnen 3 km van de school van stap 1 {said}" in _text(pekela.next_school())
     # Groningen's third step (Corpus den Hoorn, 2,5 km) lies within 3 km of the three uncounted places in Centrum,
     # but they stand on the point of counted sites: counting them brings nobody within reach, and nothing is said
@@ -1191,6 +1195,23 @@ def test_who_stays_out_of_reach_after_the_proposal_is_named_by_area(result, code
     if code == "GM0037":
         assert sentence[0] == ("Buiten bereik blijven dan nog 450 jongeren: in Mussel (lage behoefte): 450. Het "
                                "voorstel stopt na 3 stappen (het gekozen aantal, zie Parameters). Bereik telt")
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_a_step_that_reaches_people_over_the_border_says_so_and_they_decide_only_a_tie(result, code):
+    """A proposed place can bring people over the municipal border within reach; they do not count, but the report
+    says how many and where, and between places that bring as much at home the one that brings more over the
+    border wins (review of Stadskanaal: Stadskanaal Noord reaches Pekela's Boven-Pekela, Landskant does not)."""
+    text = _text(reports.MunicipalityReport(result, code).what_if())
+    for _, step in result.whatif_sites[result.whatif_sites["gemeente_code"] == code].iterrows():
+        said = f"Stap {step['step']} ({step['name']}) brengt ook"
+        assert (said in text) == (step["across_border"] >= 0.5), said
+        assert (step["across_border"] > 0) == bool(step["across_border_in"])
+        assert code not in step["across_border_in"].split("; ")
+    if code == "GM0037":
+        assert ("Stap 2 (Stadskanaal Noord) brengt ook naar schatting 395 jongeren in Pekela binnen 3 km, over de "
+                "gemeentegrens; die tellen in dit voorstel niet mee.") in text
+        assert "Bij stap 2 levert Stadskanaal Noord Landskant evenveel op als Stadskanaal Noord" in text
 
 
 def test_a_school_step_that_reaches_no_one_in_high_need_says_whom_and_from_where(result):
@@ -1324,8 +1345,9 @@ def test_a_proposal_step_with_other_places_as_good_names_them_and_the_tie_rule(r
     equal = [n for n in step["equal_names"].split("; ") if n]
     assert len(equal) >= 2
     assert (f"Bij stap 1 leveren {fmt.listing(equal[:sections.EQUAL_NAMED])} evenveel op als {step['name']}; bij "
-            "gelijke opbrengst kiest het voorstel de plek in de wijk die het eerst aan de beurt is (prioriteit), en "
-            "binnen één wijk is de keuze willekeurig.") in _text(westerwolde.what_if())
+            "gelijke opbrengst kiest het voorstel de plek in de wijk die het eerst aan de beurt is (prioriteit), dan "
+            "de plek die over de gemeentegrens het meest oplevert (dat telt verder niet mee); is ook dat gelijk, dan "
+            "is de keuze willekeurig.") in _text(westerwolde.what_if())
     assert f"Evenveel brengen {len(equal)} andere plekken (zie Voorstel)." in _text(westerwolde.summary())
     # the tie goes to the wijk first in priority: Groningen's third step is in Zuidwest (priority 1), no longer in
     # fully covered Oud-Zuid (review of Groningen)

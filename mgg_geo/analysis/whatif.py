@@ -46,7 +46,7 @@ OBJECTIVES = ("need", "people")
 #: Columns of :attr:`WhatIf.sites` besides the geometry.
 STEP_COLUMNS = ["step", "code", "name", "area", "new_population", "new_high_need", "new_weighted", "value",
                 "areas_reached", "high_need_left", "best_high_need", "best_high_need_value", "best_high_need_code",
-                "best_high_need_name", "best_high_need_area", "equal_names"]
+                "best_high_need_name", "best_high_need_area", "equal_names", "across_border", "across_border_in"]
 #: Two candidates whose gains differ by less than this share of the best are equally good (``equal_names``).
 EQUAL_GAIN = 1e-9
 
@@ -88,7 +88,11 @@ class WhatIf:
         ``high_need_left`` (target population in high-need areas still out of
         reach) and the most of them any candidate could reach,
         ``best_high_need``, with that candidate's ``best_high_need_value`` and
-        place (``best_high_need_code``, ``_name``, ``_area``).
+        place (``best_high_need_code``, ``_name``, ``_area``); ``equal_names`` (the other places that bring as
+        much), and over the municipal border, not counted: ``across_border`` (target population newly within
+        reach there) and ``across_border_in`` (those municipalities' codes, "; "-joined). Between places that
+        bring as much, the one in the area first in priority wins, then the one that brings the most over the
+        border (weighted as the objective counts), then the first in order.
     gains
         Per step and area reached: ``step``, ``area``, ``gained`` (target
         population newly within reach) and ``need_class``.
@@ -170,12 +174,18 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
     idx = areas.index.get_indexer(pts.area)
     in_scope_area = np.asarray(scope, dtype=bool)
     in_scope = in_scope_area[idx]
-    pop = pts.share * cov.target_population(areas, demand).to_numpy()[idx] * in_scope
+    everyone = pts.share * cov.target_population(areas, demand).to_numpy()[idx]
+    pop = everyone * in_scope
     need_class = pd.to_numeric(areas["need_class"], errors="coerce").to_numpy()
     is_ranked = (areas["gap_class"] != "").to_numpy()
     high, middle = (need_class == 3)[idx], (need_class == 2)[idx]
     weighted = pop * need_weights(areas).to_numpy()[idx]
     value = weighted if objective == "need" else pop
+    # over the border: not counted, but between places that bring as much, the one that brings more there wins
+    outside = everyone * ~in_scope
+    value_outside = outside * need_weights(areas).to_numpy()[idx] if objective == "need" else outside
+    municipality = areas["gemeente_code"].to_numpy(dtype=object)[idx] if "gemeente_code" in areas \
+        else np.full(len(idx), None, dtype=object)
     physical = sites[~cov.is_area_wide(sites)]
     covered = cov.point_distances(pts.xy, physical) <= reach_m
     if candidates is None:
@@ -204,10 +214,15 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
                 reason = "all_chosen" if len(steps) == len(c_xy) else "no_gain"  # people left, out of every reach
             break
         best = int(np.argmax(gain))
-        # the candidates that bring as much, the one in the area first in priority first (then in order): a tie
-        # goes to the area the report puts first, not to the first point in the list
+        # the candidates that bring as much: the one in the area first in priority first, then the one that
+        # brings the most over the border (not counted, but not nothing: Stadskanaal Noord also reaches
+        # Pekela's Boven-Pekela, Landskant does not), then in order; a tie goes to the area the report puts
+        # first, not to the first point in the list
         equal = np.flatnonzero(np.abs(gain - gain[best]) <= EQUAL_GAIN * gain[best])
-        equal = equal[np.lexsort((equal, tie_rank[equal]))]
+        beyond = reach[equal] @ ((~now) * value_outside)
+        beyond = np.where(beyond > EQUAL_GAIN * max(gain[best], 1.0), beyond, 0.0)
+        order = np.lexsort((equal, -beyond, tie_rank[equal]))
+        equal = equal[order]
         best = int(equal[0])
         high_gain = reach @ ((~now) * pop * high)
         top = int(np.argmax(high_gain))
@@ -223,7 +238,10 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
                       "best_high_need_code": c_code[q] if high_gain[top] > 0 else None,
                       "best_high_need_name": c_name[q] if high_gain[top] > 0 else None,
                       "best_high_need_area": c_area[q] if high_gain[top] > 0 else None,
-                      "equal_names": equal_names, "x": c_xy[p, 0], "y": c_xy[p, 1]})
+                      "equal_names": equal_names, "across_border": float(outside[newly].sum()),
+                      "across_border_in": "; ".join(sorted({str(m) for m in municipality[newly & (outside > 0)]
+                                                            if m is not None})),
+                      "x": c_xy[p, 0], "y": c_xy[p, 1]})
         per_area = pd.Series(pop[newly]).groupby(pts.area[newly]).sum()
         gains += [{"step": step, "area": a, "gained": float(v), "need_class": need_class[areas.index.get_loc(a)]}
                   for a, v in per_area.sort_values(ascending=False).items() if v > 0]

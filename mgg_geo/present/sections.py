@@ -550,7 +550,22 @@ def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: 
     shown = _capped(names, f"andere {noun[0]}", f"andere {noun[1]}")
     return (f"Bij stap {fmt.number(r['step'])} {'levert' if len(names) == 1 else 'leveren'} {fmt.listing(shown)} "
             f"evenveel op als {fmt.name(r['name'])}; bij gelijke opbrengst kiest het voorstel de {noun[0]} in de "
-            f"{area} die het eerst aan de beurt is (prioriteit), en binnen één {area} is de keuze willekeurig.")
+            f"{area} die het eerst aan de beurt is (prioriteit), dan de {noun[0]} die over de gemeentegrens het "
+            "meest oplevert (dat telt verder niet mee); is ook dat gelijk, dan is de keuze willekeurig.")
+
+
+def across_text(result: Analysis, r: pd.Series) -> str:
+    """A proposal step that also brings people over the municipal border within reach, not counted
+    (:func:`mgg_geo.analysis.whatif.what_if`, ``across_border``): "Stap 2 (Stadskanaal Noord) brengt ook naar schatting
+    395 jongeren in Pekela binnen 3 km; ..."; '' when it brings nobody there."""
+    across = r.get("across_border")
+    if not isinstance(across, (int, float, np.number)) or not across >= 0.5:
+        return ""
+    where = [regions.MUNICIPALITIES.get(c, c) for c in str(r.get("across_border_in") or "").split("; ") if c]
+    return (f"Stap {fmt.number(r['step'])} ({fmt.name(r['name'])}) brengt ook {estimated_word(result)}"
+            f"{fmt.number(across)} {target_of(result).key} {'in ' + fmt.listing(where) + ' ' if where else ''}"
+            f"binnen {fmt.radius(result.parameters['reach_m'])}, over de gemeentegrens; die tellen in dit voorstel "
+            "niet mee.")
 
 
 def status_text(places: list[tuple[str, str]], lead: str) -> str:
@@ -573,12 +588,14 @@ def status_text(places: list[tuple[str, str]], lead: str) -> str:
 def step_notes(result: Analysis, steps: pd.DataFrame, lead, noun: tuple[str, str] = ("plek", "plekken")) -> list[str]:
     """Under a proposal's steps (new sites, or schools): per step the places without an age range near it
     (:func:`uncounted_text`, after ``lead(step)``) and the places that do not count for their status
-    (:func:`status_text`), then per step the places as good (:func:`equal_text`)."""
+    (:func:`status_text`), then per step who it reaches over the border (:func:`across_text`) and the places as
+    good (:func:`equal_text`)."""
     near, other = uncounted_near(result, steps.geometry), status_near(result, steps.geometry)
     area = level_word(result, False)
     rows = list(steps.iterrows())
     return ([t for names, (_, r) in zip(near, rows, strict=True) if (t := uncounted_text(names, lead(r)))]
             + [t for places, (_, r) in zip(other, rows, strict=True) if (t := status_text(places, lead(r)))]
+            + [t for _, r in rows if (t := across_text(result, r))]
             + [t for _, r in rows if (t := equal_text(r, noun, area))])
 
 
