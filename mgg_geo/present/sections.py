@@ -557,7 +557,7 @@ def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: 
 def across_text(result: Analysis, r: pd.Series) -> str:
     """A proposal step that also brings people over the municipal border within reach, not counted
     (:func:`mgg_geo.analysis.whatif.what_if`, ``across_border``): "Stap 2 (Stadskanaal Noord) brengt ook naar schatting
-    395 jongeren in Pekela binnen 3 km; ..."; '' when it brings nobody there."""
+    395 jongeren in Pekela binnen <bereik>; ..."; '' when it brings nobody there."""
     across = r.get("across_border")
     if not isinstance(across, (int, float, np.number)) or not across >= 0.5:
         return ""
