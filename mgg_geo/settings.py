@@ -79,6 +79,11 @@ MAX_REGISTER_ROWS [MGG_MAX_REGISTER_ROWS]
 MAX_IMPORT_BYTES [MGG_MAX_IMPORT_BYTES]
     500 MB: the largest file for the offline route (``mgg-geo import``), on
     disk and unpacked (gzip, xlsx).
+MAX_MANIFEST_BYTES
+    1 MB: the largest manifest (``*.json``) of the cache that is read; a larger
+    one, or one that is not a regular file (a FIFO, a device), is named as
+    damaged without being read. The geocoding cache may be as large as
+    ``MAX_ANSWER_BYTES``.
 
 Every value read from the environment is checked when this module is first
 imported; a value that is not allowed raises one
@@ -175,6 +180,7 @@ MAX_PAGES: int = _env_int("MGG_MAX_PAGES", 200)
 MAX_REGISTER_BYTES: int = _env_int("MGG_MAX_REGISTER_BYTES", 50_000_000)
 MAX_REGISTER_ROWS: int = _env_int("MGG_MAX_REGISTER_ROWS", 200_000)
 MAX_IMPORT_BYTES: int = _env_int("MGG_MAX_IMPORT_BYTES", 500_000_000)
+MAX_MANIFEST_BYTES: int = 1_000_000
 WFS_PAGE_SIZE: int = 1000
 USER_AGENT: str = "mgg_geo/0.1 (Mentaal Gezond Groningen; +https://www.mentaalgezondgroningen.nl)"
 

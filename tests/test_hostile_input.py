@@ -371,6 +371,26 @@ def test_links_in_the_cache_are_never_followed(imported_cache, tmp_path, monkeyp
     assert any("boundaries_2024_gemeente.json" in m and "link" in m for m in cache.damaged())
 
 
+def test_a_fifo_or_a_huge_file_in_the_cache_is_named_not_read(tmp_path, monkeypatch):
+    """A FIFO named like a manifest held every command forever (reading it never ends), and a 3 GB sparse one
+    took 25 s and 6 GB to be called damaged (attack on the cache scan): neither is read now, both are named; the
+    geocoding cache the same."""
+    monkeypatch.setattr(settings, "CACHE_DIR", tmp_path)
+    os.mkfifo(tmp_path / "zz_planted.json")
+    with open(tmp_path / "zz_huge.json", "wb") as fh:
+        fh.truncate(settings.MAX_MANIFEST_BYTES + 1)  # sparse: no disk used
+    started = time.monotonic()
+    problems = cache.damaged()
+    assert time.monotonic() - started < 5
+    assert any("zz_planted.json" in m and "not a regular file" in m for m in problems), problems
+    assert any("zz_huge.json" in m and "larger than 1.000.000 bytes" in m for m in problems), problems
+    os.mkfifo(tmp_path / "geocode.json")
+    from mgg_geo.data.pdok import Geocoder
+
+    with pytest.warns(Warning, match="geocoding cache .* is damaged .*not a regular file"):
+        assert Geocoder().answers == {}
+
+
 # ---------------------------------------------------------------- clean-up touches only its own files
 
 

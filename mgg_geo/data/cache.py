@@ -215,7 +215,7 @@ def _read_manifest(path: Path, st: os.stat_result) -> tuple[dict | str, bool]:
     try:
         if stat.S_ISLNK(st.st_mode):
             raise ValueError("the manifest is a link (refused: only files inside the cache are read)")
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(read_small(path, settings.MAX_MANIFEST_BYTES))
         if not isinstance(manifest, dict):
             raise ValueError("the manifest is not a JSON object")
         missing = [f for f in MANIFEST_FIELDS if f not in manifest]
@@ -226,6 +226,23 @@ def _read_manifest(path: Path, st: os.stat_result) -> tuple[dict | str, bool]:
         return (f"Cache entry {path.name} is damaged: {why}; it is ignored. Repair it with: "
                 f"{repair_hint(manifest)}"), not isinstance(exc, OSError)
     return manifest, True
+
+
+def read_small(path: Path, limit: int) -> str:
+    """The UTF-8 text of ``path``, read only when it is a regular file (not a link, FIFO or device) of at most
+    ``limit`` bytes: a file planted in the cache can neither hold a scan (a FIFO never ends) nor fill the memory.
+    Raises ValueError saying why not (OSError when it cannot be opened)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("it is not a regular file (a FIFO, device or folder is never read)")
+        if st.st_size > limit:
+            raise ValueError(f"it is larger than {limit:,} bytes".replace(",", "."))
+        data = fh.read(limit + 1)
+    if len(data) > limit:  # grew while being read
+        raise ValueError(f"it is larger than {limit:,} bytes".replace(",", "."))
+    return data.decode("utf-8")
 
 
 def find(kind: str, *, year: int | None = None, table_id: str | None = None, level: str | None = None,

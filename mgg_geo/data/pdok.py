@@ -163,7 +163,7 @@ def _read_answers(path: Path) -> dict[str, dict]:
     try:
         if path.is_symlink():
             raise ValueError("it is a link")
-        answers = json.loads(path.read_text(encoding="utf-8"))
+        answers = json.loads(cache.read_small(path, settings.MAX_ANSWER_BYTES))
         if not isinstance(answers, dict) or not all(isinstance(v, dict) for v in answers.values()):
             raise ValueError("it is not a JSON object of answers")
         return answers
