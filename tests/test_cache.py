@@ -77,8 +77,8 @@ def test_a_manifest_is_read_again_only_when_its_file_changed(monkeypatch):
     entry = cache.store(_frame(), {"kind": "kwb", "year": 2021, "table_id": "85039NED"})
     assert [e.name for e in cache.entries()] == [entry.name]  # read once
     reads = []
-    real = Path.read_text
-    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self.name) or real(self, *a, **k))
+    real = cache.read_small  # every manifest is read through it (bounded, regular files only)
+    monkeypatch.setattr(cache, "read_small", lambda path, limit: reads.append(Path(path).name) or real(path, limit))
     assert cache.find("kwb", year=2021).manifest == entry.manifest
     assert reads == []  # unchanged since
     cache.find("kwb", year=2021).manifest["title"] = "changed by a caller"
