@@ -198,8 +198,8 @@ class Trickle(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, pause=0.5, body=b'{"value": []}'):
-        self.pause, self.body = pause, body
+    def __init__(self, pause=0.5, body=b'{"value": []}', status=b"200 OK", headers=b""):
+        self.pause, self.body, self.status, self.headers = pause, body, status, headers
         super().__init__(("127.0.0.1", 0), self._Handler)
         threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()  # shuts down in 0.05 s
 
@@ -207,8 +207,9 @@ class Trickle(socketserver.ThreadingTCPServer):
         def handle(self):
             self.request.recv(65536)
             body = self.server.body
-            message = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                       + str(len(body)).encode() + b"\r\n\r\n" + body)
+            message = (b"HTTP/1.1 " + self.server.status + b"\r\n" + self.server.headers
+                       + b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode()
+                       + b"\r\n\r\n" + body)
             try:
                 if not self.server.pause:
                     self.request.sendall(message)
@@ -249,6 +250,23 @@ def test_the_deadline_covers_the_whole_answer_not_each_read(trickle, monkeypatch
     with pytest.raises(SourceError, match="within 1 s"):
         _http.get_json(trickle.url + "/x", None, _http.RequestLog(), "test")
     assert time.monotonic() - started < 6
+
+
+def test_a_server_asking_to_wait_a_day_cannot_hold_a_request_past_its_deadline(monkeypatch):
+    """503 with "Retry-After: 86400" on every answer: urllib3 slept what the server asked, three times, and the
+    deadline (which shuts sockets) could not end a sleep (attack on the deadline: 103 s for a 5 s deadline)."""
+    server = Trickle(pause=0.0, status=b"503 Service Unavailable", headers=b"Retry-After: 86400\r\n")
+    try:
+        monkeypatch.setattr(settings, "HTTP_DEADLINE", 1.5)
+        monkeypatch.setattr(settings, "HTTP_RETRIES", 3)
+        monkeypatch.setattr(settings, "HTTP_BACKOFF", 0.0)
+        started = time.monotonic()
+        with pytest.raises(SourceError):
+            _http.get_json(server.url + "/x", None, _http.RequestLog(), "test")
+        assert time.monotonic() - started < 6
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_an_answer_over_the_size_limit_is_refused(monkeypatch):

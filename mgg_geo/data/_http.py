@@ -114,8 +114,18 @@ class Deadline:
     def __enter__(self) -> Deadline:
         self._outer = getattr(Deadline._active, "current", None)
         Deadline._active.current = self
+        self._until = time.monotonic() + self.seconds
         self._timer.start()
         return self
+
+    @classmethod
+    def left(cls) -> float:
+        """Seconds until the active deadline of this thread passes (0 when it has; ``HTTP_DEADLINE`` without
+        one)."""
+        current = getattr(cls._active, "current", None)
+        if current is None:
+            return settings.HTTP_DEADLINE
+        return max(0.0, current._until - time.monotonic())
 
     def __exit__(self, *exc) -> None:
         self._timer.cancel()
@@ -198,6 +208,19 @@ def read_bounded(response: requests.Response, limit: int, url: str) -> bytes:
     return b"".join(chunks)
 
 
+class _BoundedRetry(Retry):
+    """urllib3's retries whose waits (the back-off, and a server's ``Retry-After``) end when the request's
+    :class:`Deadline` does: a server answering 503 with ``Retry-After: 86400`` held a run for a day (attack on the
+    deadline, which shuts sockets but cannot end a sleep)."""
+
+    def get_retry_after(self, response):  # noqa: D401 - urllib3 API
+        wait = super().get_retry_after(response)
+        return None if wait is None else min(wait, Deadline.left())
+
+    def get_backoff_time(self) -> float:  # noqa: D401 - urllib3 API
+        return min(super().get_backoff_time(), Deadline.left())
+
+
 class TrackedSession(requests.Session):
     """A ``requests.Session`` with retries, default timeout, a deadline and size limit per request, and a
     :class:`RequestLog`."""
@@ -206,7 +229,7 @@ class TrackedSession(requests.Session):
         super().__init__()
         self.log = log if log is not None else RequestLog()
         self.deadline = deadline  # seconds per request (None: settings.HTTP_DEADLINE)
-        retry = Retry(
+        retry = _BoundedRetry(
             total=settings.HTTP_RETRIES,
             connect=min(1, settings.HTTP_RETRIES),
             read=min(1, settings.HTTP_RETRIES),
