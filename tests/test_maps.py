@@ -173,3 +173,21 @@ def test_a_priority_label_covers_no_other_area_it_is_told_to_avoid():
     assert placed([]) == ((0, 0), [])
     offset, covered = placed([(4_700, 5_000), (5_300, 5_000)])  # left and right of its point, under the text
     assert offset != (0, 0) and covered == [False, False]
+
+
+def test_area_names_with_dollar_signs_are_drawn_as_text_not_math():
+    """Matplotlib reads text between two ``$`` as math: an area named "Wijk $\\frac{1}$" (any name a boundaries
+    file carries) stopped the report with a parser error, and "Noord $5 tot $10" came out in italics (attack on
+    the boundaries import). The maps take every text literally; math elsewhere is left as it was."""
+    import matplotlib
+
+    from mgg_geo.present import maps
+    from tests import grid_world as grid
+
+    areas = grid.areas()
+    areas["name"] = ["Wijk $\\frac{1}$", "Noord $5 tot $10"] + list(areas["name"][2:])
+    areas["population"] = 5000.0  # large enough to be labelled
+    classes = mapclasses.need_classes(pd.Series(np.linspace(-1, 1, 25), index=areas.index), (-0.5, 0.5))
+    figure = maps.class_map(areas, classes, title="Behoefte $x$", code="GM0000")
+    assert figure.width > 0
+    assert matplotlib.rcParams["text.parse_math"]  # only the map's own texts are plain

@@ -148,6 +148,20 @@ class Figure:
         return self.html
 
 
+def _plain_text(draw):
+    """``draw`` with every text it makes taken literally: matplotlib reads text between two ``$`` as math, so an
+    area named "Noord $5 tot $10" came out in italics and one named "Wijk $\\frac{1}$" stopped the report
+    (attack on the boundaries import). Only the figures drawn here; a notebook's own plots keep their math."""
+    import functools
+
+    @functools.wraps(draw)
+    def plain(*args, **kwargs):
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+
+    return plain
+
+
 def _figure(fig, alt: str, caption: str = "") -> Figure:
     """The figure as a PNG at :data:`DPI` with a 256-colour palette (small, sharp in print), shown at its size in
     CSS pixels (96 per inch), with what :func:`_inspect` finds."""
@@ -506,6 +520,7 @@ def _legend_column(fig, ax, handles: list, title: str, *, grid: bool = False) ->
                                         _GRID_IN[0] / width, _GRID_IN[1] / height]))
 
 
+@_plain_text
 def class_map(areas: gpd.GeoDataFrame, classes: Classes, *, title: str, year: int | str | dict = "", sites=None,
               outlines: gpd.GeoDataFrame | None = None, code: str | None = None, alt: str = "",
               caption: str = "", partial: pd.Series | None = None) -> Figure:
@@ -596,6 +611,7 @@ def _no_data_handle(classes: Classes) -> Patch:
     return Patch(facecolor=NO_DATA_COLOUR, edgecolor=NO_DATA_EDGE, hatch=NO_DATA_HATCH, label=classes.no_data)
 
 
+@_plain_text
 def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str | dict = "", sites=None, caption: str = "",
               outlines: gpd.GeoDataFrame | None = None, code: str | None = None,
               named: dict[str, tuple[str, str]] | None = None, size=MAP_SIZE, heights=None,
@@ -625,6 +641,7 @@ def bivariate(areas: gpd.GeoDataFrame, *, title: str, year: int | str | dict = "
 ROW_IN, STRIP_IN = 2.6, 1.75
 
 
+@_plain_text
 def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str | dict = "", outlines: gpd.GeoDataFrame | None = None,
                     codes: list[str] | None = None, legend: bool = True, caption: str = "",
                     reach_m: float | None = None, scope: str = "provincie") -> Figure:
@@ -681,6 +698,7 @@ def small_multiples(areas: gpd.GeoDataFrame, *, year: int | str | dict = "", out
     return _figure(fig, alt, caption)
 
 
+@_plain_text
 def whatif_map(areas: gpd.GeoDataFrame, effect: pd.DataFrame, new_sites: gpd.GeoDataFrame, *, existing=None,
                year: int | str | dict = "", outlines: gpd.GeoDataFrame | None = None, code: str | None = None,
                target: str = "jongeren", reach_m: float | None = None) -> Figure:
@@ -730,6 +748,7 @@ def spread(positions: list[float], gap: float, low: float, high: float) -> list[
     return out
 
 
+@_plain_text
 def slope_chart(series: pd.DataFrame, changes: pd.DataFrame, names: pd.Series, *, indicator: str, title: str,
                 unit: str = "%", ylabel: str = "") -> Figure:
     """Every area's value over the vintages, one line per area, coloured by its latest change.
