@@ -46,6 +46,7 @@ HOSTILE = [
     "\"'><img src=x onerror=\"window.__pwned='img'\">",
     "<svg onload=window.__pwned='svg'>",
     "=HYPERLINK(\"http://example.invalid\",\"klik\")",
+    "Club;=1+1",
     "Proef {{7*7}}",
     "{% for x in range(3) %}lus{% endfor %} {# weg #}",
     "{{ cycler.__init__.__globals__.os.system('touch " + str(MARKER) + "') }}",
@@ -183,6 +184,11 @@ def test_exports_keep_names_as_plain_data(hostile):
                 assert "<f>" not in xml and "<f " not in xml, name
     csv_text = (exports["csv"].with_name("areas_initiatieven.csv")).read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in csv_text and "\n=HYPERLINK" not in csv_text
+    # opened as Dutch Excel opens a CSV (split on ";"), no cell is a formula: "Club;=1+1" gave a cell "=1+1"
+    for separator in (",", ";"):
+        cells = [c for row in csv.reader(io.StringIO(csv_text), delimiter=separator) for c in row]
+        assert not [c for c in cells if c.lstrip(' "').startswith(("=", "+", "@"))], separator
+    assert "Club;=1+1" in set(sites["Naam"])  # the workbook's cells are typed: spelled as in the register
     layer = gpd.read_file(exports["gpkg"], layer="initiatieven")
     assert "</script><script>window.__pwned='close'</script>" in set(layer["name"])
     assert "'=HYPERLINK(\"http://example.invalid\",\"klik\")" in set(layer["name"])  # GeoPackage too

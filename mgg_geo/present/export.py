@@ -6,6 +6,7 @@ from :mod:`mgg_geo.present.labels`. Geometry is in EPSG:28992.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,14 +62,24 @@ def export_sites(result: Analysis) -> gpd.GeoDataFrame:
 
 
 def spreadsheet_text(value):
-    """Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe.
+    """Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first, or one of =, +, -, @ after a
+    separator , ; or tab) gets an apostrophe before it.
 
     Names come from the register, which anyone may edit; in a CSV or GeoPackage export (no cell types) they stay
     data. The workbook needs no apostrophe: its cells are typed (:func:`_text_only`).
     """
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if not isinstance(value, str):
+        return value
+    # a formula can also start after a separator: Dutch Excel splits a comma-separated file on ";", so that
+    # "Club;=1+1" became a cell "=1+1" (attack on the CSV export); each such start gets its apostrophe too
+    value = _AFTER_SEPARATOR.sub(r"\1'\2", value)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+#: A separator of either convention (, ; tab) followed by a formula's first character, spaces between.
+_AFTER_SEPARATOR = re.compile(r"([,;\t]\s*)([=+\-@])")
 
 
 def neutralised(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
