@@ -236,17 +236,31 @@ def report_name(code: str) -> str:
     return OVERVIEW_NAME if code == "overview" else folder.report_stem(code)
 
 
+#: The folders the batch writes into inside ``out_dir`` (see the module docstring).
+SUBFOLDERS = ("notebooks", "data", "kaarten")
+
+
 def prepare_output(out_dir: str | Path) -> Path:
     """The reports folder, created and checked writable; leftovers of killed runs are removed.
 
     Raises
     ------
     ParameterError
-        When ``out_dir`` is a file or cannot be written (the message names ``--out``).
+        When ``out_dir`` is a file or cannot be written, or one of its :data:`SUBFOLDERS` is a link or a file (the
+        message names ``--out``).
     """
     out = absolute(out_dir)
     if out.exists() and not out.is_dir():
         raise ParameterError(f"--out: {out} is a file; give a folder for the reports.")
+    for name in SUBFOLDERS:  # a link there would let the batch write (and replace files) outside the folder
+        sub = out / name
+        if sub.is_symlink():
+            raise ParameterError(f"--out: {sub} is a link (to {os.readlink(sub)}); the reports write into {name}/ "
+                                 "and would change files outside the reports folder. Remove the link or choose "
+                                 "another folder.")
+        if sub.exists() and not sub.is_dir():
+            raise ParameterError(f"--out: {sub} is a file; the reports need a folder {name}/ there. Move the "
+                                 "file or choose another folder.")
     try:
         out.mkdir(parents=True, exist_ok=True)
         cache.release(cache.temp_path(out, "probe"))

@@ -412,6 +412,30 @@ def test_a_fifo_or_a_huge_file_in_the_cache_is_named_not_read(tmp_path, monkeypa
 # ---------------------------------------------------------------- clean-up touches only its own files
 
 
+def test_a_linked_subfolder_of_the_reports_folder_is_refused_before_anything_is_written(tmp_path):
+    """``reports/kaarten`` a link to another folder: the batch wrote the map page there, replacing a file outside
+    the reports folder (attack on --out). It is refused with one line that says what to do; nothing is written."""
+    from mgg_geo import batch
+    from mgg_geo.errors import ParameterError
+
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "GM0765.html").write_text("mine", encoding="utf-8")
+    for name in batch.SUBFOLDERS:
+        out = tmp_path / f"reports-{name}"
+        out.mkdir()
+        (out / name).symlink_to(victim, target_is_directory=True)
+        with pytest.raises(ParameterError, match=rf"--out: .*{name} is a link .*Remove the link"):
+            batch.prepare_output(out)
+        assert sorted(p.name for p in out.iterdir()) == [name]
+    file_there = tmp_path / "reports-file"
+    file_there.mkdir()
+    (file_there / "data").write_text("", encoding="utf-8")
+    with pytest.raises(ParameterError, match="data is a file"):
+        batch.prepare_output(file_there)
+    assert (victim / "GM0765.html").read_text(encoding="utf-8") == "mine"
+
+
 def test_clean_up_removes_only_the_leftovers_of_dead_runs(tmp_path):
     out = tmp_path / "reports"
     user = [out / ".journal.2023-12-31", out / "2023" / "photos" / ".thumb.1234-a.jpg",
