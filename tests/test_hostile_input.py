@@ -179,6 +179,17 @@ def test_too_many_rows_are_refused_before_placement(tmp_path, monkeypatch):
         initiatives.load(path, boundaries=world.layers(), geocode=False)
 
 
+def test_a_cell_over_the_csv_limit_names_its_line(tmp_path):
+    """A cell of 140,000 characters: "cannot be read as a CSV or Excel table (Error: field larger than field
+    limit (131072))" named neither row nor what to do (attack on the register)."""
+    path = tmp_path / "register.csv"
+    path.write_text("naam;programma;x;y\nJeugdhonk;STORM;232000;577000\n" + "A" * 140_000 + ";STORM;1;2\n",
+                    encoding="utf-8")
+    with pytest.raises(DataError, match=r"register.csv, line 3: cannot be read .*A cell longer than 131,072 "
+                                        r"characters .*shorten the cell"):
+        files.read_table(path, files.register_limits())
+
+
 def test_a_dutch_excel_csv_with_quoted_quotes_and_commas_is_read(tmp_path):
     path = tmp_path / "register.csv"
     path.write_bytes('naam;programma;gebiedscode;opmerkingen\r\n'

@@ -255,7 +255,13 @@ def read_csv_bytes(raw: bytes, path: Path, limits: Limits | None = None) -> pd.D
         text = raw.decode("latin-1")
     header = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = delimiter_of(header)
-    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in r)]
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        rows = [r for r in reader if any(c.strip() for c in r)]
+    except csv.Error as exc:  # a cell over the csv module's limit, or a stray NUL: name the line
+        raise DataError(f"{path}, line {reader.line_num}: cannot be read ({exc}). A cell longer than "
+                        f"{csv.field_size_limit():,} characters (or a quote left open before it) is the usual "
+                        "cause: shorten the cell or close the quote.") from None
     if not rows:
         raise DataError(f"{path}: the file is empty.")
     header, width = rows[0], len(rows[0])
