@@ -52,8 +52,8 @@ HTTP_CONNECT_TIMEOUT [MGG_HTTP_CONNECT_TIMEOUT]
 HTTP_TIMEOUT [MGG_HTTP_TIMEOUT]
     30 seconds to read an answer.
 HTTP_RETRIES [MGG_HTTP_RETRIES]
-    3 retries for HTTP 429/5xx answers, with exponential back-off of
-    ``HTTP_BACKOFF`` [MGG_HTTP_BACKOFF] = 1 second; a connection that fails
+    3 retries (at most 10) for HTTP 429/5xx answers, with exponential back-off of
+    ``HTTP_BACKOFF`` [MGG_HTTP_BACKOFF] = 1 second (at most 60); a connection that fails
     or an answer that times out is retried once at most.
 HTTP_DEADLINE [MGG_HTTP_DEADLINE]
     90 seconds for one request as a whole (connect, headers and the complete
@@ -121,27 +121,27 @@ def _env_path(name: str, default: Path) -> Path:
     return path
 
 
-def _env_number(name: str, default, kind, minimum):
+def _env_number(name: str, default, kind, minimum, maximum=None):
     value = _env(name)
     if value is None:
         return default
+    span = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
     try:
         number = kind(value.strip())
     except ValueError:
         raise SettingsError(f"{name}: {value!r} is not a {'whole ' if kind is int else ''}number; "
-                            f"unset it or give one of at least {minimum} (default {default}).") from None
-    if not math.isfinite(number) or number < minimum:
-        raise SettingsError(f"{name}: {value!r} is not allowed; give a number of at least {minimum} "
-                            f"(default {default}).")
+                            f"unset it or give one {span} (default {default}).") from None
+    if not math.isfinite(number) or number < minimum or (maximum is not None and number > maximum):
+        raise SettingsError(f"{name}: {value!r} is not allowed; give a number {span} (default {default}).")
     return number
 
 
-def _env_float(name: str, default: float, minimum: float = 0.001) -> float:
-    return _env_number(name, default, float, minimum)
+def _env_float(name: str, default: float, minimum: float = 0.001, maximum: float | None = None) -> float:
+    return _env_number(name, default, float, minimum, maximum)
 
 
-def _env_int(name: str, default: int, minimum: int = 1) -> int:
-    return _env_number(name, default, int, minimum)
+def _env_int(name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
+    return _env_number(name, default, int, minimum, maximum)
 
 
 def _env_url(name: str, default: str) -> str:
@@ -172,8 +172,8 @@ PDOK_API_URL: str = _env_url("MGG_PDOK_API_URL", "https://api.pdok.nl")
 HTTP_CONNECT_TIMEOUT: float = _env_float("MGG_HTTP_CONNECT_TIMEOUT", 5.0)
 HTTP_TIMEOUT: float = _env_float("MGG_HTTP_TIMEOUT", 30.0)
 HTTP_DEADLINE: float = _env_float("MGG_HTTP_DEADLINE", 90.0)
-HTTP_RETRIES: int = _env_int("MGG_HTTP_RETRIES", 3, minimum=0)
-HTTP_BACKOFF: float = _env_float("MGG_HTTP_BACKOFF", 1.0, minimum=0.0)
+HTTP_RETRIES: int = _env_int("MGG_HTTP_RETRIES", 3, minimum=0, maximum=10)
+HTTP_BACKOFF: float = _env_float("MGG_HTTP_BACKOFF", 1.0, minimum=0.0, maximum=60.0)
 MAX_ANSWER_BYTES: int = _env_int("MGG_MAX_ANSWER_BYTES", 200_000_000)
 GEOCODE_DEADLINE: float = _env_float("MGG_GEOCODE_DEADLINE", 120.0)
 MAX_PAGES: int = _env_int("MGG_MAX_PAGES", 200)

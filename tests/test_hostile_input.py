@@ -523,8 +523,24 @@ def test_a_full_disk_gives_one_line_and_no_truncated_report(memo_cache, tmp_path
 # ---------------------------------------------------------------- settings and cache defects
 
 
+def test_retries_and_back_off_have_an_upper_bound(monkeypatch):
+    """MGG_HTTP_RETRIES=1000000 and MGG_HTTP_BACKOFF=1e9 were accepted (attack on the settings): a run could
+    retry a failing service a million times."""
+    from mgg_geo.errors import SettingsError
+
+    monkeypatch.setenv("MGG_HTTP_RETRIES", "1000000")
+    with pytest.raises(SettingsError, match=r"MGG_HTTP_RETRIES: '1000000' is not allowed; give a number from 0 to 10"):
+        settings._env_int("MGG_HTTP_RETRIES", 3, minimum=0, maximum=10)
+    monkeypatch.setenv("MGG_HTTP_RETRIES", "10")
+    assert settings._env_int("MGG_HTTP_RETRIES", 3, minimum=0, maximum=10) == 10
+    source = (Path(settings.__file__)).read_text(encoding="utf-8")  # the settings use these bounds
+    assert '_env_int("MGG_HTTP_RETRIES", 3, minimum=0, maximum=10)' in source
+    assert '_env_float("MGG_HTTP_BACKOFF", 1.0, minimum=0.0, maximum=60.0)' in source
+
+
 @pytest.mark.parametrize("variable, value", [("MGG_HTTP_TIMEOUT", "abc"), ("MGG_HTTP_RETRIES", "-1"),
-                                             ("MGG_HTTP_DEADLINE", "nan"), ("MGG_MAX_REGISTER_ROWS", "1.5"),
+                                             ("MGG_HTTP_BACKOFF", "1e9"), ("MGG_HTTP_DEADLINE", "nan"),
+                                             ("MGG_MAX_REGISTER_ROWS", "1.5"),
                                              ("MGG_PDOK_API_URL", "file:///etc/passwd"),
                                              ("MGG_CACHE_DIR", "/etc/hostname")])
 @pytest.mark.slow  # a process of its own
