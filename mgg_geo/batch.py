@@ -542,9 +542,10 @@ def _record(out: Path, outcome: Outcome) -> None:
 
 
 def _read_json(path: Path):
-    """A JSON file of the reports folder, or None when it cannot be read (never half a report in the index)."""
+    """A JSON file of the reports folder, or None when it cannot be read (never half a report in the index), is
+    not a regular file (a link, a FIFO) or is larger than ``settings.MAX_MANIFEST_BYTES``."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(cache.read_small(path, settings.MAX_MANIFEST_BYTES))
     except (OSError, UnicodeDecodeError, ValueError):
         return None
 

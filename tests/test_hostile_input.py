@@ -420,6 +420,28 @@ def test_a_fifo_or_a_huge_file_in_the_cache_is_named_not_read(tmp_path, monkeypa
         assert Geocoder().answers == {}
 
 
+def test_a_fifo_in_a_saved_analysis_or_the_reports_folder_is_never_read(tmp_path):
+    """A FIFO as a saved analysis' manifest held ``analyse`` (its checksum was read to the end, which a FIFO
+    never reaches), and one as a failure record in the reports folder held the index (attack on this stop's
+    fix, which covered the cache's own manifests only): both are refused at once."""
+    from mgg_geo import batch
+    from mgg_geo.analysis import memo
+
+    saved = tmp_path / "analyses" / "0123456789abcdef0123"
+    saved.mkdir(parents=True)
+    os.mkfifo(saved / "manifest.json")
+    started = time.monotonic()
+    with pytest.raises(OSError, match="not a regular file"):
+        memo._load_once(saved)
+    with pytest.raises(ValueError, match="not a regular file"):
+        memo.load(saved)
+    out = tmp_path / "reports"
+    (out / "data").mkdir(parents=True)
+    os.mkfifo(out / "data" / "GM0014.error.json")
+    batch.write_index(out)
+    assert time.monotonic() - started < 5 and (out / "index.html").is_file()
+
+
 # ---------------------------------------------------------------- clean-up touches only its own files
 
 

@@ -278,7 +278,7 @@ def load(folder: str | Path) -> Analysis:
     folder = Path(folder)
     if folder.is_symlink() or (folder / "manifest.json").is_symlink():
         raise CacheError(f"{folder} is a link; only folders inside the cache are read.")
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(cache.read_small(folder / "manifest.json", settings.MAX_MANIFEST_BYTES))
     if manifest.get("code") != code_version():
         raise CacheError(f"{folder} was saved by another version of mgg_geo.")
     kinds = manifest.get("fields")
@@ -290,7 +290,7 @@ def load(folder: str | Path) -> Analysis:
     for name, digest in manifest["files"].items():
         if (folder / name).is_symlink() or cache.sha256(folder / name) != digest:
             raise CacheError(f"{folder / name} does not match its checksum.")
-    meta = json.loads((folder / "analysis.json").read_text(encoding="utf-8"))
+    meta = json.loads(cache.read_small(folder / "analysis.json", settings.MAX_ANSWER_BYTES))
     values = {}
     for name, kind in kinds.items():
         if kind == "geo":
