@@ -1,4 +1,5 @@
-"""The one rule for a missing value as text, for every layer.
+"""The rules for text, for every layer: a missing value as text, and the characters a user's file may carry
+(:func:`visible`).
 
 A value is missing when it is None, NaN, ``pd.NA`` or ``NaT``, or text that
 pandas, numpy or ``str()`` make of one ("", "nan", "<NA>", "None", "NaT",
@@ -55,3 +56,29 @@ def cell(value, missing: str | None = MISSING, *, squeeze: bool = False, literal
     if squeeze:
         text = re.sub(r"\s+", " ", text)
     return missing if not text or (not literal and text.casefold() in MISSING_TEXT) else text
+
+
+#: Characters that never belong in text read from a user's file, removed on reading
+#: (:func:`mgg_geo.data.files.visible_frame`): the C0 and C1 control characters but tab and line feed (a vertical
+#: tab broke the workbook, an escape sequence rewrote the terminal), the bidirectional controls (one U+202E turned
+#: the rest of a report line around: "62%" read "%26"), and the invisible ones (zero-width spaces and joiners, the
+#: word joiner, the byte-order mark, the soft hyphen, tag characters: "STO\u200bRM" looked like STORM and was not).
+INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+                       "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]")
+#: The line and paragraph separators, read as a space.
+_SEPARATORS = re.compile("[\u2028\u2029]")
+
+
+def visible(text: str) -> str:
+    """``text`` without :data:`INVISIBLE` (the line and paragraph separators as a space).
+
+    >>> visible("Club P.kel\u202e"), visible("STO\u200bRM"), visible("a\u2028b")
+    ('Club P.kel', 'STORM', 'a b')
+    """
+    return INVISIBLE.sub("", _SEPARATORS.sub(" ", text))
+
+
+def has_invisible(text) -> bool:
+    """Whether :func:`visible` would change ``text`` (a str)."""
+    return isinstance(text, str) and bool(INVISIBLE.search(text) or _SEPARATORS.search(text))
+

@@ -13,6 +13,7 @@ from mgg_geo import cli
 from mgg_geo.data import imports
 from mgg_geo.errors import RegisterError
 from mgg_geo.supply import initiatives
+from mgg_geo.text import has_invisible
 from tests import register_world as world
 
 HEADER = "naam;programma;x;y;capaciteit;startdatum;einddatum;preventieniveau;gebiedscode;plaats"
@@ -108,9 +109,29 @@ def test_invisible_control_characters_are_removed_with_a_warning_naming_row_and_
     reg = _load(path)
     assert reg.initiatives["name"].tolist() == ["Club P.kel", "Jeugdhonk"]
     assert reg.initiatives["street"].tolist()[0] == "Hoofd[2Jstraat 1"
-    said = {(p.row, p.column) for p in reg.problems if "invisible control characters" in p.message}
+    said = {(p.row, p.column) for p in reg.problems if "invisible characters" in p.message}
     assert said == {(2, "naam"), (2, "straat"), (3, "naam")}
     assert not any("\x1b" in p.message or "\u202e" in p.message for p in reg.problems)
+    # the invisible ones too: a programme typed "STO<zero-width space>RM" looked like STORM and did not count as it;
+    # a name of nothing but invisible characters is no name; an escape sequence in the header is not echoed
+    path = _csv(tmp_path, ["naam;programma;x;y", "Ubbo;STORM;232000;577000",
+                           "\u200b\u2060\ufeff;STORM;232000;577000"], name="second.csv")
+    with pytest.raises(RegisterError) as failed:
+        _load(path)
+    assert any(p.row == 3 and p.column == "naam" and "missing required field" in p.message
+               for p in failed.value.problems)
+    path = _csv(tmp_path, ["nam\x1b[31me;programma;x;y", "Ubbo;STORM;232000;577000"], name="header.csv")
+    with pytest.raises(RegisterError) as failed:
+        _load(path)
+    assert "found: nam[31me, programma" in str(failed.value) and "\x1b" not in str(failed.value)
+    path = _csv(tmp_path, ["naam;programma;x;y", "Ubbo;STO\u200bRM;232000;577000"], name="third.csv")
+    assert _load(path).initiatives["programme"].tolist() == ["STORM"]
+    geo = tmp_path / "register.geojson"  # a GeoJSON register: the same, feature numbers for rows
+    gpd.GeoDataFrame({"naam": ["Club\u202e P.kel"], "programma": ["STORM"]}, geometry=[Point(232000, 577000)],
+                     crs="EPSG:28992").to_file(geo, driver="GeoJSON")
+    reg = _load(geo)
+    assert reg.initiatives["name"].tolist() == ["Club P.kel"]
+    assert [(p.row, p.column) for p in reg.problems if "invisible characters" in p.message] == [(1, "naam")]
 
 
 # ---------------------------------------------------------------- round trip (property)
@@ -119,7 +140,7 @@ def test_invisible_control_characters_are_removed_with_a_warning_naming_row_and_
 # round-trip through a workbook written by pandas (Excel itself stores the value). Such names are left out.
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1,
                 max_size=25).map(str.strip).filter(lambda t: bool(t) and not t.startswith("=")
-                                                   and not initiatives._INVISIBLE.search(t))  # removed on reading
+                                                   and not has_invisible(t))  # removed on reading
 rows = st.lists(st.fixed_dictionaries({
     "name": names,
     "programme": st.sampled_from(["STORM", "KoPPeLing", "Move aHead", "jongerenwerk"]),

@@ -95,3 +95,17 @@ def test_flags_and_programme_columns_say_what_they_mean_for_every_area(workbook)
     assert [h for h in header if h and h.startswith("Dekking STORM")]  # a programme with places keeps its columns
     notes = [r for r in book["Bronnen en definities"].iter_rows(values_only=True)]
     assert not any(isinstance(v, str) and v.endswith(" decimal") for r in notes for v in r)
+
+
+def test_a_control_character_in_an_area_name_does_not_stop_the_workbook(province_analysis, tmp_path):
+    """An area named "Wijk\\x0bA" (a vertical tab, from any boundaries file) made openpyxl refuse the workbook, with
+    "unexpected IllegalCharacterError ... (a bug in mgg_geo)" and no file (attack on the export): the workbook
+    shows the name as it is seen, without the character."""
+    import copy
+
+    result = copy.deepcopy(province_analysis)
+    code = result.areas.index[0]
+    result.areas.loc[code, "name"] = "Wijk\x0bA\u202e"
+    book = load_workbook(export.write(result, tmp_path / "gebieden.xlsx"))
+    names = {r[1] for sheet in book.worksheets[1:-1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert "WijkA" in names and not any("\x0b" in str(n) for n in names)

@@ -33,6 +33,7 @@ import pandas as pd
 
 from mgg_geo import settings
 from mgg_geo.errors import DataError
+from mgg_geo.text import has_invisible, visible
 
 #: File suffixes read as Excel workbooks.
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -193,7 +194,24 @@ def read_table(path: str | Path, limits: Limits | None = None) -> pd.DataFrame:
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise DataError(f"{path}: the table has a header but no rows.")
-    return check_rows(path, frame, limits)
+    return visible_frame(check_rows(path, frame, limits))
+
+
+def visible_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the invisible characters (:data:`mgg_geo.text.INVISIBLE`) removed from its column names and
+    text cells; the cells changed are listed in ``attrs["invisible"]`` as ``(index, column)`` (column: the cleaned
+    name; index None for a column name), so that a reader can name them."""
+    changed = [(None, visible(str(c))) for c in frame.columns if has_invisible(str(c))]
+    frame = frame.rename(columns={c: visible(str(c)) for c in frame.columns if has_invisible(str(c))})
+    for column in frame.columns:
+        if frame[column].dtype != object and not pd.api.types.is_string_dtype(frame[column]):
+            continue
+        hit = frame[column].map(has_invisible).to_numpy(dtype=bool)
+        if hit.any():
+            frame.loc[hit, column] = frame.loc[hit, column].map(visible)
+            changed += [(i, column) for i in frame.index[hit]]
+    frame.attrs["invisible"] = changed
+    return frame
 
 
 def read_excel_sheets(path: str | Path, limits: Limits) -> dict[str, pd.DataFrame]:
@@ -204,7 +222,7 @@ def read_excel_sheets(path: str | Path, limits: Limits) -> dict[str, pd.DataFram
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
     except Exception as exc:  # noqa: BLE001
         raise DataError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc}).") from exc
-    return {name: check_rows(path, frame, limits) for name, frame in sheets.items()}
+    return {name: visible_frame(check_rows(path, frame, limits)) for name, frame in sheets.items()}
 
 
 def read_geo(path: str | Path, limits: Limits):
@@ -214,9 +232,10 @@ def read_geo(path: str | Path, limits: Limits):
     path = Path(path)
     check_size(path, limits)
     try:
-        return gpd.read_file(path)
+        frame = gpd.read_file(path)
     except Exception as exc:  # noqa: BLE001
         raise DataError(f"{path}: cannot be read as GeoJSON or GeoPackage ({type(exc).__name__}: {exc}).") from exc
+    return visible_frame(frame)  # area and initiative names as text a reader sees
 
 
 def delimiter_of(header: str) -> str:

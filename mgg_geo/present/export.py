@@ -18,7 +18,7 @@ from mgg_geo.analysis.chain import Analysis, estimated_flags
 from mgg_geo.data import cache, catalogue
 from mgg_geo.errors import DataError
 from mgg_geo.present import fmt, labels, mapclasses
-from mgg_geo.text import is_missing
+from mgg_geo.text import is_missing, visible
 
 #: Columns of the exported area table, in order (documented in the README).
 EXPORT_COLUMNS = (
@@ -309,7 +309,7 @@ def write_workbook(result: Analysis, path: str | Path) -> Path:
             cell.font = bold
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in rows:
-            sheet.append(row)
+            sheet.append([visible(v) if isinstance(v, str) else v for v in row])  # openpyxl refuses control chars
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
         for i, number_format in enumerate(formats or [], start=1):
@@ -344,7 +344,7 @@ def write_workbook(result: Analysis, path: str | Path) -> Path:
     lines += [[]] + [[line] for b in source_blocks[1:] if b.kind == "list" for line in b.items]
     lines += [[], ["Parameter", "Waarde"]] + [list(r) for r in sections.parameters_table(result).rows]
     for line in lines:
-        notes.append(line)
+        notes.append([visible(v) if isinstance(v, str) else v for v in line])
     _text_only(notes)
     for row in notes.iter_rows():
         if row and row[0].value in ("Kolom", "Bron", "Parameter") or row[0].row == 1:

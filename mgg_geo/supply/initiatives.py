@@ -240,6 +240,7 @@ def read(path: str | Path) -> tuple[pd.DataFrame, int]:
             raise DataError(f"{path}: the file holds no features.")
         frame = pd.DataFrame(gdf.drop(columns="geometry")).astype(object).where(gdf.notna(), None)
         frame = frame.map(lambda v: None if v is None else str(v))
+        frame.attrs["invisible"] = gdf.attrs.get("invisible", [])  # removed by read_geo, said per cell by load
         if gdf.geometry.notna().any():
             if gdf.crs is None:
                 raise DataError(f"{path}: the geometries have no coordinate reference system.")
@@ -287,26 +288,6 @@ def normalise_columns(frame: pd.DataFrame, origin: str) -> tuple[pd.DataFrame, d
 #: A register cell as written: its text, or None when empty (the one rule for a missing value,
 #: :func:`mgg_geo.text.cell`; a name reading "NULL" or "nan" is a name).
 _given = partial(cell, missing=None, literal=True)
-
-
-#: Characters that never belong in a register's text and are removed (with a warning naming row and column): the
-#: C0 and C1 control characters but tab and line feed (a vertical tab pasted from a word processor broke the
-#: workbook, an escape sequence rewrote the terminal of ``register check``) and the bidirectional controls (one
-#: U+202E at the end of a name turned the rest of a report line around: "62%" read "%26").
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _visible(frame: pd.DataFrame, add) -> pd.DataFrame:
-    """``frame`` with :data:`_INVISIBLE` removed from every text cell, each change a warning."""
-    frame = frame.copy()
-    for column in frame.columns:
-        text = frame[column].astype("string")
-        hit = text.str.contains(_INVISIBLE, na=False).to_numpy()
-        for i in frame.index[hit]:
-            frame.at[i, column] = _INVISIBLE.sub("", frame.at[i, column])
-            add("warning", i, column, "contained invisible control characters (such as U+202E, which turns the "
-                                      "text around it right to left); they were removed")
-    return frame
 
 
 def _number(value) -> float | None:
@@ -586,7 +567,9 @@ def load(path: str | Path, *, boundaries: dict[str, gpd.GeoDataFrame] | None = N
                                  f"found: {', '.join(map(str, raw.columns))}")
         raise RegisterError(_summary(path, problems), problems)
 
-    frame = _visible(frame, add)
+    for i, column in raw.attrs.get("invisible", []):  # removed on reading (files.visible_frame): said per cell
+        add("warning", i, column, "contained invisible characters (such as U+202E, which turns the text around "
+                                  "it right to left, or a zero-width space); they were removed")
     layers = boundaries if boundaries is not None else boundary_layers(offline=offline)
     given = frame["area_code"].map(regions.normalise_code)
     codes = _AreaCodes(layers, [c for c in given if regions.is_area_code(c) and regions.level_of(c) in regions.LEVELS])
