@@ -1201,7 +1201,9 @@ def test_who_stays_out_of_reach_after_the_proposal_is_named_by_area(result, code
 def test_a_step_that_reaches_people_over_the_border_says_so_and_they_decide_only_a_tie(result, code):
     """A proposed place can bring people over the municipal border within reach; they do not count, but the report
     says how many and where, and between places that bring as much at home the one that brings more over the
-    border wins (review of Stadskanaal: Stadskanaal Noord reaches Pekela's Boven-Pekela, Landskant does not)."""
+    border wins, weighted by need (review of Stadskanaal: Stadskanaal Noord reaches 395 in Pekela's high-need
+    Boven-Pekela, Landskant 290 in Veendam's middle-need Bareveld). Over the border means the province's other
+    municipalities, and the rule says so."""
     text = _text(reports.MunicipalityReport(result, code).what_if())
     for _, step in result.whatif_sites[result.whatif_sites["gemeente_code"] == code].iterrows():
         said = f"Stap {step['step']} ({step['name']}) brengt ook"
@@ -1212,6 +1214,8 @@ def test_a_step_that_reaches_people_over_the_border_says_so_and_they_decide_only
         assert ("Stap 2 (Stadskanaal Noord) brengt ook naar schatting 395 jongeren in Pekela binnen 3 km, over de "
                 "gemeentegrens; die tellen in dit voorstel niet mee.") in text
         assert "Bij stap 2 levert Stadskanaal Noord Landskant evenveel op als Stadskanaal Noord" in text
+    assert ("Over de grens betekent hier: in de andere gemeenten van de provincie; Drenthe, Friesland en Duitsland "
+            "zitten niet in de gegevens.") in text
 
 
 def test_a_school_step_that_reaches_no_one_in_high_need_says_whom_and_from_where(result):
@@ -1346,8 +1350,8 @@ def test_a_proposal_step_with_other_places_as_good_names_them_and_the_tie_rule(r
     assert len(equal) >= 2
     assert (f"Bij stap 1 leveren {fmt.listing(equal[:sections.EQUAL_NAMED])} evenveel op als {step['name']}; bij "
             "gelijke opbrengst kiest het voorstel de plek in de wijk die het eerst aan de beurt is (prioriteit), dan "
-            "de plek die over de gemeentegrens het meest oplevert (dat telt verder niet mee); is ook dat gelijk, dan "
-            "is de keuze willekeurig.") in _text(westerwolde.what_if())
+            "de plek die in de andere gemeenten van de provincie het meest oplevert, geteld naar behoefte (dat telt "
+            "verder niet mee); is ook dat gelijk, dan is de keuze willekeurig.") in _text(westerwolde.what_if())
     assert f"Evenveel brengen {len(equal)} andere plekken (zie Voorstel)." in _text(westerwolde.summary())
     # the tie goes to the wijk first in priority: Groningen's third step is in Zuidwest (priority 1), no longer in
     # fully covered Oud-Zuid (review of Groningen)

@@ -215,9 +215,10 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
             break
         best = int(np.argmax(gain))
         # the candidates that bring as much: the one in the area first in priority first, then the one that
-        # brings the most over the border (not counted, but not nothing: Stadskanaal Noord also reaches
-        # Pekela's Boven-Pekela, Landskant does not), then in order; a tie goes to the area the report puts
-        # first, not to the first point in the list
+        # brings the most over the border, weighted as the objective counts (not counted, but not nothing:
+        # Stadskanaal Noord also reaches 395 in Pekela's high-need Boven-Pekela, Landskant 290 in Veendam's
+        # middle-need Bareveld, 58 weighted), then in order; only the areas of the analysis (the province) are
+        # seen over the border
         equal = np.flatnonzero(np.abs(gain - gain[best]) <= EQUAL_GAIN * gain[best])
         beyond = reach[equal] @ ((~now) * value_outside)
         beyond = np.where(beyond > EQUAL_GAIN * max(gain[best], 1.0), beyond, 0.0)

@@ -550,11 +550,12 @@ def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: 
     shown = _capped(names, f"andere {noun[0]}", f"andere {noun[1]}")
     return (f"Bij stap {fmt.number(r['step'])} {'levert' if len(names) == 1 else 'leveren'} {fmt.listing(shown)} "
             f"evenveel op als {fmt.name(r['name'])}; bij gelijke opbrengst kiest het voorstel de {noun[0]} in de "
-            f"{area} die het eerst aan de beurt is (prioriteit), dan de {noun[0]} die over de gemeentegrens het "
-            "meest oplevert (dat telt verder niet mee); is ook dat gelijk, dan is de keuze willekeurig.")
+            f"{area} die het eerst aan de beurt is (prioriteit), dan de {noun[0]} die in de andere gemeenten van de "
+            "provincie het meest oplevert, geteld naar behoefte (dat telt verder niet mee); is ook dat gelijk, dan "
+            "is de keuze willekeurig.")
 
 
-def across_text(result: Analysis, r: pd.Series) -> str:
+def across_text(result: Analysis, r: pd.Series, schools: bool = False) -> str:
     """A proposal step that also brings people over the municipal border within reach, not counted
     (:func:`mgg_geo.analysis.whatif.what_if`, ``across_border``): "Stap 2 (Stadskanaal Noord) brengt ook naar schatting
     395 jongeren in Pekela binnen <bereik>; ..."; '' when it brings nobody there."""
@@ -562,7 +563,8 @@ def across_text(result: Analysis, r: pd.Series) -> str:
     if not isinstance(across, (int, float, np.number)) or not across >= 0.5:
         return ""
     where = [regions.MUNICIPALITIES.get(c, c) for c in str(r.get("across_border_in") or "").split("; ") if c]
-    return (f"Stap {fmt.number(r['step'])} ({fmt.name(r['name'])}) brengt ook {estimated_word(result)}"
+    placed = ", op de plek waar de school in dit rapport staat (zie Plaatsing)," if schools else ""
+    return (f"Stap {fmt.number(r['step'])} ({fmt.name(r['name'])}){placed} brengt ook {estimated_word(result)}"
             f"{fmt.number(across)} {target_of(result).key} {'in ' + fmt.listing(where) + ' ' if where else ''}"
             f"binnen {fmt.radius(result.parameters['reach_m'])}, over de gemeentegrens; die tellen in dit voorstel "
             "niet mee.")
@@ -595,7 +597,7 @@ def step_notes(result: Analysis, steps: pd.DataFrame, lead, noun: tuple[str, str
     rows = list(steps.iterrows())
     return ([t for names, (_, r) in zip(near, rows, strict=True) if (t := uncounted_text(names, lead(r)))]
             + [t for places, (_, r) in zip(other, rows, strict=True) if (t := status_text(places, lead(r)))]
-            + [t for _, r in rows if (t := across_text(result, r))]
+            + [t for _, r in rows if (t := across_text(result, r, schools=noun[0] == "school"))]
             + [t for _, r in rows if (t := equal_text(r, noun, area))])
 
 
