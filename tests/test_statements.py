@@ -1181,19 +1181,21 @@ def test_who_stays_out_of_reach_after_the_proposal_is_named_by_area(result, code
     after = result.whatif_areas[result.whatif_areas["gemeente_code"] == code]["reach_after"]
     left = (own["target_population"] * (1 - after.reindex(own.index).fillna(0)))
     left = left[left >= 0.5].sort_values(ascending=False, kind="stable")
-    sentence = re.search(r"Buiten bereik blijven dan nog ([\d.]+) jongeren: in (.*?)\.(?: Het voorstel stopt na "
-                         r"(\d+) stappen \(het gekozen aantal, zie Parameters\)\.)? Bereik telt", text)
+    sentence = re.search(r"Buiten bereik blijven dan nog ([\d.]+) jongeren, (?:het meest )?in (.*?)\.(?: Het voorstel "
+                         r"stopt na (\d+) stappen \(het gekozen aantal, zie Parameters\)\.)? Bereik telt", text)
     if not len(left) or not len(result.whatif_sites[result.whatif_sites["gemeente_code"] == code]):
         assert sentence is None
         return
     assert sentence, text
     assert _num(sentence[1]) == _round(total) == _round(left.sum())
     first = left.index[0]
-    assert re.match(re.escape(str(own.at[first, "name"])) + r".*?\): " + re.escape(fmt.number(left.iloc[0])),
-                    sentence[2]), sentence[2]
+    assert re.match(re.escape(str(own.at[first, "name"])) + r".*?behoefte, " + re.escape(fmt.number(left.iloc[0]))
+                    + r"\)", sentence[2]), sentence[2]
+    if len(left) > 4:  # the rest counted, with their young people
+        assert sentence[2].endswith(f"en {len(left) - 4} andere wijken ({fmt.number(left.iloc[4:].sum())})")
     assert (sentence[3] is not None) == (not (isinstance(w["reason"], str) and w["reason"]))
     if code == "GM0037":
-        assert sentence[0] == ("Buiten bereik blijven dan nog 450 jongeren: in Mussel (lage behoefte): 450. Het "
+        assert sentence[0] == ("Buiten bereik blijven dan nog 450 jongeren, in Mussel (lage behoefte, 450). Het "
                                "voorstel stopt na 3 stappen (het gekozen aantal, zie Parameters). Bereik telt")
 
 

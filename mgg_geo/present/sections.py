@@ -1295,9 +1295,10 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
 
 
 def left_out_text(result: Analysis, code: str) -> str:
-    """Who stays out of reach after the proposal, by area, most first: "Buiten bereik blijven dan nog 450 jongeren,
-    in Mussel (lage behoefte): 450. Het voorstel stopt na 3 stappen (k)." (Stadskanaal: a reader saw 94% and not
-    where the rest lives). With a trailing space; '' when everyone is reached or nothing was proposed."""
+    """Who stays out of reach after the proposal, by area, most first: "Buiten bereik blijven dan nog 4.159 jongeren,
+    het meest in Ten Boer e.o. (lage behoefte, 1.449), ... en 4 andere wijken (974). Het voorstel stopt na 3 stappen
+    (het gekozen aantal, zie Parameters)." (Stadskanaal: a reader saw 94% and not where the rest lives). With a
+    trailing space; '' when everyone is reached or nothing was proposed."""
     areas = result.whatif_areas[result.whatif_areas["gemeente_code"] == code] if len(result.whatif_areas) else None
     steps = result.whatif_sites[result.whatif_sites["gemeente_code"] == code]
     if areas is None or not len(areas) or not len(steps):
@@ -1309,17 +1310,23 @@ def left_out_text(result: Analysis, code: str) -> str:
         return ""
     group = target_of(result).key
 
-    def named(area: str, n: float) -> str:  # "Mussel (lage behoefte): 450", one bracket for a numbered wijk
+    def named(area: str, n: float) -> str:  # "Mussel (lage behoefte, 450)"; one bracket for a numbered wijk
         label, word = area_label(result, area, places=True), _class_word(result.areas.at[area, "need_class"])
-        label = f"{label[:-1]}; {word})" if label.endswith(")") else f"{label} ({word})"
-        return f"{label}: {fmt.number(n)}"
+        said = f"{word}, {fmt.number(n)}"
+        if label != str(result.areas.at[area, "name"]) and label.endswith(")"):  # places or flags added
+            return f"{label[:-1]}; {said})"
+        return f"{label} ({said})"
 
-    shown = _capped([named(a, n) for a, n in left.items()], f"andere {level_word(result, False)}",
-                    f"andere {level_word(result)}")
+    parts = [named(a, n) for a, n in left.iloc[:EQUAL_NAMED].items()]
+    rest = left.iloc[EQUAL_NAMED:]
+    if len(rest):
+        parts.append(f"{fmt.count(len(rest), 'andere ' + level_word(result, False), 'andere ' + level_word(result))} "
+                     f"({fmt.number(rest.sum())})")
     w = result.whatif.loc[code]
     stop = (f" Het voorstel stopt na {fmt.count(len(steps), 'stap', 'stappen')} (het gekozen aantal, zie "
             "Parameters)." if not (isinstance(w["reason"], str) and w["reason"]) else "")
-    return (f"Buiten bereik blijven dan nog {fmt.number(left.sum())} {group}: in {'; '.join(shown)}.{stop} ")
+    return (f"Buiten bereik blijven dan nog {fmt.number(left.sum())} {group}, {'het meest ' if len(left) > 1 else ''}"
+            f"in {fmt.listing(parts)}.{stop} ")
 
 
 def cells_text(before, after, level: str = "wijken") -> str:
