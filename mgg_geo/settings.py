@@ -69,6 +69,9 @@ MAX_PAGES [MGG_MAX_PAGES]
 WFS_PAGE_SIZE
     1000 features per WFS GetFeature page.
 
+The times may be set to at most an hour and ``MAX_PAGES`` to at most 100,000: no setting can make a run wait
+without end.
+
 Input limits
 ------------
 MAX_REGISTER_BYTES [MGG_MAX_REGISTER_BYTES]
@@ -169,14 +172,14 @@ CBS_THIRD_PARTY_URL: str = _env_url("MGG_CBS_THIRD_PARTY_URL", "https://dataderd
 PDOK_SERVICE_URL: str = _env_url("MGG_PDOK_SERVICE_URL", "https://service.pdok.nl")
 PDOK_API_URL: str = _env_url("MGG_PDOK_API_URL", "https://api.pdok.nl")
 
-HTTP_CONNECT_TIMEOUT: float = _env_float("MGG_HTTP_CONNECT_TIMEOUT", 5.0)
-HTTP_TIMEOUT: float = _env_float("MGG_HTTP_TIMEOUT", 30.0)
-HTTP_DEADLINE: float = _env_float("MGG_HTTP_DEADLINE", 90.0)
+HTTP_CONNECT_TIMEOUT: float = _env_float("MGG_HTTP_CONNECT_TIMEOUT", 5.0, maximum=3600.0)
+HTTP_TIMEOUT: float = _env_float("MGG_HTTP_TIMEOUT", 30.0, maximum=3600.0)
+HTTP_DEADLINE: float = _env_float("MGG_HTTP_DEADLINE", 90.0, maximum=3600.0)
 HTTP_RETRIES: int = _env_int("MGG_HTTP_RETRIES", 3, minimum=0, maximum=10)
 HTTP_BACKOFF: float = _env_float("MGG_HTTP_BACKOFF", 1.0, minimum=0.0, maximum=60.0)
 MAX_ANSWER_BYTES: int = _env_int("MGG_MAX_ANSWER_BYTES", 200_000_000)
-GEOCODE_DEADLINE: float = _env_float("MGG_GEOCODE_DEADLINE", 120.0)
-MAX_PAGES: int = _env_int("MGG_MAX_PAGES", 200)
+GEOCODE_DEADLINE: float = _env_float("MGG_GEOCODE_DEADLINE", 120.0, maximum=3600.0)
+MAX_PAGES: int = _env_int("MGG_MAX_PAGES", 200, maximum=100_000)
 MAX_REGISTER_BYTES: int = _env_int("MGG_MAX_REGISTER_BYTES", 50_000_000)
 MAX_REGISTER_ROWS: int = _env_int("MGG_MAX_REGISTER_ROWS", 200_000)
 MAX_IMPORT_BYTES: int = _env_int("MGG_MAX_IMPORT_BYTES", 500_000_000)

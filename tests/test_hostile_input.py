@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 import os
+import re
 import resource
 import shutil
 import socketserver
@@ -558,6 +559,8 @@ def test_retries_and_back_off_have_an_upper_bound(monkeypatch):
     source = (Path(settings.__file__)).read_text(encoding="utf-8")  # the settings use these bounds
     assert '_env_int("MGG_HTTP_RETRIES", 3, minimum=0, maximum=10)' in source
     assert '_env_float("MGG_HTTP_BACKOFF", 1.0, minimum=0.0, maximum=60.0)' in source
+    for name in ("HTTP_CONNECT_TIMEOUT", "HTTP_TIMEOUT", "HTTP_DEADLINE", "GEOCODE_DEADLINE"):  # an hour at most
+        assert re.search(rf'_env_float\("MGG_{name}", [\d.]+, maximum=3600.0\)', source), name
 
 
 @pytest.mark.parametrize("variable, value", [("MGG_HTTP_TIMEOUT", "abc"), ("MGG_HTTP_RETRIES", "-1"),
