@@ -1256,7 +1256,7 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
     level = level_word(result)
     blocks = [_p(objective_text(result)), *([Block("figure", figure=figure)] if figure is not None else [])]
     if len(sites):
-        rows = [[fmt.number(r["step"]), fmt.name(r["name"]), area_label(result, r["area"]),
+        rows = [[fmt.number(r["step"]), fmt.name(r["name"]), area_label(result, r["area"], places=True),
                  fmt.number(r["new_population"]), fmt.number(r["new_high_need"]),
                  gains_text(gains[gains["step"] == r["step"]])] for _, r in sites.iterrows()]
         blocks.append(Block("table", table=Table(
