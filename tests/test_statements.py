@@ -1129,6 +1129,7 @@ def test_a_proposal_beside_places_without_an_age_range_says_so_where_it_is_made(
     table = next(b.table for b in sections.whatif_blocks(result, "GM0765") if b.kind == "table")
     assert [row[2] for row in table.rows] == ["Wijk 00 (Oude Pekela)", "Wijk 01 (Nieuwe Pekela en Boven-Pekela)",
                                               "Wijk 01 (Nieuwe Pekela en Boven-Pekela)"]
+    assert table.rows[0][5] == "Wijk 00 (Oude Pekela; hoge behoefte): 1.920"  # the wijken reached, the same
     assert f"Binnen 3 km van de school van stap 1 {said}" in _text(pekela.next_school())
     # Groningen's third step (Corpus den Hoorn, 2,5 km) lies within 3 km of the three uncounted places in Centrum,
     # but they stand on the point of counted sites: counting them brings nobody within reach, and nothing is said

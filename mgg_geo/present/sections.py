@@ -137,11 +137,22 @@ def area_label(result: Analysis, code: str, estimated: bool = False, places: boo
     (:func:`mgg_geo.analysis.chain.numbered_places`)."""
     row = result.areas.loc[code]
     name = str(row["name"])
-    where = [n for n in str(row.get("places") or "").split("; ") if n and n != "nan"] if places else []
-    if where:  # at most PLACES_NAMED, "e.a." where the area has more (a list with "en" reads as complete)
-        shown = [fmt.name(n) for n in where[:PLACES_NAMED]]
-        name = f"{name} ({fmt.listing(shown) if len(where) <= PLACES_NAMED else ', '.join(shown) + ' e.a.'})"
+    where = places_of(result, code) if places else ""
+    if where:
+        name = f"{name} ({where})"
     return labels.area_label(name, bool(row.get("partial_data", False)), estimated)
+
+
+def places_of(result: Analysis, code: str) -> str:
+    """Where an area named only by its number lies: at most :data:`PLACES_NAMED` places of its buurten, "e.a."
+    where it has more (a list with "en" reads as complete): "Ezinge, Feerwerd en Garnwerd"; '' for other areas
+    (:func:`mgg_geo.analysis.chain.numbered_places`)."""
+    if code not in result.areas.index:
+        return ""
+    where = [n for n in str(result.areas.at[code, "places"] if "places" in result.areas else "").split("; ")
+             if n and n != "nan"]
+    shown = [fmt.name(n) for n in where[:PLACES_NAMED]]
+    return fmt.listing(shown) if len(where) <= PLACES_NAMED else ", ".join(shown) + " e.a."
 
 
 def partial_rule(result: Analysis) -> str:
@@ -924,7 +935,7 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
                          school_area(result, step["area"], at.iloc[0]["placement"])
                          if step["area"] in result.areas.index else fmt.name(step.get("area_name")),
                          fmt.number(step["new_population"]), fmt.number(step["new_high_need"]),
-                         gains_text(gains[gains["step"] == step["step"]])])
+                         gains_text(gains[gains["step"] == step["step"]], result)])
         blocks.append(Block("table", table=Table(
             ["Stap", "School (DUO-vestiging)", "Adres", "Plaatsing", f"Ligt in {level_word(result, False)}",
              f"Extra {group.key} binnen {reach}", f"Van wie in {level} met hoge behoefte",
@@ -1155,12 +1166,15 @@ def _class_word(need_class) -> str:
         else "geen behoefteklasse"
 
 
-def gains_text(gains: pd.DataFrame) -> str:
-    """The areas one step reaches, largest gain first: "Uithuizen (hoge behoefte): 1.340; Kantens (...): 160"."""
+def gains_text(gains: pd.DataFrame, result: Analysis | None = None) -> str:
+    """The areas one step reaches, largest gain first: "Uithuizen (hoge behoefte): 1.340; Kantens (...): 160"; with
+    ``result``, an area named only by its number with its places: "Wijk 00 (Oude Pekela; hoge behoefte): 1.920"."""
     parts = []
     for _, g in gains.sort_values("gained", ascending=False).iterrows():
         flag = f", {labels.PARTIAL}" if g.get("partial_data") else ""
-        parts.append(f"{fmt.name(g['area_name'])} ({_class_word(g['need_class'])}{flag}): {fmt.number(g['gained'])}")
+        where = f"{places_of(result, g['area'])}; " if result is not None and places_of(result, g["area"]) else ""
+        parts.append(f"{fmt.name(g['area_name'])} ({where}{_class_word(g['need_class'])}{flag}): "
+                     f"{fmt.number(g['gained'])}")
     return "; ".join(parts) or fmt.MISSING
 
 
@@ -1258,7 +1272,7 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
     if len(sites):
         rows = [[fmt.number(r["step"]), fmt.name(r["name"]), area_label(result, r["area"], places=True),
                  fmt.number(r["new_population"]), fmt.number(r["new_high_need"]),
-                 gains_text(gains[gains["step"] == r["step"]])] for _, r in sites.iterrows()]
+                 gains_text(gains[gains["step"] == r["step"]], result)] for _, r in sites.iterrows()]
         blocks.append(Block("table", table=Table(
             ["Stap", "Nieuwe locatie in de buurt van", level_word(result, False).capitalize(),
              f"Extra {group.key} binnen {reach}", f"Van wie in {level} met hoge behoefte",
