@@ -47,6 +47,7 @@ index and make the exit status non-zero.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -352,10 +353,15 @@ def _run_batch(params: ReportParameters, codes: list[str], out: Path, overrides:
             bar.update(1)
             bar.set_postfix_str(f"{outcome.job.key} {outcome.status}")
 
-    _run_jobs(todo, out, workers=workers or os.cpu_count() or 1, retries=retries, warm=warm, done=done)
-    if bar is not None:
-        bar.close()
-    printed = print_pdfs(out, [o for o in result.outcomes if o.ok], progress=progress) if pdf else 0
+    try:
+        _run_jobs(todo, out, workers=workers or os.cpu_count() or 1, retries=retries, warm=warm, done=done)
+        if bar is not None:
+            bar.close()
+        printed = print_pdfs(out, [o for o in result.outcomes if o.ok], progress=progress) if pdf else 0
+    except KeyboardInterrupt:  # Ctrl-C: the index lists what is there now (a PDF removed before its report was
+        with contextlib.suppress(Exception):  # rendered again is no longer linked), then the interrupt goes on
+            write_index(out)
+        raise
     if todo or printed or not (out / "index.html").exists():  # nothing new: the index is as it was
         try:
             result.index = write_index(out)

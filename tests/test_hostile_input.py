@@ -470,6 +470,28 @@ def test_a_linked_subfolder_of_the_reports_folder_is_refused_before_anything_is_
     assert (victim / "GM0765.html").read_text(encoding="utf-8") == "mine"
 
 
+def test_ctrl_c_leaves_an_index_that_links_only_what_is_there(tmp_path, monkeypatch):
+    """Ctrl-C during a --pdf run: the PDFs of the reports being rendered again were removed (no PDF older than its
+    report stays), but index.html still linked them (attack on the batch). The index is written again on the way
+    out; the interrupt still ends the run."""
+    from mgg_geo import batch
+    from mgg_geo.analysis.parameters import ReportParameters
+
+    out = batch.prepare_output(tmp_path / "reports")
+    (out / "index.html").write_text('<a href="GM0765-pekela.pdf">PDF</a>', encoding="utf-8")  # as before the run
+    monkeypatch.setattr(batch.analysis, "run_cached", lambda params: None)
+    monkeypatch.setattr(batch, "build_key", lambda found, job: "key")
+
+    def interrupted(jobs, out, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "_run_jobs", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        batch._run_batch(ReportParameters(offline=True), ["GM0765"], out, {}, workers=1, overview=False,
+                         progress=False, retries=0, force=True, warm=True, pdf=True)
+    assert "GM0765-pekela.pdf" not in (out / "index.html").read_text(encoding="utf-8")
+
+
 def test_clean_up_removes_only_the_leftovers_of_dead_runs(tmp_path):
     out = tmp_path / "reports"
     user = [out / ".journal.2023-12-31", out / "2023" / "photos" / ".thumb.1234-a.jpg",
