@@ -1225,6 +1225,29 @@ def test_a_step_that_reaches_people_over_the_border_says_so_and_they_decide_only
             "zitten niet in de gegevens.") in text
 
 
+@pytest.mark.parametrize("code", CODES)
+def test_a_later_step_resting_on_a_border_class_says_so(result, code):
+    """Only the first step is tried again with its border classes moved; a later step that reaches an area at the
+    border of a lower class says so (review of Midden-Groningen: step 3 goes to Froombosch for Slochteren's 525,
+    Slochteren on the border, and nothing was said)."""
+    text = _text(reports.MunicipalityReport(result, code).what_if())
+    gains = result.whatif_gains[(result.whatif_gains["gemeente_code"] == code) & (result.whatif_gains["step"] > 1)]
+    low = pd.to_numeric(result.areas["need_class_low"], errors="coerce")
+    border = gains[gains["area"].map(lambda a: low[a] < result.areas.at[a, "need_class"])]
+    said = "alleen voor stap 1 is nagegaan of de keuze daarvan afhangt" in text
+    assert said == bool(len(border))
+    for _, g in border.iterrows():
+        assert re.search(rf"stap {g['step']}: [^;]*{re.escape(str(result.areas.at[g['area'], 'name']))}", text)
+    if code == "GM1952":
+        areas = result.areas.set_index("name")
+
+        def placed(name):
+            a = areas.loc[name]
+            return f"{name} (plaats {a['need_rank']:.0f}, marge {a['rank_p05']:.0f}–{a['rank_p95']:.0f})"
+
+        assert f"(stap 3: {placed('Slochteren')} en {placed('Kolham')})" in text
+
+
 def test_a_school_step_that_reaches_no_one_in_high_need_says_whom_and_from_where(result):
     """Stadskanaal's first school step reaches nobody in high need: the sentence read "de 2.452 die nog buiten bereik
     wonen, kan geen kandidaat-school bereiken", a fact of where the schools are placed (all at one point) and not

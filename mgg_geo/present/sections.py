@@ -1257,6 +1257,21 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
         parts.append(f"{placed(up)} {'ligt' if one else 'liggen'} op de grens met een hogere behoefteklasse: "
                      f"{'telt het' if one else 'tellen ze'} een klasse hoger, dan komt de eerste nieuwe locatie bij "
                      f"{instead('higher')}.")
+    # the later steps are not tried again (each trial is a whole new proposal): said where they rest on such an
+    # area, so that no step reads as firmer than the first (review of Midden-Groningen: step 3 rests on Slochteren)
+    gains = result.whatif_gains[(result.whatif_gains["gemeente_code"] == code) & (result.whatif_gains["step"] > 1)]
+    if len(gains) and "need_class_low" in result.areas:
+        low = pd.to_numeric(result.areas["need_class_low"], errors="coerce")
+        now = pd.to_numeric(result.areas["need_class"], errors="coerce")
+        later = []
+        for step, rows in gains.groupby("step", sort=True):
+            at = [a for a in dict.fromkeys(rows["area"]) if a in low.index and low[a] < now[a]]
+            if at:
+                later.append(f"stap {fmt.number(step)}: {placed([str(result.areas.at[a, 'name']) for a in at])}")
+        if later:
+            parts.append(f"Ook {'een latere stap bereikt' if len(later) == 1 else 'latere stappen bereiken'} "
+                         f"{level_word(result)} op de grens met een lagere behoefteklasse ({'; '.join(later)}); "
+                         "alleen voor stap 1 is nagegaan of de keuze daarvan afhangt.")
     return " ".join(parts)
 
 
