@@ -1349,8 +1349,14 @@ def left_out_text(result: Analysis, code: str) -> str:
     parts = [named(a, n) for a, n in left.iloc[:EQUAL_NAMED].items()]
     rest = left.iloc[EQUAL_NAMED:]
     if len(rest):
-        parts.append(f"{fmt.count(len(rest), 'andere ' + level_word(result, False), 'andere ' + level_word(result))} "
-                     f"({fmt.number(rest.sum())})")
+        # the high-need areas among the rest are named all the same: they are what the proposal is for (review of
+        # Midden-Groningen: Foxhol's 125, the only high-need young people left, were in "10 andere wijken")
+        high = [a for a in rest.index if result.areas.at[a, "need_class"] == 3]
+        others = rest.drop(high)
+        parts += [named(a, rest[a]) for a in high]
+        if len(others):
+            many = fmt.count(len(others), f"andere {level_word(result, False)}", f"andere {level_word(result)}")
+            parts.append(f"{many} ({fmt.number(others.sum())})")
     w = result.whatif.loc[code]
     stop = (f" Het voorstel stopt na {fmt.count(len(steps), 'stap', 'stappen')} (het gekozen aantal, zie "
             "Parameters)." if not (isinstance(w["reason"], str) and w["reason"]) else "")
