@@ -1225,9 +1225,14 @@ def test_a_step_that_reaches_people_over_the_border_says_so_and_they_decide_only
         assert (said in text) == (step["across_border"] >= 0.5), said
         assert (step["across_border"] > 0) == bool(step["across_border_in"])
         assert code not in step["across_border_in"].split("; ")
+        # per area: areas of other municipalities only, adding up to the step's figure
+        per = dict(item.split("=") for item in step["across_border_areas"].split("; ") if item)
+        assert all(result.areas.at[a, "gemeente_code"] != code for a in per)
+        assert sum(float(v) for v in per.values()) == pytest.approx(step["across_border"])
     if code == "GM0037":
-        assert ("Stap 2 (Stadskanaal Noord) brengt ook naar schatting 395 jongeren in Pekela binnen 3 km, over de "
-                "gemeentegrens; die tellen in dit voorstel niet mee.") in text
+        assert ("Stap 2 (Stadskanaal Noord) brengt ook naar schatting 395 jongeren over de gemeentegrens binnen 3 km: "
+                "Wijk 01 (Nieuwe Pekela en Boven-Pekela; hoge behoefte, 395) in Pekela; die tellen in dit voorstel "
+                "niet mee.") in text
         assert "Bij stap 2 levert Stadskanaal Noord Landskant evenveel op als Stadskanaal Noord" in text
     assert ("Over de grens betekent hier: in de andere gemeenten van de provincie; Drenthe, Friesland en Duitsland "
             "zitten niet in de gegevens.") in text

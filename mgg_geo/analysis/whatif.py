@@ -46,7 +46,8 @@ OBJECTIVES = ("need", "people")
 #: Columns of :attr:`WhatIf.sites` besides the geometry.
 STEP_COLUMNS = ["step", "code", "name", "area", "new_population", "new_high_need", "new_weighted", "value",
                 "areas_reached", "high_need_left", "best_high_need", "best_high_need_value", "best_high_need_code",
-                "best_high_need_name", "best_high_need_area", "equal_names", "across_border", "across_border_in"]
+                "best_high_need_name", "best_high_need_area", "equal_names", "across_border", "across_border_in",
+                "across_border_areas"]
 #: Two candidates whose gains differ by less than this share of the best are equally good (``equal_names``).
 EQUAL_GAIN = 1e-9
 
@@ -90,7 +91,8 @@ class WhatIf:
         ``best_high_need``, with that candidate's ``best_high_need_value`` and
         place (``best_high_need_code``, ``_name``, ``_area``); ``equal_names`` (the other places that bring as
         much), and over the municipal border, not counted: ``across_border`` (target population newly within
-        reach there) and ``across_border_in`` (those municipalities' codes, "; "-joined). Between places that
+        reach there), ``across_border_in`` (those municipalities' codes, "; "-joined) and
+        ``across_border_areas`` (per area, most first: "WK076501=395.000; ..."). Between places that
         bring as much, the one in the area first in priority wins, then the one that brings the most over the
         border (weighted as the objective counts), then the first in order.
     gains
@@ -242,6 +244,7 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
                       "equal_names": equal_names, "across_border": float(outside[newly].sum()),
                       "across_border_in": "; ".join(sorted({str(m) for m in municipality[newly & (outside > 0)]
                                                             if m is not None})),
+                      "across_border_areas": _per_area(outside, newly, pts.area),
                       "x": c_xy[p, 0], "y": c_xy[p, 1]})
         per_area = pd.Series(pop[newly]).groupby(pts.area[newly]).sum()
         gains += [{"step": step, "area": a, "gained": float(v), "need_class": need_class[areas.index.get_loc(a)]}
@@ -273,6 +276,13 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
 
     return WhatIf(chosen, gained, result, figures(covered, result["class_before"]),
                   figures(now, result["class_after"]), reason, reach_m, objective)
+
+
+def _per_area(people: np.ndarray, newly: np.ndarray, area: np.ndarray) -> str:
+    """The people newly reached per area, most first, as "WK076501=395.0; WK003701=12.5" ('' for none)."""
+    mask = newly & (people > 0)
+    per = pd.Series(people[mask]).groupby(np.asarray(area)[mask]).sum().sort_values(ascending=False, kind="stable")
+    return "; ".join(f"{a}={v:.3f}" for a, v in per.items())
 
 
 def _reason(objective: str, in_scope: np.ndarray, ranked: np.ndarray, now: np.ndarray, pop: np.ndarray) -> str:

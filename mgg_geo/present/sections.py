@@ -568,17 +568,35 @@ def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: 
 
 def across_text(result: Analysis, r: pd.Series, schools: bool = False) -> str:
     """A proposal step that also brings people over the municipal border within reach, not counted
-    (:func:`mgg_geo.analysis.whatif.what_if`, ``across_border``): "Stap 2 (Stadskanaal Noord) brengt ook naar schatting
-    395 jongeren in Pekela binnen <bereik>; ..."; '' when it brings nobody there."""
+    (:func:`mgg_geo.analysis.whatif.what_if`, ``across_border``): "Stap 3 (Buitenwoel) brengt ook naar schatting 580
+    jongeren over de gemeentegrens binnen <bereik>: Muntendam (hoge behoefte, 580) in Midden-Groningen; die tellen in
+    dit voorstel niet mee."; '' when it brings nobody there."""
     across = r.get("across_border")
     if not isinstance(across, (int, float, np.number)) or not across >= 0.5:
         return ""
-    where = [regions.MUNICIPALITIES.get(c, c) for c in str(r.get("across_border_in") or "").split("; ") if c]
+    areas: dict[str, list[str]] = {}  # per municipality its areas: "Muntendam (hoge behoefte, 580)"
+    for item in str(r.get("across_border_areas") or "").split("; "):
+        area, _, people = item.partition("=")
+        if area in result.areas.index and people:
+            municipality = regions.MUNICIPALITIES.get(result.areas.at[area, "gemeente_code"], "")
+            areas.setdefault(municipality, []).append(_area_said(
+                result, area, f"{_class_word(result.areas.at[area, 'need_class'])}, {fmt.number(float(people))}"))
+    where = fmt.listing([f"{fmt.listing(_capped(a, 'ander gebied', 'andere gebieden'))} in {m}"
+                         for m, a in areas.items()])
     placed = ", op de plek waar de school in dit rapport staat (zie Plaatsing)," if schools else ""
     return (f"Stap {fmt.number(r['step'])} ({fmt.name(r['name'])}){placed} brengt ook {estimated_word(result)}"
-            f"{fmt.number(across)} {target_of(result).key} {'in ' + fmt.listing(where) + ' ' if where else ''}"
-            f"binnen {fmt.radius(result.parameters['reach_m'])}, over de gemeentegrens; die tellen in dit voorstel "
+            f"{fmt.number(across)} {target_of(result).key} over de gemeentegrens binnen "
+            f"{fmt.radius(result.parameters['reach_m'])}{': ' + where if where else ''}; die tellen in dit voorstel "
             "niet mee.")
+
+
+def _area_said(result: Analysis, area: str, said: str) -> str:
+    """An area's label (with its places, :func:`area_label`) and ``said`` in one bracket: "Mussel (lage behoefte,
+    450)", "Wijk 01 (Nieuwe Pekela en Boven-Pekela; hoge behoefte, 395)"."""
+    label = area_label(result, area, places=True)
+    if label != str(result.areas.at[area, "name"]) and label.endswith(")"):  # places or flags added
+        return f"{label[:-1]}; {said})"
+    return f"{label} ({said})"
 
 
 def status_text(places: list[tuple[str, str]], lead: str) -> str:
@@ -1339,12 +1357,8 @@ def left_out_text(result: Analysis, code: str) -> str:
         return ""
     group = target_of(result).key
 
-    def named(area: str, n: float) -> str:  # "Mussel (lage behoefte, 450)"; one bracket for a numbered wijk
-        label, word = area_label(result, area, places=True), _class_word(result.areas.at[area, "need_class"])
-        said = f"{word}, {fmt.number(n)}"
-        if label != str(result.areas.at[area, "name"]) and label.endswith(")"):  # places or flags added
-            return f"{label[:-1]}; {said})"
-        return f"{label} ({said})"
+    def named(area: str, n: float) -> str:  # "Mussel (lage behoefte, 450)"
+        return _area_said(result, area, f"{_class_word(result.areas.at[area, 'need_class'])}, {fmt.number(n)}")
 
     parts = [named(a, n) for a, n in left.iloc[:EQUAL_NAMED].items()]
     rest = left.iloc[EQUAL_NAMED:]
