@@ -411,8 +411,9 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
         assert rows["Initiatieven zonder leeftijdsbereik (niet meegeteld)"].startswith(
             f"{len(f['excluded'])}: {fmt.listing(f['excluded'])}")
     elif f["excluded_across"]:  # none of its own, a neighbour's that would reach its young people
-        assert rows["Initiatieven zonder leeftijdsbereik (niet meegeteld)"].startswith(
-            f"geen actieve in {f['name']}; over de grens {fmt.listing(f['excluded_across'])}")
+        assert rows["Initiatieven zonder leeftijdsbereik (niet meegeteld)"].startswith(f"geen actieve in {f['name']}")
+        assert f"; over de grens {fmt.listing(f['excluded_across'])}" in rows[
+            "Initiatieven zonder leeftijdsbereik (niet meegeteld)"]
     else:
         assert "Initiatieven zonder leeftijdsbereik (niet meegeteld)" not in rows
 
@@ -1327,9 +1328,12 @@ def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_
         assert all(n not in own for n in across)
     assert changed >= 3
     assert result.figures.at["GM1952", "excluded_across_border"] == ["Jongerencentrum Break! (deBasis Veendam)"]
-    assert ("Initiatieven zonder leeftijdsbereik (niet meegeteld)  geen actieve in Midden-Groningen; over de grens "
-            "Jongerencentrum Break! (deBasis Veendam); met die plekken meegeteld (voor de hele doelgroep) zou de "
-            "dekking 1% zijn in plaats van 0%") in _text(reports.MunicipalityReport(result, "GM1952").key_figures())
+    # its own two lack an age range too, but are dated: not "geen" without a word (review of Midden-Groningen)
+    assert ("Initiatieven zonder leeftijdsbereik (niet meegeteld)  geen actieve in Midden-Groningen (ook zonder "
+            "leeftijdsbereik, maar om een andere reden niet meegeteld: Centrum De Badde (Hoogezand, Gorecht-West) en "
+            "Jongerencentrum Nieuweweg (Hoogezand)); over de grens Jongerencentrum Break! (deBasis Veendam); met die "
+            "plekken meegeteld (voor de hele doelgroep) zou de dekking 1% zijn in plaats van 0%") \
+        in _text(reports.MunicipalityReport(result, "GM1952").key_figures())
     rows = _text(reports.MunicipalityReport(result, "Pekela").key_figures())
     assert "De Badde (welzijnsorganisatie gemeente Pekela); met die plekken meegeteld (voor de hele doelgroep) " \
            "zou de dekking 62% zijn in plaats van 0%" in rows

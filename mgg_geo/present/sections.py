@@ -248,8 +248,13 @@ def uncounted_cell(figures: dict) -> str:
     its target group, with what counting them could do: "2: A en B; over de grens ook C; met die plekken meegeteld
     (voor de hele doelgroep) zou de dekking 62% zijn in plaats van 0%"."""
     across = [fmt.name(n) for n in figures.get("excluded_across_border") or []]
+    # a place without an age range that is not counted for another reason (dated, closed) is no "geen" (review of
+    # Midden-Groningen: both of its own places lack an age range and are dated)
+    other = [fmt.name(r["name"]) for r in figures.get("register_rows") or [] if r.get("also_no_age")]
     own = (f"{fmt.number(figures['excluded_unknown_age'])}: {fmt.listing(figures['excluded_names'])}"
-           if figures["excluded_unknown_age"] else f"geen actieve in {figures['gemeente']}")
+           if figures["excluded_unknown_age"] else f"geen actieve in {figures['gemeente']}"
+           + (f" (ook zonder leeftijdsbereik, maar om een andere reden niet meegeteld: {fmt.listing(other)})"
+              if other else ""))
     parts = [own, *([f"over de grens {'ook ' if figures['excluded_unknown_age'] else ''}{fmt.listing(across)}"]
                     if across else []), *([text] if (text := uncounted_share_text(figures)) else [])]
     return "; ".join(parts)
