@@ -586,8 +586,7 @@ def status_near(result: Analysis, points: gpd.GeoSeries) -> list[list[tuple[str,
     if not len(reg) or "status" not in reg:
         return [[] for _ in range(len(points))]
     counted = set(counted_statuses(result.parameters))
-    end = pd.to_datetime(reg["end_date"], errors="coerce") if "end_date" in reg else pd.Series(pd.NaT, reg.index)
-    ended = (end < pd.Timestamp(result.register.reference_date)).to_numpy()
+    ended = initiatives.ended(reg, result.register.reference_date).to_numpy()
     other = reg[~reg["status"].fillna("actief").isin(list(counted)) & ~coverage.is_area_wide(reg) & ~ended
                 & reg.geometry.notna() & ~reg.geometry.is_empty]
     group = catalogue.target_group(result.parameters.get("target_group"))
@@ -790,17 +789,16 @@ def register_holdings(result: Analysis, code: str) -> dict:
     reg = result.register.initiatives
     mine = reg[reg["gemeente_code"] == code]
     counted_status = set(counted_statuses(result.parameters))
-    reference = pd.Timestamp(result.register.reference_date)
+    ended = initiatives.ended(mine, result.register.reference_date)
     counted = set(result.sites.index)
     rows = []
     for i, r in mine.iterrows():
         status = str(r.get("status") or "actief")
-        end = r.get("end_date")
         unknown = pd.isna(pd.to_numeric(r.get("age_min"), errors="coerce")) and \
             pd.isna(pd.to_numeric(r.get("age_max"), errors="coerce"))
         if i in counted:
             reason = "counted"
-        elif end is not None and pd.notna(end) and pd.Timestamp(end) < reference:
+        elif ended[i]:
             reason = "ended"
         elif status not in counted_status:
             reason = status

@@ -508,6 +508,14 @@ class _AreaCodes:
 # --------------------------------------------------------------------------- load
 
 
+def ended(initiatives: pd.DataFrame, reference_date) -> pd.Series:
+    """Per row of a loaded register, whether its ``end_date`` lies before ``reference_date``: the row is listed
+    but does not count (see "Status" above); False without an end date."""
+    if "end_date" not in initiatives:
+        return pd.Series(False, index=initiatives.index)
+    return pd.to_datetime(initiatives["end_date"], errors="coerce") < pd.Timestamp(reference_date)
+
+
 def is_project_register(path) -> bool:
     """Whether ``path`` is the project's own register (``settings.REGISTER_PATH``), not one a user gave."""
     return Path(path).resolve() == Path(settings.REGISTER_PATH).resolve()
