@@ -497,6 +497,15 @@ def numbered_places(areas: pd.DataFrame, points: coverage.Points) -> pd.Series:
     return out
 
 
+def at_lower_border(areas: pd.DataFrame) -> pd.Series:
+    """Per area, whether its need class rests on a border with a lower class: the 5-95% margin of its rank reaches
+    the lower class (``need_class_low`` below ``need_class``, :func:`gap.class_span`); False without margins."""
+    if "need_class_low" not in areas:
+        return pd.Series(False, index=areas.index)
+    return pd.to_numeric(areas["need_class_low"], errors="coerce") < pd.to_numeric(areas["need_class"],
+                                                                                     errors="coerce")
+
+
 def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: str, outcome: whatif.WhatIf,
                     points: coverage.Points, demand) -> dict:
     """Whether municipality ``code``'s first proposed site rests on need classes at their border, both ways
@@ -540,8 +549,8 @@ def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
         out[f"first_if_{key}_equal"] = str(first["equal_names"] or "")
 
     reached = outcome.gains.loc[outcome.gains["step"] == 1, "area"]
-    low = pd.to_numeric(province.loc[reached, "need_class_low"], errors="coerce")
-    down = list(low.index[low < now[reached]])
+    border = at_lower_border(province)
+    down = [a for a in reached if border[a]]
     if down:
         out["first_border"] = "; ".join(str(n) for n in province.loc[down, "name"])
         if (alternative := moved(down, -1)) is not None:

@@ -24,6 +24,7 @@ from mgg_geo.analysis.chain import (
     ORIGIN_STATUSES,
     PLACES_NAMED,
     Analysis,
+    at_lower_border,
     estimated_areas,
     estimated_flags,
     origin_status,
@@ -1283,12 +1284,11 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
     # the later steps are not tried again (each trial is a whole new proposal): said where they rest on such an
     # area, so that no step reads as firmer than the first (review of Midden-Groningen: step 3 rests on Slochteren)
     gains = result.whatif_gains[(result.whatif_gains["gemeente_code"] == code) & (result.whatif_gains["step"] > 1)]
-    if len(gains) and "need_class_low" in result.areas:
-        low = pd.to_numeric(result.areas["need_class_low"], errors="coerce")
-        now = pd.to_numeric(result.areas["need_class"], errors="coerce")
+    if len(gains):
+        border = at_lower_border(result.areas)
         later = []
         for step, rows in gains.groupby("step", sort=True):
-            at = [a for a in dict.fromkeys(rows["area"]) if a in low.index and low[a] < now[a]]
+            at = [a for a in dict.fromkeys(rows["area"]) if border.get(a, False)]
             if at:
                 later.append(f"stap {fmt.number(step)}: {placed([str(result.areas.at[a, 'name']) for a in at])}")
         if later:
