@@ -181,11 +181,12 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
     need_class = pd.to_numeric(areas["need_class"], errors="coerce").to_numpy()
     is_ranked = (areas["gap_class"] != "").to_numpy()
     high, middle = (need_class == 3)[idx], (need_class == 2)[idx]
-    weighted = pop * need_weights(areas).to_numpy()[idx]
+    weight = need_weights(areas).to_numpy()[idx]  # per point, the need weight of its area
+    weighted = pop * weight
     value = weighted if objective == "need" else pop
     # over the border: not counted, but between places that bring as much, the one that brings more there wins
     outside = everyone * ~in_scope
-    value_outside = outside * need_weights(areas).to_numpy()[idx] if objective == "need" else outside
+    value_outside = outside * weight if objective == "need" else outside
     municipality = areas["gemeente_code"].to_numpy(dtype=object)[idx] if "gemeente_code" in areas \
         else np.full(len(idx), None, dtype=object)
     physical = sites[~cov.is_area_wide(sites)]
