@@ -458,8 +458,9 @@ def test_a_tie_in_one_area_goes_to_the_place_that_brings_more_over_the_border():
     and right neighbours and the area above it. The middle three bring as much at home (300 young people); the
     one whose neighbour over the border has twice the young people wins (not counted otherwise: Stadskanaal
     Noord also reaches 395 in Pekela's high-need Boven-Pekela, Landskant 290 in Veendam's middle-need Bareveld),
-    and the step says whom it reaches there. The area's priority comes first: a place in an area later in
-    priority loses, whatever it brings over the border."""
+    and the step says whom it reaches there. Whom a place serves comes first: a place that reaches only areas
+    later in priority loses, whatever it brings over the border; where a place lies comes after the border (Veendam's
+    third step lay in Veendam-kern, priority 1, and served only Veendam-buitengebied)."""
     areas = grid.areas()
     areas["need_index"] = 1.0
     areas.loc[areas.index[5:], "gemeente_code"] = "GM0001"
@@ -474,11 +475,15 @@ def test_a_tie_in_one_area_goes_to_the_place_that_brings_more_over_the_border():
         assert step["name"] == first and step["new_population"] == 300.0
         assert step["across_border"] == (200.0 if doubled else 100.0) and step["across_border_in"] == "GM0001"
         assert set(step["equal_names"].split("; ")) == {"WK000001", "WK000002", "WK000003"} - {first}
-    frame = areas.copy()  # the doubled neighbour again, but its place lies in an area later in priority
+    frame = areas.copy()  # the doubled neighbour again, but its place lies in an area later in priority ...
     frame.loc["WK000008", ["pop_0_14", "pop_15_24"]] = [120.0, 80.0]
     frame = classified(frame, grid.sites([]))
     frame["priority"] = 1.0
     frame.loc["WK000003", "priority"] = 2.0
+    step = whatif.what_if(frame, grid.sites([]), scope=scope, k=1, reach_m=1000.0).sites.iloc[0]
+    # ... it still serves WK000002 and WK000004 (priority 1): the border decides, not where the place lies
+    assert step["name"] == "WK000003" and step["across_border"] == 200.0
+    frame.loc[["WK000002", "WK000004"], "priority"] = 2.0  # now it serves only areas later in priority: it loses
     step = whatif.what_if(frame, grid.sites([]), scope=scope, k=1, reach_m=1000.0).sites.iloc[0]
     assert step["name"] == "WK000001" and step["across_border"] == 100.0
 

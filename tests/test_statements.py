@@ -1396,9 +1396,10 @@ def test_a_proposal_step_with_other_places_as_good_names_them_and_the_tie_rule(r
     equal = [n for n in step["equal_names"].split("; ") if n]
     assert len(equal) >= 2
     assert (f"Bij stap 1 leveren {fmt.listing(equal[:sections.EQUAL_NAMED])} evenveel op als {step['name']}; bij "
-            "gelijke opbrengst kiest het voorstel de plek in de wijk die het eerst aan de beurt is (prioriteit), dan "
-            "de plek die in de andere gemeenten van de provincie het meest oplevert, geteld naar behoefte (dat telt "
-            "verder niet mee); is ook dat gelijk, dan is de keuze willekeurig.") in _text(westerwolde.what_if())
+            "gelijke opbrengst kiest het voorstel eerst naar wie een plek bereikt (de wijk die het eerst aan de beurt "
+            "is, zie Prioriteiten), dan naar wat ze in de andere gemeenten van de provincie oplevert, geteld naar "
+            "behoefte (dat telt verder niet mee), dan naar de wijk waarin ze ligt; is ook dat gelijk, dan is de keuze "
+            "willekeurig.") in _text(westerwolde.what_if())
     assert f"Evenveel brengen {len(equal)} andere plekken (zie Voorstel)." in _text(westerwolde.summary())
     # the tie goes to the wijk first in priority: Groningen's third step is in Zuidwest (priority 1), no longer in
     # fully covered Oud-Zuid (review of Groningen)

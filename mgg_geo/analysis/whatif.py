@@ -93,8 +93,9 @@ class WhatIf:
         much), and over the municipal border, not counted: ``across_border`` (target population newly within
         reach there), ``across_border_in`` (those municipalities' codes, "; "-joined) and
         ``across_border_areas`` (per area, most first: "WK076501=395.000; ..."). Between places that
-        bring as much, the one in the area first in priority wins, then the one that brings the most over the
-        border (weighted as the objective counts), then the first in order.
+        bring as much, the one that reaches someone in the area first in priority wins (whom a place serves),
+        then the one that brings the most over the border (weighted as the objective counts), then the one
+        lying in the area first in priority, then the first in order.
     gains
         Per step and area reached: ``step``, ``area``, ``gained`` (target
         population newly within reach) and ``need_class``.
@@ -133,12 +134,26 @@ def need_weights(areas: pd.DataFrame) -> pd.Series:
     return classes.map(lambda c: rules.NEED_WEIGHTS.get(int(c), 0.0) if c == c else 0.0).astype("float64")
 
 
-def _tie_rank(areas: pd.DataFrame, candidate_areas) -> np.ndarray:
-    """Per candidate, the priority of the area it lies in (``priority``: 1 first; unranked, unknown or without
-    priorities: last), to break ties between candidates that bring as much."""
+def _tie_rank(areas: pd.DataFrame, codes) -> np.ndarray:
+    """Per area code of ``codes`` (the area a candidate lies in, or of a population point), its priority
+    (``priority``: 1 first; unranked, unknown or without priorities: last), to break ties between candidates that
+    bring as much."""
     priority = areas["priority"] if "priority" in areas else pd.Series(np.nan, index=areas.index)
-    rank = pd.to_numeric(priority.reindex(pd.Index(list(candidate_areas), dtype=object)), errors="coerce")
+    rank = pd.to_numeric(priority.reindex(pd.Index(list(codes), dtype=object)), errors="coerce")
     return rank.fillna(np.inf).to_numpy(dtype=float)
+
+
+def _served_rank(reach, rows: np.ndarray, gaining: np.ndarray, point_rank: np.ndarray) -> np.ndarray:
+    """Per candidate of ``rows``, the best priority (:func:`_tie_rank` of the points' areas) among the population
+    points it would newly bring within reach with a gain (``gaining``): whom the place serves, not where it lies
+    (Veendam's third step lay in Veendam-kern, priority 1, and reached only Veendam-buitengebied, priority 3)."""
+    out = np.full(len(rows), np.inf)
+    for i, row in enumerate(rows):
+        cols = reach.indices[reach.indptr[row]:reach.indptr[row + 1]]
+        cols = cols[gaining[cols]]
+        if len(cols):
+            out[i] = point_rank[cols].min()
+    return out
 
 
 def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: cov.Points | None = None,
@@ -206,7 +221,7 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
     if candidates is None:
         reach = reach + sparse.csr_matrix((np.ones(len(cand)), (np.arange(len(cand)), cand)), shape=reach.shape)
     reach.data[:] = 1.0  # a population point reaches itself
-    tie_rank = _tie_rank(areas, c_area)
+    tie_rank, point_rank = _tie_rank(areas, c_area), _tie_rank(areas, pts.area)
     steps, gains, now, reason = [], [], covered.copy(), None
     for step in range(1, k + 1):
         gain = reach @ ((~now) * value)
@@ -217,15 +232,18 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
                 reason = "all_chosen" if len(steps) == len(c_xy) else "no_gain"  # people left, out of every reach
             break
         best = int(np.argmax(gain))
-        # the candidates that bring as much: the one in the area first in priority first, then the one that
-        # brings the most over the border, weighted as the objective counts (not counted, but not nothing:
-        # Stadskanaal Noord also reaches 395 in Pekela's high-need Boven-Pekela, Landskant 290 in Veendam's
-        # middle-need Bareveld, 58 weighted), then in order; only the areas of the analysis (the province) are
-        # seen over the border
+        # the candidates that bring as much: the one reaching someone in the area first in priority first (whom
+        # it serves), then the one that brings the most over the border, weighted as the objective counts (not
+        # counted, but not nothing: Stadskanaal Noord also reaches 395 in Pekela's high-need Boven-Pekela,
+        # Landskant 290 in Veendam's middle-need Bareveld, 58 weighted), then the one lying in the area first in
+        # priority (Groningen's third step went to Grunobuurt in fully covered Oud-Zuid while places of
+        # Zuidwest, which it served, brought as much), then in order; only the areas of the analysis (the
+        # province) are seen over the border
         equal = np.flatnonzero(np.abs(gain - gain[best]) <= EQUAL_GAIN * gain[best])
+        served = _served_rank(reach, equal, ~now & (value > 0), point_rank)
         beyond = reach[equal] @ ((~now) * value_outside)
         beyond = np.where(beyond > EQUAL_GAIN * max(gain[best], 1.0), beyond, 0.0)
-        order = np.lexsort((equal, -beyond, tie_rank[equal]))
+        order = np.lexsort((equal, tie_rank[equal], -beyond, served))
         equal = equal[order]
         best = int(equal[0])
         high_gain = reach @ ((~now) * pop * high)

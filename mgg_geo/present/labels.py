@@ -203,8 +203,9 @@ WHATIF_REASONS: dict[str, str] = {
 #: Whose young people a proposal counts (:func:`mgg_geo.analysis.whatif.what_if`, ``scope``): the municipality's own.
 OWN_ONLY = ("Alleen {target} die in de gemeente zelf wonen tellen; wie over de gemeentegrens nieuw binnen bereik komt, "
             "telt niet mee: het voorstel noemt hen wel, en bij gelijke opbrengst beslist dat na de prioriteit van de "
-            "{level} (bestaande locaties over de grens tellen wel mee voor de dekking). Over de grens betekent hier: "
-            "in de andere gemeenten van de provincie; Drenthe, Friesland en Duitsland zitten niet in de gegevens.")
+            "{level} die een plek bereikt (bestaande locaties over de grens tellen wel mee voor de dekking). Over de "
+            "grens betekent hier: in de andere gemeenten van de provincie; Drenthe, Friesland en Duitsland zitten "
+            "niet in de gegevens.")
 #: The objectives of the what-if (:data:`mgg_geo.analysis.whatif.OBJECTIVES`), each in one sentence that holds for
 #: every step. ``weights`` is filled in from :data:`mgg_geo.rules.NEED_WEIGHTS`.
 #: The objective of the school-based where-next (the same weights as :data:`OBJECTIVES` ``need``).

@@ -558,18 +558,19 @@ def _capped(names: list[str], one: str, many: str) -> list[str]:
 
 def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: str = "wijk") -> str:
     """A proposal step with others as good: "Bij stap 3 leveren A, B en C evenveel op als Buitenwoel; bij gelijke
-    opbrengst kiest het voorstel de plek in de wijk die het eerst aan de beurt is, en binnen één wijk is de keuze
-    willekeurig." (at most :data:`EQUAL_NAMED` named, those in the areas first in priority first, the rest counted;
-    '' when the step stood alone; the tie rule is :func:`mgg_geo.analysis.whatif.what_if`'s)."""
+    opbrengst kiest het voorstel eerst naar wie een plek bereikt ..." (at most :data:`EQUAL_NAMED` named, in the
+    order of the tie rule, the rest counted; '' when the step stood alone; the tie rule is
+    :func:`mgg_geo.analysis.whatif.what_if`'s: whom a place serves, then what it brings over the border, then
+    where it lies)."""
     names = equal_names(r)
     if not names:
         return ""
     shown = _capped(names, f"andere {noun[0]}", f"andere {noun[1]}")
     return (f"Bij stap {fmt.number(r['step'])} {'levert' if len(names) == 1 else 'leveren'} {fmt.listing(shown)} "
-            f"evenveel op als {fmt.name(r['name'])}; bij gelijke opbrengst kiest het voorstel de {noun[0]} in de "
-            f"{area} die het eerst aan de beurt is (prioriteit), dan de {noun[0]} die in de andere gemeenten van de "
-            "provincie het meest oplevert, geteld naar behoefte (dat telt verder niet mee); is ook dat gelijk, dan "
-            "is de keuze willekeurig.")
+            f"evenveel op als {fmt.name(r['name'])}; bij gelijke opbrengst kiest het voorstel eerst naar wie een "
+            f"{noun[0]} bereikt (de {area} die het eerst aan de beurt is, zie Prioriteiten), dan naar wat ze in de "
+            "andere gemeenten van de provincie oplevert, geteld naar behoefte (dat telt verder niet mee), dan naar "
+            f"de {area} waarin ze ligt; is ook dat gelijk, dan is de keuze willekeurig.")
 
 
 def across_text(result: Analysis, r: pd.Series, schools: bool = False) -> str:
