@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from mgg_geo import rules
-from mgg_geo.analysis import coverage, gap, need, whatif
+from mgg_geo.analysis import chain, coverage, gap, need, whatif
 from mgg_geo.data import catalogue
 from mgg_geo.errors import DataError, ParameterError
 from tests import grid_world as grid
@@ -486,6 +486,34 @@ def test_a_tie_in_one_area_goes_to_the_place_that_brings_more_over_the_border():
     frame.loc[["WK000002", "WK000004"], "priority"] = 2.0  # now it serves only areas later in priority: it loses
     step = whatif.what_if(frame, grid.sites([]), scope=scope, k=1, reach_m=1000.0).sites.iloc[0]
     assert step["name"] == "WK000001" and step["across_border"] == 100.0
+
+
+def test_where_the_first_site_would_go_if_the_places_without_an_age_range_counted():
+    """High need in the corners (0,0), with twice the young people, and (4,4); reach 500 m, so a place reaches its own
+    square only. The first site goes to (0,0); a youth centre without an age range stands there: counted, it
+    covers (0,0) and the first site goes to (4,4) with its 100 young people. One standing in the middle, out of
+    reach of the first site, is not tried (the reports say nothing there)."""
+    areas = grid.areas()
+    areas["need_index"] = np.nan
+    areas.loc[["WK000000", "WK000024", "WK000012", "WK000013", "WK000006", "WK000007"], "need_index"] = \
+        [2.0, 2.0, 0.0, 0.0, -1.0, -1.0]  # the corners high need, the other four middle and low
+    areas.loc["WK000000", ["pop_0_14", "pop_15_24"]] = [120.0, 80.0]
+    frame = classified(areas, grid.sites([]))
+    assert frame.loc[["WK000000", "WK000024"], "need_class"].tolist() == [3.0, 3.0]
+    scope = np.ones(25, bool)
+    outcome = whatif.what_if(frame, grid.sites([]), scope=scope, k=1, reach_m=500.0)
+    assert outcome.sites.iloc[0]["area"] == "WK000000"
+
+    def uncounted(i, j):
+        point = grid.centre(i, j)
+        return pd.DataFrame({"name": ["Jongerencentrum"], "point_x": [point.x], "point_y": [point.y]})
+
+    moved = chain.first_if_uncounted(frame, grid.sites([]), uncounted(0, 0), "GM0000", outcome,
+                                     coverage.population_points(frame), coverage.DEMAND)
+    assert moved["uncounted_first"] and moved["uncounted_first_area"] == "WK000024"
+    assert (moved["uncounted_first_new"], moved["uncounted_first_high"]) == (100.0, 100.0)
+    assert not chain.first_if_uncounted(frame, grid.sites([]), uncounted(2, 2), "GM0000", outcome,
+                                        coverage.population_points(frame), coverage.DEMAND)["uncounted_first"]
 
 
 def test_what_if_scope_limits_candidates_and_figures():

@@ -332,18 +332,20 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         assert not favourable or not area["positive"]
         seen.add(f"priority {k + 1}")
     elif m := re.fullmatch(r"Een eerste nieuwe locatie bij (.+?) \((.+?)\) brengt (?:naar schatting )?([\d.]+) "
-                           r"jongeren binnen 3 km(?:, van wie ([\d.]+) in wijken met hoge behoefte)?(?:\.|; binnen "
-                           r"die 3 km (?:ligt|liggen) al (.+), niet meegeteld \(geen leeftijdsbereik in het "
-                           r"register\); met een leeftijdsbereik kan dit voorstel anders uitvallen\.)(?: Evenveel "
+                           r"jongeren binnen 3 km(?:, van wie ([\d.]+) in wijken met hoge behoefte)?\.(?: Evenveel "
                            r"(?:brengt|brengen) (\d+) andere plek(?:ken)? \(zie Voorstel\)\.)?"
-                           r"( Die keuze hangt af van een behoefteklasse op de grens \(zie Voorstel\)\.)?", sentence):
+                           r"( Die keuze hangt af van een behoefteklasse op de grens \(zie Voorstel\)\.)?"
+                           r"(?: Binnen die 3 km (?:ligt|liggen) al (.+), niet meegeteld \(geen leeftijdsbereik in "
+                           r"het register\)\. Tellen de plekken zonder leeftijdsbereik mee \(voor de hele "
+                           r"doelgroep\), dan (.+)\.)?", sentence):
         # a first site that would move with an area at a class border says so in short (the proposal says where;
         # the long sentence pushed page 1 onto page 2 with a few more register rows: attack on this stop's change)
-        assert bool(m[7]) == ((f["if_lower"] is not None and bool(f["border"])) or f["if_higher"] is not None)
+        assert bool(m[6]) == ((f["if_lower"] is not None and bool(f["border"])) or f["if_higher"] is not None)
         # the other places with the same gain, counted (named in the proposal)
-        assert int(m[6] or 0) == len([n for n in f["steps"].iloc[0]["equal_names"].split("; ") if n])
-        # the places without an age range within reach of it (anywhere), named after it
-        assert (m[5] or "") == fmt.listing([fmt.name(n) for n in f["near_first"]])
+        assert int(m[5] or 0) == len([n for n in f["steps"].iloc[0]["equal_names"].split("; ") if n])
+        # the places without an age range within reach of it (anywhere), named after it, with what counting them
+        # would do (checked against the run that counts them in test_what_counting_the_places_...)
+        assert (m[7] or "") == fmt.listing([fmt.name(n) for n in f["near_first"]])
         assert ("naar schatting" in sentence) == (f["points"] == "buurt_equal")
         step = f["steps"].iloc[0]
         assert (m[1], m[2]) == (fmt.name(step["name"]), fmt.name(step["area_name"]))
@@ -1118,20 +1120,27 @@ def test_a_proposal_beside_places_without_an_age_range_says_so_where_it_is_made(
     stand without an age range; page 1, the proposal's steps and the school's step say so (the reviews found the
     proposal placed on the uncounted youth centre without a word)."""
     pekela = reports.MunicipalityReport(result, "Pekela")
-    said = ("liggen al Club P.kel (Oude Pekela) en De Badde (welzijnsorganisatie gemeente Pekela), niet meegeteld "
-            "(geen leeftijdsbereik in het register); met een leeftijdsbereik kan dit voorstel anders uitvallen.")
-    assert f"van wie 1.920 in wijken met hoge behoefte; binnen die 3 km {said}" in _text(pekela.summary())
+    placed = ("liggen al Club P.kel (Oude Pekela) en De Badde (welzijnsorganisatie gemeente Pekela), niet "
+              "meegeteld (geen leeftijdsbereik in het register)")
+    # the first new site says what counting them would do (the run that counts them agrees: see
+    # test_what_counting_the_places_...); the school says it may fall differently
+    said = (f"{placed}. Tellen de plekken zonder leeftijdsbereik mee (voor de hele doelgroep), dan komt de eerste "
+            "nieuwe locatie bij Nieuwe Pekela (Wijk 01), met naar schatting 790 jongeren erbij, van wie 790 in "
+            "wijken met hoge behoefte")
+    assert f"(zie Voorstel). Binnen die 3 km {said}." in _text(pekela.summary())
     first = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM0765"].iloc[0]
     # the buurt of scattered houses around Oude Pekela brings as many and also 135 in Oldambt, over the border:
     # the tie goes to it, Oude Pekela is named as equal
     assert (first["name"], first["equal_names"]) == ("Verspreide huizen Oude Pekela", "Oude Pekela")
-    assert f"Binnen 3 km van stap 1 ({first['name']}) {said}" in _text(pekela.what_if())
+    assert f"Binnen 3 km van stap 1 ({first['name']}) {said}; evenveel brengt Verspreide huizen Nieuwe Pekela." \
+        in _text(pekela.what_if())
     # the proposal's table names a numbered wijk with its places, as page 1 does (review of Pekela: "Wijk 00")
     table = next(b.table for b in sections.whatif_blocks(result, "GM0765") if b.kind == "table")
     assert [row[2] for row in table.rows] == ["Wijk 00 (Oude Pekela)", "Wijk 01 (Nieuwe Pekela en Boven-Pekela)",
                                               "Wijk 01 (Nieuwe Pekela en Boven-Pekela)"]
     assert table.rows[0][5] == "Wijk 00 (Oude Pekela; hoge behoefte): 1.920"  # the wijken reached, the same
-    assert f"Binnen 3 km van de school van stap 1 {said}" in _text(pekela.next_school())
+    assert (f"Binnen 3 km van de school van stap 1 {placed}; met een leeftijdsbereik kan dit voorstel anders "
+            "uitvallen.") in _text(pekela.next_school())
     # Groningen's third step (Corpus den Hoorn, 2,5 km) lies within 3 km of the three uncounted places in Centrum,
     # but they stand on the point of counted sites: counting them brings nobody within reach, and nothing is said
     # (an attack on this change found the warning false)
@@ -1327,6 +1336,25 @@ def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_
             assert own or across, code
         assert all(n not in own for n in across)
     assert changed >= 3
+    # where a place without an age range lies within reach of the first new site, the reports say where the first
+    # site would go with them counted: the run that counts them proposes exactly that (Veendam's first site moves
+    # from Veendam-industriegebied, 5.693 young people, to Boven-Wildervank, 1.160)
+    computed = set(result.whatif.index[result.whatif["uncounted_first"].astype(bool)])
+    assert computed == {"GM0047", "GM0765", "GM1979"}
+    for code in computed:
+        w = result.whatif.loc[code]
+        first = counting.whatif_sites[(counting.whatif_sites["gemeente_code"] == code)
+                                      & (counting.whatif_sites["step"] == 1)].iloc[0]
+        assert (w["uncounted_first_name"], w["uncounted_first_area"], w["uncounted_first_equal"]) == (
+            first["name"], first["area"], first["equal_names"]), code
+        assert (w["uncounted_first_new"], w["uncounted_first_high"]) == pytest.approx(
+            (first["new_population"], first["new_high_need"])), code
+        page_one = " ".join(sections.where_next_statements(result, code))
+        assert (f"dan komt de eerste nieuwe locatie bij {first['name']} "
+                f"({sections.area_label(result, first['area'])}), met naar schatting "
+                f"{fmt.number(first['new_population'])} jongeren erbij, van wie {fmt.number(first['new_high_need'])} "
+                "in wijken met hoge behoefte.") in page_one, code
+    assert result.whatif.at["GM0047", "uncounted_first_name"] == "Boven-Wildervank"
     assert result.figures.at["GM1952", "excluded_across_border"] == ["Jongerencentrum Break! (deBasis Veendam)"]
     # its own two lack an age range too, but are dated: not "geen" without a word (review of Midden-Groningen)
     assert ("Initiatieven zonder leeftijdsbereik (niet meegeteld)  geen actieve in Midden-Groningen (ook zonder "
@@ -1408,6 +1436,30 @@ def test_a_proposal_step_with_other_places_as_good_names_them_and_the_tie_rule(r
     eemsdelta = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM1979"]
     assert (eemsdelta["equal_names"] == "").all() and "evenveel op als" not in _text(
         reports.MunicipalityReport(result, "Eemsdelta").what_if())
+
+
+def test_what_counting_the_places_without_an_age_range_does_to_the_first_site_in_each_case(result):
+    """Veendam's first site moved with Break! counted (checked against the run that counts them above); the other
+    cases in words: the same place with fewer young people, the same step, no site needed, and not computed."""
+    import dataclasses
+
+    def said(**row) -> str:
+        table = result.whatif.copy()
+        for key, value in row.items():
+            table.at["GM0047", key] = value
+        return sections.uncounted_first_text(dataclasses.replace(result, whatif=table), "GM0047")
+
+    lead = "Tellen de plekken zonder leeftijdsbereik mee (voor de hele doelgroep), dan "
+    assert said(uncounted_first_name="Veendam-industriegebied", uncounted_first_new=543.0) == (
+        f"{lead}blijft de eerste nieuwe locatie bij Veendam-industriegebied, met naar schatting 543 jongeren erbij "
+        "in plaats van 5.693, van wie 0 in wijken met hoge behoefte.")
+    assert said(uncounted_first_name="Veendam-industriegebied", uncounted_first_new=5692.5) == \
+        f"{lead}verandert de eerste stap niet."
+    assert said(uncounted_first_name=None, uncounted_first_reason="covered") == (
+        f"{lead}is er geen nieuwe locatie nodig: alle jongeren in gebieden met een behoeftescore wonen al binnen "
+        "3 km van een locatie.")
+    assert said(uncounted_first=False) == ""
+    assert sections.uncounted_first_text(result, "GM0014") == ""  # nothing without an age range near its first
 
 
 def test_sentences_with_nothing_to_compare_say_so(result):

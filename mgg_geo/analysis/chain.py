@@ -272,7 +272,8 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
                               **{f"before_{k}": v for k, v in o.before.items()},
                               **{f"after_{k}": v for k, v in o.after.items()},
                               **{f"people_after_{k}": v for k, v in people[c].after.items()},
-                              **first_at_border(province, sites, c, o, points, group.demand)}
+                              **first_at_border(province, sites, c, o, points, group.demand),
+                              **first_if_uncounted(province, sites, excluded, c, o, points, group.demand)}
                              for c, o in outcomes.items()]).set_index("gemeente_code"),
         youth=_youth_rows(youth, munis),
         schools=choice.schools, school_sites=choice.sites, school_gains=choice.gains, school_whatif=choice.summary,
@@ -569,6 +570,51 @@ def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
             out["first_border_up"] = str(province.at[area, "name"])
             record(alternative, "higher")
             break
+    return out
+
+
+def first_if_uncounted(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, excluded: pd.DataFrame, code: str,
+                       outcome: whatif.WhatIf, points: coverage.Points, demand) -> dict:
+    """Where municipality ``code``'s first proposed site would go if the initiatives left out for want of an age
+    range counted, as if they reached the whole target group (as :func:`reach_with`; ``excluded`` as
+    :func:`excluded_sites` gives them, placed by ``point_x``, ``point_y``), with the coverage and priorities that
+    counting them gives (what a run with ``include_unknown_ages`` proposes first): computed when one of them lies
+    within the reach of the first site (the reports say "met een leeftijdsbereik kan dit voorstel anders
+    uitvallen" there, and now say how). Veendam's first site, by Jongerencentrum Break!, would bring far fewer.
+
+    Returns ``uncounted_first`` (True when computed), ``uncounted_first_name``, ``uncounted_first_area`` (None when
+    no site would be proposed), ``uncounted_first_new`` and ``uncounted_first_high`` (target population newly
+    within reach, of whom in high-need areas), ``uncounted_first_equal`` (the places as good, "; "-joined) and
+    ``uncounted_first_reason`` (:attr:`mgg_geo.analysis.whatif.WhatIf.reason` when no site would be proposed).
+    """
+    out = {"uncounted_first": False, "uncounted_first_name": None, "uncounted_first_area": None,
+           "uncounted_first_new": np.nan, "uncounted_first_high": np.nan, "uncounted_first_equal": "",
+           "uncounted_first_reason": None}
+    if not len(outcome.sites) or "point_x" not in excluded:
+        return out
+    placed = excluded[excluded["point_x"].notna()]
+    xy = placed[["point_x", "point_y"]].to_numpy(dtype=float)
+    if not coverage.within_reach(coverage.xy_of(outcome.sites.geometry.iloc[:1]), xy, outcome.reach_m).any():
+        return out
+    as_sites = gpd.GeoDataFrame(placed, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+                                crs=settings.CRS_ANALYSIS).to_crs(sites.crs)
+    both = gpd.GeoDataFrame(pd.concat([sites, as_sites]), crs=sites.crs)
+    # as the run that counts them: their coverage, and so the priorities that break ties (need stays)
+    counted = coverage.coverage(province, both, points=points, demand=demand,
+                                reach_m=outcome.reach_m)[["reach", "coverage_class"]]
+    province = province.assign(**counted)
+    province["priority"] = gap.priority(province)
+    alternative = whatif.what_if(province, both, scope=(province["gemeente_code"] == code).to_numpy(),
+                                 points=points, k=1, demand=demand, reach_m=outcome.reach_m)
+    out["uncounted_first"] = True
+    if len(alternative.sites):
+        first = alternative.sites.iloc[0]
+        out.update(uncounted_first_name=str(first["name"]), uncounted_first_area=str(first["area"]),
+                   uncounted_first_new=float(first["new_population"]),
+                   uncounted_first_high=float(first["new_high_need"]),
+                   uncounted_first_equal=str(first["equal_names"] or ""))
+    else:
+        out["uncounted_first_reason"] = alternative.reason
     return out
 
 

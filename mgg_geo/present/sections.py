@@ -524,19 +524,55 @@ def driver_sentence(result: Analysis, code: str) -> str:
     return f"Geen domein boven het gemiddelde van de provincie; het minst gunstig is {label}: {figure}."
 
 
-def uncounted_text(names: list[str], lead: str, page_one: bool = False) -> str:
+def uncounted_text(names: list[str], lead: str, page_one: bool = False, then: str = "") -> str:
     """Initiatives without an age range near a proposal (:func:`~mgg_geo.analysis.chain.uncounted_near`), after
     ``lead`` (where): "Binnen <bereik> van stap 1 (X) liggen al A en B, niet meegeteld (geen leeftijdsbereik in het
-    register); met een leeftijdsbereik kan dit voorstel anders uitvallen." ('' without names); on ``page_one``
-    names longer than :data:`PAGE_ONE_NAMES_CHARS` are counted ("2 plekken, zie Voorstel")."""
+    register); met een leeftijdsbereik kan dit voorstel anders uitvallen." ('' without names), or with ``then``
+    (what counting them would do, :func:`uncounted_first_text`) in its place; on ``page_one`` names longer than
+    :data:`PAGE_ONE_NAMES_CHARS` are counted ("2 plekken, zie Voorstel")."""
     if not names:
         return ""
     listed = fmt.listing([fmt.name(n) for n in names])
     if page_one and len(listed) > PAGE_ONE_NAMES_CHARS:
         listed = fmt.count(len(names), "plek", "plekken") + " (zie Voorstel)"
-    return (f"{lead} {'ligt' if len(names) == 1 else 'liggen'} al {listed}, niet "
-            "meegeteld (geen leeftijdsbereik in het register); met een leeftijdsbereik kan dit voorstel anders "
-            "uitvallen.")
+    said = f"{lead} {'ligt' if len(names) == 1 else 'liggen'} al {listed}, niet meegeteld (geen leeftijdsbereik in " \
+        "het register)"
+    return f"{said}. {then}" if then else f"{said}; met een leeftijdsbereik kan dit voorstel anders uitvallen."
+
+
+def uncounted_first_text(result: Analysis, code: str, page_one: bool = False) -> str:
+    """Where the first new site would go if the initiatives without an age range counted (as if for the whole
+    target group; :func:`mgg_geo.analysis.chain.first_if_uncounted`): "Tellen de plekken zonder leeftijdsbereik mee
+    (voor de hele doelgroep), dan komt de eerste nieuwe locatie bij Boven-Wildervank (Wijk 02 Wildervank), met naar
+    schatting 1.160 jongeren erbij, van wie 0 in wijken met hoge behoefte." ('' when not computed; the places as
+    good named, not on ``page_one``)."""
+    w = result.whatif.loc[code]
+    flag = w.get("uncounted_first")
+    if not (isinstance(flag, (bool, np.bool_)) and flag):
+        return ""
+    group, level = target_of(result), level_word(result)
+    lead = "Tellen de plekken zonder leeftijdsbereik mee (voor de hele doelgroep), dan "
+    reach = fmt.radius(w["reach_m"])
+    if not isinstance(w.get("uncounted_first_name"), str):
+        reason = w.get("uncounted_first_reason")
+        why = labels.WHATIF_REASONS.get(reason, "") if isinstance(reason, str) else ""
+        return f"{lead}is er geen nieuwe locatie nodig" + (f": {why.format(target=group.key, reach=reach)}."
+                                                             if why else ".")
+    first = result.whatif_sites[(result.whatif_sites["gemeente_code"] == code)
+                                & (result.whatif_sites["step"] == 1)].iloc[0]
+    new, high = w["uncounted_first_new"], w["uncounted_first_high"]
+    count = f"{estimated_word(result)}{fmt.number(new)} {group.key} erbij"
+    said_high = f", van wie {fmt.number(high)} in {level} met hoge behoefte" if w["before_high_need_total"] > 0 else ""
+    if w["uncounted_first_name"] == first["name"]:
+        if fmt.number(new) == fmt.number(first["new_population"]):
+            return f"{lead}verandert de eerste stap niet."
+        return (f"{lead}blijft de eerste nieuwe locatie bij {fmt.name(first['name'])}, met {count} in plaats van "
+                f"{fmt.number(first['new_population'])}{said_high}.")
+    equal = [n for n in str(w.get("uncounted_first_equal") or "").split("; ") if n and not page_one]
+    return (f"{lead}komt de eerste nieuwe locatie bij {fmt.name(w['uncounted_first_name'])} "
+            f"({area_label(result, w['uncounted_first_area'])}), met {count}{said_high}"
+            + (f"; evenveel {'brengt' if len(equal) == 1 else 'brengen'} "
+               f"{fmt.listing(_capped(equal, 'andere plek', 'andere plekken'))}" if equal else "") + ".")
 
 
 #: A proposal step names at most this many of the places that would bring as much (the rest are counted).
@@ -623,15 +659,17 @@ def status_text(places: list[tuple[str, str]], lead: str) -> str:
             f"{'meetelt' if one else 'meetellen'}; telt zo'n plek wel mee, dan kan dit voorstel anders uitvallen.")
 
 
-def step_notes(result: Analysis, steps: pd.DataFrame, lead, noun: tuple[str, str] = ("plek", "plekken")) -> list[str]:
+def step_notes(result: Analysis, steps: pd.DataFrame, lead, noun: tuple[str, str] = ("plek", "plekken"),
+               first_then: str = "") -> list[str]:
     """Under a proposal's steps (new sites, or schools): per step the places without an age range near it
-    (:func:`uncounted_text`, after ``lead(step)``) and the places that do not count for their status
-    (:func:`status_text`), then per step who it reaches over the border (:func:`across_text`) and the places as
-    good (:func:`equal_text`)."""
+    (:func:`uncounted_text`, after ``lead(step)``; at step 1 with ``first_then``, what counting them would do) and
+    the places that do not count for their status (:func:`status_text`), then per step who it reaches over the
+    border (:func:`across_text`) and the places as good (:func:`equal_text`)."""
     near, other = uncounted_near(result, steps.geometry), status_near(result, steps.geometry)
     area = level_word(result, False)
     rows = list(steps.iterrows())
-    return ([t for names, (_, r) in zip(near, rows, strict=True) if (t := uncounted_text(names, lead(r)))]
+    return ([t for names, (_, r) in zip(near, rows, strict=True)
+             if (t := uncounted_text(names, lead(r), then=first_then if r["step"] == 1 else ""))]
             + [t for places, (_, r) in zip(other, rows, strict=True) if (t := status_text(places, lead(r)))]
             + [t for _, r in rows if (t := across_text(result, r, schools=noun[0] == "school"))]
             + [t for _, r in rows if (t := equal_text(r, noun, area))])
@@ -649,15 +687,17 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
         first = sites.iloc[0]
         high = (f", van wie {fmt.number(first['new_high_need'])} in {level} met hoge behoefte"
                 if w["before_high_need_total"] > 0 else "")
-        near = uncounted_text(uncounted_near(result, sites.geometry.iloc[:1])[0], f"binnen die {reach}",
-                              page_one=True)
+        # the places without an age range last: what counting them would do speaks of another first site
+        near = uncounted_text(uncounted_near(result, sites.geometry.iloc[:1])[0], f"Binnen die {reach}",
+                              page_one=True, then=uncounted_first_text(result, code, page_one=True))
         others = len(equal_names(first))
         out.append(f"Een eerste nieuwe locatie bij {fmt.name(first['name'])} ({area_label(result, first['area'])}) "
                    f"brengt {estimated_word(result)}{fmt.number(first['new_population'])} {group.key} binnen "
-                   f"{reach}{high}" + (f"; {near}" if near else ".")
+                   f"{reach}{high}."
                    + (f" Evenveel {'brengt' if others == 1 else 'brengen'} "
                       f"{fmt.count(others, 'andere plek', 'andere plekken')} (zie Voorstel)." if others else "")
-                   + (f" {border}" if (border := border_text(result, code, short=True)) else ""))
+                   + (f" {border}" if (border := border_text(result, code, short=True)) else "")
+                   + (f" {near}" if near else ""))
         if len(sites) > 1:
             out.append(f"Met {fmt.count(len(sites), 'nieuwe locatie', 'nieuwe locaties')} (zie Voorstel) woont "
                        f"{estimated_word(result)}"
@@ -1325,7 +1365,8 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
             notes = [t for t in (no_high_need_text(result, code, r, w["before_high_need_total"])
                                  for _, r in sites.iterrows()) if t]
         notes += step_notes(result, sites,
-                            lambda r: f"Binnen {reach} van stap {fmt.number(r['step'])} ({fmt.name(r['name'])})")
+                            lambda r: f"Binnen {reach} van stap {fmt.number(r['step'])} ({fmt.name(r['name'])})",
+                            first_then=uncounted_first_text(result, code))
         notes += [t for t in [border_text(result, code)] if t]
         if notes:
             blocks.append(Block("list", items=notes))
