@@ -1010,8 +1010,7 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
             notes = [f"Geen van de stappen brengt {group.key} in {level} met hoge behoefte binnen bereik: {name} heeft "
                      f"geen gerangschikte {level_word(result, False)} met hoge behoefte."]
         else:
-            notes = [t for t in (no_high_need_text(result, code, r, w["before_high_need_total"], schools=True)
-                                 for _, r in steps.iterrows()) if t]
+            notes = no_high_need_notes(result, code, steps, w["before_high_need_total"], schools=True)
         notes += step_notes(result, steps, lambda r: f"Binnen {reach} van de school van stap {fmt.number(r['step'])}",
                             ("school", "scholen"))
         if notes:
@@ -1243,6 +1242,28 @@ def gains_text(gains: pd.DataFrame, result: Analysis | None = None) -> str:
     return "; ".join(parts) or fmt.MISSING
 
 
+def _all_reached_text(result: Analysis, steps: list[int]) -> str:
+    """Steps that reach nobody in high-need areas because all of them are within reach already, in one sentence:
+    "Stap 2 en 3 brengen geen jongeren in wijken met hoge behoefte binnen bereik: die wonen na stap 1 allemaal
+    binnen <bereik> van een locatie." (``steps`` in order; the reviews found the same sentence once per step)."""
+    first = steps[0]
+    after = "al vóór het voorstel" if first == 1 else f"na stap {fmt.number(first - 1)}"
+    return (f"Stap {fmt.listing([fmt.number(s) for s in steps])} {'brengt' if len(steps) == 1 else 'brengen'} geen "
+            f"{target_of(result).key} in {level_word(result)} met hoge behoefte binnen bereik: die wonen {after} "
+            f"allemaal binnen {fmt.radius(result.parameters['reach_m'])} van een locatie.")
+
+
+def no_high_need_notes(result: Analysis, code: str, steps: pd.DataFrame, high_total: float, *,
+                       schools: bool = False) -> list[str]:
+    """Per proposed step that reaches nobody in high-need areas, why (:func:`no_high_need_text`); the steps after
+    all of them are within reach said once (:func:`_all_reached_text`)."""
+    done = [int(r["step"]) for _, r in steps.iterrows() if r["new_high_need"] <= 0 and r["high_need_left"] <= 0] \
+        if high_total > 0 else []
+    return ([t for _, r in steps.iterrows() if int(r["step"]) not in done
+             and (t := no_high_need_text(result, code, r, high_total, schools=schools))]
+            + ([_all_reached_text(result, done)] if done else []))
+
+
 def no_high_need_text(result: Analysis, code: str, step: pd.Series, high_total: float, *,
                       schools: bool = False) -> str:
     """Why a proposed step reaches nobody in high-need areas ('' when it does); ``schools``: a step of the
@@ -1250,14 +1271,12 @@ def no_high_need_text(result: Analysis, code: str, step: pd.Series, high_total: 
     if step["new_high_need"] > 0:
         return ""
     group, level = target_of(result).key, level_word(result)
-    reach = fmt.radius(result.parameters["reach_m"])
     head = f"Stap {fmt.number(step['step'])} brengt geen {group} in {level} met hoge behoefte binnen bereik"
     if high_total <= 0:
         return f"{head}: {regions.MUNICIPALITIES[code]} heeft geen gerangschikte {level_word(result, False)} met " \
                "hoge behoefte."
     if step["high_need_left"] <= 0:
-        after = "al vóór het voorstel" if step["step"] == 1 else f"na stap {fmt.number(step['step'] - 1)}"
-        return f"{head}: die wonen {after} allemaal binnen {reach} van een locatie."
+        return _all_reached_text(result, [int(step["step"])])
     if step["best_high_need"] > 0:
         where = fmt.name(result.areas.at[step["best_high_need_area"], "name"]) \
             if step["best_high_need_area"] in result.areas.index else fmt.MISSING
@@ -1362,8 +1381,7 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
                      f"{regions.MUNICIPALITIES[code]} heeft geen gerangschikte {level_word(result, False)} met hoge "
                      "behoefte."]
         else:
-            notes = [t for t in (no_high_need_text(result, code, r, w["before_high_need_total"])
-                                 for _, r in sites.iterrows()) if t]
+            notes = no_high_need_notes(result, code, sites, w["before_high_need_total"])
         notes += step_notes(result, sites,
                             lambda r: f"Binnen {reach} van stap {fmt.number(r['step'])} ({fmt.name(r['name'])})",
                             first_then=uncounted_first_text(result, code))
