@@ -171,7 +171,7 @@ def _facts(result, code: str) -> dict:
         "areas": len(areas), "within": (young * areas["reach"]).sum() / young.sum(),
         "sites": len(physical), "approximate": int(physical["placement"].isin(["town", "area"]).sum()),
         "shared": shared, "excluded": list(active.loc[unknown, "name"]), "offers": sorted(offers),
-        "cell": int(cell.sum()), "cell_young": young[cell].sum(), "top": list(top["name"]),
+        "cell": int(cell.sum()), "cell_young": young[cell].sum(), "top": [a["name"] for a in first],
         "top_partial": [bool(p) for p in partial[top.index]],
         "partial": {str(r["name"]): len(group.need_indicators) - int(r["indicators_present"])
                     for c, r in ranked[partial[ranked.index]].iterrows()},
@@ -278,6 +278,11 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
                  "met een leeftijdsbereik buiten de doelgroep": "other_age"}
         told = {words[w]: int(n) for n, w in (part.split(" ", 1) for part in _names(m[4]))} if m[4] else {}
         assert told == f["not_counted"]
+        seen.add("register")
+    elif sentence == ("De dekking beschrijft het register, niet al het aanbod: ontbreken in het register betekent "
+                      "niet dat er geen preventie is."):
+        # every place of the register lacks an age range, and page 1 has just named them: not said twice
+        assert f["counted"] == 0 and f["not_counted"] == {"unknown_age": f["held"]} and f["excluded"]
         seen.add("register")
     elif m := re.fullmatch(r"Bij (\d+) wijk(?:en)? is een deel van de cijfers geschat \(zie Datakwaliteit\)(?:; van de "
                            r"eerste prioriteiten geldt dat voor (.+))?\.", sentence):

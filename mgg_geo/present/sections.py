@@ -369,7 +369,8 @@ def summary_statements(result: Analysis, code: str) -> list[str]:
     if f["area_wide_offers"]:
         parts.append(f"Gemeentebreed aanbod, voor alle inwoners en zonder vaste locatie: "
                      f"{fmt.listing(f['area_wide_offers'])}. Dat aanbod telt niet mee in de afstand tot een locatie.")
-    top = [labels.area_label(t["name"], t.get("partial_data", False)) for t in f["top_priority"]]
+    top = [area_label(result, t["code"], places=True) if t["code"] in result.areas.index
+           else labels.area_label(t["name"], t.get("partial_data", False)) for t in f["top_priority"]]
     if f["areas_target_cell"]:
         verb = "heeft" if f["areas_target_cell"] == 1 else "hebben"
         text = _areas(result, f["areas_target_cell"])
@@ -845,7 +846,8 @@ def not_counted_text(figures: dict) -> str:
 def register_text(result: Analysis, figures: dict, *, page_one: bool = False) -> str:
     """What the register holds for the municipality and that coverage describes the register (page 1, when few
     places count: :data:`mgg_geo.analysis.chain.FEW_PLACES`; there, when none counts, without saying so again after
-    :func:`no_sites_text`)."""
+    :func:`no_sites_text`, and only the last, when every place lacks an age range: :func:`excluded_text` has named
+    them)."""
     n, counted, name = figures["register_places"], figures["register_counted"], figures["gemeente"]
     tail = ("De dekking beschrijft dus het register, niet al het aanbod: ontbreken in het register betekent niet dat "
             "er geen preventie is." if page_one else
@@ -853,6 +855,10 @@ def register_text(result: Analysis, figures: dict, *, page_one: bool = False) ->
             "het register betekent niet dat er geen preventie is.")
     if not n:
         return f"Het register bevat voor {name} geen enkele plek. {tail}"
+    if page_one and counted == 0 and set(figures.get("register_reasons") or {}) == {"unknown_age"} \
+            and figures.get("excluded_names"):
+        # page 1 has just named them all (excluded_text): Veendam's and Pekela's page 1 said it twice
+        return tail.replace(" dus ", " ", 1)
     why = not_counted_text(figures)
     head = f"Het register bevat voor {name} {fmt.count(n, 'plek', 'plekken')}"
     if counted == 0:
@@ -940,7 +946,7 @@ def placement_text(school: pd.Series) -> str:
 def school_area(result: Analysis, area: str, placement: str) -> str:
     """The area a school lies in, "(bij benadering)" when it is placed on its town's centre or its municipality
     (its address may lie in another area)."""
-    label = area_label(result, area)
+    label = area_label(result, area, places=True)
     return f"{label} (bij benadering)" if placement in initiatives.APPROXIMATE else label
 
 
@@ -1147,19 +1153,22 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
                        for _, r in partial.iterrows()), "mgg-uitleg"))
     areas = result.areas[result.areas["gemeente_code"] == code]
     inside = result.excluded[result.excluded["in_area"].isin(areas.index)] if len(result.excluded) else None
-    for _, site in inside.iterrows() if inside is not None else ():
+    for area, sites in inside.groupby("in_area", sort=False) if inside is not None else ():
+        one = len(sites) == 1  # per area once: Pekela's Wijk 00 holds two, said twice word for word
         blocks.append(_p(
-            f"In {fmt.name(site['in_area_name'])} ligt {fmt.name(site['name'])}; die locatie telt niet mee omdat het "
-            f"leeftijdsbereik in het register ontbreekt, dus de afstand en dekking van "
-            f"{fmt.name(site['in_area_name'])} zijn zonder haar berekend. Vul het leeftijdsbereik aan in het "
-            "register.", "mgg-uitleg"))
+            f"In {area_label(result, area, places=True)} {'ligt' if one else 'liggen'} "
+            f"{fmt.listing([fmt.name(n) for n in sites['name']])}; "
+            f"{'die locatie telt' if one else 'die locaties tellen'} niet mee omdat het leeftijdsbereik in het "
+            "register ontbreekt, dus de afstand en dekking van "
+            f"{fmt.name(result.areas.at[area, 'name'])} zijn zonder {'haar' if one else 'hen'} berekend. Vul het "
+            "leeftijdsbereik aan in het register.", "mgg-uitleg"))
     unranked = areas[~areas["ranked"]]
     if len(unranked):
         minimum = result.parameters["min_population"]
         blocks.append(Block("table", table=Table(
             ["Code", "Gebied", "Inwoners", "Waarom niet gerangschikt"],
-            [[c, area_label(result, c), fmt.number(r["population"]), labels.unranked(r["unranked"], minimum)]
-             for c, r in unranked.iterrows()],
+            [[c, area_label(result, c, places=True), fmt.number(r["population"]),
+              labels.unranked(r["unranked"], minimum)] for c, r in unranked.iterrows()],
             "Gebieden op de kaart zonder plaats in de prioriteiten", numeric=(2,))))
     return blocks
 
@@ -1182,7 +1191,7 @@ def driver_text(result: Analysis, code: str, estimated: bool = False) -> str:
     """One line of the priorities: the area (marked "deels geschat" when ``estimated``), its leading domain and
     score, and the indicator that drives that domain with its value against what the index scores it against over
     the province (:func:`_driver`)."""
-    name = area_label(result, code, estimated)
+    name = area_label(result, code, estimated, places=True)
     driver = _driver(result, code)
     if driver is None:
         return f"{name}: geen leidend domein (te weinig cijfers)."
@@ -1574,8 +1583,9 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
     if len(excluded):
         blocks.append(Block("table", table=Table(
             ["Initiatief", "Programma", "Ligt in"],
-            [[fmt.name(r["name"]), fmt.name(r["programme"]), fmt.name(r.get("in_area_name"))]
-             for _, r in excluded.iterrows()],
+            [[fmt.name(r["name"]), fmt.name(r["programme"]),
+              area_label(result, r["in_area"], places=True) if r.get("in_area") in result.areas.index
+              else fmt.name(r.get("in_area_name"))] for _, r in excluded.iterrows()],
             "Initiatieven zonder leeftijdsbereik: niet meegeteld voor de doelgroep (vul het leeftijdsbereik aan in "
             "het register; zie ook Methode, Doelgroep)")))
     if not blocks:
@@ -1631,7 +1641,7 @@ def trends_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
     if changes.empty:
         return [_p("Er zijn geen twee jaargangen van dezelfde cijfers beschikbaar; een ontwikkeling is niet te geven.")]
     shown = [i for i in TREND_INDICATORS if i in set(changes["indicator"])]
-    header, rows = ["Gebied"], {c: [area_label(result, c)] for c in areas.index}
+    header, rows = ["Gebied"], {c: [area_label(result, c, places=True)] for c in areas.index}
     rounded_apart = False  # a difference that is not the difference of the two rounded figures beside it
     for indicator in shown:
         part = changes[changes["indicator"] == indicator].set_index("code")
