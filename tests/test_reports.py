@@ -337,6 +337,11 @@ def test_the_eemsdelta_report_shows_each_wijks_own_figures(province_analysis):
     tooltips = map_tooltips(fmap)
     for name, lonely in (("Delfzijl-Centrum", "52,7%"), ("Noord", "54,6%"), ("Oosterhorn", "–")):
         assert tooltips[name]["Eenzaam (18+)"] == lonely, tooltips[name]
+        assert tooltips[name]["Plaatsen"] == ""  # a named wijk: no row of places
+    # a wijk named only by its number says where it is, as the report's text does
+    pekela = map_tooltips(reports.MunicipalityReport(province_analysis, "Pekela").interactive_map())
+    assert (pekela["Wijk 00"]["Plaatsen"], pekela["Wijk 01"]["Plaatsen"]) == ("Oude Pekela",
+                                                                            "Nieuwe Pekela en Boven-Pekela")
     # the map page names the tables of its figures, as the report's sources do (it named only the boundaries)
     kwb, rivm = (kinds.get(k).of(province_analysis.sources) for k in ("kwb", "health"))
     assert f"Cijfers: CBS Kerncijfers wijken en buurten {kwb['year']} (tabel {kwb['table_id']}); RIVM/GGD&#x27;en/" \
@@ -384,15 +389,19 @@ def test_approximate_sites_are_open_circles_and_exact_ones_filled(tmp_path, chro
 @pytest.mark.browser
 def test_an_area_tooltip_wraps_its_long_lines_within_the_window(tmp_path, chromium):
     """A long tooltip value (an estimated area's "Gegevens": about 190 characters) wraps: Leaflet's tooltips never
-    wrap, and Tuikwerd's ran 1.127 px wide, off a 1.400 px window and under the legend."""
+    wrap, and Tuikwerd's ran 1.127 px wide, off a 1.400 px window and under the legend. A row with nothing for an
+    area is left out (the places of a wijk named only by its number: "Wijk 00" of Pekela is Oude Pekela)."""
     import pandas as pd
 
     from tests import grid_world
 
     areas = grid_world.areas()
     areas["gegevens"] = "volledig; deels geschat: " + "een deel van de cijfers is geschat uit de overlap " * 4
+    areas["plaatsen"] = ""  # a row of nothing is left out: only a wijk named by its number says its places
+    areas.loc["WK000013", "plaatsen"] = "Ezinge en Feerwerd"
     layer = webmap.Layer("Dekking", mapclasses.coverage_classes(pd.Series(0.5, areas.index)))
-    fmap = webmap.interactive(areas, [layer], tooltip={"gegevens": ("Gegevens", None, "")}, title="Proef")
+    fmap = webmap.interactive(areas, [layer], tooltip={"gegevens": ("Gegevens", None, ""),
+                                                       "plaatsen": ("Plaatsen", None, "")}, title="Proef")
     path = webmap.save_map(fmap, tmp_path / "kaart.html")
     with offline_context(chromium, [], viewport={"width": 800, "height": 700}) as context:
         page = context.new_page()
@@ -401,8 +410,14 @@ def test_an_area_tooltip_wraps_its_long_lines_within_the_window(tmp_path, chromi
         tip = page.locator(".leaflet-tooltip:not(.mgg-naam)").first
         tip.wait_for(state="visible")
         box = tip.bounding_box()
-        assert "deels geschat" in tip.inner_text()
+        assert "deels geschat" in tip.inner_text() and "Plaatsen" not in tip.inner_text()
         assert box["width"] <= 380 and box["x"] >= 0 and box["x"] + box["width"] <= 800, box
+        page.mouse.move(0, 0)
+        page.locator("path.mgg-gebied").nth(13).hover()
+        page.wait_for_function("document.querySelector('.leaflet-tooltip:not(.mgg-naam)') && "
+                               "document.querySelector('.leaflet-tooltip:not(.mgg-naam)').innerText"
+                               ".includes('Ezinge en Feerwerd')")
+        assert "Plaatsen" in page.locator(".leaflet-tooltip:not(.mgg-naam)").first.inner_text()
 
 
 @pytest.mark.browser

@@ -172,6 +172,7 @@ var mgg = {
   tooltip: function (values) {
     var table = document.createElement("table");
     mgg.fields.forEach(function (label, k) {
+      if (values[k] === "") return;  // a row that holds nothing for this area (Plaatsen of a named wijk)
       var row = table.insertRow(), head = document.createElement("th"), cell = row.insertCell(-1);
       head.textContent = label;
       head.style.textAlign = "left";
@@ -464,9 +465,9 @@ def _classes():
 
 def _text(value, decimals, unit: str = "") -> str:
     """A tooltip value through the Dutch formatter: ``decimals`` is a number, "percent" (a 0-1 share) or None
-    (text)."""
+    (text; an empty text stays empty, and the tooltip leaves its row out, a missing one is "–")."""
     if decimals is None:
-        return fmt.name(value)
+        return "" if isinstance(value, str) and value == "" else fmt.name(value)
     if decimals == "percent":
         return fmt.percent(value)
     return fmt.number(value, decimals, unit)
@@ -517,6 +518,7 @@ def tooltip_rows(reach_m: float | None = None) -> dict[str, tuple]:
     the coverage row names the reach ``reach_m`` (metres, default :data:`mgg_geo.rules.REACH_M`)."""
     reach = fmt.radius(rules.REACH_M if reach_m is None else reach_m)
     return {"area_code": ("Code", None, ""),  # CBS's code: names such as "Wijk 01" recur, the report's tables have it
+            "places_shown": ("Plaatsen", None, ""),  # where a wijk named only by its number lies ('' elsewhere)
             "need_index": ("Behoefte-index", 2, ""), "reach": (f"Dekking (binnen {reach})", "percent", ""),
             "nearest_km": ("Afstand tot locatie", 1, "km"), "gap_label": ("Klasse", None, ""),
             "data_label": ("Gegevens", None, ""),
@@ -559,7 +561,10 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     from mgg_geo.data import catalogue
 
     total = len(catalogue.target_group(result.parameters["target_group"]).need_indicators)
+    places = areas["places"] if "places" in areas else pd.Series("", index=areas.index)
     areas = areas.assign(area_code=areas.index, gap_label=labels.gap_labels(areas),
+                         places_shown=[fmt.listing([fmt.name(n) for n in str(v).split("; ") if n and n != "nan"])
+                                       for v in places],
                          data_label=data_labels(areas, total, set(chain.estimated_areas(result, code))))
     # every site the distances can rest on (the farthest area's distance, 5 km at least) and, apart, the places
     # left out for want of an age range (the reviews found the distances resting on sites the map did not show)
