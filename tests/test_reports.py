@@ -352,6 +352,24 @@ def test_the_eemsdelta_report_shows_each_wijks_own_figures(province_analysis):
     assert "Grens gewijzigd, niet vergelijkbaar: de grens van het gebied veranderde" in groningen
 
 
+def test_the_map_legend_shows_only_the_site_symbols_the_map_draws():
+    """Westerkwartier's five places are all placed on their town: its legend explained a filled circle for an exact
+    address that its map never drew. Each symbol is explained only when a place is drawn with it."""
+    import pandas as pd
+
+    from tests import grid_world
+
+    areas = grid_world.areas()
+    layer = webmap.Layer("Dekking", mapclasses.coverage_classes(pd.Series(0.5, areas.index)))
+    exact, rough = "rondje: locatie op een exacte plek of adres", "open rondje: plek bij benadering"
+    for placements, shown in ((["town", "town"], {rough}), (["address", "address"], {exact}),
+                              (["address", "town"], {exact, rough})):
+        sites = grid_world.sites([grid_world.centre(0, 0), grid_world.centre(4, 4)], placement=placements)
+        page = webmap.render(webmap.interactive(areas, [layer], tooltip={}, sites=sites, title="Proef"))
+        legend = page[page.index('<details class="mgg-legenda"'):]
+        assert {t for t in (exact, rough) if t in legend} == shown, placements
+
+
 #: The map object of a folium page (its variable is map_<n>).
 MAP = "(() => { for (const k in window) { if (k.startsWith('map_') && window[k] && window[k].getZoom) " \
       "return window[k]; } })()"

@@ -754,12 +754,16 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
             if report_href else "")
     sites_legend = ""
     if "initiatives" in data:
-        colour = data["initiatives"]["colours"][0]
+        colour, rows = data["initiatives"]["colours"][0], data["initiatives"]["rows"]
+        rough = {r[4] in data["initiatives"]["approximate"] for r in rows}  # only the symbols the map shows
         sites_legend = (
-            '<div style="margin-top:4px"><div><span class="mgg-teken" style="border-radius:50%;'
-            f'background:{colour};border:1px solid #000"></span>rondje: locatie op een exacte plek of adres '
-            '(kleur: programma)</div><div><span class="mgg-teken" style="border-radius:50%;background:#fff;'
-            f'border:2px dashed {colour}"></span>open rondje: plek bij benadering</div>'
+            '<div style="margin-top:4px">'
+            + ('<div><span class="mgg-teken" style="border-radius:50%;'
+               f'background:{colour};border:1px solid #000"></span>rondje: locatie op een exacte plek of adres '
+               '(kleur: programma)</div>' if False in rough else "")
+            + ('<div><span class="mgg-teken" style="border-radius:50%;background:#fff;'
+               f'border:2px dashed {colour}"></span>open rondje: plek bij benadering'
+               + ("" if False in rough else " (kleur: programma)") + '</div>' if True in rough else "")
             + "".join(f'<div><span class="mgg-teken" style="border-radius:50%;background:{mapclasses.UNCOUNTED_COLOUR};'
                       f'border:1px solid #000"></span>roze: {html.escape(label)} (niet in de dekking en de afstand; '
                       "open rondje: plek bij benadering)</div>"
