@@ -451,6 +451,7 @@ def test_a_step_with_other_places_as_good_names_them():
         frame.loc[firsts, "priority"] = [1.0, 2.0]
         tied = whatif.what_if(frame, grid.sites([]), scope=np.ones(25, bool), k=1, reach_m=500.0)
         assert (tied.sites.iloc[0]["name"], tied.sites.iloc[0]["equal_names"]) == tuple(firsts)
+        assert tied.sites.iloc[0]["equal_by"] == "served"  # each corner reaches only itself: whom it serves
 
 
 def test_a_tie_in_one_area_goes_to_the_place_that_brings_more_over_the_border():
@@ -475,6 +476,8 @@ def test_a_tie_in_one_area_goes_to_the_place_that_brings_more_over_the_border():
         assert step["name"] == first and step["new_population"] == 300.0
         assert step["across_border"] == (200.0 if doubled else 100.0) and step["across_border_in"] == "GM0001"
         assert set(step["equal_names"].split("; ")) == {"WK000001", "WK000002", "WK000003"} - {first}
+        # what put it first, per other place: the border where one brings more there, else only the order
+        assert step["equal_by"] == ("border; border" if doubled else "order; order")
     frame = areas.copy()  # the doubled neighbour again, but its place lies in an area later in priority ...
     frame.loc["WK000008", ["pop_0_14", "pop_15_24"]] = [120.0, 80.0]
     frame = classified(frame, grid.sites([]))

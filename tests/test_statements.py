@@ -1429,11 +1429,19 @@ def test_a_proposal_step_with_other_places_as_good_names_them_and_the_tie_rule(r
     step = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM1950"].iloc[0]
     equal = [n for n in step["equal_names"].split("; ") if n]
     assert len(equal) >= 2
-    assert (f"Bij stap 1 leveren {fmt.listing(equal[:sections.EQUAL_NAMED])} evenveel op als {step['name']}; bij "
-            "gelijke opbrengst kiest het voorstel eerst naar wie een plek bereikt (de wijk die het eerst aan de beurt "
-            "is, zie Prioriteiten), dan naar wat ze in de andere gemeenten van de provincie oplevert, geteld naar "
-            "behoefte (dat telt verder niet mee), dan naar de wijk waarin ze ligt; is ook dat gelijk, dan is de keuze "
-            "willekeurig.") in _text(westerwolde.what_if())
+    # what put Barnflair first, per other place: the wijk it lies in (Ter Apel) before two, only the order before
+    # the two others of its wijk (a review found "willekeurig" said of places another rule had decided)
+    by = dict(zip(equal, step["equal_by"].split("; "), strict=True))
+    lies, order = [n for n in equal if by[n] == "lies"], [n for n in equal if by[n] == "order"]
+    assert lies and order and len(lies) + len(order) == len(equal)
+    assert (f"Bij stap 1 leveren {fmt.listing(equal[:sections.EQUAL_NAMED])} evenveel op als {step['name']}; "
+            f"{step['name']} gaat voor {fmt.listing(lies)} omdat ze ligt in de wijk die het eerst aan de beurt is "
+            f"(zie Prioriteiten); tussen {fmt.listing([step['name'], *order])} is de keuze willekeurig (ook gelijk "
+            "naar wie ze bereiken, wat ze over de grens opleveren en waar ze liggen).") in _text(westerwolde.what_if())
+    assert ("Bij gelijke opbrengst gaat de plek voor die jongeren bereikt in de wijk die het eerst aan de beurt is, "
+            "dan de plek die in de andere gemeenten van de provincie het meest oplevert, geteld naar behoefte, dan de "
+            "plek in de wijk die het eerst aan de beurt is; is ook dat gelijk, dan is de keuze willekeurig.") \
+        in sections.objective_text(result)
     assert f"Evenveel brengen {len(equal)} andere plekken (zie Voorstel)." in _text(westerwolde.summary())
     # the tie goes to the wijk first in priority: Groningen's third step is in Zuidwest (priority 1), no longer in
     # fully covered Oud-Zuid (review of Groningen)

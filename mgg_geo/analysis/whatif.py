@@ -46,8 +46,11 @@ OBJECTIVES = ("need", "people")
 #: Columns of :attr:`WhatIf.sites` besides the geometry.
 STEP_COLUMNS = ["step", "code", "name", "area", "new_population", "new_high_need", "new_weighted", "value",
                 "areas_reached", "high_need_left", "best_high_need", "best_high_need_value", "best_high_need_code",
-                "best_high_need_name", "best_high_need_area", "equal_names", "across_border", "across_border_in",
-                "across_border_areas"]
+                "best_high_need_name", "best_high_need_area", "equal_names", "equal_by", "across_border",
+                "across_border_in", "across_border_areas"]
+#: What put a step's place before another that brings as much (``equal_by`` of a step, per name of
+#: ``equal_names``), in the order :func:`what_if` tries them; "order": equal on all three, the choice is arbitrary.
+TIE_RULES = ("served", "border", "lies", "order")
 #: Two candidates whose gains differ by less than this share of the best are equally good (``equal_names``).
 EQUAL_GAIN = 1e-9
 
@@ -90,8 +93,10 @@ class WhatIf:
         reach) and the most of them any candidate could reach,
         ``best_high_need``, with that candidate's ``best_high_need_value`` and
         place (``best_high_need_code``, ``_name``, ``_area``); ``equal_names`` (the other places that bring as
-        much), and over the municipal border, not counted: ``across_border`` (target population newly within
-        reach there), ``across_border_in`` (those municipalities' codes, "; "-joined) and
+        much) and ``equal_by``, per name what put this one before it (:data:`TIE_RULES`: whom it serves, what it
+        brings over the border, where it lies, or only the order; "; "-joined), and over the municipal border,
+        not counted: ``across_border`` (target population newly within reach there), ``across_border_in`` (those
+        municipalities' codes, "; "-joined) and
         ``across_border_areas`` (per area, most first: "WK076501=395.000; ..."). Between places that
         bring as much, the one that reaches someone in the area first in priority wins (whom a place serves),
         then the one that brings the most over the border (weighted as the objective counts), then the one
@@ -244,13 +249,19 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
         beyond = reach[equal] @ ((~now) * value_outside)
         beyond = np.where(beyond > EQUAL_GAIN * max(gain[best], 1.0), beyond, 0.0)
         order = np.lexsort((equal, tie_rank[equal], -beyond, served))
+        keys = np.column_stack([served, -beyond, tie_rank[equal]])[order]
+        by = [next((rule for rule, a, b in zip(TIE_RULES, keys[0], k, strict=False) if a != b), "order")
+              for k in keys]  # per place, what put the chosen one before it
         equal = equal[order]
         best = int(equal[0])
         high_gain = reach @ ((~now) * pop * high)
         top = int(np.argmax(high_gain))
         newly = (reach[best].toarray().ravel() > 0) & ~now
         p, q = best, top
-        equal_names = "; ".join(dict.fromkeys(str(c_name[e]) for e in equal if e != best and c_name[e] != c_name[p]))
+        others = {}  # per other name (a name once: several points of a buurt), what put the chosen one before it
+        for e, rule in zip(equal, by, strict=True):
+            if e != best and c_name[e] != c_name[p]:
+                others.setdefault(str(c_name[e]), rule)
         steps.append({"step": step, "code": c_code[p], "name": c_name[p], "area": c_area[p],
                       "new_population": float(pop[newly].sum()), "new_high_need": float((pop * high)[newly].sum()),
                       "new_weighted": float(weighted[newly].sum()), "value": float(gain[best]),
@@ -260,7 +271,8 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
                       "best_high_need_code": c_code[q] if high_gain[top] > 0 else None,
                       "best_high_need_name": c_name[q] if high_gain[top] > 0 else None,
                       "best_high_need_area": c_area[q] if high_gain[top] > 0 else None,
-                      "equal_names": equal_names, "across_border": float(outside[newly].sum()),
+                      "equal_names": "; ".join(others), "equal_by": "; ".join(others.values()),
+                      "across_border": float(outside[newly].sum()),
                       "across_border_in": "; ".join(sorted({str(m) for m in municipality[newly & (outside > 0)]
                                                             if m is not None})),
                       "across_border_areas": _per_area(outside, newly, pts.area),

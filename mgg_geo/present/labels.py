@@ -202,10 +202,22 @@ WHATIF_REASONS: dict[str, str] = {
 }
 #: Whose young people a proposal counts (:func:`mgg_geo.analysis.whatif.what_if`, ``scope``): the municipality's own.
 OWN_ONLY = ("Alleen {target} die in de gemeente zelf wonen tellen; wie over de gemeentegrens nieuw binnen bereik komt, "
-            "telt niet mee: het voorstel noemt hen wel, en bij gelijke opbrengst beslist dat na de prioriteit van de "
-            "{level} die een plek bereikt (bestaande locaties over de grens tellen wel mee voor de dekking). Over de "
-            "grens betekent hier: in de andere gemeenten van de provincie; Drenthe, Friesland en Duitsland zitten "
-            "niet in de gegevens.")
+            "telt niet mee: het voorstel noemt hen wel (bestaande locaties over de grens tellen wel mee voor de "
+            "dekking). Over de grens betekent hier: in de andere gemeenten van de provincie; Drenthe, Friesland en "
+            "Duitsland zitten niet in de gegevens. ")
+#: Between places that bring as much, in the order :func:`mgg_geo.analysis.whatif.what_if` tries (``tie_by``), what
+#: put the chosen one first, after "... gaat voor omdat ze" (``noun``: plek or school).
+TIE_REASONS: dict[str, str] = {
+    "served": "{target} bereikt in de {level} die het eerst aan de beurt is (zie Prioriteiten)",
+    "border": "in de andere gemeenten van de provincie meer {target} bereikt, geteld naar behoefte (die tellen verder "
+              "niet mee)",
+    "lies": "ligt in de {level} die het eerst aan de beurt is (zie Prioriteiten)",
+}
+#: The tie rule in one sentence (the objectives and the school objective end with it).
+TIE_RULE = ("Bij gelijke opbrengst gaat de {noun} voor die {target} bereikt in de {level} die het eerst aan de beurt "
+            "is, dan de {noun} die in de andere gemeenten van de provincie het meest oplevert, geteld naar behoefte, "
+            "dan de {noun} in de {level} die het eerst aan de beurt is; is ook dat gelijk, dan is de keuze "
+            "willekeurig.")
 #: The objectives of the what-if (:data:`mgg_geo.analysis.whatif.OBJECTIVES`), each in one sentence that holds for
 #: every step. ``weights`` is filled in from :data:`mgg_geo.rules.NEED_WEIGHTS`.
 #: The objective of the school-based where-next (the same weights as :data:`OBJECTIVES` ``need``).
@@ -213,14 +225,14 @@ SCHOOL_OBJECTIVE = ("Elke stap kiest de school waar {programme} de meeste {targe
                     "naar de behoefte van hun {level}: wie in een {level} met hoge behoefte woont telt {high}, met "
                     "middelmatige behoefte {middle} en met lage behoefte {low}; {levels} zonder behoefteklasse tellen "
                     "niet mee. Het is hetzelfde doel als bij het voorstel hierboven, maar alleen scholen komen in "
-                    "aanmerking.")
+                    "aanmerking. " + TIE_RULE.replace("{noun}", "school"))
 OBJECTIVE_NAMES: dict[str, str] = {"need": "gewogen naar behoefte (dit voorstel)",
                                    "people": "alleen het aantal bereikte {target}"}
 OBJECTIVES: dict[str, str] = {
     "need": "Elke stap kiest de buurt waar een nieuwe locatie de meeste {target} nieuw binnen {reach} brengt, geteld "
             "naar de behoefte van hun {level}: wie in een {level} met hoge behoefte woont telt {high}, met "
             "middelmatige behoefte {middle} en met lage behoefte {low}; {levels} zonder behoefteklasse tellen niet "
-            "mee. " + OWN_ONLY,
+            "mee. " + OWN_ONLY + TIE_RULE.replace("{noun}", "plek"),
     "people": "Elke stap kiest de buurt waar een nieuwe locatie de meeste {target} nieuw binnen {reach} brengt, "
               "ongeacht de behoefte van hun {level}.",
 }

@@ -593,21 +593,40 @@ def _capped(names: list[str], one: str, many: str) -> list[str]:
     return shown
 
 
-def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: str = "wijk") -> str:
-    """A proposal step with others as good: "Bij stap 3 leveren A, B en C evenveel op als Buitenwoel; bij gelijke
-    opbrengst kiest het voorstel eerst naar wie een plek bereikt ..." (at most :data:`EQUAL_NAMED` named, in the
-    order of the tie rule, the rest counted; '' when the step stood alone; the tie rule is
-    :func:`mgg_geo.analysis.whatif.what_if`'s: whom a place serves, then what it brings over the border, then
-    where it lies)."""
+def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: str = "wijk",
+               target: str = "jongeren") -> str:
+    """A proposal step with others as good, and what put it before them (``equal_by``, :data:`mgg_geo.present.
+    labels.TIE_REASONS`; the rule itself is said once, with the objective): "Bij stap 3 leveren A, B en C evenveel
+    op als Buitenwoel; Buitenwoel gaat voor omdat ze in de andere gemeenten van de provincie meer jongeren bereikt,
+    ..."; where different rules decided, per group ("Corpus den Hoorn gaat voor Piccardthof en 6 andere plekken
+    omdat ze ligt in ...; tussen Corpus den Hoorn en A, B en C is de keuze willekeurig"). At most
+    :data:`EQUAL_NAMED` names per list, the rest counted; '' when the step stood alone."""
     names = equal_names(r)
     if not names:
         return ""
-    shown = _capped(names, f"andere {noun[0]}", f"andere {noun[1]}")
-    return (f"Bij stap {fmt.number(r['step'])} {'levert' if len(names) == 1 else 'leveren'} {fmt.listing(shown)} "
-            f"evenveel op als {fmt.name(r['name'])}; bij gelijke opbrengst kiest het voorstel eerst naar wie een "
-            f"{noun[0]} bereikt (de {area} die het eerst aan de beurt is, zie Prioriteiten), dan naar wat ze in de "
-            "andere gemeenten van de provincie oplevert, geteld naar behoefte (dat telt verder niet mee), dan naar "
-            f"de {area} waarin ze ligt; is ook dat gelijk, dan is de keuze willekeurig.")
+    rules_ = [b for b in str(r.get("equal_by") or "").split("; ") if b]
+    groups: dict[str, list[str]] = {}
+    for name, rule in zip(names, rules_ if len(rules_) == len(names) else ["order"] * len(names), strict=True):
+        groups.setdefault(rule if rule in labels.TIE_REASONS else "order", []).append(name)
+    chosen = fmt.name(r["name"])
+    said = [f"Bij stap {fmt.number(r['step'])} {'levert' if len(names) == 1 else 'leveren'} "
+            f"{fmt.listing(_capped(names, f'andere {noun[0]}', f'andere {noun[1]}'))} evenveel op als {chosen}"]
+    equal = ("ze zijn ook gelijk naar wie ze bereiken, wat ze over de grens opleveren en waar ze liggen, dus de keuze "
+             "tussen hen is willekeurig")
+    if len(groups) == 1:
+        rule = next(iter(groups))
+        said.append(equal if rule == "order" else
+                    f"{chosen} gaat voor omdat ze {labels.TIE_REASONS[rule].format(target=target, level=area)}")
+        return "; ".join(said) + "."
+    for rule in [*labels.TIE_REASONS, "order"]:  # the deciding rules first, the arbitrary choice last
+        if rule not in groups:
+            continue
+        capped = _capped(groups[rule], f"andere {noun[0]}", f"andere {noun[1]}")
+        said.append(f"tussen {fmt.listing([chosen, *capped])} is de keuze willekeurig (ook gelijk naar wie ze "
+                    "bereiken, wat ze over de grens opleveren en waar ze liggen)" if rule == "order" else
+                    f"{chosen} gaat voor {fmt.listing(capped)} omdat ze "
+                    f"{labels.TIE_REASONS[rule].format(target=target, level=area)}")
+    return "; ".join(said) + "."
 
 
 def across_text(result: Analysis, r: pd.Series, schools: bool = False) -> str:
@@ -673,7 +692,7 @@ def step_notes(result: Analysis, steps: pd.DataFrame, lead, noun: tuple[str, str
              if (t := uncounted_text(names, lead(r), then=first_then if r["step"] == 1 else ""))]
             + [t for places, (_, r) in zip(other, rows, strict=True) if (t := status_text(places, lead(r)))]
             + [t for _, r in rows if (t := across_text(result, r, schools=noun[0] == "school"))]
-            + [t for _, r in rows if (t := equal_text(r, noun, area))])
+            + [t for _, r in rows if (t := equal_text(r, noun, area, target_of(result).key))])
 
 
 def where_next_statements(result: Analysis, code: str) -> list[str]:
