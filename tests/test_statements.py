@@ -289,10 +289,9 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         assert int(m[1]) == len(f["estimated"]) > 0
         assert (_names(m[2]) if m[2] else []) == f["top_estimated"]
         seen.add("estimated")
-    elif sentence == (f"De behoefte per wijk rust op cijfers over alle inwoners en huishoudens (CBS) en op "
-                      f"gezondheidscijfers van volwassenen van 18 jaar en ouder (RIVM {f['health_year']}); cijfers "
-                      f"over jongeren zelf (16–25 jaar, Gezondheidsmonitor {f['youth_year']}) zijn er alleen per "
-                      "gemeente: zie Jongvolwassenen."):
+    elif sentence == (f"De behoefte per wijk rust op cijfers over alle inwoners en huishoudens (CBS) en over "
+                      f"volwassenen van 18 jaar en ouder (RIVM {f['health_year']}); cijfers over jongeren zelf (16–25 "
+                      "jaar) zijn er alleen per gemeente: zie Jongvolwassenen."):
         seen.add("measured")
     elif m := re.fullmatch(r"(\d)\. (.+?): (hoge|middelmatige|lage) behoefte(?: \((?:op de grens met )?(.+?)\))?, "
                            r"(hoge|middelmatige|lage) dekking; ([\d.]+) jongeren, van wie (\d+)% binnen 3 km van een "
@@ -340,9 +339,8 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
                            r"jongeren binnen 3 km(?:, van wie ([\d.]+) in wijken met hoge behoefte)?\.(?: Evenveel "
                            r"(?:brengt|brengen) (\d+) andere plek(?:ken)? \(zie Voorstel\)\.)?"
                            r"( Die keuze hangt af van een behoefteklasse op de grens \(zie Voorstel\)\.)?"
-                           r"(?: Binnen die 3 km (?:ligt|liggen) al (.+), niet meegeteld \(geen leeftijdsbereik in "
-                           r"het register\)\. Tellen de plekken zonder leeftijdsbereik mee \(voor de hele "
-                           r"doelgroep\), dan (.+)\.)?", sentence):
+                           r"(?: Binnen die 3 km (?:ligt|liggen) al (.+)\. Tellen de actieve plekken zonder "
+                           r"leeftijdsbereik mee \(voor alle jongeren van 0 tot 25 jaar\), dan (.+)\.)?", sentence):
         # a first site that would move with an area at a class border says so in short (the proposal says where;
         # the long sentence pushed page 1 onto page 2 with a few more register rows: attack on this stop's change)
         assert bool(m[6]) == ((f["if_lower"] is not None and bool(f["border"])) or f["if_higher"] is not None)
@@ -1130,10 +1128,14 @@ def test_a_proposal_beside_places_without_an_age_range_says_so_where_it_is_made(
               "meegeteld (geen leeftijdsbereik in het register)")
     # the first new site says what counting them would do (the run that counts them agrees: see
     # test_what_counting_the_places_...); the school says it may fall differently
-    said = (f"{placed}. Tellen de plekken zonder leeftijdsbereik mee (voor de hele doelgroep), dan komt de eerste "
-            "nieuwe locatie bij Nieuwe Pekela (Wijk 01), met naar schatting 790 jongeren erbij, van wie 790 in "
-            "wijken met hoge behoefte")
-    assert f"(zie Voorstel). Binnen die 3 km {said}." in _text(pekela.summary())
+    said = (f"{placed}. Tellen de actieve plekken zonder leeftijdsbereik mee, alsof ze alle jongeren van 0 tot 25 "
+            "jaar bedienen, dan wonen 1.920 van de 3.105 jongeren in wijken met hoge behoefte al binnen 3 km, en komt "
+            "de eerste nieuwe locatie bij Nieuwe Pekela (Wijk 01), met naar schatting 790 jongeren erbij, van wie 790 "
+            "in wijken met hoge behoefte")
+    assert ("(zie Voorstel). Binnen die 3 km liggen al Club P.kel (Oude Pekela) en De Badde (welzijnsorganisatie "
+            "gemeente Pekela). Tellen de actieve plekken zonder leeftijdsbereik mee (voor alle jongeren van 0 tot 25 "
+            "jaar), dan wonen 1.920 van de 3.105 jongeren in wijken met hoge behoefte al binnen 3 km en komt de eerste "
+            "nieuwe locatie bij Nieuwe Pekela (zie Voorstel).") in _text(pekela.summary())
     first = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM0765"].iloc[0]
     # the buurt of scattered houses around Oude Pekela brings as many and also 135 in Oldambt, over the border:
     # the tie goes to it, Oude Pekela is named as equal
@@ -1355,11 +1357,21 @@ def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_
             first["name"], first["area"], first["equal_names"]), code
         assert (w["uncounted_first_new"], w["uncounted_first_high"]) == pytest.approx(
             (first["new_population"], first["new_high_need"])), code
-        page_one = " ".join(sections.where_next_statements(result, code))
-        assert (f"dan komt de eerste nieuwe locatie bij {first['name']} "
+        counted = counting.whatif.loc[code]
+        assert (w["uncounted_high_within"], w["uncounted_high_total"]) == pytest.approx(
+            (counted["before_high_need_within"], counted["before_high_need_total"])), code
+        within, total = (fmt.number(counted[f"before_high_need_{k}"]) for k in ("within", "total"))
+        reached = f"{f'alle {total}' if within == total else f'{within} van de {total}'} jongeren in wijken met hoge " \
+            "behoefte al binnen 3 km"
+        high = fmt.number(first["new_high_need"])
+        # the proposal with its figures, page 1 in short
+        assert (f"dan wonen {reached}, en komt de eerste nieuwe locatie bij {first['name']} "
                 f"({sections.area_label(result, first['area'])}), met naar schatting "
-                f"{fmt.number(first['new_population'])} jongeren erbij, van wie {fmt.number(first['new_high_need'])} "
-                "in wijken met hoge behoefte.") in page_one, code
+                f"{fmt.number(first['new_population'])} jongeren erbij, van wie "
+                + ("geen in een wijk" if high == "0" else f"{high} in wijken") + " met hoge behoefte") \
+            in _text(sections.section(sections.whatif_blocks(result, code))), code
+        assert (f"(voor alle jongeren van 0 tot 25 jaar), dan wonen {reached} en komt de eerste nieuwe locatie bij "
+                f"{first['name']} (zie Voorstel).") in " ".join(sections.where_next_statements(result, code)), code
     assert result.whatif.at["GM0047", "uncounted_first_name"] == "Boven-Wildervank"
     assert result.figures.at["GM1952", "excluded_across_border"] == ["Jongerencentrum Break! (deBasis Veendam)"]
     # its own two lack an age range too, but are dated: not "geen" without a word (review of Midden-Groningen)
@@ -1463,10 +1475,14 @@ def test_what_counting_the_places_without_an_age_range_does_to_the_first_site_in
             table.at["GM0047", key] = value
         return sections.uncounted_first_text(dataclasses.replace(result, whatif=table), "GM0047")
 
-    lead = "Tellen de plekken zonder leeftijdsbereik mee (voor de hele doelgroep), dan "
+    lead = ("Tellen de actieve plekken zonder leeftijdsbereik mee, alsof ze alle jongeren van 0 tot 25 jaar bedienen, "
+            "dan wonen alle 5.150 jongeren in wijken met hoge behoefte al binnen 3 km, en ")
     assert said(uncounted_first_name="Veendam-industriegebied", uncounted_first_new=543.0) == (
         f"{lead}blijft de eerste nieuwe locatie bij Veendam-industriegebied, met naar schatting 543 jongeren erbij "
-        "in plaats van 5.693, van wie 0 in wijken met hoge behoefte.")
+        "in plaats van 5.693, van wie geen in een wijk met hoge behoefte.")
+    assert said(uncounted_high_within=4000.0).startswith(
+        "Tellen de actieve plekken zonder leeftijdsbereik mee, alsof ze alle jongeren van 0 tot 25 jaar bedienen, "
+        "dan wonen 4.000 van de 5.150 jongeren in wijken met hoge behoefte al binnen 3 km, en komt")
     assert said(uncounted_first_name="Veendam-industriegebied", uncounted_first_new=5692.5) == \
         f"{lead}verandert de eerste stap niet."
     assert said(uncounted_first_name=None, uncounted_first_reason="covered") == (

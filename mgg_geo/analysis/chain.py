@@ -584,12 +584,14 @@ def first_if_uncounted(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, excl
 
     Returns ``uncounted_first`` (True when computed), ``uncounted_first_name``, ``uncounted_first_area`` (None when
     no site would be proposed), ``uncounted_first_new`` and ``uncounted_first_high`` (target population newly
-    within reach, of whom in high-need areas), ``uncounted_first_equal`` (the places as good, "; "-joined) and
-    ``uncounted_first_reason`` (:attr:`mgg_geo.analysis.whatif.WhatIf.reason` when no site would be proposed).
+    within reach, of whom in high-need areas), ``uncounted_first_equal`` (the places as good, "; "-joined),
+    ``uncounted_first_reason`` (:attr:`mgg_geo.analysis.whatif.WhatIf.reason` when no site would be proposed) and
+    ``uncounted_high_within`` of ``uncounted_high_total``: the target population in high-need areas already within
+    reach with them counted (Veendam: all 5.150).
     """
     out = {"uncounted_first": False, "uncounted_first_name": None, "uncounted_first_area": None,
            "uncounted_first_new": np.nan, "uncounted_first_high": np.nan, "uncounted_first_equal": "",
-           "uncounted_first_reason": None}
+           "uncounted_first_reason": None, "uncounted_high_within": np.nan, "uncounted_high_total": np.nan}
     if not len(outcome.sites) or "point_x" not in excluded:
         return out
     placed = excluded[excluded["point_x"].notna()]
@@ -606,7 +608,8 @@ def first_if_uncounted(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, excl
     province["priority"] = gap.priority(province)
     alternative = whatif.what_if(province, both, scope=(province["gemeente_code"] == code).to_numpy(),
                                  points=points, k=1, demand=demand, reach_m=outcome.reach_m)
-    out["uncounted_first"] = True
+    out.update(uncounted_first=True, uncounted_high_within=float(alternative.before["high_need_within"]),
+               uncounted_high_total=float(alternative.before["high_need_total"]))
     if len(alternative.sites):
         first = alternative.sites.iloc[0]
         out.update(uncounted_first_name=str(first["name"]), uncounted_first_area=str(first["area"]),

@@ -309,11 +309,10 @@ def measured_text(result: Analysis) -> str:
     adults = ""
     if health:
         who = labels.AGE_GROUPS.get(result.parameters.get("age_group"), result.parameters.get("age_group"))
-        adults = f" en op gezondheidscijfers van {who} (RIVM {health.get('year')})"
+        adults = f" en over {who} (RIVM {health.get('year')})"
     youth = kinds.YOUTH.of(result.sources)
     if youth and len(result.youth):
-        young = (f"cijfers over jongeren zelf (16–25 jaar, Gezondheidsmonitor {youth.get('year')}) zijn er alleen per "
-                 "gemeente: zie Jongvolwassenen")
+        young = "cijfers over jongeren zelf (16–25 jaar) zijn er alleen per gemeente: zie Jongvolwassenen"
     else:
         young = (f"cijfers over jongeren zelf zijn er in de gebruikte bronnen niet per {level} (de Gezondheidsmonitor "
                  "Jongvolwassenen is niet ingelezen)")
@@ -530,47 +529,64 @@ def uncounted_text(names: list[str], lead: str, page_one: bool = False, then: st
     ``lead`` (where): "Binnen <bereik> van stap 1 (X) liggen al A en B, niet meegeteld (geen leeftijdsbereik in het
     register); met een leeftijdsbereik kan dit voorstel anders uitvallen." ('' without names), or with ``then``
     (what counting them would do, :func:`uncounted_first_text`) in its place; on ``page_one`` names longer than
-    :data:`PAGE_ONE_NAMES_CHARS` are counted ("2 plekken, zie Voorstel")."""
+    :data:`PAGE_ONE_NAMES_CHARS` are counted ("2 plekken, zie Voorstel"), and with ``then`` the reason is left to
+    ``then`` (page 1 has named them as left out just above)."""
     if not names:
         return ""
     listed = fmt.listing([fmt.name(n) for n in names])
     if page_one and len(listed) > PAGE_ONE_NAMES_CHARS:
         listed = fmt.count(len(names), "plek", "plekken") + " (zie Voorstel)"
-    said = f"{lead} {'ligt' if len(names) == 1 else 'liggen'} al {listed}, niet meegeteld (geen leeftijdsbereik in " \
-        "het register)"
+    said = f"{lead} {'ligt' if len(names) == 1 else 'liggen'} al {listed}" + (
+        "" if page_one and then else ", niet meegeteld (geen leeftijdsbereik in het register)")
     return f"{said}. {then}" if then else f"{said}; met een leeftijdsbereik kan dit voorstel anders uitvallen."
 
 
 def uncounted_first_text(result: Analysis, code: str, page_one: bool = False) -> str:
-    """Where the first new site would go if the initiatives without an age range counted (as if for the whole
-    target group; :func:`mgg_geo.analysis.chain.first_if_uncounted`): "Tellen de plekken zonder leeftijdsbereik mee
-    (voor de hele doelgroep), dan komt de eerste nieuwe locatie bij Boven-Wildervank (Wijk 02 Wildervank), met naar
-    schatting 1.160 jongeren erbij, van wie 0 in wijken met hoge behoefte." ('' when not computed; the places as
-    good named, not on ``page_one``)."""
+    """What counting the active initiatives without an age range would do to the proposal, as if they served the
+    whole target group (:func:`mgg_geo.analysis.chain.first_if_uncounted`): who in high-need areas would then be
+    within reach already, and where the first new site would go: "Tellen de actieve plekken zonder leeftijdsbereik
+    mee, alsof ze alle jongeren van 0 tot 25 jaar bedienen, dan wonen alle 5.150 jongeren in wijken met hoge
+    behoefte al binnen <bereik>, en komt de eerste nieuwe locatie bij Boven-Wildervank (Wijk 02 Wildervank), met
+    naar schatting 1.160 jongeren erbij, van wie geen in een wijk met hoge behoefte." ('' when not computed); on
+    ``page_one`` shorter ("...: naar schatting 1.160 jongeren erbij, geen in een wijk met hoge behoefte."), without
+    the places as good."""
     w = result.whatif.loc[code]
     flag = w.get("uncounted_first")
     if not (isinstance(flag, (bool, np.bool_)) and flag):
         return ""
-    group, level = target_of(result), level_word(result)
-    lead = "Tellen de plekken zonder leeftijdsbereik mee (voor de hele doelgroep), dan "
+    group, level, one = target_of(result), level_word(result), level_word(result, False)
     reach = fmt.radius(w["reach_m"])
+    said = "Tellen de actieve plekken zonder leeftijdsbereik mee" + (
+        f" (voor alle {group.label}), dan" if page_one else f", alsof ze alle {group.label} bedienen, dan")
+    within, total = w.get("uncounted_high_within"), w.get("uncounted_high_total")
+    if not fmt.is_missing(total) and total > 0 and not fmt.is_missing(within):
+        same = fmt.number(within) == fmt.number(total)
+        said += (f" wonen {f'alle {fmt.number(total)}' if same else f'{fmt.number(within)} van de {fmt.number(total)}'}"
+                 f" {group.key} in {level} met hoge behoefte al binnen {reach}{'' if page_one else ','} en")
     if not isinstance(w.get("uncounted_first_name"), str):
         reason = w.get("uncounted_first_reason")
         why = labels.WHATIF_REASONS.get(reason, "") if isinstance(reason, str) else ""
-        return f"{lead}is er geen nieuwe locatie nodig" + (f": {why.format(target=group.key, reach=reach)}."
-                                                             if why else ".")
+        return f"{said} is er geen nieuwe locatie nodig" + (f": {why.format(target=group.key, reach=reach)}."
+                                                            if why else ".")
     first = result.whatif_sites[(result.whatif_sites["gemeente_code"] == code)
                                 & (result.whatif_sites["step"] == 1)].iloc[0]
     new, high = w["uncounted_first_new"], w["uncounted_first_high"]
     count = f"{estimated_word(result)}{fmt.number(new)} {group.key} erbij"
-    said_high = f", van wie {fmt.number(high)} in {level} met hoge behoefte" if w["before_high_need_total"] > 0 else ""
+    none = fmt.number(high) == "0"
+    said_high = "" if w["before_high_need_total"] <= 0 else (
+        f", {'geen' if none else fmt.number(high)} in {f'een {one}' if none else level} met hoge behoefte"
+        if page_one else
+        f", van wie {f'geen in een {one}' if none else f'{fmt.number(high)} in {level}'} met hoge behoefte")
     if w["uncounted_first_name"] == first["name"]:
         if fmt.number(new) == fmt.number(first["new_population"]):
-            return f"{lead}verandert de eerste stap niet."
-        return (f"{lead}blijft de eerste nieuwe locatie bij {fmt.name(first['name'])}, met {count} in plaats van "
-                f"{fmt.number(first['new_population'])}{said_high}.")
+            return f"{said} verandert de eerste stap niet."
+        return (f"{said} blijft de eerste nieuwe locatie bij {fmt.name(first['name'])}"
+                f"{': ' if page_one else ', met '}{count} in plaats van {fmt.number(first['new_population'])}"
+                f"{said_high}.")
     equal = [n for n in str(w.get("uncounted_first_equal") or "").split("; ") if n and not page_one]
-    return (f"{lead}komt de eerste nieuwe locatie bij {fmt.name(w['uncounted_first_name'])} "
+    if page_one:  # the figures are in the proposal
+        return f"{said} komt de eerste nieuwe locatie bij {fmt.name(w['uncounted_first_name'])} (zie Voorstel)."
+    return (f"{said} komt de eerste nieuwe locatie bij {fmt.name(w['uncounted_first_name'])} "
             f"({area_label(result, w['uncounted_first_area'])}), met {count}{said_high}"
             + (f"; evenveel {'brengt' if len(equal) == 1 else 'brengen'} "
                f"{fmt.listing(_capped(equal, 'andere plek', 'andere plekken'))}" if equal else "") + ".")
