@@ -519,6 +519,34 @@ def test_where_the_first_site_would_go_if_the_places_without_an_age_range_counte
                                         coverage.population_points(frame), coverage.DEMAND)["uncounted_first"]
 
 
+def test_a_place_without_an_age_range_beyond_the_reach_of_the_first_site_can_still_change_it():
+    """Row 0 only has need, (0,0) twice the young people; reach 1 km. The first site goes to (0,1), reaching
+    (0,0), (0,1), (0,2) and (1,1): 500 young people. A youth centre at (0,3), 2 km away, out of the first site's
+    reach, covers (0,2): counted, the first site brings 400 (an attack placed one 3,4 km from Midden-Groningen's
+    first site, which it moved, and the report said nothing). One at 3 km or more covers none of its people: not
+    tried."""
+    areas = grid.areas()
+    areas["need_index"] = np.nan
+    areas.loc[[f"WK00000{j}" for j in range(5)], "need_index"] = 1.0
+    areas.loc["WK000000", ["pop_0_14", "pop_15_24"]] = [120.0, 80.0]
+    frame = classified(areas, grid.sites([]))
+    outcome = whatif.what_if(frame, grid.sites([]), scope=np.ones(25, bool), k=1, reach_m=1000.0)
+    assert (outcome.sites.iloc[0]["area"], outcome.sites.iloc[0]["new_population"]) == ("WK000001", 500.0)
+
+    def uncounted(i, j):
+        point = grid.centre(i, j)
+        return pd.DataFrame({"name": ["Jeugdhonk"], "point_x": [point.x], "point_y": [point.y],
+                             "adds_reach": [True]})
+
+    moved = chain.first_if_uncounted(frame, grid.sites([]), uncounted(0, 3), "GM0000", outcome,
+                                     coverage.population_points(frame), coverage.DEMAND)
+    assert moved["uncounted_first"] and moved["uncounted_first_names"] == "Jeugdhonk"
+    assert moved["uncounted_first_new"] == 400.0
+    far = chain.first_if_uncounted(frame, grid.sites([]), uncounted(0, 4), "GM0000", outcome,
+                                   coverage.population_points(frame), coverage.DEMAND)
+    assert not far["uncounted_first"]
+
+
 def test_what_if_scope_limits_candidates_and_figures():
     areas = grid.areas()
     areas["need_index"] = np.linspace(0, 1, 25)

@@ -339,8 +339,8 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
                            r"jongeren binnen 3 km(?:, van wie ([\d.]+) in wijken met hoge behoefte)?\.(?: Evenveel "
                            r"(?:brengt|brengen) (\d+) andere plek(?:ken)? \(zie Voorstel\)\.)?"
                            r"( Die keuze hangt af van een behoefteklasse op de grens \(zie Voorstel\)\.)?"
-                           r"(?: Binnen die 3 km (?:ligt|liggen) al (.+)\. Tellen de actieve plekken zonder "
-                           r"leeftijdsbereik mee \(voor alle jongeren van 0 tot 25 jaar\), dan (.+)\.)?", sentence):
+                           r"(?: Binnen die 3 km (?:ligt|liggen) al (.+)\. (?:Telt die plek|Tellen die plekken) mee "
+                           r"\(voor alle jongeren van 0 tot 25 jaar\), dan (.+)\.)?", sentence):
         # a first site that would move with an area at a class border says so in short (the proposal says where;
         # the long sentence pushed page 1 onto page 2 with a few more register rows: attack on this stop's change)
         assert bool(m[6]) == ((f["if_lower"] is not None and bool(f["border"])) or f["if_higher"] is not None)
@@ -643,6 +643,8 @@ def test_het_hogeland_proposal_reaches_high_need_first_and_says_when_a_step_does
     assert ("Stap 2 en 3 brengen geen jongeren in wijken met hoge behoefte binnen bereik: die wonen na stap 1 "
             "allemaal binnen 3 km van een locatie.") in text
     assert "Stap 3 brengt geen" not in text
+    assert sections._all_reached_text(result, [2, 3, 4, 5, 6]).startswith(  # with a larger k
+        "Stap 2 tot en met 6 brengen geen jongeren in wijken met hoge behoefte binnen bereik: die wonen na stap 1")
     # each step names the wijken it reaches, with their need class; their young people add up to the step's total
     table = next(b.table for b in sections.whatif_blocks(result, "GM1966") if b.kind == "table")
     for row, (_, step) in zip(table.rows, steps.iterrows(), strict=True):
@@ -1128,12 +1130,12 @@ def test_a_proposal_beside_places_without_an_age_range_says_so_where_it_is_made(
               "meegeteld (geen leeftijdsbereik in het register)")
     # the first new site says what counting them would do (the run that counts them agrees: see
     # test_what_counting_the_places_...); the school says it may fall differently
-    said = (f"{placed}. Tellen de actieve plekken zonder leeftijdsbereik mee, alsof ze alle jongeren van 0 tot 25 "
+    said = (f"{placed}. Tellen die plekken mee, alsof ze alle jongeren van 0 tot 25 "
             "jaar bedienen, dan wonen 1.920 van de 3.105 jongeren in wijken met hoge behoefte al binnen 3 km, en komt "
             "de eerste nieuwe locatie bij Nieuwe Pekela (Wijk 01), met naar schatting 790 jongeren erbij, van wie 790 "
             "in wijken met hoge behoefte")
     assert ("(zie Voorstel). Binnen die 3 km liggen al Club P.kel (Oude Pekela) en De Badde (welzijnsorganisatie "
-            "gemeente Pekela). Tellen de actieve plekken zonder leeftijdsbereik mee (voor alle jongeren van 0 tot 25 "
+            "gemeente Pekela). Tellen die plekken mee (voor alle jongeren van 0 tot 25 "
             "jaar), dan wonen 1.920 van de 3.105 jongeren in wijken met hoge behoefte al binnen 3 km en komt de eerste "
             "nieuwe locatie bij Nieuwe Pekela (zie Voorstel).") in _text(pekela.summary())
     first = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM0765"].iloc[0]
@@ -1372,6 +1374,11 @@ def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_
             in _text(sections.section(sections.whatif_blocks(result, code))), code
         assert (f"(voor alle jongeren van 0 tot 25 jaar), dan wonen {reached} en komt de eerste nieuwe locatie bij "
                 f"{first['name']} (zie Voorstel).") in " ".join(sections.where_next_statements(result, code)), code
+        # the places counted are those that could change the first site, and the sentence names them
+        assert w["uncounted_first_names"] == {"GM0047": "Jongerencentrum Break! (deBasis Veendam)",
+                                              "GM0765": "Club P.kel (Oude Pekela); De Badde (welzijnsorganisatie "
+                                                        "gemeente Pekela)",
+                                              "GM1979": "Cadanz Welzijn jongerenclubhuis Delfzijl-Noord"}[code]
     assert result.whatif.at["GM0047", "uncounted_first_name"] == "Boven-Wildervank"
     assert result.figures.at["GM1952", "excluded_across_border"] == ["Jongerencentrum Break! (deBasis Veendam)"]
     # its own two lack an age range too, but are dated: not "geen" without a word (review of Midden-Groningen)
@@ -1475,19 +1482,24 @@ def test_what_counting_the_places_without_an_age_range_does_to_the_first_site_in
             table.at["GM0047", key] = value
         return sections.uncounted_first_text(dataclasses.replace(result, whatif=table), "GM0047")
 
-    lead = ("Tellen de actieve plekken zonder leeftijdsbereik mee, alsof ze alle jongeren van 0 tot 25 jaar bedienen, "
-            "dan wonen alle 5.150 jongeren in wijken met hoge behoefte al binnen 3 km, en ")
-    assert said(uncounted_first_name="Veendam-industriegebied", uncounted_first_new=543.0) == (
-        f"{lead}blijft de eerste nieuwe locatie bij Veendam-industriegebied, met naar schatting 543 jongeren erbij "
-        "in plaats van 5.693, van wie geen in een wijk met hoge behoefte.")
+    lead = ("Op minder dan 6 km van stap 1 (Veendam-industriegebied) ligt Jongerencentrum Break! (deBasis Veendam), "
+            "zonder leeftijdsbereik niet meegeteld. Telt die plek mee, alsof ze alle jongeren van 0 tot 25 jaar "
+            "bedient, dan wonen alle 5.150 jongeren in wijken met hoge behoefte al binnen 3 km, en ")
+    first = result.whatif_sites.query("gemeente_code == 'GM0047' and step == 1").iloc[0]
+    # the same buurt (by code: names recur), fewer young people: both counts said as such (an attack read "van wie"
+    # as a share of the old count)
+    assert said(uncounted_first_code=first["code"], uncounted_first_new=543.0) == (
+        f"{lead}blijft de eerste nieuwe locatie bij Veendam-industriegebied, maar brengt die naar schatting 543 "
+        "jongeren erbij in plaats van 5.693, en 0 in plaats van 5.150 in wijken met hoge behoefte.")
     assert said(uncounted_high_within=4000.0).startswith(
-        "Tellen de actieve plekken zonder leeftijdsbereik mee, alsof ze alle jongeren van 0 tot 25 jaar bedienen, "
+        "Op minder dan 6 km van stap 1 (Veendam-industriegebied) ligt Jongerencentrum Break! (deBasis Veendam), "
+        "zonder leeftijdsbereik niet meegeteld. Telt die plek mee, alsof ze alle jongeren van 0 tot 25 jaar bedient, "
         "dan wonen 4.000 van de 5.150 jongeren in wijken met hoge behoefte al binnen 3 km, en komt")
-    assert said(uncounted_first_name="Veendam-industriegebied", uncounted_first_new=5692.5) == \
+    assert said(uncounted_first_code=first["code"], uncounted_first_new=5692.5) == \
         f"{lead}verandert de eerste stap niet."
     assert said(uncounted_first_name=None, uncounted_first_reason="covered") == (
-        f"{lead}is er geen nieuwe locatie nodig: alle jongeren in gebieden met een behoeftescore wonen al binnen "
-        "3 km van een locatie.")
+        f"{lead}wordt er geen nieuwe locatie voorgesteld: alle jongeren in gebieden met een behoeftescore wonen al "
+        "binnen 3 km van een locatie.")
     assert said(uncounted_first=False) == ""
     assert sections.uncounted_first_text(result, "GM0014") == ""  # nothing without an age range near its first
 
@@ -1629,8 +1641,11 @@ def test_an_area_named_only_by_its_number_says_where_it_is(result, shared_data):
                           usecols=[1, 2], names=["code", "name"], dtype=str)
     numbered = result.areas[result.areas["name"].str.fullmatch(r"Wijk \d+")]
     assert len(numbered) == 7
+    scattered = buurten["name"].str.contains("verspreide huizen", case=False)  # no place: "Overige verspreide huizen"
+    assert (buurten["code"].str[2:8].isin([c[2:] for c in numbered.index]) & buurten["name"].str.startswith(
+        "Overige verspreide")).any()  # (an attack found it listed as a place of Westerkwartier's Wijk 16)
     for code, area in numbered.iterrows():
-        own = buurten[buurten["code"].str.startswith("BU" + code[2:]) & ~buurten["name"].str.startswith("Verspreide")]
+        own = buurten[buurten["code"].str.startswith("BU" + code[2:]) & ~scattered]
         assert area["places"] == "; ".join(own.sort_values("code")["name"]), code
     # the reports name three, "e.a." where there are more (a list with "en" reads as complete)
     from types import SimpleNamespace
@@ -1641,6 +1656,15 @@ def test_an_area_named_only_by_its_number_says_where_it_is(result, shared_data):
     assert (result.areas.loc[~result.areas.index.isin(numbered.index), "places"] == "").all()
     page = _text(_summary(result, "GM1969"))
     assert "1. Wijk 13 (Ezinge, Feerwerd en Garnwerd): middelmatige behoefte" in page
+    # the map's tooltip says the same places as the report
+    from mgg_geo.present import webmap
+
+    map_page = webmap.render(reports.MunicipalityReport(result, "Westerkwartier").interactive_map())
+    fields = json.loads(re.search(r"mgg\.fields = (\[.*?\]);", map_page).group(1))
+    data = json.loads(re.search(r"mgg\.data = (\{.*?\});mgg\.", map_page).group(1))
+    tips = {f["properties"]["v"][0]: dict(zip(fields, f["properties"]["v"], strict=True)) for f in data["features"]}
+    for code, area in numbered[numbered["gemeente_code"] == "GM1969"].iterrows():
+        assert f"{area['name']} ({tips[area['name']]['Plaatsen']})" == sections.area_label(result, code, places=True)
 
 
 def test_the_interactive_map_shows_the_proposed_new_sites(result):

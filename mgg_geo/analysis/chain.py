@@ -492,7 +492,9 @@ def numbered_places(areas: pd.DataFrame, points: coverage.Points) -> pd.Series:
     if not len(numbered) or points.weighting == "area":
         return out
     buurten = pd.DataFrame({"area": points.area, "code": points.code, "name": points.name}).drop_duplicates("code")
-    buurten = buurten[buurten["area"].isin(numbered) & ~buurten["name"].astype(str).str.startswith("Verspreide huizen")]
+    # the scattered houses are no place ("Verspreide huizen Ezinge", "Overige verspreide huizen")
+    buurten = buurten[buurten["area"].isin(numbered)
+                      & ~buurten["name"].astype(str).str.contains("verspreide huizen", case=False)]
     for area, rows in buurten.sort_values("code").groupby("area"):
         out[area] = "; ".join(dict.fromkeys(str(n) for n in rows["name"]))  # all; the reports name PLACES_NAMED
     return out
@@ -576,44 +578,50 @@ def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
 def first_if_uncounted(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, excluded: pd.DataFrame, code: str,
                        outcome: whatif.WhatIf, points: coverage.Points, demand) -> dict:
     """Where municipality ``code``'s first proposed site would go if the initiatives left out for want of an age
-    range counted, as if they reached the whole target group (as :func:`reach_with`; ``excluded`` as
-    :func:`excluded_sites` gives them, placed by ``point_x``, ``point_y``), with the coverage and priorities that
-    counting them gives (what a run with ``include_unknown_ages`` proposes first): computed when one of them lies
-    within the reach of the first site (the reports say "met een leeftijdsbereik kan dit voorstel anders
-    uitvallen" there, and now say how). Veendam's first site, by Jongerencentrum Break!, would bring far fewer.
+    range that could change it counted, as if they reached the whole target group (as :func:`reach_with`;
+    ``excluded`` as :func:`excluded_sites` gives them, placed by ``point_x``, ``point_y``, with ``adds_reach``),
+    with the coverage and priorities that counting them gives. Those that could change it: within twice the reach
+    of the first site (one farther reaches none of the people it reaches), and bringing someone within reach if
+    counted. Veendam's first site, by Jongerencentrum Break!, would go elsewhere; a place 3,4 km from
+    Midden-Groningen's moved it (attack on this change: the reach alone missed it).
 
-    Returns ``uncounted_first`` (True when computed), ``uncounted_first_name``, ``uncounted_first_area`` (None when
-    no site would be proposed), ``uncounted_first_new`` and ``uncounted_first_high`` (target population newly
-    within reach, of whom in high-need areas), ``uncounted_first_equal`` (the places as good, "; "-joined),
+    Returns ``uncounted_first`` (True when some could change it), ``uncounted_first_names`` (those counted,
+    "; "-joined), ``uncounted_first_code``, ``uncounted_first_name``, ``uncounted_first_area`` (None when no site
+    would be proposed), ``uncounted_first_new`` and ``uncounted_first_high`` (target population newly within
+    reach, of whom in high-need areas), ``uncounted_first_equal`` (the places as good, "; "-joined),
     ``uncounted_first_reason`` (:attr:`mgg_geo.analysis.whatif.WhatIf.reason` when no site would be proposed) and
     ``uncounted_high_within`` of ``uncounted_high_total``: the target population in high-need areas already within
     reach with them counted (Veendam: all 5.150).
     """
-    out = {"uncounted_first": False, "uncounted_first_name": None, "uncounted_first_area": None,
-           "uncounted_first_new": np.nan, "uncounted_first_high": np.nan, "uncounted_first_equal": "",
-           "uncounted_first_reason": None, "uncounted_high_within": np.nan, "uncounted_high_total": np.nan}
+    out = {"uncounted_first": False, "uncounted_first_names": "", "uncounted_first_code": None,
+           "uncounted_first_name": None, "uncounted_first_area": None, "uncounted_first_new": np.nan,
+           "uncounted_first_high": np.nan, "uncounted_first_equal": "", "uncounted_first_reason": None,
+           "uncounted_high_within": np.nan, "uncounted_high_total": np.nan}
     if not len(outcome.sites) or "point_x" not in excluded:
         return out
-    placed = excluded[excluded["point_x"].notna()]
+    placed = excluded[excluded["point_x"].notna() & excluded.get("adds_reach", pd.Series(True, excluded.index))]
     xy = placed[["point_x", "point_y"]].to_numpy(dtype=float)
-    if not coverage.within_reach(coverage.xy_of(outcome.sites.geometry.iloc[:1]), xy, outcome.reach_m).any():
+    near = coverage.within_reach(coverage.xy_of(outcome.sites.geometry.iloc[:1]), xy, 2 * outcome.reach_m)[0]
+    if not near.any():
         return out
+    placed, xy = placed[near], xy[near]
     as_sites = gpd.GeoDataFrame(placed, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
                                 crs=settings.CRS_ANALYSIS).to_crs(sites.crs)
     both = gpd.GeoDataFrame(pd.concat([sites, as_sites]), crs=sites.crs)
-    # as the run that counts them: their coverage, and so the priorities that break ties (need stays)
+    # as a run that counts them: their coverage, and so the priorities that break ties (need stays)
     counted = coverage.coverage(province, both, points=points, demand=demand,
                                 reach_m=outcome.reach_m)[["reach", "coverage_class"]]
     province = province.assign(**counted)
     province["priority"] = gap.priority(province)
     alternative = whatif.what_if(province, both, scope=(province["gemeente_code"] == code).to_numpy(),
                                  points=points, k=1, demand=demand, reach_m=outcome.reach_m)
-    out.update(uncounted_first=True, uncounted_high_within=float(alternative.before["high_need_within"]),
+    out.update(uncounted_first=True, uncounted_first_names="; ".join(str(n) for n in placed["name"]),
+               uncounted_high_within=float(alternative.before["high_need_within"]),
                uncounted_high_total=float(alternative.before["high_need_total"]))
     if len(alternative.sites):
         first = alternative.sites.iloc[0]
-        out.update(uncounted_first_name=str(first["name"]), uncounted_first_area=str(first["area"]),
-                   uncounted_first_new=float(first["new_population"]),
+        out.update(uncounted_first_code=str(first["code"]), uncounted_first_name=str(first["name"]),
+                   uncounted_first_area=str(first["area"]), uncounted_first_new=float(first["new_population"]),
                    uncounted_first_high=float(first["new_high_need"]),
                    uncounted_first_equal=str(first["equal_names"] or ""))
     else:

@@ -195,6 +195,15 @@ def listing(items: list[str], conjunction: str = "en") -> str:
     return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
 
+def places(joined, most: int) -> str:
+    """Places joined by "; " (an area's, :func:`mgg_geo.analysis.chain.numbered_places`) in running text: at most
+    ``most``, "e.a." where there are more (a list with "en" reads as complete): "Ezinge, Feerwerd en Garnwerd",
+    "Oldehove, Niehove, Saaksum e.a."; '' for none."""
+    where = [n for n in str(joined).split("; ") if n and n != "nan"] if not is_missing(joined) else []
+    shown = [name(n) for n in where[:most]]
+    return listing(shown) if len(where) <= most else ", ".join(shown) + " e.a."
+
+
 def when(value: str | dt.datetime | None = None) -> str:
     """A moment in Dutch with its zone: "2 december 2026, 14:05 (CET)"; default: now."""
     moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value or dt.datetime.now(dt.timezone.utc)

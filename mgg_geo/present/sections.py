@@ -145,15 +145,11 @@ def area_label(result: Analysis, code: str, estimated: bool = False, places: boo
 
 
 def places_of(result: Analysis, code: str) -> str:
-    """Where an area named only by its number lies: at most :data:`PLACES_NAMED` places of its buurten, "e.a."
-    where it has more (a list with "en" reads as complete): "Ezinge, Feerwerd en Garnwerd"; '' for other areas
-    (:func:`mgg_geo.analysis.chain.numbered_places`)."""
-    if code not in result.areas.index:
+    """Where an area named only by its number lies (:func:`mgg_geo.present.fmt.places` of
+    :func:`mgg_geo.analysis.chain.numbered_places`): "Ezinge, Feerwerd en Garnwerd"; '' for other areas."""
+    if code not in result.areas.index or "places" not in result.areas:
         return ""
-    where = [n for n in str(result.areas.at[code, "places"] if "places" in result.areas else "").split("; ")
-             if n and n != "nan"]
-    shown = [fmt.name(n) for n in where[:PLACES_NAMED]]
-    return fmt.listing(shown) if len(where) <= PLACES_NAMED else ", ".join(shown) + " e.a."
+    return fmt.places(result.areas.at[code, "places"], PLACES_NAMED)
 
 
 def partial_rule(result: Analysis) -> str:
@@ -541,23 +537,33 @@ def uncounted_text(names: list[str], lead: str, page_one: bool = False, then: st
     return f"{said}. {then}" if then else f"{said}; met een leeftijdsbereik kan dit voorstel anders uitvallen."
 
 
-def uncounted_first_text(result: Analysis, code: str, page_one: bool = False) -> str:
-    """What counting the active initiatives without an age range would do to the proposal, as if they served the
-    whole target group (:func:`mgg_geo.analysis.chain.first_if_uncounted`): who in high-need areas would then be
-    within reach already, and where the first new site would go: "Tellen de actieve plekken zonder leeftijdsbereik
-    mee, alsof ze alle jongeren van 0 tot 25 jaar bedienen, dan wonen alle 5.150 jongeren in wijken met hoge
-    behoefte al binnen <bereik>, en komt de eerste nieuwe locatie bij Boven-Wildervank (Wijk 02 Wildervank), met
-    naar schatting 1.160 jongeren erbij, van wie geen in een wijk met hoge behoefte." ('' when not computed); on
-    ``page_one`` shorter ("...: naar schatting 1.160 jongeren erbij, geen in een wijk met hoge behoefte."), without
-    the places as good."""
+def uncounted_first_text(result: Analysis, code: str, page_one: bool = False, named: list[str] = ()) -> str:
+    """What counting the active initiatives without an age range that could change the first new site would do, as
+    if they served the whole target group (:func:`mgg_geo.analysis.chain.first_if_uncounted`): who in high-need
+    areas would then be within reach already, and where the first new site would go: "Telt die plek mee, alsof ze
+    alle jongeren van 0 tot 25 jaar bedient, dan wonen alle 5.150 jongeren in wijken met hoge behoefte al binnen
+    <bereik>, en komt de eerste nieuwe locatie bij Boven-Wildervank (Wijk 02 Wildervank), met naar schatting 1.160
+    jongeren erbij, van wie geen in een wijk met hoge behoefte." ('' when none could change it). ``named``: the
+    places just named before it ("die plek"); others are named first ("Op minder dan 6 km ligt ook X, zonder
+    leeftijdsbereik niet meegeteld."). On ``page_one`` shorter, the figures left to the proposal."""
     w = result.whatif.loc[code]
     flag = w.get("uncounted_first")
     if not (isinstance(flag, (bool, np.bool_)) and flag):
         return ""
     group, level, one = target_of(result), level_word(result), level_word(result, False)
     reach = fmt.radius(w["reach_m"])
-    said = "Tellen de actieve plekken zonder leeftijdsbereik mee" + (
-        f" (voor alle {group.label}), dan" if page_one else f", alsof ze alle {group.label} bedienen, dan")
+    first = result.whatif_sites[(result.whatif_sites["gemeente_code"] == code)
+                                & (result.whatif_sites["step"] == 1)].iloc[0]
+    counted = [n for n in str(w.get("uncounted_first_names") or "").split("; ") if n]
+    extra = [n for n in counted if n not in set(named)]
+    where = "die plek" if page_one else f"stap 1 ({fmt.name(first['name'])})"
+    said = (f"Op minder dan {fmt.radius(2 * w['reach_m'])} van {where} {'ligt' if len(extra) == 1 else 'liggen'} "
+            f"{'ook ' if named else ''}{fmt.listing([fmt.name(n) for n in extra])}, zonder leeftijdsbereik niet "
+            "meegeteld. " if extra else "")
+    single = len(counted) == 1
+    said += (f"{'Telt die plek' if single else 'Tellen die plekken'} mee"
+             + (f" (voor alle {group.label}), dan" if page_one else
+                f", alsof ze alle {group.label} {'bedient' if single else 'bedienen'}, dan"))
     within, total = w.get("uncounted_high_within"), w.get("uncounted_high_total")
     if not fmt.is_missing(total) and total > 0 and not fmt.is_missing(within):
         same = fmt.number(within) == fmt.number(total)
@@ -566,31 +572,28 @@ def uncounted_first_text(result: Analysis, code: str, page_one: bool = False) ->
     if not isinstance(w.get("uncounted_first_name"), str):
         reason = w.get("uncounted_first_reason")
         why = labels.WHATIF_REASONS.get(reason, "") if isinstance(reason, str) else ""
-        return f"{said} is er geen nieuwe locatie nodig" + (f": {why.format(target=group.key, reach=reach)}."
-                                                            if why else ".")
-    first = result.whatif_sites[(result.whatif_sites["gemeente_code"] == code)
-                                & (result.whatif_sites["step"] == 1)].iloc[0]
+        return f"{said} wordt er geen nieuwe locatie voorgesteld" + (
+            f": {why.format(target=group.key, reach=reach)}." if why else ".")
     new, high = w["uncounted_first_new"], w["uncounted_first_high"]
-    count = f"{estimated_word(result)}{fmt.number(new)} {group.key} erbij"
-    none = fmt.number(high) == "0"
-    said_high = "" if w["before_high_need_total"] <= 0 else (
-        f", {'geen' if none else fmt.number(high)} in {f'een {one}' if none else level} met hoge behoefte"
-        if page_one else
-        f", van wie {f'geen in een {one}' if none else f'{fmt.number(high)} in {level}'} met hoge behoefte")
-    if w["uncounted_first_name"] == first["name"]:
+    if w.get("uncounted_first_code") == first["code"]:  # the same buurt (names recur: "Verspreide huizen")
         if fmt.number(new) == fmt.number(first["new_population"]):
             return f"{said} verandert de eerste stap niet."
-        return (f"{said} blijft de eerste nieuwe locatie bij {fmt.name(first['name'])}"
-                f"{': ' if page_one else ', met '}{count} in plaats van {fmt.number(first['new_population'])}"
-                f"{said_high}.")
-    equal = [n for n in str(w.get("uncounted_first_equal") or "").split("; ") if n and not page_one]
+        high_said = (f", en {fmt.number(high)} in plaats van {fmt.number(first['new_high_need'])} in {level} met "
+                     "hoge behoefte" if w["before_high_need_total"] > 0 else "")
+        return (f"{said} blijft de eerste nieuwe locatie bij {fmt.name(first['name'])}, maar brengt die "
+                f"{estimated_word(result)}{fmt.number(new)} {group.key} erbij in plaats van "
+                f"{fmt.number(first['new_population'])}{high_said}.")
     if page_one:  # the figures are in the proposal
         return f"{said} komt de eerste nieuwe locatie bij {fmt.name(w['uncounted_first_name'])} (zie Voorstel)."
+    none = fmt.number(high) == "0"
+    said_high = "" if w["before_high_need_total"] <= 0 else \
+        f", van wie {f'geen in een {one}' if none else f'{fmt.number(high)} in {level}'} met hoge behoefte"
+    equal = [n for n in str(w.get("uncounted_first_equal") or "").split("; ") if n]
     return (f"{said} komt de eerste nieuwe locatie bij {fmt.name(w['uncounted_first_name'])} "
-            f"({area_label(result, w['uncounted_first_area'])}), met {count}{said_high}"
+            f"({area_label(result, w['uncounted_first_area'])}), met {estimated_word(result)}{fmt.number(new)} "
+            f"{group.key} erbij{said_high}"
             + (f"; evenveel {'brengt' if len(equal) == 1 else 'brengen'} "
                f"{fmt.listing(_capped(equal, 'andere plek', 'andere plekken'))}" if equal else "") + ".")
-
 
 #: A proposal step names at most this many of the places that would bring as much (the rest are counted).
 EQUAL_NAMED = 4
@@ -705,7 +708,8 @@ def step_notes(result: Analysis, steps: pd.DataFrame, lead, noun: tuple[str, str
     area = level_word(result, False)
     rows = list(steps.iterrows())
     return ([t for names, (_, r) in zip(near, rows, strict=True)
-             if (t := uncounted_text(names, lead(r), then=first_then if r["step"] == 1 else ""))]
+             if (t := uncounted_text(names, lead(r), then=first_then if r["step"] == 1 else "")
+                 or (first_then if r["step"] == 1 else ""))]
             + [t for places, (_, r) in zip(other, rows, strict=True) if (t := status_text(places, lead(r)))]
             + [t for _, r in rows if (t := across_text(result, r, schools=noun[0] == "school"))]
             + [t for _, r in rows if (t := equal_text(r, noun, area, target_of(result).key))])
@@ -724,8 +728,9 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
         high = (f", van wie {fmt.number(first['new_high_need'])} in {level} met hoge behoefte"
                 if w["before_high_need_total"] > 0 else "")
         # the places without an age range last: what counting them would do speaks of another first site
-        near = uncounted_text(uncounted_near(result, sites.geometry.iloc[:1])[0], f"Binnen die {reach}",
-                              page_one=True, then=uncounted_first_text(result, code, page_one=True))
+        named = uncounted_near(result, sites.geometry.iloc[:1])[0]
+        then = uncounted_first_text(result, code, page_one=True, named=named)
+        near = uncounted_text(named, f"Binnen die {reach}", page_one=True, then=then) if named else then
         others = len(equal_names(first))
         out.append(f"Een eerste nieuwe locatie bij {fmt.name(first['name'])} ({area_label(result, first['area'])}) "
                    f"brengt {estimated_word(result)}{fmt.number(first['new_population'])} {group.key} binnen "
@@ -981,8 +986,9 @@ def placement_text(school: pd.Series) -> str:
 def school_area(result: Analysis, area: str, placement: str) -> str:
     """The area a school lies in, "(bij benadering)" when it is placed on its town's centre or its municipality
     (its address may lie in another area)."""
-    label = area_label(result, area, places=True)
-    return f"{label} (bij benadering)" if placement in initiatives.APPROXIMATE else label
+    if placement not in initiatives.APPROXIMATE:
+        return area_label(result, area, places=True)
+    return _area_said(result, area, "bij benadering")  # "Wijk 00 (Oude Pekela; bij benadering)"
 
 
 def school_blocks(result: Analysis, code: str) -> list[Block]:
@@ -1195,8 +1201,8 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
             f"{fmt.listing([fmt.name(n) for n in sites['name']])}; "
             f"{'die locatie telt' if one else 'die locaties tellen'} niet mee omdat het leeftijdsbereik in het "
             "register ontbreekt, dus de afstand en dekking van "
-            f"{fmt.name(result.areas.at[area, 'name'])} zijn zonder {'haar' if one else 'hen'} berekend. Vul het "
-            "leeftijdsbereik aan in het register.", "mgg-uitleg"))
+            f"{fmt.name(result.areas.at[area, 'name'])} zijn zonder {'haar' if one else 'die locaties'} berekend. "
+            "Vul het leeftijdsbereik aan in het register.", "mgg-uitleg"))
     unranked = areas[~areas["ranked"]]
     if len(unranked):
         minimum = result.parameters["min_population"]
@@ -1292,7 +1298,9 @@ def _all_reached_text(result: Analysis, steps: list[int]) -> str:
     binnen <bereik> van een locatie." (``steps`` in order; the reviews found the same sentence once per step)."""
     first = steps[0]
     after = "al vóór het voorstel" if first == 1 else f"na stap {fmt.number(first - 1)}"
-    return (f"Stap {fmt.listing([fmt.number(s) for s in steps])} {'brengt' if len(steps) == 1 else 'brengen'} geen "
+    which = f"{fmt.number(first)} tot en met {fmt.number(steps[-1])}" if len(steps) > 2 else \
+        fmt.listing([fmt.number(s) for s in steps])  # consecutive: the high-need left only falls
+    return (f"Stap {which} {'brengt' if len(steps) == 1 else 'brengen'} geen "
             f"{target_of(result).key} in {level_word(result)} met hoge behoefte binnen bereik: die wonen {after} "
             f"allemaal binnen {fmt.radius(result.parameters['reach_m'])} van een locatie.")
 
@@ -1426,9 +1434,10 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
                      "behoefte."]
         else:
             notes = no_high_need_notes(result, code, sites, w["before_high_need_total"])
+        first_near = uncounted_near(result, sites.geometry.iloc[:1])[0]
         notes += step_notes(result, sites,
                             lambda r: f"Binnen {reach} van stap {fmt.number(r['step'])} ({fmt.name(r['name'])})",
-                            first_then=uncounted_first_text(result, code))
+                            first_then=uncounted_first_text(result, code, named=first_near))
         notes += [t for t in [border_text(result, code)] if t]
         if notes:
             blocks.append(Block("list", items=notes))

@@ -563,8 +563,7 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     total = len(catalogue.target_group(result.parameters["target_group"]).need_indicators)
     places = areas["places"] if "places" in areas else pd.Series("", index=areas.index)
     areas = areas.assign(area_code=areas.index, gap_label=labels.gap_labels(areas),
-                         places_shown=[fmt.listing([fmt.name(n) for n in str(v).split("; ") if n and n != "nan"])
-                                       for v in places],
+                         places_shown=[fmt.places(v, chain.PLACES_NAMED) for v in places],
                          data_label=data_labels(areas, total, set(chain.estimated_areas(result, code))))
     # every site the distances can rest on (the farthest area's distance, 5 km at least) and, apart, the places
     # left out for want of an age range (the reviews found the distances resting on sites the map did not show)
