@@ -1149,8 +1149,15 @@ def test_a_proposal_beside_places_without_an_age_range_says_so_where_it_is_made(
     assert [row[2] for row in table.rows] == ["Wijk 00 (Oude Pekela)", "Wijk 01 (Nieuwe Pekela en Boven-Pekela)",
                                               "Wijk 01 (Nieuwe Pekela en Boven-Pekela)"]
     assert table.rows[0][5] == "Wijk 00 (Oude Pekela; hoge behoefte): 1.920"  # the wijken reached, the same
-    assert (f"Binnen 3 km van de school van stap 1 {placed}; met een leeftijdsbereik kan dit voorstel anders "
-            "uitvallen.") in _text(pekela.next_school())
+    # the school: all of Pekela's candidates stand on one point, so the choice stays, what it brings may not
+    # (an attack: "kan anders uitvallen" could not happen); Eemsdelta has other candidates: it may
+    assert (f"Binnen 3 km van de school van stap 1 {placed}. Met een leeftijdsbereik blijft de keuze dezelfde (er is "
+            "geen andere kandidaat), maar kan de school minder jongeren erbij brengen.") in _text(pekela.next_school())
+    assert result.school_whatif.at["GM0765", "reason"] == "all_chosen"
+    assert len(result.school_sites.query("gemeente_code == 'GM0765'")) == 1
+    assert ("Binnen 3 km van de school van stap 1 ligt al Cadanz Welzijn jongerenclubhuis Delfzijl-Noord, niet "
+            "meegeteld (geen leeftijdsbereik in het register); met een leeftijdsbereik kan dit voorstel anders "
+            "uitvallen.") in _text(reports.MunicipalityReport(result, "Eemsdelta").next_school())
     # Groningen's third step (Corpus den Hoorn, 2,5 km) lies within 3 km of the three uncounted places in Centrum,
     # but they stand on the point of counted sites: counting them brings nobody within reach, and nothing is said
     # (an attack on this change found the warning false)
