@@ -1511,6 +1511,23 @@ def test_what_counting_the_places_without_an_age_range_does_to_the_first_site_in
     assert sections.uncounted_first_text(result, "GM0014") == ""  # nothing without an age range near its first
 
 
+def test_a_tie_broken_the_other_way_is_no_difference_between_the_two_objectives(result):
+    """With --include-unknown-ages Veendam's plain objective took Borgercompagnie where the proposal took Buitenwoel,
+    as good (an attack found the method table presenting it as a difference between the objectives)."""
+    import dataclasses
+
+    people = result.whatif_people.copy()
+    step = people.index[(people["gemeente_code"] == "GM0047") & (people["step"] == 3)][0]
+    need = result.whatif_sites.query("gemeente_code == 'GM0047' and step == 3").iloc[0]
+    other = sections.equal_names(need)[0]
+    people.loc[step, ["code", "name"]] = ["BU00470199", other]
+    text = sections.objectives_text(dataclasses.replace(result, whatif_people=people), "GM0047")
+    assert text == ("In Veendam kiezen beide doelen even goede buurten: waar ze een andere kiezen, brengt die evenveel "
+                    "op (een gelijke stand, zie Voorstel), dus de uitkomst is gelijk.")
+    people.loc[step, "new_population"] = need["new_population"] + 10  # not as good: a difference
+    assert "even goede" not in sections.objectives_text(dataclasses.replace(result, whatif_people=people), "GM0047")
+
+
 def test_sentences_with_nothing_to_compare_say_so(result):
     """Review of Westerkwartier and Westerwolde: "0 in plaats van 0 in wijken met hoge behoefte (0)", "gaat van 0
     naar 0", "€ 218.000 tegen € 218.000" and "Het verschil van 0 is binnen de afronding" compared nothing."""

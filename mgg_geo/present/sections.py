@@ -1550,6 +1550,13 @@ def objectives_text(result: Analysis, code: str) -> str:
     people = result.whatif_people[result.whatif_people["gemeente_code"] == code]
     if list(need["code"]) == list(people["code"]):
         return f"In {regions.MUNICIPALITIES[code]} kiezen beide doelen dezelfde buurten in dezelfde volgorde."
+    if len(need) == len(people) and all(  # a tie broken the other way is no difference between the objectives
+            a["code"] == b["code"] or (fmt.number(a["new_population"]) == fmt.number(b["new_population"])
+                                       and fmt.number(a["new_high_need"]) == fmt.number(b["new_high_need"])
+                                       and (b["name"] in equal_names(a) or a["name"] in equal_names(b)))
+            for (_, a), (_, b) in zip(need.iterrows(), people.iterrows(), strict=True)):
+        return (f"In {regions.MUNICIPALITIES[code]} kiezen beide doelen even goede buurten: waar ze een andere "
+                "kiezen, brengt die evenveel op (een gelijke stand, zie Voorstel), dus de uitkomst is gelijk.")
     if sorted(need["code"]) == sorted(people["code"]):  # after the last step the outcome is the same
         order = fmt.listing([fmt.name(n) for n in people["name"]])
         return (f"In {regions.MUNICIPALITIES[code]} kiezen beide doelen dezelfde buurten, alleen in een andere "
