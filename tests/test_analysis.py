@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from mgg_geo import rules
-from mgg_geo.analysis import chain, coverage, gap, need, whatif
+from mgg_geo.analysis import coverage, gap, need, whatif
 from mgg_geo.data import catalogue
 from mgg_geo.errors import DataError, ParameterError
 from tests import grid_world as grid
@@ -511,12 +511,12 @@ def test_where_the_first_site_would_go_if_the_places_without_an_age_range_counte
         point = grid.centre(i, j)
         return pd.DataFrame({"name": ["Jongerencentrum"], "point_x": [point.x], "point_y": [point.y]})
 
-    moved = chain.first_if_uncounted(frame, grid.sites([]), uncounted(0, 0), "GM0000", outcome,
-                                     coverage.population_points(frame), coverage.DEMAND)
+    moved = whatif.first_if_counted(frame, grid.sites([]), uncounted(0, 0), scope=np.ones(25, bool),
+                                     outcome=outcome, points=coverage.population_points(frame))
     assert moved["uncounted_first"] and moved["uncounted_first_area"] == "WK000024"
     assert (moved["uncounted_first_new"], moved["uncounted_first_high"]) == (100.0, 100.0)
-    assert not chain.first_if_uncounted(frame, grid.sites([]), uncounted(2, 2), "GM0000", outcome,
-                                        coverage.population_points(frame), coverage.DEMAND)["uncounted_first"]
+    assert not whatif.first_if_counted(frame, grid.sites([]), uncounted(2, 2), scope=np.ones(25, bool),
+                                        outcome=outcome, points=coverage.population_points(frame))["uncounted_first"]
 
 
 def test_a_place_without_an_age_range_beyond_the_reach_of_the_first_site_can_still_change_it():
@@ -538,12 +538,12 @@ def test_a_place_without_an_age_range_beyond_the_reach_of_the_first_site_can_sti
         return pd.DataFrame({"name": ["Jeugdhonk"], "point_x": [point.x], "point_y": [point.y],
                              "adds_reach": [True]})
 
-    moved = chain.first_if_uncounted(frame, grid.sites([]), uncounted(0, 3), "GM0000", outcome,
-                                     coverage.population_points(frame), coverage.DEMAND)
+    moved = whatif.first_if_counted(frame, grid.sites([]), uncounted(0, 3), scope=np.ones(25, bool),
+                                     outcome=outcome, points=coverage.population_points(frame))
     assert moved["uncounted_first"] and moved["uncounted_first_names"] == "Jeugdhonk"
     assert moved["uncounted_first_new"] == 400.0
-    far = chain.first_if_uncounted(frame, grid.sites([]), uncounted(0, 4), "GM0000", outcome,
-                                   coverage.population_points(frame), coverage.DEMAND)
+    far = whatif.first_if_counted(frame, grid.sites([]), uncounted(0, 4), scope=np.ones(25, bool),
+                                   outcome=outcome, points=coverage.population_points(frame))
     assert not far["uncounted_first"]
 
 

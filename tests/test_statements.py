@@ -1151,13 +1151,15 @@ def test_a_proposal_beside_places_without_an_age_range_says_so_where_it_is_made(
     assert table.rows[0][5] == "Wijk 00 (Oude Pekela; hoge behoefte): 1.920"  # the wijken reached, the same
     # the school: all of Pekela's candidates stand on one point, so the choice stays, what it brings may not
     # (an attack: "kan anders uitvallen" could not happen); Eemsdelta has other candidates: it may
-    assert (f"Binnen 3 km van de school van stap 1 {placed}. Met een leeftijdsbereik blijft de keuze dezelfde (er is "
-            "geen andere kandidaat), maar kan de school minder jongeren erbij brengen.") in _text(pekela.next_school())
-    assert result.school_whatif.at["GM0765", "reason"] == "all_chosen"
-    assert len(result.school_sites.query("gemeente_code == 'GM0765'")) == 1
+    assert (f"Binnen 3 km van de school van stap 1 {placed}. Tellen die plekken mee, alsof ze alle jongeren van 0 tot "
+            "25 jaar bedienen, dan wonen 1.920 van de 3.105 jongeren in wijken met hoge behoefte al binnen 3 km, en "
+            "brengt geen kandidaat-school nog jongeren binnen 3 km erbij.") in _text(pekela.next_school())
     assert ("Binnen 3 km van de school van stap 1 ligt al Cadanz Welzijn jongerenclubhuis Delfzijl-Noord, niet "
-            "meegeteld (geen leeftijdsbereik in het register); met een leeftijdsbereik kan dit voorstel anders "
-            "uitvallen.") in _text(reports.MunicipalityReport(result, "Eemsdelta").next_school())
+            "meegeteld (geen leeftijdsbereik in het register). Telt die plek mee, alsof ze alle jongeren van 0 tot 25 "
+            "jaar bedient, dan wonen 3.894 van de 6.425 jongeren in wijken met hoge behoefte al binnen 3 km, en komt "
+            "eerst VO Eemsdelta praktijkonderwijs / VO Eemsdelta voor vwo, havo en vmbo (Appingedam-Centrum) aan de "
+            "beurt, met naar schatting 2.595 jongeren erbij, van wie 2.531 in wijken met hoge behoefte.") \
+        in _text(reports.MunicipalityReport(result, "Eemsdelta").next_school())
     # Groningen's third step (Corpus den Hoorn, 2,5 km) lies within 3 km of the three uncounted places in Centrum,
     # but they stand on the point of counted sites: counting them brings nobody within reach, and nothing is said
     # (an attack on this change found the warning false)
@@ -1387,6 +1389,19 @@ def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_
                                                         "gemeente Pekela)",
                                               "GM1979": "Cadanz Welzijn jongerenclubhuis Delfzijl-Noord"}[code]
     assert result.whatif.at["GM0047", "uncounted_first_name"] == "Boven-Wildervank"
+    # the same for the first school (review: Veendam's only candidate would bring no one)
+    schools = set(result.school_whatif.index[result.school_whatif["uncounted_first"].astype(bool)])
+    assert schools == {"GM0047", "GM0765", "GM1979"}
+    for code in schools:
+        w = result.school_whatif.loc[code]
+        first = counting.school_sites.query(f"gemeente_code == '{code}' and step == 1")
+        if len(first):
+            assert (w["uncounted_first_code"], w["uncounted_first_new"], w["uncounted_first_high"]) == (
+                first.iloc[0]["code"], pytest.approx(first.iloc[0]["new_population"]),
+                pytest.approx(first.iloc[0]["new_high_need"])), code
+        else:
+            assert not isinstance(w["uncounted_first_name"], str), code
+    assert not isinstance(result.school_whatif.at["GM0047", "uncounted_first_name"], str)
     assert result.figures.at["GM1952", "excluded_across_border"] == ["Jongerencentrum Break! (deBasis Veendam)"]
     # its own two lack an age range too, but are dated: not "geen" without a word (review of Midden-Groningen)
     assert ("Initiatieven zonder leeftijdsbereik (niet meegeteld)  geen actieve in Midden-Groningen (ook zonder "

@@ -230,6 +230,9 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     province = classify_areas(province, sites, points, p, group)
     province["reach_with_uncounted"] = reach_with(province, sites, excluded, points, group)
     province["places"] = numbered_places(province, points)
+    uncounted = excluded_sites(excluded, province).assign(
+        adds_reach_in=adds_reach(excluded, sites, points, province["gemeente_code"]))
+    uncounted["adds_reach"] = uncounted["adds_reach_in"] != ""
     outcomes, people = ({code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
                                               points=points, k=p.k, demand=group.demand, objective=objective)
                          for code in munis} for objective in whatif.OBJECTIVES)
@@ -238,11 +241,8 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     choice = nextschool.where_next(
         province, sites, school_list.frame if school_list is not None else None,
         schools_mod.running(register.initiatives, programme, register.reference_date), municipalities=munis,
-        points=points, k=p.k, demand=group.demand, programme=programme)
+        points=points, k=p.k, demand=group.demand, programme=programme, uncounted=uncounted)
     region = province[province["gemeente_code"].isin(munis)].copy()
-    excluded = excluded_sites(excluded, province).assign(
-        adds_reach_in=adds_reach(excluded, sites, points, province["gemeente_code"]))
-    excluded["adds_reach"] = excluded["adds_reach_in"] != ""
     frame_sources = dict(frame.sources)
     regional = {kind.name: kind.fetch() for kind in kinds.with_role("region")}  # per gemeente, beside the areas
     frame_sources.update({name: data.manifest for name, data in regional.items() if data is not None})
@@ -262,7 +262,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         lambda c: regions.successor(c, year) if isinstance(c, str) else None))
     result = Analysis(
         areas=region, register=register, quality=quality[quality["report_gemeente"].isin(munis)],
-        sources=frame_sources, parameters=parameters, sites=sites, excluded=excluded,
+        sources=frame_sources, parameters=parameters, sites=sites, excluded=uncounted,
         whatif_sites=_concat_geo([o.sites.assign(gemeente_code=c) for c, o in outcomes.items()]),
         whatif_gains=_gains(outcomes, province),
         whatif_people=_concat_geo([o.sites.assign(gemeente_code=c) for c, o in people.items()]),
@@ -273,7 +273,9 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
                               **{f"after_{k}": v for k, v in o.after.items()},
                               **{f"people_after_{k}": v for k, v in people[c].after.items()},
                               **first_at_border(province, sites, c, o, points, group.demand),
-                              **first_if_uncounted(province, sites, excluded, c, o, points, group.demand)}
+                              **whatif.first_if_counted(province, sites, uncounted,
+                                                        scope=(province["gemeente_code"] == c).to_numpy(),
+                                                        outcome=o, points=points, demand=group.demand)}
                              for c, o in outcomes.items()]).set_index("gemeente_code"),
         youth=_youth_rows(youth, munis),
         schools=choice.schools, school_sites=choice.sites, school_gains=choice.gains, school_whatif=choice.summary,
@@ -572,60 +574,6 @@ def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
             out["first_border_up"] = str(province.at[area, "name"])
             record(alternative, "higher")
             break
-    return out
-
-
-def first_if_uncounted(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, excluded: pd.DataFrame, code: str,
-                       outcome: whatif.WhatIf, points: coverage.Points, demand) -> dict:
-    """Where municipality ``code``'s first proposed site would go if the initiatives left out for want of an age
-    range that could change it counted, as if they reached the whole target group (as :func:`reach_with`;
-    ``excluded`` as :func:`excluded_sites` gives them, placed by ``point_x``, ``point_y``, with ``adds_reach``),
-    with the coverage and priorities that counting them gives. Those that could change it: within twice the reach
-    of the first site (one farther reaches none of the people it reaches), and bringing someone within reach if
-    counted. Veendam's first site, by Jongerencentrum Break!, would go elsewhere; a place 3,4 km from
-    Midden-Groningen's moved it (attack on this change: the reach alone missed it).
-
-    Returns ``uncounted_first`` (True when some could change it), ``uncounted_first_names`` (those counted,
-    "; "-joined), ``uncounted_first_code``, ``uncounted_first_name``, ``uncounted_first_area`` (None when no site
-    would be proposed), ``uncounted_first_new`` and ``uncounted_first_high`` (target population newly within
-    reach, of whom in high-need areas), ``uncounted_first_equal`` (the places as good, "; "-joined),
-    ``uncounted_first_reason`` (:attr:`mgg_geo.analysis.whatif.WhatIf.reason` when no site would be proposed) and
-    ``uncounted_high_within`` of ``uncounted_high_total``: the target population in high-need areas already within
-    reach with them counted (Veendam: all 5.150).
-    """
-    out = {"uncounted_first": False, "uncounted_first_names": "", "uncounted_first_code": None,
-           "uncounted_first_name": None, "uncounted_first_area": None, "uncounted_first_new": np.nan,
-           "uncounted_first_high": np.nan, "uncounted_first_equal": "", "uncounted_first_reason": None,
-           "uncounted_high_within": np.nan, "uncounted_high_total": np.nan}
-    if not len(outcome.sites) or "point_x" not in excluded:
-        return out
-    placed = excluded[excluded["point_x"].notna() & excluded.get("adds_reach", pd.Series(True, excluded.index))]
-    xy = placed[["point_x", "point_y"]].to_numpy(dtype=float)
-    near = coverage.within_reach(coverage.xy_of(outcome.sites.geometry.iloc[:1]), xy, 2 * outcome.reach_m)[0]
-    if not near.any():
-        return out
-    placed, xy = placed[near], xy[near]
-    as_sites = gpd.GeoDataFrame(placed, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
-                                crs=settings.CRS_ANALYSIS).to_crs(sites.crs)
-    both = gpd.GeoDataFrame(pd.concat([sites, as_sites]), crs=sites.crs)
-    # as a run that counts them: their coverage, and so the priorities that break ties (need stays)
-    counted = coverage.coverage(province, both, points=points, demand=demand,
-                                reach_m=outcome.reach_m)[["reach", "coverage_class"]]
-    province = province.assign(**counted)
-    province["priority"] = gap.priority(province)
-    alternative = whatif.what_if(province, both, scope=(province["gemeente_code"] == code).to_numpy(),
-                                 points=points, k=1, demand=demand, reach_m=outcome.reach_m)
-    out.update(uncounted_first=True, uncounted_first_names="; ".join(str(n) for n in placed["name"]),
-               uncounted_high_within=float(alternative.before["high_need_within"]),
-               uncounted_high_total=float(alternative.before["high_need_total"]))
-    if len(alternative.sites):
-        first = alternative.sites.iloc[0]
-        out.update(uncounted_first_code=str(first["code"]), uncounted_first_name=str(first["name"]),
-                   uncounted_first_area=str(first["area"]), uncounted_first_new=float(first["new_population"]),
-                   uncounted_first_high=float(first["new_high_need"]),
-                   uncounted_first_equal=str(first["equal_names"] or ""))
-    else:
-        out["uncounted_first_reason"] = alternative.reason
     return out
 
 

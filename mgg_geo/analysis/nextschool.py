@@ -108,7 +108,8 @@ def mark(schools: gpd.GeoDataFrame, running: dict[str, str], areas: gpd.GeoDataF
 
 def where_next(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, schools: gpd.GeoDataFrame | None,
                running: dict[str, str], *, municipalities: Sequence[str], points: cov.Points | None = None,
-               k: int = rules.NEW_SITES, demand=cov.DEMAND, programme: str = "STORM") -> SchoolChoice:
+               k: int = rules.NEW_SITES, demand=cov.DEMAND, programme: str = "STORM",
+               uncounted: pd.DataFrame | None = None) -> SchoolChoice:
     """The school-based where-next for every municipality of ``municipalities`` (see the module docstring).
 
     Parameters
@@ -121,6 +122,10 @@ def where_next(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, schools: gpd
         The placed school list (:func:`mgg_geo.supply.schools.load`); None when there is none.
     running
         The vestigingen that run ``programme`` already.
+    uncounted
+        The initiatives left out for want of an age range (:func:`mgg_geo.analysis.chain.excluded_sites`): what
+        counting those that could change the first school would do goes into the summary
+        (:func:`mgg_geo.analysis.whatif.first_if_counted`).
     """
     rows, steps, gains = [], [], []
     if schools is None or not len(schools):
@@ -154,7 +159,10 @@ def where_next(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, schools: gpd
                      "approximate": int(chosen["placement"].isin(initiatives.APPROXIMATE).sum()) if len(chosen) else 0,
                      "reason": outcome.reason, "reach_m": outcome.reach_m,
                      **{f"before_{key}": v for key, v in outcome.before.items()},
-                     **{f"after_{key}": v for key, v in outcome.after.items()}})
+                     **{f"after_{key}": v for key, v in outcome.after.items()},
+                     **(whatif.first_if_counted(province, sites, uncounted, scope=scope, outcome=outcome,
+                                                points=points, demand=demand, candidates=candidates)
+                        if uncounted is not None else {})})
     sites_out = gpd.GeoDataFrame(pd.concat(steps, ignore_index=True), geometry="geometry",
                                  crs=settings.CRS_ANALYSIS) if steps else gpd.GeoDataFrame(
         {c: [] for c in [*whatif.STEP_COLUMNS, "area_name", "gemeente_code", "n_schools"]}, geometry=[],

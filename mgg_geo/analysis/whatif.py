@@ -39,6 +39,7 @@ import pandas as pd
 
 from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage as cov
+from mgg_geo.analysis import gap
 from mgg_geo.errors import ParameterError
 
 #: The objectives of :func:`what_if`: need-weighted target population, or plain target population.
@@ -307,6 +308,63 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
 
     return WhatIf(chosen, gained, result, figures(covered, result["class_before"]),
                   figures(now, result["class_after"]), reason, reach_m, objective)
+
+
+def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd.DataFrame, *, scope,
+                     outcome: WhatIf, points: cov.Points, demand=cov.DEMAND,
+                     candidates: Candidates | None = None) -> dict:
+    """Where the first step of ``outcome`` (a :func:`what_if` within ``scope``) would go if the places of ``extra``
+    that could change it counted as sites, as if they reached the whole target group: the initiatives left out for
+    want of an age range (:func:`mgg_geo.analysis.chain.excluded_sites`: ``name``, ``point_x``, ``point_y``
+    (EPSG:28992, m) and ``adds_reach``), with the coverage and priorities that counting them gives. Those that could
+    change it: within twice the reach of the first step's place (one farther reaches none of the people it reaches),
+    and bringing someone within reach if counted. ``candidates`` as the outcome had them (schools). Veendam's first
+    site, by Jongerencentrum Break!, would go elsewhere; a place 3,4 km from Midden-Groningen's moved it (attack:
+    the reach alone missed it); Veendam's only candidate school would bring no one.
+
+    Returns ``uncounted_first`` (True when some could change it), ``uncounted_first_names`` (those counted,
+    "; "-joined), ``uncounted_first_code``, ``uncounted_first_name``, ``uncounted_first_area`` (None when no step
+    would be taken), ``uncounted_first_new`` and ``uncounted_first_high`` (target population newly within reach,
+    of whom in high-need areas), ``uncounted_first_equal`` (the places as good, "; "-joined),
+    ``uncounted_first_reason`` (:attr:`WhatIf.reason` when no step would be taken) and ``uncounted_high_within``
+    of ``uncounted_high_total``: the target population in high-need areas already within reach with them counted
+    (Veendam: all 5.150).
+    """
+    out = {"uncounted_first": False, "uncounted_first_names": "", "uncounted_first_code": None,
+           "uncounted_first_name": None, "uncounted_first_area": None, "uncounted_first_new": np.nan,
+           "uncounted_first_high": np.nan, "uncounted_first_equal": "", "uncounted_first_reason": None,
+           "uncounted_high_within": np.nan, "uncounted_high_total": np.nan}
+    if not len(outcome.sites) or "point_x" not in extra:
+        return out
+    placed = extra[extra["point_x"].notna() & extra.get("adds_reach", pd.Series(True, extra.index)).astype(bool)]
+    xy = placed[["point_x", "point_y"]].to_numpy(dtype=float)
+    near = cov.within_reach(cov.xy_of(outcome.sites.geometry.iloc[:1]), xy, 2 * outcome.reach_m)[0]
+    if not near.any():
+        return out
+    placed, xy = placed[near], xy[near]
+    as_sites = gpd.GeoDataFrame(placed, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+                                crs=settings.CRS_ANALYSIS).to_crs(sites.crs)
+    both = gpd.GeoDataFrame(pd.concat([sites, as_sites]), crs=sites.crs)
+    # as a run that counts them: their coverage, and so the priorities that break ties (need stays)
+    counted = cov.coverage(areas, both, points=points, demand=demand,
+                           reach_m=outcome.reach_m)[["reach", "coverage_class"]]
+    areas = areas.assign(**counted)
+    areas["priority"] = gap.priority(areas)
+    alternative = what_if(areas, both, scope=scope, points=points, k=1, demand=demand, reach_m=outcome.reach_m,
+                          candidates=candidates)
+    out.update(uncounted_first=True, uncounted_first_names="; ".join(str(n) for n in placed["name"]),
+               uncounted_high_within=float(alternative.before["high_need_within"]),
+               uncounted_high_total=float(alternative.before["high_need_total"]))
+    if len(alternative.sites):
+        first = alternative.sites.iloc[0]
+        out.update(uncounted_first_code=str(first["code"]), uncounted_first_name=str(first["name"]),
+                   uncounted_first_area=None if first["area"] is None else str(first["area"]),
+                   uncounted_first_new=float(first["new_population"]),
+                   uncounted_first_high=float(first["new_high_need"]),
+                   uncounted_first_equal=str(first["equal_names"] or ""))
+    else:
+        out["uncounted_first_reason"] = alternative.reason
+    return out
 
 
 def _per_area(people: np.ndarray, newly: np.ndarray, area: np.ndarray) -> str:

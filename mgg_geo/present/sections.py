@@ -537,26 +537,30 @@ def uncounted_text(names: list[str], lead: str, page_one: bool = False, then: st
     return f"{said}. {then}" if then else f"{said}; met een leeftijdsbereik kan dit voorstel anders uitvallen."
 
 
-def uncounted_first_text(result: Analysis, code: str, page_one: bool = False, named: list[str] = ()) -> str:
-    """What counting the active initiatives without an age range that could change the first new site would do, as
-    if they served the whole target group (:func:`mgg_geo.analysis.chain.first_if_uncounted`): who in high-need
-    areas would then be within reach already, and where the first new site would go: "Telt die plek mee, alsof ze
-    alle jongeren van 0 tot 25 jaar bedient, dan wonen alle 5.150 jongeren in wijken met hoge behoefte al binnen
-    <bereik>, en komt de eerste nieuwe locatie bij Boven-Wildervank (Wijk 02 Wildervank), met naar schatting 1.160
-    jongeren erbij, van wie geen in een wijk met hoge behoefte." ('' when none could change it). ``named``: the
-    places just named before it ("die plek"); others are named first ("Op minder dan 6 km ligt ook X, zonder
-    leeftijdsbereik niet meegeteld."). On ``page_one`` shorter, the figures left to the proposal."""
-    w = result.whatif.loc[code]
+def uncounted_first_text(result: Analysis, code: str, page_one: bool = False, named: list[str] = (),
+                         schools: bool = False) -> str:
+    """What counting the active initiatives without an age range that could change the first new site (or, with
+    ``schools``, the first school) would do, as if they served the whole target group
+    (:func:`mgg_geo.analysis.whatif.first_if_counted`): who in high-need areas would then be within reach already,
+    and where the first step would go: "Telt die plek mee, alsof ze alle jongeren van 0 tot 25 jaar bedient, dan
+    wonen alle 5.150 jongeren in wijken met hoge behoefte al binnen <bereik>, en komt de eerste nieuwe locatie bij
+    Boven-Wildervank (Wijk 02 Wildervank), met naar schatting 1.160 jongeren erbij, van wie geen in een wijk met
+    hoge behoefte." ('' when none could change it). ``named``: the places just named before it ("die plek"); others
+    are named first ("Op minder dan 6 km van stap 1 (X) ligt ook Y, zonder leeftijdsbereik niet meegeteld."). On
+    ``page_one`` shorter, the figures left to the proposal."""
+    table, steps = (result.school_whatif, result.school_sites) if schools else (result.whatif, result.whatif_sites)
+    if code not in table.index or "uncounted_first" not in table:
+        return ""
+    w = table.loc[code]
     flag = w.get("uncounted_first")
     if not (isinstance(flag, (bool, np.bool_)) and flag):
         return ""
     group, level, one = target_of(result), level_word(result), level_word(result, False)
     reach = fmt.radius(w["reach_m"])
-    first = result.whatif_sites[(result.whatif_sites["gemeente_code"] == code)
-                                & (result.whatif_sites["step"] == 1)].iloc[0]
+    first = steps[(steps["gemeente_code"] == code) & (steps["step"] == 1)].iloc[0]
     counted = [n for n in str(w.get("uncounted_first_names") or "").split("; ") if n]
     extra = [n for n in counted if n not in set(named)]
-    where = "die plek" if page_one else f"stap 1 ({fmt.name(first['name'])})"
+    where = "die plek" if page_one else "de school van stap 1" if schools else f"stap 1 ({fmt.name(first['name'])})"
     said = (f"Op minder dan {fmt.radius(2 * w['reach_m'])} van {where} {'ligt' if len(extra) == 1 else 'liggen'} "
             f"{'ook ' if named else ''}{fmt.listing([fmt.name(n) for n in extra])}, zonder leeftijdsbereik niet "
             "meegeteld. " if extra else "")
@@ -570,6 +574,8 @@ def uncounted_first_text(result: Analysis, code: str, page_one: bool = False, na
         said += (f" wonen {f'alle {fmt.number(total)}' if same else f'{fmt.number(within)} van de {fmt.number(total)}'}"
                  f" {group.key} in {level} met hoge behoefte al binnen {reach}{'' if page_one else ','} en")
     if not isinstance(w.get("uncounted_first_name"), str):
+        if schools:
+            return f"{said} brengt geen kandidaat-school nog {group.key} binnen {reach} erbij."
         reason = w.get("uncounted_first_reason")
         why = labels.WHATIF_REASONS.get(reason, "") if isinstance(reason, str) else ""
         return f"{said} wordt er geen nieuwe locatie voorgesteld" + (
@@ -580,20 +586,26 @@ def uncounted_first_text(result: Analysis, code: str, page_one: bool = False, na
             return f"{said} verandert de eerste stap niet."
         high_said = (f", en {fmt.number(high)} in plaats van {fmt.number(first['new_high_need'])} in {level} met "
                      "hoge behoefte" if w["before_high_need_total"] > 0 else "")
-        return (f"{said} blijft de eerste nieuwe locatie bij {fmt.name(first['name'])}, maar brengt die "
-                f"{estimated_word(result)}{fmt.number(new)} {group.key} erbij in plaats van "
+        stays = "blijft de keuze bij deze school, maar brengt ze" if schools else \
+            f"blijft de eerste nieuwe locatie bij {fmt.name(first['name'])}, maar brengt die"
+        return (f"{said} {stays} {estimated_word(result)}{fmt.number(new)} {group.key} erbij in plaats van "
                 f"{fmt.number(first['new_population'])}{high_said}.")
+    name = fmt.name(w["uncounted_first_name"])
     if page_one:  # the figures are in the proposal
-        return f"{said} komt de eerste nieuwe locatie bij {fmt.name(w['uncounted_first_name'])} (zie Voorstel)."
+        return f"{said} komt de eerste nieuwe locatie bij {name} (zie Voorstel)."
     none = fmt.number(high) == "0"
     said_high = "" if w["before_high_need_total"] <= 0 else \
         f", van wie {f'geen in een {one}' if none else f'{fmt.number(high)} in {level}'} met hoge behoefte"
     equal = [n for n in str(w.get("uncounted_first_equal") or "").split("; ") if n]
-    return (f"{said} komt de eerste nieuwe locatie bij {fmt.name(w['uncounted_first_name'])} "
-            f"({area_label(result, w['uncounted_first_area'])}), met {estimated_word(result)}{fmt.number(new)} "
-            f"{group.key} erbij{said_high}"
-            + (f"; evenveel {'brengt' if len(equal) == 1 else 'brengen'} "
-               f"{fmt.listing(_capped(equal, 'andere plek', 'andere plekken'))}" if equal else "") + ".")
+    area = w.get("uncounted_first_area")
+    placed = f" ({area_label(result, area)})" if isinstance(area, str) and area in result.areas.index else ""
+    noun = ("andere school", "andere scholen") if schools else ("andere plek", "andere plekken")
+    step = f"eerst {name}{placed} aan de beurt" if schools else f"de eerste nieuwe locatie bij {name}{placed}"
+    return (f"{said} komt {step}, met "
+            f"{estimated_word(result)}{fmt.number(new)} {group.key} erbij{said_high}"
+            + (f"; evenveel {'brengt' if len(equal) == 1 else 'brengen'} {fmt.listing(_capped(equal, *noun))}"
+               if equal else "") + ".")
+
 
 #: A proposal step names at most this many of the places that would bring as much (the rest are counted).
 EQUAL_NAMED = 4
@@ -1059,12 +1071,13 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
                      f"geen gerangschikte {level_word(result, False)} met hoge behoefte."]
         else:
             notes = no_high_need_notes(result, code, steps, w["before_high_need_total"], schools=True)
-        # one place to choose from (every candidate on one point): the places without an age range change how much
-        # it brings, not the choice (Veendam, Pekela: "kan anders uitvallen" could not happen)
-        only = "Met een leeftijdsbereik blijft de keuze dezelfde (er is geen andere kandidaat), maar kan de school " \
-            f"minder {group.key} erbij brengen." if w["reason"] == "all_chosen" and len(steps) == 1 else ""
+        # what counting the places without an age range near the first school would do (review: Veendam's only
+        # candidate would bring no one, Eemsdelta's first would be the school in Appingedam)
+        near = uncounted_near(result, steps.geometry.iloc[:1])[0]
+        counting = uncounted_first_text(result, code, named=near, schools=True)
         notes += step_notes(result, steps, lambda r: f"Binnen {reach} van de school van stap {fmt.number(r['step'])}",
-                            ("school", "scholen"), first_then=only)
+                            ("school", "scholen"), first_then=counting if near else "",
+                            first_alone="" if near else counting)
         if notes:
             blocks.append(Block("list", items=notes))
         shared = [s for s in steps["n_schools"] if s and s > 1]
