@@ -1227,14 +1227,21 @@ def test_who_stays_out_of_reach_after_the_proposal_is_named_by_area(result, code
                     + r"\)", sentence[2]), sentence[2]
     rest = left.iloc[4:]
     high = rest[result.areas.loc[rest.index, "need_class"] == 3]
-    for area, n in high.items():  # a high-need area is named, also among the rest (Midden-Groningen's Foxhol)
-        assert f"{own.at[area, 'name']} (hoge behoefte, {fmt.number(n)})" in sentence[2]
+    # "het meest in" names the largest only (round 2: Oldambt's Drieborg, 53, stood among them before a wijk of 84)
+    largest = re.split(r"; (?:met hoge behoefte ook|verder) in ", sentence[2])[0]
+    for area in left.index[:4]:
+        assert str(own.at[area, "name"]) in largest, (area, largest)
+    if len(high):  # a high-need area is named, also among the rest (Midden-Groningen's Foxhol), after the largest
+        assert "; met hoge behoefte ook in " in sentence[2]
+        for area, n in high.items():
+            assert re.search(re.escape(str(own.at[area, "name"])) + r"(?: \([^)]*)?[ (;]*" + re.escape(fmt.number(n))
+                             + r"\)", sentence[2].split("; met hoge behoefte ook in ")[1]), (area, sentence[2])
     if len(rest) > len(high):  # the others counted, with their young people
         others = rest.drop(high.index)
-        assert sentence[2].endswith(f"{len(others)} andere {'wijk' if len(others) == 1 else 'wijken'} "
+        assert sentence[2].endswith(f"; verder in {len(others)} andere {'wijk' if len(others) == 1 else 'wijken'} "
                                     f"({fmt.number(others.sum())})")
     if code == "GM1952":
-        assert "Foxhol (hoge behoefte, 125)" in sentence[2]
+        assert "; met hoge behoefte ook in Foxhol (125); verder in 9 andere wijken (2.145)" in sentence[2]
     assert (sentence[3] is not None) == (not (isinstance(w["reason"], str) and w["reason"]))
     if code == "GM0037":
         assert sentence[0] == ("Buiten bereik blijven dan nog 450 jongeren, in Mussel (lage behoefte, 450). Het "
@@ -1476,13 +1483,14 @@ def test_a_proposal_step_with_other_places_as_good_names_them_and_the_tie_rule(r
     lies, order = [n for n in equal if by[n] == "lies"], [n for n in equal if by[n] == "order"]
     assert lies and order and len(lies) + len(order) == len(equal)
     assert (f"Bij stap 1 leveren {fmt.listing(equal[:sections.EQUAL_NAMED])} evenveel op als {step['name']}; "
-            f"{step['name']} gaat voor {fmt.listing(lies)} omdat ze ligt in de wijk die het eerst aan de beurt is "
-            f"(zie Prioriteiten); tussen {fmt.listing([step['name'], *order])} is de keuze willekeurig (ook gelijk "
-            "naar wie ze bereiken, wat ze over de grens opleveren en waar ze liggen).") in _text(westerwolde.what_if())
-    assert ("Bij gelijke opbrengst gaat de plek voor die jongeren bereikt in de wijk die het eerst aan de beurt is, "
-            "dan de plek die in de andere gemeenten van de provincie het meest oplevert, geteld naar behoefte, dan de "
-            "plek in de wijk die het eerst aan de beurt is; is ook dat gelijk, dan is de keuze willekeurig.") \
-        in sections.objective_text(result)
+            f"{step['name']} krijgt voorrang boven {fmt.listing(lies)} omdat ze ligt in de wijk die het eerst aan de "
+            f"beurt is (zie Prioriteiten); tussen {fmt.listing([step['name'], *order])} is de keuze willekeurig "
+            "(ook gelijk naar wie ze bereiken, wat ze over de grens opleveren en waar ze liggen).") \
+        in _text(westerwolde.what_if())
+    assert ("Bij gelijke opbrengst krijgt eerst de plek voorrang die jongeren bereikt in de wijk die het eerst aan de "
+            "beurt is, dan de plek die in de andere gemeenten van de provincie het meest oplevert, geteld naar "
+            "behoefte, dan de plek in de wijk die het eerst aan de beurt is; is ook dat gelijk, dan is de keuze "
+            "willekeurig.") in sections.objective_text(result)
     assert f"Evenveel brengen {len(equal)} andere plekken (zie Voorstel)." in _text(westerwolde.summary())
     # the tie goes to the wijk first in priority: Groningen's third step is in Zuidwest (priority 1), no longer in
     # fully covered Oud-Zuid (review of Groningen)
@@ -1721,3 +1729,7 @@ def test_the_interactive_map_shows_the_proposed_new_sites(result):
         assert (r[0], r[1]) == pytest.approx((step.geometry.y, step.geometry.x), abs=1e-4)
         assert r[5] == f"{fmt.number(step['new_population'])} jongeren erbij binnen 3 km"
     assert "Voorstel: nieuwe locaties (stap)" in page and "voorgestelde nieuwe locatie (cijfer: de stap" in page
+    # a wijk named only by its number says where it is (round 2: Pekela's discs said "in Wijk 00")
+    page = webmap.render(reports.MunicipalityReport(result, "Pekela").interactive_map())
+    rows = json.loads(re.search(r"mgg\.proposalData = (\{.*?\});", page).group(1))["rows"]
+    assert rows[0][4] == "in Wijk 00 (Oude Pekela)"

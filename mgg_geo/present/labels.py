@@ -206,7 +206,7 @@ OWN_ONLY = ("Alleen {target} die in de gemeente zelf wonen tellen; wie over de g
             "dekking). Over de grens betekent hier: in de andere gemeenten van de provincie; Drenthe, Friesland en "
             "Duitsland zitten niet in de gegevens. ")
 #: Between places that bring as much, in the order :func:`mgg_geo.analysis.whatif.what_if` tries (``tie_by``), what
-#: put the chosen one first, after "... gaat voor omdat ze" (``noun``: plek or school).
+#: put the chosen one first, after "... krijgt voorrang omdat ze".
 TIE_REASONS: dict[str, str] = {
     "served": "{target} bereikt in de {level} die het eerst aan de beurt is (zie Prioriteiten)",
     "border": "in de andere gemeenten van de provincie meer {target} bereikt, geteld naar behoefte (die tellen verder "
@@ -214,10 +214,10 @@ TIE_REASONS: dict[str, str] = {
     "lies": "ligt in de {level} die het eerst aan de beurt is (zie Prioriteiten)",
 }
 #: The tie rule in one sentence (the objectives and the school objective end with it).
-TIE_RULE = ("Bij gelijke opbrengst gaat de {noun} voor die {target} bereikt in de {level} die het eerst aan de beurt "
-            "is, dan de {noun} die in de andere gemeenten van de provincie het meest oplevert, geteld naar behoefte, "
-            "dan de {noun} in de {level} die het eerst aan de beurt is; is ook dat gelijk, dan is de keuze "
-            "willekeurig.")
+TIE_RULE = ("Bij gelijke opbrengst krijgt eerst de {noun} voorrang die {target} bereikt in de {level} die het eerst "
+            "aan de beurt is, dan de {noun} die in de andere gemeenten van de provincie het meest oplevert, geteld "
+            "naar behoefte, dan de {noun} in de {level} die het eerst aan de beurt is; is ook dat gelijk, dan is de "
+            "keuze willekeurig.")
 #: The objectives of the what-if (:data:`mgg_geo.analysis.whatif.OBJECTIVES`), each in one sentence that holds for
 #: every step. ``weights`` is filled in from :data:`mgg_geo.rules.NEED_WEIGHTS`.
 #: The objective of the school-based where-next (the same weights as :data:`OBJECTIVES` ``need``).

@@ -628,9 +628,9 @@ def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: 
                target: str = "jongeren") -> str:
     """A proposal step with others as good, and what put it before them (``equal_by``, :data:`mgg_geo.present.
     labels.TIE_REASONS`; the rule itself is said once, with the objective): "Bij stap 3 leveren A, B en C evenveel
-    op als Buitenwoel; Buitenwoel gaat voor omdat ze in de andere gemeenten van de provincie meer jongeren bereikt,
-    ..."; where different rules decided, per group ("Corpus den Hoorn gaat voor Piccardthof en 6 andere plekken
-    omdat ze ligt in ...; tussen Corpus den Hoorn en A, B en C is de keuze willekeurig"). At most
+    op als Buitenwoel; Buitenwoel krijgt voorrang omdat ze in de andere gemeenten van de provincie meer jongeren
+    bereikt, ..."; where different rules decided, per group ("Corpus den Hoorn krijgt voorrang boven Piccardthof en
+    6 andere plekken omdat ze ligt in ...; tussen Corpus den Hoorn, A, B en C is de keuze willekeurig"). At most
     :data:`EQUAL_NAMED` names per list, the rest counted; '' when the step stood alone."""
     names = equal_names(r)
     if not names:
@@ -647,7 +647,7 @@ def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: 
     if len(groups) == 1:
         rule = next(iter(groups))
         said.append(equal if rule == "order" else
-                    f"{chosen} gaat voor omdat ze {labels.TIE_REASONS[rule].format(target=target, level=area)}")
+                    f"{chosen} krijgt voorrang omdat ze {labels.TIE_REASONS[rule].format(target=target, level=area)}")
         return "; ".join(said) + "."
     for rule in [*labels.TIE_REASONS, "order"]:  # the deciding rules first, the arbitrary choice last
         if rule not in groups:
@@ -655,7 +655,7 @@ def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: 
         capped = _capped(groups[rule], f"andere {noun[0]}", f"andere {noun[1]}")
         said.append(f"tussen {fmt.listing([chosen, *capped])} is de keuze willekeurig (ook gelijk naar wie ze "
                     "bereiken, wat ze over de grens opleveren en waar ze liggen)" if rule == "order" else
-                    f"{chosen} gaat voor {fmt.listing(capped)} omdat ze "
+                    f"{chosen} krijgt voorrang boven {fmt.listing(capped)} omdat ze "
                     f"{labels.TIE_REASONS[rule].format(target=target, level=area)}")
     return "; ".join(said) + "."
 
@@ -1479,10 +1479,11 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
 
 
 def left_out_text(result: Analysis, code: str) -> str:
-    """Who stays out of reach after the proposal, by area, most first: "Buiten bereik blijven dan nog 4.159 jongeren,
-    het meest in Ten Boer e.o. (lage behoefte, 1.449), ... en 4 andere wijken (974). Het voorstel stopt na 3 stappen
-    (het gekozen aantal, zie Parameters)." (Stadskanaal: a reader saw 94% and not where the rest lives). With a
-    trailing space; '' when everyone is reached or nothing was proposed."""
+    """Who stays out of reach after the proposal, by area, most first: "Buiten bereik blijven dan nog 5.490 jongeren,
+    het meest in Harkstede, Scharmer en Woudbloem (lage behoefte, 1.020), ...; met hoge behoefte ook in Foxhol
+    (125); verder in 9 andere wijken (2.145). Het voorstel stopt na 3 stappen (het gekozen aantal, zie
+    Parameters)." (Stadskanaal: a reader saw 94% and not where the rest lives). With a trailing space; '' when
+    everyone is reached or nothing was proposed."""
     areas = result.whatif_areas[result.whatif_areas["gemeente_code"] == code] if len(result.whatif_areas) else None
     steps = result.whatif_sites[result.whatif_sites["gemeente_code"] == code]
     if areas is None or not len(areas) or not len(steps):
@@ -1497,22 +1498,25 @@ def left_out_text(result: Analysis, code: str) -> str:
     def named(area: str, n: float) -> str:  # "Mussel (lage behoefte, 450)"
         return _area_said(result, area, f"{_class_word(result.areas.at[area, 'need_class'])}, {fmt.number(n)}")
 
-    parts = [named(a, n) for a, n in left.iloc[:EQUAL_NAMED].items()]
     rest = left.iloc[EQUAL_NAMED:]
-    if len(rest):
-        # the high-need areas among the rest are named all the same: they are what the proposal is for (review of
-        # Midden-Groningen: Foxhol's 125, the only high-need young people left, were in "10 andere wijken")
-        high = [a for a in rest.index if result.areas.at[a, "need_class"] == 3]
-        others = rest.drop(high)
-        parts += [named(a, rest[a]) for a in high]
-        if len(others):
-            many = fmt.count(len(others), f"andere {level_word(result, False)}", f"andere {level_word(result)}")
-            parts.append(f"{many} ({fmt.number(others.sum())})")
+    # the high-need areas among the rest are named all the same, after the largest: they are what the proposal is
+    # for (review of Midden-Groningen: Foxhol's 125, the only high-need young people left, were in "10 andere
+    # wijken"; then "het meest in ..., Foxhol (125)" named it among the largest, before larger ones: round 2)
+    high = [a for a in rest.index if result.areas.at[a, "need_class"] == 3]
+    others = rest.drop(high)
+    largest = [named(a, n) for a, n in left.iloc[:EQUAL_NAMED].items()]
+    said = (f"{'het meest ' if len(left) > 1 else ''}in "
+            + (fmt.listing(largest) if not len(others) and not high else ", ".join(largest)))
+    if high:
+        said += ("; met hoge behoefte ook in "
+                 + fmt.listing([_area_said(result, a, fmt.number(rest[a])) for a in high]))
+    if len(others):
+        many = fmt.count(len(others), f"andere {level_word(result, False)}", f"andere {level_word(result)}")
+        said += f"; verder in {many} ({fmt.number(others.sum())})"
     w = result.whatif.loc[code]
     stop = (f" Het voorstel stopt na {fmt.count(len(steps), 'stap', 'stappen')} (het gekozen aantal, zie "
             "Parameters)." if not (isinstance(w["reason"], str) and w["reason"]) else "")
-    return (f"Buiten bereik blijven dan nog {fmt.number(left.sum())} {group}, {'het meest ' if len(left) > 1 else ''}"
-            f"in {fmt.listing(parts)}.{stop} ")
+    return f"Buiten bereik blijven dan nog {fmt.number(left.sum())} {group}, {said}.{stop} "
 
 
 def cells_text(before, after, level: str = "wijken") -> str:

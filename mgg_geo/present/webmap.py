@@ -600,6 +600,14 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
                        sources=figures_sources(result), proposals=proposal_rows(result, code))
 
 
+def _area_with_places(result, area) -> str:
+    """An area's name, with its places when it is named only by its number ("Wijk 00 (Oude Pekela)")."""
+    if area not in result.areas.index:
+        return fmt.MISSING
+    where = fmt.places(result.areas.at[area, "places"], chain.PLACES_NAMED) if "places" in result.areas else ""
+    return fmt.name(result.areas.at[area, "name"]) + (f" ({where})" if where else "")
+
+
 def proposal_rows(result, code: str) -> list[list]:
     """The proposal's new sites of municipality ``code`` for the interactive map: ``[lat, lon, step, title, area,
     gain]`` ("Voorstel, stap 1: Beukemabuurt", "in Hoogezand-Noord", "7.968 jongeren erbij binnen <bereik>")."""
@@ -613,7 +621,7 @@ def proposal_rows(result, code: str) -> list[list]:
     shown = steps.to_crs(settings.CRS_WEB)
     return [[round(g.y, DECIMALS), round(g.x, DECIMALS), int(r["step"]),
              f"Voorstel, stap {fmt.number(r['step'])}: {fmt.name(r['name'])}",
-             f"in {fmt.name(result.areas.at[r['area'], 'name']) if r['area'] in result.areas.index else fmt.MISSING}",
+             f"in {_area_with_places(result, r['area'])}",
              f"{fmt.number(r['new_population'])} {group} erbij binnen {reach}"]
             for g, (_, r) in zip(shown.geometry, shown.iterrows(), strict=True)]
 
