@@ -863,6 +863,34 @@ def test_a_rank_interval_over_a_class_border_reaches_the_other_class():
     assert without_draws["need_class_high"].equals(frame["need_class"])
 
 
+def test_a_later_site_resting_on_a_border_class_says_where_it_would_go_one_class_lower():
+    """5x5 grid, reach 1 km, low need but the corners (0,0) (twice the young people) and (4,4) high, (2,2) middle.
+    Step 1 goes to (0,1) for (0,0); step 2 to (3,4) for (4,4): 100 + three low squares at 1/25 = 112. (4,4) rests on
+    the border of middle: counted middle, step 2 (step 1 kept) goes to (2,2), 20 + four low squares = 36 against
+    (3,4)'s 32 (Pekela's later steps were said only to be untried: round 2 of the review)."""
+    from mgg_geo.analysis import chain
+    from mgg_geo.analysis import coverage as cov
+
+    areas = grid.areas()
+    areas["need_class"] = 1.0
+    areas.loc[["WK000000", "WK000024"], "need_class"] = 3.0
+    areas.loc["WK000012", "need_class"] = 2.0
+    areas.loc["WK000000", ["pop_0_14", "pop_15_24"]] = [120.0, 80.0]
+    areas["need_class_low"] = areas["need_class"]
+    areas.loc["WK000024", "need_class_low"] = 2.0
+    areas["gap_class"], areas["priority"], areas["gemeente_code"] = "2-1", 1.0, "GM0000"
+    points = cov.population_points(areas)
+    outcome = whatif.what_if(areas, grid.sites([]), scope=np.ones(25, bool), points=points, k=2, reach_m=1000.0)
+    assert outcome.sites["area"].tolist() == ["WK000001", "WK000019"]
+    assert outcome.sites["value"].tolist() == pytest.approx([212.0, 112.0])
+    assert chain.later_at_border(areas, grid.sites([]), "GM0000", outcome, points, cov.DEMAND) == {
+        "later_border": "WK000024", "later_if_lower": "2=WK000012=WK000012"}
+    areas.loc["WK000012", "need_class"] = 1.0  # no middle square to go to: step 2 stays
+    outcome = whatif.what_if(areas, grid.sites([]), scope=np.ones(25, bool), points=points, k=2, reach_m=1000.0)
+    assert chain.later_at_border(areas, grid.sites([]), "GM0000", outcome, points, cov.DEMAND) == {
+        "later_border": "WK000024", "later_if_lower": ""}
+
+
 def test_a_first_site_resting_on_a_border_class_says_where_it_would_go_one_class_lower():
     """5x5 grid, reach 1 km, 100 young people per square, all middle need but (4, 0) high, at the border of middle
     (``need_class_low`` 2). Step 1 goes to (3, 0): (4, 0) 100 + three middle squares at 1/5 = 160 (tied with (4, 1);

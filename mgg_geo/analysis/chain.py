@@ -61,7 +61,7 @@ class Analysis:
         and the reason when fewer sites were placed
         (:func:`mgg_geo.analysis.whatif.what_if`, need-weighted), and
         whether the first site rests on classes at their border
-        (:func:`first_at_border`).
+        (:func:`first_at_border`), and the later ones (:func:`later_at_border`).
     whatif_people, whatif_people_gains
         The same for the plain objective (target population reached,
         whatever the need), for comparison.
@@ -273,6 +273,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
                               **{f"after_{k}": v for k, v in o.after.items()},
                               **{f"people_after_{k}": v for k, v in people[c].after.items()},
                               **first_at_border(province, sites, c, o, points, group.demand),
+                              **later_at_border(province, sites, c, o, points, group.demand),
                               **whatif.first_if_counted(province, sites, uncounted,
                                                         scope=(province["gemeente_code"] == c).to_numpy(),
                                                         outcome=o, points=points, demand=group.demand)}
@@ -509,6 +510,42 @@ def at_lower_border(areas: pd.DataFrame) -> pd.Series:
         return pd.Series(False, index=areas.index)
     return pd.to_numeric(areas["need_class_low"], errors="coerce") < pd.to_numeric(areas["need_class"],
                                                                                      errors="coerce")
+
+
+def later_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: str, outcome: whatif.WhatIf,
+                    points: coverage.Points, demand) -> dict:
+    """Whether municipality ``code``'s later proposed sites (step 2 on) rest on need classes at their border with a
+    lower class: the areas they reach whose class margin reaches a lower class (:func:`at_lower_border`), and the
+    steps that move when those count one class lower, step 1 kept where it is (:func:`first_at_border` tries that
+    one). Pekela's steps 2 and 3 reach Wijk 01 at its border, but it is the only wijk left: they stay (round 2 of
+    the review: the report said only that it was not tried).
+
+    Returns ``later_border`` (those areas' codes, "; "-joined; '' for none) and ``later_if_lower`` (the steps that
+    would change, "step=name=area; ...", in step order, "step==" for a step no longer taken; '' when none would).
+    """
+    out = {"later_border": "", "later_if_lower": ""}
+    gains = outcome.gains[outcome.gains["step"] > 1]
+    if not len(gains) or "need_class_low" not in province:
+        return out
+    border = at_lower_border(province)
+    at = [a for a in dict.fromkeys(gains["area"]) if border.get(a, False)]
+    if not at:
+        return out
+    classes = pd.to_numeric(province["need_class"], errors="coerce")
+    classes[at] = classes[at] - 1
+    # step 1 stays where it is (first_at_border tries it): the later steps after it, with those classes
+    first = gpd.GeoDataFrame({"area_wide": [False]}, geometry=[outcome.sites.geometry.iloc[0]],
+                             crs=outcome.sites.crs).to_crs(sites.crs)
+    alternative = whatif.what_if(province.assign(need_class=classes),
+                                 gpd.GeoDataFrame(pd.concat([sites, first]), crs=sites.crs),
+                                 scope=(province["gemeente_code"] == code).to_numpy(), points=points,
+                                 k=len(outcome.sites) - 1, demand=demand, reach_m=outcome.reach_m)
+    now, then = outcome.sites.set_index("step"), alternative.sites.assign(step=alternative.sites["step"] + 1) \
+        .set_index("step")
+    now = now[now.index > 1]
+    changed = [f"{step}==" if step not in then.index else f"{step}={then.at[step, 'name']}={then.at[step, 'area']}"
+               for step in now.index if step not in then.index or then.at[step, "code"] != now.at[step, "code"]]
+    return {"later_border": "; ".join(at), "later_if_lower": "; ".join(changed)}
 
 
 def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: str, outcome: whatif.WhatIf,

@@ -1369,9 +1369,11 @@ def no_high_need_text(result: Analysis, code: str, step: pd.Series, high_total: 
 def border_text(result: Analysis, code: str, short: bool = False) -> str:
     """Whether the first proposed site rests on need classes at their border
     (:func:`mgg_geo.analysis.chain.first_at_border`), each area with its place and margin: "Stap 1 bereikt Wijk 07
-    Ter Apel (plaats 40, marge 32–52), op de grens met een lagere behoefteklasse: telt het een klasse lager, dan komt
-    de eerste nieuwe locatie bij Vriescheloo-Zuid (...)." (or "blijft ... dezelfde"), and the same for areas at the
-    border of a higher class that would move it; ``short``: page 1's one short sentence, only when it moves ("Die
+    Ter Apel (plaats 40, marge 32–52), op de grens met een lagere behoefteklasse: telt die wijk een klasse lager, dan
+    komt de eerste nieuwe locatie bij Vriescheloo-Zuid (...)." (or "blijft ... dezelfde"), and the same for areas at
+    the border of a higher class that would move it, then the later steps
+    (:func:`mgg_geo.analysis.chain.later_at_border`: "Ook latere stappen bereiken ...: tellen die wijken een klasse
+    lager, dan komt stap 3 bij ..."); ``short``: page 1's one short sentence, only when it moves ("Die
     keuze hangt af van een behoefteklasse op de grens (zie Voorstel)."); '' otherwise."""
     w = result.whatif.loc[code]
 
@@ -1387,13 +1389,25 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
         return (f"{fmt.name(w[f'first_if_{key}_name'])} ({area_label(result, w[f'first_if_{key}_area'])})"
                 + (f" of een plek die evenveel oplevert ({shown})" if equal else ""))
 
+    said: set[str] = set()  # areas given with their place and margin once; after that by name
+
+    def them(one: bool) -> str:  # "telt die wijk", "tellen die wijken" (not "het": a wijk is "de")
+        return f"telt die {level_word(result, False)}" if one else f"tellen die {level_word(result)}"
+
     def placed(area_names: list[str]) -> str:  # each with its place and margin: the printed table may not show it
         frame = result.areas[result.areas["gemeente_code"] == code]
         rows = {n: frame[frame["name"] == n] for n in area_names}  # a name shared by two areas: no margin
-        return fmt.listing([f"{area_label(result, r.index[0], places=True)} (plaats "
-                            f"{fmt.number(r['need_rank'].iloc[0])}, marge {fmt.number(r['rank_p05'].iloc[0])}–"
-                            f"{fmt.number(r['rank_p95'].iloc[0])})" if len(r) == 1 else fmt.name(n)
-                            for n, r in rows.items()])
+        out = []
+        for n, r in rows.items():
+            if len(r) != 1:
+                out.append(fmt.name(n))
+            elif r.index[0] in said:
+                out.append(area_label(result, r.index[0], places=True))
+            else:
+                said.add(r.index[0])
+                out.append(_area_said(result, r.index[0], f"plaats {fmt.number(r['need_rank'].iloc[0])}, marge "
+                                      f"{fmt.number(r['rank_p05'].iloc[0])}–{fmt.number(r['rank_p95'].iloc[0])}"))
+        return fmt.listing(out)
 
     down, up = names("first_border"), names("first_border_up")
     if short:  # page 1, which must stay one A4: one short sentence, the places are in the proposal
@@ -1403,28 +1417,37 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
     if down:
         one = len(down) == 1
         lead = (f"Stap 1 bereikt {placed(down)}, op de grens met een lagere behoefteklasse: "
-                f"{'telt het' if one else 'tellen ze'} een klasse lager, dan")
+                f"{them(one)} een klasse lager, dan")
         parts.append(f"{lead} komt de eerste nieuwe locatie bij {instead('lower')}." if moved("lower")
                      else f"{lead} blijft de eerste nieuwe locatie dezelfde.")
     if up and moved("higher"):
         one = len(up) == 1
         parts.append(f"{placed(up)} {'ligt' if one else 'liggen'} op de grens met een hogere behoefteklasse: "
-                     f"{'telt het' if one else 'tellen ze'} een klasse hoger, dan komt de eerste nieuwe locatie bij "
+                     f"{them(one)} een klasse hoger, dan komt de eerste nieuwe locatie bij "
                      f"{instead('higher')}.")
-    # the later steps are not tried again (each trial is a whole new proposal): said where they rest on such an
-    # area, so that no step reads as firmer than the first (review of Midden-Groningen: step 3 rests on Slochteren)
+    # the later steps, where they reach such an area, with what the whole proposal does with them a class lower
+    # (:func:`mgg_geo.analysis.chain.later_at_border`; review of Midden-Groningen: step 3 rests on Slochteren)
     gains = result.whatif_gains[(result.whatif_gains["gemeente_code"] == code) & (result.whatif_gains["step"] > 1)]
     if len(gains):
         border = at_lower_border(result.areas)
-        later = []
+        per_step: dict[tuple, list[int]] = {}  # the same areas reached by several steps: said once (Pekela)
         for step, rows in gains.groupby("step", sort=True):
-            at = [a for a in dict.fromkeys(rows["area"]) if border.get(a, False)]
+            at = tuple(a for a in dict.fromkeys(rows["area"]) if border.get(a, False))
             if at:
-                later.append(f"stap {fmt.number(step)}: {placed([str(result.areas.at[a, 'name']) for a in at])}")
+                per_step.setdefault(at, []).append(int(step))
+        later = [f"stap {fmt.listing([fmt.number(s) for s in steps])}: "
+                 f"{placed([str(result.areas.at[a, 'name']) for a in at])}" for at, steps in per_step.items()]
         if later:
-            parts.append(f"Ook {'een latere stap bereikt' if len(later) == 1 else 'latere stappen bereiken'} "
-                         f"{level_word(result)} op de grens met een lagere behoefteklasse ({'; '.join(later)}); "
-                         "alleen voor stap 1 is nagegaan of de keuze daarvan afhangt.")
+            many = len(later) > 1 or len(next(iter(per_step.values()))) > 1
+            head = "latere stappen bereiken" if many else "een latere stap bereikt"
+            changed = [c.split("=") for c in str(w.get("later_if_lower") or "").split("; ") if c and c != "nan"]
+            moves = [f"stap {fmt.number(int(s))} bij {fmt.name(n)} ({area_label(result, a)})" if n else
+                     f"geen stap {fmt.number(int(s))}" for s, n, a in changed]
+            who = them(len({a for at in per_step for a in at}) == 1)
+            then = (f"{who} een klasse lager, dan komt {fmt.listing(moves)}." if moves else
+                    f"{who} een klasse lager, dan {'blijven die stappen' if many else 'blijft die stap'} dezelfde.")
+            parts.append(f"{'Ook ' + head if parts else head[0].upper() + head[1:]} {level_word(result)} op de grens "
+                         f"met een lagere behoefteklasse ({'; '.join(later)}): {then}")
     return " ".join(parts)
 
 
