@@ -915,7 +915,8 @@ def test_a_first_site_resting_on_a_border_class_says_where_it_would_go_one_class
     interior = [f"WK0000{5 * i + j:02d}" for i in (1, 2, 3) for j in (1, 2, 3)]
     assert said == {"first_border": "WK000020", "first_if_lower_name": "WK000006", "first_if_lower_area": "WK000006",
                     "first_if_lower_equal": "; ".join(interior[1:]), "first_border_up": "",
-                    "first_if_higher_name": None, "first_if_higher_area": None, "first_if_higher_equal": ""}
+                    "first_if_higher_name": None, "first_if_higher_area": None, "first_if_higher_equal": "",
+                    "first_border_up_more": ""}
     # the other way: with (4, 0) middle and at the border of high, it counts as high and pulls the first site
     areas.loc["WK000020", "need_class"] = 2.0
     areas["need_class_high"] = areas["need_class"]
@@ -924,6 +925,14 @@ def test_a_first_site_resting_on_a_border_class_says_where_it_would_go_one_class
     assert middle.sites.iloc[0]["area"] == "WK000006"
     up = chain.first_at_border(areas, grid.sites([]), "GM0000", middle, points, cov.DEMAND)
     assert (up["first_border_up"], up["first_if_higher_area"]) == ("WK000020", "WK000015")
+    assert up["first_border_up_more"] == ""
+    # a second one at the border of high, later in rank, would alone move it elsewhere: named as well (round 2 of
+    # the review: Oldambt's Midwolda)
+    areas["need_rank"] = 50.0
+    areas.loc["WK000004", ["need_class_high", "need_rank"]] = [3.0, 60.0]
+    up = chain.first_at_border(areas, grid.sites([]), "GM0000", middle, points, cov.DEMAND)
+    assert (up["first_border_up"], up["first_if_higher_area"]) == ("WK000020", "WK000015")
+    assert up["first_border_up_more"] == "WK000004=WK000003=WK000003"
     areas["need_class_high"] = areas["need_class"]
     areas["need_class_low"] = areas["need_class"]  # a clear class: nothing rests on a border
     assert chain.first_at_border(areas, grid.sites([]), "GM0000", outcome, points, cov.DEMAND)["first_border"] == ""

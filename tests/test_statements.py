@@ -1628,6 +1628,15 @@ def test_a_first_site_resting_on_a_border_class_is_said_where_it_is_proposed(res
         # alone moves it to Scheemdermeer (raising Midwolda too named Zuiderpolder, which needs both: attack)
         assert up == ["Wijk 06 Scheemda-Heiligerlee"] and w["first_if_higher_name"] == "Scheemdermeer"
         assert re.search(r"Wijk 06 Scheemda-Heiligerlee \(plaats 42, marge \d+–\d+\)", proposal)
+    # every other one that alone would move it is named with where (round 2: Oldambt's Midwolda, at the border of
+    # high need with the reports' draws, would move it to Nieuweweg and was not named)
+    for area, site, site_area in (m.split("=") for m in w["first_border_up_more"].split("; ") if m):
+        assert site_area in result.areas.index
+        assert result.areas.at[area, "need_class_high"] > result.areas.at[area, "need_class"]
+        assert result.areas.at[area, "name"] not in up  # not the one said first
+        assert re.search(rf"Telt in plaats daarvan {re.escape(sections.area_label(result, area, places=True))} "
+                         rf"\(plaats \d+, marge \d+–\d+\) een klasse hoger, dan komt de eerste nieuwe locatie bij "
+                         rf"{re.escape(site)} \(", proposal)
     if code == "GM1950":
         assert border == ["Wijk 07 Ter Apel"] and w["first_if_lower_name"] == "Vriescheloo-Zuid"
         assert ("Stap 1 bereikt Wijk 07 Ter Apel (plaats 40, marge ") in proposal and \

@@ -564,11 +564,12 @@ def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
     Returns ``first_border`` (the lower ones' names, "; "-joined; '' for none), ``first_if_lower_name``,
     ``first_if_lower_area`` (None when the first site stays) and ``first_if_lower_equal`` (the places as good
     there, "; "-joined); ``first_border_up`` (that higher one; '' when none moves it),
-    ``first_if_higher_name``, ``first_if_higher_area``, ``first_if_higher_equal``.
+    ``first_if_higher_name``, ``first_if_higher_area``, ``first_if_higher_equal``; ``first_border_up_more``: the
+    others that would each move it alone, "area=name=site area; ..." ('' for none).
     """
     out = {"first_border": "", "first_if_lower_name": None, "first_if_lower_area": None, "first_if_lower_equal": "",
            "first_border_up": "", "first_if_higher_name": None, "first_if_higher_area": None,
-           "first_if_higher_equal": ""}
+           "first_if_higher_equal": "", "first_border_up_more": ""}
     if not len(outcome.sites) or "need_class_low" not in province:
         return out
     scope = (province["gemeente_code"] == code).to_numpy()
@@ -605,12 +606,17 @@ def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
     # alternative that needs every one to cross (Oldambt; attack on this stop's change)
     ranks = pd.to_numeric(province.loc[up, "need_rank"], errors="coerce") if "need_rank" in province \
         else pd.Series(0.0, index=up)
+    more = []  # every other one that alone moves it (round 2: Oldambt's Midwolda, to Nieuweweg, was not named)
     for area in ranks.sort_values(kind="stable").index:
         alternative = moved([area], +1)
         if alternative is not None and area in set(alternative.gains.loc[alternative.gains["step"] == 1, "area"]):
-            out["first_border_up"] = str(province.at[area, "name"])
-            record(alternative, "higher")
-            break
+            if not out["first_border_up"]:
+                out["first_border_up"] = str(province.at[area, "name"])
+                record(alternative, "higher")
+            else:
+                first = alternative.sites.iloc[0]
+                more.append(f"{area}={first['name']}={first['area']}")
+    out["first_border_up_more"] = "; ".join(more)
     return out
 
 

@@ -1425,6 +1425,10 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
         parts.append(f"{placed(up)} {'ligt' if one else 'liggen'} op de grens met een hogere behoefteklasse: "
                      f"{them(one)} een klasse hoger, dan komt de eerste nieuwe locatie bij "
                      f"{instead('higher')}.")
+        for item in names("first_border_up_more"):  # the others that alone would move it (Oldambt's Midwolda)
+            area, site, site_area = item.split("=")
+            parts.append(f"Telt in plaats daarvan {placed([str(result.areas.at[area, 'name'])])} een klasse hoger, "
+                         f"dan komt de eerste nieuwe locatie bij {fmt.name(site)} ({area_label(result, site_area)}).")
     # the later steps, where they reach such an area, with what the whole proposal does with them a class lower
     # (:func:`mgg_geo.analysis.chain.later_at_border`; review of Midden-Groningen: step 3 rests on Slochteren)
     gains = result.whatif_gains[(result.whatif_gains["gemeente_code"] == code) & (result.whatif_gains["step"] > 1)]
