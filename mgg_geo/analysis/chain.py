@@ -514,38 +514,63 @@ def at_lower_border(areas: pd.DataFrame) -> pd.Series:
 
 def later_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: str, outcome: whatif.WhatIf,
                     points: coverage.Points, demand) -> dict:
-    """Whether municipality ``code``'s later proposed sites (step 2 on) rest on need classes at their border with a
-    lower class: the areas they reach whose class margin reaches a lower class (:func:`at_lower_border`), and the
-    steps that move when those count one class lower, step 1 kept where it is (:func:`first_at_border` tries that
-    one). Pekela's steps 2 and 3 reach Wijk 01 at its border, but it is the only wijk left: they stay (round 2 of
-    the review: the report said only that it was not tried).
+    """Whether municipality ``code``'s later proposed sites (step 2 on) rest on need classes at their border, step 1
+    kept where it is (:func:`first_at_border` tries that one), both ways:
 
-    Returns ``later_border`` (those areas' codes, "; "-joined; '' for none) and ``later_if_lower`` (the steps that
-    would change, "step=name=area; ...", in step order, "step==" for a step no longer taken; '' when none would).
+    * lower: the areas they reach whose class margin reaches a lower class (:func:`at_lower_border`), and the steps
+      that move when those count one class lower. Pekela's steps 2 and 3 reach Wijk 01 at its border, but it is
+      the only wijk left: they stay (round 2 of the review: the report said only that it was not tried);
+    * higher: each area of the municipality with some of its target group out of reach whose margin reaches a
+      higher class and that, one class higher, would move a later step to reach it (Het Hogeland's Uithuizermeeden
+      and Warffum, priorities 2 and 3, would each pull step 2: round 2).
+
+    Returns ``later_border`` (the lower ones' codes, "; "-joined; '' for none), ``later_if_lower`` (the steps that
+    would change, "step=name=area; ...", in step order, "step==" for a step no longer taken; '' when none would)
+    and ``later_border_up`` (per higher one that moves a step: "area:step=name=area, ..." joined by "; ").
     """
-    out = {"later_border": "", "later_if_lower": ""}
-    gains = outcome.gains[outcome.gains["step"] > 1]
-    if not len(gains) or "need_class_low" not in province:
+    out = {"later_border": "", "later_if_lower": "", "later_border_up": ""}
+    if len(outcome.sites) < 2 or "need_class_low" not in province:
         return out
-    border = at_lower_border(province)
-    at = [a for a in dict.fromkeys(gains["area"]) if border.get(a, False)]
-    if not at:
-        return out
-    classes = pd.to_numeric(province["need_class"], errors="coerce")
-    classes[at] = classes[at] - 1
-    # step 1 stays where it is (first_at_border tries it): the later steps after it, with those classes
+    scope = (province["gemeente_code"] == code).to_numpy()
+    now_classes = pd.to_numeric(province["need_class"], errors="coerce")
     first = gpd.GeoDataFrame({"area_wide": [False]}, geometry=[outcome.sites.geometry.iloc[0]],
                              crs=outcome.sites.crs).to_crs(sites.crs)
-    alternative = whatif.what_if(province.assign(need_class=classes),
-                                 gpd.GeoDataFrame(pd.concat([sites, first]), crs=sites.crs),
-                                 scope=(province["gemeente_code"] == code).to_numpy(), points=points,
-                                 k=len(outcome.sites) - 1, demand=demand, reach_m=outcome.reach_m)
-    now, then = outcome.sites.set_index("step"), alternative.sites.assign(step=alternative.sites["step"] + 1) \
-        .set_index("step")
+    with_first = gpd.GeoDataFrame(pd.concat([sites, first]), crs=sites.crs)
+    now = outcome.sites.set_index("step")
     now = now[now.index > 1]
-    changed = [f"{step}==" if step not in then.index else f"{step}={then.at[step, 'name']}={then.at[step, 'area']}"
-               for step in now.index if step not in then.index or then.at[step, "code"] != now.at[step, "code"]]
-    return {"later_border": "; ".join(at), "later_if_lower": "; ".join(changed)}
+
+    def changes(classes: pd.Series) -> tuple[list[str], whatif.WhatIf]:
+        """The later steps with ``classes``, step 1 kept: those that differ, as "step=name=area"."""
+        alternative = whatif.what_if(province.assign(need_class=classes), with_first, scope=scope, points=points,
+                                     k=len(outcome.sites) - 1, demand=demand, reach_m=outcome.reach_m)
+        then = alternative.sites.assign(step=alternative.sites["step"] + 1).set_index("step")
+        return [f"{step}==" if step not in then.index else f"{step}={then.at[step, 'name']}={then.at[step, 'area']}"
+                for step in now.index if step not in then.index
+                or then.at[step, "code"] != now.at[step, "code"]], alternative
+
+    gains = outcome.gains[outcome.gains["step"] > 1]
+    border = at_lower_border(province)
+    at = [a for a in dict.fromkeys(gains["area"]) if border.get(a, False)]
+    if at:
+        classes = now_classes.copy()
+        classes[at] = classes[at] - 1
+        out["later_border"], out["later_if_lower"] = "; ".join(at), "; ".join(changes(classes)[0])
+    if "need_class_high" in province:
+        high = pd.to_numeric(province["need_class_high"], errors="coerce")
+        after = outcome.areas["reach_after"].reindex(province.index) if "reach_after" in outcome.areas else None
+        open_ = (after < 1).to_numpy() if after is not None else np.ones(len(province), bool)
+        up = province.index[scope & (high > now_classes).to_numpy() & open_]
+        ranks = pd.to_numeric(province.loc[up, "need_rank"], errors="coerce") if "need_rank" in province \
+            else pd.Series(0.0, index=up)
+        moved = []
+        for area in ranks.sort_values(kind="stable").index:
+            classes = now_classes.copy()
+            classes[area] = classes[area] + 1
+            changed, alternative = changes(classes)
+            if changed and area in set(alternative.gains["area"]):  # it pulls a later step to reach it
+                moved.append(f"{area}:{', '.join(changed)}")
+        out["later_border_up"] = "; ".join(moved)
+    return out
 
 
 def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: str, outcome: whatif.WhatIf,

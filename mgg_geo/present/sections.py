@@ -1452,6 +1452,24 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
                     f"{who} een klasse lager, dan {'blijven die stappen' if many else 'blijft die stap'} dezelfde.")
             parts.append(f"{'Ook ' + head if parts else head[0].upper() + head[1:]} {level_word(result)} op de grens "
                          f"met een lagere behoefteklasse ({'; '.join(later)}): {then}")
+    # areas at the border of a higher class that would each pull a later step to them (step 1 kept; those that move
+    # step 1 are said above), with every step that moves (round 2: Het Hogeland's Uithuizermeeden and Warffum)
+    first_up = {str(n) for n in up} | {m.split("=")[0] for m in names("first_border_up_more")}
+    pulls = []
+    for item in names("later_border_up"):
+        area, _, moves = item.partition(":")
+        if area not in result.areas.index or area in first_up or str(result.areas.at[area, "name"]) in first_up:
+            continue
+        steps = [m.split("=") for m in moves.split(", ")]
+        pulls.append(f"telt {placed([str(result.areas.at[area, 'name'])])} een klasse hoger, dan komt "
+                     + fmt.listing([f"stap {fmt.number(int(st))} bij {fmt.name(site)} ({area_label(result, at)})"
+                                    if site else f"geen stap {fmt.number(int(st))}" for st, site, at in steps]))
+    if pulls:
+        rest = fmt.count(len(pulls) - EQUAL_NAMED, f"andere {level_word(result, False)}",
+                         f"andere {level_word(result)}")
+        parts.append(f"Latere stappen hangen ook af van {level_word(result)} op de grens met een hogere "
+                     f"behoefteklasse: {'; '.join(pulls[:EQUAL_NAMED])}"
+                     + (f"; zo ook bij {rest}" if len(pulls) > EQUAL_NAMED else "") + ".")
     return " ".join(parts)
 
 
