@@ -1413,8 +1413,8 @@ def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_
         # the proposal with its figures, page 1 in short
         assert (f"dan wonen {reached}, en komt de eerste nieuwe locatie bij {first['name']} "
                 f"({sections.area_label(result, first['area'])}), met naar schatting "
-                f"{fmt.number(first['new_population'])} jongeren erbij, van wie "
-                + ("geen in een wijk" if high == "0" else f"{high} in wijken") + " met hoge behoefte") \
+                f"{fmt.number(first['new_population'])} jongeren erbij, "
+                + ("geen van hen in een wijk" if high == "0" else f"van wie {high} in wijken") + " met hoge behoefte") \
             in _text(sections.section(sections.whatif_blocks(result, code))), code
         assert (f"(voor alle jongeren van 0 tot 25 jaar), dan wonen {reached} en komt de eerste nieuwe locatie bij "
                 f"{first['name']} (zie Voorstel).") in " ".join(sections.where_next_statements(result, code)), code

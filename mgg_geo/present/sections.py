@@ -544,7 +544,7 @@ def uncounted_first_text(result: Analysis, code: str, page_one: bool = False, na
     (:func:`mgg_geo.analysis.whatif.first_if_counted`): who in high-need areas would then be within reach already,
     and where the first step would go: "Telt die plek mee, alsof ze alle jongeren van 0 tot 25 jaar bedient, dan
     wonen alle 5.150 jongeren in wijken met hoge behoefte al binnen <bereik>, en komt de eerste nieuwe locatie bij
-    Boven-Wildervank (Wijk 02 Wildervank), met naar schatting 1.160 jongeren erbij, van wie geen in een wijk met
+    Boven-Wildervank (Wijk 02 Wildervank), met naar schatting 1.160 jongeren erbij, geen van hen in een wijk met
     hoge behoefte." ('' when none could change it). ``named``: the places just named before it ("die plek"); others
     are named first ("Op minder dan 6 km van stap 1 (X) ligt ook Y, zonder leeftijdsbereik niet meegeteld."). On
     ``page_one`` shorter, the figures left to the proposal."""
@@ -595,7 +595,7 @@ def uncounted_first_text(result: Analysis, code: str, page_one: bool = False, na
         return f"{said} komt de eerste nieuwe locatie bij {name} (zie Voorstel)."
     none = fmt.number(high) == "0"
     said_high = "" if w["before_high_need_total"] <= 0 else \
-        f", van wie {f'geen in een {one}' if none else f'{fmt.number(high)} in {level}'} met hoge behoefte"
+        f", {f'geen van hen in een {one}' if none else f'van wie {fmt.number(high)} in {level}'} met hoge behoefte"
     equal = [n for n in str(w.get("uncounted_first_equal") or "").split("; ") if n]
     area = w.get("uncounted_first_area")
     placed = f" ({area_label(result, area)})" if isinstance(area, str) and area in result.areas.index else ""
