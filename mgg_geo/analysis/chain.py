@@ -11,6 +11,7 @@ the what-if per municipality included; presentation only formats it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -525,8 +526,9 @@ def later_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
       and Warffum, priorities 2 and 3, would each pull step 2: round 2).
 
     Returns ``later_border`` (the lower ones' codes, "; "-joined; '' for none), ``later_if_lower`` (the steps that
-    would change, "step=name=area; ...", in step order, "step==" for a step no longer taken; '' when none would)
-    and ``later_border_up`` (per higher one that moves a step: "area:step=name=area, ..." joined by "; ").
+    would change, as JSON: ``[[step, name, area], ...]`` in step order, name and area null for a step no longer
+    taken; '' when none would) and ``later_border_up`` (per higher one that moves a step, as JSON:
+    ``[[area, [[step, name, area], ...]], ...]``; '' for none). JSON: buurt names are CBS's text.
     """
     out = {"later_border": "", "later_if_lower": "", "later_border_up": ""}
     if len(outcome.sites) < 2 or "need_class_low" not in province:
@@ -539,12 +541,13 @@ def later_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
     now = outcome.sites.set_index("step")
     now = now[now.index > 1]
 
-    def changes(classes: pd.Series) -> tuple[list[str], whatif.WhatIf]:
-        """The later steps with ``classes``, step 1 kept: those that differ, as "step=name=area"."""
+    def changes(classes: pd.Series) -> tuple[list[list], whatif.WhatIf]:
+        """The later steps with ``classes``, step 1 kept: those that differ, as ``[step, name, area]``."""
         alternative = whatif.what_if(province.assign(need_class=classes), with_first, scope=scope, points=points,
                                      k=len(outcome.sites) - 1, demand=demand, reach_m=outcome.reach_m)
         then = alternative.sites.assign(step=alternative.sites["step"] + 1).set_index("step")
-        return [f"{step}==" if step not in then.index else f"{step}={then.at[step, 'name']}={then.at[step, 'area']}"
+        return [[int(step), None, None] if step not in then.index
+                else [int(step), str(then.at[step, "name"]), str(then.at[step, "area"])]
                 for step in now.index if step not in then.index
                 or then.at[step, "code"] != now.at[step, "code"]], alternative
 
@@ -554,7 +557,8 @@ def later_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
     if at:
         classes = now_classes.copy()
         classes[at] = classes[at] - 1
-        out["later_border"], out["later_if_lower"] = "; ".join(at), "; ".join(changes(classes)[0])
+        moved = changes(classes)[0]
+        out["later_border"], out["later_if_lower"] = "; ".join(at), json.dumps(moved) if moved else ""
     if "need_class_high" in province:
         high = pd.to_numeric(province["need_class_high"], errors="coerce")
         after = outcome.areas["reach_after"].reindex(province.index) if "reach_after" in outcome.areas else None
@@ -568,8 +572,8 @@ def later_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
             classes[area] = classes[area] + 1
             changed, alternative = changes(classes)
             if changed and area in set(alternative.gains["area"]):  # it pulls a later step to reach it
-                moved.append(f"{area}:{', '.join(changed)}")
-        out["later_border_up"] = "; ".join(moved)
+                moved.append([str(area), changed])
+        out["later_border_up"] = json.dumps(moved) if moved else ""
     return out
 
 
@@ -590,7 +594,7 @@ def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
     ``first_if_lower_area`` (None when the first site stays) and ``first_if_lower_equal`` (the places as good
     there, "; "-joined); ``first_border_up`` (that higher one; '' when none moves it),
     ``first_if_higher_name``, ``first_if_higher_area``, ``first_if_higher_equal``; ``first_border_up_more``: the
-    others that would each move it alone, "area=name=site area; ..." ('' for none).
+    others that would each move it alone, as JSON ``[[area, name, site area], ...]`` ('' for none).
     """
     out = {"first_border": "", "first_if_lower_name": None, "first_if_lower_area": None, "first_if_lower_equal": "",
            "first_border_up": "", "first_if_higher_name": None, "first_if_higher_area": None,
@@ -640,8 +644,8 @@ def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
                 record(alternative, "higher")
             else:
                 first = alternative.sites.iloc[0]
-                more.append(f"{area}={first['name']}={first['area']}")
-    out["first_border_up_more"] = "; ".join(more)
+                more.append([str(area), str(first["name"]), str(first["area"])])
+    out["first_border_up_more"] = json.dumps(more) if more else ""
     return out
 
 

@@ -10,6 +10,7 @@ returns :class:`Table` and :class:`Block` values: text cells, formatted by
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -1380,6 +1381,10 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
     def names(field: str) -> list[str]:
         return [n for n in str(w.get(field) or "").split("; ") if n and n != "nan"]
 
+    def listed(field: str) -> list:  # a JSON list of the analysis ('' or missing: none)
+        value = w.get(field)
+        return json.loads(value) if isinstance(value, str) and value else []
+
     def moved(key: str) -> bool:
         return isinstance(w.get(f"first_if_{key}_name"), str) and bool(w[f"first_if_{key}_name"])
 
@@ -1425,8 +1430,7 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
         parts.append(f"{placed(up)} {'ligt' if one else 'liggen'} op de grens met een hogere behoefteklasse: "
                      f"{them(one)} een klasse hoger, dan komt de eerste nieuwe locatie bij "
                      f"{instead('higher')}.")
-        for item in names("first_border_up_more"):  # the others that alone would move it (Oldambt's Midwolda)
-            area, site, site_area = item.split("=")
+        for area, site, site_area in listed("first_border_up_more"):  # the others that alone would move it
             parts.append(f"Telt in plaats daarvan {placed([str(result.areas.at[area, 'name'])])} een klasse hoger, "
                          f"dan komt de eerste nieuwe locatie bij {fmt.name(site)} ({area_label(result, site_area)}).")
     # the later steps, where they reach such an area, with what the whole proposal does with them a class lower
@@ -1444,7 +1448,7 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
         if later:
             many = len(later) > 1 or len(next(iter(per_step.values()))) > 1
             head = "latere stappen bereiken" if many else "een latere stap bereikt"
-            changed = [c.split("=") for c in str(w.get("later_if_lower") or "").split("; ") if c and c != "nan"]
+            changed = listed("later_if_lower")
             moves = [f"stap {fmt.number(int(s))} bij {fmt.name(n)} ({area_label(result, a)})" if n else
                      f"geen stap {fmt.number(int(s))}" for s, n, a in changed]
             who = them(len({a for at in per_step for a in at}) == 1)
@@ -1454,13 +1458,11 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
                          f"met een lagere behoefteklasse ({'; '.join(later)}): {then}")
     # areas at the border of a higher class that would each pull a later step to them (step 1 kept; those that move
     # step 1 are said above), with every step that moves (round 2: Het Hogeland's Uithuizermeeden and Warffum)
-    first_up = {str(n) for n in up} | {m.split("=")[0] for m in names("first_border_up_more")}
+    first_up = {str(n) for n in up} | {m[0] for m in listed("first_border_up_more")}
     pulls = []
-    for item in names("later_border_up"):
-        area, _, moves = item.partition(":")
+    for area, steps in listed("later_border_up"):
         if area not in result.areas.index or area in first_up or str(result.areas.at[area, "name"]) in first_up:
             continue
-        steps = [m.split("=") for m in moves.split(", ")]
         pulls.append(f"telt {placed([str(result.areas.at[area, 'name'])])} een klasse hoger, dan komt "
                      + fmt.listing([f"stap {fmt.number(int(st))} bij {fmt.name(site)} ({area_label(result, at)})"
                                     if site else f"geen stap {fmt.number(int(st))}" for st, site, at in steps]))
