@@ -545,6 +545,18 @@ def test_a_place_without_an_age_range_beyond_the_reach_of_the_first_site_can_sti
     far = whatif.first_if_counted(frame, grid.sites([]), uncounted(0, 4), scope=np.ones(25, bool),
                                    outcome=outcome, points=coverage.population_points(frame))
     assert not far["uncounted_first"]
+    # one at (0,0) moves the first site to (0,3); one at (0,4), 3 km from the first site but 1 km from (0,3), then
+    # counts too: the first site goes to (0,2), with (1,2) 200 young people (an attack found the alternative site
+    # on a place left out)
+    both = pd.concat([uncounted(0, 0).assign(name="Honk A"), uncounted(0, 4).assign(name="Honk B")],
+                     ignore_index=True)
+    moved = whatif.first_if_counted(frame, grid.sites([]), both, scope=np.ones(25, bool), outcome=outcome,
+                                    points=coverage.population_points(frame))
+    assert (moved["uncounted_first_names"], moved["uncounted_first_area"], moved["uncounted_first_new"]) == (
+        "Honk A; Honk B", "WK000002", 200.0)
+    alone = whatif.first_if_counted(frame, grid.sites([]), both.iloc[:1], scope=np.ones(25, bool), outcome=outcome,
+                                    points=coverage.population_points(frame))
+    assert alone["uncounted_first_area"] == "WK000003"
 
 
 def test_what_if_scope_limits_candidates_and_figures():

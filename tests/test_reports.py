@@ -368,6 +368,12 @@ def test_the_map_legend_shows_only_the_site_symbols_the_map_draws():
         page = webmap.render(webmap.interactive(areas, [layer], tooltip={}, sites=sites, title="Proef"))
         legend = page[page.index('<details class="mgg-legenda"'):]
         assert {t for t in (exact, rough) if t in legend} == shown, placements
+    # a pink place without an age range at an exact address has its own line: it explains no filled circle
+    sites = grid_world.sites([grid_world.centre(0, 0), grid_world.centre(4, 4)], placement=["address", "town"])
+    sites["programme"] = [mapclasses.UNCOUNTED, "STORM"]
+    page = webmap.render(webmap.interactive(areas, [layer], tooltip={}, sites=sites, title="Proef"))
+    legend = page[page.index('<details class="mgg-legenda"'):]
+    assert exact not in legend and rough in legend and "roze: " in legend
 
 
 #: The map object of a folium page (its variable is map_<n>).

@@ -318,7 +318,8 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
     want of an age range (:func:`mgg_geo.analysis.chain.excluded_sites`: ``name``, ``point_x``, ``point_y``
     (EPSG:28992, m) and ``adds_reach``), with the coverage and priorities that counting them gives. Those that could
     change it: within twice the reach of the first step's place (one farther reaches none of the people it reaches),
-    and bringing someone within reach if counted. ``candidates`` as the outcome had them (schools). Veendam's first
+    then within twice the reach of where it would go instead, until none is added, and bringing someone within
+    reach if counted. ``candidates`` as the outcome had them (schools). Veendam's first
     site, by Jongerencentrum Break!, would go elsewhere; a place 3,4 km from Midden-Groningen's moved it (attack:
     the reach alone missed it); Veendam's only candidate school would bring no one.
 
@@ -338,21 +339,35 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
         return out
     placed = extra[extra["point_x"].notna() & extra.get("adds_reach", pd.Series(True, extra.index)).astype(bool)]
     xy = placed[["point_x", "point_y"]].to_numpy(dtype=float)
-    near = cov.within_reach(cov.xy_of(outcome.sites.geometry.iloc[:1]), xy, 2 * outcome.reach_m)[0]
-    if not near.any():
+
+    def near(point: gpd.GeoSeries) -> np.ndarray:
+        return cov.within_reach(cov.xy_of(point), xy, 2 * outcome.reach_m)[0]
+
+    def counting(mask: np.ndarray) -> WhatIf:
+        """The first step with the places of ``mask`` counted, with the coverage and so the priorities that break
+        ties that counting them gives (need stays), as a run that counts them."""
+        as_sites = gpd.GeoDataFrame(placed[mask], geometry=gpd.points_from_xy(xy[mask, 0], xy[mask, 1]),
+                                    crs=settings.CRS_ANALYSIS).to_crs(sites.crs)
+        both = gpd.GeoDataFrame(pd.concat([sites, as_sites]), crs=sites.crs)
+        counted = cov.coverage(areas, both, points=points, demand=demand,
+                               reach_m=outcome.reach_m)[["reach", "coverage_class"]]
+        classified = areas.assign(**counted)
+        classified["priority"] = gap.priority(classified)
+        return what_if(classified, both, scope=scope, points=points, k=1, demand=demand, reach_m=outcome.reach_m,
+                       candidates=candidates)
+
+    mask = near(outcome.sites.geometry.iloc[:1])
+    if not mask.any():
         return out
-    placed, xy = placed[near], xy[near]
-    as_sites = gpd.GeoDataFrame(placed, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
-                                crs=settings.CRS_ANALYSIS).to_crs(sites.crs)
-    both = gpd.GeoDataFrame(pd.concat([sites, as_sites]), crs=sites.crs)
-    # as a run that counts them: their coverage, and so the priorities that break ties (need stays)
-    counted = cov.coverage(areas, both, points=points, demand=demand,
-                           reach_m=outcome.reach_m)[["reach", "coverage_class"]]
-    areas = areas.assign(**counted)
-    areas["priority"] = gap.priority(areas)
-    alternative = what_if(areas, both, scope=scope, points=points, k=1, demand=demand, reach_m=outcome.reach_m,
-                          candidates=candidates)
-    out.update(uncounted_first=True, uncounted_first_names="; ".join(str(n) for n in placed["name"]),
+    # then also those that could change where it goes instead, until none is added (an attack: a place 8,7 km from
+    # Pekela's first site stood on the alternative, left out)
+    while True:
+        alternative = counting(mask)
+        more = near(alternative.sites.geometry.iloc[:1]) & ~mask if len(alternative.sites) else mask & False
+        if not more.any():
+            break
+        mask = mask | more
+    out.update(uncounted_first=True, uncounted_first_names="; ".join(str(n) for n in placed.loc[mask, "name"]),
                uncounted_high_within=float(alternative.before["high_need_within"]),
                uncounted_high_total=float(alternative.before["high_need_total"]))
     if len(alternative.sites):

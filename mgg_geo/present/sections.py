@@ -561,19 +561,25 @@ def uncounted_first_text(result: Analysis, code: str, page_one: bool = False, na
     first = steps[(steps["gemeente_code"] == code) & (steps["step"] == 1)].iloc[0]
     counted = [n for n in str(w.get("uncounted_first_names") or "").split("; ") if n]
     extra = [n for n in counted if n not in set(named)]
+    new, high = w["uncounted_first_new"], w["uncounted_first_high"]
+    same = w.get("uncounted_first_code") == first["code"] and fmt.number(new) == fmt.number(first["new_population"])
+    if same and not named:  # nothing was said of them, and they change nothing (an attack: ouderen, 6 km away)
+        return ""
     where = "die plek" if page_one else "de school van stap 1" if schools else f"stap 1 ({fmt.name(first['name'])})"
+    listed = fmt.listing([fmt.name(n) for n in extra])
+    if page_one and len(listed) > PAGE_ONE_NAMES_CHARS:  # page 1 stays one A4 (an attack: 8 long names)
+        listed = fmt.count(len(extra), "plek", "plekken") + " (zie Voorstel)"
     said = (f"Op minder dan {fmt.radius(2 * w['reach_m'])} van {where} {'ligt' if len(extra) == 1 else 'liggen'} "
-            f"{'ook ' if named else ''}{fmt.listing([fmt.name(n) for n in extra])}, zonder leeftijdsbereik niet "
-            "meegeteld. " if extra else "")
+            f"{'ook ' if named else ''}{listed}, zonder leeftijdsbereik niet meegeteld. " if extra else "")
     single = len(counted) == 1
     said += (f"{'Telt die plek' if single else 'Tellen die plekken'} mee"
              + (f" (voor alle {group.label}), dan" if page_one else
                 f", alsof ze alle {group.label} {'bedient' if single else 'bedienen'}, dan"))
     within, total = w.get("uncounted_high_within"), w.get("uncounted_high_total")
     if not fmt.is_missing(total) and total > 0 and not fmt.is_missing(within):
-        same = fmt.number(within) == fmt.number(total)
-        said += (f" wonen {f'alle {fmt.number(total)}' if same else f'{fmt.number(within)} van de {fmt.number(total)}'}"
-                 f" {group.key} in {level} met hoge behoefte al binnen {reach}{'' if page_one else ','} en")
+        share = f"alle {fmt.number(total)}" if fmt.number(within) == fmt.number(total) else \
+            f"{fmt.number(within)} van de {fmt.number(total)}"
+        said += f" wonen {share} {group.key} in {level} met hoge behoefte al binnen {reach}{'' if page_one else ','} en"
     if not isinstance(w.get("uncounted_first_name"), str):
         if schools:
             return f"{said} brengt geen kandidaat-school nog {group.key} binnen {reach} erbij."
@@ -581,9 +587,8 @@ def uncounted_first_text(result: Analysis, code: str, page_one: bool = False, na
         why = labels.WHATIF_REASONS.get(reason, "") if isinstance(reason, str) else ""
         return f"{said} wordt er geen nieuwe locatie voorgesteld" + (
             f": {why.format(target=group.key, reach=reach)}." if why else ".")
-    new, high = w["uncounted_first_new"], w["uncounted_first_high"]
     if w.get("uncounted_first_code") == first["code"]:  # the same buurt (names recur: "Verspreide huizen")
-        if fmt.number(new) == fmt.number(first["new_population"]):
+        if same:
             return f"{said} verandert de eerste stap niet."
         high_said = (f", en {fmt.number(high)} in plaats van {fmt.number(first['new_high_need'])} in {level} met "
                      "hoge behoefte" if w["before_high_need_total"] > 0 else "")
@@ -650,14 +655,18 @@ def equal_text(r: pd.Series, noun: tuple[str, str] = ("plek", "plekken"), area: 
         said.append(equal if rule == "order" else
                     f"{chosen} krijgt voorrang omdat ze {labels.TIE_REASONS[rule].format(target=target, level=area)}")
         return "; ".join(said) + "."
+    ahead = False  # "X krijgt voorrang boven A omdat ...; en boven B omdat ..." (the name once: an attack at k 12)
     for rule in [*labels.TIE_REASONS, "order"]:  # the deciding rules first, the arbitrary choice last
         if rule not in groups:
             continue
         capped = _capped(groups[rule], f"andere {noun[0]}", f"andere {noun[1]}")
-        said.append(f"tussen {fmt.listing([chosen, *capped])} is de keuze willekeurig (ook gelijk naar wie ze "
-                    "bereiken, wat ze over de grens opleveren en waar ze liggen)" if rule == "order" else
-                    f"{chosen} krijgt voorrang boven {fmt.listing(capped)} omdat ze "
-                    f"{labels.TIE_REASONS[rule].format(target=target, level=area)}")
+        if rule == "order":
+            said.append(f"tussen {fmt.listing([chosen, *capped])} is de keuze willekeurig (ook gelijk naar wie ze "
+                        "bereiken, wat ze over de grens opleveren en waar ze liggen)")
+        else:
+            said.append(f"{'en' if ahead else f'{chosen} krijgt voorrang'} boven {fmt.listing(capped)} omdat ze "
+                        f"{labels.TIE_REASONS[rule].format(target=target, level=area)}")
+            ahead = True
     return "; ".join(said) + "."
 
 
@@ -1433,8 +1442,21 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
         for area, site, site_area in listed("first_border_up_more"):  # the others that alone would move it
             parts.append(f"Telt in plaats daarvan {placed([str(result.areas.at[area, 'name'])])} een klasse hoger, "
                          f"dan komt de eerste nieuwe locatie bij {fmt.name(site)} ({area_label(result, site_area)}).")
-    # the later steps, where they reach such an area, with what the whole proposal does with them a class lower
-    # (:func:`mgg_geo.analysis.chain.later_at_border`; review of Midden-Groningen: step 3 rests on Slochteren)
+    # the later steps, where they reach such an area, with what the proposal does with them a class lower, step 1
+    # kept (:func:`mgg_geo.analysis.chain.later_at_border`; review of Midden-Groningen: step 3 rests on Slochteren)
+    first = result.whatif_sites[(result.whatif_sites["gemeente_code"] == code) & (result.whatif_sites["step"] == 1)]
+    # where step 1 itself would move, the later steps are said with it kept (an attack read Westerwolde's two
+    # sentences as one proposal)
+    kept = f" en blijft stap 1 bij {fmt.name(first.iloc[0]['name'])}" \
+        if len(first) and (moved("lower") or moved("higher") or listed("first_border_up_more")) else ""
+
+    def moves_said(changed: list) -> str:  # "komt stap 2 bij X (Y); stap 3 is dan niet meer nodig"
+        moves = [f"stap {fmt.number(int(st))} bij {fmt.name(site)} ({area_label(result, at)})"
+                 for st, site, at in changed if site]
+        dropped = [fmt.number(int(st)) for st, site, _ in changed if not site]
+        return (f"komt {fmt.listing(moves)}" if moves else "") + (
+            f"{'; ' if moves else ''}is stap {fmt.listing(dropped)} niet meer nodig" if dropped else "")
+
     gains = result.whatif_gains[(result.whatif_gains["gemeente_code"] == code) & (result.whatif_gains["step"] > 1)]
     if len(gains):
         border = at_lower_border(result.areas)
@@ -1447,14 +1469,14 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
                  f"{placed([str(result.areas.at[a, 'name']) for a in at])}" for at, steps in per_step.items()]
         if later:
             many = len(later) > 1 or len(next(iter(per_step.values()))) > 1
+            single = len({a for at in per_step for a in at}) == 1
             head = "latere stappen bereiken" if many else "een latere stap bereikt"
             changed = listed("later_if_lower")
-            moves = [f"stap {fmt.number(int(s))} bij {fmt.name(n)} ({area_label(result, a)})" if n else
-                     f"geen stap {fmt.number(int(s))}" for s, n, a in changed]
-            who = them(len({a for at in per_step for a in at}) == 1)
-            then = (f"{who} een klasse lager, dan komt {fmt.listing(moves)}." if moves else
-                    f"{who} een klasse lager, dan {'blijven die stappen' if many else 'blijft die stap'} dezelfde.")
-            parts.append(f"{'Ook ' + head if parts else head[0].upper() + head[1:]} {level_word(result)} op de grens "
+            then = (f"{them(single)} een klasse lager{kept}, dan {moves_said(changed)}." if changed else
+                    f"{them(single)} een klasse lager{kept}, dan "
+                    f"{'blijven die stappen' if many else 'blijft die stap'} dezelfde.")
+            where = f"een {level_word(result, False)}" if single else level_word(result)
+            parts.append(f"{'Ook ' + head if parts else head[0].upper() + head[1:]} {where} op de grens "
                          f"met een lagere behoefteklasse ({'; '.join(later)}): {then}")
     # areas at the border of a higher class that would each pull a later step to them (step 1 kept; those that move
     # step 1 are said above), with every step that moves (round 2: Het Hogeland's Uithuizermeeden and Warffum)
@@ -1463,15 +1485,16 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
     for area, steps in listed("later_border_up"):
         if area not in result.areas.index or area in first_up or str(result.areas.at[area, "name"]) in first_up:
             continue
-        pulls.append(f"telt {placed([str(result.areas.at[area, 'name'])])} een klasse hoger, dan komt "
-                     + fmt.listing([f"stap {fmt.number(int(st))} bij {fmt.name(site)} ({area_label(result, at)})"
-                                    if site else f"geen stap {fmt.number(int(st))}" for st, site, at in steps]))
+        pulls.append(f"telt {placed([str(result.areas.at[area, 'name'])])} een klasse hoger{kept}, dan "
+                     f"{moves_said(steps)}")
     if pulls:
         rest = fmt.count(len(pulls) - EQUAL_NAMED, f"andere {level_word(result, False)}",
                          f"andere {level_word(result)}")
-        parts.append(f"Latere stappen hangen ook af van {level_word(result)} op de grens met een hogere "
-                     f"behoefteklasse: {'; '.join(pulls[:EQUAL_NAMED])}"
-                     + (f"; zo ook bij {rest}" if len(pulls) > EQUAL_NAMED else "") + ".")
+        lead = (f"latere stappen hangen {'ook ' if parts else ''}af van {level_word(result)}" if len(pulls) > 1
+                else f"een latere stap hangt {'ook ' if parts else ''}af van een {level_word(result, False)}")
+        parts.append(f"{lead[0].upper() + lead[1:]} op de grens met een hogere behoefteklasse: "
+                     f"{'; '.join(pulls[:EQUAL_NAMED])}" + (f"; zo ook bij {rest}" if len(pulls) > EQUAL_NAMED else "")
+                     + ".")
     return " ".join(parts)
 
 
@@ -1615,9 +1638,9 @@ def objectives_text(result: Analysis, code: str) -> str:
     if list(need["code"]) == list(people["code"]):
         return f"In {regions.MUNICIPALITIES[code]} kiezen beide doelen dezelfde buurten in dezelfde volgorde."
     if len(need) == len(people) and all(  # a tie broken the other way is no difference between the objectives
-            a["code"] == b["code"] or (fmt.number(a["new_population"]) == fmt.number(b["new_population"])
-                                       and fmt.number(a["new_high_need"]) == fmt.number(b["new_high_need"])
-                                       and (b["name"] in equal_names(a) or a["name"] in equal_names(b)))
+            fmt.number(a["new_population"]) == fmt.number(b["new_population"])
+            and fmt.number(a["new_high_need"]) == fmt.number(b["new_high_need"])
+            and (a["code"] == b["code"] or b["name"] in equal_names(a) or a["name"] in equal_names(b))
             for (_, a), (_, b) in zip(need.iterrows(), people.iterrows(), strict=True)):
         return (f"In {regions.MUNICIPALITIES[code]} kiezen beide doelen even goede buurten: waar ze een andere "
                 "kiezen, brengt die evenveel op (een gelijke stand, zie Voorstel), dus de uitkomst is gelijk.")

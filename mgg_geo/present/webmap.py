@@ -762,7 +762,11 @@ def interactive(areas: gpd.GeoDataFrame, layers, *, tooltip: dict[str, tuple], l
     sites_legend = ""
     if "initiatives" in data:
         colour, rows = data["initiatives"]["colours"][0], data["initiatives"]["rows"]
-        rough = {r[4] in data["initiatives"]["approximate"] for r in rows}  # only the symbols the map shows
+        pink = {i for i, name in enumerate(data["initiatives"]["programmes"])
+                if name in (mapclasses.UNCOUNTED, mapclasses.UNCOUNTED_DATED)}  # explained on their own line
+        # only the symbols the map draws for the counted places (an attack: a pink exact place explained a filled
+        # circle that no counted place had)
+        rough = {r[4] in data["initiatives"]["approximate"] for r in rows if r[3] not in pink}
         sites_legend = (
             '<div style="margin-top:4px">'
             + ('<div><span class="mgg-teken" style="border-radius:50%;'
