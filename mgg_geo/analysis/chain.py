@@ -513,6 +513,21 @@ def at_lower_border(areas: pd.DataFrame) -> pd.Series:
                                                                                      errors="coerce")
 
 
+def at_higher_border(areas: pd.DataFrame, scope: np.ndarray, open_: np.ndarray) -> pd.Index:
+    """The areas of ``scope`` whose class margin reaches a higher class (``need_class_high`` above ``need_class``,
+    :func:`gap.class_span`) and that have some of their target group out of reach (``open_``: raising one wholly
+    within reach changes no gain), the nearest to the higher class first (best ``need_rank``): each is tried one
+    at a time (raising them all at once named an alternative that needs every one to cross: Oldambt)."""
+    if "need_class_high" not in areas:
+        return pd.Index([])
+    now = pd.to_numeric(areas["need_class"], errors="coerce")
+    high = pd.to_numeric(areas["need_class_high"], errors="coerce")
+    up = areas.index[np.asarray(scope, bool) & (high > now).to_numpy() & np.asarray(open_, bool)]
+    ranks = pd.to_numeric(areas.loc[up, "need_rank"], errors="coerce") if "need_rank" in areas \
+        else pd.Series(0.0, index=up)
+    return ranks.sort_values(kind="stable").index
+
+
 def later_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: str, outcome: whatif.WhatIf,
                     points: coverage.Points, demand) -> dict:
     """Whether municipality ``code``'s later proposed sites (step 2 on) rest on need classes at their border, step 1
@@ -559,21 +574,16 @@ def later_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
         classes[at] = classes[at] - 1
         moved = changes(classes)[0]
         out["later_border"], out["later_if_lower"] = "; ".join(at), json.dumps(moved) if moved else ""
-    if "need_class_high" in province:
-        high = pd.to_numeric(province["need_class_high"], errors="coerce")
-        after = outcome.areas["reach_after"].reindex(province.index) if "reach_after" in outcome.areas else None
-        open_ = (after < 1).to_numpy() if after is not None else np.ones(len(province), bool)
-        up = province.index[scope & (high > now_classes).to_numpy() & open_]
-        ranks = pd.to_numeric(province.loc[up, "need_rank"], errors="coerce") if "need_rank" in province \
-            else pd.Series(0.0, index=up)
-        moved = []
-        for area in ranks.sort_values(kind="stable").index:
-            classes = now_classes.copy()
-            classes[area] = classes[area] + 1
-            changed, alternative = changes(classes)
-            if changed and area in set(alternative.gains["area"]):  # it pulls a later step to reach it
-                moved.append([str(area), changed])
-        out["later_border_up"] = json.dumps(moved) if moved else ""
+    after = outcome.areas["reach_after"].reindex(province.index) if "reach_after" in outcome.areas else None
+    moved = []
+    for area in at_higher_border(province, scope, (after < 1).to_numpy() if after is not None
+                                 else np.ones(len(province), bool)):
+        classes = now_classes.copy()
+        classes[area] = classes[area] + 1
+        changed, alternative = changes(classes)
+        if changed and area in set(alternative.gains["area"]):  # it pulls a later step to reach it
+            moved.append([str(area), changed])
+    out["later_border_up"] = json.dumps(moved) if moved else ""
     return out
 
 
@@ -627,16 +637,9 @@ def first_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
         out["first_border"] = "; ".join(str(n) for n in province.loc[down, "name"])
         if (alternative := moved(down, -1)) is not None:
             record(alternative, "lower")
-    high = pd.to_numeric(province["need_class_high"], errors="coerce") if "need_class_high" in province else now
-    # only areas with some of their target group out of reach: raising one wholly within reach changes no gain
     open_ = pd.to_numeric(province.get("reach", pd.Series(0.0, index=province.index)), errors="coerce") < 1
-    up = province.index[scope & (high > now).to_numpy() & open_.to_numpy()]
-    # one at a time, the nearest to the higher class first (its best rank): raising them all at once named an
-    # alternative that needs every one to cross (Oldambt; attack on this stop's change)
-    ranks = pd.to_numeric(province.loc[up, "need_rank"], errors="coerce") if "need_rank" in province \
-        else pd.Series(0.0, index=up)
     more = []  # every other one that alone moves it (round 2: Oldambt's Midwolda, to Nieuweweg, was not named)
-    for area in ranks.sort_values(kind="stable").index:
+    for area in at_higher_border(province, scope, open_.to_numpy()):
         alternative = moved([area], +1)
         if alternative is not None and area in set(alternative.gains.loc[alternative.gains["step"] == 1, "area"]):
             if not out["first_border_up"]:

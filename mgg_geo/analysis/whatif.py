@@ -251,8 +251,8 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
         beyond = np.where(beyond > EQUAL_GAIN * max(gain[best], 1.0), beyond, 0.0)
         order = np.lexsort((equal, tie_rank[equal], -beyond, served))
         keys = np.column_stack([served, -beyond, tie_rank[equal]])[order]
-        by = [next((rule for rule, a, b in zip(TIE_RULES, keys[0], k, strict=False) if a != b), "order")
-              for k in keys]  # per place, what put the chosen one before it
+        by = [next((rule for rule, a, b in zip(TIE_RULES, keys[0], key, strict=False) if a != b), "order")
+              for key in keys]  # per place, what put the chosen one before it
         equal = equal[order]
         best = int(equal[0])
         high_gain = reach @ ((~now) * pop * high)
@@ -363,7 +363,7 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
     # Pekela's first site stood on the alternative, left out)
     while True:
         alternative = counting(mask)
-        more = near(alternative.sites.geometry.iloc[:1]) & ~mask if len(alternative.sites) else mask & False
+        more = near(alternative.sites.geometry.iloc[:1]) & ~mask if len(alternative.sites) else np.zeros_like(mask)
         if not more.any():
             break
         mask = mask | more
