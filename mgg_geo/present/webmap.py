@@ -59,6 +59,7 @@ from mgg_geo.data import kinds, regions
 from mgg_geo.data.cache import atomic_file
 from mgg_geo.errors import DataError
 from mgg_geo.present import fmt, labels, mapclasses
+from mgg_geo.present.sections import places_of
 from mgg_geo.supply import initiatives
 from mgg_geo.supply.initiatives import APPROXIMATE
 
@@ -561,9 +562,8 @@ def municipality_map(result, code: str, bins: list[float], report_href: str | No
     from mgg_geo.data import catalogue
 
     total = len(catalogue.target_group(result.parameters["target_group"]).need_indicators)
-    places = areas["places"] if "places" in areas else pd.Series("", index=areas.index)
     areas = areas.assign(area_code=areas.index, gap_label=labels.gap_labels(areas),
-                         places_shown=[fmt.places(v, chain.PLACES_NAMED) for v in places],
+                         places_shown=[places_of(result, c) for c in areas.index],
                          data_label=data_labels(areas, total, set(chain.estimated_areas(result, code))))
     # every site the distances can rest on (the farthest area's distance, 5 km at least) and, apart, the places
     # left out for want of an age range (the reviews found the distances resting on sites the map did not show)
@@ -604,7 +604,7 @@ def _area_with_places(result, area) -> str:
     """An area's name, with its places when it is named only by its number ("Wijk 00 (Oude Pekela)")."""
     if area not in result.areas.index:
         return fmt.MISSING
-    where = fmt.places(result.areas.at[area, "places"], chain.PLACES_NAMED) if "places" in result.areas else ""
+    where = places_of(result, area)
     return fmt.name(result.areas.at[area, "name"]) + (f" ({where})" if where else "")
 
 
