@@ -720,21 +720,23 @@ def status_text(places: list[tuple[str, str]], lead: str) -> str:
             f"{'meetelt' if one else 'meetellen'}; telt zo'n plek wel mee, dan kan dit voorstel anders uitvallen.")
 
 
-def step_notes(result: Analysis, steps: pd.DataFrame, lead, noun: tuple[str, str] = ("plek", "plekken"),
-               first_then: str = "", first_alone: str = "") -> list[str]:
-    """Under a proposal's steps (new sites, or schools): per step the places without an age range near it
-    (:func:`uncounted_text`, after ``lead(step)``; at step 1 with ``first_then``, what counting them would do, or
-    ``first_alone`` in its place when none is near) and the places that do not count for their status
-    (:func:`status_text`), then per step who it reaches over the border (:func:`across_text`) and the places as
-    good (:func:`equal_text`)."""
+def step_notes(result: Analysis, code: str, steps: pd.DataFrame, lead,
+               noun: tuple[str, str] = ("plek", "plekken")) -> list[str]:
+    """Under a proposal's steps of municipality ``code`` (new sites, or schools): per step the places without an
+    age range near it (:func:`uncounted_text`, after ``lead(step)``; at step 1 with what counting those that could
+    change it would do, :func:`uncounted_first_text`, which names them itself when none is near) and the places
+    that do not count for their status (:func:`status_text`), then per step who it reaches over the border
+    (:func:`across_text`) and the places as good (:func:`equal_text`)."""
     near, other = uncounted_near(result, steps.geometry), status_near(result, steps.geometry)
-    area = level_word(result, False)
+    area, schools = level_word(result, False), noun[0] == "school"
     rows = list(steps.iterrows())
+    # review: Veendam's first site and only candidate school would bring far fewer, or no one, with Break! counted
+    counting = uncounted_first_text(result, code, named=near[0], schools=schools) if rows else ""
     return ([t for names, (_, r) in zip(near, rows, strict=True)
-             if (t := uncounted_text(names, lead(r), then=first_then if r["step"] == 1 else "")
-                 or (first_alone if r["step"] == 1 else ""))]
+             if (t := uncounted_text(names, lead(r), then=counting if r["step"] == 1 else "")
+                 or (counting if r["step"] == 1 else ""))]
             + [t for places, (_, r) in zip(other, rows, strict=True) if (t := status_text(places, lead(r)))]
-            + [t for _, r in rows if (t := across_text(result, r, schools=noun[0] == "school"))]
+            + [t for _, r in rows if (t := across_text(result, r, schools=schools))]
             + [t for _, r in rows if (t := equal_text(r, noun, area, target_of(result).key))])
 
 
@@ -1081,13 +1083,9 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
                      f"geen gerangschikte {level_word(result, False)} met hoge behoefte."]
         else:
             notes = no_high_need_notes(result, code, steps, w["before_high_need_total"], schools=True)
-        # what counting the places without an age range near the first school would do (review: Veendam's only
-        # candidate would bring no one, Eemsdelta's first would be the school in Appingedam)
-        near = uncounted_near(result, steps.geometry.iloc[:1])[0]
-        counting = uncounted_first_text(result, code, named=near, schools=True)
-        notes += step_notes(result, steps, lambda r: f"Binnen {reach} van de school van stap {fmt.number(r['step'])}",
-                            ("school", "scholen"), first_then=counting if near else "",
-                            first_alone="" if near else counting)
+        notes += step_notes(result, code, steps,
+                            lambda r: f"Binnen {reach} van de school van stap {fmt.number(r['step'])}",
+                            ("school", "scholen"))
         if notes:
             blocks.append(Block("list", items=notes))
         shared = [s for s in steps["n_schools"] if s and s > 1]
@@ -1522,11 +1520,8 @@ def whatif_blocks(result: Analysis, code: str, figure: maps.Figure | None = None
                      "behoefte."]
         else:
             notes = no_high_need_notes(result, code, sites, w["before_high_need_total"])
-        first_near = uncounted_near(result, sites.geometry.iloc[:1])[0]
-        counting = uncounted_first_text(result, code, named=first_near)  # names its places when none is near
-        notes += step_notes(result, sites,
-                            lambda r: f"Binnen {reach} van stap {fmt.number(r['step'])} ({fmt.name(r['name'])})",
-                            first_then=counting if first_near else "", first_alone="" if first_near else counting)
+        notes += step_notes(result, code, sites,
+                            lambda r: f"Binnen {reach} van stap {fmt.number(r['step'])} ({fmt.name(r['name'])})")
         notes += [t for t in [border_text(result, code)] if t]
         if notes:
             blocks.append(Block("list", items=notes))
