@@ -191,6 +191,8 @@ def test_places_that_do_not_count_for_their_status_near_a_proposal_are_named():
     from types import SimpleNamespace
 
     from mgg_geo.analysis import chain
+    from mgg_geo.analysis import coverage as cov
+    from mgg_geo.data import catalogue
     from mgg_geo.present import sections
 
     register = gpd.GeoDataFrame(
@@ -203,14 +205,28 @@ def test_places_that_do_not_count_for_their_status_near_a_proposal_are_named():
                   grid.centre(0, 1), grid.centre(0, 1)],
         crs="EPSG:28992")
     # "Ouderen" (65+) would not count for young people whatever its status, "Voorbij" has ended: neither is named
-    result = SimpleNamespace(register=SimpleNamespace(initiatives=register, reference_date="2026-01-01"),
-                             parameters={"reach_m": 3000.0, "target_group": "jongeren"})
+    areas = grid.areas().assign(gemeente_code="GM0001")
+    kept = SimpleNamespace(initiatives=register, reference_date="2026-01-01")
+    points, group = cov.population_points(areas), catalogue.target_group("jongeren")
+
+    def result(counted):
+        places = chain.status_sites(kept, counted, areas, grid.sites([]), points, group)
+        return SimpleNamespace(status_places=places, parameters={"reach_m": 3000.0})
+
     proposal = gpd.GeoSeries([grid.centre(0, 0)], crs="EPSG:28992")
-    near = chain.status_near(result, proposal)
+    near = chain.status_near(result(("actief",)), proposal)
     assert near == [[("Dicht", "gesloten"), ("Oud", "gedateerd")]]
     assert sections.status_text(near[0], "Binnen 3 km van stap 1 (Hoek)") == (
         "Binnen 3 km van stap 1 (Hoek) staan in het register ook Dicht met status gesloten en Oud met status "
         "gedateerd, die niet meetellen; telt zo'n plek wel mee, dan kan dit voorstel anders uitvallen.")
-    result.parameters["include_status"] = "gedateerd"
-    assert chain.status_near(result, proposal) == [[("Dicht", "gesloten")]]
-    assert chain.status_near(result, proposal[:0]) == []
+    assert chain.status_near(result(("actief", "gedateerd")), proposal) == [[("Dicht", "gesloten")]]
+    assert chain.status_near(result(("actief",)), proposal[:0]) == []
+    places = result(("actief",)).status_places
+    assert (list(places["name"]), list(places["ages_known"]), list(places["adds_reach"])) == (
+        ["Dicht", "Oud", "Later"], [False, True, False], [True, True, True])
+    # at step 1 what counting them does is computed: said in place of the hedge, or that they reach no one new
+    assert sections.status_text(near[0], "Binnen 3 km van stap 1 (Hoek)", then="Telt ...") == (
+        "Binnen 3 km van stap 1 (Hoek) staan in het register ook Dicht met status gesloten en Oud met status "
+        "gedateerd, die niet meetellen. Telt ...")
+    assert sections.status_text(near[0][:1], "Binnen 3 km van stap 1 (Hoek)", then="").endswith(
+        "ook Dicht met status gesloten, dat niet meetelt; ze bereikt niemand die nu buiten bereik woont.")

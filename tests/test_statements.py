@@ -158,6 +158,16 @@ def _facts(result, code: str) -> dict:
         str(n) for n, g in zip(everywhere.loc[no_age, "name"], everywhere.loc[no_age].geometry.to_crs(steps.crs),
                                strict=True)
         if g.distance(steps.geometry.iloc[0]) <= 3000 and counted_sites.distance(g).min() > 1]
+    # the register's places that do not count for their status alone (not ended, placed, for young people or without
+    # an age range) within 3 km of the first proposed site, and where counting them would put the first site
+    ages = (pd.to_numeric(reg["age_min"], errors="coerce").fillna(0) <= 25) & \
+        (pd.to_numeric(reg["age_max"], errors="coerce").fillna(200) >= 0)
+    kept = reg[(reg["status"].fillna("actief") != "actief") & ~reg["area_wide"].fillna(False).astype(bool) & ages
+               & ~(pd.to_datetime(reg["end_date"], errors="coerce") < pd.Timestamp("2026-01-01"))]
+    status_first = [] if not len(steps) else [
+        (str(n), str(st)) for n, st, g in zip(kept["name"], kept["status"], kept.geometry.to_crs(steps.crs),
+                                              strict=True) if g.distance(steps.geometry.iloc[0]) <= 3000]
+    moved = bool(w["status_first"]) and w["status_first_code"] != steps.iloc[0]["code"] if len(steps) else False
     # areas with a figure estimated from the overlap, from CBS's figures or as the former municipalities' average,
     # from the data-quality rows of the municipality
     q = result.quality[(result.quality["report_gemeente"] == code) & result.quality["code"].isin(areas.index)]
@@ -179,7 +189,8 @@ def _facts(result, code: str) -> dict:
         "held": len(held), "counted": int((reasons == "counted").sum()),
         "not_counted": {k: int(v) for k, v in reasons[reasons != "counted"].value_counts().items()},
         "first": first, "steps": steps, "after_share": w["after_share_within"], "whatif_reason": w["reason"],
-        "near_first": near_first, "border": border,
+        "near_first": near_first, "border": border, "status_first": status_first,
+        "status_first_name": w["status_first_name"] if moved and status_first else None,
         "excluded_across": result.figures.at[code, "excluded_across_border"],
         "if_lower": (w["first_if_lower_name"], w["first_if_lower_equal"]) if isinstance(w["first_if_lower_name"], str)
         else None,
@@ -340,7 +351,11 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
                            r"(?:brengt|brengen) (\d+) andere plek(?:ken)? \(zie Voorstel\)\.)?"
                            r"( Die keuze hangt af van een behoefteklasse op de grens \(zie Voorstel\)\.)?"
                            r"(?: Binnen die 3 km (?:ligt|liggen) al (.+)\. (?:Telt die plek|Tellen die plekken) mee "
-                           r"\(voor alle jongeren van 0 tot 25 jaar\), dan (.+)\.)?", sentence):
+                           r"\(voor alle jongeren van 0 tot 25 jaar\), dan (.+?)\.)?"
+                           r"(?: Binnen die 3 km (?:staat|staan) ook (.+), met status (.+) niet meegeteld; "
+                           r"(?:telt die plek|tellen die plekken) mee, dan komt de eerste nieuwe locatie bij (.+) "
+                           r"\(zie Voorstel\)\.)?",
+                           sentence):
         # a first site that would move with an area at a class border says so in short (the proposal says where;
         # the long sentence pushed page 1 onto page 2 with a few more register rows: attack on this stop's change)
         assert bool(m[6]) == ((f["if_lower"] is not None and bool(f["border"])) or f["if_higher"] is not None)
@@ -349,6 +364,13 @@ def _check_sentence(sentence: str, f: dict, seen: set) -> None:
         # the places without an age range within reach of it (anywhere), named after it, with what counting them
         # would do (checked against the run that counts them in test_what_counting_the_places_...)
         assert (m[7] or "") == fmt.listing([fmt.name(n) for n in f["near_first"]])
+        # the places kept out for their status within reach of it, where counting them moves it (checked against
+        # the register that counts them in test_what_counting_the_places_kept_out_...)
+        kept = f["status_first"]
+        assert (m[9], m[10], m[11]) == ((fmt.listing([fmt.name(n) for n, _ in kept]),
+                                         fmt.listing(list(dict.fromkeys(st for _, st in kept))),
+                                         fmt.name(f["status_first_name"])) if f["status_first_name"] else
+                                        (None, None, None))
         assert ("naar schatting" in sentence) == (f["points"] == "buurt_equal")
         step = f["steps"].iloc[0]
         assert (m[1], m[2]) == (fmt.name(step["name"]), fmt.name(step["area_name"]))
@@ -1452,6 +1474,73 @@ def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_
            "zou de dekking 77% zijn in plaats van 0%;" in caveats
 
 
+def test_what_counting_the_places_kept_out_for_their_status_would_do_is_what_a_register_that_counts_them_gives(
+        result, imported_cache, tmp_path):
+    """Midden-Groningen's first site lies by two youth centres of which the source is dated, Eemsdelta's by a dated
+    Jimmy's, Oldambt's where the closed 't Schienvat stood; the report said only "telt zo'n plek wel mee, dan kan dit
+    voorstel anders uitvallen" (review). It now says where the first site (and school) would go: the run on a register
+    in which exactly those places are active for all ages proposes that."""
+    import csv
+
+    from mgg_geo import analysis, settings
+
+    computed = set(result.whatif.index[result.whatif["status_first"].astype(bool)])
+    assert {"GM1952", "GM1979", "GM1895"} <= computed
+    checked_schools = 0
+    for code in computed:
+        w = result.whatif.loc[code]
+        names = w["status_first_names"].split("; ")
+        with open(settings.PROJECT_ROOT / "data/initiatives/register.csv", encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f, delimiter=";"))
+        assert set(names) <= {r["naam"] for r in rows}, code
+        for r in rows:
+            if r["naam"] in names:
+                r.update(status="actief", leeftijd_min="0", leeftijd_max="100")
+        register = tmp_path / f"{code}.csv"
+        with open(register, "w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter=";")
+            writer.writeheader()
+            writer.writerows(rows)
+        saved = settings.CACHE_DIR
+        settings.CACHE_DIR = imported_cache
+        try:
+            counting = analysis.run(draws=0, offline=True, geocode=False, reference_date="2026-01-01",
+                                    register_path=str(register), municipalities=[code])
+        finally:
+            settings.CACHE_DIR = saved
+        first = counting.whatif_sites[counting.whatif_sites["step"] == 1].iloc[0]
+        assert (w["status_first_code"], w["status_first_area"]) == (first["code"], first["area"]), code
+        assert (w["status_first_new"], w["status_first_high"]) == pytest.approx(
+            (first["new_population"], first["new_high_need"])), code
+        counted = counting.whatif.loc[code]
+        assert (w["status_high_within"], w["status_high_total"]) == pytest.approx(
+            (counted["before_high_need_within"], counted["before_high_need_total"])), code
+        school = result.school_whatif.loc[code]
+        if school["status_first"] and school["status_first_names"] == w["status_first_names"]:
+            chosen = counting.school_sites[counting.school_sites["step"] == 1].iloc[0]
+            assert (school["status_first_code"], school["status_first_new"]) == (
+                chosen["code"], pytest.approx(chosen["new_population"])), code
+            checked_schools += 1
+    assert checked_schools == 2  # Midden-Groningen's and Eemsdelta's first schools
+    assert result.whatif.at["GM1952", "status_first_name"] == "Muntendam Buitengebied west"
+    # the proposal says it with its figures, page 1 in short; the hedge is gone where it was computed
+    text = _text(sections.section(sections.whatif_blocks(result, "GM1952")))
+    assert ("met status gedateerd, die niet meetellen. Tellen die plekken mee, alsof ze actief zijn en alle jongeren "
+            "van 0 tot 25 jaar bedienen, dan wonen 6.625 van de 8.780 jongeren in wijken met hoge behoefte al binnen "
+            "3 km, en komt de eerste nieuwe locatie bij Muntendam Buitengebied west (Muntendam), met naar schatting "
+            "1.395 jongeren erbij, van wie 1.395 in wijken met hoge behoefte.") in text
+    assert "Binnen 3 km van stap 1 (Beukemabuurt) staan in het register ook" in text
+    assert ("Binnen die 3 km staan ook Centrum De Badde (Hoogezand, Gorecht-West) en Jongerencentrum Nieuweweg "
+            "(Hoogezand), met status gedateerd niet meegeteld; tellen die plekken mee, dan komt de eerste nieuwe "
+            "locatie bij Muntendam Buitengebied west (zie Voorstel).") in " ".join(
+        sections.where_next_statements(result, "GM1952"))
+    assert "Telt die plek mee, alsof ze actief is, dan" in _text(sections.section(sections.whatif_blocks(
+        result, "GM1895")))  # 't Schienvat has an age range: "alle jongeren" is not said
+    for code in ("GM1952", "GM1979", "GM1895"):
+        said = _text(sections.section(sections.whatif_blocks(result, code)))
+        assert "stap 1 (" in said and not re.search(r"van stap 1 \([^)]*\) staa?t[^.]*anders uitvallen", said), code
+
+
 def test_the_interactive_map_shows_the_sites_its_distances_rest_on_and_the_uncounted_places(result):
     """Veendam's wijken lie 5-25 km from the nearest counted site and its map showed none (only sites within 5 km);
     Pekela's map did not show Club P.kel and De Badde, which page 1 names (reviews of the maps, Stadskanaal, Pekela
@@ -1538,7 +1627,7 @@ def test_what_counting_the_places_without_an_age_range_does_to_the_first_site_in
         table = result.whatif.copy()
         for key, value in row.items():
             table.at["GM0047", key] = value
-        return sections.uncounted_first_text(dataclasses.replace(result, whatif=table), "GM0047", named=named)
+        return sections.if_counted_text(dataclasses.replace(result, whatif=table), "GM0047", named=named)
 
     lead = ("Op minder dan 6 km van stap 1 (Veendam-industriegebied) ligt Jongerencentrum Break! (deBasis Veendam), "
             "zonder leeftijdsbereik niet meegeteld. Telt die plek mee, alsof ze alle jongeren van 0 tot 25 jaar "
@@ -1564,7 +1653,7 @@ def test_what_counting_the_places_without_an_age_range_does_to_the_first_site_in
         f"{lead}wordt er geen nieuwe locatie voorgesteld: alle jongeren in gebieden met een behoeftescore wonen al "
         "binnen 3 km van een locatie.")
     assert said(uncounted_first=False) == ""
-    assert sections.uncounted_first_text(result, "GM0014") == ""  # nothing without an age range near its first
+    assert sections.if_counted_text(result, "GM0014") == ""  # nothing without an age range near its first
 
 
 def test_a_tie_decided_by_several_rules_names_the_chosen_place_once():

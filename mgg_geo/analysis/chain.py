@@ -12,6 +12,7 @@ the what-if per municipality included; presentation only formats it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -55,6 +56,9 @@ class Analysis:
         province's areas), their place (``point_x``, ``point_y``) and the
         municipalities where counting them would bring anyone newly within
         reach (``adds_reach_in``, :func:`adds_reach`; ``adds_reach``: any).
+    status_places
+        The register's places that do not count for their status alone, with
+        ``status`` and the same columns (:func:`status_sites`).
     whatif_sites, whatif_gains, whatif_areas, whatif
         The suggested new sites per municipality (``gemeente_code``, ``step``,
         what each gains, ...), per step the areas it reaches, the reach per
@@ -103,6 +107,7 @@ class Analysis:
     sources: dict
     sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
+    status_places: pd.DataFrame = field(default_factory=pd.DataFrame)
     whatif_sites: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
     whatif_gains: pd.DataFrame = field(default_factory=pd.DataFrame)
     whatif_areas: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -234,6 +239,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     uncounted = excluded_sites(excluded, province).assign(
         adds_reach_in=adds_reach(excluded, sites, points, province["gemeente_code"]))
     uncounted["adds_reach"] = uncounted["adds_reach_in"] != ""
+    kept = status_sites(register, counted_statuses(p.to_notebook()), province, sites, points, group)
     outcomes, people = ({code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
                                               points=points, k=p.k, demand=group.demand, objective=objective)
                          for code in munis} for objective in whatif.OBJECTIVES)
@@ -242,7 +248,8 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     choice = nextschool.where_next(
         province, sites, school_list.frame if school_list is not None else None,
         schools_mod.running(register.initiatives, programme, register.reference_date), municipalities=munis,
-        points=points, k=p.k, demand=group.demand, programme=programme, uncounted=uncounted)
+        points=points, k=p.k, demand=group.demand, programme=programme,
+        kept_out={"uncounted": uncounted, "status": kept})
     region = province[province["gemeente_code"].isin(munis)].copy()
     frame_sources = dict(frame.sources)
     regional = {kind.name: kind.fetch() for kind in kinds.with_role("region")}  # per gemeente, beside the areas
@@ -263,7 +270,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         lambda c: regions.successor(c, year) if isinstance(c, str) else None))
     result = Analysis(
         areas=region, register=register, quality=quality[quality["report_gemeente"].isin(munis)],
-        sources=frame_sources, parameters=parameters, sites=sites, excluded=uncounted,
+        sources=frame_sources, parameters=parameters, sites=sites, excluded=uncounted, status_places=kept,
         whatif_sites=_concat_geo([o.sites.assign(gemeente_code=c) for c, o in outcomes.items()]),
         whatif_gains=_gains(outcomes, province),
         whatif_people=_concat_geo([o.sites.assign(gemeente_code=c) for c, o in people.items()]),
@@ -275,9 +282,10 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
                               **{f"people_after_{k}": v for k, v in people[c].after.items()},
                               **first_at_border(province, sites, c, o, points, group.demand),
                               **later_at_border(province, sites, c, o, points, group.demand),
-                              **whatif.first_if_counted(province, sites, uncounted,
-                                                        scope=(province["gemeente_code"] == c).to_numpy(),
-                                                        outcome=o, points=points, demand=group.demand)}
+                              **{k: v for prefix, extra in (("uncounted", uncounted), ("status", kept))
+                                 for k, v in whatif.first_if_counted(
+                                     province, sites, extra, scope=(province["gemeente_code"] == c).to_numpy(),
+                                     outcome=o, points=points, demand=group.demand, prefix=prefix).items()}}
                              for c, o in outcomes.items()]).set_index("gemeente_code"),
         youth=_youth_rows(youth, munis),
         schools=choice.schools, school_sites=choice.sites, school_gains=choice.gains, school_whatif=choice.summary,
@@ -663,27 +671,39 @@ def reach_with(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, excluded: gpd.G
     return coverage.coverage(areas, both, points=points, demand=group.demand)["reach"]
 
 
-def status_near(result: Analysis, points: gpd.GeoSeries) -> list[list[tuple[str, str]]]:
-    """Per point (a proposed site or school), the register's places that do not count for their status
-    (``gedateerd``, ``gepland``, ``gesloten``; area-wide offers not) within the reach of the run (``reach_m``,
-    metres) of it, as ``(name, status)``: Oldambt's first proposed site lies where the closed Jongerencentrum 't
-    Schienvat stood, Midden-Groningen's beside two youth centres of which the source is dated. Only places the
-    status alone keeps out: not ended, and with an age range that meets the target group (or none)."""
-    if not len(points):
-        return []
-    reg = result.register.initiatives
+def status_sites(register: initiatives.Register, counted: Sequence[str], areas: gpd.GeoDataFrame,
+                 sites: gpd.GeoDataFrame, points: coverage.Points, group: catalogue.TargetGroup) -> pd.DataFrame:
+    """The register's places that do not count for their status alone (not ``counted``: ``gedateerd``,
+    ``gepland``, ``gesloten``): not ended, not area-wide, placed, and with an age range that meets the target group
+    (or none; ``ages_known`` says which). As :func:`excluded_sites` with ``status`` and ``adds_reach`` (counting it
+    would bring someone newly within reach, :func:`adds_reach`): Oldambt's first proposed site lies where the closed
+    Jongerencentrum 't Schienvat stood, Midden-Groningen's beside two youth centres of which the source is dated."""
+    reg = register.initiatives
     if not len(reg) or "status" not in reg:
-        return [[] for _ in range(len(points))]
-    counted = set(counted_statuses(result.parameters))
-    ended = initiatives.ended(reg, result.register.reference_date).to_numpy()
+        return excluded_sites(reg[:0], areas).assign(status=pd.Series(dtype=object), adds_reach=pd.Series(
+            dtype=bool), ages_known=pd.Series(dtype=bool))
+    ended = initiatives.ended(reg, register.reference_date).to_numpy()
     other = reg[~reg["status"].fillna("actief").isin(list(counted)) & ~coverage.is_area_wide(reg) & ~ended
                 & reg.geometry.notna() & ~reg.geometry.is_empty]
-    group = catalogue.target_group(result.parameters.get("target_group"))
     other = coverage.select_sites(other, ages=group.ages, include_unknown_ages=True, active_only=False)
-    if not len(other):
+    frame = excluded_sites(other, areas)
+    frame["status"] = other["status"].astype(str).to_numpy()
+    frame["ages_known"] = ~coverage.unknown_ages(other).to_numpy()
+    frame["adds_reach"] = [bool(a) for a in adds_reach(other, sites, points, areas["gemeente_code"])]
+    return frame
+
+
+def status_near(result: Analysis, points: gpd.GeoSeries) -> list[list[tuple[str, str]]]:
+    """Per point (a proposed site or school), the places that do not count for their status
+    (:attr:`Analysis.status_places`) within the reach of the run (``reach_m``, metres) of it, as
+    ``(name, status)``."""
+    if not len(points):
+        return []
+    other = result.status_places
+    if not len(other) or "point_x" not in other:
         return [[] for _ in range(len(points))]
     named = [(str(n), str(st)) for n, st in zip(other["name"], other["status"], strict=True)]
-    near = coverage.within_reach(coverage.xy_of(points), coverage.xy_of(other.geometry),
+    near = coverage.within_reach(coverage.xy_of(points), other[["point_x", "point_y"]].to_numpy(dtype=float),
                                  float(result.parameters.get("reach_m", rules.REACH_M)))
     return [[named[j] for j in np.flatnonzero(row)] for row in near]
 

@@ -312,7 +312,7 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
 
 def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd.DataFrame, *, scope,
                      outcome: WhatIf, points: cov.Points, demand=cov.DEMAND,
-                     candidates: Candidates | None = None) -> dict:
+                     candidates: Candidates | None = None, prefix: str = "uncounted") -> dict:
     """Where the first step of ``outcome`` (a :func:`what_if` within ``scope``) would go if the places of ``extra``
     that could change it counted as sites, as if they reached the whole target group: the initiatives left out for
     want of an age range (:func:`mgg_geo.analysis.chain.excluded_sites`: ``name``, ``point_x``, ``point_y``
@@ -329,14 +329,18 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
     of whom in high-need areas), ``uncounted_first_equal`` (the places as good, "; "-joined),
     ``uncounted_first_reason`` (:attr:`WhatIf.reason` when no step would be taken) and ``uncounted_high_within``
     of ``uncounted_high_total``: the target population in high-need areas already within reach with them counted
-    (Veendam: all 5.150).
+    (Veendam: all 5.150). ``prefix`` replaces ``uncounted`` in these names: the same for the places the register
+    keeps out for their status (``status``: :func:`mgg_geo.analysis.chain.status_sites`).
     """
-    out = {"uncounted_first": False, "uncounted_first_names": "", "uncounted_first_code": None,
-           "uncounted_first_name": None, "uncounted_first_area": None, "uncounted_first_new": np.nan,
-           "uncounted_first_high": np.nan, "uncounted_first_equal": "", "uncounted_first_reason": None,
-           "uncounted_high_within": np.nan, "uncounted_high_total": np.nan}
+    found = {"first": False, "first_names": "", "first_code": None, "first_name": None, "first_area": None,
+             "first_new": np.nan, "first_high": np.nan, "first_equal": "", "first_reason": None,
+             "high_within": np.nan, "high_total": np.nan}
+
+    def named(values: dict) -> dict:
+        return {f"{prefix}_{k}": v for k, v in values.items()}
+
     if not len(outcome.sites) or "point_x" not in extra:
-        return out
+        return named(found)
     placed = extra[extra["point_x"].notna() & extra.get("adds_reach", pd.Series(True, extra.index)).astype(bool)]
     xy = placed[["point_x", "point_y"]].to_numpy(dtype=float)
 
@@ -358,7 +362,7 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
 
     mask = near(outcome.sites.geometry.iloc[:1])
     if not mask.any():
-        return out
+        return named(found)
     # then also those that could change where it goes instead, until none is added (an attack: a place 8,7 km from
     # Pekela's first site stood on the alternative, left out)
     while True:
@@ -367,19 +371,18 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
         if not more.any():
             break
         mask = mask | more
-    out.update(uncounted_first=True, uncounted_first_names="; ".join(str(n) for n in placed.loc[mask, "name"]),
-               uncounted_high_within=float(alternative.before["high_need_within"]),
-               uncounted_high_total=float(alternative.before["high_need_total"]))
+    found.update(first=True, first_names="; ".join(str(n) for n in placed.loc[mask, "name"]),
+                 high_within=float(alternative.before["high_need_within"]),
+                 high_total=float(alternative.before["high_need_total"]))
     if len(alternative.sites):
         first = alternative.sites.iloc[0]
-        out.update(uncounted_first_code=str(first["code"]), uncounted_first_name=str(first["name"]),
-                   uncounted_first_area=None if first["area"] is None else str(first["area"]),
-                   uncounted_first_new=float(first["new_population"]),
-                   uncounted_first_high=float(first["new_high_need"]),
-                   uncounted_first_equal=str(first["equal_names"] or ""))
+        found.update(first_code=str(first["code"]), first_name=str(first["name"]),
+                     first_area=None if first["area"] is None else str(first["area"]),
+                     first_new=float(first["new_population"]), first_high=float(first["new_high_need"]),
+                     first_equal=str(first["equal_names"] or ""))
     else:
-        out["uncounted_first_reason"] = alternative.reason
-    return out
+        found["first_reason"] = alternative.reason
+    return named(found)
 
 
 def _per_area(people: np.ndarray, newly: np.ndarray, area: np.ndarray) -> str:

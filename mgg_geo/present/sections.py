@@ -525,7 +525,7 @@ def uncounted_text(names: list[str], lead: str, page_one: bool = False, then: st
     """Initiatives without an age range near a proposal (:func:`~mgg_geo.analysis.chain.uncounted_near`), after
     ``lead`` (where): "Binnen <bereik> van stap 1 (X) liggen al A en B, niet meegeteld (geen leeftijdsbereik in het
     register); met een leeftijdsbereik kan dit voorstel anders uitvallen." ('' without names), or with ``then``
-    (what counting them would do, :func:`uncounted_first_text`) in its place; on ``page_one`` names longer than
+    (what counting them would do, :func:`if_counted_text`) in its place; on ``page_one`` names longer than
     :data:`PAGE_ONE_NAMES_CHARS` are counted ("2 plekken, zie Voorstel"), and with ``then`` the reason is left to
     ``then`` (page 1 has named them as left out just above)."""
     if not names:
@@ -538,56 +538,67 @@ def uncounted_text(names: list[str], lead: str, page_one: bool = False, then: st
     return f"{said}. {then}" if then else f"{said}; met een leeftijdsbereik kan dit voorstel anders uitvallen."
 
 
-def uncounted_first_text(result: Analysis, code: str, page_one: bool = False, named: list[str] = (),
-                         schools: bool = False) -> str:
-    """What counting the active initiatives without an age range that could change the first new site (or, with
-    ``schools``, the first school) would do, as if they served the whole target group
-    (:func:`mgg_geo.analysis.whatif.first_if_counted`): who in high-need areas would then be within reach already,
-    and where the first step would go: "Telt die plek mee, alsof ze alle jongeren van 0 tot 25 jaar bedient, dan
-    wonen alle 5.150 jongeren in wijken met hoge behoefte al binnen <bereik>, en komt de eerste nieuwe locatie bij
-    Boven-Wildervank (Wijk 02 Wildervank), met naar schatting 1.160 jongeren erbij, geen van hen in een wijk met
-    hoge behoefte." ('' when none could change it). ``named``: the places just named before it ("die plek"); others
-    are named first ("Op minder dan 6 km van stap 1 (X) ligt ook Y, zonder leeftijdsbereik niet meegeteld."). On
-    ``page_one`` shorter, the figures left to the proposal."""
+def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: list[str] = (),
+                    schools: bool = False, kind: str = "uncounted") -> str:
+    """What counting the places the register keeps out that could change the first new site (or, with ``schools``,
+    the first school) would do (:func:`mgg_geo.analysis.whatif.first_if_counted`): who in high-need areas would
+    then be within reach already, and where the first step would go. ``kind``: ``uncounted``, the active
+    initiatives without an age range, as if they served the whole target group ("Telt die plek mee, alsof ze alle
+    jongeren van 0 tot 25 jaar bedient, dan wonen alle 5.150 jongeren in wijken met hoge behoefte al binnen
+    <bereik>, en komt de eerste nieuwe locatie bij Boven-Wildervank (Wijk 02 Wildervank), met naar schatting 1.160
+    jongeren erbij, geen van hen in een wijk met hoge behoefte."), or ``status``, the places kept out for their
+    status (:attr:`~mgg_geo.analysis.Analysis.status_places`), as if they were active ("Tellen die plekken mee,
+    alsof ze actief zijn en alle jongeren van 0 tot 25 jaar bedienen, dan ..."). '' when none could change it.
+    ``named``: the places just named before it ("die plek"); others are named first ("Op minder dan 6 km van stap
+    1 (X) ligt ook Y, zonder leeftijdsbereik niet meegeteld."). On ``page_one`` shorter, the figures left to the
+    proposal."""
     table, steps = (result.school_whatif, result.school_sites) if schools else (result.whatif, result.whatif_sites)
-    if code not in table.index or "uncounted_first" not in table:
+    if code not in table.index or f"{kind}_first" not in table:
         return ""
-    w = table.loc[code]
-    flag = w.get("uncounted_first")
+    w = table.loc[code].rename(lambda c: c.replace(f"{kind}_", "counted_", 1) if c.startswith(f"{kind}_") else c)
+    flag = w.get("counted_first")
     if not (isinstance(flag, (bool, np.bool_)) and flag):
         return ""
     group, level, one = target_of(result), level_word(result), level_word(result, False)
     reach = fmt.radius(w["reach_m"])
     first = steps[(steps["gemeente_code"] == code) & (steps["step"] == 1)].iloc[0]
-    counted = [n for n in str(w.get("uncounted_first_names") or "").split("; ") if n]
+    counted = [n for n in str(w.get("counted_first_names") or "").split("; ") if n]
     extra = [n for n in counted if n not in set(named)]
-    new, high = w["uncounted_first_new"], w["uncounted_first_high"]
-    same = w.get("uncounted_first_code") == first["code"] and fmt.number(new) == fmt.number(first["new_population"])
+    new, high = w["counted_first_new"], w["counted_first_high"]
+    same = w.get("counted_first_code") == first["code"] and fmt.number(new) == fmt.number(first["new_population"])
     if same and not named:  # nothing was said of them, and they change nothing (an attack: ouderen, 6 km away)
         return ""
     where = "die plek" if page_one else "de school van stap 1" if schools else f"stap 1 ({fmt.name(first['name'])})"
     listed = fmt.listing([fmt.name(n) for n in extra])
     if page_one and len(listed) > PAGE_ONE_NAMES_CHARS:  # page 1 stays one A4 (an attack: 8 long names)
         listed = fmt.count(len(extra), "plek", "plekken") + " (zie Voorstel)"
+    status = dict(zip(result.status_places.get("name", []), result.status_places.get("status", []), strict=True))
+    why = "zonder leeftijdsbereik niet meegeteld" if kind == "uncounted" else "niet meegeteld om de status (" + \
+        fmt.listing([f"{labels.STATUSES.get(st, st)}" for st in dict.fromkeys(status.get(n) for n in extra)]) + ")"
     said = (f"Op minder dan {fmt.radius(2 * w['reach_m'])} van {where} {'ligt' if len(extra) == 1 else 'liggen'} "
-            f"{'ook ' if named else ''}{listed}, zonder leeftijdsbereik niet meegeteld. " if extra else "")
+            f"{'ook ' if named else ''}{listed}, {why}. " if extra else "")
     single = len(counted) == 1
-    said += (f"{'Telt die plek' if single else 'Tellen die plekken'} mee"
-             + (f" (voor alle {group.label}), dan" if page_one else
-                f", alsof ze alle {group.label} {'bedient' if single else 'bedienen'}, dan"))
-    within, total = w.get("uncounted_high_within"), w.get("uncounted_high_total")
+    serves = f"alle {group.label} {'bedient' if single else 'bedienen'}"
+    if kind == "uncounted":
+        said += f"{'Telt die plek' if single else 'Tellen die plekken'} mee" + (
+            f" (voor alle {group.label}), dan" if page_one else f", alsof ze {serves}, dan")
+    else:  # as if active; one without an age range also as if it served the whole target group
+        unknown = set(result.status_places.loc[~result.status_places["ages_known"].astype(bool), "name"])
+        said += (f"{'Telt die plek' if single else 'Tellen die plekken'} mee, alsof ze actief "
+                 f"{'is' if single else 'zijn'}{f' en {serves}' if unknown & set(counted) else ''}, dan")
+    within, total = w.get("counted_high_within"), w.get("counted_high_total")
     if not fmt.is_missing(total) and total > 0 and not fmt.is_missing(within):
         share = f"alle {fmt.number(total)}" if fmt.number(within) == fmt.number(total) else \
             f"{fmt.number(within)} van de {fmt.number(total)}"
         said += f" wonen {share} {group.key} in {level} met hoge behoefte al binnen {reach}{'' if page_one else ','} en"
-    if not isinstance(w.get("uncounted_first_name"), str):
+    if not isinstance(w.get("counted_first_name"), str):
         if schools:
             return f"{said} brengt geen kandidaat-school nog {group.key} binnen {reach} erbij."
-        reason = w.get("uncounted_first_reason")
+        reason = w.get("counted_first_reason")
         why = labels.WHATIF_REASONS.get(reason, "") if isinstance(reason, str) else ""
         return f"{said} wordt er geen nieuwe locatie voorgesteld" + (
             f": {why.format(target=group.key, reach=reach)}." if why else ".")
-    if w.get("uncounted_first_code") == first["code"]:  # the same buurt (names recur: "Verspreide huizen")
+    if w.get("counted_first_code") == first["code"]:  # the same buurt (names recur: "Verspreide huizen")
         if same:
             return f"{said} verandert de eerste stap niet."
         high_said = (f", en {fmt.number(high)} in plaats van {fmt.number(first['new_high_need'])} in {level} met "
@@ -596,14 +607,14 @@ def uncounted_first_text(result: Analysis, code: str, page_one: bool = False, na
             f"blijft de eerste nieuwe locatie bij {fmt.name(first['name'])}, maar brengt die"
         return (f"{said} {stays} {estimated_word(result)}{fmt.number(new)} {group.key} erbij in plaats van "
                 f"{fmt.number(first['new_population'])}{high_said}.")
-    name = fmt.name(w["uncounted_first_name"])
+    name = fmt.name(w["counted_first_name"])
     if page_one:  # the figures are in the proposal
         return f"{said} komt de eerste nieuwe locatie bij {name} (zie Voorstel)."
     none = fmt.number(high) == "0"
     said_high = "" if w["before_high_need_total"] <= 0 else \
         f", {f'geen van hen in een {one}' if none else f'van wie {fmt.number(high)} in {level}'} met hoge behoefte"
-    equal = [n for n in str(w.get("uncounted_first_equal") or "").split("; ") if n]
-    area = w.get("uncounted_first_area")
+    equal = [n for n in str(w.get("counted_first_equal") or "").split("; ") if n]
+    area = w.get("counted_first_area")
     placed = f" ({area_label(result, area)})" if isinstance(area, str) and area in result.areas.index else ""
     noun = ("andere school", "andere scholen") if schools else ("andere plek", "andere plekken")
     step = f"eerst {name}{placed} aan de beurt" if schools else f"de eerste nieuwe locatie bij {name}{placed}"
@@ -703,11 +714,12 @@ def _area_said(result: Analysis, area: str, said: str) -> str:
     return f"{label} ({said})"
 
 
-def status_text(places: list[tuple[str, str]], lead: str) -> str:
+def status_text(places: list[tuple[str, str]], lead: str, then: str | None = None) -> str:
     """The register's places near a proposal that do not count for their status (:func:`~mgg_geo.analysis.chain.
     status_near`), after ``lead`` (where): "Binnen <bereik> van stap 1 (X) staat in het register ook A met status
-    gesloten, dat niet meetelt; telt zo'n plek wel mee, dan kan dit voorstel anders uitvallen." ('' without
-    places)."""
+    gedateerd, dat niet meetelt; telt zo'n plek wel mee, dan kan dit voorstel anders uitvallen." ('' without
+    places). ``then``: what counting them does (:func:`if_counted_text`, at step 1) in place of "kan ...
+    anders uitvallen"; "" when it was computed and changes nothing (they bring no one newly within reach)."""
     if not places:
         return ""
     by_status: dict[str, list[str]] = {}
@@ -716,26 +728,38 @@ def status_text(places: list[tuple[str, str]], lead: str) -> str:
     named = fmt.listing([f"{fmt.listing(names)} met status {labels.STATUSES.get(st, st)}"
                          for st, names in by_status.items()])
     one = len(places) == 1
-    return (f"{lead} {'staat' if one else 'staan'} in het register ook {named}, {'dat' if one else 'die'} niet "
-            f"{'meetelt' if one else 'meetellen'}; telt zo'n plek wel mee, dan kan dit voorstel anders uitvallen.")
+    said = (f"{lead} {'staat' if one else 'staan'} in het register ook {named}, {'dat' if one else 'die'} niet "
+            f"{'meetelt' if one else 'meetellen'}")
+    if then is None:
+        return f"{said}; telt zo'n plek wel mee, dan kan dit voorstel anders uitvallen."
+    return f"{said}. {then}" if then else f"{said}; {'ze bereikt' if one else 'ze bereiken'} niemand die nu " \
+        "buiten bereik woont."
 
 
 def step_notes(result: Analysis, code: str, steps: pd.DataFrame, lead,
                noun: tuple[str, str] = ("plek", "plekken")) -> list[str]:
     """Under a proposal's steps of municipality ``code`` (new sites, or schools): per step the places without an
-    age range near it (:func:`uncounted_text`, after ``lead(step)``; at step 1 with what counting those that could
-    change it would do, :func:`uncounted_first_text`, which names them itself when none is near) and the places
-    that do not count for their status (:func:`status_text`), then per step who it reaches over the border
-    (:func:`across_text`) and the places as good (:func:`equal_text`)."""
+    age range near it (:func:`uncounted_text`, after ``lead(step)``) and the places that do not count for their
+    status (:func:`status_text`), at step 1 each with what counting those that could change it would do
+    (:func:`if_counted_text`, which names them itself when none is near), then per step who it reaches over the
+    border (:func:`across_text`) and the places as good (:func:`equal_text`)."""
     near, other = uncounted_near(result, steps.geometry), status_near(result, steps.geometry)
     area, schools = level_word(result, False), noun[0] == "school"
     rows = list(steps.iterrows())
     # review: Veendam's first site and only candidate school would bring far fewer, or no one, with Break! counted
-    counting = uncounted_first_text(result, code, named=near[0], schools=schools) if rows else ""
+    counting = if_counted_text(result, code, named=near[0], schools=schools) if rows else ""
+    table = result.school_whatif if schools else result.whatif
+    # Midden-Groningen's first site lies by two youth centres of which the source is dated: if they still run, it
+    # would go to Muntendam
+    computed = rows and code in table.index and "status_first" in table
+    status_then = if_counted_text(result, code, named=[n for n, _ in other[0]], schools=schools, kind="status") \
+        if computed else None
     return ([t for names, (_, r) in zip(near, rows, strict=True)
              if (t := uncounted_text(names, lead(r), then=counting if r["step"] == 1 else "")
                  or (counting if r["step"] == 1 else ""))]
-            + [t for places, (_, r) in zip(other, rows, strict=True) if (t := status_text(places, lead(r)))]
+            + [t for places, (_, r) in zip(other, rows, strict=True)
+               if (t := status_text(places, lead(r), then=status_then if r["step"] == 1 else None)
+                   or (status_then if r["step"] == 1 else ""))]
             + [t for _, r in rows if (t := across_text(result, r, schools=schools))]
             + [t for _, r in rows if (t := equal_text(r, noun, area, target_of(result).key))])
 
@@ -754,8 +778,23 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
                 if w["before_high_need_total"] > 0 else "")
         # the places without an age range last: what counting them would do speaks of another first site
         named = uncounted_near(result, sites.geometry.iloc[:1])[0]
-        then = uncounted_first_text(result, code, page_one=True, named=named)
+        then = if_counted_text(result, code, page_one=True, named=named)
         near = uncounted_text(named, f"Binnen die {reach}", page_one=True, then=then) if named else then
+        # review: Midden-Groningen's first site lies by two youth centres of which the source is dated; the
+        # figures are in the proposal (if_counted_text)
+        kept = status_near(result, sites.geometry.iloc[:1])[0]
+        moved = w.get("status_first")
+        if kept and isinstance(moved, (bool, np.bool_)) and moved and w.get("status_first_code") != first["code"]:
+            listed = fmt.listing([fmt.name(n) for n, _ in kept])
+            statuses = fmt.listing(list(dict.fromkeys(labels.STATUSES.get(st, st) for _, st in kept)))
+            if len(listed) > PAGE_ONE_NAMES_CHARS:
+                listed = fmt.count(len(kept), "plek", "plekken")
+            one = len(kept) == 1
+            instead = f"komt de eerste nieuwe locatie bij {fmt.name(w['status_first_name'])}" \
+                if isinstance(w.get("status_first_name"), str) else "wordt er geen nieuwe locatie voorgesteld"
+            near += (" " if near else "") + (
+                f"Binnen die {reach} {'staat' if one else 'staan'} ook {listed}, met status {statuses} niet "
+                f"meegeteld; {'telt die plek' if one else 'tellen die plekken'} mee, dan {instead} (zie Voorstel).")
         others = len(equal_names(first))
         out.append(f"Een eerste nieuwe locatie bij {fmt.name(first['name'])} ({area_label(result, first['area'])}) "
                    f"brengt {estimated_word(result)}{fmt.number(first['new_population'])} {group.key} binnen "
