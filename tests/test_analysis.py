@@ -896,7 +896,8 @@ def test_a_later_site_resting_on_a_border_class_says_where_it_would_go_one_class
     assert outcome.sites["area"].tolist() == ["WK000001", "WK000019"]
     assert outcome.sites["value"].tolist() == pytest.approx([212.0, 112.0])
     assert chain.later_at_border(areas, grid.sites([]), "GM0000", outcome, points, cov.DEMAND) == {
-        "later_border": "WK000024", "later_if_lower": '[[2, "WK000012", "WK000012"]]', "later_border_up": ""}
+        "later_border": "WK000024", "later_if_lower": '[["WK000024", [[2, "WK000012", "WK000012"]]]]',
+        "later_border_up": ""}
     # (2,2) at the border of high: one class higher it pulls step 2 to itself, 100 + four low squares = 116 > 112
     areas["need_class_high"] = areas["need_class"]
     areas.loc["WK000012", "need_class_high"] = 3.0
@@ -907,7 +908,7 @@ def test_a_later_site_resting_on_a_border_class_says_where_it_would_go_one_class
     areas.loc["WK000012", "need_class"] = 1.0  # no middle square to go to: step 2 stays
     outcome = whatif.what_if(areas, grid.sites([]), scope=np.ones(25, bool), points=points, k=2, reach_m=1000.0)
     assert chain.later_at_border(areas, grid.sites([]), "GM0000", outcome, points, cov.DEMAND) == {
-        "later_border": "WK000024", "later_if_lower": "", "later_border_up": ""}
+        "later_border": "WK000024", "later_if_lower": '[["WK000024", []]]', "later_border_up": ""}
 
 
 def test_a_first_site_resting_on_a_border_class_says_where_it_would_go_one_class_lower():

@@ -1299,7 +1299,8 @@ def test_a_step_that_reaches_people_over_the_border_says_so_and_they_decide_only
 @pytest.mark.parametrize("code", CODES)
 def test_a_later_step_resting_on_a_border_class_says_so(result, code):
     """A later step that reaches an area at the border of a lower class says so, and what the proposal does with
-    those areas a class lower, step 1 kept (review of Midden-Groningen: step 3 goes to Froombosch for Slochteren's
+    each of those areas a class lower on its own (review of Westerwolde: Ter Apel, lowered with step 1 kept, would
+    have moved step 1; review of Midden-Groningen: step 3 goes to Froombosch for Slochteren's
     525, Slochteren on the border, and nothing was said; round 2: "alleen voor stap 1 is nagegaan" said nothing of
     Pekela's steps 2 and 3, which cannot move)."""
     text = _text(reports.MunicipalityReport(result, code).what_if())
@@ -1307,8 +1308,8 @@ def test_a_later_step_resting_on_a_border_class_says_so(result, code):
     low = pd.to_numeric(result.areas["need_class_low"], errors="coerce")
     border = gains[gains["area"].map(lambda a: low[a] < result.areas.at[a, "need_class"])]
     said = re.search(r"(?:Ook latere stappen|Ook een latere stap|Latere stappen|Een latere stap) (?:bereiken|bereikt) "
-                     r"(?:een wijk|wijken) op de grens met een lagere behoefteklasse \(.*?\): (?:telt die wijk|tellen "
-                     r"die wijken) een klasse lager(?: en blijft stap 1 bij [^,]*)?, dan (.*?)\.(?: |$)", text)
+                     r"(?:een wijk|wijken) op de grens met een lagere behoefteklasse \(.*?\): (telt .*?)"
+                     r"\.(?:\s+[A-Z]|$)", text)
     assert bool(said) == bool(len(border))
     assert "alleen voor stap 1 is nagegaan" not in text
     w = result.whatif.loc[code]
@@ -1329,10 +1330,27 @@ def test_a_later_step_resting_on_a_border_class_says_so(result, code):
         assert {result.areas.at[a, "name"] for a, _ in pulls} >= {"Uithuizermeeden", "Warffum"}
     if said:
         assert set(w["later_border"].split("; ")) == set(border["area"])
-        moved = json.loads(w["later_if_lower"]) if w["later_if_lower"] else []
-        assert said[1].startswith(("blijft", "blijven")) == (not moved)
-        for step, name, _ in moved:  # a step no longer taken: "is stap 12 niet meer nodig"
-            assert (f"stap {step} bij {name} (" if name else f"is stap {step}") in said[1]
+        # each wijk tried on its own, the whole proposal again: no wijk is lowered while step 1, which it would move,
+        # is kept (review of Westerwolde: Ter Apel lowered "en blijft stap 1 bij Barnflair")
+        assert "een klasse lager en blijft stap 1" not in text
+        tried = json.loads(w["later_if_lower"])
+        assert [a for a, _ in tried] == w["later_border"].split("; ")
+        clauses = said[1].split("; ")
+        single = len(tried) == 1
+        for area, moves in tried:
+            name = str(result.areas.at[area, "name"])
+            mine = [c for c in clauses if (single and c.startswith("telt die wijk")) or c.startswith(f"telt {name}")
+                    or (" of " in c and name in c)] or [c for c in clauses if c.startswith("telt een van die")]
+            assert len(mine) == 1, (area, said[1])
+            for step, site, _ in moves:  # a step no longer taken: "is stap 12 niet meer nodig"
+                assert (f"stap {step} bij {site} (" if site else f"is stap {step}") in mine[0], (area, mine)
+            assert mine[0].endswith("dezelfde") == (not moves), (area, mine)
+            # a wijk that alone moves step 1 says where step 1 goes, as the step-1 sentence does
+            if moves and moves[0][0] == 1 and w["first_border"] == area:
+                assert moves[0][1] == w["first_if_lower_name"]
+        if code == "GM1950":
+            assert ("telt Wijk 07 Ter Apel een klasse lager, dan komt stap 1 bij Vriescheloo-Zuid (Wijk 00 "
+                    "Bellingwolde)") in said[1]
     for _, g in border.iterrows():  # steps reaching the same areas said together: "stap 2 en 3: Wijk 01 (...)"
         assert re.search(rf"stap (?:\d+, )*(?:\d+ en )?{g['step']}(?: en \d+)*: [^;]*"
                          rf"{re.escape(str(result.areas.at[g['area'], 'name']))}", text), (g["step"], g["area"])

@@ -541,17 +541,19 @@ def later_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
     """Whether municipality ``code``'s later proposed sites (step 2 on) rest on need classes at their border, step 1
     kept where it is (:func:`first_at_border` tries that one), both ways:
 
-    * lower: the areas they reach whose class margin reaches a lower class (:func:`at_lower_border`), and the steps
-      that move when those count one class lower. Pekela's steps 2 and 3 reach Wijk 01 at its border, but it is
-      the only wijk left: they stay (round 2 of the review: the report said only that it was not tried);
+    * lower: the areas they reach whose class margin reaches a lower class (:func:`at_lower_border`), each tried
+      one class lower on its own, and the steps that then move (step 1 too: an area it reaches may move it, and
+      the later steps cannot be said with step 1 kept then: review of Westerwolde, whose report lowered Ter Apel,
+      which moves step 1, and kept step 1). Pekela's steps 2 and 3 reach Wijk 01 at its border, but it is the only
+      wijk left: they stay (round 2 of the review: the report said only that it was not tried);
     * higher: each area of the municipality with some of its target group out of reach whose margin reaches a
       higher class and that, one class higher, would move a later step to reach it (Het Hogeland's Uithuizermeeden
       and Warffum, priorities 2 and 3, would each pull step 2: round 2).
 
-    Returns ``later_border`` (the lower ones' codes, "; "-joined; '' for none), ``later_if_lower`` (the steps that
-    would change, as JSON: ``[[step, name, area], ...]`` in step order, name and area null for a step no longer
-    taken; '' when none would) and ``later_border_up`` (per higher one that moves a step, as JSON:
-    ``[[area, [[step, name, area], ...]], ...]``; '' for none). JSON: buurt names are CBS's text.
+    Returns ``later_border`` (the lower ones' codes, "; "-joined; '' for none), ``later_if_lower`` (per lower one,
+    the steps that would change, as JSON: ``[[area, [[step, name, area], ...]], ...]`` in step order, name and
+    area null for a step no longer taken, an empty list when none would; '' for none) and ``later_border_up``
+    (per higher one that moves a step, step 1 kept, the same JSON; '' for none). JSON: buurt names are CBS's text.
     """
     out = {"later_border": "", "later_if_lower": "", "later_border_up": ""}
     if len(outcome.sites) < 2 or "need_class_low" not in province:
@@ -577,11 +579,19 @@ def later_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
     gains = outcome.gains[outcome.gains["step"] > 1]
     border = at_lower_border(province)
     at = [a for a in dict.fromkeys(gains["area"]) if border.get(a, False)]
-    if at:
+    every = outcome.sites.set_index("step")
+    lowered = []
+    for area in at:  # each on its own, the whole proposal again
         classes = now_classes.copy()
-        classes[at] = classes[at] - 1
-        moved = changes(classes)[0]
-        out["later_border"], out["later_if_lower"] = "; ".join(at), json.dumps(moved) if moved else ""
+        classes[area] = classes[area] - 1
+        then = whatif.what_if(province.assign(need_class=classes), sites, scope=scope, points=points,
+                              k=len(outcome.sites), demand=demand, reach_m=outcome.reach_m).sites.set_index("step")
+        lowered.append([str(area), [[int(step), None, None] if step not in then.index
+                                    else [int(step), str(then.at[step, "name"]), str(then.at[step, "area"])]
+                                    for step in every.index if step not in then.index
+                                    or then.at[step, "code"] != every.at[step, "code"]]])
+    if at:
+        out["later_border"], out["later_if_lower"] = "; ".join(at), json.dumps(lowered)
     after = outcome.areas["reach_after"].reindex(province.index) if "reach_after" in outcome.areas else None
     moved = []
     for area in at_higher_border(province, scope, (after < 1).to_numpy() if after is not None

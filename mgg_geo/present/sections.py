@@ -1419,8 +1419,9 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
     Ter Apel (plaats 40, marge 32–52), op de grens met een lagere behoefteklasse: telt die wijk een klasse lager, dan
     komt de eerste nieuwe locatie bij Vriescheloo-Zuid (...)." (or "blijft ... dezelfde"), and the same for areas at
     the border of a higher class that would move it, then the later steps
-    (:func:`mgg_geo.analysis.chain.later_at_border`: "Ook latere stappen bereiken ...: tellen die wijken een klasse
-    lager, dan komt stap 3 bij ..."); ``short``: page 1's one short sentence, only when it moves ("Die
+    (:func:`mgg_geo.analysis.chain.later_at_border`, each area on its own: "Ook latere stappen bereiken ...: telt
+    Wijk 00 Bellingwolde een klasse lager, dan komt stap 2 bij ...; telt Wijk 07 Ter Apel een klasse lager, dan
+    komt stap 1 bij ..."); ``short``: page 1's one short sentence, only when it moves ("Die
     keuze hangt af van een behoefteklasse op de grens (zie Voorstel)."); '' otherwise."""
     w = result.whatif.loc[code]
 
@@ -1479,8 +1480,8 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
         for area, site, site_area in listed("first_border_up_more"):  # the others that alone would move it
             parts.append(f"Telt in plaats daarvan {placed([str(result.areas.at[area, 'name'])])} een klasse hoger, "
                          f"dan komt de eerste nieuwe locatie bij {fmt.name(site)} ({area_label(result, site_area)}).")
-    # the later steps, where they reach such an area, with what the proposal does with them a class lower, step 1
-    # kept (:func:`mgg_geo.analysis.chain.later_at_border`; review of Midden-Groningen: step 3 rests on Slochteren)
+    # the later steps, where they reach such an area, with what the proposal does with each a class lower
+    # (:func:`mgg_geo.analysis.chain.later_at_border`; review of Midden-Groningen: step 3 rests on Slochteren)
     first = result.whatif_sites[(result.whatif_sites["gemeente_code"] == code) & (result.whatif_sites["step"] == 1)]
     # where step 1 itself would move, the later steps are said with it kept (an attack read Westerwolde's two
     # sentences as one proposal)
@@ -1508,10 +1509,21 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
             many = len(later) > 1 or len(next(iter(per_step.values()))) > 1
             single = len({a for at in per_step for a in at}) == 1
             head = "latere stappen bereiken" if many else "een latere stap bereikt"
-            changed = listed("later_if_lower")
-            then = (f"{them(single)} een klasse lager{kept}, dan {moves_said(changed)}." if changed else
-                    f"{them(single)} een klasse lager{kept}, dan "
-                    f"{'blijven die stappen' if many else 'blijft die stap'} dezelfde.")
+            # each wijk tried on its own (review of Westerwolde: lowering Ter Apel moves step 1, so the later steps
+            # could not be said with step 1 kept), with every step it moves, step 1 too
+            tried = [(a, moves) for a, moves in listed("later_if_lower") if a in result.areas.index]
+            stays = [str(result.areas.at[a, "name"]) for a, moves in tried if not moves]
+            same = f"{'blijven die stappen' if many else 'blijft die stap'} dezelfde"
+            if not any(moves for _, moves in tried):
+                then = (f"{them(True)} een klasse lager, dan {same}." if single else
+                        f"telt een van die {level_word(result)} een klasse lager, dan {same}.")
+            else:
+                clauses = [f"{them(True) if single else 'telt ' + placed([str(result.areas.at[a, 'name'])])} "
+                           f"een klasse lager, dan {moves_said(moves)}" for a, moves in tried if moves]
+                if stays:
+                    clauses.append(f"telt {fmt.listing([placed([n]) for n in stays], 'of')} een klasse lager, dan "
+                                   f"{same}")
+                then = "; ".join(clauses) + "."
             where = f"een {level_word(result, False)}" if single else level_word(result)
             parts.append(f"{'Ook ' + head if parts else head[0].upper() + head[1:]} {where} op de grens "
                          f"met een lagere behoefteklasse ({'; '.join(later)}): {then}")
