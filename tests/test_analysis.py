@@ -696,6 +696,30 @@ def test_tiny_areas_are_shown_but_not_ranked(province):
     assert (province.areas.loc[province.areas["ranked"], "population"] >= 100).all()
 
 
+def test_a_missing_age_bound_is_unknown_not_open():
+    """A youth club "vanaf 10 jaar" (no upper bound) serves young people (0-25: 10 lies in it) but was counted for
+    people of 65 and over as if open-ended, and was all of Groningen's coverage for them (review of the ouderen
+    reports). Whether it serves 16-25 or 65+ is not known: left out as an unknown age range, counted only with
+    include_unknown_ages; a bound past the far end of the group (from 30, for 0-25) meets it in no case."""
+    from mgg_geo.analysis import coverage as cov
+
+    rows = gpd.GeoDataFrame({"name": ["vanaf 10", "tot 20", "vanaf 30", "tot 70", "10-18", "geen"],
+                             "age_min": [10, None, 30, None, 10, None], "age_max": [None, 20, None, 70, 18, None],
+                             "active": True}, geometry=[grid.centre(0, 0)] * 6, crs="EPSG:28992")
+
+    def counted(ages, unknown=False):
+        return list(cov.select_sites(rows, ages=ages, include_unknown_ages=unknown)["name"])
+
+    assert counted((0, 25)) == ["vanaf 10", "tot 20", "10-18"]
+    assert list(rows["name"][cov.unknown_ages(rows, (0, 25))]) == ["tot 70", "geen"]  # from 30 to 70?
+    assert counted((16, 25)) == ["tot 20", "10-18"]
+    assert list(rows["name"][cov.unknown_ages(rows, (16, 25))]) == ["vanaf 10", "tot 70", "geen"]
+    assert counted((65, 120)) == ["tot 70"]
+    assert list(rows["name"][cov.unknown_ages(rows, (65, 120))]) == ["vanaf 10", "vanaf 30", "geen"]
+    assert counted((65, 120), unknown=True) == ["vanaf 10", "vanaf 30", "tot 70", "geen"]
+    assert list(rows["name"][cov.unknown_ages(rows)]) == ["geen"]
+
+
 @pytest.mark.shared
 def test_unknown_ages_are_excluded_and_counted(province):
     # the youth centres without an age range in the register do not count as youth offers

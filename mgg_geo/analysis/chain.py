@@ -226,7 +226,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
                                 count_status=p.statuses)
     sites = coverage.select_sites(register.initiatives, ages=group.ages, include_unknown_ages=p.include_unknown_ages)
     active = register.active
-    excluded = active[coverage.unknown_ages(active) & ~active.index.isin(sites.index)]
+    excluded = active[coverage.unknown_ages(active, group.ages) & ~active.index.isin(sites.index)]
     province = frame.areas.copy()
     province["target_population"] = coverage.target_population(province, group.demand)
     absent = [code for code in munis if not (province["gemeente_code"] == code).any()]
@@ -698,7 +698,7 @@ def status_sites(register: initiatives.Register, counted: Sequence[str], areas: 
     other = coverage.select_sites(other, ages=group.ages, include_unknown_ages=True, active_only=False)
     frame = excluded_sites(other, areas)
     frame["status"] = other["status"].astype(str).to_numpy()
-    frame["ages_known"] = ~coverage.unknown_ages(other).to_numpy()
+    frame["ages_known"] = ~coverage.unknown_ages(other, group.ages).to_numpy()
     frame["adds_reach"] = [bool(a) for a in adds_reach(other, sites, points, areas["gemeente_code"])]
     return frame
 
@@ -890,7 +890,7 @@ def missing_figures(result: Analysis, code: str) -> dict:
 
 
 #: Why a register row does not count for the target group, in the order they are tested.
-NOT_COUNTED = ("ended", "status", "unknown_age", "other_age")
+NOT_COUNTED = ("ended", "status", "unknown_age", "partial_age", "other_age")
 
 
 def register_holdings(result: Analysis, code: str) -> dict:
@@ -898,8 +898,10 @@ def register_holdings(result: Analysis, code: str) -> dict:
 
     ``register_places``: rows placed in the municipality (all statuses); ``register_counted``: those among the
     sites that count for the target group; ``register_reasons``: per reason the rows that do not count (the status
-    name for a status not counted, ``ended``, ``unknown_age``, ``other_age``: the first that applies, in the order
-    of :data:`NOT_COUNTED`); ``register_by_programme``: rows per programme and status, with how many count;
+    name for a status not counted, ``ended``, ``unknown_age``, ``partial_age`` (one age bound, which does not say
+    whether the row serves the target group: :func:`~mgg_geo.analysis.coverage.unknown_ages`), ``other_age``: the
+    first that applies, in the order of :data:`NOT_COUNTED`); ``register_by_programme``: rows per programme and
+    status, with how many count;
     ``register_rows``: every row with its name, programme, status, source date, ``reason`` (``counted`` or a
     reason) and ``also_no_age`` (not counted for another reason and without an age range too: that reason
     alone lifted would still not count it; a row left out only for its age range has ``reason`` ``unknown_age``);
@@ -910,11 +912,12 @@ def register_holdings(result: Analysis, code: str) -> dict:
     counted_status = set(counted_statuses(result.parameters))
     ended = initiatives.ended(mine, result.register.reference_date)
     counted = set(result.sites.index)
+    none = coverage.unknown_ages(mine)
+    partial = coverage.unknown_ages(mine, catalogue.target_group(result.parameters.get("target_group")).ages) & ~none
     rows = []
     for i, r in mine.iterrows():
         status = str(r.get("status") or "actief")
-        unknown = pd.isna(pd.to_numeric(r.get("age_min"), errors="coerce")) and \
-            pd.isna(pd.to_numeric(r.get("age_max"), errors="coerce"))
+        unknown = bool(none[i] or partial[i])
         if i in counted:
             reason = "counted"
         elif ended[i]:
@@ -922,14 +925,14 @@ def register_holdings(result: Analysis, code: str) -> dict:
         elif status not in counted_status:
             reason = status
         elif unknown:
-            reason = "unknown_age"
+            reason = "partial_age" if partial[i] else "unknown_age"
         else:
             reason = "other_age"
         source_date = r.get("source_date")
         rows.append({"name": str(r["name"]), "programme": str(r["programme"]), "status": status,
                      "source_date": str(source_date) if isinstance(source_date, str) and source_date else None,
                      "area_wide": bool(r.get("area_wide", False)), "reason": reason,
-                     "also_no_age": bool(unknown) and reason not in ("counted", "unknown_age")})
+                     "also_no_age": bool(none[i]) and reason not in ("counted", "unknown_age", "partial_age")})
     frame = pd.DataFrame(rows, columns=["name", "programme", "status", "source_date", "area_wide", "reason",
                                         "also_no_age"])
     reasons = frame.loc[frame["reason"] != "counted", "reason"].value_counts()

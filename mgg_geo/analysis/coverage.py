@@ -156,8 +156,8 @@ def select_sites(sites: gpd.GeoDataFrame, *, programme: str | None = None,
                  active_only: bool = True) -> gpd.GeoDataFrame:
     """Initiatives of one programme and/or whose age range meets ``ages``.
 
-    An initiative without an age range is left out unless ``include_unknown_ages``
-    (then it counts as meeting any target group).
+    An initiative whose age range does not say whether it meets ``ages`` (:func:`unknown_ages`: none, or one bound
+    outside ``ages``) is left out unless ``include_unknown_ages`` (then it counts as meeting any target group).
     """
     out = sites
     if active_only and "active" in out:
@@ -167,16 +167,24 @@ def select_sites(sites: gpd.GeoDataFrame, *, programme: str | None = None,
     if ages is not None and len(out):
         lo = pd.to_numeric(out.get("age_min"), errors="coerce")
         hi = pd.to_numeric(out.get("age_max"), errors="coerce")
-        unknown = lo.isna() & hi.isna()
+        unknown = unknown_ages(out, ages)
         meets = (lo.fillna(-np.inf) <= ages[1]) & (hi.fillna(np.inf) >= ages[0])
         out = out[(meets & ~unknown) | (unknown & include_unknown_ages)]
     return out
 
 
-def unknown_ages(sites: gpd.GeoDataFrame) -> pd.Series:
-    """True for initiatives without any age bound."""
-    return pd.to_numeric(sites.get("age_min"), errors="coerce").isna() & \
-        pd.to_numeric(sites.get("age_max"), errors="coerce").isna()
+def unknown_ages(sites: gpd.GeoDataFrame, ages: tuple[float, float] | None = None) -> pd.Series:
+    """True for initiatives whose age range does not say whether they serve the target group ``ages`` (years):
+    those without any age bound and, given ``ages``, those with one bound that lies outside it. A missing bound is
+    not known, never open: a youth club "vanaf 10 jaar" serves young people (10 lies in 0-25), but whether it serves
+    people of 65 and over is not known (review: it was all of Groningen's coverage for older people). One bound past
+    the far end of ``ages`` (from 30, for 0-25) meets it in no case: not unknown."""
+    lo = pd.to_numeric(sites.get("age_min"), errors="coerce")
+    hi = pd.to_numeric(sites.get("age_max"), errors="coerce")
+    none = lo.isna() & hi.isna()
+    if ages is None:
+        return none
+    return none | (hi.isna() & (lo < ages[0])) | (lo.isna() & (hi > ages[1]))
 
 
 def is_area_wide(sites: gpd.GeoDataFrame) -> np.ndarray:

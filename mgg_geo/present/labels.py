@@ -173,12 +173,15 @@ STATUS_MEANINGS: dict[str, str] = {
 NOT_COUNTED: dict[str, str] = {"gedateerd": "met status gedateerd", "gepland": "met status gepland",
                                "gesloten": "met status gesloten", "ended": "beëindigd (einddatum)",
                                "unknown_age": "zonder leeftijdsbereik",
+                               "partial_age": "met een onvolledig leeftijdsbereik",
                                "other_age": "met een leeftijdsbereik buiten de doelgroep"}
 #: The same per row, for the register table.
 ROW_REASONS: dict[str, str] = {
     "counted": "telt mee", "gedateerd": "telt niet mee: status gedateerd", "gepland": "telt niet mee: status gepland",
     "gesloten": "telt niet mee: status gesloten", "ended": "telt niet mee: beëindigd",
-    "unknown_age": "telt niet mee: geen leeftijdsbereik", "other_age": "telt niet mee: leeftijd buiten de doelgroep"}
+    "unknown_age": "telt niet mee: geen leeftijdsbereik",
+    "partial_age": "telt niet mee: onvolledig leeftijdsbereik (of het de doelgroep bereikt, is onbekend)",
+    "other_age": "telt niet mee: leeftijd buiten de doelgroep"}
 #: Why the school-based where-next chose fewer schools than asked (besides :data:`WHATIF_REASONS`).
 SCHOOL_REASONS: dict[str, str] = {
     "no_candidates": "er is geen school in de gemeente zonder {programme} volgens het register",
