@@ -1559,6 +1559,44 @@ def test_what_counting_the_places_kept_out_for_their_status_would_do_is_what_a_r
         assert "stap 1 (" in said and not re.search(r"van stap 1 \([^)]*\) staa?t[^.]*anders uitvallen", said), code
 
 
+@pytest.fixture(scope="module")
+def older(imported_cache):
+    """The analysis for people of 65 and over (``target_group="ouderen"``) on the shared data."""
+    from mgg_geo import analysis, settings
+
+    saved = settings.CACHE_DIR
+    settings.CACHE_DIR = imported_cache
+    try:
+        return analysis.run(draws=0, offline=True, geocode=False, reference_date="2026-01-01", target_group="ouderen",
+                            municipalities=["GM0014", "GM1966"])
+    finally:
+        settings.CACHE_DIR = saved
+
+
+def test_a_report_for_older_people_counts_no_youth_club_proposes_no_storm_school_and_speaks_of_them(older):
+    """Review of the reports for people of 65 and over: a youth club "vanaf 10 jaar" was all of Groningen's coverage
+    for them (20%), STORM schools were proposed to reach them, and the young-adult monitor and the need sentence
+    spoke of young people as if they were the report's group."""
+    from mgg_geo.analysis import chain
+
+    clubs = "Jeugdhonk Buurthuis Mellenshorst"
+    assert clubs not in set(older.sites["name"]) and clubs in set(older.excluded["name"])
+    rows = {r["name"]: r["reason"] for r in chain.register_holdings(older, "GM0014")["register_rows"]}
+    assert rows[clubs] == "partial_age"
+    assert older.figures.at["GM0014", "target_within_reach_share"] == pytest.approx(0.0)
+    rapport = reports.MunicipalityReport(older, "GM0014")
+    assert _text(rapport.next_school()).strip() == (
+        "STORM, depressiepreventie op school (vo-klas 2 en 4, mbo-jaar 1), is voor leerlingen van 13 tot en met 20 "
+        "jaar; voor inwoners van 65 jaar of ouder stelt dit rapport daarom geen school voor.")
+    assert "Dit rapport gaat over inwoners van 65 jaar of ouder. De Gezondheidsmonitor Jongvolwassenen gaat over" \
+        in _text(rapport.young_adults())
+    assert sections.measured_text(older).endswith(
+        "cijfers over de gezondheid van alleen inwoners van 65 jaar of ouder gebruikt de index niet.")
+    for part in (rapport.summary(), rapport.key_figures(), rapport.register(), rapport.priorities(),
+                 rapport.what_if(), rapport.quality()):
+        assert not re.search(r"\bjongeren\b", _text(part)), _text(part)
+
+
 def test_the_interactive_map_shows_the_sites_its_distances_rest_on_and_the_uncounted_places(result):
     """Veendam's wijken lie 5-25 km from the nearest counted site and its map showed none (only sites within 5 km);
     Pekela's map did not show Club P.kel and De Badde, which page 1 names (reviews of the maps, Stadskanaal, Pekela

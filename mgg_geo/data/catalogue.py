@@ -250,6 +250,9 @@ HEALTH_CONCEPTS: tuple[Concept, ...] = (
 CONCEPTS: dict[str, Concept] = {c.key: c for c in KWB_CONCEPTS + HEALTH_CONCEPTS}
 #: The GGD region of the province in the young-adult monitor: GGD Groningen, the ten municipalities.
 PROVINCE_GGD = "GG0111"
+#: The ages of the young-adult monitor (50140NED; years, both included): a target group of other ages gets no
+#: young-adult section (review: reports for people of 65 and over showed it as theirs).
+YOUNG_ADULT_AGES = (16.0, 25.0)
 #: The figures of the young-adult monitor (50140NED, 16-25 years, per gemeente) the reports show, in order,
 #: with +1 when a higher value is worse (more young people with the problem) and -1 when it is better.
 YOUNG_ADULT_FIGURES: tuple[tuple[str, int], ...] = (
@@ -419,6 +422,10 @@ class TargetGroup:
     ages: tuple[float, float]
     demand: tuple[str, ...]
     indicators: tuple[str, ...]
+
+    def meets(self, ages: tuple[float, float]) -> bool:
+        """Whether the group holds some of the ages ``ages`` (years, both included)."""
+        return self.ages[0] <= ages[1] and ages[0] <= self.ages[1]
 
     @property
     def need_indicators(self) -> tuple[Indicator, ...]:

@@ -308,7 +308,10 @@ def measured_text(result: Analysis) -> str:
         who = labels.AGE_GROUPS.get(result.parameters.get("age_group"), result.parameters.get("age_group"))
         adults = f" en over {who} (RIVM {health.get('year')})"
     youth = kinds.YOUTH.of(result.sources)
-    if youth and len(result.youth):
+    group = target_of(result)
+    if not group.meets(catalogue.YOUNG_ADULT_AGES):  # review: reports for people of 65+ spoke of young people
+        young = f"cijfers over de gezondheid van alleen {group.label} gebruikt de index niet"
+    elif youth and len(result.youth):
         young = "cijfers over jongeren zelf (16–25 jaar) zijn er alleen per gemeente: zie Jongvolwassenen"
     else:
         young = (f"cijfers over jongeren zelf zijn er in de gebruikte bronnen niet per {level} (de Gezondheidsmonitor "
@@ -1061,9 +1064,17 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
     group, level = target_of(result), level_word(result)
     name = regions.MUNICIPALITIES[code]
     manifest = result.parameters.get("schools")
+    school_based = initiatives.PROGRAMMES[initiatives.SCHOOL_BASED[0]]
+    if not school_based.serves(group.ages):  # review: STORM schools were proposed for people of 65 and over
+        lo, hi = (fmt.number(v) for v in school_based.ages)
+        return [_p(f"{school_based.name}, {school_based.label}, is voor leerlingen van {lo} tot en met {hi} jaar; "
+                   f"voor {group.label} stelt dit rapport daarom geen school voor.")]
+    intro = _p(f"{school_based.name} loopt op scholen. Welke school voor voortgezet onderwijs in deze gemeente zou met "
+               f"{school_based.name} de meeste {group.key} in {level} met hoge behoefte erbij bereiken? De kandidaten "
+               f"zijn de vestigingen uit de DUO-lijst die volgens het register nog geen {school_based.name} hebben.")
     if not manifest or not len(result.school_whatif) or code not in result.school_whatif.index:
-        return [_p("De lijst van scholen (DUO, Adressen alle vestigingen VO) is niet ingelezen; dit rapport kan geen "
-                   "scholen voorstellen. Zet het bestand klaar en wijs het aan met MGG_SCHOOLS.")]
+        return [intro, _p("De lijst van scholen (DUO, Adressen alle vestigingen VO) is niet ingelezen; dit rapport kan "
+                          "geen scholen voorstellen. Zet het bestand klaar en wijs het aan met MGG_SCHOOLS.")]
     w = result.school_whatif.loc[code]
     programme = str(w["programme"])
     schools = result.schools[result.schools["gemeente_code"] == code]
@@ -1072,10 +1083,10 @@ def school_blocks(result: Analysis, code: str) -> list[Block]:
     reach = fmt.radius(w["reach_m"])
     runs = schools[schools["runs"].astype(bool)]
     n_schools = int(w["schools"])
-    blocks = []
+    blocks = [intro]
     if not n_schools:
-        return [_p(f"De DUO-lijst noemt geen vestiging voor voortgezet onderwijs in {name}; een school voor "
-                   f"{programme} is hier niet voor te stellen.")]
+        return [intro, _p(f"De DUO-lijst noemt geen vestiging voor voortgezet onderwijs in {name}; een school voor "
+                          f"{programme} is hier niet voor te stellen.")]
     head = (f"{programme} groeit school voor school. De DUO-lijst noemt in {name} "
             f"{fmt.count(n_schools, 'vestiging', 'vestigingen')} voor voortgezet onderwijs")
     others = int(w["candidates"])
@@ -1934,9 +1945,16 @@ YOUTH_SURVEY = ("Het zijn uitkomsten van een vragenlijstonderzoek onder een stee
 
 def youth_blocks(result: Analysis, code: str) -> list[Block]:
     """The section "Jongvolwassenen (16–25 jaar)": the municipality against the province (GGD Groningen) and the
-    Netherlands, from the young-adult monitor, with its source line."""
+    Netherlands, from the young-adult monitor, with its source line; for a target group of other ages (people of
+    65 and over) only that it is not theirs."""
+    group = target_of(result)
+    if not group.meets(catalogue.YOUNG_ADULT_AGES):
+        return [_p(f"Dit rapport gaat over {group.label}. De Gezondheidsmonitor Jongvolwassenen gaat over jongeren "
+                   "van 16 tot 25 jaar en staat daarom alleen in de rapporten over jongeren.")]
+    intro = _p("Wat jongeren zelf zeggen over hun mentale gezondheid, stress en eenzaamheid, uit de Gezondheidsmonitor "
+               "Jongvolwassenen. Deze cijfers zijn er per gemeente, niet per wijk.")
     if not len(result.youth):
-        return [_p(youth_missing_text() + " Zonder die cijfers zegt dit rapport niets over jongeren zelf.")]
+        return [intro, _p(youth_missing_text() + " Zonder die cijfers zegt dit rapport niets over jongeren zelf.")]
     codes = [code, catalogue.PROVINCE_GGD, "NL01"]
     rows = youth_rows(result, codes)
     header = ["Jongvolwassenen (16–25 jaar)", regions.MUNICIPALITIES[code], "Provincie (GGD Groningen)", "Nederland"]
@@ -1947,7 +1965,7 @@ def youth_blocks(result: Analysis, code: str) -> list[Block]:
     notes = ["Deze cijfers zijn er alleen per gemeente, niet per wijk: ze tellen niet mee in de behoefte-index, die "
              f"op cijfers over alle inwoners en over {adults} rust.",
              YOUTH_SURVEY, youth_source_line(result)]
-    return [Block("table", table=table), Block("list", items=notes, cls="mgg-bronnen")]
+    return [intro, Block("table", table=table), Block("list", items=notes, cls="mgg-bronnen")]
 
 
 def sources_blocks(result: Analysis) -> list[Block]:

@@ -98,19 +98,27 @@ class Programme:
         For a school-based programme, pairs of DUO's ``onderwijsstructuur`` of the vestigingen that may not teach
         all of the programme's school years and what that means in Dutch: a ``BRUGJAAR`` vestiging has the first
         years only (DUO does not say which), and STORM is for years 2 and 4. They stay candidates, flagged.
+    ages
+        The ages it is for (years, both included; None: any), as its register rows state them: a target group of
+        other ages gets no school proposal for it (review: STORM schools were proposed for people of 65 and over).
     """
 
     name: str
     school_based: bool
     label: str
     unsure_at: tuple[tuple[str, str], ...] = ()
+    ages: tuple[float, float] | None = None
+
+    def serves(self, ages: tuple[float, float]) -> bool:
+        """Whether the programme is for some of the ages ``ages`` (years, both included)."""
+        return self.ages is None or (self.ages[0] <= ages[1] and ages[0] <= self.ages[1])
 
 
 #: The named programmes of Mentaal Gezond Groningen.
 PROGRAMMES: dict[str, Programme] = {
     "STORM": Programme("STORM", True, "depressiepreventie op school (vo-klas 2 en 4, mbo-jaar 1)",
                        (("BRUGJAAR", "volgens DUO alleen de eerste leerjaren (onderwijsstructuur BRUGJAAR), en "
-                                     "STORM is voor klas 2 en 4"),)),
+                                     "STORM is voor klas 2 en 4"),), ages=(13, 20)),
     "KoPPeLing": Programme("KoPPeLing", False, "steun voor kinderen van ouders in GGZ-behandeling"),
     "Move aHead": Programme("Move aHead", False, "begeleid leren voor studenten in het hoger onderwijs"),
 }
