@@ -749,6 +749,31 @@ def test_the_province_overview_ranks_by_share_with_the_count_beside(result):
         assert int(r[3]) == _percent(share[code]) and int(r[5]) == figures.at[code, "areas_target_cell"]
 
 
+def test_with_need_classes_per_municipality_the_overview_ranks_by_mean_need_and_says_why(result):
+    """With ``class_breaks="gemeente"`` a third of each municipality's areas is "high", so the share in high need and
+    low coverage does not compare between municipalities: the overview ranked Stadskanaal (mean need -0,14) first
+    and said "dezelfde klassen" (review of the render with per-municipality classes). It orders by the mean need
+    index, standardised over the province, and says why."""
+    import dataclasses
+
+    from mgg_geo.analysis import chain
+
+    figures = result.figures
+    order = chain.province_order(figures, per_gemeente=True)
+    need = pd.to_numeric(figures["mean_need_index"], errors="coerce")
+    assert list(order.sort_values().index) == list(need.sort_values(ascending=False, kind="stable").index)
+    assert order.equals(chain.province_order(figures.assign(target_cell_share=0.0, areas_target_cell=0),
+                                             per_gemeente=True))  # the shares do not decide
+    own = dataclasses.replace(result, map_breaks={**result.map_breaks, "scope": "gemeente"},
+                              figures=figures.assign(province_rank=order))
+    table = _text(reports.ProvinceReport(own).ranking())
+    assert "dezelfde klassen" not in table and "in elke gemeente heet een derde van de gebieden hoog" in table
+    assert "Gemeenten gerangschikt naar de gemiddelde behoefte-index" in table
+    names = re.findall(r"(\d+)\s+([A-Z][\w -]+?)\s+[\d.]+\s+\d+%\s+[\d.]+\s+\d+", table)
+    assert [n for _, n in names] == [regions.MUNICIPALITIES[c] for c in order.sort_values().index]
+    assert "dezelfde klassen als in de gemeenterapporten" in _text(reports.ProvinceReport(result).ranking())
+
+
 # --------------------------------------------------------------------------- which school next
 
 

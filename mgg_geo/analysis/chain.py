@@ -299,7 +299,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     flags = {"estimated": estimated_flags(result), "worst": area_origins(result)}  # province-wide, once
     result.figures = pd.DataFrame([key_figures(result, code, medians.get(code), **flags) for code in munis]) \
         .set_index("gemeente_code")
-    result.figures["province_rank"] = province_order(result.figures)
+    result.figures["province_rank"] = province_order(result.figures, per_gemeente=p.class_breaks == "gemeente")
     result.figures["areas_ranked_province"] = int(province["ranked"].sum())  # what need ranks count among
     return result
 
@@ -434,14 +434,17 @@ def indicator_comparison(areas: pd.DataFrame, group: catalogue.TargetGroup, muni
     return pd.DataFrame(rows, columns=["gemeente_code", "indicator", "value", "province", "reference", "missing"])
 
 
-def province_order(figures: pd.DataFrame) -> pd.Series:
+def province_order(figures: pd.DataFrame, per_gemeente: bool = False) -> pd.Series:
     """Order of the municipalities in the province overview (1 first): the largest share of the target group
     living in areas with high need and low coverage first, then the most such areas, then the highest mean need
-    index."""
+    index. With need classes per municipality (``per_gemeente``) those shares do not compare across municipalities
+    (a third of each one's areas is high), so the mean need index, standardised over the province, comes first
+    (review: Stadskanaal ranked first with a mean of -0,14)."""
     key = pd.DataFrame({"share": -pd.to_numeric(figures["target_cell_share"], errors="coerce").fillna(0.0),
                         "cell": -figures["areas_target_cell"],
                         "need": -pd.to_numeric(figures["mean_need_index"], errors="coerce").fillna(-np.inf)})
-    order = key.sort_values(["share", "cell", "need"], kind="stable").index
+    order = key.sort_values(["need", "share", "cell"] if per_gemeente else ["share", "cell", "need"],
+                            kind="stable").index
     return pd.Series(range(1, len(order) + 1), index=order).reindex(figures.index)
 
 

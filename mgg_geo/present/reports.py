@@ -49,6 +49,7 @@ from mgg_geo.present.sections import (
     whatif_blocks,
     youth_blocks,
     youth_missing_text,
+    youth_not_theirs,
     youth_rows,
     youth_source_line,
 )
@@ -257,6 +258,19 @@ class ProvinceReport(_Report):
         need and low coverage first, with the number of those areas beside it."""
         figures = self.result.figures.sort_values("province_rank")
         group = catalogue.target_group(self.result.parameters["target_group"])
+        # need classes per municipality: "high" is high within each one, shares do not compare (review)
+        own = self.result.map_breaks.get("scope") == "gemeente"
+        intro = [("De tien gemeenten van de provincie naast elkaar, met dezelfde methode en dezelfde klassen als in de "
+                  "gemeenterapporten. Zo is te zien waar in de provincie hoge behoefte aan preventie en lage dekking "
+                  "door bekende initiatieven samengaan."),
+                 ("De gemeenten op volgorde van het deel van hun doelgroep dat in een gebied met hoge behoefte en lage "
+                  "dekking woont; het aantal van die gebieden staat ernaast.")] if not own else [
+            ("De tien gemeenten van de provincie naast elkaar, met dezelfde methode als in de gemeenterapporten. De "
+             "klassen van behoefte zijn in deze run per gemeente bepaald: in elke gemeente heet een derde van de "
+             "gebieden hoog. Hoge behoefte betekent hier dus hoog binnen de eigen gemeente, en de aandelen in "
+             "gebieden met hoge behoefte en lage dekking zijn tussen gemeenten niet te vergelijken."),
+            ("De gemeenten staan daarom op volgorde van hun gemiddelde behoefte-index, die over de hele provincie "
+             "gelijk is gemeten; de aandelen staan ernaast, voor binnen elke gemeente.")]
         rows = [[fmt.number(f["province_rank"]), f["gemeente"], fmt.number(f["target_population"]),
                  fmt.percent(f["target_cell_share"]), fmt.number(f["target_in_target_cell"]),
                  fmt.number(f["areas_target_cell"])
@@ -270,20 +284,24 @@ class ProvinceReport(_Report):
                        "Gebieden HB/LD", "Gebie\u00adden", "Fysieke loca\u00adties", "Gem. behoefte\u00adindex",
                        f"Binnen {reach}"], rows,
                       f"Gemeenten gerangschikt naar het aandeel van de doelgroep ({group.label}) dat in gebieden met "
-                      "hoge behoefte en lage dekking woont",
+                      "hoge behoefte en lage dekking woont" if not own else
+                      f"Gemeenten gerangschikt naar de gemiddelde behoefte-index ({group.label}; hoge behoefte per "
+                      "gemeente bepaald)",
                       numeric=(0, 2, 3, 4, 5, 6, 7, 8, 9),
                       key="Doelgroep: de som over de gebieden (CBS rondt elk gebied af op 5, dus het cijfer van CBS "
                           "voor de hele gemeente kan iets afwijken). "
                           "HB/LD: in gebieden met hoge behoefte en lage dekking. Aandeel HB/LD: het deel van de "
-                          "doelgroep van de gemeente dat daar woont; bij gelijke stand telt het aantal van die "
-                          "gebieden, dan de gemiddelde behoefte-index. "
+                          "doelgroep van de gemeente dat daar woont; "
+                          + ("bij gelijke stand telt het aantal van die gebieden, dan de gemiddelde behoefte-index. "
+                             if not own else "bij gelijke gemiddelde behoefte-index telt het aandeel. ")
+                          +
                           f"Binnen {reach}: het deel van de doelgroep binnen {reach} van een fysieke locatie. Gem. "
                           "behoefte-index: het gemiddelde over de gerangschikte gebieden van de gemeente, elk gebied "
                           f"even zwaar (0 = {reference_words(self.result, noun=True)})."
                           + (f" {labels.PARTIAL.capitalize()}: {partial_rule(self.result)}."
                              if figures["areas_target_cell_partial"].any() else ""))
         caveats = ranking_caveats(self.result)
-        return section([Block("table", table=table)]
+        return section([*(Block("p", text=t) for t in intro), Block("table", table=table)]
                        + ([Block("list", items=caveats, cls="mgg-uitleg")] if caveats else []))
 
     def method(self) -> Html:
@@ -304,9 +322,13 @@ class ProvinceReport(_Report):
         return Html(method_html(self.result) + section([Block("table", table=table)]))
 
     def young_adults(self) -> Html:
-        """The young-adult monitor (16-25) for every municipality, the province and the Netherlands."""
+        """The young-adult monitor (16-25) for every municipality, the province and the Netherlands (only for a
+        target group of those ages)."""
+        if not catalogue.target_group(self.result.parameters["target_group"]).meets(catalogue.YOUNG_ADULT_AGES):
+            return section([Block("p", text=youth_not_theirs(self.result))])
+        intro = Block("p", text="De Gezondheidsmonitor Jongvolwassenen per gemeente, naast de provincie en Nederland.")
         if not len(self.result.youth):
-            return section([Block("p", text=youth_missing_text())])
+            return section([intro, Block("p", text=youth_missing_text())])
         codes = [*self.result.figures.index, catalogue.PROVINCE_GGD, "NL01"]
         names = [regions.MUNICIPALITIES.get(c, c) for c in self.result.figures.index] + \
             ["Provincie (GGD Groningen)", "Nederland"]
@@ -318,7 +340,7 @@ class ProvinceReport(_Report):
                       numeric=tuple(range(1, len(by_figure) + 1)),
                       key="; ".join(f"{YOUTH_SHORT[k].replace(chr(173), '')}: {row[0].lower()}"
                                     for (k, _), row in zip(catalogue.YOUNG_ADULT_FIGURES, by_figure, strict=True)))
-        return section([Block("table", table=table),
+        return section([intro, Block("table", table=table),
                         Block("list", items=[YOUTH_SURVEY, youth_source_line(self.result)], cls="mgg-bronnen")])
 
     def gap_counts(self) -> Html:

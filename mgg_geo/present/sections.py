@@ -1943,14 +1943,20 @@ YOUTH_SURVEY = ("Het zijn uitkomsten van een vragenlijstonderzoek onder een stee
                 "naast dat van Nederland.")
 
 
+def youth_not_theirs(result: Analysis) -> str:
+    """For a target group outside the young-adult monitor's ages (:data:`mgg_geo.data.catalogue.YOUNG_ADULT_AGES`):
+    that the monitor is not about it (review: reports for people of 65 and over showed it as theirs)."""
+    return (f"Dit rapport gaat over {target_of(result).label}. De Gezondheidsmonitor Jongvolwassenen gaat over "
+            "jongeren van 16 tot 25 jaar en staat daarom alleen in de rapporten over jongeren.")
+
+
 def youth_blocks(result: Analysis, code: str) -> list[Block]:
     """The section "Jongvolwassenen (16–25 jaar)": the municipality against the province (GGD Groningen) and the
     Netherlands, from the young-adult monitor, with its source line; for a target group of other ages (people of
     65 and over) only that it is not theirs."""
     group = target_of(result)
     if not group.meets(catalogue.YOUNG_ADULT_AGES):
-        return [_p(f"Dit rapport gaat over {group.label}. De Gezondheidsmonitor Jongvolwassenen gaat over jongeren "
-                   "van 16 tot 25 jaar en staat daarom alleen in de rapporten over jongeren.")]
+        return [_p(youth_not_theirs(result))]
     intro = _p("Wat jongeren zelf zeggen over hun mentale gezondheid, stress en eenzaamheid, uit de Gezondheidsmonitor "
                "Jongvolwassenen. Deze cijfers zijn er per gemeente, niet per wijk.")
     if not len(result.youth):
