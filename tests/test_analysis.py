@@ -890,11 +890,20 @@ def test_a_rank_interval_over_a_class_border_reaches_the_other_class():
     assert span["need_class_low"].tolist()[:6] == [3, 2, 2, 2, 1, 1]
     assert span.loc["g"].isna().all()
     without_draws = gap.class_span(frame.drop(columns=["rank_p05", "rank_p95"]))
-    assert gap.class_span(frame, grouped=True)["need_class_low"].equals(frame["need_class"])
+    # classes per municipality: the borders of the area's own municipality, in the same ranks. In "x" (ranks 1, 3,
+    # 4, 6) high ends at rank 1 and middle at 4: "a" (1-2) reaches middle, "c" (2-3) no longer reaches high; "y"
+    # (ranks 2 and 5) is all low, so "b" (1.6-3.4) reaches no other class (it did before: none was flagged at all)
+    split = frame.assign(need_class=[3.0, 1, 2, 2, 1, 1, np.nan])
+    own = gap.class_span(split, groups=pd.Series(["x", "y", "x", "x", "y", "x", "x"], index=list("abcdefg")))
+    assert own["need_class_low"].tolist()[:6] == [2, 1, 2, 2, 1, 1]
+    assert own["need_class_high"].tolist()[:6] == [3, 1, 2, 2, 1, 1]
     from mgg_geo.present import labels
 
     assert labels.gap_label(3, 1, (3, 2)) == "Hoge behoefte (op de grens met middelmatige), lage dekking"
     assert labels.gap_label(2, 1, (3, 1)) == "Middelmatige behoefte (marge over alle drie klassen), lage dekking"
+    # from high to low crosses middle too (Het Hogeland's Ulrum with classes per municipality read "op de grens met
+    # lage")
+    assert labels.gap_label(3, 1, (3, 1)) == "Hoge behoefte (marge over alle drie klassen), lage dekking"
     assert labels.gap_label(2, 1, (2, 2)) == labels.gap_label(2, 1) == "Middelmatige behoefte, lage dekking"
     assert without_draws["need_class_high"].equals(frame["need_class"])
 

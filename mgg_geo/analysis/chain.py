@@ -326,7 +326,7 @@ def classify_areas(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: 
     groups = out["gemeente_code"] if p.class_breaks == "gemeente" else None
     out = out.join(gap.classify(out["need_index"], out["coverage_class"], out["reach"], out["ranked"],
                                 groups=groups))
-    out = out.join(gap.class_span(out, grouped=groups is not None))
+    out = out.join(gap.class_span(out, groups=groups))
     out["priority"] = gap.priority(out)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=settings.CRS_ANALYSIS)
 

@@ -268,7 +268,9 @@ def gap_label(need_class: float, coverage_class: float, reaches=()) -> str:
     "Hoge behoefte (op de grens met middelmatige), lage dekking", or "(marge over alle drie klassen)"."""
     if pd.isna(need_class) or pd.isna(coverage_class):
         return "geen klasse"
-    others = sorted({int(c) for c in reaches if not pd.isna(c) and int(c) != int(need_class)}, reverse=True)
+    # every class between the ends of the interval: a high area whose interval reaches low crosses middle too
+    ends = [int(c) for c in (need_class, *reaches) if not pd.isna(c)]
+    others = sorted(set(range(min(ends), max(ends) + 1)) - {int(need_class)}, reverse=True)
     border = ("" if not others else " (marge over alle drie klassen)" if len(others) == 2 else
               f" (op de grens met {NEED_CLASSES[others[0]].split()[0]})")
     text = f"{NEED_CLASSES[int(need_class)]}{border}, {COVERAGE_CLASSES[int(coverage_class)]}"
