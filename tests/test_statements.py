@@ -409,7 +409,7 @@ def test_every_page_one_statement_follows_from_the_data(result, code):
     rows = {html.unescape(k): html.unescape(v) for k, v in rows.items()}
     # the sum over the wijken of KWB 2021 (dated: not today's count; CBS's own total is in Datakwaliteit)
     assert _num(rows["Inwoners (som over de wijken; CBS, 1 januari 2021)"]) == _round(f["population"])
-    assert _num(rows["Doelgroep (jongeren van 0 tot 25 jaar)"]) == _round(f["young"])
+    assert _num(rows["Doelgroep (jongeren van 0 tot 25 jaar; som over de wijken)"]) == _round(f["young"])
     sites = rows["Fysieke locaties in het register die meetellen voor de doelgroep"]
     assert int(sites.split(" ")[0]) == f["sites"]
     assert rows["Wijken met hoge behoefte en lage dekking"] == str(f["cell"])
@@ -1019,6 +1019,30 @@ def test_the_site_count_of_the_priorities_is_the_mean_the_key_names(result):
                                 else f"geen; minst gunstig: {domain.lower()}"), (area, cells)
             if area == "WK195000":  # Bellingwolde, with a youth centre in it: 0,44 sites over its buurten
                 assert r["n_sites_physical"] == 1 and cells[8] == "0,4", cells
+
+
+def test_the_target_group_is_checked_against_cbss_own_municipal_row(result, shared_data):
+    """The target group is a sum over the wijken; the report checked only the residents against CBS's municipality
+    row (review of Westerwolde: 6.405 young people against CBS's 6.430 in KWB 2021, a_00_14 + a_15_24). Each report
+    now gives both, read here from the KWB file itself, and says whether the difference is within CBS's rounding
+    (two counts per wijk, each rounded to 5)."""
+    kwb = pd.read_csv(shared_data / "cbs" / "kwb2021_2022_via_capybara" /
+                      "kwb_2021_2022_gm_wk_decimalfixed_groningen.csv")
+    for code in CODES:
+        cbs = kwb[(kwb["gwb_code"] == code) & (kwb["a_inw"] == result.totals.at[code, "gemeente"])].iloc[0]
+        t = result.totals.loc[code]
+        assert t["target_gemeente"] == cbs["a_00_14"] + cbs["a_15_24"], code
+        areas = result.areas[result.areas["gemeente_code"] == code]
+        assert t["target_areas"] == pytest.approx(areas["target_population"].sum()), code
+        assert t["target_ok"] == (abs(t["target_areas"] - t["target_gemeente"]) <= 5 * len(areas) + 1), code
+        text = re.sub(r"\s+", " ", _text(reports.MunicipalityReport(result, code).quality()))
+        ours, theirs = fmt.number(t["target_areas"]), fmt.number(t["target_gemeente"])
+        assert (f"Ook de doelgroep (jongeren van 0 tot 25 jaar) telt op tot {ours}; CBS noemt {theirs} voor de "
+                f"gemeente. Het verschil van {fmt.number(abs(t['target_areas'] - t['target_gemeente']))} is "
+                f"{'binnen' if t['target_ok'] else 'groter dan'} de afronding van CBS." if ours != theirs else
+                f"Ook de doelgroep (jongeren van 0 tot 25 jaar) telt op tot {ours}, precies wat CBS voor de gemeente "
+                "noemt.") in text, code
+    assert (result.totals.at["GM1950", "target_areas"], result.totals.at["GM1950", "target_gemeente"]) == (6405, 6430)
 
 
 def test_the_comparison_table_gives_cbss_own_municipal_figures(result, shared_data):

@@ -23,7 +23,7 @@ from mgg_geo import rules, settings
 from mgg_geo.analysis import coverage, gap, need, nextschool, trends, whatif
 from mgg_geo.analysis.parameters import ReportParameters, counted_statuses
 from mgg_geo.data import areas as areas_mod
-from mgg_geo.data import catalogue, crosswalks, kinds, regions, sources
+from mgg_geo.data import catalogue, conversion, crosswalks, kinds, regions, sources
 from mgg_geo.errors import DataError
 from mgg_geo.supply import initiatives
 from mgg_geo.supply import schools as schools_mod
@@ -290,7 +290,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         youth=_youth_rows(youth, munis),
         schools=choice.schools, school_sites=choice.sites, school_gains=choice.gains, school_whatif=choice.summary,
         vintages=frame.vintages[frame.vintages["code"].isin(region.index)],
-        totals=frame.totals[frame.totals.index.isin(munis)],
+        totals=target_totals(frame.totals[frame.totals.index.isin(munis)], group),
         changes=changes_[changes_["code"].isin(region.index)], series=series[series["code"].isin(region.index)],
         map_breaks=need_breaks(province, p.class_breaks),
         municipalities=municipality_outlines(province),
@@ -432,6 +432,23 @@ def indicator_comparison(areas: pd.DataFrame, group: catalogue.TargetGroup, muni
                          "province": province, "reference": scored_against,
                          "missing": int((~ok & mine).sum())})  # no figure, or no count to weigh it by
     return pd.DataFrame(rows, columns=["gemeente_code", "indicator", "value", "province", "reference", "missing"])
+
+
+def target_totals(totals: pd.DataFrame, group: catalogue.TargetGroup) -> pd.DataFrame:
+    """The residents check (:attr:`mgg_geo.data.areas.AreaFrame.totals`) with the target group's: ``target_gemeente``
+    (the sum of its age counts in CBS's municipality row), ``target_areas`` (over the areas), ``target_difference``
+    and ``target_ok`` (within :func:`mgg_geo.data.conversion.rounding_margin` of its counts); NaN where a count is
+    missing (review of Westerwolde: 6.405 young people against CBS's 6.430, unchecked)."""
+    out = totals.copy()
+    cbs = [f"gemeente_{c}" for c in group.demand]
+    ours = [f"areas_{c}" for c in group.demand]
+    if not set(cbs + ours) <= set(out.columns):
+        return out.assign(target_gemeente=np.nan, target_areas=np.nan, target_difference=np.nan, target_ok=False)
+    out["target_gemeente"] = out[cbs].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=len(cbs))
+    out["target_areas"] = out[ours].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=len(ours))
+    out["target_difference"] = out["target_areas"] - out["target_gemeente"]
+    out["target_ok"] = out["target_difference"].abs() <= conversion.rounding_margin(out["n"], len(group.demand))
+    return out
 
 
 def province_order(figures: pd.DataFrame, per_gemeente: bool = False) -> pd.Series:

@@ -343,8 +343,15 @@ def vintage_gaps(vintages: pd.DataFrame) -> dict[str, set[str]]:
     return {str(kind): set(group["code"]) for kind, group in gaps.groupby("kind")}
 
 
+#: The counts of persons by age whose sum over the areas is checked against CBS's municipality row as well (a target
+#: group is a sum of them: :attr:`mgg_geo.data.catalogue.TargetGroup.demand`).
+AGE_COUNTS = ("pop_0_14", "pop_15_24", "pop_65plus")
+
+
 def kwb_totals(kwb: sources.Dataset, areas: pd.DataFrame, *, level: str, target: int, offline: bool) -> pd.DataFrame:
-    """Residents per municipality: the sum over the areas shown against CBS's own municipality row.
+    """Residents per municipality: the sum over the areas shown against CBS's own municipality row; and per count
+    of :data:`AGE_COUNTS` the same two figures (``gemeente_<count>``, ``areas_<count>``: a target group's check,
+    review of Westerwolde: 6.405 young people against CBS's 6.430, unchecked).
 
     Both sides come from the same Kerncijfers table; the municipality row is
     moved to the target indeling too (a merger sums its former
@@ -353,15 +360,21 @@ def kwb_totals(kwb: sources.Dataset, areas: pd.DataFrame, *, level: str, target:
     empty = pd.DataFrame(columns=["gemeente", "areas", "n", "difference", "ok", "source"])
     if "population" not in kwb.frame or level == "gemeente":
         return empty
+    counts = ["population", *(c for c in AGE_COUNTS if c in kwb.frame and c in areas)]
     municipal, _, _ = conversion.to_indeling(kwb.frame, level="gemeente", source=kwb.indeling, target=target,
-                                           columns=["population"], offline=offline)
+                                           columns=counts, offline=offline)
     if municipal.empty:
         return empty
     shown = pd.DataFrame({"code": areas.index, "level": level, "gemeente_code": areas["gemeente_code"].to_numpy(),
-                          "population": areas["population"].to_numpy() if "population" in areas else np.nan})
+                          **{c: areas[c].to_numpy() if c in areas else np.nan for c in counts}})
     rows = pd.DataFrame({"code": municipal.index, "level": "gemeente", "gemeente_code": municipal.index,
-                         "population": municipal["population"].to_numpy()})
-    totals = conversion.check_totals(pd.concat([rows, shown], ignore_index=True), "population", level=level)
+                         **{c: municipal[c].to_numpy() if c in municipal else np.nan for c in counts}})
+    both = pd.concat([rows, shown], ignore_index=True)
+    totals = conversion.check_totals(both, "population", level=level)
+    for c in counts[1:]:
+        by_count = conversion.check_totals(both, c, level=level)
+        totals[f"gemeente_{c}"] = by_count["gemeente"].reindex(totals.index)
+        totals[f"areas_{c}"] = by_count["areas"].reindex(totals.index)
     totals = totals[totals.index.isin(areas["gemeente_code"].unique())]
     return totals.assign(source=_label(kwb))
 

@@ -81,29 +81,38 @@ def rule_of(column: str) -> str:
         "count" if concept is not None and concept.extensive else "rate"
 
 
-def check_totals(frame: pd.DataFrame, column: str = "population", *, level: str = "wijk") -> pd.DataFrame:
+def check_totals(frame: pd.DataFrame, column: str | list[str] = "population", *, level: str = "wijk") -> pd.DataFrame:
     """Compare each municipality's ``level`` rows with its gemeente row (CBS rounds counts to 5).
 
     Parameters
     ----------
     frame
         A tidy table with ``code``, ``level``, ``gemeente_code`` and ``column``.
+    column
+        A count, or counts summed (a target group's age bands: each rounded on its own).
 
     Returns
     -------
     pandas.DataFrame
         Per municipality: ``gemeente`` (the gemeente row), ``areas`` (the sum
         over areas), ``n`` (areas), ``difference`` and ``ok``: within
-        ``2.5 * n + 1`` (each area rounded to 5 persons).
+        ``2.5 * n * k + 1`` for ``k`` counts summed (each area's count rounded to 5 persons).
     """
-    values = pd.to_numeric(frame[column], errors="coerce")
+    columns = [column] if isinstance(column, str) else list(column)
+    values = frame[columns].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=len(columns))
     gm = frame.loc[frame["level"] == "gemeente"].assign(v=values).drop_duplicates("code").set_index("code")["v"]
     parts = frame.loc[frame["level"] == level].assign(v=values).drop_duplicates("code").groupby("gemeente_code")["v"]
     out = pd.DataFrame({"gemeente": gm, "areas": parts.sum(min_count=1), "n": parts.size()}).dropna(subset=["gemeente"])
     out["n"] = out["n"].fillna(0).astype(int)
     out["difference"] = out["areas"] - out["gemeente"]
-    out["ok"] = out["difference"].abs() <= 2.5 * out["n"] + 1
+    out["ok"] = out["difference"].abs() <= rounding_margin(out["n"], len(columns))
     return out
+
+
+def rounding_margin(n, counts: int = 1):
+    """How far a sum over ``n`` areas of ``counts`` counts each may lie from CBS's own municipality figure (persons):
+    CBS rounds every count of every area to 5, so each is off by 2,5 at most (plus 1 for the municipality's)."""
+    return 2.5 * n * counts + 1
 
 
 def fill_from_municipality(converted: pd.DataFrame, provenance: pd.DataFrame, municipal: pd.DataFrame,

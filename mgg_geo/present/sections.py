@@ -841,7 +841,7 @@ def key_figures_table(figures: dict, level: str = "wijk", spread: str = "") -> T
     rows = [
         ["Inwoners" + (f" (som over de {plural}; CBS, 1 januari {figures['population_year']})"
                        if figures.get("population_year") else ""), fmt.number(figures["population"])],
-        [f"Doelgroep ({group.label})", fmt.number(figures["target_population"])],
+        [f"Doelgroep ({group.label}; som over de {plural})", fmt.number(figures["target_population"])],
         [f"Aantal {plural}", f"{fmt.number(figures['areas'])} (waarvan {fmt.number(figures['areas_ranked'])} "
                              "gerangschikt)"],
         ["Fysieke locaties in het register die meetellen voor de doelgroep", sites_text(figures)],
@@ -1767,6 +1767,14 @@ def quality_blocks(result: Analysis, code: str) -> list[Block]:
             f"{fmt.number(abs(t['difference']))} is {verdict}." if t["difference"] else
             f"Controle: de {_areas(result, len(areas))} tellen op tot {fmt.number(t['areas'])} inwoners, precies wat "
             f"CBS voor de gemeente noemt ({t['source']})."))
+        if not fmt.is_missing(t.get("target_gemeente")) and not fmt.is_missing(t.get("target_areas")):
+            group = target_of(result)  # review of Westerwolde: 6.405 young people against CBS's 6.430, unchecked
+            said = f"Ook de doelgroep ({group.label}) telt op tot {fmt.number(t['target_areas'])}"
+            blocks.append(_p(
+                f"{said}; CBS noemt {fmt.number(t['target_gemeente'])} voor de gemeente. Het verschil van "
+                f"{fmt.number(abs(t['target_difference']))} is "
+                f"{'binnen' if t['target_ok'] else 'groter dan'} de afronding van CBS." if t["target_difference"]
+                else f"{said}, precies wat CBS voor de gemeente noemt."))
     sites = result.sites[result.sites["gemeente_code"] == code]
     physical = sites[~coverage.is_area_wide(sites)]
     rough = physical[physical["placement"].isin(initiatives.APPROXIMATE)]
