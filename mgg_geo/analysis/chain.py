@@ -514,13 +514,18 @@ def adds_reach(excluded: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: cove
 PLACES_NAMED = 3
 
 
+#: An area name that says no place: a number ("Wijk 13", as CBS names Westerkwartier's and Pekela's wijken), or a
+#: number and a direction ("Wijk 02 Noord" in Oldambt, "Wijk 01 Oost" in Westerwolde: a reader takes "Noord" for
+#: Winschoten-Noord; review).
+PLACELESS_NAME = r"Wijk \d+(?: (?:Noord|Oost|Zuid|West|Midden|Centrum))?"
+
+
 def numbered_places(areas: pd.DataFrame, points: coverage.Points) -> pd.Series:
-    """Per area named only by a number ("Wijk 13", as CBS names Westerkwartier's and Pekela's wijken), the places of
-    its buurten, "; "-joined ("Ezinge; Feerwerd; Garnwerd": in CBS's order of the buurt codes, the scattered
-    houses left out; the reports name :data:`PLACES_NAMED`), so that a reader can find it; '' for every other
-    area."""
+    """Per area whose name says no place (:data:`PLACELESS_NAME`), the places of its buurten, "; "-joined ("Ezinge;
+    Feerwerd; Garnwerd": in CBS's order of the buurt codes, the scattered houses left out; the reports name
+    :data:`PLACES_NAMED`), so that a reader can find it; '' for every other area."""
     out = pd.Series("", index=areas.index, dtype=object)
-    numbered = areas.index[areas["name"].astype(str).str.fullmatch(r"Wijk \d+")]
+    numbered = areas.index[areas["name"].astype(str).str.fullmatch(PLACELESS_NAME)]
     if not len(numbered) or points.weighting == "area":
         return out
     buurten = pd.DataFrame({"area": points.area, "code": points.code, "name": points.name}).drop_duplicates("code")
