@@ -908,6 +908,36 @@ def test_a_rank_interval_over_a_class_border_reaches_the_other_class():
     assert without_draws["need_class_high"].equals(frame["need_class"])
 
 
+def test_each_step_counts_whom_it_brings_that_a_place_without_an_age_range_reaches_too():
+    """5x5 grid, 100 young people per square, all high need, reach 1 km (a centre reaches its four neighbours), one
+    place without an age range at the centre of (2, 2): per step, the people it newly reaches who live within 1 km
+    of that place too, worked out here from the chosen points (review: Midden-Groningen's step 2 brings 193 young
+    people who live by Veendam's Break!, unsaid)."""
+    from mgg_geo.analysis import coverage as cov
+
+    areas = grid.areas()
+    areas["need_class"], areas["gap_class"], areas["priority"], areas["gemeente_code"] = 3.0, "3-1", 1.0, "GM0000"
+    points = cov.population_points(areas)
+    place = np.array([[grid.centre(2, 2).x, grid.centre(2, 2).y]])
+    outcome = whatif.what_if(areas, grid.sites([]), scope=np.ones(25, bool), points=points, k=3, reach_m=1000.0,
+                             also=place)
+    xy = np.array([[grid.centre(i, j).x, grid.centre(i, j).y] for i in range(5) for j in range(5)])
+    near_place = np.hypot(*(xy - place[0]).T) <= 1000.0
+    reached = np.zeros(25, bool)
+    overlaps = 0
+    for _, step in outcome.sites.iterrows():
+        mine = np.hypot(*(xy - [step.geometry.x, step.geometry.y]).T) <= 1000.0
+        newly = mine & ~reached
+        assert step["new_population"] == 100.0 * newly.sum()
+        assert step["new_also"] == 100.0 * (newly & near_place).sum()
+        assert step["also_places"] == ("0" if (newly & near_place).any() else "")
+        overlaps += (newly & near_place).sum()
+        reached |= mine
+    assert overlaps >= 1 and (outcome.sites["new_also"] < outcome.sites["new_population"]).any()
+    plain = whatif.what_if(areas, grid.sites([]), scope=np.ones(25, bool), points=points, k=1, reach_m=1000.0)
+    assert plain.sites["new_also"].isna().all() and (plain.sites["also_places"] == "").all()
+
+
 def test_a_later_site_resting_on_a_border_class_says_where_it_would_go_one_class_lower():
     """5x5 grid, reach 1 km, low need but the corners (0,0) (twice the young people) and (4,4) high, (2,2) middle.
     Step 1 goes to (0,1) for (0,0); step 2 to (3,4) for (4,4): 100 + three low squares at 1/25 = 112. (4,4) rests on

@@ -1608,6 +1608,36 @@ def test_what_counting_the_places_kept_out_for_their_status_would_do_is_what_a_r
         assert "stap 1 (" in said and not re.search(r"van stap 1 \([^)]*\) staa?t[^.]*anders uitvallen", said), code
 
 
+def test_a_later_step_says_whom_it_brings_that_a_place_without_an_age_range_reaches_too(result, use_imported):
+    """Midden-Groningen's step 2 (Muntendam Buitengebied west) brings 1.160 young people, 193 of whom live within 3 km
+    of Veendam's Break! too, which lacks an age range: unsaid, and more than 3 km from the step (review). Worked out
+    here from the population points: newly reached by the step (not by the sites or step 1) and near Break!."""
+    from mgg_geo.analysis import chain, coverage
+    from mgg_geo.data import areas as areas_mod
+
+    steps = result.whatif_sites[result.whatif_sites["gemeente_code"] == "GM1952"].set_index("step")
+    step = steps.loc[2]
+    areas = result.areas
+    pts = chain.population_points(areas_mod.build("wijk", offline=True), "wijk", catalogue.target_group(None),
+                                  offline=True)
+    mine = np.array([a in areas.index and areas.at[a, "gemeente_code"] == "GM1952" for a in pts.area])
+    young = np.array([pts.share[i] * areas.at[a, "target_population"] if mine[i] else 0.0
+                      for i, a in enumerate(pts.area)])
+    sites = result.sites[~coverage.is_area_wide(result.sites)]
+    before = coverage.point_distances(pts.xy, sites) <= 3000
+    first = np.hypot(*(pts.xy - [steps.loc[1].geometry.x, steps.loc[1].geometry.y]).T) <= 3000
+    newly = (np.hypot(*(pts.xy - [step.geometry.x, step.geometry.y]).T) <= 3000) & ~before & ~first
+    breaks = result.excluded[result.excluded["name"] == "Jongerencentrum Break! (deBasis Veendam)"].iloc[0]
+    near = np.hypot(pts.xy[:, 0] - breaks["point_x"], pts.xy[:, 1] - breaks["point_y"]) <= 3000
+    assert step["new_population"] == pytest.approx((young * mine)[newly].sum())
+    assert step["new_also"] == pytest.approx((young * mine)[newly & near].sum()) and round(step["new_also"]) == 193
+    assert np.hypot(step.geometry.x - breaks["point_x"], step.geometry.y - breaks["point_y"]) > 3000
+    text = _text(sections.section(sections.whatif_blocks(result, "GM1952")))
+    assert ("Van de 1.160 jongeren die stap 2 (Muntendam Buitengebied west) erbij brengt, wonen er naar schatting 193 "
+            "ook binnen 3 km van Jongerencentrum Break! (deBasis Veendam), dat zonder leeftijdsbereik niet meetelt; "
+            "telt die plek mee, dan brengt deze stap minder en kan het voorstel anders uitvallen.") in text
+
+
 @pytest.fixture(scope="module")
 def older(imported_cache):
     """The analysis for people of 65 and over (``target_group="ouderen"``) on the shared data."""

@@ -240,9 +240,14 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         adds_reach_in=adds_reach(excluded, sites, points, province["gemeente_code"]))
     uncounted["adds_reach"] = uncounted["adds_reach_in"] != ""
     kept = status_sites(register, counted_statuses(p.to_notebook()), province, sites, points, group)
+    placed = uncounted[uncounted["point_x"].notna() & uncounted["adds_reach"]]
     outcomes, people = ({code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
-                                              points=points, k=p.k, demand=group.demand, objective=objective)
+                                              points=points, k=p.k, demand=group.demand, objective=objective,
+                                              also=placed[["point_x", "point_y"]].to_numpy(dtype=float))
                          for code in munis} for objective in whatif.OBJECTIVES)
+    for o in (*outcomes.values(), *people.values()):  # positions in ``placed`` to names
+        o.sites["also_places"] = o.sites["also_places"].map(
+            lambda v: "; ".join(str(placed["name"].iloc[int(j)]) for j in str(v).split("; ") if j))
     school_list = schools_mod.load_if_available(layers=layers, geocode=p.geocode, offline=p.offline)
     programme = initiatives.SCHOOL_BASED[0]
     choice = nextschool.where_next(

@@ -48,7 +48,7 @@ OBJECTIVES = ("need", "people")
 STEP_COLUMNS = ["step", "code", "name", "area", "new_population", "new_high_need", "new_weighted", "value",
                 "areas_reached", "high_need_left", "best_high_need", "best_high_need_value", "best_high_need_code",
                 "best_high_need_name", "best_high_need_area", "equal_names", "equal_by", "across_border",
-                "across_border_in", "across_border_areas"]
+                "across_border_in", "across_border_areas", "new_also", "also_places"]
 #: What put a step's place before another that brings as much (``equal_by`` of a step, per name of
 #: ``equal_names``), in the order :func:`what_if` tries them; "order": equal on all three, the choice is arbitrary.
 TIE_RULES = ("served", "border", "lies", "order")
@@ -164,7 +164,7 @@ def _served_rank(reach, rows: np.ndarray, gaining: np.ndarray, point_rank: np.nd
 
 def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: cov.Points | None = None,
             k: int = rules.NEW_SITES, reach_m: float | None = None, demand=cov.DEMAND, objective: str = "need",
-            candidates: Candidates | None = None) -> WhatIf:
+            candidates: Candidates | None = None, also: np.ndarray | None = None) -> WhatIf:
     """Greedy choice of ``k`` new sites within ``scope`` (see the module docstring).
 
     Parameters
@@ -187,6 +187,11 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
     candidates
         Where a new site may go (default: the population points of ``scope``;
         a population point also reaches itself).
+    also
+        Places that do not count (x, y in EPSG:28992, metres; the initiatives without an age range): per step
+        ``new_also``, the target population it brings that lives within the reach of one of them too, and
+        ``also_places``, which (their positions in ``also``, "; "-joined; review: Midden-Groningen's step 2 brings
+        young people who live by Veendam's Break! too, unsaid).
     """
     if k < 1:
         raise ParameterError("k: the number of new sites must be at least 1.")
@@ -228,6 +233,8 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
         reach = reach + sparse.csr_matrix((np.ones(len(cand)), (np.arange(len(cand)), cand)), shape=reach.shape)
     reach.data[:] = 1.0  # a population point reaches itself
     tie_rank, point_rank = _tie_rank(areas, c_area), _tie_rank(areas, pts.area)
+    also_reach = cov.within_reach(np.empty((0, 2)) if also is None else also, pts.xy, reach_m)
+    near_also = also_reach.any(axis=0)
     steps, gains, now, reason = [], [], covered.copy(), None
     for step in range(1, k + 1):
         gain = reach @ ((~now) * value)
@@ -277,6 +284,9 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
                       "across_border_in": "; ".join(sorted({str(m) for m in municipality[newly & (outside > 0)]
                                                             if m is not None})),
                       "across_border_areas": _per_area(outside, newly, pts.area),
+                      "new_also": float(pop[newly & near_also].sum()) if also is not None else np.nan,
+                      "also_places": "; ".join(str(j) for j in np.flatnonzero(
+                          also_reach[:, newly & (pop > 0)].any(axis=1))),
                       "x": c_xy[p, 0], "y": c_xy[p, 1]})
         per_area = pd.Series(pop[newly]).groupby(pts.area[newly]).sum()
         gains += [{"step": step, "area": a, "gained": float(v), "need_class": need_class[areas.index.get_loc(a)]}

@@ -739,6 +739,25 @@ def status_text(places: list[tuple[str, str]], lead: str, then: str | None = Non
         "buiten bereik woont."
 
 
+def also_text(result: Analysis, r: pd.Series) -> str:
+    """A later proposal step (from step 2) that brings people who live within reach of a place without an age range
+    too (``new_also``, ``also_places`` of :func:`mgg_geo.analysis.whatif.what_if`): "Van de 1.160 jongeren die stap 2
+    (X) erbij brengt, wonen er naar schatting 193 ook binnen <bereik> van Jongerencentrum Break! (...), dat zonder
+    leeftijdsbereik niet meetelt; telt die plek mee, dan brengt deze stap minder en kan het voorstel anders
+    uitvallen." ('' otherwise; step 1 says what counting them does: :func:`if_counted_text`). Review: Midden-
+    Groningen's step 2 brings 193 young people who live by Veendam's Break!, unsaid."""
+    also, names = r.get("new_also"), [n for n in str(r.get("also_places") or "").split("; ") if n]
+    if r["step"] == 1 or fmt.is_missing(also) or fmt.number(also) == "0" or not names:
+        return ""
+    group, one = target_of(result), len(names) == 1
+    return (f"Van de {fmt.number(r['new_population'])} {group.key} die stap {fmt.number(r['step'])} "
+            f"({fmt.name(r['name'])}) erbij brengt, wonen er {estimated_word(result)}{fmt.number(also)} ook binnen "
+            f"{fmt.radius(result.parameters['reach_m'])} van {fmt.listing([fmt.name(n) for n in names])}, "
+            f"{'dat' if one else 'die'} zonder leeftijdsbereik niet {'meetelt' if one else 'meetellen'}; "
+            f"{'telt die plek' if one else 'tellen die plekken'} mee, dan brengt deze stap minder en kan het voorstel "
+            "anders uitvallen.")
+
+
 def step_notes(result: Analysis, code: str, steps: pd.DataFrame, lead,
                noun: tuple[str, str] = ("plek", "plekken")) -> list[str]:
     """Under a proposal's steps of municipality ``code`` (new sites, or schools): per step the places without an
@@ -757,9 +776,11 @@ def step_notes(result: Analysis, code: str, steps: pd.DataFrame, lead,
     computed = rows and code in table.index and "status_first" in table
     status_then = if_counted_text(result, code, named=[n for n, _ in other[0]], schools=schools, kind="status") \
         if computed else None
+    def then(r: pd.Series) -> str:  # what counting them does: at step 1 computed, later what the step brings too
+        return counting if r["step"] == 1 else also_text(result, r)
+
     return ([t for names, (_, r) in zip(near, rows, strict=True)
-             if (t := uncounted_text(names, lead(r), then=counting if r["step"] == 1 else "")
-                 or (counting if r["step"] == 1 else ""))]
+             if (t := uncounted_text(names, lead(r), then=then(r)) or then(r))]
             + [t for places, (_, r) in zip(other, rows, strict=True)
                if (t := status_text(places, lead(r), then=status_then if r["step"] == 1 else None)
                    or (status_then if r["step"] == 1 else ""))]
