@@ -890,13 +890,16 @@ def test_a_rank_interval_over_a_class_border_reaches_the_other_class():
     assert span["need_class_low"].tolist()[:6] == [3, 2, 2, 2, 1, 1]
     assert span.loc["g"].isna().all()
     without_draws = gap.class_span(frame.drop(columns=["rank_p05", "rank_p95"]))
-    # classes per municipality: the borders of the area's own municipality, in the same ranks. In "x" (ranks 1, 3,
-    # 4, 6) high ends at rank 1 and middle at 4: "a" (1-2) reaches middle, "c" (2-3) no longer reaches high; "y"
-    # (ranks 2 and 5) is all low, so "b" (1.6-3.4) reaches no other class (it did before: none was flagged at all)
-    split = frame.assign(need_class=[3.0, 1, 2, 2, 1, 1, np.nan])
+    # classes per municipality: the ranks within the area's own municipality in the draws (group_rank_p05/p95)
+    # against its own classes. "x" holds a, c, d, f (ranks 1-4 within it; classes 3, 2, 2, 1), "y" holds b, e
+    # (3, 1): "b" (1-2 within "y") runs from high to low; "d" (3-4) reaches low; the province's ranks do not count
+    split = frame.assign(need_index=[6.0, 5, 4, 3, 2, 1, np.nan], need_class=[3.0, 3, 2, 2, 1, 1, np.nan],
+                         group_rank_p05=[1.0, 1, 1, 3, 2, 4, np.nan], group_rank_p95=[2.0, 2, 3, 4, 2, 4, np.nan])
     own = gap.class_span(split, groups=pd.Series(["x", "y", "x", "x", "y", "x", "x"], index=list("abcdefg")))
-    assert own["need_class_low"].tolist()[:6] == [2, 1, 2, 2, 1, 1]
-    assert own["need_class_high"].tolist()[:6] == [3, 1, 2, 2, 1, 1]
+    assert own["need_class_low"].tolist()[:6] == [2, 1, 2, 1, 1, 1]
+    assert own["need_class_high"].tolist()[:6] == [3, 3, 3, 2, 1, 1]
+    assert gap.class_span(split.drop(columns=["group_rank_p05", "group_rank_p95"]),
+                          groups=pd.Series("x", index=split.index))["need_class_low"].equals(split["need_class"])
     from mgg_geo.present import labels
 
     assert labels.gap_label(3, 1, (3, 2)) == "Hoge behoefte (op de grens met middelmatige), lage dekking"

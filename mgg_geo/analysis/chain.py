@@ -323,12 +323,12 @@ def classify_areas(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: 
     named = [n for n in initiatives.NAMED_PROGRAMMES if (sites["programme"] == n).any()]
     per_programme = coverage.coverage_by_programme(province, sites, named, points=points, demand=group.demand)
     eligible = pd.to_numeric(province.get("population"), errors="coerce") >= p.min_population
+    groups = province["gemeente_code"] if p.class_breaks == "gemeente" else None
     needs = need.need_index(province, weights=p.weights, method=p.method, draws=p.draws, seed=p.seed,
-                            indicators=group.need_indicators, eligible=eligible)
+                            indicators=group.need_indicators, eligible=eligible, groups=groups)
     out = province.join(needs).join(cov).join(per_programme)
     out["ranked"], out["unranked"] = gap.ranked(out, p.min_population)
     out["partial_data"] = gap.partial_data(out, p.max_missing_share)
-    groups = out["gemeente_code"] if p.class_breaks == "gemeente" else None
     out = out.join(gap.classify(out["need_index"], out["coverage_class"], out["reach"], out["ranked"],
                                 groups=groups))
     out = out.join(gap.class_span(out, groups=groups))

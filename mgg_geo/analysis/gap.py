@@ -111,26 +111,29 @@ def class_span(frame: pd.DataFrame, *, groups: pd.Series | None = None) -> pd.Da
     other way.
 
     A rank's class is the class of the ranked areas up to that rank (in the province: 3 up to rank 40 of 120, 2 up
-    to 80). With classes per municipality (``groups``: the municipality per area) the borders are those of the
-    area's own municipality, in the same province ranks (its areas keep their order: review, the warnings vanished
-    with classes per municipality, and Het Hogeland's steps hung on Ulrum, 0,093 against Oude Land's 0,088).
+    to 80): in every draw the class follows the rank, so the interval's ends give the classes it reaches. With
+    classes per municipality (``groups``: the municipality per area) the ranks are those within the municipality
+    in the draws (``group_rank_p05``, ``group_rank_p95`` of :func:`mgg_geo.analysis.need.rank_interval`) against
+    its own classes (review: the province's ranks flagged 44 of 120 areas wrongly, and before that none was).
     """
     out = pd.DataFrame({"need_class_high": frame["need_class"], "need_class_low": frame["need_class"]},
                        index=frame.index)
-    if "rank_p05" not in frame:
+    best, worst = ("group_rank_p05", "group_rank_p95") if groups is not None else ("rank_p05", "rank_p95")
+    if best not in frame:
         return out
-    ranked = frame[frame["need_class"].notna() & frame["need_rank"].notna() & frame["rank_p05"].notna()]
+    ranked = frame[frame["need_class"].notna() & frame["need_rank"].notna() & frame[best].notna()]
     if ranked.empty:
         return out
     by = groups.reindex(ranked.index) if groups is not None else pd.Series("", index=ranked.index)
     for _, part in ranked.groupby(by, sort=False):
-        last = part.groupby("need_class")["need_rank"].max().sort_index(ascending=False)  # class 3 first
+        rank = part["need_index"].rank(ascending=False, method="min") if groups is not None else part["need_rank"]
+        last = rank.groupby(part["need_class"]).max().sort_index(ascending=False)  # class 3 first
 
-        def at(rank: float, last=last) -> float:
-            return next((c for c, r in last.items() if rank <= r), last.index[-1])
+        def at(r: float, last=last) -> float:
+            return next((c for c, top in last.items() if r <= top), last.index[-1])
 
-        out.loc[part.index, "need_class_high"] = [at(r) for r in part["rank_p05"]]
-        out.loc[part.index, "need_class_low"] = [at(r) for r in part["rank_p95"]]
+        out.loc[part.index, "need_class_high"] = [at(r) for r in part[best]]
+        out.loc[part.index, "need_class_low"] = [at(r) for r in part[worst]]
     return out
 
 
