@@ -239,6 +239,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     uncounted = excluded_sites(excluded, province).assign(
         adds_reach_in=adds_reach(excluded, sites, points, province["gemeente_code"]))
     uncounted["adds_reach"] = uncounted["adds_reach_in"] != ""
+    uncounted["name"] = named_with_known_ages(uncounted)
     kept = status_sites(register, counted_statuses(p.to_notebook()), province, sites, points, group)
     placed = uncounted[uncounted["point_x"].notna() & uncounted["adds_reach"]]
     outcomes, people = ({code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
@@ -490,6 +491,23 @@ def excluded_sites(excluded: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Da
         frame["point_y"] = rd.y.where(physical & ~rd.is_empty)
     frame["in_area_name"] = frame["in_area"].map(lambda c: str(areas.at[c, "name"]) if isinstance(c, str) else None)
     return frame
+
+
+#: Said after the name of an initiative left out whose age range has one bound (:func:`named_with_known_ages`).
+KNOWN_AGES_NOTE = "leeftijd alleen bekend"
+
+
+def named_with_known_ages(frame: pd.DataFrame) -> list[str]:
+    """The names of ``frame`` (initiatives left out for an unknown age range), the one bound known said with it:
+    "Jeugdhonk Buurthuis Mellenshorst (leeftijd alleen bekend: vanaf 10 jaar)", so that a list of places "zonder
+    leeftijdsbereik" does not deny the bound the register gives (review of the reports for people of 65+)."""
+    lo = pd.to_numeric(frame.get("age_min", pd.Series(np.nan, index=frame.index)), errors="coerce")
+    hi = pd.to_numeric(frame.get("age_max", pd.Series(np.nan, index=frame.index)), errors="coerce")
+    out = []
+    for name, a, b in zip(frame["name"], lo, hi, strict=True):
+        known = f"vanaf {a:g} jaar" if a == a and b != b else f"tot en met {b:g} jaar" if b == b and a != a else ""
+        out.append(f"{name} ({KNOWN_AGES_NOTE}: {known})" if known else str(name))
+    return out
 
 
 def adds_reach(excluded: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: coverage.Points,

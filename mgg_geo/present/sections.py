@@ -22,6 +22,7 @@ from mgg_geo import rules
 from mgg_geo.analysis import coverage, trends
 from mgg_geo.analysis.chain import (
     ESTIMATED_STATUSES,
+    KNOWN_AGES_NOTE,
     ORIGIN_STATUSES,
     PLACES_NAMED,
     Analysis,
@@ -266,7 +267,8 @@ def ranking_caveats(result: Analysis) -> list[str]:
     out = []
     left = [f for _, f in figures.iterrows() if f["excluded_names"] or f.get("excluded_across_border")]
     if left:
-        out.append("Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt: "
+        partial = any(KNOWN_AGES_NOTE in str(n) for f in left for n in f["excluded_names"])
+        out.append(f"Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt{missing_or_partial(partial)}: "
                    + "; ".join(f"in {f['gemeente']} " + (fmt.listing(f["excluded_names"]) if f["excluded_names"]
                                                           else "geen")
                                + (f", over de grens {fmt.listing(f['excluded_across_border'])}"
@@ -522,6 +524,12 @@ def driver_sentence(result: Analysis, code: str) -> str:
     if score > 0:
         return f"Vooral {label}{f' ({_near(close, False)})' if close else ''}: {figure}."
     return f"Geen domein boven het gemiddelde van de provincie; het minst gunstig is {label}: {figure}."
+
+
+def missing_or_partial(partial: bool) -> str:
+    """After "het leeftijdsbereik in het register ontbreekt": where one of the places has one bound only
+    (:data:`~mgg_geo.analysis.chain.KNOWN_AGES_NOTE`), that it may also not say whether it serves the group."""
+    return " of niet zegt of het de doelgroep bereikt" if partial else ""
 
 
 def uncounted_text(names: list[str], lead: str, page_one: bool = False, then: str = "") -> str:
@@ -1297,7 +1305,8 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
             f"In {area_label(result, area, places=True)} {'ligt' if one else 'liggen'} "
             f"{fmt.listing([fmt.name(n) for n in sites['name']])}; "
             f"{'die locatie telt' if one else 'die locaties tellen'} niet mee omdat het leeftijdsbereik in het "
-            "register ontbreekt, dus de afstand en dekking van "
+            f"register ontbreekt{missing_or_partial(any(KNOWN_AGES_NOTE in str(n) for n in sites['name']))}, dus de "
+            "afstand en dekking van "
             f"{fmt.name(result.areas.at[area, 'name'])} zijn zonder {'haar' if one else 'die locaties'} berekend. "
             "Vul het leeftijdsbereik aan in het register.", "mgg-uitleg"))
     unranked = areas[~areas["ranked"]]
