@@ -1663,7 +1663,7 @@ def test_a_report_for_older_people_counts_no_youth_club_proposes_no_storm_school
     assert f"{clubs} (leeftijd alleen bekend: vanaf 10 jaar)" in set(older.excluded["name"])  # not "no age range"
     assert ("In Haren-West e.o. ligt Jeugdhonk Buurthuis Mellenshorst (leeftijd alleen bekend: vanaf 10 jaar); die "
             "locatie telt niet mee omdat het leeftijdsbereik in het register ontbreekt of niet zegt of het de "
-            "doelgroep bereikt") in _text(reports.MunicipalityReport(older, "GM0014").quality())
+            "doelgroep bereikt") in _text(reports.MunicipalityReport(older, "GM0014").priorities())
     rows = {r["name"]: r["reason"] for r in chain.register_holdings(older, "GM0014")["register_rows"]}
     assert rows[clubs] == "partial_age"
     assert older.figures.at["GM0014", "target_within_reach_share"] == pytest.approx(0.0)
