@@ -241,6 +241,9 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     uncounted["adds_reach"] = uncounted["adds_reach_in"] != ""
     uncounted["name"] = named_with_known_ages(uncounted)
     kept = status_sites(register, counted_statuses(p.to_notebook()), province, sites, points, group)
+    # what counting the places kept out for their status does counts those without an age range too: one at a time,
+    # each what-if put Eemsdelta's first site 500 m from the other place (review)
+    kept_out = {"uncounted": uncounted, "status": pd.concat([uncounted, kept], ignore_index=True)}
     placed = uncounted[uncounted["point_x"].notna() & uncounted["adds_reach"]]
     outcomes, people = ({code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
                                               points=points, k=p.k, demand=group.demand, objective=objective,
@@ -255,7 +258,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
         province, sites, school_list.frame if school_list is not None else None,
         schools_mod.running(register.initiatives, programme, register.reference_date), municipalities=munis,
         points=points, k=p.k, demand=group.demand, programme=programme,
-        kept_out={"uncounted": uncounted, "status": kept})
+        kept_out=kept_out)
     region = province[province["gemeente_code"].isin(munis)].copy()
     frame_sources = dict(frame.sources)
     regional = {kind.name: kind.fetch() for kind in kinds.with_role("region")}  # per gemeente, beside the areas
@@ -288,7 +291,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
                               **{f"people_after_{k}": v for k, v in people[c].after.items()},
                               **first_at_border(province, sites, c, o, points, group.demand),
                               **later_at_border(province, sites, c, o, points, group.demand),
-                              **{k: v for prefix, extra in (("uncounted", uncounted), ("status", kept))
+                              **{k: v for prefix, extra in kept_out.items()
                                  for k, v in whatif.first_if_counted(
                                      province, sites, extra, scope=(province["gemeente_code"] == c).to_numpy(),
                                      outcome=o, points=points, demand=group.demand, prefix=prefix).items()}}

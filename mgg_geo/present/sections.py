@@ -584,8 +584,12 @@ def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: 
     if page_one and len(listed) > PAGE_ONE_NAMES_CHARS:  # page 1 stays one A4 (an attack: 8 long names)
         listed = fmt.count(len(extra), "plek", "plekken") + " (zie Voorstel)"
     status = dict(zip(result.status_places.get("name", []), result.status_places.get("status", []), strict=True))
-    why = "zonder leeftijdsbereik niet meegeteld" if kind == "uncounted" else "niet meegeteld om de status (" + \
-        fmt.listing([f"{labels.STATUSES.get(st, st)}" for st in dict.fromkeys(status.get(n) for n in extra)]) + ")"
+    # the status what-if counts the places without an age range too (the one at a time put Eemsdelta's first site
+    # 500 m from the other place: review): per place why it did not count
+    kept = [n for n in extra if n in status]
+    why = fmt.listing(([f"niet meegeteld om de status ({fmt.listing(list(dict.fromkeys(status[n] for n in kept)))})"]
+                       if kept else [])
+                      + (["zonder leeftijdsbereik niet meegeteld"] if len(kept) < len(extra) else []))
     said = (f"Op minder dan {fmt.radius(2 * w['reach_m'])} van {where} {'ligt' if len(extra) == 1 else 'liggen'} "
             f"{'ook ' if named else ''}{listed}, {why}. " if extra else "")
     single = len(counted) == 1
@@ -594,9 +598,15 @@ def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: 
         said += f"{'Telt die plek' if single else 'Tellen die plekken'} mee" + (
             f" (voor alle {group.label}), dan" if page_one else f", alsof ze {serves}, dan")
     else:  # as if active; one without an age range also as if it served the whole target group
-        unknown = set(result.status_places.loc[~result.status_places["ages_known"].astype(bool), "name"])
-        said += (f"{'Telt die plek' if single else 'Tellen die plekken'} mee, alsof ze actief "
-                 f"{'is' if single else 'zijn'}{f' en {serves}' if unknown & set(counted) else ''}, dan")
+        unknown = set(result.status_places.loc[~result.status_places["ages_known"].astype(bool), "name"]) | {
+            n for n in counted if n not in status}
+        besides = [n for n in counted if n not in status and n not in set(extra)]  # said in the sentence before
+        subject = len(counted) - len(besides) == 1
+        said += (f"{'Telt die plek' if subject else 'Tellen die plekken'} mee"
+                 + (f", en ook {fmt.listing([fmt.name(n) for n in besides])}" if besides else "")
+                 + f", alsof ze actief {'is' if single else 'zijn'}"
+                 + (f" en alle {group.label} {'bedient' if single else 'bedienen'}"
+                    if unknown & set(counted) else "") + ", dan")
     within, total = w.get("counted_high_within"), w.get("counted_high_total")
     if not fmt.is_missing(total) and total > 0 and not fmt.is_missing(within):
         share = f"alle {fmt.number(total)}" if fmt.number(within) == fmt.number(total) else \
@@ -782,8 +792,8 @@ def step_notes(result: Analysis, code: str, steps: pd.DataFrame, lead,
     # Midden-Groningen's first site lies by two youth centres of which the source is dated: if they still run, it
     # would go to Muntendam
     computed = rows and code in table.index and "status_first" in table
-    status_then = if_counted_text(result, code, named=[n for n, _ in other[0]], schools=schools, kind="status") \
-        if computed else None
+    status_then = if_counted_text(result, code, named=[n for n, _ in other[0]] + near[0], schools=schools,
+                                  kind="status") if computed else None
     def then(r: pd.Series) -> str:  # what counting them does: at step 1 computed, later what the step brings too
         return counting if r["step"] == 1 else also_text(result, r)
 
@@ -824,9 +834,21 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
             one = len(kept) == 1
             instead = f"komt de eerste nieuwe locatie bij {fmt.name(w['status_first_name'])}" \
                 if isinstance(w.get("status_first_name"), str) else "wordt er geen nieuwe locatie voorgesteld"
+            # the what-if counts the places without an age range too: "ook" after those named just before, else
+            # how many more (review: Eemsdelta's page 1 read as if only Jimmy's counted)
+            counted = [n for n in str(w.get("status_first_names") or "").split("; ") if n]
+            others = [n for n in counted if n not in {k for k, _ in kept}]
+            status_ages = result.status_places.set_index("name")["ages_known"].to_dict() \
+                if "ages_known" in result.status_places else {}
+            unknown = any(not status_ages.get(n, False) for n in counted)
+            count = ("tellen ook die plekken" if not one else "telt ook die plek") if others and set(others) <= \
+                set(named) else ("telt die plek" if one else "tellen die plekken")
             near += (" " if near else "") + (
                 f"Binnen die {reach} {'staat' if one else 'staan'} ook {listed}, met status {statuses} niet "
-                f"meegeteld; {'telt die plek' if one else 'tellen die plekken'} mee, dan {instead} (zie Voorstel).")
+                f"meegeteld; {count} mee" + (f" (voor alle {group.label})" if unknown else "")
+                + (f", samen met {fmt.count(len(others), 'andere plek', 'andere plekken')}"
+                   if others and not set(others) <= set(named) else "")
+                + f", dan {instead} (zie Voorstel).")
         others = len(equal_names(first))
         out.append(f"Een eerste nieuwe locatie bij {fmt.name(first['name'])} ({area_label(result, first['area'])}) "
                    f"brengt {estimated_word(result)}{fmt.number(first['new_population'])} {group.key} binnen "
