@@ -266,9 +266,10 @@ class ProvinceReport(_Report):
                  ("De gemeenten op volgorde van het deel van hun doelgroep dat in een gebied met hoge behoefte en lage "
                   "dekking woont; het aantal van die gebieden staat ernaast.")] if not own else [
             ("De tien gemeenten van de provincie naast elkaar, met dezelfde methode als in de gemeenterapporten. De "
-             "klassen van behoefte zijn in deze run per gemeente bepaald: in elke gemeente heet een derde van de "
-             "gebieden hoog. Hoge behoefte betekent hier dus hoog binnen de eigen gemeente, en de aandelen in "
-             "gebieden met hoge behoefte en lage dekking zijn tussen gemeenten niet te vergelijken."),
+             "klassen van behoefte zijn in deze run per gemeente bepaald: in elke gemeente heet ongeveer een derde "
+             "van de gebieden hoog (bij weinig gebieden kan dat niet precies). Hoge behoefte betekent hier dus hoog "
+             "binnen de eigen gemeente, en de aandelen in gebieden met hoge behoefte en lage dekking zijn tussen "
+             "gemeenten niet te vergelijken."),
             ("De gemeenten staan daarom op volgorde van hun gemiddelde behoefte-index, die over de hele provincie "
              "gelijk is gemeten; de aandelen staan ernaast, voor binnen elke gemeente.")]
         rows = [[fmt.number(f["province_rank"]), f["gemeente"], fmt.number(f["target_population"]),

@@ -2038,6 +2038,8 @@ def sources_blocks(result: Analysis) -> list[Block]:
     """Every source table by its id, with vintage, indeling and dates; the columns used; the attribution lines."""
     rows, used, lines = [], [], []
     for kind, m in kinds.present(result.sources):
+        if kind is kinds.YOUTH and not target_of(result).meets(catalogue.YOUNG_ADULT_AGES):
+            continue  # not shown for this target group (review: listed under the sources of reports for 65+)
         live = m.get("origin") == "live"
         where = m.get("source_url") or Path(m.get("source_file", "")).name
         rows.append([kind.title, kind.cite(m), str(m.get("year", "")), str(m.get("indeling", m.get("year", ""))),
