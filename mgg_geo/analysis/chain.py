@@ -243,7 +243,9 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     kept = status_sites(register, counted_statuses(p.to_notebook()), province, sites, points, group)
     # what counting the places kept out for their status does counts those without an age range too: one at a time,
     # each what-if put Eemsdelta's first site 500 m from the other place (review)
-    kept_out = {"uncounted": uncounted, "status": pd.concat([uncounted, kept], ignore_index=True)}
+    kept_out = {"uncounted": (uncounted, None),
+                "status": (pd.concat([uncounted, kept], ignore_index=True),
+                           np.r_[np.zeros(len(uncounted), bool), np.ones(len(kept), bool)])}
     placed = uncounted[uncounted["point_x"].notna() & uncounted["adds_reach"]]
     outcomes, people = ({code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
                                               points=points, k=p.k, demand=group.demand, objective=objective,
@@ -291,10 +293,11 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
                               **{f"people_after_{k}": v for k, v in people[c].after.items()},
                               **first_at_border(province, sites, c, o, points, group.demand),
                               **later_at_border(province, sites, c, o, points, group.demand),
-                              **{k: v for prefix, extra in kept_out.items()
+                              **{k: v for prefix, (extra, require) in kept_out.items()
                                  for k, v in whatif.first_if_counted(
                                      province, sites, extra, scope=(province["gemeente_code"] == c).to_numpy(),
-                                     outcome=o, points=points, demand=group.demand, prefix=prefix).items()}}
+                                     outcome=o, points=points, demand=group.demand, prefix=prefix,
+                                     require=require).items()}}
                              for c, o in outcomes.items()]).set_index("gemeente_code"),
         youth=_youth_rows(youth, munis),
         schools=choice.schools, school_sites=choice.sites, school_gains=choice.gains, school_whatif=choice.summary,

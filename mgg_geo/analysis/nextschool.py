@@ -109,7 +109,7 @@ def mark(schools: gpd.GeoDataFrame, running: dict[str, str], areas: gpd.GeoDataF
 def where_next(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, schools: gpd.GeoDataFrame | None,
                running: dict[str, str], *, municipalities: Sequence[str], points: cov.Points | None = None,
                k: int = rules.NEW_SITES, demand=cov.DEMAND, programme: str = "STORM",
-               kept_out: dict[str, pd.DataFrame] | None = None) -> SchoolChoice:
+               kept_out: dict[str, tuple[pd.DataFrame, np.ndarray | None]] | None = None) -> SchoolChoice:
     """The school-based where-next for every municipality of ``municipalities`` (see the module docstring).
 
     Parameters
@@ -124,9 +124,10 @@ def where_next(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, schools: gpd
         The vestigingen that run ``programme`` already.
     kept_out
         Places the register has that do not count, per name: ``uncounted`` (left out for want of an age range,
-        :func:`mgg_geo.analysis.chain.excluded_sites`) and ``status`` (:func:`mgg_geo.analysis.chain.status_sites`):
-        what counting those that could change the first school would do goes into the summary, its columns named
-        after them (:func:`mgg_geo.analysis.whatif.first_if_counted`).
+        :func:`mgg_geo.analysis.chain.excluded_sites`) and ``status`` (:func:`mgg_geo.analysis.chain.status_sites`),
+        each with the rows of which one must be near (``require`` of :func:`mgg_geo.analysis.whatif.first_if_counted`,
+        None: any): what counting those that could change the first school would do goes into the summary, its
+        columns named after them.
     """
     rows, steps, gains = [], [], []
     if schools is None or not len(schools):
@@ -161,10 +162,10 @@ def where_next(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, schools: gpd
                      "reason": outcome.reason, "reach_m": outcome.reach_m,
                      **{f"before_{key}": v for key, v in outcome.before.items()},
                      **{f"after_{key}": v for key, v in outcome.after.items()},
-                     **{k: v for prefix, extra in (kept_out or {}).items()
+                     **{k: v for prefix, (extra, require) in (kept_out or {}).items()
                         for k, v in whatif.first_if_counted(province, sites, extra, scope=scope, outcome=outcome,
                                                             points=points, demand=demand, candidates=candidates,
-                                                            prefix=prefix).items()}})
+                                                            prefix=prefix, require=require).items()}})
     sites_out = gpd.GeoDataFrame(pd.concat(steps, ignore_index=True), geometry="geometry",
                                  crs=settings.CRS_ANALYSIS) if steps else gpd.GeoDataFrame(
         {c: [] for c in [*whatif.STEP_COLUMNS, "area_name", "gemeente_code", "n_schools"]}, geometry=[],

@@ -322,7 +322,8 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
 
 def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd.DataFrame, *, scope,
                      outcome: WhatIf, points: cov.Points, demand=cov.DEMAND,
-                     candidates: Candidates | None = None, prefix: str = "uncounted") -> dict:
+                     candidates: Candidates | None = None, prefix: str = "uncounted",
+                     require: np.ndarray | None = None) -> dict:
     """Where the first step of ``outcome`` (a :func:`what_if` within ``scope``) would go if the places of ``extra``
     that could change it counted as sites, as if they reached the whole target group: the initiatives left out for
     want of an age range (:func:`mgg_geo.analysis.chain.excluded_sites`: ``name``, ``point_x``, ``point_y``
@@ -340,7 +341,9 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
     ``uncounted_first_reason`` (:attr:`WhatIf.reason` when no step would be taken) and ``uncounted_high_within``
     of ``uncounted_high_total``: the target population in high-need areas already within reach with them counted
     (Veendam: all 5.150). ``prefix`` replaces ``uncounted`` in these names: the same for the places the register
-    keeps out for their status (``status``: :func:`mgg_geo.analysis.chain.status_sites`).
+    keeps out for their status (``status``: :func:`mgg_geo.analysis.chain.status_sites`). ``require`` (a flag per
+    row of ``extra``): only when one of those lies within twice the reach of the first step (the status what-if
+    counts the places without an age range too; without a status place near it would repeat theirs: Veendam).
     """
     found = {"first": False, "first_names": "", "first_code": None, "first_name": None, "first_area": None,
              "first_new": np.nan, "first_high": np.nan, "first_equal": "", "first_reason": None,
@@ -351,7 +354,9 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
 
     if not len(outcome.sites) or "point_x" not in extra:
         return named(found)
-    placed = extra[extra["point_x"].notna() & extra.get("adds_reach", pd.Series(True, extra.index)).astype(bool)]
+    keep = (extra["point_x"].notna() & extra.get("adds_reach", pd.Series(True, extra.index)).astype(bool)).to_numpy()
+    placed = extra[keep]
+    required = np.ones(len(placed), bool) if require is None else np.asarray(require, dtype=bool)[keep]
     xy = placed[["point_x", "point_y"]].to_numpy(dtype=float)
 
     def near(point: gpd.GeoSeries) -> np.ndarray:
@@ -371,7 +376,7 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
                        candidates=candidates)
 
     mask = near(outcome.sites.geometry.iloc[:1])
-    if not mask.any():
+    if not (mask & required).any():
         return named(found)
     # then also those that could change where it goes instead, until none is added (an attack: a place 8,7 km from
     # Pekela's first site stood on the alternative, left out)
