@@ -1378,6 +1378,8 @@ def test_a_later_step_resting_on_a_border_class_says_so(result, code):
             assert (f"stap {step} bij {site} (" if site else f"is stap {step}") in sentence[1]
     if code == "GM1966":
         assert {result.areas.at[a, "name"] for a, _ in pulls} >= {"Uithuizermeeden", "Warffum"}
+    if code == "GM1979":  # reached in full by step 3, yet one class higher it pulls Huizinge to step 2 (an attack)
+        assert [result.areas.at[a, "name"] for a, _ in pulls] == ["Buitengebied Noord-Middelstum"]
     if said:
         assert set(w["later_border"].split("; ")) == set(border["area"])
         # each wijk tried on its own, the whole proposal again: no wijk is lowered while step 1, which it would move,
@@ -1611,13 +1613,27 @@ def test_what_counting_the_places_kept_out_for_their_status_would_do_is_what_a_r
     for code in ("GM0047", "GM0765"):
         said = _text(sections.section(sections.whatif_blocks(result, code)))
         assert not result.whatif.at[code, "status_first"] and ", en ook " not in said, code
+    # every place said to lie "op minder dan 6 km van stap 1" does (an attack: Break! lies 9 km from Midden-
+    # Groningen's first site, Flits 9,7 km from Eemsdelta's)
+    xy = {str(n): (x, y) for frame in (result.excluded, result.status_places)
+          for n, x, y in zip(frame["name"], frame["point_x"], frame["point_y"], strict=True)}
+    for code in CODES:
+        said = _text(sections.section(sections.whatif_blocks(result, code)))
+        first = result.whatif_sites[(result.whatif_sites["gemeente_code"] == code)
+                                    & (result.whatif_sites["step"] == 1)]
+        for m in re.finditer(r"Op minder dan 6 km van stap 1 \([^)]*\) (?:ligt|liggen) (?:ook )?(.+?), (?:niet "
+                             r"meegeteld|zonder leeftijdsbereik)", said):
+            for n in [n for n in xy if n in m[1]]:
+                x, y = xy[n]
+                assert np.hypot(x - first.geometry.iloc[0].x, y - first.geometry.iloc[0].y) <= 6000, (code, n)
     assert result.whatif.at["GM1952", "status_first_name"] == "Muntendam Buitengebied west"
     # the proposal says it with its figures, page 1 in short; the hedge is gone where it was computed
     text = _text(sections.section(sections.whatif_blocks(result, "GM1952")))
     # with the places without an age range that could change it too (one at a time, each what-if put Eemsdelta's
     # first site 500 m from the other place: review), and so Veendam's Break!, 3,7 km away
-    assert ("met status gedateerd, die niet meetellen. Op minder dan 6 km van stap 1 (Beukemabuurt) ligt ook "
-            "Jongerencentrum Break! (deBasis Veendam), zonder leeftijdsbereik niet meegeteld. Tellen die plekken mee, "
+    assert ("met status gedateerd, die niet meetellen. Verder weg, maar binnen 6 km van een plek waar de eerste "
+            "nieuwe locatie komt als de plekken hierboven meetellen, ligt Jongerencentrum Break! (deBasis Veendam), "
+            "zonder leeftijdsbereik niet meegeteld. Tellen die plekken mee, "
             "alsof ze actief zijn en alle jongeren van 0 tot 25 jaar bedienen, dan wonen 6.818 van de 8.780 jongeren "
             "in wijken met hoge behoefte al binnen 3 km, en komt de eerste nieuwe locatie bij Muntendam Buitengebied "
             "west (Muntendam), met naar schatting 1.202 jongeren erbij, van wie 1.202 in wijken met hoge behoefte.") \

@@ -600,9 +600,10 @@ def later_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
       the later steps cannot be said with step 1 kept then: review of Westerwolde, whose report lowered Ter Apel,
       which moves step 1, and kept step 1). Pekela's steps 2 and 3 reach Wijk 01 at its border, but it is the only
       wijk left: they stay (round 2 of the review: the report said only that it was not tried);
-    * higher: each area of the municipality with some of its target group out of reach whose margin reaches a
-      higher class and that, one class higher, would move a later step to reach it (Het Hogeland's Uithuizermeeden
-      and Warffum, priorities 2 and 3, would each pull step 2: round 2).
+    * higher: each area of the municipality with some of its target group out of reach before the proposal whose
+      margin reaches a higher class and that, one class higher, would move a later step to reach it (Het
+      Hogeland's Uithuizermeeden and Warffum, priorities 2 and 3, would each pull step 2: round 2; one the proposal
+      reaches in full may still pull a step forward: an attack).
 
     Returns ``later_border`` (the lower ones' codes, "; "-joined; '' for none), ``later_if_lower`` (per lower one,
     the steps that would change, as JSON: ``[[area, [[step, name, area], ...]], ...]`` in step order, name and
@@ -646,9 +647,11 @@ def later_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
                                     or then.at[step, "code"] != every.at[step, "code"]]])
     if at:
         out["later_border"], out["later_if_lower"] = "; ".join(at), json.dumps(lowered)
-    after = outcome.areas["reach_after"].reindex(province.index) if "reach_after" in outcome.areas else None
+    # every area with some of its target group out of reach before the proposal: one that the proposal reaches in
+    # full may still pull a step forward (an attack: Noorddijk e.o. one class higher makes Lewenborg-West step 2)
+    before = outcome.areas["reach_before"].reindex(province.index) if "reach_before" in outcome.areas else None
     moved = []
-    for area in at_higher_border(province, scope, (after < 1).to_numpy() if after is not None
+    for area in at_higher_border(province, scope, (before < 1).to_numpy() if before is not None
                                  else np.ones(len(province), bool)):
         classes = now_classes.copy()
         classes[area] = classes[area] + 1

@@ -545,7 +545,8 @@ def uncounted_text(names: list[str], lead: str, page_one: bool = False, then: st
     if page_one and len(listed) > PAGE_ONE_NAMES_CHARS:
         listed = fmt.count(len(names), "plek", "plekken") + " (zie Voorstel)"
     said = f"{lead} {'ligt' if len(names) == 1 else 'liggen'} al {listed}" + (
-        "" if page_one and then else ", niet meegeteld (geen leeftijdsbereik in het register)")
+        "" if page_one and then else ", niet meegeteld (geen" + (" of een onvolledig" if any(
+            KNOWN_AGES_NOTE in str(n) for n in names) else "") + " leeftijdsbereik in het register)")
     return f"{said}. {then}" if then else f"{said}; met een leeftijdsbereik kan dit voorstel anders uitvallen."
 
 
@@ -586,12 +587,26 @@ def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: 
     status = dict(zip(result.status_places.get("name", []), result.status_places.get("status", []), strict=True))
     # the status what-if counts the places without an age range too (the one at a time put Eemsdelta's first site
     # 500 m from the other place: review): per place why it did not count
-    kept = [n for n in extra if n in status]
-    why = fmt.listing(([f"niet meegeteld om de status ({fmt.listing(list(dict.fromkeys(status[n] for n in kept)))})"]
-                       if kept else [])
-                      + (["zonder leeftijdsbereik niet meegeteld"] if len(kept) < len(extra) else []))
-    said = (f"Op minder dan {fmt.radius(2 * w['reach_m'])} van {where} {'ligt' if len(extra) == 1 else 'liggen'} "
-            f"{'ook ' if named else ''}{listed}, {why}. " if extra else "")
+    def why(names: list[str]) -> str:
+        kept = [n for n in names if n in status]
+        return fmt.listing(
+            ([f"niet meegeteld om de status ({fmt.listing(list(dict.fromkeys(status[n] for n in kept)))})"]
+             if kept else []) + (["zonder leeftijdsbereik niet meegeteld"] if len(kept) < len(names) else []))
+
+    # a place is counted when it lies within twice the reach of step 1 or of where the first site would go with
+    # those counted (an attack: Break!, 9 km from Midden-Groningen's first site, was said to lie within 6 km of it)
+    xy = {str(n): (x, y) for frame in (result.excluded, result.status_places) if "point_x" in frame
+          for n, x, y in zip(frame["name"], frame["point_x"], frame["point_y"], strict=True)}
+    close = [n for n in extra if n not in xy or np.hypot(xy[n][0] - first.geometry.x, xy[n][1] - first.geometry.y)
+             <= 2 * w["reach_m"]]
+    far = [n for n in extra if n not in close]
+    said = (f"Op minder dan {fmt.radius(2 * w['reach_m'])} van {where} {'ligt' if len(close) == 1 else 'liggen'} "
+            f"{'ook ' if named else ''}{listed if not far else fmt.listing([fmt.name(n) for n in close])}, "
+            f"{why(close)}. " if close else "")
+    if far and not page_one:
+        said += (f"Verder weg, maar binnen {fmt.radius(2 * w['reach_m'])} van een plek waar de eerste "
+                 f"{'school' if schools else 'nieuwe locatie'} komt als de plekken hierboven meetellen, "
+                 f"{'ligt' if len(far) == 1 else 'liggen'} {fmt.listing([fmt.name(n) for n in far])}, {why(far)}. ")
     single = len(counted) == 1
     serves = f"alle {group.label} {'bedient' if single else 'bedienen'}"
     if kind == "uncounted":
@@ -601,12 +616,23 @@ def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: 
         unknown = set(result.status_places.loc[~result.status_places["ages_known"].astype(bool), "name"]) | {
             n for n in counted if n not in status}
         besides = [n for n in counted if n not in status and n not in set(extra)]  # said in the sentence before
-        subject = len(counted) - len(besides) == 1
-        said += (f"{'Telt die plek' if subject else 'Tellen die plekken'} mee"
-                 + (f", en ook {fmt.listing([fmt.name(n) for n in besides])}" if besides else "")
-                 + f", alsof ze actief {'is' if single else 'zijn'}"
-                 + (f" en alle {group.label} {'bedient' if single else 'bedienen'}"
-                    if unknown & set(counted) else "") + ", dan")
+        ours = [n for n in counted if n not in besides]
+        if besides:  # Cadanz is active, only without an age range: "als actief" is said of both kinds together
+            said += (f"Tellen {'die plek' if len(ours) == 1 else 'die plekken'} en "
+                     f"{fmt.listing([fmt.name(n) for n in besides])} samen mee (als actief"
+                     + (f" en voor alle {group.label}" if unknown & set(counted) else "") + "), dan")
+        else:
+            said += (f"{'Telt die plek' if single else 'Tellen die plekken'} mee, alsof ze actief "
+                     f"{'is' if single else 'zijn'}" + (f" en {serves}" if unknown & set(counted) else "") + ", dan")
+        other = table.loc[code]  # the same as counting those without an age range alone: said short (Pekela, 65+)
+        alone = other.get("uncounted_first")
+        if isinstance(alone, (bool, np.bool_)) and alone and besides and \
+                other.get("uncounted_first_code") == w.get("counted_first_code") and \
+                fmt.number(other.get("uncounted_first_new")) == fmt.number(new):
+            return said.removesuffix(", dan") + (
+                f", dan blijft dat zo: de eerste {'school' if schools else 'nieuwe locatie'} komt ook dan bij "
+                f"{fmt.name(w['counted_first_name'])}." if isinstance(w.get("counted_first_name"), str) else
+                ", dan blijft dat zo.")
     within, total = w.get("counted_high_within"), w.get("counted_high_total")
     if not fmt.is_missing(total) and total > 0 and not fmt.is_missing(within):
         share = f"alle {fmt.number(total)}" if fmt.number(within) == fmt.number(total) else \
