@@ -867,13 +867,13 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
             status_ages = result.status_places.set_index("name")["ages_known"].to_dict() \
                 if "ages_known" in result.status_places else {}
             unknown = any(not status_ages.get(n, False) for n in counted)
-            count = ("tellen ook die plekken" if not one else "telt ook die plek") if others and set(others) <= \
-                set(named) else ("telt die plek" if one else "tellen die plekken")
+            unnamed = [n for n in others if n not in set(named)]  # those named just before: "ook"
+            count = ("tellen ook die plekken" if not one else "telt ook die plek") if len(unnamed) < len(others) \
+                else ("telt die plek" if one else "tellen die plekken")
             near += (" " if near else "") + (
                 f"Binnen die {reach} {'staat' if one else 'staan'} ook {listed}, met status {statuses} niet "
                 f"meegeteld; {count} mee" + (f" (voor alle {group.label})" if unknown else "")
-                + (f", samen met {fmt.count(len(others), 'andere plek', 'andere plekken')}"
-                   if others and not set(others) <= set(named) else "")
+                + (f", samen met nog {fmt.count(len(unnamed), 'andere plek', 'andere plekken')}" if unnamed else "")
                 + f", dan {instead} (zie Voorstel).")
         others = len(equal_names(first))
         out.append(f"Een eerste nieuwe locatie bij {fmt.name(first['name'])} ({area_label(result, first['area'])}) "
@@ -1322,8 +1322,15 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
                       f"tot de dichtstbijzijnde fysieke locatie. Loc. ≤ {reach}: het gemiddelde aantal locaties "
                       f"binnen {reach} van de doelgroep in het gebied. "
                       f"{access_text(frame, target_of(result).key, reach)}"
-                      + (" Op de grens met een andere klasse: de marge van de plaats loopt over een grens tussen de "
-                         "behoefteklassen, dus de klasse (en de volgorde) kan anders uitvallen."
+                      + ((" Op de grens met een andere klasse: de marge van de plaats loopt over een grens tussen de "
+                          "behoefteklassen, dus de klasse (en de volgorde) kan anders uitvallen."
+                          if result.map_breaks.get("scope") != "gemeente" else
+                          # classes per municipality: the margin shown is the province's; the class follows the rank
+                          # within the municipality in the same draws (an attack: Uithuizermeeden and Baflo)
+                          " Op de grens met een andere klasse: binnen de eigen gemeente valt het gebied in meer dan "
+                          f"{fmt.number(rules.RANK_PERCENTILES[0])}% van de herhalingen in een andere klasse (de "
+                          "klassen zijn per gemeente bepaald; de marge van de plaats hierboven is die in de "
+                          "provincie), dus de klasse (en de volgorde) kan anders uitvallen.")
                          if any(_on_border(r) for _, r in frame.iterrows()) else "")
                       + " Marge, onzeker en bereikbaarheid: zie Methode."
                       + (f" {labels.ESTIMATED.capitalize()}: {labels.ESTIMATED_RULE} (zie Datakwaliteit)."
