@@ -1538,8 +1538,9 @@ def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_
     # its own two lack an age range too, but are dated: not "geen" without a word (review of Midden-Groningen)
     assert ("Initiatieven zonder leeftijdsbereik (niet meegeteld)  geen actieve in Midden-Groningen (ook zonder "
             "leeftijdsbereik, maar om een andere reden niet meegeteld: Centrum De Badde (Hoogezand, Gorecht-West) en "
-            "Jongerencentrum Nieuweweg (Hoogezand)); over de grens Jongerencentrum Break! (deBasis Veendam); met die "
-            "plekken meegeteld (voor de hele doelgroep) zou de dekking 1% zijn in plaats van 0%") \
+            "Jongerencentrum Nieuweweg (Hoogezand)); over de grens Jongerencentrum Break! (deBasis Veendam); met "
+            "alleen Jongerencentrum Break! (deBasis Veendam) meegeteld (voor de hele doelgroep) zou de dekking 1% zijn "
+            "in plaats van 0%") \
         in _text(reports.MunicipalityReport(result, "GM1952").key_figures())
     rows = _text(reports.MunicipalityReport(result, "Pekela").key_figures())
     assert "De Badde (welzijnsorganisatie gemeente Pekela); met die plekken meegeteld (voor de hele doelgroep) " \

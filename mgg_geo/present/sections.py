@@ -231,14 +231,14 @@ def excluded_text(figures: dict) -> str:
             "register.")
 
 
-def uncounted_share_text(figures: dict) -> str:
+def uncounted_share_text(figures: dict, which: str = "die plekken") -> str:
     """What counting the initiatives without an age range could do to the coverage, a what-if: "met die plekken
     meegeteld (voor de hele doelgroep) zou de dekking 62% zijn in plaats van 0%" ('' when none is left out or
-    nothing would change)."""
+    nothing would change); ``which`` names them when others were named just before."""
     share, now = figures.get("target_within_reach_share_with_uncounted"), figures.get("target_within_reach_share")
     if fmt.is_missing(share) or fmt.is_missing(now) or fmt.percent(share) == fmt.percent(now):
         return ""
-    return (f"met die plekken meegeteld (voor de hele doelgroep) zou de dekking {fmt.percent(share)} zijn in plaats "
+    return (f"met {which} meegeteld (voor de hele doelgroep) zou de dekking {fmt.percent(share)} zijn in plaats "
             f"van {fmt.percent(now)}")
 
 
@@ -254,8 +254,11 @@ def uncounted_cell(figures: dict) -> str:
            if figures["excluded_unknown_age"] else f"geen actieve in {figures['gemeente']}"
            + (f" (ook zonder leeftijdsbereik, maar om een andere reden niet meegeteld: {fmt.listing(other)})"
               if other else ""))
+    # the places named for another reason do not count in it (an attack: Midden-Groningen's 1% read as with its two
+    # dated centres, which would give 51%)
+    which = f"alleen {fmt.listing(figures['excluded_names'] + across)}" if other else "die plekken"
     parts = [own, *([f"over de grens {'ook ' if figures['excluded_unknown_age'] else ''}{fmt.listing(across)}"]
-                    if across else []), *([text] if (text := uncounted_share_text(figures)) else [])]
+                    if across else []), *([text] if (text := uncounted_share_text(figures, which)) else [])]
     return "; ".join(parts)
 
 
