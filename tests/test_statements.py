@@ -1383,6 +1383,8 @@ def test_a_later_step_resting_on_a_border_class_says_so(result, code):
             assert (f"stap {step} bij {site} (" if site else f"is stap {step}") in sentence[1]
     if code == "GM1966":
         assert {result.areas.at[a, "name"] for a, _ in pulls} >= {"Uithuizermeeden", "Warffum"}
+    # "Ook" only after a step-1 sentence about a lower border (an attack: Oldambt's is about a higher one)
+    assert ("Ook latere stappen" in text or "Ook een latere stap" in text) <= bool(w["first_border"])
     if code == "GM1979":  # reached in full by step 3, yet one class higher it pulls Huizinge to step 2 (an attack)
         assert [result.areas.at[a, "name"] for a, _ in pulls] == ["Buitengebied Noord-Middelstum"]
     if said:

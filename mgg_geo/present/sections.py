@@ -1624,7 +1624,9 @@ def border_text(result: Analysis, code: str, short: bool = False) -> str:
                                    f"{same}")
                 then = "; ".join(clauses) + "."
             where = f"een {level_word(result, False)}" if single else level_word(result)
-            parts.append(f"{'Ook ' + head if parts else head[0].upper() + head[1:]} {where} op de grens "
+            # "Ook" only after step 1's own lower border (an attack: Oldambt's step 1 reaches none, its sentence is
+            # about a higher border)
+            parts.append(f"{'Ook ' + head if down else head[0].upper() + head[1:]} {where} op de grens "
                          f"met een lagere behoefteklasse ({'; '.join(later)}): {then}")
     # areas at the border of a higher class that would each pull a later step to them (step 1 kept; those that move
     # step 1 are said above), with every step that moves (round 2: Het Hogeland's Uithuizermeeden and Warffum)
