@@ -1132,8 +1132,9 @@ def test_the_province_ranking_says_what_its_figures_rest_on(result):
     counted = result.figures["target_within_reach_share_with_uncounted"]
     left = [f"in {f['name']} {fmt.listing(f['excluded']) or 'geen'}"
             + (f", over de grens {fmt.listing(f['excluded_across'])}" if f["excluded_across"] else "")
-            + (f", met die plekken meegeteld (voor de hele doelgroep) zou de dekking {fmt.percent(counted[c])} zijn in "
-               f"plaats van {fmt.percent(shares[c])}" if fmt.percent(counted[c]) != fmt.percent(shares[c]) else "")
+            + (f", met die {'plek' if len(f['excluded'] + list(f['excluded_across'])) == 1 else 'plekken'} meegeteld "
+               f"(voor de hele doelgroep) zou de dekking {fmt.percent(counted[c])} zijn in plaats van "
+               f"{fmt.percent(shares[c])}" if fmt.percent(counted[c]) != fmt.percent(shares[c]) else "")
             for c, f in facts.items() if f["excluded"] or f["excluded_across"]]
     assert len(left) >= 3
     assert ("Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt: " + "; ".join(left)
@@ -1548,7 +1549,7 @@ def test_what_counting_the_places_without_an_age_range_would_do_is_what_the_run_
     assert "De Badde (welzijnsorganisatie gemeente Pekela); met die plekken meegeteld (voor de hele doelgroep) " \
            "zou de dekking 62% zijn in plaats van 0%" in rows
     caveats = " ".join(sections.ranking_caveats(result))
-    assert "in Veendam Jongerencentrum Break! (deBasis Veendam), met die plekken meegeteld (voor de hele doelgroep) " \
+    assert "in Veendam Jongerencentrum Break! (deBasis Veendam), met die plek meegeteld (voor de hele doelgroep) " \
            "zou de dekking 77% zijn in plaats van 0%;" in caveats
 
 
@@ -1641,12 +1642,17 @@ def test_what_counting_the_places_kept_out_for_their_status_would_do_is_what_a_r
     # first site 500 m from the other place: review), and so Veendam's Break!, 3,7 km away
     assert ("met status gedateerd, die niet meetellen. Verder weg, maar binnen 6 km van een plek waar de eerste "
             "nieuwe locatie komt als de plekken hierboven meetellen, ligt Jongerencentrum Break! (deBasis Veendam), "
-            "zonder leeftijdsbereik niet meegeteld. Tellen die plekken mee, "
-            "alsof ze actief zijn en alle jongeren van 0 tot 25 jaar bedienen, dan wonen 6.818 van de 8.780 jongeren "
-            "in wijken met hoge behoefte al binnen 3 km, en komt de eerste nieuwe locatie bij Muntendam Buitengebied "
-            "west (Muntendam), met naar schatting 1.202 jongeren erbij, van wie 1.202 in wijken met hoge behoefte.") \
+            "zonder leeftijdsbereik niet meegeteld. Tellen die plekken mee alsof ze actief zijn, en ook de plek zonder "
+            "leeftijdsbereik hierboven, elk voor alle jongeren van 0 tot 25 jaar, dan wonen 6.818 van de 8.780 "
+            "jongeren in wijken met hoge behoefte al binnen 3 km, en komt de eerste nieuwe locatie bij Muntendam "
+            "Buitengebied west (Muntendam), met naar schatting 1.202 jongeren erbij, van wie 1.202 in wijken met hoge "
+            "behoefte.") \
         in text
     assert "Binnen 3 km van stap 1 (Beukemabuurt) staan in het register ook" in text
+    # a later step by the same place points to step 1 instead of "kan dit voorstel anders uitvallen" (review)
+    assert ("Binnen 3 km van de school van stap 2 staat in het register ook Jimmy's Appingedam met status gedateerd, "
+            "dat niet meetelt. Wat meetellen ervan doet, staat bij stap 1.") in _text(
+        sections.section(sections.school_blocks(result, "GM1979")))
     assert ("Binnen die 3 km staat ook Jimmy's Appingedam, met status gedateerd niet meegeteld; telt ook die plek mee "
             "(voor alle jongeren van 0 tot 25 jaar), samen met nog 1 andere plek, dan komt de eerste nieuwe locatie "
             "bij Huizinge (zie Voorstel).") in " ".join(sections.where_next_statements(result, "GM1979"))

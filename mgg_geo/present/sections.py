@@ -256,7 +256,8 @@ def uncounted_cell(figures: dict) -> str:
               if other else ""))
     # the places named for another reason do not count in it (an attack: Midden-Groningen's 1% read as with its two
     # dated centres, which would give 51%)
-    which = f"alleen {fmt.listing(figures['excluded_names'] + across)}" if other else "die plekken"
+    listed = figures["excluded_names"] + across
+    which = f"alleen {fmt.listing(listed)}" if other else "die plek" if len(listed) == 1 else "die plekken"
     parts = [own, *([f"over de grens {'ook ' if figures['excluded_unknown_age'] else ''}{fmt.listing(across)}"]
                     if across else []), *([text] if (text := uncounted_share_text(figures, which)) else [])]
     return "; ".join(parts)
@@ -276,7 +277,9 @@ def ranking_caveats(result: Analysis) -> list[str]:
                                                           else "geen")
                                + (f", over de grens {fmt.listing(f['excluded_across_border'])}"
                                   if f.get("excluded_across_border") else "")
-                               + (f", {text}" if (text := uncounted_share_text(f)) else "") for f in left)
+                               + (f", {text}" if (text := uncounted_share_text(f, "die plek" if len(
+                                   f["excluded_names"] + list(f.get("excluded_across_border") or [])) == 1
+                                   else "die plekken")) else "") for f in left)
                    + ". Met een leeftijdsbereik kunnen de dekking en de volgorde anders uitvallen; vul dit aan in het "
                      "register.")
     dated = [(f["gemeente"], [r["name"] + (" (ook zonder leeftijdsbereik)" if r.get("also_no_age") else "")
@@ -619,17 +622,21 @@ def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: 
         unknown = set(result.status_places.loc[~result.status_places["ages_known"].astype(bool), "name"]) | {
             n for n in counted if n not in status}
         besides = [n for n in counted if n not in status and n not in set(extra)]  # said in the sentence before
-        ours = [n for n in counted if n not in besides]
-        if besides:  # Cadanz is active, only without an age range: "als actief" is said of both kinds together
-            said += (f"Tellen {'die plek' if len(ours) == 1 else 'die plekken'} en "
-                     f"{fmt.listing([fmt.name(n) for n in besides])} samen mee (als actief"
-                     + (f" en voor alle {group.label}" if unknown & set(counted) else "") + "), dan")
+        ours = [n for n in counted if n in status]
+        no_age = [n for n in counted if n not in status]  # active, only without an age range (Cadanz, Break!)
+        if no_age:  # "als actief" only of the places kept out for their status
+            one_kept = len(ours) == 1
+            said += (f"{'Telt die plek' if one_kept else 'Tellen die plekken'} mee alsof ze actief "
+                     f"{'is' if one_kept else 'zijn'}, en ook "
+                     + (fmt.listing([fmt.name(n) for n in besides]) if besides and len(besides) == len(no_age) else
+                        f"{'de plek' if len(no_age) == 1 else 'de plekken'} zonder leeftijdsbereik hierboven")
+                     + f", elk voor alle {group.label}, dan")
         else:
             said += (f"{'Telt die plek' if single else 'Tellen die plekken'} mee, alsof ze actief "
                      f"{'is' if single else 'zijn'}" + (f" en {serves}" if unknown & set(counted) else "") + ", dan")
         other = table.loc[code]  # the same as counting those without an age range alone: said short (Pekela, 65+)
         alone = other.get("uncounted_first")
-        if isinstance(alone, (bool, np.bool_)) and alone and besides and \
+        if isinstance(alone, (bool, np.bool_)) and alone and no_age and \
                 other.get("uncounted_first_code") == w.get("counted_first_code") and \
                 fmt.number(other.get("uncounted_first_new")) == fmt.number(new):
             return said.removesuffix(", dan") + (
@@ -823,13 +830,21 @@ def step_notes(result: Analysis, code: str, steps: pd.DataFrame, lead,
     computed = rows and code in table.index and "status_first" in table
     status_then = if_counted_text(result, code, named=[n for n, _ in other[0]] + near[0], schools=schools,
                                   kind="status") if computed else None
+    step_one = set(str(table.at[code, "status_first_names"]).split("; ")) if computed and \
+        table.at[code, "status_first"] else set()
+
+    def later_status(places: list[tuple[str, str]]) -> str | None:
+        """At a later step, places whose counting was worked out at step 1 point there (review: Eemsdelta's school
+        gave the answer at step 1, then at step 2 "kan dit voorstel anders uitvallen" for the same Jimmy's)."""
+        return "Wat meetellen ervan doet, staat bij stap 1." if places and {n for n, _ in places} <= step_one else None
+
     def then(r: pd.Series) -> str:  # what counting them does: at step 1 computed, later what the step brings too
         return counting if r["step"] == 1 else also_text(result, r)
 
     return ([t for names, (_, r) in zip(near, rows, strict=True)
              if (t := uncounted_text(names, lead(r), then=then(r)) or then(r))]
             + [t for places, (_, r) in zip(other, rows, strict=True)
-               if (t := status_text(places, lead(r), then=status_then if r["step"] == 1 else None)
+               if (t := status_text(places, lead(r), then=status_then if r["step"] == 1 else later_status(places))
                    or (status_then if r["step"] == 1 else ""))]
             + [t for _, r in rows if (t := across_text(result, r, schools=schools))]
             + [t for _, r in rows if (t := equal_text(r, noun, area, target_of(result).key))])
