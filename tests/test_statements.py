@@ -1640,8 +1640,9 @@ def test_what_counting_the_places_kept_out_for_their_status_would_do_is_what_a_r
     text = _text(sections.section(sections.whatif_blocks(result, "GM1952")))
     # with the places without an age range that could change it too (one at a time, each what-if put Eemsdelta's
     # first site 500 m from the other place: review), and so Veendam's Break!, 3,7 km away
-    assert ("met status gedateerd, die niet meetellen. Verder weg, maar binnen 6 km van een plek waar de eerste "
-            "nieuwe locatie komt als de plekken hierboven meetellen, ligt Jongerencentrum Break! (deBasis Veendam), "
+    assert ("met status gedateerd, die niet meetellen. Verder weg, maar binnen 6 km van Muntendam Buitengebied west, "
+            "waar de eerste nieuwe locatie komt als de plekken hierboven meetellen, ligt Jongerencentrum Break! "
+            "(deBasis Veendam), "
             "zonder leeftijdsbereik niet meegeteld. Tellen die plekken mee alsof ze actief zijn, en ook de plek zonder "
             "leeftijdsbereik hierboven, elk voor alle jongeren van 0 tot 25 jaar, dan wonen 6.818 van de 8.780 "
             "jongeren in wijken met hoge behoefte al binnen 3 km, en komt de eerste nieuwe locatie bij Muntendam "
@@ -1660,6 +1661,8 @@ def test_what_counting_the_places_kept_out_for_their_status_would_do_is_what_a_r
             "(Hoogezand), met status gedateerd niet meegeteld; tellen die plekken mee (voor alle jongeren van 0 tot 25 "
             "jaar), samen met nog 1 andere plek, dan komt de eerste nieuwe locatie bij Muntendam Buitengebied west "
             "(zie Voorstel).") in " ".join(sections.where_next_statements(result, "GM1952"))
+    # the place named is where the first site goes with the places before counted, within 6 km of the one added
+    assert json.loads(result.whatif.at["GM1979", "status_first_via"]) == [["Jeugdsoos Flits (Loppersum)", "Loppersum"]]
     eemsdelta = result.whatif.loc["GM1979"]
     assert set(eemsdelta["status_first_names"].split("; ")) >= {"Jimmy's Appingedam",
                                                                   "Cadanz Welzijn jongerenclubhuis Delfzijl-Noord"}

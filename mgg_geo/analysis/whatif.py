@@ -31,6 +31,7 @@ those instead, with the same objective.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -335,8 +336,10 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
     the reach alone missed it); Veendam's only candidate school would bring no one.
 
     Returns ``uncounted_first`` (True when some could change it), ``uncounted_first_names`` (those counted,
-    "; "-joined), ``uncounted_first_code``, ``uncounted_first_name``, ``uncounted_first_area`` (None when no step
-    would be taken), ``uncounted_first_new`` and ``uncounted_first_high`` (target population newly within reach,
+    "; "-joined), ``uncounted_first_via`` (those added near where the first step would go instead, with that place's
+    buurt, as JSON ``[[place, buurt], ...]``; '' for none), ``uncounted_first_code``, ``uncounted_first_name``,
+    ``uncounted_first_area`` (None when no step would be taken), ``uncounted_first_new`` and
+    ``uncounted_first_high`` (target population newly within reach,
     of whom in high-need areas), ``uncounted_first_equal`` (the places as good, "; "-joined),
     ``uncounted_first_reason`` (:attr:`WhatIf.reason` when no step would be taken) and ``uncounted_high_within``
     of ``uncounted_high_total``: the target population in high-need areas already within reach with them counted
@@ -345,7 +348,8 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
     row of ``extra``): only when one of those lies within twice the reach of the first step (the status what-if
     counts the places without an age range too; without a status place near it would repeat theirs: Veendam).
     """
-    found = {"first": False, "first_names": "", "first_code": None, "first_name": None, "first_area": None,
+    found = {"first": False, "first_names": "", "first_via": "", "first_code": None, "first_name": None,
+             "first_area": None,
              "first_new": np.nan, "first_high": np.nan, "first_equal": "", "first_reason": None,
              "high_within": np.nan, "high_total": np.nan}
 
@@ -380,13 +384,16 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
         return named(found)
     # then also those that could change where it goes instead, until none is added (an attack: a place 8,7 km from
     # Pekela's first site stood on the alternative, left out)
+    via = []  # per place added near an alternative: [place, the alternative's buurt name] (the report names both)
     while True:
         alternative = counting(mask)
         more = near(alternative.sites.geometry.iloc[:1]) & ~mask if len(alternative.sites) else np.zeros_like(mask)
         if not more.any():
             break
+        via += [[str(placed["name"].iloc[j]), str(alternative.sites.iloc[0]["name"])] for j in np.flatnonzero(more)]
         mask = mask | more
     found.update(first=True, first_names="; ".join(str(n) for n in placed.loc[mask, "name"]),
+                 first_via=json.dumps(via) if via else "",
                  high_within=float(alternative.before["high_need_within"]),
                  high_total=float(alternative.before["high_need_total"]))
     if len(alternative.sites):

@@ -609,10 +609,18 @@ def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: 
     said = (f"Op minder dan {fmt.radius(2 * w['reach_m'])} van {where} {'ligt' if len(close) == 1 else 'liggen'} "
             f"{'ook ' if named else ''}{listed if not far else fmt.listing([fmt.name(n) for n in close])}, "
             f"{why(close)}. " if close else "")
-    if far and not page_one:
-        said += (f"Verder weg, maar binnen {fmt.radius(2 * w['reach_m'])} van een plek waar de eerste "
-                 f"{'school' if schools else 'nieuwe locatie'} komt als de plekken hierboven meetellen, "
-                 f"{'ligt' if len(far) == 1 else 'liggen'} {fmt.listing([fmt.name(n) for n in far])}, {why(far)}. ")
+    if far and not page_one:  # named with the place they lie near (review: "een plek" said not which)
+        via = dict(json.loads(w["counted_first_via"])) if isinstance(w.get("counted_first_via"), str) and \
+            w["counted_first_via"] else {}
+        grouped: dict[str, list[str]] = {}
+        for n in far:
+            grouped.setdefault(via.get(n, ""), []).append(n)
+        for at, names in grouped.items():
+            spot = f"{fmt.name(at)}, waar" if at else "een plek waar"
+            said += (f"Verder weg, maar binnen {fmt.radius(2 * w['reach_m'])} van {spot} de eerste "
+                     f"{'school' if schools else 'nieuwe locatie'} komt als de plekken hierboven meetellen, "
+                     f"{'ligt' if len(names) == 1 else 'liggen'} {fmt.listing([fmt.name(n) for n in names])}, "
+                     f"{why(names)}. ")
     single = len(counted) == 1
     serves = f"alle {group.label} {'bedient' if single else 'bedienen'}"
     if kind == "uncounted":
