@@ -1236,7 +1236,8 @@ def test_a_proposal_beside_places_without_an_age_range_says_so_where_it_is_made(
             "meegeteld (geen leeftijdsbereik in het register). Telt die plek mee, alsof ze alle jongeren van 0 tot 25 "
             "jaar bedient, dan wonen 3.894 van de 6.425 jongeren in wijken met hoge behoefte al binnen 3 km, en komt "
             "eerst VO Eemsdelta praktijkonderwijs / VO Eemsdelta voor vwo, havo en vmbo (Appingedam-Centrum) aan de "
-            "beurt, met naar schatting 2.595 jongeren erbij, van wie 2.531 in wijken met hoge behoefte.") \
+            "beurt, met naar schatting 2.595 jongeren erbij, van wie 2.531 in wijken met hoge behoefte (in de volgorde "
+            "van scholen is dat stap 2, met 2.802 erbij).") \
         in _text(reports.MunicipalityReport(result, "Eemsdelta").next_school())
     # Groningen's third step (Corpus den Hoorn, 2,5 km) lies within 3 km of the three uncounted places in Centrum,
     # but they stand on the point of counted sites: counting them brings nobody within reach, and nothing is said
@@ -1647,7 +1648,7 @@ def test_what_counting_the_places_kept_out_for_their_status_would_do_is_what_a_r
             "leeftijdsbereik hierboven, elk voor alle jongeren van 0 tot 25 jaar, dan wonen 6.818 van de 8.780 "
             "jongeren in wijken met hoge behoefte al binnen 3 km, en komt de eerste nieuwe locatie bij Muntendam "
             "Buitengebied west (Muntendam), met naar schatting 1.202 jongeren erbij, van wie 1.202 in wijken met hoge "
-            "behoefte.") \
+            "behoefte (in het voorstel is dat stap 2, met 1.160 erbij).") \
         in text
     assert "Binnen 3 km van stap 1 (Beukemabuurt) staan in het register ook" in text
     # a later step by the same place points to step 1 instead of "kan dit voorstel anders uitvallen" (review)

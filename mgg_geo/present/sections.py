@@ -683,8 +683,15 @@ def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: 
     placed = f" ({area_label(result, area)})" if isinstance(area, str) and area in result.areas.index else ""
     noun = ("andere school", "andere scholen") if schools else ("andere plek", "andere plekken")
     step = f"eerst {name}{placed} aan de beurt" if schools else f"de eerste nieuwe locatie bij {name}{placed}"
+    # the same place as a later step of the proposal, with another count: said (review: Muntendam brings 1.202 here
+    # and 1.160 as step 2, which read as a contradiction)
+    later = steps[(steps["gemeente_code"] == code) & (steps["code"] == w.get("counted_first_code"))]
+    also = (f" ({'in de volgorde van scholen' if schools else 'in het voorstel'} is dat stap "
+            f"{fmt.number(later.iloc[0]['step'])}, met "
+            f"{fmt.number(later.iloc[0]['new_population'])} erbij)" if len(later) and
+            fmt.number(later.iloc[0]["new_population"]) != fmt.number(new) else "")
     return (f"{said} komt {step}, met "
-            f"{estimated_word(result)}{fmt.number(new)} {group.key} erbij{said_high}"
+            f"{estimated_word(result)}{fmt.number(new)} {group.key} erbij{said_high}{also}"
             + (f"; evenveel {'brengt' if len(equal) == 1 else 'brengen'} {fmt.listing(_capped(equal, *noun))}"
                if equal else "") + ".")
 
