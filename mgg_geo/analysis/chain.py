@@ -618,33 +618,32 @@ def later_at_border(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, code: s
     first = gpd.GeoDataFrame({"area_wide": [False]}, geometry=[outcome.sites.geometry.iloc[0]],
                              crs=outcome.sites.crs).to_crs(sites.crs)
     with_first = gpd.GeoDataFrame(pd.concat([sites, first]), crs=sites.crs)
-    now = outcome.sites.set_index("step")
-    now = now[now.index > 1]
+    every = outcome.sites.set_index("step")
+
+    def differing(then: pd.DataFrame, steps: pd.Index) -> list[list]:
+        """The ``steps`` of the proposal that ``then`` (steps by number) takes elsewhere, as ``[step, name, area]``
+        (name and area None for a step no longer taken)."""
+        return [[int(step), None, None] if step not in then.index
+                else [int(step), str(then.at[step, "name"]), str(then.at[step, "area"])]
+                for step in steps if step not in then.index or then.at[step, "code"] != every.at[step, "code"]]
 
     def changes(classes: pd.Series) -> tuple[list[list], whatif.WhatIf]:
         """The later steps with ``classes``, step 1 kept: those that differ, as ``[step, name, area]``."""
         alternative = whatif.what_if(province.assign(need_class=classes), with_first, scope=scope, points=points,
                                      k=len(outcome.sites) - 1, demand=demand, reach_m=outcome.reach_m)
         then = alternative.sites.assign(step=alternative.sites["step"] + 1).set_index("step")
-        return [[int(step), None, None] if step not in then.index
-                else [int(step), str(then.at[step, "name"]), str(then.at[step, "area"])]
-                for step in now.index if step not in then.index
-                or then.at[step, "code"] != now.at[step, "code"]], alternative
+        return differing(then, every.index[every.index > 1]), alternative
 
     gains = outcome.gains[outcome.gains["step"] > 1]
     border = at_lower_border(province)
     at = [a for a in dict.fromkeys(gains["area"]) if border.get(a, False)]
-    every = outcome.sites.set_index("step")
     lowered = []
     for area in at:  # each on its own, the whole proposal again
         classes = now_classes.copy()
         classes[area] = classes[area] - 1
         then = whatif.what_if(province.assign(need_class=classes), sites, scope=scope, points=points,
                               k=len(outcome.sites), demand=demand, reach_m=outcome.reach_m).sites.set_index("step")
-        lowered.append([str(area), [[int(step), None, None] if step not in then.index
-                                    else [int(step), str(then.at[step, "name"]), str(then.at[step, "area"])]
-                                    for step in every.index if step not in then.index
-                                    or then.at[step, "code"] != every.at[step, "code"]]])
+        lowered.append([str(area), differing(then, every.index)])
     if at:
         out["later_border"], out["later_if_lower"] = "; ".join(at), json.dumps(lowered)
     # every area with some of its target group out of reach before the proposal: one that the proposal reaches in
