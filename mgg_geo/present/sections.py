@@ -231,13 +231,18 @@ def excluded_text(figures: dict) -> str:
             "register.")
 
 
-def uncounted_share_text(figures: dict, which: str = "die plekken") -> str:
+def uncounted_share_text(figures: dict, named_others: bool = False) -> str:
     """What counting the initiatives without an age range could do to the coverage, a what-if: "met die plekken
     meegeteld (voor de hele doelgroep) zou de dekking 62% zijn in plaats van 0%" ('' when none is left out or
-    nothing would change); ``which`` names them when others were named just before."""
+    nothing would change); "die plek" for one; with ``named_others`` (places lacking an age range but left out for
+    another reason were named just before) by name: "met alleen A meegeteld" (an attack: Midden-Groningen's 1% read
+    as with its two dated centres, which would give 51%)."""
     share, now = figures.get("target_within_reach_share_with_uncounted"), figures.get("target_within_reach_share")
     if fmt.is_missing(share) or fmt.is_missing(now) or fmt.percent(share) == fmt.percent(now):
         return ""
+    listed = list(figures["excluded_names"]) + list(figures.get("excluded_across_border") or [])
+    which = f"alleen {fmt.listing([fmt.name(n) for n in listed])}" if named_others else \
+        "die plek" if len(listed) == 1 else "die plekken"
     return (f"met {which} meegeteld (voor de hele doelgroep) zou de dekking {fmt.percent(share)} zijn in plaats "
             f"van {fmt.percent(now)}")
 
@@ -254,12 +259,8 @@ def uncounted_cell(figures: dict) -> str:
            if figures["excluded_unknown_age"] else f"geen actieve in {figures['gemeente']}"
            + (f" (ook zonder leeftijdsbereik, maar om een andere reden niet meegeteld: {fmt.listing(other)})"
               if other else ""))
-    # the places named for another reason do not count in it (an attack: Midden-Groningen's 1% read as with its two
-    # dated centres, which would give 51%)
-    listed = figures["excluded_names"] + across
-    which = f"alleen {fmt.listing(listed)}" if other else "die plek" if len(listed) == 1 else "die plekken"
     parts = [own, *([f"over de grens {'ook ' if figures['excluded_unknown_age'] else ''}{fmt.listing(across)}"]
-                    if across else []), *([text] if (text := uncounted_share_text(figures, which)) else [])]
+                    if across else []), *([text] if (text := uncounted_share_text(figures, bool(other))) else [])]
     return "; ".join(parts)
 
 
@@ -277,9 +278,7 @@ def ranking_caveats(result: Analysis) -> list[str]:
                                                           else "geen")
                                + (f", over de grens {fmt.listing(f['excluded_across_border'])}"
                                   if f.get("excluded_across_border") else "")
-                               + (f", {text}" if (text := uncounted_share_text(f, "die plek" if len(
-                                   f["excluded_names"] + list(f.get("excluded_across_border") or [])) == 1
-                                   else "die plekken")) else "") for f in left)
+                               + (f", {text}" if (text := uncounted_share_text(f)) else "") for f in left)
                    + ". Met een leeftijdsbereik kunnen de dekking en de volgorde anders uitvallen; vul dit aan in het "
                      "register.")
     dated = [(f["gemeente"], [r["name"] + (" (ook zonder leeftijdsbereik)" if r.get("also_no_age") else "")
@@ -556,6 +555,16 @@ def uncounted_text(names: list[str], lead: str, page_one: bool = False, then: st
     return f"{said}. {then}" if then else f"{said}; met een leeftijdsbereik kan dit voorstel anders uitvallen."
 
 
+def any_age_unknown(result: Analysis, names: list[str]) -> bool:
+    """Whether any of the places ``names`` (counted in a what-if) has no known age range for the target group: a
+    place kept out for its status without one (``ages_known`` of :attr:`Analysis.status_places`), or one left out
+    for want of it (any name not among the status places). Then counting it counts it for the whole group."""
+    places = result.status_places
+    known = dict(zip(places["name"], places["ages_known"].astype(bool), strict=True)) \
+        if "ages_known" in places else {}
+    return any(not known.get(n, False) for n in names)
+
+
 def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: list[str] = (),
                     schools: bool = False, kind: str = "uncounted") -> str:
     """What counting the places the register keeps out that could change the first new site (or, with ``schools``,
@@ -627,8 +636,6 @@ def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: 
         said += f"{'Telt die plek' if single else 'Tellen die plekken'} mee" + (
             f" (voor alle {group.label}), dan" if page_one else f", alsof ze {serves}, dan")
     else:  # as if active; one without an age range also as if it served the whole target group
-        unknown = set(result.status_places.loc[~result.status_places["ages_known"].astype(bool), "name"]) | {
-            n for n in counted if n not in status}
         besides = [n for n in counted if n not in status and n not in set(extra)]  # said in the sentence before
         ours = [n for n in counted if n in status]
         no_age = [n for n in counted if n not in status]  # active, only without an age range (Cadanz, Break!)
@@ -641,7 +648,8 @@ def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: 
                      + f", elk voor alle {group.label}, dan")
         else:
             said += (f"{'Telt die plek' if single else 'Tellen die plekken'} mee, alsof ze actief "
-                     f"{'is' if single else 'zijn'}" + (f" en {serves}" if unknown & set(counted) else "") + ", dan")
+                     f"{'is' if single else 'zijn'}" + (f" en {serves}" if any_age_unknown(result, counted) else "")
+                     + ", dan")
         other = table.loc[code]  # the same as counting those without an age range alone: said short (Pekela, 65+)
         alone = other.get("uncounted_first")
         if isinstance(alone, (bool, np.bool_)) and alone and no_age and \
@@ -897,15 +905,12 @@ def where_next_statements(result: Analysis, code: str) -> list[str]:
             # how many more (review: Eemsdelta's page 1 read as if only Jimmy's counted)
             counted = [n for n in str(w.get("status_first_names") or "").split("; ") if n]
             others = [n for n in counted if n not in {k for k, _ in kept}]
-            status_ages = result.status_places.set_index("name")["ages_known"].to_dict() \
-                if "ages_known" in result.status_places else {}
-            unknown = any(not status_ages.get(n, False) for n in counted)
             unnamed = [n for n in others if n not in set(named)]  # those named just before: "ook"
             count = ("tellen ook die plekken" if not one else "telt ook die plek") if len(unnamed) < len(others) \
                 else ("telt die plek" if one else "tellen die plekken")
             near += (" " if near else "") + (
                 f"Binnen die {reach} {'staat' if one else 'staan'} ook {listed}, met status {statuses} niet "
-                f"meegeteld; {count} mee" + (f" (voor alle {group.label})" if unknown else "")
+                f"meegeteld; {count} mee" + (f" (voor alle {group.label})" if any_age_unknown(result, counted) else "")
                 + (f", samen met nog {fmt.count(len(unnamed), 'andere plek', 'andere plekken')}" if unnamed else "")
                 + f", dan {instead} (zie Voorstel).")
         others = len(equal_names(first))
