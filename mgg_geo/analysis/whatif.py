@@ -137,17 +137,23 @@ class WhatIf:
 def need_weights(areas: pd.DataFrame) -> pd.Series:
     """The weight of one person of the target group per area: :data:`mgg_geo.rules.NEED_WEIGHTS` by ``need_class``
     (0 for areas without a class)."""
-    classes = pd.to_numeric(areas["need_class"], errors="coerce")
-    return classes.map(lambda c: rules.NEED_WEIGHTS.get(int(c), 0.0) if c == c else 0.0).astype("float64")
+    classes = np.trunc(pd.to_numeric(areas["need_class"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan))
+    weights = np.zeros(len(classes))
+    for cls, weight in rules.NEED_WEIGHTS.items():
+        weights[classes == cls] = weight
+    return pd.Series(weights, index=areas.index, dtype="float64")
 
 
 def _tie_rank(areas: pd.DataFrame, codes) -> np.ndarray:
     """Per area code of ``codes`` (the area a candidate lies in, or of a population point), its priority
     (``priority``: 1 first; unranked, unknown or without priorities: last), to break ties between candidates that
     bring as much."""
-    priority = areas["priority"] if "priority" in areas else pd.Series(np.nan, index=areas.index)
-    rank = pd.to_numeric(priority.reindex(pd.Index(list(codes), dtype=object)), errors="coerce")
-    return rank.fillna(np.inf).to_numpy(dtype=float)
+    if "priority" not in areas:
+        return np.full(len(codes), np.inf)
+    priority = pd.to_numeric(areas["priority"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    at = areas.index.get_indexer(pd.Index(list(codes), dtype=object))
+    rank = np.where(at >= 0, priority[at], np.nan)
+    return np.where(np.isnan(rank), np.inf, rank)
 
 
 def _served_rank(reach, rows: np.ndarray, gaining: np.ndarray, point_rank: np.ndarray) -> np.ndarray:
@@ -216,8 +222,7 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
     value_outside = outside * weight if objective == "need" else outside
     municipality = areas["gemeente_code"].to_numpy(dtype=object)[idx] if "gemeente_code" in areas \
         else np.full(len(idx), None, dtype=object)
-    physical = sites[~cov.is_area_wide(sites)]
-    covered = cov.point_distances(pts.xy, physical) <= reach_m
+    covered = cov.nearest_distances(pts.xy, cov.site_xy(sites)[~cov.is_area_wide(sites)]) <= reach_m
     if candidates is None:
         cand = np.flatnonzero(in_scope)
         c_xy, c_code, c_name, c_area = pts.xy[cand], pts.code[cand], pts.name[cand], pts.area[cand]
@@ -289,26 +294,24 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
                       "also_places": "; ".join(str(j) for j in np.flatnonzero(
                           also_reach[:, newly & (pop > 0)].any(axis=1))),
                       "x": c_xy[p, 0], "y": c_xy[p, 1]})
-        per_area = pd.Series(pop[newly]).groupby(pts.area[newly]).sum()
         gains += [{"step": step, "area": a, "gained": float(v), "need_class": need_class[areas.index.get_loc(a)]}
-                  for a, v in per_area.sort_values(ascending=False).items() if v > 0]
+                  for a, v in _sum_per_area(pop, newly, pts.area).sort_values(ascending=False).items() if v > 0]
         now |= newly
-    chosen = gpd.GeoDataFrame(pd.DataFrame(steps, columns=STEP_COLUMNS + ["x", "y"]),
-                              geometry=gpd.points_from_xy([s["x"] for s in steps], [s["y"] for s in steps]),
-                              crs=settings.CRS_ANALYSIS).drop(columns=["x", "y"])
+    chosen = pd.DataFrame([[s[c] for c in STEP_COLUMNS] for s in steps], columns=STEP_COLUMNS)
+    chosen["geometry"] = gpd.points_from_xy([s["x"] for s in steps], [s["y"] for s in steps], crs=settings.CRS_ANALYSIS)
+    chosen = gpd.GeoDataFrame(chosen, geometry="geometry")
     chosen["area_name"] = chosen["area"].map(areas["name"])
     gained = pd.DataFrame(gains, columns=["step", "area", "gained", "need_class"])
 
-    def per_area(flags: np.ndarray) -> pd.Series:
-        return pd.Series(np.bincount(idx, weights=pts.share * flags, minlength=len(areas)), index=areas.index)
+    def per_area(flags: np.ndarray) -> np.ndarray:
+        return np.bincount(idx, weights=pts.share * flags, minlength=len(areas))[in_scope_area]
 
-    result = pd.DataFrame({"reach_before": per_area(covered.astype(float)), "reach_after": per_area(now.astype(float))})
-    result["class_before"] = cov.coverage_class(result["reach_before"])
-    result["class_after"] = cov.coverage_class(result["reach_after"])
-    result = result[in_scope_area]
-    classes = areas.loc[result.index, "need_class"]
+    before, after = per_area(covered.astype(float)), per_area(now.astype(float))
+    result = pd.DataFrame({"reach_before": before, "reach_after": after, "class_before": cov.coverage_classes(before),
+                           "class_after": cov.coverage_classes(after)}, index=areas.index[in_scope_area])
+    classes = areas["need_class"].to_numpy()[in_scope_area]
 
-    def figures(flags: np.ndarray, coverage_classes: pd.Series) -> dict:
+    def figures(flags: np.ndarray, coverage_classes: np.ndarray) -> dict:
         total = pop.sum()
         within = float(pop[flags].sum())
         return {"population_within": within, "share_within": within / total if total else np.nan,
@@ -317,8 +320,8 @@ def what_if(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, scope, points: 
                 "middle_need_total": float((pop * middle).sum()),
                 "areas_high_need_low_coverage": int(((classes == 3) & (coverage_classes == 1)).sum())}
 
-    return WhatIf(chosen, gained, result, figures(covered, result["class_before"]),
-                  figures(now, result["class_after"]), reason, reach_m, objective)
+    return WhatIf(chosen, gained, result, figures(covered, result["class_before"].to_numpy()),
+                  figures(now, result["class_after"].to_numpy()), reason, reach_m, objective)
 
 
 def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd.DataFrame, *, scope,
@@ -409,9 +412,14 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
 
 def _per_area(people: np.ndarray, newly: np.ndarray, area: np.ndarray) -> str:
     """The people newly reached per area, most first, as "WK076501=395.0; WK003701=12.5" ('' for none)."""
-    mask = newly & (people > 0)
-    per = pd.Series(people[mask]).groupby(np.asarray(area)[mask]).sum().sort_values(ascending=False, kind="stable")
+    per = _sum_per_area(people, newly & (people > 0), area).sort_values(ascending=False, kind="stable")
     return "; ".join(f"{a}={v:.3f}" for a, v in per.items())
+
+
+def _sum_per_area(people: np.ndarray, mask: np.ndarray, area: np.ndarray) -> pd.Series:
+    """``people`` where ``mask`` summed per area code of ``area`` (one per point), by code."""
+    codes, at = np.unique(np.asarray(area, dtype=object)[mask], return_inverse=True)
+    return pd.Series(np.bincount(at, weights=people[mask], minlength=len(codes)), index=codes)
 
 
 def _reason(objective: str, in_scope: np.ndarray, ranked: np.ndarray, now: np.ndarray, pop: np.ndarray) -> str:
