@@ -734,7 +734,7 @@ def reach_with(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, excluded: gpd.G
     if not len(excluded) or coverage.is_area_wide(excluded).all():
         return pd.Series(np.nan, index=areas.index)
     both = gpd.GeoDataFrame(pd.concat([sites, excluded[~coverage.is_area_wide(excluded)]]), crs=sites.crs)
-    return coverage.coverage(areas, both, points=points, demand=group.demand)["reach"]
+    return coverage.reach(areas, both, points=points, demand=group.demand)
 
 
 def status_sites(register: initiatives.Register, counted: Sequence[str], areas: gpd.GeoDataFrame,

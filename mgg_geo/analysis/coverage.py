@@ -283,6 +283,38 @@ def area_wide_offers(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> pd.Ser
     return pd.Series({c: "; ".join(sorted(set(v))) for c, v in found.items()}, dtype="object").reindex(areas.index)
 
 
+def _measured(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, points: Points | None,
+              demand: str | Sequence[str]) -> tuple[gpd.GeoDataFrame, Points, np.ndarray, np.ndarray]:
+    """The physical sites, the population points (default: one per area), each point's position in ``areas`` and
+    the target population per area, checked (EPSG:28992, points of these areas)."""
+    _check_crs(areas, "areas")
+    physical = sites[~is_area_wide(sites)]
+    if len(physical):
+        _check_crs(physical, "sites")
+    pts = points if points is not None else population_points(areas)
+    idx = areas.index.get_indexer(pts.area)
+    if (idx < 0).any():
+        raise DataError("points refer to areas that are not in the frame")
+    return physical, pts, idx, target_population(areas, demand).to_numpy()
+
+
+def _within(nearest: np.ndarray, reach_m: float, pts: Points, idx: np.ndarray, pop_area: np.ndarray) -> np.ndarray:
+    """Per area, the share of its target population whose point lies within ``reach_m`` (m) of a site (``nearest``
+    per point); a share of nobody is no share: NaN where the area has no target population (not 0%)."""
+    within = np.bincount(idx, weights=pts.share * (nearest <= reach_m), minlength=len(pop_area))
+    return np.where(pop_area > 0, within, np.nan)
+
+
+def reach(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, points: Points | None = None,
+          demand: str | Sequence[str] = DEMAND, reach_m: float | None = None) -> pd.Series:
+    """``reach`` of :func:`coverage` alone (the share of each area's target population within ``reach_m``, m, of a
+    physical site), for the what-ifs that count other sites and need nothing else."""
+    physical, pts, idx, pop_area = _measured(areas, sites, points, demand)
+    nearest = nearest_distances(pts.xy, site_xy(physical))
+    return pd.Series(_within(nearest, rules.REACH_M if reach_m is None else reach_m, pts, idx, pop_area),
+                     index=areas.index, name="reach")
+
+
 def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, points: Points | None = None,
              demand: str | Sequence[str] = DEMAND, capacity: str = "capacity", zones=None, radii=None,
              reach_m: float | None = None) -> pd.DataFrame:
@@ -314,16 +346,8 @@ def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, points: Points
     zones = rules.DEFAULT_ZONES if zones is None else zones
     reach_m = rules.REACH_M if reach_m is None else reach_m
     radii = sorted({*(rules.RADII_M if radii is None else radii), reach_m})
-    _check_crs(areas, "areas")
-    physical = sites[~is_area_wide(sites)]
-    if len(physical):
-        _check_crs(physical, "sites")
-    pts = points if points is not None else population_points(areas)
-    idx = areas.index.get_indexer(pts.area)
-    if (idx < 0).any():
-        raise DataError("points refer to areas that are not in the frame")
+    physical, pts, idx, pop_area = _measured(areas, sites, points, demand)
     n_areas = len(areas)
-    pop_area = target_population(areas, demand).to_numpy()
     pop = pts.share * pop_area[idx]
 
     def per_area(values: np.ndarray) -> np.ndarray:
@@ -332,8 +356,7 @@ def coverage(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, points: Points
     places = site_xy(physical)
     nearest = nearest_distances(pts.xy, places)
     out = pd.DataFrame(index=areas.index)
-    # a share of nobody is no share: an area without target population has no coverage (not 0%)
-    out["reach"] = np.where(pop_area > 0, per_area((nearest <= reach_m).astype(float)), np.nan)
+    out["reach"] = _within(nearest, reach_m, pts, idx, pop_area)
     out["coverage_class"] = coverage_class(out["reach"])
     out["nearest_km"] = np.where(len(physical) > 0, per_area(np.where(np.isfinite(nearest), nearest, 0.0)) / 1000.0,
                                  np.nan)

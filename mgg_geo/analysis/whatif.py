@@ -375,9 +375,8 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
         as_sites = gpd.GeoDataFrame(placed[mask], geometry=gpd.points_from_xy(xy[mask, 0], xy[mask, 1]),
                                     crs=settings.CRS_ANALYSIS).to_crs(sites.crs)
         both = gpd.GeoDataFrame(pd.concat([sites, as_sites]), crs=sites.crs)
-        counted = cov.coverage(areas, both, points=points, demand=demand,
-                               reach_m=outcome.reach_m)[["reach", "coverage_class"]]
-        classified = areas.assign(**counted)
+        counted = cov.reach(areas, both, points=points, demand=demand, reach_m=outcome.reach_m)
+        classified = areas.assign(reach=counted, coverage_class=cov.coverage_class(counted))
         classified["priority"] = gap.priority(classified)
         return what_if(classified, both, scope=scope, points=points, k=1, demand=demand, reach_m=outcome.reach_m,
                        candidates=candidates)
