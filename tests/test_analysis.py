@@ -633,6 +633,20 @@ def test_need_weighted_and_people_reached_choices_differ_on_a_grid():
             assert step["area"] in best and step["value"] == pytest.approx(value)
 
 
+def test_target_population_and_need_weights_read_missing_and_text_as_nothing():
+    """By hand: the demand columns summed per area, a missing, unreadable or absent count as 0 (an area with none
+    has 0, not missing), nullable columns too; need weights 1, 1/5, 1/25 by class, 0 without a class."""
+    areas = pd.DataFrame({"pop_0_14": [100.0, None, "x", None, 7.0],
+                          "pop_15_24": pd.array([50, 20, None, None, 3], dtype="Int64"),
+                          "need_class": [3, 2, 1, None, "onbekend"]}, index=list("ABCDE"))
+    assert coverage.target_population(areas, ["pop_0_14", "pop_15_24"]).tolist() == [150.0, 20.0, 0.0, 0.0, 10.0]
+    assert coverage.target_population(areas, ["pop_0_14", "not_there"]).tolist() == [100.0, 0.0, 0.0, 0.0, 7.0]
+    assert coverage.target_population(areas, "pop_15_24").dtype == "float64"
+    assert whatif.need_weights(areas).tolist() == [1.0, 0.2, 0.04, 0.0, 0.0]
+    assert coverage.coverage_class(pd.Series([0.0, 0.2, 0.5, 0.9, None])).tolist()[:4] == [1.0, 1.0, 2.0, 3.0]
+    assert np.isnan(coverage.coverage_class(pd.Series([0.0, None])).iloc[1])
+
+
 def test_a_step_outweighed_by_a_much_bigger_town_says_how_much_high_need_it_leaves():
     """With 100 young people in the village and 10,000 in the town, the town weighs more even at 1/5: the step
     records that high-need young people were left out of reach and which place would have reached them."""

@@ -201,10 +201,10 @@ def target_population(areas: pd.DataFrame, demand: str | Sequence[str] = DEMAND)
     total = np.zeros(len(areas))
     for col in cols:  # column by column (a frame-wide apply cost a what-if a tenth of its time)
         if col in areas:
-            total += np.nan_to_num(pd.to_numeric(areas[col], errors="coerce").to_numpy(dtype="float64",
-                                                                                      na_value=np.nan), nan=0.0,
-                                   posinf=np.inf, neginf=-np.inf)
-    return pd.Series(total, index=areas.index, dtype="float64")
+            values = pd.to_numeric(areas[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            with np.errstate(invalid="ignore"):  # inf + -inf: not a count, 0 as a missing one
+                total += np.where(np.isnan(values), 0.0, values)
+    return pd.Series(np.where(np.isnan(total), 0.0, total), index=areas.index, dtype="float64")
 
 
 def coverage_classes(reach: np.ndarray) -> np.ndarray:

@@ -141,7 +141,7 @@ def need_weights(areas: pd.DataFrame) -> pd.Series:
     weights = np.zeros(len(classes))
     for cls, weight in rules.NEED_WEIGHTS.items():
         weights[classes == cls] = weight
-    return pd.Series(weights, index=areas.index, dtype="float64")
+    return pd.Series(weights, index=areas.index, dtype="float64", name="need_class")
 
 
 def _tie_rank(areas: pd.DataFrame, codes) -> np.ndarray:
