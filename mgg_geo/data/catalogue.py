@@ -395,6 +395,12 @@ INDICATOR_BY_KEY: dict[str, Indicator] = {i.key: i for i in INDICATORS}
 # --------------------------------------------------------------------------- target groups
 
 
+def ages_meet(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether two age ranges (years, both ends included) share some age: a target group and a source's or a
+    programme's ages."""
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
 @dataclass(frozen=True)
 class TargetGroup:
     """Who the prevention effort is for: one choice that drives demand, need, supply and wording.
@@ -425,7 +431,7 @@ class TargetGroup:
 
     def meets(self, ages: tuple[float, float]) -> bool:
         """Whether the group holds some of the ages ``ages`` (years, both included)."""
-        return self.ages[0] <= ages[1] and ages[0] <= self.ages[1]
+        return ages_meet(self.ages, ages)
 
     @property
     def need_indicators(self) -> tuple[Indicator, ...]:

@@ -70,7 +70,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from mgg_geo import settings
-from mgg_geo.data import files, kinds, regions, sources
+from mgg_geo.data import catalogue, files, kinds, regions, sources
 from mgg_geo.data.pdok import Geocoder
 from mgg_geo.errors import DataError, MggError, MggWarning, RegisterError
 from mgg_geo.text import cell
@@ -111,7 +111,7 @@ class Programme:
 
     def serves(self, ages: tuple[float, float]) -> bool:
         """Whether the programme is for some of the ages ``ages`` (years, both included)."""
-        return self.ages is None or (self.ages[0] <= ages[1] and ages[0] <= self.ages[1])
+        return self.ages is None or catalogue.ages_meet(self.ages, ages)
 
 
 #: The named programmes of Mentaal Gezond Groningen.
