@@ -246,7 +246,7 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
     kept_out = {"uncounted": (uncounted, None),
                 "status": (pd.concat([uncounted, kept], ignore_index=True),
                            np.r_[np.zeros(len(uncounted), bool), np.ones(len(kept), bool)])}
-    placed = uncounted[uncounted["point_x"].notna() & uncounted["adds_reach"]]
+    placed = uncounted[whatif.countable(uncounted)]
     outcomes, people = ({code: whatif.what_if(province, sites, scope=(province["gemeente_code"] == code).to_numpy(),
                                               points=points, k=p.k, demand=group.demand, objective=objective,
                                               also=placed[["point_x", "point_y"]].to_numpy(dtype=float))
@@ -293,11 +293,9 @@ def run(params: ReportParameters | None = None, **changes) -> Analysis:
                               **{f"people_after_{k}": v for k, v in people[c].after.items()},
                               **first_at_border(province, sites, c, o, points, group.demand),
                               **later_at_border(province, sites, c, o, points, group.demand),
-                              **{k: v for prefix, (extra, require) in kept_out.items()
-                                 for k, v in whatif.first_if_counted(
-                                     province, sites, extra, scope=(province["gemeente_code"] == c).to_numpy(),
-                                     outcome=o, points=points, demand=group.demand, prefix=prefix,
-                                     require=require).items()}}
+                              **whatif.firsts_if_counted(province, sites, kept_out,
+                                                         scope=(province["gemeente_code"] == c).to_numpy(),
+                                                         outcome=o, points=points, demand=group.demand)}
                              for c, o in outcomes.items()]).set_index("gemeente_code"),
         youth=_youth_rows(youth, munis),
         schools=choice.schools, school_sites=choice.sites, school_gains=choice.gains, school_whatif=choice.summary,
@@ -784,7 +782,7 @@ def uncounted_near(result: Analysis, points: gpd.GeoSeries) -> list[list[str]]:
         return []
     if not len(excluded) or "point_x" not in excluded:
         return [[] for _ in range(len(points))]
-    placed = excluded[excluded["point_x"].notna() & excluded.get("adds_reach", True)]
+    placed = excluded[whatif.countable(excluded)]
     names = [str(n) for n in placed["name"]]
     near = coverage.within_reach(coverage.xy_of(points), placed[["point_x", "point_y"]].to_numpy(dtype=float),
                                  float(result.parameters.get("reach_m", rules.REACH_M)))

@@ -162,10 +162,8 @@ def where_next(province: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, schools: gpd
                      "reason": outcome.reason, "reach_m": outcome.reach_m,
                      **{f"before_{key}": v for key, v in outcome.before.items()},
                      **{f"after_{key}": v for key, v in outcome.after.items()},
-                     **{k: v for prefix, (extra, require) in (kept_out or {}).items()
-                        for k, v in whatif.first_if_counted(province, sites, extra, scope=scope, outcome=outcome,
-                                                            points=points, demand=demand, candidates=candidates,
-                                                            prefix=prefix, require=require).items()}})
+                     **whatif.firsts_if_counted(province, sites, kept_out, scope=scope, outcome=outcome,
+                                                points=points, demand=demand, candidates=candidates)})
     sites_out = gpd.GeoDataFrame(pd.concat(steps, ignore_index=True), geometry="geometry",
                                  crs=settings.CRS_ANALYSIS) if steps else gpd.GeoDataFrame(
         {c: [] for c in [*whatif.STEP_COLUMNS, "area_name", "gemeente_code", "n_schools"]}, geometry=[],

@@ -361,7 +361,7 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
 
     if not len(outcome.sites) or "point_x" not in extra:
         return named(found)
-    keep = (extra["point_x"].notna() & extra.get("adds_reach", pd.Series(True, extra.index)).astype(bool)).to_numpy()
+    keep = countable(extra)
     placed = extra[keep]
     required = np.ones(len(placed), bool) if require is None else np.asarray(require, dtype=bool)[keep]
     xy = placed[["point_x", "point_y"]].to_numpy(dtype=float)
@@ -407,6 +407,24 @@ def first_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, extra: pd
     else:
         found["first_reason"] = alternative.reason
     return named(found)
+
+
+def firsts_if_counted(areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
+                      kept_out: dict[str, tuple[pd.DataFrame, np.ndarray | None]] | None, **kwargs) -> dict:
+    """:func:`first_if_counted` for each kind of place kept out (``kept_out``: per ``prefix`` the places and their
+    ``require``), the columns of all together; ``kwargs`` as :func:`first_if_counted` takes them."""
+    return {k: v for prefix, (extra, require) in (kept_out or {}).items()
+            for k, v in first_if_counted(areas, sites, extra, prefix=prefix, require=require, **kwargs).items()}
+
+
+def countable(extra: pd.DataFrame) -> np.ndarray:
+    """Per place that does not count (``point_x``, ``point_y``, ``adds_reach`` as
+    :func:`mgg_geo.analysis.chain.excluded_sites` gives them), whether counting it could change a what-if: it is
+    placed and would bring someone newly within reach (``adds_reach``; any, without that column)."""
+    if "point_x" not in extra:
+        return np.zeros(len(extra), bool)
+    adds = extra["adds_reach"].astype(bool) if "adds_reach" in extra else True
+    return (extra["point_x"].notna() & adds).to_numpy(dtype=bool)
 
 
 def _per_area(people: np.ndarray, newly: np.ndarray, area: np.ndarray) -> str:
