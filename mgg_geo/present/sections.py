@@ -272,8 +272,8 @@ def ranking_caveats(result: Analysis) -> list[str]:
     out = []
     left = [f for _, f in figures.iterrows() if f["excluded_names"] or f.get("excluded_across_border")]
     if left:
-        partial = any(KNOWN_AGES_NOTE in str(n) for f in left for n in f["excluded_names"])
-        out.append(f"Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt{missing_or_partial(partial)}: "
+        names = [n for f in left for n in f["excluded_names"]]
+        out.append(f"Niet meegeteld omdat het leeftijdsbereik in het register ontbreekt{missing_or_partial(names)}: "
                    + "; ".join(f"in {f['gemeente']} " + (fmt.listing(f["excluded_names"]) if f["excluded_names"]
                                                           else "geen")
                                + (f", over de grens {fmt.listing(f['excluded_across_border'])}"
@@ -531,10 +531,16 @@ def driver_sentence(result: Analysis, code: str) -> str:
     return f"Geen domein boven het gemiddelde van de provincie; het minst gunstig is {label}: {figure}."
 
 
-def missing_or_partial(partial: bool) -> str:
-    """After "het leeftijdsbereik in het register ontbreekt": where one of the places has one bound only
-    (:data:`~mgg_geo.analysis.chain.KNOWN_AGES_NOTE`), that it may also not say whether it serves the group."""
-    return " of niet zegt of het de doelgroep bereikt" if partial else ""
+def partly_known(names) -> bool:
+    """Whether one of the places ``names`` (as :func:`mgg_geo.analysis.chain.named_with_known_ages` names them) has
+    one age bound only (:data:`~mgg_geo.analysis.chain.KNOWN_AGES_NOTE`)."""
+    return any(KNOWN_AGES_NOTE in str(n) for n in names)
+
+
+def missing_or_partial(names) -> str:
+    """After "het leeftijdsbereik in het register ontbreekt": where one of the places ``names`` has one bound only
+    (:func:`partly_known`), that it may also not say whether it serves the group."""
+    return " of niet zegt of het de doelgroep bereikt" if partly_known(names) else ""
 
 
 def uncounted_text(names: list[str], lead: str, page_one: bool = False, then: str = "") -> str:
@@ -550,8 +556,8 @@ def uncounted_text(names: list[str], lead: str, page_one: bool = False, then: st
     if page_one and len(listed) > PAGE_ONE_NAMES_CHARS:
         listed = fmt.count(len(names), "plek", "plekken") + " (zie Voorstel)"
     said = f"{lead} {'ligt' if len(names) == 1 else 'liggen'} al {listed}" + (
-        "" if page_one and then else ", niet meegeteld (geen" + (" of een onvolledig" if any(
-            KNOWN_AGES_NOTE in str(n) for n in names) else "") + " leeftijdsbereik in het register)")
+        "" if page_one and then else ", niet meegeteld (geen" + (" of een onvolledig" if partly_known(names) else "")
+        + " leeftijdsbereik in het register)")
     return f"{said}. {then}" if then else f"{said}; met een leeftijdsbereik kan dit voorstel anders uitvallen."
 
 
@@ -1398,7 +1404,7 @@ def priority_blocks(result: Analysis, code: str, *, print_rows: int = PRINT_ROWS
             f"In {area_label(result, area, places=True)} {'ligt' if one else 'liggen'} "
             f"{fmt.listing([fmt.name(n) for n in sites['name']])}; "
             f"{'die locatie telt' if one else 'die locaties tellen'} niet mee omdat het leeftijdsbereik in het "
-            f"register ontbreekt{missing_or_partial(any(KNOWN_AGES_NOTE in str(n) for n in sites['name']))}, dus de "
+            f"register ontbreekt{missing_or_partial(sites['name'])}, dus de "
             "afstand en dekking van "
             f"{fmt.name(result.areas.at[area, 'name'])} zijn zonder {'haar' if one else 'die locaties'} berekend. "
             "Vul het leeftijdsbereik aan in het register.", "mgg-uitleg"))
