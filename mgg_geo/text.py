@@ -62,9 +62,12 @@ def cell(value, missing: str | None = MISSING, *, squeeze: bool = False, literal
 #: (:func:`mgg_geo.data.files.visible_frame`): the C0 and C1 control characters but tab and line feed (a vertical
 #: tab broke the workbook, an escape sequence rewrote the terminal), the bidirectional controls (one U+202E turned
 #: the rest of a report line around: "62%" read "%26"), and the invisible ones (zero-width spaces and joiners, the
-#: word joiner, the byte-order mark, the soft hyphen, tag characters: "STO\u200bRM" looked like STORM and was not).
-INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
-                       "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]")
+#: word joiner, the byte-order mark, the soft hyphen, tag characters: "STO\u200bRM" looked like STORM and was not),
+#: and every other code point Unicode calls default-ignorable (drawn as nothing: the combining grapheme joiner, the
+#: variation selectors, the Hangul fillers; "STO\u034fRM" still passed as a programme that looked like STORM).
+INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+                       "\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff"
+                       "\uffa0\ufff0-\ufffb\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
 #: The line and paragraph separators, read as a space.
 _SEPARATORS = re.compile("[\u2028\u2029]")
 

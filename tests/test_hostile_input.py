@@ -201,6 +201,95 @@ def test_a_dutch_excel_csv_with_quoted_quotes_and_commas_is_read(tmp_path):
     assert reg.initiatives["notes"].iloc[0] == "a, b; c" and not reg.errors
 
 
+def test_a_header_naming_a_column_twice_is_one_clear_error(tmp_path):
+    """``naam;naam;programma;gebiedscode`` ended in "unexpected AttributeError" (attack on the readers)."""
+    path = tmp_path / "register.csv"
+    path.write_text("naam;naam;programma;gebiedscode\nA;B;STORM;WK001401\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"register.csv: the header names the column\(s\) 'naam' more than once"):
+        initiatives.load(path, boundaries=world.layers(), geocode=False)
+
+
+class Listener(socketserver.ThreadingTCPServer):
+    """Counts the connections made to it (and answers none)."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        self.hits = 0
+        super().__init__(("127.0.0.1", 0), self._Handler)
+        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
+
+    class _Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.server.hits += 1
+
+
+def _geopackage(path: Path, *, view: bool = False, geometry: bool = True) -> Path:
+    frame = pd.DataFrame({"naam": ["Jeugdhonk"], "programma": ["STORM"], "gebiedscode": ["WK001401"]})
+    if geometry:
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy([232000], [577000]), crs="EPSG:28992")
+        frame.to_file(path, driver="GPKG", layer="plekken")  # with its R-tree spatial index (a virtual table)
+    else:
+        import pyogrio
+
+        pyogrio.write_dataframe(frame, path, driver="GPKG", layer="plekken")
+    if view:
+        import sqlite3
+
+        with sqlite3.connect(path) as db:
+            db.execute("CREATE VIEW endless AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+                       "SELECT i FROM n")
+    return path
+
+
+def test_a_geodata_file_is_what_its_name_says_or_it_is_not_opened(tmp_path):
+    """GDAL picks its driver from the content: 300 bytes of OGR VRT named ``.geojson`` read a local file into the
+    report, or fetched a URL despite --offline; a GeoPackage with a recursive view read without end (attack on the
+    register and boundary readers). Such files are refused before GDAL opens them; real ones are read."""
+    from mgg_geo.data import imports
+
+    secret = tmp_path / "secret.csv"
+    secret.write_text("naam,programma,gebiedscode\nGEHEIM-UIT-EEN-ANDER-BESTAND,STORM,WK001401\n", encoding="utf-8")
+    listener = Listener()
+    try:
+        for name, source in (("local.geojson", str(secret)),
+                             ("net.geojson", f"/vsicurl/http://127.0.0.1:{listener.server_address[1]}/x.csv")):
+            vrt = tmp_path / name
+            vrt.write_text(f'<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>{source}</SrcDataSource>'
+                           '</OGRVRTLayer></OGRVRTDataSource>', encoding="utf-8")
+            with pytest.raises(DataError, match=rf"{name}: this is not a GeoJSON file") as refused:
+                initiatives.load(vrt, boundaries=world.layers(), geocode=False)
+            assert "GEHEIM" not in str(refused.value)
+            with pytest.raises(DataError, match=rf"{name}: this is not a GeoJSON file"):
+                imports.import_boundaries(vrt, level="wijk", year=2024)
+        time.sleep(0.2)
+        assert listener.hits == 0
+    finally:
+        listener.shutdown()
+        listener.server_close()
+    endless = _geopackage(tmp_path / "view.gpkg", view=True)
+    started = time.monotonic()
+    with pytest.raises(DataError, match=r"view.gpkg: the GeoPackage holds views or virtual tables \(endless\)"):
+        initiatives.load(endless, boundaries=world.layers(), geocode=False)
+    assert time.monotonic() - started < 5
+    shutil.copy(endless, tmp_path / "package.geojson")
+    with pytest.raises(DataError, match=r"package.geojson: this is not a GeoJSON file"):
+        initiatives.load(tmp_path / "package.geojson", boundaries=world.layers(), geocode=False)
+    (tmp_path / "json.gpkg").write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    with pytest.raises(DataError, match=r"json.gpkg: this is not a GeoPackage"):
+        initiatives.load(tmp_path / "json.gpkg", boundaries=world.layers(), geocode=False)
+    with pytest.raises(DataError, match=r"shapes.shp: give a GeoJSON \(.geojson\) or GeoPackage"):
+        (tmp_path / "shapes.shp").write_bytes(b"\x00\x00\x27\x0a")
+        imports.import_boundaries(tmp_path / "shapes.shp", level="wijk", year=2024)
+    # a GeoPackage as GDAL writes it (an R-tree index), and one without geometries (a table: placed by its codes)
+    placed = initiatives.load(_geopackage(tmp_path / "plain.gpkg"), boundaries=world.layers(), geocode=False)
+    assert placed.initiatives[["name", "placement"]].values.tolist() == [["Jeugdhonk", "exact"]]
+    table = initiatives.load(_geopackage(tmp_path / "table.gpkg", geometry=False), boundaries=world.layers(),
+                             geocode=False)
+    assert table.initiatives[["name", "area_code"]].values.tolist() == [["Jeugdhonk", "WK001401"]]
+    assert table.initiatives["placement"].iloc[0] != "exact" and not table.errors
+
+
 # ---------------------------------------------------------------- servers that never finish
 
 

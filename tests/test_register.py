@@ -126,6 +126,15 @@ def test_invisible_control_characters_are_removed_with_a_warning_naming_row_and_
     assert "found: nam[31me, programma" in str(failed.value) and "\x1b" not in str(failed.value)
     path = _csv(tmp_path, ["naam;programma;x;y", "Ubbo;STO\u200bRM;232000;577000"], name="third.csv")
     assert _load(path).initiatives["programme"].tolist() == ["STORM"]
+    # every default-ignorable character, not only the zero-width ones: "STO\u034fRM" (a combining grapheme joiner)
+    # passed the check unwarned, looked like STORM in the report and did not count as it (attack on the register)
+    hidden = ["\u034f", "\u115f", "\u17b4", "\u180b", "\u3164", "\ufe0f", "\uffa0", "\U000e0100", "\U0001d173"]
+    path = _csv(tmp_path, ["naam;programma;x;y", *(f"Plek {i};STO{c}RM;232000;577000" for i, c in enumerate(hidden))],
+                name="fourth.csv")
+    reg = _load(path)
+    assert reg.initiatives["programme"].tolist() == ["STORM"] * len(hidden)
+    assert {(p.row, p.column) for p in reg.problems if "invisible characters" in p.message} == \
+        {(2 + i, "programma") for i in range(len(hidden))}
     geo = tmp_path / "register.geojson"  # a GeoJSON register: the same, feature numbers for rows
     gpd.GeoDataFrame({"naam": ["Club\u202e P.kel"], "programma": ["STORM"]}, geometry=[Point(232000, 577000)],
                      crs="EPSG:28992").to_file(geo, driver="GeoJSON")

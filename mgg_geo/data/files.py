@@ -21,6 +21,7 @@ file, the limit and the setting that raises it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -194,15 +195,26 @@ def read_table(path: str | Path, limits: Limits | None = None) -> pd.DataFrame:
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise DataError(f"{path}: the table has a header but no rows.")
-    return visible_frame(check_rows(path, frame, limits))
+    return visible_frame(check_rows(path, frame, limits), path)
 
 
-def visible_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def visible_frame(frame: pd.DataFrame, path: str | Path = "") -> pd.DataFrame:
     """``frame`` with the invisible characters (:data:`mgg_geo.text.INVISIBLE`) removed from its column names and
     text cells; the cells changed are listed in ``attrs["invisible"]`` as ``(index, column)`` (column: the cleaned
-    name; index None for a column name), so that a reader can name them."""
+    name; index None for a column name), so that a reader can name them.
+
+    Raises
+    ------
+    DataError
+        When two columns have one name (once cleaned): which of them holds the value is not for mgg_geo to guess
+        (a header ``naam;naam;...`` stopped the register check with an internal error: attack on the readers).
+    """
     changed = [(None, visible(str(c))) for c in frame.columns if has_invisible(str(c))]
     frame = frame.rename(columns={c: visible(str(c)) for c in frame.columns if has_invisible(str(c))})
+    twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if twice:
+        raise DataError(f"{path}: the header names the column(s) {', '.join(repr(c) for c in twice)} more than "
+                        "once; keep one column of each name.")
     for column in frame.columns:
         if frame[column].dtype != object and not pd.api.types.is_string_dtype(frame[column]):
             continue
@@ -222,20 +234,66 @@ def read_excel_sheets(path: str | Path, limits: Limits) -> dict[str, pd.DataFram
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
     except Exception as exc:  # noqa: BLE001
         raise DataError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc}).") from exc
-    return {name: visible_frame(check_rows(path, frame, limits)) for name, frame in sheets.items()}
+    return {name: visible_frame(check_rows(path, frame, limits), path) for name, frame in sheets.items()}
+
+
+#: File suffixes read as geodata, and what each must be (:func:`check_geo`).
+GEO_SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage"}
+#: The first bytes of every GeoPackage (an SQLite database).
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def check_geo(path: Path, limits: Limits) -> None:
+    """Refuse a geodata file that is not what its name says, before GDAL opens it.
+
+    GDAL chooses a driver from a file's content, not its name: a few hundred bytes of OGR VRT XML named
+    ``.geojson`` made it read any local file into a report, fetch a URL despite ``--offline`` (``/vsicurl/``) and
+    read past the size limit, and a GeoPackage layer that is a recursive SQL view ran without end (attack on the
+    register and boundary readers). So a ``.geojson``/``.json`` file must be JSON (its first character ``{``) and a
+    ``.gpkg`` file an SQLite database whose tables are data: no view, and no virtual table but the R-tree of a
+    spatial index.
+    """
+    kind = GEO_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise DataError(f"{path}: give a GeoJSON (.geojson) or GeoPackage (.gpkg) file.")
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    if kind == "GeoJSON":
+        if not head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{"):
+            raise DataError(f"{path}: this is not a GeoJSON file (GeoJSON starts with '{{'); save it as GeoJSON or "
+                            "give it the name of its format.")
+        return
+    if not head.startswith(SQLITE_MAGIC):
+        raise DataError(f"{path}: this is not a GeoPackage (an SQLite database); save it as GeoPackage or give it "
+                        "the name of its format.")
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)) as db:
+            schema = db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+    except sqlite3.Error as exc:
+        raise DataError(f"{path}: the GeoPackage is damaged ({exc}).") from None
+    odd = [str(name) for kind_, name, sql in schema if kind_ == "view" or (
+        kind_ == "table" and re.match(r"\s*CREATE\s+VIRTUAL\s+TABLE\b", str(sql or ""), re.I)
+        and not re.search(r"\bUSING\s+rtree\s*\(", str(sql), re.I))]
+    if odd:
+        raise DataError(f"{path}: the GeoPackage holds views or virtual tables ({', '.join(odd[:5])}), which are "
+                        "not read; save the layer as a plain table (e.g. QGIS: Export, Save Features As).")
 
 
 def read_geo(path: str | Path, limits: Limits):
-    """A GeoJSON or GeoPackage file as a GeoDataFrame, after the size check."""
+    """A GeoJSON or GeoPackage file as a GeoDataFrame, after the size and format checks (:func:`check_geo`)."""
     import geopandas as gpd
 
     path = Path(path)
     check_size(path, limits)
+    check_geo(path, limits)
     try:
-        frame = gpd.read_file(path)
+        frame = gpd.read_file(path, engine="pyogrio",
+                              **({"max_features": limits.max_rows + 1} if limits.max_rows else {}))
     except Exception as exc:  # noqa: BLE001
         raise DataError(f"{path}: cannot be read as GeoJSON or GeoPackage ({type(exc).__name__}: {exc}).") from exc
-    return visible_frame(frame)  # area and initiative names as text a reader sees
+    return visible_frame(frame, path)  # area and initiative names as text a reader sees
 
 
 def delimiter_of(header: str) -> str:

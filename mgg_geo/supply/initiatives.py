@@ -241,15 +241,17 @@ def read(path: str | Path) -> tuple[pd.DataFrame, int]:
     path = Path(path)
     suffix = path.suffix.lower()
     limits = files.register_limits()
-    if suffix in (".geojson", ".json", ".gpkg"):
+    if suffix in files.GEO_SUFFIXES:
         gdf = files.read_geo(path, limits)
         files.check_rows(path, gdf, limits)
         if gdf.empty:
             raise DataError(f"{path}: the file holds no features.")
-        frame = pd.DataFrame(gdf.drop(columns="geometry")).astype(object).where(gdf.notna(), None)
+        located = isinstance(gdf, gpd.GeoDataFrame) and gdf.active_geometry_name is not None  # a table without
+        frame = pd.DataFrame(gdf.drop(columns=gdf.active_geometry_name) if located else gdf)  # geometry: no points
+        frame = frame.astype(object).where(frame.notna(), None)
         frame = frame.map(lambda v: None if v is None else str(v))
         frame.attrs["invisible"] = gdf.attrs.get("invisible", [])  # removed by read_geo, said per cell by load
-        if gdf.geometry.notna().any():
+        if located and gdf.geometry.notna().any():
             if gdf.crs is None:
                 raise DataError(f"{path}: the geometries have no coordinate reference system.")
             points = gdf.geometry.to_crs(settings.CRS_ANALYSIS)
