@@ -50,6 +50,9 @@ MIN_INDICATORS, MIN_DOMAINS : int
     fewer domains (count), gets no need index ("onvoldoende gegevens").
 DRAWS : int
     Monte Carlo draws of the rank interval by default (count; 0: none).
+MAX_DRAWS : int
+    The most draws a run accepts (count): each draw ranks every area of the province, so 99,999,999 draws asked
+    for 89 GiB of memory and ended in an internal error.
 SEED : int
     The seed of those draws by default (the same seed, the same margins).
 RANK_PERCENTILES : tuple of float
@@ -85,6 +88,7 @@ NEW_SITES: int = 3
 MIN_INDICATORS: int = 3
 MIN_DOMAINS: int = 2
 DRAWS: int = 1000
+MAX_DRAWS: int = 100_000
 SEED: int = 20231105
 RANK_PERCENTILES: tuple[float, float] = (5.0, 95.0)
 UNCERTAIN_SPREAD: float = 0.5

@@ -10,6 +10,7 @@ from shapely.geometry import Point, box
 
 from mgg_geo import rules
 from mgg_geo.analysis import coverage, gap, need, whatif
+from mgg_geo.analysis.parameters import ReportParameters
 from mgg_geo.data import catalogue
 from mgg_geo.errors import DataError, ParameterError
 from tests import grid_world as grid
@@ -243,6 +244,10 @@ def test_bad_weights_and_methods_raise_the_parameter_error_naming_the_option():
         need.normalise_weights("armoede")
     with pytest.raises(ParameterError, match="--method: 'median' is not allowed; choose one of zscore, rank"):
         need.need_index(_need_frame(), method="median", draws=0)
+    # 99,999,999 draws asked for 89 GiB and ended in "unexpected MemoryError" (attack on the options)
+    with pytest.raises(ParameterError, match=r"--draws: 99999999 is not allowed; give a whole number between 0 and "
+                                             r"100000"):
+        ReportParameters(draws=99_999_999)
 
 
 @given(st.dictionaries(st.sampled_from(list(catalogue.DOMAINS)), st.floats(0.01, 100), min_size=1))

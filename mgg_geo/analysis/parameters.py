@@ -171,7 +171,7 @@ class ReportParameters:
             "register_path": check_file("register", self.register_path),
             "weights": check_weights("weights", self.weights),
             "method": check_choice("method", self.method, METHODS),
-            "draws": check_int("draws", self.draws, minimum=0),
+            "draws": check_int("draws", self.draws, minimum=0, maximum=rules.MAX_DRAWS),
             "seed": check_int("seed", self.seed, minimum=0),
             "k": check_int("k", self.k, minimum=1, maximum=50),
             "reference_date": check_date("reference_date", self.reference_date),
