@@ -51,6 +51,7 @@ import contextlib
 import errno
 import hashlib
 import json
+import math
 import os
 import queue
 import re
@@ -556,6 +557,30 @@ def _read_json(path: Path):
         return None
 
 
+#: What the index reads of a key-figure sidecar, and the types it must have (None allowed: a figure not known).
+INDEX_FIGURES = {"gemeente": str, "population": (int, float), "target_population": (int, float), "areas": int,
+                 "sites_physical": int, "area_wide_offers": list, "areas_target_cell": int,
+                 "target_within_reach_share": (int, float), "reach_km": (int, float), "level": str,
+                 "target_group": str, "population_year": (int, str)}
+
+
+def index_figures(figures) -> dict | None:
+    """A sidecar's key figures when every one the index reads has its type (:data:`INDEX_FIGURES`; the offers
+    text), else None: a sidecar edited by hand or left by another program with ``"population": "<b>x</b>"``
+    stopped the index with an internal error and left the old one in place (attack on the reports folder)."""
+    if not isinstance(figures, dict):
+        return None
+    for name, kind in INDEX_FIGURES.items():
+        value = figures.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+    if not all(isinstance(o, str) for o in figures.get("area_wide_offers") or []):
+        return None
+    return figures
+
+
 def write_index(out: Path) -> Path:
     """Write ``index.html`` from every result present in ``out``, under a lock.
 
@@ -571,7 +596,7 @@ def write_index(out: Path) -> Path:
                 # only the key-figure sidecar: never the .error, .build or .pdf records beside it
                 continue
             report = out / f"{report_name(code)}.html"
-            figures = _read_json(sidecar)
+            figures = index_figures(_read_json(sidecar))  # a damaged or foreign sidecar: as one that cannot be read
             if figures is not None and report.is_file() and not report.is_symlink():
                 entries.append({"gemeente_code": code, "href": f"{report_name(code)}.html", "figures": figures,
                                 "pdf": f"{report_name(code)}.pdf" if pdf_up_to_date(out, code, report_name(code))

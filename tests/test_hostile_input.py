@@ -581,6 +581,32 @@ def test_ctrl_c_leaves_an_index_that_links_only_what_is_there(tmp_path, monkeypa
     assert "GM0765-pekela.pdf" not in (out / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_damaged_or_foreign_sidecar_leaves_its_report_out_of_a_new_index(tmp_path):
+    """A sidecar with ``"population": "<b>x</b>"`` stopped the index with "unexpected ValueError" after the reports
+    were rendered, and left the old index in place (attack on the reports folder). The report it belongs to is left
+    out, as when its sidecar cannot be read; the others are listed."""
+    from mgg_geo import batch
+
+    out = batch.prepare_output(tmp_path / "reports")
+    (out / "index.html").write_text("oude index", encoding="utf-8")
+    (out / "data").mkdir(exist_ok=True)
+    good = {"gemeente": "Pekela", "population": 10_000.0, "target_population": 2_500.0, "areas": 4,
+            "sites_physical": 2, "area_wide_offers": ["KoPPeLing"], "areas_target_cell": 1,
+            "target_within_reach_share": 0.5, "reach_km": 3.0, "level": "wijk", "target_group": "jongeren",
+            "population_year": 2021}
+    bad = [{"population": "<b>x</b>"}, {"areas": 2.5}, {"target_within_reach_share": float("inf")},
+           {"area_wide_offers": [{"a": 1}]}, {"sites_physical": True}, ["not", "a", "dict"]]
+    codes = ["GM0765", "GM0047", "GM0014", "GM0037", "GM1895", "GM1950", "GM1952"]
+    for code, figures in zip(codes, [good, *({**good, **b} if isinstance(b, dict) else b for b in bad)], strict=True):
+        (out / "data" / f"{code}.json").write_text(json.dumps(figures), encoding="utf-8")
+        (out / f"{batch.report_name(code)}.html").write_text("<html></html>", encoding="utf-8")
+    batch.write_index(out)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="GM0765-pekela.html"' in index and "KoPPeLing" in index
+    assert not [c for c in codes[1:] if f'href="{batch.report_name(c)}.html"' in index]
+    assert "<b>x</b>" not in index
+
+
 def test_clean_up_removes_only_the_leftovers_of_dead_runs(tmp_path):
     out = tmp_path / "reports"
     user = [out / ".journal.2023-12-31", out / "2023" / "photos" / ".thumb.1234-a.jpg",
