@@ -765,6 +765,12 @@ def test_export_carries_population_offers_domain_and_minimum_flag(province, tmp_
     assert set(sites["placement_label"]) >= {"gebied (bij benadering)"}
     export.write(province, tmp_path / "areas.csv")
     assert (tmp_path / "areas_initiatieven.csv").exists()
+    # a folder where the second file goes: the first was written, then the error named the temporary file (attack
+    # on the export); now nothing is written and the message names the folder
+    (tmp_path / "b_initiatieven.csv").mkdir()
+    with pytest.raises(DataError, match=r"b_initiatieven.csv: is not a file mgg_geo can write \(a folder or a link"):
+        export.write(province, tmp_path / "b.csv")
+    assert not (tmp_path / "b.csv").exists()
 
 
 @pytest.mark.shared

@@ -65,6 +65,13 @@ def test_atomic_file_keeps_target_on_error_and_publishes_readable_file(tmp_path)
         tmp.write_text("new")
     assert target.read_text() == "new" and (target.stat().st_mode & 0o777) == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+    # a target that cannot be replaced (a folder) is named in the error, not the temporary file (attack on the export)
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(OSError) as failed:
+        with cache.atomic_file(tmp_path / "folder.csv", suffix=".csv") as tmp:
+            tmp.write_text("x")
+    assert failed.value.filename == str(tmp_path / "folder.csv") and cache.TEMP_DIR not in str(failed.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.csv", "report.html"]
 
 
 def test_a_manifest_is_read_again_only_when_its_file_changed(monkeypatch):

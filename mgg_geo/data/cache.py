@@ -415,7 +415,10 @@ def atomic_file(path: str | Path, *, suffix: str = ".tmp") -> Iterator[Path]:
     try:
         yield tmp
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:  # named by the file the user asked for, not the temporary one
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from None
     finally:
         release(tmp)
 

@@ -104,6 +104,11 @@ def write(result: Analysis, path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in (".gpkg", ".csv", ".xlsx"):
         raise DataError(f"{path}: choose .gpkg, .csv or .xlsx as the extension.")
+    beside = path.with_name(f"{path.stem}_initiatieven.csv")
+    for target in (path, beside) if suffix == ".csv" else (path,):  # all or nothing: checked before any is written
+        if target.is_symlink() or target.exists() and not target.is_file():
+            raise DataError(f"{target}: is not a file mgg_geo can write (a folder or a link); move it away or choose "
+                            "another --out.")
     if suffix == ".xlsx":
         return write_workbook(result, path)
     table, sites = neutralised(export_table(result)), neutralised(export_sites(result))
@@ -119,7 +124,7 @@ def write(result: Analysis, path: str | Path) -> Path:
         elif suffix == ".csv":
             plain(table).to_csv(tmp, index=False, encoding="utf-8-sig")
     if suffix == ".csv":
-        with cache.atomic_file(path.with_name(f"{path.stem}_initiatieven.csv"), suffix=".csv") as tmp:
+        with cache.atomic_file(beside, suffix=".csv") as tmp:
             plain(sites).to_csv(tmp, index=False, encoding="utf-8-sig")
     return path
 
