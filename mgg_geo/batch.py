@@ -37,6 +37,11 @@ half report is ever visible):
 * ``index.html``: links to every report in the folder with its key figures, and every failure
   (``data/<key>.error.json``), rebuilt under a file lock by every build.
 
+The batch replaces these files only in a folder of its own: a new folder, or one marked by an earlier build
+(``.mgg-reports``, written by :func:`prepare_output`; a folder of a version before the mark has build records in
+``data/``). A folder without either that already holds an index, a report or a file in one of those subfolders
+is refused before anything is written: those files are the user's.
+
 Temporary files live in ``.mgg-tmp/`` folders (in ``out_dir`` and its subfolders) and carry the id of the
 process writing them; a new build removes those of processes that no longer run (a killed batch leaves
 no temporary file behind) and never touches any other file.
@@ -240,6 +245,24 @@ def report_name(code: str) -> str:
 
 #: The folders the batch writes into inside ``out_dir`` (see the module docstring).
 SUBFOLDERS = ("notebooks", "data", "kaarten")
+#: The file that marks a reports folder of mgg_geo (see the module docstring).
+MARKER = ".mgg-reports"
+
+
+def foreign_files(out: Path) -> list[str]:
+    """The files in ``out`` a build would replace though mgg_geo did not write them (relative names, sorted): none
+    when ``out`` is new or a reports folder of mgg_geo (:data:`MARKER`, or the build records of an earlier
+    version); else its index, reports and PDFs, and every visible file in :data:`SUBFOLDERS`. A folder with the
+    user's own ``index.html`` and ``data/GM0765.json`` was written over without a word (attack on ``--out``)."""
+    if not out.is_dir() or (out / MARKER).is_file() or any((out / "data").glob("*.build.json")):
+        return []
+    ours = {"index.html"} | {f"{report_name(c)}{s}" for c in (*regions.MUNICIPALITIES, "overview")
+                             for s in (".html", ".pdf")}
+    found = [p.name for p in out.iterdir() if p.name in ours]
+    for name in SUBFOLDERS:
+        if (out / name).is_dir():
+            found += [f"{name}/{p.name}" for p in (out / name).iterdir() if not p.name.startswith(".")]
+    return sorted(found)
 
 
 def prepare_output(out_dir: str | Path) -> Path:
@@ -248,8 +271,8 @@ def prepare_output(out_dir: str | Path) -> Path:
     Raises
     ------
     ParameterError
-        When ``out_dir`` is a file or cannot be written, or one of its :data:`SUBFOLDERS` is a link or a file (the
-        message names ``--out``).
+        When ``out_dir`` is a file or cannot be written, one of its :data:`SUBFOLDERS` is a link or a file, or it
+        holds files of the user's that a build would replace (:func:`foreign_files`; the message names ``--out``).
     """
     out = absolute(out_dir)
     if out.exists() and not out.is_dir():
@@ -263,9 +286,17 @@ def prepare_output(out_dir: str | Path) -> Path:
         if sub.exists() and not sub.is_dir():
             raise ParameterError(f"--out: {sub} is a file; the reports need a folder {name}/ there. Move the "
                                  "file or choose another folder.")
+    foreign = foreign_files(out)
+    if foreign:
+        raise ParameterError(f"--out: {out} holds files that mgg_geo did not write and a build would replace ("
+                             + ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+                             + "); choose a new or empty folder for the reports, or move those files.")
     try:
         out.mkdir(parents=True, exist_ok=True)
         cache.release(cache.temp_path(out, "probe"))
+        if not (out / MARKER).is_file():
+            _atomic_write(out / MARKER, "A reports folder of mgg_geo: its builds replace the reports, the index "
+                                        "and the files in notebooks/, data/ and kaarten/.\n")
     except OSError as exc:
         raise ParameterError(f"--out: cannot write to {out} ({exc.strerror or exc}).") from None
     cache.remove_stale(out)

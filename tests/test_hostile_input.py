@@ -559,6 +559,40 @@ def test_a_linked_subfolder_of_the_reports_folder_is_refused_before_anything_is_
     assert (victim / "GM0765.html").read_text(encoding="utf-8") == "mine"
 
 
+def test_a_folder_of_the_users_own_files_is_never_written_over(tmp_path):
+    """``--out`` at a folder with the user's own ``index.html`` and ``data/GM0765.json``: a build replaced both
+    without a word (attack on --out). A folder that is not a reports folder of mgg_geo and holds files a build
+    would replace is refused before anything is written; a new folder, one with other files of the user's, one
+    marked by an earlier build or one of a version before the mark are used."""
+    from mgg_geo import batch
+    from mgg_geo.errors import ParameterError
+
+    album = tmp_path / "album"
+    for name in ("index.html", "data/GM0765.json", "notebooks/vakantie.ipynb", "GM0014-groningen.pdf"):
+        (album / name).parent.mkdir(parents=True, exist_ok=True)
+        (album / name).write_text("mine", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"--out: .*album holds files that mgg_geo did not write and a build "
+                                             r"would replace \(GM0014-groningen.pdf, data/GM0765.json, index.html "
+                                             r"and 1 more\); choose a new or empty folder"):
+        batch.prepare_output(album)
+    assert sorted(str(p.relative_to(album)) for p in album.rglob("*") if p.is_file()) == [
+        "GM0014-groningen.pdf", "data/GM0765.json", "index.html", "notebooks/vakantie.ipynb"]
+    assert all(p.read_text(encoding="utf-8") == "mine" for p in album.rglob("*") if p.is_file())
+    other = tmp_path / "other"  # the user's files that no build writes: the folder is used, and marked
+    (other / "kaarten").mkdir(parents=True)
+    (other / "README.md").write_text("mine", encoding="utf-8")
+    (other / "kaarten" / ".thumbs").write_text("mine", encoding="utf-8")
+    for out in (tmp_path / "new", other):
+        assert batch.prepare_output(out) == out and (out / batch.MARKER).is_file()
+    (other / "index.html").write_text("<html>an index of a build</html>", encoding="utf-8")
+    assert batch.prepare_output(other) == other  # marked: its index is the batch's to replace
+    earlier = tmp_path / "earlier"  # the reports of a version before the mark: build records in data/
+    (earlier / "data").mkdir(parents=True)
+    (earlier / "index.html").write_text("<html></html>", encoding="utf-8")
+    (earlier / "data" / "GM0765.build.json").write_text("{}", encoding="utf-8")
+    assert batch.prepare_output(earlier) == earlier
+
+
 def test_ctrl_c_leaves_an_index_that_links_only_what_is_there(tmp_path, monkeypatch):
     """Ctrl-C during a --pdf run: the PDFs of the reports being rendered again were removed (no PDF older than its
     report stays), but index.html still linked them (attack on the batch). The index is written again on the way
