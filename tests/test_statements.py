@@ -1641,7 +1641,8 @@ def test_what_counting_the_places_kept_out_for_their_status_would_do_is_what_a_r
     text = _text(sections.section(sections.whatif_blocks(result, "GM1952")))
     # with the places without an age range that could change it too (one at a time, each what-if put Eemsdelta's
     # first site 500 m from the other place: review), and so Veendam's Break!, 3,7 km away
-    assert ("met status gedateerd, die niet meetellen. Verder weg, maar binnen 6 km van Muntendam Buitengebied west, "
+    assert ("met status gedateerd, die niet meetellen. Meer dan 6 km van stap 1 (Beukemabuurt), maar binnen 6 km van "
+            "Muntendam Buitengebied west, "
             "waar de eerste nieuwe locatie komt als de plekken hierboven meetellen, ligt Jongerencentrum Break! "
             "(deBasis Veendam), "
             "zonder leeftijdsbereik niet meegeteld. Tellen die plekken mee alsof ze actief zijn, en ook de plek zonder "
@@ -2083,3 +2084,18 @@ def test_the_interactive_map_shows_the_proposed_new_sites(result):
     page = webmap.render(reports.MunicipalityReport(result, "Pekela").interactive_map())
     rows = json.loads(re.search(r"mgg\.proposalData = (\{.*?\});", page).group(1))["rows"]
     assert rows[0][4] == "in Wijk 00 (Oude Pekela)"
+
+
+def test_the_table_of_the_two_objectives_says_when_its_rounded_steps_do_not_add_up(result):
+    """Eemsdelta: the steps' young people in high-need areas were shown as 5.978, 448 and 0 beside "Samen 6.425"
+    (each estimate rounded on its own: 447,5 is 448; review). A table whose shown steps do not add up to its total
+    says why under it; one whose steps add up says nothing."""
+    said = {}
+    for code in CODES:
+        table = sections.objectives_table(result, code)
+        *steps, total = table.rows
+        apart = any(sum(int(r[c].replace(".", "")) for r in steps if r[c] != fmt.MISSING) !=
+                    int(total[c].replace(".", "")) for c in (2, 3, 5, 6))
+        assert ("afgerond na het optellen" in table.key) == apart, code
+        said[code] = apart
+    assert said["GM1979"] and not all(said.values())

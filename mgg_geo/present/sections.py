@@ -632,7 +632,9 @@ def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: 
             grouped.setdefault(via.get(n, ""), []).append(n)
         for at, names in grouped.items():
             spot = f"{fmt.name(at)}, waar" if at else "een plek waar"
-            said += (f"Verder weg, maar binnen {fmt.radius(2 * w['reach_m'])} van {spot} de eerste "
+            # "Verder weg" was read as farther from the place named next, where Flits lies (review of Eemsdelta)
+            said += (f"Meer dan {fmt.radius(2 * w['reach_m'])} van {where}, maar binnen "
+                     f"{fmt.radius(2 * w['reach_m'])} van {spot} de eerste "
                      f"{'school' if schools else 'nieuwe locatie'} komt als de plekken hierboven meetellen, "
                      f"{'ligt' if len(names) == 1 else 'liggen'} {fmt.listing([fmt.name(n) for n in names])}, "
                      f"{why(names)}. ")
@@ -1805,16 +1807,24 @@ def objectives_table(result: Analysis, code: str) -> Table:
                 row += [fmt.MISSING] * 3
         rows.append(row)
     w = result.whatif.loc[code]
-    rows.append(["Samen", "", fmt.number(w["after_population_within"] - w["before_population_within"]),
-                 fmt.number(w["after_high_need_within"] - w["before_high_need_within"]), "",
-                 fmt.number(w["people_after_population_within"] - w["before_population_within"]),
-                 fmt.number(w["people_after_high_need_within"] - w["before_high_need_within"])])
+    totals = {("need", "new_population"): w["after_population_within"] - w["before_population_within"],
+              ("need", "new_high_need"): w["after_high_need_within"] - w["before_high_need_within"],
+              ("people", "new_population"): w["people_after_population_within"] - w["before_population_within"],
+              ("people", "new_high_need"): w["people_after_high_need_within"] - w["before_high_need_within"]}
+    rows.append(["Samen", "", *(fmt.number(totals["need", c]) for c in ("new_population", "new_high_need")), "",
+                 *(fmt.number(totals["people", c]) for c in ("new_population", "new_high_need"))])
+    # the steps' estimates are rounded one by one: their shown sum can differ from the total (review of Eemsdelta:
+    # 5.978 + 448 + 0 beside "Samen 6.425")
+    apart = any(fmt.number(sum(fmt.rounded(v) for v in chosen[name][column])) != fmt.number(total)
+                for (name, column), total in totals.items())
     names = {k: labels.OBJECTIVE_NAMES[k].format(target=group.key) for k in ("need", "people")}
     header = ["Stap"]
     for k in ("need", "people"):
         header += [f"{names[k].capitalize()}: nieuwe locatie bij", f"{group.key.capitalize()} erbij",
                    f"Van wie in {level} met hoge behoefte"]
-    return Table(header, rows, f"Twee doelen naast elkaar: {regions.MUNICIPALITIES[code]}", numeric=(0, 2, 3, 5, 6))
+    return Table(header, rows, f"Twee doelen naast elkaar: {regions.MUNICIPALITIES[code]}", numeric=(0, 2, 3, 5, 6),
+                 key="De aantallen zijn schattingen, elk afgerond op hele personen; Samen is afgerond na het optellen "
+                     "en kan daardoor iets afwijken van de som van de stappen." if apart else "")
 
 
 def objectives_text(result: Analysis, code: str) -> str:
