@@ -243,7 +243,7 @@ GEO_SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def check_geo(path: Path, limits: Limits) -> None:
+def check_geo(path: Path) -> None:
     """Refuse a geodata file that is not what its name says, before GDAL opens it.
 
     GDAL chooses a driver from a file's content, not its name: a few hundred bytes of OGR VRT XML named
@@ -287,7 +287,7 @@ def read_geo(path: str | Path, limits: Limits):
 
     path = Path(path)
     check_size(path, limits)
-    check_geo(path, limits)
+    check_geo(path)
     try:
         frame = gpd.read_file(path, engine="pyogrio",
                               **({"max_features": limits.max_rows + 1} if limits.max_rows else {}))

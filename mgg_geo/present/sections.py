@@ -621,7 +621,8 @@ def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: 
     close = [n for n in extra if n not in xy or np.hypot(xy[n][0] - first.geometry.x, xy[n][1] - first.geometry.y)
              <= 2 * w["reach_m"]]
     far = [n for n in extra if n not in close]
-    said = (f"Op minder dan {fmt.radius(2 * w['reach_m'])} van {where} {'ligt' if len(close) == 1 else 'liggen'} "
+    twice = fmt.radius(2 * w["reach_m"])
+    said = (f"Op minder dan {twice} van {where} {'ligt' if len(close) == 1 else 'liggen'} "
             f"{'ook ' if named else ''}{listed if not far else fmt.listing([fmt.name(n) for n in close])}, "
             f"{why(close)}. " if close else "")
     if far and not page_one:  # named with the place they lie near (review: "een plek" said not which)
@@ -633,8 +634,7 @@ def if_counted_text(result: Analysis, code: str, page_one: bool = False, named: 
         for at, names in grouped.items():
             spot = f"{fmt.name(at)}, waar" if at else "een plek waar"
             # "Verder weg" was read as farther from the place named next, where Flits lies (review of Eemsdelta)
-            said += (f"Meer dan {fmt.radius(2 * w['reach_m'])} van {where}, maar binnen "
-                     f"{fmt.radius(2 * w['reach_m'])} van {spot} de eerste "
+            said += (f"Meer dan {twice} van {where}, maar binnen {twice} van {spot} de eerste "
                      f"{'school' if schools else 'nieuwe locatie'} komt als de plekken hierboven meetellen, "
                      f"{'ligt' if len(names) == 1 else 'liggen'} {fmt.listing([fmt.name(n) for n in names])}, "
                      f"{why(names)}. ")
